@@ -1,0 +1,36 @@
+"""The ``truehearth`` command: a thin layer over the library API.
+
+Commands live in one module per concern and register themselves on :data:`app`.
+No SQL and no rules here: each command parses, calls :class:`truehearth.home.Home`,
+and renders. Expected failures become one line on stderr and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from truehearth.cli import consent, journal, records  # noqa: F401  (registers commands in help order)
+from truehearth.cli._app import app, err_console
+from truehearth.core.errors import TruehearthError
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code (used by the console script and tests)."""
+    try:
+        app(args=argv, prog_name="truehearth")
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except TruehearthError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        return 130
+    return 0
+
+
+def entry() -> None:
+    sys.exit(main())
+
+
+__all__ = ["app", "entry", "main"]

@@ -1,0 +1,153 @@
+"""Rich renderings of records, proposals and events, shared by the command modules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.markup import escape
+from rich.table import Table
+
+from truehearth.core.events import Event
+from truehearth.core.records import Proposal, Record, Trust
+
+TRUST_STYLE = {Trust.VERIFIED: "green", Trust.UNTRUSTED: "yellow", Trust.QUARANTINED: "red"}
+
+
+def short(text: str, width: int = 80) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def record_status(record: Record) -> str:
+    if record.forgotten:
+        return "forgotten"
+    if record.superseded_by:
+        return f"superseded by {record.superseded_by}"
+    return "current"
+
+
+def provenance(record: Record) -> str:
+    parts = [record.voice.value]
+    if record.source.mouth:
+        parts.append(f"via {record.source.mouth}")
+    if record.source.proposal:
+        parts.append(f"accepted {record.source.proposal}")
+    if record.source.locator:
+        parts.append(f"from {record.source.locator}")
+    return " ".join(parts)
+
+
+def records_table(records: list[Record], *, scores: list[float] | None = None) -> Table:
+    table = Table(show_lines=False, header_style="bold")
+    table.add_column("id", no_wrap=True)
+    table.add_column("layer")
+    table.add_column("trust")
+    table.add_column("who")
+    table.add_column("text", overflow="fold")
+    if scores is not None:
+        table.add_column("score", justify="right")
+    for i, record in enumerate(records):
+        style = TRUST_STYLE[record.trust]
+        row = [
+            record.id,
+            record.layer.value,
+            f"[{style}]{record.trust.value}[/]",
+            escape(provenance(record)),
+            escape(short(record.text, 100)),
+        ]
+        if scores is not None:
+            row.append(f"{-scores[i]:.2f}")
+        table.add_row(*row)
+    return table
+
+
+def record_detail(record: Record) -> Table:
+    table = Table(show_header=False, box=None)
+    table.add_column(style="bold")
+    table.add_column(overflow="fold")
+    rows: list[tuple[str, Any]] = [
+        ("id", record.id),
+        ("layer", record.layer.value),
+        ("role", record.role.value),
+        ("voice", record.voice.value),
+        ("trust", f"[{TRUST_STYLE[record.trust]}]{record.trust.value}[/]"),
+        ("status", record_status(record)),
+        ("recorded", record.recorded_at),
+        ("valid", f"{record.valid_from or '…'} → {record.valid_until or '…'}"),
+        ("source", escape(", ".join(f"{k}={v}" for k, v in record.source.to_json().items()))),
+    ]
+    if record.confirmed_at:
+        rows.append(("confirmed", record.confirmed_at))
+    if record.supersedes:
+        rows.append(("supersedes", record.supersedes))
+    if record.reason:
+        rows.append(("reason", escape(record.reason)))
+    rows.append(("text", escape(record.text)))
+    for key, value in rows:
+        table.add_row(key, str(value))
+    return table
+
+
+def proposals_table(proposals: list[Proposal]) -> Table:
+    table = Table(header_style="bold")
+    for column in ("id", "layer", "action", "status", "who"):
+        table.add_column(column)
+    table.add_column("text", overflow="fold")
+    for p in proposals:
+        what = p.text if p.target is None else f"{p.target}: {p.text}"
+        table.add_row(
+            p.id,
+            p.layer.value,
+            p.action.value,
+            p.status.value,
+            p.voice.value,
+            escape(short(what, 90)),
+        )
+    return table
+
+
+def describe_event(event: Event) -> str:
+    """A one-line human summary of what an event did."""
+    p = event.payload
+    kind = event.kind
+    if kind == "record.added":
+        return f"added {p.get('id')}"
+    if kind == "record.superseded":
+        return f"{p.get('new')} supersedes {p.get('old')}" + (
+            f" ({p['reason']})" if p.get("reason") else ""
+        )
+    if kind in ("record.confirmed", "record.forgotten", "record.quarantined"):
+        return f"{kind.split('.')[1]} {p.get('id')}" + (
+            f" ({p['reason']})" if p.get("reason") else ""
+        )
+    if kind == "proposal.created":
+        return f"proposed {p.get('action')} to {p.get('layer')}: {p.get('id')}"
+    if kind == "proposal.accepted":
+        return f"accepted {p.get('id')}" + (f" → {p['record']}" if p.get("record") else "")
+    if kind == "proposal.rejected":
+        return f"rejected {p.get('id')}"
+    if kind == "write.refused":
+        return f"refused a {p.get('voice')} write to {p.get('layer')}"
+    if kind == "home.rolled_back":
+        return f"rolled back to event {p.get('to')} ({p.get('changed')} changes)"
+    if kind == "home.created":
+        return f"home created for {p.get('name')}"
+    return ", ".join(f"{k}={v}" for k, v in sorted(p.items()) if isinstance(v, (str, int)))
+
+
+def events_table(events: list[Event]) -> Table:
+    table = Table(header_style="bold")
+    table.add_column("seq", justify="right")
+    table.add_column("at", no_wrap=True)
+    table.add_column("actor")
+    table.add_column("kind")
+    table.add_column("what", overflow="fold")
+    for event in events:
+        table.add_row(
+            str(event.seq),
+            event.at[:19].replace("T", " "),
+            event.actor,
+            event.kind,
+            escape(short(describe_event(event), 100)),
+        )
+    return table

@@ -1,0 +1,268 @@
+"""Records, proposals and their provenance: the nouns of the home.
+
+A record never changes in place. What looks like a change (a confirmation, a
+correction, forgetting) is a new journal event whose effect carries the whole
+new version of the record, so any version can be shown and any state restored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields, replace
+from enum import StrEnum
+from typing import Any, Self, TypeVar
+
+from truehearth.core.errors import InvalidInput
+
+
+class Layer(StrEnum):
+    """Where a record lives, from most protected to least."""
+
+    CORE = "core"
+    BOUNDARY = "boundary"
+    MEMORY = "memory"
+    REFLECTION = "reflection"
+    NOTE = "note"
+    ARCHIVE = "archive"
+
+    @property
+    def is_identity(self) -> bool:
+        """Core and boundary change only through accepted proposals."""
+        return self in (Layer.CORE, Layer.BOUNDARY)
+
+
+class Voice(StrEnum):
+    """Who authored a record."""
+
+    HUMAN = "human"
+    COMPANION = "companion"
+    SYSTEM = "system"
+    EXTERNAL = "external"
+
+
+class Trust(StrEnum):
+    """Whether the human has confirmed a record."""
+
+    VERIFIED = "verified"
+    UNTRUSTED = "untrusted"
+    QUARANTINED = "quarantined"
+
+
+class Role(StrEnum):
+    """How a record may enter a prompt."""
+
+    INSTRUCTION = "instruction"
+    BACKGROUND = "background"
+
+
+class ProposalAction(StrEnum):
+    """What an identity proposal would do if accepted."""
+
+    ADD = "add"
+    REPLACE = "replace"
+    RETIRE = "retire"
+
+
+class ProposalStatus(StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def parse_enum(kind: type[E], value: str, what: str) -> E:
+    """Parse a user-supplied enum value with a one-line error naming the choices."""
+    try:
+        return kind(value.strip().lower())
+    except ValueError:
+        choices = ", ".join(member.value for member in kind)
+        raise InvalidInput(f"unknown {what} {value!r}; choose one of: {choices}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where a record came from, beyond its voice.
+
+    ``mouth`` names the model that spoke for companion-voice records;
+    ``import_sha256`` and ``locator`` pin imported items to their file and place.
+    """
+
+    via: str = "api"
+    session: str | None = None
+    mouth: str | None = None
+    mouth_fingerprint: str | None = None
+    import_sha256: str | None = None
+    locator: str | None = None
+    proposal: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Self:
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One stored unit of continuity, with its full provenance.
+
+    ``recorded_at`` is when the home learned it; ``valid_from``/``valid_until``
+    say when it was true in the world (bi-temporal). ``superseded_by`` and
+    ``forgotten`` hide a record from use without deleting it.
+    """
+
+    id: str
+    layer: Layer
+    text: str
+    voice: Voice
+    trust: Trust
+    source: Source
+    recorded_at: str
+    valid_from: str | None = None
+    valid_until: str | None = None
+    supersedes: str | None = None
+    superseded_by: str | None = None
+    confirmed_at: str | None = None
+    forgotten: bool = False
+    reason: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def role(self) -> Role:
+        """Only verified core and boundary records are instructions (invariant 5)."""
+        if self.layer.is_identity and self.trust is Trust.VERIFIED:
+            return Role.INSTRUCTION
+        return Role.BACKGROUND
+
+    @property
+    def is_current(self) -> bool:
+        """In use: neither forgotten nor superseded."""
+        return not self.forgotten and self.superseded_by is None
+
+    def evolve(self, **changes: Any) -> Record:
+        return replace(self, **changes)
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": self.id,
+            "layer": self.layer.value,
+            "text": self.text,
+            "voice": self.voice.value,
+            "trust": self.trust.value,
+            "source": self.source.to_json(),
+            "recorded_at": self.recorded_at,
+            "forgotten": self.forgotten,
+        }
+        optional = {
+            "valid_from": self.valid_from,
+            "valid_until": self.valid_until,
+            "supersedes": self.supersedes,
+            "superseded_by": self.superseded_by,
+            "confirmed_at": self.confirmed_at,
+            "reason": self.reason,
+        }
+        data.update({k: v for k, v in optional.items() if v is not None})
+        if self.meta:
+            data["meta"] = self.meta
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Record:
+        return cls(
+            id=data["id"],
+            layer=Layer(data["layer"]),
+            text=data["text"],
+            voice=Voice(data["voice"]),
+            trust=Trust(data["trust"]),
+            source=Source.from_json(data.get("source", {})),
+            recorded_at=data["recorded_at"],
+            valid_from=data.get("valid_from"),
+            valid_until=data.get("valid_until"),
+            supersedes=data.get("supersedes"),
+            superseded_by=data.get("superseded_by"),
+            confirmed_at=data.get("confirmed_at"),
+            forgotten=bool(data.get("forgotten", False)),
+            reason=data.get("reason"),
+            meta=dict(data.get("meta", {})),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    """A pending change to the identity core or the boundaries: the consent gate."""
+
+    id: str
+    layer: Layer
+    action: ProposalAction
+    text: str
+    voice: Voice
+    source: Source
+    created_at: str
+    status: ProposalStatus = ProposalStatus.PENDING
+    target: str | None = None
+    why: str | None = None
+    decided_at: str | None = None
+    decision_reason: str | None = None
+    record: str | None = None
+
+    def evolve(self, **changes: Any) -> Proposal:
+        return replace(self, **changes)
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": self.id,
+            "layer": self.layer.value,
+            "action": self.action.value,
+            "text": self.text,
+            "voice": self.voice.value,
+            "source": self.source.to_json(),
+            "created_at": self.created_at,
+            "status": self.status.value,
+        }
+        optional = {
+            "target": self.target,
+            "why": self.why,
+            "decided_at": self.decided_at,
+            "decision_reason": self.decision_reason,
+            "record": self.record,
+        }
+        data.update({k: v for k, v in optional.items() if v is not None})
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Proposal:
+        return cls(
+            id=data["id"],
+            layer=Layer(data["layer"]),
+            action=ProposalAction(data["action"]),
+            text=data["text"],
+            voice=Voice(data["voice"]),
+            source=Source.from_json(data.get("source", {})),
+            created_at=data["created_at"],
+            status=ProposalStatus(data["status"]),
+            target=data.get("target"),
+            why=data.get("why"),
+            decided_at=data.get("decided_at"),
+            decision_reason=data.get("decision_reason"),
+            record=data.get("record"),
+        )
+
+
+MAX_TEXT_CHARS = 200_000
+
+
+def clean_text(text: str, what: str = "text") -> str:
+    """Validate free text for a record: not empty, not absurdly large, no NUL bytes."""
+    if not isinstance(text, str):
+        raise InvalidInput(f"{what} must be a string")
+    stripped = text.strip()
+    if not stripped:
+        raise InvalidInput(f"{what} is empty")
+    if "\x00" in stripped:
+        raise InvalidInput(f"{what} contains a NUL byte")
+    if len(stripped) > MAX_TEXT_CHARS:
+        raise InvalidInput(f"{what} is longer than {MAX_TEXT_CHARS:,} characters")
+    return stripped

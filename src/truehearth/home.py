@@ -1,0 +1,573 @@
+"""The library API of one home: every interface (CLI, server, MCP) goes through here.
+
+A :class:`Home` loads what an act needs from the store, lets the pure core
+(:mod:`truehearth.core.acts`) decide, and appends the resulting event under the
+home's writer lock. It holds no rules of its own beyond that orchestration.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import tomllib
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+import tomli_w
+
+from truehearth.core import acts
+from truehearth.core.errors import ConsentRequired, InvalidInput, NotAHome, NotFound
+from truehearth.core.events import Draft, Event
+from truehearth.core.ids import new_id
+from truehearth.core.journal import ChainReport, Head, verify_chain
+from truehearth.core.records import (
+    Layer,
+    Proposal,
+    ProposalAction,
+    ProposalStatus,
+    Record,
+    Source,
+    Trust,
+    Voice,
+)
+from truehearth.core.state import State, diff, fold
+from truehearth.keys import create_keypair
+from truehearth.store.base import RecordQuery, Store
+from truehearth.store.lock import writer_lock
+from truehearth.store.sqlite import SQLiteStore
+
+CONFIG_NAME = "home.toml"
+DB_NAME = "home.db"
+KEYS_DIR = "keys"
+LOCK_NAME = ".lock"
+HOME_FORMAT = 1
+
+Clock = Callable[[], str]
+
+
+def utc_now() -> str:
+    """The current time as an ISO 8601 UTC string with microseconds."""
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+@dataclass(frozen=True, slots=True)
+class HomeConfig:
+    """What ``home.toml`` says about a home."""
+
+    name: str
+    home_id: str
+    created_at: str
+    public_key: str
+    format: int = HOME_FORMAT
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyReport:
+    """The outcome of :meth:`Home.verify`."""
+
+    chain: ChainReport
+    state_ok: bool | None
+    state_problem: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.chain.ok and self.state_ok is not False
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    """One step in a record's history: the event and the record as it became."""
+
+    event: Event
+    record: Record | None
+
+
+def is_home(path: Path) -> bool:
+    return (path / CONFIG_NAME).is_file()
+
+
+class Home:
+    """One companion's continuity: a directory with its journal, keys and config."""
+
+    def __init__(self, path: Path, store: Store, config: HomeConfig, clock: Clock = utc_now):
+        self.path = path
+        self.store = store
+        self.config = config
+        self._clock = clock
+
+    # -- lifecycle ------------------------------------------------------------
+
+    @classmethod
+    def init(cls, path: Path, name: str = "companion", *, clock: Clock = utc_now) -> Home:
+        """Create a new home at ``path`` atomically: either all of it exists, or none."""
+        path = path.expanduser().absolute()
+        name = name.strip()
+        if not name:
+            raise InvalidInput("the companion's name is empty")
+        if is_home(path):
+            raise InvalidInput(f"{path} is already a truehearth home")
+        if path.exists() and (not path.is_dir() or any(path.iterdir())):
+            raise InvalidInput(f"{path} exists and is not an empty directory")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".truehearth-init-", dir=path.parent))
+        try:
+            public = create_keypair(staging / KEYS_DIR)
+            now = clock()
+            config = HomeConfig(name=name, home_id=new_id("h"), created_at=now, public_key=public)
+            store = SQLiteStore(staging / DB_NAME, create=True)
+            try:
+                genesis = Draft(
+                    "home.created",
+                    Voice.HUMAN.value,
+                    {"name": name, "home_id": config.home_id, "public_key": public},
+                )
+                store.append([genesis], now)
+            finally:
+                store.close()
+            _write_config(staging / CONFIG_NAME, config)
+            os.chmod(staging, 0o700)
+            if path.exists():
+                path.rmdir()
+            staging.rename(path)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        return cls.open(path, clock=clock)
+
+    @classmethod
+    def open(cls, path: Path, *, clock: Clock = utc_now) -> Home:
+        """Open an existing home; a directory that is not one is refused clearly."""
+        path = path.expanduser().absolute()
+        if not path.is_dir():
+            raise NotAHome(f"no home at {path}; create one with `truehearth init`")
+        if not is_home(path):
+            raise NotAHome(f"{path} is not a truehearth home (no {CONFIG_NAME})")
+        config = _read_config(path / CONFIG_NAME)
+        store = SQLiteStore(path / DB_NAME)
+        return cls(path, store, config, clock)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- writing --------------------------------------------------------------
+
+    def now(self) -> str:
+        return self._clock()
+
+    def commit(self, build: Callable[[str], Sequence[Draft]]) -> list[Event]:
+        """Build drafts under the writer lock and append them in one transaction.
+
+        ``build`` receives the time of the commit and does its reads inside the
+        lock, so the checks it makes still hold when its events are appended.
+        """
+        with writer_lock(self.path / LOCK_NAME):
+            now = self.now()
+            drafts = build(now)
+            return self.store.append(drafts, now)
+
+    def append_drafts(self, drafts: Sequence[Draft]) -> list[Event]:
+        """Append prepared drafts (bulk writers such as importers and benchmarks)."""
+        return self.commit(lambda _now: drafts)
+
+    def _refuse(self, layer: Layer, voice: Voice, actor: Voice, text: str, why: str) -> None:
+        self.commit(lambda _now: [acts.refusal(layer, voice, actor, text, why)])
+
+    def remember(
+        self,
+        text: str,
+        *,
+        layer: Layer = Layer.MEMORY,
+        voice: Voice = Voice.HUMAN,
+        actor: Voice = Voice.HUMAN,
+        source: Source | None = None,
+        verified: bool = False,
+        trust: Trust | None = None,
+        valid_from: str | None = None,
+        valid_until: str | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> Record:
+        """Add a record. Identity layers are refused, and the refusal is journaled."""
+        record_id = new_id("r")
+        src = source or Source(via="api")
+
+        def build(now: str) -> list[Draft]:
+            return [
+                acts.remember(
+                    record_id=record_id,
+                    layer=layer,
+                    text=text,
+                    voice=voice,
+                    actor=actor,
+                    source=src,
+                    now=now,
+                    verified=verified,
+                    trust=trust,
+                    valid_from=_time_or_none(valid_from, "valid-from"),
+                    valid_until=_time_or_none(valid_until, "valid-until"),
+                    meta=meta,
+                )
+            ]
+
+        try:
+            self.commit(build)
+        except ConsentRequired as refused:
+            if layer.is_identity and isinstance(text, str) and text.strip():
+                self._refuse(layer, voice, actor, text, str(refused))
+            raise
+        return self.record(record_id)
+
+    def confirm(self, record_id: str, *, actor: Voice = Voice.HUMAN) -> Record:
+        rid = self.resolve(acts.RECORD, record_id)
+        self.commit(lambda now: [acts.confirm(self.record(rid), actor, now)])
+        return self.record(rid)
+
+    def quarantine(self, record_id: str, reason: str, *, actor: Voice = Voice.HUMAN) -> Record:
+        rid = self.resolve(acts.RECORD, record_id)
+        self.commit(lambda _now: [acts.quarantine(self.record(rid), actor, reason)])
+        return self.record(rid)
+
+    def correct(
+        self,
+        record_id: str,
+        text: str,
+        *,
+        reason: str | None = None,
+        voice: Voice = Voice.HUMAN,
+        actor: Voice = Voice.HUMAN,
+        source: Source | None = None,
+        verified: bool = False,
+        valid_from: str | None = None,
+    ) -> Record:
+        """Supersede a record with a corrected version and return the new one."""
+        rid = self.resolve(acts.RECORD, record_id)
+        new = new_id("r")
+
+        def build(now: str) -> list[Draft]:
+            old = self.record(rid)
+            return [
+                acts.correct(
+                    old,
+                    new_id=new,
+                    text=text,
+                    actor=actor,
+                    voice=voice,
+                    source=source or Source(via="api"),
+                    now=now,
+                    reason=reason,
+                    verified=verified,
+                    valid_from=_time_or_none(valid_from, "valid-from"),
+                )
+            ]
+
+        self.commit(build)
+        return self.record(new)
+
+    def forget(
+        self, record_id: str, *, reason: str | None = None, actor: Voice = Voice.HUMAN
+    ) -> Record:
+        rid = self.resolve(acts.RECORD, record_id)
+        self.commit(lambda _now: [acts.forget(self.record(rid), actor, reason)])
+        return self.record(rid)
+
+    def propose(
+        self,
+        layer: Layer,
+        text: str | None,
+        *,
+        action: ProposalAction = ProposalAction.ADD,
+        target: str | None = None,
+        voice: Voice = Voice.HUMAN,
+        actor: Voice = Voice.HUMAN,
+        source: Source | None = None,
+        why: str | None = None,
+    ) -> Proposal:
+        """Ask for an identity change; it takes effect only when the human accepts."""
+        proposal_id = new_id("p")
+        target_id = self.resolve(acts.RECORD, target) if target else None
+
+        def build(now: str) -> list[Draft]:
+            return [
+                acts.propose(
+                    proposal_id=proposal_id,
+                    layer=layer,
+                    action=action,
+                    text=text,
+                    voice=voice,
+                    actor=actor,
+                    source=source or Source(via="api"),
+                    now=now,
+                    target=self.record(target_id) if target_id else None,
+                    why=why,
+                )
+            ]
+
+        self.commit(build)
+        return self.proposal(proposal_id)
+
+    def accept(self, proposal_id: str, *, actor: Voice = Voice.HUMAN) -> Proposal:
+        pid = self.resolve(acts.PROPOSAL, proposal_id)
+        record_id = new_id("r")
+
+        def build(now: str) -> list[Draft]:
+            proposal = self.proposal(pid)
+            target = self.record(proposal.target) if proposal.target else None
+            return [acts.accept(proposal, target=target, record_id=record_id, actor=actor, now=now)]
+
+        self.commit(build)
+        return self.proposal(pid)
+
+    def reject(
+        self, proposal_id: str, *, reason: str | None = None, actor: Voice = Voice.HUMAN
+    ) -> Proposal:
+        pid = self.resolve(acts.PROPOSAL, proposal_id)
+        self.commit(
+            lambda now: [acts.reject(self.proposal(pid), actor=actor, now=now, reason=reason)]
+        )
+        return self.proposal(pid)
+
+    def rollback(self, to_seq: int, *, actor: Voice = Voice.HUMAN) -> Event | None:
+        """Return the home to its state right after event ``to_seq``.
+
+        The difference is journaled as one ``home.rolled_back`` event; nothing is
+        removed. Returns ``None`` when the state already equals the target.
+        """
+
+        def build(_now: str) -> list[Draft]:
+            head = self.store.head()
+            if head is None or not 1 <= to_seq <= head.seq:
+                last = head.seq if head else 0
+                raise InvalidInput(f"no event {to_seq} in this journal (it has 1..{last})")
+            target_event = next(self.store.events(to_seq, to_seq + 1))
+            changes = diff(self.state(), self.state_at(to_seq))
+            if not changes:
+                return []
+            return [acts.rollback(Head(to_seq, target_event.digest), changes, actor)]
+
+        events = self.commit(build)
+        return events[0] if events else None
+
+    # -- reading --------------------------------------------------------------
+
+    def resolve(self, kind: str, given: str) -> str:
+        """Accept a full id or an unambiguous prefix of one."""
+        given = given.strip()
+        if not given:
+            raise InvalidInput(f"an empty {kind} id")
+        if self.store.get(kind, given) is not None:
+            return given
+        matches = self.store.find_ids(kind, given, limit=3)
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
+            raise NotFound(f"no {kind} with id {given!r} in this home")
+        raise InvalidInput(f"{given!r} matches several {kind}s: {', '.join(matches)}, ...")
+
+    def record(self, record_id: str) -> Record:
+        value = self.store.get(acts.RECORD, self.resolve(acts.RECORD, record_id))
+        if value is None:
+            raise NotFound(f"no record with id {record_id!r} in this home")
+        return Record.from_json(value)
+
+    def proposal(self, proposal_id: str) -> Proposal:
+        value = self.store.get(acts.PROPOSAL, self.resolve(acts.PROPOSAL, proposal_id))
+        if value is None:
+            raise NotFound(f"no proposal with id {proposal_id!r} in this home")
+        return Proposal.from_json(value)
+
+    def proposals(self, status: ProposalStatus | None = ProposalStatus.PENDING) -> list[Proposal]:
+        found = [Proposal.from_json(v) for v in self.store.entities(acts.PROPOSAL)]
+        if status is not None:
+            found = [p for p in found if p.status is status]
+        return sorted(found, key=lambda p: p.created_at)
+
+    def records(
+        self,
+        *,
+        layers: Sequence[Layer] = (),
+        trusts: Sequence[Trust] = (),
+        current_only: bool = True,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[Record]:
+        query = RecordQuery(
+            layers=tuple(layer.value for layer in layers),
+            trusts=tuple(t.value for t in trusts),
+            current_only=current_only,
+            limit=limit,
+            offset=offset,
+        )
+        return [Record.from_json(v) for v in self.store.records(query)]
+
+    def counts(self) -> dict[str, int]:
+        """How many current records each layer holds."""
+        return {
+            layer.value: self.store.count_records(RecordQuery(layers=(layer.value,)))
+            for layer in Layer
+        }
+
+    def identity(self) -> list[Record]:
+        """Verified, current core and boundary records: the instructions."""
+        found = self.records(
+            layers=(Layer.CORE, Layer.BOUNDARY), trusts=(Trust.VERIFIED,), limit=10_000
+        )
+        return sorted(found, key=lambda r: (r.layer is not Layer.CORE, r.recorded_at, r.id))
+
+    def search(
+        self,
+        query: str,
+        *,
+        layers: Sequence[Layer] = (),
+        include_hidden: bool = False,
+        include_quarantined: bool = False,
+        limit: int = 20,
+    ) -> list[tuple[Record, float]]:
+        """Full-text search; quarantined records appear only when asked for."""
+        if not isinstance(query, str) or not query.strip():
+            raise InvalidInput("the search query is empty")
+        if len(query) > 2_000:
+            raise InvalidInput("the search query is longer than 2,000 characters")
+        trusts: tuple[str, ...] = () if include_quarantined else ("verified", "untrusted")
+        rq = RecordQuery(
+            layers=tuple(layer.value for layer in layers),
+            trusts=trusts,
+            current_only=not include_hidden,
+            limit=limit,
+        )
+        return [(Record.from_json(hit.record), hit.score) for hit in self.store.search(query, rq)]
+
+    def history(self, record_id: str) -> list[Version]:
+        """Every version of a record and of the records it supersedes or is superseded by."""
+        rid = self.resolve(acts.RECORD, record_id)
+        chain = self._supersession_chain(rid)
+        versions: list[Version] = []
+        seen: set[int] = set()
+        events = [e for member in chain for e in self.store.events_touching(member)]
+        for event in sorted(events, key=lambda e: e.seq):
+            if event.seq in seen:
+                continue
+            seen.add(event.seq)
+            for effect in event.effects:
+                if effect.kind == acts.RECORD and effect.id in chain:
+                    value = Record.from_json(effect.value) if effect.value else None
+                    versions.append(Version(event, value))
+        return versions
+
+    def _supersession_chain(self, rid: str) -> list[str]:
+        chain = [rid]
+        record = self.record(rid)
+        back = record
+        while back.supersedes and back.supersedes not in chain:
+            chain.insert(0, back.supersedes)
+            back = self.record(back.supersedes)
+        forward = record
+        while forward.superseded_by and forward.superseded_by not in chain:
+            chain.append(forward.superseded_by)
+            forward = self.record(forward.superseded_by)
+        return chain
+
+    def log(self, *, limit: int = 20, before: int | None = None) -> list[Event]:
+        """Newest events first, ``limit`` at a time, optionally before a sequence number."""
+        if limit < 1:
+            raise InvalidInput("the page size must be at least 1")
+        stop = before if before is not None else None
+        events = self.store.events(1, stop, reverse=True)
+        page: list[Event] = []
+        for event in events:
+            page.append(event)
+            if len(page) >= limit:
+                break
+        return page
+
+    def event(self, seq: int) -> Event:
+        found = next(self.store.events(seq, seq + 1), None)
+        if found is None:
+            raise NotFound(f"no event {seq} in this journal")
+        return found
+
+    def head(self) -> Head | None:
+        return self.store.head()
+
+    def state(self) -> State:
+        """The current state, read from the projections."""
+        state = State()
+        for kind, entity_id, value in self.store.collections():
+            state.collections.setdefault(kind, {})[entity_id] = value
+        return state
+
+    def state_at(self, seq: int) -> State:
+        """The state right after event ``seq``, rebuilt by folding the journal."""
+        return fold(self.store.events(1, seq + 1))
+
+    def verify(self, *, deep: bool = True) -> VerifyReport:
+        """Re-hash the whole journal; with ``deep``, also re-fold it and compare projections."""
+        chain = verify_chain(self.store.raw_events(), self.store.head())
+        if not chain.ok or not deep:
+            return VerifyReport(chain, None)
+        folded = fold(self.store.events()).fingerprint()
+        if folded != self.state().fingerprint():
+            return VerifyReport(chain, False, "the stored state differs from the journal's fold")
+        return VerifyReport(chain, True)
+
+    def iter_events(self) -> Iterator[Event]:
+        return self.store.events()
+
+
+def _time_or_none(value: str | None, what: str) -> str | None:
+    """Validate an ISO 8601 date or time given by the user (bi-temporal fields)."""
+    if value is None:
+        return None
+    text = value.strip()
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"{what} must be an ISO 8601 date or time, not {value!r}") from None
+    if parsed.tzinfo is None and "T" not in text and " " not in text:
+        return parsed.date().isoformat()
+    return parsed.isoformat()
+
+
+def _write_config(path: Path, config: HomeConfig) -> None:
+    data = {
+        "format": config.format,
+        "name": config.name,
+        "home_id": config.home_id,
+        "created_at": config.created_at,
+        "public_key": config.public_key,
+    }
+    path.write_text(
+        "# truehearth home. The journal in home.db is the truth; this file names the home.\n"
+        + tomli_w.dumps(data)
+    )
+
+
+def _read_config(path: Path) -> HomeConfig:
+    try:
+        data = tomllib.loads(path.read_text())
+        config = HomeConfig(
+            name=str(data["name"]),
+            home_id=str(data["home_id"]),
+            created_at=str(data["created_at"]),
+            public_key=str(data["public_key"]),
+            format=int(data.get("format", HOME_FORMAT)),
+        )
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError, ValueError) as exc:
+        raise NotAHome(f"{path} is not a readable truehearth home config: {exc}") from exc
+    if config.format > HOME_FORMAT:
+        raise NotAHome(f"{path.parent} was made by a newer truehearth (format {config.format})")
+    return config

@@ -1,0 +1,62 @@
+"""The home's Ed25519 signing key, created at init.
+
+The key signs exported bundles, so a bundle can prove which home it came from.
+The private key is written with mode 0600 and never leaves the home.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+
+from truehearth.core.errors import HomeCorrupt
+
+PRIVATE_NAME = "signing.key"
+PUBLIC_NAME = "signing.pub"
+
+
+def create_keypair(directory: Path) -> str:
+    """Write a new keypair into ``directory`` and return the public key (base64)."""
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    key = Ed25519PrivateKey.generate()
+    private = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    fd = os.open(directory / PRIVATE_NAME, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(private)
+    public = public_key_text(key.public_key())
+    (directory / PUBLIC_NAME).write_text(public + "\n")
+    return public
+
+
+def public_key_text(key: Ed25519PublicKey) -> str:
+    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return base64.b64encode(raw).decode("ascii")
+
+
+def load_private(directory: Path) -> Ed25519PrivateKey:
+    try:
+        data = (directory / PRIVATE_NAME).read_bytes()
+        key = serialization.load_pem_private_key(data, password=None)
+    except (OSError, ValueError) as exc:
+        raise HomeCorrupt(f"the home's signing key cannot be read: {exc}") from exc
+    if not isinstance(key, Ed25519PrivateKey):
+        raise HomeCorrupt("the home's signing key is not an Ed25519 key")
+    return key
+
+
+def load_public(text: str) -> Ed25519PublicKey:
+    try:
+        return Ed25519PublicKey.from_public_bytes(base64.b64decode(text, validate=True))
+    except ValueError as exc:
+        raise HomeCorrupt(f"not an Ed25519 public key: {exc}") from exc

@@ -1,0 +1,15 @@
+"""Mouths: model backends that speak for the companion, behind one protocol.
+
+One module per backend; shared code never branches on the backend's name.
+"""
+
+from truehearth.mouths.base import (
+    Completion,
+    Fingerprint,
+    GenerationParams,
+    Message,
+    Mouth,
+    Standing,
+)
+
+__all__ = ["Completion", "Fingerprint", "GenerationParams", "Message", "Mouth", "Standing"]

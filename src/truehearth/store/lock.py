@@ -1,0 +1,66 @@
+"""The single-writer lock of a home.
+
+SQLite serialises writers too, but a lock file lets us tell the user *who*
+holds the home (a pid) and fail with a clear message instead of a driver error.
+The lock is advisory (``flock``) and released by the kernel when its holder
+dies, so a ``kill -9`` never leaves a home locked.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from truehearth.core.errors import HomeLocked
+
+DEFAULT_WAIT_SECONDS = 5.0
+
+
+def _wait_seconds() -> float:
+    raw = os.environ.get("TRUEHEARTH_LOCK_WAIT")
+    try:
+        return float(raw) if raw else DEFAULT_WAIT_SECONDS
+    except ValueError:
+        return DEFAULT_WAIT_SECONDS
+
+
+@contextlib.contextmanager
+def writer_lock(path: Path, wait: float | None = None) -> Iterator[None]:
+    """Hold the home's writer lock for the duration of the block.
+
+    Waits up to ``wait`` seconds (default ``TRUEHEARTH_LOCK_WAIT`` or 5 s) for
+    another writer to finish, then raises :class:`HomeLocked` naming its pid.
+    """
+    deadline = time.monotonic() + (_wait_seconds() if wait is None else wait)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise HomeLocked(_locked_message(path)) from None
+                time.sleep(0.02)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        try:
+            yield
+        finally:
+            os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def _locked_message(path: Path) -> str:
+    try:
+        holder = path.read_text().strip()
+    except OSError:
+        holder = ""
+    who = f"process {holder}" if holder else "another process"
+    return f"the home is locked by {who} that is writing to it; try again when it finishes"

@@ -1,0 +1,327 @@
+"""The embedded SQLite store: one file per home, WAL, durable commits, FTS5.
+
+Durability: ``synchronous=FULL`` in WAL mode, so a commit that returned has
+reached the disk, and a process killed at any moment leaves either the whole
+transaction or none of it. The journal, the head and the projections are
+written in the same transaction, so they can never disagree after a crash.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import inspect
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar, cast
+
+from truehearth.core.canonical import canonical_bytes, loads
+from truehearth.core.errors import HomeCorrupt, HomeLocked, InvalidInput
+from truehearth.core.events import Draft, Event, decode, seal
+from truehearth.core.journal import Head
+from truehearth.store.base import RecordQuery, SearchHit
+from truehearth.store.migrations import MIGRATIONS, Migration, migrate
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+_RECORD = "record"
+
+
+def _translate_errors(fn: Callable[P, T]) -> Callable[P, T]:
+    """Turn driver errors into the library's one-line errors."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        with _driver_errors():
+            result = fn(*args, **kwargs)
+        if inspect.isgenerator(result):
+            return cast(T, _guarded(result))
+        return result
+
+    return wrapper
+
+
+@contextlib.contextmanager
+def _driver_errors() -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise HomeLocked("the home's database is busy with another writer") from exc
+        raise HomeCorrupt(f"the home's database cannot be read: {exc}") from exc
+    except sqlite3.DatabaseError as exc:
+        raise HomeCorrupt(
+            f"the home's database is damaged or not a truehearth home: {exc}"
+        ) from exc
+
+
+def _guarded(gen: Iterator[Any]) -> Iterator[Any]:
+    """Translate driver errors raised while a generator is being consumed."""
+    with _driver_errors():
+        yield from gen
+
+
+class SQLiteStore:
+    """A :class:`~truehearth.store.base.Store` over one SQLite file."""
+
+    @_translate_errors
+    def __init__(
+        self,
+        path: Path,
+        *,
+        create: bool = False,
+        migrations: Sequence[Migration] = MIGRATIONS,
+    ) -> None:
+        if not create and not path.is_file():
+            raise HomeCorrupt(f"the home's database is missing: {path}")
+        self.path = path
+        self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        try:
+            self._conn.execute("PRAGMA busy_timeout = 5000")
+            mode = self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise HomeCorrupt(f"cannot put the home's database in WAL mode (got {mode})")
+            self._conn.execute("PRAGMA synchronous = FULL")
+            self._conn.execute("PRAGMA foreign_keys = ON")
+            migrate(self._conn, migrations)
+        except BaseException:
+            self._conn.close()
+            raise
+
+    # -- transactions -------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    # -- journal --------------------------------------------------------------
+
+    @_translate_errors
+    def append(self, drafts: Sequence[Draft], at: str) -> list[Event]:
+        if not drafts:
+            return []
+        with self._transaction() as conn:
+            head = self._head(conn)
+            seq, parent = (head.seq, head.digest) if head else (0, None)
+            sealed: list[Event] = []
+            for draft in drafts:
+                seq += 1
+                event = seal(draft, seq, at, parent)
+                parent = event.digest
+                sealed.append(event)
+            conn.executemany(
+                "INSERT INTO journal (seq, body, digest) VALUES (?, ?, ?)",
+                [(e.seq, e.body, e.digest) for e in sealed],
+            )
+            last = sealed[-1]
+            conn.execute(
+                "INSERT INTO journal_head (one, seq, digest) VALUES (1, ?, ?) "
+                "ON CONFLICT (one) DO UPDATE SET seq = excluded.seq, digest = excluded.digest",
+                (last.seq, last.digest),
+            )
+            for event in sealed:
+                self._project(conn, event)
+        return sealed
+
+    def _project(self, conn: sqlite3.Connection, event: Event) -> None:
+        touched: set[str] = set()
+        for effect in event.effects:
+            touched.add(effect.id)
+            if effect.kind == _RECORD:
+                self._project_record(conn, effect.id, effect.value)
+            elif effect.value is None:
+                conn.execute(
+                    "DELETE FROM entities WHERE kind = ? AND id = ?", (effect.kind, effect.id)
+                )
+            else:
+                conn.execute(
+                    "INSERT INTO entities (kind, id, value) VALUES (?, ?, ?) "
+                    "ON CONFLICT (kind, id) DO UPDATE SET value = excluded.value",
+                    (effect.kind, effect.id, canonical_bytes(effect.value)),
+                )
+        for entity_id in touched:
+            conn.execute("INSERT INTO touches (entity, seq) VALUES (?, ?)", (entity_id, event.seq))
+
+    @staticmethod
+    def _project_record(conn: sqlite3.Connection, rid: str, value: dict[str, Any] | None) -> None:
+        if value is None:
+            conn.execute("DELETE FROM records WHERE id = ?", (rid,))
+            return
+        current = int(not value.get("forgotten") and not value.get("superseded_by"))
+        row = (
+            value["layer"],
+            value["voice"],
+            value["trust"],
+            current,
+            value["recorded_at"],
+            value["text"],
+            canonical_bytes(value),
+            rid,
+        )
+        updated = conn.execute(
+            "UPDATE records SET layer=?, voice=?, trust=?, current=?, recorded_at=?, text=?, "
+            "value=? WHERE id=?",
+            row,
+        ).rowcount
+        if not updated:
+            conn.execute(
+                "INSERT INTO records (layer, voice, trust, current, recorded_at, text, value, id) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                row,
+            )
+
+    @staticmethod
+    def _head(conn: sqlite3.Connection) -> Head | None:
+        row = conn.execute("SELECT seq, digest FROM journal_head WHERE one = 1").fetchone()
+        return Head(int(row[0]), str(row[1])) if row else None
+
+    @_translate_errors
+    def head(self) -> Head | None:
+        return self._head(self._conn)
+
+    @_translate_errors
+    def events(
+        self, start: int = 1, stop: int | None = None, *, reverse: bool = False
+    ) -> Iterator[Event]:
+        upper = stop if stop is not None else 2**62
+        order = "DESC" if reverse else "ASC"
+        cursor = self._conn.execute(
+            "SELECT j.seq, j.body, j.digest, p.digest FROM journal j "
+            "LEFT JOIN journal p ON p.seq = j.seq - 1 "
+            f"WHERE j.seq >= ? AND j.seq < ? ORDER BY j.seq {order}",
+            (start, upper),
+        )
+        while rows := cursor.fetchmany(512):
+            for seq, body, digest, parent in rows:
+                yield decode(seq, bytes(body), parent, digest)
+
+    @_translate_errors
+    def raw_events(self) -> Iterator[tuple[int, bytes, str]]:
+        cursor = self._conn.execute("SELECT seq, body, digest FROM journal ORDER BY seq")
+        while True:
+            rows = cursor.fetchmany(4096)
+            if not rows:
+                return
+            yield from rows
+
+    @_translate_errors
+    def events_touching(self, entity_id: str) -> list[Event]:
+        seqs = [
+            row[0]
+            for row in self._conn.execute(
+                "SELECT seq FROM touches WHERE entity = ? ORDER BY seq", (entity_id,)
+            )
+        ]
+        return [event for seq in seqs for event in self.events(seq, seq + 1)]
+
+    # -- projections ----------------------------------------------------------
+
+    @_translate_errors
+    def get(self, kind: str, entity_id: str) -> dict[str, Any] | None:
+        if kind == _RECORD:
+            row = self._conn.execute("SELECT value FROM records WHERE id = ?", (entity_id,))
+        else:
+            row = self._conn.execute(
+                "SELECT value FROM entities WHERE kind = ? AND id = ?", (kind, entity_id)
+            )
+        found = row.fetchone()
+        return dict(loads(found[0])) if found else None
+
+    @_translate_errors
+    def find_ids(self, kind: str, prefix: str, limit: int = 5) -> list[str]:
+        pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        if kind == _RECORD:
+            sql = "SELECT id FROM records WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT ?"
+            params: tuple[Any, ...] = (pattern, limit)
+        else:
+            sql = (
+                "SELECT id FROM entities WHERE kind = ? AND id LIKE ? ESCAPE '\\' "
+                "ORDER BY id LIMIT ?"
+            )
+            params = (kind, pattern, limit)
+        return [str(row[0]) for row in self._conn.execute(sql, params)]
+
+    @_translate_errors
+    def entities(self, kind: str) -> Iterator[dict[str, Any]]:
+        if kind == _RECORD:
+            rows = self._conn.execute("SELECT value FROM records ORDER BY rid").fetchall()
+        else:
+            rows = self._conn.execute(
+                "SELECT value FROM entities WHERE kind = ? ORDER BY id", (kind,)
+            ).fetchall()
+        return (dict(loads(row[0])) for row in rows)
+
+    @_translate_errors
+    def collections(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        for rid, value in self._conn.execute("SELECT id, value FROM records ORDER BY id"):
+            yield _RECORD, str(rid), dict(loads(value))
+        for kind, eid, value in self._conn.execute(
+            "SELECT kind, id, value FROM entities ORDER BY kind, id"
+        ):
+            yield str(kind), str(eid), dict(loads(value))
+
+    @staticmethod
+    def _where(query: RecordQuery) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        if query.current_only:
+            clauses.append("r.current = 1")
+        if query.layers:
+            clauses.append(f"r.layer IN ({','.join('?' * len(query.layers))})")
+            params.extend(query.layers)
+        if query.trusts:
+            clauses.append(f"r.trust IN ({','.join('?' * len(query.trusts))})")
+            params.extend(query.trusts)
+        return (" AND ".join(clauses) or "1"), params
+
+    @_translate_errors
+    def records(self, query: RecordQuery) -> list[dict[str, Any]]:
+        where, params = self._where(query)
+        rows = self._conn.execute(
+            f"SELECT r.value FROM records r WHERE {where} "
+            "ORDER BY r.recorded_at DESC, r.rid DESC LIMIT ? OFFSET ?",
+            [*params, query.limit, query.offset],
+        )
+        return [dict(loads(row[0])) for row in rows]
+
+    @_translate_errors
+    def count_records(self, query: RecordQuery) -> int:
+        where, params = self._where(query)
+        row = self._conn.execute(f"SELECT count(*) FROM records r WHERE {where}", params)
+        return int(row.fetchone()[0])
+
+    @_translate_errors
+    def search(self, text: str, query: RecordQuery) -> list[SearchHit]:
+        match = fts_query(text)
+        where, params = self._where(query)
+        rows = self._conn.execute(
+            "SELECT r.value, bm25(records_fts) AS score FROM records_fts "
+            "JOIN records r ON r.rid = records_fts.rowid "
+            f"WHERE records_fts MATCH ? AND {where} ORDER BY score LIMIT ? OFFSET ?",
+            [match, *params, query.limit, query.offset],
+        )
+        return [SearchHit(dict(loads(value)), float(score)) for value, score in rows]
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+def fts_query(text: str) -> str:
+    """Turn free text into a safe FTS5 query: every word quoted, any of them may match.
+
+    Users type sentences, not FTS syntax; quoting each token keeps operators
+    and punctuation from being parsed as query language.
+    """
+    words = [w for w in "".join(c if c.isalnum() else " " for c in text).split() if w]
+    if not words:
+        raise InvalidInput("the search query has no words to look for")
+    return " OR ".join(f'"{w}"' for w in words[:64])

@@ -1,0 +1,56 @@
+"""Shared fixtures: every test gets its own real home in a temporary directory."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from truehearth.cli import main
+from truehearth.home import Home
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point the default home and the user dirs into tmp_path; keep lock waits short."""
+    monkeypatch.setenv("TRUEHEARTH_HOME", str(tmp_path / "default-home"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.setenv("TRUEHEARTH_LOCK_WAIT", "0.3")
+    monkeypatch.setenv("COLUMNS", "200")
+
+
+@pytest.fixture
+def home_dir(tmp_path: Path) -> Path:
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def home(home_dir: Path) -> Iterator[Home]:
+    with Home.init(home_dir, "Ash") as h:
+        yield h
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+
+CliRunner = Callable[..., CliResult]
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]) -> CliRunner:
+    """Run the real CLI entry point in-process and capture what it prints."""
+
+    def run(*args: str) -> CliResult:
+        capsys.readouterr()
+        code = main([str(a) for a in args])
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run
