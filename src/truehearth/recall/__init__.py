@@ -1,5 +1,12 @@
 """Recall: finding what matters in a home, with provenance and trust."""
 
 from truehearth.recall.base import Recalled, Retriever
+from truehearth.recall.fts import FTSRetriever
 
-__all__ = ["Recalled", "Retriever"]
+
+def default_retriever() -> Retriever:
+    """The retriever the context router uses unless told otherwise."""
+    return FTSRetriever()
+
+
+__all__ = ["FTSRetriever", "Recalled", "Retriever", "default_retriever"]
