@@ -127,7 +127,9 @@ def describe_event(event: Event) -> str:
     if kind == "proposal.rejected":
         return f"rejected {p.get('id')}"
     if kind == "write.refused":
-        return f"refused a {p.get('voice')} write to {p.get('layer')}"
+        voice = str(p.get("voice"))
+        article = "an" if voice[:1] in "aeiou" else "a"
+        return f"refused {article} {voice} write to {p.get('layer')}"
     if kind == "home.rolled_back":
         return f"rolled back to event {p.get('to')} ({p.get('changed')} changes)"
     if kind == "home.created":

@@ -13,6 +13,7 @@ from truehearth.cli._app import HomeOpt, JsonOpt, app, console, home_path, opene
 from truehearth.cli._render import (
     describe_event,
     record_detail,
+    record_status,
     records_table,
     short,
 )
@@ -278,7 +279,9 @@ def history(
             ]
         )
         return
-    table = Table("seq", "at", "actor", "event", "record", "trust", "text", header_style="bold")
+    table = Table(
+        "seq", "at", "actor", "event", "record", "trust", "status", "text", header_style="bold"
+    )
     for v in versions:
         rec = v.record
         table.add_row(
@@ -288,6 +291,7 @@ def history(
             escape(describe_event(v.event)),
             rec.id if rec else "-",
             rec.trust.value if rec else "-",
+            record_status(rec) if rec else "-",
             escape(short(rec.text, 60)) if rec else "(removed by rollback)",
         )
     console.print(table)

@@ -27,13 +27,18 @@ def identity_refusal(layer: Layer, voice: Voice) -> str:
     if voice in (Voice.SYSTEM, Voice.EXTERNAL):
         who = "summaries and imports" if voice is Voice.SYSTEM else "imported or outside text"
         return (
-            f"refused: a {voice.value} voice cannot write the {layer.value} layer "
+            f"refused: {_article(voice.value)} {voice.value} voice cannot write "
+            f"the {layer.value} layer "
             f"({who} never rewrite identity); propose it instead and let the human decide"
         )
     return (
         f"refused: the {layer.value} layer changes only through an accepted proposal; "
         f"use `truehearth propose {layer.value} TEXT`"
     )
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
 
 
 def check_direct_write(layer: Layer, voice: Voice, source: Source) -> None:

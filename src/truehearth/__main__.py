@@ -1,0 +1,5 @@
+"""``python -m truehearth`` runs the command line."""
+
+from truehearth.cli import entry
+
+entry()
