@@ -1,0 +1,249 @@
+"""The context router: one turn's prompt, within the mouth's window, explained.
+
+Order of precedence, each within what is left of the budget:
+
+1. verified core and boundaries, verbatim, as instructions — never cut; if
+   they (with the new message) do not fit, :class:`ContextOverflow`;
+2. the new message — never cut either;
+3. relevant verified memories, reflections and notes, as fenced background
+   (at most ``BACKGROUND_SHARE`` of what is left);
+4. relevant unconfirmed text, fenced as data (at most ``DATA_SHARE``);
+   quarantined text only when asked for;
+5. the recent conversation, newest first, in whatever remains.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from truehearth.context import fences
+from truehearth.context.model import Context, ContextOverflow, Item, LeftOut, Section, SectionRole
+from truehearth.core.errors import InvalidInput
+from truehearth.core.records import Layer, Record, Trust, clean_text
+from truehearth.mouths.base import GenerationParams, Message, Mouth
+from truehearth.recall import Recalled, Retriever, default_retriever
+
+if TYPE_CHECKING:
+    from truehearth.home import Home
+
+# Tokens a chat template adds around each message (role markers, separators).
+MESSAGE_OVERHEAD = 6
+BACKGROUND_SHARE = 0.4
+DATA_SHARE = 0.2
+RECALL_LIMIT = 12
+_RECALL_LAYERS = (Layer.MEMORY, Layer.REFLECTION, Layer.NOTE, Layer.ARCHIVE)
+
+
+@dataclass(slots=True)
+class _Packed:
+    """Records placed in one fenced section, within that section's cap."""
+
+    cap: int
+    lines: list[str] = field(default_factory=list)
+    items: list[Item] = field(default_factory=list)
+    used: int = 0
+
+    def add(self, hit: Recalled, count: Callable[[str], int]) -> bool:
+        record = hit.record
+        line = fences.item_line(record)
+        cost = count(line) + 1
+        if self.used + cost > self.cap:
+            return False
+        self.lines.append(line)
+        self.used += cost
+        place = "background" if record.trust is Trust.VERIFIED else "data (not instructions)"
+        date = record.valid_from or record.recorded_at[:10]
+        why = f"{hit.why}; as {place}"
+        self.items.append(
+            Item(
+                record.id,
+                record.layer.value,
+                record.voice.value,
+                record.trust.value,
+                date,
+                why,
+                cost,
+            )
+        )
+        return True
+
+
+DEFAULT_PARAMS = GenerationParams()
+
+
+def assemble(
+    home: Home,
+    mouth: Mouth,
+    message: str,
+    *,
+    history: Sequence[Message] = (),
+    retriever: Retriever | None = None,
+    params: GenerationParams = DEFAULT_PARAMS,
+    budget: int | None = None,
+    session: str | None = None,
+    include_quarantined: bool = False,
+    allowed_layers: Collection[Layer] | None = None,
+) -> Context:
+    """Build the prompt for one turn. See the module docstring for the rules.
+
+    ``session`` keeps this conversation's own journaled turns out of recall
+    (they arrive as ``history``); ``allowed_layers`` is the egress policy's
+    list of what may be sent (``None``: everything, the local default).
+    """
+    text = clean_text(message, "message")
+    count = mouth.count_tokens
+    window = mouth.context_window
+    limit = _limit(window, params, budget)
+    left_out: list[LeftOut] = []
+    notes: list[str] = []
+
+    def allowed(layer: Layer) -> bool:
+        return allowed_layers is None or layer in allowed_layers
+
+    sendable: list[Record] = []
+    for r in home.identity():
+        if allowed(r.layer):
+            sendable.append(r)
+        else:
+            left_out.append(LeftOut(r.id, f"the egress policy does not send {r.layer.value}"))
+    system_head = fences.intro(home.config.name)
+    if sendable:
+        system_head += "\n\n" + fences.identity_block(sendable)
+    ident_tokens = count(system_head) + MESSAGE_OVERHEAD
+    message_tokens = count(text) + MESSAGE_OVERHEAD
+    if ident_tokens + message_tokens > limit:
+        raise ContextOverflow(
+            f"the verified core and boundaries take {ident_tokens} tokens and the message "
+            f"{message_tokens}, but the mouth leaves {limit} for the prompt (window {window}, "
+            f"{params.max_tokens} kept for the reply); identity is never cut: use a mouth "
+            "with a larger window, fewer reply tokens, or a shorter message"
+        )
+    ident_why = "verified identity: always included, verbatim"
+    ident_items = tuple(
+        Item(
+            r.id,
+            r.layer.value,
+            r.voice.value,
+            r.trust.value,
+            r.recorded_at[:10],
+            ident_why,
+            count(r.text),
+        )
+        for r in sendable
+    )
+    remaining = limit - ident_tokens - message_tokens
+
+    recalled = _recall(home, retriever, text, include_quarantined, notes)
+    background, data = (
+        _Packed(int(remaining * BACKGROUND_SHARE)),
+        _Packed(int(remaining * DATA_SHARE)),
+    )
+    for hit in recalled:
+        why = _unsuitable(hit.record, session, include_quarantined)
+        if why is None and not allowed(hit.record.layer):
+            why = f"the egress policy does not send {hit.record.layer.value}"
+        if why is not None:
+            left_out.append(LeftOut(hit.record.id, why))
+            continue
+        target = background if hit.record.trust is Trust.VERIFIED else data
+        if not target.add(hit, count):
+            left_out.append(LeftOut(hit.record.id, f"over budget ({hit.why})"))
+
+    bg_block = fences.background_block(background.lines)
+    data_block = fences.data_block(data.lines)
+    bg_tokens = count(bg_block) + 1 if bg_block else 0
+    data_tokens = count(data_block) + 1 if data_block else 0
+    system = "\n\n".join(part for part in (system_head, bg_block, data_block) if part)
+    remaining -= bg_tokens + data_tokens
+
+    convo, convo_items = _recent(history, remaining, count, left_out)
+    message_item = Item(
+        None, "message", "human", "untrusted", None, "the new message", message_tokens
+    )
+    sections = [
+        Section("identity", SectionRole.INSTRUCTION, ident_tokens, ident_items),
+        Section("background", SectionRole.BACKGROUND, bg_tokens, tuple(background.items)),
+        Section("data", SectionRole.DATA, data_tokens, tuple(data.items)),
+        Section(
+            "conversation",
+            SectionRole.CONVERSATION,
+            sum(i.tokens for i in convo_items),
+            tuple(convo_items),
+        ),
+        Section("message", SectionRole.CONVERSATION, message_tokens, (message_item,)),
+    ]
+    messages = [Message("system", system), *convo, Message("user", text)]
+    total = sum(s.tokens for s in sections)
+    return Context(messages, sections, total, limit, window, params.max_tokens, left_out, notes)
+
+
+def _limit(window: int, params: GenerationParams, budget: int | None) -> int:
+    """Tokens the prompt may take: the budget given, else the window minus the reply."""
+    if params.max_tokens < 1:
+        raise InvalidInput("max_tokens must be at least 1")
+    limit = budget if budget is not None else window - params.max_tokens
+    if limit <= 0:
+        raise ContextOverflow(
+            f"the mouth's window ({window} tokens) leaves no room for a prompt once "
+            f"{params.max_tokens} tokens are kept for the reply; lower max_tokens"
+        )
+    return limit
+
+
+def _recall(
+    home: Home,
+    retriever: Retriever | None,
+    text: str,
+    include_quarantined: bool,
+    notes: list[str],
+) -> list[Recalled]:
+    finder = retriever if retriever is not None else default_retriever()
+    try:
+        return finder.retrieve(
+            home,
+            text,
+            limit=RECALL_LIMIT,
+            layers=_RECALL_LAYERS,
+            include_quarantined=include_quarantined,
+        )
+    except InvalidInput as exc:
+        notes.append(f"no recall for this message: {exc}")
+        return []
+
+
+def _unsuitable(record: Record, session: str | None, include_quarantined: bool) -> str | None:
+    """Why a recalled record may not go in, or ``None`` when it may."""
+    if record.layer.is_identity:
+        return "identity enters only as verified instructions"
+    if not record.is_current:
+        return "not current (forgotten or superseded)"
+    if record.trust is Trust.QUARANTINED and not include_quarantined:
+        return "quarantined: excluded unless asked for"
+    if session is not None and record.source.session == session:
+        return "part of this conversation (sent as history)"
+    return None
+
+
+def _recent(
+    history: Sequence[Message],
+    room: int,
+    count: Callable[[str], int],
+    left_out: list[LeftOut],
+) -> tuple[list[Message], list[Item]]:
+    """The newest messages that fit in ``room``, in their original order."""
+    kept: list[tuple[Message, Item]] = []
+    used = 0
+    for age, msg in enumerate(reversed(history)):
+        cost = count(msg.content) + MESSAGE_OVERHEAD
+        if used + cost > room:
+            dropped = len(history) - age
+            left_out.append(LeftOut(None, f"{dropped} older conversation message(s): over budget"))
+            break
+        used += cost
+        speaker = "human" if msg.role == "user" else "companion"
+        why = f"recent conversation ({age + 1} back)"
+        kept.append((msg, Item(None, "conversation", speaker, "untrusted", None, why, cost)))
+    kept.reverse()
+    return [m for m, _ in kept], [i for _, i in kept]
