@@ -35,7 +35,7 @@ from truehearth.core.records import (
     Trust,
     Voice,
 )
-from truehearth.core.state import State, diff, fold
+from truehearth.core.state import State, diff, fold, fold_bodies
 from truehearth.keys import create_keypair
 from truehearth.store.base import RecordQuery, Store
 from truehearth.store.lock import writer_lock
@@ -519,7 +519,7 @@ class Home:
         chain = verify_chain(self.store.raw_events(), self.store.head())
         if not chain.ok or not deep:
             return VerifyReport(chain, None)
-        folded = fold(self.store.events()).fingerprint()
+        folded = fold_bodies(body for _seq, body, _digest in self.store.raw_events()).fingerprint()
         if folded != self.state().fingerprint():
             return VerifyReport(chain, False, "the stored state differs from the journal's fold")
         return VerifyReport(chain, True)
