@@ -11,7 +11,7 @@ import os
 import shutil
 import tempfile
 import tomllib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -140,6 +140,50 @@ class Home:
         return cls.open(path, clock=clock)
 
     @classmethod
+    def restore(
+        cls,
+        path: Path,
+        *,
+        name: str,
+        home_id: str,
+        created_at: str,
+        rows: Iterable[tuple[int, bytes, str]],
+        clock: Clock = utc_now,
+    ) -> Home:
+        """Create a new home at ``path`` from an exported journal, byte for byte.
+
+        The journal rows are checked against the chain rule as they are inserted,
+        so the restored head equals the exported head or nothing is created. The
+        restored home gets a fresh signing key: private keys never travel.
+        """
+        path = path.expanduser().absolute()
+        if is_home(path):
+            raise InvalidInput(f"{path} is already a truehearth home; restore into a new one")
+        if path.exists() and (not path.is_dir() or any(path.iterdir())):
+            raise InvalidInput(f"{path} exists and is not an empty directory")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".truehearth-restore-", dir=path.parent))
+        try:
+            public = create_keypair(staging / KEYS_DIR)
+            config = HomeConfig(
+                name=name, home_id=home_id, created_at=created_at, public_key=public
+            )
+            store = SQLiteStore(staging / DB_NAME, create=True)
+            try:
+                store.restore_sealed(rows)
+            finally:
+                store.close()
+            _write_config(staging / CONFIG_NAME, config)
+            os.chmod(staging, 0o700)
+            if path.exists():
+                path.rmdir()
+            staging.rename(path)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        return cls.open(path, clock=clock)
+
+    @classmethod
     def open(cls, path: Path, *, clock: Clock = utc_now) -> Home:
         """Open an existing home; a directory that is not one is refused clearly."""
         path = path.expanduser().absolute()
@@ -184,6 +228,17 @@ class Home:
     def append_drafts(self, drafts: Sequence[Draft]) -> list[Event]:
         """Append prepared drafts (bulk writers such as importers and benchmarks)."""
         return self.commit(lambda _now: drafts)
+
+    def append_stream(self, build: Callable[[str], Iterable[Draft]]) -> Head | None:
+        """Like :meth:`commit` for bulk writers whose drafts arrive as a lazy stream.
+
+        ``build`` runs under the writer lock (so its checks, e.g. "this file was
+        not imported yet", still hold) and its drafts are appended one by one in
+        a single transaction: an error anywhere in the stream writes nothing.
+        """
+        with writer_lock(self.path / LOCK_NAME):
+            now = self.now()
+            return self.store.append_stream(build(now), now)
 
     def _refuse(self, layer: Layer, voice: Voice, actor: Voice, text: str, why: str) -> None:
         self.commit(lambda _now: [acts.refusal(layer, voice, actor, text, why)])

@@ -12,7 +12,7 @@ protocol later without touching the core.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -44,6 +44,10 @@ class Store(Protocol):
 
     def append(self, drafts: Sequence[Draft], at: str) -> list[Event]:
         """Seal and append drafts atomically, updating projections; all or nothing."""
+        ...
+
+    def append_stream(self, drafts: Iterable[Draft], at: str) -> Head | None:
+        """Like :meth:`append` for a stream too large to hold: one transaction, returns the head."""
         ...
 
     def head(self) -> Head | None:

@@ -12,12 +12,12 @@ import contextlib
 import functools
 import inspect
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar, cast
 
-from truehearth.core.canonical import canonical_bytes, loads
-from truehearth.core.errors import HomeCorrupt, HomeLocked, InvalidInput
+from truehearth.core.canonical import canonical_bytes, chain_digest, loads
+from truehearth.core.errors import ChainBroken, HomeCorrupt, HomeLocked, InvalidInput
 from truehearth.core.events import Draft, Event, decode, seal
 from truehearth.core.journal import Head
 from truehearth.store.base import RecordQuery, SearchHit
@@ -131,6 +131,73 @@ class SQLiteStore:
             for event in sealed:
                 self._project(conn, event)
         return sealed
+
+    @_translate_errors
+    def append_stream(self, drafts: Iterable[Draft], at: str) -> Head | None:
+        """Seal and append a stream of drafts in one transaction, keeping none in memory.
+
+        Bulk importers produce more events than fit comfortably in memory; each
+        draft is written as it arrives, and the whole stream still commits all
+        or nothing (an exception from the iterator rolls everything back).
+        """
+        with self._transaction() as conn:
+            head = self._head(conn)
+            seq, parent = (head.seq, head.digest) if head else (0, None)
+            for draft in drafts:
+                seq += 1
+                event = seal(draft, seq, at, parent)
+                parent = event.digest
+                self._insert_event(conn, event)
+            if parent is None or (head is not None and seq == head.seq):
+                return head
+            self._set_head(conn, Head(seq, parent))
+        return Head(seq, parent)
+
+    @_translate_errors
+    def restore_sealed(self, rows: Iterable[tuple[int, bytes, str]]) -> Head:
+        """Insert already-sealed events into an empty journal, checking the chain as they come.
+
+        This is how an exported journal comes home byte for byte: every row must
+        follow the chain rule (see :mod:`truehearth.core.journal`), so the head
+        after a restore is the head that was exported, or nothing is written.
+        """
+        with self._transaction() as conn:
+            if self._head(conn) is not None:
+                raise InvalidInput("a journal can be restored only into an empty home")
+            parent: str | None = None
+            expected = 1
+            for seq, body, stored in rows:
+                if seq != expected:
+                    raise ChainBroken(f"restored journal: expected event {expected}, got {seq}")
+                if chain_digest(parent, body) != stored:
+                    raise ChainBroken(f"restored journal: event {seq}: digest does not match")
+                try:
+                    event = decode(seq, body, parent, stored)
+                except (ValueError, KeyError, TypeError) as exc:
+                    raise InvalidInput(f"restored journal: event {seq} is malformed") from exc
+                self._insert_event(conn, event)
+                parent = stored
+                expected += 1
+            if parent is None:
+                raise InvalidInput("restored journal: it holds no events")
+            head = Head(expected - 1, parent)
+            self._set_head(conn, head)
+        return head
+
+    def _insert_event(self, conn: sqlite3.Connection, event: Event) -> None:
+        conn.execute(
+            "INSERT INTO journal (seq, body, digest) VALUES (?, ?, ?)",
+            (event.seq, event.body, event.digest),
+        )
+        self._project(conn, event)
+
+    @staticmethod
+    def _set_head(conn: sqlite3.Connection, head: Head) -> None:
+        conn.execute(
+            "INSERT INTO journal_head (one, seq, digest) VALUES (1, ?, ?) "
+            "ON CONFLICT (one) DO UPDATE SET seq = excluded.seq, digest = excluded.digest",
+            (head.seq, head.digest),
+        )
 
     def _project(self, conn: sqlite3.Connection, event: Event) -> None:
         touched: set[str] = set()

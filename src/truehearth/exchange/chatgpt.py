@@ -1,0 +1,151 @@
+"""ChatGPT data export: ``conversations.json`` or the zip that holds it.
+
+The export is one JSON array of conversations, each a tree of messages (the
+``mapping``), because a user can regenerate or edit a turn and so branch the
+talk. The thread the user last saw runs from ``current_node`` back to the
+root; we number its turns in order. Every other branch is kept too, as archive
+items marked ``branch``, because history is not ours to prune.
+
+The array is parsed with ijson one conversation at a time, so a 100 MB export
+never sits in memory whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import IO, Any
+
+import ijson  # type: ignore[import-untyped]
+
+from truehearth.core.errors import InvalidInput
+from truehearth.exchange.importing import (
+    Item,
+    Limits,
+    Parsed,
+    epoch_to_iso,
+    open_zip_member,
+)
+
+FORMAT = "chatgpt"
+SPEAKERS = {"user": "human", "assistant": "companion", "system": "system", "tool": "tool"}
+ZIP_MAGIC = b"PK\x03\x04"
+
+
+def parse(stream: IO[bytes], limits: Limits) -> Iterator[Parsed]:
+    """Yield every message of every conversation as an archive item."""
+    head = stream.read(4)
+    stream.seek(0)
+    if head == ZIP_MAGIC or head.startswith(b"PK"):
+        stream = open_zip_member(
+            stream,
+            limits,
+            lambda name: name.rsplit("/", 1)[-1] == "conversations.json",
+            "conversations.json",
+        )
+    found = False
+    for index, conversation in enumerate(ijson.items(stream, "item", use_float=True)):
+        found = True
+        yield from conversation_items(conversation, index)
+    if not found:
+        raise InvalidInput("not a ChatGPT export: expected a JSON array of conversations")
+
+
+def conversation_items(conversation: Any, index: int) -> Iterator[Item]:
+    """The main thread in order, then the other branches, of one conversation."""
+    if not isinstance(conversation, dict) or not isinstance(conversation.get("mapping"), dict):
+        raise InvalidInput(f"not a ChatGPT export: conversation {index} has no message mapping")
+    mapping: dict[str, Any] = conversation["mapping"]
+    conv_id = str(conversation.get("conversation_id") or conversation.get("id") or f"c{index}")
+    title = conversation.get("title")
+    main = main_thread(mapping, conversation.get("current_node"))
+    on_main = set(main)
+    turn = 0
+    for node_id in main:
+        item = _item(mapping[node_id], node_id, conv_id, title, turn, branch=False)
+        if item is not None:
+            yield item
+            turn += 1
+    for node_id, node in mapping.items():
+        if node_id in on_main:
+            continue
+        item = _item(node, str(node_id), conv_id, title, _depth(mapping, node_id), branch=True)
+        if item is not None:
+            yield item
+
+
+def main_thread(mapping: dict[str, Any], current: object) -> list[str]:
+    """Node ids from the root to ``current`` (or to the last leaf if it is missing)."""
+    if not isinstance(current, str) or current not in mapping:
+        leaves = [k for k, v in mapping.items() if isinstance(v, dict) and not v.get("children")]
+        if not leaves:
+            return []
+        current = leaves[-1]
+    path: list[str] = []
+    seen: set[str] = set()
+    node_id: object = current
+    while isinstance(node_id, str) and node_id in mapping and node_id not in seen:
+        seen.add(node_id)
+        path.append(node_id)
+        node = mapping[node_id]
+        node_id = node.get("parent") if isinstance(node, dict) else None
+    path.reverse()
+    return path
+
+
+def _depth(mapping: dict[str, Any], node_id: str) -> int:
+    depth = 0
+    seen: set[str] = set()
+    node = mapping.get(node_id)
+    while isinstance(node, dict) and isinstance(node.get("parent"), str):
+        parent = node["parent"]
+        if parent in seen or parent not in mapping:
+            break
+        seen.add(parent)
+        depth += 1
+        node = mapping[parent]
+    return depth
+
+
+def _item(
+    node: object, node_id: str, conv_id: str, title: object, turn: int, *, branch: bool
+) -> Item | None:
+    if not isinstance(node, dict) or not isinstance(node.get("message"), dict):
+        return None
+    message: dict[str, Any] = node["message"]
+    text = message_text(message.get("content"))
+    if not text.strip():
+        return None
+    author = message.get("author")
+    role = author.get("role") if isinstance(author, dict) else None
+    speaker = SPEAKERS.get(role, str(role)) if isinstance(role, str) else "unknown"
+    message_id = str(message.get("id") or node_id)
+    meta: dict[str, Any] = {"kind": "turn", "turn": turn, "speaker": speaker}
+    if isinstance(title, str):
+        meta["title"] = title
+    if branch:
+        meta["branch"] = True
+    metadata = message.get("metadata")
+    if isinstance(metadata, dict) and isinstance(metadata.get("model_slug"), str):
+        meta["model"] = metadata["model_slug"]
+    return Item(
+        text=text,
+        locator=f"{conv_id}/{message_id}",
+        session=conv_id,
+        valid_from=epoch_to_iso(message.get("create_time")),
+        meta=meta,
+    )
+
+
+def message_text(content: object) -> str:
+    """The readable text of a message's content (text parts, code, tool output)."""
+    if not isinstance(content, dict):
+        return ""
+    parts = content.get("parts")
+    if isinstance(parts, list):
+        texts = [
+            p if isinstance(p, str) else p.get("text") if isinstance(p, dict) else None
+            for p in parts
+        ]
+        return "\n".join(t for t in texts if isinstance(t, str))
+    text = content.get("text")
+    return text if isinstance(text, str) else ""
