@@ -52,6 +52,18 @@ class GenerationParams:
             "stop": list(self.stop),
         }
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> GenerationParams:
+        """Read parameters back from their journaled form (floats travel as strings)."""
+        seed = data.get("seed")
+        return cls(
+            max_tokens=int(data.get("max_tokens", 256)),
+            temperature=float(data.get("temperature", "0.7")),
+            top_p=float(data.get("top_p", "0.95")),
+            seed=int(seed) if seed is not None else None,
+            stop=tuple(str(x) for x in data.get("stop", [])),
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Fingerprint:

@@ -1,0 +1,126 @@
+"""The acts that register mouths and set their standing, as pure functions to drafts.
+
+A mouth is an entity of kind ``mouth`` keyed by its name. Its value carries
+the backend, options, generation parameters, egress policy, fingerprint and
+standing. Nothing is erased: removing a mouth journals it as removed, and
+re-adding a name (say, after its model changed) starts it again as
+``untested``. Standing changes only by an explicit human act, optionally
+citing the continuity-check report that informed it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from truehearth.core.errors import InvalidInput, NotFound
+from truehearth.core.events import Draft, Effect
+from truehearth.core.policy import check_human_act
+from truehearth.core.records import Voice, clean_text
+
+MOUTH = "mouth"
+STANDINGS = ("untested", "guest", "home")
+_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,39}$")
+
+
+def check_name(name: str) -> str:
+    """Mouth names are short, lower-case and typeable: they end up in every reply's source."""
+    name = name.strip()
+    if not _NAME.match(name):
+        raise InvalidInput(
+            f"bad mouth name {name!r}: use 1-40 lower-case letters, digits, '.', '_' or '-'"
+        )
+    return name
+
+
+def is_active(value: dict[str, Any] | None) -> bool:
+    return value is not None and not value.get("removed", False)
+
+
+def add(
+    value: dict[str, Any],
+    existing: dict[str, Any] | None,
+    *,
+    actor: Voice,
+    now: str,
+    replace: bool = False,
+    make_default: bool = False,
+) -> Draft:
+    """Register a mouth as ``untested``; an active name is replaced only on request."""
+    name = check_name(str(value.get("name", "")))
+    if is_active(existing) and not replace:
+        raise InvalidInput(f"a mouth named {name!r} already exists (use --replace to re-add it)")
+    was_default = bool(existing and is_active(existing) and existing.get("default"))
+    entity = {
+        **value,
+        "name": name,
+        "standing": "untested",
+        "added_at": now,
+        "default": make_default or was_default,
+        "removed": False,
+    }
+    payload = {
+        "name": name,
+        "fingerprint": entity.get("fingerprint_digest"),
+        "replaced": bool(is_active(existing)),
+    }
+    return Draft("mouth.added", actor.value, payload, [Effect(MOUTH, name, entity)])
+
+
+def remove(existing: dict[str, Any] | None, name: str, *, actor: Voice, now: str) -> Draft:
+    """Take a mouth out of use; the journal keeps everything it was."""
+    if not is_active(existing) or existing is None:
+        raise NotFound(f"no mouth named {name!r} in this home")
+    gone = {**existing, "removed": True, "removed_at": now, "default": False}
+    return Draft("mouth.removed", actor.value, {"name": name}, [Effect(MOUTH, name, gone)])
+
+
+def use(
+    target: dict[str, Any] | None, name: str, previous: dict[str, Any] | None, *, actor: Voice
+) -> Draft:
+    """Make ``name`` the mouth that speaks when none is named."""
+    if not is_active(target) or target is None:
+        raise NotFound(f"no mouth named {name!r} in this home")
+    effects = [Effect(MOUTH, name, {**target, "default": True})]
+    if previous is not None and previous.get("name") != name:
+        effects.append(Effect(MOUTH, str(previous["name"]), {**previous, "default": False}))
+    payload = {"name": name, "previous": previous.get("name") if previous else None}
+    return Draft("mouth.used", actor.value, payload, effects)
+
+
+def set_standing(
+    existing: dict[str, Any] | None,
+    name: str,
+    standing: str,
+    *,
+    actor: Voice,
+    reason: str,
+    now: str,
+    check_report_digest: str | None = None,
+) -> Draft:
+    """The human decides how far a mouth may speak as the companion."""
+    check_human_act(actor, "change a mouth's standing")
+    if not is_active(existing) or existing is None:
+        raise NotFound(f"no mouth named {name!r} in this home")
+    if standing not in STANDINGS:
+        raise InvalidInput(f"unknown standing {standing!r}; choose one of: {', '.join(STANDINGS)}")
+    why = clean_text(reason, "reason")
+    before = existing.get("standing")
+    if before == standing:
+        raise InvalidInput(f"mouth {name!r} already has standing {standing}")
+    changed = {
+        **existing,
+        "standing": standing,
+        "standing_reason": why,
+        "standing_changed_at": now,
+        "check_report": check_report_digest,
+    }
+    payload = {
+        "name": name,
+        "from": before,
+        "to": standing,
+        "reason": why,
+        "fingerprint": existing.get("fingerprint_digest"),
+        "check_report": check_report_digest,
+    }
+    return Draft("mouth.standing_changed", actor.value, payload, [Effect(MOUTH, name, changed)])

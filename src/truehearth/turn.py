@@ -1,0 +1,222 @@
+"""One turn of conversation: the human's words, the context, the mouth's reply, the journal.
+
+A :class:`Conversation` is one session with one mouth. For each turn it
+assembles the context (which is where an empty message, an unknown layer or
+an identity that does not fit is refused), streams the reply, and then
+journals both sides in one transaction:
+
+* the human's words: layer ``archive``, voice ``human``;
+* the reply: voice ``companion``, with the mouth's name and fingerprint,
+  ``untrusted`` until the human confirms it as ours.
+
+Both carry ``meta = {"kind": "turn", "turn": i, "speaker": ...}`` and the
+session id. If the stream is cut short (Ctrl-C, the consumer closing it, the
+server failing half-way), whatever was already said is journaled and marked
+``interrupted``; if the mouth fails before saying anything, nothing is
+written at all.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from truehearth.context import Context, assemble
+from truehearth.core import acts
+from truehearth.core.events import Draft
+from truehearth.core.ids import new_id
+from truehearth.core.records import Layer, Record, Source, Voice
+from truehearth.home import Home
+from truehearth.mouths import registry
+from truehearth.mouths.base import GenerationParams, Message, Mouth
+from truehearth.mouths.errors import MouthError
+from truehearth.recall import Retriever
+
+
+@dataclass(frozen=True, slots=True)
+class TurnResult:
+    """What one turn said and where it went in the journal."""
+
+    session: str
+    index: int
+    human: Record
+    reply: Record | None
+    context: Context
+    seconds: float
+    interrupted: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "session": self.session,
+            "turn": self.index,
+            "human": self.human.to_json(),
+            "reply": self.reply.to_json() if self.reply else None,
+            "interrupted": self.interrupted,
+            "seconds": f"{self.seconds:.3f}",
+            "context_tokens": self.context.total_tokens,
+        }
+
+
+@dataclass
+class Conversation:
+    """A session between the human and one mouth, speaking from ``home``."""
+
+    home: Home
+    mouth: Mouth
+    name: str
+    params: GenerationParams = field(default_factory=GenerationParams)
+    session: str = field(default_factory=lambda: new_id("s"))
+    retriever: Retriever | None = None
+    allowed_layers: frozenset[Layer] | None = None
+    include_quarantined: bool = False
+    via: str = "turn"
+    history: list[Message] = field(default_factory=list)
+    turns: int = 0
+    last: TurnResult | None = None
+
+    @classmethod
+    def open(
+        cls,
+        home: Home,
+        mouth_name: str | None = None,
+        *,
+        retriever: Retriever | None = None,
+        include_quarantined: bool = False,
+        via: str = "turn",
+    ) -> Conversation:
+        """Start a session with a registered mouth (the default one when none is named).
+
+        The egress policy is checked and the mouth's fingerprint compared with the
+        registered one before the model is loaded or any connection is made.
+        """
+        chosen = registry.entry(home, mouth_name)
+        layers = registry.sendable(chosen)
+        mouth = registry.load(chosen)
+        return cls(
+            home,
+            mouth,
+            chosen.name,
+            params=chosen.params,
+            retriever=retriever,
+            allowed_layers=layers,
+            include_quarantined=include_quarantined,
+            via=via,
+        )
+
+    def close(self) -> None:
+        self.mouth.close()
+
+    def prepare(self, text: str) -> Context:
+        """The context for the next turn (raises before anything is written)."""
+        return assemble(
+            self.home,
+            self.mouth,
+            text,
+            history=self.history,
+            retriever=self.retriever,
+            params=self.params,
+            session=self.session,
+            include_quarantined=self.include_quarantined,
+            allowed_layers=self.allowed_layers,
+        )
+
+    def say(self, text: str) -> TurnResult:
+        """One whole turn; returns once the reply is journaled."""
+        for _piece in self.stream(text):
+            pass
+        assert self.last is not None
+        return self.last
+
+    def stream(self, text: str) -> Iterator[str]:
+        """Yield the reply as it comes; the turn is journaled when the stream ends or is cut."""
+        context = self.prepare(text)
+        started = time.perf_counter()
+        pieces: list[str] = []
+        interrupted: str | None = "closed before the end"
+        failure: MouthError | None = None
+        reply = self.mouth.stream(context.messages, self.params)
+        try:
+            for piece in reply:
+                pieces.append(piece)
+                yield piece
+            interrupted = None
+        except KeyboardInterrupt:
+            interrupted = "keyboard interrupt"
+            raise
+        except MouthError as exc:
+            failure = exc
+            interrupted = f"mouth failed: {exc}"
+            raise
+        finally:
+            close = getattr(reply, "close", None)
+            if close is not None:
+                close()
+            if failure is None or "".join(pieces).strip():
+                self._journal(text, "".join(pieces), context, started, interrupted)
+
+    def _journal(
+        self, text: str, said: str, context: Context, started: float, interrupted: str | None
+    ) -> None:
+        index = self.turns
+        human_id = new_id("r")
+        reply_id = new_id("r") if said.strip() else None
+        fingerprint = self.mouth.fingerprint.digest
+        base_meta: dict[str, Any] = {"kind": "turn", "turn": index}
+        reply_meta: dict[str, Any] = {
+            **base_meta,
+            "speaker": "companion",
+            "context": {"records": context.record_ids(), "tokens": context.total_tokens},
+        }
+        if interrupted:
+            reply_meta["interrupted"] = interrupted
+
+        def build(now: str) -> list[Draft]:
+            drafts = [
+                acts.remember(
+                    record_id=human_id,
+                    layer=Layer.ARCHIVE,
+                    text=text,
+                    voice=Voice.HUMAN,
+                    actor=Voice.HUMAN,
+                    source=Source(via=self.via, session=self.session),
+                    now=now,
+                    meta={**base_meta, "speaker": "human"},
+                )
+            ]
+            if reply_id is not None:
+                source = Source(
+                    via=self.via,
+                    session=self.session,
+                    mouth=self.name,
+                    mouth_fingerprint=fingerprint,
+                )
+                drafts.append(
+                    acts.remember(
+                        record_id=reply_id,
+                        layer=Layer.ARCHIVE,
+                        text=said,
+                        voice=Voice.COMPANION,
+                        actor=Voice.COMPANION,
+                        source=source,
+                        now=now,
+                        meta=reply_meta,
+                    )
+                )
+            return drafts
+
+        self.home.commit(build)
+        self.turns += 1
+        self.history.append(Message("user", text))
+        if reply_id is not None:
+            self.history.append(Message("assistant", said))
+        self.last = TurnResult(
+            session=self.session,
+            index=index,
+            human=self.home.record(human_id),
+            reply=self.home.record(reply_id) if reply_id else None,
+            context=context,
+            seconds=time.perf_counter() - started,
+            interrupted=interrupted,
+        )
