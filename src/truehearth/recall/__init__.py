@@ -2,11 +2,12 @@
 
 from truehearth.recall.base import Recalled, Retriever
 from truehearth.recall.fts import FTSRetriever
+from truehearth.recall.hybrid import HybridRetriever
 
 
 def default_retriever() -> Retriever:
-    """The retriever the context router uses unless told otherwise."""
-    return FTSRetriever()
+    """The retriever the context router uses unless told otherwise: hybrid recall."""
+    return HybridRetriever()
 
 
-__all__ = ["FTSRetriever", "Recalled", "Retriever", "default_retriever"]
+__all__ = ["FTSRetriever", "HybridRetriever", "Recalled", "Retriever", "default_retriever"]

@@ -79,7 +79,56 @@ M001_JOURNAL = Migration(
     ],
 )
 
-MIGRATIONS: tuple[Migration, ...] = (M001_JOURNAL,)
+M002_RECALL = Migration(
+    "m002_recall",
+    [
+        # Derived recall data: every table here can be rebuilt from `records`.
+        # The feed lists record rows in insertion order so indexes sync incrementally.
+        """CREATE TABLE recall_feed (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            rid INTEGER NOT NULL
+        )""",
+        "INSERT INTO recall_feed (rid) SELECT rid FROM records ORDER BY rid",
+        """CREATE TRIGGER recall_records_ai AFTER INSERT ON records BEGIN
+            INSERT INTO recall_feed (rid) VALUES (new.rid);
+        END""",
+        # Settings and watermarks of the recall indexes (active embedder, feed positions).
+        """CREATE TABLE recall_meta (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        ) WITHOUT ROWID""",
+        # Row `row` of the vector file of `embedder` holds the vector of `record_id`.
+        """CREATE TABLE recall_vectors (
+            embedder TEXT NOT NULL,
+            row INTEGER NOT NULL,
+            record_id TEXT NOT NULL,
+            rid INTEGER NOT NULL,
+            PRIMARY KEY (embedder, row)
+        ) WITHOUT ROWID""",
+        "CREATE UNIQUE INDEX recall_vectors_by_record ON recall_vectors (embedder, record_id)",
+        # Graph memory: entities, and edges that each name the record they came from.
+        """CREATE TABLE graph_entities (
+            id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL UNIQUE,
+            label TEXT NOT NULL
+        )""",
+        """CREATE TABLE graph_edges (
+            id INTEGER PRIMARY KEY,
+            subject INTEGER NOT NULL REFERENCES graph_entities (id),
+            relation TEXT NOT NULL,
+            object INTEGER NOT NULL REFERENCES graph_entities (id),
+            valid_from TEXT NOT NULL,
+            recorded_at TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            extractor TEXT NOT NULL
+        )""",
+        "CREATE INDEX graph_edges_by_subject ON graph_edges (subject, relation, valid_from)",
+        "CREATE INDEX graph_edges_by_object ON graph_edges (object)",
+        "CREATE INDEX graph_edges_by_record ON graph_edges (record_id)",
+    ],
+)
+
+MIGRATIONS: tuple[Migration, ...] = (M001_JOURNAL, M002_RECALL)
 
 
 def migrate(conn: sqlite3.Connection, migrations: Sequence[Migration] = MIGRATIONS) -> list[str]:

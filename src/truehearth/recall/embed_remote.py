@@ -1,0 +1,80 @@
+"""Embeddings from an OpenAI-compatible ``/v1/embeddings`` server (Ollama, llama.cpp, vLLM).
+
+The server is chosen by the user; the default URL is loopback, so nothing
+leaves the machine unless the user points it elsewhere.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import httpx
+import numpy as np
+
+from truehearth.recall.embedders import EmbedderUnavailable, Vectors, normalise
+
+BATCH = 64
+
+
+class OpenAIEmbedder:
+    """Calls ``POST {base_url}/embeddings`` in batches and normalises the rows."""
+
+    def __init__(
+        self,
+        base_url: str,
+        model: str,
+        *,
+        api_key_env: str | None = None,
+        timeout: float = 60.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self._url = base_url.rstrip("/") + "/embeddings"
+        self._model = model
+        headers = {}
+        if api_key_env and os.environ.get(api_key_env):
+            headers["Authorization"] = f"Bearer {os.environ[api_key_env]}"
+        self._client = httpx.Client(timeout=timeout, headers=headers, transport=transport)
+        self._dim: int | None = None
+
+    @property
+    def id(self) -> str:
+        return f"openai:{self._url}:{self._model}:{self.dim}"
+
+    @property
+    def dim(self) -> int:
+        if self._dim is None:
+            self._dim = int(self._request(["dimension probe"]).shape[1])
+        return self._dim
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        if not texts:
+            return np.zeros((0, self.dim), np.float32)
+        parts = [self._request(texts[i : i + BATCH]) for i in range(0, len(texts), BATCH)]
+        rows = np.concatenate(parts)
+        if self._dim is None:
+            self._dim = int(rows.shape[1])
+        return rows
+
+    def _request(self, texts: Sequence[str]) -> Vectors:
+        try:
+            reply = self._client.post(self._url, json={"model": self._model, "input": list(texts)})
+            reply.raise_for_status()
+            body: dict[str, Any] = reply.json()
+            data = sorted(body["data"], key=lambda item: int(item["index"]))
+            rows = np.asarray([item["embedding"] for item in data], dtype=np.float32)
+        except httpx.HTTPError as exc:
+            raise EmbedderUnavailable(
+                f"the embeddings server at {self._url} failed: {exc}"
+            ) from exc
+        except (KeyError, TypeError, ValueError) as exc:
+            raise EmbedderUnavailable(
+                f"the embeddings server at {self._url} sent an unexpected reply: {exc}"
+            ) from exc
+        if rows.ndim != 2 or rows.shape[0] != len(texts):
+            raise EmbedderUnavailable(
+                f"the embeddings server at {self._url} returned {rows.shape[0]} rows "
+                f"for {len(texts)} texts"
+            )
+        return normalise(rows)

@@ -1,0 +1,141 @@
+"""Hybrid recall: BM25 and vectors (and graph facts), fused, then weighed by trust and age.
+
+Each source ranks candidates its own way; reciprocal rank fusion adds
+``1 / (K + rank)`` per source, so a record found by several sources rises
+without any one source's raw scores dominating. The fused score is then
+multiplied by trust (verified above untrusted; quarantined never, unless asked)
+and by a small recency factor, so between two equal memories the newer wins.
+Every result says why it was chosen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
+
+from truehearth.core.records import Layer, Record, Trust
+from truehearth.recall.base import Recalled
+from truehearth.recall.db import recall_db
+from truehearth.recall.graph import Graph
+from truehearth.recall.indextext import record_date
+from truehearth.recall.query import check_query, content_words
+from truehearth.recall.settings import active_index
+
+if TYPE_CHECKING:
+    from truehearth.home import Home
+
+RRF_K = 60
+TRUST_WEIGHT = {Trust.VERIFIED: 1.0, Trust.UNTRUSTED: 0.8, Trust.QUARANTINED: 0.3}
+RECENCY_BOOST = 0.05  # at most +5% for a memory from today
+RECENCY_HALF_LIFE_DAYS = 180.0
+
+
+@dataclass
+class _Candidate:
+    record: Record
+    fused: float = 0.0
+    reasons: list[str] = field(default_factory=list)
+
+
+class HybridRetriever:
+    """The default :class:`~truehearth.recall.base.Retriever`: BM25 + vectors + graph."""
+
+    def __init__(
+        self,
+        *,
+        bm25: bool = True,
+        vectors: bool = True,
+        graph: bool = True,
+        candidates: int = 50,
+        sync: bool = True,
+    ) -> None:
+        self.use_bm25 = bm25
+        self.use_vectors = vectors
+        self.use_graph = graph
+        self.candidates = candidates
+        self.sync = sync
+
+    def retrieve(
+        self,
+        home: Home,
+        query: str,
+        *,
+        limit: int = 10,
+        layers: Sequence[Layer] = (),
+        include_quarantined: bool = False,
+    ) -> list[Recalled]:
+        text = check_query(query)
+        allowed = set(layers)
+        pool: dict[str, _Candidate] = {}
+
+        def admit(record: Record) -> bool:
+            if not record.is_current or (allowed and record.layer not in allowed):
+                return False
+            return include_quarantined or record.trust is not Trust.QUARANTINED
+
+        def add(rank: int, record: Record, reason: str) -> None:
+            if not admit(record):
+                return
+            entry = pool.setdefault(record.id, _Candidate(record))
+            entry.fused += 1.0 / (RRF_K + rank)
+            entry.reasons.append(reason)
+
+        if self.use_bm25:
+            hits = home.search(
+                " ".join(content_words(text)),
+                layers=layers,
+                include_quarantined=include_quarantined,
+                limit=self.candidates,
+            )
+            for rank, (record, _score) in enumerate(hits, 1):
+                add(rank, record, f"keyword match (bm25 rank {rank})")
+        if self.use_vectors:
+            for rank, record, score in self._vector_hits(home, text, admit):
+                add(rank, record, f"vector rank {rank} (cos {score:.2f})")
+        if self.use_graph:
+            graph = Graph.of(home)
+            if self.sync:
+                graph.sync()
+            for rank, edge in enumerate(graph.lookup(text, limit=self.candidates), 1):
+                add(rank, edge.record, f"graph: {edge.describe()}")
+        today = datetime.now(UTC).date()
+        ranked = sorted(pool.values(), key=lambda c: _final(c, today)[0], reverse=True)[:limit]
+        return [self._recalled(c, today) for c in ranked]
+
+    def _vector_hits(self, home: Home, text: str, admit: object) -> list[tuple[int, Record, float]]:
+        index = active_index(home)
+        if self.sync:
+            index.sync()
+        query = index.embedder.embed([text])[0]
+        hits = index.search(query, self.candidates * 4)
+        records = recall_db(home).records_by_rid([h.rid for h in hits])
+        out: list[tuple[int, Record, float]] = []
+        for hit in hits:
+            record = records.get(hit.rid)
+            if record is None or record.id != hit.record_id:
+                continue  # the row was removed (rollback) or reused by another record
+            if callable(admit) and not admit(record):
+                continue
+            out.append((len(out) + 1, record, hit.score))
+            if len(out) >= self.candidates:
+                break
+        return out
+
+    def _recalled(self, candidate: _Candidate, today: date) -> Recalled:
+        score, age = _final(candidate, today)
+        record = candidate.record
+        why = " + ".join(candidate.reasons)
+        when = "today" if age == 0 else f"{age} day{'s' if age != 1 else ''} old"
+        return Recalled(record, score, f"{why}; {record.trust.value}; {when}")
+
+
+def _final(candidate: _Candidate, today: date) -> tuple[float, int]:
+    record = candidate.record
+    try:
+        age = max(0, (today - date.fromisoformat(record_date(record))).days)
+    except ValueError:
+        age = 0
+    recency = 1.0 + RECENCY_BOOST * 0.5 ** (age / RECENCY_HALF_LIFE_DAYS)
+    return candidate.fused * TRUST_WEIGHT[record.trust] * recency, age

@@ -1,0 +1,54 @@
+"""Checking and shaping a recall query before any index sees it."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from truehearth.core.errors import InvalidInput
+
+MAX_QUERY_CHARS = 2_000
+
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?", re.UNICODE)
+
+_STOPWORD_TEXT = """
+a about above after again all am an and any are as at be because been before being below
+between both but by can could did do does doing down during each few for from further had has
+have having he her here hers herself him himself his how i if in into is it its itself just me
+more most my myself no nor not now of off on once only or other our ours ourselves out over own
+same she should so some such than that the their theirs them themselves then there these they
+this those through to too under until up very was we were what when where which while who whom
+why will with would you your yours yourself yourselves i'm i've you're don't didn't tell
+remember remind know ever anything something thing things
+"""
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+
+
+def check_query(query: object) -> str:
+    """A clear one-line error for an empty, huge or binary query; the query otherwise."""
+    if not isinstance(query, str):
+        raise InvalidInput("the recall query must be text")
+    text = query.strip()
+    if not text:
+        raise InvalidInput("the recall query is empty")
+    if len(text) > MAX_QUERY_CHARS:
+        raise InvalidInput(
+            f"the recall query is {len(text):,} characters; the limit is {MAX_QUERY_CHARS:,}"
+        )
+    for ch in text:
+        if unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn") and ch not in "\t\n\r":
+            raise InvalidInput("the recall query contains binary or control characters")
+    if not words(text):
+        raise InvalidInput("the recall query has no words to look for")
+    return text
+
+
+def words(text: str) -> list[str]:
+    return [w.lower() for w in _WORD.findall(text)]
+
+
+def content_words(text: str) -> list[str]:
+    """The words worth matching on: stopwords dropped (unless nothing else is left)."""
+    found = words(text)
+    kept = [w for w in found if w not in STOPWORDS]
+    return kept or found

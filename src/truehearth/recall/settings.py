@@ -1,0 +1,76 @@
+"""Which embedder a home uses, and switching it without ever mixing vector spaces."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from truehearth.core.errors import InvalidInput
+from truehearth.recall.db import RecallDB, recall_db
+from truehearth.recall.embedders import DEFAULT_EMBEDDER, FACTORIES, Embedder, make_embedder
+from truehearth.recall.vectors import Progress, VectorIndex, index_files
+
+if TYPE_CHECKING:
+    from truehearth.home import Home
+
+
+def active_choice(db: RecallDB) -> tuple[str, dict[str, str]]:
+    name = db.meta("embedder", DEFAULT_EMBEDDER) or DEFAULT_EMBEDDER
+    options = json.loads(db.meta("embedder.options", "{}") or "{}")
+    return name, {str(k): str(v) for k, v in options.items()}
+
+
+def active_embedder(home: Home) -> Embedder:
+    name, options = active_choice(recall_db(home))
+    return make_embedder(name, options)
+
+
+def active_index(home: Home) -> VectorIndex:
+    return VectorIndex(recall_db(home), active_embedder(home))
+
+
+def parse_options(pairs: list[str]) -> dict[str, str]:
+    """``key=value`` pairs from the command line."""
+    options: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise InvalidInput(f"embedder options are key=value, not {pair!r}")
+        options[key.strip()] = value.strip()
+    return options
+
+
+def use_embedder(
+    home: Home, name: str, options: dict[str, str], progress: Progress | None = None
+) -> VectorIndex:
+    """Make ``name`` the home's embedder: embed everything with it, then drop other spaces.
+
+    The new index is complete before the switch is recorded, so a search never
+    sees a half-built space, and the old vectors are removed afterwards, so no
+    two spaces ever sit side by side.
+    """
+    if name not in FACTORIES:
+        raise InvalidInput(f"unknown embedder {name!r}; choose one of: {', '.join(FACTORIES)}")
+    db = recall_db(home)
+    index = VectorIndex(db, make_embedder(name, options))
+    index.rebuild(progress)
+    with db.writing() as conn:
+        db.set_meta(conn, "embedder", name)
+        db.set_meta(conn, "embedder.options", json.dumps(options, sort_keys=True))
+        conn.execute("DELETE FROM recall_vectors WHERE embedder != ?", (index.eid,))
+        conn.execute(
+            "DELETE FROM recall_meta WHERE key LIKE 'vec.%' AND key NOT LIKE ?",
+            (f"%:{index.eid}",),
+        )
+    keep = {index.path, index.rid_path}
+    for path in index_files(db.index_dir):
+        if path not in keep:
+            path.unlink(missing_ok=True)
+            path.with_suffix(".rid").unlink(missing_ok=True)
+    return index
+
+
+def spaces(home: Home) -> dict[str, int]:
+    """How many vectors each embedder id holds in this home (one entry when healthy)."""
+    rows = recall_db(home).fetch("SELECT embedder, count(*) FROM recall_vectors GROUP BY embedder")
+    return {str(e): int(n) for e, n in rows}

@@ -1,0 +1,240 @@
+"""The vector index: one float32 matrix per embedder, on disk, memory-mapped.
+
+Vectors are derived data, not journal events. Row ``i`` of
+``index/<embedder>.f32`` belongs to the record named in ``recall_vectors``;
+SQLite is the truth about how many rows are valid, so a crash between writing
+the file and committing the table only leaves a tail that the next sync cuts.
+Search is exact (one matrix product); hits are joined back to the record
+projection, whose current flags decide what may be returned, so a forget or a
+rollback never leaves a stale hit.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from truehearth.core.records import Record
+from truehearth.recall.db import RecallDB
+from truehearth.recall.embedders import Embedder, Vectors
+from truehearth.recall.indextext import CONTEXT_WEIGHT, TurnKey, embed_text, turn_key
+
+BATCH = 4096
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class VectorHit:
+    rid: int
+    record_id: str
+    score: float
+
+
+def _file_stem(embedder_id: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", embedder_id)[:120]
+
+
+class VectorIndex:
+    """Exact cosine search over the vectors one embedder made for a home's records."""
+
+    def __init__(self, db: RecallDB, embedder: Embedder) -> None:
+        self.db = db
+        self.embedder = embedder
+        self.eid = embedder.id
+        stem = _file_stem(self.eid)
+        self.path = db.index_dir / f"{stem}.f32"
+        self.rid_path = db.index_dir / f"{stem}.rid"
+        self._mapped: tuple[int, npt.NDArray[np.float32], npt.NDArray[np.int64]] | None = None
+
+    # -- bookkeeping ------------------------------------------------------------
+
+    def count(self) -> int:
+        return int(self.db.meta(f"vec.rows:{self.eid}", "0") or 0)
+
+    def watermark(self) -> int:
+        return int(self.db.meta(f"vec.feed:{self.eid}", "0") or 0)
+
+    def pending(self) -> int:
+        """Record rows inserted since the last sync."""
+        row = self.db.conn.execute(
+            "SELECT count(*) FROM recall_feed WHERE seq > ?", (self.watermark(),)
+        ).fetchone()
+        return int(row[0])
+
+    def disk_bytes(self) -> int:
+        return sum(p.stat().st_size for p in (self.path, self.rid_path) if p.exists())
+
+    # -- writing ------------------------------------------------------------------
+
+    def sync(self, progress: Progress | None = None) -> int:
+        """Embed every record row added since the last sync; returns how many."""
+        if self.count() == 0 and self.watermark() == 0:
+            return self.rebuild(progress)
+        total = self.pending()
+        done = 0
+        while True:
+            feed = self.db.feed_since(self.watermark(), BATCH)
+            if not feed:
+                return done
+            rids = [rid for _seq, rid in feed]
+            self._append(self.db.records_by_rid(rids), rids, feed[-1][0])
+            done += len(feed)
+            if progress:
+                progress(done, total)
+
+    def rebuild(self, progress: Progress | None = None) -> int:
+        """Drop this embedder's vectors and embed every stored record again."""
+        head = self.db.feed_head()
+        total = self.db.count_records()
+        with self.db.writing() as conn:
+            conn.execute("DELETE FROM recall_vectors WHERE embedder = ?", (self.eid,))
+            self.db.set_meta(conn, f"vec.rows:{self.eid}", "0")
+            self.db.set_meta(conn, f"vec.feed:{self.eid}", "0")
+            for path in (self.path, self.rid_path):
+                path.unlink(missing_ok=True)
+        self._mapped = None
+        done, after = 0, 0
+        while rids := self.db.all_rids(after, BATCH):
+            after = rids[-1]
+            self._append(self.db.records_by_rid(rids), rids, None)
+            done += len(rids)
+            if progress:
+                progress(done, total)
+        with self.db.writing() as conn:
+            self.db.set_meta(conn, f"vec.feed:{self.eid}", str(head))
+        return done
+
+    def _append(self, records: dict[int, Record], rids: list[int], feed_seq: int | None) -> None:
+        known = self._known_ids([r.id for r in records.values()])
+        fresh: list[tuple[int, Record]] = []
+        seen: set[str] = set()
+        for rid in rids:
+            record = records.get(rid)
+            if record is None or record.id in seen:
+                continue
+            seen.add(record.id)
+            fresh.append((rid, record))
+        moved = [(rid, r.id) for rid, r in fresh if r.id in known]
+        new = [(rid, r) for rid, r in fresh if r.id not in known]
+        vectors = self._vectors([r for _rid, r in new])
+        with self.db.writing() as conn:
+            start = self.count()
+            self._cut_tail(start)
+            with open(self.path, "ab") as out:
+                out.write(vectors.tobytes())
+                out.flush()
+                os.fsync(out.fileno())
+            with open(self.rid_path, "ab") as out:
+                out.write(np.asarray([rid for rid, _r in new], np.int64).tobytes())
+            conn.executemany(
+                "INSERT INTO recall_vectors (embedder, row, record_id, rid) VALUES (?, ?, ?, ?)",
+                [(self.eid, start + i, r.id, rid) for i, (rid, r) in enumerate(new)],
+            )
+            for rid, record_id in moved:
+                self._move(conn, rid, record_id)
+            self.db.set_meta(conn, f"vec.rows:{self.eid}", str(start + len(new)))
+            if feed_seq is not None:
+                self.db.set_meta(conn, f"vec.feed:{self.eid}", str(feed_seq))
+        self._mapped = None
+
+    def _move(self, conn: sqlite3.Connection, rid: int, record_id: str) -> None:
+        """A record re-inserted (by a rollback) at another row id keeps its vector."""
+        conn.execute(
+            "UPDATE recall_vectors SET rid = ? WHERE embedder = ? AND record_id = ?",
+            (rid, self.eid, record_id),
+        )
+        row = conn.execute(
+            "SELECT row FROM recall_vectors WHERE embedder = ? AND record_id = ?",
+            (self.eid, record_id),
+        ).fetchone()
+        if row is not None and self.rid_path.exists():
+            rids = np.memmap(self.rid_path, dtype=np.int64, mode="r+")
+            rids[int(row[0])] = rid
+            rids.flush()
+            del rids
+
+    def _known_ids(self, ids: list[str]) -> set[str]:
+        known: set[str] = set()
+        for start in range(0, len(ids), 900):
+            chunk = ids[start : start + 900]
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.conn.execute(
+                "SELECT record_id FROM recall_vectors WHERE embedder = ? "
+                f"AND record_id IN ({marks})",
+                [self.eid, *chunk],
+            )
+            known.update(str(r[0]) for r in rows)
+        return known
+
+    def _vectors(self, records: list[Record]) -> Vectors:
+        """Embed records; a turn's vector also carries some of the turn before it."""
+        if not records:
+            return np.zeros((0, self.embedder.dim), np.float32)
+        own = self.embedder.embed([embed_text(r) for r in records])
+        keys = [turn_key(r) for r in records]
+        position: dict[TurnKey, int] = {k: i for i, k in enumerate(keys) if k is not None}
+        mixed = own.copy()
+        for i, key in enumerate(keys):
+            if key is None:
+                continue
+            before = position.get(TurnKey(key.session, key.turn - 1))
+            if before is not None:
+                mixed[i] += CONTEXT_WEIGHT * own[before]
+        norms = np.maximum(np.linalg.norm(mixed, axis=1, keepdims=True), 1e-12)
+        return np.ascontiguousarray(mixed / norms, dtype=np.float32)
+
+    def _cut_tail(self, rows: int) -> None:
+        """Drop bytes past the committed rows (left by a crash mid-append)."""
+        width = self.embedder.dim * 4
+        for path, size in ((self.path, rows * width), (self.rid_path, rows * 8)):
+            if path.exists() and path.stat().st_size > size:
+                os.truncate(path, size)
+
+    # -- reading ------------------------------------------------------------------
+
+    def _matrix(self) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
+        rows = self.count()
+        if self._mapped is not None and self._mapped[0] == rows:
+            return self._mapped[1], self._mapped[2]
+        if rows == 0 or not self.path.exists():
+            empty = np.zeros((0, self.embedder.dim), np.float32)
+            return empty, np.zeros(0, np.int64)
+        matrix = np.memmap(self.path, dtype=np.float32, mode="r", shape=(rows, self.embedder.dim))
+        rids = np.memmap(self.rid_path, dtype=np.int64, mode="r", shape=(rows,))
+        self._mapped = (rows, matrix, rids)
+        return matrix, rids
+
+    def search(self, query: Vectors, k: int) -> list[VectorHit]:
+        """The ``k`` nearest rows to one query vector, best first (unfiltered)."""
+        matrix, rids = self._matrix()
+        if matrix.shape[0] == 0:
+            return []
+        scores = matrix @ query.reshape(-1)
+        k = min(k, scores.shape[0])
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top])]
+        names = self._names([int(i) for i in top])
+        return [
+            VectorHit(int(rids[i]), names.get(int(i), ""), float(scores[i]))
+            for i in top
+            if int(i) in names
+        ]
+
+    def _names(self, rows: list[int]) -> dict[int, str]:
+        marks = ",".join("?" * len(rows))
+        found = self.db.conn.execute(
+            f"SELECT row, record_id FROM recall_vectors WHERE embedder = ? AND row IN ({marks})",
+            [self.eid, *rows],
+        )
+        return {int(r): str(rec) for r, rec in found}
+
+
+def index_files(index_dir: Path) -> list[Path]:
+    return sorted(index_dir.glob("*.f32")) if index_dir.exists() else []
