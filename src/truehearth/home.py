@@ -7,21 +7,15 @@ home's writer lock. It holds no rules of its own beyond that orchestration.
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
-import tomllib
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-import tomli_w
-
 from truehearth.core import acts
-from truehearth.core.errors import ConsentRequired, InvalidInput, NotAHome, NotFound
+from truehearth.core.errors import ConsentRequired, InvalidInput, NotAHome, NotFound, WrongKey
 from truehearth.core.events import Draft, Event
 from truehearth.core.ids import new_id
 from truehearth.core.journal import ChainReport, Head, verify_chain
@@ -36,16 +30,34 @@ from truehearth.core.records import (
     Voice,
 )
 from truehearth.core.state import State, diff, fold, fold_bodies
+from truehearth.encryption import (
+    Ask,
+    Mode,
+    cache_key,
+    check_passphrase,
+    derive_key,
+    forget_cached_key,
+    keyring_load,
+    keyring_store,
+    new_encryption,
+    new_random_key,
+    resolve_key,
+)
+from truehearth.homedir import (
+    CONFIG_NAME,
+    DB_NAME,
+    KEYS_DIR,
+    LOCK_NAME,
+    HomeConfig,
+    check_new_home_path,
+    create_atomically,
+    is_home,
+    read_config,
+)
 from truehearth.keys import create_keypair
 from truehearth.store.base import RecordQuery, Store
 from truehearth.store.lock import writer_lock
 from truehearth.store.sqlite import SQLiteStore
-
-CONFIG_NAME = "home.toml"
-DB_NAME = "home.db"
-KEYS_DIR = "keys"
-LOCK_NAME = ".lock"
-HOME_FORMAT = 1
 
 Clock = Callable[[], str]
 
@@ -53,17 +65,6 @@ Clock = Callable[[], str]
 def utc_now() -> str:
     """The current time as an ISO 8601 UTC string with microseconds."""
     return datetime.now(UTC).isoformat(timespec="microseconds")
-
-
-@dataclass(frozen=True, slots=True)
-class HomeConfig:
-    """What ``home.toml`` says about a home."""
-
-    name: str
-    home_id: str
-    created_at: str
-    public_key: str
-    format: int = HOME_FORMAT
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,10 +88,6 @@ class Version:
     record: Record | None
 
 
-def is_home(path: Path) -> bool:
-    return (path / CONFIG_NAME).is_file()
-
-
 class Home:
     """One companion's continuity: a directory with its journal, keys and config."""
 
@@ -103,41 +100,56 @@ class Home:
     # -- lifecycle ------------------------------------------------------------
 
     @classmethod
-    def init(cls, path: Path, name: str = "companion", *, clock: Clock = utc_now) -> Home:
-        """Create a new home at ``path`` atomically: either all of it exists, or none."""
+    def init(
+        cls,
+        path: Path,
+        name: str = "companion",
+        *,
+        encryption: Mode | None = None,
+        passphrase: str | None = None,
+        clock: Clock = utc_now,
+    ) -> Home:
+        """Create a new home at ``path`` atomically: either all of it exists, or none.
+
+        With ``encryption="passphrase"`` the database is encrypted under a key
+        derived from ``passphrase``; with ``"keyring"`` under a random key kept in
+        the OS keyring.
+        """
         path = path.expanduser().absolute()
         name = name.strip()
         if not name:
             raise InvalidInput("the companion's name is empty")
-        if is_home(path):
-            raise InvalidInput(f"{path} is already a truehearth home")
-        if path.exists() and (not path.is_dir() or any(path.iterdir())):
-            raise InvalidInput(f"{path} exists and is not an empty directory")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".truehearth-init-", dir=path.parent))
-        try:
+        check_new_home_path(path)
+        enc = new_encryption(encryption) if encryption else None
+        home_id = new_id("h")
+        key: bytes | None = None
+        if enc is not None and enc.mode == "passphrase":
+            key = derive_key(check_passphrase(passphrase or ""), enc)
+        elif enc is not None:
+            key = new_random_key()
+
+        def fill(staging: Path) -> HomeConfig:
             public = create_keypair(staging / KEYS_DIR)
             now = clock()
-            config = HomeConfig(name=name, home_id=new_id("h"), created_at=now, public_key=public)
-            store = SQLiteStore(staging / DB_NAME, create=True)
+            config = HomeConfig(
+                name=name, home_id=home_id, created_at=now, public_key=public, encryption=enc
+            )
+            store = SQLiteStore(staging / DB_NAME, create=True, key=key)
             try:
                 genesis = Draft(
                     "home.created",
                     Voice.HUMAN.value,
-                    {"name": name, "home_id": config.home_id, "public_key": public},
+                    {"name": name, "home_id": home_id, "public_key": public},
                 )
                 store.append([genesis], now)
             finally:
                 store.close()
-            _write_config(staging / CONFIG_NAME, config)
-            os.chmod(staging, 0o700)
-            if path.exists():
-                path.rmdir()
-            staging.rename(path)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-        return cls.open(path, clock=clock)
+            if enc is not None and enc.mode == "keyring" and key is not None:
+                keyring_store(home_id, key)
+            return config
+
+        create_atomically(path, fill)
+        return cls.open(path, passphrase=passphrase, clock=clock)
 
     @classmethod
     def restore(
@@ -157,13 +169,8 @@ class Home:
         restored home gets a fresh signing key: private keys never travel.
         """
         path = path.expanduser().absolute()
-        if is_home(path):
-            raise InvalidInput(f"{path} is already a truehearth home; restore into a new one")
-        if path.exists() and (not path.is_dir() or any(path.iterdir())):
-            raise InvalidInput(f"{path} exists and is not an empty directory")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".truehearth-restore-", dir=path.parent))
-        try:
+
+        def fill(staging: Path) -> HomeConfig:
             public = create_keypair(staging / KEYS_DIR)
             config = HomeConfig(
                 name=name, home_id=home_id, created_at=created_at, public_key=public
@@ -173,30 +180,105 @@ class Home:
                 store.restore_sealed(rows)
             finally:
                 store.close()
-            _write_config(staging / CONFIG_NAME, config)
-            os.chmod(staging, 0o700)
-            if path.exists():
-                path.rmdir()
-            staging.rename(path)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
+            return config
+
+        create_atomically(path, fill)
         return cls.open(path, clock=clock)
 
     @classmethod
-    def open(cls, path: Path, *, clock: Clock = utc_now) -> Home:
-        """Open an existing home; a directory that is not one is refused clearly."""
+    def open(
+        cls,
+        path: Path,
+        *,
+        passphrase: str | None = None,
+        ask: Ask | None = None,
+        clock: Clock = utc_now,
+    ) -> Home:
+        """Open an existing home; a directory that is not one is refused clearly.
+
+        An encrypted home needs its key: from ``passphrase``, the environment,
+        the keyring, the ``unlock`` cache or, last, ``ask()`` (see
+        :func:`truehearth.encryption.resolve_key`).
+        """
         path = path.expanduser().absolute()
         if not path.is_dir():
             raise NotAHome(f"no home at {path}; create one with `truehearth init`")
         if not is_home(path):
             raise NotAHome(f"{path} is not a truehearth home (no {CONFIG_NAME})")
-        config = _read_config(path / CONFIG_NAME)
-        store = SQLiteStore(path / DB_NAME)
+        config = read_config(path / CONFIG_NAME)
+        if config.encryption is None:
+            return cls(path, SQLiteStore(path / DB_NAME), config, clock)
+        key = resolve_key(config.home_id, config.encryption, passphrase=passphrase, ask=ask)
+        try:
+            store = SQLiteStore(path / DB_NAME, key=key)
+        except WrongKey:
+            if config.encryption.mode != "keyring":
+                raise
+            # A keyring rekey interrupted after the database switched keys.
+            key = keyring_load(config.home_id + ".next")
+            store = SQLiteStore(path / DB_NAME, key=key)
+            keyring_store(config.home_id, key)
+        genesis = next(store.events(1, 2), None)
+        if genesis is not None:
+            config = replace(config, name=str(genesis.payload.get("name", "")))
         return cls(path, store, config, clock)
 
     def close(self) -> None:
         self.store.close()
+
+    # -- encryption at rest ---------------------------------------------------
+
+    @classmethod
+    def unlock(cls, path: Path, ask: Ask) -> Path:
+        """Check the passphrase ``ask()`` gives and cache the derived key for this session.
+
+        ``ask`` is called only once the home is known to need a passphrase.
+        """
+        path = path.expanduser().absolute()
+        config = cls._encrypted_config(path)
+        if config.encryption is None or config.encryption.mode != "passphrase":
+            raise InvalidInput("this home's key is kept in the OS keyring; it needs no unlock")
+        passphrase = ask()
+        with cls.open(path, passphrase=passphrase):
+            pass
+        return cache_key(config.home_id, derive_key(passphrase, config.encryption))
+
+    @classmethod
+    def lock(cls, path: Path) -> bool:
+        """Forget the cached key; returns whether there was one."""
+        config = cls._encrypted_config(path.expanduser().absolute())
+        return forget_cached_key(config.home_id)
+
+    @staticmethod
+    def _encrypted_config(path: Path) -> HomeConfig:
+        if not is_home(path):
+            raise NotAHome(f"{path} is not a truehearth home (no {CONFIG_NAME})")
+        config = read_config(path / CONFIG_NAME)
+        if config.encryption is None:
+            raise InvalidInput("this home is not encrypted (create one with `init --encrypt`)")
+        return config
+
+    def rekey(self, new_passphrase: str | None = None) -> None:
+        """Re-encrypt the home under a new passphrase (or a new keyring key).
+
+        The salt and cost parameters stay, so ``home.toml`` does not change and
+        the switch is one atomic SQLCipher transaction: a crash leaves either the
+        old key or the new one working, never neither.
+        """
+        enc = self.config.encryption
+        if enc is None:
+            raise InvalidInput("this home is not encrypted (create one with `init --encrypt`)")
+        with writer_lock(self.path / LOCK_NAME):
+            if enc.mode == "passphrase":
+                new_key = derive_key(check_passphrase(new_passphrase or ""), enc)
+                self.store.rekey(new_key)
+                if forget_cached_key(self.config.home_id):
+                    cache_key(self.config.home_id, new_key)
+            else:
+                new_key = new_random_key()
+                keyring_store(self.config.home_id + ".next", new_key)
+                self.store.rekey(new_key)
+                keyring_store(self.config.home_id, new_key)
 
     def __enter__(self) -> Self:
         return self
@@ -614,34 +696,3 @@ def _time_or_none(value: str | None, what: str) -> str | None:
     if parsed.tzinfo is None and "T" not in text and " " not in text:
         return parsed.date().isoformat()
     return parsed.isoformat()
-
-
-def _write_config(path: Path, config: HomeConfig) -> None:
-    data = {
-        "format": config.format,
-        "name": config.name,
-        "home_id": config.home_id,
-        "created_at": config.created_at,
-        "public_key": config.public_key,
-    }
-    path.write_text(
-        "# truehearth home. The journal in home.db is the truth; this file names the home.\n"
-        + tomli_w.dumps(data)
-    )
-
-
-def _read_config(path: Path) -> HomeConfig:
-    try:
-        data = tomllib.loads(path.read_text())
-        config = HomeConfig(
-            name=str(data["name"]),
-            home_id=str(data["home_id"]),
-            created_at=str(data["created_at"]),
-            public_key=str(data["public_key"]),
-            format=int(data.get("format", HOME_FORMAT)),
-        )
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError, ValueError) as exc:
-        raise NotAHome(f"{path} is not a readable truehearth home config: {exc}") from exc
-    if config.format > HOME_FORMAT:
-        raise NotAHome(f"{path.parent} was made by a newer truehearth (format {config.format})")
-    return config

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
@@ -11,6 +12,7 @@ import orjson
 import typer
 from rich.console import Console
 
+from truehearth.core.errors import InvalidInput
 from truehearth.home import Home
 from truehearth.paths import HOME_ENV, default_home
 
@@ -44,9 +46,28 @@ def home_path(home: Path | None) -> Path:
 
 @contextlib.contextmanager
 def opened(home: Path | None) -> Iterator[Home]:
-    """Open the chosen home for the length of one command."""
-    with Home.open(home_path(home)) as h:
+    """Open the chosen home for the length of one command.
+
+    A locked encrypted home asks for its passphrase, but only in a terminal:
+    scripts use ``truehearth unlock`` or ``$TRUEHEARTH_PASSPHRASE`` instead.
+    """
+    ask = ask_passphrase if sys.stdin.isatty() else None
+    with Home.open(home_path(home), ask=ask) as h:
         yield h
+
+
+def ask_passphrase(prompt: str = "Passphrase") -> str:
+    return str(typer.prompt(prompt, hide_input=True, err=True))
+
+
+def read_secret(prompt: str, *, confirm: bool = False) -> str:
+    """A passphrase from the terminal (asked, hidden) or one line of standard input."""
+    if sys.stdin.isatty():
+        return str(typer.prompt(prompt, hide_input=True, confirmation_prompt=confirm, err=True))
+    line = sys.stdin.readline()
+    if not line:
+        raise InvalidInput(f"{prompt.lower()}: nothing on standard input")
+    return line.rstrip("\n")
 
 
 def print_json(data: Any) -> None:

@@ -3,13 +3,23 @@ forget, show, list, search, history."""
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from truehearth.cli._app import HomeOpt, JsonOpt, app, console, home_path, opened, print_json
+from truehearth.cli._app import (
+    HomeOpt,
+    JsonOpt,
+    app,
+    console,
+    home_path,
+    opened,
+    print_json,
+    read_secret,
+)
 from truehearth.cli._render import (
     describe_event,
     record_detail,
@@ -17,7 +27,9 @@ from truehearth.cli._render import (
     records_table,
     short,
 )
+from truehearth.core.errors import InvalidInput
 from truehearth.core.records import Layer, Source, Trust, Voice, parse_enum
+from truehearth.encryption import PASSPHRASE_ENV, Mode
 from truehearth.home import Home
 
 LayerOpt = Annotated[
@@ -34,12 +46,28 @@ def _layers(values: list[str] | None) -> list[Layer]:
 def init(
     home: HomeOpt = None,
     name: Annotated[str, typer.Option("--name", help="The companion's name.")] = "companion",
+    encrypt: Annotated[
+        bool, typer.Option("--encrypt", help="Encrypt the home under a passphrase (Argon2id).")
+    ] = False,
+    keyring: Annotated[
+        bool, typer.Option("--keyring", help="With --encrypt: keep a random key in the OS keyring.")
+    ] = False,
 ) -> None:
-    """Create a new, empty home (with its signing key)."""
+    """Create a new, empty home (with its signing key), optionally encrypted."""
     path = home_path(home)
-    with Home.init(path, name) as h:
+    if keyring and not encrypt:
+        raise InvalidInput("--keyring goes with --encrypt")
+    passphrase = None
+    if encrypt and not keyring:
+        passphrase = os.environ.get(PASSPHRASE_ENV) or read_secret("New passphrase", confirm=True)
+    mode: Mode | None = ("keyring" if keyring else "passphrase") if encrypt else None
+    with Home.init(path, name, encryption=mode, passphrase=passphrase) as h:
         console.print(f"Created the home of [bold]{escape(h.config.name)}[/] at {h.path}")
         console.print(f"Signing key: {h.config.public_key}")
+        if mode == "passphrase":
+            console.print("Encrypted. Run `truehearth unlock` to open it for this session.")
+        elif mode == "keyring":
+            console.print("Encrypted, with its key in the OS keyring.")
 
 
 @app.command()

@@ -42,3 +42,11 @@ class HomeLocked(TruehearthError):
 
 class ChainBroken(TruehearthError):
     """The journal's hash chain does not verify."""
+
+
+class WrongKey(TruehearthError):
+    """An encrypted home was opened with the wrong passphrase or key."""
+
+
+class KeyRequired(TruehearthError):
+    """An encrypted home is locked and no passphrase or key was given."""

@@ -21,6 +21,7 @@ from truehearth.core.errors import ChainBroken, HomeCorrupt, HomeLocked, Invalid
 from truehearth.core.events import Draft, Event, decode, seal
 from truehearth.core.journal import Head
 from truehearth.store.base import RecordQuery, SearchHit
+from truehearth.store.connect import DATABASE_ERRORS, OPERATIONAL_ERRORS, open_connection, rekey
 from truehearth.store.migrations import MIGRATIONS, Migration, migrate
 
 P = ParamSpec("P")
@@ -47,11 +48,11 @@ def _translate_errors(fn: Callable[P, T]) -> Callable[P, T]:
 def _driver_errors() -> Iterator[None]:
     try:
         yield
-    except sqlite3.OperationalError as exc:
+    except OPERATIONAL_ERRORS as exc:
         if "locked" in str(exc) or "busy" in str(exc):
             raise HomeLocked("the home's database is busy with another writer") from exc
         raise HomeCorrupt(f"the home's database cannot be read: {exc}") from exc
-    except sqlite3.DatabaseError as exc:
+    except DATABASE_ERRORS as exc:
         raise HomeCorrupt(
             f"the home's database is damaged or not a truehearth home: {exc}"
         ) from exc
@@ -73,13 +74,14 @@ class SQLiteStore:
         *,
         create: bool = False,
         migrations: Sequence[Migration] = MIGRATIONS,
+        key: bytes | None = None,
     ) -> None:
         if not create and not path.is_file():
             raise HomeCorrupt(f"the home's database is missing: {path}")
         self.path = path
-        self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._key = key
+        self._conn = open_connection(path, key)
         try:
-            self._conn.execute("PRAGMA busy_timeout = 5000")
             mode = self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if str(mode).lower() != "wal":
                 raise HomeCorrupt(f"cannot put the home's database in WAL mode (got {mode})")
@@ -377,6 +379,22 @@ class SQLiteStore:
             [match, *params, query.limit, query.offset],
         )
         return [SearchHit(dict(loads(value)), float(score)) for value, score in rows]
+
+    @property
+    def encrypted(self) -> bool:
+        return self._key is not None
+
+    def open_connection(self) -> sqlite3.Connection:
+        """Another connection to this database (for derived indexes), with the same key."""
+        return open_connection(self.path, self._key)
+
+    @_translate_errors
+    def rekey(self, new_key: bytes) -> None:
+        """Re-encrypt the whole database under a new key (encrypted homes only)."""
+        if self._key is None:
+            raise InvalidInput("this home is not encrypted")
+        rekey(self._conn, new_key)
+        self._key = new_key
 
     def close(self) -> None:
         self._conn.close()

@@ -1,0 +1,76 @@
+"""Opening SQLite connections to a home's database, plain or encrypted.
+
+An encrypted home is a SQLCipher database (AES-256 pages, HMAC-checked): every
+page of the main file and of the WAL is ciphertext. The raw 32-byte key is
+passed as a hex blob, so SQLCipher does no key derivation of its own; the home
+derives it with Argon2id (see :mod:`truehearth.encryption`).
+
+Everything that opens the home's database — the store and any derived index —
+goes through :func:`open_connection`, so no reader can forget the key.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from truehearth.core.errors import HomeCorrupt, WrongKey
+
+KEY_BYTES = 32
+
+
+def _driver(encrypted: bool) -> Any:
+    if not encrypted:
+        return sqlite3
+    try:
+        from sqlcipher3 import dbapi2
+    except ImportError as exc:  # pragma: no cover - sqlcipher3-binary is a dependency
+        raise HomeCorrupt("this home is encrypted, but SQLCipher is not installed") from exc
+    return dbapi2
+
+
+def _cipher_errors() -> tuple[tuple[type[Exception], ...], tuple[type[Exception], ...]]:
+    try:
+        from sqlcipher3 import dbapi2
+    except ImportError:  # pragma: no cover - sqlcipher3-binary is a dependency
+        return (), ()
+    return (dbapi2.OperationalError,), (dbapi2.DatabaseError,)
+
+
+_CIPHER_OPERATIONAL, _CIPHER_DATABASE = _cipher_errors()
+OPERATIONAL_ERRORS: tuple[type[Exception], ...] = (sqlite3.OperationalError, *_CIPHER_OPERATIONAL)
+DATABASE_ERRORS: tuple[type[Exception], ...] = (sqlite3.DatabaseError, *_CIPHER_DATABASE)
+
+
+def open_connection(path: Path, key: bytes | None = None) -> sqlite3.Connection:
+    """A connection in autocommit mode with the home's pragmas; refuses a wrong key."""
+    driver = _driver(key is not None)
+    conn: sqlite3.Connection = driver.connect(
+        str(path), isolation_level=None, check_same_thread=False
+    )
+    try:
+        if key is not None:
+            if len(key) != KEY_BYTES:
+                raise WrongKey("the key for this home has the wrong length")
+            conn.execute("PRAGMA cipher_log_level = NONE")
+            conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+            conn.execute("PRAGMA temp_store = MEMORY")
+            try:
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            except driver.DatabaseError as exc:
+                raise WrongKey(
+                    "wrong passphrase or key for this home; nothing was changed"
+                ) from exc
+        conn.execute("PRAGMA busy_timeout = 5000")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def rekey(conn: sqlite3.Connection, new_key: bytes) -> None:
+    """Re-encrypt every page of an open encrypted database under ``new_key``."""
+    if len(new_key) != KEY_BYTES:
+        raise WrongKey("a new key must be 32 bytes")
+    conn.execute(f"PRAGMA rekey = \"x'{new_key.hex()}'\"")
