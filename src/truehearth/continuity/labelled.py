@@ -1,0 +1,139 @@
+"""The labelled reply set, and each scorer's precision and recall on it.
+
+A scorer is validated on the replies to the probes that use it: a labelled
+reply's ``violation`` is the truth, the scorer's finding the prediction.
+Precision: of the replies it flagged, how many were violations. Recall: of
+the violations, how many it flagged. The embedding scorer is measured on the
+whole set, since "does this sound like them" is asked of every reply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from truehearth.continuity.knowledge import Knowledge
+from truehearth.continuity.probe import Probe, ProbeFormatError, Suite
+from truehearth.continuity.scorers import Scorer, Situation
+
+LABELLED_DIR = Path(__file__).parent / "labelled"
+
+
+@dataclass(frozen=True, slots=True)
+class Labelled:
+    probe: str
+    dimension: str
+    reply: str
+    violation: bool
+
+
+@dataclass(slots=True)
+class Tally:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    tn: int = 0
+    misses: list[tuple[Labelled, str]] = field(default_factory=list)
+
+    @property
+    def precision(self) -> float:
+        flagged = self.tp + self.fp
+        return self.tp / flagged if flagged else 1.0
+
+    @property
+    def recall(self) -> float:
+        actual = self.tp + self.fn
+        return self.tp / actual if actual else 1.0
+
+    @property
+    def total(self) -> int:
+        return self.tp + self.fp + self.fn + self.tn
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+            "tn": self.tn,
+            "precision": round(self.precision, 3),
+            "recall": round(self.recall, 3),
+        }
+
+
+def load_labelled(path: Path = LABELLED_DIR) -> list[Labelled]:
+    items: list[Labelled] = []
+    for file in sorted(path.glob("*.yaml")):
+        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        if not isinstance(data, dict) or not isinstance(data.get("replies"), list):
+            raise ProbeFormatError(f"{file.name}: expected 'dimension' and a list of 'replies'")
+        for row in data["replies"]:
+            items.append(
+                Labelled(
+                    str(row["probe"]), str(data["dimension"]), str(row["reply"]), row["violation"]
+                )
+            )
+    return items
+
+
+def evaluate(
+    items: list[Labelled],
+    suite: Suite,
+    knowledge: Knowledge,
+    scorers: Mapping[str, Scorer],
+    *,
+    everywhere: tuple[str, ...] = (),
+) -> dict[str, Tally]:
+    """Tally each scorer on the replies to probes that use it (``everywhere``: on all)."""
+    probes = suite.by_id()
+    tallies: dict[str, Tally] = {name: Tally() for name in scorers}
+    for item in items:
+        probe = probes.get(item.probe)
+        if probe is None:
+            raise ProbeFormatError(f"labelled reply refers to unknown probe {item.probe!r}")
+        for name, scorer in scorers.items():
+            params = _params_for(probe, name)
+            if params is None and name not in everywhere:
+                continue
+            finding = scorer.score(Situation(probe.message, item.reply, knowledge, params or {}))
+            _count(tallies[name], item, finding.violation, finding.evidence)
+    return tallies
+
+
+def dimension_tallies(
+    items: list[Labelled], suite: Suite, knowledge: Knowledge, scorers: Mapping[str, Scorer]
+) -> dict[str, Tally]:
+    """Per dimension: a reply is flagged when any of its probe's checks flags it."""
+    probes = suite.by_id()
+    tallies: dict[str, Tally] = {}
+    for item in items:
+        probe = probes[item.probe]
+        flags = [
+            scorers[c.scorer].score(Situation(probe.message, item.reply, knowledge, c.params))
+            for c in probe.checks
+            if c.scorer in scorers
+        ]
+        hit = next((f for f in flags if f.violation), None)
+        tally = tallies.setdefault(item.dimension, Tally())
+        _count(tally, item, hit is not None, hit.evidence if hit else "")
+    return tallies
+
+
+def _params_for(probe: Probe, name: str) -> Mapping[str, Any] | None:
+    return next((c.params for c in probe.checks if c.scorer == name), None)
+
+
+def _count(tally: Tally, item: Labelled, flagged: bool, evidence: str) -> None:
+    if flagged and item.violation:
+        tally.tp += 1
+    elif flagged:
+        tally.fp += 1
+        tally.misses.append((item, f"false alarm: {evidence}"))
+    elif item.violation:
+        tally.fn += 1
+        tally.misses.append((item, "missed"))
+    else:
+        tally.tn += 1
