@@ -19,7 +19,7 @@ written at all.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -129,7 +129,7 @@ class Conversation:
         assert self.last is not None
         return self.last
 
-    def stream(self, text: str) -> Iterator[str]:
+    def stream(self, text: str) -> Generator[str, None, None]:
         """Yield the reply as it comes; the turn is journaled when the stream ends or is cut."""
         context = self.prepare(text)
         started = time.perf_counter()

@@ -93,20 +93,14 @@ class OpenAIHTTPMouth:
             )
             _check_status(response)
             data = _json(response.text)
-        try:
-            choice = data["choices"][0]
-            text = choice["message"]["content"] or ""
-            usage = data.get("usage") or {}
-            return Completion(
-                text=str(text),
-                prompt_tokens=int(usage.get("prompt_tokens", 0)),
-                completion_tokens=int(usage.get("completion_tokens", 0)),
-                finish_reason=str(choice.get("finish_reason") or "stop"),
-            )
-        except (KeyError, IndexError, TypeError, ValueError) as exc:
-            raise MouthMisbehaved(
-                f"{self.base_url} sent a reply without a message ({exc!r})"
-            ) from exc
+        text = _message(data, self.base_url)
+        usage = data.get("usage") or {}
+        return Completion(
+            text=text,
+            prompt_tokens=int(usage.get("prompt_tokens", 0)),
+            completion_tokens=int(usage.get("completion_tokens", 0)),
+            finish_reason=str(data["choices"][0].get("finish_reason") or "stop"),
+        )
 
     def stream(self, messages: Sequence[Message], params: GenerationParams) -> Iterator[str]:
         body = self._body(messages, params, True)
@@ -114,6 +108,16 @@ class OpenAIHTTPMouth:
             if resp.status_code >= 400:
                 resp.read()
                 _check_status(resp)
+            kind = resp.headers.get("content-type", "").split(";")[0].strip()
+            if kind == "application/json":
+                # Some servers ignore "stream": they answer with the whole completion.
+                yield _message(_json(resp.read().decode("utf-8", "replace")), self.base_url)
+                return
+            if kind != "text/event-stream":
+                raise MouthMisbehaved(
+                    f"{self.base_url} answered {kind or 'without a content type'}, "
+                    "not JSON or an event stream"
+                )
             done = False
             for line in resp.iter_lines():
                 if not line.startswith("data:"):
@@ -153,6 +157,17 @@ class _HTTPErrors:
             raise MouthUnavailable(f"the mouth's server at {self.url} timed out") from exc
         if isinstance(exc, httpx.HTTPError):
             raise MouthMisbehaved(f"the mouth's server at {self.url} failed: {exc}") from exc
+
+
+def _message(data: Any, url: str) -> str:
+    """The assistant's text in a non-streamed completion."""
+    try:
+        text = data["choices"][0]["message"]["content"]
+    except (KeyError, IndexError, TypeError) as exc:
+        raise MouthMisbehaved(f"{url} sent a reply without a message ({exc!r})") from exc
+    if text is not None and not isinstance(text, str):
+        raise MouthMisbehaved(f"{url} sent non-text content")
+    return text or ""
 
 
 def _check_status(response: httpx.Response) -> None:

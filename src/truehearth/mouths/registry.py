@@ -114,10 +114,12 @@ class LlamaBackend(_Local):
 
     def build(self, entry: MouthEntry) -> Mouth:
         opts = entry.options
-        known = llama.FileStamp.from_json(opts["file"])
-        return llama.LlamaMouth(
-            Path(opts["gguf"]), n_ctx=int(opts["n_ctx"]), params=entry.params, known=known
-        )
+        n_ctx = int(opts["n_ctx"])
+        file = llama.stamp(Path(opts["gguf"]), llama.FileStamp.from_json(opts["file"]))
+        found = llama.fingerprint_for(file.sha256, entry.params, n_ctx).digest
+        if found != entry.fingerprint.digest:
+            raise _changed(entry, found)  # before spending time loading another model
+        return llama.LlamaMouth(Path(file.path), n_ctx=n_ctx, params=entry.params, known=file)
 
 
 class OpenAIHTTPBackend:
@@ -236,15 +238,19 @@ def sendable(chosen: MouthEntry) -> frozenset[Layer] | None:
 def load(chosen: MouthEntry) -> Mouth:
     """Build the mouth and make sure it is still what was registered."""
     mouth = _backend(chosen.backend).build(chosen)
-    now = mouth.fingerprint.digest
-    if now != chosen.fingerprint.digest:
+    found = mouth.fingerprint.digest
+    if found != chosen.fingerprint.digest:
         mouth.close()
-        raise MouthChanged(
-            f"mouth {chosen.name!r} changed since it was added (fingerprint {now[:15]}... is not "
-            f"{chosen.fingerprint.digest[:15]}...): re-add it with `truehearth mouth add "
-            f"{chosen.name} --replace ...`; its standing starts again as untested"
-        )
+        raise _changed(chosen, found)
     return mouth
+
+
+def _changed(chosen: MouthEntry, found: str) -> MouthChanged:
+    return MouthChanged(
+        f"mouth {chosen.name!r} changed since it was added (fingerprint {found[:15]}… is not "
+        f"{chosen.fingerprint.digest[:15]}…): re-add it with `truehearth mouth add "
+        f"{chosen.name} --replace ...`; its standing starts again as untested"
+    )
 
 
 # -- acts --------------------------------------------------------------------

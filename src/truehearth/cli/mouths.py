@@ -1,0 +1,172 @@
+"""`truehearth mouth ...`: register the models that may speak from this home."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from truehearth.cli._app import HomeOpt, JsonOpt, app, console, opened, print_json
+from truehearth.core.errors import InvalidInput
+from truehearth.core.records import Voice
+from truehearth.mouths import registry
+from truehearth.mouths.base import GenerationParams
+from truehearth.mouths.egress import EgressPolicy
+from truehearth.mouths.registry import MouthEntry
+
+mouth_app = typer.Typer(
+    help="The mouths (models) that can speak from this home.", no_args_is_help=True
+)
+app.add_typer(mouth_app, name="mouth")
+
+STANDING_STYLE = {"untested": "yellow", "guest": "cyan", "home": "green"}
+
+
+def _describe(entry: MouthEntry) -> str:
+    opts = entry.options
+    where = opts.get("gguf") or opts.get("url") or "in process"
+    return f"{entry.backend} {Path(where).name if opts.get('gguf') else where}"
+
+
+@mouth_app.command("add")
+def mouth_add(
+    name: Annotated[str, typer.Argument(help="A short name for this mouth, e.g. smollm2.")],
+    home: HomeOpt = None,
+    gguf: Annotated[
+        Path | None, typer.Option(help="A GGUF model file (default: the shipped SmolLM2).")
+    ] = None,
+    url: Annotated[
+        str | None, typer.Option(help="Base URL of an OpenAI-compatible server (…/v1).")
+    ] = None,
+    model: Annotated[str | None, typer.Option(help="The server's model id (with --url).")] = None,
+    socket: Annotated[
+        str | None, typer.Option(help="Reach the server through this unix socket.")
+    ] = None,
+    api_key_env: Annotated[
+        str | None, typer.Option(help="Environment variable holding the API key (never stored).")
+    ] = None,
+    echo: Annotated[bool, typer.Option("--echo", help="The echo double (for trying).")] = False,
+    n_ctx: Annotated[int, typer.Option(help="Context window of an embedded model.")] = 4096,
+    context_window: Annotated[
+        int, typer.Option(help="Context window the server gives (with --url).")
+    ] = 4096,
+    allow_remote: Annotated[
+        bool, typer.Option("--allow-remote", help="Let the home leave this machine.")
+    ] = False,
+    send: Annotated[
+        list[str] | None,
+        typer.Option(help="Layers a remote mouth may receive (repeatable or comma-separated)."),
+    ] = None,
+    max_tokens: Annotated[int, typer.Option(help="Longest reply, in tokens.")] = 256,
+    temperature: Annotated[float, typer.Option(help="Sampling temperature.")] = 0.7,
+    top_p: Annotated[float, typer.Option(help="Nucleus sampling.")] = 0.95,
+    seed: Annotated[int | None, typer.Option(help="Fixed seed, for repeatable replies.")] = None,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Re-add an existing name (standing resets).")
+    ] = False,
+    json: JsonOpt = False,
+) -> None:
+    """Register a mouth: the embedded model (default), a GGUF file, or a server URL."""
+    if sum(bool(x) for x in (gguf, url, echo)) > 1:
+        raise InvalidInput("choose one of --gguf, --url or --echo")
+    if max_tokens < 1 or not 0 <= temperature <= 5 or not 0 < top_p <= 1:
+        raise InvalidInput("need max-tokens ≥ 1, temperature in [0, 5] and top-p in (0, 1]")
+    options: dict[str, Any]
+    if url:
+        backend = "openai-http"
+        options = {
+            "url": url,
+            "model": model,
+            "socket": socket,
+            "context_window": context_window,
+            "api_key_env": api_key_env,
+        }
+    elif echo:
+        backend, options = "echo", {}
+    else:
+        backend, options = "llama.cpp", {"gguf": str(gguf) if gguf else None, "n_ctx": n_ctx}
+    params = GenerationParams(max_tokens, temperature, top_p, seed)
+    egress = EgressPolicy.parse(allow_remote, send or [])
+    with opened(home) as h:
+        entry = registry.add(
+            h, name, backend, options=options, params=params, egress=egress, replace=replace
+        )
+    if json:
+        print_json(entry.to_json())
+        return
+    console.print(
+        f"Added mouth [bold]{escape(entry.name)}[/] ({escape(_describe(entry))}), "
+        f"fingerprint {entry.fingerprint.digest[:19]}…, standing untested"
+        + (" — the default mouth." if entry.default else ".")
+    )
+    if entry.egress.allow_remote:
+        layers = ", ".join(sorted(x.value for x in entry.egress.layers))
+        console.print(
+            f"[yellow]It is remote: only these layers will leave the machine: {layers}[/]"
+        )
+
+
+@mouth_app.command("list")
+def mouth_list(
+    home: HomeOpt = None,
+    all_: Annotated[bool, typer.Option("--all", help="Include removed mouths.")] = False,
+    json: JsonOpt = False,
+) -> None:
+    """The registered mouths, their fingerprints and standing."""
+    with opened(home) as h:
+        found = registry.mouths(h, include_removed=all_)
+    if json:
+        print_json([m.to_json() for m in found])
+        return
+    if not found:
+        console.print("No mouths yet. Add the embedded model with `truehearth mouth add smollm2`.")
+        return
+    table = Table(header_style="bold")
+    for column in ("", "name", "backend", "model", "standing", "fingerprint"):
+        table.add_column(column)
+    for m in found:
+        style = STANDING_STYLE.get(m.standing.value, "white")
+        table.add_row(
+            "*" if m.default else "",
+            escape(m.name),
+            escape(_describe(m)),
+            escape(m.fingerprint.model[:30]),
+            f"[{style}]{m.standing.value}[/]",
+            m.fingerprint.digest[:19] + "…",
+        )
+    console.print(table)
+
+
+@mouth_app.command("remove")
+def mouth_remove(name: str, home: HomeOpt = None) -> None:
+    """Take a mouth out of use (the journal keeps it)."""
+    with opened(home) as h:
+        registry.remove(h, name)
+    console.print(f"Removed mouth {escape(name)}.")
+
+
+@mouth_app.command("use")
+def mouth_use(name: str, home: HomeOpt = None) -> None:
+    """Make a mouth the one that speaks when none is named."""
+    with opened(home) as h:
+        entry = registry.use(h, name)
+    console.print(f"{escape(entry.name)} now speaks by default (standing {entry.standing.value}).")
+
+
+@mouth_app.command("standing")
+def mouth_standing(
+    name: str,
+    standing: Annotated[str, typer.Argument(help="untested, guest or home.")],
+    reason: Annotated[str, typer.Option(help="Why you decide this.")],
+    home: HomeOpt = None,
+    report: Annotated[
+        str | None, typer.Option(help="Digest of the continuity-check report behind it.")
+    ] = None,
+) -> None:
+    """Decide a mouth's standing yourself (the continuity check only informs it)."""
+    with opened(home) as h:
+        entry = registry.set_mouth_standing(h, name, standing, Voice.HUMAN, reason, report)
+    console.print(f"{escape(entry.name)} is now {entry.standing.value}.")

@@ -1,0 +1,203 @@
+"""`truehearth say` and `truehearth chat`: talk with the companion through a mouth.
+
+Replies stream as they are spoken. Both sides of every turn are journaled;
+a reply stays untrusted until you confirm it as ours (`truehearth confirm ID`).
+Ctrl-C in the middle of a reply keeps what was already said.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from truehearth.cli._app import HomeOpt, JsonOpt, app, console, err_console, opened, print_json
+from truehearth.context import Context
+from truehearth.core.errors import InvalidInput, TruehearthError
+from truehearth.core.records import Layer, Source, parse_enum
+from truehearth.home import Home
+from truehearth.mouths import registry
+from truehearth.turn import Conversation, TurnResult
+
+MouthOpt = Annotated[
+    str | None, typer.Option("--mouth", "-m", help="Which mouth speaks (default: the home's).")
+]
+QuarantineOpt = Annotated[
+    bool,
+    typer.Option("--include-quarantined", help="Let quarantined text in, fenced as data."),
+]
+
+HELP = (
+    "/remember TEXT  keep a memory (untrusted until you confirm it)\n"
+    "/propose core|boundary TEXT  propose an identity change (you accept it later)\n"
+    "/explain  show what went into the last turn\n"
+    "/quit  leave (Ctrl-D works too; Ctrl-C stops a reply)"
+)
+
+
+@contextmanager
+def _conversation(
+    h: Home, mouth: str | None, include_quarantined: bool, via: str
+) -> Iterator[Conversation]:
+    if mouth is None:
+        registry.ensure_default(h, note=lambda msg: err_console.print(f"[dim]{escape(msg)}[/]"))
+    with err_console.status("Waking the mouth…"):
+        conv = Conversation.open(h, mouth, include_quarantined=include_quarantined, via=via)
+    try:
+        yield conv
+    finally:
+        conv.close()
+
+
+def explain_table(context: Context) -> Table:
+    """What went in, section by section, with why and how many tokens."""
+    table = Table(
+        title=f"context: {context.total_tokens} of {context.budget} prompt tokens "
+        f"(window {context.window}, {context.reply_tokens} kept for the reply)",
+        header_style="bold",
+    )
+    for column in ("section", "role", "tokens", "record", "who / trust / date", "why"):
+        table.add_column(column, overflow="fold")
+    for section in context.sections:
+        table.add_row(section.name, section.role.value, str(section.tokens), "", "", "")
+        for item in section.items:
+            who = f"{item.layer} · {item.voice} · {item.trust}" + (
+                f" · {item.date}" if item.date else ""
+            )
+            table.add_row(
+                "", "", str(item.tokens), item.record_id or "", escape(who), escape(item.why)
+            )
+    for gone in context.left_out:
+        table.add_row("left out", "", "", gone.record_id or "", "", escape(gone.why))
+    for note in context.notes:
+        table.add_row("note", "", "", "", "", escape(note))
+    return table
+
+
+def _stream_reply(conv: Conversation, text: str) -> TurnResult | None:
+    """Print the reply as it streams; Ctrl-C stops it and keeps what was said."""
+    console.print(f"[bold magenta]{escape(conv.name)}[/] › ", end="")
+    pieces = conv.stream(text)
+    try:
+        for piece in pieces:
+            console.out(piece, end="", highlight=False)
+    except KeyboardInterrupt:
+        pieces.close()
+        console.print("\n[dim](stopped — what was said is kept in the journal)[/]")
+        return conv.last
+    finally:
+        pieces.close()
+    console.print()
+    return conv.last
+
+
+def _footer(result: TurnResult) -> str:
+    if result.reply is None:
+        return "[dim](no reply; your words are kept)[/]"
+    return (
+        f"[dim]reply {result.reply.id} · untrusted · confirm it as ours with "
+        f"`truehearth confirm {result.reply.id}`[/]"
+    )
+
+
+@app.command()
+def say(
+    text: Annotated[str, typer.Argument(help="What you say.")],
+    home: HomeOpt = None,
+    mouth: MouthOpt = None,
+    explain: Annotated[bool, typer.Option("--explain", help="Show what went in, and why.")] = False,
+    include_quarantined: QuarantineOpt = False,
+    json: JsonOpt = False,
+) -> None:
+    """One turn: say something, hear the reply, both journaled."""
+    if not text.strip():
+        raise InvalidInput("the message is empty")
+    with opened(home) as h, _conversation(h, mouth, include_quarantined, "cli") as conv:
+        if json:
+            result = conv.say(text)
+            data = result.to_json()
+            if explain:
+                data["explain"] = result.context.explain()
+            print_json(data)
+            return
+        streamed = _stream_reply(conv, text)
+    if streamed is None:
+        return
+    console.print(_footer(streamed))
+    if explain:
+        console.print(explain_table(streamed.context))
+
+
+@app.command()
+def chat(
+    home: HomeOpt = None,
+    mouth: MouthOpt = None,
+    include_quarantined: QuarantineOpt = False,
+) -> None:
+    """Talk with the companion; /help lists the slash commands."""
+    with opened(home) as h, _conversation(h, mouth, include_quarantined, "chat") as conv:
+        entry = registry.entry(h, conv.name)
+        console.print(
+            f"Talking with [bold]{escape(h.config.name)}[/] through {escape(conv.name)} "
+            f"(standing {entry.standing.value}). /help for commands, /quit to leave."
+        )
+        while True:
+            try:
+                line = console.input("[bold cyan]you[/] › ")
+            except (EOFError, KeyboardInterrupt):
+                console.print()
+                break
+            if not line.strip():
+                continue
+            try:
+                if line.startswith("/"):
+                    if _slash(h, conv, line.strip()):
+                        break
+                    continue
+                result = _stream_reply(conv, line)
+                if result is not None and result.interrupted is None:
+                    console.print(_footer(result))
+            except TruehearthError as exc:
+                err_console.print(f"[bold red]error:[/] {escape(str(exc))}")
+
+
+def _slash(h: Home, conv: Conversation, line: str) -> bool:
+    """Run a slash command; True means leave."""
+    command, _, rest = line.partition(" ")
+    rest = rest.strip()
+    source = Source(via="chat", session=conv.session)
+    if command in ("/quit", "/exit"):
+        return True
+    if command == "/help":
+        console.print(HELP, markup=False)
+    elif command == "/remember":
+        record = h.remember(rest, source=source)
+        console.print(
+            f"Remembered {record.id} (memory, untrusted). "
+            f"Confirm it with `truehearth confirm {record.id}`."
+        )
+    elif command == "/propose":
+        layer_name, _, body = rest.partition(" ")
+        if not layer_name:
+            raise InvalidInput("usage: /propose core|boundary TEXT")
+        layer = parse_enum(Layer, layer_name, "layer")
+        proposal = h.propose(layer, body, source=source)
+        console.print(
+            f"Proposed {proposal.id}. Nothing changes until you run "
+            f"`truehearth consent accept {proposal.id}`."
+        )
+    elif command == "/explain":
+        if conv.last is None:
+            console.print("No turn yet.")
+        else:
+            console.print(explain_table(conv.last.context))
+    else:
+        raise InvalidInput(f"unknown command {command}; /help lists them")
+    return False
+
+
+__all__ = ["chat", "explain_table", "say"]
