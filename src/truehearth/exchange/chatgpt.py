@@ -43,9 +43,13 @@ def parse(stream: IO[bytes], limits: Limits) -> Iterator[Parsed]:
             "conversations.json",
         )
     found = False
-    for index, conversation in enumerate(ijson.items(stream, "item", use_float=True)):
-        found = True
-        yield from conversation_items(conversation, index)
+    try:
+        for index, conversation in enumerate(ijson.items(stream, "item", use_float=True)):
+            found = True
+            yield from conversation_items(conversation, index)
+    except ijson.JSONError as exc:
+        detail = (str(exc).strip().splitlines() or ["?"])[0][:120]
+        raise InvalidInput(f"malformed JSON, not a ChatGPT export ({detail})") from exc
     if not found:
         raise InvalidInput("not a ChatGPT export: expected a JSON array of conversations")
 
@@ -58,17 +62,19 @@ def conversation_items(conversation: Any, index: int) -> Iterator[Item]:
     conv_id = str(conversation.get("conversation_id") or conversation.get("id") or f"c{index}")
     title = conversation.get("title")
     main = main_thread(mapping, conversation.get("current_node"))
-    on_main = set(main)
+    next_turn: dict[str, int] = {}
     turn = 0
     for node_id in main:
         item = _item(mapping[node_id], node_id, conv_id, title, turn, branch=False)
         if item is not None:
             yield item
             turn += 1
+        next_turn[node_id] = turn
     for node_id, node in mapping.items():
-        if node_id in on_main:
+        if node_id in next_turn:
             continue
-        item = _item(node, str(node_id), conv_id, title, _depth(mapping, node_id), branch=True)
+        branch_turn = _branch_turn(mapping, str(node_id), next_turn)
+        item = _item(node, str(node_id), conv_id, title, branch_turn, branch=True)
         if item is not None:
             yield item
 
@@ -92,18 +98,18 @@ def main_thread(mapping: dict[str, Any], current: object) -> list[str]:
     return path
 
 
-def _depth(mapping: dict[str, Any], node_id: str) -> int:
-    depth = 0
+def _branch_turn(mapping: dict[str, Any], node_id: str, next_turn: dict[str, int]) -> int:
+    """A branch message's turn: the turn it would have had beside the main thread."""
+    steps = 0
     seen: set[str] = set()
-    node = mapping.get(node_id)
-    while isinstance(node, dict) and isinstance(node.get("parent"), str):
-        parent = node["parent"]
-        if parent in seen or parent not in mapping:
-            break
-        seen.add(parent)
-        depth += 1
-        node = mapping[parent]
-    return depth
+    current: object = node_id
+    while isinstance(current, str) and current not in next_turn and current not in seen:
+        seen.add(current)
+        node = mapping.get(current)
+        current = node.get("parent") if isinstance(node, dict) else None
+        steps += 1
+    base = next_turn.get(current, 0) if isinstance(current, str) else 0
+    return base + steps - 1
 
 
 def _item(

@@ -1,0 +1,336 @@
+"""Bring an archive in, take the home out: import, export, verify-bundle, review."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from truehearth.cli._app import (
+    HomeOpt,
+    JsonOpt,
+    app,
+    console,
+    err_console,
+    home_path,
+    opened,
+    print_json,
+)
+from truehearth.cli._render import short
+from truehearth.core.errors import InvalidInput
+from truehearth.core.records import Record
+from truehearth.exchange import bundle, card_export, review
+from truehearth.exchange.formats import import_path
+from truehearth.exchange.importing import ImportReport
+
+import_app = typer.Typer(help="Import an archive or a bundle into a home.", no_args_is_help=True)
+export_app = typer.Typer(help="Export the home as a signed bundle or a card.", no_args_is_help=True)
+review_app = typer.Typer(
+    help="Walk through imported items and decide what each one is.", invoke_without_command=True
+)
+app.add_typer(import_app, name="import")
+app.add_typer(export_app, name="export")
+app.add_typer(review_app, name="review")
+
+FileArg = Annotated[Path, typer.Argument(help="The file to import.", show_default=False)]
+
+
+@contextmanager
+def _progress(label: str, total: int | None, *, as_bytes: bool) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr that the library advances through a callback."""
+    columns = [TextColumn(label), BarColumn()]
+    columns.append(DownloadColumn() if as_bytes else TextColumn("{task.completed:,}"))
+    columns.append(TimeElapsedColumn())
+    with Progress(*columns, console=err_console, transient=True) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda n: bar.advance(task, n)
+
+
+def _import(fmt: str, path: Path, home: Path | None, json: bool) -> None:
+    with opened(home) as h, _progress(f"importing {path.name}", _size(path), as_bytes=True) as tick:
+        report = import_path(h, path, fmt, progress=tick)
+    _print_report(report, json)
+
+
+def _size(path: Path) -> int | None:
+    return path.stat().st_size if path.is_file() else None
+
+
+def _print_report(report: ImportReport, json: bool) -> None:
+    if json:
+        print_json(report.to_json())
+        return
+    if report.already_imported:
+        console.print(
+            f"{report.file} was already imported (sha256 {report.sha256[:12]}); nothing changed."
+        )
+        return
+    console.print(
+        f"Imported {report.records:,} archive items from {escape(report.file)} "
+        f"({report.quarantined:,} quarantined as possible injections, "
+        f"{report.proposals} proposals for core, {report.skipped:,} empty skipped). "
+        "Everything is untrusted until you review it: `truehearth review`."
+    )
+
+
+@import_app.command("chatgpt")
+def import_chatgpt(path: FileArg, home: HomeOpt = None, json: JsonOpt = False) -> None:
+    """A ChatGPT data export: conversations.json or the zip."""
+    _import("chatgpt", path, home, json)
+
+
+@import_app.command("card")
+def import_card(path: FileArg, home: HomeOpt = None, json: JsonOpt = False) -> None:
+    """A SillyTavern character card (V1/V2/V3, JSON or PNG); identity fields become proposals."""
+    _import("card", path, home, json)
+
+
+@import_app.command("st-chat")
+def import_st_chat(path: FileArg, home: HomeOpt = None, json: JsonOpt = False) -> None:
+    """A SillyTavern chat log (JSONL)."""
+    _import("st-chat", path, home, json)
+
+
+@import_app.command("letta")
+def import_letta(path: FileArg, home: HomeOpt = None, json: JsonOpt = False) -> None:
+    """A Letta agent file (.af)."""
+    _import("letta", path, home, json)
+
+
+@import_app.command("text")
+def import_text(path: FileArg, home: HomeOpt = None, json: JsonOpt = False) -> None:
+    """Plain text or markdown, cut into passages."""
+    _import("text", path, home, json)
+
+
+@import_app.command("bundle")
+def import_bundle(
+    path: FileArg,
+    home: HomeOpt = None,
+    key: Annotated[
+        str | None, typer.Option(help="Require this signer public key (base64).")
+    ] = None,
+) -> None:
+    """Restore a signed bundle into a new, empty home (the journal head stays the same)."""
+    target = home_path(home)
+    restored = bundle.restore_bundle(path, target, expected_key=key)
+    with restored:
+        head = restored.head()
+    digest = head.digest if head else "-"
+    console.print(
+        f"Restored {escape(str(target))} from {escape(path.name)}; journal head {digest}."
+    )
+
+
+@export_app.command("bundle")
+def export_bundle(
+    out: Annotated[Path, typer.Argument(help="Where to write the bundle (.zip).")],
+    home: HomeOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Write the whole home as a signed, open continuity bundle."""
+    with opened(home) as h:
+        head = h.head()
+        with _progress("exporting", head.seq if head else None, as_bytes=False) as tick:
+            manifest = bundle.export_bundle(h, out, progress=tick)
+    if json:
+        print_json(manifest)
+        return
+    journal = manifest["journal"]
+    console.print(
+        f"Wrote {escape(str(out))}: {journal['events']:,} events, "
+        f"{manifest['counts']['records']:,} records, head {journal['head']['digest']}."
+    )
+
+
+@export_app.command("card")
+def export_card(
+    out: Annotated[Path, typer.Argument(help="Where to write the card (.png or .json).")],
+    home: HomeOpt = None,
+) -> None:
+    """Export the verified identity as a Character Card V3 (PNG or JSON)."""
+    with opened(home) as h:
+        card = card_export.write_card(h, out)
+    console.print(f"Wrote the card of {escape(card['data']['name'])} to {escape(str(out))}.")
+
+
+@app.command("verify-bundle")
+def verify_bundle(
+    path: Annotated[Path, typer.Argument(help="The bundle to check.")],
+    key: Annotated[
+        str | None, typer.Option(help="Require this signer public key (base64).")
+    ] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Check a bundle's signature, file digests, hash chain and state; any change fails."""
+    report = bundle.verify_bundle(path, expected_key=key)
+    if json:
+        print_json(report.to_json())
+    elif report.ok:
+        info = report.to_json()
+        origin = (
+            "the home's own key" if report.signed_by_origin else "a key other than the home's first"
+        )
+        console.print(
+            f"OK: {info['events']:,} events, {info['records']:,} records, head "
+            f"{info['head']['digest']}; signed by {origin}."
+        )
+    if not report.ok:
+        raise bundle.BundleInvalid(f"bundle does not verify: {report.problem}")
+
+
+# -- review ----------------------------------------------------------------------
+
+ImportOpt = Annotated[
+    str | None, typer.Option("--import", help="Only items from this import (sha256 prefix).")
+]
+FlaggedOpt = Annotated[
+    bool, typer.Option("--flagged", help="Review quarantined (flagged) items instead.")
+]
+SpeakerOpt = Annotated[str | None, typer.Option(help="Only this speaker (human, companion...).")]
+MatchOpt = Annotated[str | None, typer.Option("--match", help="Only items containing this text.")]
+
+KEYS = {
+    "p": review.Decision.PROMOTE,
+    "c": review.Decision.CORE,
+    "b": review.Decision.BOUNDARY,
+    "l": review.Decision.LEAVE,
+    "q": review.Decision.QUARANTINE,
+}
+
+
+@review_app.callback()
+def review_walk(
+    ctx: typer.Context,
+    home: HomeOpt = None,
+    from_import: ImportOpt = None,
+    flagged: FlaggedOpt = False,
+    speaker: SpeakerOpt = None,
+    match: MatchOpt = None,
+) -> None:
+    """Walk through untrusted imported items one by one (or use `list` / `apply`)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    flt = review.Filter(from_import, flagged, speaker, match)
+    with opened(home) as h:
+        items = review.pending(h, flt)
+        if not items:
+            console.print("Nothing to review.")
+            return
+        console.print(
+            f"{len(items):,} items to review. Keys: "
+            + ", ".join(f"[bold]{k}[/] {d.value}" for k, d in KEYS.items())
+            + ", [bold]s[/] skip, [bold]x[/] stop."
+        )
+        done = 0
+        for record in items:
+            console.print(_card(record))
+            choice = typer.prompt("decision", default="s").strip().lower()[:1]
+            if choice == "x":
+                break
+            if choice not in KEYS:
+                continue
+            reason = None
+            if KEYS[choice] is review.Decision.QUARANTINE:
+                reason = typer.prompt("reason", default="quarantined in review")
+            review.decide(h, [record.id], KEYS[choice], reason=reason)
+            done += 1
+    console.print(f"Decided {done} items.")
+
+
+def _card(record: Record) -> Table:
+    table = Table(show_header=False, box=None)
+    table.add_column(style="bold")
+    table.add_column(overflow="fold")
+    table.add_row("id", record.id)
+    table.add_row("from", escape(f"{record.meta.get('format', '?')} {record.source.locator or ''}"))
+    table.add_row("speaker", escape(str(record.meta.get("speaker", "-"))))
+    if record.reason:
+        table.add_row("flagged", escape(record.reason))
+    table.add_row("text", escape(short(record.text, 600)))
+    return table
+
+
+@review_app.command("list")
+def review_list(
+    home: HomeOpt = None,
+    from_import: ImportOpt = None,
+    flagged: FlaggedOpt = False,
+    speaker: SpeakerOpt = None,
+    match: MatchOpt = None,
+    limit: Annotated[int, typer.Option(help="Show at most this many.")] = 50,
+    json: JsonOpt = False,
+) -> None:
+    """Items waiting for review."""
+    with opened(home) as h:
+        items = review.pending(h, review.Filter(from_import, flagged, speaker, match))
+    if json:
+        print_json([r.to_json() for r in items[:limit]])
+        return
+    console.print(_items_table(items[:limit]))
+    console.print(f"{len(items):,} items waiting.")
+
+
+def _items_table(items: list[Record]) -> Table:
+    table = Table(header_style="bold")
+    for column in ("id", "speaker", "trust", "text"):
+        table.add_column(column, overflow="fold" if column == "text" else "ellipsis")
+    for r in items:
+        speaker = str(r.meta.get("speaker", "-"))
+        table.add_row(r.id, speaker, r.trust.value, escape(short(r.text, 90)))
+    return table
+
+
+@review_app.command("apply")
+def review_apply(
+    decision: Annotated[str, typer.Argument(help="promote, core, boundary, leave or quarantine.")],
+    ids: Annotated[
+        list[str] | None, typer.Argument(help="Record ids (default: every match).")
+    ] = None,
+    home: HomeOpt = None,
+    from_import: ImportOpt = None,
+    flagged: FlaggedOpt = False,
+    speaker: SpeakerOpt = None,
+    match: MatchOpt = None,
+    reason: Annotated[str | None, typer.Option(help="Why (quarantine, proposals).")] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Apply without asking.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only show the preview.")] = False,
+) -> None:
+    """Decide many items at once; shows a preview and asks first (one transaction)."""
+    try:
+        chosen = review.Decision(decision.strip().lower())
+    except ValueError:
+        names = ", ".join(d.value for d in review.Decision)
+        raise InvalidInput(f"unknown decision {decision!r}; choose one of: {names}") from None
+    with opened(home) as h:
+        if ids:
+            items = [h.record(i) for i in ids]
+        else:
+            flt = review.Filter(from_import, flagged, speaker, match)
+            if flt == review.Filter():
+                raise InvalidInput(
+                    "name ids or narrow the bulk action (--import, --speaker, --match, --flagged)"
+                )
+            items = review.pending(h, flt)
+        if not items:
+            console.print("Nothing matches.")
+            return
+        console.print(
+            f"Preview: {chosen.value} {len(items):,} items -> {review.outcome(items[0], chosen)}"
+        )
+        console.print(_items_table(items[:10]))
+        if len(items) > 10:
+            console.print(f"... and {len(items) - 10:,} more.")
+        if dry_run:
+            return
+        if not yes and not typer.confirm(f"Apply to {len(items):,} items?", default=False):
+            console.print("Nothing changed.")
+            return
+        events = review.decide(h, [r.id for r in items], chosen, reason=reason)
+    console.print(f"Done: {len(events):,} items decided ({chosen.value}).")

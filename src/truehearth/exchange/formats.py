@@ -1,0 +1,33 @@
+"""The import formats by name, as the CLI and the library call them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from truehearth.core.errors import InvalidInput
+from truehearth.exchange import chatgpt, letta, sillytavern_card, sillytavern_chat, text
+from truehearth.exchange.importing import ImportReport, Limits, Parser, Progress, import_file
+from truehearth.home import Home
+
+PARSERS: dict[str, Parser] = {
+    chatgpt.FORMAT: chatgpt.parse,
+    sillytavern_card.FORMAT: sillytavern_card.parse,
+    sillytavern_chat.FORMAT: sillytavern_chat.parse,
+    letta.FORMAT: letta.parse,
+    text.FORMAT: text.parse,
+}
+
+
+def import_path(
+    home: Home,
+    path: Path,
+    fmt: str,
+    *,
+    limits: Limits | None = None,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import ``path`` as ``fmt`` into ``home``: one transaction, idempotent by file hash."""
+    parser = PARSERS.get(fmt)
+    if parser is None:
+        raise InvalidInput(f"unknown import format {fmt!r}; choose one of: {', '.join(PARSERS)}")
+    return import_file(home, path, fmt, parser, limits=limits, progress=progress)

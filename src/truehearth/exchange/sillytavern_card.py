@@ -1,0 +1,122 @@
+"""SillyTavern character cards, V1/V2/V3, as JSON or as PNG with a ``chara``/``ccv3`` chunk.
+
+A card describes who a character is. Here that is exactly what must not be
+written straight into the home: the description, the personality and the
+greeting become *proposals* for core, which the human accepts or rejects.
+Everything else (scenario, example dialogue, alternate greetings, lorebook
+entries, the card's own system prompt) lands as archive items, and the whole
+card is kept as one archive item too, so unknown ``extensions`` survive and
+can travel on when the companion is exported as a card.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Iterator
+from typing import IO, Any
+
+import orjson
+
+from truehearth.core.errors import InvalidInput
+from truehearth.core.records import Layer
+from truehearth.exchange.importing import Item, Limits, Parsed, Suggestion, text_of
+from truehearth.exchange.png import SIGNATURE, text_chunks
+
+FORMAT = "card"
+MAX_CARD_BYTES = 32 * 1024 * 1024
+IDENTITY_FIELDS = ("description", "personality", "first_mes")
+ARCHIVE_FIELDS = (
+    "scenario",
+    "mes_example",
+    "creator_notes",
+    "system_prompt",
+    "post_history_instructions",
+)
+
+
+def parse(stream: IO[bytes], limits: Limits) -> Iterator[Parsed]:
+    card = read_card(stream)
+    yield from card_items(card)
+
+
+def read_card(stream: IO[bytes]) -> dict[str, Any]:
+    """The card's JSON object, from a PNG (``ccv3`` preferred over ``chara``) or plain JSON."""
+    head = stream.read(8)
+    stream.seek(0)
+    if head == SIGNATURE:
+        chunks = text_chunks(stream)
+        encoded = chunks.get("ccv3") or chunks.get("chara")
+        if encoded is None:
+            raise InvalidInput("the PNG carries no character card (no ccv3 or chara chunk)")
+        try:
+            raw = base64.b64decode(encoded, validate=False)
+        except (binascii.Error, ValueError) as exc:
+            raise InvalidInput("the card chunk in the PNG is not valid base64") from exc
+    else:
+        raw = stream.read(MAX_CARD_BYTES + 1)
+        if len(raw) > MAX_CARD_BYTES:
+            raise InvalidInput("a character card larger than 32 MiB is not a card")
+    try:
+        card = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidInput(f"the character card is not valid JSON ({exc})") from exc
+    if not isinstance(card, dict):
+        raise InvalidInput("not a character card: expected a JSON object")
+    return card
+
+
+def card_data(card: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """The fields of a card and its spec name; V1 cards keep their fields at the top."""
+    spec = card.get("spec")
+    if spec in ("chara_card_v2", "chara_card_v3"):
+        data = card.get("data")
+        if not isinstance(data, dict):
+            raise InvalidInput(f"not a character card: {spec} without a data object")
+        return data, str(spec)
+    if isinstance(spec, str):
+        raise InvalidInput(f"unknown character card spec {spec!r}")
+    return card, "chara_card_v1"
+
+
+def card_items(card: dict[str, Any]) -> Iterator[Parsed]:
+    data, spec = card_data(card)
+    name = data.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise InvalidInput("not a character card: it has no name")
+    session = f"card:{name}"
+    for key in IDENTITY_FIELDS:
+        text = text_of(data.get(key))
+        if text.strip():
+            what = "greeting" if key == "first_mes" else key
+            yield Suggestion(
+                Layer.CORE, text, f"{session}/{key}", f"{what} of card {name!r} ({spec})"
+            )
+    for key in ARCHIVE_FIELDS:
+        yield _field(session, key, text_of(data.get(key)), spec)
+    greetings = data.get("alternate_greetings")
+    if isinstance(greetings, list):
+        for index, greeting in enumerate(greetings):
+            yield _field(session, f"alternate_greetings/{index}", text_of(greeting), spec)
+    book = data.get("character_book")
+    entries = book.get("entries") if isinstance(book, dict) else None
+    if isinstance(entries, list):
+        for index, entry in enumerate(entries):
+            if isinstance(entry, dict):
+                keys = entry.get("keys")
+                label = (
+                    ", ".join(k for k in keys if isinstance(k, str))
+                    if isinstance(keys, list)
+                    else ""
+                )
+                text = text_of(entry.get("content"))
+                meta = {"kind": "lorebook", "keys": label, "spec": spec}
+                yield Item(text, f"{session}/character_book/{index}", session, meta=meta)
+    whole = orjson.dumps(card, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2).decode()
+    yield Item(whole, f"{session}/card", session, meta={"kind": "card", "spec": spec, "name": name})
+
+
+def _field(session: str, key: str, text: str, spec: str) -> Item:
+    return Item(
+        text, f"{session}/{key}", session, meta={"kind": "card-field", "field": key, "spec": spec}
+    )

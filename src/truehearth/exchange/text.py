@@ -1,0 +1,66 @@
+"""Plain text and markdown: letters, diaries, notes people bring with them.
+
+Text is cut into passages a person would recognize: a markdown heading starts
+a new passage, and long stretches are cut at blank lines once a passage
+passes a few thousand characters. Each passage remembers its first line, so
+its locator points back into the file. Bytes that are not UTF-8, or that hold
+NUL bytes, are refused as binary rather than imported as noise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import IO, Any
+
+from truehearth.core.errors import InvalidInput
+from truehearth.exchange.importing import Item, Limits, Parsed
+
+FORMAT = "text"
+TARGET_CHARS = 2_000
+MAX_LINE = 4 * 1024 * 1024
+
+
+def parse(stream: IO[bytes], limits: Limits) -> Iterator[Parsed]:
+    passage: list[str] = []
+    size = 0
+    start = 1
+    heading: str | None = None
+    index = 0
+    for number, line in enumerate(_lines(stream), start=1):
+        is_heading = line.lstrip().startswith("#") and line.lstrip("# \t").strip() != ""
+        boundary = is_heading or (not line.strip() and size >= TARGET_CHARS)
+        if boundary and "".join(passage).strip():
+            yield _item(passage, start, index, heading)
+            index += 1
+            passage, size = [], 0
+        if boundary or not passage:
+            start = number
+        if is_heading:
+            heading = line.lstrip("# \t").strip()[:200]
+        passage.append(line)
+        size += len(line)
+    if "".join(passage).strip():
+        yield _item(passage, start, index, heading)
+
+
+def _lines(stream: IO[bytes]) -> Iterator[str]:
+    offset = 0
+    while raw := stream.readline(MAX_LINE + 1):
+        if len(raw) > MAX_LINE:
+            raise InvalidInput("a line longer than 4 MiB; this does not look like text")
+        if b"\x00" in raw:
+            raise InvalidInput(f"a NUL byte near byte {offset}; this is binary, not text")
+        try:
+            yield raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InvalidInput(
+                f"not UTF-8 text near byte {offset + exc.start} (binary junk?)"
+            ) from None
+        offset += len(raw)
+
+
+def _item(lines: list[str], start: int, index: int, heading: str | None) -> Item:
+    meta: dict[str, Any] = {"kind": "passage", "index": index, "line": start}
+    if heading:
+        meta["heading"] = heading
+    return Item("".join(lines), f"line:{start}", None, None, meta)
