@@ -9,7 +9,7 @@ first broken event is named.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from truehearth.core.canonical import chain_digest
@@ -34,11 +34,17 @@ class ChainReport:
     problem: str | None = None
 
 
-def verify_chain(rows: Iterable[tuple[int, bytes, str]], recorded_head: Head | None) -> ChainReport:
+def verify_chain(
+    rows: Iterable[tuple[int, bytes, str]],
+    recorded_head: Head | None,
+    *,
+    each_body: Callable[[bytes], None] | None = None,
+) -> ChainReport:
     """Re-hash every ``(seq, body, digest)`` row in order and check the head.
 
     This is the hot loop of ``truehearth verify``: it hashes bytes and compares
-    strings, and parses JSON only to confirm that each body names its own seq.
+    strings. ``each_body`` sees every body that verified, in order, so a caller
+    can replay the journal in the same pass.
     """
     parent: str | None = None
     expected = 1
@@ -50,6 +56,8 @@ def verify_chain(rows: Iterable[tuple[int, bytes, str]], recorded_head: Head | N
             return ChainReport(
                 False, expected - 1, _head(expected - 1, parent), seq, "digest does not match"
             )
+        if each_body is not None:
+            each_body(body)
         parent = stored
         expected += 1
     count = expected - 1

@@ -84,6 +84,10 @@ class Store(Protocol):
         """Every entity of every collection as ``(kind, id, value)``."""
         ...
 
+    def raw_collections(self) -> Iterator[tuple[str, str, bytes]]:
+        """Every entity as ``(kind, id, canonical value bytes)``, undecoded (for verify)."""
+        ...
+
     def records(self, query: RecordQuery) -> list[dict[str, Any]]:
         """Record projections matching a filter, newest first."""
         ...

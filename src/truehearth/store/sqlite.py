@@ -331,12 +331,16 @@ class SQLiteStore:
 
     @_translate_errors
     def collections(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
-        for rid, value in self._conn.execute("SELECT id, value FROM records ORDER BY id"):
-            yield _RECORD, str(rid), dict(loads(value))
-        for kind, eid, value in self._conn.execute(
-            "SELECT kind, id, value FROM entities ORDER BY kind, id"
-        ):
-            yield str(kind), str(eid), dict(loads(value))
+        for kind, eid, value in self.raw_collections():
+            yield kind, eid, dict(loads(value))
+
+    @_translate_errors
+    def raw_collections(self) -> Iterator[tuple[str, str, bytes]]:
+        # Table order: the caller compares by id, so no index walk is needed.
+        for rid, value in self._conn.execute("SELECT id, value FROM records"):
+            yield _RECORD, str(rid), _as_bytes(value)
+        for kind, eid, value in self._conn.execute("SELECT kind, id, value FROM entities"):
+            yield str(kind), str(eid), _as_bytes(value)
 
     @staticmethod
     def _where(query: RecordQuery) -> tuple[str, list[Any]]:
@@ -398,6 +402,11 @@ class SQLiteStore:
 
     def close(self) -> None:
         self._conn.close()
+
+
+def _as_bytes(value: bytes | str) -> bytes:
+    """Column values are BLOBs; a row edited by hand may have become TEXT."""
+    return value.encode("utf-8", "surrogatepass") if isinstance(value, str) else bytes(value)
 
 
 def fts_query(text: str) -> str:
