@@ -8,7 +8,9 @@ A bundle is a zip (see ``docs/BUNDLE.md`` and ``docs/bundle.schema.json``):
   for readers who want the records without replaying anything;
 * ``manifest.json`` -- format version, the home, the journal head, the state
   fingerprint and the SHA-256 and size of every file above;
-* ``manifest.sig`` -- the home's Ed25519 signature over ``manifest.json``.
+* ``manifest.sig`` -- the home's Ed25519 signature over ``manifest.json``;
+* the zip comment -- the archive seal: a signature over every byte of the
+  file before it, so even a zip timestamp cannot change unnoticed.
 
 Verification trusts nothing it has not recomputed: the signature, every file
 digest, the chain, the head, and the fold of the journal against the shipped
@@ -22,6 +24,7 @@ import hashlib
 import os
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +32,7 @@ from typing import IO, Any
 
 import orjson
 from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from truehearth.core.canonical import canonical_bytes
 from truehearth.core.errors import InvalidInput, TruehearthError
@@ -48,6 +52,18 @@ ENTITIES = "entities.jsonl"
 MEMBERS = frozenset({MANIFEST, SIGNATURE, JOURNAL, RECORDS, ENTITIES})
 MAX_MANIFEST = 1024 * 1024
 MAX_LINE = 64 * 1024 * 1024
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    OSError,
+    EOFError,
+    ValueError,
+    NotImplementedError,
+    RuntimeError,
+)
+SEAL_PREFIX = b"truehearth-seal-v1:"
+COMMENT_LENGTH = len(SEAL_PREFIX) + 88  # base64 of a 64-byte Ed25519 signature
+PLACEHOLDER_SEAL = SEAL_PREFIX + base64.b64encode(bytes(64))
 KEYS_DIR_NAME = "keys"  # where Home.init writes the signing key
 
 Progress = Callable[[int], None]
@@ -93,19 +109,69 @@ def export_bundle(home: Home, out: Path, *, progress: Progress | None = None) ->
     os.close(fd)
     tmp = Path(tmp_name)
     try:
+        key = load_private(home.path / KEYS_DIR_NAME)
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
             manifest = _write_members(home, zf, progress)
             manifest_bytes = orjson.dumps(
                 manifest, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2
             )
-            signature = load_private(home.path / KEYS_DIR_NAME).sign(manifest_bytes)
             zf.writestr(MANIFEST, manifest_bytes)
-            zf.writestr(SIGNATURE, base64.b64encode(signature) + b"\n")
+            zf.writestr(SIGNATURE, base64.b64encode(key.sign(manifest_bytes)) + b"\n")
+            zf.comment = PLACEHOLDER_SEAL
+        seal(tmp, key)
         tmp.rename(out)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     return manifest
+
+
+def seal(path: Path, key: Ed25519PrivateKey) -> None:
+    """Sign a bundle's bytes into its zip comment (which must hold a placeholder seal)."""
+    with path.open("r+b") as handle:
+        signature = key.sign(_archive_message(handle))
+        handle.seek(-COMMENT_LENGTH, os.SEEK_END)
+        handle.write(_seal_comment(signature))
+
+
+def _seal_comment(signature: bytes) -> bytes:
+    return SEAL_PREFIX + base64.b64encode(signature)
+
+
+def _archive_message(handle: IO[bytes]) -> bytes:
+    """What the archive seal signs: SHA-256 of every byte before the seal itself.
+
+    The zip comment sits at the very end of the file, after the length field
+    that announces it, so signing everything before it covers every header,
+    timestamp and padding byte of the zip: no byte can change unnoticed.
+    """
+    size = handle.seek(0, os.SEEK_END)
+    if size < COMMENT_LENGTH:
+        raise BundleInvalid("the file is too short to be a bundle")
+    handle.seek(0)
+    left = size - COMMENT_LENGTH
+    sha = hashlib.sha256()
+    while left:
+        chunk = handle.read(min(left, 1 << 20))
+        if not chunk:
+            raise BundleInvalid("the bundle changed while it was read")
+        sha.update(chunk)
+        left -= len(chunk)
+    return b"truehearth-bundle-archive-v1\n" + sha.digest()
+
+
+def _check_seal(path: Path, signer: str) -> None:
+    with path.open("rb") as handle:
+        message = _archive_message(handle)
+        handle.seek(-COMMENT_LENGTH, os.SEEK_END)
+        comment = handle.read(COMMENT_LENGTH)
+    if not comment.startswith(SEAL_PREFIX):
+        raise BundleInvalid("the bundle has no archive seal (its zip comment was changed)")
+    try:
+        signature = base64.b64decode(comment[len(SEAL_PREFIX) :], validate=True)
+        load_public(signer).verify(signature, message)
+    except (InvalidSignature, ValueError, TruehearthError) as exc:
+        raise BundleInvalid("the archive seal does not verify: the file's bytes changed") from exc
 
 
 def _write_members(home: Home, zf: zipfile.ZipFile, progress: Progress | None) -> dict[str, Any]:
@@ -191,6 +257,7 @@ def verify_bundle(path: Path, *, expected_key: str | None = None) -> BundleRepor
     try:
         with _open(path) as zf:
             report.manifest = _checked_manifest(zf, expected_key)
+            _check_seal(path, str(report.manifest["signer"]["public_key"]))
             _check_files(zf, report.manifest)
             genesis_key = _check_journal(zf, report.manifest)
     except BundleInvalid as exc:
@@ -206,7 +273,7 @@ def _open(path: Path) -> zipfile.ZipFile:
         raise InvalidInput(f"no bundle at {path}")
     try:
         zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+    except _ZIP_ERRORS as exc:
         raise BundleInvalid(f"not a readable bundle (damaged or not a zip): {exc}") from exc
     names = set(zf.namelist())
     if names != MEMBERS:
@@ -220,7 +287,7 @@ def _read_member(zf: zipfile.ZipFile, name: str, limit: int) -> bytes:
     try:
         with zf.open(name) as handle:
             data = handle.read(limit + 1)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+    except _ZIP_ERRORS as exc:
         raise BundleInvalid(f"{name} is damaged: {exc}") from exc
     if len(data) > limit:
         raise BundleInvalid(f"{name} is larger than a bundle allows")
@@ -262,7 +329,7 @@ def _check_files(zf: zipfile.ZipFile, manifest: dict[str, Any]) -> None:
                 while chunk := handle.read(1 << 20):
                     sha.update(chunk)
                     size += len(chunk)
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        except _ZIP_ERRORS as exc:
             raise BundleInvalid(f"{name} is damaged: {exc}") from exc
         if not isinstance(claim, dict) or claim.get("sha256") != sha.hexdigest():
             raise BundleInvalid(f"{name} does not match its SHA-256 in the manifest")
@@ -289,7 +356,7 @@ def _lines(zf: zipfile.ZipFile, name: str) -> Iterator[bytes]:
             while line := handle.readline(MAX_LINE):
                 if line.strip():
                     yield line
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+    except _ZIP_ERRORS as exc:
         raise BundleInvalid(f"{name} is damaged: {exc}") from exc
 
 
