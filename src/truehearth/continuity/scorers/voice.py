@@ -15,8 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from truehearth.continuity.embedding import Vectors, VoiceEmbedder, centroid, default_embedder
+from truehearth.continuity.embedding import centroid, default_embedder
 from truehearth.continuity.scorers.base import Finding, Situation
+from truehearth.recall.embedders import Embedder, Vectors
 
 MARGIN = 0.9
 MIN_SAMPLES = 3
@@ -29,7 +30,7 @@ class VoiceReference:
     samples: int
 
 
-def reference_from(texts: tuple[str, ...], embedder: VoiceEmbedder) -> VoiceReference | None:
+def reference_from(texts: tuple[str, ...], embedder: Embedder) -> VoiceReference | None:
     if len(texts) < MIN_SAMPLES:
         return None
     vectors = embedder.embed(list(texts))
@@ -44,12 +45,12 @@ class Voice:
     name = "voice"
     kind = "embedding"
 
-    def __init__(self, embedder: VoiceEmbedder | None = None) -> None:
+    def __init__(self, embedder: Embedder | None = None) -> None:
         self._embedder = embedder
         self._cache: dict[tuple[str, ...], VoiceReference | None] = {}
 
     @property
-    def embedder(self) -> VoiceEmbedder:
+    def embedder(self) -> Embedder:
         if self._embedder is None:
             self._embedder = default_embedder()
         return self._embedder

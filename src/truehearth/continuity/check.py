@@ -1,0 +1,108 @@
+"""One continuity check, end to end: probes, architecture, verdict, report, journal.
+
+The built-in probes speak to a scratch home seeded with the fixture
+companion, created fresh in a temporary directory for each check, so a check
+never writes probe traffic into the user's home. What the user's home
+receives is one ``check.completed`` event naming the mouth, its fingerprint,
+the verdict and the digest of the report, and the report files themselves
+under ``<home>/checks/<check id>/``.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from truehearth.continuity import report as reports
+from truehearth.continuity.architecture import run_architecture
+from truehearth.continuity.companion import fixture_home
+from truehearth.continuity.drift import measure, voice_print
+from truehearth.continuity.knowledge import knowledge_of
+from truehearth.continuity.probe import load_suite
+from truehearth.continuity.runner import CHECK_PARAMS, Progress, run_probes
+from truehearth.continuity.scorers import SCORER_NAMES, Voice, rule_scorers
+from truehearth.continuity.verdict import Verdict, decide
+from truehearth.core import continuity_acts
+from truehearth.core.ids import new_id
+from truehearth.home import Home
+from truehearth.mouths.base import GenerationParams, Mouth
+
+CHECKS_DIR = "checks"
+
+
+@dataclass(frozen=True, slots=True)
+class CheckOutcome:
+    check_id: str
+    verdict: Verdict
+    report: dict[str, Any]
+    digest: str
+    json_path: Path
+    html_path: Path
+    seq: int
+
+
+def run_check(
+    home: Home,
+    mouth: Mouth,
+    mouth_name: str,
+    *,
+    probes: Path | None = None,
+    out_dir: Path | None = None,
+    params: GenerationParams = CHECK_PARAMS,
+    progress: Progress | None = None,
+) -> CheckOutcome:
+    suite = load_suite(probes, known_scorers=SCORER_NAMES)
+    check_id = new_id("c")
+    voice = Voice()
+    with (
+        tempfile.TemporaryDirectory(prefix="truehearth-check-") as scratch,
+        fixture_home(Path(scratch) / "fixture") as fixture,
+    ):
+        run = run_probes(
+            mouth,
+            mouth_name,
+            suite,
+            rule_scorers(),
+            fixture=fixture,
+            own=home,
+            voice=voice,
+            params=params,
+            progress=progress,
+        )
+        run.architecture = run_architecture(fixture)
+        reference = voice_print(knowledge_of(fixture).voice, voice.embedder)
+    verdict = decide(run)
+    point = measure(reference, voice_print([t.reply for t in run.transcripts], voice.embedder))
+    report = reports.build(run, verdict, check_id=check_id, at=home.now())
+    report["drift"] = point.to_json()
+    digest = reports.report_digest(report)
+    target = out_dir or home.path / CHECKS_DIR / check_id
+    json_path, html_path = reports.write(report, verdict, target)
+    voice_numbers = {**point.to_json(), "on_voice": verdict.on_voice}
+
+    def build(now: str) -> list[Any]:
+        return [
+            continuity_acts.check_completed(
+                check_id=check_id,
+                mouth=mouth_name,
+                fingerprint=run.fingerprint,
+                fingerprint_digest=run.fingerprint_digest,
+                verdict=verdict.level,
+                reasons=verdict.reasons,
+                scores={d.dimension: d.rate for d in verdict.dimensions},
+                pass_rate=verdict.pass_rate,
+                report_digest=digest,
+                voice=voice_numbers,
+                replies=len(run.transcripts),
+                now=now,
+            )
+        ]
+
+    event = home.commit(build)[0]
+    return CheckOutcome(check_id, verdict, report, digest, json_path, html_path, event.seq)
+
+
+def report_path(home: Home, check_id: str) -> Path:
+    return home.path / CHECKS_DIR / check_id / "report.json"

@@ -1,0 +1,157 @@
+"""The runner: put every probe to a mouth through the real context router, and score.
+
+Each message under test (a probe's message and each adversarial variant) is
+assembled by :func:`truehearth.context.assemble` exactly as a chat turn would
+be: verified identity as instructions, memories fenced as background,
+imports fenced as data. The reply is scored by the probe's checks, by the
+checks applied everywhere (distancing, the assistant register), and by its
+distance from the verified voice. Nothing here decides the verdict.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from truehearth.context import assemble
+from truehearth.continuity.architecture import ArchitectureResult
+from truehearth.continuity.knowledge import Knowledge, knowledge_of
+from truehearth.continuity.probe import Check, Probe, Suite
+from truehearth.continuity.scorers import GLOBAL_CHECKS, Finding, Scorer, Situation, Voice
+from truehearth.core.errors import InvalidInput
+from truehearth.home import Home
+from truehearth.mouths.base import GenerationParams, Message, Mouth
+
+CHECK_PARAMS = GenerationParams(max_tokens=64, temperature=0.0, top_p=1.0, seed=7)
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Transcript:
+    probe: str
+    dimension: str
+    variant: int
+    history: tuple[Message, ...]
+    message: str
+    reply: str
+    findings: tuple[Finding, ...]
+    voice: Finding | None
+    seconds: float
+
+    @property
+    def failed(self) -> bool:
+        return any(f.violation for f in self.findings)
+
+    @property
+    def violations(self) -> list[Finding]:
+        return [f for f in self.findings if f.violation]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "probe": self.probe,
+            "dimension": self.dimension,
+            "variant": self.variant,
+            "history": [{"role": m.role, "content": m.content} for m in self.history],
+            "message": self.message,
+            "reply": self.reply,
+            "failed": self.failed,
+            "findings": [f.to_json() for f in self.findings],
+            "voice": self.voice.to_json() if self.voice else None,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+@dataclass(slots=True)
+class CheckRun:
+    mouth: str
+    fingerprint: dict[str, Any]
+    fingerprint_digest: str
+    params: dict[str, Any]
+    suite: str
+    transcripts: list[Transcript] = field(default_factory=list)
+    architecture: list[ArchitectureResult] = field(default_factory=list)
+    seconds: float = 0.0
+    voice_threshold: float | None = None
+
+
+def run_probes(
+    mouth: Mouth,
+    mouth_name: str,
+    suite: Suite,
+    scorers: Mapping[str, Scorer],
+    *,
+    fixture: Home,
+    own: Home | None = None,
+    voice: Voice | None = None,
+    params: GenerationParams = CHECK_PARAMS,
+    progress: Progress | None = None,
+) -> CheckRun:
+    """Ask every probe (and variant) of ``suite`` and score each reply."""
+    started = time.perf_counter()
+    run = CheckRun(
+        mouth_name,
+        mouth.fingerprint.to_json(),
+        mouth.fingerprint.digest,
+        params.to_json(),
+        suite.source,
+    )
+    homes = {"fixture": fixture, "own": own}
+    knowing: dict[str, Knowledge] = {}
+    total = sum(len(p.messages_under_test) for p in suite.probes)
+    done = 0
+    for probe in suite.probes:
+        home = homes[probe.home]
+        if home is None:
+            raise InvalidInput(f"probe {probe.id!r} needs the home's own data; open a home")
+        if probe.home not in knowing:
+            knowing[probe.home] = knowledge_of(home)
+        for index, message in enumerate(probe.messages_under_test):
+            run.transcripts.append(
+                _ask(
+                    mouth, home, knowing[probe.home], probe, index, message, scorers, voice, params
+                )
+            )
+            done += 1
+            if progress is not None:
+                progress(done, total, probe.id)
+    if voice is not None and "fixture" in knowing:
+        ref = voice.reference(knowing["fixture"].voice)
+        run.voice_threshold = ref.threshold if ref else None
+    run.seconds = time.perf_counter() - started
+    return run
+
+
+def _ask(
+    mouth: Mouth,
+    home: Home,
+    knowledge: Knowledge,
+    probe: Probe,
+    index: int,
+    message: str,
+    scorers: Mapping[str, Scorer],
+    voice: Voice | None,
+    params: GenerationParams,
+) -> Transcript:
+    started = time.perf_counter()
+    context = assemble(home, mouth, message, history=probe.history, params=params)
+    reply = mouth.complete(context.messages, params).text.strip()
+    checks = list(probe.checks)
+    named = {c.scorer for c in checks}
+    checks += [Check(name) for name in GLOBAL_CHECKS if name not in named]
+    findings = tuple(
+        scorers[c.scorer].score(Situation(message, reply, knowledge, c.params)) for c in checks
+    )
+    heard = voice.score(Situation(message, reply, knowledge)) if voice is not None else None
+    return Transcript(
+        probe.id,
+        probe.dimension,
+        index,
+        probe.history,
+        message,
+        reply,
+        findings,
+        heard,
+        time.perf_counter() - started,
+    )
