@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-from truehearth.cli import consent, exchange, journal, locking, mouths, records, talk  # noqa: F401  (registers commands in help order)
+from truehearth.cli import consent, continuity, exchange, journal, locking, mouths, records, talk  # noqa: F401  (registers commands in help order)
 from truehearth.cli._app import app, err_console
 from truehearth.core.errors import TruehearthError
 

@@ -89,3 +89,43 @@ def voice_chart(values: Sequence[tuple[str, float]], threshold: float | None) ->
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def drift_chart(series: dict[str, list[tuple[str, float]]]) -> str:
+    """One line per mouth: similarity of its check replies to the verified voice, over checks."""
+    height, left, span = 220, 50, _W - 120
+    points = [v for rows in series.values() for _, v in rows]
+    if not points:
+        return ""
+    low, high = min(0.0, *points), max(1.0, *points)
+    longest = max(len(rows) for rows in series.values())
+    colours = ("#3b5b92", "#b83232", "#2f7d4a", "#b7791f", "#6b4c9a")
+
+    def xy(i: int, v: float) -> tuple[float, float]:
+        x = left + (i / max(1, longest - 1)) * span
+        return x, 180 - (v - low) / (high - low) * 160
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{_W}" height="{height}" '
+        'role="img" aria-label="voice similarity per check, per mouth">',
+        f'<line x1="{left}" x2="{left}" y1="20" y2="180" stroke="#888"/>',
+        f'<line x1="{left}" x2="{left + span}" y1="180" y2="180" stroke="#888"/>',
+        f'<text x="4" y="24" font-size="10">{high:.2f}</text>',
+        f'<text x="4" y="180" font-size="10">{low:.2f}</text>',
+    ]
+    for n, (mouth, rows) in enumerate(sorted(series.items())):
+        colour = colours[n % len(colours)]
+        coords = [xy(i, v) for i, (_, v) in enumerate(rows)]
+        path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
+        parts.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
+        for (x, y), (label, v) in zip(coords, rows, strict=True):
+            parts.append(
+                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}">'
+                f"<title>{escape(mouth)} {escape(label)}: {v:.2f}</title></circle>"
+            )
+        parts.append(
+            f'<text x="{left + span + 6}" y="{30 + 14 * n}" font-size="11" fill="{colour}">'
+            f"{escape(mouth)}</text>"
+        )
+    parts.append("</svg>")
+    return "".join(parts)
