@@ -59,7 +59,7 @@ from truehearth.homedir import (
     is_home,
     read_config,
 )
-from truehearth.keys import create_keypair
+from truehearth.keys import create_keypair, ensure_token
 from truehearth.store.base import RecordQuery, Store
 from truehearth.store.lock import writer_lock
 from truehearth.store.sqlite import SQLiteStore
@@ -135,6 +135,7 @@ class Home:
 
         def fill(staging: Path) -> HomeConfig:
             public = create_keypair(staging / KEYS_DIR)
+            ensure_token(staging)
             now = clock()
             config = HomeConfig(
                 name=name, home_id=home_id, created_at=now, public_key=public, encryption=enc
@@ -197,6 +198,7 @@ class Home:
         *,
         passphrase: str | None = None,
         ask: Ask | None = None,
+        key: bytes | None = None,
         clock: Clock = utc_now,
     ) -> Home:
         """Open an existing home; a directory that is not one is refused clearly.
@@ -213,7 +215,8 @@ class Home:
         config = read_config(path / CONFIG_NAME)
         if config.encryption is None:
             return cls(path, SQLiteStore(path / DB_NAME), config, clock)
-        key = resolve_key(config.home_id, config.encryption, passphrase=passphrase, ask=ask)
+        if key is None:
+            key = resolve_key(config.home_id, config.encryption, passphrase=passphrase, ask=ask)
         try:
             store = SQLiteStore(path / DB_NAME, key=key)
         except WrongKey:
@@ -227,6 +230,11 @@ class Home:
         if genesis is not None:
             config = replace(config, name=str(genesis.payload.get("name", "")))
         return cls(path, store, config, clock)
+
+    @property
+    def key(self) -> bytes | None:
+        """The key this home was opened with (so a server can open it again per request)."""
+        return self.store.key
 
     def close(self) -> None:
         self.store.close()

@@ -1,13 +1,15 @@
-"""The home's Ed25519 signing key, created at init.
+"""The home's secrets, created at init: its Ed25519 signing key and its server token.
 
-The key signs exported bundles, so a bundle can prove which home it came from.
-The private key is written with mode 0600 and never leaves the home.
+The signing key signs exported bundles, so a bundle can prove which home it
+came from. The server token guards the local server. Both are written with
+mode 0600 and never leave the home.
 """
 
 from __future__ import annotations
 
 import base64
 import os
+import secrets
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
@@ -20,6 +22,7 @@ from truehearth.core.errors import HomeCorrupt
 
 PRIVATE_NAME = "signing.key"
 PUBLIC_NAME = "signing.pub"
+TOKEN_NAME = "server.token"
 
 
 def create_keypair(directory: Path) -> str:
@@ -60,3 +63,24 @@ def load_public(text: str) -> Ed25519PublicKey:
         return Ed25519PublicKey.from_public_bytes(base64.b64decode(text, validate=True))
     except ValueError as exc:
         raise HomeCorrupt(f"not an Ed25519 public key: {exc}") from exc
+
+
+def ensure_token(home: Path, *, rotate: bool = False) -> str:
+    """The bearer token of the home's local server (``keys/server.token``, mode 0600).
+
+    Created with the home; made here for homes older than the token, or
+    replaced when ``rotate`` is asked for.
+    """
+    path = home / "keys" / TOKEN_NAME
+    if path.is_file() and not rotate:
+        token = path.read_text().strip()
+        if token:
+            return token
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    token = "th-" + secrets.token_urlsafe(32)
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(token + "\n")
+    tmp.replace(path)
+    return token

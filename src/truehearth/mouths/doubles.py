@@ -20,6 +20,7 @@ def _approx_tokens(text: str) -> int:
 
 class _DoubleBase(ABC):
     backend = "double"
+    thread_safe = True  # no shared state between calls: a server may call it in parallel
 
     def __init__(self, name: str, context_window: int) -> None:
         self.name = name

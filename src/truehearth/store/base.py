@@ -98,6 +98,11 @@ class Store(Protocol):
         """Full-text search over records, best first."""
         ...
 
+    @property
+    def key(self) -> bytes | None:
+        """The encryption key in use, or ``None`` for a plain store."""
+        ...
+
     def rekey(self, new_key: bytes) -> None:
         """Re-encrypt everything under a new key (encrypted stores only)."""
         ...

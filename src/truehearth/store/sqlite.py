@@ -385,8 +385,8 @@ class SQLiteStore:
         return [SearchHit(dict(loads(value)), float(score)) for value, score in rows]
 
     @property
-    def encrypted(self) -> bool:
-        return self._key is not None
+    def key(self) -> bytes | None:
+        return self._key
 
     def open_connection(self) -> sqlite3.Connection:
         """Another connection to this database (for derived indexes), with the same key."""

@@ -1,0 +1,56 @@
+"""`truehearth serve` and `truehearth token`: the local server for frontends, MCP and the web UI."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from truehearth.cli._app import HomeOpt, JsonOpt, app, console, err_console, opened, print_json
+from truehearth.keys import ensure_token
+from truehearth.server.settings import DEFAULT_PORT, ServerSettings, check_bind
+
+
+@app.command()
+def serve(
+    home: HomeOpt = None,
+    host: Annotated[
+        str, typer.Option(help="Address to listen on (loopback by default).")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = DEFAULT_PORT,
+    allow_remote_bind: Annotated[
+        bool, typer.Option("--allow-remote-bind", help="Allow listening beyond loopback.")
+    ] = False,
+) -> None:
+    """Serve the home: OpenAI-compatible API, MCP and the web UI, on loopback."""
+    import uvicorn
+
+    from truehearth.server.app import create_app
+
+    warning = check_bind(host, allow_remote_bind)
+    with opened(home) as h:
+        settings = ServerSettings(home=h.path, token=ensure_token(h.path), key=h.key)
+    if warning:
+        err_console.print(f"[bold yellow]{warning}[/]")
+    url = f"http://{host}:{port}"
+    console.print(f"Serving the home of {h.config.name} at {url}")
+    console.print(f"  OpenAI-compatible API: {url}/v1  (Authorization: Bearer <token>)")
+    console.print("  token: `truehearth token` prints it")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+
+
+@app.command()
+def token(
+    home: HomeOpt = None,
+    rotate: Annotated[
+        bool, typer.Option("--rotate", help="Replace the token with a new one.")
+    ] = False,
+    json: JsonOpt = False,
+) -> None:
+    """Print the server's bearer token (created with the home)."""
+    with opened(home) as h:
+        value = ensure_token(h.path, rotate=rotate)
+    if json:
+        print_json({"token": value})
+    else:
+        typer.echo(value)

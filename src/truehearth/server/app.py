@@ -1,0 +1,172 @@
+"""The ASGI application: authentication, request limits, and the routers.
+
+Every route but ``/healthz`` needs the home's bearer token (header
+``Authorization: Bearer …``, or the session cookie the web UI sets after its
+login). Bodies over the size limit are refused before they are read whole.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from truehearth.core.errors import (
+    ConsentRequired,
+    HomeLocked,
+    NotFound,
+    TruehearthError,
+)
+from truehearth.home import Home
+from truehearth.mouths.errors import EgressRefused, MouthError
+from truehearth.server.pool import MouthPool
+from truehearth.server.settings import ServerSettings
+
+SESSION_COOKIE = "truehearth_session"
+
+
+class BodyLimit:
+    """Refuse request bodies over ``limit`` bytes with 413, declared or streamed."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await _too_large(send, self.limit)
+            return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, counted, send)
+        except _TooLarge:
+            await _too_large(send, self.limit)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _too_large(send: Send, limit: int) -> None:
+    body = (
+        b'{"error":{"message":"request body over %d bytes","type":"invalid_request_error"}}' % limit
+    )
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [(b"content-type", b"application/json")],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def settings_of(request: Request) -> ServerSettings:
+    settings: ServerSettings = request.app.state.settings
+    return settings
+
+
+def pool_of(request: Request) -> MouthPool:
+    pool: MouthPool = request.app.state.pool
+    return pool
+
+
+def is_authorized(request: Request) -> bool:
+    """Whether the request carries the home's token (header or UI session cookie)."""
+    token = settings_of(request).token
+    header = request.headers.get("authorization", "")
+    scheme, _, given = header.partition(" ")
+    if scheme.lower() == "bearer" and hmac.compare_digest(given.strip(), token):
+        return True
+    cookie = request.cookies.get(SESSION_COOKIE, "")
+    return bool(cookie) and hmac.compare_digest(cookie, token)
+
+
+def require_token(request: Request) -> None:
+    if not is_authorized(request):
+        raise HTTPException(
+            status_code=401,
+            detail="missing or wrong bearer token",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+
+def open_home(request: Request) -> Iterator[Home]:
+    """The home, opened for the length of one request (one connection per request)."""
+    settings = settings_of(request)
+    home = Home.open(settings.home, key=settings.key)
+    try:
+        yield home
+    finally:
+        home.close()
+
+
+def create_app(settings: ServerSettings) -> FastAPI:
+    """Build the server for one home."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        app.state.pool.close()
+
+    app = FastAPI(
+        title="truehearth",
+        summary="A local home for an AI companion's continuity.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.pool = MouthPool()
+
+    @app.exception_handler(TruehearthError)
+    async def _library_error(_request: Request, exc: TruehearthError) -> JSONResponse:
+        return JSONResponse(
+            status_code=status_for(exc), content=error_body(str(exc), type(exc).__name__)
+        )
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    from truehearth.server import openai_api
+
+    app.include_router(openai_api.router, dependencies=[Depends(require_token)])
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    return app
+
+
+def status_for(exc: TruehearthError) -> int:
+    """The HTTP status of a library error."""
+    if isinstance(exc, EgressRefused | ConsentRequired):
+        return 403
+    if isinstance(exc, NotFound):
+        return 404
+    if isinstance(exc, HomeLocked):
+        return 423
+    if isinstance(exc, MouthError):
+        return 502
+    return 400
+
+
+def error_body(message: str, kind: str = "invalid_request_error") -> dict[str, Any]:
+    """An error in the shape OpenAI clients expect."""
+    return {"error": {"message": message, "type": kind, "code": None, "param": None}}

@@ -1,0 +1,244 @@
+"""The OpenAI-compatible continuity proxy: ``/v1/models`` and ``/v1/chat/completions``.
+
+Any frontend that speaks the OpenAI API (SillyTavern, Open WebUI, ...) points
+here. The proxy does not forward the frontend's prompt: it takes the human's
+last message and the conversation so far, assembles the context *from the
+home* (verified identity as instructions, everything else fenced), calls the
+chosen mouth under its egress policy, and journals both sides. System messages
+sent by the frontend are not obeyed (only the verified core and boundaries
+are instructions); the response says how many were set aside.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Iterator
+from typing import Annotated, Any, Literal
+
+import orjson
+from fastapi import APIRouter, Depends, Header, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel, Field
+
+from truehearth.core.errors import InvalidInput, TruehearthError
+from truehearth.home import Home
+from truehearth.mouths import registry
+from truehearth.mouths.base import GenerationParams, Message
+from truehearth.server.app import error_body, open_home, pool_of, settings_of
+from truehearth.turn import Conversation, TurnResult
+
+router = APIRouter(prefix="/v1", tags=["openai"])
+
+SESSION_HEADER = "X-Truehearth-Session"
+
+
+class ContentPart(BaseModel):
+    type: str
+    text: str | None = None
+
+
+class ChatMessage(BaseModel):
+    role: Literal["system", "developer", "user", "assistant", "tool"]
+    content: str | list[ContentPart] | None = None
+    name: str | None = None
+
+    def text(self) -> str:
+        if self.content is None:
+            return ""
+        if isinstance(self.content, str):
+            return self.content
+        return "".join(part.text or "" for part in self.content if part.type == "text")
+
+
+class ChatRequest(BaseModel):
+    model: str = Field(max_length=200)
+    messages: list[ChatMessage] = Field(min_length=1, max_length=2000)
+    stream: bool = False
+    max_tokens: int | None = Field(default=None, ge=1, le=32_768)
+    max_completion_tokens: int | None = Field(default=None, ge=1, le=32_768)
+    temperature: float | None = Field(default=None, ge=0, le=2)
+    top_p: float | None = Field(default=None, gt=0, le=1)
+    seed: int | None = None
+    stop: str | list[str] | None = None
+    user: str | None = Field(default=None, max_length=200)
+
+
+class ModelCard(BaseModel):
+    id: str
+    object: Literal["model"] = "model"
+    created: int = 0
+    owned_by: str = "truehearth"
+    standing: str
+
+
+class ModelList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[ModelCard]
+
+
+@router.get("/models")
+def list_models(home: Annotated[Home, Depends(open_home)]) -> ModelList:
+    """The registered mouths, with their standing."""
+    return ModelList(
+        data=[ModelCard(id=e.name, standing=e.standing.value) for e in registry.mouths(home)]
+    )
+
+
+def _params(base: GenerationParams, body: ChatRequest) -> GenerationParams:
+    stop = (body.stop,) if isinstance(body.stop, str) else tuple(body.stop or base.stop)
+    return GenerationParams(
+        max_tokens=body.max_completion_tokens or body.max_tokens or base.max_tokens,
+        temperature=base.temperature if body.temperature is None else body.temperature,
+        top_p=base.top_p if body.top_p is None else body.top_p,
+        seed=base.seed if body.seed is None else body.seed,
+        stop=stop,
+    )
+
+
+def _session(body: ChatRequest, header: str | None) -> str:
+    """A stable session id for one frontend chat: header, ``user``, or its first message."""
+    if header:
+        return header.strip()[:100]
+    first = next((m.text() for m in body.messages if m.role == "user"), "")
+    seed = f"{body.model}\x00{body.user or ''}\x00{first}".encode()
+    return "s-proxy-" + hashlib.blake2b(seed, digest_size=8).hexdigest()
+
+
+def _conversation(
+    request: Request, home: Home, body: ChatRequest, session: str
+) -> tuple[Conversation, str, int]:
+    """The conversation for this request and the human's new words."""
+    *before, last = body.messages
+    if last.role != "user":
+        raise InvalidInput("the last message must be the human's (role 'user')")
+    text = last.text()
+    history: list[Message] = []
+    ignored = 0
+    for message in before:
+        if message.role == "user":
+            history.append(Message("user", message.text()))
+        elif message.role == "assistant":
+            history.append(Message("assistant", message.text()))
+        else:
+            ignored += 1
+    entry = registry.entry(home, body.model)
+    mouth = pool_of(request).get(entry)
+    conversation = Conversation(
+        home,
+        mouth,
+        entry.name,
+        params=_params(entry.params, body),
+        session=session,
+        allowed_layers=registry.sendable(entry),
+        via="proxy",
+        history=history,
+        turns=sum(1 for m in history if m.role == "user"),
+    )
+    return conversation, text, ignored
+
+
+def _usage(result: TurnResult, completion: int) -> dict[str, int]:
+    prompt = result.context.total_tokens
+    return {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+    }
+
+
+def _provenance(result: TurnResult) -> dict[str, Any]:
+    return {
+        "session": result.session,
+        "turn": result.index,
+        "human_record": result.human.id,
+        "reply_record": result.reply.id if result.reply else None,
+        "trust": result.reply.trust.value if result.reply else None,
+        "interrupted": result.interrupted,
+    }
+
+
+@router.post("/chat/completions", response_model=None)
+def chat_completions(
+    body: ChatRequest,
+    request: Request,
+    session_header: Annotated[str | None, Header(alias=SESSION_HEADER)] = None,
+) -> Any:
+    """One turn through the home, streamed (SSE) or whole."""
+    settings = settings_of(request)
+    home = Home.open(settings.home, key=settings.key)
+    try:
+        conversation, text, ignored = _conversation(
+            request, home, body, _session(body, session_header)
+        )
+        headers = {
+            "X-Truehearth-Ignored-System": str(ignored),
+            SESSION_HEADER: conversation.session,
+        }
+        if body.stream:
+            context = conversation.prepare(text)  # refuse bad input before the stream starts
+            del context
+            return StreamingResponse(
+                _sse(home, conversation, text, body.model),
+                media_type="text/event-stream",
+                headers=headers,
+            )
+        try:
+            result = conversation.say(text)
+        finally:
+            home.close()
+    except BaseException:
+        home.close()
+        raise
+    said = result.reply.text if result.reply else ""
+    completion = conversation.mouth.count_tokens(said) if said else 0
+    payload = {
+        "id": f"chatcmpl-{result.reply.id if result.reply else result.human.id}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": conversation.name,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": said},
+                "finish_reason": "stop",
+            }
+        ],
+        "usage": _usage(result, completion),
+        "truehearth": _provenance(result),
+    }
+    return JSONResponse(payload, headers=headers)
+
+
+def _chunk(cid: str, model: str, delta: dict[str, Any], finish: str | None = None) -> bytes:
+    data = {
+        "id": cid,
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+    }
+    return b"data: " + orjson.dumps(data) + b"\n\n"
+
+
+def _sse(home: Home, conversation: Conversation, text: str, model: str) -> Iterator[bytes]:
+    """Server-sent events; the turn is journaled when the stream ends or the client leaves."""
+    cid = "chatcmpl-" + conversation.session
+    try:
+        yield _chunk(cid, model, {"role": "assistant", "content": ""})
+        try:
+            for piece in conversation.stream(text):
+                yield _chunk(cid, model, {"content": piece})
+        except TruehearthError as exc:
+            yield b"data: " + orjson.dumps(error_body(str(exc), type(exc).__name__)) + b"\n\n"
+            return
+        result = conversation.last
+        final = _chunk(cid, model, {}, "stop")
+        if result is not None:
+            data = orjson.loads(final[6:])
+            data["truehearth"] = _provenance(result)
+            final = b"data: " + orjson.dumps(data) + b"\n\n"
+        yield final
+        yield b"data: [DONE]\n\n"
+    finally:
+        home.close()

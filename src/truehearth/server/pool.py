@@ -1,0 +1,78 @@
+"""Loaded mouths, shared across requests.
+
+Loading a model costs far more than a turn, so the server keeps each mouth it
+has loaded. A mouth that is not safe to call from several threads at once (the
+embedded llama.cpp model) is wrapped so that its calls take turns; mouths that
+declare ``thread_safe = True`` (HTTP clients, the test doubles) run in parallel.
+A mouth whose registered fingerprint changes is loaded again.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+
+from truehearth.mouths import registry
+from truehearth.mouths.base import Completion, Fingerprint, GenerationParams, Message, Mouth
+from truehearth.mouths.registry import MouthEntry
+
+
+class SerializedMouth:
+    """A mouth whose calls take turns behind one lock."""
+
+    thread_safe = True
+
+    def __init__(self, inner: Mouth) -> None:
+        self._inner = inner
+        self._lock = threading.Lock()
+
+    @property
+    def fingerprint(self) -> Fingerprint:
+        return self._inner.fingerprint
+
+    @property
+    def context_window(self) -> int:
+        return self._inner.context_window
+
+    def count_tokens(self, text: str) -> int:
+        with self._lock:
+            return self._inner.count_tokens(text)
+
+    def complete(self, messages: Sequence[Message], params: GenerationParams) -> Completion:
+        with self._lock:
+            return self._inner.complete(messages, params)
+
+    def stream(self, messages: Sequence[Message], params: GenerationParams) -> Iterator[str]:
+        with self._lock:
+            yield from self._inner.stream(messages, params)
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+class MouthPool:
+    """One loaded mouth per registered name, reloaded when its fingerprint changes."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loaded: dict[str, tuple[str, Mouth]] = {}
+
+    def get(self, entry: MouthEntry) -> Mouth:
+        key = f"{entry.backend}:{entry.fingerprint.digest}"
+        with self._lock:
+            found = self._loaded.get(entry.name)
+            if found is not None and found[0] == key:
+                return found[1]
+            mouth = registry.load(entry)
+            if not getattr(mouth, "thread_safe", False):
+                mouth = SerializedMouth(mouth)
+            if found is not None:
+                found[1].close()
+            self._loaded[entry.name] = (key, mouth)
+            return mouth
+
+    def close(self) -> None:
+        with self._lock:
+            for _key, mouth in self._loaded.values():
+                mouth.close()
+            self._loaded.clear()

@@ -1,0 +1,53 @@
+"""How the server runs: where the home is, where it listens, and its bearer token.
+
+The token is created with the home (see :func:`truehearth.keys.ensure_token`)
+and compared in constant time. Binding anywhere but loopback needs an explicit
+flag, because the home is the most private thing its user has.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from truehearth.core.errors import InvalidInput
+
+DEFAULT_PORT = 8787
+MAX_BODY_BYTES = 2 * 1024 * 1024
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_bind(host: str, allow_remote_bind: bool) -> str | None:
+    """Refuse a non-loopback bind without the flag; return a warning when allowed."""
+    if is_loopback(host):
+        return None
+    if not allow_remote_bind:
+        raise InvalidInput(
+            f"refusing to listen on {host}: only loopback by default; "
+            "pass --allow-remote-bind if you really mean to expose your home"
+        )
+    return (
+        f"warning: listening on {host}: anyone who can reach this address and has the "
+        "token can read and write your home"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSettings:
+    """Everything a running server needs to know."""
+
+    home: Path
+    token: str
+    key: bytes | None = None
+    mouth: str | None = None
+    max_body_bytes: int = MAX_BODY_BYTES
+    extra: dict[str, str] = field(default_factory=dict)
