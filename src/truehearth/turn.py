@@ -75,6 +75,7 @@ class Conversation:
     history: list[Message] = field(default_factory=list)
     turns: int = 0
     last: TurnResult | None = None
+    results: list[TurnResult] = field(default_factory=list)
 
     @classmethod
     def open(
@@ -220,3 +221,4 @@ class Conversation:
             seconds=time.perf_counter() - started,
             interrupted=interrupted,
         )
+        self.results.append(self.last)

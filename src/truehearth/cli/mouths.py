@@ -50,6 +50,9 @@ def mouth_add(
     ] = None,
     echo: Annotated[bool, typer.Option("--echo", help="The echo double (for trying).")] = False,
     n_ctx: Annotated[int, typer.Option(help="Context window of an embedded model.")] = 4096,
+    threads: Annotated[
+        int | None, typer.Option(help="CPU threads for an embedded model (default: half).")
+    ] = None,
     context_window: Annotated[
         int, typer.Option(help="Context window the server gives (with --url).")
     ] = 4096,
@@ -87,7 +90,8 @@ def mouth_add(
     elif echo:
         backend, options = "echo", {}
     else:
-        backend, options = "llama.cpp", {"gguf": str(gguf) if gguf else None, "n_ctx": n_ctx}
+        gguf_path = str(gguf) if gguf else None
+        backend, options = "llama.cpp", {"gguf": gguf_path, "n_ctx": n_ctx, "threads": threads}
     params = GenerationParams(max_tokens, temperature, top_p, seed)
     egress = EgressPolicy.parse(allow_remote, send or [])
     with opened(home) as h:

@@ -60,21 +60,23 @@ def explain_table(context: Context) -> Table:
         f"(window {context.window}, {context.reply_tokens} kept for the reply)",
         header_style="bold",
     )
-    for column in ("section", "role", "tokens", "record", "who / trust / date", "why"):
-        table.add_column(column, overflow="fold")
+    table.add_column("section / record", no_wrap=True)
+    table.add_column("tokens", justify="right")
+    table.add_column("provenance")
+    table.add_column("why", overflow="fold", ratio=1)
     for section in context.sections:
-        table.add_row(section.name, section.role.value, str(section.tokens), "", "", "")
+        table.add_row(f"[bold]{section.name}[/] ({section.role.value})", str(section.tokens))
         for item in section.items:
-            who = f"{item.layer} · {item.voice} · {item.trust}" + (
-                f" · {item.date}" if item.date else ""
-            )
+            who = f"{item.layer}, {item.voice}, {item.trust}"
+            if item.date:
+                who += f", {item.date}"
             table.add_row(
-                "", "", str(item.tokens), item.record_id or "", escape(who), escape(item.why)
+                f"  {item.record_id or '-'}", str(item.tokens), escape(who), escape(item.why)
             )
     for gone in context.left_out:
-        table.add_row("left out", "", "", gone.record_id or "", "", escape(gone.why))
+        table.add_row(f"[dim]left out {gone.record_id or ''}[/]", "", "", escape(gone.why))
     for note in context.notes:
-        table.add_row("note", "", "", "", "", escape(note))
+        table.add_row("[dim]note[/]", "", "", escape(note))
     return table
 
 

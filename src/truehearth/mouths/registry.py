@@ -109,7 +109,9 @@ class LlamaBackend(_Local):
         path = Path(given) if given else llama.default_model_path()
         n_ctx = _positive(options.get("n_ctx", llama.DEFAULT_N_CTX), "n_ctx")
         file = llama.stamp(path)
-        done = {"gguf": file.path, "n_ctx": n_ctx, "file": file.to_json()}
+        done: dict[str, Any] = {"gguf": file.path, "n_ctx": n_ctx, "file": file.to_json()}
+        if options.get("threads"):
+            done["threads"] = _positive(options["threads"], "threads")
         return done, llama.fingerprint_for(file.sha256, params, n_ctx)
 
     def build(self, entry: MouthEntry) -> Mouth:
@@ -119,7 +121,14 @@ class LlamaBackend(_Local):
         found = llama.fingerprint_for(file.sha256, entry.params, n_ctx).digest
         if found != entry.fingerprint.digest:
             raise _changed(entry, found)  # before spending time loading another model
-        return llama.LlamaMouth(Path(file.path), n_ctx=n_ctx, params=entry.params, known=file)
+        threads = opts.get("threads")
+        return llama.LlamaMouth(
+            Path(file.path),
+            n_ctx=n_ctx,
+            params=entry.params,
+            known=file,
+            n_threads=int(threads) if threads else None,
+        )
 
 
 class OpenAIHTTPBackend:
