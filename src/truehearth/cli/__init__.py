@@ -7,11 +7,28 @@ and renders. Expected failures become one line on stderr and a non-zero exit.
 
 from __future__ import annotations
 
+import importlib
 import sys
 
-from truehearth.cli import consent, continuity, exchange, journal, locking, mouths, records, talk  # noqa: F401  (registers commands in help order)
 from truehearth.cli._app import app, err_console
 from truehearth.core.errors import TruehearthError
+
+# Importing a command module registers its commands; this order is the help's order.
+COMMAND_MODULES = (
+    "records",
+    "consent",
+    "journal",
+    "recall",
+    "mouths",
+    "talk",
+    "continuity",
+    "exchange",
+    "locking",
+    "serve",
+    "mcp",
+)
+for _name in COMMAND_MODULES:
+    importlib.import_module(f"truehearth.cli.{_name}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -24,6 +24,7 @@ from truehearth.core.errors import (
 )
 from truehearth.home import Home
 from truehearth.mouths.errors import EgressRefused, MouthError
+from truehearth.server import mcp
 from truehearth.server.pool import MouthPool
 from truehearth.server.settings import ServerSettings
 
@@ -80,6 +81,38 @@ async def _too_large(send: Send, limit: int) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+class TokenGate:
+    """Bearer-token check for mounted sub-applications (the MCP endpoint)."""
+
+    def __init__(self, app: ASGIApp, token: str) -> None:
+        self.app = app
+        self.token = token
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            header = dict(scope.get("headers", [])).get(b"authorization", b"").decode("latin-1")
+            scheme, _, given = header.partition(" ")
+            if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip(), self.token):
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 401,
+                        "headers": [
+                            (b"content-type", b"application/json"),
+                            (b"www-authenticate", b"Bearer"),
+                        ],
+                    }
+                )
+                await send(
+                    {
+                        "type": "http.response.body",
+                        "body": b'{"detail":"missing or wrong bearer token"}',
+                    }
+                )
+                return
+        await self.app(scope, receive, send)
+
+
 def settings_of(request: Request) -> ServerSettings:
     settings: ServerSettings = request.app.state.settings
     return settings
@@ -123,9 +156,18 @@ def open_home(request: Request) -> Iterator[Home]:
 def create_app(settings: ServerSettings) -> FastAPI:
     """Build the server for one home."""
 
+    def open_for_mcp() -> Home:
+        return Home.open(settings.home, key=settings.key)
+
+    mcp_server = mcp.build(open_for_mcp)
+    mcp_app = mcp_server.streamable_http_app(
+        streamable_http_path="/", stateless_http=True, json_response=True
+    )
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
+        async with mcp_server.session_manager.run():
+            yield
         app.state.pool.close()
 
     app = FastAPI(
@@ -150,6 +192,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     from truehearth.server import openai_api
 
     app.include_router(openai_api.router, dependencies=[Depends(require_token)])
+    app.mount("/mcp", TokenGate(mcp_app, settings.token))
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return app
 
