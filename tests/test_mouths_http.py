@@ -15,6 +15,7 @@ import socketserver
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -30,7 +31,7 @@ from truehearth.mouths.errors import MouthMisbehaved, MouthUnavailable
 from truehearth.mouths.openai_http import OpenAIHTTPMouth
 from truehearth.turn import Conversation
 
-MODES = ("ok", "http500", "not-json", "no-done", "bad-chunk", "break-after-two")
+MODES = ("ok", "http500", "not-json", "no-done", "bad-chunk", "break-after-two", "slow")
 
 
 class OpenAIServer(ThreadingHTTPServer):
@@ -104,10 +105,19 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Connection", "close")
         self.end_headers()
         self.wfile.write(b": keep-alive comment\n\n")
-        for i, piece in enumerate(self.server.mouth.stream(messages, params)):
+        self.close_connection = True
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self._stream(mode, messages, params)  # a hang-up (Ctrl-C) just ends it
+
+    def _stream(self, mode: str, messages: list[Message], params: GenerationParams) -> None:
+        pieces = self.server.mouth.stream(messages, params)
+        if mode == "slow":
+            pieces = (f"word{i} " for i in range(10_000))
+        for i, piece in enumerate(pieces):
+            if mode == "slow":
+                time.sleep(0.05)
             if mode == "break-after-two" and i == 2:
                 self.wfile.flush()
-                self.close_connection = True
                 return
             chunk = {"choices": [{"index": 0, "delta": {"content": piece}}]}
             if mode == "bad-chunk":
@@ -116,7 +126,6 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
         if mode != "no-done":
             self.wfile.write(b"data: [DONE]\n\n")
-        self.close_connection = True
 
 
 @contextlib.contextmanager

@@ -131,8 +131,14 @@ class Conversation:
         return self.last
 
     def stream(self, text: str) -> Generator[str, None, None]:
-        """Yield the reply as it comes; the turn is journaled when the stream ends or is cut."""
-        context = self.prepare(text)
+        """Yield the reply as it comes; the turn is journaled when the stream ends or is cut.
+
+        The context is assembled now, so bad input fails here, before anything is
+        printed or written.
+        """
+        return self._speak(text, self.prepare(text))
+
+    def _speak(self, text: str, context: Context) -> Generator[str, None, None]:
         started = time.perf_counter()
         pieces: list[str] = []
         interrupted: str | None = "closed before the end"

