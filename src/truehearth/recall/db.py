@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from truehearth.core.canonical import loads
 from truehearth.core.errors import HomeCorrupt
 from truehearth.core.records import Record
+from truehearth.store.connect import DATABASE_ERRORS, open_connection
 from truehearth.store.lock import writer_lock
 
 if TYPE_CHECKING:
@@ -30,14 +31,14 @@ INDEX_DIR = "index"
 class RecallDB:
     """A connection plus the small helpers every recall index needs."""
 
-    def __init__(self, home_path: Path) -> None:
+    def __init__(self, home_path: Path, key: bytes | None = None) -> None:
         self.home_path = home_path
         self.index_dir = home_path / INDEX_DIR
-        self.conn = sqlite3.connect(
-            home_path / DB_NAME, isolation_level=None, check_same_thread=False
-        )
+        # An encrypted home keeps its vectors inside the encrypted database
+        # rather than in a plaintext file: embeddings leak what the text said.
+        self.sealed = key is not None
+        self.conn = open_connection(home_path / DB_NAME, key)
         self.conn.execute("PRAGMA busy_timeout = 5000")
-        self.conn.execute("PRAGMA synchronous = NORMAL")
 
     def close(self) -> None:
         self.conn.close()
@@ -102,7 +103,7 @@ class RecallDB:
     def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         try:
             return list(self.conn.execute(sql, list(params)))
-        except sqlite3.DatabaseError as exc:
+        except DATABASE_ERRORS as exc:
             raise HomeCorrupt(f"the home's recall tables cannot be read: {exc}") from exc
 
 
@@ -113,7 +114,7 @@ def recall_db(home: Home) -> RecallDB:
     """The recall connection of an open home (one per home object, closed with it)."""
     db = _open.get(home)
     if db is None:
-        db = RecallDB(home.path)
+        db = RecallDB(home.path, home.store.key)
         _open[home] = db
         weakref.finalize(home, db.close)
     return db

@@ -42,10 +42,13 @@ class SentenceTransformerEmbedder:
             )
         library = importlib.import_module("sentence_transformers")
         path = Path(model_dir) if model_dir else shipped_model_dir()
-        self._model: Any = library.SentenceTransformer(
-            str(path), device="cpu", local_files_only=True
+        model: Any = library.SentenceTransformer(str(path), device="cpu", local_files_only=True)
+        self._model = model
+        size = (
+            getattr(model, "get_embedding_dimension", None)
+            or model.get_sentence_embedding_dimension
         )
-        self._dim = int(self._model.get_sentence_embedding_dimension())
+        self._dim = int(size())
         self._id = f"sentence-transformers:{path.name}:{self._dim}"
 
     @property
@@ -57,5 +60,7 @@ class SentenceTransformerEmbedder:
         return self._dim
 
     def embed(self, texts: Sequence[str]) -> Vectors:
-        rows = self._model.encode(list(texts), batch_size=64, convert_to_numpy=True)
+        rows = self._model.encode(
+            list(texts), batch_size=64, convert_to_numpy=True, show_progress_bar=False
+        )
         return normalise(rows)

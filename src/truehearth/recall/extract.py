@@ -106,7 +106,7 @@ PATTERNS: list[tuple[re.Pattern[str], str | None]] = [
     ),
     (
         re.compile(
-            rf"\b(?i:I(?:'ve| have)? (?:just |finally |recently )?"
+            rf"\b(?i:(?:I|we)(?:'ve| have)? (?:just |finally |recently )?"
             rf"(?:live|moved|relocated|settled|am living|'m living)(?: back)? (?:in|to)) {_PLACE}"
         ),
         "lives_in",

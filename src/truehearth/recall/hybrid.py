@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING
 from truehearth.core.records import Layer, Record, Trust
 from truehearth.recall.base import Recalled
 from truehearth.recall.db import recall_db
+from truehearth.recall.expand import default_expander
 from truehearth.recall.graph import Graph
 from truehearth.recall.indextext import record_date
-from truehearth.recall.query import check_query, content_words
+from truehearth.recall.query import check_query, content_words, without_stopwords
 from truehearth.recall.settings import active_index
 
 if TYPE_CHECKING:
@@ -48,12 +49,14 @@ class HybridRetriever:
         bm25: bool = True,
         vectors: bool = True,
         graph: bool = True,
+        expand: bool = True,
         candidates: int = 50,
         sync: bool = True,
     ) -> None:
         self.use_bm25 = bm25
         self.use_vectors = vectors
         self.use_graph = graph
+        self.use_expansion = expand
         self.candidates = candidates
         self.sync = sync
 
@@ -91,6 +94,17 @@ class HybridRetriever:
             )
             for rank, (record, _score) in enumerate(hits, 1):
                 add(rank, record, f"keyword match (bm25 rank {rank})")
+        if self.use_bm25 and self.use_expansion:
+            related = default_expander().expand(text)
+            if related:
+                hits = home.search(
+                    " ".join(related[:32]),
+                    layers=layers,
+                    include_quarantined=include_quarantined,
+                    limit=self.candidates,
+                )
+                for rank, (record, _score) in enumerate(hits, 1):
+                    add(rank, record, f"related words (bm25 rank {rank})")
         if self.use_vectors:
             for rank, record, score in self._vector_hits(home, text, admit):
                 add(rank, record, f"vector rank {rank} (cos {score:.2f})")
@@ -108,7 +122,7 @@ class HybridRetriever:
         index = active_index(home)
         if self.sync:
             index.sync()
-        query = index.embedder.embed([text])[0]
+        query = index.embedder.embed([without_stopwords(text)])[0]
         hits = index.search(query, self.candidates * 4)
         records = recall_db(home).records_by_rid([h.rid for h in hits])
         out: list[tuple[int, Record, float]] = []

@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from truehearth.core.records import Record
+from truehearth.recall.query import without_stopwords
 
-CONTEXT_WEIGHT = 0.35  # share of the previous turn mixed into a turn's vector
+CONTEXT_WEIGHT = 0.0  # share of the previous turn mixed into a turn's vector
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +47,10 @@ def speaker(record: Record) -> str:
 
 
 def embed_text(record: Record) -> str:
-    """The text a record's vector is made from: speaker-tagged for turns."""
-    if turn_key(record) is not None:
-        return f"{speaker(record)}: {record.text}"
-    return record.text
+    """The text a record's vector is made from: its content words.
+
+    The speaker is deliberately left out of the vector: a constant word such
+    as "companion" on half the turns pulls every question that uses it toward
+    all of them. Speaker and date travel with the record and are shown instead.
+    """
+    return without_stopwords(record.text)

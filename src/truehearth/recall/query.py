@@ -52,3 +52,13 @@ def content_words(text: str) -> list[str]:
     found = words(text)
     kept = [w for w in found if w not in STOPWORDS]
     return kept or found
+
+
+def without_stopwords(text: str) -> str:
+    """The text's words minus stopwords, case kept: what static embeddings should average.
+
+    Mean-pooled static embeddings are dominated by frequent function words; a
+    question and its answer share meaning mostly in their content words.
+    """
+    kept = [w for w in _WORD.findall(text) if w.lower() not in STOPWORDS]
+    return " ".join(kept) if kept else text

@@ -126,16 +126,16 @@ class VectorIndex:
         vectors = self._vectors([r for _rid, r in new])
         with self.db.writing() as conn:
             start = self.count()
-            self._cut_tail(start)
-            with open(self.path, "ab") as out:
-                out.write(vectors.tobytes())
-                out.flush()
-                os.fsync(out.fileno())
-            with open(self.rid_path, "ab") as out:
-                out.write(np.asarray([rid for rid, _r in new], np.int64).tobytes())
+            sealed = self.db.sealed
+            if not sealed:
+                self._write_files(start, vectors, [rid for rid, _r in new])
             conn.executemany(
-                "INSERT INTO recall_vectors (embedder, row, record_id, rid) VALUES (?, ?, ?, ?)",
-                [(self.eid, start + i, r.id, rid) for i, (rid, r) in enumerate(new)],
+                "INSERT INTO recall_vectors (embedder, row, record_id, rid, vec) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [
+                    (self.eid, start + i, r.id, rid, vectors[i].tobytes() if sealed else None)
+                    for i, (rid, r) in enumerate(new)
+                ],
             )
             for rid, record_id in moved:
                 self._move(conn, rid, record_id)
@@ -143,6 +143,15 @@ class VectorIndex:
             if feed_seq is not None:
                 self.db.set_meta(conn, f"vec.feed:{self.eid}", str(feed_seq))
         self._mapped = None
+
+    def _write_files(self, start: int, vectors: Vectors, rids: list[int]) -> None:
+        self._cut_tail(start)
+        with open(self.path, "ab") as out:
+            out.write(vectors.tobytes())
+            out.flush()
+            os.fsync(out.fileno())
+        with open(self.rid_path, "ab") as out:
+            out.write(np.asarray(rids, np.int64).tobytes())
 
     def _move(self, conn: sqlite3.Connection, rid: int, record_id: str) -> None:
         """A record re-inserted (by a rollback) at another row id keeps its vector."""
@@ -154,7 +163,7 @@ class VectorIndex:
             "SELECT row FROM recall_vectors WHERE embedder = ? AND record_id = ?",
             (self.eid, record_id),
         ).fetchone()
-        if row is not None and self.rid_path.exists():
+        if row is not None and not self.db.sealed and self.rid_path.exists():
             rids = np.memmap(self.rid_path, dtype=np.int64, mode="r+")
             rids[int(row[0])] = rid
             rids.flush()
@@ -203,12 +212,30 @@ class VectorIndex:
         rows = self.count()
         if self._mapped is not None and self._mapped[0] == rows:
             return self._mapped[1], self._mapped[2]
-        if rows == 0 or not self.path.exists():
+        if rows == 0 or (not self.db.sealed and not self.path.exists()):
             empty = np.zeros((0, self.embedder.dim), np.float32)
             return empty, np.zeros(0, np.int64)
-        matrix = np.memmap(self.path, dtype=np.float32, mode="r", shape=(rows, self.embedder.dim))
-        rids = np.memmap(self.rid_path, dtype=np.int64, mode="r", shape=(rows,))
+        if self.db.sealed:
+            matrix, rids = self._load_sealed(rows)
+        else:
+            matrix = np.memmap(
+                self.path, dtype=np.float32, mode="r", shape=(rows, self.embedder.dim)
+            )
+            rids = np.memmap(self.rid_path, dtype=np.int64, mode="r", shape=(rows,))
         self._mapped = (rows, matrix, rids)
+        return matrix, rids
+
+    def _load_sealed(self, rows: int) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
+        """An encrypted home's vectors, read from its database into memory."""
+        matrix = np.zeros((rows, self.embedder.dim), np.float32)
+        rids = np.zeros(rows, np.int64)
+        cursor = self.db.conn.execute(
+            "SELECT row, rid, vec FROM recall_vectors WHERE embedder = ? AND row < ?",
+            (self.eid, rows),
+        )
+        for row, rid, vec in cursor:
+            matrix[int(row)] = np.frombuffer(vec, np.float32)
+            rids[int(row)] = int(rid)
         return matrix, rids
 
     def search(self, query: Vectors, k: int) -> list[VectorHit]:

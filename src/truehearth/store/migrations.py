@@ -97,12 +97,14 @@ M002_RECALL = Migration(
             key TEXT PRIMARY KEY,
             value TEXT NOT NULL
         ) WITHOUT ROWID""",
-        # Row `row` of the vector file of `embedder` holds the vector of `record_id`.
+        # Row `row` of the vector file of `embedder` holds the vector of `record_id`
+        # (in an encrypted home the vector itself is kept here, in `vec`, instead).
         """CREATE TABLE recall_vectors (
             embedder TEXT NOT NULL,
             row INTEGER NOT NULL,
             record_id TEXT NOT NULL,
             rid INTEGER NOT NULL,
+            vec BLOB,
             PRIMARY KEY (embedder, row)
         ) WITHOUT ROWID""",
         "CREATE UNIQUE INDEX recall_vectors_by_record ON recall_vectors (embedder, record_id)",

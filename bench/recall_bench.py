@@ -1,0 +1,206 @@
+"""Recall benchmark: quality (recall@k) on generated conversations, then speed and size.
+
+    .venv/bin/python bench/recall_bench.py                  # quality + latency up to 100k
+    .venv/bin/python bench/recall_bench.py --sizes 1000,10000,100000,1000000
+
+Quality: three generated conversations (seeds 1-3), 30 sessions x 500 turns
+each, every turn stored as an archive record through the library; each
+question's evidence turns are looked up in the top k results. Compared:
+BM25 alone, vectors alone, hybrid (BM25 + vectors), hybrid + graph.
+Latency: homes of N turns, hybrid + graph queries, p50/p95 over warm runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from convgen import Conversation, Question, Turn, generate
+from truehearth.core import acts
+from truehearth.core.events import Draft
+from truehearth.core.ids import new_id
+from truehearth.core.records import Layer, Source, Voice
+from truehearth.home import Home
+from truehearth.recall.graph import Graph
+from truehearth.recall.hybrid import HybridRetriever
+from truehearth.recall.settings import active_index
+
+KS = (1, 5, 10, 20)
+CONFIGS = {
+    "bm25": HybridRetriever(vectors=False, graph=False, expand=False),
+    "vectors": HybridRetriever(bm25=False, graph=False, expand=False),
+    "hybrid (bm25+vectors)": HybridRetriever(graph=False, expand=False),
+    "hybrid+expansion": HybridRetriever(graph=False),
+    "hybrid+expansion+graph": HybridRetriever(),
+}
+
+
+def turn_drafts(turns: Iterable[Turn], now: str, ids: dict[str, str]) -> list[Draft]:
+    drafts = []
+    for turn in turns:
+        record_id = new_id("r")
+        ids[turn.id] = record_id
+        voice = Voice.HUMAN if turn.speaker == "human" else Voice.COMPANION
+        drafts.append(
+            acts.remember(
+                record_id=record_id,
+                layer=Layer.ARCHIVE,
+                text=turn.text,
+                voice=voice,
+                actor=Voice.SYSTEM,
+                source=Source(
+                    via="bench",
+                    session=turn.session,
+                    mouth=None if voice is Voice.HUMAN else "bench-scripted",
+                ),
+                now=now,
+                valid_from=turn.date,
+                meta={
+                    "kind": "turn",
+                    "turn": turn.index,
+                    "speaker": turn.speaker,
+                    "session_date": turn.date,
+                },
+            )
+        )
+    return drafts
+
+
+def ingest(home: Home, turns: list[Turn], batch: int = 5000) -> tuple[dict[str, str], float, float]:
+    """Store turns as records, then index them; returns (ids, store seconds, index seconds)."""
+    ids: dict[str, str] = {}
+    t0 = time.perf_counter()
+    for i in range(0, len(turns), batch):
+        home.commit(lambda now, chunk=turns[i : i + batch]: turn_drafts(chunk, now, ids))
+    t1 = time.perf_counter()
+    active_index(home).sync()
+    Graph.of(home).sync()
+    t2 = time.perf_counter()
+    return ids, t1 - t0, t2 - t1
+
+
+def recall_at(
+    retriever: HybridRetriever, home: Home, questions: list[Question], ids: dict[str, str]
+) -> dict[str, list[float]]:
+    found: dict[str, list[float]] = {f"{k}": [] for k in KS}
+    for q in questions:
+        got = [r.record.id for r in retriever.retrieve(home, q.text, limit=max(KS))]
+        wanted = {ids[e] for e in q.evidence}
+        for k in KS:
+            found[str(k)].append(len(wanted & set(got[:k])) / len(wanted))
+    return found
+
+
+def quality(seeds: Iterable[int], sessions: int, turns: int) -> None:
+    rows: dict[tuple[str, str], list[float]] = {}
+    counts = {"literal": 0, "paraphrased": 0}
+    overlaps: dict[str, list[int]] = {"literal": [], "paraphrased": []}
+    rates = []
+    for seed in seeds:
+        conv: Conversation = generate(sessions, turns, seed=seed)
+        with tempfile.TemporaryDirectory() as tmp, Home.init(Path(tmp) / "h", "bench") as home:
+            ids, store_s, index_s = ingest(home, conv.turns)
+            rates.append((len(conv.turns), store_s, index_s))
+            for form in ("literal", "paraphrased"):
+                qs = [q for q in conv.questions if q.paraphrased == (form == "paraphrased")]
+                counts[form] += len(qs)
+                overlaps[form].extend(q.overlap for q in qs)
+                for name, retriever in CONFIGS.items():
+                    for k, values in recall_at(retriever, home, qs, ids).items():
+                        rows.setdefault((name, f"{form}@{k}"), []).extend(values)
+    print(
+        f"\n## recall@k ({counts['literal']} literal, {counts['paraphrased']} paraphrased questions)"
+    )
+    print(
+        "mean content-stem overlap with evidence: "
+        f"literal {statistics.mean(overlaps['literal']):.2f}, "
+        f"paraphrased {statistics.mean(overlaps['paraphrased']):.2f}"
+    )
+    header = "| retriever | " + " | ".join(f"{f} @{k}" for f in ("lit", "para") for k in KS) + " |"
+    print(header)
+    print("|" + "---|" * (1 + 2 * len(KS)))
+    for name in CONFIGS:
+        cells = [
+            f"{statistics.mean(rows[(name, f'{form}@{k}')]):.2f}"
+            for form in ("literal", "paraphrased")
+            for k in KS
+        ]
+        print(f"| {name} | " + " | ".join(cells) + " |")
+    for n, store_s, index_s in rates:
+        print(
+            f"ingest {n} turns: store {n / store_s:,.0f} turns/s, "
+            f"embed+graph {n / index_s:,.0f} turns/s, together {n / (store_s + index_s):,.0f} turns/s"
+        )
+
+
+def dir_bytes(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def latency(sizes: list[int], queries: int) -> None:
+    print("\n## latency (hybrid + graph, warm, limit 10)")
+    print(
+        "| turns | p50 ms | p95 ms | ingest turns/s (store + embed + graph) | home.db MB | vectors MB | RSS MB |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for size in sizes:
+        sessions = max(1, size // 500)
+        per = min(size, 500)
+        conv = generate(sessions, per, seed=11, prefix="L")
+        qs = [q.text for q in conv.questions][:queries]
+        with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMP")) as tmp:
+            path = Path(tmp) / "h"
+            with Home.init(path, "bench") as home:
+                _ids, store_s, index_s = ingest(home, conv.turns[:size], batch=20000)
+                del conv
+                gc.collect()
+                retriever = HybridRetriever()
+                for q in qs[:3]:
+                    retriever.retrieve(home, q)
+                times = []
+                for q in qs:
+                    t0 = time.perf_counter()
+                    retriever.retrieve(home, q)
+                    times.append((time.perf_counter() - t0) * 1000)
+                times.sort()
+                p50 = times[len(times) // 2]
+                p95 = times[min(len(times) - 1, int(len(times) * 0.95))]
+                rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+                db_mb = sum(p.stat().st_size for p in path.glob("home.db*") if p.is_file()) / 2**20
+                vec_mb = dir_bytes(path / "index") / 2**20
+                rate = size / (store_s + index_s)
+                print(
+                    f"| {size:,} | {p50:.1f} | {p95:.1f} | {rate:,.0f} | {db_mb:,.0f} | "
+                    f"{vec_mb:,.0f} | {rss:,.0f} |",
+                    flush=True,
+                )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seeds", default="1,2,3")
+    parser.add_argument("--sessions", type=int, default=30)
+    parser.add_argument("--turns", type=int, default=500)
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--queries", type=int, default=60)
+    parser.add_argument("--skip-quality", action="store_true")
+    args = parser.parse_args()
+    print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}")
+    if not args.skip_quality:
+        quality([int(s) for s in args.seeds.split(",")], args.sessions, args.turns)
+    if args.sizes:
+        latency([int(s) for s in args.sizes.split(",")], args.queries)
+
+
+if __name__ == "__main__":
+    main()

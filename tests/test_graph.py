@@ -1,0 +1,165 @@
+"""Graph memory: rule extraction, bi-temporal validity, narrow supersession, provenance."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import CliRunner
+from truehearth.core.errors import NotFound
+from truehearth.core.records import Source, Voice
+from truehearth.home import Home
+from truehearth.mouths.doubles import ScriptedMouth
+from truehearth.recall.extract import MouthExtractor, RuleExtractor, parse_facts
+from truehearth.recall.graph import Graph
+
+
+def facts(graph: Graph, entity: str = "the human") -> dict[tuple[str, str], str | None]:
+    return {(e.relation, e.object): e.valid_until for e in graph.about(entity)}
+
+
+def test_rules_extract_first_person_facts(home: Home) -> None:
+    home.remember("My sister's name is Maya, she is two years older.")
+    home.remember("Jonas is my best friend from school.")
+    home.remember("I work at Northwind as a translator.")
+    home.remember("I'm allergic to peanuts, sadly.")
+    home.remember("It rained all day and nothing happened.")
+    graph = Graph.of(home)
+    graph.sync()
+    assert set(facts(graph)) == {
+        ("sister", "Maya"),
+        ("best_friend", "Jonas"),
+        ("works_at", "Northwind"),
+        ("allergic_to", "peanuts"),
+    }
+
+
+def test_supersession_is_narrow(home: Home) -> None:
+    lisbon = home.remember("I moved to Lisbon for the sun.", valid_from="2025-01-10")
+    home.remember("I work at Acme as a designer.", valid_from="2025-02-01")
+    home.remember("My sister's name is Maya.", valid_from="2025-02-02")
+    porto = home.remember("We finally moved to Porto last week.", valid_from="2025-06-01")
+    home.remember("Lena is my sister too, the youngest.", valid_from="2025-07-01")
+    home.remember(
+        "I live in Berlin, in the cloud, wherever you are.",
+        voice=Voice.COMPANION,
+        source=Source(mouth="scripted"),
+        valid_from="2025-08-01",
+    )
+    graph = Graph.of(home)
+    graph.sync()
+    mine = facts(graph)
+    # The newer city ends the older one, for the same subject and relation only.
+    assert mine[("lives_in", "Lisbon")] == "2025-06-01"
+    assert mine[("lives_in", "Porto")] is None
+    # Another relation of the same subject is untouched.
+    assert mine[("works_at", "Acme")] is None
+    # A relation that can hold several values never supersedes.
+    assert mine[("sister", "Maya")] is None and mine[("sister", "Lena")] is None
+    # The same relation of another subject does not end the human's city.
+    assert facts(graph, "the companion") == {("lives_in", "Berlin"): None}
+    # Every edge names the record it came from.
+    by_object = {e.object: e.record.id for e in graph.about("the human")}
+    assert by_object["Lisbon"] == lisbon.id and by_object["Porto"] == porto.id
+
+
+def test_forgetting_a_source_reopens_the_older_fact(home: Home) -> None:
+    home.remember("I moved to Ghent.", valid_from="2025-01-01")
+    bergen = home.remember("I moved to Bergen.", valid_from="2025-05-01")
+    graph = Graph.of(home)
+    graph.sync()
+    assert facts(graph)[("lives_in", "Ghent")] == "2025-05-01"
+    home.forget(bergen.id, reason="a joke, not a move")
+    assert facts(graph) == {("lives_in", "Ghent"): None}
+
+
+def test_quarantined_sources_hide_their_edges(home: Home) -> None:
+    claim = home.remember("My brother's name is Mallory.")
+    graph = Graph.of(home)
+    graph.sync()
+    assert ("brother", "Mallory") in facts(graph)
+    home.quarantine(claim.id, "disputed")
+    assert graph.about("Mallory") == []
+    assert facts(graph) == {}
+    with pytest.raises(NotFound):
+        graph.about("Nobody at all")
+
+
+def test_lookup_by_relation_cue(home: Home) -> None:
+    work = home.remember("I started a new job at Globex as a data analyst.")
+    home.remember("I moved to Utrecht.")
+    graph = Graph.of(home)
+    graph.sync()
+    edges = graph.lookup("who is my employer?")
+    assert [e.record.id for e in edges] == [work.id]
+
+
+def test_graph_cli(home: Home, cli: CliRunner) -> None:
+    source = home.remember("My dog is called Biscuit.")
+    result = cli("graph", "Biscuit", "--json", "--home", home.path)
+    assert result.code == 0
+    edges = json.loads(result.out)
+    assert edges == [
+        {
+            "subject": "the human",
+            "relation": "dog",
+            "object": "Biscuit",
+            "valid_from": source.recorded_at[:10],
+            "valid_until": None,
+            "recorded_at": source.recorded_at,
+            "source": source.id,
+            "source_text": source.text,
+            "trust": "untrusted",
+            "extractor": "rules",
+        }
+    ]
+    table = cli("graph", "the human", "--home", home.path)
+    assert table.code == 0 and "Biscuit" in table.out
+    missing = cli("graph", "Nobody", "--home", home.path)
+    assert missing.code == 1 and "no entity" in missing.err
+
+
+def test_mouth_extractor_keeps_only_schema_valid_facts(home: Home) -> None:
+    said = home.remember("These days I live by the sea in Valencia.")
+    good = json.dumps(
+        {"facts": [{"subject": "the human", "relation": "lives_in", "object": "Valencia"}]}
+    )
+    extractor = MouthExtractor(ScriptedMouth([good]))
+    found = extractor.extract([said])
+    assert [(f.subject, f.relation, f.object, f.record.id) for f in found] == [
+        ("the human", "lives_in", "Valencia", said.id)
+    ]
+    broken = MouthExtractor(
+        ScriptedMouth(
+            [
+                "Sure! Here are the facts: lives in Valencia",
+                json.dumps(
+                    {"facts": [{"subject": "the human", "relation": "owns", "object": "x"}]}
+                ),
+                json.dumps({"facts": [], "extra": 1}),
+            ]
+        )
+    )
+    assert broken.extract([said, said, said]) == []
+    assert broken.rejected == 3
+    graph = Graph.of(home, extractor)
+    graph.rebuild()
+    assert [(e.relation, e.object, e.extractor) for e in graph.about("Valencia")] == [
+        ("lives_in", "Valencia", extractor.name)
+    ]
+
+
+def test_parse_facts_is_strict() -> None:
+    assert parse_facts('{"facts": []}') == []
+    assert parse_facts("[]") is None
+    assert parse_facts('{"facts": [{"subject": "the human", "relation": "sister"}]}') is None
+    long = {"subject": "the human", "relation": "sister", "object": "x" * 81}
+    assert parse_facts(json.dumps({"facts": [long]})) is None
+
+
+def test_rule_extractor_ignores_system_voice(home: Home) -> None:
+    note = home.remember(
+        "Summary: my sister's name is Maya.", voice=Voice.SYSTEM, actor=Voice.SYSTEM
+    )
+    assert RuleExtractor().extract([note]) == []
