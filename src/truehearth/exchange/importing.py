@@ -180,7 +180,7 @@ def _drafts(
         stream: IO[bytes] = io.BufferedReader(_Counting(raw, progress)) if progress else raw
         batch: list[Effect] = []
         for parsed in _guarded(parser(stream, limits), path.name):
-            batch.extend(_effects(parsed, source, now, report))
+            batch.extend(effects_for(parsed, source, now, report))
             if len(batch) >= BATCH:
                 yield _batch_draft(batch, report)
                 batch = []
@@ -203,7 +203,8 @@ def _batch_draft(effects: list[Effect], report: ImportReport) -> Draft:
     return Draft("import.batch", Voice.HUMAN.value, payload, effects)
 
 
-def _effects(parsed: Parsed, base: Source, now: str, report: ImportReport) -> list[Effect]:
+def effects_for(parsed: Parsed, base: Source, now: str, report: ImportReport) -> list[Effect]:
+    """The journal effects one parsed item becomes (records, or one proposal)."""
     if isinstance(parsed, Suggestion):
         return [_suggestion_effect(parsed, base, now, report)]
     text = sanitize(parsed.text).strip()
