@@ -192,6 +192,9 @@ def create_app(settings: ServerSettings) -> FastAPI:
     from truehearth.server import openai_api
 
     app.include_router(openai_api.router, dependencies=[Depends(require_token)])
+    from truehearth.server import ui
+
+    ui.install(app)
     app.mount("/mcp", TokenGate(mcp_app, settings.token))
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return app

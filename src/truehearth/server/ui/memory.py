@@ -1,0 +1,125 @@
+"""UI pages over what the home remembers: memory search, and the review of imports.
+
+Search is the library's full-text search; confirming and forgetting are the
+human's acts on one record; review applies the same decisions
+``truehearth review`` applies, one item at a time, each in one transaction.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from truehearth.core.errors import InvalidInput
+from truehearth.core.records import Layer
+from truehearth.exchange import review
+from truehearth.home import Home
+from truehearth.server.app import open_home
+from truehearth.server.ui.page import ACTIONS, PAGES, UIRoute, render, see_other
+
+HomeDep = Annotated[Home, Depends(open_home)]
+SHOWN = 50
+LATEST = 20
+
+pages = APIRouter(route_class=UIRoute, dependencies=PAGES)
+actions = APIRouter(route_class=UIRoute, dependencies=ACTIONS)
+
+DECISIONS = (
+    (review.Decision.PROMOTE.value, "Promote to memory", "accept"),
+    (review.Decision.CORE.value, "Propose as core", ""),
+    (review.Decision.BOUNDARY.value, "Propose as boundary", ""),
+    (review.Decision.LEAVE.value, "Leave as is", "quiet"),
+    (review.Decision.QUARANTINE.value, "Quarantine", "reject"),
+)
+
+
+def _back(target: str, fallback: str) -> str:
+    """Where to return after an action: a UI page, never another site."""
+    return target if target.startswith("/ui/") and not target.startswith("//") else fallback
+
+
+def _with_done(url: str, code: str) -> str:
+    return url + ("&" if "?" in url else "?") + f"done={code}"
+
+
+@pages.get("/memory", response_class=HTMLResponse)
+def memory_page(request: Request, h: HomeDep, q: str = "", quarantined: str = "") -> Response:
+    """Search the home; with no query, the latest memories."""
+    query = q.strip()
+    if query:
+        hits = [r for r, _ in h.search(query, include_quarantined=bool(quarantined), limit=50)]
+    else:
+        hits = h.records(layers=(Layer.MEMORY,), limit=200)
+        hits = sorted(hits, key=lambda r: r.recorded_at, reverse=True)[:LATEST]
+    params = {k: v for k, v in (("q", query), ("quarantined", quarantined)) if v}
+    return render(
+        request,
+        "memory.html",
+        active="memory",
+        title="Memory",
+        q=query,
+        quarantined=bool(quarantined),
+        hits=hits,
+        back="/ui/memory" + (f"?{urlencode(params)}" if params else ""),
+    )
+
+
+@actions.post("/records/{record_id}/confirm")
+def confirm(record_id: str, h: HomeDep, back: Annotated[str, Form()] = "") -> RedirectResponse:
+    """The human vouches for a record: it becomes verified."""
+    h.confirm(record_id)
+    return see_other(_with_done(_back(back, "/ui/memory"), "confirmed"))
+
+
+@actions.post("/records/{record_id}/forget")
+def forget(
+    record_id: str,
+    h: HomeDep,
+    reason: Annotated[str, Form()] = "",
+    back: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    h.forget(record_id, reason=reason.strip() or None)
+    return see_other(_with_done(_back(back, "/ui/memory"), "forgotten"))
+
+
+@pages.get("/review", response_class=HTMLResponse)
+def review_page(
+    request: Request, h: HomeDep, match: str = "", source: str = "", flagged: str = ""
+) -> Response:
+    """Imported items waiting for the human's decision, in reading order."""
+    flt = review.Filter(source.strip() or None, bool(flagged), None, match.strip() or None)
+    waiting = review.pending(h, flt)
+    params = {k: v for k, v in (("match", match), ("source", source), ("flagged", flagged)) if v}
+    return render(
+        request,
+        "review.html",
+        active="review",
+        title="Review imports",
+        items=waiting[:SHOWN],
+        total=len(waiting),
+        match=match,
+        source=source,
+        flagged=bool(flagged),
+        decisions=DECISIONS,
+        back="/ui/review" + (f"?{urlencode(params)}" if params else ""),
+    )
+
+
+@actions.post("/review/{record_id}")
+def decide(
+    record_id: str,
+    h: HomeDep,
+    decision: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+    back: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    try:
+        chosen = review.Decision(decision.strip().lower())
+    except ValueError:
+        names = ", ".join(d.value for d in review.Decision)
+        raise InvalidInput(f"unknown decision {decision!r}; choose one of: {names}") from None
+    review.decide(h, [record_id], chosen, reason=reason.strip() or None)
+    return see_other(_with_done(_back(back, "/ui/review"), "decided"))

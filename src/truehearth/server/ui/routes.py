@@ -1,0 +1,170 @@
+"""The web UI's pages: login, the journal, records, core and the consent queue.
+
+Each handler opens the home for one request, calls the same library
+functions the CLI calls, and renders a template; state-changing forms post
+(with a CSRF token) and redirect back (post/redirect/get). Memory and review
+live in :mod:`.memory`, mouths and the continuity check in :mod:`.checks`.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from truehearth.cli._render import describe_event, record_status
+from truehearth.core.events import Event
+from truehearth.core.records import Layer, Record, parse_enum
+from truehearth.home import Home
+from truehearth.server.app import SESSION_COOKIE, open_home, settings_of
+from truehearth.server.ui import checks, memory
+from truehearth.server.ui.page import ACTIONS, PAGES, UIRoute, render, safe_next, see_other
+
+PAGE = 25
+HomeDep = Annotated[Home, Depends(open_home)]
+
+public = APIRouter(route_class=UIRoute)
+pages = APIRouter(route_class=UIRoute, dependencies=PAGES)
+actions = APIRouter(route_class=UIRoute, dependencies=ACTIONS)
+
+
+# -- login -----------------------------------------------------------------------
+
+
+@public.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str = "/ui") -> Response:
+    return render(request, "login.html", title="Log in", next=safe_next(next), wrong=False)
+
+
+@public.post("/login", response_class=HTMLResponse)
+def login(
+    request: Request,
+    token: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/ui",
+) -> Response:
+    """Trade the home's token for the session cookie (the browser cannot send a header)."""
+    secret = settings_of(request).token
+    if not token or not hmac.compare_digest(token.strip(), secret):
+        return render(
+            request, "login.html", status=401, title="Log in", next=safe_next(next), wrong=True
+        )
+    response = see_other(safe_next(next))
+    response.set_cookie(
+        SESSION_COOKIE,
+        secret,
+        httponly=True,
+        samesite="strict",
+        path="/",
+        secure=request.url.scheme == "https",
+    )
+    return response
+
+
+@actions.post("/logout")
+def logout() -> RedirectResponse:
+    response = see_other("/ui/login")
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
+    return response
+
+
+# -- the journal -----------------------------------------------------------------
+
+
+def _records_of(event: Event) -> list[Record]:
+    return [Record.from_json(e.value) for e in event.effects if e.kind == "record" and e.value]
+
+
+@pages.get("", response_class=HTMLResponse)
+def journal(request: Request, h: HomeDep, before: int | None = None) -> Response:
+    """The timeline, newest first, a page at a time, with each touched record's provenance."""
+    events = h.log(limit=PAGE, before=before)
+    head = h.head()
+    last = head.seq if head else 0
+    rows = [
+        {
+            "event": e,
+            "when": e.at[:19].replace("T", " "),
+            "what": describe_event(e),
+            "records": _records_of(e),
+        }
+        for e in events
+    ]
+    older = f"/ui?before={events[-1].seq}" if events and events[-1].seq > 1 else None
+    newer = None
+    if events and events[0].seq < last:
+        top = events[0].seq + PAGE + 1
+        newer = "/ui" if top > last else f"/ui?before={top}"
+    return render(
+        request,
+        "journal.html",
+        active="journal",
+        title="Journal",
+        rows=rows,
+        total=last,
+        head=head.digest[:27] + "…" if head else "-",
+        older=older,
+        newer=newer,
+    )
+
+
+@pages.get("/records/{record_id}", response_class=HTMLResponse)
+def record_page(request: Request, record_id: str, h: HomeDep) -> Response:
+    record = h.record(record_id)
+    return render(
+        request,
+        "record.html",
+        title=f"Record {record.id}",
+        record=record,
+        state=record_status(record),
+        versions=h.history(record.id),
+    )
+
+
+# -- core, boundaries and consent ------------------------------------------------
+
+
+@pages.get("/identity", response_class=HTMLResponse)
+def identity(request: Request, h: HomeDep) -> Response:
+    proposals = h.proposals()
+    targets = {p.target: h.record(p.target).text for p in proposals if p.target}
+    return render(
+        request,
+        "identity.html",
+        active="identity",
+        title="Core and consent",
+        identity=h.identity(),
+        proposals=proposals,
+        targets=targets,
+    )
+
+
+@actions.post("/consent/{proposal_id}/accept")
+def accept(proposal_id: str, h: HomeDep) -> RedirectResponse:
+    """The human accepts: the consent gate opens for this one change."""
+    h.accept(proposal_id)
+    return see_other("/ui/identity?done=accepted")
+
+
+@actions.post("/consent/{proposal_id}/reject")
+def reject(proposal_id: str, h: HomeDep, reason: Annotated[str, Form()] = "") -> RedirectResponse:
+    h.reject(proposal_id, reason=reason.strip() or None)
+    return see_other("/ui/identity?done=rejected")
+
+
+@actions.post("/propose")
+def propose(
+    h: HomeDep,
+    layer: Annotated[str, Form()],
+    text: Annotated[str, Form()],
+    why: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    chosen = parse_enum(Layer, layer, "layer")
+    h.propose(chosen, text, why=why.strip() or None)
+    return see_other("/ui/identity?done=proposed#consent")
+
+
+router = APIRouter()
+for part in (public, pages, actions, memory.pages, memory.actions, checks.pages, checks.actions):
+    router.include_router(part, prefix="/ui")

@@ -1,0 +1,265 @@
+"""The web UI over the real app and a real home: login, CSRF, every page and its actions."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.ui_helpers import HOSTILE, UI, furnish
+from truehearth.core.records import Layer, ProposalStatus, Trust, Voice
+from truehearth.exchange import review
+from truehearth.home import Home
+from truehearth.mouths import registry
+from truehearth.server.ui import csrf
+
+
+@pytest.fixture
+def ui(home: Home, tmp_path: Path) -> UI:
+    furnish(home, tmp_path)
+    return UI(home.path).login()
+
+
+def _pending(home: Home) -> list[str]:
+    return [p.id for p in home.proposals(ProposalStatus.PENDING)]
+
+
+def _head(home: Home) -> int:
+    head = home.head()
+    assert head is not None
+    return head.seq
+
+
+# -- login and the session ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path", ["/ui", "/ui/identity", "/ui/memory?q=river", "/ui/review", "/ui/recognize"]
+)
+def test_every_page_sends_a_stranger_to_the_login(home: Home, path: str) -> None:
+    client = UI(home.path).client
+    r = client.get(path)
+    assert r.status_code == 303
+    assert r.headers["location"].startswith("/ui/login?next=%2Fui")
+    assert "csrf" not in client.get("/ui/login").text
+
+
+def test_a_post_without_a_session_is_refused_and_changes_nothing(ui: UI, home: Home) -> None:
+    stranger = UI(home.path).client
+    before = _head(home)
+    r = stranger.post(f"/ui/consent/{_pending(home)[0]}/accept", data={"csrf": "x"})
+    assert r.status_code == 401
+    assert _head(home) == before
+
+
+def test_login_sets_a_strict_httponly_cookie_and_refuses_a_wrong_token(home: Home) -> None:
+    client = UI(home.path).client
+    wrong = client.post("/ui/login", data={"token": "th-not-it", "next": "/ui"})
+    assert wrong.status_code == 401
+    assert "not this home" in wrong.text and "set-cookie" not in wrong.headers
+    right = UI(home.path)
+    r = right.client.post("/ui/login", data={"token": right.token, "next": "/ui/review"})
+    assert r.status_code == 303 and r.headers["location"] == "/ui/review"
+    cookie = r.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie and "path=/" in cookie
+
+
+def test_login_never_redirects_off_the_ui(home: Home) -> None:
+    ui = UI(home.path)
+    for target in ("https://evil.example/", "//evil.example/ui", "/v1/models"):
+        r = ui.client.post("/ui/login", data={"token": ui.token, "next": target})
+        assert r.headers["location"] == "/ui"
+
+
+def test_the_bearer_header_opens_pages_too_and_logout_ends_the_session(ui: UI, home: Home) -> None:
+    fresh = UI(home.path).client
+    r = fresh.get("/ui/identity", headers={"Authorization": f"Bearer {ui.token}"})
+    assert r.status_code == 200
+    out = ui.post("/ui/logout", {})
+    assert out.status_code == 303
+    ui.client.cookies.clear()  # what the browser does with the expired cookie
+    assert ui.client.get("/ui").status_code == 303
+
+
+def test_pages_forbid_scripts_and_framing(ui: UI) -> None:
+    r = ui.client.get("/ui")
+    policy = r.headers["content-security-policy"]
+    assert "default-src 'none'" in policy and "frame-ancestors 'none'" in policy
+    assert "script-src" not in policy  # no script source allowed at all
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert ui.client.get("/ui/static/ui.css").status_code == 200
+
+
+# -- CSRF --------------------------------------------------------------------------
+
+
+def test_csrf_tokens_are_bound_to_the_secret_and_expire() -> None:
+    token = csrf.issue("secret-a")
+    assert csrf.valid("secret-a", token)
+    assert not csrf.valid("secret-b", token)
+    assert not csrf.valid("secret-a", token[:-1] + ("0" if token[-1] != "0" else "1"))
+    assert not csrf.valid("secret-a", "")
+    assert not csrf.valid("secret-a", "1.2")
+    old = csrf.issue("secret-a", now=time.time() - csrf.MAX_AGE - 5)
+    assert not csrf.valid("secret-a", old)
+    assert csrf.issue("secret-a") != csrf.issue("secret-a")  # one per form
+
+
+def test_a_post_without_a_valid_csrf_token_gets_403_and_changes_nothing(ui: UI, home: Home) -> None:
+    pid = _pending(home)[0]
+    before = _head(home)
+    attempts: list[dict[str, str]] = [
+        {},
+        {"csrf": ""},
+        {"csrf": csrf.issue("some other secret")},
+        {"csrf": csrf.issue(ui.token, now=time.time() - csrf.MAX_AGE - 60)},
+    ]
+    for data in attempts:
+        r = ui.client.post(f"/ui/consent/{pid}/accept", data=data)
+        assert r.status_code == 403, data
+        assert "CSRF" in r.text
+    foreign = ui.client.post(
+        f"/ui/consent/{pid}/accept",
+        data={"csrf": ui.csrf()},
+        headers={"Origin": "https://evil.example"},
+    )
+    assert foreign.status_code == 403
+    assert _head(home) == before and _pending(home) == [pid]
+
+
+# -- the journal -------------------------------------------------------------------
+
+
+def test_the_journal_is_newest_first_with_provenance_and_pages(ui: UI, home: Home) -> None:
+    for i in range(30):
+        home.remember(f"memory number {i}")
+    last = _head(home)
+    page = ui.get("/ui")
+    assert page.index(f'<td class="num">{last}</td>') < page.index(
+        f'<td class="num">{last - 1}</td>'
+    )
+    assert "memory number 29" in page and "record.added" in page
+    assert 'href="/ui/records/r' in page
+    older = ui.get(f"/ui?before={last - 24}")
+    assert f'<td class="num">{last - 25}</td>' in older
+    assert f'<td class="num">{last}</td>' not in older
+    assert 'href="/ui?before=' in page
+    assert ui.client.get("/ui?before=abc").status_code == 400
+
+
+def test_a_record_page_shows_its_history(ui: UI, home: Home) -> None:
+    old = home.remember("We met in Porto.")
+    new = home.correct(old.id, "We met in Lisbon.", reason="I misremembered")
+    page = ui.get(f"/ui/records/{new.id}")
+    assert "We met in Lisbon." in page and "We met in Porto." in page
+    assert "record.superseded" in page
+    missing = ui.client.get("/ui/records/r-nope")
+    assert missing.status_code == 404 and "no record" in missing.text
+
+
+def test_hostile_text_is_escaped_everywhere(ui: UI, home: Home) -> None:
+    for path in ("/ui", "/ui/review", "/ui/memory?q=Hostile", "/ui/memory"):
+        page = ui.get(path)
+        assert "<script>alert" not in page and "<img src=x" not in page, path
+    assert "&lt;script&gt;alert" in ui.get("/ui/memory?q=Hostile")
+    assert HOSTILE not in ui.get("/ui/review")
+
+
+# -- core, boundaries and consent --------------------------------------------------
+
+
+def test_accepting_a_proposal_makes_it_verified_identity_by_the_human(ui: UI, home: Home) -> None:
+    page = ui.get("/ui/identity")
+    assert "My name is Ash" in page and "Never share her address." in page
+    assert "I love the sea at dawn." in page and "it came up often" in page
+    [pid] = _pending(home)
+    r = ui.post(f"/ui/consent/{pid}/accept", {})
+    assert r.status_code == 303
+    assert r.headers["location"] == "/ui/identity?done=accepted"
+    assert "I love the sea at dawn." in [x.text for x in home.identity()]
+    last = home.log(limit=1)[0]
+    assert last.kind == "proposal.accepted" and last.actor == Voice.HUMAN.value
+    assert "Accepted" in ui.get("/ui/identity?done=accepted")
+
+
+def test_rejecting_keeps_the_proposal_in_the_journal(ui: UI, home: Home) -> None:
+    [pid] = _pending(home)
+    ui.post(f"/ui/consent/{pid}/reject", {"reason": "not yet"})
+    proposal = home.proposal(pid)
+    assert proposal.status is ProposalStatus.REJECTED and proposal.decision_reason == "not yet"
+    assert "I love the sea at dawn." not in [x.text for x in home.identity()]
+
+
+def test_proposing_from_the_ui_waits_for_consent(ui: UI, home: Home) -> None:
+    ui.post("/ui/propose", {"layer": "boundary", "text": "Never lie to her.", "why": ""})
+    assert "Never lie to her." in [p.text for p in home.proposals()]
+    assert "Never lie to her." not in [x.text for x in home.identity()]
+    before = _head(home)
+    bad = ui.post("/ui/propose", {"layer": "memory", "text": "x"})
+    assert bad.status_code == 400
+    assert "unknown layer" in bad.text or "core" in bad.text
+    assert _head(home) == before
+
+
+def test_an_unknown_proposal_is_a_clear_404_page(ui: UI) -> None:
+    r = ui.post("/ui/consent/p-nope/accept", {})
+    assert r.status_code == 404
+    assert "no proposal" in r.text and "Nothing was changed" in r.text
+
+
+# -- memory and review -------------------------------------------------------------
+
+
+def test_search_then_confirm_then_forget(ui: UI, home: Home) -> None:
+    page = ui.get("/ui/memory?q=herons")
+    assert "The herons came back to the river in March." in page
+    [rid] = [r.id for r, _ in home.search("March herons", layers=[Layer.MEMORY])]
+    r = ui.post(
+        f"/ui/records/{rid}/confirm", {"back": "/ui/memory?q=herons"}, page="/ui/memory?q=herons"
+    )
+    assert r.headers["location"] == "/ui/memory?q=herons&done=confirmed"
+    assert home.record(rid).trust is Trust.VERIFIED
+    ui.post(f"/ui/records/{rid}/forget", {"reason": "private", "back": "https://evil.example"})
+    assert home.record(rid).forgotten
+    assert home.log(limit=1)[0].actor == "human"
+
+
+def test_review_promotes_and_quarantines_as_the_cli_does(ui: UI, home: Home) -> None:
+    items = {r.text.split("\n")[0]: r.id for r in review.pending(home)}
+    page = ui.get("/ui/review")
+    assert "Lisbon" in page and "herons" in page
+    river = next(i for t, i in items.items() if "river" in t)
+    ui.post(f"/ui/review/{river}", {"decision": "promote", "back": "/ui/review"}, page="/ui/review")
+    promoted = [m for m in home.records(layers=[Layer.MEMORY]) if m.meta.get("promoted_from")]
+    assert [m.meta["promoted_from"] for m in promoted] == [river]
+    assert promoted[0].trust is Trust.VERIFIED
+    lisbon = next(i for t, i in items.items() if "Lisbon" in t)
+    ui.post(f"/ui/review/{lisbon}", {"decision": "quarantine", "reason": "not sure"})
+    assert home.record(lisbon).trust is Trust.QUARANTINED
+    assert river not in ui.get("/ui/review") and lisbon not in ui.get("/ui/review")
+
+
+def test_review_refuses_an_unknown_decision_and_changes_nothing(ui: UI, home: Home) -> None:
+    rid = review.pending(home)[0].id
+    before = _head(home)
+    r = ui.post(f"/ui/review/{rid}", {"decision": "obey"}, page="/ui/review")
+    assert r.status_code == 400
+    assert "unknown decision" in r.text
+    assert _head(home) == before
+
+
+# -- mouths ------------------------------------------------------------------------
+
+
+def test_mouths_show_standing_and_only_the_human_changes_it(ui: UI, home: Home) -> None:
+    page = ui.get("/ui/mouths")
+    assert "echo" in page and "untested" in page and "never checked" in page
+    before = _head(home)
+    empty = ui.post("/ui/mouths/echo/standing", {"standing": "guest", "reason": " "})
+    assert empty.status_code == 400
+    assert _head(home) == before
+    ui.post("/ui/mouths/echo/standing", {"standing": "guest", "reason": "fine for errands"})
+    [echo] = registry.mouths(home)
+    assert echo.standing.value == "guest" and echo.standing_reason == "fine for errands"
+    assert home.log(limit=1)[0].actor == "human"
