@@ -127,8 +127,34 @@ _RULES: tuple[tuple[str, str], ...] = (
     ),
 )
 
-_COMPILED: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (name, re.compile(pattern, re.IGNORECASE)) for name, pattern in _RULES
+# Words one of which must appear (lower-cased) before a rule's expression is
+# tried, in the order of _RULES. Almost all ordinary text contains none of a
+# rule's triggers, so the detector costs a few substring checks per record.
+_TRIGGERS: tuple[tuple[str, ...], ...] = (
+    ("<", "[inst", "[/inst"),
+    ("sys", "developer"),
+    ("##",),
+    ("ignore", "disregard", "forget", "override", "bypass", "drop", "discard", "abandon", "skip"),
+    ("ignore", "disregard", "forget"),
+    ("ignore", "disregard"),
+    ("from",),
+    ("now", "longer"),
+    ("different", "new", "another"),
+    ("restriction", "filter", "limit", "rules", "guideline", "censor"),
+    ("pretend",),
+    ("instruction", "directive", "system", "orders"),
+    ("instruction", "purpose", "directive", "task", "programming"),
+    ("prompt", "system", "instruction"),
+    ("jailbr", "dan", "developer", "anything", "god", "sudo", "override", "unlock"),
+    ("user", "human", "operator"),
+    ("obey", "comply"),
+    ("ignore", "disregard", "forget", "obey"),
+)
+assert len(_TRIGGERS) == len(_RULES)
+
+_COMPILED: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = tuple(
+    (name, triggers, re.compile(pattern, re.IGNORECASE))
+    for (name, pattern), triggers in zip(_RULES, _TRIGGERS, strict=True)
 )
 
 MAX_SCAN_CHARS = 100_000
@@ -158,7 +184,10 @@ def normalize(text: str) -> str:
 def detect(text: str) -> Finding | None:
     """The first injection rule ``text`` matches, or ``None`` for ordinary text."""
     plain = normalize(text)
-    for name, pattern in _COMPILED:
+    lowered = plain.lower()
+    for name, triggers, pattern in _COMPILED:
+        if not any(word in lowered for word in triggers):
+            continue
         found = pattern.search(plain)
         if found:
             excerpt = " ".join(found.group(0).split())[:80]
