@@ -35,9 +35,21 @@ def server(home_with_echo: Home) -> Iterator[tuple[str, str]]:
         yield url, token
 
 
+_OPEN: list[openai.OpenAI] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_clients() -> Iterator[None]:
+    yield
+    while _OPEN:
+        _OPEN.pop().close()
+
+
 def _client(server: tuple[str, str], token: str | None = None) -> openai.OpenAI:
     url, good = server
-    return openai.OpenAI(base_url=url + "/v1", api_key=token or good, max_retries=0)
+    client = openai.OpenAI(base_url=url + "/v1", api_key=token or good, max_retries=0)
+    _OPEN.append(client)
+    return client
 
 
 def test_models_lists_the_registered_mouths(server: tuple[str, str]) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from truehearth.core.errors import (
@@ -79,6 +80,20 @@ async def _too_large(send: Send, limit: int) -> None:
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+class Swappable:
+    """An ASGI app whose target is set while the server runs (503 before and after)."""
+
+    def __init__(self) -> None:
+        self.app: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.app is None:
+            await send({"type": "http.response.start", "status": 503, "headers": []})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        await self.app(scope, receive, send)
 
 
 class TokenGate:
@@ -156,18 +171,21 @@ def open_home(request: Request) -> Iterator[Home]:
 def create_app(settings: ServerSettings) -> FastAPI:
     """Build the server for one home."""
 
+    mcp_endpoint = Swappable()
+
     def open_for_mcp() -> Home:
         return Home.open(settings.home, key=settings.key)
 
-    mcp_server = mcp.build(open_for_mcp)
-    mcp_app = mcp_server.streamable_http_app(
-        streamable_http_path="/", stateless_http=True, json_response=True
-    )
-
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The MCP session manager runs once per server life, so it is made here.
+        mcp_server = mcp.build(open_for_mcp)
+        mcp_endpoint.app = mcp_server.streamable_http_app(
+            streamable_http_path="/", stateless_http=True, json_response=True
+        )
         async with mcp_server.session_manager.run():
             yield
+        mcp_endpoint.app = None
         app.state.pool.close()
 
     app = FastAPI(
@@ -185,6 +203,14 @@ def create_app(settings: ServerSettings) -> FastAPI:
             status_code=status_for(exc), content=error_body(str(exc), type(exc).__name__)
         )
 
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse(
+            status_code=exc.status_code,
+            content=error_body(str(exc.detail), "http_error"),
+            headers=getattr(exc, "headers", None),
+        )
+
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
@@ -195,7 +221,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     from truehearth.server import ui
 
     ui.install(app)
-    app.mount("/mcp", TokenGate(mcp_app, settings.token))
+    app.mount("/mcp", TokenGate(mcp_endpoint, settings.token))
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return app
 

@@ -28,7 +28,31 @@ from truehearth.mouths.base import GenerationParams, Message
 from truehearth.server.app import error_body, open_home, pool_of, settings_of
 from truehearth.turn import Conversation, TurnResult
 
-router = APIRouter(prefix="/v1", tags=["openai"])
+
+class ErrorDetail(BaseModel):
+    message: str
+    type: str
+    code: str | None = None
+    param: str | None = None
+
+
+class ErrorBody(BaseModel):
+    """Errors come in the shape OpenAI clients expect."""
+
+    error: ErrorDetail
+
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "Refused input (empty message, context too small...)"},
+    401: {"description": "Missing or wrong bearer token"},
+    403: {"model": ErrorBody, "description": "Refused by the egress policy or a consent gate"},
+    404: {"model": ErrorBody, "description": "Unknown model (mouth)"},
+    413: {"model": ErrorBody, "description": "Request body too large"},
+    423: {"model": ErrorBody, "description": "The home is locked by another writer"},
+    502: {"model": ErrorBody, "description": "The mouth failed or misbehaved"},
+}
+
+router = APIRouter(prefix="/v1", tags=["openai"], responses=_ERRORS)
 
 SESSION_HEADER = "X-Truehearth-Session"
 

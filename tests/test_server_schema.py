@@ -1,0 +1,47 @@
+"""Property-based API testing of the server against its own OpenAPI spec (schemathesis)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
+
+from truehearth.core.records import Layer
+from truehearth.home import Home
+from truehearth.keys import ensure_token
+from truehearth.mouths import registry
+from truehearth.server import ServerSettings, create_app
+
+
+def _app(root: Path) -> tuple[object, str]:
+    path = root / "schema-home"
+    with Home.init(path, "Ash") as home:
+        home.accept(home.propose(Layer.CORE, "My name is Ash.").id)
+        registry.add(home, "echo", "echo")
+    token = ensure_token(path)
+    return create_app(ServerSettings(home=path, token=token)), token
+
+
+APP, TOKEN = _app(Path(__import__("tempfile").mkdtemp(prefix="th-schema-")))
+schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
+
+
+@schema.parametrize()
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+def test_the_api_conforms_to_its_schema(case: schemathesis.Case) -> None:
+    # Requests the schema admits can still be refused by rules it cannot express
+    # ("the last message must be the human's", "the message is empty"): those are
+    # documented 400s, so the positive-data check does not apply.
+    case.call_and_validate(
+        headers={"Authorization": f"Bearer {TOKEN}"},
+        excluded_checks=[positive_data_acceptance],
+    )
+
+
+@pytest.mark.parametrize("path", ["/v1/models"])
+def test_the_spec_documents_the_auth_failure(path: str) -> None:
+    spec = APP.openapi()  # type: ignore[attr-defined]
+    assert "401" in spec["paths"][path]["get"]["responses"]
