@@ -10,6 +10,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -196,3 +197,31 @@ def test_card_export_round_trips_through_card_import(home: Home, tmp_path: Path)
 def test_card_export_needs_verified_core(home: Home, tmp_path: Path) -> None:
     with pytest.raises(InvalidInput, match="no verified core"):
         write_card(home, tmp_path / "empty.json")
+
+
+def test_bundle_matches_its_published_schema(home: Home, tmp_path: Path) -> None:
+    schema = json.loads((Path(__file__).parents[1] / "docs" / "bundle.schema.json").read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    lived_in(home)
+    out = tmp_path / "b.zip"
+    bundle.export_bundle(home, out)
+
+    def validate(value: Any, definition: str | None = None) -> None:
+        target = schema
+        if definition:
+            target = {"$defs": schema["$defs"], "$ref": f"#/$defs/{definition}"}
+        jsonschema.validate(value, target, cls=jsonschema.Draft202012Validator)
+
+    with zipfile.ZipFile(out) as zf:
+        validate(json.loads(zf.read(bundle.MANIFEST)))
+        for line in zf.read(bundle.JOURNAL).splitlines():
+            row = json.loads(line)
+            validate(row, "journalLine")
+            validate(json.loads(row["body"]), "eventBody")
+        for line in zf.read(bundle.RECORDS).splitlines():
+            validate(json.loads(line), "record")
+        for line in zf.read(bundle.ENTITIES).splitlines():
+            validate(json.loads(line), "entityLine")
+    broken = {**json.loads(zipfile.ZipFile(out).read(bundle.MANIFEST)), "version": 2}
+    with pytest.raises(jsonschema.ValidationError):
+        validate(broken)
