@@ -116,3 +116,19 @@ def test_egress_layers_and_session_are_respected(home: Home) -> None:
     mine = assemble(home, EchoMouth(), "sea talk", session="s1")
     assert own.id not in mine.record_ids()
     assert any(x.record_id == own.id and "this conversation" in x.why for x in mine.left_out)
+
+
+def test_identity_matches_the_home_and_token_counts_add_up(home: Home) -> None:
+    _identity(home)
+    home.accept(home.propose(Layer.CORE, "A second anchor, added later.").id)
+    ctx = assemble(home, EchoMouth(), "anything")
+    identity = ctx.section("identity")
+    assert identity is not None
+    assert [i.record_id for i in identity.items] == [r.id for r in home.identity()]
+    for n in range(6):
+        home.remember(f"the blue cup number {n} by the window", verified=n % 2 == 0)
+    ctx = assemble(home, EchoMouth(), "the blue cup by the window")
+    system = ctx.messages[0].content
+    counted = sum(s.tokens for s in ctx.sections if s.name in ("identity", "background", "data"))
+    # The parts never undercount the system message they make up.
+    assert counted >= EchoMouth().count_tokens(system)
