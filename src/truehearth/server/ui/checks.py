@@ -98,7 +98,14 @@ def continuity_page(request: Request, h: HomeDep) -> Response:
         similarity = (c.get("voice") or {}).get("similarity")
         if similarity is not None:
             series.setdefault(str(c["mouth"]), []).append((str(c["at"])[:16], float(similarity)))
-        rows.append({**c, "similarity": similarity or "-", "pass_rate": c.get("pass_rate", "-")})
+        rate = c.get("pass_rate")
+        rows.append(
+            {
+                **c,
+                "similarity": "-" if similarity is None else f"{float(similarity):.2f}",
+                "pass_rate": "-" if rate is None else f"{float(rate):.0%}",
+            }
+        )
     mouths = sorted({str(c["mouth"]) for c in history})
     alerts = [a for a in (drift_alert(h, m) for m in mouths) if a is not None]
     return render(

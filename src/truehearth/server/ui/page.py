@@ -40,7 +40,7 @@ PAGE_CSP = (
 SECURITY_HEADERS = {
     "Content-Security-Policy": PAGE_CSP,
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",  # "no-referrer" would make Chromium send Origin: null
     "Cache-Control": "no-store",
 }
 

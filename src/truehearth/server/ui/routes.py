@@ -9,6 +9,7 @@ live in :mod:`.memory`, mouths and the continuity check in :mod:`.checks`.
 from __future__ import annotations
 
 import hmac
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -23,6 +24,7 @@ from truehearth.server.ui import checks, memory
 from truehearth.server.ui.page import ACTIONS, PAGES, UIRoute, render, safe_next, see_other
 
 PAGE = 25
+_HEX = re.compile(r"\b([0-9a-f]{12})[0-9a-f]{20,}\b")  # digests, shortened for reading
 HomeDep = Annotated[Home, Depends(open_home)]
 
 public = APIRouter(route_class=UIRoute)
@@ -86,7 +88,7 @@ def journal(request: Request, h: HomeDep, before: int | None = None) -> Response
         {
             "event": e,
             "when": e.at[:19].replace("T", " "),
-            "what": describe_event(e),
+            "what": _HEX.sub(r"\1…", describe_event(e)),
             "records": _records_of(e),
         }
         for e in events
