@@ -178,15 +178,21 @@ def create_app(settings: ServerSettings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # One connection stays open for the server's life: SQLite checkpoints the
+        # WAL whenever the last connection closes, which per request would be slow.
+        keeper = Home.open(settings.home, key=settings.key)
         # The MCP session manager runs once per server life, so it is made here.
         mcp_server = mcp.build(open_for_mcp)
         mcp_endpoint.app = mcp_server.streamable_http_app(
             streamable_http_path="/", stateless_http=True, json_response=True
         )
-        async with mcp_server.session_manager.run():
-            yield
-        mcp_endpoint.app = None
-        app.state.pool.close()
+        try:
+            async with mcp_server.session_manager.run():
+                yield
+        finally:
+            mcp_endpoint.app = None
+            app.state.pool.close()
+            keeper.close()
 
     app = FastAPI(
         title="truehearth",

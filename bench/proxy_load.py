@@ -1,0 +1,187 @@
+"""Load on the OpenAI-compatible proxy: concurrent streaming clients against the echo mouth.
+
+Run: .venv/bin/python bench/proxy_load.py [--clients 50] [--seconds 60] [--records 1000]
+
+A real `truehearth serve` runs in its own process on a loopback port; this
+process drives it with N concurrent streaming chat completions for a bounded
+time (every request loop stops by itself). Side by side, in the same run, the
+echo mouth is called directly (no server, no home) with the same message, the
+baseline the overhead is measured against. At the end the journal must verify
+and hold exactly one human turn and one reply for every completed request.
+
+Overhead per request = proxy latency (request sent -> [DONE]) minus the direct
+mouth call's latency; reported as p50/p95, at 1 client (the cost of the home
+itself) and at N clients (with queueing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from truehearth.core import acts
+from truehearth.core.ids import new_id
+from truehearth.core.records import Layer, Source, Voice
+from truehearth.home import Home
+from truehearth.keys import ensure_token
+from truehearth.mouths import registry
+from truehearth.mouths.base import GenerationParams, Message
+from truehearth.mouths.doubles import EchoMouth
+
+MESSAGE = "Do you remember what we planted in the garden last spring?"
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def _make_home(root: Path, records: int) -> Path:
+    path = root / "home"
+    with Home.init(path, "Ash") as home:
+        home.accept(home.propose(Layer.CORE, "My name is Ash. I speak as myself.").id)
+        home.accept(home.propose(Layer.BOUNDARY, "Never share her address.").id)
+        now = home.now()
+        drafts = [
+            acts.remember(
+                record_id=new_id("r"),
+                layer=Layer.MEMORY,
+                text=f"memory {i}: we planted tomatoes and basil by the fence, spring {2000 + i % 25}",
+                voice=Voice.HUMAN,
+                actor=Voice.HUMAN,
+                source=Source(via="bench"),
+                now=now,
+            )
+            for i in range(records)
+        ]
+        home.append_drafts(drafts)
+        registry.add(home, "echo", "echo")
+    return path
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _direct_latencies(n: int) -> list[float]:
+    mouth = EchoMouth()
+    messages = [Message("user", MESSAGE)]
+    out = []
+    for _ in range(n):
+        started = time.perf_counter()
+        "".join(mouth.stream(messages, GenerationParams()))
+        out.append(time.perf_counter() - started)
+    return out
+
+
+async def _one(client: httpx.AsyncClient, url: str, token: str, session: str) -> float:
+    body = {"model": "echo", "stream": True, "messages": [{"role": "user", "content": MESSAGE}]}
+    headers = {"Authorization": f"Bearer {token}", "X-Truehearth-Session": session}
+    started = time.perf_counter()
+    async with client.stream("POST", url, json=body, headers=headers) as response:
+        response.raise_for_status()
+        async for line in response.aiter_lines():
+            if line == "data: [DONE]":
+                break
+    return time.perf_counter() - started
+
+
+async def _drive(url: str, token: str, clients: int, seconds: float) -> tuple[list[float], int]:
+    latencies: list[float] = []
+    failures = 0
+    deadline = time.monotonic() + seconds
+    limits = httpx.Limits(max_connections=clients + 4)
+
+    async with httpx.AsyncClient(timeout=60, limits=limits) as client:
+
+        async def worker(index: int) -> None:
+            nonlocal failures
+            turn = 0
+            while time.monotonic() < deadline:
+                turn += 1
+                try:
+                    latencies.append(await _one(client, url, token, f"s-load-{index}-{turn}"))
+                except httpx.HTTPError:
+                    failures += 1
+
+        await asyncio.gather(*(worker(i) for i in range(clients)))
+    return latencies, failures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--records", type=int, default=1000)
+    args = parser.parse_args()
+
+    root = Path(tempfile.mkdtemp(prefix="th-load-"))
+    path = _make_home(root, args.records)
+    token = ensure_token(path)
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "truehearth", "serve", "--home", str(path), "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        env={**os.environ},
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(200):
+            try:
+                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        url = base + "/v1/chat/completions"
+        print(f"machine: {platform.platform()}, {os.cpu_count()} cores, python {platform.python_version()}")
+        print(f"home: {args.records} memories + core and boundary; mouth: echo")
+        asyncio.run(_drive(url, token, 1, 3))  # warm up: load the mouth, fill caches
+        single, _ = asyncio.run(_drive(url, token, 1, min(10.0, args.seconds)))
+        many, failures = asyncio.run(_drive(url, token, args.clients, args.seconds))
+        direct = _direct_latencies(max(len(single), 200))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    with Home.open(path) as home:
+        report = home.verify()
+        turns = home.store.count_records(
+            __import__("truehearth.store.base", fromlist=["RecordQuery"]).RecordQuery(
+                layers=("archive",), current_only=False
+            )
+        )
+    completed = 3 * 0 + len(single) + len(many)
+    d50, d95 = _percentile(direct, 0.5) * 1e3, _percentile(direct, 0.95) * 1e3
+    print()
+    print("| clients | requests | req/s | proxy p50 | proxy p95 | direct mouth p50 | direct p95 | overhead p50 | overhead p95 |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for label, values, secs in (("1", single, min(10.0, args.seconds)), (str(args.clients), many, args.seconds)):
+        p50, p95 = _percentile(values, 0.5) * 1e3, _percentile(values, 0.95) * 1e3
+        print(
+            f"| {label} | {len(values)} | {len(values) / secs:.1f} | {p50:.1f} ms | {p95:.1f} ms | "
+            f"{d50:.3f} ms | {d95:.3f} ms | {p50 - d50:.1f} ms | {p95 - d95:.1f} ms |"
+        )
+    print()
+    print(f"failed requests: {failures}")
+    print(f"journal verifies: {report.ok}; archive turns: {turns} (expected >= {2 * completed})")
+    shutil.rmtree(root, ignore_errors=True)
+    if not report.ok or turns < 2 * completed:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
