@@ -263,3 +263,26 @@ def test_mouths_show_standing_and_only_the_human_changes_it(ui: UI, home: Home) 
     [echo] = registry.mouths(home)
     assert echo.standing.value == "guest" and echo.standing_reason == "fine for errands"
     assert home.log(limit=1)[0].actor == "human"
+
+
+def test_a_bulk_review_needs_a_filter_and_the_queue_it_showed(ui: UI, home: Home) -> None:
+    assert "Apply to all" not in ui.get("/ui/review")
+    page = ui.get("/ui/review?match=Lisbon")
+    assert "Apply to all 1" in page
+    before = _head(home)
+    unnarrowed = ui.post("/ui/review-all", {"decision": "leave", "expect": "3"}, page="/ui/review")
+    assert unnarrowed.status_code == 400 and "narrow" in unnarrowed.text
+    stale = ui.post(
+        "/ui/review-all", {"decision": "leave", "match": "Lisbon", "expect": "2"}, page="/ui/review"
+    )
+    assert stale.status_code == 400 and "queue changed" in stale.text
+    assert _head(home) == before
+    done = ui.post(
+        "/ui/review-all",
+        {"decision": "quarantine", "reason": "later", "match": "Lisbon", "expect": "1"},
+        page="/ui/review",
+    )
+    assert done.status_code == 303
+    [lisbon] = [r for r in home.records(layers=[Layer.ARCHIVE]) if "Lisbon" in r.text]
+    assert lisbon.trust is Trust.QUARANTINED and lisbon.reason == "later"
+    assert len(review.pending(home)) == 2

@@ -35,6 +35,7 @@ def serve(
     url = f"http://{host}:{port}"
     console.print(f"Serving the home of {h.config.name} at {url}")
     console.print(f"  OpenAI-compatible API: {url}/v1  (Authorization: Bearer <token>)")
+    console.print(f"  web UI: {url}/ui  (log in with the token)")
     console.print("  token: `truehearth token` prints it")
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
 

@@ -85,6 +85,14 @@ def forget(
     return see_other(_with_done(_back(back, "/ui/memory"), "forgotten"))
 
 
+def _decision(given: str) -> review.Decision:
+    try:
+        return review.Decision(given.strip().lower())
+    except ValueError:
+        names = ", ".join(d.value for d in review.Decision)
+        raise InvalidInput(f"unknown decision {given!r}; choose one of: {names}") from None
+
+
 @pages.get("/review", response_class=HTMLResponse)
 def review_page(
     request: Request, h: HomeDep, match: str = "", source: str = "", flagged: str = ""
@@ -104,6 +112,10 @@ def review_page(
         source=source,
         flagged=bool(flagged),
         decisions=DECISIONS,
+        narrowed=flt != review.Filter(),
+        outcomes={v: review.outcome(waiting[0], review.Decision(v)) for v, _, _ in DECISIONS}
+        if waiting
+        else {},
         back="/ui/review" + (f"?{urlencode(params)}" if params else ""),
     )
 
@@ -116,10 +128,33 @@ def decide(
     reason: Annotated[str, Form()] = "",
     back: Annotated[str, Form()] = "",
 ) -> RedirectResponse:
-    try:
-        chosen = review.Decision(decision.strip().lower())
-    except ValueError:
-        names = ", ".join(d.value for d in review.Decision)
-        raise InvalidInput(f"unknown decision {decision!r}; choose one of: {names}") from None
-    review.decide(h, [record_id], chosen, reason=reason.strip() or None)
+    review.decide(h, [record_id], _decision(decision), reason=reason.strip() or None)
     return see_other(_with_done(_back(back, "/ui/review"), "decided"))
+
+
+@actions.post("/review-all")
+def decide_all(
+    h: HomeDep,
+    decision: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+    match: Annotated[str, Form()] = "",
+    source: Annotated[str, Form()] = "",
+    flagged: Annotated[str, Form()] = "",
+    expect: Annotated[int, Form()] = -1,
+) -> RedirectResponse:
+    """One decision for every item the (narrowed) filter shows, in one transaction.
+
+    As with ``truehearth review apply``, a bulk decision needs a filter, and it
+    applies only if the queue still holds exactly the items the page showed.
+    """
+    chosen = _decision(decision)
+    flt = review.Filter(source.strip() or None, bool(flagged), None, match.strip() or None)
+    if flt == review.Filter():
+        raise InvalidInput("narrow the items first (text, import or flagged) to decide in bulk")
+    waiting = review.pending(h, flt)
+    if len(waiting) != expect:
+        raise InvalidInput(
+            f"the queue changed ({len(waiting)} items match now, {expect} were shown); look again"
+        )
+    review.decide(h, [r.id for r in waiting], chosen, reason=reason.strip() or None)
+    return see_other("/ui/review?done=decided")
