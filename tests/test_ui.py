@@ -6,12 +6,16 @@ import time
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
 from tests.ui_helpers import HOSTILE, UI, furnish
 from truehearth.core.records import Layer, ProposalStatus, Trust, Voice
 from truehearth.exchange import review
+from truehearth.exchange.formats import import_path
 from truehearth.home import Home
+from truehearth.keys import ensure_token
 from truehearth.mouths import registry
+from truehearth.server import ServerSettings, create_app
 from truehearth.server.ui import csrf
 
 
@@ -286,3 +290,24 @@ def test_a_bulk_review_needs_a_filter_and_the_queue_it_showed(ui: UI, home: Home
     [lisbon] = [r for r in home.records(layers=[Layer.ARCHIVE]) if "Lisbon" in r.text]
     assert lisbon.trust is Trust.QUARANTINED and lisbon.reason == "later"
     assert len(review.pending(home)) == 2
+
+
+def test_a_big_import_shows_a_few_records_and_counts_the_rest(ui: UI, home: Home) -> None:
+    notes = ui.app.state.settings.home.parent / "notes.md"
+    notes.write_text("".join(f"# Note {i}\nthing {i}\n" for i in range(8)), encoding="utf-8")
+    import_path(home, notes, "text")
+    page = ui.get("/ui")
+    assert "… and 3 more records" in page
+
+
+def test_the_ui_opens_an_encrypted_home_with_the_servers_key(tmp_path: Path) -> None:
+    with Home.init(
+        tmp_path / "locked", "Ash", encryption="passphrase", passphrase="a long pass"
+    ) as h:
+        h.propose(Layer.CORE, "I keep my promises.")
+        path, key = h.path, h.key
+    token = ensure_token(path)
+    client = TestClient(create_app(ServerSettings(home=path, token=token, key=key)))
+    client.post("/ui/login", data={"token": token, "next": "/ui/identity"})
+    page = client.get("/ui/identity")
+    assert page.status_code == 200 and "I keep my promises." in page.text

@@ -52,8 +52,7 @@ def memory_page(request: Request, h: HomeDep, q: str = "", quarantined: str = ""
     if query:
         hits = [r for r, _ in h.search(query, include_quarantined=bool(quarantined), limit=50)]
     else:
-        hits = h.records(layers=(Layer.MEMORY,), limit=200)
-        hits = sorted(hits, key=lambda r: r.recorded_at, reverse=True)[:LATEST]
+        hits = h.records(layers=(Layer.MEMORY,), limit=LATEST)  # newest first
     params = {k: v for k, v in (("q", query), ("quarantined", quarantined)) if v}
     return render(
         request,

@@ -9,6 +9,7 @@ live in :mod:`.memory`, mouths and the continuity check in :mod:`.checks`.
 from __future__ import annotations
 
 import hmac
+import itertools
 import re
 from typing import Annotated
 
@@ -24,6 +25,7 @@ from truehearth.server.ui import checks, memory
 from truehearth.server.ui.page import ACTIONS, PAGES, UIRoute, render, safe_next, see_other
 
 PAGE = 25
+SHOWN_EFFECTS = 5  # an import can touch thousands of records in one event
 _HEX = re.compile(r"\b([0-9a-f]{12})[0-9a-f]{20,}\b")  # digests, shortened for reading
 HomeDep = Annotated[Home, Depends(open_home)]
 
@@ -75,7 +77,8 @@ def logout() -> RedirectResponse:
 
 
 def _records_of(event: Event) -> list[Record]:
-    return [Record.from_json(e.value) for e in event.effects if e.kind == "record" and e.value]
+    found = (e.value for e in event.effects if e.kind == "record" and e.value)
+    return [Record.from_json(v) for v in itertools.islice(found, SHOWN_EFFECTS)]
 
 
 @pages.get("", response_class=HTMLResponse)
@@ -90,6 +93,8 @@ def journal(request: Request, h: HomeDep, before: int | None = None) -> Response
             "when": e.at[:19].replace("T", " "),
             "what": _HEX.sub(r"\1…", describe_event(e)),
             "records": _records_of(e),
+            "more": sum(x.kind == "record" and x.value is not None for x in e.effects)
+            - SHOWN_EFFECTS,
         }
         for e in events
     ]
