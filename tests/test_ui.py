@@ -311,3 +311,14 @@ def test_the_ui_opens_an_encrypted_home_with_the_servers_key(tmp_path: Path) -> 
     client.post("/ui/login", data={"token": token, "next": "/ui/identity"})
     page = client.get("/ui/identity")
     assert page.status_code == 200 and "I keep my promises." in page.text
+
+
+def test_recall_finds_by_meaning_and_says_why(ui: UI) -> None:
+    words = ui.get("/ui/memory?q=birds+near+water")
+    assert "The herons came back" not in words
+    recalled = ui.get("/ui/memory?q=birds+near+water&how=recall")
+    assert "recalled: " in recalled
+    first = recalled.split('<blockquote class="text">')[1].split("</blockquote>")[0]
+    assert "herons" in first  # a passage about the birds leads, found by meaning
+    assert "My name is Ash" not in recalled  # identity is never recalled: it is given whole
+    assert "&lt;script&gt;" in ui.get("/ui/memory?q=Hostile+memory&how=recall")

@@ -1,6 +1,8 @@
 """UI pages over what the home remembers: memory search, and the review of imports.
 
-Search is the library's full-text search; confirming and forgetting are the
+Search is the library's full-text search, or recall as the context router
+uses it (meaning and words fused, each hit with the reason it was chosen), so
+the human can see what a mouth would be given; confirming and forgetting are the
 human's acts on one record; review applies the same decisions
 ``truehearth review`` applies, one item at a time, each in one transaction.
 """
@@ -17,12 +19,16 @@ from truehearth.core.errors import InvalidInput
 from truehearth.core.records import Layer
 from truehearth.exchange import review
 from truehearth.home import Home
+from truehearth.recall import default_retriever
 from truehearth.server.app import open_home
 from truehearth.server.ui.page import ACTIONS, PAGES, UIRoute, render, see_other
 
 HomeDep = Annotated[Home, Depends(open_home)]
 SHOWN = 50
 LATEST = 20
+RECALLED = 20
+# Core and boundaries always go to a mouth whole, as instructions; recall picks the rest.
+BACKGROUND = tuple(layer for layer in Layer if not layer.is_identity)
 
 pages = APIRouter(route_class=UIRoute, dependencies=PAGES)
 actions = APIRouter(route_class=UIRoute, dependencies=ACTIONS)
@@ -46,20 +52,32 @@ def _with_done(url: str, code: str) -> str:
 
 
 @pages.get("/memory", response_class=HTMLResponse)
-def memory_page(request: Request, h: HomeDep, q: str = "", quarantined: str = "") -> Response:
-    """Search the home; with no query, the latest memories."""
+def memory_page(
+    request: Request, h: HomeDep, q: str = "", quarantined: str = "", how: str = "words"
+) -> Response:
+    """Search the home by its words, or recall as a mouth's context would; else the latest."""
     query = q.strip()
-    if query:
+    why: dict[str, str] = {}
+    if query and how == "recall":
+        found = default_retriever().retrieve(
+            h, query, limit=RECALLED, layers=BACKGROUND, include_quarantined=bool(quarantined)
+        )
+        hits = [x.record for x in found]
+        why = {x.record.id: x.why for x in found}
+    elif query:
         hits = [r for r, _ in h.search(query, include_quarantined=bool(quarantined), limit=50)]
     else:
         hits = h.records(layers=(Layer.MEMORY,), limit=LATEST)  # newest first
-    params = {k: v for k, v in (("q", query), ("quarantined", quarantined)) if v}
+    pairs = (("q", query), ("quarantined", quarantined), ("how", how if query else ""))
+    params = {k: v for k, v in pairs if v}
     return render(
         request,
         "memory.html",
         active="memory",
         title="Memory",
         q=query,
+        how=how,
+        why=why,
         quarantined=bool(quarantined),
         hits=hits,
         back="/ui/memory" + (f"?{urlencode(params)}" if params else ""),
