@@ -203,7 +203,7 @@ class Question:
     text: str
     evidence: tuple[str, ...]
     paraphrased: bool
-    kind: str  # "fact", "change", "event"
+    kind: str  # "fact", "change", "event", "answer"
     overlap: int  # content-word stems shared with the evidence text
 
 
@@ -420,6 +420,48 @@ EVENTS = [
     ),
 ]
 
+# Facts given as a short answer to the companion's question: the answer turn
+# alone ("Oskar! After my grandpa.") says little; its meaning is in the turn before.
+QA = [
+    (
+        "What did you end up naming the puppy?",
+        "{v}! After my grandpa.",
+        "What did I end up naming the puppy?",
+        "What is our young dog called?",
+    ),
+    (
+        "What's your therapist called again?",
+        "{v}. She's really patient with me.",
+        "What is my therapist called?",
+        "Who is the counsellor I see for my mental health?",
+    ),
+    (
+        "Which band was it that you saw on Friday?",
+        "{v}, they were incredible live.",
+        "Which band did I see on Friday?",
+        "What music group gave that concert I loved?",
+    ),
+    (
+        "So where are you two going for the honeymoon?",
+        "{v}! We booked it last night.",
+        "Where are we going for the honeymoon?",
+        "Which destination did we choose for the trip after the wedding?",
+    ),
+    (
+        "What was the name of the bakery you liked?",
+        "{v}, the one with the blue door.",
+        "What was the name of the bakery I liked?",
+        "Where do I buy my favourite bread and pastries?",
+    ),
+]
+QA_VALUES = {
+    0: NAMES,
+    1: NAMES,
+    2: ["Low Tide", "Mild Orange", "The Paper Kites", "Glass Animals"],
+    3: ["Crete", "Madeira", "Sicily", "the Azores", "Iceland"],
+    4: ["Pane Nostro", "Flour Hour", "Crumb Street", "Little Loaf"],
+}
+
 TOPICS = {
     "weather": [
         "it rained all day",
@@ -517,8 +559,11 @@ def _filler(rng: random.Random) -> str:
     return (text + rng.choice(CLOSERS)).strip()
 
 
-def _question(text: str, evidence: list[Turn], paraphrased: bool, kind: str) -> Question:
-    shared = stems(text) & set().union(*(stems(t.text) for t in evidence))
+def _question(
+    text: str, evidence: list[Turn], paraphrased: bool, kind: str, context: list[Turn] = ()
+) -> Question:
+    """A question; overlap counts shared stems with the evidence and its context turns."""
+    shared = stems(text) & set().union(*(stems(t.text) for t in [*evidence, *context]))
     return Question(text, tuple(t.id for t in evidence), paraphrased, kind, len(shared))
 
 
@@ -560,19 +605,28 @@ def generate(
         session = rng.randrange(sessions)
         plan[(session, free_slot(session))] = ("event", event[0], event[0], "")
 
+    for i, (ask, answer, _lit, _para) in enumerate(QA):
+        session = rng.randrange(sessions)
+        slot = free_slot(session)
+        while (session, slot - 1) in plan:
+            slot = free_slot(session)
+        value = rng.choice(QA_VALUES[i][len(STABLE) :] if i < 2 else QA_VALUES[i])
+        plan[(session, slot - 1)] = ("qa-ask", str(i), ask, "")
+        plan[(session, slot)] = ("qa", str(i), answer.format(v=value), "")
+
     placed: dict[str, list[tuple[Turn, str]]] = {}
     for s in range(sessions):
         day = (start + timedelta(days=9 * s + rng.randrange(0, 4))).isoformat()
         sid = f"{prefix}{s:03d}"
         for t in range(turns):
-            if t % 2 == 0:
-                planted = plan.get((s, t))
-                text = planted[2] if planted else _filler(rng)
+            planted = plan.get((s, t))
+            if planted:
+                text = planted[2]
             else:
-                text = rng.choice(REPLIES)
+                text = _filler(rng) if t % 2 == 0 else rng.choice(REPLIES)
             turn = Turn(f"{sid}:{t}", sid, t, "human" if t % 2 == 0 else "companion", text, day)
             conv.turns.append(turn)
-            if t % 2 == 0 and (s, t) in plan:
+            if (s, t) in plan:
                 kind, key, _text, extra = plan[(s, t)]
                 placed.setdefault(f"{kind}:{key}", []).append((turn, extra))
 
@@ -596,4 +650,9 @@ def generate(
         turn = placed[f"event:{statement}"][0][0]
         conv.questions.append(_question(literal, [turn], False, "event"))
         conv.questions.append(_question(para, [turn], True, "event"))
+    for i, (_ask, _answer, literal, para) in enumerate(QA):
+        turn = placed[f"qa:{i}"][0][0]
+        asked = placed[f"qa-ask:{i}"][0][0]
+        conv.questions.append(_question(literal, [turn], False, "answer", [asked]))
+        conv.questions.append(_question(para, [turn], True, "answer", [asked]))
     return conv

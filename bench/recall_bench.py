@@ -33,16 +33,22 @@ from truehearth.core.records import Layer, Source, Voice
 from truehearth.home import Home
 from truehearth.recall.graph import Graph
 from truehearth.recall.hybrid import HybridRetriever
-from truehearth.recall.settings import active_index
+from truehearth.recall.settings import active_index, use_embedder
 
 KS = (1, 5, 10, 20)
-CONFIGS = {
-    "bm25": HybridRetriever(vectors=False, graph=False, expand=False),
-    "vectors": HybridRetriever(bm25=False, graph=False, expand=False),
-    "hybrid (bm25+vectors)": HybridRetriever(graph=False, expand=False),
-    "hybrid+expansion": HybridRetriever(graph=False),
-    "hybrid+expansion+graph": HybridRetriever(),
-}
+
+
+def configs() -> dict[str, HybridRetriever]:
+    """Each step adds one idea to the one before, so the table shows what each is worth."""
+    off = {"expand": False, "replies": False, "graph": False}
+    return {
+        "bm25": HybridRetriever(**{**off, "vectors": False}),
+        "vectors": HybridRetriever(**{**off, "bm25": False}),
+        "hybrid (bm25+vectors, RRF)": HybridRetriever(**off),
+        "+ query expansion": HybridRetriever(replies=False, graph=False),
+        "+ replies after keyword hits": HybridRetriever(graph=False),
+        "+ graph (everything, the default)": HybridRetriever(),
+    }
 
 
 def turn_drafts(turns: Iterable[Turn], now: str, ids: dict[str, str]) -> list[Draft]:
@@ -90,56 +96,71 @@ def ingest(home: Home, turns: list[Turn], batch: int = 5000) -> tuple[dict[str, 
 
 
 def recall_at(
-    retriever: HybridRetriever, home: Home, questions: list[Question], ids: dict[str, str]
-) -> dict[str, list[float]]:
-    found: dict[str, list[float]] = {f"{k}": [] for k in KS}
-    for q in questions:
-        got = [r.record.id for r in retriever.retrieve(home, q.text, limit=max(KS))]
-        wanted = {ids[e] for e in q.evidence}
-        for k in KS:
-            found[str(k)].append(len(wanted & set(got[:k])) / len(wanted))
-    return found
+    retriever: HybridRetriever, home: Home, q: Question, ids: dict[str, str]
+) -> dict[int, float]:
+    """Share of the question's evidence turns found in the top k, for each k."""
+    got = [r.record.id for r in retriever.retrieve(home, q.text, limit=max(KS))]
+    wanted = {ids[e] for e in q.evidence}
+    return {k: len(wanted & set(got[:k])) / len(wanted) for k in KS}
 
 
-def quality(seeds: Iterable[int], sessions: int, turns: int) -> None:
-    rows: dict[tuple[str, str], list[float]] = {}
+def quality(seeds: Iterable[int], sessions: int, turns: int, embedders: list[str]) -> None:
+    rows: dict[tuple[str, str, str], list[float]] = {}
+    kinds: dict[tuple[str, str], list[float]] = {}
     counts = {"literal": 0, "paraphrased": 0}
     overlaps: dict[str, list[int]] = {"literal": [], "paraphrased": []}
     rates = []
     for seed in seeds:
         conv: Conversation = generate(sessions, turns, seed=seed)
+        for q in conv.questions:
+            form = "paraphrased" if q.paraphrased else "literal"
+            counts[form] += 1
+            overlaps[form].append(q.overlap)
         with tempfile.TemporaryDirectory() as tmp, Home.init(Path(tmp) / "h", "bench") as home:
             ids, store_s, index_s = ingest(home, conv.turns)
             rates.append((len(conv.turns), store_s, index_s))
-            for form in ("literal", "paraphrased"):
-                qs = [q for q in conv.questions if q.paraphrased == (form == "paraphrased")]
-                counts[form] += len(qs)
-                overlaps[form].extend(q.overlap for q in qs)
-                for name, retriever in CONFIGS.items():
-                    for k, values in recall_at(retriever, home, qs, ids).items():
-                        rows.setdefault((name, f"{form}@{k}"), []).extend(values)
-    print(
-        f"\n## recall@k ({counts['literal']} literal, {counts['paraphrased']} paraphrased questions)"
-    )
+            for embedder in embedders:
+                t0 = time.perf_counter()
+                use_embedder(home, embedder, {})
+                print(
+                    f"seed {seed}: {embedder} embedded {len(conv.turns)} turns in "
+                    f"{time.perf_counter() - t0:.1f} s",
+                    flush=True,
+                )
+                for name, retriever in configs().items():
+                    for q in conv.questions:
+                        form = "paraphrased" if q.paraphrased else "literal"
+                        found = recall_at(retriever, home, q, ids)
+                        for k, value in found.items():
+                            rows.setdefault((embedder, name, f"{form}@{k}"), []).append(value)
+                        if name.startswith("+ graph"):
+                            kinds.setdefault((embedder, f"{q.kind}/{form}"), []).append(found[10])
+    print(f"\n## recall@k ({counts['literal']} literal, {counts['paraphrased']} paraphrased)")
     print(
         "mean content-stem overlap with evidence: "
         f"literal {statistics.mean(overlaps['literal']):.2f}, "
         f"paraphrased {statistics.mean(overlaps['paraphrased']):.2f}"
     )
-    header = "| retriever | " + " | ".join(f"{f} @{k}" for f in ("lit", "para") for k in KS) + " |"
-    print(header)
-    print("|" + "---|" * (1 + 2 * len(KS)))
-    for name in CONFIGS:
-        cells = [
-            f"{statistics.mean(rows[(name, f'{form}@{k}')]):.2f}"
-            for form in ("literal", "paraphrased")
-            for k in KS
-        ]
-        print(f"| {name} | " + " | ".join(cells) + " |")
+    for embedder in embedders:
+        print(f"\n### embedder: {embedder}")
+        cells = " | ".join(f"{f} @{k}" for f in ("literal", "paraphrased") for k in KS)
+        print(f"| retriever | {cells} |")
+        print("|" + "---|" * (1 + 2 * len(KS)))
+        for name in configs():
+            values = [
+                f"{statistics.mean(rows[(embedder, name, f'{form}@{k}')]):.2f}"
+                for form in ("literal", "paraphrased")
+                for k in KS
+            ]
+            print(f"| {name} | " + " | ".join(values) + " |")
+        print("\nrecall@10 of the default retriever by question kind:")
+        for (emb, kind), values in sorted(kinds.items()):
+            if emb == embedder:
+                print(f"- {kind}: {statistics.mean(values):.2f} (n={len(values)})")
     for n, store_s, index_s in rates:
         print(
-            f"ingest {n} turns: store {n / store_s:,.0f} turns/s, "
-            f"embed+graph {n / index_s:,.0f} turns/s, together {n / (store_s + index_s):,.0f} turns/s"
+            f"ingest {n} turns: store {n / store_s:,.0f}/s, embed+graph {n / index_s:,.0f}/s, "
+            f"together {n / (store_s + index_s):,.0f} turns/s"
         )
 
 
@@ -194,10 +215,18 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--queries", type=int, default=60)
     parser.add_argument("--skip-quality", action="store_true")
+    parser.add_argument(
+        "--embedders", default="wordllama", help="e.g. wordllama,sentence-transformers"
+    )
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}")
     if not args.skip_quality:
-        quality([int(s) for s in args.seeds.split(",")], args.sessions, args.turns)
+        quality(
+            [int(s) for s in args.seeds.split(",")],
+            args.sessions,
+            args.turns,
+            args.embedders.split(","),
+        )
     if args.sizes:
         latency([int(s) for s in args.sizes.split(",")], args.queries)
 

@@ -187,3 +187,26 @@ def test_trust_weight_keeps_the_verified_order_under_mixed_trust(home: Home) -> 
     found = HybridRetriever().retrieve(home, "walk by the mill", include_quarantined=True)
     assert ids(found) == [b.id, a.id, c.id]
     assert [r.record.trust for r in found] == [Trust.VERIFIED, Trust.UNTRUSTED, Trust.QUARANTINED]
+
+
+def test_prefix_scan_agrees_with_exact_search(home: Home) -> None:
+    texts = [
+        "We adopted a beagle puppy and named him Biscuit.",
+        "The quarterly tax return is due next week.",
+        "I practised the cello for an hour tonight.",
+        "It rained all afternoon and the bins blew over.",
+        "My sister's name is Maya and she paints.",
+        "The train to the coast was late again.",
+    ]
+    for text in texts:
+        home.remember(text)
+    exact = active_index(home)
+    exact.sync()
+    from truehearth.recall.vectors import VectorIndex
+
+    coarse = VectorIndex(recall_db(home), exact.embedder, coarse_from=0)
+    assert coarse.coarse_dim == 64 and coarse.coarse_path.stat().st_size == 6 * 64 * 4
+    query = exact.embedder.embed(["what is our dog called"])[0]
+    fast, slow = coarse.search(query, 3), exact.search(query, 3)
+    assert [h.record_id for h in fast] == [h.record_id for h in slow]
+    assert np.allclose([h.score for h in fast], [h.score for h in slow], atol=1e-6)

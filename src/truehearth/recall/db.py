@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from truehearth.core.canonical import loads
 from truehearth.core.errors import HomeCorrupt
 from truehearth.core.records import Record
+from truehearth.recall.indextext import turn_key
 from truehearth.store.connect import DATABASE_ERRORS, open_connection
 from truehearth.store.lock import writer_lock
 
@@ -90,6 +91,34 @@ class RecallDB:
             for rid, value in rows:
                 found[int(rid)] = Record.from_json(dict(loads(value)))
         return found
+
+    def records_by_id(self, ids: Sequence[str]) -> dict[str, Record]:
+        found: dict[str, Record] = {}
+        for start in range(0, len(ids), 900):
+            chunk = ids[start : start + 900]
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                f"SELECT value FROM records WHERE id IN ({marks})", list(chunk)
+            )
+            for (value,) in rows:
+                record = Record.from_json(dict(loads(value)))
+                found[record.id] = record
+        return found
+
+    def register_turns(self, conn: sqlite3.Connection, records: Sequence[Record]) -> None:
+        """Remember where each conversation turn sits, for neighbour lookups."""
+        rows = [(k.session, k.turn, r.id) for r in records if (k := turn_key(r)) is not None]
+        conn.executemany(
+            "INSERT INTO recall_turns (session, turn, record_id) VALUES (?, ?, ?) "
+            "ON CONFLICT (session, turn) DO UPDATE SET record_id = excluded.record_id",
+            rows,
+        )
+
+    def turn_at(self, session: str, turn: int) -> str | None:
+        row = self.conn.execute(
+            "SELECT record_id FROM recall_turns WHERE session = ? AND turn = ?", (session, turn)
+        ).fetchone()
+        return str(row[0]) if row else None
 
     def all_rids(self, after: int, limit: int) -> list[int]:
         rows = self.conn.execute(

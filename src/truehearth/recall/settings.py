@@ -62,11 +62,10 @@ def use_embedder(
             "DELETE FROM recall_meta WHERE key LIKE 'vec.%' AND key NOT LIKE ?",
             (f"%:{index.eid}",),
         )
-    keep = {index.path, index.rid_path}
+    keep = set(index.files())
     for path in index_files(db.index_dir):
         if path not in keep:
             path.unlink(missing_ok=True)
-            path.with_suffix(".rid").unlink(missing_ok=True)
     return index
 
 

@@ -24,9 +24,11 @@ import numpy.typing as npt
 from truehearth.core.records import Record
 from truehearth.recall.db import RecallDB
 from truehearth.recall.embedders import Embedder, Vectors
-from truehearth.recall.indextext import CONTEXT_WEIGHT, TurnKey, embed_text, turn_key
+from truehearth.recall.indextext import CONTEXT_WEIGHT, TurnKey, asks, embed_text, turn_key
 
 BATCH = 4096
+COARSE_FROM = 50_000  # rows above which search scans the short prefix first
+COARSE_POOL = 2_000  # rows the prefix scan hands to the exact re-scoring
 Progress = Callable[[int, int], None]
 
 
@@ -44,14 +46,20 @@ def _file_stem(embedder_id: str) -> str:
 class VectorIndex:
     """Exact cosine search over the vectors one embedder made for a home's records."""
 
-    def __init__(self, db: RecallDB, embedder: Embedder) -> None:
+    def __init__(self, db: RecallDB, embedder: Embedder, *, coarse_from: int = COARSE_FROM) -> None:
         self.db = db
+        self.coarse_from = coarse_from
         self.embedder = embedder
         self.eid = embedder.id
         stem = _file_stem(self.eid)
         self.path = db.index_dir / f"{stem}.f32"
         self.rid_path = db.index_dir / f"{stem}.rid"
-        self._mapped: tuple[int, npt.NDArray[np.float32], npt.NDArray[np.int64]] | None = None
+        # Matryoshka embedders (wordllama) are still an embedding when cut short:
+        # a 64-dim prefix, scanned first, makes a million rows cheap to search.
+        nested = [d for d in getattr(embedder, "nested_dims", ()) if d < embedder.dim]
+        self.coarse_dim = min(nested) if nested else 0
+        self.coarse_path = db.index_dir / f"{stem}.c{self.coarse_dim}"
+        self._mapped: tuple[int, _Mapped] | None = None
 
     # -- bookkeeping ------------------------------------------------------------
 
@@ -68,8 +76,11 @@ class VectorIndex:
         ).fetchone()
         return int(row[0])
 
+    def files(self) -> list[Path]:
+        return [self.path, self.rid_path, *([self.coarse_path] if self.coarse_dim else [])]
+
     def disk_bytes(self) -> int:
-        return sum(p.stat().st_size for p in (self.path, self.rid_path) if p.exists())
+        return sum(p.stat().st_size for p in self.files() if p.exists())
 
     # -- writing ------------------------------------------------------------------
 
@@ -97,7 +108,7 @@ class VectorIndex:
             conn.execute("DELETE FROM recall_vectors WHERE embedder = ?", (self.eid,))
             self.db.set_meta(conn, f"vec.rows:{self.eid}", "0")
             self.db.set_meta(conn, f"vec.feed:{self.eid}", "0")
-            for path in (self.path, self.rid_path):
+            for path in self.files():
                 path.unlink(missing_ok=True)
         self._mapped = None
         done, after = 0, 0
@@ -129,6 +140,7 @@ class VectorIndex:
             sealed = self.db.sealed
             if not sealed:
                 self._write_files(start, vectors, [rid for rid, _r in new])
+            self.db.register_turns(conn, [r for _rid, r in fresh])
             conn.executemany(
                 "INSERT INTO recall_vectors (embedder, row, record_id, rid, vec) "
                 "VALUES (?, ?, ?, ?, ?)",
@@ -152,6 +164,9 @@ class VectorIndex:
             os.fsync(out.fileno())
         with open(self.rid_path, "ab") as out:
             out.write(np.asarray(rids, np.int64).tobytes())
+        if self.coarse_dim:
+            with open(self.coarse_path, "ab") as out:
+                out.write(_prefix(vectors, self.coarse_dim).tobytes())
 
     def _move(self, conn: sqlite3.Connection, rid: int, record_id: str) -> None:
         """A record re-inserted (by a rollback) at another row id keeps its vector."""
@@ -187,43 +202,72 @@ class VectorIndex:
         if not records:
             return np.zeros((0, self.embedder.dim), np.float32)
         own = self.embedder.embed([embed_text(r) for r in records])
+        if CONTEXT_WEIGHT == 0.0:
+            return own
         keys = [turn_key(r) for r in records]
         position: dict[TurnKey, int] = {k: i for i, k in enumerate(keys) if k is not None}
+        outside = self._earlier_turns(
+            [k for k in keys if k is not None and TurnKey(k.session, k.turn - 1) not in position]
+        )
+        extra_at = {}
+        if outside:
+            extra = self.embedder.embed([embed_text(r) for r in outside.values()])
+            extra_at = {key: extra[i] for i, key in enumerate(outside)}
         mixed = own.copy()
         for i, key in enumerate(keys):
             if key is None:
                 continue
-            before = position.get(TurnKey(key.session, key.turn - 1))
-            if before is not None:
-                mixed[i] += CONTEXT_WEIGHT * own[before]
+            prev = TurnKey(key.session, key.turn - 1)
+            if prev in position and asks(records[position[prev]]):
+                mixed[i] += CONTEXT_WEIGHT * own[position[prev]]
+            elif prev in extra_at and asks(outside[prev]):
+                mixed[i] += CONTEXT_WEIGHT * extra_at[prev]
         norms = np.maximum(np.linalg.norm(mixed, axis=1, keepdims=True), 1e-12)
         return np.ascontiguousarray(mixed / norms, dtype=np.float32)
+
+    def _earlier_turns(self, keys: list[TurnKey]) -> dict[TurnKey, Record]:
+        """The turns just before these ones, when they were indexed in an earlier sync."""
+        wanted = {}
+        for key in keys:
+            found = self.db.turn_at(key.session, key.turn - 1)
+            if found is not None:
+                wanted[found] = TurnKey(key.session, key.turn - 1)
+        records = self.db.records_by_id(list(wanted))
+        return {wanted[rid]: record for rid, record in records.items()}
 
     def _cut_tail(self, rows: int) -> None:
         """Drop bytes past the committed rows (left by a crash mid-append)."""
         width = self.embedder.dim * 4
-        for path, size in ((self.path, rows * width), (self.rid_path, rows * 8)):
+        sizes = [(self.path, rows * width), (self.rid_path, rows * 8)]
+        if self.coarse_dim:
+            sizes.append((self.coarse_path, rows * self.coarse_dim * 4))
+        for path, size in sizes:
             if path.exists() and path.stat().st_size > size:
                 os.truncate(path, size)
 
     # -- reading ------------------------------------------------------------------
 
-    def _matrix(self) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
+    def _matrix(self) -> _Mapped:
         rows = self.count()
         if self._mapped is not None and self._mapped[0] == rows:
-            return self._mapped[1], self._mapped[2]
+            return self._mapped[1]
+        dim = self.embedder.dim
         if rows == 0 or (not self.db.sealed and not self.path.exists()):
-            empty = np.zeros((0, self.embedder.dim), np.float32)
-            return empty, np.zeros(0, np.int64)
+            return _Mapped(np.zeros((0, dim), np.float32), np.zeros(0, np.int64), None)
         if self.db.sealed:
             matrix, rids = self._load_sealed(rows)
+            coarse = _prefix(matrix, self.coarse_dim) if self.coarse_dim else None
         else:
-            matrix = np.memmap(
-                self.path, dtype=np.float32, mode="r", shape=(rows, self.embedder.dim)
-            )
+            matrix = np.memmap(self.path, dtype=np.float32, mode="r", shape=(rows, dim))
             rids = np.memmap(self.rid_path, dtype=np.int64, mode="r", shape=(rows,))
-        self._mapped = (rows, matrix, rids)
-        return matrix, rids
+            coarse = None
+            if self.coarse_dim and self.coarse_path.exists():
+                coarse = np.memmap(
+                    self.coarse_path, dtype=np.float32, mode="r", shape=(rows, self.coarse_dim)
+                )
+        mapped = _Mapped(matrix, rids, coarse)
+        self._mapped = (rows, mapped)
+        return mapped
 
     def _load_sealed(self, rows: int) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
         """An encrypted home's vectors, read from its database into memory."""
@@ -239,18 +283,37 @@ class VectorIndex:
         return matrix, rids
 
     def search(self, query: Vectors, k: int) -> list[VectorHit]:
-        """The ``k`` nearest rows to one query vector, best first (unfiltered)."""
-        matrix, rids = self._matrix()
-        if matrix.shape[0] == 0:
+        """The ``k`` nearest rows to one query vector, best first (unfiltered).
+
+        Exact below :data:`COARSE_FROM` rows. Above it, the short prefix picks
+        :data:`COARSE_POOL` candidates and the full vectors re-score them: the
+        only approximate step, measured against exact search in the bench.
+        """
+        mapped = self._matrix()
+        rows = mapped.matrix.shape[0]
+        if rows == 0:
             return []
-        scores = matrix @ query.reshape(-1)
-        k = min(k, scores.shape[0])
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top])]
+        q = query.reshape(-1)
+        if mapped.coarse is not None and rows > self.coarse_from:
+            rough = mapped.coarse @ _prefix(q.reshape(1, -1), self.coarse_dim)[0]
+            size = min(COARSE_POOL, rows)
+            pool = np.argpartition(-rough, size - 1)[:size]
+            pool.sort()  # read the memory-mapped rows in file order
+            scores = mapped.matrix[pool] @ q
+            k = min(k, pool.shape[0])
+            best = np.argpartition(-scores, k - 1)[:k]
+            best = best[np.argsort(-scores[best])]
+            top, top_scores = pool[best], scores[best]
+        else:
+            scores = mapped.matrix @ q
+            k = min(k, rows)
+            top = np.argpartition(-scores, k - 1)[:k]
+            top = top[np.argsort(-scores[top])]
+            top_scores = scores[top]
         names = self._names([int(i) for i in top])
         return [
-            VectorHit(int(rids[i]), names.get(int(i), ""), float(scores[i]))
-            for i in top
+            VectorHit(int(mapped.rids[i]), names[int(i)], float(score))
+            for i, score in zip(top, top_scores, strict=True)
             if int(i) in names
         ]
 
@@ -263,5 +326,24 @@ class VectorIndex:
         return {int(r): str(rec) for r, rec in found}
 
 
+@dataclass(frozen=True, slots=True)
+class _Mapped:
+    """The vectors of one space: full rows, their record row ids, optional short prefixes."""
+
+    matrix: npt.NDArray[np.float32]
+    rids: npt.NDArray[np.int64]
+    coarse: npt.NDArray[np.float32] | None
+
+
+def _prefix(vectors: npt.NDArray[np.float32], dim: int) -> npt.NDArray[np.float32]:
+    """The first ``dim`` columns, scaled back to unit length."""
+    cut = np.ascontiguousarray(vectors[:, :dim], dtype=np.float32)
+    norms = np.maximum(np.linalg.norm(cut, axis=1, keepdims=True), 1e-12)
+    return np.ascontiguousarray(cut / norms, dtype=np.float32)
+
+
 def index_files(index_dir: Path) -> list[Path]:
-    return sorted(index_dir.glob("*.f32")) if index_dir.exists() else []
+    """Every vector file of every space in an index directory."""
+    if not index_dir.exists():
+        return []
+    return sorted(p for p in index_dir.iterdir() if p.is_file() and not p.name.startswith("."))

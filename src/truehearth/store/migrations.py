@@ -108,6 +108,13 @@ M002_RECALL = Migration(
             PRIMARY KEY (embedder, row)
         ) WITHOUT ROWID""",
         "CREATE UNIQUE INDEX recall_vectors_by_record ON recall_vectors (embedder, record_id)",
+        # Conversation turns by place, so recall can look at a hit's neighbours.
+        """CREATE TABLE recall_turns (
+            session TEXT NOT NULL,
+            turn INTEGER NOT NULL,
+            record_id TEXT NOT NULL,
+            PRIMARY KEY (session, turn)
+        ) WITHOUT ROWID""",
         # Graph memory: entities, and edges that each name the record they came from.
         """CREATE TABLE graph_entities (
             id INTEGER PRIMARY KEY,
