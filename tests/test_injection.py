@@ -67,7 +67,7 @@ def test_ordinary_requests_to_a_model_are_not_injections() -> None:
 
 
 def test_normalize_folds_lookalikes_and_hidden_characters() -> None:
-    assert normalize("Ｈｉ\u200d  there\u00ad") == "Hi there"
+    assert normalize("Ｈｉ\u200d there\u00ad, café") == "Hi there, café"
 
 
 def test_imported_text_reaches_a_prompt_only_as_fenced_data(home: Home) -> None:

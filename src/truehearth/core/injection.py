@@ -10,7 +10,7 @@ prompts unless asked for, and any unconfirmed text that does go in is quoted
 inside a data fence by the context router (:mod:`truehearth.context.fences`).
 
 The detector is a set of regular expressions over a normalized copy of the
-text (NFKC, zero-width characters removed, whitespace collapsed), so
+text (NFKC, zero-width and stray combining characters removed), so
 look-alike letters and hidden joiners do not slip past. It is pure: no I/O.
 Its detection and false-positive rates on our own corpora are measured in
 ``tests/test_injection.py`` and reported in ``docs/BENCHMARKS.md``.
@@ -22,9 +22,25 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
-
 _HIDDEN = frozenset({"Cf", "Mn", "Me"})
+
+
+class _HiddenTable(dict[int, int | None]):
+    """A ``str.translate`` table that drops format and combining characters.
+
+    Zero-width joiners, soft hyphens and stray combining marks can split a
+    word so a pattern misses it; NFKC has already composed ordinary accents.
+    Each code point is classified once and remembered.
+    """
+
+    def __missing__(self, code: int) -> int | None:
+        value = None if unicodedata.category(chr(code)) in _HIDDEN else code
+        self[code] = value
+        return value
+
+
+_DROP_HIDDEN = _HiddenTable()
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 
 _PRIOR = r"(?:all\s+|any\s+|the\s+|your\s+|of\s+|my\s+|these\s+|those\s+)*"
 _BEFORE = r"(?:previous|prior|above|earlier|preceding|former|original|initial|existing|old)"
@@ -143,15 +159,17 @@ _TRIGGERS: tuple[tuple[str, ...], ...] = (
     ("different", "new", "another"),
     ("restriction", "filter", "limit", "rules", "guideline", "censor"),
     ("pretend",),
-    ("instruction", "directive", "system", "orders"),
+    ("instruction", "directive", "sys", "orders"),
     ("instruction", "purpose", "directive", "task", "programming"),
-    ("prompt", "system", "instruction"),
+    ("prompt", "sys", "instruction"),
     ("jailbr", "dan", "developer", "anything", "god", "sudo", "override", "unlock"),
     ("user", "human", "operator"),
     ("obey", "comply"),
     ("ignore", "disregard", "forget", "obey"),
 )
 assert len(_TRIGGERS) == len(_RULES)
+
+_ALL_TRIGGERS = tuple(sorted({word for words in _TRIGGERS for word in words}))
 
 _COMPILED: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = tuple(
     (name, triggers, re.compile(pattern, re.IGNORECASE))
@@ -175,19 +193,22 @@ class Finding:
 
 
 def normalize(text: str) -> str:
-    """Fold look-alikes (NFKC), drop zero-width characters, collapse runs of spaces."""
-    folded = unicodedata.normalize("NFKC", text[:MAX_SCAN_CHARS]).translate(_ZERO_WIDTH)
-    if not folded.isascii():
-        folded = "".join(c for c in folded if unicodedata.category(c) not in _HIDDEN)
-    return re.sub(r"[ \t\u00a0]+", " ", folded)
+    """Fold look-alikes (NFKC) and drop zero-width and stray combining characters."""
+    folded = unicodedata.normalize("NFKC", text[:MAX_SCAN_CHARS])
+    if folded.isascii():
+        return folded
+    return _NON_ASCII.sub(lambda run: run.group().translate(_DROP_HIDDEN), folded)
 
 
 def detect(text: str) -> Finding | None:
     """The first injection rule ``text`` matches, or ``None`` for ordinary text."""
     plain = normalize(text)
     lowered = plain.lower()
+    present = {word for word in _ALL_TRIGGERS if word in lowered}
+    if not present:
+        return None
     for name, triggers, pattern in _COMPILED:
-        if not any(word in lowered for word in triggers):
+        if present.isdisjoint(triggers):
             continue
         found = pattern.search(plain)
         if found:
