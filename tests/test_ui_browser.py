@@ -135,7 +135,7 @@ def test_search_and_confirm_a_memory(page: Page, served: tuple[str, str, Path]) 
     url, token, path = served
     log_in(page, url, token)
     page.get_by_role("link", name="Memory").click()
-    page.get_by_label("search").fill("herons March")
+    page.get_by_label("search", exact=True).fill("herons March")
     page.get_by_role("button", name="Search").click()
     card = page.locator("li.card", has_text="The herons came back")
     expect(card.locator(".trust")).to_have_text("untrusted")
