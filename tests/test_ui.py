@@ -322,3 +322,11 @@ def test_recall_finds_by_meaning_and_says_why(ui: UI) -> None:
     assert "herons" in first  # a passage about the birds leads, found by meaning
     assert "My name is Ash" not in recalled  # identity is never recalled: it is given whole
     assert "&lt;script&gt;" in ui.get("/ui/memory?q=Hostile+memory&how=recall")
+
+
+def test_imported_items_are_sent_to_review_rather_than_confirmed(ui: UI, home: Home) -> None:
+    page = ui.get("/ui/memory?q=Sundays")
+    [item] = [r for r, _ in home.search("Sundays")]
+    assert item.layer is Layer.ARCHIVE
+    card = page.split(f'id="record-{item.id}"')[1].split("</li>")[0]
+    assert "decide in review" in card and "/confirm" not in card
