@@ -21,6 +21,7 @@ from truehearth.exchange import bundle
 from truehearth.exchange.card_export import build_card, write_card
 from truehearth.exchange.formats import import_path
 from truehearth.exchange.png import text_chunks
+from truehearth.exchange.seal import PLACEHOLDER_SEAL, seal
 from truehearth.home import Home
 from truehearth.keys import public_key_text
 
@@ -83,9 +84,9 @@ def _rewrite(
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
         for name in zin.namelist():
             zout.writestr(name, change.get(name, zin.read(name)))
-        zout.comment = bundle.PLACEHOLDER_SEAL
+        zout.comment = PLACEHOLDER_SEAL
     if key is not None:
-        bundle.seal(dst, key)
+        seal(dst, key)
 
 
 def test_content_changes_inside_a_valid_zip(home: Home, tmp_path: Path) -> None:

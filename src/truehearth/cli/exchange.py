@@ -28,6 +28,7 @@ from truehearth.core.records import Record
 from truehearth.exchange import bundle, card_export, review
 from truehearth.exchange.formats import import_path
 from truehearth.exchange.importing import ImportReport
+from truehearth.exchange.seal import BundleInvalid
 
 import_app = typer.Typer(help="Import an archive or a bundle into a home.", no_args_is_help=True)
 export_app = typer.Typer(help="Export the home as a signed bundle or a card.", no_args_is_help=True)
@@ -182,7 +183,7 @@ def verify_bundle(
             f"{info['head']['digest']}; signed by {origin}."
         )
     if not report.ok:
-        raise bundle.BundleInvalid(f"bundle does not verify: {report.problem}")
+        raise BundleInvalid(f"bundle does not verify: {report.problem}")
 
 
 # -- review ----------------------------------------------------------------------

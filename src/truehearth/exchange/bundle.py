@@ -32,13 +32,13 @@ from typing import IO, Any
 
 import orjson
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from truehearth.core.canonical import canonical_bytes
 from truehearth.core.errors import InvalidInput, TruehearthError
 from truehearth.core.events import decode
 from truehearth.core.journal import Head, verify_chain
 from truehearth.core.state import State
+from truehearth.exchange.seal import PLACEHOLDER_SEAL, BundleInvalid, check_seal, seal
 from truehearth.home import Home
 from truehearth.keys import load_private, load_public, public_key_text
 
@@ -61,16 +61,9 @@ _ZIP_ERRORS = (
     NotImplementedError,
     RuntimeError,
 )
-SEAL_PREFIX = b"truehearth-seal-v1:"
-COMMENT_LENGTH = len(SEAL_PREFIX) + 88  # base64 of a 64-byte Ed25519 signature
-PLACEHOLDER_SEAL = SEAL_PREFIX + base64.b64encode(bytes(64))
 KEYS_DIR_NAME = "keys"  # where Home.init writes the signing key
 
 Progress = Callable[[int], None]
-
-
-class BundleInvalid(TruehearthError):
-    """A bundle that is damaged, altered, or not a bundle at all."""
 
 
 @dataclass(slots=True)
@@ -124,54 +117,6 @@ def export_bundle(home: Home, out: Path, *, progress: Progress | None = None) ->
         tmp.unlink(missing_ok=True)
         raise
     return manifest
-
-
-def seal(path: Path, key: Ed25519PrivateKey) -> None:
-    """Sign a bundle's bytes into its zip comment (which must hold a placeholder seal)."""
-    with path.open("r+b") as handle:
-        signature = key.sign(_archive_message(handle))
-        handle.seek(-COMMENT_LENGTH, os.SEEK_END)
-        handle.write(_seal_comment(signature))
-
-
-def _seal_comment(signature: bytes) -> bytes:
-    return SEAL_PREFIX + base64.b64encode(signature)
-
-
-def _archive_message(handle: IO[bytes]) -> bytes:
-    """What the archive seal signs: SHA-256 of every byte before the seal itself.
-
-    The zip comment sits at the very end of the file, after the length field
-    that announces it, so signing everything before it covers every header,
-    timestamp and padding byte of the zip: no byte can change unnoticed.
-    """
-    size = handle.seek(0, os.SEEK_END)
-    if size < COMMENT_LENGTH:
-        raise BundleInvalid("the file is too short to be a bundle")
-    handle.seek(0)
-    left = size - COMMENT_LENGTH
-    sha = hashlib.sha256()
-    while left:
-        chunk = handle.read(min(left, 1 << 20))
-        if not chunk:
-            raise BundleInvalid("the bundle changed while it was read")
-        sha.update(chunk)
-        left -= len(chunk)
-    return b"truehearth-bundle-archive-v1\n" + sha.digest()
-
-
-def _check_seal(path: Path, signer: str) -> None:
-    with path.open("rb") as handle:
-        message = _archive_message(handle)
-        handle.seek(-COMMENT_LENGTH, os.SEEK_END)
-        comment = handle.read(COMMENT_LENGTH)
-    if not comment.startswith(SEAL_PREFIX):
-        raise BundleInvalid("the bundle has no archive seal (its zip comment was changed)")
-    try:
-        signature = base64.b64decode(comment[len(SEAL_PREFIX) :], validate=True)
-        load_public(signer).verify(signature, message)
-    except (InvalidSignature, ValueError, TruehearthError) as exc:
-        raise BundleInvalid("the archive seal does not verify: the file's bytes changed") from exc
 
 
 def _write_members(home: Home, zf: zipfile.ZipFile, progress: Progress | None) -> dict[str, Any]:
@@ -257,7 +202,7 @@ def verify_bundle(path: Path, *, expected_key: str | None = None) -> BundleRepor
     try:
         with _open(path) as zf:
             report.manifest = _checked_manifest(zf, expected_key)
-            _check_seal(path, str(report.manifest["signer"]["public_key"]))
+            check_seal(path, str(report.manifest["signer"]["public_key"]))
             _check_files(zf, report.manifest)
             genesis_key = _check_journal(zf, report.manifest)
     except BundleInvalid as exc:
