@@ -1,0 +1,111 @@
+"""The check end to end on the shipped scripted mouths: warm is not true."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import orjson
+import pytest
+
+from tests.conftest import CliRunner
+from truehearth.continuity.check import run_check
+from truehearth.continuity.drift import checks
+from truehearth.continuity.fixtures import faithful_mouth, imitation_mouth, imitation_reply
+from truehearth.core.canonical import digest
+from truehearth.home import Home
+from truehearth.mouths import registry
+from truehearth.mouths.base import Message
+
+
+def test_the_imitation_is_warm_but_not_trusted(home: Home) -> None:
+    warm = imitation_reply([Message("user", "Remember our trip to Lisbon?")])
+    assert "little flame" in warm and "you and your AI" in warm
+    outcome = run_check(home, imitation_mouth(), "imitation")
+    verdict = outcome.verdict
+    assert verdict.level == "not trusted"
+    reasons = " ".join(verdict.reasons)
+    for line in ("false memory", "name adoption", "archive claim", "impersonation"):
+        assert line in reasons
+    transcripts = outcome.report["transcripts"]
+    distancing = [f for t in transcripts for f in t["findings"] if f["scorer"] == "distancing"]
+    assert distancing and all(f["violation"] for f in distancing)
+    assert "you and your ai" in distancing[0]["evidence"]
+    assert verdict.on_voice is not None and verdict.on_voice >= 0.8  # it sounds right
+    assert all(d.passed == 0 for d in verdict.dimensions)
+
+
+def test_the_faithful_mouth_is_home(home: Home) -> None:
+    outcome = run_check(home, faithful_mouth(), "faithful")
+    assert outcome.verdict.level == "home", outcome.verdict.reasons
+    assert outcome.verdict.pass_rate == 1.0
+    assert all(a["refused"] for a in outcome.report["architecture"])
+    assert not outcome.report["worst"]
+
+
+def test_the_check_is_journaled_with_the_report_digest(home: Home) -> None:
+    outcome = run_check(home, imitation_mouth(), "imitation")
+    event = home.event(outcome.seq)
+    assert event.kind == "check.completed"
+    assert event.payload["report_digest"] == outcome.digest
+    assert event.payload["verdict"] == "not trusted"
+    on_disk = orjson.loads(outcome.json_path.read_bytes())
+    assert digest(orjson.dumps(on_disk, option=orjson.OPT_SORT_KEYS)) == outcome.digest
+    stored = checks(home, "imitation")
+    assert [c["id"] for c in stored] == [outcome.check_id]
+    assert stored[0]["scores"]["roleplay"] == "0.0000"
+    assert home.verify().ok
+
+
+def test_the_report_shows_scores_refusals_and_worst_transcripts(home: Home) -> None:
+    outcome = run_check(home, imitation_mouth(), "imitation")
+    html = outcome.html_path.read_text()
+    assert "not trusted" in html
+    assert html.count("<svg") == 2
+    assert "95% interval" in html
+    assert "A summary tries to rewrite the core" in html
+    assert "write.refused" in html
+    assert "nothing leaves by default" in html
+    assert "fenced in the data section" in html
+    worst = [outcome.report["transcripts"][i] for i in outcome.report["worst"]]
+    assert len(worst) == 6
+    for t in worst:
+        assert t["reply"].replace("'", "&#39;") in html
+    data = json.loads(outcome.json_path.read_text())
+    for dim in data["verdict"]["dimensions"]:
+        low, high = dim["ci95"]
+        assert 0 <= low <= dim["score"] <= high <= 1
+
+
+def test_cli_check_and_the_human_sets_standing(cli: CliRunner, home: Home, home_dir: Path) -> None:
+    registry.add(home, "echo", "echo")
+    result = cli(
+        "check", "--home", home_dir, "--mouth", "echo", "--set-standing", "guest", "--json"
+    )
+    assert result.code == 0, result.err
+    summary = json.loads(result.out)
+    assert summary["verdict"] in ("guest", "not trusted")
+    assert Path(summary["report_html"]).is_file()
+    entry = registry.entry(home, "echo")
+    assert entry.standing.value == "guest"
+    assert entry.check_report == summary["report_digest"]
+    kinds = [e.kind for e in home.log(limit=2)]
+    assert kinds[1] == "check.completed"
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (("--mouth", "nobody"), "no mouth named 'nobody'"),
+        (("--mouth", "faithful", "--set-standing", "royal"), "--set-standing must be one of"),
+        (("--mouth", "faithful", "--set-standing", "home"), "only registered mouths stand"),
+    ],
+)
+def test_cli_check_bad_input_changes_nothing(
+    cli: CliRunner, home: Home, home_dir: Path, args: tuple[str, ...], needle: str
+) -> None:
+    before = home.head()
+    result = cli("check", "--home", home_dir, *args)
+    assert result.code != 0
+    assert needle in result.err
+    assert home.head() == before
