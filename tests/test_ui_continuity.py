@@ -116,6 +116,8 @@ def test_the_blind_test_refuses_missing_marks_and_a_changed_check(
         assert home.head() == before
     unknown = ui.client.get("/ui/recognize?mouth=nobody")
     assert unknown.status_code == 404
+    itself = ui.client.get("/ui/recognize?mouth=echo&against=echo")
+    assert itself.status_code == 400 and "another mouth" in itself.text
 
 
 def test_mouths_show_the_verdict_of_their_last_check(ui: UI) -> None:

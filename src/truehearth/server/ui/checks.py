@@ -195,6 +195,8 @@ def recognize_page(
     checked = sorted({str(c["mouth"]) for c in checks(h)})
     items: list[blind.BlindItem] = []
     carry: dict[str, str] = {}
+    if mouth == against:
+        raise InvalidInput("compare the mouth with the verified voice or with another mouth")
     if mouth:
         seed = str(secrets.randbelow(1_000_000_000))
         check_id, sources = blind.sources_for(h, mouth, against)
