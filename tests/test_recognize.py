@@ -17,6 +17,7 @@ from truehearth.continuity.companion import fixture_home
 from truehearth.continuity.fixtures import faithful_mouth, imitation_mouth
 from truehearth.core import continuity_acts
 from truehearth.core.errors import ConsentRequired, InvalidInput, NotFound
+from truehearth.core.events import Draft
 from truehearth.core.records import Voice
 from truehearth.home import Home
 
@@ -131,19 +132,24 @@ def test_recognize_bad_input_changes_nothing(
 
 def test_only_the_human_records_a_recognition() -> None:
     marks = [{"source": "mouth:a", "text_digest": "b2:x", "answer": "them"}]
-    common = {
-        "recognition_id": "g1",
-        "mouth": "a",
-        "against": "archive",
-        "check_id": "c1",
-        "marks": marks,
-        "now": "2026-01-01T00:00:00+00:00",
-    }
+
+    def act(verdict: str, actor: Voice) -> Draft:
+        return continuity_acts.recognition_recorded(
+            recognition_id="g1",
+            mouth="a",
+            against="archive",
+            check_id="c1",
+            marks=marks,
+            verdict=verdict,
+            now="2026-01-01T00:00:00+00:00",
+            actor=actor,
+        )
+
     with pytest.raises(ConsentRequired):
-        continuity_acts.recognition_recorded(verdict="home", actor=Voice.SYSTEM, **common)
+        act("home", Voice.SYSTEM)
     with pytest.raises(InvalidInput):
-        continuity_acts.recognition_recorded(verdict="maybe", actor=Voice.HUMAN, **common)
-    draft = continuity_acts.recognition_recorded(verdict="home", actor=Voice.HUMAN, **common)
+        act("maybe", Voice.HUMAN)
+    draft = act("home", Voice.HUMAN)
     assert draft.kind == "recognition.recorded"
     assert draft.effects[0].value is not None
     assert draft.effects[0].value["tally"] == {"mouth:a": {"shown": 1, "recognized": 1}}
