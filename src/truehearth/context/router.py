@@ -14,9 +14,10 @@ Order of precedence, each within what is left of the budget:
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from truehearth.context import fences
 from truehearth.context.model import Context, ContextOverflow, Item, LeftOut, Section, SectionRole
@@ -96,7 +97,7 @@ def assemble(
     list of what may be sent (``None``: everything, the local default).
     """
     text = clean_text(message, "message")
-    count = mouth.count_tokens
+    count = _counter(mouth)
     window = mouth.context_window
     limit = _limit(window, params, budget)
     left_out: list[LeftOut] = []
@@ -180,6 +181,30 @@ def assemble(
     messages = [Message("system", system), *convo, Message("user", text)]
     total = sum(s.tokens for s in sections)
     return Context(messages, sections, total, limit, window, params.max_tokens, left_out, notes)
+
+
+_counts: weakref.WeakKeyDictionary[Any, dict[str, int]] = weakref.WeakKeyDictionary()
+_COUNT_CACHE_SIZE = 4096
+
+
+def _counter(mouth: Mouth) -> Callable[[str], int]:
+    """``mouth.count_tokens``, remembered per mouth: identity, fences and often-recalled
+    memories come back turn after turn, and tokenizing them again is most of the
+    router's own time."""
+    try:
+        seen = _counts.setdefault(mouth, {})
+    except TypeError:  # a mouth that cannot be weakly referenced: count every time
+        return mouth.count_tokens
+
+    def count(text: str) -> int:
+        found = seen.get(text)
+        if found is None:
+            if len(seen) >= _COUNT_CACHE_SIZE:
+                seen.clear()
+            found = seen[text] = mouth.count_tokens(text)
+        return found
+
+    return count
 
 
 def _block_tokens(block: str, items: int, count: Callable[[str], int]) -> int:
