@@ -61,6 +61,7 @@ def test_login_sets_a_strict_httponly_cookie_and_refuses_a_wrong_token(home: Hom
     client = UI(home.path).client
     wrong = client.post("/ui/login", data={"token": "th-not-it", "next": "/ui"})
     assert wrong.status_code == 401
+    assert client.post("/ui/login", data={"token": "thé", "next": "/ui"}).status_code == 401
     assert "not this home" in wrong.text and "set-cookie" not in wrong.headers
     right = UI(home.path)
     r = right.client.post("/ui/login", data={"token": right.token, "next": "/ui/review"})
@@ -105,6 +106,7 @@ def test_csrf_tokens_are_bound_to_the_secret_and_expire() -> None:
     assert not csrf.valid("secret-a", token[:-1] + ("0" if token[-1] != "0" else "1"))
     assert not csrf.valid("secret-a", "")
     assert not csrf.valid("secret-a", "1.2")
+    assert not csrf.valid("secret-a", token[:-2] + "é")
     old = csrf.issue("secret-a", now=time.time() - csrf.MAX_AGE - 5)
     assert not csrf.valid("secret-a", old)
     assert csrf.issue("secret-a") != csrf.issue("secret-a")  # one per form

@@ -37,7 +37,7 @@ def issue(secret: str, now: float | None = None) -> str:
 
 def valid(secret: str, token: str | None, now: float | None = None) -> bool:
     """Whether ``token`` was issued for ``secret`` within :data:`MAX_AGE` seconds."""
-    if not token or not secret:
+    if not token or not secret or not token.isascii():
         return False
     parts = token.split(".")
     if len(parts) != 3 or not parts[0].isdigit():

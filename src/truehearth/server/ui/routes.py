@@ -50,7 +50,7 @@ def login(
 ) -> Response:
     """Trade the home's token for the session cookie (the browser cannot send a header)."""
     secret = settings_of(request).token
-    if not token or not hmac.compare_digest(token.strip(), secret):
+    if not token or not hmac.compare_digest(token.strip().encode(), secret.encode()):
         return render(
             request, "login.html", status=401, title="Log in", next=safe_next(next), wrong=True
         )
