@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,6 +21,8 @@ from truehearth.core.records import Source
 from truehearth.exchange.formats import PARSERS, import_path
 from truehearth.exchange.importing import IMPORT, ImportReport, effects_for, parse_bytes
 from truehearth.home import Home
+
+pytestmark = pytest.mark.slow  # about a minute of generated cases; still runs in CI
 
 FIXTURES = Path(__file__).parent / "fixtures" / "exchange"
 
