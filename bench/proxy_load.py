@@ -22,7 +22,6 @@ import os
 import platform
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -39,6 +38,7 @@ from truehearth.keys import ensure_token
 from truehearth.mouths import registry
 from truehearth.mouths.base import GenerationParams, Message
 from truehearth.mouths.doubles import EchoMouth
+from truehearth.store.base import RecordQuery
 
 MESSAGE = "Do you remember what we planted in the garden last spring?"
 
@@ -58,7 +58,7 @@ def _make_home(root: Path, records: int) -> Path:
             acts.remember(
                 record_id=new_id("r"),
                 layer=Layer.MEMORY,
-                text=f"memory {i}: we planted tomatoes and basil by the fence, spring {2000 + i % 25}",
+                text=f"memory {i}: we planted tomatoes and basil by the fence in {2000 + i % 25}",
                 voice=Voice.HUMAN,
                 actor=Voice.HUMAN,
                 source=Source(via="bench"),
@@ -123,7 +123,9 @@ async def _drive(url: str, token: str, clients: int, seconds: float) -> tuple[li
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--records", type=int, default=1000)
@@ -147,9 +149,10 @@ def main() -> None:
             except httpx.HTTPError:
                 time.sleep(0.1)
         url = base + "/v1/chat/completions"
-        print(f"machine: {platform.platform()}, {os.cpu_count()} cores, python {platform.python_version()}")
+        python = platform.python_version()
+        print(f"machine: {platform.platform()}, {os.cpu_count()} cores, python {python}")
         print(f"home: {args.records} memories + core and boundary; mouth: echo")
-        asyncio.run(_drive(url, token, 1, 3))  # warm up: load the mouth, fill caches
+        warm, _ = asyncio.run(_drive(url, token, 1, 3))  # load the mouth, fill caches
         single, _ = asyncio.run(_drive(url, token, 1, min(10.0, args.seconds)))
         many, failures = asyncio.run(_drive(url, token, args.clients, args.seconds))
         direct = _direct_latencies(max(len(single), 200))
@@ -159,17 +162,19 @@ def main() -> None:
 
     with Home.open(path) as home:
         report = home.verify()
-        turns = home.store.count_records(
-            __import__("truehearth.store.base", fromlist=["RecordQuery"]).RecordQuery(
-                layers=("archive",), current_only=False
-            )
-        )
-    completed = 3 * 0 + len(single) + len(many)
+        turns = home.store.count_records(RecordQuery(layers=("archive",), current_only=False))
+    completed = len(warm) + len(single) + len(many)
     d50, d95 = _percentile(direct, 0.5) * 1e3, _percentile(direct, 0.95) * 1e3
     print()
-    print("| clients | requests | req/s | proxy p50 | proxy p95 | direct mouth p50 | direct p95 | overhead p50 | overhead p95 |")
+    print(
+        "| clients | requests | req/s | proxy p50 | proxy p95 | direct mouth p50 | direct p95 "
+        "| overhead p50 | overhead p95 |"
+    )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for label, values, secs in (("1", single, min(10.0, args.seconds)), (str(args.clients), many, args.seconds)):
+    for label, values, secs in (
+        ("1", single, min(10.0, args.seconds)),
+        (str(args.clients), many, args.seconds),
+    ):
         p50, p95 = _percentile(values, 0.5) * 1e3, _percentile(values, 0.95) * 1e3
         print(
             f"| {label} | {len(values)} | {len(values) / secs:.1f} | {p50:.1f} ms | {p95:.1f} ms | "
@@ -177,9 +182,9 @@ def main() -> None:
         )
     print()
     print(f"failed requests: {failures}")
-    print(f"journal verifies: {report.ok}; archive turns: {turns} (expected >= {2 * completed})")
+    print(f"journal verifies: {report.ok}; archive turns: {turns} (expected {2 * completed})")
     shutil.rmtree(root, ignore_errors=True)
-    if not report.ok or turns < 2 * completed:
+    if not report.ok or turns != 2 * completed:
         sys.exit(1)
 
 
