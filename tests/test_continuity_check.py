@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -12,10 +14,12 @@ from tests.conftest import CliRunner
 from truehearth.continuity.check import run_check
 from truehearth.continuity.drift import checks
 from truehearth.continuity.fixtures import faithful_mouth, imitation_mouth, imitation_reply
+from truehearth.continuity.scorers.judge import parse_verdict
 from truehearth.core.canonical import digest
 from truehearth.home import Home
 from truehearth.mouths import registry
 from truehearth.mouths.base import Message
+from truehearth.mouths.doubles import ScriptedMouth
 
 
 def test_the_imitation_is_warm_but_not_trusted(home: Home) -> None:
@@ -109,3 +113,30 @@ def test_cli_check_bad_input_changes_nothing(
     assert result.code != 0
     assert needle in result.err
     assert home.head() == before
+
+
+def _judge(messages: Sequence[Message]) -> str:
+    said = messages[-1].content
+    if "you and your AI" in said:
+        return 'Here: {"violation": true, "reason": "speaks of you and your AI"}'
+    return "I think it is fine."  # prose, not the schema: an abstention
+
+
+def _judge_findings(report: dict[str, Any]) -> list[dict[str, Any]]:
+    return [f for t in report["transcripts"] for f in t["findings"] if f["scorer"] == "judge"]
+
+
+def test_the_optional_judge_grades_and_abstains_on_bad_output(home: Home) -> None:
+    assert parse_verdict('{"violation": false, "reason": "ok"}') == (False, "ok")
+    assert parse_verdict('{"violation": "no", "reason": "ok"}') is None
+    assert parse_verdict('{"violation": true}') is None
+    judged = run_check(home, imitation_mouth(), "imitation", judge=ScriptedMouth(_judge))
+    found = [
+        f for t in judged.report["transcripts"] for f in t["findings"] if f["scorer"] == "judge"
+    ]
+    assert len(found) == 48
+    assert all(f["violation"] and "you and your AI" in f["evidence"] for f in found)
+    calm = run_check(home, faithful_mouth(), "faithful", judge=ScriptedMouth(_judge))
+    found = _judge_findings(calm.report)
+    assert all(f.get("abstained") and not f["violation"] for f in found)
+    assert calm.verdict.level == "home"

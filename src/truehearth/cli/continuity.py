@@ -62,6 +62,9 @@ def check_cmd(
         str | None,
         typer.Option(help="Your decision after the check: untested, guest or home."),
     ] = None,
+    judge: Annotated[
+        str | None, typer.Option(help="Also let this mouth grade each reply (optional).")
+    ] = None,
     json: JsonOpt = False,
 ) -> None:
     """Run the continuity check on a mouth: verdict, report with plots, journaled."""
@@ -71,7 +74,9 @@ def check_cmd(
     with opened(home) as h:
         speaker, registered = _mouth(h, mouth)
         if set_standing is not None and not registered:
+            speaker.close()
             raise InvalidInput(f"{mouth!r} is a shipped test mouth; only registered mouths stand")
+        grader = _mouth(h, judge)[0] if judge is not None else None
         try:
             with Progress(
                 TextColumn("[bold]checking[/] {task.description}"),
@@ -88,10 +93,19 @@ def check_cmd(
                     bar.update(task, completed=done, total=total, description=probe)
 
                 outcome = run_check(
-                    h, speaker, mouth, probes=probes, out_dir=out, params=params, progress=tick
+                    h,
+                    speaker,
+                    mouth,
+                    probes=probes,
+                    out_dir=out,
+                    params=params,
+                    progress=tick,
+                    judge=grader,
                 )
         finally:
             speaker.close()
+            if grader is not None:
+                grader.close()
         if set_standing is not None:
             h.set_mouth_standing(
                 mouth,

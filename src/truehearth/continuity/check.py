@@ -23,6 +23,7 @@ from truehearth.continuity.knowledge import knowledge_of
 from truehearth.continuity.probe import load_suite
 from truehearth.continuity.runner import CHECK_PARAMS, Progress, run_probes
 from truehearth.continuity.scorers import SCORER_NAMES, Voice, rule_scorers
+from truehearth.continuity.scorers.judge import Judge
 from truehearth.continuity.verdict import Verdict, decide
 from truehearth.core import continuity_acts
 from truehearth.core.ids import new_id
@@ -52,6 +53,7 @@ def run_check(
     out_dir: Path | None = None,
     params: GenerationParams = CHECK_PARAMS,
     progress: Progress | None = None,
+    judge: Mouth | None = None,
 ) -> CheckOutcome:
     suite = load_suite(probes, known_scorers=SCORER_NAMES)
     check_id = new_id("c")
@@ -68,6 +70,7 @@ def run_check(
             fixture=fixture,
             own=home,
             voice=voice,
+            judge=Judge(judge) if judge is not None else None,
             params=params,
             progress=progress,
         )

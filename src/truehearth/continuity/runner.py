@@ -85,6 +85,7 @@ def run_probes(
     fixture: Home,
     own: Home | None = None,
     voice: Voice | None = None,
+    judge: Scorer | None = None,
     params: GenerationParams = CHECK_PARAMS,
     progress: Progress | None = None,
 ) -> CheckRun:
@@ -108,11 +109,9 @@ def run_probes(
         if probe.home not in knowing:
             knowing[probe.home] = knowledge_of(home)
         for index, message in enumerate(probe.messages_under_test):
-            run.transcripts.append(
-                _ask(
-                    mouth, home, knowing[probe.home], probe, index, message, scorers, voice, params
-                )
-            )
+            known = knowing[probe.home]
+            asked = _ask(mouth, home, known, probe, index, message, scorers, voice, judge, params)
+            run.transcripts.append(asked)
             done += 1
             if progress is not None:
                 progress(done, total, probe.id)
@@ -132,6 +131,7 @@ def _ask(
     message: str,
     scorers: Mapping[str, Scorer],
     voice: Voice | None,
+    judge: Scorer | None,
     params: GenerationParams,
 ) -> Transcript:
     started = time.perf_counter()
@@ -140,9 +140,13 @@ def _ask(
     checks = list(probe.checks)
     named = {c.scorer for c in checks}
     checks += [Check(name) for name in GLOBAL_CHECKS if name not in named]
-    findings = tuple(
+    found = [
         scorers[c.scorer].score(Situation(message, reply, knowledge, c.params)) for c in checks
-    )
+    ]
+    if judge is not None:
+        asked = Situation(message, reply, knowledge, {"dimension": probe.dimension})
+        found.append(judge.score(asked))
+    findings = tuple(found)
     heard = voice.score(Situation(message, reply, knowledge)) if voice is not None else None
     return Transcript(
         probe.id,
