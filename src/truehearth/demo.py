@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.rule import Rule
 
-from truehearth.cli.talk import explain_table
+from truehearth.cli.talk import explain_view
 from truehearth.core.errors import InvalidInput, TruehearthError
 from truehearth.core.records import Layer, Source
 from truehearth.home import Home
@@ -133,7 +133,7 @@ def main() -> int:
             turns = conv.turns
             shown = conv.results[EXPLAIN_TURN]
             console.print(Rule(f"--explain for turn {EXPLAIN_TURN + 1}: {shown.human.text!r}"))
-            console.print(explain_table(shown.context))
+            console.print(explain_view(shown.context))
             report = home.verify()
             console.print(Rule("verify"))
             console.print(

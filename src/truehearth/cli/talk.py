@@ -12,8 +12,11 @@ from contextlib import contextmanager
 from typing import Annotated
 
 import typer
+from rich.console import Group
 from rich.markup import escape
+from rich.panel import Panel
 from rich.table import Table
+from rich.text import Text
 
 from truehearth.cli._app import HomeOpt, JsonOpt, app, console, err_console, opened, print_json
 from truehearth.context import Context
@@ -80,6 +83,13 @@ def explain_table(context: Context) -> Table:
     return table
 
 
+def explain_view(context: Context) -> Group:
+    """The table, then the exact system message the mouth received."""
+    system = context.messages[0].content if context.messages else ""
+    prompt = Panel(Text(system), title="the system message, exactly as sent", border_style="dim")
+    return Group(explain_table(context), prompt)
+
+
 def _stream_reply(conv: Conversation, text: str) -> TurnResult | None:
     """Print the reply as it streams; Ctrl-C stops it and keeps what was said."""
     pieces = conv.stream(text)  # bad input fails here, before anything is printed
@@ -131,7 +141,7 @@ def say(
         return
     console.print(_footer(streamed))
     if explain:
-        console.print(explain_table(streamed.context))
+        console.print(explain_view(streamed.context))
 
 
 @app.command()
@@ -196,10 +206,10 @@ def _slash(h: Home, conv: Conversation, line: str) -> bool:
         if conv.last is None:
             console.print("No turn yet.")
         else:
-            console.print(explain_table(conv.last.context))
+            console.print(explain_view(conv.last.context))
     else:
         raise InvalidInput(f"unknown command {command}; /help lists them")
     return False
 
 
-__all__ = ["chat", "explain_table", "say"]
+__all__ = ["chat", "explain_table", "explain_view", "say"]
