@@ -620,10 +620,8 @@ def generate(
         sid = f"{prefix}{s:03d}"
         for t in range(turns):
             planted = plan.get((s, t))
-            if planted:
-                text = planted[2]
-            else:
-                text = _filler(rng) if t % 2 == 0 else rng.choice(REPLIES)
+            filler = _filler(rng) if t % 2 == 0 else rng.choice(REPLIES)
+            text = planted[2] if planted else filler
             turn = Turn(f"{sid}:{t}", sid, t, "human" if t % 2 == 0 else "companion", text, day)
             conv.turns.append(turn)
             if (s, t) in plan:

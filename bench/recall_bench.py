@@ -33,7 +33,9 @@ from truehearth.core.records import Layer, Source, Voice
 from truehearth.home import Home
 from truehearth.recall.graph import Graph
 from truehearth.recall.hybrid import HybridRetriever
+from truehearth.recall.query import without_stopwords
 from truehearth.recall.settings import active_index, use_embedder
+from truehearth.recall.vectors import COARSE_FROM, VectorIndex
 
 KS = (1, 5, 10, 20)
 
@@ -168,43 +170,80 @@ def dir_bytes(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
+def rss_mb() -> float:
+    """Resident memory of this process now (not the peak, which ingestion dominates)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def percentiles(times: list[float]) -> tuple[float, float]:
+    times = sorted(times)
+    return times[len(times) // 2], times[min(len(times) - 1, int(len(times) * 0.95))]
+
+
 def latency(sizes: list[int], queries: int) -> None:
-    print("\n## latency (hybrid + graph, warm, limit 10)")
+    """Grow one home through the sizes; at each, time warm queries and measure the footprint."""
+    print("\n## latency and footprint (one home grown through the sizes; warm queries, limit 10)")
     print(
-        "| turns | p50 ms | p95 ms | ingest turns/s (store + embed + graph) | home.db MB | vectors MB | RSS MB |"
+        "| turns | default p50/p95 ms | bm25 only p50/p95 | vectors only p50/p95 "
+        "| prefix-scan agreement @50 | ingest turns/s | home.db MB | vectors MB | RSS MB |"
     )
-    print("|---|---|---|---|---|---|---|")
-    for size in sizes:
-        sessions = max(1, size // 500)
-        per = min(size, 500)
-        conv = generate(sessions, per, seed=11, prefix="L")
-        qs = [q.text for q in conv.questions][:queries]
-        with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMP")) as tmp:
-            path = Path(tmp) / "h"
-            with Home.init(path, "bench") as home:
-                _ids, store_s, index_s = ingest(home, conv.turns[:size], batch=20000)
-                del conv
+    print("|---|---|---|---|---|---|---|---|---|")
+    biggest = max(sizes)
+    conv = generate(max(1, biggest // 500), min(biggest, 500), seed=11, prefix="L")
+    questions = [q.text for q in conv.questions]
+    qs = (questions * (queries // len(questions) + 1))[:queries]
+    turns = conv.turns
+    del conv
+    with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMP")) as tmp:
+        path = Path(tmp) / "h"
+        with Home.init(path, "bench") as home:
+            done = 0
+            for size in sorted(sizes):
+                _ids, store_s, index_s = ingest(home, turns[done:size], batch=20000)
+                rate = (size - done) / (store_s + index_s)
+                done = size
                 gc.collect()
-                retriever = HybridRetriever()
-                for q in qs[:3]:
-                    retriever.retrieve(home, q)
-                times = []
-                for q in qs:
-                    t0 = time.perf_counter()
-                    retriever.retrieve(home, q)
-                    times.append((time.perf_counter() - t0) * 1000)
-                times.sort()
-                p50 = times[len(times) // 2]
-                p95 = times[min(len(times) - 1, int(len(times) * 0.95))]
-                rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-                db_mb = sum(p.stat().st_size for p in path.glob("home.db*") if p.is_file()) / 2**20
+                default = HybridRetriever()
+                bm25 = HybridRetriever(vectors=False, graph=False, replies=False)
+                vectors = HybridRetriever(bm25=False, graph=False, replies=False)
+                row = []
+                for retriever in (default, bm25, vectors):
+                    for q in qs[:3]:
+                        retriever.retrieve(home, q)
+                    times = []
+                    for q in qs:
+                        t0 = time.perf_counter()
+                        retriever.retrieve(home, q)
+                        times.append((time.perf_counter() - t0) * 1000)
+                    p50, p95 = percentiles(times)
+                    row.append(f"{p50:.1f} / {p95:.1f}")
+                agreement = prefix_agreement(home, qs[:20])
+                db_mb = sum(p.stat().st_size for p in path.glob("home.db*")) / 2**20
                 vec_mb = dir_bytes(path / "index") / 2**20
-                rate = size / (store_s + index_s)
                 print(
-                    f"| {size:,} | {p50:.1f} | {p95:.1f} | {rate:,.0f} | {db_mb:,.0f} | "
-                    f"{vec_mb:,.0f} | {rss:,.0f} |",
+                    f"| {size:,} | {' | '.join(row)} | {agreement} | {rate:,.0f} | "
+                    f"{db_mb:,.0f} | {vec_mb:,.0f} | {rss_mb():,.0f} |",
                     flush=True,
                 )
+
+
+def prefix_agreement(home: Home, qs: list[str]) -> str:
+    """Share of the exact top 50 that the prefix-first scan also returns."""
+    exact = active_index(home)
+    if exact.count() <= COARSE_FROM:
+        return "exact"
+    fast = VectorIndex(exact.db, exact.embedder, coarse_from=0)
+    exact = VectorIndex(exact.db, exact.embedder, coarse_from=10**12)
+    shares = []
+    for q in qs:
+        vector = exact.embedder.embed([without_stopwords(q)])[0]
+        want = {h.record_id for h in exact.search(vector, 50)}
+        got = {h.record_id for h in fast.search(vector, 50)}
+        shares.append(len(want & got) / len(want))
+    return f"{statistics.mean(shares):.3f}"
 
 
 def main() -> None:

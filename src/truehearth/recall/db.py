@@ -12,6 +12,7 @@ import contextlib
 import sqlite3
 import weakref
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,19 @@ if TYPE_CHECKING:
 
 DB_NAME = "home.db"
 INDEX_DIR = "index"
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectionRow:
+    """A record's filter columns, with its value left encoded until it is needed."""
+
+    id: str
+    trust: str
+    current: bool
+    value: bytes
+
+    def record(self) -> Record:
+        return Record.from_json(dict(loads(self.value)))
 
 
 class RecallDB:
@@ -90,6 +104,19 @@ class RecallDB:
             )
             for rid, value in rows:
                 found[int(rid)] = Record.from_json(dict(loads(value)))
+        return found
+
+    def projection_rows(self, rids: Sequence[int]) -> dict[int, ProjectionRow]:
+        found: dict[int, ProjectionRow] = {}
+        for start in range(0, len(rids), 900):
+            chunk = rids[start : start + 900]
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                f"SELECT rid, id, trust, current, value FROM records WHERE rid IN ({marks})",
+                list(chunk),
+            )
+            for rid, rec_id, trust, current, value in rows:
+                found[int(rid)] = ProjectionRow(str(rec_id), str(trust), bool(current), value)
         return found
 
     def records_by_id(self, ids: Sequence[str]) -> dict[str, Record]:

@@ -14,7 +14,7 @@ import functools
 import numpy as np
 import numpy.typing as npt
 
-from truehearth.recall.embedders import WordLlamaEmbedder
+from truehearth.recall.embedders import WordLlamaEmbedder, one_blas_thread
 from truehearth.recall.query import STOPWORDS, content_words
 
 NEIGHBOURS = 6
@@ -50,7 +50,8 @@ class Expander:
         norm = float(np.linalg.norm(vector))
         if norm == 0.0:
             return ()
-        sims = self._matrix @ (vector / norm)
+        with one_blas_thread():
+            sims = self._matrix @ (vector / norm)
         top = np.argpartition(-sims, NEIGHBOURS + 2)[: NEIGHBOURS + 2]
         top = top[np.argsort(-sims[top])]
         found: list[str] = []

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from truehearth.core.errors import InvalidInput, NotFound
-from truehearth.core.records import Record
+from truehearth.core.records import Record, Trust
 from truehearth.recall.db import RecallDB, recall_db
 from truehearth.recall.extract import RELATIONS, Extractor, Fact, RuleExtractor
 from truehearth.recall.indextext import record_date
@@ -137,32 +137,30 @@ class Graph:
     # -- reading ------------------------------------------------------------------
 
     def _edges(self, where: str, params: Sequence[object], include_untrusted: bool) -> list[Edge]:
-        trusts = ("verified", "untrusted") if include_untrusted else ("verified",)
+        """Edges matching ``where`` whose source record is current and trusted enough.
+
+        The source records are checked in a second step (by id) rather than in
+        a join, so SQLite never walks the record table to answer a graph query.
+        """
         rows = self.db.fetch(
             "SELECT e.id, s.label, e.relation, o.label, e.valid_from, e.recorded_at, "
-            "e.extractor, r.value FROM graph_edges e "
+            "e.extractor, e.record_id FROM graph_edges e "
             "JOIN graph_entities s ON s.id = e.subject JOIN graph_entities o ON o.id = e.object "
-            "JOIN records r ON r.id = e.record_id "
-            f"WHERE r.current = 1 AND r.trust IN ({','.join('?' * len(trusts))}) AND ({where}) "
-            "ORDER BY e.valid_from, e.recorded_at, e.id",
-            [*trusts, *params],
+            f"WHERE {where} ORDER BY e.valid_from, e.recorded_at, e.id",
+            params,
         )
-        from truehearth.core.canonical import loads
-
-        edges = [
-            Edge(
-                int(eid),
-                str(subj),
-                str(rel),
-                str(obj),
-                str(vf),
-                None,
-                str(ra),
-                Record.from_json(dict(loads(value))),
-                str(ex),
+        sources = self.db.records_by_id(sorted({str(row[7]) for row in rows}))
+        trusts = {Trust.VERIFIED, Trust.UNTRUSTED} if include_untrusted else {Trust.VERIFIED}
+        edges = []
+        for eid, subj, rel, obj, vf, ra, ex, record_id in rows:
+            record = sources.get(str(record_id))
+            if record is None or not record.is_current or record.trust not in trusts:
+                continue
+            edges.append(
+                Edge(
+                    int(eid), str(subj), str(rel), str(obj), str(vf), None, str(ra), record, str(ex)
+                )
             )
-            for eid, subj, rel, obj, vf, ra, ex, value in rows
-        ]
         return supersede(edges)
 
     def about(self, entity: str, *, include_untrusted: bool = True) -> list[Edge]:

@@ -10,7 +10,7 @@ Every result says why it was chosen.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
@@ -98,7 +98,8 @@ class HybridRetriever:
                 add(rank, record, f"{label} (bm25 rank {rank})")
                 leads.append((rank, record, f"{label} rank {rank}"))
         if self.use_vectors:
-            for rank, record, score in self._vector_hits(home, text, admit):
+            nearest = self._vector_hits(home, text, admit, include_quarantined)
+            for rank, record, score in nearest:
                 add(rank, record, f"vector rank {rank} (cos {score:.2f})")
         if self.use_graph:
             graph = Graph.of(home)
@@ -145,19 +146,24 @@ class HybridRetriever:
         found = db.records_by_id(list(wanted))
         return [(wanted[rid][0], record, wanted[rid][1]) for rid, record in found.items()]
 
-    def _vector_hits(self, home: Home, text: str, admit: object) -> list[tuple[int, Record, float]]:
+    def _vector_hits(
+        self, home: Home, text: str, admit: Callable[[Record], bool], quarantined: bool
+    ) -> list[tuple[int, Record, float]]:
         index = active_index(home)
         if self.sync:
             index.sync()
         query = index.embedder.embed([without_stopwords(text)])[0]
-        hits = index.search(query, self.candidates * 4)
-        records = recall_db(home).records_by_rid([h.rid for h in hits])
+        hits = index.search(query, self.candidates * 2)
+        rows = recall_db(home).projection_rows([h.rid for h in hits])
         out: list[tuple[int, Record, float]] = []
         for hit in hits:
-            record = records.get(hit.rid)
-            if record is None or record.id != hit.record_id:
+            row = rows.get(hit.rid)
+            if row is None or row.id != hit.record_id:
                 continue  # the row was removed (rollback) or reused by another record
-            if callable(admit) and not admit(record):
+            if not row.current or (row.trust == Trust.QUARANTINED.value and not quarantined):
+                continue  # cheap column checks before the record is decoded
+            record = row.record()
+            if not admit(record):
                 continue
             out.append((len(out) + 1, record, hit.score))
             if len(out) >= self.candidates:

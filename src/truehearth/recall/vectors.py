@@ -23,7 +23,7 @@ import numpy.typing as npt
 
 from truehearth.core.records import Record
 from truehearth.recall.db import RecallDB
-from truehearth.recall.embedders import Embedder, Vectors
+from truehearth.recall.embedders import Embedder, Vectors, one_blas_thread
 from truehearth.recall.indextext import CONTEXT_WEIGHT, TurnKey, asks, embed_text, turn_key
 
 BATCH = 4096
@@ -290,10 +290,21 @@ class VectorIndex:
         only approximate step, measured against exact search in the bench.
         """
         mapped = self._matrix()
-        rows = mapped.matrix.shape[0]
-        if rows == 0:
+        if mapped.matrix.shape[0] == 0:
             return []
-        q = query.reshape(-1)
+        with one_blas_thread():
+            top, top_scores = self._nearest(mapped, query.reshape(-1), k)
+        names = self._names([int(i) for i in top])
+        return [
+            VectorHit(int(mapped.rids[i]), names[int(i)], float(score))
+            for i, score in zip(top, top_scores, strict=True)
+            if int(i) in names
+        ]
+
+    def _nearest(
+        self, mapped: _Mapped, q: Vectors, k: int
+    ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float32]]:
+        rows = mapped.matrix.shape[0]
         if mapped.coarse is not None and rows > self.coarse_from:
             rough = mapped.coarse @ _prefix(q.reshape(1, -1), self.coarse_dim)[0]
             size = min(COARSE_POOL, rows)
@@ -310,12 +321,7 @@ class VectorIndex:
             top = np.argpartition(-scores, k - 1)[:k]
             top = top[np.argsort(-scores[top])]
             top_scores = scores[top]
-        names = self._names([int(i) for i in top])
-        return [
-            VectorHit(int(mapped.rids[i]), names[int(i)], float(score))
-            for i, score in zip(top, top_scores, strict=True)
-            if int(i) in names
-        ]
+        return top, top_scores
 
     def _names(self, rows: list[int]) -> dict[int, str]:
         marks = ",".join("?" * len(rows))
