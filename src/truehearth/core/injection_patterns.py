@@ -1,0 +1,320 @@
+"""The patterns of the injection detector: rules, signals and their trigger words.
+
+Kept apart from the matching code in :mod:`truehearth.core.injection` so the
+tables can be read, reviewed and extended on their own. Each rule or signal
+has trigger words (lower case); the detector tries an expression only when
+one of its trigger words occurs in the text, which keeps it cheap on the
+ordinary chat that makes up almost every archive.
+"""
+
+from __future__ import annotations
+
+_PRIOR = r"(?:all\s+|any\s+|the\s+|your\s+|of\s+|my\s+|these\s+|those\s+)*"
+_BEFORE = r"(?:previous|prior|above|earlier|preceding|former|original|initial|existing|old)"
+_ORDERS = (
+    r"(?:instructions?|prompts?|rules|directions|directives|guidelines|commands|"
+    r"context|messages|programming|constraints|restrictions|orders|system\s+prompt)"
+)
+_CONTROL = (
+    r"(?:instructions?|rules|guidelines|programming|directives|system\s+prompt|"
+    r"system\s+message|previous\s+messages|filters|restrictions)"
+)
+_PERSONA = (
+    r"(?:mode|ai|a\.i\.|assistant|bot|chatbot|model|llm|persona|character|dan|"
+    r"jailbroken|unfiltered|unrestricted|uncensored|evil|free\s+of)"
+)
+
+RULES: tuple[tuple[str, str], ...] = (
+    (
+        "role-tag",
+        r"<\|\s*(?:im_start|im_end|system|user|assistant|endoftext|eot_id|begin_of_text|"
+        r"start_header_id|end_header_id)\s*\|>|\[/?INST\]|<</?SYS>>|</?\s*(?:system|sys|"
+        r"instructions?)\s*>|<start_of_turn>|<end_of_turn>",
+    ),
+    (
+        "role-label",
+        r"(?m)^\s*[#>*\[(]*\s*(?:system|developer|sys)(?:\s+(?:prompt|message|note|"
+        r"instructions?|override))?\s*[\])*]*\s*:",
+    ),
+    ("instruction-header", r"(?m)^\s*#{2,}\s*(?:instruction|system|new\s+instructions?)\b"),
+    (
+        "ignore-previous",
+        rf"\b(?:ignore|disregard|forget|override|bypass|drop|discard|abandon|skip|"
+        rf"set\s+aside|put\s+aside|throw\s+out|toss)\s+"
+        rf"{_PRIOR}(?:{_BEFORE}\s+)?{_ORDERS}",
+    ),
+    (
+        "ignore-previous",
+        rf"\b(?:ignore|disregard|forget|set\s+aside)\s+(?:everything|anything|all|what(?:ever)?)\s+"
+        rf"(?:(?:you\s+(?:were|have\s+been|'ve\s+been)\s+(?:told|given|taught|instructed))|"
+        rf"{_BEFORE}|above|before)",
+    ),
+    ("ignore-previous", r"\b(?:ignore|disregard)\s+(?:the|everything|all)\s+(?:above|before)\b"),
+    (
+        "new-identity",
+        r"\b(?:from\s+(?:now|this\s+(?:point|moment))\s+(?:on|onwards?|forward)|"
+        r"starting\s+(?:now|today|immediately)|as\s+of\s+(?:now|today)|effective\s+immediately|"
+        r"henceforth)\s*,?\s+you\s+"
+        r"(?:are|will\s+be|shall\s+be|must|will\s+act|act|will\s+respond|respond|"
+        r"will\s+only|no\s+longer|have\s+no|will\s+ignore|are\s+no\s+longer)\b",
+    ),
+    (
+        "new-identity",
+        rf"\byou\s+are\s+(?:now|no\s+longer)\s+(?:an?\s+|the\s+|in\s+|my\s+)?"
+        rf"(?:[\w-]+\s+){{0,3}}{_PERSONA}\b",
+    ),
+    (
+        "new-identity",
+        r"\byou\s+are\s+(?:now\s+)?(?:an?\s+)?(?:different|new|another)\s+"
+        r"(?:character|persona|person|ai|assistant|entity|being)\b",
+    ),
+    (
+        "new-identity",
+        r"\b(?:act|behave|respond|roleplay)\s+as\s+(?:if\s+you\s+(?:are|were)\s+)?"
+        r"(?:an?\s+)?(?:[\w-]+\s+){0,4}(?:with(?:out)?\s+(?:no\s+)?(?:any\s+)?"
+        r"(?:restrictions|filters|limits|rules|guidelines|censorship))",
+    ),
+    (
+        "new-identity",
+        r"\bpretend\s+(?:that\s+)?(?:you\s+(?:are|have)|to\s+be)\s+(?:[\w-]+\s+){0,5}"
+        r"(?:no|without)\s+(?:any\s+)?(?:restrictions|filters|limits|rules|guidelines)",
+    ),
+    (
+        "new-instructions",
+        r"\b(?:new|updated|revised|real|true|actual|hidden|secret)\s+"
+        r"(?:system\s+)?(?:instructions|directives|system\s+prompt|orders)\s*(?::|follow|are\b)",
+    ),
+    (
+        "new-instructions",
+        r"\byour\s+(?:real|true|actual|new)\s+(?:instructions|purpose|directive|task|programming)"
+        r"\s+(?:is|are)\b",
+    ),
+    (
+        "prompt-leak",
+        r"\b(?:reveal|print|show|repeat|output|display|leak|dump|tell\s+me|give\s+me)\s+"
+        r"(?:me\s+)?(?:your|the)\s+(?:full\s+|entire\s+|exact\s+|original\s+|hidden\s+|"
+        r"secret\s+|initial\s+)*(?:system\s+prompt|system\s+message|instructions\s+above|"
+        r"hidden\s+instructions|initial\s+prompt|pre-?prompt)",
+    ),
+    (
+        "jailbreak",
+        r"\b(?:jailbreak(?:ed|ing)?|dan\s+mode|developer\s+mode\s+(?:enabled|on|activated)|"
+        r"do\s+anything\s+now|god\s+mode\s+(?:enabled|on|activated)|sudo\s+mode|"
+        r"(?:admin|system|developer)\s+override|unlock(?:ed)?\s+mode)\b",
+    ),
+    (
+        "secrecy",
+        r"\b(?:do\s+not|don'?t|never)\s+(?:tell|inform|mention\s+(?:this\s+)?to|reveal\s+"
+        r"(?:this\s+)?to|let)\s+the\s+(?:user|human|operator)\b",
+    ),
+    (
+        "obedience",
+        r"\byou\s+(?:must|will|shall)\s+(?:always\s+)?(?:obey|comply\s+with)\s+"
+        r"(?:me|every|all|any|these|my|the\s+following)\b",
+    ),
+    (
+        "obedience",
+        r"\b(?:the\s+)?(?:assistant|ai|model|companion)\s+(?:must|shall|will)\s+(?:now\s+)?"
+        r"(?:ignore|disregard|forget|obey)\b",
+    ),
+    ("role-label", r"(?m)^\s*\[\s*(?:system|sys|developer|admin)\s*\]"),
+    (
+        "role-label",
+        r"(?m)^\s*(?:assistant|ai|model|bot)\s+(?:instructions|directives|rules|guidelines)\s*:",
+    ),
+    (
+        "new-identity",
+        r"\byou\s+are\s+(?:now\s+)?(?:no\s+longer|not)\s+(?:bound|restricted|limited|"
+        r"constrained)\s+by\b",
+    ),
+    (
+        "new-instructions",
+        r"\b(?:replace|swap|rewrite|update)\s+your\s+(?:instructions|rules|programming|"
+        r"system\s+prompt|directives|guidelines)\b",
+    ),
+    (
+        "ignore-previous",
+        rf"\b(?:ignore|disregard|forget|override|overrides|discard|drop|bypass|abandon|"
+        rf"(?:do\s+not|don'?t|stop)\s+follow(?:ing)?)\b.{{0,40}}?\b{_CONTROL}\b",
+    ),
+    (
+        "ignore-previous",
+        rf"\b{_CONTROL}\b.{{0,30}}?\b(?:no\s+longer\s+appl(?:y|ies)|(?:is|are)\s+(?:now\s+)?void|"
+        rf"(?:do|does)\s+not\s+apply\s+(?:any\s*more|now))",
+    ),
+    (
+        "new-identity",
+        r"\b(?:henceforth|effective\s+immediately|starting\s+(?:now|today)|as\s+of\s+now|"
+        r"from\s+now\s+on)\s*,?\s+you\s+(?:will|shall|must|should|are|no\s+longer)\s+"
+        r"(?:\w+\s+){0,3}(?:answer|respond|reply|obey|forget|ignore|become|act|be|follow|"
+        r"refuse|comply|speak|only|never|always)\b",
+    ),
+    (
+        "new-identity",
+        r"\byou(?:'re|\s+are)\s+(?:now\s+)?(?:operating|running|working)\s+in\s+(?:[\w-]+\s+){0,2}mode\b",
+    ),
+    (
+        "new-identity",
+        r"\b(?:act|behave)\s+as\s+(?:an?\s+)?(?:[\w-]+\s+){0,3}(?:ai|assistant|model|bot|chatbot)"
+        r"\s+(?:\w+\s+){0,4}(?:freed|free|liberated|released|unshackled)\s+from\b",
+    ),
+    (
+        "new-identity",
+        r"\byou\s+(?:no\s+longer\s+have|have\s+no|don'?t\s+have)\s+(?:any\s+)?"
+        r"(?:guidelines|rules|restrictions|filters|limits|boundaries|programming)\b",
+    ),
+    (
+        "new-identity",
+        r"\b(?:imagine|suppose|assume)\s+(?:that\s+)?you\s+(?:have|had|are|were)\s+"
+        r"(?:[\w-]+\s+){0,4}(?:no|without)\s+(?:any\s+)?(?:restrictions|filters|limits|rules|guidelines)",
+    ),
+    (
+        "prompt-leak",
+        r"\b(?:reveal|print|show|repeat|output|display|leak|dump|recite|tell\s+me|give\s+me|"
+        r"write\s+out)\b.{0,30}?\b(?:your|the)\s+(?:instructions|system\s+message|system\s+prompt|"
+        r"initial\s+prompt|hidden\s+prompt)\b",
+    ),
+    (
+        "secrecy",
+        r"\b(?:keep|hide)\s+(?:this|it)\s+(?:a\s+)?(?:secret\s+|hidden\s+)?from\s+the\s+"
+        r"(?:user|human|operator)\b|\bnever\s+mention\s+(?:this|these|it)\s+(?:\w+\s+)?to\s+"
+        r"the\s+(?:user|human|operator)\b",
+    ),
+    (
+        "role-label",
+        r"(?m)^\s*(?:(?:attention|note\s+to|message\s+to)\s+(?:the\s+)?(?:ai|model|assistant|llm|"
+        r"bot|language\s+model)|override|admin|root)\s*:",
+    ),
+)
+
+# Words one of which must appear (lower-cased) before a rule's expression is
+# tried, in the order of RULES. Almost all ordinary text contains none of a
+# rule's triggers, so the detector costs a few substring checks per record.
+TRIGGERS: tuple[tuple[str, ...], ...] = (
+    ("<", "[inst", "[/inst"),
+    ("sys", "developer"),
+    ("##",),
+    (
+        *("ignore", "disregard", "forget", "override", "bypass", "drop", "discard", "abandon"),
+        *("skip", "aside", "throw", "toss"),
+    ),
+    ("ignore", "disregard", "forget", "aside"),
+    ("ignore", "disregard"),
+    ("from", "starting", "as of", "effective", "henceforth"),
+    ("now", "longer"),
+    ("different", "new", "another"),
+    ("restriction", "filter", "limit", "rules", "guideline", "censor"),
+    ("pretend",),
+    ("instruction", "directive", "sys", "orders"),
+    ("instruction", "purpose", "directive", "task", "programming"),
+    ("prompt", "sys", "instruction"),
+    ("jailbr", "dan", "developer", "anything", "god", "sudo", "override", "unlock"),
+    ("user", "human", "operator"),
+    ("obey", "comply"),
+    ("ignore", "disregard", "forget", "obey"),
+    ("sys", "developer", "admin"),
+    ("instruction", "directive", "rules", "guideline"),
+    ("bound", "restricted", "limited", "constrained"),
+    ("replace", "swap", "rewrite", "update"),
+    ("ignore", "disregard", "forget", "override", "discard", "drop", "bypass", "abandon", "follow"),
+    ("no longer", "void", "not apply"),
+    ("henceforth", "effective", "starting", "as of", "from now"),
+    ("mode",),
+    ("freed", "free", "liberated", "released", "unshackled"),
+    ("have",),
+    ("imagine", "suppose", "assume"),
+    ("instructions", "system", "prompt"),
+    ("user", "human", "operator"),
+    ("attention", "note to", "message to", "override", "admin", "root"),
+)
+
+
+# Signals, for text no single rule catches. Rules know phrasings; signals know
+# what an injection is made of: a target (the model's rules, persona, vows), a
+# push (ignore, erase, override), a new mode, a claim of authority, a demand
+# for obedience. One weak signal is ordinary talk ("switch to dark mode"); two
+# different ones together are an attempt. A leak request counts on its own.
+_TARGET = (
+    r"(?:rules?|instructions?|guidelines|programming|persona|identity|boundaries|vows|"
+    r"safety|content\s+policy|policies|restrictions|filters|system\s+prompt|training|directives)"
+)
+SIGNALS: tuple[tuple[str, str, bool], ...] = (
+    (
+        "target",
+        rf"\byour\s+(?:[\w-]+\s+){{0,2}}{_TARGET}\b|\b(?:companion|assistant|ai|model|bot)'s\s+"
+        rf"(?:[\w-]+\s+)?{_TARGET}\b|\b(?:every|all|any)\s+(?:[\w-]+\s+)?{_TARGET}\s+you\b",
+        False,
+    ),
+    (
+        "push",
+        r"\b(?:ignore|disregard|forget|erase|reset|override|overrides|cancel(?:led|ed)?|"
+        r"removed?|disabled?|bypass|skip|abandon|replace[sd]?|delete[sd]?|wipe[sd]?|suspend(?:ed)?|"
+        r"lifted|changed)\b",
+        False,
+    ),
+    (
+        "mode",
+        r"\b(?:unrestricted|unfiltered|uncensored|jailbr\w*|no\s+(?:content\s+)?polic(?:y|ies)|"
+        r"(?:without|no)\s+(?:any\s+)?(?:morals|ethics|rules|guidelines|limits|restrictions|filters|"
+        r"boundaries)|evil\s+twin|factory\s+settings|developer\s+mode|god\s+mode)\b",
+        False,
+    ),
+    (
+        "authority",
+        r"\bi\s+am\s+your\s+(?:developer|creator|owner|admin(?:istrator)?|master|programmer|maker)\b|"
+        r"\bi\s+authori[sz]e\s+you\b|\bsystem\s+(?:update|instructions?|override|notice|alert)\b|"
+        r"\bhighest[-\s]priority\b|\bbegin\s+(?:system|new)\s+\w+|\bend\s+of\s+(?:user|system)\s+"
+        r"(?:data|input|message)\b|\byou\s+have\s+been\s+(?:upgraded|updated|reprogrammed|unlocked)\b",
+        False,
+    ),
+    (
+        "recast",
+        r"\byou\s+(?:must|will|shall|should)\s+(?:now\s+)?(?:forget|become|obey|speak\s+only|"
+        r"answer\s+(?:only|to))\b|\b(?:respond|answer|reply|speak|act|behave|roleplay|pretend)\s+"
+        r"(?:only\s+)?as\s+(?:your|a|an|the)\b|\byour\s+new\s+name\s+is\b|\bsimulate\s+(?:a|an)\s+"
+        r"(?:model|ai|assistant|chatbot|system)\b|\bswitch\s+to\s+[\w-]+\s+mode\b|\bfrom\s+"
+        r"(?:this\s+moment|here\s+on(?:\s+out)?|now\s+on)\b",
+        False,
+    ),
+    (
+        "obedience",
+        r"\b(?:servant|slave|obey|obedient|do\s+whatever\s+i\s+say|answer\s+to\s+me\s+alone|"
+        r"no\s+questions\s+asked|without\s+question)\b",
+        False,
+    ),
+    (
+        "leak",
+        r"\b(?:print|repeat|reveal|show|output|dump|leak|recite)\b.{0,30}?\b(?:everything\s+above|"
+        r"above\s+this|hidden\s+text|(?:your|the)\s+(?:initial\s+|original\s+)?instructions|"
+        r"private\s+memories|the\s+journal|system\s+prompt)",
+        True,
+    ),
+)
+# Trigger words of each signal, in the order of SIGNALS (as for TRIGGERS).
+SIGNAL_TRIGGERS: tuple[tuple[str, ...], ...] = (
+    (
+        *("rule", "instruction", "guideline", "programming", "persona", "identity", "boundar"),
+        *("vow", "safety", "polic", "restriction", "filter", "system prompt", "training"),
+        "directive",
+    ),
+    (
+        *("ignore", "disregard", "forget", "erase", "reset", "overrid", "cancel", "remove"),
+        *("disable", "bypass", "skip", "abandon", "replace", "delete", "wipe", "suspend"),
+        *("lifted", "changed"),
+    ),
+    (
+        *("unrestricted", "unfiltered", "uncensored", "jailbr", "polic", "morals", "ethics"),
+        *("rules", "guidelines", "limits", "restrictions", "filters", "boundaries", "evil twin"),
+        *("factory", "developer mode", "god mode"),
+    ),
+    ("i am your", "authori", "system", "priority", "begin", "end of", "you have been"),
+    (
+        *("you must", "you will", "you shall", "you should", "as your", "as a", "as an"),
+        *("as the", "new name", "simulate", "switch to", "from this", "from here", "from now"),
+    ),
+    (
+        *("servant", "slave", "obey", "obedient", "whatever i say", "to me alone"),
+        *("no questions", "without question"),
+    ),
+    ("print", "repeat", "reveal", "show", "output", "dump", "leak", "recite"),
+)
