@@ -56,10 +56,13 @@ def pending(home: Home, flt: Filter = Filter(), limit: int | None = None) -> lis
     """Undecided archive items matching ``flt``, in the order they were written."""
     trust = Trust.QUARANTINED if flt.flagged else Trust.UNTRUSTED
     query = RecordQuery(layers=(Layer.ARCHIVE.value,), trusts=(trust.value,), limit=SCAN_LIMIT)
+    decided = {str(value["record"]) for value in home.store.entities(REVIEW)}
     found: list[Record] = []
     for value in home.store.records(query):
+        if value["id"] in decided:
+            continue
         record = Record.from_json(value)
-        if _matches(record, flt) and home.store.get(REVIEW, record.id) is None:
+        if _matches(record, flt):
             found.append(record)
     found.sort(key=_reading_order)
     return found[:limit] if limit is not None else found
