@@ -5,7 +5,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -13,7 +15,7 @@ from tests.conftest import CliRunner
 from truehearth.core.errors import InvalidInput
 from truehearth.core.records import Layer, ProposalStatus, Record, Trust, Voice
 from truehearth.exchange.formats import import_path
-from truehearth.exchange.importing import IMPORT
+from truehearth.exchange.importing import IMPORT, Item, Limits, Parsed, import_file
 from truehearth.exchange.png import tiny_png
 from truehearth.home import Home
 
@@ -215,3 +217,18 @@ def test_cli_import_and_errors(cli: CliRunner, home_dir: Path, tmp_path: Path) -
     bad = cli("import", "chatgpt", junk, "--home", home_dir)
     assert bad.code == 2
     assert bad.err.strip().startswith("error:") and len(bad.err.strip().splitlines()) == 1
+
+
+def test_a_file_changed_during_import_writes_nothing(home: Home, tmp_path: Path) -> None:
+    path = tmp_path / "diary.txt"
+    path.write_text("first entry\n")
+
+    def parser(stream: IO[bytes], limits: Limits) -> Iterator[Parsed]:
+        yield Item(stream.read().decode(), "line:1")
+        with path.open("a") as handle:
+            handle.write("written by someone else meanwhile\n")
+
+    head = home.head()
+    with pytest.raises(InvalidInput, match="changed while it was being imported"):
+        import_file(home, path, "text", parser)
+    assert home.head() == head

@@ -188,6 +188,8 @@ def _drafts(
             yield _batch_draft(batch, report)
     if not (report.records or report.proposals):
         raise InvalidInput(f"{path.name} holds nothing to import ({report.format})")
+    if file_sha256(path) != report.sha256:
+        raise InvalidInput(f"{path.name} changed while it was being imported; nothing was written")
     summary = {**report.to_json(), "imported_at": now}
     del summary["already_imported"]
     yield Draft(
