@@ -120,7 +120,8 @@ def import_bundle(
 ) -> None:
     """Restore a signed bundle into a new, empty home (the journal head stays the same)."""
     target = home_path(home)
-    restored = bundle.restore_bundle(path, target, expected_key=key)
+    with err_console.status(f"verifying and restoring {path.name} ..."):
+        restored = bundle.restore_bundle(path, target, expected_key=key)
     with restored:
         head = restored.head()
     digest = head.digest if head else "-"
@@ -170,7 +171,8 @@ def verify_bundle(
     json: JsonOpt = False,
 ) -> None:
     """Check a bundle's signature, file digests, hash chain and state; any change fails."""
-    report = bundle.verify_bundle(path, expected_key=key)
+    with err_console.status(f"verifying {path.name} ..."):
+        report = bundle.verify_bundle(path, expected_key=key)
     if json:
         print_json(report.to_json())
     elif report.ok:
