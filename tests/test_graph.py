@@ -25,6 +25,11 @@ def test_rules_extract_first_person_facts(home: Home) -> None:
     home.remember("I work at Northwind as a translator.")
     home.remember("I'm allergic to peanuts, sadly.")
     home.remember("It rained all day and nothing happened.")
+    home.remember("Our dog Oskar chewed through my shoes again.")
+    home.remember("I'm terrified of deep water, always have been.")
+    home.remember("I drive an old Volvo that keeps breaking down.")
+    home.remember("I've been learning to play the cello.")
+    home.remember("My favourite dish is mushroom risotto, obviously.")
     graph = Graph.of(home)
     graph.sync()
     assert set(facts(graph)) == {
@@ -32,6 +37,11 @@ def test_rules_extract_first_person_facts(home: Home) -> None:
         ("best_friend", "Jonas"),
         ("works_at", "Northwind"),
         ("allergic_to", "peanuts"),
+        ("dog", "Oskar"),
+        ("fears", "deep water"),
+        ("drives", "Volvo"),
+        ("learning", "cello"),
+        ("favourite", "mushroom risotto"),
     }
 
 

@@ -55,6 +55,13 @@ RELATIONS: dict[str, Relation] = {
     "works_at": _rel("works_at", True, "work working job employer company office employed"),
     "allergic_to": _rel("allergic_to", False, "allergic allergy allergies react"),
     "birthday": _rel("birthday", True, "birthday born birth"),
+    "fears": _rel("fears", False, "fear afraid scared terrified frightened"),
+    "favourite": _rel("favourite", False, "favourite favorite love best"),
+    "drives": _rel("drives", True, "drive driving car"),
+    "learning": _rel("learning", False, "learn learning study studying practice practise lessons"),
+    "member_of": _rel("member_of", False, "club team join joined member"),
+    "read": _rel("read", False, "read reading book"),
+    "takes": _rel("takes", False, "medication medicine prescription take taking"),
     "partner": _rel("partner", True, KIN["partner"]),
     **{k: _rel(k, False, v) for k, v in KIN.items() if k != "partner"},
 }
@@ -98,6 +105,8 @@ PATTERNS: list[tuple[re.Pattern[str], str | None]] = [
         ),
         None,
     ),
+    # "my sister Maya called", "our dog Oskar chewed": a capitalised name right after.
+    (re.compile(rf"\b(?i:(?:my|our) (?P<kin>{_KIN_ALT})) {_NAME}\b"), None),
     (
         re.compile(
             rf"\b{_NAME},? (?i:is my (?:new |little |older |younger )?(?P<kin>{_KIN_ALT}))\b"
@@ -119,6 +128,27 @@ PATTERNS: list[tuple[re.Pattern[str], str | None]] = [
         "works_at",
     ),
     (re.compile(r"\b(?i:I(?:'m| am) allergic to) (?P<obj>[a-z][a-z ]+?)\b[.,!;]?"), "allergic_to"),
+    (
+        re.compile(
+            r"\b(?i:I(?:'m| am) (?:terrified|scared|afraid) of) (?P<obj>[a-z]+(?: [a-z]+)?)"
+        ),
+        "fears",
+    ),
+    (re.compile(r"\b(?i:my favou?rite [a-z]+ is) (?P<obj>[\w'-]+(?: [\w'-]+){0,2})"), "favourite"),
+    (re.compile(rf"\b(?i:I drive (?:an? |my )?(?:old |new |little )?){_PLACE}"), "drives"),
+    (
+        re.compile(
+            r"\b(?i:I(?:'ve been|'m| am) (?:learning|studying|practi[cs]ing)"
+            r"(?: to play)?(?: the)?) (?P<obj>[A-Za-z]+)"
+        ),
+        "learning",
+    ),
+    (
+        re.compile(r"\b(?i:I (?:just )?joined (?:a |the )?)(?P<obj>[a-z]+) (?i:club|team|choir)"),
+        "member_of",
+    ),
+    (re.compile(rf"\b(?i:I (?:just )?finished reading) {_PLACE}"), "read"),
+    (re.compile(r"\b(?i:put me on|I take|I'm taking) (?P<obj>[a-z]+) (?i:for)\b"), "takes"),
     (
         re.compile(r"\b(?i:my birthday is(?: on)?) (?P<obj>[A-Z][a-z]+ \d{1,2})"),
         "birthday",

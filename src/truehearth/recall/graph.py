@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from truehearth.core.errors import InvalidInput, NotFound
 from truehearth.core.records import Record, Trust
 from truehearth.recall.db import RecallDB, recall_db
+from truehearth.recall.expand import default_expander
 from truehearth.recall.extract import RELATIONS, Extractor, Fact, RuleExtractor
 from truehearth.recall.indextext import record_date
 from truehearth.recall.query import content_words, words
@@ -187,6 +188,9 @@ class Graph:
     def lookup(self, query: str, *, include_untrusted: bool = True, limit: int = 20) -> list[Edge]:
         """Edges a question asks about: by relation cue words and by named entities."""
         asked = set(words(query))
+        # A question's words and their nearest words in the embedding space:
+        # "sibling" asks about sisters and brothers without a synonym list.
+        asked.update(default_expander().expand(query))
         relations = [r.name for r in RELATIONS.values() if r.cues & asked]
         names = [w for w in content_words(query) if len(w) > 2]
         clauses: list[str] = []

@@ -31,6 +31,7 @@ RRF_K = 60
 TRUST_WEIGHT = {Trust.VERIFIED: 1.0, Trust.UNTRUSTED: 0.8, Trust.QUARANTINED: 0.3}
 RECENCY_BOOST = 0.05  # at most +5% for a memory from today
 RECENCY_HALF_LIFE_DAYS = 180.0
+GRAPH_WEIGHT = 2.0  # an extracted fact whose relation the question names is strong evidence
 REPLY_WEIGHT = 1.0  # the answer to a question that matched counts like the question
 REPLY_DEPTH = 20  # only the replies to the best keyword hits
 
@@ -106,7 +107,7 @@ class HybridRetriever:
             if self.sync:
                 graph.sync()
             for rank, edge in enumerate(graph.lookup(text, limit=self.candidates), 1):
-                add(rank, edge.record, f"graph: {edge.describe()}")
+                add(rank, edge.record, f"graph: {edge.describe()}", GRAPH_WEIGHT)
         if self.use_replies:
             for rank, record, reason in self._replies(home, leads):
                 add(rank, record, f"reply after {reason}", REPLY_WEIGHT)
