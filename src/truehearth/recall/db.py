@@ -153,6 +153,11 @@ class RecallDB:
         )
         return [int(r[0]) for r in rows]
 
+    def count_records_fast(self) -> int:
+        """About how many records there are: the largest row id (no table scan)."""
+        row = self.conn.execute("SELECT coalesce(max(rid), 0) FROM records").fetchone()
+        return int(row[0])
+
     def count_records(self) -> int:
         return int(self.conn.execute("SELECT count(*) FROM records").fetchone()[0])
 

@@ -10,6 +10,7 @@ Every result says why it was chosen.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -21,6 +22,7 @@ from truehearth.recall.db import recall_db
 from truehearth.recall.expand import default_expander
 from truehearth.recall.graph import Graph
 from truehearth.recall.indextext import asks, record_date, turn_key
+from truehearth.recall.keywords import CommonWords
 from truehearth.recall.query import check_query, content_words, without_stopwords
 from truehearth.recall.settings import active_index
 
@@ -32,6 +34,7 @@ TRUST_WEIGHT = {Trust.VERIFIED: 1.0, Trust.UNTRUSTED: 0.8, Trust.QUARANTINED: 0.
 RECENCY_BOOST = 0.05  # at most +5% for a memory from today
 RECENCY_HALF_LIFE_DAYS = 180.0
 GRAPH_WEIGHT = 2.0  # an extracted fact whose relation the question names is strong evidence
+MAX_RELATED = 16  # related words per query: each one is another BM25 pass
 REPLY_WEIGHT = 1.0  # the answer to a question that matched counts like the question
 REPLY_DEPTH = 20  # only the replies to the best keyword hits
 
@@ -91,7 +94,7 @@ class HybridRetriever:
             entry.reasons.append(reason)
 
         leads: list[tuple[int, Record, str]] = []
-        for label, words in self._keyword_queries(text):
+        for label, words in self._keyword_queries(home, text):
             hits = home.search(
                 words, layers=layers, include_quarantined=include_quarantined, limit=self.candidates
             )
@@ -115,15 +118,16 @@ class HybridRetriever:
         ranked = sorted(pool.values(), key=lambda c: _final(c, today)[0], reverse=True)[:limit]
         return [self._recalled(c, today) for c in ranked]
 
-    def _keyword_queries(self, text: str) -> list[tuple[str, str]]:
+    def _keyword_queries(self, home: Home, text: str) -> list[tuple[str, str]]:
         """The BM25 queries to run: the question's own words, then related words."""
         queries: list[tuple[str, str]] = []
         if self.use_bm25:
-            queries.append(("keyword match", " ".join(content_words(text))))
+            common = common_words(home)
+            queries.append(("keyword match", " ".join(common.keep(content_words(text)))))
             if self.use_expansion:
-                related = default_expander().expand(text)
+                related = [w for w in default_expander().expand(text) if not common.common(w)]
                 if related:
-                    queries.append(("related words", " ".join(related[:32])))
+                    queries.append(("related words", " ".join(related[:MAX_RELATED])))
         return queries
 
     def _replies(
@@ -177,6 +181,16 @@ class HybridRetriever:
         why = " + ".join(candidate.reasons)
         when = "today" if age == 0 else f"{age} day{'s' if age != 1 else ''} old"
         return Recalled(record, score, f"{why}; {record.trust.value}; {when}")
+
+
+_common: weakref.WeakKeyDictionary[Home, CommonWords] = weakref.WeakKeyDictionary()
+
+
+def common_words(home: Home) -> CommonWords:
+    found = _common.get(home)
+    if found is None:
+        found = _common[home] = CommonWords(recall_db(home))
+    return found
 
 
 def _final(candidate: _Candidate, today: date) -> tuple[float, int]:
