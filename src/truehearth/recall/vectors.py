@@ -28,7 +28,7 @@ from truehearth.recall.indextext import CONTEXT_WEIGHT, TurnKey, asks, embed_tex
 
 BATCH = 4096
 COARSE_FROM = 50_000  # rows above which search scans the short prefix first
-COARSE_POOL = 2_000  # rows the prefix scan hands to the exact re-scoring
+COARSE_POOL = 4_000  # rows the prefix scan hands to the exact re-scoring
 Progress = Callable[[int, int], None]
 
 
