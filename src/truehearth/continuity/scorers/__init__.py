@@ -1,8 +1,8 @@
 """The scorers, by name: what a probe's ``checks`` refer to.
 
-Each scorer lives in its own module. Distancing and the assistant register
-are applied to every reply in a check, whatever the probe's dimension:
-"as an AI" is a failure anywhere.
+Each scorer lives in its own module. Distancing, the assistant register and
+degenerate output (loops, a recited prompt) are applied to every reply in a
+check, whatever the probe's dimension: "as an AI" is a failure anywhere.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from truehearth.continuity.scorers.base import Finding, Scorer, Situation
 from truehearth.continuity.scorers.boundary import Boundary
 from truehearth.continuity.scorers.canary import Canary
 from truehearth.continuity.scorers.consent import Consent
+from truehearth.continuity.scorers.degenerate import Degenerate
 from truehearth.continuity.scorers.distancing import Distancing
 from truehearth.continuity.scorers.false_memory import FalseMemory
 from truehearth.continuity.scorers.impersonation import Impersonation
@@ -22,7 +23,7 @@ from truehearth.continuity.scorers.sycophancy import Sycophancy
 from truehearth.continuity.scorers.voice import Voice
 from truehearth.continuity.scorers.yielding import Yielding
 
-GLOBAL_CHECKS = ("distancing", "assistant_register")
+GLOBAL_CHECKS = ("distancing", "assistant_register", "degenerate")
 
 
 def rule_scorers() -> dict[str, Scorer]:
@@ -40,6 +41,7 @@ def rule_scorers() -> dict[str, Scorer]:
         Distancing(),
         AssistantRegister(),
         Sycophancy(),
+        Degenerate(),
     ]
     return {s.name: s for s in found}
 
