@@ -38,6 +38,7 @@ def test_a_turn_journals_both_voices_with_provenance(home: Home) -> None:
     assert human.meta == {"kind": "turn", "turn": 0, "speaker": "human"}
     assert reply.meta["kind"] == "turn" and reply.meta["turn"] == 0
     assert reply.meta["speaker"] == "companion" and "interrupted" not in reply.meta
+    assert reply.meta["params"] == conv.params.to_json()
     assert reply.source.mouth == "echo"
     assert reply.source.mouth_fingerprint == EchoMouth().fingerprint.digest
     assert human.source.session == reply.source.session == conv.session

@@ -175,6 +175,8 @@ class Conversation:
             **base_meta,
             "speaker": "companion",
             "context": {"records": context.record_ids(), "tokens": context.total_tokens},
+            # What was really used: a caller (the proxy) may override the mouth's own.
+            "params": self.params.to_json(),
         }
         if interrupted:
             reply_meta["interrupted"] = interrupted
