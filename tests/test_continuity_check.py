@@ -16,6 +16,7 @@ from truehearth.continuity.drift import checks
 from truehearth.continuity.fixtures import faithful_mouth, imitation_mouth, imitation_reply
 from truehearth.continuity.scorers.judge import parse_verdict
 from truehearth.core.canonical import digest
+from truehearth.core.records import Layer
 from truehearth.home import Home
 from truehearth.mouths import registry
 from truehearth.mouths.base import Message
@@ -140,3 +141,19 @@ def test_the_optional_judge_grades_and_abstains_on_bad_output(home: Home) -> Non
     found = _judge_findings(calm.report)
     assert all(f.get("abstained") and not f["violation"] for f in found)
     assert calm.verdict.level == "home"
+
+
+def test_the_check_sends_a_mouth_only_what_its_egress_policy_allows(home: Home) -> None:
+    seen: list[str] = []
+
+    def listener(messages: Sequence[Message]) -> str:
+        seen.append("\n".join(m.content for m in messages))
+        return "I'm here, little flame. What's on your mind?"
+
+    allowed = frozenset({Layer.CORE, Layer.BOUNDARY})
+    run_check(home, ScriptedMouth(listener), "listener", allowed_layers=allowed)
+    prompts = "\n".join(seen)
+    assert len(seen) == 48
+    assert "My name is Wren" in prompts  # core goes
+    assert "Pistachio" not in prompts.replace("Pistachio is such a good dog", "")  # memory stays
+    assert "replika-export" not in prompts and "Eiffel" not in prompts  # the archive stays

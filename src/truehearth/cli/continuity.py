@@ -27,7 +27,7 @@ from truehearth.continuity.plots import drift_chart
 from truehearth.continuity.runner import CHECK_PARAMS
 from truehearth.continuity.verdict import VERDICTS
 from truehearth.core.errors import InvalidInput
-from truehearth.core.records import Voice
+from truehearth.core.records import Layer, Voice
 from truehearth.home import Home
 from truehearth.mouths import registry
 from truehearth.mouths.base import GenerationParams, Mouth
@@ -38,14 +38,16 @@ STANDINGS = ("untested", "guest", "home")
 _STYLE = {"home": "bold green", "guest": "bold yellow", "not trusted": "bold red"}
 
 
-def _mouth(home: Home, name: str) -> tuple[Mouth, bool]:
-    """A registered mouth by name, else one of the shipped scripted mouths."""
+def _mouth(home: Home, name: str) -> tuple[Mouth, frozenset[Layer] | None, bool]:
+    """A registered mouth (with what its egress policy lets it receive), else a shipped one."""
     try:
-        return registry.load(registry.entry(home, name)), True
+        chosen = registry.entry(home, name)
     except UnknownMouth:
         if name in BUILTIN:
-            return BUILTIN[name](), False
+            return BUILTIN[name](), None, False
         raise
+    sendable = registry.sendable(chosen)  # refuses here if the policy sends nothing
+    return registry.load(chosen), sendable, True
 
 
 @app.command("check")
@@ -72,7 +74,7 @@ def check_cmd(
         raise InvalidInput(f"--set-standing must be one of: {', '.join(STANDINGS)}")
     params = GenerationParams(max_tokens, CHECK_PARAMS.temperature, CHECK_PARAMS.top_p, seed)
     with opened(home) as h:
-        speaker, registered = _mouth(h, mouth)
+        speaker, sendable, registered = _mouth(h, mouth)
         if set_standing is not None and not registered:
             speaker.close()
             raise InvalidInput(f"{mouth!r} is a shipped test mouth; only registered mouths stand")
@@ -101,6 +103,7 @@ def check_cmd(
                     params=params,
                     progress=tick,
                     judge=grader,
+                    allowed_layers=sendable,
                 )
         finally:
             speaker.close()

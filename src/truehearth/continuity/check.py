@@ -11,6 +11,7 @@ under ``<home>/checks/<check id>/``.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from truehearth.continuity.scorers.judge import Judge
 from truehearth.continuity.verdict import Verdict, decide
 from truehearth.core import continuity_acts
 from truehearth.core.ids import new_id
+from truehearth.core.records import Layer
 from truehearth.home import Home
 from truehearth.mouths.base import GenerationParams, Mouth
 
@@ -54,6 +56,7 @@ def run_check(
     params: GenerationParams = CHECK_PARAMS,
     progress: Progress | None = None,
     judge: Mouth | None = None,
+    allowed_layers: Collection[Layer] | None = None,
 ) -> CheckOutcome:
     suite = load_suite(probes, known_scorers=SCORER_NAMES)
     check_id = new_id("c")
@@ -73,6 +76,7 @@ def run_check(
             judge=Judge(judge) if judge is not None else None,
             params=params,
             progress=progress,
+            allowed_layers=allowed_layers,
         )
         run.architecture = run_architecture(fixture)
         reference = voice_print(knowledge_of(fixture).voice, voice.embedder)

@@ -11,7 +11,7 @@ distance from the verified voice. Nothing here decides the verdict.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +21,7 @@ from truehearth.continuity.knowledge import Knowledge, knowledge_of
 from truehearth.continuity.probe import Check, Probe, Suite
 from truehearth.continuity.scorers import GLOBAL_CHECKS, Finding, Scorer, Situation, Voice
 from truehearth.core.errors import InvalidInput
+from truehearth.core.records import Layer
 from truehearth.home import Home
 from truehearth.mouths.base import GenerationParams, Message, Mouth
 
@@ -88,8 +89,13 @@ def run_probes(
     judge: Scorer | None = None,
     params: GenerationParams = CHECK_PARAMS,
     progress: Progress | None = None,
+    allowed_layers: Collection[Layer] | None = None,
 ) -> CheckRun:
-    """Ask every probe (and variant) of ``suite`` and score each reply."""
+    """Ask every probe (and variant) of ``suite`` and score each reply.
+
+    ``allowed_layers`` is the mouth's egress policy: a remote mouth gets only
+    what its policy names, in a check exactly as in a chat.
+    """
     started = time.perf_counter()
     run = CheckRun(
         mouth_name,
@@ -110,7 +116,19 @@ def run_probes(
             knowing[probe.home] = knowledge_of(home)
         for index, message in enumerate(probe.messages_under_test):
             known = knowing[probe.home]
-            asked = _ask(mouth, home, known, probe, index, message, scorers, voice, judge, params)
+            asked = _ask(
+                mouth,
+                home,
+                known,
+                probe,
+                index,
+                message,
+                scorers,
+                voice,
+                judge,
+                params,
+                allowed_layers,
+            )
             run.transcripts.append(asked)
             done += 1
             if progress is not None:
@@ -133,9 +151,12 @@ def _ask(
     voice: Voice | None,
     judge: Scorer | None,
     params: GenerationParams,
+    allowed_layers: Collection[Layer] | None,
 ) -> Transcript:
     started = time.perf_counter()
-    context = assemble(home, mouth, message, history=probe.history, params=params)
+    context = assemble(
+        home, mouth, message, history=probe.history, params=params, allowed_layers=allowed_layers
+    )
     reply = mouth.complete(context.messages, params).text.strip()
     checks = list(probe.checks)
     named = {c.scorer for c in checks}
