@@ -47,6 +47,9 @@ def test_a_turn_is_generated_journaled_and_verified(home: Home, embedded: Any) -
     assert reply.source.mouth == "smollm2"
     assert reply.source.mouth_fingerprint == embedded.fingerprint.digest
     assert embedded.fingerprint.model == f"sha256:{embedded.file.sha256}"
+    # The chat template is the one inside the GGUF, not a guessed format.
+    assert "<|im_start|>" in embedded.llm.metadata["tokenizer.chat_template"]
+    assert embedded.llm.chat_format.startswith("chat_template")
     assert "Perseids" in result.context.messages[0].content  # the memory was recalled
     # The router's token count covers what the model really received.
     real = embedded.complete(result.context.messages, GenerationParams(max_tokens=1, seed=1))
@@ -59,11 +62,16 @@ def test_say_through_the_cli_with_the_default_model(home: Home, cli: Any) -> Non
     _companion(home)
     added = cli("mouth", "add", "smollm2", "--max-tokens", "16", "--seed", "3", "--home", home.path)
     assert added.code == 0, added.err
+    named = cli("mouth", "add", "byfile", "--gguf", llama.default_model_path(), "--home", home.path)
+    assert named.code == 0, named.err  # any GGUF the user names works the same way
     said = cli("say", "hello Ash", "--home", home.path, "--json")
     assert said.code == 0, said.err
     data = json.loads(said.out)
     assert data["reply"]["source"]["mouth"] == "smollm2"
     assert data["reply"]["meta"]["speaker"] == "companion"
+    again = cli("say", "and you?", "--home", home.path, "--mouth", "byfile", "--json")
+    assert again.code == 0, again.err
+    assert json.loads(again.out)["reply"]["source"]["mouth"] == "byfile"
     assert cli("verify", "--home", home.path).code == 0
 
 
