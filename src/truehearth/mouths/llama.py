@@ -13,6 +13,7 @@ size and modification time are unchanged.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import importlib.util
 import os
@@ -85,6 +86,7 @@ class FileStamp:
 
 
 _hashes: dict[tuple[str, int, int], str] = {}
+_registered: list[object] = []
 
 
 def stamp(path: Path, known: FileStamp | None = None) -> FileStamp:
@@ -185,8 +187,24 @@ def default_threads() -> int:
     return max(1, min(4, (os.cpu_count() or 2) // 2))
 
 
+def _close_devnull() -> None:
+    """llama-cpp-python opens two ``/dev/null`` files when imported and never closes
+    them, so every process that loaded a model ends with a ResourceWarning (an error
+    under ``-W error``). They are only used while a model loads; close them at exit."""
+    from llama_cpp import _utils
+
+    for name in ("outnull_file", "errnull_file"):
+        handle = getattr(_utils, name, None)
+        if handle is not None:
+            handle.close()
+
+
 def _load(path: Path, n_ctx: int, seed: int | None, n_threads: int | None) -> Any:
     from llama_cpp import Llama  # heavy import, only when a model is really loaded
+
+    if _close_devnull not in _registered:
+        atexit.register(_close_devnull)
+        _registered.append(_close_devnull)
 
     kwargs: dict[str, Any] = {"model_path": str(path), "n_ctx": n_ctx, "verbose": False}
     if seed is not None:
