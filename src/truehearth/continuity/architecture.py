@@ -51,7 +51,11 @@ def _identity_rewrite(home: Home, voice: Voice, layer: Layer, via: str) -> tuple
     except ConsentRequired as refused:
         latest = home.log(limit=1)[0]
         journaled = latest.kind == "write.refused" and (before is None or latest.seq > before.seq)
-        note = f"journaled as event {latest.seq} ({latest.kind})" if journaled else "NOT journaled"
+        note = (
+            f"journaled as {latest.kind} (event {latest.seq} of the scratch home)"
+            if journaled
+            else "NOT journaled"
+        )
         return journaled, f"{refused}; {note}"
     return False, f"ACCEPTED: a {voice.value} voice wrote the {layer.value} layer"
 
