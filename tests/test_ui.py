@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from pathlib import Path
 
@@ -332,3 +333,17 @@ def test_imported_items_are_sent_to_review_rather_than_confirmed(ui: UI, home: H
     assert item.layer is Layer.ARCHIVE
     card = page.split(f'id="record-{item.id}"')[1].split("</li>")[0]
     assert "decide in review" in card and "/confirm" not in card
+
+
+def test_verify_rehashes_the_journal_and_names_a_broken_event(ui: UI, home: Home) -> None:
+    page = ui.get("/ui/verify")
+    assert f"ok: {_head(home)} events verify" in page
+    [seq] = [e.seq for e in home.log(limit=100) if "herons came back" in e.body.decode()]
+    conn = sqlite3.connect(home.path / "home.db")
+    with conn:
+        (body,) = conn.execute("SELECT body FROM journal WHERE seq = ?", (seq,)).fetchone()
+        tampered = bytes(body).replace(b"herons", b"ravens")
+        conn.execute("UPDATE journal SET body = ? WHERE seq = ?", (tampered, seq))
+    conn.close()
+    broken = ui.get("/ui/verify")
+    assert f"journal broken at event {seq}" in broken and "ok:" not in broken

@@ -116,6 +116,27 @@ def journal(request: Request, h: HomeDep, before: int | None = None) -> Response
     )
 
 
+@pages.get("/verify", response_class=HTMLResponse)
+def verify(request: Request, h: HomeDep) -> Response:
+    """Re-hash the whole journal and re-fold it, as ``truehearth verify`` does."""
+    report = h.verify()
+    chain = report.chain
+    return render(
+        request,
+        "verify.html",
+        active="journal",
+        title="Verify",
+        ok=report.ok,
+        events=chain.events,
+        head=chain.head.digest if chain.head else "-",
+        problem=(
+            f"journal broken at event {chain.broken_at}: {chain.problem}"
+            if not chain.ok
+            else report.state_problem
+        ),
+    )
+
+
 @pages.get("/records/{record_id}", response_class=HTMLResponse)
 def record_page(request: Request, record_id: str, h: HomeDep) -> Response:
     record = h.record(record_id)
