@@ -164,3 +164,18 @@ def test_a_tampered_report_is_not_used_for_the_blind_test(checked: Home) -> None
     path.unlink()
     with pytest.raises(NotFound, match="not readable"):
         blind.mouth_replies(checked, "faithful")
+
+
+def test_cli_recognize_interactively(
+    cli: CliRunner, checked: Home, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rich prompts: one mark per reply, then the human's verdict (default: suggested)."""
+    monkeypatch.setattr(sys, "stdin", io.StringIO("y\ny\nn\nmaybe\nn\n\n"))
+    result = cli("recognize", "--home", checked.path, "--mouth", "imitation", "--per-source", "2")
+    assert result.code == 0, result.err
+    assert "Blind test." in result.out
+    assert "Please select one of the available options" in result.out  # "maybe" asked again
+    _, sources = blind.sources_for(checked, "imitation", blind.ARCHIVE)
+    items = blind.blind_items(sources, per_source=2, seed=0)
+    suggested = blind.suggest(items, ["them", "them", "not them", "not them"], "imitation")
+    assert blind.standing_verdict(checked, "imitation") == ("not trusted", suggested, suggested)
