@@ -96,7 +96,8 @@ def test_mcp_over_http_behind_the_token(seeded: Home) -> None:
 
     from tests.loopback import serving
     from truehearth.keys import ensure_token
-    from truehearth.server import ServerSettings, create_app
+    from truehearth.server.app import create_app
+    from truehearth.server.settings import ServerSettings
 
     token = ensure_token(seeded.path)
     app = create_app(ServerSettings(home=seeded.path, token=token))

@@ -15,7 +15,8 @@ from truehearth.home import Home
 from truehearth.keys import ensure_token
 from truehearth.mouths import registry
 from truehearth.mouths.egress import EgressPolicy
-from truehearth.server import ServerSettings, create_app
+from truehearth.server.app import create_app
+from truehearth.server.settings import ServerSettings
 
 
 @pytest.fixture
@@ -179,3 +180,10 @@ def test_the_proxy_never_sends_against_the_egress_policy(
             model="remote", messages=[{"role": "user", "content": "hello"}]
         )
     assert home.head() == before
+
+
+def test_a_non_ascii_token_is_refused_not_a_crash(server: tuple[str, str]) -> None:
+    url, _token = server
+    for value in ("Bearer thé-wrong", "Bearer \u2603"):
+        response = httpx.get(url + "/v1/models", headers={"Authorization": value.encode()})
+        assert response.status_code == 401

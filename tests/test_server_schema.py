@@ -14,7 +14,8 @@ from truehearth.core.records import Layer
 from truehearth.home import Home
 from truehearth.keys import ensure_token
 from truehearth.mouths import registry
-from truehearth.server import ServerSettings, create_app
+from truehearth.server.app import create_app
+from truehearth.server.settings import ServerSettings
 
 # schemathesis needs the application when the module is collected, so the home it
 # serves lives in a temporary directory that is removed when the test run ends.

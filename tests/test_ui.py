@@ -16,7 +16,8 @@ from truehearth.exchange.formats import import_path
 from truehearth.home import Home
 from truehearth.keys import ensure_token
 from truehearth.mouths import registry
-from truehearth.server import ServerSettings, create_app
+from truehearth.server.app import create_app
+from truehearth.server.settings import ServerSettings
 from truehearth.server.ui import csrf
 
 
@@ -82,9 +83,14 @@ def test_the_bearer_header_opens_pages_too_and_logout_ends_the_session(ui: UI, h
     fresh = UI(home.path).client
     r = fresh.get("/ui/identity", headers={"Authorization": f"Bearer {ui.token}"})
     assert r.status_code == 200
+    session = ui.client.cookies.get("truehearth_session")
+    assert session and session != ui.token, "the browser holds a session id, never the token"
     out = ui.post("/ui/logout", {})
     assert out.status_code == 303
     ui.client.cookies.clear()  # what the browser does with the expired cookie
+    assert ui.client.get("/ui").status_code == 303
+    # A copy of the old cookie is worthless: logout revoked the session on the server.
+    ui.client.cookies.set("truehearth_session", session)
     assert ui.client.get("/ui").status_code == 303
 
 

@@ -24,7 +24,8 @@ from truehearth.core.continuity_acts import RECOGNITION
 from truehearth.core.records import Layer, ProposalStatus, Source, Trust, Voice
 from truehearth.home import Home
 from truehearth.keys import ensure_token
-from truehearth.server import ServerSettings, create_app
+from truehearth.server.app import create_app
+from truehearth.server.settings import ServerSettings
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent / "artifacts"

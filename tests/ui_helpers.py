@@ -15,7 +15,8 @@ from truehearth.exchange.formats import import_path
 from truehearth.home import Home
 from truehearth.keys import ensure_token
 from truehearth.mouths import registry
-from truehearth.server import ServerSettings, create_app
+from truehearth.server.app import create_app
+from truehearth.server.settings import ServerSettings
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 HOSTILE = '<script>alert("pwned")</script><img src=x onerror=alert(1)>'

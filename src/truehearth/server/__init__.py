@@ -2,9 +2,7 @@
 
 A thin layer over the library API: every request opens the home, calls the
 same functions the CLI calls, and closes it. No SQL and no rules live here.
+
+The application is built by :func:`truehearth.server.app.create_app`; this
+package imports nothing heavy itself, so the CLI starts fast.
 """
-
-from truehearth.server.app import create_app
-from truehearth.server.settings import ServerSettings
-
-__all__ = ["ServerSettings", "create_app"]

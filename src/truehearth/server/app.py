@@ -8,6 +8,8 @@ login). Bodies over the size limit are refused before they are read whole.
 from __future__ import annotations
 
 import hmac
+import secrets
+import threading
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -107,7 +109,7 @@ class TokenGate:
         if scope["type"] == "http":
             header = dict(scope.get("headers", [])).get(b"authorization", b"").decode("latin-1")
             scheme, _, given = header.partition(" ")
-            if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip(), self.token):
+            if scheme.lower() != "bearer" or not same_secret(given.strip(), self.token):
                 await send(
                     {
                         "type": "http.response.start",
@@ -138,15 +140,50 @@ def pool_of(request: Request) -> MouthPool:
     return pool
 
 
+class Sessions:
+    """Browser sessions of the web UI: random ids, revocable at logout.
+
+    The browser never holds the home's token itself, only a session id that
+    means something to this server process and dies with it or at logout.
+    """
+
+    def __init__(self) -> None:
+        self._open: set[str] = set()
+        self._lock = threading.Lock()
+
+    def open(self) -> str:
+        sid = secrets.token_urlsafe(32)
+        with self._lock:
+            self._open.add(sid)
+        return sid
+
+    def is_open(self, sid: str) -> bool:
+        with self._lock:
+            return sid in self._open
+
+    def close(self, sid: str) -> None:
+        with self._lock:
+            self._open.discard(sid)
+
+
+def same_secret(given: str, expected: str) -> bool:
+    """Constant-time comparison that refuses (rather than crashes on) non-ASCII input."""
+    return hmac.compare_digest(given.encode("utf-8", "replace"), expected.encode("utf-8"))
+
+
+def sessions_of(request: Request) -> Sessions:
+    sessions: Sessions = request.app.state.sessions
+    return sessions
+
+
 def is_authorized(request: Request) -> bool:
-    """Whether the request carries the home's token (header or UI session cookie)."""
-    token = settings_of(request).token
+    """Whether the request carries the home's token, or a UI session opened with it."""
     header = request.headers.get("authorization", "")
     scheme, _, given = header.partition(" ")
-    if scheme.lower() == "bearer" and hmac.compare_digest(given.strip(), token):
+    if scheme.lower() == "bearer" and same_secret(given.strip(), settings_of(request).token):
         return True
     cookie = request.cookies.get(SESSION_COOKIE, "")
-    return bool(cookie) and hmac.compare_digest(cookie, token)
+    return bool(cookie) and sessions_of(request).is_open(cookie)
 
 
 def require_token(request: Request) -> None:
@@ -202,6 +239,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.pool = MouthPool()
+    app.state.sessions = Sessions()
 
     @app.exception_handler(TruehearthError)
     async def _library_error(_request: Request, exc: TruehearthError) -> JSONResponse:

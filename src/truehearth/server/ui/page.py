@@ -24,7 +24,7 @@ from markupsafe import Markup
 
 from truehearth.cli._render import provenance, short
 from truehearth.core.errors import TruehearthError
-from truehearth.server.app import is_authorized, settings_of, status_for
+from truehearth.server.app import SESSION_COOKIE, is_authorized, settings_of, status_for
 from truehearth.server.ui import csrf
 
 _HERE = Path(__file__).parent
@@ -87,7 +87,7 @@ def render(
     request: Request, name: str, *, status: int = 200, active: str = "", **context: Any
 ) -> HTMLResponse:
     """Render ``templates/<name>`` with the layout's shared context."""
-    secret = settings_of(request).token
+    secret = csrf_secret(request)
     logged_in = is_authorized(request)
 
     def csrf_input() -> Markup:
@@ -123,6 +123,11 @@ def require_session(request: Request) -> None:
         raise LoginRequired
 
 
+def csrf_secret(request: Request) -> str:
+    """Form tokens are bound to the home's token and to this browser session."""
+    return settings_of(request).token + ":" + request.cookies.get(SESSION_COOKIE, "")
+
+
 def _same_origin(request: Request) -> bool:
     """A browser's Origin (or Referer) header, when sent, must name this server."""
     claimed = request.headers.get("origin") or request.headers.get("referer")
@@ -136,7 +141,7 @@ def _same_origin(request: Request) -> bool:
 
 def check_csrf(request: Request, csrf_token: Annotated[str, Form(alias=csrf.FIELD)] = "") -> None:
     """Refuse (403) a form post without a valid token bound to this session."""
-    if not _same_origin(request) or not csrf.valid(settings_of(request).token, csrf_token):
+    if not _same_origin(request) or not csrf.valid(csrf_secret(request), csrf_token):
         raise Forbidden
 
 

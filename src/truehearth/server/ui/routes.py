@@ -20,7 +20,7 @@ from truehearth.cli._render import describe_event, record_status
 from truehearth.core.events import Event
 from truehearth.core.records import Layer, Record, parse_enum
 from truehearth.home import Home
-from truehearth.server.app import SESSION_COOKIE, open_home, settings_of
+from truehearth.server.app import SESSION_COOKIE, open_home, sessions_of, settings_of
 from truehearth.server.ui import checks, memory
 from truehearth.server.ui.page import ACTIONS, PAGES, UIRoute, render, safe_next, see_other
 
@@ -57,7 +57,7 @@ def login(
     response = see_other(safe_next(next))
     response.set_cookie(
         SESSION_COOKIE,
-        secret,
+        sessions_of(request).open(),
         httponly=True,
         samesite="strict",
         path="/",
@@ -67,7 +67,8 @@ def login(
 
 
 @actions.post("/logout")
-def logout() -> RedirectResponse:
+def logout(request: Request) -> RedirectResponse:
+    sessions_of(request).close(request.cookies.get(SESSION_COOKIE, ""))
     response = see_other("/ui/login")
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
     return response
