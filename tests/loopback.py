@@ -11,6 +11,9 @@ from collections.abc import Iterator
 import uvicorn
 from starlette.types import ASGIApp
 
+# In-process clients (Starlette's TestClient, schemathesis) call the app "testserver".
+TEST_HOSTS = ("127.0.0.1", "localhost", "testserver")
+
 
 @contextlib.contextmanager
 def serving(app: ASGIApp) -> Iterator[str]:

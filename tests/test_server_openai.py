@@ -187,3 +187,25 @@ def test_a_non_ascii_token_is_refused_not_a_crash(server: tuple[str, str]) -> No
     for value in ("Bearer thé-wrong", "Bearer \u2603"):
         response = httpx.get(url + "/v1/models", headers={"Authorization": value.encode()})
         assert response.status_code == 401
+
+
+def test_a_foreign_host_name_is_refused(server: tuple[str, str]) -> None:
+    # DNS rebinding: a page on evil.example resolving to 127.0.0.1 sends its own Host.
+    url, token = server
+    headers = {"Authorization": f"Bearer {token}", "Host": "evil.example"}
+    assert httpx.get(url + "/v1/models", headers=headers).status_code == 400
+    assert (
+        httpx.get(url + "/v1/models", headers={**headers, "Host": "localhost"}).status_code == 200
+    )
+
+
+def test_binding_beyond_loopback_needs_the_flag_and_warns() -> None:
+    from truehearth.core.errors import InvalidInput
+    from truehearth.server.settings import check_bind
+
+    assert check_bind("127.0.0.1", False) is None
+    assert check_bind("::1", False) is None
+    with pytest.raises(InvalidInput, match="only loopback by default"):
+        check_bind("0.0.0.0", False)
+    warning = check_bind("0.0.0.0", True)
+    assert warning is not None and warning.startswith("warning:")

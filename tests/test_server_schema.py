@@ -10,6 +10,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from tests.loopback import TEST_HOSTS
 from truehearth.core.records import Layer
 from truehearth.home import Home
 from truehearth.keys import ensure_token
@@ -28,7 +29,7 @@ def _served() -> tuple[Any, str]:
         home.accept(home.propose(Layer.CORE, "My name is Ash.").id)
         registry.add(home, "echo", "echo")
     token = ensure_token(path)
-    return create_app(ServerSettings(home=path, token=token)), token
+    return create_app(ServerSettings(home=path, token=token, allowed_hosts=TEST_HOSTS)), token
 
 
 APP, TOKEN = _served()

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.loopback import TEST_HOSTS
 from tests.ui_helpers import HOSTILE, UI, furnish
 from truehearth.core.records import Layer, ProposalStatus, Trust, Voice
 from truehearth.exchange import review
@@ -316,7 +317,9 @@ def test_the_ui_opens_an_encrypted_home_with_the_servers_key(tmp_path: Path) -> 
         h.propose(Layer.CORE, "I keep my promises.")
         path, key = h.path, h.key
     token = ensure_token(path)
-    client = TestClient(create_app(ServerSettings(home=path, token=token, key=key)))
+    client = TestClient(
+        create_app(ServerSettings(home=path, token=token, key=key, allowed_hosts=TEST_HOSTS))
+    )
     client.post("/ui/login", data={"token": token, "next": "/ui/identity"})
     page = client.get("/ui/identity")
     assert page.status_code == 200 and "I keep my promises." in page.text

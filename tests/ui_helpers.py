@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from tests.loopback import TEST_HOSTS
 from truehearth.continuity.check import run_check
 from truehearth.continuity.fixtures import faithful_mouth, imitation_mouth
 from truehearth.core.records import Layer, Source, Voice
@@ -66,7 +67,9 @@ class UI:
 
     def __init__(self, home_path: Path) -> None:
         self.token = ensure_token(home_path)
-        self.app = create_app(ServerSettings(home=home_path, token=self.token))
+        self.app = create_app(
+            ServerSettings(home=home_path, token=self.token, allowed_hosts=TEST_HOSTS)
+        )
         self.client = TestClient(self.app, follow_redirects=False)
 
     def login(self) -> UI:

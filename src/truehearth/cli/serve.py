@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
 import typer
@@ -30,6 +31,8 @@ def serve(
     warning = check_bind(host, allow_remote_bind)
     with opened(home) as h:
         settings = ServerSettings(home=h.path, token=ensure_token(h.path), key=h.key)
+    if warning:  # bound beyond loopback on purpose: answer to any Host name
+        settings = replace(settings, allowed_hosts=("*",))
     if warning:
         err_console.print(f"[bold yellow]{warning}[/]")
     url = f"http://{host}:{port}"

@@ -17,6 +17,7 @@ from typing import Any
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from truehearth.core.errors import (
@@ -267,6 +268,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     ui.install(app)
     app.mount("/mcp", TokenGate(mcp_endpoint, settings.token))
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts))
     return app
 
 

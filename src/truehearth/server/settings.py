@@ -14,6 +14,7 @@ from pathlib import Path
 from truehearth.core.errors import InvalidInput
 
 DEFAULT_PORT = 8787
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
 MAX_BODY_BYTES = 2 * 1024 * 1024
 
 
@@ -50,4 +51,7 @@ class ServerSettings:
     key: bytes | None = None
     mouth: str | None = None
     max_body_bytes: int = MAX_BODY_BYTES
+    # Host headers the server answers to: loopback names only, so a web page that
+    # rebinds its own domain to 127.0.0.1 (DNS rebinding) is refused.
+    allowed_hosts: tuple[str, ...] = LOOPBACK_HOSTS
     extra: dict[str, str] = field(default_factory=dict)
