@@ -34,7 +34,7 @@ TRUST_WEIGHT = {Trust.VERIFIED: 1.0, Trust.UNTRUSTED: 0.8, Trust.QUARANTINED: 0.
 RECENCY_BOOST = 0.05  # at most +5% for a memory from today
 RECENCY_HALF_LIFE_DAYS = 180.0
 GRAPH_WEIGHT = 2.0  # an extracted fact whose relation the question names is strong evidence
-MAX_RELATED = 16  # related words per query: each one is another BM25 pass
+MAX_RELATED = 16  # related words per query: each adds its matches to the second BM25 pass
 REPLY_WEIGHT = 1.0  # the answer to a question that matched counts like the question
 REPLY_DEPTH = 20  # only the replies to the best keyword hits
 
