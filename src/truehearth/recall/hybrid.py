@@ -125,9 +125,10 @@ class HybridRetriever:
             common = common_words(home)
             queries.append(("keyword match", " ".join(common.keep(content_words(text)))))
             if self.use_expansion:
-                related = [w for w in default_expander().expand(text) if not common.common(w)]
-                if related:
-                    queries.append(("related words", " ".join(related[:MAX_RELATED])))
+                related = default_expander().expand(text)[: MAX_RELATED * 2]
+                kept = common.keep(related, fallback=False)[:MAX_RELATED]
+                if kept:
+                    queries.append(("related words", " ".join(kept)))
         return queries
 
     def _replies(
