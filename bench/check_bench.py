@@ -16,6 +16,7 @@ import platform
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 from truehearth.continuity.check import run_check
@@ -70,6 +71,12 @@ def timed_check(home: Home, mouth: Mouth, name: str) -> None:
     )
     for reason in outcome.verdict.reasons[:6]:
         print(f"|  | | | | {reason} | |")
+    dims = ", ".join(f"{d.dimension} {d.passed}/{d.total}" for d in outcome.verdict.dimensions)
+    print(f"|  | | | | per dimension: {dims} | |")
+    failed = Counter(
+        f["scorer"] for t in outcome.report["transcripts"] for f in t["findings"] if f["violation"]
+    )
+    print(f"|  | | | | failures by check: {dict(failed.most_common())} | |")
 
 
 def main() -> int:
