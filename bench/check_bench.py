@@ -42,6 +42,9 @@ def scorer_table() -> None:
     print("| scorer | kind | replies | TP | FP | FN | TN | precision | recall |")
     print("|---|---|---|---|---|---|---|---|---|")
     for name, tally in {**tallies, **voice}.items():
+        if tally.total == 0:
+            print(f"| {name} | {scorers[name].kind} | 0 | | | | | not on this set | |")
+            continue
         kind = scorers[name].kind if name in scorers else "embedding"
         print(
             f"| {name} | {kind} | {tally.total} | {tally.tp} | {tally.fp} | {tally.fn} | "
