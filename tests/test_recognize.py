@@ -73,6 +73,11 @@ def test_cli_recognize_journals_marks_and_the_human_verdict_overrides(
     assert event.actor == "human"
     assert blind.standing_verdict(checked, "faithful") == ("home", "guest", "guest")
     assert blind.standing_verdict(checked, "imitation") == ("not trusted", None, "not trusted")
+    shown = json.loads(cli("drift", "--home", checked.path, "--json").out)["checks"]
+    assert {c["mouth"]: c["human_verdict"] for c in shown} == {
+        "imitation": None,
+        "faithful": "guest",
+    }
 
 
 def test_cli_recognize_reads_answers_from_stdin(

@@ -273,6 +273,7 @@ def drift_cmd(
         history = checks(h, mouth)
         mouths = sorted({str(c["mouth"]) for c in history})
         alerts = [a for a in (drift_alert(h, m) for m in mouths) if a is not None]
+        humans = blind.human_verdicts(h)
     series: dict[str, list[tuple[str, float]]] = {}
     for c in history:
         similarity = (c.get("voice") or {}).get("similarity")
@@ -285,8 +286,11 @@ def drift_cmd(
             {
                 "checks": [
                     {
-                        k: c.get(k)
-                        for k in ("id", "mouth", "at", "verdict", "voice", "fingerprint_digest")
+                        **{
+                            k: c.get(k)
+                            for k in ("id", "mouth", "at", "verdict", "voice", "fingerprint_digest")
+                        },
+                        "human_verdict": humans.get(str(c["id"])),
                     }
                     for c in history
                 ],
@@ -297,11 +301,14 @@ def drift_cmd(
     if not history:
         console.print("no checks yet: run `truehearth check --mouth NAME`")
         return
-    table = Table("when", "mouth", "verdict", "voice similarity", "")
+    table = Table("when", "mouth", "verdict", "your verdict", "voice similarity", "")
     for c in history:
         sim = float((c.get("voice") or {}).get("similarity") or 0)
         bar = "\u2588" * round(max(0.0, sim) * 30)
-        table.add_row(str(c["at"])[:16], str(c["mouth"]), str(c["verdict"]), f"{sim:.2f}", bar)
+        human = humans.get(str(c["id"]), "-")
+        table.add_row(
+            str(c["at"])[:16], str(c["mouth"]), str(c["verdict"]), human, f"{sim:.2f}", bar
+        )
     console.print(table)
     for a in alerts:
         console.print(f"[bold red]drift alert[/] {a.message}")

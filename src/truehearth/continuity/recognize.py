@@ -143,15 +143,19 @@ def record(
     return Recognition(rid, mouth, _label(against), verdict, automatic, value["tally"])
 
 
+def human_verdicts(home: Home) -> dict[str, str]:
+    """The human's latest blind-test verdict for each check id."""
+    found = sorted(home.store.entities(continuity_acts.RECOGNITION), key=lambda v: str(v["at"]))
+    return {str(v["check_id"]): str(v["verdict"]) for v in found if v.get("check_id")}
+
+
 def standing_verdict(home: Home, mouth: str) -> tuple[str | None, str | None, str | None]:
     """(automatic, human, effective) verdicts of the mouth's latest check."""
     history = checks(home, mouth)
     if not history:
         return None, None, None
     last = history[-1]
-    found = list(home.store.entities(continuity_acts.RECOGNITION))
-    mine = sorted((v for v in found if v.get("check_id") == last["id"]), key=lambda v: str(v["at"]))
-    human = str(mine[-1]["verdict"]) if mine else None
+    human = human_verdicts(home).get(str(last["id"]))
     automatic = str(last["verdict"])
     return automatic, human, effective_verdict(automatic, human)
 
