@@ -23,7 +23,12 @@ from truehearth.recall.expand import default_expander
 from truehearth.recall.graph import Graph
 from truehearth.recall.indextext import asks, record_date, turn_key
 from truehearth.recall.keywords import CommonWords
-from truehearth.recall.query import check_query, content_words, without_stopwords
+from truehearth.recall.query import (
+    check_query,
+    content_words,
+    keyword_terms,
+    without_stopwords,
+)
 from truehearth.recall.settings import active_index
 
 if TYPE_CHECKING:
@@ -123,7 +128,8 @@ class HybridRetriever:
         queries: list[tuple[str, str]] = []
         if self.use_bm25:
             common = common_words(home)
-            queries.append(("keyword match", " ".join(common.keep(content_words(text)))))
+            own = keyword_terms(text) or content_words(text)
+            queries.append(("keyword match", " ".join(common.keep(own))))
             if self.use_expansion:
                 related = default_expander().expand(text)[: MAX_RELATED * 2]
                 kept = common.keep(related, fallback=False)[:MAX_RELATED]

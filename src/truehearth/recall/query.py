@@ -62,3 +62,16 @@ def without_stopwords(text: str) -> str:
     """
     kept = [w for w in _WORD.findall(text) if w.lower() not in STOPWORDS]
     return " ".join(kept) if kept else text
+
+
+def keyword_terms(text: str) -> list[str]:
+    """Words as the full-text index splits them, minus stopwords and single letters.
+
+    The index splits "grandma's" into "grandma" and "s"; left in, that "s"
+    would match most of the home and make the search slow for no gain.
+    """
+    found: list[str] = []
+    for word in re.split(r"[^\w]+|_", text.lower()):
+        if len(word) > 1 and word not in STOPWORDS and word not in found:
+            found.append(word)
+    return found
