@@ -54,6 +54,9 @@ class RecallDB:
         self.sealed = key is not None
         self.conn = open_connection(home_path / DB_NAME, key)
         self.conn.execute("PRAGMA busy_timeout = 5000")
+        # Derived data: a commit lost to a power cut is rebuilt by the next sync
+        # (the watermark is lost with it), so this connection need not fsync.
+        self.conn.execute("PRAGMA synchronous = NORMAL")
 
     def close(self) -> None:
         self.conn.close()

@@ -136,6 +136,13 @@ class VectorIndex:
         new = [(rid, r) for rid, r in fresh if r.id not in known]
         vectors = self._vectors([r for _rid, r in new])
         with self.db.writing() as conn:
+            # Another sync (a concurrent request, another process) may have indexed
+            # some of these while they were being embedded: keep only the rest.
+            done = self._known_ids([r.id for _rid, r in new])
+            if done:
+                keep = [i for i, (_rid, r) in enumerate(new) if r.id not in done]
+                new = [new[i] for i in keep]
+                vectors = vectors[keep]
             start = self.count()
             sealed = self.db.sealed
             if not sealed:
@@ -152,7 +159,7 @@ class VectorIndex:
             for rid, record_id in moved:
                 self._move(conn, rid, record_id)
             self.db.set_meta(conn, f"vec.rows:{self.eid}", str(start + len(new)))
-            if feed_seq is not None:
+            if feed_seq is not None and feed_seq > self.watermark():
                 self.db.set_meta(conn, f"vec.feed:{self.eid}", str(feed_seq))
         self._mapped = None
 
