@@ -105,3 +105,12 @@ def test_cli_drift_draws_the_chart(cli: CliRunner, wren: Home, tmp_path: Path) -
     assert data["alerts"] == []
     empty = cli("drift", "--home", wren.path, "--mouth", "nobody")
     assert "no checks yet" in empty.out
+
+
+def test_the_next_chat_shows_the_alert_and_asks_for_a_new_check(wren: Home, cli: CliRunner) -> None:
+    run_check(wren, faithful_mouth(), "local")
+    registry.add(wren, "local", "echo")  # another model now answers to the checked name
+    said = cli("say", "hello", "--mouth", "local", "--home", str(wren.path))
+    assert said.code == 0, said.err
+    assert "drift: fingerprint" in said.err
+    assert "truehearth check --mouth local" in " ".join(said.err.split())

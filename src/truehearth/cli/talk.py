@@ -20,6 +20,7 @@ from rich.text import Text
 
 from truehearth.cli._app import HomeOpt, JsonOpt, app, console, err_console, opened, print_json
 from truehearth.context import Context
+from truehearth.continuity.drift import drift_alert
 from truehearth.core.errors import InvalidInput, TruehearthError
 from truehearth.core.records import Layer, Source, parse_enum
 from truehearth.home import Home
@@ -50,6 +51,11 @@ def _conversation(
         registry.ensure_default(h, note=lambda msg: err_console.print(f"[dim]{escape(msg)}[/]"))
     with err_console.status("Waking the mouth…"):
         conv = Conversation.open(h, mouth, include_quarantined=include_quarantined, via=via)
+    alert = drift_alert(h, conv.name)
+    if alert is not None:
+        err_console.print(
+            Panel(escape(alert.message), title=f"drift: {alert.kind}", border_style="yellow")
+        )
     try:
         yield conv
     finally:
