@@ -210,3 +210,22 @@ def test_prefix_scan_agrees_with_exact_search(home: Home) -> None:
     fast, slow = coarse.search(query, 3), exact.search(query, 3)
     assert [h.record_id for h in fast] == [h.record_id for h in slow]
     assert np.allclose([h.score for h in fast], [h.score for h in slow], atol=1e-6)
+
+
+def test_the_feed_is_pruned_once_every_index_has_read_it(home: Home) -> None:
+    from truehearth.recall.graph import Graph
+
+    for n in range(5):
+        home.remember(f"My sister's name is Maya, note {n}.")
+    db = recall_db(home)
+    assert db.feed_head() == 5
+    HybridRetriever().retrieve(home, "sister")  # syncs vectors and graph, then prunes
+    assert db.fetch("SELECT count(*) FROM recall_feed") == [(0,)]
+    late = home.remember("I moved to Porto.")
+    assert HybridRetriever().retrieve(home, "Porto")[0].record.id == late.id
+    assert db.fetch("SELECT count(*) FROM recall_feed") == [(0,)]
+    # Rebuilds read the records themselves, so pruning lost nothing.
+    graph = Graph.of(home)
+    assert graph.rebuild() == 6
+    assert {e.object for e in graph.about("the human")} == {"Maya", "Porto"}
+    assert active_index(home).rebuild() == 6

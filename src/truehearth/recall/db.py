@@ -89,6 +89,28 @@ class RecallDB:
         row = self.conn.execute("SELECT coalesce(max(seq), 0) FROM recall_feed").fetchone()
         return int(row[0])
 
+    def prune_feed(self) -> int:
+        """Drop feed rows every index has consumed; returns how many.
+
+        Only when the graph and a vector space both have a watermark: a full
+        rebuild reads the records themselves, never the feed, so nothing is lost.
+        """
+        marks = [
+            int(v)
+            for (v,) in self.conn.execute(
+                "SELECT value FROM recall_meta WHERE key = 'graph.feed' OR key LIKE 'vec.feed:%'"
+            )
+        ]
+        if len(marks) < 2 or min(marks) <= 0:
+            return 0
+        oldest = self.conn.execute("SELECT min(seq) FROM recall_feed").fetchone()[0]
+        if oldest is None or int(oldest) > min(marks):
+            return 0
+        with self.writing() as conn:
+            return int(
+                conn.execute("DELETE FROM recall_feed WHERE seq <= ?", (min(marks),)).rowcount
+            )
+
     def feed_since(self, seq: int, limit: int) -> list[tuple[int, int]]:
         """``(seq, rid)`` of record rows inserted after ``seq``, oldest first."""
         rows = self.conn.execute(

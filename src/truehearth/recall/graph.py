@@ -81,35 +81,49 @@ class Graph:
             since = int(self.db.meta(_WATERMARK, "0") or 0)
             feed = self.db.feed_since(since, BATCH)
             if not feed:
+                if done:
+                    self.db.prune_feed()
                 return done
-            records = self.db.records_by_rid([rid for _seq, rid in feed])
-            facts = self.extractor.extract(list(records.values()))
-            with self.db.writing() as conn:
-                self.db.set_meta(conn, _WATERMARK, str(feed[-1][0]))
-                seen = (
-                    {
-                        str(r[0])
-                        for r in conn.execute(
-                            "SELECT DISTINCT record_id FROM graph_edges WHERE extractor = ? AND "
-                            f"record_id IN ({','.join('?' * len(records))})",
-                            [self.extractor.name, *(r.id for r in records.values())],
-                        )
-                    }
-                    if records
-                    else set()
-                )
-                for fact in facts:
-                    if fact.record.id not in seen:
-                        self._insert(fact)
+            self._extract([rid for _seq, rid in feed], feed[-1][0])
             done += len(feed)
 
     def rebuild(self) -> int:
         """Forget every derived edge and extract again from all records."""
+        head = self.db.feed_head()
         with self.db.writing() as conn:
             conn.execute("DELETE FROM graph_edges")
             conn.execute("DELETE FROM graph_entities")
             self.db.set_meta(conn, _WATERMARK, "0")
-        return self.sync()
+        done, after = 0, 0
+        while rids := self.db.all_rids(after, BATCH):
+            after = rids[-1]
+            self._extract(rids, None)
+            done += len(rids)
+        with self.db.writing() as conn:
+            self.db.set_meta(conn, _WATERMARK, str(head))
+        return done + self.sync()
+
+    def _extract(self, rids: list[int], feed_seq: int | None) -> None:
+        """Add the facts of these record rows (once per record and extractor)."""
+        records = self.db.records_by_rid(rids)
+        facts = self.extractor.extract(list(records.values()))
+        with self.db.writing() as conn:
+            if feed_seq is not None:
+                self.db.set_meta(conn, _WATERMARK, str(feed_seq))
+            seen: set[str] = set()
+            if records:
+                marks = ",".join("?" * len(records))
+                seen = {
+                    str(r[0])
+                    for r in conn.execute(
+                        "SELECT DISTINCT record_id FROM graph_edges WHERE extractor = ? AND "
+                        f"record_id IN ({marks})",
+                        [self.extractor.name, *(r.id for r in records.values())],
+                    )
+                }
+            for fact in facts:
+                if fact.record.id not in seen:
+                    self._insert(fact)
 
     def _entity(self, label: str) -> int:
         key = _key(label)

@@ -93,6 +93,8 @@ class VectorIndex:
         while True:
             feed = self.db.feed_since(self.watermark(), BATCH)
             if not feed:
+                if done:
+                    self.db.prune_feed()
                 return done
             rids = [rid for _seq, rid in feed]
             self._append(self.db.records_by_rid(rids), rids, feed[-1][0])
