@@ -1,0 +1,76 @@
+"""Keeping BM25 fast on a large home: leave out words that are everywhere.
+
+FTS5 scores every row that matches any word of an OR query, so one word that
+half the turns contain ("day", "today") costs a pass over half the home and
+adds almost nothing to the ranking (its IDF is near zero). Before a query we
+count, with a bounded scan, how many rows each word matches, and drop the
+words above a share of the home (capped at a fixed count for large homes);
+the count is cached per process.
+"""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+
+from truehearth.recall.db import RecallDB
+
+COMMON_SHARE = 0.02  # a word in more than 2% of records is too common to search for
+MIN_COMMON = 200  # ... but never call a word common in a small home below this many rows
+MAX_COMMON = 5_000  # ... and in a large home, a word in 5,000 records distinguishes little
+
+
+PASS_BUDGET = 10_000  # rows one BM25 pass may have to score, summed over its words
+
+
+class CommonWords:
+    """Per-home cache of how many records each word matches (counted up to a bound)."""
+
+    def __init__(self, db: RecallDB) -> None:
+        self.db = db
+        self._seen: dict[tuple[str, int], int] = {}
+
+    def _limit(self) -> tuple[int, int]:
+        rows = self.db.count_records_fast()
+        bucket = int(math.log2(rows + 1))  # recount only when the home doubles
+        return min(MAX_COMMON, max(MIN_COMMON, int(rows * COMMON_SHARE))), bucket
+
+    def _matches(self, word: str, limit: int, bucket: int) -> int:
+        key = (word, bucket)
+        if key not in self._seen:
+            try:
+                found = self.db.conn.execute(
+                    "SELECT count(*) FROM (SELECT 1 FROM records_fts WHERE records_fts MATCH ? "
+                    "LIMIT ?)",
+                    (f'"{word}"', limit + 1),
+                ).fetchone()[0]
+            except sqlite3.Error:
+                found = 0  # an FTS syntax corner: keep the word, the store quotes it safely
+            self._seen[key] = int(found)
+        return self._seen[key]
+
+    def common(self, word: str) -> bool:
+        limit, bucket = self._limit()
+        return self._matches(word, limit, bucket) > limit
+
+    def keep(
+        self, words: list[str], *, budget: int = PASS_BUDGET, fallback: bool = True
+    ) -> list[str]:
+        """The words worth a BM25 pass, in their order: rarest first until the budget is spent.
+
+        Words above the common limit are left out. When none is left and
+        ``fallback`` is set, the single rarest word is kept, so a question made
+        only of common words still finds something, at a bounded cost.
+        """
+        limit, bucket = self._limit()
+        counted = sorted((self._matches(w, limit, bucket), i, w) for i, w in enumerate(words))
+        kept: list[tuple[int, str]] = []
+        spent = 0
+        for matches, i, word in counted:
+            if matches > limit or spent + matches > budget:
+                continue
+            kept.append((i, word))
+            spent += matches
+        if not kept and fallback and counted:
+            kept = [(counted[0][1], counted[0][2])]
+        return [word for _i, word in sorted(kept)]
