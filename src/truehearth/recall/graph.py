@@ -108,7 +108,8 @@ class Graph:
         records = self.db.records_by_rid(rids)
         facts = self.extractor.extract(list(records.values()))
         with self.db.writing() as conn:
-            if feed_seq is not None:
+            # Only forward: a concurrent sync may already have gone further.
+            if feed_seq is not None and feed_seq > int(self.db.meta(_WATERMARK, "0") or 0):
                 self.db.set_meta(conn, _WATERMARK, str(feed_seq))
             seen: set[str] = set()
             if records:
