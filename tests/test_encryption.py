@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CliRunner
+from truehearth import atrest
 from truehearth.core.errors import KeyRequired, WrongKey
 from truehearth.core.records import Layer
 from truehearth.home import Home
@@ -74,7 +75,7 @@ def test_rekey_switches_keys_atomically(tmp_path: Path) -> None:
     path = tmp_path / "enc"
     with Home.init(path, "Ash", encryption="passphrase", passphrase=PASSPHRASE) as home:
         _fill(home)
-        home.rekey("a brand new passphrase")
+        atrest.rekey(home, "a brand new passphrase")
     with pytest.raises(WrongKey):
         Home.open(path, passphrase=PASSPHRASE)
     with Home.open(path, passphrase="a brand new passphrase") as home:
@@ -89,7 +90,7 @@ def test_keyring_mode_keeps_the_key_out_of_the_home(
     path = tmp_path / "enc"
     with Home.init(path, "Ash", encryption="keyring") as home:
         _fill(home)
-        home.rekey()
+        atrest.rekey(home)
     with Home.open(path) as home:
         assert home.verify().ok
     assert _files_containing(path, SECRETS) == []

@@ -38,10 +38,8 @@ from truehearth.core.state import (
 from truehearth.encryption import (
     Ask,
     Mode,
-    cache_key,
     check_passphrase,
     derive_key,
-    forget_cached_key,
     keyring_load,
     keyring_store,
     new_encryption,
@@ -238,60 +236,6 @@ class Home:
 
     def close(self) -> None:
         self.store.close()
-
-    # -- encryption at rest ---------------------------------------------------
-
-    @classmethod
-    def unlock(cls, path: Path, ask: Ask) -> Path:
-        """Check the passphrase ``ask()`` gives and cache the derived key for this session.
-
-        ``ask`` is called only once the home is known to need a passphrase.
-        """
-        path = path.expanduser().absolute()
-        config = cls._encrypted_config(path)
-        if config.encryption is None or config.encryption.mode != "passphrase":
-            raise InvalidInput("this home's key is kept in the OS keyring; it needs no unlock")
-        passphrase = ask()
-        with cls.open(path, passphrase=passphrase):
-            pass
-        return cache_key(config.home_id, derive_key(passphrase, config.encryption))
-
-    @classmethod
-    def lock(cls, path: Path) -> bool:
-        """Forget the cached key; returns whether there was one."""
-        config = cls._encrypted_config(path.expanduser().absolute())
-        return forget_cached_key(config.home_id)
-
-    @staticmethod
-    def _encrypted_config(path: Path) -> HomeConfig:
-        if not is_home(path):
-            raise NotAHome(f"{path} is not a truehearth home (no {CONFIG_NAME})")
-        config = read_config(path / CONFIG_NAME)
-        if config.encryption is None:
-            raise InvalidInput("this home is not encrypted (create one with `init --encrypt`)")
-        return config
-
-    def rekey(self, new_passphrase: str | None = None) -> None:
-        """Re-encrypt the home under a new passphrase (or a new keyring key).
-
-        The salt and cost parameters stay, so ``home.toml`` does not change and
-        the switch is one atomic SQLCipher transaction: a crash leaves either the
-        old key or the new one working, never neither.
-        """
-        enc = self.config.encryption
-        if enc is None:
-            raise InvalidInput("this home is not encrypted (create one with `init --encrypt`)")
-        with writer_lock(self.path / LOCK_NAME):
-            if enc.mode == "passphrase":
-                new_key = derive_key(check_passphrase(new_passphrase or ""), enc)
-                self.store.rekey(new_key)
-                if forget_cached_key(self.config.home_id):
-                    cache_key(self.config.home_id, new_key)
-            else:
-                new_key = new_random_key()
-                keyring_store(self.config.home_id + ".next", new_key)
-                self.store.rekey(new_key)
-                keyring_store(self.config.home_id, new_key)
 
     def __enter__(self) -> Self:
         return self

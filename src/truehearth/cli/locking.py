@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 
+from truehearth import atrest
 from truehearth.cli._app import HomeOpt, app, console, home_path, opened, read_secret
 from truehearth.encryption import PASSPHRASE_ENV
-from truehearth.home import Home
 
 NEW_PASSPHRASE_ENV = "TRUEHEARTH_NEW_PASSPHRASE"
 
@@ -15,7 +15,7 @@ NEW_PASSPHRASE_ENV = "TRUEHEARTH_NEW_PASSPHRASE"
 def unlock(home: HomeOpt = None) -> None:
     """Open an encrypted home for this login session (the key is cached in memory-backed
     runtime storage, never in the home)."""
-    cached = Home.unlock(
+    cached = atrest.unlock(
         home_path(home), lambda: os.environ.get(PASSPHRASE_ENV) or read_secret("Passphrase")
     )
     console.print(f"Unlocked until `truehearth lock` or the end of the session ({cached.parent}).")
@@ -24,7 +24,7 @@ def unlock(home: HomeOpt = None) -> None:
 @app.command()
 def lock(home: HomeOpt = None) -> None:
     """Forget the cached key: the home needs its passphrase again."""
-    had = Home.lock(home_path(home))
+    had = atrest.lock(home_path(home))
     console.print("Locked." if had else "Already locked.")
 
 
@@ -36,5 +36,5 @@ def rekey(home: HomeOpt = None) -> None:
         new = None
         if enc is not None and enc.mode == "passphrase":
             new = os.environ.get(NEW_PASSPHRASE_ENV) or read_secret("New passphrase", confirm=True)
-        h.rekey(new)
+        atrest.rekey(h, new)
     console.print("Re-encrypted under the new key; the old one opens nothing any more.")
