@@ -9,32 +9,9 @@ from rich.table import Table
 
 from truehearth.core.events import Event
 from truehearth.core.records import Proposal, Record, Trust
+from truehearth.describe import describe_event, provenance, record_status, short
 
 TRUST_STYLE = {Trust.VERIFIED: "green", Trust.UNTRUSTED: "yellow", Trust.QUARANTINED: "red"}
-
-
-def short(text: str, width: int = 80) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= width else flat[: width - 1] + "…"
-
-
-def record_status(record: Record) -> str:
-    if record.forgotten:
-        return "forgotten"
-    if record.superseded_by:
-        return f"superseded by {record.superseded_by}"
-    return "current"
-
-
-def provenance(record: Record) -> str:
-    parts = [record.voice.value]
-    if record.source.mouth:
-        parts.append(f"via {record.source.mouth}")
-    if record.source.proposal:
-        parts.append(f"accepted {record.source.proposal}")
-    if record.source.locator:
-        parts.append(f"from {record.source.locator}")
-    return " ".join(parts)
 
 
 def records_table(records: list[Record], *, scores: list[float] | None = None) -> Table:
@@ -104,37 +81,6 @@ def proposals_table(proposals: list[Proposal]) -> Table:
             escape(short(what, 90)),
         )
     return table
-
-
-def describe_event(event: Event) -> str:
-    """A one-line human summary of what an event did."""
-    p = event.payload
-    kind = event.kind
-    if kind == "record.added":
-        return f"added {p.get('id')}"
-    if kind == "record.superseded":
-        return f"{p.get('new')} supersedes {p.get('old')}" + (
-            f" ({p['reason']})" if p.get("reason") else ""
-        )
-    if kind in ("record.confirmed", "record.forgotten", "record.quarantined"):
-        return f"{kind.split('.')[1]} {p.get('id')}" + (
-            f" ({p['reason']})" if p.get("reason") else ""
-        )
-    if kind == "proposal.created":
-        return f"proposed {p.get('action')} to {p.get('layer')}: {p.get('id')}"
-    if kind == "proposal.accepted":
-        return f"accepted {p.get('id')}" + (f" → {p['record']}" if p.get("record") else "")
-    if kind == "proposal.rejected":
-        return f"rejected {p.get('id')}"
-    if kind == "write.refused":
-        voice = str(p.get("voice"))
-        article = "an" if voice[:1] in "aeiou" else "a"
-        return f"refused {article} {voice} write to {p.get('layer')}"
-    if kind == "home.rolled_back":
-        return f"rolled back to event {p.get('to')} ({p.get('changed')} changes)"
-    if kind == "home.created":
-        return f"home created for {p.get('name')}"
-    return ", ".join(f"{k}={v}" for k, v in sorted(p.items()) if isinstance(v, (str, int)))
 
 
 def events_table(events: list[Event]) -> Table:

@@ -22,9 +22,9 @@ from truehearth.cli._app import (
     opened,
     print_json,
 )
-from truehearth.cli._render import short
 from truehearth.core.errors import InvalidInput
 from truehearth.core.records import Record
+from truehearth.describe import short
 from truehearth.exchange import bundle, card_export, review
 from truehearth.exchange.formats import import_path
 from truehearth.exchange.importing import ImportReport

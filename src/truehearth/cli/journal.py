@@ -8,8 +8,9 @@ from typing import Annotated
 import typer
 
 from truehearth.cli._app import HomeOpt, JsonOpt, app, console, err_console, opened, print_json
-from truehearth.cli._render import describe_event, events_table
+from truehearth.cli._render import events_table
 from truehearth.core.errors import ChainBroken, InvalidInput
+from truehearth.describe import describe_event
 
 
 @app.command()

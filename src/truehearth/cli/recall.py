@@ -12,8 +12,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from truehearth.cli._app import HomeOpt, JsonOpt, app, console, err_console, opened, print_json
-from truehearth.cli._render import provenance, short
 from truehearth.core.records import Layer, parse_enum
+from truehearth.describe import provenance, short
 from truehearth.recall.db import recall_db
 from truehearth.recall.embedders import FACTORIES
 from truehearth.recall.graph import Graph

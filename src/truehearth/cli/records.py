@@ -20,15 +20,10 @@ from truehearth.cli._app import (
     print_json,
     read_secret,
 )
-from truehearth.cli._render import (
-    describe_event,
-    record_detail,
-    record_status,
-    records_table,
-    short,
-)
+from truehearth.cli._render import record_detail, records_table
 from truehearth.core.errors import InvalidInput
 from truehearth.core.records import Layer, Source, Trust, Voice, parse_enum
+from truehearth.describe import describe_event, record_status, short
 from truehearth.encryption import PASSPHRASE_ENV, Mode
 from truehearth.home import Home
 

@@ -22,8 +22,8 @@ from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from truehearth.cli._render import provenance, short
 from truehearth.core.errors import TruehearthError
+from truehearth.describe import provenance, short
 from truehearth.server.app import SESSION_COOKIE, is_authorized, settings_of, status_for
 from truehearth.server.ui import csrf
 

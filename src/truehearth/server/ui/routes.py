@@ -16,9 +16,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from truehearth.cli._render import describe_event, record_status
 from truehearth.core.events import Event
 from truehearth.core.records import Layer, Record, parse_enum
+from truehearth.describe import describe_event, record_status
 from truehearth.home import Home
 from truehearth.server.app import SESSION_COOKIE, open_home, sessions_of, settings_of
 from truehearth.server.ui import checks, memory
