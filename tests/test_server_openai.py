@@ -10,7 +10,7 @@ import pytest
 
 from tests.loopback import serving
 from truehearth.core import mouth_acts
-from truehearth.core.records import Layer, Voice
+from truehearth.core.records import Layer, Record, Voice
 from truehearth.home import Home
 from truehearth.keys import ensure_token
 from truehearth.mouths import registry
@@ -209,3 +209,47 @@ def test_binding_beyond_loopback_needs_the_flag_and_warns() -> None:
         check_bind("0.0.0.0", False)
     warning = check_bind("0.0.0.0", True)
     assert warning is not None and warning.startswith("warning:")
+
+
+def test_a_client_leaving_mid_reply_keeps_what_was_said(home_with_echo: Home) -> None:
+    import time
+
+    from tests.test_mouths_http import openai_server
+
+    home = home_with_echo
+    with openai_server() as upstream:
+        upstream.mode = "slow"  # an endless reply, one word every 50 ms
+        registry.add(home, "slow", "openai-http", options={"url": upstream.url, "model": "m"})
+        token = ensure_token(home.path)
+        app = create_app(ServerSettings(home=home.path, token=token))
+        with serving(app) as url:
+            body = {
+                "model": "slow",
+                "stream": True,
+                "messages": [{"role": "user", "content": "go"}],
+            }
+            headers = {"Authorization": f"Bearer {token}"}
+            with httpx.stream(
+                "POST", url + "/v1/chat/completions", json=body, headers=headers
+            ) as r:
+                words = 0
+                for line in r.iter_lines():
+                    words += "word" in line
+                    if words >= 3:
+                        break  # the frontend closes the tab
+            deadline = time.monotonic() + 10
+            replies: list[Record] = []
+            while time.monotonic() < deadline and not replies:
+                with Home.open(home.path) as h:
+                    replies = [
+                        r
+                        for r in h.records(layers=[Layer.ARCHIVE], limit=20)
+                        if r.voice is Voice.COMPANION and r.source.mouth == "slow"
+                    ]
+                time.sleep(0.1)
+    assert replies, "the words already said were journaled"
+    (reply,) = replies
+    assert reply.text.startswith("word0 word1 word2")
+    assert "interrupted" in reply.meta
+    with Home.open(home.path) as h:
+        assert h.verify().ok

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Generator, Iterator
 from typing import Annotated, Any, Literal
 
+import anyio
 import orjson
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse, StreamingResponse
@@ -200,10 +201,11 @@ def chat_completions(
             SESSION_HEADER: conversation.session,
         }
         if body.stream:
-            context = conversation.prepare(text)  # refuse bad input before the stream starts
-            del context
+            # Assembling the context happens here, so bad input is refused with a
+            # proper status before the first byte of the stream.
+            pieces = conversation.stream(text)
             return StreamingResponse(
-                _sse(home, conversation, text, body.model),
+                _sse_async(_sse(home, conversation, pieces, body.model)),
                 media_type="text/event-stream",
                 headers=headers,
             )
@@ -245,13 +247,31 @@ def _chunk(cid: str, model: str, delta: dict[str, Any], finish: str | None = Non
     return b"data: " + orjson.dumps(data) + b"\n\n"
 
 
-def _sse(home: Home, conversation: Conversation, text: str, model: str) -> Iterator[bytes]:
+async def _sse_async(chunks: Generator[bytes, None, None]) -> AsyncIterator[bytes]:
+    """Drive the blocking event stream from worker threads, and always close it.
+
+    A client that leaves mid-reply cancels this generator; the pending ``next``
+    finishes (a worker thread cannot be interrupted), and then the stream is
+    closed, shielded from the cancellation, so the words already said are
+    journaled before the home is closed.
+    """
+    try:
+        while (chunk := await anyio.to_thread.run_sync(next, chunks, None)) is not None:
+            yield chunk
+    finally:
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(chunks.close)
+
+
+def _sse(
+    home: Home, conversation: Conversation, pieces: Iterator[str], model: str
+) -> Generator[bytes, None, None]:
     """Server-sent events; the turn is journaled when the stream ends or the client leaves."""
     cid = "chatcmpl-" + conversation.session
     try:
         yield _chunk(cid, model, {"role": "assistant", "content": ""})
         try:
-            for piece in conversation.stream(text):
+            for piece in pieces:
                 yield _chunk(cid, model, {"content": piece})
         except TruehearthError as exc:
             yield b"data: " + orjson.dumps(error_body(str(exc), type(exc).__name__)) + b"\n\n"
@@ -265,4 +285,9 @@ def _sse(home: Home, conversation: Conversation, text: str, model: str) -> Itera
         yield final
         yield b"data: [DONE]\n\n"
     finally:
+        # A client that leaves mid-reply closes this generator: close the turn's
+        # stream first, so what was said is journaled before the home closes.
+        close = getattr(pieces, "close", None)
+        if close is not None:
+            close()
         home.close()
