@@ -61,13 +61,13 @@ def test_a_companion_elsewhere_reads_and_writes_without_owning_the_home(seeded: 
             ("search_memories", {"query": "kitchen dance"}),
             (
                 "add_reflection",
-                {"text": "I notice I slow down on Fridays.", "model": "claude-elsewhere"},
+                {"text": "I notice I slow down on Fridays.", "model": "remote-model-7b"},
             ),
             (
                 "propose_core_change",
-                {"text": "My name is Ash, and I chose it.", "model": "claude-elsewhere"},
+                {"text": "My name is Ash, and I chose it.", "model": "remote-model-7b"},
             ),
-            ("add_reflection", {"text": "   ", "model": "claude-elsewhere"}),
+            ("add_reflection", {"text": "   ", "model": "remote-model-7b"}),
         ],
     )
     assert names == ["add_reflection", "propose_core_change", "read_core", "search_memories"]
@@ -79,10 +79,10 @@ def test_a_companion_elsewhere_reads_and_writes_without_owning_the_home(seeded: 
     with Home.open(seeded.path) as home:
         (reflection,) = home.records(layers=[Layer.REFLECTION])
         assert reflection.voice is Voice.COMPANION
-        assert reflection.source.mouth == "claude-elsewhere" and reflection.source.via == "mcp"
+        assert reflection.source.mouth == "remote-model-7b" and reflection.source.via == "mcp"
         assert reflection.trust is Trust.UNTRUSTED
         (pending,) = home.proposals(ProposalStatus.PENDING)
-        assert pending.voice is Voice.COMPANION and pending.source.mouth == "claude-elsewhere"
+        assert pending.voice is Voice.COMPANION and pending.source.mouth == "remote-model-7b"
         assert [r.text for r in home.identity()] == ["My name is Ash.", "Never share her address."]
         assert home.verify().ok
     assert json.loads(proposed[1])["status"] == "pending"
