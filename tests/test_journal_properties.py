@@ -71,7 +71,7 @@ def _apply(home: Home, op: str, pick: int, text: str) -> None:
 
 
 @settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(ops=OPS, target=st.integers(min_value=0, max_value=10_000))
 def test_rollback_to_any_event_restores_exactly_that_state(
@@ -127,22 +127,28 @@ def _tamper(path: Path, sql: str, params: tuple[object, ...]) -> None:
 EVENTS = 12
 
 
+def _fresh_copy(tmp_path: Path) -> Path:
+    """A copy of one pristine home (built once per test), for one example to tamper with."""
+    pristine = tmp_path / "pristine"
+    if not pristine.exists():
+        _build_home(pristine, EVENTS)
+    work = tmp_path / "work"
+    shutil.rmtree(work, ignore_errors=True)
+    shutil.copytree(pristine, work)
+    return work
+
+
 def test_a_pristine_journal_verifies(tmp_path: Path) -> None:
     _build_home(tmp_path / "h", EVENTS)
     assert _verify(tmp_path / "h") == (True, None)
 
 
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(data=st.data())
 def test_any_single_byte_change_is_caught(tmp_path: Path, data: st.DataObject) -> None:
-    path = tmp_path / "pristine"
-    if not path.exists():
-        _build_home(path, EVENTS)
-    work = tmp_path / "work"
-    shutil.rmtree(work, ignore_errors=True)
-    shutil.copytree(path, work)
+    work = _fresh_copy(tmp_path)
     rows = _rows(work)
     seq, body, digest = rows[data.draw(st.integers(0, len(rows) - 1))]
     in_body = data.draw(st.booleans())
@@ -170,16 +176,11 @@ def test_any_single_byte_change_is_caught(tmp_path: Path, data: st.DataObject) -
 
 
 @settings(
-    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(data=st.data())
 def test_deleted_swapped_or_inserted_events_are_caught(tmp_path: Path, data: st.DataObject) -> None:
-    path = tmp_path / "pristine"
-    if not path.exists():
-        _build_home(path, EVENTS)
-    work = tmp_path / "work"
-    shutil.rmtree(work, ignore_errors=True)
-    shutil.copytree(path, work)
+    work = _fresh_copy(tmp_path)
     rows = _rows(work)
     how = data.draw(st.sampled_from(["delete", "swap", "insert"]))
     i = data.draw(st.integers(0, len(rows) - 1))
