@@ -24,7 +24,6 @@ import hashlib
 import os
 import tempfile
 import zipfile
-import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,8 +37,10 @@ from truehearth.core.errors import InvalidInput, TruehearthError
 from truehearth.core.events import decode
 from truehearth.core.journal import Head, verify_chain
 from truehearth.core.state import State
+from truehearth.exchange.importing import ZIP_ERRORS
 from truehearth.exchange.seal import PLACEHOLDER_SEAL, BundleInvalid, check_seal, seal
 from truehearth.home import Home
+from truehearth.homedir import KEYS_DIR
 from truehearth.keys import load_private, load_public, public_key_text
 
 FORMAT = "truehearth-bundle"
@@ -52,16 +53,6 @@ ENTITIES = "entities.jsonl"
 MEMBERS = frozenset({MANIFEST, SIGNATURE, JOURNAL, RECORDS, ENTITIES})
 MAX_MANIFEST = 1024 * 1024
 MAX_LINE = 64 * 1024 * 1024
-_ZIP_ERRORS = (
-    zipfile.BadZipFile,
-    zlib.error,
-    OSError,
-    EOFError,
-    ValueError,
-    NotImplementedError,
-    RuntimeError,
-)
-KEYS_DIR_NAME = "keys"  # where Home.init writes the signing key
 
 Progress = Callable[[int], None]
 
@@ -102,7 +93,7 @@ def export_bundle(home: Home, out: Path, *, progress: Progress | None = None) ->
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        key = load_private(home.path / KEYS_DIR_NAME)
+        key = load_private(home.path / KEYS_DIR)
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
             manifest = _write_members(home, zf, progress)
             manifest_bytes = orjson.dumps(
@@ -141,7 +132,7 @@ def _write_members(home: Home, zf: zipfile.ZipFile, progress: Progress | None) -
             for eid, value in sorted(bucket.items()):
                 entities.line({"kind": kind, "id": eid, "value": value})
     config = home.config
-    key = load_private(home.path / KEYS_DIR_NAME).public_key()
+    key = load_private(home.path / KEYS_DIR).public_key()
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -218,7 +209,7 @@ def _open(path: Path) -> zipfile.ZipFile:
         raise InvalidInput(f"no bundle at {path}")
     try:
         zf = zipfile.ZipFile(path)
-    except _ZIP_ERRORS as exc:
+    except ZIP_ERRORS as exc:
         raise BundleInvalid(f"not a readable bundle (damaged or not a zip): {exc}") from exc
     names = set(zf.namelist())
     if names != MEMBERS:
@@ -232,7 +223,7 @@ def _read_member(zf: zipfile.ZipFile, name: str, limit: int) -> bytes:
     try:
         with zf.open(name) as handle:
             data = handle.read(limit + 1)
-    except _ZIP_ERRORS as exc:
+    except ZIP_ERRORS as exc:
         raise BundleInvalid(f"{name} is damaged: {exc}") from exc
     if len(data) > limit:
         raise BundleInvalid(f"{name} is larger than a bundle allows")
@@ -274,7 +265,7 @@ def _check_files(zf: zipfile.ZipFile, manifest: dict[str, Any]) -> None:
                 while chunk := handle.read(1 << 20):
                     sha.update(chunk)
                     size += len(chunk)
-        except _ZIP_ERRORS as exc:
+        except ZIP_ERRORS as exc:
             raise BundleInvalid(f"{name} is damaged: {exc}") from exc
         if not isinstance(claim, dict) or claim.get("sha256") != sha.hexdigest():
             raise BundleInvalid(f"{name} does not match its SHA-256 in the manifest")
@@ -301,7 +292,7 @@ def _lines(zf: zipfile.ZipFile, name: str) -> Iterator[bytes]:
             while line := handle.readline(MAX_LINE):
                 if line.strip():
                     yield line
-    except _ZIP_ERRORS as exc:
+    except ZIP_ERRORS as exc:
         raise BundleInvalid(f"{name} is damaged: {exc}") from exc
 
 

@@ -51,6 +51,19 @@ BATCH = 500
 Progress = Callable[[int], None]
 
 
+# What reading a damaged or hostile zip can raise: zipfile signals an unsupported
+# compression method with NotImplementedError and a bad password with RuntimeError.
+ZIP_ERRORS: tuple[type[Exception], ...] = (
+    zipfile.BadZipFile,
+    zlib.error,
+    OSError,
+    EOFError,
+    ValueError,
+    NotImplementedError,
+    RuntimeError,
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Limits:
     """How much an import may read; generous for real archives, fatal for bombs."""
@@ -330,7 +343,7 @@ def open_zip_member(
             raise InvalidInput(f"{info.filename} in the zip is compressed suspiciously far")
         try:
             member = archive.open(info)
-        except (zipfile.BadZipFile, NotImplementedError, RuntimeError, ValueError) as exc:
+        except ZIP_ERRORS as exc:
             raise InvalidInput(f"cannot open {info.filename} in the zip: {exc}") from exc
         return io.BufferedReader(_Bounded(member, info.file_size))
     raise InvalidInput(f"the zip holds no {what}")
