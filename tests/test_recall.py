@@ -12,7 +12,6 @@ from truehearth.core.records import Layer, Source, Trust, Voice
 from truehearth.home import Home
 from truehearth.mouths.doubles import EchoMouth
 from truehearth.recall import HybridRetriever, default_retriever
-from truehearth.recall.db import recall_db
 from truehearth.recall.settings import active_index
 
 
@@ -160,7 +159,7 @@ def test_encrypted_home_keeps_vectors_inside_the_database(
         memory = h.remember("The violin lesson moved to Thursday evenings.")
         found = HybridRetriever().retrieve(h, "violin lesson")
         assert ids(found)[0] == memory.id
-        assert recall_db(h).sealed
+        assert h.recall_index.sealed
         assert not list((path / "index").glob("*.f32"))
         raw = b"".join(p.read_bytes() for p in path.rglob("*") if p.is_file())
         assert b"violin" not in raw
@@ -204,7 +203,7 @@ def test_prefix_scan_agrees_with_exact_search(home: Home) -> None:
     exact.sync()
     from truehearth.recall.vectors import VectorIndex
 
-    coarse = VectorIndex(recall_db(home), exact.embedder, coarse_from=0)
+    coarse = VectorIndex(home.recall_index, exact.embedder, coarse_from=0)
     assert coarse.coarse_dim == 64 and coarse.coarse_path.stat().st_size == 6 * 64 * 4
     query = exact.embedder.embed(["what is our dog called"])[0]
     fast, slow = coarse.search(query, 3), exact.search(query, 3)
@@ -217,13 +216,13 @@ def test_the_feed_is_pruned_once_every_index_has_read_it(home: Home) -> None:
 
     for n in range(5):
         home.remember(f"My sister's name is Maya, note {n}.")
-    db = recall_db(home)
+    db = home.recall_index
     assert db.feed_head() == 5
     HybridRetriever().retrieve(home, "sister")  # syncs vectors and graph, then prunes
-    assert db.fetch("SELECT count(*) FROM recall_feed") == [(0,)]
+    assert db.feed_since(0, 10) == []
     late = home.remember("I moved to Porto.")
     assert HybridRetriever().retrieve(home, "Porto")[0].record.id == late.id
-    assert db.fetch("SELECT count(*) FROM recall_feed") == [(0,)]
+    assert db.feed_since(0, 10) == []
     # Rebuilds read the records themselves, so pruning lost nothing.
     graph = Graph.of(home)
     assert graph.rebuild() == 6

@@ -57,6 +57,7 @@ def rekey(home: Home, new_passphrase: str | None = None) -> None:
     if enc is None:
         raise InvalidInput("this home is not encrypted (create one with `init --encrypt`)")
     home_id = home.config.home_id
+    home.close_recall()  # its connection holds the old key
     with writer_lock(home.path / LOCK_NAME):
         if enc.mode == "passphrase":
             new_key = derive_key(check_passphrase(new_passphrase or ""), enc)

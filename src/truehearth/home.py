@@ -7,12 +7,13 @@ home's writer lock. It holds no rules of its own beyond that orchestration.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from truehearth.core import acts
 from truehearth.core.errors import ConsentRequired, InvalidInput, NotAHome, NotFound, WrongKey
@@ -62,6 +63,9 @@ from truehearth.store.base import RecordQuery, Store
 from truehearth.store.lock import writer_lock
 from truehearth.store.sqlite import SQLiteStore
 
+if TYPE_CHECKING:
+    from truehearth.recall.db import RecallDB
+
 Clock = Callable[[], str]
 
 
@@ -99,6 +103,8 @@ class Home:
         self.store = store
         self.config = config
         self._clock = clock
+        self._recall: RecallDB | None = None
+        self._recall_lock = threading.Lock()
 
     # -- lifecycle ------------------------------------------------------------
 
@@ -234,7 +240,33 @@ class Home:
         """The key this home was opened with (so a server can open it again per request)."""
         return self.store.key
 
+    @property
+    def recall_index(self) -> RecallDB:
+        """This home's recall index, opened when first needed and closed with the home.
+
+        There is one per open home: every retrieval, sync and graph query of
+        this home shares its connection and its caches.
+        """
+        # Imported here: recall brings numpy and the embedders, which a home
+        # that is only read or written never needs (and the CLI starts faster).
+        from truehearth.recall.db import RecallDB
+
+        with self._recall_lock:
+            if self._recall is None:
+                self._recall = RecallDB(
+                    self.path / DB_NAME, self.store.projections(), self.store.key
+                )
+            return self._recall
+
+    def close_recall(self) -> None:
+        """Close the recall index (it opens again when next needed), e.g. before a rekey."""
+        with self._recall_lock:
+            recall, self._recall = self._recall, None
+        if recall is not None:
+            recall.close()
+
     def close(self) -> None:
+        self.close_recall()
         self.store.close()
 
     def __enter__(self) -> Self:

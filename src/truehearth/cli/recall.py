@@ -14,7 +14,6 @@ from rich.table import Table
 from truehearth.cli._app import HomeOpt, JsonOpt, app, console, err_console, opened, print_json
 from truehearth.core.records import Layer, parse_enum
 from truehearth.describe import provenance, short
-from truehearth.recall.db import recall_db
 from truehearth.recall.embedders import FACTORIES
 from truehearth.recall.graph import Graph
 from truehearth.recall.hybrid import HybridRetriever
@@ -155,7 +154,7 @@ def graph(
 def embedder_list(home: HomeOpt = None, json: JsonOpt = False) -> None:
     """The embedders truehearth knows, which one this home uses, and its vectors."""
     with opened(home) as h:
-        name, options = active_choice(recall_db(h))
+        name, options = active_choice(h.recall_index)
         held = spaces(h)
     rows = [
         {"name": n, "active": n == name, "about": about}
@@ -185,9 +184,11 @@ def embedder_use(
 ) -> None:
     """Switch the embedder: re-embed every record with it, then drop the old vectors."""
     options = parse_options(option or [])
-    with opened(home) as h, _bar(f"embedding with {name}") as tick:
-        index = use_embedder(h, name, options, tick)
-    console.print(f"{index.count():,} records embedded by {escape(index.eid)}")
+    with opened(home) as h:
+        with _bar(f"embedding with {name}") as tick:
+            index = use_embedder(h, name, options, tick)
+        done = index.count()  # read while the home (and its index) is open
+    console.print(f"{done:,} records embedded by {escape(index.eid)}")
 
 
 @app.command()
@@ -198,7 +199,7 @@ def reembed(home: HomeOpt = None) -> None:
             index = active_index(h)
             index.rebuild(tick)
         scanned = Graph.of(h).rebuild()
+        done = index.count()
     console.print(
-        f"{index.count():,} records embedded by {escape(index.eid)}; "
-        f"graph rebuilt from {scanned:,} records"
+        f"{done:,} records embedded by {escape(index.eid)}; graph rebuilt from {scanned:,} records"
     )

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from truehearth.core.errors import InvalidInput, NotFound
 from truehearth.core.records import Record, Trust
-from truehearth.recall.db import RecallDB, recall_db
+from truehearth.recall.db import RecallDB
 from truehearth.recall.expand import default_expander
 from truehearth.recall.extract import RELATIONS, Extractor, Fact, RuleExtractor
 from truehearth.recall.indextext import record_date
@@ -70,7 +70,7 @@ class Graph:
 
     @classmethod
     def of(cls, home: Home, extractor: Extractor | None = None) -> Graph:
-        return cls(recall_db(home), extractor)
+        return cls(home.recall_index, extractor)
 
     # -- writing ------------------------------------------------------------------
 

@@ -10,7 +10,6 @@ Every result says why it was chosen.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -18,18 +17,18 @@ from typing import TYPE_CHECKING
 
 from truehearth.core.records import Layer, Record, Trust
 from truehearth.recall.base import Recalled
-from truehearth.recall.db import recall_db
+from truehearth.recall.db import RecallDB
 from truehearth.recall.expand import default_expander
 from truehearth.recall.graph import Graph
 from truehearth.recall.indextext import asks, record_date, turn_key
-from truehearth.recall.keywords import CommonWords
 from truehearth.recall.query import (
     check_query,
     content_words,
     keyword_terms,
     without_stopwords,
 )
-from truehearth.recall.settings import active_index
+from truehearth.recall.settings import index_of
+from truehearth.store.base import RecordQuery
 
 if TYPE_CHECKING:
     from truehearth.home import Home
@@ -83,6 +82,7 @@ class HybridRetriever:
         include_quarantined: bool = False,
     ) -> list[Recalled]:
         text = check_query(query)
+        db = home.recall_index  # the one thing recall asks of the home
         allowed = set(layers)
         pool: dict[str, _Candidate] = {}
 
@@ -99,35 +99,38 @@ class HybridRetriever:
             entry.reasons.append(reason)
 
         leads: list[tuple[int, Record, str]] = []
-        for label, words in self._keyword_queries(home, text):
-            hits = home.search(
-                words, layers=layers, include_quarantined=include_quarantined, limit=self.candidates
-            )
+        keyword_filter = RecordQuery(
+            layers=tuple(layer.value for layer in layers),
+            trusts=() if include_quarantined else (Trust.VERIFIED.value, Trust.UNTRUSTED.value),
+            limit=self.candidates,
+        )
+        for label, words in self._keyword_queries(db, text):
+            hits = db.projection.search(words, keyword_filter)
             for rank, (record, _score) in enumerate(hits, 1):
                 add(rank, record, f"{label} (bm25 rank {rank})")
                 leads.append((rank, record, f"{label} rank {rank}"))
         if self.use_vectors:
-            nearest = self._vector_hits(home, text, admit, include_quarantined)
+            nearest = self._vector_hits(db, text, admit, include_quarantined)
             for rank, record, score in nearest:
                 add(rank, record, f"vector rank {rank} (cos {score:.2f})")
         if self.use_graph:
-            graph = Graph.of(home)
+            graph = Graph(db)
             if self.sync:
                 graph.sync()
             for rank, edge in enumerate(graph.lookup(text, limit=self.candidates), 1):
                 add(rank, edge.record, f"graph: {edge.describe()}", GRAPH_WEIGHT)
         if self.use_replies:
-            for rank, record, reason in self._replies(home, leads):
+            for rank, record, reason in self._replies(db, leads):
                 add(rank, record, f"reply after {reason}", REPLY_WEIGHT)
         today = datetime.now(UTC).date()
         ranked = sorted(pool.values(), key=lambda c: _final(c, today)[0], reverse=True)[:limit]
         return [self._recalled(c, today) for c in ranked]
 
-    def _keyword_queries(self, home: Home, text: str) -> list[tuple[str, str]]:
+    def _keyword_queries(self, db: RecallDB, text: str) -> list[tuple[str, str]]:
         """The BM25 queries to run: the question's own words, then related words."""
         queries: list[tuple[str, str]] = []
         if self.use_bm25:
-            common = common_words(home)
+            common = db.common_words
             own = keyword_terms(text) or content_words(text)
             queries.append(("keyword match", " ".join(common.keep(own))))
             if self.use_expansion:
@@ -138,7 +141,7 @@ class HybridRetriever:
         return queries
 
     def _replies(
-        self, home: Home, leads: list[tuple[int, Record, str]]
+        self, db: RecallDB, leads: list[tuple[int, Record, str]]
     ) -> list[tuple[int, Record, str]]:
         """The turn right after a keyword hit that asked something: the answer.
 
@@ -146,7 +149,6 @@ class HybridRetriever:
         my dog called?"; the companion's question does, and the answer is the
         next turn.
         """
-        db = recall_db(home)
         wanted: dict[str, tuple[int, str]] = {}
         for rank, record, reason in leads:
             key = turn_key(record)
@@ -159,14 +161,14 @@ class HybridRetriever:
         return [(wanted[rid][0], record, wanted[rid][1]) for rid, record in found.items()]
 
     def _vector_hits(
-        self, home: Home, text: str, admit: Callable[[Record], bool], quarantined: bool
+        self, db: RecallDB, text: str, admit: Callable[[Record], bool], quarantined: bool
     ) -> list[tuple[int, Record, float]]:
-        index = active_index(home)
+        index = index_of(db)
         if self.sync:
             index.sync()
         query = index.embedder.embed([without_stopwords(text)])[0]
         hits = index.search(query, self.candidates * 2)
-        rows = recall_db(home).projection_rows([h.rid for h in hits])
+        rows = db.projection_rows([h.rid for h in hits])
         out: list[tuple[int, Record, float]] = []
         for hit in hits:
             row = rows.get(hit.rid)
@@ -188,16 +190,6 @@ class HybridRetriever:
         why = " + ".join(candidate.reasons)
         when = "today" if age == 0 else f"{age} day{'s' if age != 1 else ''} old"
         return Recalled(record, score, f"{why}; {record.trust.value}; {when}")
-
-
-_common: weakref.WeakKeyDictionary[Home, CommonWords] = weakref.WeakKeyDictionary()
-
-
-def common_words(home: Home) -> CommonWords:
-    found = _common.get(home)
-    if found is None:
-        found = _common[home] = CommonWords(recall_db(home))
-    return found
 
 
 def _final(candidate: _Candidate, today: date) -> tuple[float, int]:

@@ -11,9 +11,8 @@ the count is cached per process.
 from __future__ import annotations
 
 import math
-import sqlite3
 
-from truehearth.recall.db import RecallDB
+from truehearth.store.base import ProjectionReader
 
 COMMON_SHARE = 0.02  # a word in more than 2% of records is too common to search for
 MIN_COMMON = 200  # ... but never call a word common in a small home below this many rows
@@ -26,27 +25,19 @@ PASS_BUDGET = 10_000  # rows one BM25 pass may have to score, summed over its wo
 class CommonWords:
     """Per-home cache of how many records each word matches (counted up to a bound)."""
 
-    def __init__(self, db: RecallDB) -> None:
-        self.db = db
+    def __init__(self, records: ProjectionReader) -> None:
+        self.records = records
         self._seen: dict[tuple[str, int], int] = {}
 
     def _limit(self) -> tuple[int, int]:
-        rows = self.db.count_records_fast()
+        rows = self.records.approximate_count()
         bucket = int(math.log2(rows + 1))  # recount only when the home doubles
         return min(MAX_COMMON, max(MIN_COMMON, int(rows * COMMON_SHARE))), bucket
 
     def _matches(self, word: str, limit: int, bucket: int) -> int:
         key = (word, bucket)
         if key not in self._seen:
-            try:
-                found = self.db.conn.execute(
-                    "SELECT count(*) FROM (SELECT 1 FROM records_fts WHERE records_fts MATCH ? "
-                    "LIMIT ?)",
-                    (f'"{word}"', limit + 1),
-                ).fetchone()[0]
-            except sqlite3.Error:
-                found = 0  # an FTS syntax corner: keep the word, the store quotes it safely
-            self._seen[key] = int(found)
+            self._seen[key] = self.records.word_matches(word, limit + 1)
         return self._seen[key]
 
     def common(self, word: str) -> bool:

@@ -6,7 +6,7 @@ import json
 from typing import TYPE_CHECKING
 
 from truehearth.core.errors import InvalidInput
-from truehearth.recall.db import RecallDB, recall_db
+from truehearth.recall.db import RecallDB
 from truehearth.recall.embedders import DEFAULT_EMBEDDER, FACTORIES, Embedder, make_embedder
 from truehearth.recall.vectors import Progress, VectorIndex, index_files
 
@@ -21,12 +21,18 @@ def active_choice(db: RecallDB) -> tuple[str, dict[str, str]]:
 
 
 def active_embedder(home: Home) -> Embedder:
-    name, options = active_choice(recall_db(home))
+    name, options = active_choice(home.recall_index)
     return make_embedder(name, options)
 
 
+def index_of(db: RecallDB) -> VectorIndex:
+    """The vector index of the embedder this home uses now."""
+    name, options = active_choice(db)
+    return VectorIndex(db, make_embedder(name, options))
+
+
 def active_index(home: Home) -> VectorIndex:
-    return VectorIndex(recall_db(home), active_embedder(home))
+    return index_of(home.recall_index)
 
 
 def parse_options(pairs: list[str]) -> dict[str, str]:
@@ -51,7 +57,7 @@ def use_embedder(
     """
     if name not in FACTORIES:
         raise InvalidInput(f"unknown embedder {name!r}; choose one of: {', '.join(FACTORIES)}")
-    db = recall_db(home)
+    db = home.recall_index
     index = VectorIndex(db, make_embedder(name, options))
     index.rebuild(progress)
     with db.writing() as conn:
@@ -71,5 +77,7 @@ def use_embedder(
 
 def spaces(home: Home) -> dict[str, int]:
     """How many vectors each embedder id holds in this home (one entry when healthy)."""
-    rows = recall_db(home).fetch("SELECT embedder, count(*) FROM recall_vectors GROUP BY embedder")
+    rows = home.recall_index.fetch(
+        "SELECT embedder, count(*) FROM recall_vectors GROUP BY embedder"
+    )
     return {str(e): int(n) for e, n in rows}

@@ -71,16 +71,10 @@ class VectorIndex:
 
     def pending(self) -> int:
         """Record rows inserted since the last sync."""
-        row = self.db.conn.execute(
-            "SELECT count(*) FROM recall_feed WHERE seq > ?", (self.watermark(),)
-        ).fetchone()
-        return int(row[0])
+        return self.db.projection.feed_count_since(self.watermark())
 
     def files(self) -> list[Path]:
         return [self.path, self.rid_path, *([self.coarse_path] if self.coarse_dim else [])]
-
-    def disk_bytes(self) -> int:
-        return sum(p.stat().st_size for p in self.files() if p.exists())
 
     # -- writing ------------------------------------------------------------------
 

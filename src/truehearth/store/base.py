@@ -16,8 +16,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from truehearth.core.canonical import loads
 from truehearth.core.events import Draft, Event
 from truehearth.core.journal import Head
+from truehearth.core.records import Record
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +39,81 @@ class SearchHit:
 
     record: dict[str, Any]
     score: float
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectionRow:
+    """A record's filter columns, with its value left encoded until it is needed."""
+
+    id: str
+    trust: str
+    current: bool
+    value: bytes
+
+    def record(self) -> Record:
+        return Record.from_json(dict(loads(self.value)))
+
+
+class ProjectionReader(Protocol):
+    """Typed reads of the record projection, for indexes derived from it (recall).
+
+    A derived index never queries the store's tables: it asks this port. Each
+    record row has a row id (``rid``); the store keeps a *feed* of row ids in
+    insertion order, so an index can catch up on what was added since it last
+    looked (``seq`` is the feed position). The reader has its own connection,
+    so a slow index sync never holds the journal's writer; whoever asked for
+    the reader closes it.
+    """
+
+    def feed_head(self) -> int:
+        """The newest feed position (0 for an empty feed)."""
+        ...
+
+    def feed_since(self, seq: int, limit: int) -> list[tuple[int, int]]:
+        """``(seq, rid)`` of record rows inserted after ``seq``, oldest first."""
+        ...
+
+    def feed_count_since(self, seq: int) -> int:
+        """How many record rows were inserted after ``seq``."""
+        ...
+
+    def trim_feed(self, upto: int) -> int:
+        """Drop feed entries up to ``upto`` (every index has read them); returns how many."""
+        ...
+
+    def rids_after(self, after: int, limit: int) -> list[int]:
+        """Row ids of stored records (any flags) above ``after``, ascending."""
+        ...
+
+    def records_by_rid(self, rids: Sequence[int]) -> dict[int, Record]:
+        """Records currently stored at these rows (any flags), by row id."""
+        ...
+
+    def rows_by_rid(self, rids: Sequence[int]) -> dict[int, ProjectionRow]:
+        """The filter columns of these rows, the value still encoded (cheap checks first)."""
+        ...
+
+    def records_by_id(self, ids: Sequence[str]) -> dict[str, Record]:
+        """Records by id (any flags)."""
+        ...
+
+    def approximate_count(self) -> int:
+        """About how many records there are, without a table scan."""
+        ...
+
+    def count(self) -> int:
+        """Exactly how many record rows there are (any flags)."""
+        ...
+
+    def word_matches(self, word: str, limit: int) -> int:
+        """How many records the full-text index matches for one word, counted up to ``limit``."""
+        ...
+
+    def search(self, text: str, query: RecordQuery) -> list[tuple[Record, float]]:
+        """Full-text search (BM25, lower is better), like :meth:`Store.search`, typed."""
+        ...
+
+    def close(self) -> None: ...
 
 
 class Store(Protocol):
@@ -96,6 +173,10 @@ class Store(Protocol):
 
     def search(self, text: str, query: RecordQuery) -> list[SearchHit]:
         """Full-text search over records, best first."""
+        ...
+
+    def projections(self) -> ProjectionReader:
+        """A reader of the record projection on its own connection (the caller closes it)."""
         ...
 
     @property

@@ -11,11 +11,15 @@ goes through :func:`open_connection`, so no reader can forget the key.
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import inspect
 import sqlite3
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar, cast
 
-from truehearth.core.errors import HomeCorrupt, WrongKey
+from truehearth.core.errors import HomeCorrupt, HomeLocked, WrongKey
 
 KEY_BYTES = 32
 
@@ -74,3 +78,41 @@ def rekey(conn: sqlite3.Connection, new_key: bytes) -> None:
     if len(new_key) != KEY_BYTES:
         raise WrongKey("a new key must be 32 bytes")
     conn.execute(f"PRAGMA rekey = \"x'{new_key.hex()}'\"")
+
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def translate_errors(fn: Callable[P, T]) -> Callable[P, T]:
+    """Turn driver errors into the library's one-line errors."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        with driver_errors():
+            result = fn(*args, **kwargs)
+        if inspect.isgenerator(result):
+            return cast(T, _guarded(result))
+        return result
+
+    return wrapper
+
+
+@contextlib.contextmanager
+def driver_errors() -> Iterator[None]:
+    try:
+        yield
+    except OPERATIONAL_ERRORS as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise HomeLocked("the home's database is busy with another writer") from exc
+        raise HomeCorrupt(f"the home's database cannot be read: {exc}") from exc
+    except DATABASE_ERRORS as exc:
+        raise HomeCorrupt(
+            f"the home's database is damaged or not a truehearth home: {exc}"
+        ) from exc
+
+
+def _guarded(gen: Iterator[Any]) -> Iterator[Any]:
+    """Translate driver errors raised while a generator is being consumed."""
+    with driver_errors():
+        yield from gen

@@ -79,74 +79,53 @@ M001_JOURNAL = Migration(
     ],
 )
 
-M002_RECALL = Migration(
-    "m002_recall",
+M002_RECORD_FEED = Migration(
+    "m002_record_feed",
     [
-        # Derived recall data: every table here can be rebuilt from `records`.
-        # The feed lists record rows in insertion order so indexes sync incrementally.
-        """CREATE TABLE recall_feed (
+        # An older m002_recall kept this feed, and recall's tables, in the store's
+        # list; recall now owns its tables (truehearth.recall.migrations) and the
+        # feed is the store's, renamed. Its positions restart, so recall's first
+        # migration resets its watermarks (indexes skip what they already hold).
+        "DROP TRIGGER IF EXISTS recall_records_ai",
+        "DROP TABLE IF EXISTS recall_feed",
+        # Record rows in insertion order, so derived indexes catch up incrementally
+        # (a row id alone is not enough: a rollback re-inserts a record at a new row).
+        """CREATE TABLE record_feed (
             seq INTEGER PRIMARY KEY AUTOINCREMENT,
             rid INTEGER NOT NULL
         )""",
-        "INSERT INTO recall_feed (rid) SELECT rid FROM records ORDER BY rid",
-        """CREATE TRIGGER recall_records_ai AFTER INSERT ON records BEGIN
-            INSERT INTO recall_feed (rid) VALUES (new.rid);
+        "INSERT INTO record_feed (rid) SELECT rid FROM records ORDER BY rid",
+        """CREATE TRIGGER records_feed_ai AFTER INSERT ON records BEGIN
+            INSERT INTO record_feed (rid) VALUES (new.rid);
         END""",
-        # Settings and watermarks of the recall indexes (active embedder, feed positions).
-        """CREATE TABLE recall_meta (
-            key TEXT PRIMARY KEY,
-            value TEXT NOT NULL
-        ) WITHOUT ROWID""",
-        # Row `row` of the vector file of `embedder` holds the vector of `record_id`
-        # (in an encrypted home the vector itself is kept here, in `vec`, instead).
-        """CREATE TABLE recall_vectors (
-            embedder TEXT NOT NULL,
-            row INTEGER NOT NULL,
-            record_id TEXT NOT NULL,
-            rid INTEGER NOT NULL,
-            vec BLOB,
-            PRIMARY KEY (embedder, row)
-        ) WITHOUT ROWID""",
-        "CREATE UNIQUE INDEX recall_vectors_by_record ON recall_vectors (embedder, record_id)",
-        # Conversation turns by place, so recall can look at a hit's neighbours.
-        """CREATE TABLE recall_turns (
-            session TEXT NOT NULL,
-            turn INTEGER NOT NULL,
-            record_id TEXT NOT NULL,
-            PRIMARY KEY (session, turn)
-        ) WITHOUT ROWID""",
-        # Graph memory: entities, and edges that each name the record they came from.
-        """CREATE TABLE graph_entities (
-            id INTEGER PRIMARY KEY,
-            key TEXT NOT NULL UNIQUE,
-            label TEXT NOT NULL
-        )""",
-        """CREATE TABLE graph_edges (
-            id INTEGER PRIMARY KEY,
-            subject INTEGER NOT NULL REFERENCES graph_entities (id),
-            relation TEXT NOT NULL,
-            object INTEGER NOT NULL REFERENCES graph_entities (id),
-            valid_from TEXT NOT NULL,
-            recorded_at TEXT NOT NULL,
-            record_id TEXT NOT NULL,
-            extractor TEXT NOT NULL
-        )""",
-        "CREATE INDEX graph_edges_by_subject ON graph_edges (subject, relation, valid_from)",
-        "CREATE INDEX graph_edges_by_object ON graph_edges (object)",
-        "CREATE INDEX graph_edges_by_record ON graph_edges (record_id)",
     ],
 )
 
-MIGRATIONS: tuple[Migration, ...] = (M001_JOURNAL, M002_RECALL)
+MIGRATIONS: tuple[Migration, ...] = (M001_JOURNAL, M002_RECORD_FEED)
+
+# Names an older truehearth applied whose work has moved elsewhere: known, never run.
+RETIRED = frozenset({"m002_recall"})
 
 
-def migrate(conn: sqlite3.Connection, migrations: Sequence[Migration] = MIGRATIONS) -> list[str]:
-    """Apply every migration not yet applied, each in its own transaction."""
+def migrate(
+    conn: sqlite3.Connection,
+    migrations: Sequence[Migration] = MIGRATIONS,
+    *,
+    ledger: str = "_migrations",
+    retired: frozenset[str] = RETIRED,
+) -> list[str]:
+    """Apply every migration not yet applied, each in its own transaction.
+
+    ``ledger`` names the table that records what was applied: the store and
+    each derived index keep their own list, so none needs to know the others.
+    Two processes opening the same home at once is safe: each migration is
+    checked again inside its transaction.
+    """
     conn.execute(
-        "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+        f"CREATE TABLE IF NOT EXISTS {ledger} (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
     )
-    applied = {row[0] for row in conn.execute("SELECT name FROM _migrations")}
-    known = {m.name for m in migrations}
+    applied = {row[0] for row in conn.execute(f"SELECT name FROM {ledger}")}
+    known = {m.name for m in migrations} | retired
     unknown = sorted(applied - known)
     if unknown:
         raise HomeCorrupt(
@@ -159,10 +138,13 @@ def migrate(conn: sqlite3.Connection, migrations: Sequence[Migration] = MIGRATIO
             continue
         with conn:
             conn.execute("BEGIN IMMEDIATE")
+            again = conn.execute(f"SELECT 1 FROM {ledger} WHERE name = ?", (migration.name,))
+            if again.fetchone() is not None:
+                continue  # another connection applied it meanwhile
             for statement in migration.statements:
                 conn.execute(statement)
             conn.execute(
-                "INSERT INTO _migrations (name, applied_at) VALUES (?, datetime('now'))",
+                f"INSERT INTO {ledger} (name, applied_at) VALUES (?, datetime('now'))",
                 (migration.name,),
             )
         done.append(migration.name)

@@ -9,65 +9,27 @@ written in the same transaction, so they can never disagree after a crash.
 from __future__ import annotations
 
 import contextlib
-import functools
-import inspect
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar, cast
+from typing import Any
 
 from truehearth.core.canonical import canonical_bytes, chain_digest, loads
-from truehearth.core.errors import ChainBroken, HomeCorrupt, HomeLocked, InvalidInput
+from truehearth.core.errors import ChainBroken, HomeCorrupt, InvalidInput
 from truehearth.core.events import Draft, Event, decode, seal
 from truehearth.core.journal import Head
 from truehearth.store.base import RecordQuery, SearchHit
-from truehearth.store.connect import DATABASE_ERRORS, OPERATIONAL_ERRORS, open_connection, rekey
+from truehearth.store.connect import open_connection, rekey, translate_errors
 from truehearth.store.migrations import MIGRATIONS, Migration, migrate
-
-P = ParamSpec("P")
-T = TypeVar("T")
+from truehearth.store.projection import SQLiteProjection, fts_query, record_filter
 
 _RECORD = "record"
-
-
-def _translate_errors(fn: Callable[P, T]) -> Callable[P, T]:
-    """Turn driver errors into the library's one-line errors."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
-        with _driver_errors():
-            result = fn(*args, **kwargs)
-        if inspect.isgenerator(result):
-            return cast(T, _guarded(result))
-        return result
-
-    return wrapper
-
-
-@contextlib.contextmanager
-def _driver_errors() -> Iterator[None]:
-    try:
-        yield
-    except OPERATIONAL_ERRORS as exc:
-        if "locked" in str(exc) or "busy" in str(exc):
-            raise HomeLocked("the home's database is busy with another writer") from exc
-        raise HomeCorrupt(f"the home's database cannot be read: {exc}") from exc
-    except DATABASE_ERRORS as exc:
-        raise HomeCorrupt(
-            f"the home's database is damaged or not a truehearth home: {exc}"
-        ) from exc
-
-
-def _guarded(gen: Iterator[Any]) -> Iterator[Any]:
-    """Translate driver errors raised while a generator is being consumed."""
-    with _driver_errors():
-        yield from gen
 
 
 class SQLiteStore:
     """A :class:`~truehearth.store.base.Store` over one SQLite file."""
 
-    @_translate_errors
+    @translate_errors
     def __init__(
         self,
         path: Path,
@@ -107,7 +69,7 @@ class SQLiteStore:
 
     # -- journal --------------------------------------------------------------
 
-    @_translate_errors
+    @translate_errors
     def append(self, drafts: Sequence[Draft], at: str) -> list[Event]:
         if not drafts:
             return []
@@ -134,7 +96,7 @@ class SQLiteStore:
                 self._project(conn, event)
         return sealed
 
-    @_translate_errors
+    @translate_errors
     def append_stream(self, drafts: Iterable[Draft], at: str) -> Head | None:
         """Seal and append a stream of drafts in one transaction, keeping none in memory.
 
@@ -155,7 +117,7 @@ class SQLiteStore:
             self._set_head(conn, Head(seq, parent))
         return Head(seq, parent)
 
-    @_translate_errors
+    @translate_errors
     def restore_sealed(self, rows: Iterable[tuple[int, bytes, str]]) -> Head:
         """Insert already-sealed events into an empty journal, checking the chain as they come.
 
@@ -253,11 +215,11 @@ class SQLiteStore:
         row = conn.execute("SELECT seq, digest FROM journal_head WHERE one = 1").fetchone()
         return Head(int(row[0]), str(row[1])) if row else None
 
-    @_translate_errors
+    @translate_errors
     def head(self) -> Head | None:
         return self._head(self._conn)
 
-    @_translate_errors
+    @translate_errors
     def events(
         self, start: int = 1, stop: int | None = None, *, reverse: bool = False
     ) -> Iterator[Event]:
@@ -273,7 +235,7 @@ class SQLiteStore:
             for seq, body, digest, parent in rows:
                 yield decode(seq, bytes(body), parent, digest)
 
-    @_translate_errors
+    @translate_errors
     def raw_events(self) -> Iterator[tuple[int, bytes, str]]:
         cursor = self._conn.execute("SELECT seq, body, digest FROM journal ORDER BY seq")
         while True:
@@ -282,7 +244,7 @@ class SQLiteStore:
                 return
             yield from rows
 
-    @_translate_errors
+    @translate_errors
     def events_touching(self, entity_id: str) -> list[Event]:
         seqs = [
             row[0]
@@ -294,7 +256,7 @@ class SQLiteStore:
 
     # -- projections ----------------------------------------------------------
 
-    @_translate_errors
+    @translate_errors
     def get(self, kind: str, entity_id: str) -> dict[str, Any] | None:
         if kind == _RECORD:
             row = self._conn.execute("SELECT value FROM records WHERE id = ?", (entity_id,))
@@ -305,7 +267,7 @@ class SQLiteStore:
         found = row.fetchone()
         return dict(loads(found[0])) if found else None
 
-    @_translate_errors
+    @translate_errors
     def find_ids(self, kind: str, prefix: str, limit: int = 5) -> list[str]:
         pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         if kind == _RECORD:
@@ -319,7 +281,7 @@ class SQLiteStore:
             params = (kind, pattern, limit)
         return [str(row[0]) for row in self._conn.execute(sql, params)]
 
-    @_translate_errors
+    @translate_errors
     def entities(self, kind: str) -> Iterator[dict[str, Any]]:
         if kind == _RECORD:
             rows = self._conn.execute("SELECT value FROM records ORDER BY rid").fetchall()
@@ -329,12 +291,12 @@ class SQLiteStore:
             ).fetchall()
         return (dict(loads(row[0])) for row in rows)
 
-    @_translate_errors
+    @translate_errors
     def collections(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
         for kind, eid, value in self.raw_collections():
             yield kind, eid, dict(loads(value))
 
-    @_translate_errors
+    @translate_errors
     def raw_collections(self) -> Iterator[tuple[str, str, bytes]]:
         # Table order: the caller compares by id, so no index walk is needed.
         for rid, value in self._conn.execute("SELECT id, value FROM records"):
@@ -342,23 +304,9 @@ class SQLiteStore:
         for kind, eid, value in self._conn.execute("SELECT kind, id, value FROM entities"):
             yield str(kind), str(eid), _as_bytes(value)
 
-    @staticmethod
-    def _where(query: RecordQuery) -> tuple[str, list[Any]]:
-        clauses: list[str] = []
-        params: list[Any] = []
-        if query.current_only:
-            clauses.append("r.current = 1")
-        if query.layers:
-            clauses.append(f"r.layer IN ({','.join('?' * len(query.layers))})")
-            params.extend(query.layers)
-        if query.trusts:
-            clauses.append(f"r.trust IN ({','.join('?' * len(query.trusts))})")
-            params.extend(query.trusts)
-        return (" AND ".join(clauses) or "1"), params
-
-    @_translate_errors
+    @translate_errors
     def records(self, query: RecordQuery) -> list[dict[str, Any]]:
-        where, params = self._where(query)
+        where, params = record_filter(query)
         rows = self._conn.execute(
             f"SELECT r.value FROM records r WHERE {where} "
             "ORDER BY r.recorded_at DESC, r.rid DESC LIMIT ? OFFSET ?",
@@ -366,16 +314,16 @@ class SQLiteStore:
         )
         return [dict(loads(row[0])) for row in rows]
 
-    @_translate_errors
+    @translate_errors
     def count_records(self, query: RecordQuery) -> int:
-        where, params = self._where(query)
+        where, params = record_filter(query)
         row = self._conn.execute(f"SELECT count(*) FROM records r WHERE {where}", params)
         return int(row.fetchone()[0])
 
-    @_translate_errors
+    @translate_errors
     def search(self, text: str, query: RecordQuery) -> list[SearchHit]:
         match = fts_query(text)
-        where, params = self._where(query)
+        where, params = record_filter(query)
         rows = self._conn.execute(
             "SELECT r.value, bm25(records_fts) AS score FROM records_fts "
             "JOIN records r ON r.rid = records_fts.rowid "
@@ -392,7 +340,10 @@ class SQLiteStore:
         """Another connection to this database (for derived indexes), with the same key."""
         return open_connection(self.path, self._key)
 
-    @_translate_errors
+    def projections(self) -> SQLiteProjection:
+        return SQLiteProjection(self.open_connection())
+
+    @translate_errors
     def rekey(self, new_key: bytes) -> None:
         """Re-encrypt the whole database under a new key (encrypted homes only)."""
         if self._key is None:
@@ -407,15 +358,3 @@ class SQLiteStore:
 def _as_bytes(value: bytes | str) -> bytes:
     """Column values are BLOBs; a row edited by hand may have become TEXT."""
     return value.encode("utf-8", "surrogatepass") if isinstance(value, str) else bytes(value)
-
-
-def fts_query(text: str) -> str:
-    """Turn free text into a safe FTS5 query: every word quoted, any of them may match.
-
-    Users type sentences, not FTS syntax; quoting each token keeps operators
-    and punctuation from being parsed as query language.
-    """
-    words = [w for w in "".join(c if c.isalnum() else " " for c in text).split() if w]
-    if not words:
-        raise InvalidInput("the search query has no words to look for")
-    return " OR ".join(f'"{w}"' for w in words[:64])

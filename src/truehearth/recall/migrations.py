@@ -1,0 +1,79 @@
+"""Recall's own schema: derived tables beside the store's, in recall's own migration list.
+
+Everything here can be rebuilt from the records, so these tables are not the
+truth and never hold the only copy of anything. They live in the home's
+database file (an encrypted home keeps its vectors encrypted with it), but
+the store neither creates nor reads them: recall applies this list when it
+opens a home, and records what it applied in its own ledger,
+``recall_migrations``. Forward-only and never edited once released, like the
+store's (:mod:`truehearth.store.migrations`).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from truehearth.store.migrations import Migration, migrate
+
+LEDGER = "recall_migrations"
+
+M001_INDEX = Migration(
+    "m001_index",
+    [
+        # Settings and watermarks of the indexes (active embedder, feed positions).
+        """CREATE TABLE IF NOT EXISTS recall_meta (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        ) WITHOUT ROWID""",
+        # A home indexed before recall had its own list read an older feed whose
+        # positions have restarted: read the new feed from its start once (what an
+        # index already holds is skipped, so nothing is embedded twice).
+        "DELETE FROM recall_meta WHERE key = 'graph.feed' OR key LIKE 'vec.feed:%'",
+        # Row `row` of the vector file of `embedder` holds the vector of `record_id`
+        # (in an encrypted home the vector itself is kept here, in `vec`, instead).
+        """CREATE TABLE IF NOT EXISTS recall_vectors (
+            embedder TEXT NOT NULL,
+            row INTEGER NOT NULL,
+            record_id TEXT NOT NULL,
+            rid INTEGER NOT NULL,
+            vec BLOB,
+            PRIMARY KEY (embedder, row)
+        ) WITHOUT ROWID""",
+        "CREATE UNIQUE INDEX IF NOT EXISTS recall_vectors_by_record "
+        "ON recall_vectors (embedder, record_id)",
+        # Conversation turns by place, so recall can look at a hit's neighbours.
+        """CREATE TABLE IF NOT EXISTS recall_turns (
+            session TEXT NOT NULL,
+            turn INTEGER NOT NULL,
+            record_id TEXT NOT NULL,
+            PRIMARY KEY (session, turn)
+        ) WITHOUT ROWID""",
+        # Graph memory: entities, and edges that each name the record they came from.
+        """CREATE TABLE IF NOT EXISTS graph_entities (
+            id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL UNIQUE,
+            label TEXT NOT NULL
+        )""",
+        """CREATE TABLE IF NOT EXISTS graph_edges (
+            id INTEGER PRIMARY KEY,
+            subject INTEGER NOT NULL REFERENCES graph_entities (id),
+            relation TEXT NOT NULL,
+            object INTEGER NOT NULL REFERENCES graph_entities (id),
+            valid_from TEXT NOT NULL,
+            recorded_at TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            extractor TEXT NOT NULL
+        )""",
+        "CREATE INDEX IF NOT EXISTS graph_edges_by_subject "
+        "ON graph_edges (subject, relation, valid_from)",
+        "CREATE INDEX IF NOT EXISTS graph_edges_by_object ON graph_edges (object)",
+        "CREATE INDEX IF NOT EXISTS graph_edges_by_record ON graph_edges (record_id)",
+    ],
+)
+
+MIGRATIONS: tuple[Migration, ...] = (M001_INDEX,)
+
+
+def migrate_recall(conn: sqlite3.Connection) -> list[str]:
+    """Bring recall's tables up to date on this connection; returns what was applied."""
+    return migrate(conn, MIGRATIONS, ledger=LEDGER, retired=frozenset())

@@ -1,0 +1,167 @@
+"""The SQLite implementation of the projection reader that derived indexes use.
+
+Recall (and any other index built from records) reads the record projection
+only through :class:`~truehearth.store.base.ProjectionReader`: the store's
+tables, its full-text index and its record feed stay the store's business.
+The reader has its own connection to the home's database (WAL: reads never
+wait for the journal's writer), opened with the home's key.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+
+from truehearth.core.canonical import loads
+from truehearth.core.errors import InvalidInput
+from truehearth.core.records import Record
+from truehearth.store.base import ProjectionRow, RecordQuery
+from truehearth.store.connect import DATABASE_ERRORS, translate_errors
+
+_CHUNK = 900  # bound parameters per IN (...) list: below SQLite's default limit
+
+
+class SQLiteProjection:
+    """A :class:`~truehearth.store.base.ProjectionReader` over one connection."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        conn.execute("PRAGMA busy_timeout = 5000")
+
+    def close(self) -> None:
+        self._conn.close()
+
+    # -- the feed -------------------------------------------------------------
+
+    @translate_errors
+    def feed_head(self) -> int:
+        row = self._conn.execute("SELECT coalesce(max(seq), 0) FROM record_feed").fetchone()
+        return int(row[0])
+
+    @translate_errors
+    def feed_since(self, seq: int, limit: int) -> list[tuple[int, int]]:
+        rows = self._conn.execute(
+            "SELECT seq, rid FROM record_feed WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit)
+        )
+        return [(int(s), int(r)) for s, r in rows]
+
+    @translate_errors
+    def feed_count_since(self, seq: int) -> int:
+        row = self._conn.execute("SELECT count(*) FROM record_feed WHERE seq > ?", (seq,))
+        return int(row.fetchone()[0])
+
+    @translate_errors
+    def trim_feed(self, upto: int) -> int:
+        oldest = self._conn.execute("SELECT min(seq) FROM record_feed").fetchone()[0]
+        if oldest is None or int(oldest) > upto:
+            return 0  # nothing to drop: no write transaction at all
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            dropped = self._conn.execute("DELETE FROM record_feed WHERE seq <= ?", (upto,))
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+        return int(dropped.rowcount)
+
+    # -- records --------------------------------------------------------------
+
+    @translate_errors
+    def rids_after(self, after: int, limit: int) -> list[int]:
+        rows = self._conn.execute(
+            "SELECT rid FROM records WHERE rid > ? ORDER BY rid LIMIT ?", (after, limit)
+        )
+        return [int(r[0]) for r in rows]
+
+    def _chunks(self, sql: str, keys: Sequence[Any]) -> list[tuple[Any, ...]]:
+        rows: list[tuple[Any, ...]] = []
+        for start in range(0, len(keys), _CHUNK):
+            chunk = list(keys[start : start + _CHUNK])
+            rows.extend(self._conn.execute(sql.format(marks=",".join("?" * len(chunk))), chunk))
+        return rows
+
+    @translate_errors
+    def records_by_rid(self, rids: Sequence[int]) -> dict[int, Record]:
+        rows = self._chunks("SELECT rid, value FROM records WHERE rid IN ({marks})", rids)
+        return {int(rid): Record.from_json(dict(loads(value))) for rid, value in rows}
+
+    @translate_errors
+    def rows_by_rid(self, rids: Sequence[int]) -> dict[int, ProjectionRow]:
+        rows = self._chunks(
+            "SELECT rid, id, trust, current, value FROM records WHERE rid IN ({marks})", rids
+        )
+        return {
+            int(rid): ProjectionRow(str(rec_id), str(trust), bool(current), value)
+            for rid, rec_id, trust, current, value in rows
+        }
+
+    @translate_errors
+    def records_by_id(self, ids: Sequence[str]) -> dict[str, Record]:
+        found: dict[str, Record] = {}
+        for (value,) in self._chunks("SELECT value FROM records WHERE id IN ({marks})", ids):
+            record = Record.from_json(dict(loads(value)))
+            found[record.id] = record
+        return found
+
+    @translate_errors
+    def approximate_count(self) -> int:
+        row = self._conn.execute("SELECT coalesce(max(rid), 0) FROM records").fetchone()
+        return int(row[0])
+
+    @translate_errors
+    def count(self) -> int:
+        return int(self._conn.execute("SELECT count(*) FROM records").fetchone()[0])
+
+    # -- full text --------------------------------------------------------------
+
+    @translate_errors
+    def word_matches(self, word: str, limit: int) -> int:
+        try:
+            row = self._conn.execute(
+                "SELECT count(*) FROM (SELECT 1 FROM records_fts WHERE records_fts MATCH ? "
+                "LIMIT ?)",
+                (f'"{word}"', limit),
+            ).fetchone()
+        except DATABASE_ERRORS:
+            return 0  # an FTS syntax corner: the caller keeps the word, search quotes it safely
+        return int(row[0])
+
+    @translate_errors
+    def search(self, text: str, query: RecordQuery) -> list[tuple[Record, float]]:
+        match = fts_query(text)
+        where, params = record_filter(query)
+        rows = self._conn.execute(
+            "SELECT r.value, bm25(records_fts) AS score FROM records_fts "
+            "JOIN records r ON r.rid = records_fts.rowid "
+            f"WHERE records_fts MATCH ? AND {where} ORDER BY score LIMIT ? OFFSET ?",
+            [match, *params, query.limit, query.offset],
+        )
+        return [(Record.from_json(dict(loads(value))), float(score)) for value, score in rows]
+
+
+def record_filter(query: RecordQuery) -> tuple[str, list[Any]]:
+    """The ``WHERE`` clause (over alias ``r``) and parameters of a record filter."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    if query.current_only:
+        clauses.append("r.current = 1")
+    if query.layers:
+        clauses.append(f"r.layer IN ({','.join('?' * len(query.layers))})")
+        params.extend(query.layers)
+    if query.trusts:
+        clauses.append(f"r.trust IN ({','.join('?' * len(query.trusts))})")
+        params.extend(query.trusts)
+    return (" AND ".join(clauses) or "1"), params
+
+
+def fts_query(text: str) -> str:
+    """Turn free text into a safe FTS5 query: every word quoted, any of them may match.
+
+    Users type sentences, not FTS syntax; quoting each token keeps operators
+    and punctuation from being parsed as query language.
+    """
+    words = [w for w in "".join(c if c.isalnum() else " " for c in text).split() if w]
+    if not words:
+        raise InvalidInput("the search query has no words to look for")
+    return " OR ".join(f'"{w}"' for w in words[:64])
