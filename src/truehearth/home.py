@@ -64,7 +64,10 @@ from truehearth.store.lock import writer_lock
 from truehearth.store.sqlite import SQLiteStore
 
 if TYPE_CHECKING:
+    from truehearth.mouths.base import Mouth
+    from truehearth.recall.base import Recalled, Retriever
     from truehearth.recall.db import RecallDB
+    from truehearth.turn import Conversation
 
 Clock = Callable[[], str]
 
@@ -601,6 +604,56 @@ class Home:
             limit=limit,
         )
         return [(Record.from_json(hit.record), hit.score) for hit in self.store.search(query, rq)]
+
+    def recall(
+        self,
+        query: str,
+        *,
+        limit: int = 10,
+        layers: Sequence[Layer] = (),
+        include_quarantined: bool = False,
+        retriever: Retriever | None = None,
+    ) -> list[Recalled]:
+        """The records most relevant to ``query``, best first, each saying why it was chosen.
+
+        This is what the context router gives a mouth: hybrid recall (BM25,
+        vectors, graph facts) weighed by trust and age, unless ``retriever``
+        says otherwise. Quarantined records only when asked for.
+        """
+        from truehearth.recall import default_retriever
+
+        finder = retriever if retriever is not None else default_retriever()
+        return finder.retrieve(
+            self, query, limit=limit, layers=layers, include_quarantined=include_quarantined
+        )
+
+    def conversation(
+        self,
+        mouth: Mouth | str | None = None,
+        *,
+        retriever: Retriever | None = None,
+        include_quarantined: bool = False,
+    ) -> Conversation:
+        """A session with a mouth; use it as a context manager so the mouth is closed.
+
+        ``mouth`` is a :class:`~truehearth.mouths.base.Mouth` object (say an
+        ``EchoMouth`` in a test, or your own backend), the name of a registered
+        mouth, or ``None`` for the home's default mouth. A registered mouth goes
+        through its egress policy and fingerprint check before it is loaded.
+        """
+        from truehearth.turn import Conversation
+
+        if mouth is None or isinstance(mouth, str):
+            return Conversation.open(
+                self, mouth, retriever=retriever, include_quarantined=include_quarantined
+            )
+        return Conversation(
+            self,
+            mouth,
+            str(getattr(mouth, "name", "") or mouth.fingerprint.model),
+            retriever=retriever,
+            include_quarantined=include_quarantined,
+        )
 
     def history(self, record_id: str) -> list[Version]:
         """Every version of a record and of the records it supersedes or is superseded by."""

@@ -21,7 +21,8 @@ from __future__ import annotations
 import time
 from collections.abc import Generator
 from dataclasses import dataclass, field
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
 from truehearth.context import Context, assemble
 from truehearth.core import acts
@@ -108,6 +109,17 @@ class Conversation:
 
     def close(self) -> None:
         self.mouth.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
 
     def prepare(self, text: str) -> Context:
         """The context for the next turn (raises before anything is written)."""

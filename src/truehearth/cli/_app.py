@@ -28,6 +28,30 @@ app = typer.Typer(
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
+
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        from truehearth import __version__
+
+        typer.echo(f"truehearth {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print the installed version and exit.",
+            callback=_print_version,
+            is_eager=True,
+        ),
+    ] = False,
+) -> None:
+    """A private, provenance-first home for an AI companion's continuity."""
+
+
 HomeOpt = Annotated[
     Path | None,
     typer.Option(

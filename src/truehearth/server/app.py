@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from truehearth import __version__
 from truehearth.core.errors import (
     ConsentRequired,
     HomeLocked,
@@ -235,7 +236,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     app = FastAPI(
         title="truehearth",
         summary="A local home for an AI companion's continuity.",
-        version="0.1.0",
+        version=__version__,
         lifespan=lifespan,
     )
     app.state.settings = settings

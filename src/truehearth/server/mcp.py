@@ -22,6 +22,7 @@ from typing import Any, Literal
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 
+from truehearth import __version__
 from truehearth.core.errors import TruehearthError
 from truehearth.core.records import Layer, ProposalAction, Record, Source, Voice
 from truehearth.home import Home
@@ -67,7 +68,7 @@ def _acting(open_home: OpenHome) -> Iterator[Home]:
 
 def build(open_home: OpenHome) -> MCPServer:
     """An MCP server over the home that ``open_home()`` opens for each call."""
-    server = MCPServer(name="truehearth", instructions=INSTRUCTIONS, version="0.1.0")
+    server = MCPServer(name="truehearth", instructions=INSTRUCTIONS, version=__version__)
 
     @server.tool()
     def search_memories(query: str, limit: int = 10) -> list[dict[str, Any]]:
