@@ -8,6 +8,8 @@ that check nothing is half-written when an import fails.
 from __future__ import annotations
 
 import json
+import resource
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +20,11 @@ from hypothesis import strategies as st
 from truehearth.core.canonical import canonical_bytes
 from truehearth.core.errors import TruehearthError
 from truehearth.core.records import Source
+from truehearth.exchange.effects import effects_for
 from truehearth.exchange.formats import PARSERS, import_path
-from truehearth.exchange.importing import IMPORT, ImportReport, effects_for, parse_bytes
+from truehearth.exchange.limits import Limits
+from truehearth.exchange.pipeline import IMPORT, parse_bytes
+from truehearth.exchange.report import ImportReport
 from truehearth.home import Home
 
 pytestmark = pytest.mark.slow  # about a minute of generated cases; still runs in CI
@@ -62,10 +67,14 @@ words = st.sampled_from(
 )
 
 
-def check(fmt: str, data: bytes) -> None:
-    """The property: parsed items become storable journal effects, or one clear error."""
+def check(fmt: str, data: bytes, limits: Limits | None = None) -> None:
+    """The property: parsed items become storable journal effects, or one clear error.
+
+    Only :class:`TruehearthError` counts as a clear error: a TypeError, a
+    KeyError or a MemoryError escaping a parser fails the test, as it should.
+    """
     try:
-        parsed = parse_bytes(data, PARSERS[fmt])
+        parsed = parse_bytes(data, PARSERS[fmt], limits)
     except TruehearthError as exc:
         assert str(exc) and "\n" not in str(exc)
         return
@@ -230,3 +239,82 @@ def test_full_import_of_damaged_files(
         assert import_path(home, path, fmt).already_imported
         assert home.head() == after
         assert home.verify().ok
+
+
+# -- hostile shapes, under a memory cap ------------------------------------------
+
+SMALL = Limits(max_depth=16, max_token_bytes=64 * 1024, max_item_bytes=1024 * 1024)
+"""Bounds small enough that generated cases reach every one of them quickly."""
+CAP = 1024**3
+
+
+def _vm_bytes() -> int:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmSize in /proc/self/status")
+
+
+@pytest.fixture
+def memory_cap() -> Iterator[None]:
+    """Let this process grow by at most 1 GiB while the test runs (``RLIMIT_AS``).
+
+    A parser that regresses into building what it should refuse then raises
+    MemoryError -- a failing test -- instead of driving the machine into the
+    kernel's OOM killer, as the 400 KB ChatGPT file once did (22 GB).
+    """
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (_vm_bytes() + CAP, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+def _deep(levels: int, brackets: tuple[bytes, bytes]) -> bytes:
+    return brackets[0] * levels + b"0" + brackets[1] * levels
+
+
+hostile_values = st.one_of(
+    st.builds(
+        _deep,
+        st.integers(1, 200_000),
+        st.sampled_from([(b"[", b"]"), (b'{"a":', b"}"), (b'[{"k":', b"}]")]),
+    ),
+    st.builds(
+        lambda n, c: b'"' + c * n + b'"',
+        st.integers(0, 300_000),
+        st.sampled_from([b"x", b"\\u00e9", b"\\ud800", b'\\"', b"\xc3\xa9"]),
+    ),
+    st.builds(
+        lambda sign, n, tail: sign + b"9" * n + tail,
+        st.sampled_from([b"", b"-"]),
+        st.integers(1, 60_000),
+        st.sampled_from([b"", b".5", b"e999999", b"e-999999", b"E+400"]),
+    ),
+    st.builds(
+        lambda n: b"{" + b",".join(b'"k%d":{}' % i for i in range(n)) + b"}",
+        st.integers(0, 40_000),
+    ),
+    st.builds(lambda n: b"[" + b",".join([b"[]"] * n) + b"]", st.integers(0, 100_000)),
+)
+
+SHAPES = {
+    "chatgpt": b'[{"mapping": {"a": {"message": {"content": {"parts": [%s]}}}}, "title": %s}]',
+    "card": b'{"spec": "chara_card_v2", "data": {"name": "n", "description": %s, "x": %s}}',
+    "letta": b'{"messages": [{"role": "user", "text": %s, "content": [%s]}]}',
+    "st-chat": b'{"character_name": "a"}\n{"mes": %s, "swipes": [%s]}\n',
+    "text": b"# %s\n\n%s\n",
+}
+
+
+@fast(300)
+@given(fmt=st.sampled_from(sorted(SHAPES)), value=hostile_values, raw=st.booleans())
+def test_hostile_values_under_a_memory_cap(
+    memory_cap: None, fmt: str, value: bytes, raw: bool
+) -> None:
+    """Deep nesting, huge strings, huge numbers and many keys, in every format's shape."""
+    data = value if raw else SHAPES[fmt] % (value, value)
+    check(fmt, data, SMALL)
+    check(fmt, data)

@@ -15,7 +15,9 @@ from tests.conftest import CliRunner
 from truehearth.core.errors import InvalidInput
 from truehearth.core.records import Layer, ProposalStatus, Record, Trust, Voice
 from truehearth.exchange.formats import import_path
-from truehearth.exchange.importing import IMPORT, Item, Limits, Parsed, import_file
+from truehearth.exchange.limits import Limits
+from truehearth.exchange.parsed import Item, Parsed
+from truehearth.exchange.pipeline import IMPORT, import_file
 from truehearth.exchange.png import tiny_png
 from truehearth.home import Home
 
@@ -157,8 +159,8 @@ def test_malformed_and_wrong_format_write_nothing(home: Home, tmp_path: Path) ->
     _fails_cleanly(home, broken, "chatgpt", "malformed")
     _fails_cleanly(home, FIXTURES / "card_v2.json", "chatgpt", "not a ChatGPT export")
     _fails_cleanly(home, FIXTURES / "chatgpt_conversations.json", "card", "not a character card")
-    _fails_cleanly(home, FIXTURES / "notes.md", "st-chat", "not JSON")
-    _fails_cleanly(home, FIXTURES / "st_chat.jsonl", "letta", "not a Letta")
+    _fails_cleanly(home, FIXTURES / "notes.md", "st-chat", "line 1: malformed JSON")
+    _fails_cleanly(home, FIXTURES / "st_chat.jsonl", "letta", "Letta agent file: malformed")
 
 
 def test_error_at_the_last_conversation_rolls_back_everything(home: Home, tmp_path: Path) -> None:
@@ -174,9 +176,9 @@ def test_binary_junk(home: Home, tmp_path: Path) -> None:
     junk.write_bytes(bytes(range(256)) * 64)
     for fmt, needle in [
         ("chatgpt", "malformed"),
-        ("card", "not valid JSON"),
-        ("st-chat", "not JSON"),
-        ("letta", "invalid JSON"),
+        ("card", "character card: malformed JSON"),
+        ("st-chat", "line 1: malformed JSON"),
+        ("letta", "Letta agent file: malformed JSON"),
         ("text", "binary"),
     ]:
         _fails_cleanly(home, junk, fmt, needle)

@@ -27,7 +27,7 @@ from truehearth.core.records import Record
 from truehearth.describe import short
 from truehearth.exchange import bundle, card_export, review
 from truehearth.exchange.formats import import_path
-from truehearth.exchange.importing import ImportReport
+from truehearth.exchange.report import ImportReport
 from truehearth.exchange.seal import BundleInvalid
 
 import_app = typer.Typer(help="Import an archive or a bundle into a home.", no_args_is_help=True)

@@ -5,7 +5,9 @@ Invariants:
 * Canonical form is UTF-8 JSON with object keys sorted by code point and no
   insignificant whitespace. Only strings, integers, booleans, null, lists and
   objects are allowed: floats are refused because their text form is not
-  portable across implementations.
+  portable across implementations, integers outside the 64-bit range because
+  the serializer (and most JSON readers) cannot hold them, and strings with
+  lone surrogates because they have no UTF-8 form.
 * A digest is ``"<tag>:<hex>"``. The tag names the algorithm, so the chain can
   move to another algorithm later without ambiguity. ``b2`` is BLAKE2b-256.
 """
@@ -23,11 +25,20 @@ DIGEST_TAG = "b2"
 _DIGEST_SIZE = 32
 
 JSONValue = Any
+INT_MIN = -(2**63)
+INT_MAX = 2**64 - 1
+"""The integers canonical JSON holds: what orjson writes, signed or unsigned 64-bit."""
 
 
 def _reject_non_canonical(value: object) -> None:
     """Walk a value and refuse anything that has no single canonical spelling."""
-    if isinstance(value, bool) or value is None or isinstance(value, (str, int)):
+    if isinstance(value, bool) or value is None:
+        return
+    if isinstance(value, int):
+        if not INT_MIN <= value <= INT_MAX:
+            raise InvalidInput("integers in journal data must fit in 64 bits")
+        return
+    if isinstance(value, str):
         return
     if isinstance(value, float):
         raise InvalidInput("floats are not allowed in journal data")
@@ -47,7 +58,12 @@ def _reject_non_canonical(value: object) -> None:
 def canonical_bytes(value: JSONValue) -> bytes:
     """Serialize ``value`` to its one canonical byte form."""
     _reject_non_canonical(value)
-    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError as exc:
+        # Lone surrogates (text decoded with surrogateescape) and nesting past
+        # the serializer's limit: input the caller must fix, not a crash.
+        raise InvalidInput(f"cannot be journaled: {exc}") from None
 
 
 def loads(data: bytes | str) -> JSONValue:

@@ -37,8 +37,10 @@ from truehearth.core.errors import InvalidInput, TruehearthError
 from truehearth.core.events import decode
 from truehearth.core.journal import Head, verify_chain
 from truehearth.core.state import State
-from truehearth.exchange.importing import ZIP_ERRORS
+from truehearth.exchange.boundedjson import check_shape
+from truehearth.exchange.limits import Limits
 from truehearth.exchange.seal import PLACEHOLDER_SEAL, BundleInvalid, check_seal, seal
+from truehearth.exchange.zipsafe import ZIP_ERRORS
 from truehearth.home import Home
 from truehearth.homedir import KEYS_DIR
 from truehearth.keys import load_private, load_public, public_key_text
@@ -53,6 +55,7 @@ ENTITIES = "entities.jsonl"
 MEMBERS = frozenset({MANIFEST, SIGNATURE, JOURNAL, RECORDS, ENTITIES})
 MAX_MANIFEST = 1024 * 1024
 MAX_LINE = 64 * 1024 * 1024
+LIMITS = Limits()
 
 Progress = Callable[[int], None]
 
@@ -88,8 +91,11 @@ def export_bundle(home: Home, out: Path, *, progress: Progress | None = None) ->
     out = out.expanduser().absolute()
     if out.exists():
         raise InvalidInput(f"{out} already exists; choose a new file name")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".bundle-", suffix=".tmp", dir=out.parent)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=".bundle-", suffix=".tmp", dir=out.parent)
+    except OSError as exc:
+        raise InvalidInput(f"cannot write a bundle in {out.parent}: {exc.strerror}") from None
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -216,6 +222,9 @@ def _open(path: Path) -> zipfile.ZipFile:
         zf.close()
         extra = sorted(names - MEMBERS) or sorted(MEMBERS - names)
         raise BundleInvalid(f"the bundle's files are not the expected ones (see {extra[0]!r})")
+    if sum(info.file_size for info in zf.infolist()) > LIMITS.max_unpacked_bytes:
+        zf.close()
+        raise BundleInvalid("the bundle unpacks to more than the import limit (a zip bomb?)")
     return zf
 
 
@@ -287,13 +296,28 @@ def journal_rows(zf: zipfile.ZipFile) -> Iterator[tuple[int, bytes, str]]:
 
 
 def _lines(zf: zipfile.ZipFile, name: str) -> Iterator[bytes]:
+    """The non-blank lines of a member, each bounded before anyone parses it.
+
+    A bundle may come from someone else, signed with their own key, so its
+    lines are held to the same memory bound as any import.
+    """
     try:
         with zf.open(name) as handle:
-            while line := handle.readline(MAX_LINE):
+            while line := handle.readline(MAX_LINE + 1):
+                if len(line) > MAX_LINE:
+                    raise BundleInvalid(f"{name} has a line longer than a bundle allows")
                 if line.strip():
+                    _check_shape(line, name)
                     yield line
     except ZIP_ERRORS as exc:
         raise BundleInvalid(f"{name} is damaged: {exc}") from exc
+
+
+def _check_shape(line: bytes, name: str) -> None:
+    try:
+        check_shape(line, LIMITS, name)
+    except InvalidInput as exc:
+        raise BundleInvalid(str(exc)) from None
 
 
 def _check_journal(zf: zipfile.ZipFile, manifest: dict[str, Any]) -> str | None:

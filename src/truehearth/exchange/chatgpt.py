@@ -6,8 +6,9 @@ talk. The thread the user last saw runs from ``current_node`` back to the
 root; we number its turns in order. Every other branch is kept too, as archive
 items marked ``branch``, because history is not ours to prune.
 
-The array is parsed with ijson one conversation at a time, so a 100 MB export
-never sits in memory whole.
+The array is parsed one conversation at a time, within the import's bounds
+(:mod:`truehearth.exchange.boundedjson`), so a 100 MB export never sits in
+memory whole and a hostile one is refused before it costs much.
 """
 
 from __future__ import annotations
@@ -15,16 +16,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import IO, Any
 
-import ijson  # type: ignore[import-untyped]
-
 from truehearth.core.errors import InvalidInput
-from truehearth.exchange.importing import (
-    Item,
-    Limits,
-    Parsed,
-    epoch_to_iso,
-    open_zip_member,
-)
+from truehearth.exchange.boundedjson import array_items
+from truehearth.exchange.limits import Limits
+from truehearth.exchange.parsed import Item, Parsed
+from truehearth.exchange.values import epoch_to_iso
+from truehearth.exchange.zipsafe import open_zip_member
 
 FORMAT = "chatgpt"
 SPEAKERS = {"user": "human", "assistant": "companion", "system": "system", "tool": "tool"}
@@ -43,13 +40,9 @@ def parse(stream: IO[bytes], limits: Limits) -> Iterator[Parsed]:
             "conversations.json",
         )
     found = False
-    try:
-        for index, conversation in enumerate(ijson.items(stream, "item", use_float=True)):
-            found = True
-            yield from conversation_items(conversation, index)
-    except ijson.JSONError as exc:
-        detail = (str(exc).strip().splitlines() or ["?"])[0][:120]
-        raise InvalidInput(f"malformed JSON, not a ChatGPT export ({detail})") from exc
+    for index, conversation in enumerate(array_items(stream, limits, "a ChatGPT export")):
+        found = True
+        yield from conversation_items(conversation, index)
     if not found:
         raise InvalidInput("not a ChatGPT export: expected a JSON array of conversations")
 

@@ -6,7 +6,10 @@ from pathlib import Path
 
 from truehearth.core.errors import InvalidInput
 from truehearth.exchange import chatgpt, letta, sillytavern_card, sillytavern_chat, text
-from truehearth.exchange.importing import ImportReport, Limits, Parser, Progress, import_file
+from truehearth.exchange.limits import Limits
+from truehearth.exchange.parsed import Parser
+from truehearth.exchange.pipeline import Progress, import_file
+from truehearth.exchange.report import ImportReport
 from truehearth.home import Home
 
 PARSERS: dict[str, Parser] = {

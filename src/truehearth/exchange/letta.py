@@ -10,40 +10,37 @@ Letta stored as a ``send_message`` tool call are unwrapped to their text.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from typing import IO, Any
 
-import orjson
-
 from truehearth.core.errors import InvalidInput
 from truehearth.core.records import Layer
-from truehearth.exchange.importing import Item, Limits, Parsed, Suggestion, text_of
+from truehearth.exchange import boundedjson
+from truehearth.exchange.limits import Limits
+from truehearth.exchange.parsed import Item, Parsed, Suggestion
+from truehearth.exchange.values import text_of
 
 FORMAT = "letta"
-MAX_AGENT_FILE = 512 * 1024 * 1024
+ARGUMENT_LIMITS = Limits(max_item_bytes=64 * 1024 * 1024)
 ROLES = {"user": "human", "assistant": "companion", "system": "system", "tool": "tool"}
 
 
 def parse(stream: IO[bytes], limits: Limits) -> Iterator[Parsed]:
-    raw = stream.read(MAX_AGENT_FILE + 1)
-    if len(raw) > MAX_AGENT_FILE:
-        raise InvalidInput("an agent file larger than 512 MiB is refused")
-    try:
-        data = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise InvalidInput(f"not a Letta agent file: invalid JSON ({exc})") from exc
+    data = boundedjson.load(stream, limits, "a Letta agent file")
     if not isinstance(data, dict):
         raise InvalidInput("not a Letta agent file: expected a JSON object")
     agents = data.get("agents")
     if isinstance(agents, list):
-        shared = {b.get("id"): b for b in _dicts(data.get("blocks"))}
+        shared = {b["id"]: b for b in _dicts(data.get("blocks")) if isinstance(b.get("id"), str)}
         if not agents:
             raise InvalidInput("the Letta agent file holds no agents")
         for index, agent in enumerate(agents):
             if not isinstance(agent, dict):
                 raise InvalidInput(f"agent {index} in the file is not an object")
             ids = agent.get("block_ids")
-            blocks = [shared[i] for i in ids if i in shared] if isinstance(ids, list) else []
+            wanted = [i for i in ids if isinstance(i, str)] if isinstance(ids, list) else []
+            blocks = [shared[i] for i in wanted if i in shared]
             yield from agent_items(agent, index, blocks or list(shared.values()))
     elif "messages" in data or "core_memory" in data:
         yield from agent_items(data, 0, [])
@@ -104,8 +101,9 @@ def _sent(arguments: object) -> str:
     decoded: object = arguments
     if isinstance(arguments, str):
         try:
-            decoded = orjson.loads(arguments)
-        except orjson.JSONDecodeError:
+            raw = io.BytesIO(arguments.encode("utf-8", "replace"))
+            decoded = boundedjson.load(raw, ARGUMENT_LIMITS, "send_message arguments")
+        except InvalidInput:
             return arguments
     if isinstance(decoded, dict):
         return text_of(decoded.get("message"))

@@ -18,8 +18,12 @@ SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MAX_CHUNK = 64 * 1024 * 1024
 
 
-def text_chunks(stream: IO[bytes]) -> dict[str, bytes]:
-    """Every ``tEXt`` chunk as keyword -> raw text bytes, after checking the file's structure."""
+def text_chunks(stream: IO[bytes], wanted: frozenset[str] | None = None) -> dict[str, bytes]:
+    """``tEXt`` chunks as keyword -> raw text bytes, after checking the file's structure.
+
+    Given ``wanted``, only those keywords are kept (the first of each), so a
+    PNG of a thousand 64 MiB text chunks costs one chunk of memory at a time.
+    """
     if stream.read(8) != SIGNATURE:
         raise InvalidInput("not a PNG file")
     found: dict[str, bytes] = {}
@@ -38,7 +42,9 @@ def text_chunks(stream: IO[bytes]) -> dict[str, bytes]:
             raise InvalidInput(f"the PNG's {kind!r} chunk is damaged (CRC mismatch)")
         if kind == b"tEXt":
             keyword, _, text = data.partition(b"\x00")
-            found.setdefault(keyword.decode("latin-1"), text)
+            name = keyword.decode("latin-1")
+            if wanted is None or name in wanted:
+                found.setdefault(name, text)
         if kind == b"IEND":
             return found
 

@@ -119,6 +119,8 @@ def _draft(record: Record, decision: Decision, now: str, reason: str | None) -> 
     source = Source(
         via="review",
         session=record.source.session,
+        mouth=record.source.mouth,
+        mouth_fingerprint=record.source.mouth_fingerprint,
         import_sha256=record.source.import_sha256,
         locator=record.source.locator,
     )

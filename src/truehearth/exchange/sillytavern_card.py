@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import io
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -20,10 +21,14 @@ import orjson
 
 from truehearth.core.errors import InvalidInput
 from truehearth.core.records import Layer
-from truehearth.exchange.importing import Item, Limits, Parsed, Suggestion, text_of
+from truehearth.exchange import boundedjson
+from truehearth.exchange.limits import Limits
+from truehearth.exchange.parsed import Item, Parsed, Suggestion
 from truehearth.exchange.png import SIGNATURE, text_chunks
+from truehearth.exchange.values import clean_strings, text_of
 
 FORMAT = "card"
+CARD_CHUNKS = frozenset({"ccv3", "chara"})
 MAX_CARD_BYTES = 32 * 1024 * 1024
 IDENTITY_FIELDS = ("description", "personality", "first_mes")
 ARCHIVE_FIELDS = (
@@ -36,16 +41,16 @@ ARCHIVE_FIELDS = (
 
 
 def parse(stream: IO[bytes], limits: Limits) -> Iterator[Parsed]:
-    card = read_card(stream)
+    card = read_card(stream, limits)
     yield from card_items(card)
 
 
-def read_card(stream: IO[bytes]) -> dict[str, Any]:
+def read_card(stream: IO[bytes], limits: Limits | None = None) -> dict[str, Any]:
     """The card's JSON object, from a PNG (``ccv3`` preferred over ``chara``) or plain JSON."""
     head = stream.read(8)
     stream.seek(0)
     if head == SIGNATURE:
-        chunks = text_chunks(stream)
+        chunks = text_chunks(stream, CARD_CHUNKS)
         encoded = chunks.get("ccv3") or chunks.get("chara")
         if encoded is None:
             raise InvalidInput("the PNG carries no character card (no ccv3 or chara chunk)")
@@ -57,10 +62,7 @@ def read_card(stream: IO[bytes]) -> dict[str, Any]:
         raw = stream.read(MAX_CARD_BYTES + 1)
         if len(raw) > MAX_CARD_BYTES:
             raise InvalidInput("a character card larger than 32 MiB is not a card")
-    try:
-        card = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise InvalidInput(f"the character card is not valid JSON ({exc})") from exc
+    card = boundedjson.load(io.BytesIO(raw), limits or Limits(), "the character card")
     if not isinstance(card, dict):
         raise InvalidInput("not a character card: expected a JSON object")
     return card
@@ -112,7 +114,8 @@ def card_items(card: dict[str, Any]) -> Iterator[Parsed]:
                 text = text_of(entry.get("content"))
                 meta = {"kind": "lorebook", "keys": label, "spec": spec}
                 yield Item(text, f"{session}/character_book/{index}", session, meta=meta)
-    whole = orjson.dumps(card, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2).decode()
+    options = orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2
+    whole = orjson.dumps(clean_strings(card), option=options).decode()
     yield Item(whole, f"{session}/card", session, meta={"kind": "card", "spec": spec, "name": name})
 
 

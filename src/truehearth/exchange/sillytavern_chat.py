@@ -10,14 +10,16 @@ archive items marked ``swipe``, like ChatGPT branches.
 from __future__ import annotations
 
 import hashlib
+import io
 from collections.abc import Iterator
 from datetime import datetime
 from typing import IO, Any
 
-import orjson
-
 from truehearth.core.errors import InvalidInput
-from truehearth.exchange.importing import Item, Limits, Parsed, epoch_to_iso, text_of
+from truehearth.exchange import boundedjson
+from truehearth.exchange.limits import Limits
+from truehearth.exchange.parsed import Item, Parsed
+from truehearth.exchange.values import epoch_to_iso, text_of
 
 FORMAT = "st-chat"
 MAX_LINE = 16 * 1024 * 1024
@@ -30,10 +32,7 @@ def parse(stream: IO[bytes], limits: Limits) -> Iterator[Parsed]:
     for number, line in enumerate(_lines(stream), start=1):
         if not line.strip():
             continue
-        try:
-            value = orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
-            raise InvalidInput(f"line {number} is not JSON ({exc})") from exc
+        value = boundedjson.load(io.BytesIO(line), limits, f"line {number}")
         if not isinstance(value, dict):
             raise InvalidInput(f"line {number} is not a JSON object; not a SillyTavern chat")
         if header is None:

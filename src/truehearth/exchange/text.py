@@ -2,9 +2,11 @@
 
 Text is cut into passages a person would recognize: a markdown heading starts
 a new passage, and long stretches are cut at blank lines once a passage
-passes a few thousand characters. Each passage remembers its first line, so
-its locator points back into the file. Bytes that are not UTF-8, or that hold
-NUL bytes, are refused as binary rather than imported as noise.
+passes a few thousand characters (and at any line once it passes a hundred
+thousand, so a file with no blank lines never sits in memory whole). Each
+passage remembers its first line, so its locator points back into the file.
+Bytes that are not UTF-8, or that hold NUL bytes, are refused as binary
+rather than imported as noise.
 """
 
 from __future__ import annotations
@@ -13,11 +15,14 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from truehearth.core.errors import InvalidInput
-from truehearth.exchange.importing import Item, Limits, Parsed
+from truehearth.exchange.limits import Limits
+from truehearth.exchange.parsed import Item, Parsed
 
 FORMAT = "text"
 TARGET_CHARS = 2_000
 MAX_LINE = 4 * 1024 * 1024
+MAX_PASSAGE_CHARS = 64 * TARGET_CHARS
+"""A text with no blank line for this long is cut anyway, so memory stays flat."""
 
 
 def parse(stream: IO[bytes], limits: Limits) -> Iterator[Parsed]:
@@ -28,7 +33,9 @@ def parse(stream: IO[bytes], limits: Limits) -> Iterator[Parsed]:
     index = 0
     for number, line in enumerate(_lines(stream), start=1):
         is_heading = line.lstrip().startswith("#") and line.lstrip("# \t").strip() != ""
-        boundary = is_heading or (not line.strip() and size >= TARGET_CHARS)
+        boundary = (
+            is_heading or (not line.strip() and size >= TARGET_CHARS) or size >= MAX_PASSAGE_CHARS
+        )
         if boundary and "".join(passage).strip():
             yield _item(passage, start, index, heading)
             index += 1

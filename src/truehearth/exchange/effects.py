@@ -1,0 +1,97 @@
+"""Effect building: what one parsed item becomes in the journal.
+
+Every item lands as layer ``archive``, voice ``external``, trust
+``untrusted`` -- or ``quarantined`` with the reason when
+:mod:`truehearth.core.injection` flags it -- carrying the file's SHA-256 and
+a locator. A :class:`Suggestion` becomes a pending proposal, never a record:
+imports cannot rewrite identity. Text longer than a record may hold is cut
+into numbered parts rather than lost.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from truehearth.core import acts
+from truehearth.core.events import Effect
+from truehearth.core.ids import new_id
+from truehearth.core.injection import detect
+from truehearth.core.policy import check_direct_write
+from truehearth.core.records import (
+    MAX_TEXT_CHARS,
+    Layer,
+    ProposalAction,
+    Record,
+    Source,
+    Trust,
+    Voice,
+)
+from truehearth.exchange.parsed import Item, Parsed, Suggestion
+from truehearth.exchange.report import ImportReport
+from truehearth.exchange.values import json_safe, sanitize
+
+
+def effects_for(parsed: Parsed, base: Source, now: str, report: ImportReport) -> list[Effect]:
+    """The journal effects one parsed item becomes (records, or one proposal)."""
+    if isinstance(parsed, Suggestion):
+        return [_suggestion_effect(parsed, base, now, report)]
+    text = sanitize(parsed.text).strip()
+    if not text:
+        report.skipped += 1
+        return []
+    pieces = [text[i : i + MAX_TEXT_CHARS] for i in range(0, len(text), MAX_TEXT_CHARS)]
+    effects = []
+    for part, piece in enumerate(pieces):
+        meta = {**parsed.meta, "format": report.format}
+        if len(pieces) > 1:
+            meta["part"] = part
+        effects.append(acts.record_effect(_record(parsed, piece, base, now, meta, report)))
+    return effects
+
+
+def _record(
+    item: Item, text: str, base: Source, now: str, meta: dict[str, Any], report: ImportReport
+) -> Record:
+    source = Source(
+        via=base.via,
+        import_sha256=base.import_sha256,
+        locator=sanitize(item.locator),
+        session=sanitize(item.session) if item.session else None,
+    )
+    check_direct_write(Layer.ARCHIVE, Voice.EXTERNAL, source)
+    finding = detect(text)
+    report.records += 1
+    if finding:
+        report.quarantined += 1
+    return Record(
+        id=new_id("r"),
+        layer=Layer.ARCHIVE,
+        text=text,
+        voice=Voice.EXTERNAL,
+        trust=Trust.QUARANTINED if finding else Trust.UNTRUSTED,
+        source=source,
+        recorded_at=now,
+        valid_from=item.valid_from,
+        reason=finding.reason if finding else None,
+        meta=json_safe(meta),
+    )
+
+
+def _suggestion_effect(item: Suggestion, base: Source, now: str, report: ImportReport) -> Effect:
+    text = sanitize(item.text).strip()[:MAX_TEXT_CHARS]
+    finding = detect(text)
+    why = item.why + (f"; warning: {finding.reason}" if finding else "")
+    source = Source(via=base.via, import_sha256=base.import_sha256, locator=item.locator)
+    draft = acts.propose(
+        proposal_id=new_id("p"),
+        layer=item.layer,
+        action=ProposalAction.ADD,
+        text=text,
+        voice=Voice.EXTERNAL,
+        actor=Voice.HUMAN,
+        source=source,
+        now=now,
+        why=sanitize(why)[:2_000],
+    )
+    report.proposals += 1
+    return draft.effects[0]

@@ -1,0 +1,41 @@
+"""What a format module yields: archive items and suggestions for identity.
+
+A format module only turns bytes into a stream of :class:`Item` (an archive
+record to be) and :class:`Suggestion` (a proposal for core or boundary); the
+pipeline (:mod:`truehearth.exchange.pipeline`) does everything else the same
+way for every format.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from truehearth.core.records import Layer
+from truehearth.exchange.limits import Limits
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One archive record to be, in the words of its format."""
+
+    text: str
+    locator: str
+    session: str | None = None
+    valid_from: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """Text that would change identity: it becomes a proposal, never a record."""
+
+    layer: Layer
+    text: str
+    locator: str
+    why: str
+
+
+Parsed = Item | Suggestion
+Parser = Callable[[IO[bytes], Limits], Iterator[Parsed]]

@@ -1,0 +1,154 @@
+"""The import pipeline: hash, limits, streaming, one transaction, idempotency.
+
+What every format shares, done the same way for each:
+
+* the file is hashed first (SHA-256); a file whose hash is already recorded as
+  an ``import`` entity is a no-op, so importing twice changes nothing;
+* limits (:mod:`truehearth.exchange.limits`) refuse multi-gigabyte files
+  before any work is done, and the format's reader holds to the rest;
+* items are streamed into :meth:`Home.append_stream` in batches, so memory
+  stays flat, and the whole import is one transaction: malformed input found
+  at the last byte still writes nothing;
+* each item becomes journal effects through :mod:`truehearth.exchange.effects`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from truehearth.core.errors import InvalidInput
+from truehearth.core.events import Draft, Effect
+from truehearth.core.records import Source, Voice
+from truehearth.exchange.effects import effects_for
+from truehearth.exchange.guard import guarded
+from truehearth.exchange.limits import Limits
+from truehearth.exchange.parsed import Parsed, Parser
+from truehearth.exchange.report import ImportReport
+from truehearth.home import Home
+
+IMPORT = "import"
+BATCH = 500
+Progress = Callable[[int], None]
+
+
+def file_sha256(path: Path, progress: Progress | None = None) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            h.update(chunk)
+            if progress:
+                progress(len(chunk))
+    return h.hexdigest()
+
+
+def check_file(path: Path, limits: Limits) -> int:
+    """Refuse what is not a readable regular file or is too large; return its size."""
+    if not path.is_file():
+        raise InvalidInput(f"no file at {path}")
+    size = path.stat().st_size
+    if size > limits.max_file_bytes:
+        raise InvalidInput(
+            f"{path.name} is {size / 1024**3:.1f} GiB; imports are limited to "
+            f"{limits.max_file_bytes / 1024**3:.1f} GiB"
+        )
+    if size == 0:
+        raise InvalidInput(f"{path.name} is empty")
+    return size
+
+
+def import_file(
+    home: Home,
+    path: Path,
+    fmt: str,
+    parser: Parser,
+    *,
+    limits: Limits | None = None,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import one file in one transaction; a file already imported is a no-op."""
+    limits = limits or Limits()
+    check_file(path, limits)
+    sha = file_sha256(path)
+    report = ImportReport(fmt, path.name, sha)
+
+    def build(now: str) -> Iterator[Draft]:
+        if home.store.get(IMPORT, sha) is not None:
+            report.already_imported = True
+            return iter(())
+        return _drafts(path, parser, limits, report, now, progress)
+
+    home.append_stream(build)
+    return report
+
+
+def parse_bytes(data: bytes, parser: Parser, limits: Limits | None = None) -> list[Parsed]:
+    """Parse in memory, with the same error translation as a real import (tests, fuzzing)."""
+    return list(guarded(parser(io.BytesIO(data), limits or Limits()), "input"))
+
+
+def _drafts(
+    path: Path,
+    parser: Parser,
+    limits: Limits,
+    report: ImportReport,
+    now: str,
+    progress: Progress | None,
+) -> Iterator[Draft]:
+    source = Source(via="import", import_sha256=report.sha256)
+    with path.open("rb") as raw:
+        stream: IO[bytes] = io.BufferedReader(_Counting(raw, progress)) if progress else raw
+        batch: list[Effect] = []
+        for parsed in guarded(parser(stream, limits), path.name):
+            batch.extend(effects_for(parsed, source, now, report))
+            if len(batch) >= BATCH:
+                yield _batch_draft(batch, report)
+                batch = []
+        if batch:
+            yield _batch_draft(batch, report)
+    if not (report.records or report.proposals):
+        raise InvalidInput(f"{path.name} holds nothing to import ({report.format})")
+    if file_sha256(path) != report.sha256:
+        raise InvalidInput(f"{path.name} changed while it was being imported; nothing was written")
+    summary = {**report.to_json(), "imported_at": now}
+    del summary["already_imported"]
+    yield Draft(
+        "import.completed",
+        Voice.HUMAN.value,
+        {"sha256": report.sha256, "format": report.format, "records": report.records},
+        [Effect(IMPORT, report.sha256, summary)],
+    )
+
+
+def _batch_draft(effects: list[Effect], report: ImportReport) -> Draft:
+    payload = {"sha256": report.sha256, "format": report.format, "count": len(effects)}
+    return Draft("import.batch", Voice.HUMAN.value, payload, effects)
+
+
+class _Counting(io.RawIOBase):
+    """A read-through stream that reports how many bytes were read (progress bars)."""
+
+    def __init__(self, inner: IO[bytes], progress: Progress) -> None:
+        self._inner = inner
+        self._progress = progress
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return self._inner.seekable()
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._inner.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._inner.tell()
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._inner.read(len(buffer))
+        buffer[: len(data)] = data
+        self._progress(len(data))
+        return len(data)

@@ -1,0 +1,32 @@
+"""What one import did, as the CLI prints it and ``--json`` returns it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(slots=True)
+class ImportReport:
+    """What one import did (or, for a file seen before, that it did nothing)."""
+
+    format: str
+    file: str
+    sha256: str
+    records: int = 0
+    quarantined: int = 0
+    proposals: int = 0
+    skipped: int = 0
+    already_imported: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": self.format,
+            "file": self.file,
+            "sha256": self.sha256,
+            "records": self.records,
+            "quarantined": self.quarantined,
+            "proposals": self.proposals,
+            "skipped": self.skipped,
+            "already_imported": self.already_imported,
+        }
