@@ -70,6 +70,8 @@ if TYPE_CHECKING:
     from truehearth.turn import Conversation
 
 Clock = Callable[[], str]
+MAX_SEQ = 2**63 - 1
+"""The largest sequence number SQLite can hold; asking for a larger one finds nothing."""
 
 
 def utc_now() -> str:
@@ -479,7 +481,7 @@ class Home:
 
         def build(_now: str) -> list[Draft]:
             head = self.store.head()
-            if head is None or not 1 <= to_seq <= head.seq:
+            if head is None or not 1 <= to_seq <= min(head.seq, MAX_SEQ):
                 last = head.seq if head else 0
                 raise InvalidInput(f"no event {to_seq} in this journal (it has 1..{last})")
             target_event = next(self.store.events(to_seq, to_seq + 1))
@@ -689,7 +691,7 @@ class Home:
         """Newest events first, ``limit`` at a time, optionally before a sequence number."""
         if limit < 1:
             raise InvalidInput("the page size must be at least 1")
-        stop = before if before is not None else None
+        stop = min(before, MAX_SEQ) if before is not None else None
         events = self.store.events(1, stop, reverse=True)
         page: list[Event] = []
         for event in events:
@@ -699,6 +701,8 @@ class Home:
         return page
 
     def event(self, seq: int) -> Event:
+        if not 1 <= seq <= MAX_SEQ:
+            raise NotFound(f"no event {seq} in this journal")
         found = next(self.store.events(seq, seq + 1), None)
         if found is None:
             raise NotFound(f"no event {seq} in this journal")

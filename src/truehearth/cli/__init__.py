@@ -11,7 +11,7 @@ import importlib
 import sys
 
 from truehearth.cli._app import app, err_console
-from truehearth.core.errors import TruehearthError
+from truehearth.core.errors import InvalidInput, TruehearthError
 
 # Importing a command module registers its commands; this order is the help's order.
 COMMAND_MODULES = (
@@ -34,6 +34,7 @@ for _name in COMMAND_MODULES:
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code (used by the console script and tests)."""
     try:
+        check_arguments(sys.argv[1:] if argv is None else argv)
         app(args=argv, prog_name="truehearth")
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
@@ -44,6 +45,25 @@ def main(argv: list[str] | None = None) -> int:
         err_console.print("interrupted")
         return 130
     return 0
+
+
+def check_arguments(argv: list[str]) -> None:
+    """Refuse arguments that are not valid UTF-8, before any command sees them.
+
+    Python hands undecodable bytes in ``argv`` over as lone surrogates; they
+    would travel into records and fail deep in the journal's JSON. Every
+    command's text arguments are checked here, once.
+    """
+    for position, arg in enumerate(argv, start=1):
+        if arg.isascii():
+            continue
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise InvalidInput(
+                f"argument {position} is not valid UTF-8 (at character {exc.start + 1}); "
+                "pass text in UTF-8"
+            ) from None
 
 
 def entry() -> None:

@@ -70,7 +70,7 @@ def recall(
     layers = [parse_enum(Layer, v, "layer") for v in layer or []]
     with opened(home) as h:
         index = active_index(h)
-        if index.pending() > 1000:
+        if index.rebuilding() or index.pending() > 1000:
             with _bar("indexing new records", quiet=json) as tick:
                 index.sync(tick)
         found = HybridRetriever().retrieve(

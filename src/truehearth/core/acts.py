@@ -29,6 +29,7 @@ from truehearth.core.records import (
     Source,
     Trust,
     Voice,
+    check_period,
     clean_text,
 )
 
@@ -61,6 +62,7 @@ def remember(
 ) -> Draft:
     """Add a record outside the identity layers."""
     text = clean_text(text)
+    check_period(valid_from, valid_until)
     check_direct_write(layer, voice, source)
     check_verified_on_write(actor, verified)
     if verified and trust is not None:

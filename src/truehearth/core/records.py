@@ -7,7 +7,9 @@ new version of the record, so any version can be shown and any state restored.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import asdict, dataclass, field, fields, replace
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Self, TypeVar
 
@@ -252,15 +254,47 @@ class Proposal:
 
 
 MAX_TEXT_CHARS = 200_000
+_INVISIBLE = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp", "Cs", "Cn"})
+
+
+def _visible(char: str) -> bool:
+    return unicodedata.category(char) not in _INVISIBLE and char not in "\u3164\u115f\u1160\uffa0"
+
+
+def check_period(valid_from: str | None, valid_until: str | None) -> None:
+    """Refuse a validity period that ends before it begins.
+
+    Dates and times are compared as instants; a naive time is read as UTC and
+    a bare date as its midnight, the way the fields are written.
+    """
+    if valid_from is None or valid_until is None:
+        return
+    if _instant(valid_until, "valid-until") < _instant(valid_from, "valid-from"):
+        raise InvalidInput(f"valid-until ({valid_until}) is earlier than valid-from ({valid_from})")
+
+
+def _instant(value: str, what: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"{what} must be an ISO 8601 date or time, not {value!r}") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def clean_text(text: str, what: str = "text") -> str:
-    """Validate free text for a record: not empty, not absurdly large, no NUL bytes."""
+    """Validate free text for a record: not empty, not absurdly large, no NUL bytes.
+
+    Empty means *nothing visible*: a text of only zero-width spaces, joiners,
+    bidi marks or control characters is refused too, because a record no one
+    can read cannot be reviewed, and an invisible one can hide in a list.
+    """
     if not isinstance(text, str):
         raise InvalidInput(f"{what} must be a string")
     stripped = text.strip()
     if not stripped:
         raise InvalidInput(f"{what} is empty")
+    if not stripped.isascii() and not any(map(_visible, stripped)):
+        raise InvalidInput(f"{what} holds only invisible characters")
     if "\x00" in stripped:
         raise InvalidInput(f"{what} contains a NUL byte")
     if len(stripped) > MAX_TEXT_CHARS:

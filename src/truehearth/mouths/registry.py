@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import urlsplit
 
 from truehearth.core import mouth_acts
 from truehearth.core.errors import InvalidInput
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
     from truehearth.home import Home
 
 DEFAULT_MOUTH = "smollm2"
+MAX_SEED = 2**32 - 1
+"""Seeds are 32-bit unsigned: what llama.cpp takes, and what every server accepts."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +134,17 @@ class LlamaBackend(_Local):
         )
 
 
+def _check_url(url: str) -> None:
+    """An http(s) URL with a host and a valid port, or one clear line saying why not."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 -- parsing the port is the check
+    except ValueError as exc:
+        raise InvalidInput(f"not a usable URL {url!r}: {exc}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidInput(f"not a usable URL {url!r}: it needs http:// or https:// and a host")
+
+
 class OpenAIHTTPBackend:
     def prepare(
         self, options: dict[str, Any], params: GenerationParams, egress: EgressPolicy
@@ -141,6 +155,7 @@ class OpenAIHTTPBackend:
             raise InvalidInput("an HTTP mouth needs --url (e.g. http://127.0.0.1:11434/v1)")
         if not model:
             raise InvalidInput("an HTTP mouth needs --model (the server's model id)")
+        _check_url(url)
         socket_path = options.get("socket")
         allowed_layers(url, socket_path, egress)  # refuse before anything is journaled
         window = _positive(options.get("context_window", DEFAULT_WINDOW), "context window")
@@ -279,6 +294,8 @@ def add(
     """Register a mouth. Its model file is hashed (or its URL checked) now, not at each turn."""
     name = mouth_acts.check_name(name)
     gen = params or GenerationParams()
+    if gen.seed is not None and not 0 <= gen.seed <= MAX_SEED:
+        raise InvalidInput(f"the seed must be a whole number from 0 to {MAX_SEED}")
     done, fp = _backend(backend).prepare(dict(options or {}), gen, egress)
     value = MouthEntry(name, backend, done, gen, egress, fp, Standing.UNTESTED).to_json()
 

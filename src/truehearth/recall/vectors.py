@@ -78,8 +78,18 @@ class VectorIndex:
 
     # -- writing ------------------------------------------------------------------
 
+    def rebuilding(self) -> bool:
+        """Whether a rebuild began and has not finished (it was killed, or is running)."""
+        return bool(self.db.meta(self._rebuild_key, ""))
+
     def sync(self, progress: Progress | None = None) -> int:
-        """Embed every record row added since the last sync; returns how many."""
+        """Embed every record row added since the last sync; returns how many.
+
+        An unfinished rebuild is finished first: its vectors cover only the
+        records it reached, and the feed no longer lists the rest.
+        """
+        if self.rebuilding():
+            return self._finish_rebuild(progress)
         if self.count() == 0 and self.watermark() == 0:
             return self.rebuild(progress)
         total = self.pending()
@@ -97,25 +107,42 @@ class VectorIndex:
                 progress(done, total)
 
     def rebuild(self, progress: Progress | None = None) -> int:
-        """Drop this embedder's vectors and embed every stored record again."""
-        head = self.db.feed_head()
-        total = self.db.count_records()
+        """Drop this embedder's vectors and embed every stored record again.
+
+        The rebuild keeps a cursor (the last record row it embedded) in the
+        recall metadata, so a rebuild that is killed is not mistaken for a
+        finished index: the next :meth:`sync` resumes it from the cursor.
+        """
         with self.db.writing() as conn:
             conn.execute("DELETE FROM recall_vectors WHERE embedder = ?", (self.eid,))
             self.db.set_meta(conn, f"vec.rows:{self.eid}", "0")
             self.db.set_meta(conn, f"vec.feed:{self.eid}", "0")
+            self.db.set_meta(conn, self._rebuild_key, "0")
             for path in self.files():
                 path.unlink(missing_ok=True)
         self._mapped = None
-        done, after = 0, 0
+        return self._finish_rebuild(progress)
+
+    @property
+    def _rebuild_key(self) -> str:
+        return f"vec.rebuild:{self.eid}"
+
+    def _finish_rebuild(self, progress: Progress | None) -> int:
+        head = self.db.feed_head()
+        total = self.db.count_records()
+        after = int(self.db.meta(self._rebuild_key, "0") or 0)
+        done = 0
         while rids := self.db.all_rids(after, BATCH):
             after = rids[-1]
             self._append(self.db.records_by_rid(rids), rids, None)
+            with self.db.writing() as conn:
+                self.db.set_meta(conn, self._rebuild_key, str(after))
             done += len(rids)
             if progress:
                 progress(done, total)
         with self.db.writing() as conn:
             self.db.set_meta(conn, f"vec.feed:{self.eid}", str(head))
+            self.db.set_meta(conn, self._rebuild_key, "")
         return done
 
     def _append(self, records: dict[int, Record], rids: list[int], feed_seq: int | None) -> None:
