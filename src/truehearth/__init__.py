@@ -50,7 +50,8 @@ if TYPE_CHECKING:
         Trust,
         Voice,
     )
-    from truehearth.exchange.importing import ImportReport, Parser
+    from truehearth.exchange.parsed import Parser
+    from truehearth.exchange.report import ImportReport
     from truehearth.home import Home, VerifyReport, Version
     from truehearth.mouths.base import Completion, Fingerprint, GenerationParams, Message, Mouth
     from truehearth.mouths.doubles import EchoMouth, ScriptedMouth
@@ -101,8 +102,8 @@ _WHERE: dict[str, str] = {
     "Embedder": "truehearth.recall.embedders",
     "Retriever": "truehearth.recall.base",
     "Recalled": "truehearth.recall.base",
-    "Parser": "truehearth.exchange.importing",
-    "ImportReport": "truehearth.exchange.importing",
+    "Parser": "truehearth.exchange.parsed",
+    "ImportReport": "truehearth.exchange.report",
     # errors: every one is a TruehearthError
     "TruehearthError": "truehearth.core.errors",
     "InvalidInput": "truehearth.core.errors",

@@ -24,7 +24,6 @@ from truehearth.exchange.parsed import Item, Parsed
 from truehearth.exchange.pipeline import import_file, parse_bytes
 from truehearth.home import Home
 from truehearth.mouths.doubles import EchoMouth
-from truehearth.recall.db import recall_db
 from truehearth.recall.settings import active_index
 from truehearth.turn import Conversation
 
@@ -189,7 +188,7 @@ def test_a_killed_reembed_is_finished_by_the_next_recall(
     assert cli("recall", "lighthouse", "--home", str(home.path), "--json").code == 0
     home.remember("one more day at the lighthouse", layer=Layer.MEMORY)
     assert cli("recall", "lighthouse", "--home", str(home.path), "--json").code == 0
-    db = recall_db(home)
+    db = home.recall_index
     total = db.count_records()
     assert active_index(home).count() == total
     assert db.feed_since(0, 10) == []  # consumed and pruned: only a rebuild sees old records
