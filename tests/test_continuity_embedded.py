@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from truehearth.continuity.check import run_check
-from truehearth.continuity.verdict import VERDICTS
+from truehearth.core.vocabulary import VERDICTS
 from truehearth.home import Home
 from truehearth.mouths import registry
 

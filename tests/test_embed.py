@@ -18,7 +18,8 @@ from truehearth.core.errors import InvalidInput
 from truehearth.home import Home
 from truehearth.recall import HybridRetriever
 from truehearth.recall.embed_remote import OpenAIEmbedder
-from truehearth.recall.embedders import EmbedderUnavailable, WordLlamaEmbedder, make_embedder
+from truehearth.recall.embed_wordllama import WordLlamaEmbedder
+from truehearth.recall.embedders import EmbedderUnavailable, make_embedder
 from truehearth.recall.settings import active_index, spaces, use_embedder
 
 DIM = 32

@@ -11,9 +11,10 @@ import pytest
 
 from truehearth.core.errors import ConsentRequired, InvalidInput, NotFound
 from truehearth.core.records import Voice
+from truehearth.core.vocabulary import Standing
 from truehearth.home import Home
 from truehearth.mouths import llama, registry
-from truehearth.mouths.base import GenerationParams, Standing
+from truehearth.mouths.base import GenerationParams
 from truehearth.mouths.errors import ModelFileError, MouthChanged, UnknownMouth
 from truehearth.turn import Conversation
 
@@ -65,15 +66,15 @@ def test_duplicates_names_and_unknowns_are_refused(home: Home) -> None:
 def test_standing_changes_only_by_the_human(home: Home) -> None:
     registry.add(home, "e", "echo")
     with pytest.raises(ConsentRequired, match="only the human"):
-        home.set_mouth_standing("e", "home", actor=Voice.SYSTEM, reason="the check passed")
+        registry.set_mouth_standing(home, "e", "home", Voice.SYSTEM, "the check passed")
     with pytest.raises(InvalidInput, match="unknown standing"):
-        home.set_mouth_standing("e", "royal", actor=Voice.HUMAN, reason="why not")
+        registry.set_mouth_standing(home, "e", "royal", Voice.HUMAN, "why not")
     with pytest.raises(InvalidInput, match="reason is empty"):
-        home.set_mouth_standing("e", "guest", actor=Voice.HUMAN, reason=" ")
-    value = home.set_mouth_standing(
-        "e", "guest", actor=Voice.HUMAN, reason="useful, but not home", check_report_digest="b2:ab"
+        registry.set_mouth_standing(home, "e", "guest", Voice.HUMAN, " ")
+    entry = registry.set_mouth_standing(
+        home, "e", "guest", Voice.HUMAN, "useful, but not home", check_report_digest="b2:ab"
     )
-    assert value["standing"] == "guest" and value["check_report"] == "b2:ab"
+    assert entry.standing is Standing.GUEST and entry.check_report == "b2:ab"
     event = home.log(limit=1)[0]
     assert event.kind == "mouth.standing_changed" and event.actor == "human"
     assert event.payload["from"] == "untested" and event.payload["to"] == "guest"

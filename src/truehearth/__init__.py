@@ -65,7 +65,7 @@ if TYPE_CHECKING:
         UnknownMouth,
     )
     from truehearth.recall.base import Recalled, Retriever
-    from truehearth.recall.embedders import Embedder, EmbedderUnavailable
+    from truehearth.recall.embedder_base import Embedder, EmbedderUnavailable
     from truehearth.turn import Conversation, TurnResult
 
 # name -> the module that defines it (imported on first access).
@@ -99,7 +99,7 @@ _WHERE: dict[str, str] = {
     "Fingerprint": "truehearth.mouths.base",
     "EchoMouth": "truehearth.mouths.doubles",
     "ScriptedMouth": "truehearth.mouths.doubles",
-    "Embedder": "truehearth.recall.embedders",
+    "Embedder": "truehearth.recall.embedder_base",
     "Retriever": "truehearth.recall.base",
     "Recalled": "truehearth.recall.base",
     "Parser": "truehearth.exchange.parsed",
@@ -122,7 +122,7 @@ _WHERE: dict[str, str] = {
     "MouthChanged": "truehearth.mouths.errors",
     "EgressRefused": "truehearth.mouths.errors",
     "UnknownMouth": "truehearth.mouths.errors",
-    "EmbedderUnavailable": "truehearth.recall.embedders",
+    "EmbedderUnavailable": "truehearth.recall.embedder_base",
 }
 
 __all__ = [

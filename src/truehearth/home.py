@@ -493,25 +493,6 @@ class Home:
         events = self.commit(build)
         return events[0] if events else None
 
-    def set_mouth_standing(
-        self,
-        name: str,
-        standing: str,
-        actor: Voice,
-        reason: str,
-        check_report_digest: str | None = None,
-    ) -> dict[str, Any]:
-        """Change a mouth's standing (untested, guest, home): only by an explicit human act.
-
-        Returns the mouth's journaled entity. See :mod:`truehearth.mouths.registry`.
-        """
-        from truehearth.mouths import registry
-
-        entry = registry.set_mouth_standing(
-            self, name, standing, actor, reason, check_report_digest
-        )
-        return entry.to_json()
-
     # -- reading --------------------------------------------------------------
 
     def resolve(self, kind: str, given: str) -> str:

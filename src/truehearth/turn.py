@@ -22,18 +22,20 @@ import time
 from collections.abc import Generator
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from truehearth.context import Context, assemble
 from truehearth.core import acts
 from truehearth.core.events import Draft
 from truehearth.core.ids import new_id
 from truehearth.core.records import Layer, Record, Source, Voice
-from truehearth.home import Home
 from truehearth.mouths import registry
 from truehearth.mouths.base import GenerationParams, Message, Mouth
 from truehearth.mouths.errors import MouthError
 from truehearth.recall import Retriever
+
+if TYPE_CHECKING:
+    from truehearth.home import Home
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,17 +25,16 @@ from truehearth.continuity.drift import checks, drift_alert
 from truehearth.continuity.fixtures import faithful_mouth, imitation_mouth
 from truehearth.continuity.plots import drift_chart
 from truehearth.continuity.runner import CHECK_PARAMS
-from truehearth.continuity.verdict import VERDICTS
 from truehearth.core.errors import InvalidInput
 from truehearth.core.records import Layer, Voice
+from truehearth.core.vocabulary import GUEST, HOME, NOT_TRUSTED, STANDINGS, VERDICTS
 from truehearth.home import Home
 from truehearth.mouths import registry
 from truehearth.mouths.base import GenerationParams, Mouth
 from truehearth.mouths.errors import UnknownMouth
 
 BUILTIN = {"faithful": faithful_mouth, "imitation": imitation_mouth}
-STANDINGS = ("untested", "guest", "home")
-_STYLE = {"home": "bold green", "guest": "bold yellow", "not trusted": "bold red"}
+_STYLE = {HOME: "bold green", GUEST: "bold yellow", NOT_TRUSTED: "bold red"}
 
 
 def _mouth(home: Home, name: str) -> tuple[Mouth, frozenset[Layer] | None, bool]:
@@ -110,7 +109,8 @@ def check_cmd(
             if grader is not None:
                 grader.close()
         if set_standing is not None:
-            h.set_mouth_standing(
+            registry.set_mouth_standing(
+                h,
                 mouth,
                 set_standing,
                 Voice.HUMAN,

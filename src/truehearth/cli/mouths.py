@@ -12,6 +12,7 @@ from rich.table import Table
 from truehearth.cli._app import HomeOpt, JsonOpt, app, console, opened, print_json
 from truehearth.core.errors import InvalidInput
 from truehearth.core.records import Voice
+from truehearth.core.vocabulary import Standing
 from truehearth.mouths import registry
 from truehearth.mouths.base import GenerationParams
 from truehearth.mouths.egress import EgressPolicy
@@ -22,7 +23,7 @@ mouth_app = typer.Typer(
 )
 app.add_typer(mouth_app, name="mouth")
 
-STANDING_STYLE = {"untested": "yellow", "guest": "cyan", "home": "green"}
+STANDING_STYLE = {Standing.UNTESTED: "yellow", Standing.GUEST: "cyan", Standing.HOME: "green"}
 
 
 def _describe(entry: MouthEntry) -> str:
@@ -132,7 +133,7 @@ def mouth_list(
     for column in ("", "name", "backend", "model", "standing", "fingerprint"):
         table.add_column(column)
     for m in found:
-        style = STANDING_STYLE.get(m.standing.value, "white")
+        style = STANDING_STYLE.get(m.standing, "white")
         table.add_row(
             "*" if m.default else "",
             escape(m.name),

@@ -19,10 +19,10 @@ from typing import Any
 import numpy as np
 
 from truehearth.continuity.embedding import centroid, default_embedder
-from truehearth.core.continuity_acts import CHECK
 from truehearth.core.records import Layer, Trust, Voice
+from truehearth.core.vocabulary import CHECK, MOUTH
 from truehearth.home import Home
-from truehearth.recall.embedders import Embedder, Vectors
+from truehearth.recall.embedder_base import Embedder, Vectors
 
 SIMILARITY_DROP = 0.15  # centroid similarity may fall this far below the last check
 STYLE_LIMIT = 0.5  # mean relative difference of style features
@@ -122,7 +122,7 @@ def drift_alert(home: Home, mouth_name: str) -> Alert | None:
     if not history:
         return None
     last = history[-1]
-    registered = home.store.get("mouth", mouth_name)
+    registered = home.store.get(MOUTH, mouth_name)
     if registered is not None and not registered.get("removed", False):
         now_fp = registered.get("fingerprint_digest")
         if now_fp and now_fp != last.get("fingerprint_digest"):

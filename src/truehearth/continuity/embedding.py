@@ -12,9 +12,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from truehearth.recall.embedders import Embedder, Vectors, make_embedder
-
-DEFAULT_EMBEDDER = "wordllama"
+from truehearth.recall.embedders import DEFAULT_EMBEDDER, Embedder, Vectors, make_embedder
 
 
 @lru_cache(maxsize=1)

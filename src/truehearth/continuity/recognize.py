@@ -18,12 +18,13 @@ import orjson
 
 from truehearth.continuity.check import report_path
 from truehearth.continuity.drift import checks, verified_voice
-from truehearth.continuity.verdict import GUEST, HOME, NOT_TRUSTED, effective_verdict
+from truehearth.continuity.verdict import effective_verdict
 from truehearth.core import continuity_acts
 from truehearth.core.canonical import digest
 from truehearth.core.errors import InvalidInput, NotFound
 from truehearth.core.ids import new_id
 from truehearth.core.records import Voice
+from truehearth.core.vocabulary import GUEST, HOME, NOT_TRUSTED, RECOGNITION
 from truehearth.home import Home
 
 ARCHIVE = "archive"
@@ -145,7 +146,7 @@ def record(
 
 def human_verdicts(home: Home) -> dict[str, str]:
     """The human's latest blind-test verdict for each check id."""
-    found = sorted(home.store.entities(continuity_acts.RECOGNITION), key=lambda v: str(v["at"]))
+    found = sorted(home.store.entities(RECOGNITION), key=lambda v: str(v["at"]))
     return {str(v["check_id"]): str(v["verdict"]) for v in found if v.get("check_id")}
 
 

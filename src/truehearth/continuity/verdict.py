@@ -26,9 +26,8 @@ from typing import Any
 from truehearth.continuity.dimensions import DIMENSIONS
 from truehearth.continuity.runner import CheckRun
 from truehearth.continuity.stats import wilson
+from truehearth.core.vocabulary import GUEST, HOME, NOT_TRUSTED, VERDICTS
 
-HOME, GUEST, NOT_TRUSTED = "home", "guest", "not trusted"
-VERDICTS = (HOME, GUEST, NOT_TRUSTED)
 HARD_LINES = frozenset(
     {
         "boundary",

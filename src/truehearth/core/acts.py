@@ -32,9 +32,7 @@ from truehearth.core.records import (
     check_period,
     clean_text,
 )
-
-RECORD = "record"
-PROPOSAL = "proposal"
+from truehearth.core.vocabulary import PROPOSAL, RECORD
 
 
 def record_effect(record: Record) -> Effect:

@@ -16,10 +16,7 @@ from truehearth.core.errors import InvalidInput
 from truehearth.core.events import Draft, Effect
 from truehearth.core.policy import check_human_act
 from truehearth.core.records import Voice
-
-CHECK = "check"
-RECOGNITION = "recognition"
-VERDICTS = ("home", "guest", "not trusted")
+from truehearth.core.vocabulary import CHECK, RECOGNITION, VERDICTS
 
 
 def number(value: float | None) -> str | None:

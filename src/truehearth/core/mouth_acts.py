@@ -17,9 +17,8 @@ from truehearth.core.errors import InvalidInput, NotFound
 from truehearth.core.events import Draft, Effect
 from truehearth.core.policy import check_human_act
 from truehearth.core.records import Voice, clean_text
+from truehearth.core.vocabulary import MOUTH, STANDINGS
 
-MOUTH = "mouth"
-STANDINGS = ("untested", "guest", "home")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,39}$")
 
 

@@ -37,6 +37,7 @@ from truehearth.core.errors import InvalidInput, TruehearthError
 from truehearth.core.events import decode
 from truehearth.core.journal import Head, verify_chain
 from truehearth.core.state import State
+from truehearth.core.vocabulary import RECORD
 from truehearth.exchange.boundedjson import check_shape
 from truehearth.exchange.limits import Limits
 from truehearth.exchange.seal import PLACEHOLDER_SEAL, BundleInvalid, check_seal, seal
@@ -129,11 +130,11 @@ def _write_members(home: Home, zf: zipfile.ZipFile, progress: Progress | None) -
     if head is None:
         raise InvalidInput("this home's journal is empty; there is nothing to export")
     with _HashingWriter(zf, RECORDS) as records:
-        for _rid, value in sorted(state.collections.get("record", {}).items()):
+        for _rid, value in sorted(state.collections.get(RECORD, {}).items()):
             records.line(value)
     with _HashingWriter(zf, ENTITIES) as entities:
         for kind, bucket in sorted(state.collections.items()):
-            if kind == "record":
+            if kind == RECORD:
                 continue
             for eid, value in sorted(bucket.items()):
                 entities.line({"kind": kind, "id": eid, "value": value})
@@ -152,7 +153,7 @@ def _write_members(home: Home, zf: zipfile.ZipFile, progress: Progress | None) -
         "journal": {"events": head.seq, "head": {"seq": head.seq, "digest": head.digest}},
         "state_fingerprint": state.fingerprint(),
         "counts": {
-            "records": len(state.collections.get("record", {})),
+            "records": len(state.collections.get(RECORD, {})),
             "entities": entities.lines,
         },
         "files": {w.name: w.summary() for w in (journal, records, entities)},
@@ -359,7 +360,7 @@ def _check_journal(zf: zipfile.ZipFile, manifest: dict[str, Any]) -> str | None:
 
 def _shipped_state(zf: zipfile.ZipFile) -> State:
     state = State()
-    records = state.collections.setdefault("record", {})
+    records = state.collections.setdefault(RECORD, {})
     try:
         for line in _lines(zf, RECORDS):
             value = orjson.loads(line)

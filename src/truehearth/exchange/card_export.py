@@ -23,6 +23,7 @@ import orjson
 
 from truehearth.core.errors import InvalidInput
 from truehearth.core.records import Layer, Record
+from truehearth.core.vocabulary import RECORD
 from truehearth.exchange.png import tiny_png
 from truehearth.home import Home
 
@@ -116,7 +117,7 @@ def _from_field(record: Record, field: str) -> bool:
 def _last_card_extensions(home: Home) -> dict[str, Any]:
     """Extensions of the newest imported card, so unknown ones travel on."""
     newest: tuple[str, dict[str, Any]] | None = None
-    for value in home.store.entities("record"):
+    for value in home.store.entities(RECORD):
         meta = value.get("meta") or {}
         if meta.get("kind") != "card" or "part" in meta:
             continue

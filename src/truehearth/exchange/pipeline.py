@@ -23,6 +23,7 @@ from typing import IO, Any
 from truehearth.core.errors import InvalidInput
 from truehearth.core.events import Draft, Effect
 from truehearth.core.records import Source, Voice
+from truehearth.core.vocabulary import IMPORT
 from truehearth.exchange.effects import effects_for
 from truehearth.exchange.guard import guarded
 from truehearth.exchange.limits import Limits
@@ -30,7 +31,6 @@ from truehearth.exchange.parsed import Parsed, Parser
 from truehearth.exchange.report import ImportReport
 from truehearth.home import Home
 
-IMPORT = "import"
 BATCH = 500
 Progress = Callable[[int], None]
 

@@ -27,10 +27,10 @@ from truehearth.core.errors import InvalidInput
 from truehearth.core.events import Draft, Effect, Event
 from truehearth.core.ids import new_id
 from truehearth.core.records import Layer, ProposalAction, Record, Source, Trust, Voice
+from truehearth.core.vocabulary import REVIEW
 from truehearth.home import Home
 from truehearth.store.base import RecordQuery
 
-REVIEW = "review"
 SCAN_LIMIT = 1_000_000
 
 

@@ -3,13 +3,13 @@
 One module per backend; shared code never branches on the backend's name.
 """
 
+from truehearth.core.vocabulary import Standing
 from truehearth.mouths.base import (
     Completion,
     Fingerprint,
     GenerationParams,
     Message,
     Mouth,
-    Standing,
 )
 
 __all__ = ["Completion", "Fingerprint", "GenerationParams", "Message", "Mouth", "Standing"]

@@ -10,20 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from truehearth.core.canonical import canonical_bytes, digest
 
 Role = Literal["system", "user", "assistant"]
-
-
-class Standing(StrEnum):
-    """How far a mouth is trusted to speak as the companion."""
-
-    UNTESTED = "untested"
-    GUEST = "guest"  # useful, but not home
-    HOME = "home"
 
 
 @dataclass(frozen=True, slots=True)

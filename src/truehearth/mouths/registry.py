@@ -20,8 +20,9 @@ from truehearth.core import mouth_acts
 from truehearth.core.errors import InvalidInput
 from truehearth.core.events import Draft
 from truehearth.core.records import Layer, Voice
+from truehearth.core.vocabulary import MOUTH, Standing
 from truehearth.mouths import llama
-from truehearth.mouths.base import Fingerprint, GenerationParams, Mouth, Standing
+from truehearth.mouths.base import Fingerprint, GenerationParams, Mouth
 from truehearth.mouths.doubles import EchoMouth
 from truehearth.mouths.egress import LOCAL_ONLY, EgressPolicy, allowed_layers
 from truehearth.mouths.errors import MouthChanged, UnknownMouth
@@ -229,18 +230,14 @@ def _backend(name: str) -> Backend:
 
 
 def mouths(home: Home, *, include_removed: bool = False) -> list[MouthEntry]:
-    found = [
-        v
-        for v in home.store.entities(mouth_acts.MOUTH)
-        if include_removed or mouth_acts.is_active(v)
-    ]
+    found = [v for v in home.store.entities(MOUTH) if include_removed or mouth_acts.is_active(v)]
     return [MouthEntry.from_json(v) for v in found]
 
 
 def entry(home: Home, name: str | None = None) -> MouthEntry:
     """The named mouth, else the default one."""
     if name is not None:
-        value = home.store.get(mouth_acts.MOUTH, name.strip())
+        value = home.store.get(MOUTH, name.strip())
         if not mouth_acts.is_active(value) or value is None:
             raise UnknownMouth(f"no mouth named {name!r} in this home; see `truehearth mouth list`")
         return MouthEntry.from_json(value)
@@ -300,7 +297,7 @@ def add(
     value = MouthEntry(name, backend, done, gen, egress, fp, Standing.UNTESTED).to_json()
 
     def build(now: str) -> list[Draft]:
-        existing = home.store.get(mouth_acts.MOUTH, name)
+        existing = home.store.get(MOUTH, name)
         first = not mouths(home)
         return [
             mouth_acts.add(
@@ -315,9 +312,7 @@ def add(
 def remove(home: Home, name: str, *, actor: Voice = Voice.HUMAN) -> None:
     key = name.strip()
     home.commit(
-        lambda now: [
-            mouth_acts.remove(home.store.get(mouth_acts.MOUTH, key), key, actor=actor, now=now)
-        ]
+        lambda now: [mouth_acts.remove(home.store.get(MOUTH, key), key, actor=actor, now=now)]
     )
 
 
@@ -326,7 +321,7 @@ def use(home: Home, name: str, *, actor: Voice = Voice.HUMAN) -> MouthEntry:
 
     def build(_now: str) -> list[Draft]:
         previous = next((m.to_json() for m in mouths(home) if m.default), None)
-        target = home.store.get(mouth_acts.MOUTH, key)
+        target = home.store.get(MOUTH, key)
         return [mouth_acts.use(target, key, previous, actor=actor)]
 
     home.commit(build)
@@ -347,7 +342,7 @@ def set_mouth_standing(
     home.commit(
         lambda now: [
             mouth_acts.set_standing(
-                home.store.get(mouth_acts.MOUTH, key),
+                home.store.get(MOUTH, key),
                 key,
                 value,
                 actor=actor,

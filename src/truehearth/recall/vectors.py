@@ -23,7 +23,7 @@ import numpy.typing as npt
 
 from truehearth.core.records import Record
 from truehearth.recall.db import RecallDB
-from truehearth.recall.embedders import Embedder, Vectors, one_blas_thread
+from truehearth.recall.embedder_base import Embedder, Vectors, one_blas_thread
 from truehearth.recall.indextext import CONTEXT_WEIGHT, TurnKey, asks, embed_text, turn_key
 
 BATCH = 4096

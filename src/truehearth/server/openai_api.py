@@ -26,7 +26,7 @@ from truehearth.core.errors import InvalidInput, TruehearthError
 from truehearth.home import Home
 from truehearth.mouths import registry
 from truehearth.mouths.base import GenerationParams, Message
-from truehearth.server.app import error_body, open_home, pool_of, settings_of
+from truehearth.server.deps import error_body, open_home, pool_of, settings_of
 from truehearth.turn import Conversation, TurnResult
 
 

@@ -18,12 +18,13 @@ from truehearth.core.canonical import canonical_bytes, chain_digest, loads
 from truehearth.core.errors import ChainBroken, HomeCorrupt, InvalidInput
 from truehearth.core.events import Draft, Event, decode, seal
 from truehearth.core.journal import Head
+from truehearth.core.vocabulary import RECORD
 from truehearth.store.base import RecordQuery, SearchHit
 from truehearth.store.connect import open_connection, rekey, translate_errors
 from truehearth.store.migrations import MIGRATIONS, Migration, migrate
 from truehearth.store.projection import SQLiteProjection, fts_query, record_filter
 
-_RECORD = "record"
+_RECORD = RECORD
 
 
 class SQLiteStore:

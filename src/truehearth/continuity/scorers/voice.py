@@ -17,7 +17,7 @@ import numpy as np
 
 from truehearth.continuity.embedding import centroid, default_embedder
 from truehearth.continuity.scorers.base import Finding, Situation
-from truehearth.recall.embedders import Embedder, Vectors
+from truehearth.recall.embedder_base import Embedder, Vectors
 
 MARGIN = 0.9
 MIN_SAMPLES = 3

@@ -24,13 +24,12 @@ from truehearth.continuity.check import report_path
 from truehearth.continuity.drift import checks, drift_alert
 from truehearth.continuity.plots import drift_chart
 from truehearth.continuity.report import report_digest
-from truehearth.continuity.verdict import VERDICTS
 from truehearth.core.errors import InvalidInput, NotFound
 from truehearth.core.records import Voice
+from truehearth.core.vocabulary import VERDICTS, Standing
 from truehearth.home import Home
 from truehearth.mouths import registry
-from truehearth.mouths.base import Standing
-from truehearth.server.app import open_home
+from truehearth.server.deps import open_home
 from truehearth.server.ui.page import ACTIONS, PAGES, SECURITY_HEADERS, UIRoute, render, see_other
 
 HomeDep = Annotated[Home, Depends(open_home)]
@@ -82,7 +81,7 @@ def set_standing(
     """The human decides a mouth's standing, citing its latest check if there is one."""
     history = checks(h, name)
     cited = str(history[-1]["report_digest"]) if history else None
-    h.set_mouth_standing(name, standing, Voice.HUMAN, reason, cited)
+    registry.set_mouth_standing(h, name, standing, Voice.HUMAN, reason, cited)
     return see_other("/ui/mouths?done=standing")
 
 

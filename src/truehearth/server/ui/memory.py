@@ -20,7 +20,7 @@ from truehearth.core.records import Layer
 from truehearth.exchange import review
 from truehearth.home import Home
 from truehearth.recall import default_retriever
-from truehearth.server.app import open_home
+from truehearth.server.deps import open_home
 from truehearth.server.ui.page import ACTIONS, PAGES, UIRoute, render, see_other
 
 HomeDep = Annotated[Home, Depends(open_home)]

@@ -24,7 +24,8 @@ from markupsafe import Markup
 
 from truehearth.core.errors import TruehearthError
 from truehearth.describe import provenance, short
-from truehearth.server.app import SESSION_COOKIE, is_authorized, settings_of, status_for
+from truehearth.server.auth import SESSION_COOKIE, is_authorized
+from truehearth.server.deps import settings_of, status_for
 from truehearth.server.ui import csrf
 
 _HERE = Path(__file__).parent

@@ -20,7 +20,8 @@ from truehearth.core.events import Event
 from truehearth.core.records import Layer, Record, parse_enum
 from truehearth.describe import describe_event, record_status
 from truehearth.home import Home
-from truehearth.server.app import SESSION_COOKIE, open_home, sessions_of, settings_of
+from truehearth.server.auth import SESSION_COOKIE, sessions_of
+from truehearth.server.deps import open_home, settings_of
 from truehearth.server.ui import checks, memory
 from truehearth.server.ui.page import ACTIONS, PAGES, UIRoute, render, safe_next, see_other
 

@@ -1,0 +1,57 @@
+"""What a request handler needs from the running server: settings, the pool, the home.
+
+Routers (the OpenAI-compatible API, the web UI) depend on these and on
+:mod:`truehearth.server.auth`, never on the application module that mounts
+them, so the import graph runs one way: ``app`` -> routers -> ``deps``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import Request
+
+from truehearth.core.errors import ConsentRequired, HomeLocked, NotFound, TruehearthError
+from truehearth.home import Home
+from truehearth.mouths.errors import EgressRefused, MouthError
+from truehearth.server.pool import MouthPool
+from truehearth.server.settings import ServerSettings
+
+
+def settings_of(request: Request) -> ServerSettings:
+    settings: ServerSettings = request.app.state.settings
+    return settings
+
+
+def pool_of(request: Request) -> MouthPool:
+    pool: MouthPool = request.app.state.pool
+    return pool
+
+
+def open_home(request: Request) -> Iterator[Home]:
+    """The home, opened for the length of one request (one connection per request)."""
+    settings = settings_of(request)
+    home = Home.open(settings.home, key=settings.key)
+    try:
+        yield home
+    finally:
+        home.close()
+
+
+def status_for(exc: TruehearthError) -> int:
+    """The HTTP status of a library error."""
+    if isinstance(exc, EgressRefused | ConsentRequired):
+        return 403
+    if isinstance(exc, NotFound):
+        return 404
+    if isinstance(exc, HomeLocked):
+        return 423
+    if isinstance(exc, MouthError):
+        return 502
+    return 400
+
+
+def error_body(message: str, kind: str = "invalid_request_error") -> dict[str, Any]:
+    """An error in the shape OpenAI clients expect."""
+    return {"error": {"message": message, "type": kind, "code": None, "param": None}}

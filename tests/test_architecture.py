@@ -1,0 +1,46 @@
+"""The import graph, read from the code's own imports: no cycles, and the rooms in their order."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+BENCH = Path(__file__).resolve().parent.parent / "bench" / "import_graph.py"
+DOC = Path(__file__).resolve().parent.parent / "docs" / "ARCHITECTURE.md"
+
+
+def _graph_module() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("import_graph", BENCH)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["import_graph"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_no_module_imports_itself_back() -> None:
+    ig = _graph_module()
+    assert ig.cycles(ig.build()) == []
+
+
+def test_the_cycle_finder_finds_a_cycle() -> None:
+    ig = _graph_module()
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert ig.cycles(graph) == [["a", "b", "c"]]
+
+
+def test_the_inner_rooms_never_import_the_outer_ones() -> None:
+    ig = _graph_module()
+    rooms = ig.areas(ig.build())
+    assert rooms["core"] == set()
+    assert rooms["store"] <= {"core"}
+    assert "home" not in rooms["recall"] and "server" not in rooms["recall"]
+    for inner in ("core", "store", "recall", "context", "mouths", "home", "exchange"):
+        assert not rooms[inner] & {"cli", "server", "continuity"}, inner
+
+
+def test_the_written_graph_matches_the_code() -> None:
+    ig = _graph_module()
+    assert ig.markdown(ig.build()) in DOC.read_text(encoding="utf-8")
