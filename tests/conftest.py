@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,17 +16,26 @@ from truehearth.home import Home
 
 
 @pytest.fixture(autouse=True)
-def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Point the default home and the user dirs into tmp_path; keep lock waits short."""
+def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Point the default home and the user dirs into tmp_path; keep lock waits short.
+
+    The runtime directory is a private one in memory (``/dev/shm``) where there is
+    one, as on a Linux desktop: an unlocked key is only ever cached in memory.
+    """
     monkeypatch.setenv("TRUEHEARTH_HOME", str(tmp_path / "default-home"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
-    runtime = tmp_path / "xdg-runtime"
-    runtime.mkdir(mode=0o700)
+    shm = Path("/dev/shm")
+    memory = shm.is_dir() and os.access(shm, os.W_OK)
+    runtime = Path(tempfile.mkdtemp(dir=shm)) if memory else tmp_path / "xdg-runtime"
+    runtime.mkdir(mode=0o700, exist_ok=True)
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
     monkeypatch.delenv("TRUEHEARTH_PASSPHRASE", raising=False)
     monkeypatch.setenv("TRUEHEARTH_LOCK_WAIT", "0.3")
     monkeypatch.setenv("COLUMNS", "200")
+    yield
+    if memory:
+        shutil.rmtree(runtime, ignore_errors=True)
 
 
 @pytest.fixture

@@ -52,7 +52,8 @@ if TYPE_CHECKING:
     )
     from truehearth.exchange.parsed import Parser
     from truehearth.exchange.report import ImportReport
-    from truehearth.home import Home, VerifyReport, Version
+    from truehearth.home import Home, Version
+    from truehearth.integrity import VerifyReport
     from truehearth.mouths.base import Completion, Fingerprint, GenerationParams, Message, Mouth
     from truehearth.mouths.doubles import EchoMouth, ScriptedMouth
     from truehearth.mouths.errors import (
@@ -72,7 +73,7 @@ if TYPE_CHECKING:
 _WHERE: dict[str, str] = {
     # the home
     "Home": "truehearth.home",
-    "VerifyReport": "truehearth.home",
+    "VerifyReport": "truehearth.integrity",
     "Version": "truehearth.home",
     # records and events
     "Record": "truehearth.core.records",

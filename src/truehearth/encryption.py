@@ -4,8 +4,9 @@ Two ways to hold the key, chosen at ``init --encrypt``:
 
 * ``passphrase``: the key is derived from a passphrase with Argon2id (salt and
   cost parameters live in ``home.toml``; they are not secret). ``unlock``
-  derives it once and caches it for the login session in the user's runtime
-  directory (a tmpfs on Linux, mode 0600), ``lock`` removes the cache.
+  derives it once and caches it for the login session in memory-backed storage
+  only (the user's runtime directory or ``/dev/shm``, checked to be tmpfs; mode
+  0600) or refuses to cache; ``lock`` removes the cache.
 * ``keyring``: a random key is kept in the operating system's keyring.
 
 The key itself never lands inside the home directory, so a copied home is
@@ -17,13 +18,11 @@ from __future__ import annotations
 import base64
 import os
 import secrets
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import platformdirs
 from argon2.low_level import Type, hash_secret_raw
 
 from truehearth.core.errors import InvalidInput, KeyRequired, WrongKey
@@ -132,20 +131,74 @@ def keyring_load(home_id: str) -> bytes:
 # -- the session cache of `unlock` ------------------------------------------------
 
 
-def _cache_path(home_id: str) -> Path:
-    with warnings.catch_warnings():
-        # platformdirs warns when it falls back from an unsafe XDG_RUNTIME_DIR; the
-        # fallback is what we want, and the cache file itself is created 0600.
-        warnings.simplefilter("ignore")
-        runtime = Path(platformdirs.user_runtime_dir(APP_NAME, appauthor=False))
-    return runtime / f"{home_id}.key"
+MEMORY_FILESYSTEMS = frozenset({"tmpfs", "ramfs"})
+SHARED_MEMORY = Path("/dev/shm")
+
+
+def _cache_dir() -> Path | None:
+    """A directory for the unlocked key that lives in memory only, or ``None``.
+
+    ``$XDG_RUNTIME_DIR`` (a per-user tmpfs on Linux) is used when it is really
+    memory-backed; without it, a private 0700 directory under ``/dev/shm``. A
+    path on a disk is never used: a key written there would outlive the session
+    on the disk's blocks.
+    """
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    candidates = [Path(runtime) / APP_NAME] if runtime else []
+    candidates.append(SHARED_MEMORY / f"{APP_NAME}-{os.getuid()}")
+    for candidate in candidates:
+        if memory_backed(candidate.parent):
+            return candidate
+    return None
+
+
+def memory_backed(path: Path) -> bool:
+    """Whether ``path`` is on a memory-only filesystem (tmpfs, ramfs), per the mount table."""
+    try:
+        target = os.path.realpath(path)
+        lines = Path("/proc/self/mountinfo").read_text().splitlines()
+    except OSError:
+        return False
+    best, kind = "", ""
+    for line in lines:
+        fields, _, rest = line.partition(" - ")
+        parts = fields.split()
+        if len(parts) < 5 or not rest:
+            continue
+        mount = _unescape(parts[4])
+        inside = target == mount or target.startswith(mount.rstrip("/") + "/")
+        if inside and len(mount) >= len(best):
+            best, kind = mount, rest.split()[0]
+    return kind in MEMORY_FILESYSTEMS
+
+
+def _unescape(field: str) -> str:
+    """Mount points in mountinfo escape space, tab, newline and backslash as octal."""
+    for code, char in (("\\040", " "), ("\\011", "\t"), ("\\012", "\n"), ("\\134", "\\")):
+        field = field.replace(code, char)
+    return field
+
+
+def _cache_path(home_id: str) -> Path | None:
+    directory = _cache_dir()
+    return directory / f"{home_id}.key" if directory else None
 
 
 def cache_key(home_id: str, key: bytes) -> Path:
+    """Keep the derived key for this login session, in memory-backed storage only."""
     path = _cache_path(home_id)
+    if path is None:
+        raise KeyRequired(
+            "no memory-only place to keep the unlocked key (XDG_RUNTIME_DIR is unset or on "
+            f"disk and {SHARED_MEMORY} is not tmpfs); nothing was written: set "
+            f"{PASSPHRASE_ENV} for this session instead"
+        )
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    info = path.parent.stat()
+    if info.st_uid != os.getuid() or info.st_mode & 0o077:
+        raise KeyRequired(f"{path.parent} is not a private directory of this user; not caching")
     tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(key.hex())
     tmp.replace(path)
@@ -153,15 +206,21 @@ def cache_key(home_id: str, key: bytes) -> Path:
 
 
 def cached_key(home_id: str) -> bytes | None:
+    path = _cache_path(home_id)
+    if path is None:
+        return None
     try:
-        return bytes.fromhex(_cache_path(home_id).read_text().strip())
+        return bytes.fromhex(path.read_text().strip())
     except (OSError, ValueError):
         return None
 
 
 def forget_cached_key(home_id: str) -> bool:
+    path = _cache_path(home_id)
+    if path is None:
+        return False
     try:
-        _cache_path(home_id).unlink()
+        path.unlink()
     except FileNotFoundError:
         return False
     return True

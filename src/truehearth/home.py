@@ -15,11 +15,21 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from truehearth import integrity, marks
 from truehearth.core import acts
-from truehearth.core.errors import ConsentRequired, InvalidInput, NotAHome, NotFound, WrongKey
+from truehearth.core.errors import (
+    ConsentRequired,
+    HomeCorrupt,
+    InvalidInput,
+    NotAHome,
+    NotFound,
+    WrongKey,
+)
 from truehearth.core.events import Draft, Event
 from truehearth.core.ids import new_id
-from truehearth.core.journal import ChainReport, Head, verify_chain
+from truehearth.core.journal import Anchor, Expected, Head
 from truehearth.core.records import (
     Layer,
     Proposal,
@@ -30,12 +40,7 @@ from truehearth.core.records import (
     Trust,
     Voice,
 )
-from truehearth.core.state import (
-    State,
-    diff,
-    first_difference,
-    fold,
-)
+from truehearth.core.state import State, diff, fold
 from truehearth.encryption import (
     Ask,
     Mode,
@@ -58,7 +63,18 @@ from truehearth.homedir import (
     is_home,
     read_config,
 )
-from truehearth.keys import create_keypair, ensure_token
+from truehearth.integrity import VerifyReport
+from truehearth.keys import (
+    PRIVATE_NAME,
+    SIGNING_SECRET,
+    create_keypair,
+    ensure_token,
+    load_private,
+    load_private_pem,
+    new_keypair,
+    public_key_text,
+    write_public,
+)
 from truehearth.store.base import RecordQuery, Store
 from truehearth.store.lock import writer_lock
 from truehearth.store.sqlite import SQLiteStore
@@ -77,19 +93,6 @@ MAX_SEQ = 2**63 - 1
 def utc_now() -> str:
     """The current time as an ISO 8601 UTC string with microseconds."""
     return datetime.now(UTC).isoformat(timespec="microseconds")
-
-
-@dataclass(frozen=True, slots=True)
-class VerifyReport:
-    """The outcome of :meth:`Home.verify`."""
-
-    chain: ChainReport
-    state_ok: bool | None
-    state_problem: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.chain.ok and self.state_ok is not False
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +146,8 @@ class Home:
             key = new_random_key()
 
         def fill(staging: Path) -> HomeConfig:
-            public = create_keypair(staging / KEYS_DIR)
+            private, public = new_keypair()
+            write_public(staging / KEYS_DIR, public)
             ensure_token(staging)
             now = clock()
             config = HomeConfig(
@@ -151,6 +155,12 @@ class Home:
             )
             store = SQLiteStore(staging / DB_NAME, create=True, key=key)
             try:
+                # An encrypted home keeps its signing key inside the encrypted
+                # database: a copy of the directory signs nothing without the key.
+                if key is not None:
+                    store.set_secret(SIGNING_SECRET, private)
+                else:
+                    create_keypair(staging / KEYS_DIR, private)
                 genesis = Draft(
                     "home.created",
                     Voice.HUMAN.value,
@@ -186,7 +196,9 @@ class Home:
         path = path.expanduser().absolute()
 
         def fill(staging: Path) -> HomeConfig:
-            public = create_keypair(staging / KEYS_DIR)
+            private, public = new_keypair()
+            write_public(staging / KEYS_DIR, public)
+            create_keypair(staging / KEYS_DIR, private)
             config = HomeConfig(
                 name=name, home_id=home_id, created_at=created_at, public_key=public
             )
@@ -302,7 +314,13 @@ class Home:
             return self.store.append(drafts, now)
 
     def append_drafts(self, drafts: Sequence[Draft]) -> list[Event]:
-        """Append prepared drafts (bulk writers such as importers and benchmarks)."""
+        """Append prepared drafts (bulk writers such as importers and benchmarks).
+
+        Like every write, the drafts pass the consent rules on the store's one
+        write path (:func:`truehearth.core.policy.check_event`): a hand-made
+        draft cannot add or change identity, or mark anything verified in
+        another voice than the human's.
+        """
         return self.commit(lambda _now: drafts)
 
     def append_stream(self, build: Callable[[str], Iterable[Draft]]) -> Head | None:
@@ -703,20 +721,61 @@ class Home:
         """The state right after event ``seq``, rebuilt by folding the journal."""
         return fold(self.store.events(1, seq + 1))
 
-    def verify(self, *, deep: bool = True) -> VerifyReport:
-        """Re-hash the whole journal; with ``deep``, also re-fold it and compare projections."""
-        folded = State()
-        chain = verify_chain(
-            self.store.raw_events(),
-            self.store.head(),
-            each_body=folded.apply_body if deep else None,
-        )
-        if not chain.ok or not deep:
-            return VerifyReport(chain, None)
-        problem = first_difference(folded, self.store.raw_collections())
-        if problem is not None:
-            return VerifyReport(chain, False, problem)
-        return VerifyReport(chain, True)
+    def verify(self, *, deep: bool = True, expect: Expected | None = None) -> VerifyReport:
+        """Re-hash the whole journal; with ``deep``, also re-check the consent rules,
+        every projection column, ``home.toml`` and the keys (see :mod:`truehearth.integrity`).
+
+        ``expect`` is a fingerprint the human kept outside the home: the event it
+        names must still be in the journal, unchanged.
+        """
+        return integrity.verify(self, deep=deep, expect=expect)
+
+    def check(self) -> None:
+        """The pre-turn check: raise :class:`ChainBroken` unless the home still verifies.
+
+        Incremental: only the events since the last sound head are re-hashed.
+        """
+        integrity.check(self)
+
+    def check_records(self, record_ids: Sequence[str]) -> None:
+        """Raise unless each record's stored row is exactly what the journal last set."""
+        integrity.check_records(self, record_ids)
+
+    def value_at(self, kind: str, entity_id: str, seq: int) -> dict[str, Any] | None:
+        """The value an entity had right after event ``seq`` (``None``: it did not exist)."""
+        return self.store.value_at(kind, entity_id, seq)
+
+    def record_export(self, what: str, head: Head) -> None:
+        """Remember the head a signed export carries, so a later rewrite below it is caught."""
+        marks.add_anchor(self.config.home_id, Anchor(head.seq, head.digest, what, self.now()))
+
+    def signing_key(self) -> Ed25519PrivateKey:
+        """The home's Ed25519 signing key (inside the database of an encrypted home).
+
+        An encrypted home made before the key moved into the database still has
+        ``keys/signing.key``: it is moved in here, and the file removed.
+        """
+        directory = self.path / KEYS_DIR
+        if self.config.encryption is None:
+            return load_private(directory)
+        stored = self.store.secret(SIGNING_SECRET)
+        if stored is not None:
+            return load_private_pem(stored)
+        legacy = directory / PRIVATE_NAME
+        pem = legacy.read_bytes() if legacy.is_file() else None
+        if pem is None:
+            raise HomeCorrupt("the home's signing key is missing")
+        key = load_private_pem(pem)
+        self.store.set_secret(SIGNING_SECRET, pem)
+        legacy.unlink()
+        return key
+
+    def signing_key_problem(self) -> str | None:
+        """Why the signing key does not match the public key in ``home.toml``, if it does not."""
+        public = public_key_text(self.signing_key().public_key())
+        if public != self.config.public_key:
+            return f"the signing key does not match the public key in {CONFIG_NAME} (keys)"
+        return None
 
     def iter_events(self) -> Iterator[Event]:
         return self.store.events()

@@ -2,7 +2,8 @@
 
 The signing key signs exported bundles, so a bundle can prove which home it
 came from. The server token guards the local server. Both are written with
-mode 0600 and never leave the home.
+mode 0600 and never leave the home; in an encrypted home the signing key lives
+inside the encrypted database, never on disk in clear.
 """
 
 from __future__ import annotations
@@ -23,23 +24,36 @@ from truehearth.core.errors import HomeCorrupt
 PRIVATE_NAME = "signing.key"
 PUBLIC_NAME = "signing.pub"
 TOKEN_NAME = "server.token"
+SIGNING_SECRET = "signing_key"
+"""The name of an encrypted home's private key in its database's secrets."""
 
 
-def create_keypair(directory: Path) -> str:
-    """Write a new keypair into ``directory`` and return the public key (base64)."""
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+def new_keypair() -> tuple[bytes, str]:
+    """A new signing key: its private PEM (PKCS#8) and its public key (base64)."""
     key = Ed25519PrivateKey.generate()
     private = key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
+    return private, public_key_text(key.public_key())
+
+
+def create_keypair(directory: Path, private: bytes) -> None:
+    """Write a plain home's private key into ``directory`` (mode 0600, never overwritten).
+
+    An encrypted home keeps its private key inside its encrypted database instead
+    (see :meth:`truehearth.home.Home.signing_key`), so it is never on disk in clear.
+    """
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     fd = os.open(directory / PRIVATE_NAME, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as handle:
         handle.write(private)
-    public = public_key_text(key.public_key())
+
+
+def write_public(directory: Path, public: str) -> None:
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     (directory / PUBLIC_NAME).write_text(public + "\n")
-    return public
 
 
 def public_key_text(key: Ed25519PublicKey) -> str:
@@ -50,8 +64,15 @@ def public_key_text(key: Ed25519PublicKey) -> str:
 def load_private(directory: Path) -> Ed25519PrivateKey:
     try:
         data = (directory / PRIVATE_NAME).read_bytes()
+    except OSError as exc:
+        raise HomeCorrupt(f"the home's signing key cannot be read: {exc}") from exc
+    return load_private_pem(data)
+
+
+def load_private_pem(data: bytes) -> Ed25519PrivateKey:
+    try:
         key = serialization.load_pem_private_key(data, password=None)
-    except (OSError, ValueError) as exc:
+    except (ValueError, TypeError) as exc:
         raise HomeCorrupt(f"the home's signing key cannot be read: {exc}") from exc
     if not isinstance(key, Ed25519PrivateKey):
         raise HomeCorrupt("the home's signing key is not an Ed25519 key")

@@ -124,8 +124,14 @@ class Conversation:
         self.close()
 
     def prepare(self, text: str) -> Context:
-        """The context for the next turn (raises before anything is written)."""
-        return assemble(
+        """The context for the next turn (raises before anything is written).
+
+        A home that no longer verifies does not talk: the journal since the last
+        sound head is re-checked first, and every record the context quotes must
+        be exactly what the journal last set (:class:`ChainBroken` otherwise).
+        """
+        self.home.check()
+        context = assemble(
             self.home,
             self.mouth,
             text,
@@ -136,6 +142,8 @@ class Conversation:
             include_quarantined=self.include_quarantined,
             allowed_layers=self.allowed_layers,
         )
+        self.home.check_records(context.record_ids())
+        return context
 
     def say(self, text: str) -> TurnResult:
         """One whole turn; returns once the reply is journaled."""

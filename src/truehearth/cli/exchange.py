@@ -23,6 +23,7 @@ from truehearth.cli._app import (
     print_json,
 )
 from truehearth.core.errors import InvalidInput
+from truehearth.core.journal import Head, fingerprint
 from truehearth.core.records import Record
 from truehearth.describe import short
 from truehearth.exchange import bundle, card_export, review
@@ -124,9 +125,9 @@ def import_bundle(
         restored = bundle.restore_bundle(path, target, expected_key=key)
     with restored:
         head = restored.head()
-    digest = head.digest if head else "-"
+    shown = fingerprint(head) if head else "-"
     console.print(
-        f"Restored {escape(str(target))} from {escape(path.name)}; journal head {digest}."
+        f"Restored {escape(str(target))} from {escape(path.name)}; head fingerprint {shown}."
     )
 
 
@@ -147,7 +148,8 @@ def export_bundle(
     journal = manifest["journal"]
     console.print(
         f"Wrote {escape(str(out))}: {journal['events']:,} events, "
-        f"{manifest['counts']['records']:,} records, head {journal['head']['digest']}."
+        f"{manifest['counts']['records']:,} records, head fingerprint "
+        f"[bold]{journal['head']['fingerprint']}[/] (keep it outside the home)."
     )
 
 
@@ -159,7 +161,12 @@ def export_card(
     """Export the verified identity as a Character Card V3 (PNG or JSON)."""
     with opened(home) as h:
         card = card_export.write_card(h, out)
-    console.print(f"Wrote the card of {escape(card['data']['name'])} to {escape(str(out))}.")
+        head = h.head()
+    shown = fingerprint(head) if head else "-"
+    console.print(
+        f"Wrote the card of {escape(card['data']['name'])} to {escape(str(out))}; "
+        f"home head fingerprint {shown}."
+    )
 
 
 @app.command("verify-bundle")
@@ -181,8 +188,8 @@ def verify_bundle(
             "the home's own key" if report.signed_by_origin else "a key other than the home's first"
         )
         console.print(
-            f"OK: {info['events']:,} events, {info['records']:,} records, head "
-            f"{info['head']['digest']}; signed by {origin}."
+            f"OK: {info['events']:,} events, {info['records']:,} records, head fingerprint "
+            f"{fingerprint(Head(info['head']['seq'], info['head']['digest']))}; signed by {origin}."
         )
     if not report.ok:
         raise BundleInvalid(f"bundle does not verify: {report.problem}")

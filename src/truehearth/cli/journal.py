@@ -10,6 +10,7 @@ import typer
 from truehearth.cli._app import HomeOpt, JsonOpt, app, console, err_console, opened, print_json
 from truehearth.cli._render import events_table
 from truehearth.core.errors import ChainBroken, InvalidInput
+from truehearth.core.journal import Expected, fingerprint, parse_fingerprint
 from truehearth.describe import describe_event
 
 
@@ -27,10 +28,13 @@ def log(
     """Page through the journal, newest first."""
     with opened(home) as h:
         events = h.log(limit=limit, before=before)
+        head = h.head()
     if json:
         print_json([e.to_json() for e in events])
         return
     console.print(events_table(events))
+    if head is not None:
+        console.print(f"head fingerprint [bold]{fingerprint(head)}[/] (check: truehearth verify)")
     if events and events[-1].seq > 1:
         console.print(f"[dim]older: truehearth log --before {events[-1].seq}[/]")
 
@@ -39,11 +43,24 @@ def log(
 def verify(
     home: HomeOpt = None,
     quick: Annotated[bool, typer.Option("--quick", help="Check the hash chain only.")] = False,
+    expect: Annotated[
+        str | None,
+        typer.Option(
+            "--expect",
+            metavar="FINGERPRINT",
+            help="A fingerprint kept outside the home: its event must still be in the journal.",
+        ),
+    ] = None,
     json: JsonOpt = False,
 ) -> None:
-    """Re-hash the whole journal and check the stored state against it."""
+    """Re-hash the whole journal and check the stored state against it.
+
+    Prints the head's fingerprint: write it down somewhere outside the home, and
+    a later `verify --expect FINGERPRINT` catches any rewrite of what came before.
+    """
+    expected = _expected(expect)
     with opened(home) as h:
-        report = h.verify(deep=not quick)
+        report = h.verify(deep=not quick, expect=expected)
     chain = report.chain
     if json:
         print_json(
@@ -51,19 +68,29 @@ def verify(
                 "ok": report.ok,
                 "events": chain.events,
                 "head": chain.head.digest if chain.head else None,
+                "fingerprint": report.fingerprint,
                 "broken_at": chain.broken_at,
-                "problem": chain.problem or report.state_problem,
+                "problem": report.problem,
                 "state_checked": report.state_ok is not None,
             }
         )
     if report.ok:
         if not json:
-            head = chain.head.digest if chain.head else "-"
-            console.print(f"[green]ok[/]: {chain.events} events verify; head {head}")
+            console.print(
+                f"[green]ok[/]: {chain.events} events verify; "
+                f"fingerprint [bold]{report.fingerprint or '-'}[/]"
+            )
         return
-    if not chain.ok:
-        raise ChainBroken(f"journal broken at event {chain.broken_at}: {chain.problem}")
-    raise ChainBroken(f"journal verifies, but {report.state_problem}")
+    raise ChainBroken(report.problem or "the home does not verify")
+
+
+def _expected(text: str | None) -> Expected | None:
+    if text is None:
+        return None
+    try:
+        return parse_fingerprint(text)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
 
 
 @app.command()

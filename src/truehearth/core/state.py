@@ -9,7 +9,7 @@ journaling it as one more event; nothing is ever erased from the journal.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,32 +61,6 @@ class State:
         they are serialised directly without re-validating every leaf.
         """
         return digest(orjson.dumps(self.canonical(), option=orjson.OPT_SORT_KEYS))
-
-
-def first_difference(state: State, stored: Iterable[tuple[str, str, bytes]]) -> str | None:
-    """Compare a folded state with stored ``(kind, id, canonical bytes)`` rows.
-
-    Returns ``None`` when they agree, else a description of the first entity
-    that differs. Stored rows are compared as bytes, never parsed.
-    """
-    expected = {(kind, entity_id): value for kind, entity_id, value in state_entities(state)}
-    for kind, entity_id, value in stored:
-        want = expected.pop((kind, entity_id), None)
-        if want is None:
-            return f"stored {kind} {entity_id} is not in the journal"
-        if want != value:
-            return f"stored {kind} {entity_id} differs from the journal"
-    if expected:
-        kind, entity_id = next(iter(expected))
-        return f"{kind} {entity_id} is missing from the stored state"
-    return None
-
-
-def state_entities(state: State) -> Iterator[tuple[str, str, bytes]]:
-    """The state's entities in the projection's byte form (canonical JSON)."""
-    for kind, bucket in state.collections.items():
-        for entity_id, value in bucket.items():
-            yield kind, entity_id, orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
 
 
 def fold(events: Iterable[Event]) -> State:

@@ -35,7 +35,7 @@ from cryptography.exceptions import InvalidSignature
 from truehearth.core.canonical import canonical_bytes
 from truehearth.core.errors import InvalidInput, TruehearthError
 from truehearth.core.events import decode
-from truehearth.core.journal import Head, verify_chain
+from truehearth.core.journal import Head, fingerprint, verify_chain
 from truehearth.core.state import State
 from truehearth.core.vocabulary import RECORD
 from truehearth.exchange.boundedjson import check_shape
@@ -43,8 +43,7 @@ from truehearth.exchange.limits import Limits
 from truehearth.exchange.seal import PLACEHOLDER_SEAL, BundleInvalid, check_seal, seal
 from truehearth.exchange.zipsafe import ZIP_ERRORS
 from truehearth.home import Home
-from truehearth.homedir import KEYS_DIR
-from truehearth.keys import load_private, load_public, public_key_text
+from truehearth.keys import load_public, public_key_text
 
 FORMAT = "truehearth-bundle"
 VERSION = 1
@@ -100,7 +99,7 @@ def export_bundle(home: Home, out: Path, *, progress: Progress | None = None) ->
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        key = load_private(home.path / KEYS_DIR)
+        key = home.signing_key()
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
             manifest = _write_members(home, zf, progress)
             manifest_bytes = orjson.dumps(
@@ -114,6 +113,8 @@ def export_bundle(home: Home, out: Path, *, progress: Progress | None = None) ->
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    signed = manifest["journal"]["head"]
+    home.record_export("bundle", Head(int(signed["seq"]), str(signed["digest"])))
     return manifest
 
 
@@ -139,7 +140,7 @@ def _write_members(home: Home, zf: zipfile.ZipFile, progress: Progress | None) -
             for eid, value in sorted(bucket.items()):
                 entities.line({"kind": kind, "id": eid, "value": value})
     config = home.config
-    key = load_private(home.path / KEYS_DIR).public_key()
+    key = home.signing_key().public_key()
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -150,7 +151,10 @@ def _write_members(home: Home, zf: zipfile.ZipFile, progress: Progress | None) -
             "created_at": config.created_at,
         },
         "signer": {"algorithm": "ed25519", "public_key": public_key_text(key)},
-        "journal": {"events": head.seq, "head": {"seq": head.seq, "digest": head.digest}},
+        "journal": {
+            "events": head.seq,
+            "head": {"seq": head.seq, "digest": head.digest, "fingerprint": fingerprint(head)},
+        },
         "state_fingerprint": state.fingerprint(),
         "counts": {
             "records": len(state.collections.get(RECORD, {})),

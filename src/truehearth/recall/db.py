@@ -70,7 +70,10 @@ class RecallDB:
     def writing(self) -> Iterator[sqlite3.Connection]:
         """Hold the index lock and one transaction: derived data changes all or nothing."""
         with self.locked():
-            self.conn.execute("BEGIN IMMEDIATE")
+            # Another process holding the home's writer (a long import) ends here
+            # as one line after the bounded wait, not as a driver traceback.
+            with driver_errors():
+                self.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self.conn
             except BaseException:
@@ -81,6 +84,17 @@ class RecallDB:
     def meta(self, key: str, default: str | None = None) -> str | None:
         row = self.conn.execute("SELECT value FROM recall_meta WHERE key = ?", (key,)).fetchone()
         return str(row[0]) if row else default
+
+    def meta_int(self, key: str) -> int:
+        """A watermark or count; one that is not a number is a damaged index (one line)."""
+        raw = self.meta(key, "0") or "0"
+        try:
+            return int(raw)
+        except ValueError:
+            raise HomeCorrupt(
+                f"recall's bookkeeping is damaged (recall_meta {key}); "
+                "rebuild the index with `truehearth reembed`"
+            ) from None
 
     def set_meta(self, conn: sqlite3.Connection, key: str, value: str) -> None:
         conn.execute(
@@ -99,9 +113,9 @@ class RecallDB:
         rebuild reads the records themselves, never the feed, so nothing is lost.
         """
         marks = [
-            int(v)
-            for (v,) in self.conn.execute(
-                "SELECT value FROM recall_meta WHERE key = 'graph.feed' OR key LIKE 'vec.feed:%'"
+            self.meta_int(str(k))
+            for (k,) in self.conn.execute(
+                "SELECT key FROM recall_meta WHERE key = 'graph.feed' OR key LIKE 'vec.feed:%'"
             )
         ]
         if len(marks) < 2 or min(marks) <= 0:

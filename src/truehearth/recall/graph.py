@@ -78,7 +78,7 @@ class Graph:
         """Extract facts from record rows added since the last sync."""
         done = 0
         while True:
-            since = int(self.db.meta(_WATERMARK, "0") or 0)
+            since = self.db.meta_int(_WATERMARK)
             feed = self.db.feed_since(since, BATCH)
             if not feed:
                 if done:
@@ -109,7 +109,7 @@ class Graph:
         facts = self.extractor.extract(list(records.values()))
         with self.db.writing() as conn:
             # Only forward: a concurrent sync may already have gone further.
-            if feed_seq is not None and feed_seq > int(self.db.meta(_WATERMARK, "0") or 0):
+            if feed_seq is not None and feed_seq > self.db.meta_int(_WATERMARK):
                 self.db.set_meta(conn, _WATERMARK, str(feed_seq))
             seen: set[str] = set()
             if records:

@@ -64,10 +64,10 @@ class VectorIndex:
     # -- bookkeeping ------------------------------------------------------------
 
     def count(self) -> int:
-        return int(self.db.meta(f"vec.rows:{self.eid}", "0") or 0)
+        return self.db.meta_int(f"vec.rows:{self.eid}")
 
     def watermark(self) -> int:
-        return int(self.db.meta(f"vec.feed:{self.eid}", "0") or 0)
+        return self.db.meta_int(f"vec.feed:{self.eid}")
 
     def pending(self) -> int:
         """Record rows inserted since the last sync."""

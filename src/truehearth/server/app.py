@@ -17,13 +17,11 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from truehearth import __version__
-from truehearth.core.errors import (
-    TruehearthError,
-)
+from truehearth.core.errors import HomeLocked, TruehearthError
 from truehearth.home import Home
 from truehearth.server import mcp, openai_api, ui
 from truehearth.server.auth import Sessions, TokenGate, require_token
-from truehearth.server.deps import error_body, status_for
+from truehearth.server.deps import RETRY_AFTER_SECONDS, error_body, status_for
 from truehearth.server.pool import MouthPool
 from truehearth.server.settings import ServerSettings
 
@@ -130,8 +128,12 @@ def create_app(settings: ServerSettings) -> FastAPI:
 
     @app.exception_handler(TruehearthError)
     async def _library_error(_request: Request, exc: TruehearthError) -> JSONResponse:
+        # A busy home is a passing state: say when to come back (RFC 9110 Retry-After).
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if isinstance(exc, HomeLocked) else None
         return JSONResponse(
-            status_code=status_for(exc), content=error_body(str(exc), type(exc).__name__)
+            status_code=status_for(exc),
+            content=error_body(str(exc), type(exc).__name__),
+            headers=headers,
         )
 
     @app.exception_handler(StarletteHTTPException)

@@ -12,7 +12,13 @@ from typing import Any
 
 from fastapi import Request
 
-from truehearth.core.errors import ConsentRequired, HomeLocked, NotFound, TruehearthError
+from truehearth.core.errors import (
+    ChainBroken,
+    ConsentRequired,
+    HomeLocked,
+    NotFound,
+    TruehearthError,
+)
 from truehearth.home import Home
 from truehearth.mouths.errors import EgressRefused, MouthError
 from truehearth.server.pool import MouthPool
@@ -39,6 +45,10 @@ def open_home(request: Request) -> Iterator[Home]:
         home.close()
 
 
+RETRY_AFTER_SECONDS = 2
+"""What a 503 for a busy home tells the client to wait (the writer is usually brief)."""
+
+
 def status_for(exc: TruehearthError) -> int:
     """The HTTP status of a library error."""
     if isinstance(exc, EgressRefused | ConsentRequired):
@@ -46,7 +56,9 @@ def status_for(exc: TruehearthError) -> int:
     if isinstance(exc, NotFound):
         return 404
     if isinstance(exc, HomeLocked):
-        return 423
+        return 503
+    if isinstance(exc, ChainBroken):
+        return 409
     if isinstance(exc, MouthError):
         return 502
     return 400

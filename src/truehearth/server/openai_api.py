@@ -48,9 +48,13 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "Missing or wrong bearer token"},
     403: {"model": ErrorBody, "description": "Refused by the egress policy or a consent gate"},
     404: {"model": ErrorBody, "description": "Unknown model (mouth)"},
+    409: {"model": ErrorBody, "description": "The home fails verification: it will not talk"},
     413: {"model": ErrorBody, "description": "Request body too large"},
-    423: {"model": ErrorBody, "description": "The home is locked by another writer"},
     502: {"model": ErrorBody, "description": "The mouth failed or misbehaved"},
+    503: {
+        "model": ErrorBody,
+        "description": "The home is busy with another writer (see Retry-After)",
+    },
 }
 
 router = APIRouter(prefix="/v1", tags=["openai"], responses=_ERRORS)

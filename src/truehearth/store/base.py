@@ -137,7 +137,7 @@ class Store(Protocol):
         """Decoded events with ``start <= seq < stop``."""
         ...
 
-    def raw_events(self) -> Iterator[tuple[int, bytes, str]]:
+    def raw_events(self, start: int = 1) -> Iterator[tuple[int, bytes, str]]:
         """``(seq, body, digest)`` in order, undecoded: the input of verification."""
         ...
 
@@ -178,6 +178,16 @@ class Store(Protocol):
     def projections(self) -> ProjectionReader:
         """A reader of the record projection on its own connection (the caller closes it)."""
         ...
+
+    def value_at(self, kind: str, entity_id: str, seq: int) -> dict[str, Any] | None:
+        """The value an entity had right after event ``seq`` (``None``: it did not exist)."""
+        ...
+
+    def secret(self, name: str) -> bytes | None:
+        """A secret kept under the database's encryption (``None`` when absent)."""
+        ...
+
+    def set_secret(self, name: str, value: bytes) -> None: ...
 
     @property
     def key(self) -> bytes | None:

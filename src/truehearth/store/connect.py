@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, ParamSpec, TypeVar, cast
 
 from truehearth.core.errors import HomeCorrupt, HomeLocked, WrongKey
+from truehearth.store.lock import wait_seconds
 
 KEY_BYTES = 32
 
@@ -66,7 +67,7 @@ def open_connection(path: Path, key: bytes | None = None) -> sqlite3.Connection:
                 raise WrongKey(
                     "wrong passphrase or key for this home; nothing was changed"
                 ) from exc
-        conn.execute("PRAGMA busy_timeout = 5000")
+        conn.execute(f"PRAGMA busy_timeout = {int(wait_seconds() * 1000)}")
     except BaseException:
         conn.close()
         raise

@@ -20,7 +20,12 @@ from truehearth.core.errors import HomeLocked
 DEFAULT_WAIT_SECONDS = 5.0
 
 
-def _wait_seconds() -> float:
+def wait_seconds() -> float:
+    """How long a reader or writer waits for another writer: ``TRUEHEARTH_LOCK_WAIT`` or 5 s.
+
+    The same bound serves the lock file and SQLite's busy timeout, so a busy home
+    answers in bounded time, with one line, whichever of the two is held.
+    """
     raw = os.environ.get("TRUEHEARTH_LOCK_WAIT")
     try:
         return float(raw) if raw else DEFAULT_WAIT_SECONDS
@@ -35,7 +40,7 @@ def writer_lock(path: Path, wait: float | None = None) -> Iterator[None]:
     Waits up to ``wait`` seconds (default ``TRUEHEARTH_LOCK_WAIT`` or 5 s) for
     another writer to finish, then raises :class:`HomeLocked` naming its pid.
     """
-    deadline = time.monotonic() + (_wait_seconds() if wait is None else wait)
+    deadline = time.monotonic() + (wait_seconds() if wait is None else wait)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         while True:

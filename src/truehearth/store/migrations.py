@@ -101,7 +101,19 @@ M002_RECORD_FEED = Migration(
     ],
 )
 
-MIGRATIONS: tuple[Migration, ...] = (M001_JOURNAL, M002_RECORD_FEED)
+M003_SECRETS = Migration(
+    "m003_secrets",
+    [
+        # Secrets that must share the database's encryption (the signing key of an
+        # encrypted home).
+        """CREATE TABLE home_secrets (
+            name TEXT PRIMARY KEY,
+            value BLOB NOT NULL
+        ) WITHOUT ROWID""",
+    ],
+)
+
+MIGRATIONS: tuple[Migration, ...] = (M001_JOURNAL, M002_RECORD_FEED, M003_SECRETS)
 
 # Names an older truehearth applied whose work has moved elsewhere: known, never run.
 RETIRED = frozenset({"m002_recall"})

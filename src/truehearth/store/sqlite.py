@@ -9,18 +9,28 @@ written in the same transaction, so they can never disagree after a crash.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from truehearth.core.canonical import canonical_bytes, chain_digest, loads
 from truehearth.core.errors import ChainBroken, HomeCorrupt, InvalidInput
-from truehearth.core.events import Draft, Event, decode, seal
+from truehearth.core.events import Draft, Effect, Event, decode, seal
 from truehearth.core.journal import Head
+from truehearth.core.policy import check_event
 from truehearth.core.vocabulary import RECORD
 from truehearth.store.base import RecordQuery, SearchHit
-from truehearth.store.connect import open_connection, rekey, translate_errors
+from truehearth.store.connect import (
+    DATABASE_ERRORS,
+    OPERATIONAL_ERRORS,
+    open_connection,
+    rekey,
+    translate_errors,
+)
 from truehearth.store.migrations import MIGRATIONS, Migration, migrate
 from truehearth.store.projection import SQLiteProjection, fts_query, record_filter
 
@@ -72,6 +82,12 @@ class SQLiteStore:
 
     @translate_errors
     def append(self, drafts: Sequence[Draft], at: str) -> list[Event]:
+        """Seal and append drafts in one transaction, each checked by the consent rules.
+
+        This is the one write path: every act, importer and bulk writer ends
+        here, so the rules of :func:`truehearth.core.policy.check_event` hold for
+        every event whoever built its draft.
+        """
         if not drafts:
             return []
         with self._transaction() as conn:
@@ -80,22 +96,79 @@ class SQLiteStore:
             sealed: list[Event] = []
             for draft in drafts:
                 seq += 1
+                self._check(conn, draft.kind, draft.actor, draft.payload, draft.effects)
                 event = seal(draft, seq, at, parent)
                 parent = event.digest
+                self._insert_event(conn, event)
                 sealed.append(event)
-            conn.executemany(
-                "INSERT INTO journal (seq, body, digest) VALUES (?, ?, ?)",
-                [(e.seq, e.body, e.digest) for e in sealed],
-            )
-            last = sealed[-1]
-            conn.execute(
-                "INSERT INTO journal_head (one, seq, digest) VALUES (1, ?, ?) "
-                "ON CONFLICT (one) DO UPDATE SET seq = excluded.seq, digest = excluded.digest",
-                (last.seq, last.digest),
-            )
-            for event in sealed:
-                self._project(conn, event)
+            self._set_head(conn, Head(seq, sealed[-1].digest))
         return sealed
+
+    def _check(
+        self,
+        conn: sqlite3.Connection,
+        kind: str,
+        actor: str,
+        payload: dict[str, Any],
+        effects: Sequence[Effect],
+    ) -> None:
+        """Refuse a draft that breaks the consent rules, given the state it would change."""
+        items = [e.to_json() for e in effects]
+        prior = self._prior_values(conn, items)
+        check_event(
+            kind,
+            actor,
+            payload,
+            items,
+            lambda k, i: prior.get((k, i)),
+            lambda k, i, s: self._value_at(conn, k, i, s),
+        )
+
+    @staticmethod
+    def _prior_values(
+        conn: sqlite3.Connection, items: list[dict[str, Any]]
+    ) -> dict[tuple[str, str], dict[str, Any]]:
+        """The stored values of the entities a draft touches, read in a few batched queries."""
+        wanted: dict[str, list[str]] = {}
+        for item in items:
+            wanted.setdefault(str(item["kind"]), []).append(str(item["id"]))
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        for kind, ids in wanted.items():
+            for chunk in _chunks(list(dict.fromkeys(ids)), 500):
+                marks = ",".join("?" * len(chunk))
+                if kind == _RECORD:
+                    rows = conn.execute(
+                        f"SELECT id, value FROM records WHERE id IN ({marks})", chunk
+                    )
+                else:
+                    rows = conn.execute(
+                        f"SELECT id, value FROM entities WHERE kind = ? AND id IN ({marks})",
+                        [kind, *chunk],
+                    )
+                found.update({(kind, str(r[0])): dict(loads(r[1])) for r in rows})
+        return found
+
+    @staticmethod
+    def _value_at(
+        conn: sqlite3.Connection, kind: str, entity_id: str, seq: int
+    ) -> dict[str, Any] | None:
+        row = conn.execute(
+            "SELECT j.body FROM journal j WHERE j.seq = "
+            "(SELECT max(seq) FROM touches WHERE entity = ? AND seq <= ?)",
+            (entity_id, seq),
+        ).fetchone()
+        if row is None:
+            return None
+        value: dict[str, Any] | None = None
+        for effect in loads(row[0])["effects"]:
+            if effect["kind"] == kind and effect["id"] == entity_id:
+                value = effect["value"]
+        return value
+
+    @translate_errors
+    def value_at(self, kind: str, entity_id: str, seq: int) -> dict[str, Any] | None:
+        """The value entity ``(kind, id)`` had right after event ``seq`` (``None``: none)."""
+        return self._value_at(self._conn, kind, entity_id, seq)
 
     @translate_errors
     def append_stream(self, drafts: Iterable[Draft], at: str) -> Head | None:
@@ -110,6 +183,7 @@ class SQLiteStore:
             seq, parent = (head.seq, head.digest) if head else (0, None)
             for draft in drafts:
                 seq += 1
+                self._check(conn, draft.kind, draft.actor, draft.payload, draft.effects)
                 event = seal(draft, seq, at, parent)
                 parent = event.digest
                 self._insert_event(conn, event)
@@ -140,6 +214,7 @@ class SQLiteStore:
                     event = decode(seq, body, parent, stored)
                 except (ValueError, KeyError, TypeError) as exc:
                     raise InvalidInput(f"restored journal: event {seq} is malformed") from exc
+                self._check(conn, event.kind, event.actor, event.payload, event.effects)
                 self._insert_event(conn, event)
                 parent = stored
                 expected += 1
@@ -188,17 +263,7 @@ class SQLiteStore:
         if value is None:
             conn.execute("DELETE FROM records WHERE id = ?", (rid,))
             return
-        current = int(not value.get("forgotten") and not value.get("superseded_by"))
-        row = (
-            value["layer"],
-            value["voice"],
-            value["trust"],
-            current,
-            value["recorded_at"],
-            value["text"],
-            canonical_bytes(value),
-            rid,
-        )
+        row = (*record_columns(value, canonical_bytes(value)), rid)
         updated = conn.execute(
             "UPDATE records SET layer=?, voice=?, trust=?, current=?, recorded_at=?, text=?, "
             "value=? WHERE id=?",
@@ -237,13 +302,17 @@ class SQLiteStore:
                 yield decode(seq, bytes(body), parent, digest)
 
     @translate_errors
-    def raw_events(self) -> Iterator[tuple[int, bytes, str]]:
-        cursor = self._conn.execute("SELECT seq, body, digest FROM journal ORDER BY seq")
+    def raw_events(self, start: int = 1) -> Iterator[tuple[int, bytes, str]]:
+        cursor = self._conn.execute(
+            "SELECT seq, body, digest FROM journal WHERE seq >= ? ORDER BY seq", (start,)
+        )
         while True:
             rows = cursor.fetchmany(4096)
             if not rows:
                 return
-            yield from rows
+            for seq, body, digest in rows:
+                # A body edited by hand may have become TEXT: hash what is stored.
+                yield seq, body if isinstance(body, bytes) else _as_bytes(body), digest
 
     @translate_errors
     def events_touching(self, entity_id: str) -> list[Event]:
@@ -333,6 +402,144 @@ class SQLiteStore:
         )
         return [SearchHit(dict(loads(value)), float(score)) for value, score in rows]
 
+    # -- integrity ----------------------------------------------------------------
+
+    @translate_errors
+    def digest_at(self, seq: int) -> str | None:
+        """The stored digest of event ``seq``, or ``None`` when there is none."""
+        row = self._conn.execute("SELECT digest FROM journal WHERE seq = ?", (seq,)).fetchone()
+        return str(row[0]) if row else None
+
+    @translate_errors
+    def first_projection_difference(
+        self, expected: dict[str, dict[str, dict[str, Any]]], touches: str
+    ) -> str | None:
+        """Compare every stored projection, column by column, with a folded state.
+
+        ``expected`` is the fold's collections (kind -> id -> value); ``touches``
+        the digest of its ``(seq, entity)`` pairs (see :func:`touches_digest`).
+        Checked: every column of ``records``, every ``entities`` row, the
+        ``touches`` index and the full-text index against ``records``. The first
+        difference is named by table, id and column.
+        """
+        want = {kind: dict(bucket) for kind, bucket in expected.items()}
+        problem = self._compare_records(want.pop(_RECORD, {}))
+        problem = problem or self._compare_entities(want)
+        if problem is not None:
+            return problem
+        if self._touches_digest() != touches:
+            return "the touches index (which events changed which entity) differs from the journal"
+        return self._fts_problem()
+
+    def _compare_records(self, want: dict[str, dict[str, Any]]) -> str | None:
+        columns = ", ".join(RECORD_COLUMNS)
+        for eid, *row in self._conn.execute(f"SELECT id, {columns} FROM records"):
+            value = want.pop(str(eid), None)
+            if value is None:
+                return f"stored record {eid} is not in the journal"
+            problem = _column_difference(str(eid), value, _stored_columns(row))
+            if problem is not None:
+                return problem
+        if want:
+            return f"record {next(iter(want))} is missing from the stored state"
+        return None
+
+    def _compare_entities(self, want: dict[str, dict[str, dict[str, Any]]]) -> str | None:
+        for kind, eid, stored in self._conn.execute("SELECT kind, id, value FROM entities"):
+            value = want.get(str(kind), {}).pop(str(eid), None)
+            if value is None:
+                return f"stored {kind} {eid} is not in the journal"
+            if _as_bytes(stored) != canonical_value(value):
+                return f"stored {kind} {eid} differs from the journal (entities.value)"
+        for kind, bucket in want.items():
+            if bucket:
+                return f"{kind} {next(iter(bucket))} is missing from the stored state"
+        return None
+
+    def _touches_digest(self) -> str:
+        rows = self._conn.execute("SELECT seq, entity FROM touches ORDER BY seq, entity")
+        return touches_digest((int(seq), str(entity)) for seq, entity in rows)
+
+    @translate_errors
+    def touches_after(self, seq: int) -> str:
+        """The digest of the ``touches`` rows of the events after ``seq``."""
+        rows = self._conn.execute(
+            "SELECT seq, entity FROM touches WHERE seq > ? ORDER BY seq, entity", (seq,)
+        )
+        return touches_digest((int(s), str(entity)) for s, entity in rows)
+
+    @translate_errors
+    def identity_rows(self) -> dict[str, tuple[Any, ...]]:
+        """The rows the prompt's identity is read from (by their columns, as reads do)."""
+        rows = self._conn.execute(
+            f"SELECT id, {', '.join(RECORD_COLUMNS)} FROM records "
+            "WHERE layer IN ('core', 'boundary') AND trust = 'verified' AND current = 1"
+        )
+        return {str(r[0]): _stored_columns(r[1:]) for r in rows}
+
+    def _fts_problem(self) -> str | None:
+        try:
+            self._conn.execute(
+                "INSERT INTO records_fts (records_fts, rank) VALUES ('integrity-check', 1)"
+            )
+        except OPERATIONAL_ERRORS as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise  # a busy home, not a damaged index: the caller says so
+            return "the full-text index (records_fts) does not match the records"
+        except DATABASE_ERRORS:
+            return "the full-text index (records_fts) does not match the records"
+        return None
+
+    @translate_errors
+    def stored_rows(self, kind: str, ids: Sequence[str]) -> dict[str, tuple[Any, ...]]:
+        """The stored projection rows of some entities: ``records`` columns, or ``(value,)``."""
+        found: dict[str, tuple[Any, ...]] = {}
+        for chunk in _chunks(ids, 500):
+            marks = ",".join("?" * len(chunk))
+            if kind == _RECORD:
+                sql = f"SELECT id, {', '.join(RECORD_COLUMNS)} FROM records WHERE id IN ({marks})"
+                rows = self._conn.execute(sql, chunk)
+                found.update({str(r[0]): _stored_columns(r[1:]) for r in rows})
+            else:
+                sql = f"SELECT id, value FROM entities WHERE kind = ? AND id IN ({marks})"
+                rows = self._conn.execute(sql, [kind, *chunk])
+                found.update({str(r[0]): (_as_bytes(r[1]),) for r in rows})
+        return found
+
+    @translate_errors
+    def record_matches_journal(self, rid: str, value_bytes: bytes) -> bool:
+        """Whether the newest event that touched record ``rid`` set it to exactly these bytes.
+
+        A journal body is canonical JSON, so the effect appears in it as
+        ``{"id":…,"kind":"record","value":<canonical value>}``; SQLite looks for
+        those bytes inside the body without copying it out. A JSON string cannot
+        hold that sequence unescaped, so a match is the effect itself.
+        """
+        needle = (
+            b'{"id":' + canonical_bytes(rid) + b',"kind":"record","value":' + value_bytes + b"}"
+        )
+        row = self._conn.execute(
+            "SELECT instr(body, ?) FROM journal WHERE seq = "
+            "(SELECT max(seq) FROM touches WHERE entity = ?)",
+            (needle, rid),
+        ).fetchone()
+        return bool(row and row[0])
+
+    @translate_errors
+    def secret(self, name: str) -> bytes | None:
+        row = self._conn.execute("SELECT value FROM home_secrets WHERE name = ?", (name,))
+        found = row.fetchone()
+        return _as_bytes(found[0]) if found else None
+
+    @translate_errors
+    def set_secret(self, name: str, value: bytes) -> None:
+        with self._transaction() as conn:
+            conn.execute(
+                "INSERT INTO home_secrets (name, value) VALUES (?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                (name, value),
+            )
+
     @property
     def key(self) -> bytes | None:
         return self._key
@@ -356,6 +563,68 @@ class SQLiteStore:
         self._conn.close()
 
 
+RECORD_COLUMNS = ("layer", "voice", "trust", "current", "recorded_at", "text", "value")
+"""Every column of a ``records`` row but its ids, in this order (see :func:`record_columns`)."""
+
+
+def record_columns(value: dict[str, Any], value_bytes: bytes) -> tuple[Any, ...]:
+    """The ``records`` row a record value projects to: the one derivation.
+
+    Writing and checking both use it, so ``verify`` compares every column the
+    reads filter on (a core row set to ``current=0`` vanishes from prompts).
+    """
+    current = int(not value.get("forgotten") and not value.get("superseded_by"))
+    return (
+        value["layer"],
+        value["voice"],
+        value["trust"],
+        current,
+        value["recorded_at"],
+        value["text"],
+        value_bytes,
+    )
+
+
+def _stored_columns(row: Sequence[Any]) -> tuple[Any, ...]:
+    """A fetched ``records`` row (without ids) in the form :func:`record_columns` gives."""
+    *head, value = row
+    return (*head, _as_bytes(value))
+
+
 def _as_bytes(value: bytes | str) -> bytes:
     """Column values are BLOBs; a row edited by hand may have become TEXT."""
     return value.encode("utf-8", "surrogatepass") if isinstance(value, str) else bytes(value)
+
+
+def canonical_value(value: dict[str, Any]) -> bytes:
+    """The projection's byte form of a value already known to be canonical data."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+
+
+def _column_difference(rid: str, value: dict[str, Any], stored: tuple[Any, ...]) -> str | None:
+    want = record_columns(value, canonical_value(value))
+    for name, expected, found in zip(RECORD_COLUMNS, want, stored, strict=True):
+        if expected != found:
+            return f"stored record {rid} differs from the journal (records.{name})"
+    return None
+
+
+def touches_digest(pairs: Iterable[tuple[int, str]]) -> str:
+    """The digest :meth:`SQLiteStore.first_projection_difference` compares ``touches`` with.
+
+    ``pairs`` must come in ``(seq, entity)`` order, entities sorted within an event.
+    """
+    h = hashlib.blake2b(digest_size=32)
+    for seq, entity in pairs:
+        h.update(touch_line(seq, entity))
+    return h.hexdigest()
+
+
+def touch_line(seq: int, entity: str) -> bytes:
+    """One ``touches`` row as the digest of the index hashes it."""
+    return f"{seq}\x00{entity}\n".encode("utf-8", "surrogatepass")
+
+
+def _chunks(items: Sequence[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield list(items[start : start + size])

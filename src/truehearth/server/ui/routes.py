@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from truehearth.core.events import Event
+from truehearth.core.journal import fingerprint
 from truehearth.core.records import Layer, Record, parse_enum
 from truehearth.describe import describe_event, record_status
 from truehearth.home import Home
@@ -112,7 +113,7 @@ def journal(request: Request, h: HomeDep, before: int | None = None) -> Response
         title="Journal",
         rows=rows,
         total=last,
-        head=head.digest[:27] + "…" if head else "-",
+        head=fingerprint(head) if head else "-",
         older=older,
         newer=newer,
     )
@@ -131,11 +132,8 @@ def verify(request: Request, h: HomeDep) -> Response:
         ok=report.ok,
         events=chain.events,
         head=chain.head.digest if chain.head else "-",
-        problem=(
-            f"journal broken at event {chain.broken_at}: {chain.problem}"
-            if not chain.ok
-            else report.state_problem
-        ),
+        fingerprint=report.fingerprint or "-",
+        problem=report.problem,
     )
 
 

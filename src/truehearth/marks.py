@@ -1,0 +1,112 @@
+"""What this machine remembers about a home, kept outside it.
+
+Two things, both under the user's data directory (``.../truehearth/integrity``),
+never inside the home directory:
+
+* the **mark**: the last head a check found sound, and the identity records
+  there, so the pre-turn check re-hashes only what came after it;
+* the **anchors**: the head of every signed export.
+
+They live outside the home on purpose. Someone who swaps in a rebuilt database,
+restores a doctored backup or edits a synced copy changes the home directory,
+not this machine's memory of it: a journal cut or rewritten below a mark or an
+anchor is caught. Someone with the user's own account can edit these files
+too; the fingerprint the human keeps elsewhere (``verify --expect``) is the
+defence left against that (see docs/SECURITY.md).
+
+Losing these files is harmless: the next check verifies the whole journal once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import orjson
+import platformdirs
+
+from truehearth.core.journal import Anchor, Mark
+from truehearth.paths import APP_NAME
+
+INTEGRITY_DIR = "integrity"
+
+
+def _base() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / INTEGRITY_DIR
+
+
+def _mark_path(home_path: Path, home_id: str) -> Path:
+    # By place and id: a restored copy keeps its origin's id but not its place.
+    key = f"{home_id}\x00{home_path.expanduser().absolute()}".encode("utf-8", "surrogatepass")
+    return _base() / "marks" / (hashlib.blake2b(key, digest_size=16).hexdigest() + ".json")
+
+
+def _anchor_path(home_id: str) -> Path:
+    safe = hashlib.blake2b(home_id.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+    return _base() / "anchors" / f"{safe}.json"
+
+
+def load_mark(home_path: Path, home_id: str) -> Mark | None:
+    data = _read(_mark_path(home_path, home_id))
+    try:
+        return Mark(
+            int(data["seq"]),
+            str(data["digest"]),
+            tuple(str(i) for i in data["identity"]),
+            str(data["at"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def save_mark(home_path: Path, home_id: str, mark: Mark) -> None:
+    """Remember a sound head; a failure to write only means re-hashing more next time."""
+    value = {"seq": mark.seq, "digest": mark.digest, "identity": list(mark.identity), "at": mark.at}
+    with contextlib.suppress(OSError):
+        _write(_mark_path(home_path, home_id), value)
+
+
+def anchors(home_id: str) -> list[Anchor]:
+    data = _read(_anchor_path(home_id))
+    found: list[Anchor] = []
+    for item in data.get("anchors", []) if isinstance(data, dict) else []:
+        try:
+            found.append(
+                Anchor(int(item["seq"]), str(item["digest"]), str(item["what"]), str(item["at"]))
+            )
+        except (KeyError, TypeError, ValueError):
+            continue
+    return found
+
+
+def add_anchor(home_id: str, anchor: Anchor) -> None:
+    """Remember the head of a signed export (kept even if the export file is deleted)."""
+    known = anchors(home_id)
+    if any(a.seq == anchor.seq and a.digest == anchor.digest for a in known):
+        return
+    known.append(anchor)
+    items = [{"seq": a.seq, "digest": a.digest, "what": a.what, "at": a.at} for a in known]
+    _write(_anchor_path(home_id), {"home_id": home_id, "anchors": items})
+
+
+def _read(path: Path) -> Any:
+    try:
+        return orjson.loads(path.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return {}
+
+
+def _write(path: Path, value: Any) -> None:
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(orjson.dumps(value))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
