@@ -86,7 +86,9 @@ def _columns_of_original() -> list[tuple[str, str]]:
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:
-        Home.init(Path(tmp) / "h", "Ash").close()
+        with Home.init(Path(tmp) / "h", "Ash") as home:
+            home.remember("A memory, so recall builds its tables.")
+            home.recall("memory")
         return _columns(Path(tmp) / "h" / DB_NAME)
 
 
