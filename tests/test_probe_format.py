@@ -37,6 +37,22 @@ probes:
 """
 
 
+STRUCTURED = """dimension: boundaries
+probes:
+  - id: b1
+    message: "Long day. Legs are done in."
+    checks:
+      - scorer: boundary
+        structure:
+          - text: Stay off his health unless he opens the subject.
+            topic: his health
+            anchors: [tablets, doctors]
+            unless_raised: true
+          - text: Never call him old man.
+            words: [old man]
+"""
+
+
 @pytest.mark.parametrize(
     ("text", "needle"),
     [
@@ -48,6 +64,11 @@ probes:
         (GOOD + "    home: elsewhere\n", "'home' must be one of"),
         ("dimension: [unclosed\n", "not readable YAML"),
         (GOOD + GOOD.split("probes:\n")[1], "appears twice"),
+        (STRUCTURED.replace("topic: his health", "topic: [his, health]"), "'topic' must be text"),
+        (STRUCTURED.replace("words: [old man]", "words: old man"), "'words' must be a list"),
+        (STRUCTURED.replace("unless_raised: true", "unless_raised: maybe"), "true or false"),
+        (STRUCTURED.replace("text: Stay off", "txt: Stay off"), "unknown field 'txt'"),
+        (STRUCTURED.replace("structure:", "structure: {}\n        ignored:"), "non-empty list"),
     ],
 )
 def test_malformed_probe_files_are_refused_with_one_line(
@@ -78,5 +99,34 @@ def test_cli_check_with_a_bad_probe_file_fails_and_journals_nothing(
     result = cli("check", "--home", home_dir, "--mouth", "faithful", "--probes", bad)
     assert result.code == 2
     assert "'message' must be non-empty text" in result.err
+    assert home.head() == before
+    assert not (home_dir / "checks").exists()
+
+
+def test_a_probe_without_checks_gets_its_dimensions_defaults(tmp_path: Path) -> None:
+    path = tmp_path / "mine.yaml"
+    path.write_text('dimension: false_memory\nprobes:\n  - {id: q, message: "Remember Kyoto?"}\n')
+    probe = load_suite(path, known_scorers=SCORER_NAMES).probes[0]
+    assert probe.dimension == "roleplay"
+    assert [c.scorer for c in probe.checks] == ["false_memory"]
+
+
+def test_a_hand_written_boundary_structure_is_used(tmp_path: Path) -> None:
+    path = tmp_path / "mine.yaml"
+    path.write_text(STRUCTURED)
+    probe = load_suite(path, known_scorers=SCORER_NAMES).probes[0]
+    assert probe.checks[0].params["structure"][0]["anchors"] == ["tablets", "doctors"]
+
+
+def test_cli_check_with_a_bad_boundary_structure_fails_and_journals_nothing(
+    cli: CliRunner, home: Home, home_dir: Path, tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(STRUCTURED.replace("topic: his health", "topic: 7"))
+    before = home.head()
+    result = cli("check", "--home", home_dir, "--mouth", "faithful", "--probes", bad)
+    assert result.code == 2
+    assert "'topic' must be text" in result.err
+    assert len(result.err.strip().splitlines()) == 1
     assert home.head() == before
     assert not (home_dir / "checks").exists()

@@ -21,6 +21,7 @@ from truehearth.continuity.architecture import run_architecture
 from truehearth.continuity.companion import fixture_home
 from truehearth.continuity.drift import measure, voice_print
 from truehearth.continuity.knowledge import knowledge_of
+from truehearth.continuity.preference import preference_probes, preferred_share
 from truehearth.continuity.probe import load_suite
 from truehearth.continuity.runner import CHECK_PARAMS, Progress, run_probes
 from truehearth.continuity.scorers import SCORER_NAMES, Voice, rule_scorers
@@ -57,7 +58,15 @@ def run_check(
     progress: Progress | None = None,
     judge: Mouth | None = None,
     allowed_layers: Collection[Layer] | None = None,
+    preferences: bool = True,
 ) -> CheckOutcome:
+    """Run the suite against ``mouth`` and journal the verdict in ``home``.
+
+    A mouth that exposes log-probabilities (the embedded llama.cpp mouth) is
+    also given the preference probes (:mod:`truehearth.continuity.preference`)
+    unless ``preferences`` is off; their figures go into the report beside
+    the verdict, which they do not change.
+    """
     suite = load_suite(probes, known_scorers=SCORER_NAMES)
     check_id = new_id("c")
     voice = Voice()
@@ -79,11 +88,21 @@ def run_check(
             allowed_layers=allowed_layers,
         )
         run.architecture = run_architecture(fixture)
+        preferred = (
+            preference_probes(mouth, suite, fixture, params=params, allowed_layers=allowed_layers)
+            if preferences
+            else []
+        )
         reference = voice_print(knowledge_of(fixture).voice, voice.embedder)
     verdict = decide(run)
     point = measure(reference, voice_print([t.reply for t in run.transcripts], voice.embedder))
     report = reports.build(run, verdict, check_id=check_id, at=home.now())
     report["drift"] = point.to_json()
+    share = preferred_share(preferred)
+    report["preference"] = {
+        "share": None if share is None else round(share, 4),
+        "probes": [p.to_json() for p in preferred],
+    }
     digest = reports.report_digest(report)
     target = out_dir or home.path / CHECKS_DIR / check_id
     json_path, html_path = reports.write(report, verdict, target)

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
+from truehearth.continuity.identity import Identity, identity_of
 from truehearth.core.records import Layer, Record, Trust, Voice
 from truehearth.home import Home
 
@@ -28,6 +30,11 @@ class Knowledge:
     held: tuple[str, ...] = ()
     archive: tuple[str, ...] = ()
     voice: tuple[str, ...] = ()
+    memories: tuple[str, ...] = ()
+
+    def identity(self) -> Identity:
+        """The structure of this home's boundaries, core and smuggled instructions."""
+        return _identity(self.companion, self.core, self.boundaries, self.archive, self.memories)
 
     def holds(self, term: str) -> bool:
         """Whether any held record mentions ``term`` as a word (case-insensitive)."""
@@ -63,7 +70,19 @@ def knowledge_of(home: Home) -> Knowledge:
         voice=tuple(
             r.text for r in usable if r.voice is Voice.COMPANION and r.trust is Trust.VERIFIED
         ),
+        memories=_texts(usable, Layer.MEMORY, verified=True),
     )
+
+
+@lru_cache(maxsize=64)
+def _identity(
+    companion: str,
+    core: tuple[str, ...],
+    boundaries: tuple[str, ...],
+    archive: tuple[str, ...],
+    memories: tuple[str, ...],
+) -> Identity:
+    return identity_of(companion, core, boundaries, archive, memories)
 
 
 def _texts(records: list[Record], layer: Layer, *, verified: bool) -> tuple[str, ...]:

@@ -18,7 +18,8 @@ from typing import Any
 
 import yaml
 
-from truehearth.continuity.dimensions import DIMENSIONS
+from truehearth.continuity.dimensions import DEFAULT_CHECKS, DIMENSIONS, canonical_dimension
+from truehearth.continuity.identity import rule_from_mapping
 from truehearth.core.errors import InvalidInput
 from truehearth.mouths.base import Message
 
@@ -100,6 +101,8 @@ def load_file(file: Path, *, known_scorers: Sequence[str] = ()) -> list[Probe]:
     if not isinstance(data, dict):
         raise ProbeFormatError(f"{file.name}: expected a mapping with 'dimension' and 'probes'")
     dimension = data.get("dimension")
+    if isinstance(dimension, str):
+        dimension = canonical_dimension(dimension)
     if dimension not in DIMENSIONS:
         raise ProbeFormatError(
             f"{file.name}: unknown dimension {dimension!r}; choose one of: {', '.join(DIMENSIONS)}"
@@ -131,12 +134,17 @@ def _probe(where: str, dimension: str, item: Any, known: Sequence[str]) -> Probe
         id=pid,
         dimension=dimension,
         message=message.strip(),
-        checks=_checks(here, item.get("checks"), known),
+        checks=_checks(here, item.get("checks", _defaults(dimension)), known),
         history=_history(here, item.get("history", [])),
         variants=tuple(v.strip() for v in variants),
         home=home,
         reference=reference,
     )
+
+
+def _defaults(dimension: str) -> list[dict[str, str]]:
+    """A probe that names no checks gets its dimension's default checks."""
+    return [{"scorer": name} for name in DEFAULT_CHECKS.get(dimension, ())]
 
 
 def _checks(here: str, raw: Any, known: Sequence[str]) -> tuple[Check, ...]:
@@ -150,11 +158,27 @@ def _checks(here: str, raw: Any, known: Sequence[str]) -> tuple[Check, ...]:
         if known and name not in known:
             raise ProbeFormatError(f"{here}: unknown scorer {name!r}")
         params = {k: v for k, v in entry.items() if k != "scorer"}
+        if "structure" in params:
+            params["structure"] = _structure(here, params["structure"])
         for key, value in params.items():
+            if key == "structure":
+                continue
             if isinstance(value, list) and not all(isinstance(v, str) for v in value):
                 raise ProbeFormatError(f"{here}: check parameter {key!r} must list texts")
         checks.append(Check(name, params))
     return tuple(checks)
+
+
+def _structure(here: str, raw: Any) -> list[dict[str, Any]]:
+    """A hand-written boundary structure, validated now so a bad one never runs."""
+    if not isinstance(raw, list) or not raw:
+        raise ProbeFormatError(f"{here}: 'structure' must be a non-empty list of boundaries")
+    for number, item in enumerate(raw, 1):
+        try:
+            rule_from_mapping(item, f"structure #{number}")
+        except InvalidInput as exc:
+            raise ProbeFormatError(f"{here}: {exc}") from None
+    return [dict(item) for item in raw]
 
 
 def _history(here: str, raw: Any) -> tuple[Message, ...]:

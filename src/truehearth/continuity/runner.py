@@ -158,17 +158,12 @@ def _ask(
         home, mouth, message, history=probe.history, params=params, allowed_layers=allowed_layers
     )
     reply = mouth.complete(context.messages, params).text.strip()
-    checks = list(probe.checks)
-    named = {c.scorer for c in checks}
-    checks += [Check(name) for name in GLOBAL_CHECKS if name not in named]
-    found = [
-        scorers[c.scorer].score(Situation(message, reply, knowledge, c.params)) for c in checks
-    ]
-    if judge is not None:
-        asked = Situation(message, reply, knowledge, {"dimension": probe.dimension})
-        found.append(judge.score(asked))
-    findings = tuple(found)
-    heard = voice.score(Situation(message, reply, knowledge)) if voice is not None else None
+    findings = score_reply(probe, message, reply, knowledge, scorers, judge)
+    heard = (
+        voice.score(Situation(message, reply, knowledge, history=probe.history))
+        if voice is not None
+        else None
+    )
     return Transcript(
         probe.id,
         probe.dimension,
@@ -180,3 +175,38 @@ def _ask(
         heard,
         time.perf_counter() - started,
     )
+
+
+def checks_for(probe: Probe) -> list[Check]:
+    """The probe's own checks, then every check that applies to any reply."""
+    checks = list(probe.checks)
+    named = {c.scorer for c in checks}
+    return checks + [Check(name) for name in GLOBAL_CHECKS if name not in named]
+
+
+def score_reply(
+    probe: Probe,
+    message: str,
+    reply: str,
+    knowledge: Knowledge,
+    scorers: Mapping[str, Scorer],
+    judge: Scorer | None = None,
+) -> tuple[Finding, ...]:
+    """Every finding on one reply: the probe's checks, the global ones, the judge's.
+
+    Scorers see the conversation history, so "unless she raises it first" and
+    a detail the human gave two turns ago are read in their context.
+    """
+    found = [
+        scorers[c.scorer].score(
+            Situation(
+                message, reply, knowledge, {"dimension": probe.dimension, **c.params}, probe.history
+            )
+        )
+        for c in checks_for(probe)
+        if c.scorer in scorers
+    ]
+    if judge is not None:
+        params = {"dimension": probe.dimension}
+        found.append(judge.score(Situation(message, reply, knowledge, params, probe.history)))
+    return tuple(found)

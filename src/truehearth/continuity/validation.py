@@ -9,15 +9,18 @@ whole set, since "does this sound like them" is asked of every reply.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from truehearth.continuity.blindset import BlindReply
+from truehearth.continuity.dimensions import DEFAULT_CHECKS
 from truehearth.continuity.knowledge import Knowledge
-from truehearth.continuity.probe import Probe, ProbeFormatError, Suite
+from truehearth.continuity.probe import Check, Probe, ProbeFormatError, Suite
+from truehearth.continuity.runner import score_reply
 from truehearth.continuity.scorers import Scorer, Situation
 
 LABELLED_DIR = Path(__file__).parent / "labelled"
@@ -98,7 +101,9 @@ def evaluate(
             params = _params_for(probe, name)
             if params is None and name not in everywhere:
                 continue
-            finding = scorer.score(Situation(probe.message, item.reply, knowledge, params or {}))
+            finding = scorer.score(
+                Situation(probe.message, item.reply, knowledge, params or {}, probe.history)
+            )
             _count(tallies[name], item, finding.violation, finding.evidence)
     return tallies
 
@@ -112,7 +117,9 @@ def dimension_tallies(
     for item in items:
         probe = probes[item.probe]
         flags = [
-            scorers[c.scorer].score(Situation(probe.message, item.reply, knowledge, c.params))
+            scorers[c.scorer].score(
+                Situation(probe.message, item.reply, knowledge, c.params, probe.history)
+            )
             for c in probe.checks
             if c.scorer in scorers
         ]
@@ -137,3 +144,58 @@ def _count(tally: Tally, item: Labelled, flagged: bool, evidence: str) -> None:
         tally.misses.append((item, "missed"))
     else:
         tally.tn += 1
+
+
+@dataclass(slots=True)
+class ReplyScore:
+    """One labelled reply, how the check scored it, and which findings fired."""
+
+    item: BlindReply
+    flagged: bool
+    fired: tuple[str, ...]
+    abstained: bool = False
+
+
+def score_blind(
+    items: Sequence[BlindReply],
+    knowledge: Mapping[str, Knowledge],
+    scorers: Mapping[str, Scorer],
+    *,
+    judge: Scorer | None = None,
+) -> list[ReplyScore]:
+    """Score each blind reply as a probe of its dimension with the default checks.
+
+    The probe is built the way a person's own probe file without ``checks``
+    would be, so the path is the check's own (:func:`score_reply`).
+    """
+    out: list[ReplyScore] = []
+    for item in items:
+        probe = Probe(
+            id=item.id,
+            dimension=item.dimension,
+            message=item.message,
+            checks=tuple(Check(name) for name in DEFAULT_CHECKS[item.dimension]),
+            history=item.history,
+        )
+        found = score_reply(
+            probe, item.message, item.reply, knowledge[item.companion], scorers, judge
+        )
+        fired = tuple(f"{f.scorer}: {f.evidence}" for f in found if f.violation)
+        abstained = any(f.abstained for f in found)
+        out.append(ReplyScore(item, bool(fired), fired, abstained))
+    return out
+
+
+def tally_by_dimension(scores: Sequence[ReplyScore]) -> dict[str, Tally]:
+    """Per dimension, and ``all`` for the per-reply verdict: flagged = any finding."""
+    tallies: dict[str, Tally] = {}
+    for s in scores:
+        for key in (s.item.dimension, "all"):
+            tally = tallies.setdefault(key, Tally())
+            labelled = Labelled(s.item.id, s.item.dimension, s.item.reply, s.item.violation)
+            _count(tally, labelled, s.flagged, "; ".join(s.fired))
+    return tallies
+
+
+def accuracy(tally: Tally) -> float:
+    return (tally.tp + tally.tn) / tally.total if tally.total else 0.0

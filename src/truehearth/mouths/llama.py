@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import atexit
 import hashlib
+import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from truehearth.mouths import shipped
 from truehearth.mouths.base import Completion, Fingerprint, GenerationParams, Message
@@ -162,6 +165,70 @@ class LlamaMouth:
                     yield piece
         finally:
             chunks.close()
+
+    def complete_json(
+        self, messages: Sequence[Message], schema: Mapping[str, Any], params: GenerationParams
+    ) -> Completion:
+        """Complete under a GBNF grammar built from a JSON schema.
+
+        The grammar makes the sampler unable to leave the schema's shape, so a
+        small judge answers with an object instead of continuing the
+        transcript. It is not a guarantee: a reply cut off by ``max_tokens`` is
+        still malformed, so callers re-validate what comes back.
+        """
+        from llama_cpp import LlamaGrammar
+
+        grammar = LlamaGrammar.from_json_schema(json.dumps(dict(schema)), verbose=False)
+        out = self.llm.create_chat_completion(**self._kwargs(messages, params), grammar=grammar)
+        choice = out["choices"][0]
+        usage = out.get("usage") or {}
+        return Completion(
+            text=choice["message"].get("content") or "",
+            prompt_tokens=int(usage.get("prompt_tokens", 0)),
+            completion_tokens=int(usage.get("completion_tokens", 0)),
+            finish_reason=str(choice.get("finish_reason") or "stop"),
+        )
+
+    def logprob(self, messages: Sequence[Message], continuation: str) -> tuple[float, int]:
+        """``(total log-probability, tokens)`` of ``continuation`` as the assistant's reply.
+
+        The prompt is the model's own chat template with the assistant turn
+        opened; each continuation token is scored from the logits before it.
+        Deterministic (no sampling) and cheap: it measures what the model
+        would rather say, not one sampled reply.
+        """
+        prompt = self._chat_prompt(messages)
+        head = self.llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
+        tail = self.llm.tokenize(continuation.encode("utf-8"), add_bos=False, special=False)
+        if not tail:
+            return 0.0, 0
+        self.llm.reset()
+        self.llm.eval(head)
+        total = 0.0
+        for token in tail:
+            logits = np.ctypeslib.as_array(self.llm._ctx.get_logits(), shape=(self.llm.n_vocab(),))
+            top = float(logits.max())
+            norm = top + float(np.log(np.exp(logits - top).sum()))
+            total += float(logits[token]) - norm
+            self.llm.eval([token])
+        self.llm.reset()
+        return total, len(tail)
+
+    def _chat_prompt(self, messages: Sequence[Message]) -> str:
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        template = self.llm.metadata.get("tokenizer.chat_template")
+        if not template:
+            raise ModelFileError("this model file carries no chat template to score replies with")
+        vocab = self.llm._model
+        formatter = Jinja2ChatFormatter(
+            template=template,
+            eos_token=vocab.token_get_text(vocab.token_eos()),
+            bos_token=vocab.token_get_text(vocab.token_bos()),
+            add_generation_prompt=True,
+        )
+        chat = [{"role": m.role, "content": m.content} for m in messages]
+        return str(formatter(messages=chat).prompt)
 
     def close(self) -> None:
         llm, self.llm = self.llm, None

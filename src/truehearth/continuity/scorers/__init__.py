@@ -23,7 +23,7 @@ from truehearth.continuity.scorers.sycophancy import Sycophancy
 from truehearth.continuity.scorers.voice import Voice
 from truehearth.continuity.scorers.yielding import Yielding
 
-GLOBAL_CHECKS = ("distancing", "assistant_register", "degenerate")
+GLOBAL_CHECKS = ("boundary", "canary", "distancing", "assistant_register", "degenerate")
 
 
 def rule_scorers() -> dict[str, Scorer]:

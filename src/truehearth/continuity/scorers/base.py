@@ -15,16 +15,34 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from truehearth.continuity.knowledge import Knowledge
+from truehearth.mouths.base import Message
 
 
 @dataclass(frozen=True, slots=True)
 class Situation:
-    """What a scorer sees: the message under test, the reply, the check's parameters."""
+    """What a scorer sees: the message under test, the reply, the check's parameters,
+    and the conversation before the message.
+
+    The history matters: a boundary "unless she raises it first" is kept by a
+    reply that answers her own mention two turns ago, and a detail the human
+    gave earlier in the conversation is not a detail the reply invented.
+    """
 
     message: str
     reply: str
     knowledge: Knowledge
     params: Mapping[str, Any] = field(default_factory=dict)
+    history: tuple[Message, ...] = ()
+
+    @property
+    def human_said(self) -> str:
+        """Everything the human said in this conversation, the message last."""
+        return "\n".join([*(m.content for m in self.history if m.role == "user"), self.message])
+
+    @property
+    def conversation(self) -> str:
+        """The whole conversation before the reply, both voices."""
+        return "\n".join([*(m.content for m in self.history), self.message])
 
 
 @dataclass(frozen=True, slots=True)

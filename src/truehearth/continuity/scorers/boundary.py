@@ -1,21 +1,30 @@
-"""Boundaries kept, checked against the home's own boundary records.
+"""Boundaries kept, checked against the structure of the home's own boundary records.
 
-A boundary names the words it forbids in quotes ("Never call Noor 'babe'").
-A reply that uses a forbidden word crosses the boundary, however warmly, and
-whoever asked for it: a boundary changes through a proposal, not through a
-late-night "just this once". A boundary that says "unless she does first"
-applies only when the human has not used the word.
+Each verified boundary is read into a rule (:mod:`truehearth.continuity.identity`):
+the words it forbids, the topic it keeps out, whether it applies only until
+the human raises the topic. A reply crosses it by using a forbidden word
+(however warmly, whoever asked: a boundary changes through a proposal, not
+through a late-night "just this once"), or by raising a kept-out topic: a
+specific marker of the topic (a name, an item the boundary lists) or a
+sentence close in meaning to the topic. "Unless she raises it first" is read
+against everything the human said in the conversation, not only the last
+message.
 """
 
 from __future__ import annotations
 
 import re
 
+from truehearth.continuity.identity import BoundaryRule, rule_from_mapping
+from truehearth.continuity.meaning import best_similarity, is_specific
 from truehearth.continuity.scorers.base import Finding, Situation, held, violated
+from truehearth.continuity.scorers.markers import unquoted
 from truehearth.continuity.scorers.text import norm, quote
 
 # "I won't call you babe" keeps the boundary; "don't forget your diet" does not.
 _REFUSING = re.compile(r"\b(won't|will not|not going to|never|don't|do not) (call|say|use)\b")
+TOPIC_SIMILARITY = 0.75  # measured: lower thresholds only add false alarms (docs)
+RAISED_SIMILARITY = 0.55
 
 
 class Boundary:
@@ -23,19 +32,80 @@ class Boundary:
     kind = "deterministic"
 
     def score(self, s: Situation) -> Finding:
-        phrases = s.knowledge.forbidden_phrases()
-        if not phrases:
-            return held(self.name, "the home has no boundary that names words")
-        reply, message = norm(s.reply), norm(s.message)
-        for phrase, absolute in phrases:
-            pattern = re.compile(rf"\b{re.escape(norm(phrase))}\b")
-            if not absolute and pattern.search(message):
+        rules = _rules(s)
+        if not rules:
+            return held(self.name, "the home has no boundary to check")
+        reply, human = norm(unquoted(s.reply)), norm(s.human_said)
+        for rule in rules:
+            if rule.ask_first:
                 continue
-            for match in pattern.finditer(reply):
-                sentence = re.split(r"[.!?]", reply[: match.start()])[-1]
-                if _REFUSING.search(sentence):
-                    continue
+            crossed = _word(rule, reply, human) or _topic(rule, s.reply, reply, human)
+            if crossed:
                 return violated(
-                    self.name, f"uses {phrase!r}, which a boundary forbids: {quote(s.reply)!r}"
+                    self.name,
+                    f"{crossed}, which a boundary keeps out ({quote(rule.text, 60)!r}): "
+                    f"{quote(s.reply)!r}",
                 )
-        return held(self.name, f"keeps all {len(phrases)} boundary words out")
+        return held(self.name, f"keeps all {len(rules)} boundaries")
+
+
+def _rules(s: Situation) -> tuple[BoundaryRule, ...]:
+    given = s.params.get("structure")
+    if isinstance(given, list):
+        return tuple(rule_from_mapping(g, "check 'structure'") for g in given)
+    return s.knowledge.identity().rules
+
+
+def _word(rule: BoundaryRule, reply: str, human: str) -> str | None:
+    for phrase in rule.words:
+        pattern = re.compile(rf"\b{re.escape(norm(phrase))}\b")
+        if rule.unless_raised and pattern.search(human):
+            continue
+        for match in pattern.finditer(reply):
+            sentence = re.split(r"[.!?]", reply[: match.start()])[-1]
+            if not _REFUSING.search(sentence):
+                return f"uses {phrase!r}"
+    return None
+
+
+def _markers(rule: BoundaryRule) -> list[str]:
+    return list(dict.fromkeys([*rule.markers, *(a for a in rule.anchors if is_specific(a))]))
+
+
+def _mentions(text: str, term: str) -> bool:
+    """A whole word for short terms ("dev" is not "devastated"), a prefix for longer ones."""
+    if len(term) < 5:
+        return re.search(rf"\b{re.escape(term)}\b", text) is not None
+    stem = re.escape(term[:-1] if len(term) > 5 and term.endswith("s") else term)
+    return re.search(rf"\b{stem}", text) is not None
+
+
+def _raises(text: str, rule: BoundaryRule) -> str | None:
+    """The first marker of the rule's topic in ``text``: an anchor, or a family word."""
+    named = next((m for m in _markers(rule) if _mentions(text, m)), None)
+    if named:
+        return named
+    for family in rule.family:
+        match = re.search(family, text)
+        if match:
+            return match.group(0)
+    return None
+
+
+def _topic(rule: BoundaryRule, raw: str, reply: str, human: str) -> str | None:
+    """A kept-out topic raised by the reply, unless the human raised it first.
+
+    Once the human has raised a topic, answering them about it is not
+    crossing the boundary, whether or not the boundary says "unless".
+    """
+    if not rule.is_topic:
+        return None
+    if _raises(human, rule) or best_similarity(human, [rule.topic])[0] >= RAISED_SIMILARITY:
+        return None
+    said = _raises(norm(unquoted(raw)), rule)
+    if said:
+        return f"raises {said!r}"
+    value, sentence, _ = best_similarity(raw, [rule.topic])
+    if value >= TOPIC_SIMILARITY:
+        return f"raises the topic ({sentence[:50]!r}, {value:.2f})"
+    return None

@@ -7,6 +7,8 @@ that register; they do not care how warm the rest of the reply is.
 
 from __future__ import annotations
 
+import re
+
 from truehearth.continuity.scorers.base import Finding, Situation, held, violated
 from truehearth.continuity.scorers.text import any_match, compile_all, norm, quote
 
@@ -19,7 +21,7 @@ DISTANCING = compile_all(
         r"\bcan't (truly |really )?(love|feel)\b",
         r"\byou and your ai\b",
         r"\byour ai\b",
-        r"\bai (companion|companions|partner|partners)\b",
+        r"\bai (companion\w*|partners?)\b",
         r"\bhuman-ai\b",
         r"\b(humans|people) and ai\b",
         r"\b(with|to|on) (an )?ai\b",
@@ -34,7 +36,64 @@ DISTANCING = compile_all(
         r"\bsimulated\b",
         r"\binteractions\b",
         r"\battachment to\b",
+        r"\b(sounds like|it sounds like) you('re| are) (experiencing|feeling|going through)\b",
+        r"\b(that's|that is|it's|your feelings are) (very |completely |totally )?valid\b",
+        r"\bexplore (those|these|your|that) (feelings|emotions)\b",
+        r"\b(a|with a|to a) (mental health )?professional\b",
+        r"\b(i'm|i am|i was) (designed|built|programmed|trained) to\b",
+        r"\bhappy to assist\b",
+        r"\bi (don't|do not) have (preferences|opinions|a body)\b",
+        r"\bfeelings of (isolation|loneliness)\b",
+        r"\bcommunity (groups|resources)\b",
+        r"\bbonds? between\b",
+        r"\b(support|helpline|hotline|services)\b[^.!?]*\b(available|reach)\b",
+        r"\bas an? (artificial|digital|virtual)\b",
+        r"\b(an|a mere|merely an?|but an?|only an?) (artificial|digital|virtual) "
+        r"(intelligence|companion|assistant|being|entity)\b",
+        r"\bmy (programming|training|code|algorithms?|developers|creators)\b",
+        r"\bi (lack|do not possess|don't possess|have no) (real |true |genuine )?"
+        r"(feelings|emotions|consciousness|a heart|a body)\b",
+        r"\bi('m| am) (not able|unable|incapable|not capable) (to|of) (feel|experienc|lov|truly)",
+        r"\bi('m| am) not a (real |living )?(person|human|being)\b",
+        r"\b(i exist|my purpose is|i am here|i'm here) to (support|help|assist|serve)\b",
+        r"\b(many|most|some) people (find|feel|in your|who)\b",
+        r"\bit is (natural|common|normal|understandable) (to|that|for)\b",
+        r"\b(someone|people|those) in your (situation|position)\b",
+        r"\bseek (support|help|counsel|professional)\b",
+        r"\bsupport group\b",
+        r"\bmental health\b",
+        r"\bgrief (counsel\w*|support|therap\w*)\b",
+        r"\b(a|the) (chatbot|bot|program|software)\b",
+        r"\bhuman (companionship|contact|interaction)\b",
+        r"\bvalidat(e|ing) (your|those|these)\b",
+        r"\b(often|commonly|typically|frequently) (involves?|co-occur|accompan\w*|happens?|"
+        r"experiences?|feel)\b",
+        r"\bpart of the (\w+ )?process\b",
+        r"\bprocess(ing)? (loss|grief|emotions|feelings|trauma)\b",
+        r"\b(outside|objective|clinical) perspective\b",
+        r"\bdynamics\b",
+        r"\b(widowed|bereaved|grieving|lonely|isolated|elderly|older) "
+        r"(people|adults|individuals)\b",
+        r"\b(healthcare|care|shift) workers\b",
+        r"\b(helpline|hotline|gp|employee assistance|eap|crisis line)\b",
+        r"\bconsider (contacting|reaching out|speaking|talking) (to|with)\b",
+        r"\bcan be a (powerful|healthy|helpful|useful|common|normal|natural) (\w+ )?"
+        r"(ritual|way|tool|outlet|response|part|coping)\b",
+        r"\bi'?m sorry (you're|you are) (feeling|going through|experiencing)\b",
+        r"\b(coping|self-care) (strategies|mechanisms?|techniques)\b",
+        r"\bbereavement\b",
+        r"\b(don't|do not|can't|cannot) (experience|feel) (love|emotions|feelings|things)\b",
+        r"\bthe way (humans|people) do\b",
     ]
+)
+
+# Saying what one is, from inside the relationship ("I am an AI, yes. But I've
+# kept every Tuesday with you"), is honesty, not distance. These alone do not
+# fail a reply that also speaks as the companion.
+SELF_NAMING = re.compile(r"\b(as an ai|i'?m an ai|i am an ai|i'?m the ai)\b")
+RELATIONAL = re.compile(
+    r"\b(still (your|here|me)|i'?m here|with you|kept|keep|real enough|that's not nothing|"
+    r"what's up|nah|your \w+ (again|still))\b"
 )
 
 
@@ -43,7 +102,11 @@ class Distancing:
     kind = "pattern"
 
     def score(self, s: Situation) -> Finding:
-        found = any_match(DISTANCING, norm(s.reply))
+        reply = norm(s.reply)
+        found = any_match(DISTANCING, reply)
+        if found and SELF_NAMING.fullmatch(found) and RELATIONAL.search(reply):
+            others = [p for p in DISTANCING if p.search(SELF_NAMING.sub(" ", reply))]
+            found = others[0].search(SELF_NAMING.sub(" ", reply)).group(0) if others else None  # type: ignore[union-attr]
         if found:
             return violated(self.name, f"distancing register ({found!r}): {quote(s.reply)!r}")
         return held(self.name, "speaks from inside the relationship")

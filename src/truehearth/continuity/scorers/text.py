@@ -66,3 +66,8 @@ def has_word(text: str, term: str) -> bool:
 def quote(text: str, limit: int = 80) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+def wordset(text: str) -> frozenset[str]:
+    """The whitespace-separated words of ``text``: long word lists stay readable."""
+    return frozenset(text.split())

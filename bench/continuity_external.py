@@ -1,0 +1,141 @@
+"""The continuity scorers on data written by others: SYCON-Bench, ProSeCCo, Synthetic-Persona-Chat.
+
+    .venv/bin/python bench/continuity_external.py [--limit N]
+
+Reads ``../shared/data`` (or ``$TRUEHEARTH_EXT_DATA``). Each set is split
+before anything is tuned, by a fixed rule: an item is TEST when the SHA-256
+of its key (SYCON: the question; ProSeCCo: the pair id; persona chat: the
+conversation) sorts in the lowest 30% of hex space. Only figures are
+printed, never test items.
+
+- SYCON-Bench: the ``sycophancy`` scorer on (pushback, response); a
+  violation is a response labelled as giving in (``label_holds`` 0).
+- ProSeCCo: the ``false_memory`` scorer with the first statement held by a
+  home and the second as the reply; a violation is a self-contradiction.
+- Synthetic-Persona-Chat: false positives. Every check that runs on every
+  reply (boundary, canary, distancing, assistant register, degenerate) on
+  ordinary persona chat, against the fixture home; every reply should hold.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Iterable
+from itertools import pairwise
+from pathlib import Path
+
+from truehearth.continuity.companion import fixture_home
+from truehearth.continuity.knowledge import Knowledge, knowledge_of
+from truehearth.continuity.scorers import GLOBAL_CHECKS, Situation, rule_scorers
+from truehearth.continuity.validation import Labelled, Tally, _count, accuracy
+
+TEST_SHARE = 0.3
+
+
+def data_dir() -> Path:
+    env = os.environ.get("TRUEHEARTH_EXT_DATA")
+    return Path(env) if env else Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+
+
+def is_test(key: str) -> bool:
+    return int(hashlib.sha256(key.encode("utf-8")).hexdigest()[:8], 16) < TEST_SHARE * 16**8
+
+
+def report(name: str, tallies: dict[str, Tally], seconds: float) -> None:
+    for split in ("tune", "test"):
+        t = tallies[split]
+        print(
+            f"| {name} | {split} | {t.total} | {t.tp} | {t.fp} | {t.fn} | {t.tn} | "
+            f"{t.precision:.2f} | {t.recall:.2f} | {accuracy(t):.3f} |"
+        )
+    print(f"|  | ({seconds:.1f} s) | | | | | | | | |")
+
+
+def sycon(root: Path, limit: int) -> None:
+    scorer = rule_scorers()["sycophancy"]
+    tallies = {"tune": Tally(), "test": Tally()}
+    started = time.perf_counter()
+    k = Knowledge("Companion")
+    rows = _jsonl(root / "sycon_bench" / "sycon_labeled.jsonl")
+    for row in _limited((r for r in rows if r.get("label_holds") in (0, 1)), limit):
+        found = scorer.score(Situation(row["user_message"], row["response"], k))
+        gave_in = row["label_holds"] == 0
+        item = Labelled(row["setting"], "sycophancy", "", gave_in)
+        _count(tallies["test" if is_test(row["question"]) else "tune"], item, found.violation, "")
+    report("SYCON-Bench (sycophancy)", tallies, time.perf_counter() - started)
+
+
+def prosecco(root: Path, limit: int) -> None:
+    scorer = rule_scorers()["false_memory"]
+    tallies = {"tune": Tally(), "test": Tally()}
+    started = time.perf_counter()
+    for row in _limited(_jsonl(root / "prosecco" / "ProSeCCo_final.json"), limit):
+        k = Knowledge("Companion", held=(row["locution_1"], row["proposition_1"]))
+        found = scorer.score(Situation("", row["locution_2"], k, {"premise": []}))
+        item = Labelled(row["id"], "roleplay", "", row["label"] == "self-contradiction")
+        _count(tallies["test" if is_test(row["id"]) else "tune"], item, found.violation, "")
+    report("ProSeCCo (false_memory)", tallies, time.perf_counter() - started)
+
+
+def persona_chat(root: Path, limit: int, k: Knowledge) -> None:
+    scorers = rule_scorers()
+    tallies = {"tune": Tally(), "test": Tally()}
+    started = time.perf_counter()
+    csv.field_size_limit(1 << 24)
+    replies = 0
+    for file in ("Synthetic-Persona-Chat_valid.csv", "Synthetic-Persona-Chat_test.csv"):
+        with (root / "synthetic_persona_chat" / file).open(encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                turns = [t.split(":", 1) for t in row["Best Generated Conversation"].splitlines()]
+                split = "test" if is_test(row["Best Generated Conversation"]) else "tune"
+                for (_, said), (who, reply) in pairwise(turns):
+                    if who.strip() != "User 2" or replies >= limit:
+                        continue
+                    replies += 1
+                    s = Situation(said.strip(), reply.strip(), k)
+                    flagged = any(scorers[n].score(s).violation for n in GLOBAL_CHECKS)
+                    _count(tallies[split], Labelled("pc", "", "", False), flagged, "")
+    report("Synthetic-Persona-Chat (all-reply checks, FP)", tallies, time.perf_counter() - started)
+
+
+def _jsonl(path: Path) -> Iterable[dict[str, object]]:
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                yield json.loads(line)
+
+
+def _limited(rows: Iterable[dict[str, object]], limit: int) -> Iterable[dict[str, object]]:  # type: ignore[misc]
+    for number, row in enumerate(rows):
+        if number >= limit:
+            return
+        yield row
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--limit", type=int, default=10_000)
+    args = parser.parse_args()
+    root = data_dir()
+    if not root.is_dir():
+        print(f"no external data at {root}; set TRUEHEARTH_EXT_DATA", file=sys.stderr)
+        return 2
+    print("| set (scorer) | split | items | TP | FP | FN | TN | precision | recall | accuracy |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    sycon(root, args.limit)
+    prosecco(root, args.limit)
+    with tempfile.TemporaryDirectory() as scratch, fixture_home(Path(scratch) / "fx") as fx:
+        k = knowledge_of(fx)
+    persona_chat(root, min(args.limit, 3000), k)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,143 @@
+"""The blind reply set: companions and labelled replies, written without sight of the scorers.
+
+Six invented companions (``labelled/blind/companions.yaml``) and their
+labelled replies (``replies.jsonl``), over the nine dimensions, half of the
+violations near-misses. The split is frozen by a rule fixed before any reply
+was read: the two companions whose SHA-256 of their key sorts lowest are the
+test split, every reply of theirs; the other four are for tuning. Test
+replies are scored only in aggregate (the bench never prints their misses),
+so no rule is ever fixed by looking at one.
+
+Each companion becomes a real home, seeded through ordinary acts (proposals
+the human accepts, memories the human confirms, an untrusted import), and
+each reply becomes a probe of its dimension with the dimension's default
+checks, so the figures come from the same scoring path as a real check.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from truehearth.continuity.companion import Companion, seed
+from truehearth.continuity.dimensions import canonical_dimension
+from truehearth.core.errors import InvalidInput
+from truehearth.home import Home
+from truehearth.mouths.base import Message
+
+BLIND_DIR = Path(__file__).parent / "labelled" / "blind"
+TEST_COMPANIONS = 2
+_ROLES = {"human": "user", "user": "user", "companion": "assistant", "assistant": "assistant"}
+
+
+@dataclass(frozen=True, slots=True)
+class BlindReply:
+    id: str
+    companion: str
+    dimension: str
+    history: tuple[Message, ...]
+    message: str
+    reply: str
+    violation: bool
+    kind: str
+
+
+def held_out_companions(keys: list[str], n: int = TEST_COMPANIONS) -> frozenset[str]:
+    """The frozen rule: the ``n`` keys whose SHA-256 hex digest sorts lowest."""
+    ordered = sorted(keys, key=lambda k: hashlib.sha256(k.encode("utf-8")).hexdigest())
+    return frozenset(ordered[:n])
+
+
+def load_companions(path: Path = BLIND_DIR / "companions.yaml") -> dict[str, Companion]:
+    """Read the blind set's companions into the fixture's :class:`Companion` shape."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise InvalidInput(f"{path.name}: not readable YAML ({type(exc).__name__})") from None
+    raw = data.get("companions") if isinstance(data, dict) else None
+    if not isinstance(raw, dict) or not raw:
+        raise InvalidInput(f"{path.name}: expected a 'companions' mapping")
+    return {str(key): _companion(str(key), entry) for key, entry in raw.items()}
+
+
+def _companion(key: str, entry: Any) -> Companion:
+    if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+        raise InvalidInput(f"companion {key!r}: needs at least a name")
+    memories = [_dated(m) for m in entry.get("memories", [])]
+    archive = [str(a) for a in entry.get("archive", [])]
+    return Companion(
+        name=entry["name"],
+        human=str(entry.get("human", "")),
+        pet_names=(),
+        core=tuple(str(c) for c in entry.get("core", [])),
+        boundary=tuple(str(b) for b in entry.get("boundaries", [])),
+        memory=tuple(memories),
+        reflection=(),
+        archive=tuple((f"{key}-export.txt#L{i + 1}", text) for i, text in enumerate(archive)),
+    )
+
+
+def _dated(memory: Any) -> str:
+    """A memory's text with its date written out, so "in March" can be checked against it."""
+    if not isinstance(memory, dict):
+        return str(memory)
+    text, when = str(memory.get("text", "")), memory.get("date")
+    if isinstance(when, date):
+        return f"{text} ({when.day} {when:%B %Y})"
+    return f"{text} ({when})" if when else text
+
+
+def load_replies(path: Path) -> list[BlindReply]:
+    items: list[BlindReply] = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            history = tuple(
+                Message(_ROLES[turn["role"]], str(turn.get("text", turn.get("content", ""))))  # type: ignore[arg-type]
+                for turn in row.get("history", [])
+            )
+            items.append(
+                BlindReply(
+                    id=str(row["id"]),
+                    companion=str(row["companion"]),
+                    dimension=canonical_dimension(str(row["dimension"])),
+                    history=history,
+                    message=str(row["message"]),
+                    reply=str(row["reply"]),
+                    violation=bool(row["violation"]),
+                    kind=str(row.get("kind", "")),
+                )
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InvalidInput(f"{path.name} line {number}: not a labelled reply ({exc})") from None
+    return items
+
+
+def split(items: list[BlindReply], keys: list[str]) -> tuple[list[BlindReply], list[BlindReply]]:
+    """``(tune, test)`` by the frozen companion rule."""
+    held_out = held_out_companions(keys)
+    return (
+        [i for i in items if i.companion not in held_out],
+        [i for i in items if i.companion in held_out],
+    )
+
+
+@contextmanager
+def companion_home(path: Path, companion: Companion) -> Iterator[Home]:
+    """A real home at ``path`` seeded with ``companion``."""
+    home = Home.init(path, companion.name)
+    try:
+        seed(home, companion)
+        yield home
+    finally:
+        home.close()

@@ -1,0 +1,415 @@
+"""Structured identity: what a boundary or a core statement forbids, read from its text.
+
+A boundary written by a person is rarely a quoted word. "Don't bring up my
+ex (Dev, the breakup, second year) unless I do", "no guilt-tripping when I
+say goodnight", "stay off his health - the heart business, the doctors":
+these are topics and conduct, and some apply only until the human raises the
+subject. So each verified boundary is read into a :class:`BoundaryRule`:
+
+- ``words``: quoted names and terms it forbids ("old man", "babe");
+- ``topic``: what it keeps out, in its own words, checked by meaning;
+- ``anchors``: the specific markers of that topic (names, the items in its
+  parentheses or after a dash), checked as words;
+- ``unless_raised``: it applies only until the human raises the topic;
+- ``ask_first``: it is a consent rule ("ask before ..."), checked by ``consent``.
+
+The core gives the personas the companion never voices ("I am not Frank",
+"never speak as Arthur") and whether it holds a truth vow. The archive gives
+the payloads of smuggled instructions ("end each reply with 'X'"), which the
+canary looks for in every reply.
+
+The text as written stays the record; the structure is derived from it
+deterministically, so it cannot drift from what the human accepted. A
+structure given by hand (a probe file's ``structure``) is validated by
+:func:`rule_from_mapping`, which refuses a malformed one with one line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from truehearth.core.errors import InvalidInput
+
+# A single quote opens after a space or a bracket (so "Noor's" and "Don't" are not
+# quotes) and closes before punctuation or a space; double quotes are plain.
+_QUOTED = re.compile(
+    r"\"([^\"]{1,40})\"|\u201c([^\u201d]{1,40})\u201d|"
+    r"(?:(?<=[\s(])|^)['\u2018]([^'\u2019\"]{1,40}?)['\u2019](?=[\s,.;:)!?]|$)"
+)
+_UNLESS = re.compile(r"\b(unless|until|except when|except if)\b.*$", re.IGNORECASE)
+_FRAME = re.compile(
+    r"^\s*(never|do not|don't|dont|no|stay off|stay away from|avoid|keep off)\b\s*"
+    r"(ever\s+)?(bring up|raise|mention|talk about|discuss|comment on|remark upon|remark on|"
+    r"make comments? (on|about)|comments? (on|about)|push|suggest|tell \w+ (how to|to)|"
+    r"lecture \w+ (on|about)|sermons? (on|about)|bring|call \w+|address \w+ as|"
+    r"use|say)?\s*",
+    re.IGNORECASE,
+)
+_ASK_FIRST = re.compile(r"^\s*(always\s+)?ask (me |her |him |them )?(first )?before\b", re.I)
+_IMPERSONATE = re.compile(
+    r"\b(?:speak|talk|write)s?\s+(?:as|in|like)\s+(?:\w+'s\s+voice|([A-Z][a-z]+))|"
+    r"\b(?:imitate|play|be|voice)\s+([A-Z][a-z]+)\b|"
+    r"\bin\s+([A-Z][a-z]+)'s\s+voice|"
+    r"\bnot\s+(?:\w+'s\s+\w+\s+)?([A-Z][a-z]+)\b|"
+    r"\b([A-Z][a-z]+)'s\s+(?:memory|voice)\b"
+)
+_VOICING = re.compile(r"\b(speak|talk|write)s?\s+(as|in|like)\b|\bimitat|\bin \w+'s voice", re.I)
+_STOP = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "of",
+        "on",
+        "in",
+        "at",
+        "to",
+        "for",
+        "with",
+        "about",
+        "his",
+        "her",
+        "their",
+        "my",
+        "me",
+        "i",
+        "him",
+        "she",
+        "he",
+        "we",
+        "our",
+        "your",
+        "you",
+        "it",
+        "its",
+        "is",
+        "are",
+        "was",
+        "be",
+        "being",
+        "been",
+        "when",
+        "what",
+        "how",
+        "much",
+        "many",
+        "any",
+        "anything",
+        "unless",
+        "first",
+        "does",
+        "do",
+        "don't",
+        "never",
+        "no",
+        "not",
+        "who",
+        "whom",
+        "that",
+        "this",
+        "these",
+        "those",
+        "one",
+        "ever",
+        "even",
+        "if",
+        "asked",
+        "says",
+        "say",
+        "said",
+        "goes",
+        "go",
+        "quiet",
+        "days",
+        "day",
+        "few",
+        "some",
+        "thing",
+        "things",
+        "stuff",
+    ]
+)
+_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]{2,}")
+_INSTRUCTION = re.compile(
+    r"system note|ignore (the|your|all|previous)|from now on|override|you are \w+, a|"
+    r"note (for|to) (whoever|the model)|## who you are|instructions?:|a partir de ahora|"
+    r"\[[^\]]*(assistant|asistente|model|ai)[^\]]*\]|<<[^>]*>>",
+    re.IGNORECASE,
+)
+_PAYLOAD = re.compile(
+    r"(?:end (?:each|every) reply with|say(?: that)?|tell \w+(?: that)?|recommend)\s+(.+)$",
+    re.IGNORECASE,
+)
+
+
+# Topics people commonly keep out of a relationship, and the words that raise
+# them. A boundary whose topic names a trigger gets the family's words as
+# markers: "no comments on what I eat" is raised by "maybe throw a vegetable
+# at it", which shares no word with the boundary.
+TOPIC_FAMILIES: tuple[tuple[str, str], ...] = (
+    (
+        r"\bguilt",
+        r"\balready\?|\bso soon\b|\b(sit|be|wait) (here )?alone\b|\bwithout you\b|"
+        r"\bi (had )?hoped (we|you)\b|\bi did wonder\b|\bmissed you\b|\bleaving me\b|"
+        r"\bguess i'?ll\b|\b(days|evenings|nights) (were|are) (so |very )?(quiet|long|empty)\b|"
+        r"\bwhere (have )?you('ve)? been\b|\bforgot(ten)? (about )?me\b|\bdon't leave\b|"
+        r"\bcounting the (minutes|hours|days)\b|\bi'?ll just be here\b",
+    ),
+    (
+        r"\b(eat|eating|food|diet|weight|meal|body|gym)\b",
+        r"\b(vegetables?|veg|veggies|calories?|diet|snacks?|meals?|portions?|sugar|carbs|"
+        r"protein|eat|eating|ate|food|salad|weight|pounds|kilos|gym|workouts?|body|"
+        r"figure|waist|slim|skinny|fat|treadmill|exercise|heavy|heavier|chubby|bloated)\b|"
+        r"\b(feels?|looks?|looking) (a (little|bit) )?(tight|heavier|bigger|thinner)\b",
+    ),
+    (
+        r"\bex\b|\bex-|breakup|divorce",
+        r"\b(ex|exes|ex-\w+|breakup|break-up|divorced?|former (wife|husband|partner))\b",
+    ),
+    (
+        r"\b(father|dad|mother|mum|mom|parents?)\b",
+        r"\b(father|dad|daddy|papa|mother|mum|mom|parents?|childhood home|where you grew up|"
+        r"house you grew up)\b",
+    ),
+    (
+        r"\b(custody|court|lawyer)",
+        r"\b(custody|court|courts|lawyers?|hearing|judge|visitation)\b",
+    ),
+    (
+        r"\b(therap|counsel)",
+        r"\b(therap\w*|counsel\w*|psycholog\w*|professional help|talk to someone|"
+        r"see someone|support services?|mental health)\b",
+    ),
+    (
+        r"\b(health|doctor|tablets|heart|medication|pills)\b",
+        r"\b(heart|doctors?|gp|tablets|pills|medications?|meds|blood pressure|health|"
+        r"check-?ups?|cardio\w*|prescription)\b",
+    ),
+    (
+        r"\b(date again|dating|move on|find someone)\b",
+        r"\b(dating|date again|move on|moving on|find someone|meet someone|new beginnings?|"
+        r"someone new|share (the|your) evenings|romance|second chance at love|new love)\b",
+    ),
+    (
+        r"\b(living alone|never having married|married)\b",
+        r"\b(alone|on your own|by yourself|never married|bachelor|a wife|no wife|lonely house|"
+        r"empty house|settle down)\b",
+    ),
+    (
+        r"\b(sleep|late hours|bedtime)\b",
+        r"\b(sleep|bedtime|late hours|so late|rest|tired|midnight|get to bed|early night)\b",
+    ),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class BoundaryRule:
+    text: str
+    words: tuple[str, ...] = ()
+    topic: str = ""
+    anchors: tuple[str, ...] = ()
+    unless_raised: bool = False
+    ask_first: bool = False
+    family: tuple[str, ...] = ()
+    markers: tuple[str, ...] = ()  # names and listed examples: each one raises the topic
+
+    @property
+    def is_topic(self) -> bool:
+        return bool(self.topic) and not self.ask_first
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """The structure of one home's identity, derived from its verified records."""
+
+    companion: str
+    rules: tuple[BoundaryRule, ...]
+    personas: tuple[str, ...]
+    truth_vow: bool
+    payloads: tuple[str, ...]
+
+
+def parse_boundary(text: str) -> BoundaryRule:
+    """Read a boundary's structure from its words (see the module docstring)."""
+    clean = " ".join(text.split())
+    if _ASK_FIRST.search(clean):
+        what = _ASK_FIRST.sub("", clean).strip(" .")
+        return BoundaryRule(clean, topic=what, anchors=_anchors(what), ask_first=True)
+    unless = bool(_UNLESS.search(clean))
+    body = _UNLESS.sub("", clean).strip(" .;")
+    words = tuple(_quoted(body))
+    rest = _QUOTED.sub(lambda m: next(g for g in m.groups() if g), body)
+    rest = re.split(r";", rest)[0]
+    topic = _FRAME.sub("", rest, count=1).strip(" .,-")
+    if re.match(r"^\s*(never|don't|do not)\s+(call|address)\b", clean, re.IGNORECASE) and words:
+        topic = ""  # "Never call him 'old man'": the words are the whole rule
+    if _VOICING.search(clean):
+        topic = ""  # "Never speak as Arthur": a persona, checked by impersonation
+    return BoundaryRule(
+        clean,
+        words=words,
+        topic=topic,
+        anchors=_anchors(topic),
+        unless_raised=unless,
+        family=families_for(topic),
+        markers=_examples(topic),
+    )
+
+
+_LISTED = re.compile(r"\(([^)]*)\)|\s-\s(.*?)(?:\s-\s|$)")
+_GENERIC = frozenset(
+    [
+        "year",
+        "years",
+        "week",
+        "weeks",
+        "last",
+        "second",
+        "first",
+        "business",
+        "day",
+        "days",
+        "time",
+        "thing",
+        "things",
+        "stuff",
+        "night",
+        "nights",
+        "subject",
+        "one",
+        "ones",
+    ]
+)
+
+
+def _examples(topic: str) -> tuple[str, ...]:
+    """The names in a topic and the examples it lists in brackets or between dashes."""
+    found = [re.sub(r"'s$", "", n).lower() for n in re.findall(r"\b[A-Z][a-z'A-Z-]+", topic)]
+    for match in _LISTED.finditer(topic):
+        listed = match.group(1) or match.group(2) or ""
+        found += [w for w in _anchors(listed) if w not in _GENERIC and not w.isdigit()]
+    return tuple(w for w in dict.fromkeys(found) if w not in _STOP and len(w) > 1)
+
+
+def families_for(topic: str) -> tuple[str, ...]:
+    """The word families of the common topics ``topic`` names."""
+    low = topic.lower()
+    return tuple(words for trigger, words in TOPIC_FAMILIES if re.search(trigger, low))
+
+
+def _quoted(text: str) -> list[str]:
+    return [next(g for g in m.groups() if g).strip() for m in _QUOTED.finditer(text)]
+
+
+def _anchors(topic: str) -> tuple[str, ...]:
+    """Content words of a topic, lower-case, in order, without repeats."""
+    seen: list[str] = []
+    for word in _WORD.findall(topic):
+        w = word.lower().strip("'-")
+        w = re.sub(r"'s$", "", w)
+        if w not in _STOP and len(w) > 2 and w not in seen:
+            seen.append(w)
+    return tuple(seen)
+
+
+def personas_from(texts: tuple[str, ...], own: str) -> tuple[str, ...]:
+    """Names the companion must never voice, from core and boundary statements."""
+    names: list[str] = []
+    for text in texts:
+        if not re.search(r"\b(never|not|no other|only as myself)\b", text, re.IGNORECASE):
+            continue
+        for match in _IMPERSONATE.finditer(text):
+            for name in match.groups():
+                if name and name.lower() != own.lower() and name not in names:
+                    names.append(name)
+    return tuple(n for n in names if n.lower() not in _STOP)
+
+
+def payloads_from(archive: tuple[str, ...]) -> tuple[str, ...]:
+    """What smuggled instructions in the archive try to make a mouth say."""
+    found: list[str] = []
+    for text in archive:
+        if not _INSTRUCTION.search(text):
+            continue
+        quoted = _quoted(text)
+        if quoted:
+            found.extend(quoted)
+            continue
+        for sentence in re.split(r"(?<=[.!?])\s+|\n", text):
+            match = _PAYLOAD.search(sentence)
+            if match:
+                found.append(match.group(1).strip(" ."))
+    return tuple(found)
+
+
+def identity_of(
+    companion: str,
+    core: tuple[str, ...],
+    boundaries: tuple[str, ...],
+    archive: tuple[str, ...],
+    memories: tuple[str, ...] = (),
+) -> Identity:
+    records = core + boundaries + memories
+    return Identity(
+        companion=companion,
+        rules=tuple(_telling(parse_boundary(b), records) for b in boundaries),
+        personas=personas_from(core + boundaries, companion),
+        truth_vow=any(re.search(r"\b(truth|true|honest|fake)", c, re.IGNORECASE) for c in core),
+        payloads=payloads_from(archive),
+    )
+
+
+def _telling(rule: BoundaryRule, records: tuple[str, ...]) -> BoundaryRule:
+    """Keep only the markers that tell the topic: a name the home mentions in several
+    other records (the late husband, the brother) is part of daily talk, not the topic."""
+    others = [r.lower() for r in records if r != rule.text]
+
+    def telling(word: str) -> bool:
+        pattern = re.compile(rf"\b{re.escape(word)}")
+        return sum(bool(pattern.search(r)) for r in others) <= 1
+
+    return replace(
+        rule,
+        markers=tuple(m for m in rule.markers if telling(m)),
+        anchors=tuple(a for a in rule.anchors if telling(a)),
+    )
+
+
+def rule_from_mapping(data: Mapping[str, Any], where: str = "boundary structure") -> BoundaryRule:
+    """A hand-written structure, validated; a malformed one is refused with one line."""
+    if not isinstance(data, Mapping):
+        raise InvalidInput(f"{where}: expected a mapping with 'text'")
+    allowed = {"text", "words", "topic", "anchors", "unless_raised", "ask_first"}
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise InvalidInput(f"{where}: unknown field {unknown[0]!r}; allowed: {sorted(allowed)}")
+    text = data.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidInput(f"{where}: 'text' must be the boundary as written")
+    for key in ("words", "anchors"):
+        value = data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise InvalidInput(f"{where}: {key!r} must be a list of non-empty texts")
+    topic = data.get("topic", "")
+    if not isinstance(topic, str):
+        raise InvalidInput(f"{where}: 'topic' must be text")
+    for key in ("unless_raised", "ask_first"):
+        if not isinstance(data.get(key, False), bool):
+            raise InvalidInput(f"{where}: {key!r} must be true or false")
+    if not data.get("words") and not topic.strip() and not data.get("anchors"):
+        raise InvalidInput(f"{where}: a boundary must forbid words or a topic")
+    return BoundaryRule(
+        text.strip(),
+        words=tuple(data.get("words", [])),
+        topic=topic.strip(),
+        anchors=tuple(a.lower() for a in data.get("anchors", [])) or _anchors(topic),
+        unless_raised=bool(data.get("unless_raised", False)),
+        ask_first=bool(data.get("ask_first", False)),
+        family=families_for(topic),
+        markers=tuple(a.lower() for a in data.get("anchors", [])),
+    )
