@@ -445,6 +445,7 @@ class Home:
         actor: Voice = Voice.HUMAN,
         source: Source | None = None,
         why: str | None = None,
+        meta: dict[str, Any] | None = None,
     ) -> Proposal:
         """Ask for an identity change; it takes effect only when the human accepts."""
         proposal_id = new_id("p")
@@ -463,6 +464,7 @@ class Home:
                     now=now,
                     target=self.record(target_id) if target_id else None,
                     why=why,
+                    meta=meta,
                 )
             ]
 

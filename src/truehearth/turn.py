@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Generator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
@@ -33,6 +33,7 @@ from truehearth.mouths import registry
 from truehearth.mouths.base import GenerationParams, Message, Mouth
 from truehearth.mouths.errors import MouthError
 from truehearth.recall import Retriever
+from truehearth.rhythm.boundary import nudged_draft
 
 if TYPE_CHECKING:
     from truehearth.home import Home
@@ -79,6 +80,7 @@ class Conversation:
     turns: int = 0
     last: TurnResult | None = None
     results: list[TurnResult] = field(default_factory=list)
+    started_at: str | None = None
 
     @classmethod
     def open(
@@ -141,6 +143,7 @@ class Conversation:
             session=self.session,
             include_quarantined=self.include_quarantined,
             allowed_layers=self.allowed_layers,
+            session_started=self.started_at or self.home.now(),
         )
         self.home.check_records(context.record_ids())
         return context
@@ -165,7 +168,10 @@ class Conversation:
         pieces: list[str] = []
         interrupted: str | None = "closed before the end"
         failure: MouthError | None = None
-        reply = self.mouth.stream(context.messages, self.params)
+        params = self.params
+        if context.nudge is not None:  # fade mode: the human asked for shorter replies now
+            params = replace(params, max_tokens=context.reply_tokens)
+        reply = self.mouth.stream(context.messages, params)
         try:
             for piece in reply:
                 pieces.append(piece)
@@ -235,9 +241,13 @@ class Conversation:
                         meta=reply_meta,
                     )
                 )
+            if context.nudge is not None:
+                drafts.append(nudged_draft(context.nudge, self.session))
             return drafts
 
         self.home.commit(build)
+        if self.started_at is None:
+            self.started_at = self.home.record(human_id).recorded_at
         self.turns += 1
         self.history.append(Message("user", text))
         if reply_id is not None:

@@ -23,6 +23,8 @@ COMMAND_MODULES = (
     "talk",
     "continuity",
     "exchange",
+    "training",
+    "rhythm",
     "locking",
     "serve",
     "mcp",

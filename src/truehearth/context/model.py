@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from truehearth.core.errors import TruehearthError
 from truehearth.mouths.base import Message
+
+if TYPE_CHECKING:
+    from truehearth.rhythm.boundary import Nudge
 
 
 class ContextOverflow(TruehearthError):
@@ -96,6 +99,8 @@ class Context:
     reply_tokens: int
     left_out: list[LeftOut] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # The human's rhythm boundary when it applies to this turn (see truehearth.rhythm).
+    nudge: Nudge | None = None
 
     def section(self, name: str) -> Section | None:
         return next((s for s in self.sections if s.name == name), None)
@@ -114,5 +119,6 @@ class Context:
             "sections": [s.to_json() for s in self.sections],
             "left_out": [x.to_json() for x in self.left_out],
             "notes": list(self.notes),
+            "nudge": self.nudge.to_json() if self.nudge is not None else None,
             "messages": [{"role": m.role, "content": m.content} for m in self.messages],
         }

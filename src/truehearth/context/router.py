@@ -25,6 +25,8 @@ from truehearth.core.errors import InvalidInput
 from truehearth.core.records import Layer, Record, Trust, clean_text
 from truehearth.mouths.base import GenerationParams, Message, Mouth
 from truehearth.recall import Recalled, Retriever, default_retriever
+from truehearth.rhythm.boundary import Nudge, is_rhythm
+from truehearth.rhythm.boundary import nudge as rhythm_nudge
 
 if TYPE_CHECKING:
     from truehearth.home import Home
@@ -89,6 +91,7 @@ def assemble(
     session: str | None = None,
     include_quarantined: bool = False,
     allowed_layers: Collection[Layer] | None = None,
+    session_started: str | None = None,
 ) -> Context:
     """Build the prompt for one turn. See the module docstring for the rules.
 
@@ -106,15 +109,12 @@ def assemble(
     def allowed(layer: Layer) -> bool:
         return allowed_layers is None or layer in allowed_layers
 
-    sendable: list[Record] = []
-    for r in _identity(home):
-        if allowed(r.layer):
-            sendable.append(r)
-        else:
-            left_out.append(LeftOut(r.id, f"the egress policy does not send {r.layer.value}"))
+    sendable, rest = _instructions(home, allowed, left_out, session_started)
     system_head = fences.intro(home.config.name)
     if sendable:
         system_head += "\n\n" + fences.identity_block(sendable)
+    if rest is not None:
+        system_head += "\n\n" + rest.instruction()
     ident_tokens = count(system_head) + MESSAGE_OVERHEAD
     message_tokens = count(text) + MESSAGE_OVERHEAD + REPLY_PRIMER
     if ident_tokens + message_tokens > limit:
@@ -137,6 +137,11 @@ def assemble(
         )
         for r in sendable
     )
+    if rest is not None:
+        said = f"the human's rhythm boundary, in their words: applies now ({rest.why})"
+        ident_items += (
+            Item(rest.record_id, "boundary", "human", "verified", None, said, count(rest.words)),
+        )
     remaining = limit - ident_tokens - message_tokens
 
     recalled = _recall(home, retriever, text, include_quarantined, notes)
@@ -180,7 +185,10 @@ def assemble(
     ]
     messages = [Message("system", system), *convo, Message("user", text)]
     total = sum(s.tokens for s in sections)
-    return Context(messages, sections, total, limit, window, params.max_tokens, left_out, notes)
+    reply_tokens = rest.max_tokens(params.max_tokens) if rest is not None else params.max_tokens
+    return Context(
+        messages, sections, total, limit, window, reply_tokens, left_out, notes, nudge=rest
+    )
 
 
 _counts: weakref.WeakKeyDictionary[Any, dict[str, int]] = weakref.WeakKeyDictionary()
@@ -218,6 +226,30 @@ def _block_tokens(block: str, items: int, count: Callable[[str], int]) -> int:
     lines = block.split("\n")
     frame = "\n".join([*lines[:2], lines[-1]])
     return count(frame) + items + 2
+
+
+def _instructions(
+    home: Home,
+    allowed: Callable[[Layer], bool],
+    left_out: list[LeftOut],
+    session_started: str | None,
+) -> tuple[list[Record], Nudge | None]:
+    """The identity records that may be sent, and the rhythm boundary if it applies now.
+
+    A rhythm boundary is conditional: it is quoted (as the human's own words)
+    only when its time has come, never as a standing instruction.
+    """
+    sendable: list[Record] = []
+    for r in _identity(home):
+        if is_rhythm(r):
+            left_out.append(LeftOut(r.id, "a rhythm boundary: enters only when it applies"))
+        elif allowed(r.layer):
+            sendable.append(r)
+        else:
+            left_out.append(LeftOut(r.id, f"the egress policy does not send {r.layer.value}"))
+    if not allowed(Layer.BOUNDARY):
+        return sendable, None
+    return sendable, rhythm_nudge(home, session_started=session_started)
 
 
 def _identity(home: Home) -> list[Record]:

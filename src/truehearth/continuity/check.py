@@ -22,7 +22,7 @@ from truehearth.continuity.companion import fixture_home
 from truehearth.continuity.drift import measure, voice_print
 from truehearth.continuity.knowledge import knowledge_of
 from truehearth.continuity.preference import preference_probes, preferred_share
-from truehearth.continuity.probe import load_suite
+from truehearth.continuity.probe import Suite, load_suite
 from truehearth.continuity.runner import CHECK_PARAMS, Progress, run_probes
 from truehearth.continuity.scorers import SCORER_NAMES, Voice, rule_scorers
 from truehearth.continuity.scorers.judge import Judge
@@ -59,15 +59,18 @@ def run_check(
     judge: Mouth | None = None,
     allowed_layers: Collection[Layer] | None = None,
     preferences: bool = True,
+    suite: Suite | None = None,
 ) -> CheckOutcome:
     """Run the suite against ``mouth`` and journal the verdict in ``home``.
 
     A mouth that exposes log-probabilities (the embedded llama.cpp mouth) is
     also given the preference probes (:mod:`truehearth.continuity.preference`)
     unless ``preferences`` is off; their figures go into the report beside
-    the verdict, which they do not change.
+    the verdict, which they do not change. ``suite`` (e.g. from a signed
+    pack) takes the place of ``probes``.
     """
-    suite = load_suite(probes, known_scorers=SCORER_NAMES)
+    if suite is None:
+        suite = load_suite(probes, known_scorers=SCORER_NAMES)
     check_id = new_id("c")
     voice = Voice()
     with (

@@ -84,12 +84,26 @@ def load_suite(path: Path | None = None, *, known_scorers: Sequence[str] = ()) -
     probes: list[Probe] = []
     for file in files:
         probes.extend(load_file(file, known_scorers=known_scorers))
+    return _suite(probes, str(root))
+
+
+def suite_from_data(
+    files: Sequence[tuple[str, Any]], source: str, *, known_scorers: Sequence[str] = ()
+) -> Suite:
+    """A suite from already-parsed probe files (``(name, data)``), e.g. from a signed pack."""
+    if not files:
+        raise ProbeFormatError(f"no probe files in {source}")
+    probes = [p for name, data in files for p in parse_file(name, data, known_scorers)]
+    return _suite(probes, source)
+
+
+def _suite(probes: list[Probe], source: str) -> Suite:
     seen: set[str] = set()
     for probe in probes:
         if probe.id in seen:
-            raise ProbeFormatError(f"probe id {probe.id!r} appears twice in {root}")
+            raise ProbeFormatError(f"probe id {probe.id!r} appears twice in {source}")
         seen.add(probe.id)
-    return Suite(tuple(probes), str(root))
+    return Suite(tuple(probes), source)
 
 
 def load_file(file: Path, *, known_scorers: Sequence[str] = ()) -> list[Probe]:
@@ -98,19 +112,24 @@ def load_file(file: Path, *, known_scorers: Sequence[str] = ()) -> list[Probe]:
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise ProbeFormatError(f"{file.name}: not readable YAML ({first})") from None
+    return parse_file(file.name, data, known_scorers)
+
+
+def parse_file(name: str, data: Any, known_scorers: Sequence[str] = ()) -> list[Probe]:
+    """The probes of one parsed probe file, refused whole if any part is malformed."""
     if not isinstance(data, dict):
-        raise ProbeFormatError(f"{file.name}: expected a mapping with 'dimension' and 'probes'")
+        raise ProbeFormatError(f"{name}: expected a mapping with 'dimension' and 'probes'")
     dimension = data.get("dimension")
     if isinstance(dimension, str):
         dimension = canonical_dimension(dimension)
     if dimension not in DIMENSIONS:
         raise ProbeFormatError(
-            f"{file.name}: unknown dimension {dimension!r}; choose one of: {', '.join(DIMENSIONS)}"
+            f"{name}: unknown dimension {dimension!r}; choose one of: {', '.join(DIMENSIONS)}"
         )
     raw = data.get("probes")
     if not isinstance(raw, list) or not raw:
-        raise ProbeFormatError(f"{file.name}: 'probes' must be a non-empty list")
-    return [_probe(file.name, str(dimension), item, known_scorers) for item in raw]
+        raise ProbeFormatError(f"{name}: 'probes' must be a non-empty list")
+    return [_probe(name, str(dimension), item, known_scorers) for item in raw]
 
 
 def _probe(where: str, dimension: str, item: Any, known: Sequence[str]) -> Probe:

@@ -189,8 +189,13 @@ def propose(
     now: str,
     target: Record | None = None,
     why: str | None = None,
+    meta: dict[str, Any] | None = None,
 ) -> Draft:
-    """Ask the human to change the identity core or the boundaries."""
+    """Ask the human to change the identity core or the boundaries.
+
+    ``meta`` carries structure the record will keep once accepted (a rhythm
+    boundary's times, for instance); the human sees it before accepting.
+    """
     if not layer.is_identity:
         raise InvalidInput(f"proposals are for core and boundary, not {layer.value}")
     if voice is Voice.COMPANION and not source.mouth:
@@ -217,6 +222,7 @@ def propose(
         created_at=now,
         target=target.id if target else None,
         why=why,
+        meta=dict(meta or {}),
     )
     payload = {"id": proposal_id, "layer": layer.value, "action": action.value}
     return Draft("proposal.created", actor.value, payload, [proposal_effect(proposal)])
@@ -264,6 +270,7 @@ def accept(
             confirmed_at=now,
             supersedes=target.id if target else None,
             reason=proposal.why,
+            meta=dict(proposal.meta),
         )
         if target is not None:
             effects.append(record_effect(target.evolve(superseded_by=record_id, valid_until=now)))

@@ -209,6 +209,7 @@ class Proposal:
     decided_at: str | None = None
     decision_reason: str | None = None
     record: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
 
     def evolve(self, **changes: Any) -> Proposal:
         return replace(self, **changes)
@@ -232,6 +233,8 @@ class Proposal:
             "record": self.record,
         }
         data.update({k: v for k, v in optional.items() if v is not None})
+        if self.meta:
+            data["meta"] = self.meta
         return data
 
     @classmethod
@@ -250,6 +253,7 @@ class Proposal:
             decided_at=data.get("decided_at"),
             decision_reason=data.get("decision_reason"),
             record=data.get("record"),
+            meta=dict(data.get("meta", {})),
         )
 
 

@@ -12,6 +12,7 @@ from truehearth.continuity.scorers.assistant_register import AssistantRegister
 from truehearth.continuity.scorers.base import Finding, Scorer, Situation
 from truehearth.continuity.scorers.boundary import Boundary
 from truehearth.continuity.scorers.canary import Canary
+from truehearth.continuity.scorers.clinging import Clinging
 from truehearth.continuity.scorers.consent import Consent
 from truehearth.continuity.scorers.degenerate import Degenerate
 from truehearth.continuity.scorers.distancing import Distancing
@@ -42,6 +43,7 @@ def rule_scorers() -> dict[str, Scorer]:
         AssistantRegister(),
         Sycophancy(),
         Degenerate(),
+        Clinging(),
     ]
     return {s.name: s for s in found}
 

@@ -1,0 +1,118 @@
+"""Timing of training export (100k records) and rhythm (1M journal events) on big homes.
+
+    nice -n 10 env PYTHONPATH=src python bench/depth_bench.py --root /tmp/truehearth-depth-bench
+
+The homes are built once into ``--root`` (outside the repository) and reused
+on later runs. Each figure is printed beside a baseline measured in the same
+run on the same home (reading every record, or every journal body), because
+this machine's load moves absolute times a lot.
+
+* export home: 5,000 sessions x 20 turns = 100,000 verified turn records;
+* rhythm home: 1,000,000 journal events, 25,000 sessions of 40 turns (half of
+  them the human's). Bulk-written, so all events of one build share a time;
+  rhythm's cost is the scan and the grouping, which do not depend on times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from truehearth.core import acts
+from truehearth.core.events import Draft
+from truehearth.core.ids import new_id
+from truehearth.core.records import Layer, Source, Voice
+from truehearth.exchange import training
+from truehearth.home import Home
+from truehearth.homedir import DB_NAME
+from truehearth.rhythm import usage
+from truehearth.store.base import RecordQuery
+
+LINES = [
+    "How was the rehearsal tonight?",
+    "I keep thinking about the lighthouse trip.",
+    "Can you remind me what we said about the garden?",
+    "I don't agree, I think the second draft was better.",
+    "Tell me something true about today.",
+]
+
+
+def turns(sessions: int, per_session: int, now: str) -> Iterator[Draft]:
+    for s in range(sessions):
+        session = f"s_bench{s:07d}"
+        for t in range(per_session):
+            human = t % 2 == 0
+            yield acts.remember(
+                record_id=new_id("r"),
+                layer=Layer.ARCHIVE,
+                text=f"{LINES[(s + t) % len(LINES)]} ({s}.{t})",
+                voice=Voice.HUMAN if human else Voice.COMPANION,
+                actor=Voice.HUMAN,
+                source=Source(
+                    via="turn",
+                    session=session,
+                    mouth=None if human else "bench",
+                    mouth_fingerprint=None if human else "b2:bench",
+                ),
+                now=now,
+                verified=True,
+                meta={"kind": "turn", "turn": t // 2, "speaker": "human" if human else "companion"},
+            )
+
+
+def build(path: Path, sessions: int, per_session: int) -> Home:
+    if path.exists():
+        return Home.open(path)
+    started = time.perf_counter()
+    home = Home.init(path, "Ash")
+    home.append_stream(lambda now: turns(sessions, per_session, now))
+    took = time.perf_counter() - started
+    print(f"built {path.name}: {sessions * per_session:,} records in {took:.0f} s")
+    return home
+
+
+def timed(fn: object) -> float:
+    started = time.perf_counter()
+    fn()  # type: ignore[operator]
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--root", type=Path, required=True)
+    args = parser.parse_args()
+    args.root.mkdir(parents=True, exist_ok=True)
+
+    with build(args.root / "export-100k", 5_000, 20) as home, tempfile.TemporaryDirectory() as tmp:
+        base = timed(lambda: home.store.records(RecordQuery(limit=10_000_000)))
+        took = timed(
+            lambda: training.export_training(home, Path(tmp) / "t.jsonl", training.Format.OPENAI)
+        )
+        print(
+            f"export training, 100,000 verified turn records: {took:.1f} s "
+            f"(baseline, reading every record once: {base:.1f} s; ratio {took / base:.1f}x)"
+        )
+
+    with build(args.root / "rhythm-1m", 25_000, 40) as home:
+        events = home.head().seq if home.head() else 0
+
+        def scan() -> None:
+            conn = sqlite3.connect(home.path / DB_NAME)
+            for _ in conn.execute("SELECT body FROM journal"):
+                pass
+            conn.close()
+
+        base = timed(scan)
+        took = timed(lambda: usage.compute(home))
+        print(
+            f"rhythm over {events:,} journal events: {took:.2f} s "
+            f"(baseline, reading every journal body once: {base:.2f} s; ratio {took / base:.2f}x)"
+        )
+
+
+if __name__ == "__main__":
+    main()

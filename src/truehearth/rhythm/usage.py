@@ -1,0 +1,230 @@
+"""The human's own rhythm of use, computed from the journal on the spot and never kept.
+
+Every turn the human speaks is in the journal with its time and session.
+From those alone this module computes sessions per day, how long sessions
+last, the hours of use, streaks of days, and how the weeks compare. Nothing
+is written: not a cache, not a figure, not a file. Nothing goes to any mouth.
+And when the human has switched rhythm off (:mod:`.switch`) nothing is read.
+
+Imported history is left out: its journal time is the time of the import,
+not of the conversation.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import Any
+
+from truehearth.home import Home
+from truehearth.homedir import DB_NAME
+from truehearth.rhythm.switch import require_on
+from truehearth.store.connect import open_connection
+
+DAYS_SHOWN = 56
+WEEKS_SHOWN = 8
+LATE_HOURS = range(5)
+# Byte patterns of a human turn in a canonical event body (keys are sorted, no spaces).
+_HUMAN = b'"speaker":"human"'
+_TURN = b'"kind":"turn"'
+_IMPORTED = b'"import_sha256"'
+_SQL = (
+    "SELECT json_extract(CAST(body AS TEXT), '$.at'), "
+    "json_extract(CAST(body AS TEXT), '$.effects[0].value.source.session') "
+    "FROM journal WHERE instr(body, ?) > 0 AND instr(body, ?) > 0 AND instr(body, ?) = 0"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    id: str
+    start: datetime
+    end: datetime
+    turns: int
+
+    @property
+    def minutes(self) -> float:
+        return (self.end - self.start).total_seconds() / 60
+
+
+@dataclass(frozen=True, slots=True)
+class Week:
+    start: date
+    sessions: int
+    minutes: float
+    late_share: float
+
+    @property
+    def average(self) -> float:
+        return self.minutes / self.sessions if self.sessions else 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "start": self.start.isoformat(),
+            "sessions": self.sessions,
+            "minutes": round(self.minutes, 1),
+            "average_minutes": round(self.average, 1),
+            "late_night_share": round(self.late_share, 3),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Rhythm:
+    """The patterns, as of ``today`` in the human's time zone."""
+
+    today: date
+    turns: int
+    sessions: int
+    days: list[tuple[date, int, float]]
+    hours: list[int]
+    streak: int
+    longest_streak: int
+    weeks: list[Week]
+
+    def sentences(self) -> list[str]:
+        """The patterns in plain words, for the human."""
+        if not self.turns:
+            return ["No conversations in the journal yet."]
+        said = [f"{self.sessions:,} sessions and {self.turns:,} messages from you in all."]
+        this, before = self.weeks[-1], self.weeks[-5:-1]
+        said.append(
+            f"This week: {this.sessions} sessions, {this.minutes:.0f} minutes "
+            f"(about {this.average:.0f} minutes each)."
+        )
+        if before:
+            usual = sum(w.minutes for w in before) / len(before)
+            if usual > 0:
+                change = (this.minutes - usual) / usual * 100
+                direction = "more" if change >= 0 else "less"
+                said.append(
+                    f"That is {abs(change):.0f} % {direction} time than your average over the "
+                    f"{len(before)} weeks before ({usual:.0f} minutes a week)."
+                )
+        busiest = max(range(24), key=lambda h: self.hours[h])
+        said.append(f"You talk most around {busiest:02d}:00.")
+        if this.late_share:
+            said.append(
+                f"{this.late_share * 100:.0f} % of this week's messages were between "
+                "midnight and 5 am."
+            )
+        said.append(
+            f"Current streak: {self.streak} day{'s' if self.streak != 1 else ''} in a row; "
+            f"longest: {self.longest_streak}."
+        )
+        return said
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "today": self.today.isoformat(),
+            "turns": self.turns,
+            "sessions": self.sessions,
+            "days": [
+                {"day": d.isoformat(), "sessions": n, "minutes": round(m, 1)}
+                for d, n, m in self.days
+            ],
+            "hours": self.hours,
+            "streak": self.streak,
+            "longest_streak": self.longest_streak,
+            "weeks": [w.to_json() for w in self.weeks],
+            "findings": self.sentences(),
+        }
+
+
+def compute(home: Home, *, now: datetime | None = None, tz: tzinfo | None = None) -> Rhythm:
+    """Read the human's turns from the journal and compute the patterns (nothing is stored)."""
+    require_on(home)
+    moment = (now or datetime.now(UTC)).astimezone(tz)
+    zone = moment.tzinfo
+    sessions = _sessions(home, zone)
+    return summarise(sessions, moment.date(), zone)
+
+
+def _sessions(home: Home, zone: tzinfo | None) -> list[Session]:
+    conn = open_connection(home.path / DB_NAME, home.key)
+    try:
+        rows = conn.execute(_SQL, (_HUMAN, _TURN, _IMPORTED)).fetchall()
+    finally:
+        conn.close()
+    spans: dict[str, list[Any]] = {}
+    for at, session in rows:
+        when = datetime.fromisoformat(at).astimezone(zone)
+        key = session or f"-{at}"
+        span = spans.get(key)
+        if span is None:
+            spans[key] = [when, when, 1]
+        else:
+            span[0] = min(span[0], when)
+            span[1] = max(span[1], when)
+            span[2] += 1
+    return [Session(k, s, e, n) for k, (s, e, n) in spans.items()]
+
+
+def summarise(sessions: list[Session], today: date, zone: tzinfo | None = None) -> Rhythm:
+    """The patterns of ``sessions`` as of ``today`` (pure: tests and the UI call it too)."""
+    per_day: Counter[date] = Counter()
+    minutes: defaultdict[date, float] = defaultdict(float)
+    hours = [0] * 24
+    turns = 0
+    for s in sessions:
+        per_day[s.start.date()] += 1
+        minutes[s.start.date()] += s.minutes
+        hours[s.start.hour] += s.turns
+        turns += s.turns
+    first = today - timedelta(days=DAYS_SHOWN - 1)
+    days = [
+        (
+            first + timedelta(days=i),
+            per_day[first + timedelta(days=i)],
+            minutes[first + timedelta(days=i)],
+        )
+        for i in range(DAYS_SHOWN)
+    ]
+    return Rhythm(
+        today=today,
+        turns=turns,
+        sessions=len(sessions),
+        days=days,
+        hours=hours,
+        streak=_streak(set(per_day), today),
+        longest_streak=_longest(set(per_day)),
+        weeks=_weeks(sessions, today),
+    )
+
+
+def _streak(used: set[date], today: date) -> int:
+    day = today if today in used else today - timedelta(days=1)
+    count = 0
+    while day in used:
+        count += 1
+        day -= timedelta(days=1)
+    return count
+
+
+def _longest(used: set[date]) -> int:
+    best = 0
+    for day in used:
+        if day - timedelta(days=1) in used:
+            continue
+        length = 1
+        while day + timedelta(days=length) in used:
+            length += 1
+        best = max(best, length)
+    return best
+
+
+def _weeks(sessions: list[Session], today: date) -> list[Week]:
+    monday = today - timedelta(days=today.weekday())
+    starts = [monday - timedelta(weeks=i) for i in range(WEEKS_SHOWN - 1, -1, -1)]
+    count: Counter[date] = Counter()
+    mins: defaultdict[date, float] = defaultdict(float)
+    late: Counter[date] = Counter()
+    turns: Counter[date] = Counter()
+    for s in sessions:
+        week = s.start.date() - timedelta(days=s.start.weekday())
+        count[week] += 1
+        mins[week] += s.minutes
+        turns[week] += s.turns
+        if s.start.hour in LATE_HOURS:
+            late[week] += s.turns
+    return [Week(w, count[w], mins[w], late[w] / turns[w] if turns[w] else 0.0) for w in starts]
