@@ -184,11 +184,25 @@ def _check_record(
             _check_identity_change(kind, rid, old, new, accepted)
         return
     if old is None:
-        source = Source.from_json(new.get("source") or {})
-        check_direct_write(Layer(layer), Voice(new["voice"]), source)
+        _check_new_voice(layer, new["voice"], new.get("source"))
     became_verified = new["trust"] == _VERIFIED and (old is None or old.get("trust") != _VERIFIED)
     if became_verified and actor != _HUMAN:
         raise ConsentRequired("refused: only the human can mark a record verified")
+
+
+_VOICES_BY_LAYER = {
+    layer.value: frozenset(v.value for v in voices) for layer, voices in _ALLOWED_VOICES.items()
+}
+
+
+def _check_new_voice(layer: str, voice: str, source: Any) -> None:
+    """:func:`check_direct_write` on plain values (the hot path of bulk writes and verify)."""
+    allowed = _VOICES_BY_LAYER[layer]
+    if voice not in allowed:
+        names = ", ".join(sorted(allowed))
+        raise InvalidInput(f"the {layer} layer takes only these voices: {names}")
+    if voice == Voice.COMPANION.value and not (isinstance(source, dict) and source.get("mouth")):
+        raise InvalidInput("a companion record must name the mouth that spoke (--mouth)")
 
 
 def _check_record_shape(rid: str, value: Any) -> None:

@@ -113,7 +113,21 @@ M003_SECRETS = Migration(
     ],
 )
 
-MIGRATIONS: tuple[Migration, ...] = (M001_JOURNAL, M002_RECORD_FEED, M003_SECRETS)
+M004_TOUCHES_BY_SEQ = Migration(
+    "m004_touches_by_seq",
+    [
+        # The pre-turn check compares the touches of the events after the last
+        # verified head; without this index that is a scan of every touch.
+        "CREATE INDEX touches_by_seq ON touches (seq)",
+    ],
+)
+
+MIGRATIONS: tuple[Migration, ...] = (
+    M001_JOURNAL,
+    M002_RECORD_FEED,
+    M003_SECRETS,
+    M004_TOUCHES_BY_SEQ,
+)
 
 # Names an older truehearth applied whose work has moved elsewhere: known, never run.
 RETIRED = frozenset({"m002_recall"})

@@ -93,10 +93,10 @@ class SQLiteStore:
         with self._transaction() as conn:
             head = self._head(conn)
             seq, parent = (head.seq, head.digest) if head else (0, None)
+            self._check_all(conn, drafts)
             sealed: list[Event] = []
             for draft in drafts:
                 seq += 1
-                self._check(conn, draft.kind, draft.actor, draft.payload, draft.effects)
                 event = seal(draft, seq, at, parent)
                 parent = event.digest
                 self._insert_event(conn, event)
@@ -123,6 +123,24 @@ class SQLiteStore:
             lambda k, i: prior.get((k, i)),
             lambda k, i, s: self._value_at(conn, k, i, s),
         )
+
+    def _check_all(self, conn: sqlite3.Connection, drafts: Sequence[Draft]) -> None:
+        """Check a batch of drafts in order, reading the entities they touch in one go."""
+        items = [[e.to_json() for e in draft.effects] for draft in drafts]
+        state: dict[tuple[str, str], dict[str, Any] | None] = dict(
+            self._prior_values(conn, [item for batch in items for item in batch])
+        )
+        for draft, batch in zip(drafts, items, strict=True):
+            check_event(
+                draft.kind,
+                draft.actor,
+                draft.payload,
+                batch,
+                lambda k, i: state.get((k, i)),
+                lambda k, i, s: self._value_at(conn, k, i, s),
+            )
+            for item in batch:
+                state[(str(item["kind"]), str(item["id"]))] = item["value"]
 
     @staticmethod
     def _prior_values(
