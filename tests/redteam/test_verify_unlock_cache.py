@@ -20,7 +20,8 @@ PASSPHRASE = "correct horse battery staple"
 def _named(root: Path, name: str) -> list[Path]:
     """Files called ``name`` under ``root`` (other programs' temporary files may vanish)."""
     return [
-        Path(top) / name for top, _dirs, files in os.walk(root, onerror=lambda _e: None)
+        Path(top) / name
+        for top, _dirs, files in os.walk(root, onerror=lambda _e: None)
         if name in files
     ]
 
