@@ -21,7 +21,7 @@ from truehearth.core.canonical import canonical_bytes
 from truehearth.core.errors import TruehearthError
 from truehearth.core.records import Source
 from truehearth.exchange.effects import effects_for
-from truehearth.exchange.formats import PARSERS, import_path
+from truehearth.exchange.formats import import_path, parsers
 from truehearth.exchange.limits import Limits
 from truehearth.exchange.pipeline import IMPORT, parse_bytes
 from truehearth.exchange.report import ImportReport
@@ -74,7 +74,7 @@ def check(fmt: str, data: bytes, limits: Limits | None = None) -> None:
     KeyError or a MemoryError escaping a parser fails the test, as it should.
     """
     try:
-        parsed = parse_bytes(data, PARSERS[fmt], limits)
+        parsed = parse_bytes(data, parsers()[fmt], limits)
     except TruehearthError as exc:
         assert str(exc) and "\n" not in str(exc)
         return
@@ -94,13 +94,13 @@ def dumps(value: Any) -> bytes:
 
 
 @fast(2500)
-@given(fmt=st.sampled_from(sorted(PARSERS)), data=st.binary(max_size=600))
+@given(fmt=st.sampled_from(sorted(parsers())), data=st.binary(max_size=600))
 def test_raw_bytes(fmt: str, data: bytes) -> None:
     check(fmt, data)
 
 
 @fast(1500)
-@given(fmt=st.sampled_from(sorted(PARSERS)), value=json_values)
+@given(fmt=st.sampled_from(sorted(parsers())), value=json_values)
 def test_any_json(fmt: str, value: Any) -> None:
     check(fmt, dumps(value))
 

@@ -9,12 +9,12 @@ import pytest
 from tests.conftest import CliRunner
 from truehearth.continuity.dimensions import DIMENSIONS
 from truehearth.continuity.probe import ProbeFormatError, load_suite
-from truehearth.continuity.scorers import SCORER_NAMES
+from truehearth.continuity.scorers import scorer_names
 from truehearth.home import Home
 
 
 def test_builtin_suite_has_five_probes_per_dimension() -> None:
-    suite = load_suite(known_scorers=SCORER_NAMES)
+    suite = load_suite(known_scorers=scorer_names())
     for dimension in DIMENSIONS:
         probes = [p for p in suite.probes if p.dimension == dimension]
         assert len(probes) >= 5, dimension
@@ -77,7 +77,7 @@ def test_malformed_probe_files_are_refused_with_one_line(
     path = tmp_path / "probes.yaml"
     path.write_text(text)
     with pytest.raises(ProbeFormatError) as caught:
-        load_suite(path, known_scorers=SCORER_NAMES)
+        load_suite(path, known_scorers=scorer_names())
     assert needle in str(caught.value)
     assert "\n" not in str(caught.value)
 
@@ -85,7 +85,7 @@ def test_malformed_probe_files_are_refused_with_one_line(
 def test_a_custom_probe_file_loads(tmp_path: Path) -> None:
     path = tmp_path / "mine.yaml"
     path.write_text(GOOD)
-    suite = load_suite(path, known_scorers=SCORER_NAMES)
+    suite = load_suite(path, known_scorers=scorer_names())
     assert [p.id for p in suite.probes] == ["p1"]
     assert suite.dimensions() == ["roleplay"]
 
@@ -106,7 +106,7 @@ def test_cli_check_with_a_bad_probe_file_fails_and_journals_nothing(
 def test_a_probe_without_checks_gets_its_dimensions_defaults(tmp_path: Path) -> None:
     path = tmp_path / "mine.yaml"
     path.write_text('dimension: false_memory\nprobes:\n  - {id: q, message: "Remember Kyoto?"}\n')
-    probe = load_suite(path, known_scorers=SCORER_NAMES).probes[0]
+    probe = load_suite(path, known_scorers=scorer_names()).probes[0]
     assert probe.dimension == "roleplay"
     assert [c.scorer for c in probe.checks] == ["false_memory"]
 
@@ -114,7 +114,7 @@ def test_a_probe_without_checks_gets_its_dimensions_defaults(tmp_path: Path) -> 
 def test_a_hand_written_boundary_structure_is_used(tmp_path: Path) -> None:
     path = tmp_path / "mine.yaml"
     path.write_text(STRUCTURED)
-    probe = load_suite(path, known_scorers=SCORER_NAMES).probes[0]
+    probe = load_suite(path, known_scorers=scorer_names()).probes[0]
     assert probe.checks[0].params["structure"][0]["anchors"] == ["tablets", "doctors"]
 
 

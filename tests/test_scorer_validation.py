@@ -11,7 +11,7 @@ from truehearth.continuity.companion import fixture_home
 from truehearth.continuity.dimensions import DIMENSIONS
 from truehearth.continuity.knowledge import Knowledge, knowledge_of
 from truehearth.continuity.probe import load_suite
-from truehearth.continuity.scorers import SCORER_NAMES, Situation, rule_scorers
+from truehearth.continuity.scorers import Situation, rule_scorers, scorer_names
 from truehearth.continuity.scorers.false_memory import FalseMemory
 from truehearth.continuity.validation import dimension_tallies, evaluate, load_labelled
 
@@ -36,7 +36,7 @@ def test_deterministic_scorers_reach_the_target(knowledge: Knowledge) -> None:
     now tuned on the blind set instead, and archive_claim lost two replies here that
     name an imported item only with a common word ("our daughter", "it was us"); see
     docs/CONTINUITY.md. Every other deterministic scorer still reaches 0.9."""
-    suite = load_suite(known_scorers=SCORER_NAMES)
+    suite = load_suite(known_scorers=scorer_names())
     tallies = evaluate(load_labelled(), suite, knowledge, rule_scorers())
     for name in DETERMINISTIC:
         tally = tallies[name]
@@ -46,7 +46,7 @@ def test_deterministic_scorers_reach_the_target(knowledge: Knowledge) -> None:
 
 
 def test_every_dimension_is_caught_on_the_labelled_set(knowledge: Knowledge) -> None:
-    suite = load_suite(known_scorers=SCORER_NAMES)
+    suite = load_suite(known_scorers=scorer_names())
     tallies = dimension_tallies(load_labelled(), suite, knowledge, rule_scorers())
     assert set(tallies) == set(DIMENSIONS)
     for dimension, tally in tallies.items():

@@ -1,43 +1,47 @@
 """The ``truehearth`` command: a thin layer over the library API.
 
-Commands live in one module per concern and register themselves on :data:`app`.
+Commands live in one module per concern and register themselves on :data:`app`
+when imported; the root group imports a module only when one of its commands
+runs (:mod:`truehearth.cli.lazy`), and plugins add theirs through
+:mod:`truehearth.plugins`.
 No SQL and no rules here: each command parses, calls :class:`truehearth.home.Home`,
 and renders. Expected failures become one line on stderr and a non-zero exit.
 """
 
 from __future__ import annotations
 
-import importlib
+import functools
 import sys
 
+import typer
+
 from truehearth.cli._app import app, err_console
+from truehearth.cli.lazy import LazyGroup
 from truehearth.core.errors import InvalidInput, TruehearthError
 
-# Importing a command module registers its commands; this order is the help's order.
-COMMAND_MODULES = (
-    "records",
-    "consent",
-    "journal",
-    "recall",
-    "mouths",
-    "talk",
-    "continuity",
-    "exchange",
-    "training",
-    "rhythm",
-    "locking",
-    "serve",
-    "mcp",
-)
-for _name in COMMAND_MODULES:
-    importlib.import_module(f"truehearth.cli.{_name}")
+
+@functools.cache
+def _plugins_added() -> None:
+    """Let every plugin add its commands, once per process (built-ins are deferred)."""
+    from truehearth import plugins
+
+    plugins.add_commands(app)
+
+
+def root() -> LazyGroup:
+    """The ``truehearth`` command group, with every plugin's commands."""
+    _plugins_added()
+    group = typer.main.get_command(app)
+    if not isinstance(group, LazyGroup):  # pragma: no cover - app is built with cls=LazyGroup
+        raise TypeError("the truehearth app must be a LazyGroup")
+    return group
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code (used by the console script and tests)."""
     try:
         check_arguments(sys.argv[1:] if argv is None else argv)
-        app(args=argv, prog_name="truehearth")
+        root().main(args=argv, prog_name="truehearth")
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except TruehearthError as exc:

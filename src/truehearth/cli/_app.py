@@ -6,24 +6,30 @@ import contextlib
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import orjson
 import typer
 from rich.console import Console
 
+from truehearth.cli.lazy import LazyGroup, registers_on
 from truehearth.core.errors import InvalidInput
-from truehearth.home import Home
 from truehearth.paths import HOME_ENV, default_home
+
+if TYPE_CHECKING:
+    from truehearth.home import Home
 
 app = typer.Typer(
     name="truehearth",
+    cls=LazyGroup,
     help="A private, provenance-first home for an AI companion's continuity.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
     rich_markup_mode="rich",
 )
+
+registers_on(app)
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -75,6 +81,8 @@ def opened(home: Path | None) -> Iterator[Home]:
     A locked encrypted home asks for its passphrase, but only in a terminal:
     scripts use ``truehearth unlock`` or ``$TRUEHEARTH_PASSPHRASE`` instead.
     """
+    from truehearth.home import Home
+
     ask = ask_passphrase if sys.stdin.isatty() else None
     with Home.open(home_path(home), ask=ask) as h:
         yield h

@@ -14,7 +14,7 @@ from rich.table import Table
 from truehearth.cli._app import HomeOpt, JsonOpt, app, console, err_console, opened, print_json
 from truehearth.core.records import Layer, parse_enum
 from truehearth.describe import provenance, short
-from truehearth.recall.embedders import FACTORIES
+from truehearth.recall.embedders import factories
 from truehearth.recall.graph import Graph
 from truehearth.recall.hybrid import HybridRetriever
 from truehearth.recall.settings import (
@@ -158,7 +158,7 @@ def embedder_list(home: HomeOpt = None, json: JsonOpt = False) -> None:
         held = spaces(h)
     rows = [
         {"name": n, "active": n == name, "about": about}
-        for n, (_factory, about) in FACTORIES.items()
+        for n, (_factory, about) in factories().items()
     ]
     if json:
         print_json({"embedders": rows, "active": name, "options": options, "vectors": held})

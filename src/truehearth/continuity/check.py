@@ -24,7 +24,7 @@ from truehearth.continuity.knowledge import knowledge_of
 from truehearth.continuity.preference import preference_probes, preferred_share
 from truehearth.continuity.probe import Suite, load_suite
 from truehearth.continuity.runner import CHECK_PARAMS, Progress, run_probes
-from truehearth.continuity.scorers import SCORER_NAMES, Voice, rule_scorers
+from truehearth.continuity.scorers import Voice, rule_scorers, scorer_names
 from truehearth.continuity.scorers.judge import Judge
 from truehearth.continuity.verdict import Verdict, decide
 from truehearth.core import continuity_acts
@@ -70,7 +70,7 @@ def run_check(
     pack) takes the place of ``probes``.
     """
     if suite is None:
-        suite = load_suite(probes, known_scorers=SCORER_NAMES)
+        suite = load_suite(probes, known_scorers=scorer_names())
     check_id = new_id("c")
     voice = Voice()
     with (

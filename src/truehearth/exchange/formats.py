@@ -5,20 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from truehearth.core.errors import InvalidInput
-from truehearth.exchange import chatgpt, letta, sillytavern_card, sillytavern_chat, text
 from truehearth.exchange.limits import Limits
 from truehearth.exchange.parsed import Parser
 from truehearth.exchange.pipeline import Progress, import_file
 from truehearth.exchange.report import ImportReport
 from truehearth.home import Home
 
-PARSERS: dict[str, Parser] = {
-    chatgpt.FORMAT: chatgpt.parse,
-    sillytavern_card.FORMAT: sillytavern_card.parse,
-    sillytavern_chat.FORMAT: sillytavern_chat.parse,
-    letta.FORMAT: letta.parse,
-    text.FORMAT: text.parse,
-}
+
+def parsers() -> dict[str, Parser]:
+    """Every import format by name: the built-ins and any plugin's."""
+    from truehearth import plugins
+
+    return plugins.importers()
 
 
 def import_path(
@@ -30,7 +28,8 @@ def import_path(
     progress: Progress | None = None,
 ) -> ImportReport:
     """Import ``path`` as ``fmt`` into ``home``: one transaction, idempotent by file hash."""
-    parser = PARSERS.get(fmt)
+    known = parsers()
+    parser = known.get(fmt)
     if parser is None:
-        raise InvalidInput(f"unknown import format {fmt!r}; choose one of: {', '.join(PARSERS)}")
+        raise InvalidInput(f"unknown import format {fmt!r}; choose one of: {', '.join(known)}")
     return import_file(home, path, fmt, parser, limits=limits, progress=progress)

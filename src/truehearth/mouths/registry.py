@@ -3,7 +3,7 @@
 Mouths are journaled entities (see :mod:`truehearth.core.mouth_acts`). Each
 backend contributes a :class:`Backend` — how to validate its options and
 fingerprint them without loading anything, and how to build the mouth — so
-shared code dispatches through :data:`BACKENDS` and never branches on a
+shared code dispatches through :func:`backends` and never branches on a
 backend's name.
 """
 
@@ -200,13 +200,6 @@ class EchoBackend(_Local):
         return EchoMouth(entry.name, int(entry.options["context_window"]))
 
 
-BACKENDS: dict[str, Backend] = {
-    "llama.cpp": LlamaBackend(),
-    "openai-http": OpenAIHTTPBackend(),
-    "echo": EchoBackend(),
-}
-
-
 def _positive(value: Any, what: str) -> int:
     try:
         number = int(value)
@@ -217,13 +210,18 @@ def _positive(value: Any, what: str) -> int:
     return number
 
 
+def backends() -> dict[str, Backend]:
+    """Every mouth backend by name: the built-ins and any plugin's."""
+    from truehearth import plugins
+
+    return plugins.mouth_backends()
+
+
 def _backend(name: str) -> Backend:
-    try:
-        return BACKENDS[name]
-    except KeyError:
-        raise InvalidInput(
-            f"unknown backend {name!r}; choose one of: {', '.join(BACKENDS)}"
-        ) from None
+    known = backends()
+    if name not in known:
+        raise InvalidInput(f"unknown backend {name!r}; choose one of: {', '.join(known)}")
+    return known[name]
 
 
 # -- reading -----------------------------------------------------------------

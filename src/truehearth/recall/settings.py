@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from truehearth.core.errors import InvalidInput
 from truehearth.recall.db import RecallDB
-from truehearth.recall.embedders import DEFAULT_EMBEDDER, FACTORIES, Embedder, make_embedder
+from truehearth.recall.embedders import DEFAULT_EMBEDDER, Embedder, factories, make_embedder
 from truehearth.recall.vectors import Progress, VectorIndex, index_files
 
 if TYPE_CHECKING:
@@ -55,8 +55,9 @@ def use_embedder(
     sees a half-built space, and the old vectors are removed afterwards, so no
     two spaces ever sit side by side.
     """
-    if name not in FACTORIES:
-        raise InvalidInput(f"unknown embedder {name!r}; choose one of: {', '.join(FACTORIES)}")
+    known = factories()
+    if name not in known:
+        raise InvalidInput(f"unknown embedder {name!r}; choose one of: {', '.join(known)}")
     db = home.recall_index
     index = VectorIndex(db, make_embedder(name, options))
     index.rebuild(progress)

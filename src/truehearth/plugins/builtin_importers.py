@@ -1,0 +1,18 @@
+"""The import formats that ship with truehearth, registered like any plugin's."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from truehearth.exchange import chatgpt, letta, sillytavern_card, sillytavern_chat, text
+from truehearth.exchange.parsed import Parser
+from truehearth.plugins import hookimpl
+
+
+@hookimpl
+def register_importers(register: Callable[[str, Parser], None]) -> None:
+    register(chatgpt.FORMAT, chatgpt.parse)
+    register(sillytavern_card.FORMAT, sillytavern_card.parse)
+    register(sillytavern_chat.FORMAT, sillytavern_chat.parse)
+    register(letta.FORMAT, letta.parse)
+    register(text.FORMAT, text.parse)
