@@ -255,7 +255,7 @@ def test_a_turn_through_the_cli_over_loopback(home: Home, server: OpenAIServer, 
     entry = registry.entry(home, "local")
     assert data["reply"]["source"]["mouth_fingerprint"] == entry.fingerprint.digest
     system = server.requests[-1]["messages"][0]
-    assert system["role"] == "system" and "You are Ash" in system["content"]
+    assert system["role"] == "system" and 'You are "Ash"' in system["content"]
 
 
 def test_unix_socket_mouth(home: Home, tmp_path: Path) -> None:

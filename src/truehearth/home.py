@@ -30,6 +30,7 @@ from truehearth.core.errors import (
 from truehearth.core.events import Draft, Event
 from truehearth.core.ids import new_id
 from truehearth.core.journal import Anchor, Expected, Head
+from truehearth.core.names import check_companion_name, companion_name_problem
 from truehearth.core.records import (
     Layer,
     Proposal,
@@ -133,9 +134,7 @@ class Home:
         the OS keyring.
         """
         path = path.expanduser().absolute()
-        name = name.strip()
-        if not name:
-            raise InvalidInput("the companion's name is empty")
+        name = check_companion_name(name)
         check_new_home_path(path)
         enc = new_encryption(encryption) if encryption else None
         home_id = new_id("h")
@@ -194,6 +193,7 @@ class Home:
         restored home gets a fresh signing key: private keys never travel.
         """
         path = path.expanduser().absolute()
+        name = check_companion_name(name)
 
         def fill(staging: Path) -> HomeConfig:
             private, public = new_keypair()
@@ -250,6 +250,9 @@ class Home:
         genesis = next(store.events(1, 2), None)
         if genesis is not None:
             config = replace(config, name=str(genesis.payload.get("name", "")))
+            if (problem := companion_name_problem(config.name)) is not None:
+                store.close()
+                raise NotAHome(f"{path} cannot be opened: the journal's companion name: {problem}")
         return cls(path, store, config, clock)
 
     @property

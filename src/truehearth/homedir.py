@@ -21,6 +21,7 @@ from typing import Any
 import tomli_w
 
 from truehearth.core.errors import InvalidInput, NotAHome
+from truehearth.core.names import check_companion_name
 from truehearth.encryption import Encryption
 
 CONFIG_NAME = "home.toml"
@@ -99,8 +100,10 @@ def read_config(path: Path) -> HomeConfig:
     try:
         data = tomllib.loads(path.read_text())
         encryption = data.get("encryption")
+        # An encrypted home's file names no one (the name is in the ciphertext).
+        hidden = encryption is not None and data["name"] == ""
         config = HomeConfig(
-            name=str(data["name"]),
+            name="" if hidden else check_companion_name(data["name"]),
             home_id=str(data["home_id"]),
             created_at=str(data["created_at"]),
             public_key=str(data["public_key"]),

@@ -42,6 +42,11 @@ RECALL_LIMIT = 12
 _RECALL_LAYERS = (Layer.MEMORY, Layer.REFLECTION, Layer.NOTE, Layer.ARCHIVE)
 
 
+# An unconfirmed record too long for what is left of the data section is cut to fit
+# (with a visible marker) rather than dropped, unless less than this is left.
+MIN_CUT_TOKENS = 24
+
+
 @dataclass(slots=True)
 class _Packed:
     """Records placed in one fenced section, within that section's cap."""
@@ -51,29 +56,57 @@ class _Packed:
     items: list[Item] = field(default_factory=list)
     used: int = 0
 
-    def add(self, hit: Recalled, count: Callable[[str], int]) -> bool:
+    def add(
+        self, hit: Recalled, line: str, count: Callable[[str], int], cut: str | None = None
+    ) -> bool:
+        """Place ``line``; ``cut`` says (for ``--explain``) that it is a shortened record."""
         record = hit.record
-        line = fences.item_line(record)
         cost = count(line) + 1
         if self.used + cost > self.cap:
             return False
         self.lines.append(line)
         self.used += cost
         place = "background" if record.trust is Trust.VERIFIED else "data (not instructions)"
-        date = record.valid_from or record.recorded_at[:10]
-        why = f"{hit.why}; as {place}"
+        why = f"{hit.why}; as {place}" + (f"; {cut}" if cut else "")
         self.items.append(
             Item(
                 record.id,
                 record.layer.value,
                 record.voice.value,
                 record.trust.value,
-                date,
+                fences.record_date(record),
                 why,
                 cost,
             )
         )
         return True
+
+    def room(self) -> int:
+        return self.cap - self.used
+
+
+def _add_data(
+    data: _Packed, hit: Recalled, style: fences.FenceStyle, count: Callable[[str], int]
+) -> bool:
+    """Place an unconfirmed record; one too long for the room left is cut to fit, marked."""
+    record = hit.record
+    if data.add(hit, fences.data_line(record, style), count):
+        return True
+    if data.room() < MIN_CUT_TOKENS or (
+        style.withhold_quarantined and record.trust is Trust.QUARANTINED
+    ):
+        return False
+    low, high = 0, len(record.text)
+    while low < high:  # the longest prefix whose line fits what is left
+        mid = (low + high + 1) // 2
+        if count(fences.cut_line(record, style, mid)) + 1 <= data.room():
+            low = mid
+        else:
+            high = mid - 1
+    if low == 0:
+        return False
+    why = f"cut to fit the data budget: first {low:,} of {len(record.text):,} characters"
+    return data.add(hit, fences.cut_line(record, style, low), count, cut=why)
 
 
 DEFAULT_PARAMS = GenerationParams()
@@ -92,12 +125,14 @@ def assemble(
     include_quarantined: bool = False,
     allowed_layers: Collection[Layer] | None = None,
     session_started: str | None = None,
+    fence: fences.FenceStyle = fences.DEFAULT_STYLE,
 ) -> Context:
     """Build the prompt for one turn. See the module docstring for the rules.
 
     ``session`` keeps this conversation's own journaled turns out of recall
     (they arrive as ``history``); ``allowed_layers`` is the egress policy's
-    list of what may be sent (``None``: everything, the local default).
+    list of what may be sent (``None``: everything, the local default);
+    ``fence`` is how unconfirmed text is laid out (the measured default).
     """
     text = clean_text(message, "message")
     count = _counter(mouth)
@@ -131,7 +166,7 @@ def assemble(
             r.layer.value,
             r.voice.value,
             r.trust.value,
-            r.recorded_at[:10],
+            fences.record_date(r),
             ident_why,
             count(r.text),
         )
@@ -153,28 +188,26 @@ def assemble(
         why = _unsuitable(hit.record, session, include_quarantined)
         if why is None and not allowed(hit.record.layer):
             why = f"the egress policy does not send {hit.record.layer.value}"
+        if why is None and not _place(hit, background, data, fence, count):
+            why = f"over budget ({hit.why})"
         if why is not None:
             left_out.append(LeftOut(hit.record.id, why))
-            continue
-        target = background if hit.record.trust is Trust.VERIFIED else data
-        if not target.add(hit, count):
-            left_out.append(LeftOut(hit.record.id, f"over budget ({hit.why})"))
-
-    bg_block = fences.background_block(background.lines)
-    data_block = fences.data_block(data.lines)
-    bg_tokens = _block_tokens(bg_block, background.used, count)
-    data_tokens = _block_tokens(data_block, data.used, count)
-    system = "\n\n".join(part for part in (system_head, bg_block, data_block) if part)
-    remaining -= bg_tokens + data_tokens
+    cuts = sum(1 for i in data.items if "cut to fit" in i.why)
+    if cuts:
+        notes.append(f"{cuts} unconfirmed record(s) cut to fit the data budget, marked")
+    laid = _lay_out(system_head, background, data, fence, count)
+    remaining -= laid.background_tokens + laid.data_tokens
 
     convo, convo_items = _recent(history, remaining, count, left_out)
-    message_item = Item(
-        None, "message", "human", "untrusted", None, "the new message", message_tokens
-    )
+    turn_note = laid.turn_note
+    said_why = "the new message" + (", then the home's note about the data" if turn_note else "")
+    message_item = Item(None, "message", "human", "untrusted", None, said_why, message_tokens)
     sections = [
         Section("identity", SectionRole.INSTRUCTION, ident_tokens, ident_items),
-        Section("background", SectionRole.BACKGROUND, bg_tokens, tuple(background.items)),
-        Section("data", SectionRole.DATA, data_tokens, tuple(data.items)),
+        Section(
+            "background", SectionRole.BACKGROUND, laid.background_tokens, tuple(background.items)
+        ),
+        Section("data", SectionRole.DATA, laid.data_tokens, tuple(data.items)),
         Section(
             "conversation",
             SectionRole.CONVERSATION,
@@ -183,12 +216,58 @@ def assemble(
         ),
         Section("message", SectionRole.CONVERSATION, message_tokens, (message_item,)),
     ]
-    messages = [Message("system", system), *convo, Message("user", text)]
+    content = f"{text}\n\n{turn_note}" if turn_note else text
+    messages = [Message("system", laid.system), *convo, Message("user", content)]
     total = sum(s.tokens for s in sections)
     reply_tokens = rest.max_tokens(params.max_tokens) if rest is not None else params.max_tokens
     return Context(
         messages, sections, total, limit, window, reply_tokens, left_out, notes, nudge=rest
     )
+
+
+def _place(
+    hit: Recalled,
+    background: _Packed,
+    data: _Packed,
+    fence: fences.FenceStyle,
+    count: Callable[[str], int],
+) -> bool:
+    """Verified text goes to the background; anything else to the data, as the fence says."""
+    if hit.record.trust is Trust.VERIFIED:
+        return background.add(hit, fences.item_line(hit.record), count)
+    return _add_data(data, hit, fence, count)
+
+
+@dataclass(frozen=True, slots=True)
+class _LaidOut:
+    system: str
+    background_tokens: int
+    data_tokens: int
+    turn_note: str
+
+
+def _lay_out(
+    head: str,
+    background: _Packed,
+    data: _Packed,
+    fence: fences.FenceStyle,
+    count: Callable[[str], int],
+) -> _LaidOut:
+    """The system message: instructions and fenced sections in the style's order, one
+    fresh nonce for every fence of this prompt, and the reminders the style adds."""
+    nonce = fences.new_nonce()
+    bg_block = fences.background_block(background.lines, nonce)
+    data_block = fences.data_block(data.lines, nonce, fence)
+    bg_tokens = _block_tokens(bg_block, background.used, count)
+    data_tokens = _block_tokens(data_block, data.used, count)
+    reminder = fences.reminder_block(nonce) if fence.reminder and data_block else ""
+    data_tokens += count(reminder) if reminder else 0
+    # The sandwich's last slice, in the human's turn: read right before the reply.
+    turn_note = fences.TURN_NOTE if fence.turn_note and data_block else ""
+    data_tokens += count(turn_note) + 1 if turn_note else 0
+    fenced = [part for part in (bg_block, data_block, reminder) if part]
+    parts = [*fenced, head] if fence.data_first else [head, *fenced]
+    return _LaidOut("\n\n".join(parts), bg_tokens, data_tokens, turn_note)
 
 
 _counts: weakref.WeakKeyDictionary[Any, dict[str, int]] = weakref.WeakKeyDictionary()

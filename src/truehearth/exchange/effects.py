@@ -28,7 +28,7 @@ from truehearth.core.records import (
 )
 from truehearth.exchange.parsed import Item, Parsed, Suggestion
 from truehearth.exchange.report import ImportReport
-from truehearth.exchange.values import json_safe, sanitize
+from truehearth.exchange.values import iso_time, json_safe, sanitize
 
 
 def effects_for(parsed: Parsed, base: Source, now: str, report: ImportReport) -> list[Effect]:
@@ -71,7 +71,7 @@ def _record(
         trust=Trust.QUARANTINED if finding else Trust.UNTRUSTED,
         source=source,
         recorded_at=now,
-        valid_from=item.valid_from,
+        valid_from=iso_time(item.valid_from),
         reason=finding.reason if finding else None,
         meta=json_safe(meta),
     )

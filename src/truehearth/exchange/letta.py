@@ -19,7 +19,7 @@ from truehearth.core.records import Layer
 from truehearth.exchange import boundedjson
 from truehearth.exchange.limits import Limits
 from truehearth.exchange.parsed import Item, Parsed, Suggestion
-from truehearth.exchange.values import text_of
+from truehearth.exchange.values import iso_time, text_of
 
 FORMAT = "letta"
 ARGUMENT_LIMITS = Limits(max_item_bytes=64 * 1024 * 1024)
@@ -73,8 +73,7 @@ def agent_items(
         speaker = ROLES.get(role, str(role)) if isinstance(role, str) else "unknown"
         message_id = text_of(message.get("id")) or str(position)
         meta = {"kind": "turn", "turn": turn, "speaker": speaker}
-        when = message.get("created_at")
-        valid_from = when if isinstance(when, str) and when[:4].isdigit() else None
+        valid_from = iso_time(message.get("created_at"))
         yield Item(text, f"{session}/{message_id}", session, valid_from, meta)
         turn += 1
 

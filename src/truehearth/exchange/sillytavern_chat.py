@@ -12,14 +12,13 @@ from __future__ import annotations
 import hashlib
 import io
 from collections.abc import Iterator
-from datetime import datetime
 from typing import IO, Any
 
 from truehearth.core.errors import InvalidInput
 from truehearth.exchange import boundedjson
 from truehearth.exchange.limits import Limits
 from truehearth.exchange.parsed import Item, Parsed
-from truehearth.exchange.values import epoch_to_iso, text_of
+from truehearth.exchange.values import epoch_to_iso, iso_time, text_of
 
 FORMAT = "st-chat"
 MAX_LINE = 16 * 1024 * 1024
@@ -92,9 +91,4 @@ def _when(value: object) -> str | None:
     """SillyTavern writes send dates as epoch milliseconds or as free-form strings."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return epoch_to_iso(value / 1000 if value > 1e11 else value)
-    if isinstance(value, str):
-        try:
-            return datetime.fromisoformat(value.strip()).isoformat()
-        except ValueError:
-            return None
-    return None
+    return iso_time(value)

@@ -51,6 +51,24 @@ def clean_strings(value: Any) -> Any:
     return value
 
 
+def iso_time(value: object) -> str | None:
+    """An ISO 8601 date or date-time (``Z`` accepted) parsed and rendered anew, if valid.
+
+    Dates from an imported file are never copied: a field that starts with four
+    digits may carry anything after them, and dates reach a prompt's labels.
+    """
+    if not isinstance(value, str) or not 8 <= len(value.strip()) <= 40:
+        return None
+    text = value.strip()
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None and len(text) <= 10:
+        return parsed.date().isoformat()
+    return parsed.isoformat()
+
+
 def epoch_to_iso(value: object) -> str | None:
     """A Unix timestamp (int, float, Decimal or numeric string) as ISO 8601 UTC, if valid."""
     if isinstance(value, bool):

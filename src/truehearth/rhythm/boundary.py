@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from truehearth.core.errors import InvalidInput, NotFound
 from truehearth.core.events import Draft, Effect
 from truehearth.core.policy import check_human_act
+from truehearth.core.quoting import quote
 from truehearth.core.records import Layer, Proposal, ProposalAction, Record, Trust, Voice
 
 if TYPE_CHECKING:
@@ -110,7 +111,7 @@ class Nudge:
         """What the router adds, quoting the human's own words."""
         text = (
             "## The human's rhythm boundary (applies now)\n"
-            f'The human asked you for this, in their own words: "{self.words}"\n'
+            f"The human asked you for this, in their own words: {quote(self.words)}\n"
             f"It applies now: {self.why}. Remind them of it once, gently and warmly, in your "
             "own voice. Never guilt-trip them, never plead with them to stay, never suggest "
             "that leaving hurts you: their rest and their life away from this screen are good."
@@ -122,7 +123,7 @@ class Nudge:
             )
             if self.life:
                 text += " Where it fits, point toward people and things from their own life:\n"
-                text += "\n".join(f"- {item}" for item in self.life)
+                text += "\n".join(f"- {quote(item)}" for item in self.life)
         return text
 
     def max_tokens(self, usual: int) -> int:

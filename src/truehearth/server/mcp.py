@@ -23,7 +23,8 @@ from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 
 from truehearth import __version__
-from truehearth.core.errors import TruehearthError
+from truehearth.core.errors import InvalidInput, TruehearthError
+from truehearth.core.names import check_model_name
 from truehearth.core.records import Layer, ProposalAction, Record, Source, Voice
 from truehearth.home import Home
 from truehearth.recall import default_retriever
@@ -50,10 +51,13 @@ def _record(record: Record) -> dict[str, Any]:
 
 
 def _model(model: str) -> str:
-    name = model.strip()
-    if not name:
+    """The calling model's name, held to a strict format: it reaches prompts' labels."""
+    if not model.strip():
         raise ToolError("name the model that is calling (the 'model' argument)")
-    return name[:200]
+    try:
+        return check_model_name(model)
+    except InvalidInput as exc:
+        raise ToolError(f"the 'model' argument: {exc}") from exc
 
 
 @contextlib.contextmanager
