@@ -63,9 +63,12 @@ def _is_local(target: Any) -> bool:
 
 def test_loopback_is_recognised_without_resolving() -> None:
     with socket_guard() as seen:
-        for host in ("127.0.0.1", "127.8.9.1", "::1", "[::1]", "localhost", "LOCALHOST."):
+        for host in ("127.0.0.1", "127.8.9.1", "::1", "[::1]", "localhost", "LOCALHOST"):
             assert is_loopback_host(host), host
         for host in ("example.com", "10.0.0.2", "192.168.1.5", "localhost.example.com", "::2"):
+            assert not is_loopback_host(host), host
+        # Names a resolver decides: never local, whatever they look like.
+        for host in ("localhost.", "evil.localhost", "a.b.localhost", "localhost.localdomain"):
             assert not is_loopback_host(host), host
     assert seen == []
     assert destination("http://127.0.0.1:8080/v1") == "loopback"

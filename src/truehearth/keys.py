@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 
 from truehearth.core.errors import HomeCorrupt
+from truehearth.homedir import KEYS_DIR
 
 PRIVATE_NAME = "signing.key"
 PUBLIC_NAME = "signing.pub"
@@ -86,13 +87,18 @@ def load_public(text: str) -> Ed25519PublicKey:
         raise HomeCorrupt(f"not an Ed25519 public key: {exc}") from exc
 
 
+def token_path(home: Path) -> Path:
+    """Where the home's server token lives (a running server watches this file)."""
+    return home / KEYS_DIR / TOKEN_NAME
+
+
 def ensure_token(home: Path, *, rotate: bool = False) -> str:
     """The bearer token of the home's local server (``keys/server.token``, mode 0600).
 
     Created with the home; made here for homes older than the token, or
     replaced when ``rotate`` is asked for.
     """
-    path = home / "keys" / TOKEN_NAME
+    path = token_path(home)
     if path.is_file() and not rotate:
         token = path.read_text().strip()
         if token:

@@ -30,6 +30,7 @@ from truehearth.exchange import bundle, card_export, review
 from truehearth.exchange.formats import import_path
 from truehearth.exchange.report import ImportReport
 from truehearth.exchange.seal import BundleInvalid
+from truehearth.mouths import registry as mouth_registry
 
 import_app = typer.Typer(help="Import an archive or a bundle into a home.", no_args_is_help=True)
 export_app = typer.Typer(help="Export the home as a signed bundle or a card.", no_args_is_help=True)
@@ -125,10 +126,16 @@ def import_bundle(
         restored = bundle.restore_bundle(path, target, expected_key=key)
     with restored:
         head = restored.head()
+        disarmed = [m.name for m in mouth_registry.mouths(restored) if m.disabled]
     shown = fingerprint(head) if head else "-"
     console.print(
         f"Restored {escape(str(target))} from {escape(path.name)}; head fingerprint {shown}."
     )
+    for name in disarmed:
+        err_console.print(
+            f"warning: mouth {escape(name)!r} came with the bundle and is disabled, untested "
+            f"and local-only; enable it with `truehearth mouth enable {escape(name)}`"
+        )
 
 
 @export_app.command("bundle")

@@ -139,7 +139,7 @@ def mouth_list(
             escape(m.name),
             escape(_describe(m)),
             escape(m.fingerprint.model[:30]),
-            f"[{style}]{m.standing.value}[/]",
+            f"[{style}]{m.standing.value}[/]" + (" [red](disabled)[/]" if m.disabled else ""),
             m.fingerprint.digest[:19] + "…",
         )
     console.print(table)
@@ -151,6 +151,17 @@ def mouth_remove(name: str, home: HomeOpt = None) -> None:
     with opened(home) as h:
         registry.remove(h, name)
     console.print(f"Removed mouth {escape(name)}.")
+
+
+@mouth_app.command("enable")
+def mouth_enable(name: str, home: HomeOpt = None) -> None:
+    """Let a disabled mouth (one that came with an imported bundle) speak again."""
+    with opened(home) as h:
+        entry = registry.enable(h, name)
+    console.print(
+        f"{escape(entry.name)} is enabled: local-only egress, standing {entry.standing.value}. "
+        "Re-add it with --allow-remote to send anything off this machine."
+    )
 
 
 @mouth_app.command("use")

@@ -27,6 +27,7 @@ def serve(
     import uvicorn
 
     from truehearth.server.app import create_app
+    from truehearth.server.listen import uvicorn_config
 
     warning = check_bind(host, allow_remote_bind)
     with opened(home) as h:
@@ -36,11 +37,13 @@ def serve(
     if warning:
         err_console.print(f"[bold yellow]{warning}[/]")
     url = f"http://{host}:{port}"
-    console.print(f"Serving the home of {h.config.name} at {url}")
+    # An encrypted home keeps even its companion's name off the screen and out of logs.
+    whose = "an encrypted home" if settings.key is not None else f"the home of {h.config.name}"
+    console.print(f"Serving {whose} at {url}")
     console.print(f"  OpenAI-compatible API: {url}/v1  (Authorization: Bearer <token>)")
     console.print(f"  web UI: {url}/ui  (log in with the token)")
     console.print("  token: `truehearth token` prints it")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    uvicorn.Server(uvicorn_config(create_app(settings), host=host, port=port)).run()
 
 
 @app.command()

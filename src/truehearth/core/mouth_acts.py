@@ -36,6 +36,11 @@ def is_active(value: dict[str, Any] | None) -> bool:
     return value is not None and not value.get("removed", False)
 
 
+def is_enabled(value: dict[str, Any] | None) -> bool:
+    """Active and not disarmed: a mouth that may be built and spoken through."""
+    return is_active(value) and value is not None and not value.get("disabled", False)
+
+
 def add(
     value: dict[str, Any],
     existing: dict[str, Any] | None,
@@ -57,6 +62,8 @@ def add(
         "added_at": now,
         "default": make_default or was_default,
         "removed": False,
+        "disabled": False,
+        "disabled_reason": None,
     }
     payload = {
         "name": name,
@@ -74,12 +81,58 @@ def remove(existing: dict[str, Any] | None, name: str, *, actor: Voice, now: str
     return Draft("mouth.removed", actor.value, {"name": name}, [Effect(MOUTH, name, gone)])
 
 
+def disarm(existing: dict[str, Any], name: str, *, reason: str) -> Draft:
+    """Take a mouth that arrived from elsewhere (a bundle) out of reach until the human acts.
+
+    A bundle is someone else's file: the mouths it names may point anywhere
+    and may carry an opted-in remote egress policy. They arrive disabled,
+    ``untested``, not the default, and under the local-only egress policy, so
+    nothing can leave the machine because of a file the human only imported.
+    """
+    safe = {
+        **existing,
+        "disabled": True,
+        "disabled_reason": reason,
+        "default": False,
+        "standing": "untested",
+        "standing_reason": None,
+        "check_report": None,
+        "egress": {"allow_remote": False, "layers": []},
+    }
+    payload = {
+        "name": name,
+        "reason": reason,
+        "was": {
+            "standing": existing.get("standing"),
+            "egress": existing.get("egress"),
+            "default": bool(existing.get("default")),
+        },
+    }
+    return Draft("mouth.disarmed", Voice.SYSTEM.value, payload, [Effect(MOUTH, name, safe)])
+
+
+def enable(existing: dict[str, Any] | None, name: str, *, actor: Voice) -> Draft:
+    """The human lets a disarmed mouth speak again (still local-only and untested)."""
+    check_human_act(actor, "enable a mouth")
+    if not is_active(existing) or existing is None:
+        raise NotFound(f"no mouth named {name!r} in this home")
+    if not existing.get("disabled"):
+        raise InvalidInput(f"mouth {name!r} is not disabled")
+    value = {**existing, "disabled": False, "disabled_reason": None}
+    return Draft("mouth.enabled", actor.value, {"name": name}, [Effect(MOUTH, name, value)])
+
+
 def use(
     target: dict[str, Any] | None, name: str, previous: dict[str, Any] | None, *, actor: Voice
 ) -> Draft:
     """Make ``name`` the mouth that speaks when none is named."""
     if not is_active(target) or target is None:
         raise NotFound(f"no mouth named {name!r} in this home")
+    if target.get("disabled"):
+        raise InvalidInput(
+            f"mouth {name!r} is disabled ({target.get('disabled_reason') or 'disarmed'}); "
+            f"enable it first with `truehearth mouth enable {name}`"
+        )
     effects = [Effect(MOUTH, name, {**target, "default": True})]
     if previous is not None and previous.get("name") != name:
         effects.append(Effect(MOUTH, str(previous["name"]), {**previous, "default": False}))

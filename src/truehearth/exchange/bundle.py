@@ -44,6 +44,7 @@ from truehearth.exchange.seal import PLACEHOLDER_SEAL, BundleInvalid, check_seal
 from truehearth.exchange.zipsafe import ZIP_ERRORS
 from truehearth.home import Home
 from truehearth.keys import load_public, public_key_text
+from truehearth.mouths import registry
 
 FORMAT = "truehearth-bundle"
 VERSION = 1
@@ -380,8 +381,17 @@ def _shipped_state(zf: zipfile.ZipFile) -> State:
 # -- import (restore) -----------------------------------------------------------
 
 
+IMPORTED_MOUTH = "arrived in an imported bundle"
+
+
 def restore_bundle(bundle: Path, target: Path, *, expected_key: str | None = None) -> Home:
-    """Verify a bundle, then restore it into a new home at ``target`` with the same head."""
+    """Verify a bundle, then restore it into a new home at ``target`` with the same head.
+
+    The bundle's journal is kept exactly (its head verifies against the
+    signature); then every mouth it names is disarmed in a new event (see
+    :func:`truehearth.mouths.registry.disarm_all`), because a mouth from someone
+    else's file may point anywhere with any egress policy.
+    """
     report = verify_bundle(bundle, expected_key=expected_key)
     if not report.ok:
         raise BundleInvalid(f"refusing to import: {report.problem}")
@@ -399,4 +409,5 @@ def restore_bundle(bundle: Path, target: Path, *, expected_key: str | None = Non
     if restored is None or (restored.seq, restored.digest) != (claimed["seq"], claimed["digest"]):
         home.close()
         raise BundleInvalid("the restored journal head differs from the bundle's")
+    registry.disarm_all(home, IMPORTED_MOUTH)
     return home

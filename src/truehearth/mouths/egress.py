@@ -2,10 +2,13 @@
 
 Nothing leaves by default (invariant 7). A mouth is *local* when it is reached
 through a unix socket or at a loopback address written literally
-(``127.0.0.0/8``, ``::1``, or the name ``localhost``). Other names are not
-resolved to find out — resolving is already a message to the network — so
-every other host is *remote*. A remote mouth needs an explicit opt-in, https,
-and a list of the layers that may be sent to it.
+(``127.0.0.0/8``, ``::1``), or at exactly the name ``localhost``, which is
+mapped to ``127.0.0.1`` without asking any resolver (:func:`connect_url`).
+Other names are not resolved to find out — resolving is already a message to
+the network — so every other host is *remote*, including look-alikes such as
+``evil.localhost`` or ``localhost.`` that a resolver could send anywhere.
+A remote mouth needs an explicit opt-in, https, and a list of the layers that
+may be sent to it.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from truehearth.core.records import Layer, parse_enum
 from truehearth.mouths.errors import EgressRefused
@@ -55,14 +58,33 @@ LOCAL_ONLY = EgressPolicy()
 
 
 def is_loopback_host(host: str) -> bool:
-    """True only for a literal loopback address or ``localhost``; never resolves names."""
-    name = host.strip("[]").lower().rstrip(".")
-    if name == "localhost" or name.endswith(".localhost"):
+    """True only for a literal loopback address or exactly ``localhost``; never resolves.
+
+    ``localhost.`` (fully qualified) and ``*.localhost`` are *not* local: a
+    resolver decides where those go, and asking it already leaves the machine.
+    """
+    name = host.strip("[]").lower()
+    if name == "localhost":
         return True
     try:
         return ipaddress.ip_address(name).is_loopback
     except ValueError:
         return False
+
+
+def connect_url(url: str) -> str:
+    """``url`` with the host ``localhost`` replaced by ``127.0.0.1``.
+
+    Connecting by name would ask the system resolver (and whatever it forwards
+    to); the literal address keeps the lookup off the network entirely.
+    """
+    parts = urlsplit(url)
+    if (parts.hostname or "").lower() != "localhost":
+        return url
+    netloc = "127.0.0.1" + (f":{parts.port}" if parts.port is not None else "")
+    if parts.username or parts.password:
+        raise EgressRefused("refused: credentials in a mouth URL; use --api-key instead")
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def destination(url: str, socket_path: str | None = None) -> Destination:

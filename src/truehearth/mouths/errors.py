@@ -25,6 +25,10 @@ class MouthChanged(MouthError):
     """What speaks is no longer what was registered: its fingerprint changed (drift)."""
 
 
+class MouthDisabled(MouthError):
+    """The mouth was disarmed (it arrived in an imported bundle) until the human enables it."""
+
+
 class EgressRefused(MouthError):
     """The egress policy does not allow sending the home to this destination."""
 

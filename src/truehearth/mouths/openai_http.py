@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 
 from truehearth.mouths.base import Completion, Fingerprint, GenerationParams, Message
-from truehearth.mouths.egress import LOCAL_ONLY, EgressPolicy, allowed_layers
+from truehearth.mouths.egress import LOCAL_ONLY, EgressPolicy, allowed_layers, connect_url
 from truehearth.mouths.errors import MouthMisbehaved, MouthUnavailable
 
 BACKEND = "openai-http"
@@ -53,7 +53,7 @@ class OpenAIHTTPMouth:
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         transport = httpx.HTTPTransport(uds=socket_path) if socket_path else None
         self._client = httpx.Client(
-            base_url=self.base_url,
+            base_url=connect_url(self.base_url),
             headers=headers,
             timeout=httpx.Timeout(timeout, connect=5.0),
             transport=transport,

@@ -25,7 +25,7 @@ from truehearth.mouths import llama
 from truehearth.mouths.base import Fingerprint, GenerationParams, Mouth
 from truehearth.mouths.doubles import EchoMouth
 from truehearth.mouths.egress import LOCAL_ONLY, EgressPolicy, allowed_layers
-from truehearth.mouths.errors import MouthChanged, UnknownMouth
+from truehearth.mouths.errors import MouthChanged, MouthDisabled, UnknownMouth
 from truehearth.mouths.openai_http import DEFAULT_WINDOW, OpenAIHTTPMouth
 
 if TYPE_CHECKING:
@@ -51,6 +51,11 @@ class MouthEntry:
     added_at: str = ""
     standing_reason: str | None = None
     check_report: str | None = None
+    disabled_reason: str | None = None
+
+    @property
+    def disabled(self) -> bool:
+        return self.disabled_reason is not None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -66,6 +71,8 @@ class MouthEntry:
             "added_at": self.added_at,
             "standing_reason": self.standing_reason,
             "check_report": self.check_report,
+            "disabled": self.disabled,
+            "disabled_reason": self.disabled_reason,
         }
 
     @classmethod
@@ -83,6 +90,9 @@ class MouthEntry:
             added_at=str(data.get("added_at", "")),
             standing_reason=data.get("standing_reason"),
             check_report=data.get("check_report"),
+            disabled_reason=(
+                str(data.get("disabled_reason") or "disabled") if data.get("disabled") else None
+            ),
         )
 
 
@@ -256,6 +266,11 @@ def sendable(chosen: MouthEntry) -> frozenset[Layer] | None:
 
 def load(chosen: MouthEntry) -> Mouth:
     """Build the mouth and make sure it is still what was registered."""
+    if chosen.disabled:
+        raise MouthDisabled(
+            f"mouth {chosen.name!r} is disabled ({chosen.disabled_reason}); enable it with "
+            f"`truehearth mouth enable {chosen.name}` (it stays local-only and untested)"
+        )
     mouth = _backend(chosen.backend).build(chosen)
     found = mouth.fingerprint.digest
     if found != chosen.fingerprint.digest:
@@ -312,6 +327,33 @@ def remove(home: Home, name: str, *, actor: Voice = Voice.HUMAN) -> None:
     home.commit(
         lambda now: [mouth_acts.remove(home.store.get(MOUTH, key), key, actor=actor, now=now)]
     )
+
+
+def enable(home: Home, name: str, *, actor: Voice = Voice.HUMAN) -> MouthEntry:
+    """Let a disarmed mouth speak again; its egress stays local-only until re-added."""
+    key = name.strip()
+    home.commit(
+        lambda _now: [mouth_acts.enable(home.store.get(mouth_acts.MOUTH, key), key, actor=actor)]
+    )
+    return entry(home, key)
+
+
+def disarm_all(home: Home, reason: str) -> list[str]:
+    """Disarm every active mouth (see :func:`truehearth.core.mouth_acts.disarm`); their names."""
+    names: list[str] = []
+
+    def build(_now: str) -> list[Draft]:
+        names.clear()
+        drafts = []
+        for value in home.store.entities(mouth_acts.MOUTH):
+            if mouth_acts.is_active(value) and not value.get("disabled"):
+                names.append(str(value["name"]))
+                drafts.append(mouth_acts.disarm(value, str(value["name"]), reason=reason))
+        return drafts
+
+    if any(mouth_acts.is_enabled(v) for v in home.store.entities(mouth_acts.MOUTH)):
+        home.commit(build)
+    return names
 
 
 def use(home: Home, name: str, *, actor: Voice = Voice.HUMAN) -> MouthEntry:

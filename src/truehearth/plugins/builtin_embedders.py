@@ -32,6 +32,7 @@ def _openai(options: dict[str, str]) -> Embedder:
         base_url=options.get("url", "http://127.0.0.1:11434/v1"),
         model=options.get("model", "nomic-embed-text"),
         api_key_env=options.get("api_key_env"),
+        allow_remote=options.get("allow_remote", "no").lower() in ("yes", "true", "1"),
     )
 
 

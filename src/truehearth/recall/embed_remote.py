@@ -1,7 +1,10 @@
 """Embeddings from an OpenAI-compatible ``/v1/embeddings`` server (Ollama, llama.cpp, vLLM).
 
-The server is chosen by the user; the default URL is loopback, so nothing
-leaves the machine unless the user points it elsewhere.
+The server is chosen by the user; the default URL is loopback. Every record
+of every layer is embedded, so a server that is not on this machine would
+receive the whole home: it is refused unless the user opts in with
+``allow_remote=yes`` (and then only over https), under the same rules as a
+remote mouth (see :mod:`truehearth.mouths.egress`).
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from typing import Any
 import httpx
 import numpy as np
 
+from truehearth.mouths.egress import Destination, connect_url, destination
+from truehearth.mouths.errors import EgressRefused
 from truehearth.recall.embedder_base import EmbedderUnavailable, Vectors, normalise
 
 BATCH = 64
@@ -29,8 +34,19 @@ class OpenAIEmbedder:
         api_key_env: str | None = None,
         timeout: float = 60.0,
         transport: httpx.BaseTransport | None = None,
+        allow_remote: bool = False,
     ) -> None:
-        self._url = base_url.rstrip("/") + "/embeddings"
+        base = base_url.rstrip("/")
+        if destination(base) is Destination.REMOTE:
+            if not allow_remote:
+                raise EgressRefused(
+                    f"refused: the embeddings server {base} is not on this machine, and every "
+                    "record would be sent to it; nothing leaves by default "
+                    "(opt in with allow_remote=yes)"
+                )
+            if not base.startswith("https://"):
+                raise EgressRefused(f"refused: a remote embeddings server must use https: {base}")
+        self._url = connect_url(base) + "/embeddings"
         self._model = model
         headers = {}
         if api_key_env and os.environ.get(api_key_env):

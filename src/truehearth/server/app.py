@@ -2,15 +2,20 @@
 
 Every route but ``/healthz`` needs the home's bearer token (header
 ``Authorization: Bearer …``, or the session cookie the web UI sets after its
-login). Bodies over the size limit are refused before they are read whole.
+login). Bodies over the size limit are refused before they are read whole, and
+refused input is a 400 in the OpenAI error shape.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
+import anyio
+import orjson
 from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
@@ -20,18 +25,28 @@ from truehearth import __version__
 from truehearth.core.errors import HomeLocked, TruehearthError
 from truehearth.home import Home
 from truehearth.server import mcp, openai_api, ui
-from truehearth.server.auth import Sessions, TokenGate, require_token
+from truehearth.server.auth import Sessions, TokenGate, TokenKeeper, require_token
 from truehearth.server.deps import RETRY_AFTER_SECONDS, error_body, status_for
 from truehearth.server.pool import MouthPool
 from truehearth.server.settings import ServerSettings
 
 
 class BodyLimit:
-    """Refuse request bodies over ``limit`` bytes with 413, declared or streamed."""
+    """Refuse request bodies over ``limit`` bytes with 413, whether declared or streamed.
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    A declared ``Content-Length`` over the limit is refused before anything is
+    read. A chunked body is counted as it arrives; at the first byte over the
+    limit this middleware answers 413 itself, tells the application the client
+    has gone, and drops whatever the application tries to send afterwards, so
+    every route (the API, the UI's forms, the mounted MCP app) answers the same.
+    Until the body is complete, each chunk must arrive within ``read_timeout``
+    seconds (else 408), so a slow sender cannot hold a worker forever.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int, read_timeout: float = 30.0) -> None:
         self.app = app
         self.limit = limit
+        self.read_timeout = read_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -39,41 +54,77 @@ class BodyLimit:
             return
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            await _too_large(send, self.limit)
+            await _refuse(send, 413, f"request body over {self.limit} bytes")
             return
         seen = 0
+        answered = False
+        body_done = False
 
         async def counted() -> Message:
-            nonlocal seen
-            message = await receive()
+            nonlocal seen, answered, body_done
+            if answered:
+                return {"type": "http.disconnect"}
+            if body_done:  # e.g. a streaming response listening for the client leaving
+                return await receive()
+            try:
+                with anyio.fail_after(self.read_timeout):
+                    message = await receive()
+            except TimeoutError:
+                answered = True
+                await _refuse(send, 408, "the request body arrived too slowly")
+                return {"type": "http.disconnect"}
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
+                body_done = not message.get("more_body", False)
                 if seen > self.limit:
-                    raise _TooLarge
+                    answered = True
+                    await _refuse(send, 413, f"request body over {self.limit} bytes")
+                    return {"type": "http.disconnect"}
             return message
 
+        async def guarded(message: Message) -> None:
+            if not answered:
+                await send(message)
+
         try:
-            await self.app(scope, counted, send)
-        except _TooLarge:
-            await _too_large(send, self.limit)
+            await self.app(scope, counted, guarded)
+        except Exception:
+            if not answered:
+                raise
 
 
-class _TooLarge(Exception):
-    pass
-
-
-async def _too_large(send: Send, limit: int) -> None:
-    body = (
-        b'{"error":{"message":"request body over %d bytes","type":"invalid_request_error"}}' % limit
-    )
+async def _refuse(send: Send, status: int, message: str) -> None:
+    kind = "request_too_large" if status == 413 else "invalid_request_error"
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
-            "headers": [(b"content-type", b"application/json")],
+            "status": status,
+            "headers": [(b"content-type", b"application/json"), (b"connection", b"close")],
         }
     )
-    await send({"type": "http.response.body", "body": body})
+    await send({"type": "http.response.body", "body": orjson.dumps(error_body(message, kind))})
+
+
+def _without_422(spec: dict[str, Any]) -> dict[str, Any]:
+    """The spec as served: refused input is a 400 in OpenAI's shape, never FastAPI's 422."""
+    for operations in spec.get("paths", {}).values():
+        for operation in operations.values():
+            operation.get("responses", {}).pop("422", None)
+    return spec
+
+
+def describe_invalid(exc: RequestValidationError) -> str:
+    """One line for a refused request: where and what (malformed JSON included)."""
+    errors = exc.errors()
+    if not errors:
+        return "invalid request"
+    first = errors[0]
+    if first.get("type") == "json_invalid":
+        return "the request body is not valid JSON"
+    where = ".".join(str(part) for part in first.get("loc", ()) if part != "body")
+    what = str(first.get("msg", "invalid value"))
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return f"{where or 'body'}: {what}{more}"
 
 
 class Swappable:
@@ -121,10 +172,16 @@ def create_app(settings: ServerSettings) -> FastAPI:
         summary="A local home for an AI companion's continuity.",
         version=__version__,
         lifespan=lifespan,
+        # No /docs or /redoc pages (they load scripts from a CDN); the spec is
+        # served below, behind the token like everything else.
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
     )
     app.state.settings = settings
     app.state.pool = MouthPool()
-    app.state.sessions = Sessions()
+    app.state.tokens = TokenKeeper(settings.home, settings.token)
+    app.state.sessions = Sessions(app.state.tokens)
 
     @app.exception_handler(TruehearthError)
     async def _library_error(_request: Request, exc: TruehearthError) -> JSONResponse:
@@ -144,13 +201,23 @@ def create_app(settings: ServerSettings) -> FastAPI:
             headers=getattr(exc, "headers", None),
         )
 
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(status_code=400, content=error_body(describe_invalid(exc)))
+
+    @app.get("/openapi.json", include_in_schema=False, dependencies=[Depends(require_token)])
+    def openapi_spec() -> dict[str, Any]:
+        return _without_422(app.openapi())
+
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
     app.include_router(openai_api.router, dependencies=[Depends(require_token)])
     ui.install(app)
-    app.mount("/mcp", TokenGate(mcp_endpoint, settings.token))
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.mount("/mcp", TokenGate(mcp_endpoint, app.state.tokens))
+    app.add_middleware(
+        BodyLimit, limit=settings.max_body_bytes, read_timeout=settings.body_read_timeout
+    )
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts))
     return app

@@ -2,18 +2,29 @@
 
 The token is parsed in one place (:func:`bearer_token`) for both the FastAPI
 dependency and the ASGI gate in front of the MCP endpoint.
+
+The token lives in the home (``keys/server.token``); ``truehearth token
+--rotate`` replaces it there. A running server follows that file, not the
+value it read at start (:class:`TokenKeeper`): after a rotation the old token
+stops working at once, the new one works, and every browser session opened
+under the old token is revoked. The file is re-read only when its inode, size
+or modification time changes, so a request costs one ``stat``.
 """
 
 from __future__ import annotations
 
 import hmac
+import os
 import secrets
 import threading
+from pathlib import Path
 
+import orjson
 from fastapi import HTTPException, Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from truehearth.server.deps import settings_of
+from truehearth.keys import token_path
+from truehearth.server.deps import error_body
 
 SESSION_COOKIE = "truehearth_session"
 
@@ -29,30 +40,78 @@ def same_secret(given: str, expected: str) -> bool:
     return hmac.compare_digest(given.encode("utf-8", "replace"), expected.encode("utf-8"))
 
 
+class TokenKeeper:
+    """The current token of one home, following rotations of its token file."""
+
+    def __init__(self, home: Path, initial: str) -> None:
+        self._path = token_path(home)
+        self._lock = threading.Lock()
+        self._token = initial
+        self._seen = self._stamp()
+
+    def _stamp(self) -> tuple[int, int, int] | None:
+        try:
+            info = os.stat(self._path)
+        except OSError:
+            return None
+        return (info.st_ino, info.st_size, info.st_mtime_ns)
+
+    def current(self) -> str:
+        """The token now in force (re-read when the file changed since the last look)."""
+        stamp = self._stamp()
+        with self._lock:
+            if stamp is not None and stamp != self._seen:
+                try:
+                    text = self._path.read_text().strip()
+                except OSError:
+                    text = ""
+                if text:  # a half-written or emptied file never unlocks anything
+                    self._token = text
+                self._seen = stamp
+            return self._token
+
+    def accepts(self, given: str | None) -> bool:
+        return given is not None and same_secret(given, self.current())
+
+
 class Sessions:
-    """Browser sessions of the web UI: random ids, revocable at logout.
+    """Browser sessions of the web UI: random ids, revocable at logout and by rotation.
 
     The browser never holds the home's token itself, only a session id that
-    means something to this server process and dies with it or at logout.
+    means something to this server process. Each session remembers the token
+    that opened it; when the token changes, the session is gone.
     """
 
-    def __init__(self) -> None:
-        self._open: set[str] = set()
+    def __init__(self, tokens: TokenKeeper) -> None:
+        self._tokens = tokens
+        self._open: dict[str, str] = {}
         self._lock = threading.Lock()
 
     def open(self) -> str:
         sid = secrets.token_urlsafe(32)
         with self._lock:
-            self._open.add(sid)
+            self._open[sid] = self._tokens.current()
         return sid
 
     def is_open(self, sid: str) -> bool:
+        current = self._tokens.current()
         with self._lock:
-            return sid in self._open
+            opened_with = self._open.get(sid)
+            if opened_with is None:
+                return False
+            if not same_secret(opened_with, current):
+                del self._open[sid]
+                return False
+            return True
 
     def close(self, sid: str) -> None:
         with self._lock:
-            self._open.discard(sid)
+            self._open.pop(sid, None)
+
+
+def tokens_of(request: Request) -> TokenKeeper:
+    tokens: TokenKeeper = request.app.state.tokens
+    return tokens
 
 
 def sessions_of(request: Request) -> Sessions:
@@ -62,8 +121,7 @@ def sessions_of(request: Request) -> Sessions:
 
 def is_authorized(request: Request) -> bool:
     """Whether the request carries the home's token, or a UI session opened with it."""
-    given = bearer_token(request.headers.get("authorization", ""))
-    if given is not None and same_secret(given, settings_of(request).token):
+    if tokens_of(request).accepts(bearer_token(request.headers.get("authorization", ""))):
         return True
     cookie = request.cookies.get(SESSION_COOKIE, "")
     return bool(cookie) and sessions_of(request).is_open(cookie)
@@ -81,15 +139,14 @@ def require_token(request: Request) -> None:
 class TokenGate:
     """Bearer-token check for mounted sub-applications (the MCP endpoint)."""
 
-    def __init__(self, app: ASGIApp, token: str) -> None:
+    def __init__(self, app: ASGIApp, tokens: TokenKeeper) -> None:
         self.app = app
-        self.token = token
+        self.tokens = tokens
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             header = dict(scope.get("headers", [])).get(b"authorization", b"").decode("latin-1")
-            given = bearer_token(header)
-            if given is None or not same_secret(given, self.token):
+            if not self.tokens.accepts(bearer_token(header)):
                 await send(
                     {
                         "type": "http.response.start",
@@ -103,7 +160,9 @@ class TokenGate:
                 await send(
                     {
                         "type": "http.response.body",
-                        "body": b'{"detail":"missing or wrong bearer token"}',
+                        "body": orjson.dumps(
+                            error_body("missing or wrong bearer token", "authentication_error")
+                        ),
                     }
                 )
                 return

@@ -20,7 +20,7 @@ import anyio
 import orjson
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from truehearth.core.errors import InvalidInput, TruehearthError
 from truehearth.home import Home
@@ -62,15 +62,28 @@ router = APIRouter(prefix="/v1", tags=["openai"], responses=_ERRORS)
 SESSION_HEADER = "X-Truehearth-Session"
 
 
+def _encodable(value: str) -> str:
+    """Refuse text that cannot be stored as UTF-8 (a lone surrogate such as ``\\ud800``)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("text must be valid Unicode (it holds a lone surrogate)") from None
+    return value
+
+
+Text = Annotated[str, AfterValidator(_encodable)]
+MAX_SEED = 2**32 - 1  # llama.cpp and most servers take a 32-bit seed
+
+
 class ContentPart(BaseModel):
-    type: str
-    text: str | None = None
+    type: Text
+    text: Text | None = None
 
 
 class ChatMessage(BaseModel):
     role: Literal["system", "developer", "user", "assistant", "tool"]
-    content: str | list[ContentPart] | None = None
-    name: str | None = None
+    content: Text | list[ContentPart] | None = None
+    name: Text | None = None
 
     def text(self) -> str:
         if self.content is None:
@@ -81,16 +94,16 @@ class ChatMessage(BaseModel):
 
 
 class ChatRequest(BaseModel):
-    model: str = Field(max_length=200)
+    model: Text = Field(max_length=200)
     messages: list[ChatMessage] = Field(min_length=1, max_length=2000)
     stream: bool = False
     max_tokens: int | None = Field(default=None, ge=1, le=32_768)
     max_completion_tokens: int | None = Field(default=None, ge=1, le=32_768)
-    temperature: float | None = Field(default=None, ge=0, le=2)
-    top_p: float | None = Field(default=None, gt=0, le=1)
-    seed: int | None = None
-    stop: str | list[str] | None = None
-    user: str | None = Field(default=None, max_length=200)
+    temperature: float | None = Field(default=None, ge=0, le=2, allow_inf_nan=False)
+    top_p: float | None = Field(default=None, gt=0, le=1, allow_inf_nan=False)
+    seed: int | None = Field(default=None, ge=0, le=MAX_SEED)
+    stop: Text | list[Text] | None = None
+    user: Text | None = Field(default=None, max_length=200)
 
 
 class ModelCard(BaseModel):

@@ -16,6 +16,14 @@ from truehearth.core.errors import InvalidInput
 DEFAULT_PORT = 8787
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
 MAX_BODY_BYTES = 2 * 1024 * 1024
+# Connection hygiene (see docs/SECURITY.md): idle keep-alive connections close
+# after IDLE_TIMEOUT_S, a body must keep arriving (BodyLimit's read timeout),
+# headers are bounded, and the server takes at most MAX_CONNECTIONS at once.
+IDLE_TIMEOUT_S = 5
+HEADER_TIMEOUT_S = 10.0
+BODY_READ_TIMEOUT_S = 30.0
+MAX_CONNECTIONS = 64
+MAX_HEADER_BYTES = 64 * 1024
 
 
 def is_loopback(host: str) -> bool:
@@ -51,6 +59,7 @@ class ServerSettings:
     key: bytes | None = None
     mouth: str | None = None
     max_body_bytes: int = MAX_BODY_BYTES
+    body_read_timeout: float = BODY_READ_TIMEOUT_S
     # Host headers the server answers to: loopback names only, so a web page that
     # rebinds its own domain to 127.0.0.1 (DNS rebinding) is refused.
     allowed_hosts: tuple[str, ...] = LOOPBACK_HOSTS

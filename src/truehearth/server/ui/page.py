@@ -24,8 +24,8 @@ from markupsafe import Markup
 
 from truehearth.core.errors import TruehearthError
 from truehearth.describe import provenance, short
-from truehearth.server.auth import SESSION_COOKIE, is_authorized
-from truehearth.server.deps import settings_of, status_for
+from truehearth.server.auth import SESSION_COOKIE, is_authorized, tokens_of
+from truehearth.server.deps import status_for
 from truehearth.server.ui import csrf
 
 _HERE = Path(__file__).parent
@@ -126,7 +126,7 @@ def require_session(request: Request) -> None:
 
 def csrf_secret(request: Request) -> str:
     """Form tokens are bound to the home's token and to this browser session."""
-    return settings_of(request).token + ":" + request.cookies.get(SESSION_COOKIE, "")
+    return tokens_of(request).current() + ":" + request.cookies.get(SESSION_COOKIE, "")
 
 
 def _same_origin(request: Request) -> bool:

@@ -8,7 +8,6 @@ live in :mod:`.memory`, mouths and the continuity check in :mod:`.checks`.
 
 from __future__ import annotations
 
-import hmac
 import itertools
 import re
 from typing import Annotated
@@ -21,8 +20,8 @@ from truehearth.core.journal import fingerprint
 from truehearth.core.records import Layer, Record, parse_enum
 from truehearth.describe import describe_event, record_status
 from truehearth.home import Home
-from truehearth.server.auth import SESSION_COOKIE, sessions_of
-from truehearth.server.deps import open_home, settings_of
+from truehearth.server.auth import SESSION_COOKIE, sessions_of, tokens_of
+from truehearth.server.deps import open_home
 from truehearth.server.ui import checks, memory
 from truehearth.server.ui.page import ACTIONS, PAGES, UIRoute, render, safe_next, see_other
 
@@ -51,8 +50,7 @@ def login(
     next: Annotated[str, Form()] = "/ui",
 ) -> Response:
     """Trade the home's token for the session cookie (the browser cannot send a header)."""
-    secret = settings_of(request).token
-    if not token or not hmac.compare_digest(token.strip().encode(), secret.encode()):
+    if not tokens_of(request).accepts(token.strip() or None):
         return render(
             request, "login.html", status=401, title="Log in", next=safe_next(next), wrong=True
         )

@@ -1,0 +1,97 @@
+"""How the server listens: connection hygiene for uvicorn, in one place.
+
+Left to its defaults, uvicorn never closes a connection that sends nothing,
+or one that dribbles its headers in a byte at a time, and takes any number of
+them. The home's server is local, but a page in the user's own browser can
+still open connections to it, so each connection is held to a budget:
+
+* headers must arrive whole within ``header_timeout`` seconds of the
+  connection opening (or of the previous response ending);
+* an idle keep-alive connection closes after ``idle_timeout`` seconds;
+* a request body must keep arriving (see :class:`truehearth.server.app.BodyLimit`);
+* past ``max_connections`` open connections and tasks, new ones get 503.
+
+Both ``truehearth serve`` and the tests' loopback servers build their uvicorn
+configuration here, so the tests exercise exactly what users run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import h11
+import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from truehearth.server.settings import (
+    HEADER_TIMEOUT_S,
+    IDLE_TIMEOUT_S,
+    MAX_CONNECTIONS,
+    MAX_HEADER_BYTES,
+)
+
+
+class _HeaderDeadline(H11Protocol):
+    """uvicorn's HTTP/1.1 protocol, with a deadline for each request's headers."""
+
+    header_timeout: float = HEADER_TIMEOUT_S
+    _deadline: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self.conn.their_state is h11.IDLE:
+            if self._deadline is None:  # a new request has begun arriving after keep-alive
+                self._arm()
+        else:
+            self._disarm()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        self._disarm()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def _arm(self) -> None:
+        self._disarm()
+        self._deadline = self.loop.call_later(self.header_timeout, self._too_slow)
+
+    def _disarm(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+
+    def _too_slow(self) -> None:
+        self._deadline = None
+        if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
+            self.transport.close()
+
+
+def uvicorn_config(
+    app: Any,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    header_timeout: float = HEADER_TIMEOUT_S,
+    idle_timeout: float = IDLE_TIMEOUT_S,
+    max_connections: int = MAX_CONNECTIONS,
+) -> uvicorn.Config:
+    """The uvicorn configuration every truehearth server runs with."""
+    protocol = type("HeaderDeadline", (_HeaderDeadline,), {"header_timeout": header_timeout})
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        lifespan="on",
+        http=protocol,
+        timeout_keep_alive=int(max(1, idle_timeout)),
+        limit_concurrency=max_connections,
+        h11_max_incomplete_event_size=MAX_HEADER_BYTES,
+    )
