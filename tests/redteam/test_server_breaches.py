@@ -221,7 +221,16 @@ def test_serve_keeps_an_encrypted_home_s_name_off_the_screen(tmp_path: Path) -> 
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     env = {**os.environ, "TRUEHEARTH_PASSPHRASE": PASSPHRASE}
-    command = [sys.executable, "-m", "truehearth", "serve", "--home", str(path), "--port", str(port)]
+    command = [
+        sys.executable,
+        "-m",
+        "truehearth",
+        "serve",
+        "--home",
+        str(path),
+        "--port",
+        str(port),
+    ]
     with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True) as server:
         try:
             assert server.stdout is not None

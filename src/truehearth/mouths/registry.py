@@ -332,9 +332,7 @@ def remove(home: Home, name: str, *, actor: Voice = Voice.HUMAN) -> None:
 def enable(home: Home, name: str, *, actor: Voice = Voice.HUMAN) -> MouthEntry:
     """Let a disarmed mouth speak again; its egress stays local-only until re-added."""
     key = name.strip()
-    home.commit(
-        lambda _now: [mouth_acts.enable(home.store.get(mouth_acts.MOUTH, key), key, actor=actor)]
-    )
+    home.commit(lambda _now: [mouth_acts.enable(home.store.get(MOUTH, key), key, actor=actor)])
     return entry(home, key)
 
 
@@ -345,13 +343,13 @@ def disarm_all(home: Home, reason: str) -> list[str]:
     def build(_now: str) -> list[Draft]:
         names.clear()
         drafts = []
-        for value in home.store.entities(mouth_acts.MOUTH):
+        for value in home.store.entities(MOUTH):
             if mouth_acts.is_active(value) and not value.get("disabled"):
                 names.append(str(value["name"]))
                 drafts.append(mouth_acts.disarm(value, str(value["name"]), reason=reason))
         return drafts
 
-    if any(mouth_acts.is_enabled(v) for v in home.store.entities(mouth_acts.MOUTH)):
+    if any(mouth_acts.is_enabled(v) for v in home.store.entities(MOUTH)):
         home.commit(build)
     return names
 
