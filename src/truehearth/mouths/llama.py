@@ -176,7 +176,7 @@ class LlamaMouth:
         transcript. It is not a guarantee: a reply cut off by ``max_tokens`` is
         still malformed, so callers re-validate what comes back.
         """
-        from llama_cpp import LlamaGrammar
+        from llama_cpp.llama_grammar import LlamaGrammar
 
         grammar = LlamaGrammar.from_json_schema(json.dumps(dict(schema)), verbose=False)
         out = self.llm.create_chat_completion(**self._kwargs(messages, params), grammar=grammar)
@@ -227,7 +227,7 @@ class LlamaMouth:
             bos_token=vocab.token_get_text(vocab.token_bos()),
             add_generation_prompt=True,
         )
-        chat = [{"role": m.role, "content": m.content} for m in messages]
+        chat: list[Any] = [{"role": m.role, "content": m.content} for m in messages]
         return str(formatter(messages=chat).prompt)
 
     def close(self) -> None:
