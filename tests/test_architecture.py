@@ -35,7 +35,8 @@ def test_the_inner_rooms_never_import_the_outer_ones() -> None:
     ig = _graph_module()
     rooms = ig.areas(ig.build())
     assert rooms["core"] == set()
-    assert rooms["store"] <= {"core"}
+    assert rooms["store"] <= {"core", "extras"}
+    assert rooms["extras"] <= {"core"}
     assert "home" not in rooms["recall"] and "server" not in rooms["recall"]
     for inner in ("core", "store", "recall", "context", "mouths", "home", "exchange"):
         assert not rooms[inner] & {"cli", "server", "continuity"}, inner

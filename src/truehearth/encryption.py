@@ -23,9 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from argon2.low_level import Type, hash_secret_raw
-
 from truehearth.core.errors import InvalidInput, KeyRequired, WrongKey
+from truehearth.extras import needed_for
 from truehearth.paths import APP_NAME
 
 PASSPHRASE_ENV = "TRUEHEARTH_PASSPHRASE"
@@ -87,6 +86,9 @@ def derive_key(passphrase: str, enc: Encryption) -> bytes:
     """Argon2id over the passphrase: deliberately slow (about 0.3 s on two cores)."""
     if not passphrase:
         raise WrongKey("an empty passphrase")
+    with needed_for("an encrypted home"):
+        from argon2.low_level import Type, hash_secret_raw
+
     return hash_secret_raw(
         passphrase.encode("utf-8"),
         base64.b64decode(enc.salt),
@@ -106,8 +108,9 @@ def new_random_key() -> bytes:
 
 
 def keyring_store(home_id: str, key: bytes) -> None:
-    import keyring
-    from keyring.errors import KeyringError
+    with needed_for("a home whose key is in the OS keyring"):
+        import keyring
+        from keyring.errors import KeyringError
 
     try:
         keyring.set_password(KEYRING_SERVICE, home_id, key.hex())
@@ -116,8 +119,9 @@ def keyring_store(home_id: str, key: bytes) -> None:
 
 
 def keyring_load(home_id: str) -> bytes:
-    import keyring
-    from keyring.errors import KeyringError
+    with needed_for("a home whose key is in the OS keyring"):
+        import keyring
+        from keyring.errors import KeyringError
 
     try:
         stored = keyring.get_password(KEYRING_SERVICE, home_id)

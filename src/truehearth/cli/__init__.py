@@ -14,6 +14,7 @@ import functools
 import sys
 
 import typer
+from rich.markup import escape
 
 from truehearth.cli._app import app, err_console
 from truehearth.cli.lazy import LazyGroup
@@ -45,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except TruehearthError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
         return exc.exit_code
     except KeyboardInterrupt:
         err_console.print("interrupted")

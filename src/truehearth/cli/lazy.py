@@ -16,6 +16,8 @@ import typer
 from typer import _click
 from typer.core import TyperCommand, TyperGroup
 
+from truehearth.extras import needed_for
+
 # command name -> (module that registers it, one line of help), in help order
 DEFERRED: dict[str, tuple[str, str]] = {}
 # The Typer app the command modules register on (set by truehearth.cli._app).
@@ -61,8 +63,9 @@ class LazyGroup(TyperGroup):
 
     def load(self, name: str) -> _click.Command:
         """Import the module behind ``name`` and take its real command."""
-        for module in DEFERRED[name][0].split():
-            importlib.import_module(module)
+        with needed_for(f"`truehearth {name}`"):
+            for module in DEFERRED[name][0].split():
+                importlib.import_module(module)
         built: Any = typer.main.get_command(_registry[0])
         command: _click.Command = built.commands[name]
         self.commands[name] = command

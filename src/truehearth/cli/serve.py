@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from truehearth.cli._app import HomeOpt, JsonOpt, app, console, err_console, opened, print_json
+from truehearth.extras import needed_for
 from truehearth.keys import ensure_token
 from truehearth.server.settings import DEFAULT_PORT, ServerSettings, check_bind
 
@@ -24,10 +25,11 @@ def serve(
     ] = False,
 ) -> None:
     """Serve the home: OpenAI-compatible API, MCP and the web UI, on loopback."""
-    import uvicorn
+    with needed_for("`truehearth serve`"):
+        import uvicorn
 
-    from truehearth.server.app import create_app
-    from truehearth.server.listen import uvicorn_config
+        from truehearth.server.app import create_app
+        from truehearth.server.listen import uvicorn_config
 
     warning = check_bind(host, allow_remote_bind)
     with opened(home) as h:

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from truehearth.extras import needed_for
 from truehearth.mouths import shipped
 from truehearth.mouths.base import Completion, Fingerprint, GenerationParams, Message
 from truehearth.mouths.errors import ModelFileError
@@ -256,7 +257,8 @@ def _close_devnull() -> None:
 
 
 def _load(path: Path, n_ctx: int, seed: int | None, n_threads: int | None) -> Any:
-    from llama_cpp import Llama  # heavy import, only when a model is really loaded
+    with needed_for("the embedded model"):  # heavy import, only when a model is loaded
+        from llama_cpp import Llama
 
     if _close_devnull not in _registered:
         atexit.register(_close_devnull)

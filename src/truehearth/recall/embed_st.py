@@ -40,7 +40,8 @@ class SentenceTransformerEmbedder:
     def __init__(self, model_dir: str = "") -> None:
         if importlib.util.find_spec("sentence_transformers") is None:
             raise EmbedderUnavailable(
-                "sentence-transformers embedder needs the extra: pip install 'truehearth[st]'"
+                "the sentence-transformers embedder needs the `st` extra: "
+                "pip install 'truehearth[st]'"
             )
         library = importlib.import_module("sentence_transformers")
         path = Path(model_dir) if model_dir else shipped_model_dir()

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, ParamSpec, TypeVar, cast
 
 from truehearth.core.errors import HomeCorrupt, HomeLocked, WrongKey
+from truehearth.extras import needed_for
 from truehearth.store.lock import wait_seconds
 
 KEY_BYTES = 32
@@ -28,17 +29,15 @@ KEY_BYTES = 32
 def _driver(encrypted: bool) -> Any:
     if not encrypted:
         return sqlite3
-    try:
+    with needed_for("an encrypted home"):
         from sqlcipher3 import dbapi2
-    except ImportError as exc:  # pragma: no cover - sqlcipher3-binary is a dependency
-        raise HomeCorrupt("this home is encrypted, but SQLCipher is not installed") from exc
     return dbapi2
 
 
 def _cipher_errors() -> tuple[tuple[type[Exception], ...], tuple[type[Exception], ...]]:
     try:
         from sqlcipher3 import dbapi2
-    except ImportError:  # pragma: no cover - sqlcipher3-binary is a dependency
+    except ImportError:  # the `encrypt` extra is not installed: plain homes only
         return (), ()
     return (dbapi2.OperationalError,), (dbapi2.DatabaseError,)
 
