@@ -25,6 +25,7 @@ from truehearth.core.errors import InvalidInput
 from truehearth.core.records import Layer, Record, Trust, clean_text
 from truehearth.mouths.base import GenerationParams, Message, Mouth
 from truehearth.recall import Recalled, Retriever, default_retriever
+from truehearth.recall.query import MAX_QUERY_CHARS
 from truehearth.rhythm.boundary import Nudge, is_rhythm
 from truehearth.rhythm.boundary import nudge as rhythm_nudge
 
@@ -179,7 +180,9 @@ def assemble(
         )
     remaining = limit - ident_tokens - message_tokens
 
-    recalled = _recall(home, retriever, text, include_quarantined, notes)
+    recalled = recall(
+        home, text, retriever=retriever, include_quarantined=include_quarantined, notes=notes
+    )
     background, data = (
         _Packed(int(remaining * BACKGROUND_SHARE)),
         _Packed(int(remaining * DATA_SHARE)),
@@ -358,24 +361,34 @@ def _limit(window: int, params: GenerationParams, budget: int | None) -> int:
     return limit
 
 
-def _recall(
+def recall(
     home: Home,
-    retriever: Retriever | None,
     text: str,
-    include_quarantined: bool,
-    notes: list[str],
+    *,
+    retriever: Retriever | None = None,
+    limit: int = RECALL_LIMIT,
+    include_quarantined: bool = False,
+    notes: list[str] | None = None,
 ) -> list[Recalled]:
+    """The recall step of :func:`assemble` on its own: the same layers and fallbacks.
+
+    Public so that a benchmark asks exactly what a turn asks (and may ask for a
+    longer list than a turn packs); a query recall cannot use becomes a note.
+    """
     finder = retriever if retriever is not None else default_retriever()
+    if len(text) > MAX_QUERY_CHARS:  # a long message still recalls, from its opening
+        text = text[:MAX_QUERY_CHARS].rsplit(None, 1)[0]
     try:
         return finder.retrieve(
             home,
             text,
-            limit=RECALL_LIMIT,
+            limit=limit,
             layers=_RECALL_LAYERS,
             include_quarantined=include_quarantined,
         )
     except InvalidInput as exc:
-        notes.append(f"no recall for this message: {exc}")
+        if notes is not None:
+            notes.append(f"no recall for this message: {exc}")
         return []
 
 

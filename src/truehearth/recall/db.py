@@ -109,16 +109,18 @@ class RecallDB:
     def prune_feed(self) -> int:
         """Drop feed rows every index has consumed; returns how many.
 
-        Only when the graph and a vector space both have a watermark: a full
-        rebuild reads the records themselves, never the feed, so nothing is lost.
+        Only when the graph, the talk index and a vector space all have a
+        watermark: a full rebuild reads the records themselves, never the feed, so
+        nothing is lost.
         """
         marks = [
             self.meta_int(str(k))
             for (k,) in self.conn.execute(
-                "SELECT key FROM recall_meta WHERE key = 'graph.feed' OR key LIKE 'vec.feed:%'"
+                "SELECT key FROM recall_meta WHERE key IN ('graph.feed', 'talk.feed') "
+                "OR key LIKE 'vec.feed:%'"
             )
         ]
-        if len(marks) < 2 or min(marks) <= 0:
+        if len(marks) < 3 or min(marks) <= 0:
             return 0
         with self.locked():  # the store trims on its own connection: no recall transaction
             return self.projection.trim_feed(min(marks))

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from truehearth.home import Home
 
 BATCH = 4096
+ALL_CUES = frozenset(cue for relation in RELATIONS.values() for cue in relation.cues)
 _WATERMARK = "graph.feed"
 
 
@@ -205,7 +206,7 @@ class Graph:
         asked = set(words(query))
         # A question's words and their nearest words in the embedding space:
         # "sibling" asks about sisters and brothers without a synonym list.
-        asked.update(default_expander().expand(query))
+        asked.update(default_expander().near_any(query, ALL_CUES))
         relations = [r.name for r in RELATIONS.values() if r.cues & asked]
         names = [w for w in content_words(query) if len(w) > 2]
         clauses: list[str] = []

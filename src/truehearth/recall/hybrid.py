@@ -1,46 +1,75 @@
-"""Hybrid recall: BM25 and vectors (and graph facts), fused, then weighed by trust and age.
+"""Hybrid recall: ranked lists from the talk index, vectors and graph, fused without dilution.
 
-Each source ranks candidates its own way; reciprocal rank fusion adds
-``1 / (K + rank)`` per source, so a record found by several sources rises
-without any one source's raw scores dominating. The fused score is then
-multiplied by trust (verified above untrusted; quarantined never, unless asked)
-and by a small recency factor, so between two equal memories the newer wins.
-Every result says why it was chosen.
+Each source ranks candidates its own way. Fusion is weighted reciprocal rank:
+a list adds ``weight / (k + rank)`` per candidate, and each list has its own
+``k``. A small ``k`` makes a list *confident*: its first few places are worth
+far more than its tail, so a strong keyword hit is not outvoted by mediocre
+turns that several noisy lists happen to agree on (the failure that made plain
+RRF lose to BM25 alone on conversations nobody here wrote).
+
+The lists:
+
+* **keywords**: BM25 over the talk index (a turn's own words, its neighbours'
+  words and its dates; see :mod:`truehearth.recall.talk`);
+* **said by**: when the question names someone who speaks in this home, BM25
+  restricted to that person's turns;
+* **dated**: when the question names a time ("last week", "in May 2023"),
+  resolved against the home's clock, BM25 restricted to turns from, or talking
+  about, those days;
+* **vectors**, **related words** (expansion) and **replies after questions**
+  that matched; **graph** facts whose relation the question names.
+
+The fused score is then multiplied by trust (verified above untrusted;
+quarantined never, unless asked), a small recency factor, and a boost when the
+speaker or the date matches. Every result says why it was chosen.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import TYPE_CHECKING
 
 from truehearth.core.records import Layer, Record, Trust
 from truehearth.recall.base import Recalled
+from truehearth.recall.dates import Span, parse_day, spans
 from truehearth.recall.db import RecallDB
 from truehearth.recall.expand import default_expander
 from truehearth.recall.graph import Graph
 from truehearth.recall.indextext import asks, record_date, turn_key
-from truehearth.recall.query import (
-    check_query,
-    content_words,
-    keyword_terms,
-    without_stopwords,
-)
+from truehearth.recall.query import check_query, content_words, keyword_terms, without_stopwords
 from truehearth.recall.settings import index_of
-from truehearth.store.base import RecordQuery
+from truehearth.recall.talk import TalkIndex, speaker_of, talked_about
 
 if TYPE_CHECKING:
     from truehearth.home import Home
 
-RRF_K = 60
 TRUST_WEIGHT = {Trust.VERIFIED: 1.0, Trust.UNTRUSTED: 0.8, Trust.QUARANTINED: 0.3}
 RECENCY_BOOST = 0.05  # at most +5% for a memory from today
 RECENCY_HALF_LIFE_DAYS = 180.0
-GRAPH_WEIGHT = 2.0  # an extracted fact whose relation the question names is strong evidence
 MAX_RELATED = 16  # related words per query: each adds its matches to the second BM25 pass
-REPLY_WEIGHT = 1.0  # the answer to a question that matched counts like the question
 REPLY_DEPTH = 20  # only the replies to the best keyword hits
+ROLE_NAMES = frozenset({"human", "companion", "system", "external", "user", "assistant"})
+KEYWORDS = "keyword match"
+_OWN_COLUMNS = "{body near dates}"  # what the keyword passes search (not who spoke)
+
+
+@dataclass(frozen=True, slots=True)
+class Fusion:
+    """How much each ranked list counts (weight) and how confident it is (k: smaller is
+    sharper). Tuned on the tuning users of the external sets; see docs/BENCHMARKS.md."""
+
+    keyword: tuple[float, int] = (1.0, 10)
+    said_by: tuple[float, int] = (1.0, 10)
+    dated: tuple[float, int] = (1.0, 10)
+    vector: tuple[float, int] = (0.5, 60)
+    related: tuple[float, int] = (0.3, 60)
+    reply: tuple[float, int] = (0.5, 10)
+    graph: tuple[float, int] = (1.0, 60)
+    speaker_boost: float = 0.3
+    date_boost: float = 0.3
 
 
 @dataclass
@@ -48,10 +77,21 @@ class _Candidate:
     record: Record
     fused: float = 0.0
     reasons: list[str] = field(default_factory=list)
+    boost: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Asked:
+    """What a question asks about besides its words: named speakers and a time."""
+
+    text: str
+    terms: list[str]
+    speakers: list[str]
+    spans: list[Span]
 
 
 class HybridRetriever:
-    """The default :class:`~truehearth.recall.base.Retriever`: BM25 + vectors + graph."""
+    """The default :class:`~truehearth.recall.base.Retriever`. Each step can be switched off."""
 
     def __init__(
         self,
@@ -59,8 +99,12 @@ class HybridRetriever:
         bm25: bool = True,
         vectors: bool = True,
         graph: bool = True,
-        expand: bool = True,
+        expand: bool = False,
         replies: bool = True,
+        neighbours: bool = True,
+        speakers: bool = True,
+        dates: bool = True,
+        fusion: Fusion | None = None,
         candidates: int = 50,
         sync: bool = True,
     ) -> None:
@@ -69,6 +113,10 @@ class HybridRetriever:
         self.use_graph = graph
         self.use_expansion = expand
         self.use_replies = replies
+        self.use_neighbours = neighbours
+        self.use_speakers = speakers
+        self.use_dates = dates
+        self.fusion = fusion or Fusion()
         self.candidates = candidates
         self.sync = sync
 
@@ -82,63 +130,121 @@ class HybridRetriever:
         include_quarantined: bool = False,
     ) -> list[Recalled]:
         text = check_query(query)
-        db = home.recall_index  # the one thing recall asks of the home
+        db = home.recall_index  # the one thing recall asks of the home (and its clock)
         allowed = set(layers)
         pool: dict[str, _Candidate] = {}
+        talk = TalkIndex(db)
+        if self.sync and self.use_bm25:
+            talk.sync()
+        today = _day(home.now())
+        asked = self._understand(db, talk, text, today)
 
         def admit(record: Record) -> bool:
             if not record.is_current or (allowed and record.layer not in allowed):
                 return False
             return include_quarantined or record.trust is not Trust.QUARANTINED
 
-        def add(rank: int, record: Record, reason: str, weight: float = 1.0) -> None:
+        def add(
+            rank: int, record: Record, reason: str, weights: tuple[float, int], first: bool = False
+        ) -> None:
             if not admit(record):
                 return
             entry = pool.setdefault(record.id, _Candidate(record))
-            entry.fused += weight / (RRF_K + rank)
-            entry.reasons.append(reason)
+            weight, k = weights
+            entry.fused += weight / (k + rank)
+            if first:
+                entry.reasons.insert(0, reason)
+            else:
+                entry.reasons.append(reason)
 
+        search = _Searcher(db, talk, admit, self.candidates)
         leads: list[tuple[int, Record, str]] = []
-        keyword_filter = RecordQuery(
-            layers=tuple(layer.value for layer in layers),
-            trusts=() if include_quarantined else (Trust.VERIFIED.value, Trust.UNTRUSTED.value),
-            limit=self.candidates,
-        )
-        for label, words in self._keyword_queries(db, text):
-            hits = db.projection.search(words, keyword_filter)
-            for rank, (record, _score) in enumerate(hits, 1):
-                add(rank, record, f"{label} (bm25 rank {rank})")
-                leads.append((rank, record, f"{label} rank {rank}"))
+        for label, match, weights in self._keyword_passes(db, asked):
+            for rank, record in enumerate(search(match), 1):
+                add(rank, record, f"{label} (bm25 rank {rank})", weights, first=label == KEYWORDS)
+                if label != "related words":
+                    leads.append((rank, record, f"{label} rank {rank}"))
         if self.use_vectors:
-            nearest = self._vector_hits(db, text, admit, include_quarantined)
-            for rank, record, score in nearest:
-                add(rank, record, f"vector rank {rank} (cos {score:.2f})")
+            for rank, record, score in self._vector_hits(db, text, admit, include_quarantined):
+                add(rank, record, f"vector rank {rank} (cos {score:.2f})", self.fusion.vector)
         if self.use_graph:
             graph = Graph(db)
             if self.sync:
                 graph.sync()
             for rank, edge in enumerate(graph.lookup(text, limit=self.candidates), 1):
-                add(rank, edge.record, f"graph: {edge.describe()}", GRAPH_WEIGHT)
+                add(rank, edge.record, f"graph: {edge.describe()}", self.fusion.graph)
         if self.use_replies:
             for rank, record, reason in self._replies(db, leads):
-                add(rank, record, f"reply after {reason}", REPLY_WEIGHT)
-        today = datetime.now(UTC).date()
+                add(rank, record, f"reply after {reason}", self.fusion.reply)
+        for candidate in pool.values():
+            self._weigh(candidate, asked)
         ranked = sorted(pool.values(), key=lambda c: _final(c, today)[0], reverse=True)[:limit]
         return [self._recalled(c, today) for c in ranked]
 
-    def _keyword_queries(self, db: RecallDB, text: str) -> list[tuple[str, str]]:
-        """The BM25 queries to run: the question's own words, then related words."""
-        queries: list[tuple[str, str]] = []
-        if self.use_bm25:
-            common = db.common_words
-            own = keyword_terms(text) or content_words(text)
-            queries.append(("keyword match", " ".join(common.keep(own))))
-            if self.use_expansion:
-                related = default_expander().expand(text)[: MAX_RELATED * 2]
-                kept = common.keep(related, fallback=False)[:MAX_RELATED]
-                if kept:
-                    queries.append(("related words", " ".join(kept)))
-        return queries
+    # -- understanding the question --------------------------------------------------
+
+    def _understand(self, db: RecallDB, talk: TalkIndex, text: str, today: date) -> _Asked:
+        found = spans(text, today) if self.use_dates else []
+        rest = text
+        for span in found:
+            rest = rest.replace(span.said, " ")
+        named: list[str] = []
+        if self.use_speakers:
+            known = talk.speakers()
+            tokens = re.findall(r"[^\W_]+", rest.lower())
+            for size in (3, 2, 1):
+                for i in range(len(tokens) - size + 1):
+                    phrase = " ".join(tokens[i : i + size])
+                    name = known.get(phrase)
+                    fresh = name and name not in named and phrase not in ROLE_NAMES
+                    if fresh and not any(phrase in n.lower() for n in named):
+                        named.append(str(name))
+        own = keyword_terms(rest) or content_words(rest) or keyword_terms(text)
+        terms = db.common_words.keep(own) if own else []
+        return _Asked(text, terms, named, found)
+
+    def _keyword_passes(
+        self, db: RecallDB, asked: _Asked
+    ) -> list[tuple[str, str, tuple[float, int]]]:
+        """The FTS5 queries to run: own words, then by speaker, by date, related words."""
+        if not self.use_bm25:
+            return []
+        columns = _OWN_COLUMNS if self.use_neighbours else "{body dates}"
+        if not asked.terms:  # "what happened last week?": the days alone
+            tokens = sorted({t for s in asked.spans for t in s.tokens()})
+            return [("dated", f"dates : ({_any(tokens)})", self.fusion.dated)] if tokens else []
+        words = _any(asked.terms)
+        passes = [(KEYWORDS, f"{columns} : ({words})", self.fusion.keyword)]
+        for name in asked.speakers:
+            match = f"{columns} : ({words}) AND speaker : ({_phrase(name)})"
+            passes.append((f"said by {name}", match, self.fusion.said_by))
+        if asked.spans:
+            tokens = sorted({t for s in asked.spans for t in s.tokens()})
+            label = "dated " + ", ".join(f"'{s.said}'" for s in asked.spans)
+            match = f"{columns} : ({words}) AND dates : ({_any(tokens)})"
+            passes.append((label, match, self.fusion.dated))
+        if self.use_expansion:
+            related = default_expander().expand(asked.text)[: MAX_RELATED * 2]
+            kept = db.common_words.keep(related, fallback=False)[:MAX_RELATED]
+            if kept:
+                passes.append(("related words", f"body : ({_any(kept)})", self.fusion.related))
+        return passes
+
+    def _weigh(self, candidate: _Candidate, asked: _Asked) -> None:
+        """Boost a candidate whose speaker is named, or whose date falls in the asked span."""
+        record = candidate.record
+        if asked.speakers:
+            who = speaker_of(record)
+            if who in asked.speakers:
+                candidate.boost *= 1.0 + self.fusion.speaker_boost
+                candidate.reasons.append(f"speaker match: said by {who}")
+        if asked.spans:
+            match = _date_match(record, asked.spans)
+            if match:
+                candidate.boost *= 1.0 + self.fusion.date_boost
+                candidate.reasons.append(match)
+
+    # -- the other lists ------------------------------------------------------------------
 
     def _replies(
         self, db: RecallDB, leads: list[tuple[int, Record, str]]
@@ -189,7 +295,70 @@ class HybridRetriever:
         record = candidate.record
         why = " + ".join(candidate.reasons)
         when = "today" if age == 0 else f"{age} day{'s' if age != 1 else ''} old"
-        return Recalled(record, score, f"{why}; {record.trust.value}; {when}")
+        said = ""
+        if turn_key(record) is not None:
+            said = f"; said by {speaker_of(record)} on {record_date(record)}"
+        return Recalled(record, score, f"{why}{said}; {record.trust.value}; {when}")
+
+
+class _Searcher:
+    """Runs one FTS5 expression against the talk index; keeps the hits recall may return.
+
+    The talk index knows nothing of trust or forgetting: the record's current
+    flags, read through the store's projection, decide (so a forget or a
+    rollback never leaves a stale hit). It asks for more than it needs because
+    some hits are filtered out here.
+    """
+
+    def __init__(
+        self, db: RecallDB, talk: TalkIndex, admit: Callable[[Record], bool], limit: int
+    ) -> None:
+        self.db = db
+        self.talk = talk
+        self.admit = admit
+        self.limit = limit
+
+    def __call__(self, match: str) -> list[Record]:
+        hits = self.talk.search(match, limit=self.limit * 2)
+        rows = self.db.projection_rows([h.rid for h in hits])
+        out: list[Record] = []
+        for hit in hits:
+            row = rows.get(hit.rid)
+            if row is None or not row.current:
+                continue  # cheap column checks before the record is decoded
+            record = row.record()
+            if self.admit(record):
+                out.append(record)
+                if len(out) >= self.limit:
+                    break
+        return out
+
+
+def _phrase(text: str) -> str:
+    return '"' + text.replace('"', " ") + '"'
+
+
+def _any(words: Sequence[str]) -> str:
+    return " OR ".join(_phrase(w) for w in words)
+
+
+def _date_match(record: Record, asked: list[Span]) -> str | None:
+    """Why a record's date matches the question's span, or None."""
+    day = parse_day(record_date(record))
+    for span in asked:
+        if day is not None and span.covers(day):
+            return f"date match: {day.isoformat()} is within '{span.said}' ({span.describe()})"
+        for mentioned, said in talked_about(record):
+            if span.covers(mentioned):
+                return (
+                    f"date match: '{said}' means {mentioned.isoformat()}, "
+                    f"within '{span.said}' ({span.describe()})"
+                )
+    return None
+
+
+def _day(now: str) -> date:
+    return parse_day(now) or date.today()
 
 
 def _final(candidate: _Candidate, today: date) -> tuple[float, int]:
@@ -199,4 +368,4 @@ def _final(candidate: _Candidate, today: date) -> tuple[float, int]:
     except ValueError:
         age = 0
     recency = 1.0 + RECENCY_BOOST * 0.5 ** (age / RECENCY_HALF_LIFE_DAYS)
-    return candidate.fused * TRUST_WEIGHT[record.trust] * recency, age
+    return candidate.fused * candidate.boost * TRUST_WEIGHT[record.trust] * recency, age

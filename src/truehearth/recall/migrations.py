@@ -71,7 +71,31 @@ M001_INDEX = Migration(
     ],
 )
 
-MIGRATIONS: tuple[Migration, ...] = (M001_INDEX,)
+M002_TALK = Migration(
+    "m002_talk",
+    [
+        # The talk index (recall/talk.py): each record as a keyword document of five
+        # columns; rowid = the record's row in the store's projection.
+        """CREATE VIRTUAL TABLE IF NOT EXISTS recall_talk USING fts5(
+            body, near, speaker, listener, dates, tokenize='porter unicode61'
+        )""",
+        # Turns by place, with their row, so a turn's neighbours can be re-indexed.
+        """CREATE TABLE IF NOT EXISTS recall_talk_turns (
+            session TEXT NOT NULL,
+            turn INTEGER NOT NULL,
+            rid INTEGER NOT NULL,
+            PRIMARY KEY (session, turn)
+        ) WITHOUT ROWID""",
+        # Names that speak in this home, so a question's names are recognised cheaply.
+        """CREATE TABLE IF NOT EXISTS recall_speakers (
+            key TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            turns INTEGER NOT NULL
+        ) WITHOUT ROWID""",
+    ],
+)
+
+MIGRATIONS: tuple[Migration, ...] = (M001_INDEX, M002_TALK)
 
 
 def migrate_recall(conn: sqlite3.Connection) -> list[str]:

@@ -1,0 +1,323 @@
+"""Recall on externally written conversations, imported the way a user would.
+
+    PYTHONPATH=src .venv/bin/python bench/external_recall.py                 # all sets
+    PYTHONPATH=src .venv/bin/python bench/external_recall.py --sets realmem --split tune
+
+Each user of a dataset (see ``extsets.py``) gets a fresh home. Its sessions are
+written as SillyTavern chat JSONL files (header with both speakers' names, one
+line per message with the speaker's name and the session's date) and imported
+one by one through the real importer (``import_path(home, file, "st-chat")``),
+in order; every question is asked when the home holds exactly the sessions
+before it, through the context router's own recall call
+(:func:`truehearth.context.router.recall`), with the home's clock set to the
+question's date. Outside baselines (``recall_baselines.py``) see the same
+sessions in the same order.
+
+Scores, per dataset and split (tune / test, fixed by user before any tuning):
+session-level recall@k (share of evidence sessions among the sessions of the top
+k turns) and, where the data tags turns (convgen), turn-level recall@k. The
+default retriever's background tokens per turn are measured with ``assemble``
+at the default budget (EchoMouth, 8,192-token window).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import extsets
+from extsets import Query, Session, User
+from recall_baselines import Baselines
+from truehearth.context import router
+from truehearth.context.model import SectionRole
+from truehearth.context.router import assemble
+from truehearth.core.errors import InvalidInput
+from truehearth.exchange.formats import import_path
+from truehearth.home import Home
+from truehearth.mouths.doubles import EchoMouth
+from truehearth.recall.base import Recalled, Retriever
+from truehearth.recall.embedders import WordLlamaEmbedder
+from truehearth.recall.hybrid import HybridRetriever
+
+KS = (1, 5, 10, 20)
+Key = tuple[int, int]
+Ranker = Callable[[str, int], list[Key]]
+
+
+def truehearth_systems(which: str) -> dict[str, Retriever]:
+    """The retriever configurations compared: the default and each step switched on or off.
+
+    ``legacy`` is for the code before the talk index (run with that ``src`` first
+    on ``PYTHONPATH``): the default and its own switches.
+    """
+    if which == "legacy":
+        return {
+            "truehearth default (before)": HybridRetriever(),
+            "before, no vectors": HybridRetriever(vectors=False),
+            "before, no expansion": HybridRetriever(expand=False),
+            "before, no graph": HybridRetriever(graph=False),
+        }
+    from truehearth.recall.hybrid import Fusion
+
+    if which == "default":
+        return {"truehearth default": HybridRetriever()}
+    if which == "tune":  # fusion variants, run on the tuning users only
+        return {
+            "truehearth default": HybridRetriever(),
+            "keyword k=5": HybridRetriever(fusion=Fusion(keyword=(1.0, 5))),
+            "keyword k=20": HybridRetriever(fusion=Fusion(keyword=(1.0, 20))),
+            "vector w=0.25": HybridRetriever(fusion=Fusion(vector=(0.25, 60))),
+            "vector w=1.0": HybridRetriever(fusion=Fusion(vector=(1.0, 60))),
+            "vector k=10": HybridRetriever(fusion=Fusion(vector=(0.5, 10))),
+            "boosts 0.6": HybridRetriever(fusion=Fusion(speaker_boost=0.6, date_boost=0.6)),
+            "boosts 0": HybridRetriever(fusion=Fusion(speaker_boost=0.0, date_boost=0.0)),
+        }
+
+    plain = Fusion(
+        keyword=(1.0, 60), said_by=(1.0, 60), dated=(1.0, 60), vector=(1.0, 60),
+        related=(1.0, 60), reply=(1.0, 60), graph=(2.0, 60),
+    )  # fmt: skip
+    systems: dict[str, Retriever] = {
+        "truehearth default": HybridRetriever(),
+        "- neighbours": HybridRetriever(neighbours=False),  # type: ignore[call-arg]
+        "- speakers": HybridRetriever(speakers=False),  # type: ignore[call-arg]
+        "- dates": HybridRetriever(dates=False),  # type: ignore[call-arg]
+        "- vectors": HybridRetriever(vectors=False),
+        "- replies": HybridRetriever(replies=False),
+        "- graph": HybridRetriever(graph=False),
+        "+ expansion (filtered)": HybridRetriever(expand=True),
+        "plain RRF (k=60, equal weights)": HybridRetriever(fusion=plain),  # type: ignore[call-arg]
+    }
+    return systems
+
+
+def recall(home: Home, text: str, retriever: Retriever, limit: int) -> list[Recalled]:
+    """The router's own recall call (before it was public: the same call, spelled out)."""
+    if hasattr(router, "recall"):
+        return list(router.recall(home, text, retriever=retriever, limit=limit))
+    try:
+        return retriever.retrieve(home, text, limit=limit, layers=router._RECALL_LAYERS)
+    except InvalidInput:
+        return []  # what the router did then: a note, and no recall for this message
+
+
+def write_session(folder: Path, user: User, index: int, session: Session) -> Path:
+    """One session as a SillyTavern chat log: both speakers named, the session's date."""
+    path = folder / f"session-{index:04d}.jsonl"
+    created = f"{session.date}@{index:04d}"  # a distinct chat per session, as ST names them
+    lines = [{"user_name": user.name, "character_name": user.companion, "create_date": created}]
+    for i, turn in enumerate(session.turns):
+        lines.append(
+            {
+                "name": turn.speaker,
+                "is_user": turn.is_user,
+                "is_system": False,
+                "send_date": f"{session.date}T12:{i // 60 % 60:02d}:{i % 60:02d}",
+                "mes": turn.text,
+            }
+        )
+    path.write_text("\n".join(json.dumps(line, ensure_ascii=False) for line in lines) + "\n")
+    return path
+
+
+class Clock:
+    """The home's clock: the date of the session being imported or the question asked."""
+
+    def __init__(self) -> None:
+        self.day = "2000-01-01"
+
+    def __call__(self) -> str:
+        return f"{self.day}T12:00:00.000000+00:00"
+
+
+def score(ranked: list[Key], query: Query) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for k in KS:
+        top = ranked[:k]
+        out[f"s@{k}"] = len(query.sessions & {s for s, _t in top}) / len(query.sessions)
+        if query.turns:
+            out[f"t@{k}"] = len(query.turns & set(top)) / len(query.turns)
+    return out
+
+
+def run_user(
+    user: User,
+    embedder: WordLlamaEmbedder,
+    systems: dict[str, Retriever],
+    results: dict[str, list[dict[str, float]]],
+    kinds: dict[tuple[str, str], list[float]],
+    extra: dict[str, list[float]],
+) -> None:
+    clock = Clock()
+    asked: dict[int, list[Query]] = defaultdict(list)
+    for q in user.queries:
+        asked[q.before].append(q)
+    baselines = Baselines(embedder)
+    where: dict[str, int] = {}  # import file hash -> session index
+    with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMP")) as tmp:
+        folder = Path(tmp)
+        clock.day = user.sessions[0].date if user.sessions else "2000-01-01"
+        with Home.init(folder / "home", user.companion, clock=clock) as home:
+
+            def key_of(record_session: str | None, sha: str | None, locator: str | None) -> Key:
+                turn = int((locator or "/0").rsplit("/", 1)[1]) - 2  # line 1 is the header
+                return (where.get(sha or "", -1), turn)
+
+            def ask(q: Query) -> None:
+                clock.day = q.date
+                rankers: dict[str, Ranker] = dict(baselines.systems())  # type: ignore[arg-type]
+                for name, retriever in systems.items():
+
+                    def th(text: str, n: int, r: Retriever = retriever) -> list[Key]:
+                        hits = recall(home, text, r, n)
+                        src = [h.record.source for h in hits]
+                        return [key_of(s.session, s.import_sha256, s.locator) for s in src]
+
+                    rankers[name] = th
+                for name, rank in rankers.items():
+                    t0 = time.perf_counter()
+                    got = score(rank(q.text, max(KS)), q)
+                    extra[f"ms:{name}"].append((time.perf_counter() - t0) * 1000)
+                    results[name].append(got)
+                    kinds[(name, q.kind)].append(got["t@10" if q.turns else "s@10"])
+                context = assemble(home, EchoMouth(), q.text)
+                extra["background tokens"].append(
+                    sum(
+                        s.tokens
+                        for s in context.sections
+                        if s.role in (SectionRole.BACKGROUND, SectionRole.DATA)
+                    )
+                )
+
+            for index, session in enumerate(user.sessions):
+                for q in asked.get(index, []):
+                    ask(q)
+                clock.day = session.date
+                if not any(t.text.strip() for t in session.turns):
+                    continue  # an empty day: nothing a user could import
+                report = import_path(home, write_session(folder, user, index, session), "st-chat")
+                where[report.sha256] = index
+                baselines.add(index, session)
+            for q in asked.get(len(user.sessions), []):
+                ask(q)
+
+
+def table(
+    title: str,
+    names: list[str],
+    results: dict[str, dict[str, list[dict[str, float]]]],
+    level: str,
+) -> None:
+    splits = [s for s in ("tune", "test") if any(results[s].values())]
+    print(f"\n#### {title}: {'turn' if level == 't' else 'session'}-level recall@k")
+    cells = " | ".join(f"{split} R@{k}" for split in splits for k in KS)
+    print(f"| method | {cells} | n tune/test |")
+    print("|---|" + "---|" * (len(splits) * len(KS) + 1))
+    for name in names:
+        row = []
+        for split in splits:
+            rows = results[split].get(name, [])
+            for k in KS:
+                vals = [r[f"{level}@{k}"] for r in rows if f"{level}@{k}" in r]
+                row.append(f"{statistics.mean(vals):.3f}" if vals else "-")
+        counts = "/".join(str(len(results[s].get(name, []))) for s in splits)
+        print(f"| {name} | {' | '.join(row)} | {counts} |")
+
+
+def run_set(name: str, users: list[User], split: str, systems: dict[str, Retriever]) -> None:
+    embedder = WordLlamaEmbedder()
+    results: dict[str, dict[str, list[dict[str, float]]]] = {
+        "tune": defaultdict(list),
+        "test": defaultdict(list),
+    }
+    kinds: dict[str, dict[tuple[str, str], list[float]]] = {
+        "tune": defaultdict(list),
+        "test": defaultdict(list),
+    }
+    extra: dict[str, dict[str, list[float]]] = {
+        "tune": defaultdict(list),
+        "test": defaultdict(list),
+    }
+    t0 = time.perf_counter()
+    for user in users:
+        if split not in ("both", user.split):
+            continue
+        run_user(user, embedder, systems, results[user.split], kinds[user.split], extra[user.split])
+        print(
+            f"  {name}/{user.split}: {user.name}: {len(user.sessions)} sessions, "
+            f"{len(user.queries)} questions ({time.perf_counter() - t0:.0f} s)",
+            file=sys.stderr,
+            flush=True,
+        )
+    names = list(next(iter(r for r in results.values() if r), {}).keys())
+    print(f"\n### {name}")
+    table(name, names, results, "s")
+    if any("t@10" in r for rows in results.values() for v in rows.values() for r in v):
+        table(name, names, results, "t")
+    for s in ("tune", "test"):
+        if not extra[s]:
+            continue
+        toks = extra[s]["background tokens"]
+        print(
+            f"\n{s}: background tokens per turn (default budget): "
+            f"mean {statistics.mean(toks):.0f}, max {max(toks):.0f}"
+        )
+        ms = {n[3:]: statistics.median(v) for n, v in extra[s].items() if n.startswith("ms:")}
+        print(f"{s}: median ms per question: " + ", ".join(f"{n} {v:.1f}" for n, v in ms.items()))
+        by_kind: dict[str, list[float]] = defaultdict(list)
+        for (system, kind), vals in kinds[s].items():
+            if system == next(iter(systems), ""):
+                by_kind[kind] = vals
+        print(
+            f"{s}: {next(iter(systems), '-')} R@10 by kind: "
+            + ", ".join(
+                f"{k} {statistics.mean(v):.2f} (n={len(v)})" for k, v in sorted(by_kind.items())
+            )
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sets", default="realmem,memorybank,convgen")
+    parser.add_argument("--split", default="both", choices=("tune", "test", "both"))
+    parser.add_argument("--convgen-sessions", type=int, default=30)
+    parser.add_argument("--convgen-turns", type=int, default=500)
+    parser.add_argument("--users", type=int, default=0, help="at most this many users per split")
+    parser.add_argument("--systems", default="current", choices=("current", "default", "tune", "legacy", "none"))
+    args = parser.parse_args()
+    root = extsets.data_dir()
+    print(
+        f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}; "
+        f"run {date.today().isoformat()}"
+    )
+    systems = {} if args.systems == "none" else truehearth_systems(args.systems)
+    for name in args.sets.split(","):
+        if name == "convgen":
+            users = extsets.convgen(sessions=args.convgen_sessions, turns=args.convgen_turns)
+        elif root is None:
+            print(f"\n### {name}\nskipped: no ../shared/data (set TRUEHEARTH_EXT_DATA)")
+            continue
+        else:
+            users = getattr(extsets, name)(root)
+        if args.users:
+            users = [
+                u
+                for s in ("tune", "test")
+                for u in [x for x in users if x.split == s][: args.users]
+            ]
+        run_set(name, users, args.split, systems)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,181 @@
+"""Externally written recall datasets, read into one shape, with a fixed tune/test split.
+
+Each dataset becomes a list of :class:`User` (one home each): dated sessions of
+two named speakers, and questions asked at a point in that history with the
+sessions (and, where the data has them, the turns) that hold the answer.
+
+The split is by user and fixed here, before any tuning: the test users are never
+looked at to fix a miss.
+
+* ``realmem`` (Apache-2.0): 10 users; every query is asked just before its own
+  session, so the home holds only the sessions before it; evidence is sessions.
+* ``memorybank`` (MIT): 15 users, 10 day-sessions each. Its probing questions
+  carry no gold, except those that name a day ("On May 4th, ..."): that day's
+  session is the evidence. Only those are scored; asked the day after the last.
+* ``convgen`` (ours): the project's generator, literal and paraphrased questions
+  with turn-level evidence, asked after the last session; seed 1 tune, seed 2 test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def data_dir() -> Path | None:
+    """``$TRUEHEARTH_EXT_DATA`` or ``../shared/data`` beside the repository; None if absent."""
+    env = os.environ.get("TRUEHEARTH_EXT_DATA")
+    for candidate in ([Path(env)] if env else []) + [REPO.parent / "shared" / "data"]:
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    speaker: str  # the speaker's name, as the chat log shows it
+    is_user: bool
+    text: str
+
+
+@dataclass(slots=True)
+class Session:
+    date: str  # YYYY-MM-DD
+    turns: list[Turn]
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    text: str
+    date: str  # the day the question is asked
+    before: int  # asked when the home holds sessions [0, before)
+    sessions: frozenset[int]  # evidence sessions
+    turns: frozenset[tuple[int, int]] = frozenset()  # evidence (session, turn), when known
+    kind: str = ""
+
+
+@dataclass(slots=True)
+class User:
+    name: str  # the human's name
+    companion: str  # the other speaker's name
+    split: str  # "tune" or "test"
+    sessions: list[Session] = field(default_factory=list)
+    queries: list[Query] = field(default_factory=list)
+
+
+def realmem(root: Path) -> list[User]:
+    queries: dict[str, list[dict[str, object]]] = {}
+    for line in (root / "realmem" / "realmem_queries.jsonl").read_text().splitlines():
+        if line.strip():
+            row = json.loads(line)
+            queries.setdefault(row["persona"], []).append(row)
+    users = []
+    files = sorted((root / "realmem" / "dialogues").glob("*.json"))
+    for i, path in enumerate(files):
+        raw = json.loads(path.read_text())
+        person = raw["_metadata"]["person_name"].replace("_", " ")
+        user = User(person, "Assistant", "tune" if i % 2 == 0 else "test")
+        index: dict[str, int] = {}
+        for s in raw["dialogues"]:
+            index[s["session_uuid"]] = len(user.sessions)
+            turns = [
+                Turn(
+                    person if t["speaker"] == "User" else "Assistant",
+                    t["speaker"] == "User",
+                    t["content"],
+                )
+                for t in s["dialogue_turns"]
+            ]
+            user.sessions.append(Session(s["current_time"][:10], turns))
+        for q in queries.get(raw["_metadata"]["person_name"], []):
+            here = int(q["query_session_index"])
+            evidence = frozenset(int(i) for i in q["evidence_session_indices"] if int(i) < here)
+            if evidence:
+                user.queries.append(
+                    Query(q["query"], q["query_time"][:10], here, evidence, kind=q["category"])
+                )
+        users.append(user)
+    return users
+
+
+_MONTH_TEXT = (
+    "january february march april may june july august september october november december"
+)
+_MONTHS = {m: i for i, m in enumerate(_MONTH_TEXT.split(), 1)}
+_DAY = re.compile(r"\b(" + "|".join(_MONTHS) + r")\s+(\d{1,2})(?:st|nd|rd|th)?\b", re.I)
+
+
+def memorybank(root: Path) -> list[User]:
+    base = root / "memorybank"
+    history = json.loads((base / "memory_bank_en.json").read_text())
+    probes: dict[str, list[str]] = {}
+    for line in (base / "probing_questions_en.jsonl").read_text().splitlines():
+        if line.strip():
+            probes.update({k.strip(): v for k, v in json.loads(line).items()})
+    users = []
+    for i, key in enumerate(sorted(history, key=str.strip)):
+        name = key.strip()
+        days = sorted(history[key]["history"])
+        user = User(name, "AI Companion", "tune" if i % 2 == 0 else "test")
+        for day in days:
+            turns = []
+            for pair in history[key]["history"][day]:
+                turns.append(Turn(name, True, pair["query"]))
+                turns.append(Turn("AI Companion", False, pair["response"]))
+            user.sessions.append(Session(day, turns))
+        asked = (date.fromisoformat(days[-1]) + timedelta(days=1)).isoformat()
+        year = days[0][:4]
+        for question in probes.get(name, []):
+            found = _DAY.search(question)
+            if not found:
+                continue
+            day = f"{year}-{_MONTHS[found.group(1).lower()]:02d}-{int(found.group(2)):02d}"
+            if day in days:
+                user.queries.append(
+                    Query(question, asked, len(days), frozenset({days.index(day)}), kind="dated")
+                )
+        users.append(user)
+    return users
+
+
+def convgen(seeds: tuple[int, int] = (1, 2), sessions: int = 30, turns: int = 500) -> list[User]:
+    from convgen import generate
+
+    users = []
+    for seed, split in zip(seeds, ("tune", "test"), strict=True):
+        conv = generate(sessions, turns, seed=seed)
+        order: dict[str, int] = {}
+        by_session: dict[int, Session] = {}
+        where: dict[str, tuple[int, int]] = {}
+        for t in conv.turns:
+            s = order.setdefault(t.session, len(order))
+            session = by_session.setdefault(s, Session(t.date[:10], []))
+            where[t.id] = (s, len(session.turns))
+            human = t.speaker == "human"
+            session.turns.append(Turn("Sam" if human else "Ember", human, t.text))
+        user = User("Sam", "Ember", split, [by_session[i] for i in range(len(by_session))])
+        last = date.fromisoformat(user.sessions[-1].date) + timedelta(days=1)
+        for q in conv.questions:
+            ev = frozenset(where[e] for e in q.evidence)
+            form = "paraphrased" if q.paraphrased else "literal"
+            user.queries.append(
+                Query(
+                    q.text,
+                    last.isoformat(),
+                    len(user.sessions),
+                    frozenset(s for s, _t in ev),
+                    ev,
+                    kind=f"{form}/{q.kind}",
+                )
+            )
+        users.append(user)
+    return users

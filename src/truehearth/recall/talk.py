@@ -1,0 +1,236 @@
+"""The talk index: every record as a keyword document with who, to whom, when, and around.
+
+A turn alone is often useless to a keyword search: 91 % of turns never name
+the person who said them, "been playing it for a month" needs the turn before,
+and a question "in May 2023" shares no word with a turn from that month. So
+each record is indexed in five FTS5 columns:
+
+* ``body``: its own text;
+* ``near``: the content words of the turns within :data:`WINDOW` of it in its
+  session (a turn is re-indexed when a neighbour arrives);
+* ``speaker`` and ``listener``: who said it and to whom (the other voice of
+  the session), by name when the import kept one;
+* ``dates``: its session day as words ("May 8 2023 Monday") and as compact
+  tokens (``d20230508 m202305 y2023``), plus the days its text talks about
+  ("last year", "two weeks ago"), resolved against the session day.
+
+BM25 weighs the columns (:data:`WEIGHTS`), so a turn's own words count most.
+The index is derived data, rebuilt from the records at any time; it follows
+the record feed with its own watermark, like the vector index.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import date
+
+from truehearth.core.records import Record
+from truehearth.recall.dates import day_tokens, day_words, parse_day, spans
+from truehearth.recall.db import RecallDB
+from truehearth.recall.indextext import TurnKey, record_date, turn_key
+from truehearth.recall.query import without_stopwords
+
+WINDOW = 1  # neighbouring turns each side written into a turn's ``near`` column
+# bm25 column weights: body, near, speaker, listener, dates
+WEIGHTS = (1.0, 0.35, 0.3, 0.1, 0.6)
+BATCH = 4096
+MARK = "talk.feed"
+TABLE = "recall_talk"
+
+def speaker_of(record: Record) -> str:
+    """Who said a record: the name the import kept, else the role, else the voice."""
+    for key in ("name", "speaker"):
+        value = record.meta.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return record.voice.value
+
+
+def dates_text(record: Record) -> str:
+    """The days a record happened on or talks about, as words and as date tokens."""
+    day = parse_day(record_date(record))
+    if day is None:
+        return ""
+    parts = [day_words(day), *day_tokens(day)]
+    for span in spans(record.text, day):
+        parts.extend(span.tokens())
+    return " ".join(parts)
+
+
+def talked_about(record: Record) -> list[tuple[date, str]]:
+    """``(day, words)`` for each date a record's text names, resolved against its own day."""
+    day = parse_day(record_date(record))
+    if day is None:
+        return []
+    return [(s.start, s.said) for s in spans(record.text, day)]
+
+
+@dataclass(frozen=True, slots=True)
+class TalkHit:
+    rid: int
+    score: float  # bm25, higher is better
+
+
+class TalkIndex:
+    """The FTS5 talk index of one home, kept in step with its records."""
+
+    def __init__(self, db: RecallDB, window: int = WINDOW) -> None:
+        self.db = db
+        self.window = window
+
+    def watermark(self) -> int:
+        return int(self.db.meta(MARK, "0") or 0)
+
+    # -- writing ------------------------------------------------------------------
+
+    def sync(self) -> int:
+        """Index every record row added since the last sync; returns how many."""
+        mark = self.watermark()
+        feed = self.db.feed_since(mark, 1)
+        if feed and feed[0][0] > mark + 1 and self._missing(mark):
+            return self.rebuild()  # the feed was trimmed past us: read the records instead
+        done = 0
+        while feed := self.db.feed_since(mark, BATCH):
+            rids = [rid for _seq, rid in feed]
+            self._index(self.db.records_by_rid(rids), feed[-1][0])
+            mark = feed[-1][0]
+            done += len(feed)
+        return done
+
+    def _missing(self, mark: int) -> bool:
+        """Whether rows may exist that this index never saw (not just an empty feed)."""
+        newest = self.db.projection.approximate_count()
+        if mark == 0:
+            return newest > 0
+        row = self.db.conn.execute(f"SELECT max(rowid) FROM {TABLE}").fetchone()
+        return row[0] is None or int(row[0]) < newest
+
+    def rebuild(self) -> int:
+        head = self.db.feed_head()
+        with self.db.writing() as conn:
+            conn.execute(f"DELETE FROM {TABLE}")
+            conn.execute("DELETE FROM recall_talk_turns")
+            conn.execute("DELETE FROM recall_speakers")
+            self.db.set_meta(conn, MARK, "0")
+        done, after = 0, 0
+        while rids := self.db.all_rids(after, BATCH):
+            after = rids[-1]
+            self._index(self.db.records_by_rid(rids), None)
+            done += len(rids)
+        with self.db.writing() as conn:
+            self.db.set_meta(conn, MARK, str(head))
+        return done
+
+    def _index(self, records: dict[int, Record], feed_seq: int | None) -> None:
+        """Write documents for these rows and re-write their neighbours' documents."""
+        keyed = {k: rid for rid, r in records.items() if (k := turn_key(r)) is not None}
+        around = self._turns_around(list(keyed), records)
+        docs: dict[int, tuple[str, str, str, str, str]] = {}
+        for rid, record in records.items():
+            docs[rid] = self._doc(record, around)
+        for key in keyed:
+            for step in range(-self.window, self.window + 1):
+                other = around.get(TurnKey(key.session, key.turn + step))
+                if step and other is not None and other[0] not in docs:
+                    docs[other[0]] = self._doc(other[1], around)
+        with self.db.writing() as conn:
+            self.db.register_turns(conn, list(records.values()))
+            conn.executemany(
+                "INSERT INTO recall_talk_turns (session, turn, rid) VALUES (?, ?, ?) "
+                "ON CONFLICT (session, turn) DO UPDATE SET rid = excluded.rid",
+                [(k.session, k.turn, rid) for k, rid in keyed.items()],
+            )
+            rows = list(docs)
+            for start in range(0, len(rows), 900):
+                chunk = rows[start : start + 900]
+                marks = ",".join("?" * len(chunk))
+                conn.execute(f"DELETE FROM {TABLE} WHERE rowid IN ({marks})", chunk)
+            conn.executemany(
+                f"INSERT INTO {TABLE} (rowid, body, near, speaker, listener, dates) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [(rid, *doc) for rid, doc in docs.items()],
+            )
+            names: dict[str, int] = {}
+            for record in records.values():
+                name = speaker_of(record)
+                names[name] = names.get(name, 0) + 1
+            conn.executemany(
+                "INSERT INTO recall_speakers (key, name, turns) VALUES (?, ?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET turns = turns + excluded.turns",
+                [(name.lower(), name, n) for name, n in names.items()],
+            )
+            if feed_seq is not None and feed_seq > self.watermark():
+                self.db.set_meta(conn, MARK, str(feed_seq))
+
+    def _turns_around(
+        self, keys: list[TurnKey], records: dict[int, Record]
+    ) -> dict[TurnKey, tuple[int, Record]]:
+        """Every turn within two windows of these keys: the batch's own, then stored ones.
+
+        Two windows, because a neighbour re-indexed here needs its own neighbours.
+        """
+        found: dict[TurnKey, tuple[int, Record]] = {}
+        for rid, record in records.items():
+            key = turn_key(record)
+            if key is not None and record.is_current:
+                found[key] = (rid, record)
+        reach = 2 * self.window
+        spans_by_session: dict[str, tuple[int, int]] = {}
+        for key in keys:
+            lo, hi = spans_by_session.get(key.session, (key.turn, key.turn))
+            spans_by_session[key.session] = (min(lo, key.turn), max(hi, key.turn))
+        wanted: dict[int, TurnKey] = {}
+        for session, (lo, hi) in spans_by_session.items():
+            rows = self.db.conn.execute(
+                "SELECT turn, rid FROM recall_talk_turns WHERE session = ? AND turn BETWEEN ? AND ?",
+                (session, lo - reach, hi + reach),
+            )
+            for turn, rid in rows:
+                key = TurnKey(session, int(turn))
+                if key not in found:
+                    wanted[int(rid)] = key
+        for rid, record in self.db.records_by_rid(list(wanted)).items():
+            if record.is_current:
+                found[wanted[rid]] = (rid, record)
+        return found
+
+    def _doc(
+        self, record: Record, around: dict[TurnKey, tuple[int, Record]]
+    ) -> tuple[str, str, str, str, str]:
+        who = speaker_of(record)
+        near: list[str] = []
+        listeners: list[str] = []
+        key = turn_key(record)
+        if key is not None:
+            for step in range(-self.window, self.window + 1):
+                other = around.get(TurnKey(key.session, key.turn + step))
+                if step == 0 or other is None:
+                    continue
+                near.append(without_stopwords(other[1].text))
+                name = speaker_of(other[1])
+                if name != who and name not in listeners:
+                    listeners.append(name)
+        return (record.text, " ".join(near), who, " ".join(listeners), dates_text(record))
+
+    # -- reading ------------------------------------------------------------------
+
+    def search(
+        self, match: str, *, limit: int, weights: tuple[float, ...] = WEIGHTS
+    ) -> list[TalkHit]:
+        """Rows matching an FTS5 expression, best bm25 first (any flags: the caller filters)."""
+        cols = ", ".join(f"{w:g}" for w in weights)
+        sql = (
+            f"SELECT rowid, bm25({TABLE}, {cols}) AS s FROM {TABLE} "
+            f"WHERE {TABLE} MATCH ? ORDER BY s LIMIT ?"
+        )
+        try:
+            rows = self.db.conn.execute(sql, (match, limit)).fetchall()
+        except sqlite3.OperationalError:
+            return []  # an FTS syntax corner the quoting did not foresee: no keyword hits
+        return [TalkHit(int(rid), -float(score)) for rid, score in rows]
+
+    def speakers(self) -> dict[str, str]:
+        """Names that speak in this home, lowercased to as written (for question matching)."""
+        rows = self.db.conn.execute("SELECT key, name FROM recall_speakers LIMIT 1000")
+        return {str(k): str(n) for k, n in rows}
