@@ -72,9 +72,15 @@ def truehearth_systems(which: str) -> dict[str, Retriever]:
 
     if which == "default":
         return {"truehearth default": HybridRetriever()}
+    plain = Fusion(
+        keyword=(1.0, 60), said_by=(1.0, 60), dated=(1.0, 60), vector=(1.0, 60),
+        related=(1.0, 60), reply=(1.0, 60), graph=(2.0, 60),
+    )  # fmt: skip
     if which == "tune":  # fusion variants, run on the tuning users only
         return {
             "truehearth default": HybridRetriever(),
+            "- neighbours": HybridRetriever(neighbours=False),
+            "plain RRF (k=60, equal weights)": HybridRetriever(fusion=plain),
             "keyword k=5": HybridRetriever(fusion=Fusion(keyword=(1.0, 5))),
             "keyword k=20": HybridRetriever(fusion=Fusion(keyword=(1.0, 20))),
             "vector w=0.25": HybridRetriever(fusion=Fusion(vector=(0.25, 60))),
@@ -84,20 +90,16 @@ def truehearth_systems(which: str) -> dict[str, Retriever]:
             "boosts 0": HybridRetriever(fusion=Fusion(speaker_boost=0.0, date_boost=0.0)),
         }
 
-    plain = Fusion(
-        keyword=(1.0, 60), said_by=(1.0, 60), dated=(1.0, 60), vector=(1.0, 60),
-        related=(1.0, 60), reply=(1.0, 60), graph=(2.0, 60),
-    )  # fmt: skip
     systems: dict[str, Retriever] = {
         "truehearth default": HybridRetriever(),
-        "- neighbours": HybridRetriever(neighbours=False),  # type: ignore[call-arg]
-        "- speakers": HybridRetriever(speakers=False),  # type: ignore[call-arg]
-        "- dates": HybridRetriever(dates=False),  # type: ignore[call-arg]
+        "- neighbours": HybridRetriever(neighbours=False),
+        "- speakers": HybridRetriever(speakers=False),
+        "- dates": HybridRetriever(dates=False),
         "- vectors": HybridRetriever(vectors=False),
         "- replies": HybridRetriever(replies=False),
         "- graph": HybridRetriever(graph=False),
         "+ expansion (filtered)": HybridRetriever(expand=True),
-        "plain RRF (k=60, equal weights)": HybridRetriever(fusion=plain),  # type: ignore[call-arg]
+        "plain RRF (k=60, equal weights)": HybridRetriever(fusion=plain),
     }
     return systems
 
@@ -294,8 +296,15 @@ def main() -> None:
     parser.add_argument("--convgen-sessions", type=int, default=30)
     parser.add_argument("--convgen-turns", type=int, default=500)
     parser.add_argument("--users", type=int, default=0, help="at most this many users per split")
-    parser.add_argument("--systems", default="current", choices=("current", "default", "tune", "legacy", "none"))
+    parser.add_argument(
+        "--systems", default="current", choices=("current", "default", "tune", "legacy", "none")
+    )
+    parser.add_argument("--near-words", type=int, default=0, help="override talk.NEAR_WORDS")
     args = parser.parse_args()
+    if args.near_words:
+        from truehearth.recall import talk
+
+        talk.NEAR_WORDS = args.near_words
     root = extsets.data_dir()
     print(
         f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}; "

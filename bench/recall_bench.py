@@ -35,6 +35,7 @@ from truehearth.recall.graph import Graph
 from truehearth.recall.hybrid import HybridRetriever
 from truehearth.recall.query import without_stopwords
 from truehearth.recall.settings import active_index, use_embedder
+from truehearth.recall.talk import TalkIndex
 from truehearth.recall.vectors import COARSE_FROM, VectorIndex
 
 KS = (1, 5, 10, 20)
@@ -47,8 +48,10 @@ def configs() -> dict[str, HybridRetriever]:
         "bm25": HybridRetriever(**{**off, "vectors": False}),
         "vectors": HybridRetriever(**{**off, "bm25": False}),
         "hybrid (bm25+vectors, RRF)": HybridRetriever(**off),
-        "+ query expansion": HybridRetriever(replies=False, graph=False),
-        "+ replies after keyword hits": HybridRetriever(graph=False),
+        "+ query expansion (off by default)": HybridRetriever(
+            expand=True, replies=False, graph=False
+        ),
+        "+ replies after keyword hits (no expansion)": HybridRetriever(graph=False),
         "+ graph (everything, the default)": HybridRetriever(),
     }
 
@@ -91,6 +94,7 @@ def ingest(home: Home, turns: list[Turn], batch: int = 5000) -> tuple[dict[str, 
     for i in range(0, len(turns), batch):
         home.commit(lambda now, chunk=turns[i : i + batch]: turn_drafts(chunk, now, ids))
     t1 = time.perf_counter()
+    TalkIndex(home.recall_index).sync()
     active_index(home).sync()
     Graph.of(home).sync()
     t2 = time.perf_counter()
@@ -207,7 +211,9 @@ def latency(sizes: list[int], queries: int) -> None:
                 done = size
                 gc.collect()
                 default = HybridRetriever()
-                bm25 = HybridRetriever(vectors=False, graph=False, replies=False)
+                bm25 = HybridRetriever(
+                    vectors=False, graph=False, replies=False, speakers=False, dates=False
+                )
                 vectors = HybridRetriever(bm25=False, graph=False, replies=False)
                 row = []
                 for retriever in (default, bm25, vectors):

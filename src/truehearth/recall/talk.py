@@ -6,8 +6,8 @@ and a question "in May 2023" shares no word with a turn from that month. So
 each record is indexed in five FTS5 columns:
 
 * ``body``: its own text;
-* ``near``: the content words of the turns within :data:`WINDOW` of it in its
-  session (a turn is re-indexed when a neighbour arrives);
+* ``near``: the first content words of the turns within :data:`WINDOW` of it
+  in its session (a turn is re-indexed when a neighbour arrives);
 * ``speaker`` and ``listener``: who said it and to whom (the other voice of
   the session), by name when the import kept one;
 * ``dates``: its session day as words ("May 8 2023 Monday") and as compact
@@ -32,11 +32,16 @@ from truehearth.recall.indextext import TurnKey, record_date, turn_key
 from truehearth.recall.query import without_stopwords
 
 WINDOW = 1  # neighbouring turns each side written into a turn's ``near`` column
+# ... and at most this many of each neighbour's content words: a short turn needs its
+# neighbours ("been playing it for a month"), a long one stands on its own and would
+# only be diluted by a whole page of someone else's words.
+NEAR_WORDS = 24
 # bm25 column weights: body, near, speaker, listener, dates
 WEIGHTS = (1.0, 0.35, 0.3, 0.1, 0.6)
 BATCH = 4096
 MARK = "talk.feed"
 TABLE = "recall_talk"
+
 
 def speaker_of(record: Record) -> str:
     """Who said a record: the name the import kept, else the role, else the voice."""
@@ -80,7 +85,7 @@ class TalkIndex:
         self.window = window
 
     def watermark(self) -> int:
-        return int(self.db.meta(MARK, "0") or 0)
+        return self.db.meta_int(MARK)
 
     # -- writing ------------------------------------------------------------------
 
@@ -183,7 +188,8 @@ class TalkIndex:
         wanted: dict[int, TurnKey] = {}
         for session, (lo, hi) in spans_by_session.items():
             rows = self.db.conn.execute(
-                "SELECT turn, rid FROM recall_talk_turns WHERE session = ? AND turn BETWEEN ? AND ?",
+                "SELECT turn, rid FROM recall_talk_turns "
+                "WHERE session = ? AND turn BETWEEN ? AND ?",
                 (session, lo - reach, hi + reach),
             )
             for turn, rid in rows:
@@ -207,7 +213,7 @@ class TalkIndex:
                 other = around.get(TurnKey(key.session, key.turn + step))
                 if step == 0 or other is None:
                     continue
-                near.append(without_stopwords(other[1].text))
+                near.append(" ".join(without_stopwords(other[1].text).split()[:NEAR_WORDS]))
                 name = speaker_of(other[1])
                 if name != who and name not in listeners:
                     listeners.append(name)
