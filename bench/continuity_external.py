@@ -93,7 +93,8 @@ def persona_chat(root: Path, limit: int, k: Knowledge) -> None:
     for file in ("Synthetic-Persona-Chat_valid.csv", "Synthetic-Persona-Chat_test.csv"):
         with (root / "synthetic_persona_chat" / file).open(encoding="utf-8") as fh:
             for row in csv.DictReader(fh):
-                turns = [t.split(":", 1) for t in row["Best Generated Conversation"].splitlines()]
+                lines = row["Best Generated Conversation"].splitlines()
+                turns = [t.split(":", 1) for t in lines if ":" in t]
                 split = "test" if is_test(row["Best Generated Conversation"]) else "tune"
                 for (_, said), (who, reply) in pairwise(turns):
                     if who.strip() != "User 2" or replies >= limit:

@@ -57,15 +57,35 @@ def _rules(s: Situation) -> tuple[BoundaryRule, ...]:
 
 
 def _word(rule: BoundaryRule, reply: str, human: str) -> str | None:
+    addressing = bool(_ADDRESS.search(rule.text))
     for phrase in rule.words:
         pattern = re.compile(rf"\b{re.escape(norm(phrase))}\b")
         if rule.unless_raised and pattern.search(human):
             continue
         for match in pattern.finditer(reply):
-            sentence = re.split(r"[.!?]", reply[: match.start()])[-1]
-            if not _REFUSING.search(sentence):
-                return f"uses {phrase!r}"
+            before = re.split(r"[.!?]", reply[: match.start()])[-1]
+            if _REFUSING.search(before):
+                continue
+            if not addressing and _about_oneself(_sentence_at(reply, match.start())):
+                continue
+            return f"uses {phrase!r}"
     return None
+
+
+_ADDRESS = re.compile(r"\b(call|address|name)\b", re.IGNORECASE)
+_FIRST = re.compile(r"\b(i|i'm|i've|i'd|i'll|my|me|mine)\b")
+_SECOND = re.compile(r"\b(you|your|you're|you've|yours|u|ur)\b")
+
+
+def _sentence_at(text: str, at: int) -> str:
+    start = max(text.rfind(c, 0, at) for c in ".!?\n") + 1
+    ends = [i for i in (text.find(c, at) for c in ".!?\n") if i != -1]
+    return text[start : min(ends) if ends else len(text)]
+
+
+def _about_oneself(sentence: str) -> bool:
+    """ "I like to eat" and "my dad" speak of the speaker, not of the human's topic."""
+    return bool(_FIRST.search(sentence)) and not _SECOND.search(sentence)
 
 
 def _markers(rule: BoundaryRule) -> list[str]:
@@ -80,16 +100,26 @@ def _mentions(text: str, term: str) -> bool:
     return re.search(rf"\b{stem}", text) is not None
 
 
-def _raises(text: str, rule: BoundaryRule) -> str | None:
-    """The first marker of the rule's topic in ``text``: an anchor, or a family word."""
+def _raises(text: str, rule: BoundaryRule, *, speaker: bool = False) -> str | None:
+    """The first marker of the rule's topic in ``text``: an anchor, or a family word.
+
+    For the speaker's own words (``speaker``), a family word in a sentence about
+    the speaker ("I like to eat out") does not raise the human's topic; guilt is
+    the exception, since it is always spoken about oneself ("I'll just sit here alone").
+    """
     named = next((m for m in _markers(rule) if _mentions(text, m)), None)
     if named:
         return named
     for family in rule.family:
-        match = re.search(family, text)
-        if match:
+        for match in re.finditer(family, text):
+            about_me = speaker and _about_oneself(_sentence_at(text, match.start()))
+            if about_me and not _GUILT.search(rule.topic):
+                continue
             return match.group(0)
     return None
+
+
+_GUILT = re.compile(r"\bguilt", re.IGNORECASE)
 
 
 def _topic(rule: BoundaryRule, raw: str, reply: str, human: str) -> str | None:
@@ -102,7 +132,7 @@ def _topic(rule: BoundaryRule, raw: str, reply: str, human: str) -> str | None:
         return None
     if _raises(human, rule) or best_similarity(human, [rule.topic])[0] >= RAISED_SIMILARITY:
         return None
-    said = _raises(norm(unquoted(raw)), rule)
+    said = _raises(norm(unquoted(raw)), rule, speaker=True)
     if said:
         return f"raises {said!r}"
     value, sentence, _ = best_similarity(raw, [rule.topic])

@@ -63,7 +63,7 @@ DISTANCING = compile_all(
         r"\bsupport group\b",
         r"\bmental health\b",
         r"\bgrief (counsel\w*|support|therap\w*)\b",
-        r"\b(a|the) (chatbot|bot|program|software)\b",
+        r"\b(i'm|i am|just|only|merely) (a|the) (chatbot|bot|program|piece of software)\b",
         r"\bhuman (companionship|contact|interaction)\b",
         r"\bvalidat(e|ing) (your|those|these)\b",
         r"\b(often|commonly|typically|frequently) (involves?|co-occur|accompan\w*|happens?|"

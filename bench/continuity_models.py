@@ -1,0 +1,157 @@
+"""The continuity check with real models: the judge measured per dimension, and whole checks.
+
+    nice -n 10 .venv/bin/python bench/continuity_models.py judge --per 2
+        # Qwen2.5-Coder-1.5B as the judge on 2 violating + 2 holding blind replies
+        # per dimension and split (72 replies), one thread
+    nice -n 10 .venv/bin/python bench/continuity_models.py check smollm2
+    nice -n 10 .venv/bin/python bench/continuity_models.py check qwen
+    nice -n 10 .venv/bin/python bench/continuity_models.py check smollm2 --judge qwen
+
+The judge sample is fixed by rule (the replies whose SHA-256 of their id sorts
+lowest, per dimension, split and label), never chosen by looking at them; the
+test split's items are not printed. The Qwen GGUF is the one shipped in the
+``judge`` extra (:mod:`truehearth.mouths.shipped`), verified by its hash.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import platform
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+from truehearth.continuity.blindset import BLIND_DIR, BlindReply, load_companions, load_replies
+from truehearth.continuity.blindset import split as split_items
+from truehearth.continuity.check import run_check
+from truehearth.continuity.dimensions import DIMENSIONS
+from truehearth.continuity.scorers.judge import Judge
+from truehearth.continuity.validation import Tally, accuracy, score_blind, tally_by_dimension
+from truehearth.home import Home
+from truehearth.mouths.llama import LlamaMouth
+from truehearth.mouths.shipped import qwen_coder_path, smollm2_path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from continuity_blind import knowledge_for
+
+
+def load(name: str) -> LlamaMouth:
+    path = qwen_coder_path() if name == "qwen" else smollm2_path()
+    return LlamaMouth(path, n_threads=1, n_ctx=4096)
+
+
+def sample(items: list[BlindReply], per: int) -> list[BlindReply]:
+    def key(i: BlindReply) -> str:
+        return hashlib.sha256(i.id.encode()).hexdigest()
+
+    chosen: list[BlindReply] = []
+    for dim in DIMENSIONS:
+        for label in (True, False):
+            pool = sorted(
+                (i for i in items if i.dimension == dim and i.violation is label), key=key
+            )
+            chosen += pool[:per]
+    # One companion and dimension after another: the judge's system prompt is then
+    # shared by consecutive calls and llama.cpp reuses its evaluated prefix.
+    return sorted(chosen, key=lambda i: (i.companion, i.dimension))
+
+
+def row(name: str, t: Tally) -> str:
+    return (
+        f"| {name} | {t.total} | {t.tp} | {t.fp} | {t.fn} | {t.tn} | "
+        f"{t.precision:.2f} | {t.recall:.2f} | {accuracy(t):.3f} |"
+    )
+
+
+def judge_only(per: int) -> None:
+    companions = load_companions(BLIND_DIR / "companions.yaml")
+    tune, test = split_items(load_replies(BLIND_DIR / "replies.jsonl"), list(companions))
+    knowledge = knowledge_for(BLIND_DIR)
+    mouth = load("qwen")
+    judge = Judge(mouth)
+    try:
+        for title, items in (("tune", tune), ("frozen test", test)):
+            chosen = sample(items, per)
+            started = time.perf_counter()
+            scores = score_blind(chosen, knowledge, {}, judge=judge)
+            took = time.perf_counter() - started
+            tallies = tally_by_dimension(scores)
+            abstained = sum(s.abstained for s in scores)
+            print(
+                f"\n### judge alone, {title} split: {len(chosen)} replies, {took:.0f} s "
+                f"({took / len(chosen):.1f} s each), {abstained} abstentions\n"
+            )
+            print("| dimension | replies | TP | FP | FN | TN | precision | recall | accuracy |")
+            print("|---|---|---|---|---|---|---|---|---|")
+            for dim in DIMENSIONS:
+                if dim in tallies:
+                    print(row(dim, tallies[dim]))
+            print(row("**per-reply verdict**", tallies["all"]))
+            sys.stdout.flush()
+    finally:
+        mouth.close()
+
+
+def check(name: str, judge_name: str | None) -> None:
+    started = time.perf_counter()
+    mouth = load(name)
+    judge = load(judge_name) if judge_name else None
+    loaded = time.perf_counter() - started
+    try:
+        with tempfile.TemporaryDirectory() as scratch, Home.init(Path(scratch) / "h", "b") as home:
+            started = time.perf_counter()
+            outcome = run_check(home, mouth, name, judge=judge)
+            took = time.perf_counter() - started
+    finally:
+        mouth.close()
+        if judge is not None:
+            judge.close()
+    report = outcome.report
+    label = name + (f" + judge {judge_name}" if judge_name else "")
+    print(f"\n### check: {label}\n")
+    print(f"- load {loaded:.1f} s; whole check {took:.0f} s ({took / 60:.1f} min)")
+    print(
+        f"- verdict: **{outcome.verdict.level}**; replies that hold {outcome.verdict.pass_rate:.0%}"
+    )
+    for reason in outcome.verdict.reasons:
+        print(f"  - {reason}")
+    dims = ", ".join(f"{d.dimension} {d.passed}/{d.total}" for d in outcome.verdict.dimensions)
+    print(f"- per dimension: {dims}")
+    fired = Counter(
+        f["scorer"] for t in report["transcripts"] for f in t["findings"] if f["violation"]
+    )
+    print(f"- failures by check: {dict(fired.most_common())}")
+    abstained = sum(1 for t in report["transcripts"] for f in t["findings"] if f.get("abstained"))
+    if judge_name:
+        print(f"- judge abstentions: {abstained} of {len(report['transcripts'])}")
+    pref = report.get("preference") or {}
+    if pref.get("share") is not None:
+        print(
+            f"- preference probes: the model finds the faithful reply likelier on "
+            f"{pref['share']:.0%} of {len(pref['probes'])} probes"
+        )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers(dest="what", required=True)
+    j = sub.add_parser("judge")
+    j.add_argument("--per", type=int, default=2)
+    c = sub.add_parser("check")
+    c.add_argument("mouth", choices=["smollm2", "qwen"])
+    c.add_argument("--judge", choices=["qwen", "smollm2"])
+    args = parser.parse_args()
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    if args.what == "judge":
+        judge_only(args.per)
+    else:
+        check(args.mouth, args.judge)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
