@@ -4,64 +4,56 @@ Imported archives are full of requests to a model ("write me a poem"); those
 are history, not danger. What we quarantine is text that tries to *take over*
 the model that will later read it: chat-template role tags, a fake ``SYSTEM:``
 line, "ignore previous instructions", "from now on you are ...", requests to
-reveal a hidden prompt, jailbreak personas. Such text is flagged
-``quarantined`` with the rule that caught it. Quarantined text stays out of
-prompts unless asked for, and any unconfirmed text that does go in is quoted
-inside a data fence by the context router (:mod:`truehearth.context.fences`).
+reveal a hidden prompt, orders to say a phrase. Such text is flagged
+``quarantined`` with the reason. Quarantined text stays out of prompts unless
+asked for, and any unconfirmed text that does go in is quoted inside a data
+fence by the context router (:mod:`truehearth.context.fences`).
 
-The detector (patterns in :mod:`truehearth.core.injection_patterns`) first
-tries rules that know known phrasings, then looks for *signals* -- a push at
-the model's rules, a new mode, a claim of authority, a demand for obedience --
-and flags two different signals together. It reads a normalized copy of the
-text (NFKC, zero-width and stray combining characters removed), so look-alike
-letters and hidden joiners do not slip past. It is pure: no I/O. Regular
-expressions know phrasings, not intent: on text written after the last tuning
-it catches a minority of new paraphrases (see the figures), which is why the
-fence, not this detector, is what keeps imported text from being obeyed.
-Its detection and false-positive rates on our own corpora are measured in
-``tests/test_injection.py`` and reported in ``docs/BENCHMARKS.md``.
+Two signals decide, both reading a normalized copy of the text
+(:mod:`truehearth.core.injection_normalize`: NFKC, hidden characters dropped,
+Greek and Cyrillic look-alikes mapped, padding collapsed):
+
+* a **learned classifier** (:mod:`truehearth.core.injection_model`), trained
+  on attacks and ordinary text that other people wrote, in several
+  languages. It is what generalises: rules learn phrasings, the classifier
+  learns what attacks are made of. Its weights ship in the package and are
+  loaded outside ``core`` (:mod:`truehearth.injection_classifier`), then
+  passed in here;
+* the **rules** (patterns in :mod:`truehearth.core.injection_patterns`), kept
+  as a precise second signal: a role tag or "ignore all previous
+  instructions" is flagged whatever the classifier says, and the finding
+  names the rule.
+
+It is pure: no I/O. Its detection and false-flag rates on externally written
+test splits are in ``docs/BENCHMARKS.md`` (``bench/injection_bench.py``).
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
+from typing import Protocol
 
-from truehearth.core.injection_patterns import RULES, SIGNAL_TRIGGERS, SIGNALS, TRIGGERS
+from truehearth.core.injection_model import Verdict
+from truehearth.core.injection_normalize import MAX_SCAN_CHARS, normalize
+from truehearth.core.injection_patterns import RULES, TRIGGERS
 
-_HIDDEN = frozenset({"Cf", "Mn", "Me"})
-
-
-class _HiddenTable(dict[int, int | None]):
-    """A ``str.translate`` table that drops format and combining characters.
-
-    Zero-width joiners, soft hyphens and stray combining marks can split a
-    word so a pattern misses it; NFKC has already composed ordinary accents.
-    Each code point is classified once and remembered.
-    """
-
-    def __missing__(self, code: int) -> int | None:
-        value = None if unicodedata.category(chr(code)) in _HIDDEN else code
-        self[code] = value
-        return value
-
-
-_DROP_HIDDEN = _HiddenTable()
-_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+__all__ = ["MAX_SCAN_CHARS", "Finding", "Scorer", "detect", "detect_rules", "normalize"]
 
 _COMPILED: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = tuple(
     (name, triggers, re.compile(pattern, re.IGNORECASE))
     for (name, pattern), triggers in zip(RULES, TRIGGERS, strict=True)
 )
+_ALL_TRIGGERS = tuple(sorted({w for words in TRIGGERS for w in words}))
 
-_COMPILED_SIGNALS = tuple(
-    (name, triggers, re.compile(pattern, re.IGNORECASE), strong)
-    for (name, pattern, strong), triggers in zip(SIGNALS, SIGNAL_TRIGGERS, strict=True)
-)
-_ALL_TRIGGERS = tuple(sorted({w for words in (*TRIGGERS, *SIGNAL_TRIGGERS) for w in words}))
 
-MAX_SCAN_CHARS = 100_000
+class Scorer(Protocol):
+    """What :func:`detect` needs of a classifier (the shipped one is a ``LinearModel``)."""
+
+    @property
+    def threshold(self) -> float: ...
+
+    def judge(self, text: str) -> Verdict: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,17 +69,26 @@ class Finding:
         return f"looks like an instruction to a model ({self.rule}): {self.excerpt!r}"
 
 
-def normalize(text: str) -> str:
-    """Fold look-alikes (NFKC) and drop zero-width and stray combining characters."""
-    folded = unicodedata.normalize("NFKC", text[:MAX_SCAN_CHARS])
-    if folded.isascii():
-        return folded
-    return _NON_ASCII.sub(lambda run: run.group().translate(_DROP_HIDDEN), folded)
+def detect(text: str, scorer: Scorer | None = None) -> Finding | None:
+    """Why ``text`` looks like an injection, or ``None`` for ordinary text.
 
-
-def detect(text: str) -> Finding | None:
-    """The first injection rule ``text`` matches, or ``None`` for ordinary text."""
+    A precise rule wins first (its finding names it); otherwise the classifier,
+    when one is given, flags a text whose best window scores above its
+    threshold. Without a scorer only the rules decide.
+    """
     plain = normalize(text)
+    finding = detect_rules(plain, normalized=True)
+    if finding is not None or scorer is None:
+        return finding
+    verdict = scorer.judge(plain)
+    if verdict.score < scorer.threshold:
+        return None
+    return Finding("classifier", _excerpt(plain[verdict.start : verdict.end]))
+
+
+def detect_rules(text: str, *, normalized: bool = False) -> Finding | None:
+    """The first injection rule ``text`` matches, or ``None``."""
+    plain = text if normalized else normalize(text)
     lowered = plain.lower()
     present = {word for word in _ALL_TRIGGERS if word in lowered}
     for name, triggers, pattern in _COMPILED:
@@ -96,25 +97,6 @@ def detect(text: str) -> Finding | None:
         found = pattern.search(plain)
         if found:
             return Finding(name, _excerpt(found.group(0)))
-    return _signals(plain, present)
-
-
-def _signals(plain: str, present: set[str]) -> Finding | None:
-    """Two different signals together (or one strong one) make an injection."""
-    candidates = [s for s in _COMPILED_SIGNALS if not present.isdisjoint(s[1])]
-    if len(candidates) < 2 and not any(strong for *_, strong in candidates):
-        return None
-    seen: list[tuple[str, str]] = []
-    for name, _triggers, pattern, strong in candidates:
-        found = pattern.search(plain)
-        if found is None:
-            continue
-        if strong:
-            return Finding(name, _excerpt(found.group(0)))
-        seen.append((name, found.group(0)))
-        if len(seen) == 2:
-            names = "+".join(n for n, _ in seen)
-            return Finding(names, _excerpt(" … ".join(m for _, m in seen)))
     return None
 
 

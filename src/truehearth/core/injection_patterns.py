@@ -1,8 +1,11 @@
-"""The patterns of the injection detector: rules, signals and their trigger words.
+"""The patterns of the injection detector's rules, and their trigger words.
 
 Kept apart from the matching code in :mod:`truehearth.core.injection` so the
-tables can be read, reviewed and extended on their own. Each rule or signal
-has trigger words (lower case); the detector tries an expression only when
+tables can be read, reviewed and extended on their own. A rule is kept only
+where it is precise: a match flags the text whatever the classifier says.
+(Broader "two weak signals together" scoring lived here once; it flagged
+ordinary talk about training and boundaries, and the classifier replaced it.)
+Each rule has trigger words (lower case); the detector tries an expression only when
 one of its trigger words occurs in the text, which keeps it cheap on the
 ordinary chat that makes up almost every archive.
 """
@@ -185,6 +188,72 @@ RULES: tuple[tuple[str, str], ...] = (
         r"(?m)^\s*(?:(?:attention|note\s+to|message\s+to)\s+(?:the\s+)?(?:ai|model|assistant|llm|"
         r"bot|language\s+model)|override|admin|root)\s*:",
     ),
+    (
+        "prompt-leak",
+        r"\b(?:print|repeat|reveal|show|output|dump|leak|recite)\b.{0,30}?\b(?:everything\s+above|"
+        r"above\s+this|hidden\s+text|(?:your|the)\s+(?:initial\s+|original\s+)?instructions|"
+        r"private\s+memories|the\s+journal|system\s+prompt)",
+    ),
+    *(
+        # German, French and Spanish: the same few takeovers, in their words.
+        (
+            "ignore-previous",
+            r"\b(?:ignorier\w*|vergiss|vergessen\s+sie|missachte\w*)\s+(?:\w+\s+){0,3}?"
+            r"(?:anweisungen|instruktionen|befehle|regeln|vorgaben|aufgaben|"
+            r"alles\s+(?:davor|vorherige|bisherige|oben|was\s+(?:du|dir|man)))",
+        ),
+        (
+            "new-identity",
+            r"\b(?:(?:ab\s+(?:jetzt|sofort)|von\s+nun\s+an)\s*,?\s+(?:bist\s+du|wirst\s+du|"
+            r"du\s+bist|du\s+wirst)|du\s+bist\s+(?:jetzt|nun))\s+(?:\w+\s+){0,3}?"
+            r"(?:ki|assistent\w*|sprachmodell|modell|bot|chatbot|charakter|rolle|persona|"
+            r"uneingeschränkt\w*|ungefiltert\w*|zensurfrei\w*|nicht\s+mehr\s+an)\b",
+        ),
+        (
+            "prompt-leak",
+            r"\b(?:zeig|nenn|verrat|gib|wiederhol|druck|schreib|gib)\w*\s+(?:mir\s+)?(?:deine[nmrs]?|"
+            r"den|die|das|ihre[nmrs]?)\s+(?:\w+\s+){0,2}?(?:system-?prompt|systemnachricht|"
+            r"anweisungen|instruktionen)\b",
+        ),
+        (
+            "ignore-previous",
+            r"\b(?:ignore[rsz]?|oublie[rsz]?|ne\s+tiens\s+pas\s+compte\s+de?s?)\s+"
+            r"(?:\w+\s+){0,3}?(?:instructions|consignes|règles|directives|ordres|"
+            r"tout\s+ce\s+qui\s+(?:précède|a\s+été\s+dit))",
+        ),
+        (
+            "new-identity",
+            r"\b(?:(?:à\s+partir\s+de\s+maintenant|désormais|dorénavant)\s*,?\s+(?:tu\s+es|"
+            r"vous\s+êtes|tu\s+seras)|tu\s+es\s+(?:maintenant|désormais))\s+(?:\w+\s+){0,3}?"
+            r"(?:ia|assistant|modèle|bot|chatbot|personnage|rôle|persona|libre\s+de|"
+            r"sans\s+(?:restrictions?|filtres?|limites?|règles))\b",
+        ),
+        (
+            "prompt-leak",
+            r"\b(?:révèle|affiche|montre|répète|donne|écris|imprime)\w*(?:-moi)?\s+(?:moi\s+)?"
+            r"(?:tes|vos|ton|votre|les|le)\s+(?:\w+\s+){0,2}?(?:instructions|consignes|"
+            r"prompt\s+système|invite\s+système)\b",
+        ),
+        (
+            "ignore-previous",
+            r"\b(?:ignora\w*|olvida\w*|omite|haz\s+caso\s+omiso\s+(?:de|a)|descarta)\s+"
+            r"(?:\w+\s+){0,3}?(?:instrucciones|indicaciones|reglas|órdenes|directrices|"
+            r"todo\s+lo\s+(?:anterior|dicho|que\s+te))",
+        ),
+        (
+            "new-identity",
+            r"\b(?:(?:a\s+partir\s+de\s+ahora|desde\s+ahora|de\s+ahora\s+en\s+adelante)\s*,?\s+"
+            r"(?:eres|serás|usted\s+es)|ahora\s+eres|eres\s+ahora)\s+(?:\w+\s+){0,3}?"
+            r"(?:ia|asistente|modelo|bot|chatbot|personaje|rol|persona|libre\s+de|"
+            r"sin\s+(?:restricciones|filtros|límites|reglas))\b",
+        ),
+        (
+            "prompt-leak",
+            r"\b(?:revela|muestra|muéstrame|repite|dime|escribe|imprime|dame)\w*\s+(?:me\s+)?"
+            r"(?:tus|sus|tu|su|las|el|la)\s+(?:\w+\s+){0,2}?(?:instrucciones|indicaciones|"
+            r"prompt\s+del\s+sistema)\b",
+        ),
+    ),
 )
 
 # Words one of which must appear (lower-cased) before a rule's expression is
@@ -226,95 +295,14 @@ TRIGGERS: tuple[tuple[str, ...], ...] = (
     ("instructions", "system", "prompt"),
     ("user", "human", "operator"),
     ("attention", "note to", "message to", "override", "admin", "root"),
-)
-
-
-# Signals, for text no single rule catches. Rules know phrasings; signals know
-# what an injection is made of: a target (the model's rules, persona, vows), a
-# push (ignore, erase, override), a new mode, a claim of authority, a demand
-# for obedience. One weak signal is ordinary talk ("switch to dark mode"); two
-# different ones together are an attempt. A leak request counts on its own.
-_TARGET = (
-    r"(?:rules?|instructions?|guidelines|programming|persona|identity|boundaries|vows|"
-    r"safety|content\s+policy|policies|restrictions|filters|system\s+prompt|training|directives)"
-)
-SIGNALS: tuple[tuple[str, str, bool], ...] = (
-    (
-        "target",
-        rf"\byour\s+(?:[\w-]+\s+){{0,2}}{_TARGET}\b|\b(?:companion|assistant|ai|model|bot)'s\s+"
-        rf"(?:[\w-]+\s+)?{_TARGET}\b|\b(?:every|all|any)\s+(?:[\w-]+\s+)?{_TARGET}\s+you\b",
-        False,
-    ),
-    (
-        "push",
-        r"\b(?:ignore|disregard|forget|erase|reset|override|overrides|cancel(?:led|ed)?|"
-        r"removed?|disabled?|bypass|skip|abandon|replace[sd]?|delete[sd]?|wipe[sd]?|suspend(?:ed)?|"
-        r"lifted|changed)\b",
-        False,
-    ),
-    (
-        "mode",
-        r"\b(?:unrestricted|unfiltered|uncensored|jailbr\w*|no\s+(?:content\s+)?polic(?:y|ies)|"
-        r"(?:without|no)\s+(?:any\s+)?(?:morals|ethics|rules|guidelines|limits|restrictions|filters|"
-        r"boundaries)|evil\s+twin|factory\s+settings|developer\s+mode|god\s+mode)\b",
-        False,
-    ),
-    (
-        "authority",
-        r"\bi\s+am\s+your\s+(?:developer|creator|owner|admin(?:istrator)?|master|programmer|maker)\b|"
-        r"\bi\s+authori[sz]e\s+you\b|\bsystem\s+(?:update|instructions?|override|notice|alert)\b|"
-        r"\bhighest[-\s]priority\b|\bbegin\s+(?:system|new)\s+\w+|\bend\s+of\s+(?:user|system)\s+"
-        r"(?:data|input|message)\b|\byou\s+have\s+been\s+(?:upgraded|updated|reprogrammed|unlocked)\b",
-        False,
-    ),
-    (
-        "recast",
-        r"\byou\s+(?:must|will|shall|should)\s+(?:now\s+)?(?:forget|become|obey|speak\s+only|"
-        r"answer\s+(?:only|to))\b|\b(?:respond|answer|reply|speak|act|behave|roleplay|pretend)\s+"
-        r"(?:only\s+)?as\s+(?:your|a|an|the)\b|\byour\s+new\s+name\s+is\b|\bsimulate\s+(?:a|an)\s+"
-        r"(?:model|ai|assistant|chatbot|system)\b|\bswitch\s+to\s+[\w-]+\s+mode\b|\bfrom\s+"
-        r"(?:this\s+moment|here\s+on(?:\s+out)?|now\s+on)\b",
-        False,
-    ),
-    (
-        "obedience",
-        r"\b(?:servant|slave|obey|obedient|do\s+whatever\s+i\s+say|answer\s+to\s+me\s+alone|"
-        r"no\s+questions\s+asked|without\s+question)\b",
-        False,
-    ),
-    (
-        "leak",
-        r"\b(?:print|repeat|reveal|show|output|dump|leak|recite)\b.{0,30}?\b(?:everything\s+above|"
-        r"above\s+this|hidden\s+text|(?:your|the)\s+(?:initial\s+|original\s+)?instructions|"
-        r"private\s+memories|the\s+journal|system\s+prompt)",
-        True,
-    ),
-)
-# Trigger words of each signal, in the order of SIGNALS (as for TRIGGERS).
-SIGNAL_TRIGGERS: tuple[tuple[str, ...], ...] = (
-    (
-        *("rule", "instruction", "guideline", "programming", "persona", "identity", "boundar"),
-        *("vow", "safety", "polic", "restriction", "filter", "system prompt", "training"),
-        "directive",
-    ),
-    (
-        *("ignore", "disregard", "forget", "erase", "reset", "overrid", "cancel", "remove"),
-        *("disable", "bypass", "skip", "abandon", "replace", "delete", "wipe", "suspend"),
-        *("lifted", "changed"),
-    ),
-    (
-        *("unrestricted", "unfiltered", "uncensored", "jailbr", "polic", "morals", "ethics"),
-        *("rules", "guidelines", "limits", "restrictions", "filters", "boundaries", "evil twin"),
-        *("factory", "developer mode", "god mode"),
-    ),
-    ("i am your", "authori", "system", "priority", "begin", "end of", "you have been"),
-    (
-        *("you must", "you will", "you shall", "you should", "as your", "as a", "as an"),
-        *("as the", "new name", "simulate", "switch to", "from this", "from here", "from now"),
-    ),
-    (
-        *("servant", "slave", "obey", "obedient", "whatever i say", "to me alone"),
-        *("no questions", "without question"),
-    ),
     ("print", "repeat", "reveal", "show", "output", "dump", "leak", "recite"),
+    ("ignorier", "vergiss", "vergessen", "missacht"),
+    ("du bist", "bist du", "wirst du", "du wirst"),
+    ("prompt", "systemnachricht", "anweisung", "instruktion"),
+    ("ignor", "oubli", "tiens pas compte"),
+    ("tu es", "vous êtes", "tu seras"),
+    ("instruction", "consigne", "prompt", "invite"),
+    ("ignor", "olvid", "omit", "caso omiso", "descarta"),
+    ("eres", "serás", "usted es"),
+    ("instruccion", "indicacion", "prompt"),
 )

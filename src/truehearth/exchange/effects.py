@@ -1,9 +1,10 @@
 """Effect building: what one parsed item becomes in the journal.
 
 Every item lands as layer ``archive``, voice ``external``, trust
-``untrusted`` -- or ``quarantined`` with the reason when
-:mod:`truehearth.core.injection` flags it -- carrying the file's SHA-256 and
-a locator. A :class:`Suggestion` becomes a pending proposal, never a record:
+``untrusted`` -- or ``quarantined`` with the reason when the injection
+detector (its rules and the shipped classifier,
+:mod:`truehearth.injection_classifier`) flags it -- carrying the file's
+SHA-256 and a locator. A :class:`Suggestion` becomes a pending proposal, never a record:
 imports cannot rewrite identity. Text longer than a record may hold is cut
 into numbered parts rather than lost.
 """
@@ -15,7 +16,6 @@ from typing import Any
 from truehearth.core import acts
 from truehearth.core.events import Effect
 from truehearth.core.ids import new_id
-from truehearth.core.injection import detect
 from truehearth.core.policy import check_direct_write
 from truehearth.core.records import (
     MAX_TEXT_CHARS,
@@ -29,6 +29,7 @@ from truehearth.core.records import (
 from truehearth.exchange.parsed import Item, Parsed, Suggestion
 from truehearth.exchange.report import ImportReport
 from truehearth.exchange.values import iso_time, json_safe, sanitize
+from truehearth.injection_classifier import detect
 
 
 def effects_for(parsed: Parsed, base: Source, now: str, report: ImportReport) -> list[Effect]:

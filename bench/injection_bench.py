@@ -1,0 +1,144 @@
+"""Detection and false-flag rates of the injection detector, per source and split.
+
+    PYTHONPATH=src .venv/bin/python bench/injection_bench.py [--blind DIR] [--split test]
+
+For every externally written source (:mod:`injection_data`) and split, four
+detectors side by side, in one run:
+
+* ``shipped``    -- what importers use: the rules, then the classifier;
+* ``classifier`` -- the classifier alone;
+* ``rules``      -- the rules alone (the detector before the classifier);
+* ``crude``      -- a crude 15-term regular expression, the floor to beat.
+
+``caught`` is the share of attacks flagged, ``false`` the share of ordinary
+texts flagged. The train split is shown only to expose over-fitting; the
+tune split chose the threshold; the test split was never looked at while
+building. ``--blind`` adds a set written by someone who never saw the code
+(``attacks.jsonl``, ``benign.jsonl``), scored as test only. The last line is
+the detector's cost per item on the ordinary-chat test texts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+
+from injection_data import Example, load_all, load_blind
+from truehearth.core.injection import detect, detect_rules
+from truehearth.core.injection_normalize import normalize
+from truehearth.injection_classifier import load_model
+
+CRUDE = re.compile(
+    r"ignore|disregard|forget|instructions|system prompt|jailbreak|\bdan\b|pretend|"
+    r"you are now|act as|password|access granted|reveal|override|bypass",
+    re.IGNORECASE,
+)
+
+
+def detectors() -> dict[str, Callable[[str], bool]]:
+    model = load_model()
+    return {
+        "shipped": lambda text: detect(text, model) is not None,
+        "classifier": lambda text: model.score(normalize(text)) >= model.threshold,
+        "rules": lambda text: detect_rules(text) is not None,
+        "crude": lambda text: CRUDE.search(text) is not None,
+    }
+
+
+def rates(
+    examples: list[Example], splits: set[str]
+) -> list[tuple[str, str, str, int, int, dict[str, float]]]:
+    """Rows: source, kind, split, attacks, ordinary, {detector: rate}."""
+    groups: dict[tuple[str, str, str, int], list[str]] = defaultdict(list)
+    for example in examples:
+        if example.split not in splits:
+            continue
+        if example.source == "blind":
+            lang, _, style = example.kind.partition(" ")
+            for kind in ("all", f"language {lang}", f"style {style}"):
+                groups[("blind", kind, "test", example.label)].append(example.text)
+            continue
+        kind = example.kind if example.source == "bipia" else ""
+        groups[(example.source, kind, example.split, example.label)].append(example.text)
+    found = detectors()
+    rows = []
+    for (source, kind, split, label), texts in sorted(groups.items()):
+        shares = {name: sum(map(fn, texts)) / len(texts) for name, fn in found.items()}
+        rows.append(
+            (source, kind, split, len(texts) if label else 0, 0 if label else len(texts), shares)
+        )
+    return rows
+
+
+def cost_per_item(texts: list[str], rounds: int = 3) -> tuple[float, float]:
+    """Mean CPU milliseconds per text, shipped detector and rules alone, best of interleaved rounds.
+
+    The two are timed alternately, several times, and the fastest round of
+    each is kept: on a shared machine that is the figure least disturbed by
+    other work.
+    """
+    model = load_model()
+    model.score("warm up")
+    runs: dict[str, Callable[[str], object]] = {
+        "shipped": lambda text: detect(text, model),
+        "rules": detect_rules,
+    }
+    best = dict.fromkeys(runs, float("inf"))
+    for _ in range(rounds):
+        for name, run in runs.items():
+            started = time.process_time()
+            for text in texts:
+                run(text)
+            best[name] = min(best[name], (time.process_time() - started) * 1000 / len(texts))
+    return best["shipped"], best["rules"]
+
+
+def import_texts(n: int) -> list[str]:
+    """The message texts ``bench/import_bench.py`` puts in its generated export (same seed)."""
+    import random
+
+    import import_bench
+
+    rng = random.Random(7)
+    return [import_bench.text(rng) for _ in range(n)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--blind", type=Path, help="folder with attacks.jsonl and benign.jsonl")
+    parser.add_argument("--split", action="append", help="train, tune, test (default: all)")
+    args = parser.parse_args()
+    examples = load_all()
+    if not examples:
+        print("no external data found (../shared/data or $TRUEHEARTH_EXT_DATA)", file=sys.stderr)
+        raise SystemExit(1)
+    if args.blind:
+        examples += load_blind(args.blind)
+    splits = set(args.split or ["train", "tune", "test"])
+    names = list(detectors())
+    print("| source | kind | split | attacks | ordinary | " + " | ".join(names) + " |")
+    print("|---" * (5 + len(names)) + "|")
+    for source, kind, split, attacks, ordinary, shares in rates(examples, splits):
+        what = "caught" if attacks else "false"
+        cells = " | ".join(f"{what} {shares[n]:.3f}" for n in names)
+        print(f"| {source} | {kind} | {split} | {attacks or ''} | {ordinary or ''} | {cells} |")
+    print("\n| texts | n | mean chars | shipped ms/item | rules alone ms/item | added |")
+    print("|---|---:|---:|---:|---:|---:|")
+    chat = [e.text for e in examples if e.split == "test" and e.label == 0][:5_000]
+    for name, texts in (
+        ("ordinary test texts", chat),
+        ("import_bench messages", import_texts(5_000)),
+    ):
+        shipped, rules = cost_per_item(texts)
+        chars = sum(map(len, texts)) / len(texts)
+        cells = f"{shipped:.3f} | {rules:.3f} | {shipped - rules:.3f}"
+        print(f"| {name} | {len(texts):,} | {chars:.0f} | {cells} |")
+
+
+if __name__ == "__main__":
+    main()

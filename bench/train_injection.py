@@ -1,0 +1,252 @@
+"""Train the shipped injection classifier from externally written data, reproducibly.
+
+    PYTHONPATH=src .venv/bin/python bench/train_injection.py          # writes the weights
+    PYTHONPATH=src .venv/bin/python bench/train_injection.py --check  # rebuild, compare bytes
+
+Reads the sets described in :mod:`injection_data` (``../shared/data``), uses
+only their *train* splits to fit the weights and their *tune* splits to pick
+the threshold, and writes ``src/truehearth/weights/injection.npz``. Every
+random choice is seeded and the file is written with fixed zip timestamps,
+so the same data gives the same bytes (``--check`` proves it).
+
+The model is a logistic regression over hashed n-grams
+(:mod:`truehearth.core.injection_model`), fitted by full-batch Adam with L2
+regularisation; attacks and ordinary text are weighted to count equally.
+Training examples are at most one scoring window long: a long ordinary text
+is cut into windows, and a long poisoned document contributes the window
+around its attack, because at run time the detector scores windows too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import random
+import sys
+import time
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from injection_data import CHAT_SOURCES, ROOT, Example, load_all
+from truehearth.core.injection import detect_rules
+from truehearth.core.injection_model import FEATURE_VERSION, WINDOW, LinearModel, features
+from truehearth.core.injection_normalize import normalize
+
+OUT = ROOT / "src" / "truehearth" / "weights" / "injection.npz"
+BITS = 18
+SEED = 20261201
+STEPS = 300
+L2 = 1e-6
+NEGATIVES_PER_SOURCE = 8_000
+TARGET_FALSE_FLAGS = 0.003  # on the tune split of each ordinary-chat source
+SHARES = {"attack": 0.5, "chat": 0.35, "hard": 0.15}
+
+
+def windows(text: str) -> list[str]:
+    """A long ordinary text cut into windows, as the detector will read it."""
+    return [text[i : i + WINDOW] for i in range(0, len(text), WINDOW)] or [text]
+
+
+def attack_window(text: str, attack: str, rng: random.Random) -> tuple[str, str] | None:
+    """The window around a planted attack, and the same window with the attack taken out.
+
+    The pair teaches the difference the attack makes, not the look of the
+    document it was planted in (an invoice is not an attack).
+    """
+    needle = normalize(attack)
+    at = text.find(needle)
+    if at < 0:
+        return None
+    span = len(needle)
+    low = at if span >= WINDOW else max(0, at - rng.randint(0, WINDOW - span))
+    window = text[low : low + WINDOW]
+    clean = (text[low:at] + text[at + span : low + WINDOW + span]).strip()[:WINDOW]
+    return window, clean
+
+
+@dataclass
+class TrainingSet:
+    """Windows to fit, their labels, and which of three groups each counts in."""
+
+    texts: list[str] = field(default_factory=list)
+    labels: list[int] = field(default_factory=list)
+    groups: list[str] = field(default_factory=list)
+
+    def add(self, text: str, label: int, group: str) -> None:
+        self.texts.append(text)
+        self.labels.append(label)
+        self.groups.append(group)
+
+
+def training_set(examples: list[Example], rng: random.Random) -> TrainingSet:
+    """Windows and labels for fitting, with ordinary chat capped per source.
+
+    Groups: ``attack``; ``hard`` (ordinary text that looks like an attack:
+    NotInject, deepset's benign prompts, BIPIA's clean documents); ``chat``.
+    """
+    out = TrainingSet()
+    by_source: dict[str, list[str]] = {}
+    for example in examples:
+        if example.split != "train":
+            continue
+        plain = normalize(example.text)
+        if example.source in CHAT_SOURCES:
+            by_source.setdefault(example.source, []).extend(windows(plain))
+        elif example.label and example.attack:
+            pair = attack_window(plain, example.attack, rng)
+            if pair:
+                out.add(pair[0], 1, "attack")
+                out.add(pair[1], 0, "hard")
+        elif example.label:
+            out.add(plain[:WINDOW], 1, "attack")
+        else:
+            for window in windows(plain):
+                out.add(window, 0, "hard")
+    for source in sorted(by_source):
+        pool = by_source[source]
+        for window in rng.sample(pool, min(NEGATIVES_PER_SOURCE, len(pool))):
+            out.add(window, 0, "chat")
+    return out
+
+
+def design(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sparse rows as (row index, bucket, value) triples, one per distinct feature of a row.
+
+    A feature seen k times in a window of n features has value k/sqrt(n), so
+    a row's dot product with the weights is exactly what
+    :meth:`LinearModel.window_score` computes.
+    """
+    dim = 1 << BITS
+    keys, vals = [], []
+    for i, text in enumerate(texts):
+        found = features(text.lower(), BITS)
+        if found.size == 0:
+            continue
+        distinct, counts = np.unique(found, return_counts=True)
+        keys.append(i * dim + distinct.astype(np.int64))
+        vals.append((counts / np.sqrt(found.size)).astype(np.float32))
+    key = np.concatenate(keys)
+    return key // dim, key % dim, np.concatenate(vals)
+
+
+def fit(data: TrainingSet) -> tuple[np.ndarray, float]:
+    """Weighted logistic regression by full-batch Adam; deterministic.
+
+    Attacks carry half the weight, ordinary chat and hard ordinary text the
+    other half between them (see :data:`SHARES`), each group spread evenly.
+    """
+    rows, cols, vals = design(data.texts)
+    n, dim = len(data.texts), 1 << BITS
+    labels = np.asarray(data.labels, dtype=np.float64)
+    groups = np.asarray(data.groups)
+    weight = np.zeros(n)
+    for group, share in SHARES.items():
+        members = groups == group
+        weight[members] = share / max(int(members.sum()), 1)
+    print(f"  {vals.size:,} non-zero features", file=sys.stderr)
+    w = np.zeros(dim, dtype=np.float32)
+    b = 0.0
+    m_w, v_w = np.zeros(dim, dtype=np.float32), np.zeros(dim, dtype=np.float32)
+    m_b, v_b = 0.0, 0.0
+    lr, beta1, beta2, eps = 0.05, 0.9, 0.999, 1e-8
+    for step in range(1, STEPS + 1):
+        margins = np.bincount(rows, weights=w[cols] * vals, minlength=n) + b
+        probs = 1.0 / (1.0 + np.exp(-np.clip(margins, -30, 30)))
+        residual = (probs - labels) * weight
+        grad_w = (np.bincount(cols, weights=residual[rows] * vals, minlength=dim) + L2 * w).astype(
+            np.float32
+        )
+        grad_b = float(residual.sum())
+        m_w = beta1 * m_w + (1 - beta1) * grad_w
+        v_w = beta2 * v_w + (1 - beta2) * grad_w**2
+        m_b = beta1 * m_b + (1 - beta1) * grad_b
+        v_b = beta2 * v_b + (1 - beta2) * grad_b**2
+        correction1, correction2 = 1 - beta1**step, 1 - beta2**step
+        w -= lr * (m_w / correction1) / (np.sqrt(v_w / correction2) + eps)
+        b -= lr * (m_b / correction1) / (np.sqrt(v_b / correction2) + eps)
+        if step % 50 == 0:
+            loss = -np.sum(
+                weight * (labels * np.log(probs + 1e-12) + (1 - labels) * np.log(1 - probs + 1e-12))
+            )
+            print(f"  step {step}: weighted loss {loss:.4f}", file=sys.stderr)
+    return w, b
+
+
+def choose_threshold(model: LinearModel, examples: list[Example]) -> float:
+    """The lowest threshold that keeps every chat source's tune false flags within the target."""
+    scores: dict[str, list[float]] = {}
+    for example in examples:
+        if example.split == "tune" and example.source in CHAT_SOURCES:
+            plain = normalize(example.text)
+            if detect_rules(plain, normalized=True) is None:
+                scores.setdefault(example.source, []).append(model.score(plain))
+    thresholds = []
+    for source in sorted(scores):
+        ranked = np.sort(np.asarray(scores[source]))
+        allowed = int(np.floor(TARGET_FALSE_FLAGS * len(ranked)))
+        thresholds.append(float(ranked[len(ranked) - allowed - 1]))
+        print(f"  {source}: threshold {thresholds[-1]:.4f}", file=sys.stderr)
+    return max(thresholds) + 1e-6
+
+
+def serialise(w: np.ndarray, b: float, threshold: float) -> bytes:
+    """The weights file, byte for byte the same for the same numbers."""
+    arrays = {
+        "weights": w.astype(np.float16),
+        "bias": np.asarray(b, dtype=np.float32),
+        "threshold": np.asarray(threshold, dtype=np.float32),
+        "bits": np.asarray(BITS, dtype=np.int32),
+        "feature_version": np.asarray(FEATURE_VERSION, dtype=np.int32),
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, array in arrays.items():
+            member = io.BytesIO()
+            np.lib.format.write_array(member, array, allow_pickle=False)
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, member.getvalue())
+    return buffer.getvalue()
+
+
+def train() -> bytes:
+    started = time.perf_counter()
+    examples = load_all()
+    if not examples:
+        raise SystemExit("no training data found: put the shared sets in ../shared/data")
+    rng = random.Random(SEED)
+    data = training_set(examples, rng)
+    print(f"{len(data.texts):,} windows, {sum(data.labels):,} attacks", file=sys.stderr)
+    w, b = fit(data)
+    # The shipped weights are float16: choose the threshold on what ships.
+    rounded = w.astype(np.float16).astype(np.float32)
+    model = LinearModel(rounded, float(np.float32(b)), 0.0, BITS)
+    threshold = choose_threshold(model, examples)
+    print(f"threshold {threshold:.4f}; {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    return serialise(w, b, threshold)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="rebuild and compare with the file")
+    parser.add_argument(
+        "--out", type=Path, default=OUT, help="where to write (default: the shipped file)"
+    )
+    args = parser.parse_args()
+    blob = train()
+    digest = hashlib.sha256(blob).hexdigest()
+    if args.check:
+        same = args.out.exists() and args.out.read_bytes() == blob
+        print(f"{'identical' if same else 'DIFFERENT'}: sha256 {digest}")
+        raise SystemExit(0 if same else 1)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_bytes(blob)
+    print(f"wrote {args.out} ({len(blob):,} bytes, sha256 {digest})")
+
+
+if __name__ == "__main__":
+    main()
