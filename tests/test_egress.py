@@ -84,7 +84,7 @@ def test_loopback_is_recognised_without_resolving() -> None:
         ("https://api.example.com/v1", EgressPolicy(), "nothing leaves by default"),
         ("https://api.example.com/v1", EgressPolicy(True), "naming which layers"),
         ("http://api.example.com/v1", EgressPolicy(True, frozenset({Layer.CORE})), "https"),
-        ("http://10.1.2.3:11434/v1", EgressPolicy(), "not on this machine"),
+        ("http://10.1.2.3:11434/v1", EgressPolicy(), "--allow-lan"),
     ],
 )
 def test_remote_mouths_are_refused_before_any_connection(

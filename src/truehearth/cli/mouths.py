@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -9,13 +10,13 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from truehearth.cli._app import HomeOpt, JsonOpt, app, console, opened, print_json
+from truehearth.cli._app import HomeOpt, JsonOpt, app, console, err_console, opened, print_json
 from truehearth.core.errors import InvalidInput
 from truehearth.core.records import Voice
 from truehearth.core.vocabulary import Standing
 from truehearth.mouths import registry
 from truehearth.mouths.base import GenerationParams
-from truehearth.mouths.egress import EgressPolicy
+from truehearth.mouths.egress import PLAIN_HTTP_ON_LAN, Destination, EgressPolicy, destination
 from truehearth.mouths.registry import MouthEntry
 
 mouth_app = typer.Typer(
@@ -60,9 +61,17 @@ def mouth_add(
     allow_remote: Annotated[
         bool, typer.Option("--allow-remote", help="Let the home leave this machine.")
     ] = False,
+    allow_lan: Annotated[
+        bool,
+        typer.Option(
+            "--allow-lan", help="Let the home reach a private-range address on your network."
+        ),
+    ] = False,
     send: Annotated[
         list[str] | None,
-        typer.Option(help="Layers a remote mouth may receive (repeatable or comma-separated)."),
+        typer.Option(
+            help="Layers a remote or LAN mouth may receive (repeatable or comma-separated)."
+        ),
     ] = None,
     max_tokens: Annotated[int, typer.Option(help="Longest reply, in tokens.")] = 256,
     temperature: Annotated[float, typer.Option(help="Sampling temperature.")] = 0.7,
@@ -94,7 +103,7 @@ def mouth_add(
         gguf_path = str(gguf) if gguf else None
         backend, options = "llama.cpp", {"gguf": gguf_path, "n_ctx": n_ctx, "threads": threads}
     params = GenerationParams(max_tokens, temperature, top_p, seed)
-    egress = EgressPolicy.parse(allow_remote, send or [])
+    egress = EgressPolicy.parse(allow_remote, send or [], allow_lan=allow_lan)
     with opened(home) as h:
         entry = registry.add(
             h, name, backend, options=options, params=params, egress=egress, replace=replace
@@ -107,11 +116,123 @@ def mouth_add(
         f"fingerprint {entry.fingerprint.digest[:19]}…, standing untested"
         + (" — the default mouth." if entry.default else ".")
     )
-    if entry.egress.allow_remote:
+    where = destination(url) if url and not socket else None
+    if where in (Destination.REMOTE, Destination.LAN):
         layers = ", ".join(sorted(x.value for x in entry.egress.layers))
+        kind = "on your local network" if where is Destination.LAN else "remote"
         console.print(
-            f"[yellow]It is remote: only these layers will leave the machine: {layers}[/]"
+            f"[yellow]It is {kind}: only these layers will leave the machine: {layers}[/]"
         )
+    if where is Destination.LAN and url and url.lower().startswith("http://"):
+        err_console.print(f"[bold yellow]{escape(PLAIN_HTTP_ON_LAN)}[/]")
+
+
+@mouth_app.command("discover")
+def mouth_discover(
+    home: HomeOpt = None,
+    url: Annotated[
+        list[str] | None,
+        typer.Option(help="Also probe this loopback server (…/v1); repeatable."),
+    ] = None,
+    socket: Annotated[
+        str | None, typer.Option(help="Also probe a server on this unix socket.")
+    ] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for each server.")] = 0.5,
+    register: Annotated[
+        str | None, typer.Option(help="Register the found model as a mouth with this name.")
+    ] = None,
+    model: Annotated[
+        str | None, typer.Option(help="Which found model to register (when several).")
+    ] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Find the model servers running on this machine (Ollama, LM Studio, llama.cpp, …).
+
+    Only loopback is probed, with a short timeout, and only listing requests are sent.
+    """
+    from truehearth.mouths import discover as finder
+
+    if not 0 < timeout <= 30:
+        raise InvalidInput("--timeout must be between 0 and 30 seconds")
+    extra = [finder.candidate_for(u) for u in url or []]
+    if socket:
+        extra.append(finder.candidate_for("http://localhost/v1", socket, kind="socket"))
+    found = finder.discover([*finder.KNOWN, *extra], timeout=timeout)
+    if json and not register:
+        print_json([f.to_json() for f in found])
+        return
+    pairs = finder.first_models(found)
+    if not json:
+        _show_found(found, pairs)
+    if register is None and not json and sys.stdin.isatty() and pairs:
+        choice = typer.prompt("Register one? Its number, or Enter to skip", default="")
+        if choice.strip():
+            if not choice.strip().isdigit() or not 1 <= int(choice) <= len(pairs):
+                raise InvalidInput(f"choose a number from 1 to {len(pairs)}")
+            model = pairs[int(choice) - 1][1].id
+            register = typer.prompt("A short name for this mouth")
+    if register is None:
+        return
+    server, chosen = _pick(pairs, model)
+    with opened(home) as h:
+        entry = registry.add(
+            h,
+            register,
+            "openai-http",
+            options={
+                "url": server.candidate.base_url,
+                "model": chosen.id,
+                "socket": server.candidate.socket,
+                "context_window": chosen.context_length or 4096,
+            },
+        )
+    if json:
+        print_json({"found": [f.to_json() for f in found], "registered": entry.to_json()})
+        return
+    console.print(
+        f"Added mouth [bold]{escape(entry.name)}[/] ({escape(chosen.id)} on "
+        f"{escape(server.candidate.kind)}), standing untested. Next: "
+        f"`truehearth check --mouth {escape(entry.name)}` to see whether it carries the home."
+    )
+
+
+def _pick(pairs: list[tuple[Any, Any]], model: str | None) -> tuple[Any, Any]:
+    if not pairs:
+        raise InvalidInput("no server on this machine lists a model to register")
+    if model is not None:
+        for pair in pairs:
+            if pair[1].id == model:
+                return pair
+        raise InvalidInput(f"no found server lists a model {model!r}")
+    if len(pairs) > 1:
+        raise InvalidInput("several models were found; choose one with --model ID")
+    return pairs[0]
+
+
+def _show_found(found: list[Any], pairs: list[tuple[Any, Any]]) -> None:
+    for server in found:
+        if server.problem and server.listening:
+            console.print(
+                f"[yellow]{escape(server.candidate.kind)} at "
+                f"{escape(server.candidate.base_url)}: {escape(server.problem)}[/]"
+            )
+    if not pairs:
+        console.print("No model server with models is listening on this machine.")
+        return
+    table = Table(header_style="bold")
+    for column in ("#", "server", "url", "model", "size", "context"):
+        table.add_column(column)
+    for number, (server, found_model) in enumerate(pairs, 1):
+        size = found_model.size_bytes
+        table.add_row(
+            str(number),
+            escape(server.candidate.kind),
+            escape(server.candidate.socket or server.candidate.base_url),
+            escape(found_model.id),
+            f"{size / 1e9:.1f} GB" if size else "",
+            str(found_model.context_length or ""),
+        )
+    console.print(table)
 
 
 @mouth_app.command("list")

@@ -9,6 +9,13 @@ the network — so every other host is *remote*, including look-alikes such as
 ``evil.localhost`` or ``localhost.`` that a resolver could send anywhere.
 A remote mouth needs an explicit opt-in, https, and a list of the layers that
 may be sent to it.
+
+Between the two sits the *LAN*: a private-range address written literally
+(``10/8``, ``172.16/12``, ``192.168/16``, IPv6 unique-local ``fc00::/7`` and
+link-local), where people keep the GPU box that runs their model. It is not
+this machine, so it is refused by default too; ``--allow-lan`` opts in with
+the same ``--send LAYERS`` choice and, unlike the internet, accepts plain http
+(with a warning: others on a shared network can read it).
 """
 
 from __future__ import annotations
@@ -27,18 +34,32 @@ from truehearth.mouths.errors import EgressRefused
 class Destination(StrEnum):
     UNIX = "unix"
     LOOPBACK = "loopback"
+    LAN = "lan"
     REMOTE = "remote"
+
+
+PLAIN_HTTP_ON_LAN = (
+    "warning: this mouth speaks plain http over your local network: anyone else on that "
+    "network can read what is sent to it (the layers you named with --send)"
+)
 
 
 @dataclass(frozen=True, slots=True)
 class EgressPolicy:
-    """``allow_remote`` opts in; ``layers`` says which layers a remote mouth may receive."""
+    """``allow_remote`` and ``allow_lan`` opt in; ``layers`` says which layers may leave."""
 
     allow_remote: bool = False
     layers: frozenset[Layer] = frozenset()
+    allow_lan: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        return {"allow_remote": self.allow_remote, "layers": sorted(x.value for x in self.layers)}
+        data: dict[str, Any] = {
+            "allow_remote": self.allow_remote,
+            "layers": sorted(x.value for x in self.layers),
+        }
+        if self.allow_lan:  # only when set, so older policies keep their exact shape
+            data["allow_lan"] = True
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> EgressPolicy:
@@ -46,12 +67,15 @@ class EgressPolicy:
         return cls(
             bool(data.get("allow_remote", False)),
             frozenset(Layer(x) for x in data.get("layers", [])),
+            bool(data.get("allow_lan", False)),
         )
 
     @classmethod
-    def parse(cls, allow_remote: bool, layers: Collection[str]) -> EgressPolicy:
+    def parse(
+        cls, allow_remote: bool, layers: Collection[str], *, allow_lan: bool = False
+    ) -> EgressPolicy:
         names = [part.strip() for item in layers for part in item.split(",") if part.strip()]
-        return cls(allow_remote, frozenset(parse_enum(Layer, n, "layer") for n in names))
+        return cls(allow_remote, frozenset(parse_enum(Layer, n, "layer") for n in names), allow_lan)
 
 
 LOCAL_ONLY = EgressPolicy()
@@ -94,7 +118,30 @@ def destination(url: str, socket_path: str | None = None) -> Destination:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise EgressRefused(f"not an http(s) URL with a host: {url!r}")
-    return Destination.LOOPBACK if is_loopback_host(parts.hostname) else Destination.REMOTE
+    if is_loopback_host(parts.hostname):
+        return Destination.LOOPBACK
+    return Destination.LAN if is_lan_host(parts.hostname) else Destination.REMOTE
+
+
+def is_lan_host(host: str) -> bool:
+    """True for a private-range or link-local address written literally; never resolves."""
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    if address.is_loopback or address.is_unspecified or address.is_multicast:
+        return False
+    if isinstance(address, ipaddress.IPv4Address):
+        private = any(address in net for net in _PRIVATE_V4)
+    else:
+        private = any(address in net for net in _PRIVATE_V6)
+    return private or address.is_link_local
+
+
+_PRIVATE_V4 = tuple(
+    ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
+)
+_PRIVATE_V6 = (ipaddress.ip_network("fc00::/7"),)
 
 
 def allowed_layers(
@@ -105,9 +152,21 @@ def allowed_layers(
     Raises :class:`EgressRefused` before anything is sent when the policy forbids it.
     """
     where = destination(url, socket_path)
-    if where is not Destination.REMOTE:
+    if where in (Destination.UNIX, Destination.LOOPBACK):
         return None
     host = urlsplit(url).hostname
+    if where is Destination.LAN and policy.allow_lan:
+        if not policy.layers:
+            raise EgressRefused(
+                f"refused: a mouth on your local network ({host}) needs a policy naming which "
+                "layers may be sent (--send core,boundary,memory,...)"
+            )
+        return policy.layers
+    if where is Destination.LAN and not policy.allow_remote:
+        raise EgressRefused(
+            f"refused: {host} is on your local network, not this machine; nothing leaves by "
+            "default. To send to it, add the mouth with --allow-lan and --send LAYERS"
+        )
     if not policy.allow_remote:
         raise EgressRefused(
             f"refused: {host} is not on this machine; nothing leaves by default. "

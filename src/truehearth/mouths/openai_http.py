@@ -19,12 +19,33 @@ from typing import Any
 import httpx
 
 from truehearth.mouths.base import Completion, Fingerprint, GenerationParams, Message
-from truehearth.mouths.egress import LOCAL_ONLY, EgressPolicy, allowed_layers, connect_url
+from truehearth.mouths.egress import (
+    LOCAL_ONLY,
+    Destination,
+    EgressPolicy,
+    allowed_layers,
+    connect_url,
+    destination,
+)
 from truehearth.mouths.errors import MouthMisbehaved, MouthUnavailable
 
 BACKEND = "openai-http"
 DEFAULT_WINDOW = 4096
 CHARS_PER_TOKEN = 3
+
+
+def http_fingerprint(
+    model: str, params: GenerationParams, url: str, egress: EgressPolicy
+) -> Fingerprint:
+    """What identifies an HTTP mouth: model id, parameters, URL, and a LAN opt-in if any.
+
+    Opting into plain http on the local network changes who can read the
+    conversation, so it is part of what the human registered and checked.
+    """
+    extra: dict[str, Any] = {"url": url}
+    if egress.allow_lan and destination(url) is Destination.LAN:
+        extra["egress"] = "lan"
+    return Fingerprint(BACKEND, model, {**params.to_json(), **extra})
 
 
 class OpenAIHTTPMouth:
@@ -46,6 +67,7 @@ class OpenAIHTTPMouth:
         timeout: float = 120.0,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.egress = egress
         self.allowed_layers = allowed_layers(self.base_url, socket_path, egress)
         self.model = model
         self.params = params or GenerationParams()
@@ -62,7 +84,7 @@ class OpenAIHTTPMouth:
 
     @property
     def fingerprint(self) -> Fingerprint:
-        return Fingerprint(BACKEND, self.model, {**self.params.to_json(), "url": self.base_url})
+        return http_fingerprint(self.model, self.params, self.base_url, self.egress)
 
     @property
     def context_window(self) -> int:

@@ -26,7 +26,7 @@ from truehearth.mouths.base import Fingerprint, GenerationParams, Mouth
 from truehearth.mouths.doubles import EchoMouth
 from truehearth.mouths.egress import LOCAL_ONLY, EgressPolicy, allowed_layers
 from truehearth.mouths.errors import MouthChanged, MouthDisabled, UnknownMouth
-from truehearth.mouths.openai_http import DEFAULT_WINDOW, OpenAIHTTPMouth
+from truehearth.mouths.openai_http import DEFAULT_WINDOW, OpenAIHTTPMouth, http_fingerprint
 
 if TYPE_CHECKING:
     from truehearth.home import Home
@@ -177,8 +177,7 @@ class OpenAIHTTPBackend:
             "socket": socket_path,
             "api_key_env": options.get("api_key_env"),
         }
-        fp = Fingerprint("openai-http", model, {**params.to_json(), "url": url})
-        return done, fp
+        return done, http_fingerprint(model, params, url, egress)
 
     def build(self, entry: MouthEntry) -> Mouth:
         opts = entry.options
