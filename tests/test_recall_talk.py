@@ -10,6 +10,7 @@ import json
 from datetime import date
 from pathlib import Path
 
+from tests.conftest import CliRunner
 from truehearth.exchange.formats import import_path
 from truehearth.home import Home
 from truehearth.recall.dates import spans
@@ -178,3 +179,30 @@ def test_a_strong_keyword_hit_stays_in_the_top_three_when_noisy_lists_disagree(
         diluted = HybridRetriever(fusion=plain).retrieve(home, question, limit=50)
         # the same lists fused without a confident keyword list rank it lower
         assert texts(diluted).index(evidence[1]) >= texts(found).index(evidence[1])
+
+
+# -- explanation ------------------------------------------------------------------------
+
+
+def test_explain_names_the_speaker_and_the_date_that_matched(
+    tmp_path: Path, cli: CliRunner
+) -> None:
+    home = chat_home(
+        tmp_path,
+        [
+            ("2023-01-15", [("Melanie", "We went to the concert downtown, it was loud.")]),
+            ("2023-05-03", [("Caroline", "We went to the concert by the river, so calm.")]),
+        ],
+    )
+    home.close()
+    found = cli(
+        "recall",
+        "Which concert did Melanie go to in January 2023?",
+        "--explain",
+        "--home",
+        str(tmp_path / "home"),
+    )
+    assert found.code == 0, found.err
+    flat = " ".join(found.out.replace("│", " ").split())
+    assert "date match: 2023-01-15 is within 'January 2023'" in flat
+    assert "speaker match: said by Melanie" in flat
