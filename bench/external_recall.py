@@ -47,7 +47,7 @@ from truehearth.exchange.formats import import_path
 from truehearth.home import Home
 from truehearth.mouths.doubles import EchoMouth
 from truehearth.recall.base import Recalled, Retriever
-from truehearth.recall.embedders import WordLlamaEmbedder
+from truehearth.recall.embed_wordllama import WordLlamaEmbedder
 from truehearth.recall.hybrid import HybridRetriever
 
 KS = (1, 5, 10, 20)

@@ -19,7 +19,7 @@ from datetime import date
 import numpy as np
 
 from extsets import Session
-from truehearth.recall.embedders import WordLlamaEmbedder
+from truehearth.recall.embed_wordllama import WordLlamaEmbedder
 from truehearth.recall.query import keyword_terms
 
 Key = tuple[int, int]  # (session index, turn index)

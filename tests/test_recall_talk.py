@@ -14,6 +14,7 @@ from tests.conftest import CliRunner
 from truehearth.exchange.formats import import_path
 from truehearth.home import Home
 from truehearth.recall.dates import spans
+from truehearth.recall.graph import Graph
 from truehearth.recall.hybrid import Fusion, HybridRetriever
 from truehearth.recall.talk import TalkIndex, speaker_of
 
@@ -206,3 +207,23 @@ def test_explain_names_the_speaker_and_the_date_that_matched(
     flat = " ".join(found.out.replace("│", " ").split())
     assert "date match: 2023-01-15 is within 'January 2023'" in flat
     assert "speaker match: said by Melanie" in flat
+
+
+# -- graph ----------------------------------------------------------------------------------
+
+
+def test_graph_facts_come_from_every_speaker_with_the_speaker_as_subject(tmp_path: Path) -> None:
+    home = chat_home(
+        tmp_path,
+        [
+            (
+                "2023-03-01",
+                [("Caroline", "How is your family?"), ("Melanie", "My sister Rosa moved.")],
+            )
+        ],
+    )
+    with home:
+        graph = Graph(home.recall_index)
+        graph.sync()
+        edges = graph.about("Melanie")
+        assert [(e.subject, e.relation, e.object) for e in edges] == [("Melanie", "sister", "Rosa")]

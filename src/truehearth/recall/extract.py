@@ -175,6 +175,21 @@ class Extractor(Protocol):
     def extract(self, records: Sequence[Record]) -> list[Fact]: ...
 
 
+def _imported_speaker(record: Record) -> str | None:
+    """Who speaks in an imported turn: the human by role, anyone else by the name kept.
+
+    Facts come from every speaker, not only the user: in a conversation between
+    two people, what the other one says about their own sister is as much a fact.
+    """
+    role = str(record.meta.get("speaker", "")).lower()
+    if role in ("user", "human"):
+        return "the human"
+    name = record.meta.get("name")
+    if isinstance(name, str) and name.strip():
+        return " ".join(name.split())
+    return "the companion" if role in ("companion", "assistant", "character") else None
+
+
 class RuleExtractor:
     """First-person statements by the human or the companion, matched by rules."""
 
@@ -185,8 +200,7 @@ class RuleExtractor:
         for record in records:
             subject = SUBJECT_FOR.get(record.voice)
             if subject is None and record.voice is Voice.EXTERNAL:
-                role = str(record.meta.get("speaker", "")).lower()
-                subject = "the human" if role in ("user", "human") else None
+                subject = _imported_speaker(record)
             if subject is None:
                 continue
             facts.extend(self._facts(subject, record))
