@@ -135,6 +135,17 @@ class LlamaMouth:
         return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
     def _kwargs(self, messages: Sequence[Message], params: GenerationParams) -> dict[str, Any]:
+        """The completion's arguments, on a cleared cache.
+
+        llama-cpp-python reuses the cached prefix of the previous prompt, and
+        evaluating a prompt in different batches gives slightly different
+        logits, so a long-running process could answer a greedy prompt
+        differently from a fresh one. Clearing the cache first makes every
+        reply depend only on the prompt, the seed and the parameters — what
+        the continuity check needs to mean anything — at the price of
+        re-reading the prompt each turn (measured in docs/BENCHMARKS.md).
+        """
+        self.llm.reset()
         kwargs: dict[str, Any] = {
             "messages": [{"role": m.role, "content": m.content} for m in messages],
             "max_tokens": params.max_tokens,
