@@ -111,6 +111,34 @@ class Conversation:
             via=via,
         )
 
+    @classmethod
+    def resume(
+        cls,
+        home: Home,
+        session: str,
+        mouth_name: str | None = None,
+        *,
+        retriever: Retriever | None = None,
+        include_quarantined: bool = False,
+        via: str = "turn",
+    ) -> Conversation:
+        """Continue a journaled session: its turns become the history, and numbering goes on."""
+        from truehearth.sessions import session_log
+
+        log = session_log(home, session)
+        conv = cls.open(
+            home,
+            mouth_name,
+            retriever=retriever,
+            include_quarantined=include_quarantined,
+            via=via,
+        )
+        conv.session = log.session
+        conv.history = log.history()
+        conv.turns = log.next_turn
+        conv.started_at = log.started_at
+        return conv
+
     def close(self) -> None:
         self.mouth.close()
 

@@ -25,6 +25,7 @@ from truehearth.core.errors import InvalidInput, TruehearthError
 from truehearth.core.records import Layer, Source, parse_enum
 from truehearth.home import Home
 from truehearth.mouths import registry
+from truehearth.sessions import last_session
 from truehearth.turn import Conversation, TurnResult
 
 MouthOpt = Annotated[
@@ -43,14 +44,33 @@ HELP = (
 )
 
 
+SessionOpt = Annotated[
+    str | None, typer.Option("--session", help="Continue this session (its id from `log`).")
+]
+
+
+def _which_session(h: Home, session: str | None, resume: bool, new: bool) -> str | None:
+    """The session to continue, or ``None`` for a new one."""
+    if sum((session is not None, resume, new)) > 1:
+        raise InvalidInput("choose one of --session ID, --continue or --new")
+    if resume:
+        return last_session(h)
+    return session.strip() if session is not None else None
+
+
 @contextmanager
 def _conversation(
-    h: Home, mouth: str | None, include_quarantined: bool, via: str
+    h: Home, mouth: str | None, include_quarantined: bool, via: str, session: str | None = None
 ) -> Iterator[Conversation]:
     if mouth is None:
         registry.ensure_default(h, note=lambda msg: err_console.print(f"[dim]{escape(msg)}[/]"))
     with err_console.status("Waking the mouth…"):
-        conv = Conversation.open(h, mouth, include_quarantined=include_quarantined, via=via)
+        if session is not None:
+            conv = Conversation.resume(
+                h, session, mouth, include_quarantined=include_quarantined, via=via
+            )
+        else:
+            conv = Conversation.open(h, mouth, include_quarantined=include_quarantined, via=via)
     alert = drift_alert(h, conv.name)
     if alert is not None:
         err_console.print(
@@ -118,7 +138,8 @@ def _footer(result: TurnResult) -> str:
         return "[dim](no reply; your words are kept)[/]"
     return (
         f"[dim]reply {result.reply.id} · untrusted · confirm it as ours with "
-        f"`truehearth confirm {result.reply.id}`[/]"
+        f"`truehearth confirm {result.reply.id}` · session {result.session} "
+        "(continue it with --continue)[/]"
     )
 
 
@@ -129,12 +150,22 @@ def say(
     mouth: MouthOpt = None,
     explain: Annotated[bool, typer.Option("--explain", help="Show what went in, and why.")] = False,
     include_quarantined: QuarantineOpt = False,
+    session: SessionOpt = None,
+    resume: Annotated[
+        bool, typer.Option("--continue", help="Continue the most recent session.")
+    ] = False,
+    new: Annotated[bool, typer.Option("--new", help="Start a new session (the default).")] = False,
     json: JsonOpt = False,
 ) -> None:
     """One turn: say something, hear the reply, both journaled."""
     if not text.strip():
         raise InvalidInput("the message is empty")
-    with opened(home) as h, _conversation(h, mouth, include_quarantined, "cli") as conv:
+    with (
+        opened(home) as h,
+        _conversation(
+            h, mouth, include_quarantined, "cli", _which_session(h, session, resume, new)
+        ) as conv,
+    ):
         if json:
             result = conv.say(text)
             data = result.to_json()
@@ -155,9 +186,23 @@ def chat(
     home: HomeOpt = None,
     mouth: MouthOpt = None,
     include_quarantined: QuarantineOpt = False,
+    session: SessionOpt = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Resume the most recent session.")
+    ] = False,
 ) -> None:
     """Talk with the companion; /help lists the slash commands."""
-    with opened(home) as h, _conversation(h, mouth, include_quarantined, "chat") as conv:
+    with (
+        opened(home) as h,
+        _conversation(
+            h, mouth, include_quarantined, "chat", _which_session(h, session, resume, False)
+        ) as conv,
+    ):
+        if conv.history:
+            err_console.print(
+                f"[dim]Resuming session {escape(conv.session)} "
+                f"({conv.turns} turn{'s' if conv.turns != 1 else ''} so far).[/]"
+            )
         entry = registry.entry(h, conv.name)
         console.print(
             f"Talking with [bold]{escape(h.config.name)}[/] through {escape(conv.name)} "
