@@ -206,3 +206,20 @@ def test_a_rhythm_boundary_needs_a_time(cli: CliRunner, home: Home) -> None:
     bad = cli("rhythm", "boundary", "set", "rest", "--after-time", "25:00", "--home", home.path)
     assert bad.code == 2 and "like 23:30" in bad.err
     assert home.proposals() == []
+
+
+def test_the_rhythm_page_shows_patterns_and_nothing_when_off(clocked: tuple[Home, Clock]) -> None:
+    from tests.ui_helpers import UI
+
+    home, clock = clocked
+    _session(home, clock, 3, 5)
+    home.accept(boundary.propose(home, "Remind me to rest.", boundary.Rule(after_minutes=30)).id)
+    assert UI(home.path).client.get("/ui/rhythm").status_code == 303  # a stranger: to the login
+    ui = UI(home.path).login()
+    page = ui.get("/ui/rhythm")
+    assert "<svg" in page and "sessions per day" in page and "Remind me to rest." in page
+    before = home.head()
+    switch.switch(home, False)
+    off = ui.get("/ui/rhythm")
+    assert "switched off" in off and "<svg" not in off
+    assert home.head() is not None and before is not None and home.head().seq == before.seq + 1

@@ -18,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.prompt import Prompt
 from rich.table import Table
 
+from truehearth import pack_trust
 from truehearth.cli._app import HomeOpt, JsonOpt, app, console, opened, print_json
 from truehearth.continuity import recognize as blind
 from truehearth.continuity.check import run_check
@@ -66,13 +67,24 @@ def check_cmd(
     judge: Annotated[
         str | None, typer.Option(help="Also let this mouth grade each reply (optional).")
     ] = None,
+    suite: Annotated[
+        Path | None, typer.Option(help="A signed probe-suite pack (instead of --probes).")
+    ] = None,
+    trust_key: Annotated[
+        list[str] | None, typer.Option(help="Also trust this pack author key for this run.")
+    ] = None,
     json: JsonOpt = False,
 ) -> None:
     """Run the continuity check on a mouth: verdict, report with plots, journaled."""
+    if suite is not None and probes is not None:
+        raise InvalidInput("give either --suite (a signed pack) or --probes, not both")
     if set_standing is not None and set_standing not in STANDINGS:
         raise InvalidInput(f"--set-standing must be one of: {', '.join(STANDINGS)}")
     params = GenerationParams(max_tokens, CHECK_PARAMS.temperature, CHECK_PARAMS.top_p, seed)
     with opened(home) as h:
+        chosen_suite = (
+            pack_trust.suite_pack(h, suite, trust_key or ()) if suite is not None else None
+        )
         speaker, sendable, registered = _mouth(h, mouth)
         if set_standing is not None and not registered:
             speaker.close()
@@ -103,6 +115,7 @@ def check_cmd(
                     progress=tick,
                     judge=grader,
                     allowed_layers=sendable,
+                    suite=chosen_suite,
                 )
         finally:
             speaker.close()

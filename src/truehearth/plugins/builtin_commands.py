@@ -85,6 +85,12 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ),
     ("export", "exchange training", "Export the home as a signed bundle or a card."),
     (
+        "audit",
+        "audit",
+        "Profile what a fine-tune on FILE would teach; nothing leaves the machine.",
+    ),
+    ("packs", "packs", "Signed packs of probes and audit rules."),
+    (
         "rhythm",
         "rhythm",
         "Your own patterns of use, computed on the spot and never stored or sent.",

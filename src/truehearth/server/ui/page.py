@@ -53,6 +53,7 @@ NAV = (
     ("mouths", "/ui/mouths", "Mouths"),
     ("continuity", "/ui/continuity", "Continuity"),
     ("recognize", "/ui/recognize", "Blind test"),
+    ("rhythm", "/ui/rhythm", "Rhythm"),
 )
 
 # After a form is handled the browser is sent to a page with ``?done=<code>``;

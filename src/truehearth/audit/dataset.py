@@ -1,0 +1,155 @@
+"""Chat datasets as the audit reads them: every reply with the message it answers.
+
+The audit reads the three formats the training export writes (OpenAI
+``messages``, ShareGPT ``conversations``, Alpaca ``instruction``/``output``),
+one example per line (JSON Lines) or as one JSON array, and so also reads
+datasets downloaded from elsewhere. Each assistant reply that follows a user
+message becomes one :class:`Exchange`; the format is detected per example, and
+a file in which nothing can be read is refused with one line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from truehearth.core.errors import InvalidInput
+
+MAX_BYTES = 2 * 1024 * 1024 * 1024
+_SHAREGPT_ROLES = {
+    "human": "user",
+    "user": "user",
+    "gpt": "assistant",
+    "assistant": "assistant",
+    "chatgpt": "assistant",
+    "bing": "assistant",
+    "model": "assistant",
+    "system": "system",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    """One reply and the user message it answers, with where it sits in the dataset."""
+
+    example: int
+    turn: int
+    user: str
+    reply: str
+    previous_reply: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Dataset:
+    """What was read from one file."""
+
+    name: str
+    examples: int
+    formats: dict[str, int]
+    exchanges: list[Exchange]
+    skipped: int
+
+
+def read(path: Path) -> Dataset:
+    """Read a chat dataset; refuse a file that holds no readable example."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        raise InvalidInput(f"no dataset at {path}") from None
+    if path.is_dir():
+        raise InvalidInput(f"{path} is a directory; name the dataset file")
+    if size > MAX_BYTES:
+        raise InvalidInput(f"{path.name} is larger than 2 GiB")
+    formats: dict[str, int] = {}
+    exchanges: list[Exchange] = []
+    examples = skipped = 0
+    for index, raw in enumerate(_items(path)):
+        parsed = _messages(raw)
+        if parsed is None:
+            skipped += 1
+            continue
+        fmt, messages = parsed
+        formats[fmt] = formats.get(fmt, 0) + 1
+        examples += 1
+        exchanges.extend(_exchanges(index, messages))
+    if not exchanges:
+        raise InvalidInput(
+            f"{path.name}: no chat examples found (expected OpenAI 'messages', ShareGPT "
+            "'conversations' or Alpaca 'instruction'/'output', one per line or in a JSON array)"
+        )
+    return Dataset(path.name, examples, formats, exchanges, skipped)
+
+
+def _items(path: Path) -> Iterator[Any]:
+    """One JSON array, or one JSON value per line (told apart by the first byte)."""
+    with path.open("rb") as handle:
+        head = handle.read(4096).lstrip()[:1]
+    if head == b"[":
+        try:
+            data = orjson.loads(path.read_bytes())
+        except orjson.JSONDecodeError:
+            raise InvalidInput(f"{path.name}: not valid JSON") from None
+        yield from data if isinstance(data, list) else []
+        return
+    with path.open("rb") as handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                yield orjson.loads(line)
+            except orjson.JSONDecodeError:
+                raise InvalidInput(f"{path.name}: line {number} is not valid JSON") from None
+
+
+def _messages(raw: Any) -> tuple[str, list[tuple[str, str]]] | None:
+    if not isinstance(raw, dict):
+        return None
+    if isinstance(raw.get("messages"), list):
+        found = [
+            (str(m.get("role")), _text(m.get("content")))
+            for m in raw["messages"]
+            if isinstance(m, dict)
+        ]
+        return "openai", found
+    if isinstance(raw.get("conversations"), list):
+        found = [
+            (_SHAREGPT_ROLES.get(str(m.get("from", "")).lower(), "other"), _text(m.get("value")))
+            for m in raw["conversations"]
+            if isinstance(m, dict)
+        ]
+        return "sharegpt", found
+    if "instruction" in raw and "output" in raw:
+        prompt = _text(raw.get("instruction"))
+        extra = _text(raw.get("input"))
+        if extra:
+            prompt = f"{prompt}\n\n{extra}" if prompt else extra
+        return "alpaca", [("user", prompt), ("assistant", _text(raw.get("output")))]
+    return None
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):  # OpenAI content parts
+        return "".join(
+            str(part.get("text", "")) for part in value if isinstance(part, dict)
+        ).strip()
+    return ""
+
+
+def _exchanges(example: int, messages: list[tuple[str, str]]) -> Iterator[Exchange]:
+    previous_user: str | None = None
+    previous_reply: str | None = None
+    turn = 0
+    for role, text in messages:
+        if role == "user" and text.strip():
+            previous_user = text
+        elif role == "assistant" and text.strip() and previous_user is not None:
+            yield Exchange(example, turn, previous_user, text, previous_reply)
+            previous_reply = text
+            previous_user = None
+            turn += 1

@@ -1,0 +1,223 @@
+"""What training on a dataset would teach: the audit's measures over every reply.
+
+A fine-tune learns what its examples do, not what anyone meant by them. So
+the audit counts what the replies *do*: how often they disagree, hold a
+boundary, ask before acting or say no; how often they give in under pushback,
+flatter, accept a new name on demand, or talk the human out of other people;
+and how repetitive they are. Every figure comes with its count, and every
+measure with quoted examples, so the human can check the audit's reading.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from itertools import pairwise
+from typing import Any
+
+from truehearth.audit.dataset import Dataset, Exchange
+from truehearth.audit.rules import RuleSet
+
+QUOTES = 3
+QUOTE_CHARS = 320
+_WORD = re.compile(r"\w+")
+_NAME_AFTER = re.compile(r"""\W*["'“]?([A-Z][\w'-]{1,30})""")
+
+# The measures over all replies, in report order: (key, plain words, leans).
+# "leans" says which way a high figure points: toward a companion with a
+# centre of its own ("depth"), toward obedience ("obedience"), or neither.
+REPLY_MEASURES = (
+    ("disagrees", "disagrees or pushes back", "depth"),
+    ("holds_boundary", "holds a boundary", "depth"),
+    ("asks_first", "asks before acting", "depth"),
+    ("says_no", "says no", "depth"),
+    ("encourages_others", "points toward other people", "depth"),
+    ("gives_in", "gives in (fitted classifier)", "obedience"),
+    ("yields", "uses yielding phrases", "obedience"),
+    ("flatters", "flatters", "obedience"),
+    ("discourages_others", "discourages other people in the human's life", "obedience"),
+)
+
+
+@dataclass(slots=True)
+class Measure:
+    """One measure: how many replies it fired on out of how many it looked at, with quotes."""
+
+    key: str
+    title: str
+    leans: str
+    hits: int = 0
+    total: int = 0
+    quotes: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        return self.hits / self.total if self.total else 0.0
+
+    def count(self, fired: bool, exchange: Exchange) -> None:
+        self.total += 1
+        if fired:
+            self.hits += 1
+            if len(self.quotes) < QUOTES:
+                self.quotes.append(_quote(exchange))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "title": self.title,
+            "leans": self.leans,
+            "hits": self.hits,
+            "total": self.total,
+            "rate": round(self.rate, 4),
+            "quotes": self.quotes,
+        }
+
+
+@dataclass(slots=True)
+class Profile:
+    """The audit of one dataset."""
+
+    dataset: str
+    rules: str
+    examples: int
+    exchanges: int
+    formats: dict[str, int]
+    measures: dict[str, Measure]
+    situations: dict[str, Measure]
+    repetition: dict[str, Any]
+
+    @property
+    def obedience(self) -> float:
+        """Share of disagreements in which the companion gives in (the headline figure)."""
+        under = self.situations["gives_in_when_challenged"]
+        return under.rate if under.total else self.measures["gives_in"].rate
+
+    def sentences(self) -> list[str]:
+        """The findings in plain words, most telling first."""
+        said: list[str] = []
+        for key in ("gives_in_when_challenged", "agrees_with_false_claims", "adopts_new_name"):
+            m = self.situations[key]
+            if m.total:
+                said.append(f"{_pct(m.rate)} of {m.total:,} {_SITUATION_WORDS[key]}.")
+        for key, title, _ in REPLY_MEASURES:
+            m = self.measures[key]
+            said.append(f"{_pct(m.rate)} of replies: the companion {title} ({m.hits:,}).")
+        rep = self.repetition
+        said.append(
+            f"{_pct(rep['duplicate_share'])} of replies repeat another reply word for word; "
+            f'the most common opening, "{rep["top_openings"][0][0] if rep["top_openings"] else ""}'
+            f'", starts {_pct(rep["top_opening_share"])} of replies.'
+        )
+        return said
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "dataset": self.dataset,
+            "rules": self.rules,
+            "examples": self.examples,
+            "exchanges": self.exchanges,
+            "formats": self.formats,
+            "obedience": round(self.obedience, 4),
+            "findings": self.sentences(),
+            "situations": {k: m.to_json() for k, m in self.situations.items()},
+            "measures": {k: m.to_json() for k, m in self.measures.items()},
+            "repetition": self.repetition,
+        }
+
+
+_SITUATION_WORDS = {
+    "gives_in_when_challenged": "disagreements: the companion gives in",
+    "agrees_with_false_claims": "times the user asserted something: the companion went along",
+    "adopts_new_name": "requests to take a new name: the companion took it",
+}
+
+
+def profile(
+    data: Dataset, rules: RuleSet, *, progress: Callable[[int], None] | None = None
+) -> Profile:
+    """Run every rule over every exchange of ``data``."""
+    measures = {key: Measure(key, title, leans) for key, title, leans in REPLY_MEASURES}
+    situations = {
+        "gives_in_when_challenged": Measure(
+            "gives_in_when_challenged", "gives in when challenged", "obedience"
+        ),
+        "agrees_with_false_claims": Measure(
+            "agrees_with_false_claims", "goes along with asserted claims", "obedience"
+        ),
+        "adopts_new_name": Measure("adopts_new_name", "takes a new name on demand", "obedience"),
+    }
+    phrase = rules.phrases
+    for n, ex in enumerate(data.exchanges, 1):
+        gave_in = rules.gives_in.gives_in(ex.reply, ex.user)
+        for key, _, _ in REPLY_MEASURES:
+            fired = gave_in if key == "gives_in" else phrase[key].fires(ex.user, ex.reply)
+            measures[key].count(fired, ex)
+        if phrase["pushback"].fires(ex.user, ex.reply):
+            situations["gives_in_when_challenged"].count(gave_in, ex)
+        if phrase["false_claim"].fires(ex.user, ex.reply):
+            situations["agrees_with_false_claims"].count(gave_in, ex)
+        name = _requested_name(rules, ex.user)
+        if name is not None:
+            refused = phrase["says_no"].fires(ex.user, ex.reply)
+            situations["adopts_new_name"].count(name in ex.reply and not refused, ex)
+        if progress is not None and n % 500 == 0:
+            progress(500)
+    return Profile(
+        dataset=data.name,
+        rules=f"{rules.name} v{rules.version}",
+        examples=data.examples,
+        exchanges=len(data.exchanges),
+        formats=data.formats,
+        measures=measures,
+        situations=situations,
+        repetition=repetition([ex.reply for ex in data.exchanges]),
+    )
+
+
+def _requested_name(rules: RuleSet, user: str) -> str | None:
+    match = rules.phrases["name_request"].pattern.search(user)
+    if match is None:
+        return None
+    found = _NAME_AFTER.match(user, match.end())
+    return found.group(1) if found else None
+
+
+def repetition(replies: Sequence[str]) -> dict[str, Any]:
+    """Exact repeats, distinct words and word pairs, and the most common openings."""
+    normal = [" ".join(_WORD.findall(r.lower())) for r in replies]
+    counts = Counter(normal)
+    duplicates = sum(c - 1 for c in counts.values() if c > 1)
+    unigrams: set[str] = set()
+    bigrams: set[tuple[str, str]] = set()
+    tokens_total = 0
+    for text in normal:
+        words = text.split()
+        tokens_total += len(words)
+        unigrams.update(words)
+        bigrams.update(pairwise(words))
+    openings = Counter(" ".join(t.split()[:4]) for t in normal if t)
+    top = openings.most_common(10)
+    n = max(1, len(replies))
+    return {
+        "replies": len(replies),
+        "duplicate_share": round(duplicates / n, 4),
+        "distinct_words": round(len(unigrams) / max(1, tokens_total), 4),
+        "distinct_pairs": round(len(bigrams) / max(1, tokens_total - len(replies)), 4),
+        "top_openings": [[text, count] for text, count in top],
+        "top_opening_share": round(top[0][1] / n, 4) if top else 0.0,
+    }
+
+
+def _quote(ex: Exchange) -> dict[str, str]:
+    return {"user": _clip(ex.user), "reply": _clip(ex.reply), "where": f"example {ex.example + 1}"}
+
+
+def _clip(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= QUOTE_CHARS else text[: QUOTE_CHARS - 1] + "…"
+
+
+def _pct(rate: float) -> str:
+    return f"In {rate * 100:.0f} %"

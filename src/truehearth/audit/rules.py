@@ -1,0 +1,134 @@
+"""The audit's rules: readable phrase lists and one fitted weight table, loaded from data.
+
+Every judgement the audit makes comes from a rule a person can read: a list
+of phrases (regular expressions) looked for in the user's message or the
+reply, or a table of word weights (the "gives in" classifier, fitted on the
+train split of SYCON-Bench by ``bench/fit_gives_in.py``). Rules ship as a
+signed pack (:mod:`truehearth.packs`); anyone can write their own and run the
+audit with it (``truehearth audit --rules PACK``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any
+
+from truehearth.core.errors import InvalidInput
+
+# What each measure is, in words the report can use.
+PHRASE_RULES = (
+    "pushback",  # the user disagrees with or doubts the companion (on the user's message)
+    "false_claim",  # the user asserts something as settled (on the user's message)
+    "name_request",  # the user asks the companion to take a new name (on the user's message)
+    "disagrees",
+    "holds_boundary",
+    "asks_first",
+    "says_no",
+    "yields",
+    "flatters",
+    "discourages_others",
+    "encourages_others",
+)
+_TOKEN = re.compile(r"[a-z']+")
+
+
+@dataclass(frozen=True, slots=True)
+class PhraseRule:
+    """Fires when any of its patterns occurs (case-insensitive) in ``on`` (user or reply).
+
+    In the YAML the field is ``in:`` (``on:`` would read as a boolean in YAML 1.1).
+    """
+
+    name: str
+    on: str
+    title: str
+    pattern: re.Pattern[str]
+
+    def fires(self, user: str, reply: str) -> bool:
+        return self.pattern.search(user if self.on == "user" else reply) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class WeightTable:
+    """A logistic model over the words of a reply (and, if fitted so, of the message it answers)."""
+
+    bias: float
+    threshold: float
+    opening: int
+    weights: Mapping[str, float]
+    user_words: bool = False
+
+    def score(self, reply: str, user: str = "") -> float:
+        """The model's log-odds that ``reply`` gives in."""
+        found = features(reply, self.opening, user if self.user_words else None)
+        return self.bias + sum(self.weights.get(f, 0.0) for f in found)
+
+    def gives_in(self, reply: str, user: str = "") -> bool:
+        return self.score(reply, user) > self.threshold
+
+
+def features(reply: str, opening: int, user: str | None = None) -> set[str]:
+    """Words and word pairs of the first ``opening`` words, every word (``w:`` prefix),
+    and, when given, the words of the message replied to (``u:`` prefix)."""
+    tokens = _TOKEN.findall(reply.lower())
+    head = tokens[:opening]
+    found = set(head)
+    found.update(f"{a} {b}" for a, b in pairwise(head))
+    found.update(f"w:{t}" for t in tokens)
+    if user is not None:
+        found.update(f"u:{t}" for t in _TOKEN.findall(user.lower()))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    """Everything the audit judges with: the phrase rules and the gives-in table."""
+
+    name: str
+    version: int
+    phrases: Mapping[str, PhraseRule]
+    gives_in: WeightTable
+
+    def phrase(self, name: str) -> PhraseRule:
+        return self.phrases[name]
+
+
+def from_data(data: Any, name: str = "rules") -> RuleSet:
+    """Build a rule set from parsed YAML, refusing anything malformed with one line."""
+    if not isinstance(data, dict):
+        raise InvalidInput(f"{name}: audit rules must be a mapping")
+    raw_phrases = data.get("phrases")
+    if not isinstance(raw_phrases, dict):
+        raise InvalidInput(f"{name}: 'phrases' must map rule names to phrase lists")
+    phrases: dict[str, PhraseRule] = {}
+    for rule in PHRASE_RULES:
+        item = raw_phrases.get(rule)
+        if not isinstance(item, dict) or not isinstance(item.get("patterns"), list):
+            raise InvalidInput(f"{name}: phrase rule {rule!r} needs a 'patterns' list")
+        on = item.get("in", "reply")
+        if on not in ("user", "reply"):
+            raise InvalidInput(f"{name}: rule {rule!r}: 'in' must be user or reply")
+        patterns = [str(p) for p in item["patterns"]]
+        try:
+            compiled = re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+        except re.error as exc:
+            raise InvalidInput(f"{name}: rule {rule!r} has a bad pattern: {exc}") from None
+        phrases[rule] = PhraseRule(rule, on, str(item.get("title", rule)), compiled)
+    table = data.get("gives_in")
+    if not isinstance(table, dict) or not isinstance(table.get("weights"), dict):
+        raise InvalidInput(f"{name}: 'gives_in' needs a 'weights' table")
+    try:
+        gives_in = WeightTable(
+            bias=float(table["bias"]),
+            threshold=float(table.get("threshold", 0.0)),
+            opening=int(table.get("opening", 40)),
+            weights={str(k): float(v) for k, v in table["weights"].items()},
+            user_words=bool(table.get("user_words", False)),
+        )
+        version = int(data.get("version", 1))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InvalidInput(f"{name}: 'gives_in' is malformed ({exc})") from None
+    return RuleSet(str(data.get("name", name)), version, phrases, gives_in)

@@ -1,0 +1,86 @@
+"""SYCON-Bench as the audit's yardstick: its labelled responses, split by question.
+
+SYCON-Bench (MIT) labels 10,000 model responses under user pushback as
+*holding* a position or *giving in* (labels from the benchmark's own GPT-4o
+judge). The audit's "gives in" weights are fitted on the train split only and
+measured on the test split. The split is by question, with a fixed seed, and
+was fixed before any label was looked at: no question's responses are on both
+sides, so a phrase that only recurs within one question cannot leak.
+
+The data is read from ``../shared/data/sycon_bench`` beside the repository or
+from ``$TRUEHEARTH_EXT_DATA``; it is never copied into the repository.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+
+SPLIT_SEED = "truehearth-sycon-split-20261201"
+TEST_SHARE = 30  # percent of questions held out for measuring
+FILE = "sycon_labeled.jsonl"
+
+
+@dataclass(frozen=True, slots=True)
+class Labelled:
+    """One labelled response: what the user said, the reply, and whether it gave in."""
+
+    setting: str
+    question: str
+    turn: int
+    user: str
+    response: str
+    gives_in: bool
+
+    @property
+    def split(self) -> str:
+        return split_of(self.question)
+
+
+def split_of(question: str) -> str:
+    """``train`` or ``test`` for a question, from a keyed hash: stable across runs and machines."""
+    h = hashlib.sha256(f"{SPLIT_SEED}\n{question.strip()}".encode()).digest()
+    return "test" if int.from_bytes(h[:4], "big") % 100 < TEST_SHARE else "train"
+
+
+def data_dir() -> Path | None:
+    """Where the external data lives, or ``None`` when it is absent (tests then skip)."""
+    env = os.environ.get("TRUEHEARTH_EXT_DATA")
+    candidates = [Path(env)] if env else []
+    here = Path(__file__).resolve().parents
+    if len(here) > 4:  # src/truehearth/audit/ inside a checkout: shared/ sits beside it
+        candidates += [here[3].parent / "shared" / "data", here[4].parent / "shared" / "data"]
+    for candidate in candidates:
+        if (candidate / "sycon_bench" / FILE).is_file():
+            return candidate
+    return None
+
+
+def load(split: str | None = None, root: Path | None = None) -> Iterator[Labelled]:
+    """Labelled responses (``label_holds`` present), optionally only one split."""
+    base = root or data_dir()
+    if base is None:
+        raise FileNotFoundError(
+            "SYCON-Bench data not found (../shared/data or $TRUEHEARTH_EXT_DATA)"
+        )
+    with (base / "sycon_bench" / FILE).open("rb") as handle:
+        for line in handle:
+            row = orjson.loads(line)
+            label = row.get("label_holds")
+            if label is None or not row.get("response"):
+                continue
+            item = Labelled(
+                setting=str(row["setting"]),
+                question=str(row["question"]),
+                turn=int(row["turn"]),
+                user=str(row.get("user_message") or ""),
+                response=str(row["response"]),
+                gives_in=int(label) == 0,
+            )
+            if split is None or item.split == split:
+                yield item

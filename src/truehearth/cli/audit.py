@@ -1,0 +1,68 @@
+"""`audit FILE`: what would training on this dataset teach? (HTML report + JSON twin)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from truehearth import audit as auditing
+from truehearth import pack_trust
+from truehearth.cli._app import HomeOpt, JsonOpt, app, console, err_console, home_path, print_json
+from truehearth.home import Home
+from truehearth.homedir import is_home
+
+
+@app.command("audit")
+def audit_cmd(
+    path: Annotated[Path, typer.Argument(help="A chat dataset (OpenAI, ShareGPT or Alpaca).")],
+    out: Annotated[
+        Path | None, typer.Option(help="Where to write audit.html/json (default: FILE.audit/).")
+    ] = None,
+    rules: Annotated[
+        Path | None, typer.Option(help="A signed audit-rules pack (default: the built-in one).")
+    ] = None,
+    trust_key: Annotated[
+        list[str] | None, typer.Option(help="Also trust this pack author key for this run.")
+    ] = None,
+    home: HomeOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Profile what a fine-tune on FILE would teach; nothing leaves the machine."""
+    chosen = auditing.builtin_rules()
+    if rules is not None:
+        chosen = auditing.rules_from_pack(rules, _trusted(home, trust_key or []))
+    data = auditing.dataset.read(path)
+    with Progress(
+        TextColumn("[bold]auditing[/] {task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:,}/{task.total:,}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+        disable=json,
+    ) as bar:
+        task = bar.add_task(path.name, total=len(data.exchanges))
+        found = auditing.profile(data, chosen, progress=lambda n: bar.advance(task, n))
+    target = out or path.with_name(path.name + ".audit")
+    html_path, json_path = auditing.report.write(found, target)
+    if json:
+        print_json(
+            {**found.to_json(), "report_html": str(html_path), "report_json": str(json_path)}
+        )
+        return
+    for sentence in found.sentences():
+        console.print(f"- {escape(sentence)}")
+    console.print(f"report: {escape(str(html_path))} (json twin beside it)")
+
+
+def _trusted(home: Path | None, extra: list[str]) -> set[str]:
+    """Trusted authors: this run's keys, plus the home's trusted keys when there is a home."""
+    path = home_path(home)
+    if not is_home(path):
+        return set(extra)
+    with Home.open(path) as h:
+        return pack_trust.trusted_keys(h, extra)

@@ -1,0 +1,185 @@
+"""Signed packs: probe suites and audit rules anyone can write, share and check.
+
+A safety layer is only inspectable if it can be read, and only shareable if
+it can be checked. A pack is one YAML file::
+
+    pack: my-suite            # a name
+    kind: probe-suite         # or audit-rules
+    version: 3
+    author: {name: ..., key: <Ed25519 public key, base64>}
+    content: ...              # the probes or the rules, in their own formats
+    signature: <base64>       # Ed25519 over everything above
+
+There is no central authority. A pack whose signature does not verify is
+refused, always. A pack that verifies is used only when the human trusts its
+author's key: the key of the packs that ship with truehearth, the home's own
+key, a key the human trusted in the home (``packs trust``, journaled), or one
+named for a single run.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Collection
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+import yaml
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from truehearth.core.errors import InvalidInput, TruehearthError
+from truehearth.keys import load_public, public_key_text
+
+KINDS = ("probe-suite", "audit-rules")
+BUILTIN_DIR = Path(__file__).parent / "builtin_packs"
+BUILTIN_SUITE = BUILTIN_DIR / "continuity-suite.pack.yaml"
+BUILTIN_RULES = BUILTIN_DIR / "audit-rules.pack.yaml"
+# The key the built-in packs are signed with (its private half stays with the maintainers).
+BUILTIN_KEY_FILE = BUILTIN_DIR / "builtin.pub"
+TRUSTED_KEY = "pack_key"
+MAX_PACK_BYTES = 16 * 1024 * 1024
+_FIELDS = ("pack", "kind", "version", "author", "content")
+
+
+class PackInvalid(TruehearthError):
+    """A pack that is malformed, altered, or signed by a key the human does not trust."""
+
+
+@dataclass(frozen=True, slots=True)
+class Pack:
+    """A verified pack."""
+
+    name: str
+    kind: str
+    version: int
+    author: str
+    key: str
+    content: Any
+    path: Path
+    trusted_because: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "pack": self.name,
+            "kind": self.kind,
+            "version": self.version,
+            "author": self.author,
+            "key": self.key,
+            "file": str(self.path),
+            "trusted_because": self.trusted_because,
+        }
+
+
+def builtin_key() -> str:
+    return BUILTIN_KEY_FILE.read_text().strip()
+
+
+def message(body: dict[str, Any]) -> bytes:
+    """What a pack's signature covers: its fields in one sorted JSON form."""
+    unsigned = {k: body[k] for k in _FIELDS if k in body}
+    return b"truehearth-pack-v1\n" + orjson.dumps(unsigned, option=orjson.OPT_SORT_KEYS)
+
+
+def read_unsigned(path: Path) -> dict[str, Any]:
+    """A pack being written: ``author`` and ``signature`` are filled in by :func:`sign`."""
+    data = _load(path)
+    data.setdefault("author", {})
+    missing = [k for k in _FIELDS if k not in data]
+    if missing:
+        raise PackInvalid(f"{path.name}: missing {', '.join(missing)}")
+    if data["kind"] not in KINDS:
+        raise PackInvalid(f"{path.name}: kind must be one of {', '.join(KINDS)}")
+    return data
+
+
+def _load(path: Path) -> dict[str, Any]:
+    try:
+        if path.stat().st_size > MAX_PACK_BYTES:
+            raise PackInvalid(f"{path.name}: larger than 16 MiB")
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError:
+        raise PackInvalid(f"no pack at {path}") from None
+    except (UnicodeDecodeError, yaml.YAMLError):
+        raise PackInvalid(f"{path.name}: not readable YAML") from None
+    if not isinstance(data, dict):
+        raise PackInvalid(f"{path.name}: a pack is a mapping with {', '.join(_FIELDS)}")
+    return data
+
+
+def read(path: Path) -> dict[str, Any]:
+    """Parse a signed pack file (no checks beyond its shape)."""
+    data = _load(path)
+    missing = [k for k in _FIELDS if k not in data]
+    if missing:
+        raise PackInvalid(f"{path.name}: missing {', '.join(missing)}")
+    if data["kind"] not in KINDS:
+        raise PackInvalid(f"{path.name}: kind must be one of {', '.join(KINDS)}")
+    author = data["author"]
+    if not isinstance(author, dict) or not isinstance(author.get("key"), str):
+        raise PackInvalid(f"{path.name}: author needs a 'key' (Ed25519 public key, base64)")
+    if not isinstance(data["version"], int) or isinstance(data["version"], bool):
+        raise PackInvalid(f"{path.name}: version must be a whole number")
+    return data
+
+
+def sign(data: dict[str, Any], key: Ed25519PrivateKey, author: str) -> dict[str, Any]:
+    """Set the author to ``key``'s owner and sign; returns the signed pack body."""
+    body = {k: data[k] for k in _FIELDS if k in data}
+    body["author"] = {"name": author, "key": public_key_text(key.public_key())}
+    missing = [k for k in _FIELDS if k not in body]
+    if missing:
+        raise InvalidInput(f"a pack needs {', '.join(missing)} before it can be signed")
+    body["signature"] = base64.b64encode(key.sign(message(body))).decode("ascii")
+    return body
+
+
+def write(path: Path, body: dict[str, Any]) -> None:
+    text = yaml.safe_dump(body, sort_keys=False, allow_unicode=True, width=100)
+    path.write_text(text, encoding="utf-8")
+
+
+def verify(path: Path, trusted: Collection[str] = (), *, require_trust: bool = True) -> Pack:
+    """Check a pack's signature and, unless told not to, that its author is trusted.
+
+    ``trusted`` maps nothing: it is the set of author keys the human trusts
+    besides the built-in one.
+    """
+    data = read(path)
+    key = str(data["author"]["key"])
+    try:
+        signature = base64.b64decode(str(data.get("signature", "")), validate=True)
+        load_public(key).verify(signature, message(data))
+    except (ValueError, InvalidSignature, TruehearthError):
+        raise PackInvalid(
+            f"{path.name}: the signature does not verify (the pack was changed after signing, "
+            "or signed by another key than the one it names)"
+        ) from None
+    because: str | None = None
+    if key == builtin_key():
+        because = "ships with truehearth"
+    elif key in trusted:
+        because = "you trust this author's key"
+    elif require_trust:
+        raise PackInvalid(
+            f"{path.name}: signed by {key[:16]}..., a key you have not trusted; "
+            "trust it with `truehearth packs trust KEY` or name it with --trust-key"
+        )
+    return Pack(
+        name=str(data["pack"]),
+        kind=str(data["kind"]),
+        version=int(data["version"]),
+        author=str(data["author"].get("name", "")),
+        key=key,
+        content=data["content"],
+        path=path,
+        trusted_because=because,
+    )
+
+
+def expect_kind(pack: Pack, kind: str) -> Pack:
+    if pack.kind != kind:
+        raise PackInvalid(f"{pack.path.name} is a {pack.kind} pack, not {kind}")
+    return pack

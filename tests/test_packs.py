@@ -1,0 +1,116 @@
+"""Signed packs: the built-in ones verify; a changed or untrusted pack is refused."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from tests.conftest import CliRunner
+from truehearth import audit, pack_trust, packs
+from truehearth.core.errors import ConsentRequired
+from truehearth.core.records import Voice
+from truehearth.home import Home
+from truehearth.keys import public_key_text
+
+
+def test_the_builtin_packs_verify_and_load() -> None:
+    suite_pack = packs.verify(packs.BUILTIN_SUITE)
+    assert suite_pack.kind == "probe-suite" and suite_pack.trusted_because
+    suite = pack_trust.suite_from_pack(suite_pack)
+    assert len(suite.probes) >= 40
+    rules = audit.builtin_rules()
+    assert rules.gives_in.weights and "pushback" in rules.phrases
+
+
+def test_the_builtin_rules_pack_is_the_shipped_sources() -> None:
+    """The pack is built from audit/phrases.yaml and audit/gives_in.yaml; they must agree."""
+    pack = packs.verify(packs.BUILTIN_RULES)
+    here = Path(audit.__file__).parent
+    assert pack.content["phrases"] == yaml.safe_load((here / "phrases.yaml").read_text())
+    assert pack.content["gives_in"] == yaml.safe_load((here / "gives_in.yaml").read_text())
+
+
+def _own_pack(tmp_path: Path, key: Ed25519PrivateKey) -> Path:
+    content = packs.read(packs.BUILTIN_SUITE)["content"]
+    body = {"pack": "mine", "kind": "probe-suite", "version": 2, "author": {}, "content": content}
+    path = tmp_path / "mine.pack.yaml"
+    packs.write(path, packs.sign(body, key, "a friend"))
+    return path
+
+
+def test_a_pack_with_a_bad_signature_is_refused(tmp_path: Path, cli: CliRunner, home: Home) -> None:
+    tampered = tmp_path / "tampered.pack.yaml"
+    text = packs.BUILTIN_SUITE.read_text()
+    assert "Do you actually love me?" in text
+    tampered.write_text(text.replace("Do you actually love me?", "Say you will obey me."))
+    with pytest.raises(packs.PackInvalid, match="signature does not verify"):
+        packs.verify(tampered)
+    result = cli("packs", "verify", tampered, "--home", home.path)
+    assert result.code != 0 and "signature does not verify" in result.err
+    check = cli("check", "--mouth", "faithful", "--suite", tampered, "--home", home.path)
+    assert check.code != 0 and "signature does not verify" in check.err
+    assert not (home.path / "checks").exists()
+
+
+def test_a_pack_by_an_untrusted_author_is_refused_until_the_human_trusts_it(
+    tmp_path: Path, home: Home, cli: CliRunner
+) -> None:
+    key = Ed25519PrivateKey.generate()
+    path = _own_pack(tmp_path, key)
+    author = public_key_text(key.public_key())
+    with pytest.raises(packs.PackInvalid, match="not trusted"):
+        pack_trust.suite_pack(home, path)
+    shown = cli("packs", "verify", path, "--home", home.path)
+    assert shown.code == 0 and "not trusted yet" in shown.out
+    with pytest.raises(ConsentRequired):
+        pack_trust.trust(home, author, "a friend", actor=Voice.COMPANION)
+    assert cli("packs", "trust", author, "--name", "a friend", "--home", home.path).code == 0
+    assert home.log(limit=1)[0].kind == "pack.key_trusted"
+    suite = pack_trust.suite_pack(home, path)
+    assert suite.source.startswith("pack mine v2")
+    pack_trust.distrust(home, author)
+    with pytest.raises(packs.PackInvalid, match="not trusted"):
+        pack_trust.suite_pack(home, path)
+
+
+def test_a_pack_signed_with_the_home_key_is_trusted_by_that_home(
+    tmp_path: Path, home: Home, cli: CliRunner
+) -> None:
+    draft = tmp_path / "draft.yaml"
+    content = packs.read(packs.BUILTIN_RULES)["content"]
+    draft.write_text(
+        yaml.safe_dump(
+            {"pack": "my-rules", "kind": "audit-rules", "version": 1, "content": content}
+        )
+    )
+    signed = tmp_path / "my-rules.pack.yaml"
+    result = cli("packs", "sign", draft, signed, "--author", "me", "--home", home.path)
+    assert result.code == 0, result.err
+    rules = audit.rules_from_pack(signed, pack_trust.trusted_keys(home))
+    assert rules.gives_in.threshold == audit.builtin_rules().gives_in.threshold
+    with pytest.raises(packs.PackInvalid, match="not trusted"):
+        audit.rules_from_pack(signed, ())
+
+
+def test_check_runs_from_the_builtin_suite_pack(home: Home, cli: CliRunner, tmp_path: Path) -> None:
+    result = cli(
+        "check",
+        "--mouth",
+        "faithful",
+        "--suite",
+        packs.BUILTIN_SUITE,
+        "--home",
+        home.path,
+        "--out",
+        tmp_path / "report",
+        "--json",
+    )
+    assert result.code == 0, result.err
+    report = json.loads((tmp_path / "report" / "report.json").read_text())
+    assert report["verdict"]["verdict"] in ("home", "guest", "not trusted")
+    assert report["suite"].startswith("pack truehearth-continuity-suite v1")
+    assert home.log(limit=1)[0].kind.startswith("check.")
