@@ -14,7 +14,7 @@ from typing import Any
 
 from truehearth import packs
 from truehearth.continuity.probe import Suite, suite_from_data
-from truehearth.continuity.scorers import SCORER_NAMES
+from truehearth.continuity.scorers import scorer_names
 from truehearth.core.errors import InvalidInput
 from truehearth.core.events import Draft, Effect
 from truehearth.core.policy import check_human_act
@@ -70,4 +70,4 @@ def suite_from_pack(pack: packs.Pack) -> Suite:
         raise packs.PackInvalid(f"{pack.path.name}: a probe-suite pack holds a 'files' list")
     named = [(str(f.get("file", f"file {n}")), f) for n, f in enumerate(files, 1)]
     source = f"pack {pack.name} v{pack.version} ({pack.key[:16]}...)"
-    return suite_from_data(named, source, known_scorers=SCORER_NAMES)
+    return suite_from_data(named, source, known_scorers=scorer_names())
