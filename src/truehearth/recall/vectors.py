@@ -130,7 +130,7 @@ class VectorIndex:
     def _finish_rebuild(self, progress: Progress | None) -> int:
         head = self.db.feed_head()
         total = self.db.count_records()
-        after = int(self.db.meta(self._rebuild_key, "0") or 0)
+        after = self.db.meta_int(self._rebuild_key)
         done = 0
         while rids := self.db.all_rids(after, BATCH):
             after = rids[-1]
