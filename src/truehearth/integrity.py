@@ -267,30 +267,18 @@ def check(home: Home) -> None:
 
 
 def _check_new_events(home: Home, store: SQLiteStore, mark: Mark, head: Head) -> set[str]:
-    """Re-hash and re-check the events after the mark; returns the identity after them."""
-    overlay: dict[tuple[str, str], dict[str, Any] | None] = {}
+    """Re-hash and re-check the events after the mark; returns the identity after them.
+
+    Two passes: the chain first (parsing each body once), then the consent rules
+    with the state at the mark read in a few batched queries, not one per entity.
+    """
+    parsed: list[tuple[int, dict[str, Any]]] = []
     pairs: list[tuple[int, str]] = []
-    problems: list[str] = []
 
     def replay(seq: int, body: bytes) -> None:
         data = loads(body)
-        effects = data["effects"]
-
-        def before(kind: str, eid: str) -> dict[str, Any] | None:
-            if (kind, eid) in overlay:
-                return overlay[(kind, eid)]
-            return home.value_at(kind, eid, seq - 1)
-
-        if not problems:
-            try:
-                check_event(
-                    data["kind"], data["actor"], data["payload"], effects, before, home.value_at
-                )
-            except TruehearthError as exc:
-                problems.append(f"event {seq} ({data['kind']}) breaks the consent rules: {exc}")
-        for effect in effects:
-            overlay[(str(effect["kind"]), str(effect["id"]))] = effect["value"]
-        pairs.extend((seq, entity) for entity in sorted({str(e["id"]) for e in effects}))
+        parsed.append((seq, data))
+        pairs.extend((seq, entity) for entity in sorted({str(e["id"]) for e in data["effects"]}))
 
     start = Head(mark.seq, mark.digest)
     chain = verify_chain(store.raw_events(mark.seq + 1), head, each_body=replay, start=start)
@@ -299,13 +287,34 @@ def _check_new_events(home: Home, store: SQLiteStore, mark: Mark, head: Head) ->
             f"this home fails verification: journal broken at event {chain.broken_at}: "
             f"{chain.problem}"
         )
-    if problems:
-        raise ChainBroken(f"this home fails verification: {problems[0]}")
-    problem = _projection_problem(store, overlay) or _touches_problem(store, mark.seq, pairs)
+    touched = {(str(e["kind"]), str(e["id"])) for _s, d in parsed for e in d["effects"]}
+    overlay: dict[tuple[str, str], dict[str, Any] | None] = dict(
+        store.values_at(sorted(touched), mark.seq)
+    )
+    for seq, data in parsed:
+        effects = data["effects"]
+        try:
+            check_event(
+                data["kind"],
+                data["actor"],
+                data["payload"],
+                effects,
+                lambda k, i: overlay.get((k, i)),
+                home.value_at,
+            )
+        except TruehearthError as exc:
+            raise ChainBroken(
+                f"this home fails verification: event {seq} ({data['kind']}) "
+                f"breaks the consent rules: {exc}"
+            ) from None
+        for effect in effects:
+            overlay[(str(effect["kind"]), str(effect["id"]))] = effect["value"]
+    new_values = {key: overlay[key] for key in touched}
+    problem = _projection_problem(store, new_values) or _touches_problem(store, mark.seq, pairs)
     if problem is not None:
         raise ChainBroken(f"this home fails verification: {problem}")
     identity = set(mark.identity)
-    for (kind, eid), value in overlay.items():
+    for (kind, eid), value in new_values.items():
         if kind == _RECORD:
             if _is_identity(value):
                 identity.add(eid)

@@ -20,6 +20,7 @@ Losing these files is harmless: the next check verifies the whole journal once.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import tempfile
@@ -36,6 +37,12 @@ INTEGRITY_DIR = "integrity"
 
 
 def _base() -> Path:
+    return _base_for(os.environ.get("XDG_DATA_HOME"), str(Path.home()))
+
+
+@functools.lru_cache(maxsize=8)
+def _base_for(_data_home: str | None, _user_home: str) -> Path:
+    """The directory, computed once per environment (it is asked before every turn)."""
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / INTEGRITY_DIR
 
 
@@ -64,10 +71,23 @@ def load_mark(home_path: Path, home_id: str) -> Mark | None:
 
 
 def save_mark(home_path: Path, home_id: str, mark: Mark) -> None:
-    """Remember a sound head; a failure to write only means re-hashing more next time."""
+    """Remember a sound head; a failure to write only means re-hashing more next time.
+
+    Written in place, not by rename: it runs before every turn, and a rename
+    costs a directory update (milliseconds on a busy disk). A torn or garbled
+    mark reads as no mark, which costs one full verification, nothing else.
+    """
     value = {"seq": mark.seq, "digest": mark.digest, "identity": list(mark.identity), "at": mark.at}
+    path = _mark_path(home_path, home_id)
     with contextlib.suppress(OSError):
-        _write(_mark_path(home_path, home_id), value)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        try:
+            data = orjson.dumps(value)
+            os.pwrite(fd, data, 0)
+            os.ftruncate(fd, len(data))
+        finally:
+            os.close(fd)
 
 
 def anchors(home_id: str) -> list[Anchor]:

@@ -184,6 +184,36 @@ class SQLiteStore:
         return value
 
     @translate_errors
+    def values_at(
+        self, keys: Sequence[tuple[str, str]], seq: int
+    ) -> dict[tuple[str, str], dict[str, Any]]:
+        """The values entities had right after event ``seq``, for many at once.
+
+        Entities that did not exist then are absent. One query per 500 ids finds
+        the newest event at or before ``seq`` that touched each; each such event
+        is decoded once.
+        """
+        ids = sorted({eid for _kind, eid in keys})
+        newest: dict[str, int] = {}
+        for chunk in _chunks(ids, 500):
+            marks = ",".join("?" * len(chunk))
+            rows = self._conn.execute(
+                f"SELECT entity, max(seq) FROM touches WHERE entity IN ({marks}) AND seq <= ? "
+                "GROUP BY entity",
+                [*chunk, seq],
+            )
+            newest.update({str(entity): int(at) for entity, at in rows})
+        wanted = set(keys)
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        for at in sorted(set(newest.values())):
+            row = self._conn.execute("SELECT body FROM journal WHERE seq = ?", (at,)).fetchone()
+            for effect in loads(row[0])["effects"] if row else ():
+                key = (str(effect["kind"]), str(effect["id"]))
+                if key in wanted and newest.get(key[1]) == at and effect["value"] is not None:
+                    found[key] = effect["value"]
+        return found
+
+    @translate_errors
     def value_at(self, kind: str, entity_id: str, seq: int) -> dict[str, Any] | None:
         """The value entity ``(kind, id)`` had right after event ``seq`` (``None``: none)."""
         return self._value_at(self._conn, kind, entity_id, seq)
