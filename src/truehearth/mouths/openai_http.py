@@ -5,15 +5,20 @@ Ollama, llama.cpp's server, vLLM, LM Studio and Jan all speak
 (``data: {...}`` lines ending with ``data: [DONE]``). The egress policy is
 checked when the mouth is built, before any connection can be made.
 
-Such servers do not share their tokenizer in a standard way, so tokens are
-estimated conservatively (three characters a token) to keep the router
-inside the window the user declared.
+Token counts are exact where the server shares its tokenizer (llama.cpp's
+``/tokenize``, llama-cpp-python's ``/extras/tokenize/count``); elsewhere
+(Ollama, vLLM, LM Studio) they are estimated conservatively at three
+characters a token, and :attr:`OpenAIHTTPMouth.token_counting` says which.
+
+Structured output (:meth:`OpenAIHTTPMouth.complete_json`) asks for OpenAI's
+``json_schema`` response format, and falls back to ``json_object`` with a
+``schema`` (llama-cpp-python's form) when a server refuses the first.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import httpx
@@ -27,7 +32,7 @@ from truehearth.mouths.egress import (
     connect_url,
     destination,
 )
-from truehearth.mouths.errors import MouthMisbehaved, MouthUnavailable
+from truehearth.mouths.errors import MouthError, MouthMisbehaved, MouthUnavailable
 
 BACKEND = "openai-http"
 DEFAULT_WINDOW = 4096
@@ -72,6 +77,11 @@ class OpenAIHTTPMouth:
         self.model = model
         self.params = params or GenerationParams()
         self._window = context_window
+        # The server root (where llama.cpp keeps /tokenize), and what counting it offers.
+        self._root = connect_url(self.base_url).removesuffix("/v1")
+        self._tokenizer: _Tokenizer | None = None
+        self._tokenizer_probed = False
+        self._counts: dict[str, int] = {}
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         transport = httpx.HTTPTransport(uds=socket_path) if socket_path else None
         self._client = httpx.Client(
@@ -90,8 +100,90 @@ class OpenAIHTTPMouth:
     def context_window(self) -> int:
         return self._window
 
+    @property
+    def token_counting(self) -> str:
+        """How :meth:`count_tokens` counts: the server's tokenizer, or an estimate."""
+        self._find_tokenizer()
+        if self._tokenizer is None:
+            return f"estimated (~{CHARS_PER_TOKEN} characters a token: no tokenizer endpoint)"
+        return f"exact (the server's {self._tokenizer[0]})"
+
     def count_tokens(self, text: str) -> int:
-        return (len(text) + CHARS_PER_TOKEN - 1) // CHARS_PER_TOKEN
+        if not text:
+            return 0
+        self._find_tokenizer()
+        if self._tokenizer is None:
+            return (len(text) + CHARS_PER_TOKEN - 1) // CHARS_PER_TOKEN
+        cached = self._counts.get(text)
+        if cached is None:
+            cached = self._count_on_server(text, self._tokenizer)
+            if len(self._counts) > COUNT_CACHE:
+                self._counts.clear()
+            self._counts[text] = cached
+        return cached
+
+    def _find_tokenizer(self) -> None:
+        """Ask once which tokenizer endpoint the server has (none is a fine answer)."""
+        if self._tokenizer_probed:
+            return
+        self._tokenizer_probed = True
+        for path, field, reads in _TOKENIZERS:
+            try:
+                with self._errors():
+                    response = self._client.post(self._root + path, json={field: "probe"})
+            except MouthError:
+                return  # unreachable: the turn itself will say so
+            if response.status_code == 200 and reads(_json_or_none(response.text)) is not None:
+                self._tokenizer = (path, field, reads)
+                return
+
+    def _count_on_server(self, text: str, tokenizer: _Tokenizer) -> int:
+        path, field, reads = tokenizer
+        with self._errors():
+            response = self._client.post(self._root + path, json={field: text})
+        _check_status(response)
+        count = reads(_json(response.text))
+        if count is None:
+            raise MouthMisbehaved(f"{self.base_url}{path} answered without a token count")
+        return count
+
+    def complete_json(
+        self, messages: Sequence[Message], schema: Mapping[str, Any], params: GenerationParams
+    ) -> Completion:
+        """A completion constrained to ``schema`` by the server's structured-output mode.
+
+        Servers differ: OpenAI's ``json_schema`` form is tried first, and a
+        server that refuses it (400/422, or an error naming the format) is
+        asked with ``json_object`` plus the schema. Callers still re-validate
+        (:func:`truehearth.mouths.structured.parse`): a reply cut off by
+        ``max_tokens`` is malformed whatever the server promised.
+        """
+        forms = [
+            {
+                "type": "json_schema",
+                "json_schema": {"name": "reply", "schema": dict(schema), "strict": True},
+            },
+            {"type": "json_object", "schema": dict(schema)},
+        ]
+        for number, form in enumerate(forms):
+            body = {**self._body(messages, params, False), "response_format": form}
+            with self._errors():
+                response = self._client.post("/chat/completions", json=body)
+            if _refused_format(response) and number + 1 < len(forms):
+                continue
+            _check_status(response)
+            return self._completion(_json(response.text))
+        raise MouthMisbehaved(f"{self.base_url} offers no structured output")
+
+    def _completion(self, data: Any) -> Completion:
+        text = _message(data, self.base_url)
+        usage = data.get("usage") or {}
+        return Completion(
+            text=text,
+            prompt_tokens=int(usage.get("prompt_tokens", 0)),
+            completion_tokens=int(usage.get("completion_tokens", 0)),
+            finish_reason=str(data["choices"][0].get("finish_reason") or "stop"),
+        )
 
     def _body(self, messages: Sequence[Message], params: GenerationParams, stream: bool) -> Any:
         body: dict[str, Any] = {
@@ -115,14 +207,7 @@ class OpenAIHTTPMouth:
             )
             _check_status(response)
             data = _json(response.text)
-        text = _message(data, self.base_url)
-        usage = data.get("usage") or {}
-        return Completion(
-            text=text,
-            prompt_tokens=int(usage.get("prompt_tokens", 0)),
-            completion_tokens=int(usage.get("completion_tokens", 0)),
-            finish_reason=str(data["choices"][0].get("finish_reason") or "stop"),
-        )
+        return self._completion(data)
 
     def stream(self, messages: Sequence[Message], params: GenerationParams) -> Iterator[str]:
         body = self._body(messages, params, True)
@@ -159,6 +244,40 @@ class OpenAIHTTPMouth:
 
     def _errors(self) -> _HTTPErrors:
         return _HTTPErrors(self.base_url)
+
+
+def _refused_format(response: httpx.Response) -> bool:
+    """Whether the server refused the response format itself (some answer 500 for it)."""
+    if response.status_code in (400, 422):
+        return True
+    return response.status_code >= 500 and "response_format" in response.text
+
+
+def _count_from_tokens(data: Any) -> int | None:
+    tokens = data.get("tokens") if isinstance(data, dict) else None
+    return len(tokens) if isinstance(tokens, list) else None
+
+
+def _count_from_count(data: Any) -> int | None:
+    count = data.get("count") if isinstance(data, dict) else None
+    return count if isinstance(count, int) and not isinstance(count, bool) and count >= 0 else None
+
+
+def _json_or_none(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+_Tokenizer = tuple[str, str, Callable[[Any], int | None]]
+# (path under the server root, request field, how to read the count) — llama.cpp's own
+# server, then llama-cpp-python's.
+_TOKENIZERS: tuple[_Tokenizer, ...] = (
+    ("/tokenize", "content", _count_from_tokens),
+    ("/extras/tokenize/count", "input", _count_from_count),
+)
+COUNT_CACHE = 4096
 
 
 class _HTTPErrors:
