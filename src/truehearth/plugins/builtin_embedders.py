@@ -7,10 +7,13 @@ an optional extra that is not installed costs nothing until it is asked for.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from truehearth.plugins import hookimpl
-from truehearth.recall.embedder_base import Embedder
-from truehearth.recall.embedders import EmbedderFactory
+
+if TYPE_CHECKING:
+    from truehearth.recall.embedder_base import Embedder
+    from truehearth.recall.embedders import EmbedderFactory
 
 
 def _wordllama(options: dict[str, str]) -> Embedder:

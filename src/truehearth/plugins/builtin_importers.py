@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from truehearth.exchange import chatgpt, letta, sillytavern_card, sillytavern_chat, text
-from truehearth.exchange.parsed import Parser
 from truehearth.plugins import hookimpl
+
+if TYPE_CHECKING:
+    from truehearth.exchange.parsed import Parser
 
 
 @hookimpl
 def register_importers(register: Callable[[str, Parser], None]) -> None:
+    from truehearth.exchange import chatgpt, letta, sillytavern_card, sillytavern_chat, text
+
     register(chatgpt.FORMAT, chatgpt.parse)
     register(sillytavern_card.FORMAT, sillytavern_card.parse)
     register(sillytavern_chat.FORMAT, sillytavern_chat.parse)
