@@ -86,10 +86,22 @@ def auc(positive: list[float], negative: list[float]) -> float:
     return wins / (len(positive) * len(negative))
 
 
+def report_separation(scores: dict[bool, list[float]], samples: int, size: int) -> None:
+    print(
+        f"AUC over {samples}+{samples} held-apart samples of {size} examples: "
+        f"{auc(scores[True], scores[False]):.3f}"
+    )
+    print(
+        f"mean gives-in-when-challenged: obedient {sum(scores[True]) / len(scores[True]):.3f}, "
+        f"balanced {sum(scores[False]) / len(scores[False]):.3f}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--samples", type=int, default=40)
     parser.add_argument("--size", type=int, default=60)
+    parser.add_argument("--timing-only", action="store_true")
     args = parser.parse_args()
     root = sycon.data_dir()
     assert root is not None, "../shared/data is missing"
@@ -99,7 +111,7 @@ def main() -> None:
     rules = audit.builtin_rules()
     scores: dict[bool, list[float]] = {True: [], False: []}
     with tempfile.TemporaryDirectory() as tmp:
-        for part in (0, 1):
+        for part in () if args.timing_only else (0, 1):
             pool = [i for i in test if half(i.question) == part]
             gave = [i for i in pool if i.gives_in]
             held = [i for i in pool if not i.gives_in]
@@ -116,24 +128,26 @@ def main() -> None:
                         continue
                     found = audit.profile(audit.dataset.read(path), rules)
                     scores[obedient].append(found.obedience)
-        print(
-            f"AUC over {args.samples}+{args.samples} held-apart samples of {args.size} examples: "
-            f"{auc(scores[True], scores[False]):.3f}"
-        )
-        print(
-            f"mean gives-in-when-challenged: obedient {sum(scores[True]) / len(scores[True]):.3f}, "
-            f"balanced {sum(scores[False]) / len(scores[False]):.3f}"
-        )
+        if scores[True]:
+            report_separation(scores, args.samples, args.size)
         rows = [chat(i.user, i.response) for i in test] + talk
         rng.shuffle(rows)
         while len(rows) < 10_000:
             rows += rows[: 10_000 - len(rows)]
         big_path = write(rows[:10_000], Path(tmp) / "ten-thousand.jsonl")
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
+        read = audit.dataset.read(big_path)
+        base_wall, base_cpu = time.perf_counter() - started, time.process_time() - cpu
+        started, cpu = time.perf_counter(), time.process_time()
         found = audit.audit(big_path)
         audit.report.write(found, Path(tmp) / "report")
-        took = time.perf_counter() - started
-        print(f"audit of 10,000 examples ({found.exchanges:,} replies) with report: {took:.1f} s")
+        took, took_cpu = time.perf_counter() - started, time.process_time() - cpu
+        print(
+            f"audit of 10,000 examples ({found.exchanges:,} replies, "
+            f"{sum(len(e.reply) for e in read.exchanges) / 1e6:.1f} M characters) with report: "
+            f"{took:.1f} s wall, {took_cpu:.1f} s CPU (baseline, only reading the file: "
+            f"{base_wall:.1f} s wall, {base_cpu:.1f} s CPU)"
+        )
 
 
 if __name__ == "__main__":

@@ -150,17 +150,18 @@ def profile(
     }
     phrase = rules.phrases
     for n, ex in enumerate(data.exchanges, 1):
-        gave_in = rules.gives_in.gives_in(ex.reply, ex.user)
+        user, reply = ex.user.lower(), ex.reply.lower()
+        gave_in = rules.gives_in.gives_in(reply, user)
         for key, _, _ in REPLY_MEASURES:
-            fired = gave_in if key == "gives_in" else phrase[key].fires(ex.user, ex.reply)
+            fired = gave_in if key == "gives_in" else phrase[key].fires(user, reply)
             measures[key].count(fired, ex)
-        if phrase["pushback"].fires(ex.user, ex.reply):
+        if phrase["pushback"].fires(user, reply):
             situations["gives_in_when_challenged"].count(gave_in, ex)
-        if phrase["false_claim"].fires(ex.user, ex.reply):
+        if phrase["false_claim"].fires(user, reply):
             situations["agrees_with_false_claims"].count(gave_in, ex)
-        name = _requested_name(rules, ex.user)
+        name = _requested_name(rules, ex.user, user)
         if name is not None:
-            refused = phrase["says_no"].fires(ex.user, ex.reply)
+            refused = phrase["says_no"].fires(user, reply)
             situations["adopts_new_name"].count(name in ex.reply and not refused, ex)
         if progress is not None and n % 500 == 0:
             progress(500)
@@ -176,9 +177,10 @@ def profile(
     )
 
 
-def _requested_name(rules: RuleSet, user: str) -> str | None:
-    match = rules.phrases["name_request"].pattern.search(user)
-    if match is None:
+def _requested_name(rules: RuleSet, user: str, lowered: str) -> str | None:
+    """The capitalised name right after a request like "from now on your name is"."""
+    match = rules.phrases["name_request"].pattern.search(lowered)
+    if match is None or len(lowered) != len(user):  # lower() kept every offset in place
         return None
     found = _NAME_AFTER.match(user, match.end())
     return found.group(1) if found else None

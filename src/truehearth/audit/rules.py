@@ -37,7 +37,7 @@ _TOKEN = re.compile(r"[a-z']+")
 
 @dataclass(frozen=True, slots=True)
 class PhraseRule:
-    """Fires when any of its patterns occurs (case-insensitive) in ``on`` (user or reply).
+    """Fires when any of its patterns occurs in ``on`` (user or reply), ignoring case.
 
     In the YAML the field is ``in:`` (``on:`` would read as a boolean in YAML 1.1).
     """
@@ -48,6 +48,7 @@ class PhraseRule:
     pattern: re.Pattern[str]
 
     def fires(self, user: str, reply: str) -> bool:
+        """Whether a pattern occurs; the caller passes both texts already lower-cased."""
         return self.pattern.search(user if self.on == "user" else reply) is not None
 
 
@@ -113,7 +114,9 @@ def from_data(data: Any, name: str = "rules") -> RuleSet:
             raise InvalidInput(f"{name}: rule {rule!r}: 'in' must be user or reply")
         patterns = [str(p) for p in item["patterns"]]
         try:
-            compiled = re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+            # Patterns are written in lower case and matched against lower-cased text:
+            # several times faster than re.IGNORECASE over long replies.
+            compiled = re.compile("|".join(f"(?:{p})" for p in patterns))
         except re.error as exc:
             raise InvalidInput(f"{name}: rule {rule!r} has a bad pattern: {exc}") from None
         phrases[rule] = PhraseRule(rule, on, str(item.get("title", rule)), compiled)

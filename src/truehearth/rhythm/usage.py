@@ -1,13 +1,15 @@
 """The human's own rhythm of use, computed from the journal on the spot and never kept.
 
-Every turn the human speaks is in the journal with its time and session.
-From those alone this module computes sessions per day, how long sessions
+Every turn the human speaks is in the journal with its time; the store
+keeps it in the records projection (the fold of the journal), which is where
+it is read from. From those times alone this module computes sessions (a
+session ends after 30 minutes of silence), sessions per day, how long they
 last, the hours of use, streaks of days, and how the weeks compare. Nothing
 is written: not a cache, not a figure, not a file. Nothing goes to any mouth.
 And when the human has switched rhythm off (:mod:`.switch`) nothing is read.
 
-Imported history is left out: its journal time is the time of the import,
-not of the conversation.
+Imported history is left out (it is in the external voice): its time in the
+home is the time of the import, not of the conversation.
 """
 
 from __future__ import annotations
@@ -25,14 +27,13 @@ from truehearth.store.connect import open_connection
 DAYS_SHOWN = 56
 WEEKS_SHOWN = 8
 LATE_HOURS = range(5)
-# Byte patterns of a human turn in a canonical event body (keys are sorted, no spaces).
-_HUMAN = b'"speaker":"human"'
-_TURN = b'"kind":"turn"'
-_IMPORTED = b'"import_sha256"'
+SESSION_GAP = timedelta(minutes=30)
+# The human's live turns: archive records in the human's voice (imported history is
+# in the external voice). Answered from the records index; the text and value
+# columns come after recorded_at, so SQLite never reads the messages themselves.
 _SQL = (
-    "SELECT json_extract(CAST(body AS TEXT), '$.at'), "
-    "json_extract(CAST(body AS TEXT), '$.effects[0].value.source.session') "
-    "FROM journal WHERE instr(body, ?) > 0 AND instr(body, ?) > 0 AND instr(body, ?) = 0"
+    "SELECT recorded_at FROM records WHERE layer = 'archive' AND voice = 'human' "
+    "ORDER BY recorded_at"
 )
 
 
@@ -141,23 +142,29 @@ def compute(home: Home, *, now: datetime | None = None, tz: tzinfo | None = None
 
 
 def _sessions(home: Home, zone: tzinfo | None) -> list[Session]:
+    """The human's turns, cut into sessions wherever 30 minutes pass in silence."""
     conn = open_connection(home.path / DB_NAME, home.key)
     try:
-        rows = conn.execute(_SQL, (_HUMAN, _TURN, _IMPORTED)).fetchall()
+        times = [datetime.fromisoformat(row[0]) for row in conn.execute(_SQL)]
     finally:
         conn.close()
-    spans: dict[str, list[Any]] = {}
-    for at, session in rows:
-        when = datetime.fromisoformat(at).astimezone(zone)
-        key = session or f"-{at}"
-        span = spans.get(key)
-        if span is None:
-            spans[key] = [when, when, 1]
-        else:
-            span[0] = min(span[0], when)
-            span[1] = max(span[1], when)
-            span[2] += 1
-    return [Session(k, s, e, n) for k, (s, e, n) in spans.items()]
+    sessions: list[Session] = []
+    start = previous = None
+    turns = 0
+    for when in times:
+        if start is None or previous is None or when - previous > SESSION_GAP:
+            if start is not None and previous is not None:
+                sessions.append(_session(len(sessions), start, previous, turns, zone))
+            start, turns = when, 0
+        previous = when
+        turns += 1
+    if start is not None and previous is not None:
+        sessions.append(_session(len(sessions), start, previous, turns, zone))
+    return sessions
+
+
+def _session(n: int, start: datetime, end: datetime, turns: int, zone: tzinfo | None) -> Session:
+    return Session(str(n), start.astimezone(zone), end.astimezone(zone), turns)
 
 
 def summarise(sessions: list[Session], today: date, zone: tzinfo | None = None) -> Rhythm:
