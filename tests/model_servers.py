@@ -4,8 +4,8 @@
 answers the listing requests of one local server kind the way its published
 API does (Ollama's ``/api/tags``, LM Studio's ``/api/v0/models``, llama.cpp's
 ``/props``, KoboldCpp's ``/api/extra/true_max_context_length``, and everyone's
-OpenAI ``/v1/models``). MODE ``garbage`` answers HTML, ``empty`` lists no
-models, ``slow`` never answers in time. It prints ``ready`` once listening.
+OpenAI ``/v1/models``). MODE ``garbage`` answers HTML, ``nodata`` JSON that is no model list,
+``empty`` lists no models, ``slow`` never answers in time. It prints ``ready`` once listening.
 """
 
 from __future__ import annotations
@@ -58,6 +58,8 @@ def main(kind: str, port: int, mode: str = "ok") -> None:
                 return
             if mode == "empty" and self.path == "/v1/models":
                 body = {"object": "list", "data": []}
+            if mode == "nodata" and self.path == "/v1/models":
+                body = {"models": ["not", "openai"]}
             self._send(200, json.dumps(body).encode(), "application/json")
 
         def do_POST(self) -> None:  # discovery must never send anything but listings

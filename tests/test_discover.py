@@ -80,6 +80,7 @@ def test_each_kind_is_found_with_sizes_and_context_lengths() -> None:
     ("mode", "says"),
     [
         ("garbage", "not with JSON"),
+        ("nodata", "not with an OpenAI model list"),
         ("empty", "lists no models"),
         ("slow", "did not answer within 0.5 s"),
     ],

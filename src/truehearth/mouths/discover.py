@@ -106,22 +106,37 @@ def candidate_for(url: str, socket: str | None = None, kind: str = "given") -> C
 
 
 def discover(candidates: Iterable[Candidate] = KNOWN, *, timeout: float = TIMEOUT_S) -> list[Found]:
-    """Ask every candidate for its models, in parallel; one :class:`Found` each."""
+    """Ask every candidate for its models, in parallel; one :class:`Found` each.
+
+    The TCP probes share one client: building a client per probe costs more
+    than the probes themselves when nothing is listening (the usual case).
+    """
     chosen = list(candidates)
-    with ThreadPoolExecutor(max_workers=max(1, min(8, len(chosen)))) as pool:
-        return list(pool.map(lambda c: probe(c, timeout=timeout), chosen))
+    with (
+        httpx.Client(timeout=timeout, trust_env=False) as shared,
+        ThreadPoolExecutor(max_workers=max(1, min(8, len(chosen)))) as pool,
+    ):
+        return list(pool.map(lambda c: probe(c, timeout=timeout, client=shared), chosen))
 
 
-def probe(candidate: Candidate, *, timeout: float = TIMEOUT_S) -> Found:
+def probe(
+    candidate: Candidate, *, timeout: float = TIMEOUT_S, client: httpx.Client | None = None
+) -> Found:
     """List one server's models (and what its kind adds: sizes, context lengths)."""
     if candidate.socket is None and destination(candidate.base_url) is not Destination.LOOPBACK:
         return Found(candidate, problem="not a loopback address: not probed", listening=False)
-    transport = httpx.HTTPTransport(uds=candidate.socket) if candidate.socket else None
+    if candidate.socket is not None or client is None:
+        transport = httpx.HTTPTransport(uds=candidate.socket) if candidate.socket else None
+        with httpx.Client(timeout=timeout, transport=transport, trust_env=False) as own:
+            return _listed(candidate, own, timeout)
+    return _listed(candidate, client, timeout)
+
+
+def _listed(candidate: Candidate, client: httpx.Client, timeout: float) -> Found:
     base = connect_url(candidate.base_url)
     try:
-        with httpx.Client(timeout=timeout, transport=transport, trust_env=False) as client:
-            listing = _get_json(client, base + "/models")
-            extras = _extras(client, base, candidate.kind)
+        listing = _get_json(client, base + "/models")
+        models = _models(listing, _extras(client, base, candidate.kind))
     except httpx.ConnectError:
         return Found(candidate, problem="nothing listening", listening=False)
     except httpx.TimeoutException:
@@ -130,7 +145,6 @@ def probe(candidate: Candidate, *, timeout: float = TIMEOUT_S) -> Found:
         return Found(candidate, problem=f"failed: {type(exc).__name__}")
     except _Garbage as exc:
         return Found(candidate, problem=str(exc))
-    models = _models(listing, extras)
     if not models:
         return Found(candidate, problem="answered, but lists no models")
     return Found(candidate, tuple(models))
