@@ -27,7 +27,7 @@ from truehearth.exchange.pipeline import IMPORT, parse_bytes
 from truehearth.exchange.report import ImportReport
 from truehearth.home import Home
 
-pytestmark = pytest.mark.slow  # about a minute of generated cases; still runs in CI
+pytestmark = pytest.mark.slow  # minutes of generated cases on a loaded machine; runs in CI
 
 FIXTURES = Path(__file__).parent / "fixtures" / "exchange"
 

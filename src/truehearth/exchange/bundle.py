@@ -170,23 +170,19 @@ class _HashingWriter:
 
     def __init__(self, zf: zipfile.ZipFile, name: str) -> None:
         self.name = name
-        self._zf = zf
         self._sha = hashlib.sha256()
         self.size = 0
         self.lines = 0
-        self._handle: IO[bytes] | None = None
+        self._handle: IO[bytes] = zf.open(name, "w", force_zip64=True)
 
     def __enter__(self) -> _HashingWriter:
-        self._handle = self._zf.open(self.name, "w", force_zip64=True)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._handle is not None:
-            self._handle.close()
+        self._handle.close()
 
     def line(self, value: Any) -> None:
         data = canonical_bytes(value) + b"\n"
-        assert self._handle is not None
         self._handle.write(data)
         self._sha.update(data)
         self.size += len(data)
