@@ -42,6 +42,7 @@ from truehearth.recall.indextext import asks, record_date, turn_key
 from truehearth.recall.query import check_query, content_words, keyword_terms, without_stopwords
 from truehearth.recall.settings import index_of
 from truehearth.recall.talk import TalkIndex, speaker_of, talked_about
+from truehearth.store.connect import driver_errors
 
 if TYPE_CHECKING:
     from truehearth.home import Home
@@ -128,6 +129,18 @@ class HybridRetriever:
         limit: int = 10,
         layers: Sequence[Layer] = (),
         include_quarantined: bool = False,
+    ) -> list[Recalled]:
+        # A damaged index (a derived table edited by hand) is one line, not a traceback.
+        with driver_errors():
+            return self._retrieve(home, query, limit, layers, include_quarantined)
+
+    def _retrieve(
+        self,
+        home: Home,
+        query: str,
+        limit: int,
+        layers: Sequence[Layer],
+        include_quarantined: bool,
     ) -> list[Recalled]:
         text = check_query(query)
         db = home.recall_index  # the one thing recall asks of the home (and its clock)
