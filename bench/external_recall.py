@@ -68,19 +68,21 @@ def truehearth_systems(which: str) -> dict[str, Retriever]:
             "before, no expansion": HybridRetriever(expand=False),
             "before, no graph": HybridRetriever(graph=False),
         }
-    from truehearth.recall.hybrid import Fusion
+    from truehearth.recall.hybrid import CONFIDENT, Fusion
 
     if which == "default":
         return {"truehearth default": HybridRetriever()}
     plain = Fusion(
         keyword=(1.0, 60), said_by=(1.0, 60), dated=(1.0, 60), vector=(1.0, 60),
-        related=(1.0, 60), reply=(1.0, 60), graph=(2.0, 60),
+        related=(1.0, 60), reply=(1.0, 60), graph=(2.0, 60), sure_k=0,
     )  # fmt: skip
     if which == "tune":  # fusion variants, run on the tuning users only
         return {
             "truehearth default": HybridRetriever(),
             "- neighbours": HybridRetriever(neighbours=False),
             "plain RRF (k=60, equal weights)": HybridRetriever(fusion=plain),
+            "confident keywords (k=10)": HybridRetriever(fusion=CONFIDENT),
+            "no score-aware step": HybridRetriever(fusion=Fusion(sure_k=0)),
             "keyword k=5": HybridRetriever(fusion=Fusion(keyword=(1.0, 5))),
             "keyword k=20": HybridRetriever(fusion=Fusion(keyword=(1.0, 20))),
             "vector w=0.25": HybridRetriever(fusion=Fusion(vector=(0.25, 60))),
@@ -100,6 +102,7 @@ def truehearth_systems(which: str) -> dict[str, Retriever]:
         "- graph": HybridRetriever(graph=False),
         "+ expansion (filtered)": HybridRetriever(expand=True),
         "plain RRF (k=60, equal weights)": HybridRetriever(fusion=plain),
+        "confident keywords (k=10)": HybridRetriever(fusion=CONFIDENT),
     }
     return systems
 

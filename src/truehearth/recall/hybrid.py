@@ -2,10 +2,11 @@
 
 Each source ranks candidates its own way. Fusion is weighted reciprocal rank:
 a list adds ``weight / (k + rank)`` per candidate, and each list has its own
-``k``. A small ``k`` makes a list *confident*: its first few places are worth
-far more than its tail, so a strong keyword hit is not outvoted by mediocre
-turns that several noisy lists happen to agree on (the failure that made plain
-RRF lose to BM25 alone on conversations nobody here wrote).
+weight and ``k``. A small ``k`` makes a list *confident*: its first places are
+worth far more than its tail, so a strong keyword hit is not outvoted by
+mediocre turns that several noisy lists agree on (:data:`CONFIDENT`). Which
+setting is the default was decided on the tuning users of external data (see
+:class:`Fusion`).
 
 The lists:
 
@@ -60,17 +61,30 @@ _OWN_COLUMNS = "{body near dates}"  # what the keyword passes search (not who sp
 @dataclass(frozen=True, slots=True)
 class Fusion:
     """How much each ranked list counts (weight) and how confident it is (k: smaller is
-    sharper). Tuned on the tuning users of the external sets; see docs/BENCHMARKS.md."""
+    sharper). Chosen on the tuning users of the external sets (docs/BENCHMARKS.md): there
+    a confident keyword list (:data:`CONFIDENT`) did not beat equal ``k = 60``, so the
+    default stays equal; the noisy lists that diluted a strong hit (unfiltered expansion,
+    cue expansion in the graph) are off or filtered instead."""
 
-    keyword: tuple[float, int] = (1.0, 10)
-    said_by: tuple[float, int] = (1.0, 10)
-    dated: tuple[float, int] = (1.0, 10)
-    vector: tuple[float, int] = (0.5, 60)
-    related: tuple[float, int] = (0.3, 60)
-    reply: tuple[float, int] = (0.5, 10)
-    graph: tuple[float, int] = (1.0, 60)
+    keyword: tuple[float, int] = (1.0, 60)
+    said_by: tuple[float, int] = (1.0, 60)
+    dated: tuple[float, int] = (1.0, 60)
+    vector: tuple[float, int] = (1.0, 60)
+    related: tuple[float, int] = (1.0, 60)
+    reply: tuple[float, int] = (1.0, 60)
+    graph: tuple[float, int] = (2.0, 60)
     speaker_boost: float = 0.3
     date_boost: float = 0.3
+    # Score-aware: a keyword list whose first hit stands out (see _standout) is
+    # fused with this k instead, so agreeing noisy lists cannot outvote it.
+    sure_k: int = 5
+
+
+# A keyword list that keeps its first places against agreeing noisy lists.
+CONFIDENT = Fusion(
+    keyword=(1.0, 10), said_by=(1.0, 10), dated=(1.0, 10), vector=(0.5, 60),
+    related=(0.3, 60), reply=(0.5, 10), graph=(1.0, 60),
+)  # fmt: skip
 
 
 @dataclass
@@ -172,9 +186,14 @@ class HybridRetriever:
 
         search = _Searcher(db, talk, admit, self.candidates)
         leads: list[tuple[int, Record, str]] = []
-        for label, match, weights in self._keyword_passes(db, asked):
-            for rank, record in enumerate(search(match), 1):
-                add(rank, record, f"{label} (bm25 rank {rank})", weights, first=label == KEYWORDS)
+        for label, match, given in self._keyword_passes(db, asked):
+            hits = search(match)
+            sure = self.fusion.sure_k if _standout([s for _r, s in hits]) else 0
+            weights = (given[0], min(given[1], sure)) if sure else given
+            for rank, (record, _score) in enumerate(hits, 1):
+                note = ", a clear first" if sure and rank == 1 else ""
+                reason = f"{label} (bm25 rank {rank}{note})"
+                add(rank, record, reason, weights, first=label == KEYWORDS)
                 if label != "related words":
                     leads.append((rank, record, f"{label} rank {rank}"))
         if self.use_vectors:
@@ -331,20 +350,35 @@ class _Searcher:
         self.admit = admit
         self.limit = limit
 
-    def __call__(self, match: str) -> list[Record]:
+    def __call__(self, match: str) -> list[tuple[Record, float]]:
         hits = self.talk.search(match, limit=self.limit * 2)
         rows = self.db.projection_rows([h.rid for h in hits])
-        out: list[Record] = []
+        out: list[tuple[Record, float]] = []
         for hit in hits:
             row = rows.get(hit.rid)
             if row is None or not row.current:
                 continue  # cheap column checks before the record is decoded
             record = row.record()
             if self.admit(record):
-                out.append(record)
+                out.append((record, hit.score))
                 if len(out) >= self.limit:
                     break
         return out
+
+
+STANDOUT = 1.5  # the first bm25 score over the fifth's: a clear first
+STANDOUT_RANK = 5
+
+
+def _standout(scores: list[float]) -> bool:
+    """Whether a keyword list's first hit is clearly better than the rest of its top.
+
+    Ranks alone cannot tell a rare, exact match ("Biscuit", "the vet") from the
+    first of many near-equal hits; the bm25 scores can.
+    """
+    if len(scores) < STANDOUT_RANK:
+        return len(scores) >= 1 and scores[0] > 0
+    return scores[0] > 0 and scores[0] >= STANDOUT * scores[STANDOUT_RANK - 1]
 
 
 def _phrase(text: str) -> str:
