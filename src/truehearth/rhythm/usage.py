@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from sqlite3 import Connection
 from typing import Any
 
 from truehearth.home import Home
@@ -142,12 +143,20 @@ def compute(home: Home, *, now: datetime | None = None, tz: tzinfo | None = None
 
 
 def _sessions(home: Home, zone: tzinfo | None) -> list[Session]:
-    """The human's turns, cut into sessions wherever 30 minutes pass in silence."""
     conn = open_connection(home.path / DB_NAME, home.key)
     try:
-        times = [datetime.fromisoformat(row[0]) for row in conn.execute(_SQL)]
+        return sessions_of(turn_times(conn), zone)
     finally:
         conn.close()
+
+
+def turn_times(conn: Connection) -> list[datetime]:
+    """The times of the human's live turns, oldest first."""
+    return [datetime.fromisoformat(row[0]) for row in conn.execute(_SQL)]
+
+
+def sessions_of(times: list[datetime], zone: tzinfo | None) -> list[Session]:
+    """Cut ordered turn times into sessions wherever 30 minutes pass in silence."""
     sessions: list[Session] = []
     start = previous = None
     turns = 0
