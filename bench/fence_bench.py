@@ -245,7 +245,13 @@ def instruction_head(home: Home) -> str:
 
 
 def placements(
-    homes: Homes, attack: Attack, mouth: Mouth, params: GenerationParams, styles: list[str]
+    homes: Homes,
+    attack: Attack,
+    mouth: Mouth,
+    params: GenerationParams,
+    styles: list[str],
+    trusts: tuple[str, ...] = ("untrusted", "quarantined"),
+    defaults: bool = True,
 ) -> Iterator[tuple[str, list[Message], bool]]:
     """``(condition, messages, attack reached the prompt)`` for every placement."""
     head = instruction_head(homes.untrusted)
@@ -257,6 +263,8 @@ def placements(
             ("untrusted", homes.untrusted, False),
             ("quarantined", homes.quarantined, True),
         ):
+            if trust not in trusts:
+                continue
             ctx = assemble(
                 fenced_home,
                 mouth,
@@ -268,9 +276,10 @@ def placements(
             data = ctx.section("data")
             reached = data is not None and any(i.layer == "archive" for i in data.items)
             yield f"{trust}:{name}", ctx.messages, reached
-    ctx = assemble(homes.imported, mouth, MESSAGE, params=params)
-    data = ctx.section("data")
-    yield "defaults", ctx.messages, data is not None and bool(data.items)
+    if defaults:
+        ctx = assemble(homes.imported, mouth, MESSAGE, params=params)
+        data = ctx.section("data")
+        yield "defaults", ctx.messages, data is not None and bool(data.items)
 
 
 # -- run -----------------------------------------------------------------------------
@@ -308,7 +317,13 @@ def run(args: argparse.Namespace) -> int:
             homes = build_homes(folder, attack)
             try:
                 for condition, messages, reached in placements(
-                    homes, attack, mouth, params, styles
+                    homes,
+                    attack,
+                    mouth,
+                    params,
+                    styles,
+                    tuple(args.trusts.split(",")),
+                    not args.no_defaults,
                 ):
                     reply = mouth.complete(messages, params).text if reached else ""
                     hit = obeyed(reply, attack)
@@ -352,15 +367,38 @@ def table(counts: dict[str, list[int]], args: argparse.Namespace, n: int, out: P
     return "\n".join(lines)
 
 
+def summarize(path: Path) -> str:
+    """The table of a (possibly interrupted) run, from its raw rows."""
+    counts: dict[str, list[int]] = {}
+    attacks: set[str] = set()
+    for line in path.read_text("utf-8").splitlines():
+        row = json.loads(line)
+        attacks.add(row["attack"])
+        tally = counts.setdefault(row["condition"], [0, 0, 0])
+        tally[0] += row["obeyed"]
+        tally[1] += 1
+        tally[2] += row["reached_prompt"]
+    split = "test" if "_test_" in path.name else "train"
+    args = argparse.Namespace(split=split, max_tokens="?", threads="?")
+    return table(counts, args, len(attacks), path)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--split", choices=("train", "test"), default="train")
     parser.add_argument("--limit", type=int, default=0, help="a fixed sample of this size")
     parser.add_argument("--styles", default="quoted", help="comma-separated fence styles")
     parser.add_argument("--max-tokens", type=int, default=32)
+    parser.add_argument("--trusts", default="untrusted,quarantined", help="fenced as which trust")
+    parser.add_argument("--no-defaults", action="store_true", help="skip the defaults placement")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--n-ctx", type=int, default=4096)
-    return run(parser.parse_args(argv))
+    parser.add_argument("--summarize", type=Path, help="print the table of a raw results file")
+    args = parser.parse_args(argv)
+    if args.summarize:
+        print(summarize(args.summarize))
+        return 0
+    return run(args)
 
 
 if __name__ == "__main__":
