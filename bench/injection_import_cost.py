@@ -1,0 +1,87 @@
+"""What the injection classifier adds to an import, measured side by side in one run.
+
+    PYTHONPATH=src .venv/bin/python bench/injection_import_cost.py --mb 10
+
+Generates the export ``bench/import_bench.py`` generates (same seed), then
+imports it twice into fresh homes, each in its own child process: once as
+shipped (rules, then the classifier) and once with the rules alone (the
+importer's detector swapped for the rules-only one in that child). The
+difference in CPU time, divided by the records imported, is what the
+classifier adds per item. The two runs alternate so machine load hits both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import import_bench
+
+
+def child(export: Path, home_dir: Path, detector: str) -> None:
+    """Import once and print records, wall and CPU seconds as JSON."""
+    from truehearth.exchange import effects
+    from truehearth.exchange.formats import import_path
+    from truehearth.home import Home
+
+    if detector == "rules":
+        from truehearth.core.injection import detect
+
+        effects.detect = detect  # the rules alone, as before the classifier
+    with Home.init(home_dir, "Bench") as home:
+        start, cpu = time.perf_counter(), time.process_time()
+        report = import_path(home, export, "chatgpt")
+        wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+    print(
+        json.dumps(
+            {"records": report.records, "quarantined": report.quarantined, "wall": wall, "cpu": cpu}
+        )
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mb", type=float, default=10.0)
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(Path(args.child[0]), Path(args.child[1]), args.child[2])
+        return
+    with tempfile.TemporaryDirectory(prefix="injection-import-") as tmp:
+        export = Path(tmp) / "conversations.json"
+        import_bench.generate(export, int(args.mb * 1024 * 1024))
+        results: dict[str, list[dict[str, float]]] = {"shipped": [], "rules": []}
+        for round_ in range(args.rounds):
+            for detector, runs in results.items():
+                home = Path(tmp) / f"home-{detector}-{round_}"
+                out = subprocess.run(
+                    [sys.executable, __file__, "--child", str(export), str(home), detector],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                )
+                runs.append(json.loads(out.stdout))
+        print("| detector | records | quarantined | wall s | CPU s |")
+        print("|---|---:|---:|---:|---:|")
+        for detector, runs in results.items():
+            best = min(runs, key=lambda r: r["cpu"])
+            print(
+                f"| {detector} | {best['records']:,} | {best['quarantined']:,} | "
+                f"{best['wall']:.1f} | {best['cpu']:.1f} |"
+            )
+        shipped = min(r["cpu"] for r in results["shipped"])
+        rules = min(r["cpu"] for r in results["rules"])
+        records = results["shipped"][0]["records"]
+        print(
+            f"\nadded by the classifier: {(shipped - rules) * 1000 / records:.3f} ms CPU per item"
+        )
+
+
+if __name__ == "__main__":
+    main()
