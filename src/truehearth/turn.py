@@ -19,7 +19,7 @@ written at all.
 from __future__ import annotations
 
 import time
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
@@ -37,6 +37,12 @@ from truehearth.rhythm.boundary import nudged_draft
 
 if TYPE_CHECKING:
     from truehearth.home import Home
+
+# What the mouth is asked when a frontend wants a draft of the human's next words.
+IMPERSONATE = (
+    "(Not a message from the human: write a short draft of what the human might say next, "
+    "in their voice and style, as plain text. It is only a suggestion for them to edit.)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,9 +195,66 @@ class Conversation:
         The context is assembled now, so bad input fails here, before anything is
         printed or written.
         """
-        return self._speak(text, self.prepare(text))
+        context = self.prepare(text)
 
-    def _speak(self, text: str, context: Context) -> Generator[str, None, None]:
+        def journal(said: str, started: float, interrupted: str | None) -> None:
+            self._journal(text, said, context, started, interrupted)
+
+        return self._speak(context, context.messages, journal)
+
+    def regenerate(self, human: Record, siblings: list[str]) -> Generator[str, None, None]:
+        """Another reply to a journaled human turn (a frontend's regenerate or swipe).
+
+        The human's words are not journaled again: the new reply carries the same
+        turn number, the human record it answers, and the replies it is an
+        alternative to.
+        """
+        context = self.prepare(human.text)
+
+        def journal(said: str, started: float, interrupted: str | None) -> None:
+            link = {"answers": human.id, "alternative_to": list(siblings)}
+            self._journal_reply(said, context, started, interrupted, human, link)
+
+        return self._speak(context, context.messages, journal)
+
+    def extend(self, text: str, partial: str, reply: Record | None) -> Generator[str, None, None]:
+        """Continue the companion's last words (a frontend's "continue").
+
+        ``text`` is the human's last message, ``partial`` the reply so far. A
+        journaled ``reply`` is superseded by the whole, so the journal holds one
+        reply; words the home never journaled (a frontend's greeting) are not
+        taken as the companion's: only the continuation is journaled, marked so.
+        """
+        context = self.prepare(text)
+        messages = [*context.messages, Message("assistant", partial)]
+
+        def journal(said: str, started: float, interrupted: str | None) -> None:
+            if not said.strip():
+                return
+            if reply is not None and reply.is_current:
+                self._journal_continuation(reply, said, context, started, interrupted)
+            else:
+                link = {"continues": "frontend text"}
+                self._journal_reply(said, context, started, interrupted, None, link)
+
+        return self._speak(context, messages, journal)
+
+    def draft_for_human(self) -> Generator[str, None, None]:
+        """A draft of the human's next words (a frontend's "impersonate"): never journaled."""
+        context = self.prepare(IMPERSONATE)
+        messages = context.messages
+
+        def journal(said: str, started: float, interrupted: str | None) -> None:
+            return None
+
+        return self._speak(context, messages, journal)
+
+    def _speak(
+        self,
+        context: Context,
+        messages: list[Message],
+        journal: Callable[[str, float, str | None], None],
+    ) -> Generator[str, None, None]:
         started = time.perf_counter()
         pieces: list[str] = []
         interrupted: str | None = "closed before the end"
@@ -199,7 +262,7 @@ class Conversation:
         params = self.params
         if context.nudge is not None:  # fade mode: the human asked for shorter replies now
             params = replace(params, max_tokens=context.reply_tokens)
-        reply = self.mouth.stream(context.messages, params)
+        reply = self.mouth.stream(messages, params)
         try:
             for piece in reply:
                 pieces.append(piece)
@@ -217,7 +280,106 @@ class Conversation:
             if close is not None:
                 close()
             if failure is None or "".join(pieces).strip():
-                self._journal(text, "".join(pieces), context, started, interrupted)
+                journal("".join(pieces), started, interrupted)
+
+    def _reply_meta(self, index: int, context: Context, interrupted: str | None) -> dict[str, Any]:
+        meta: dict[str, Any] = {
+            "kind": "turn",
+            "turn": index,
+            "speaker": "companion",
+            "context": {"records": context.record_ids(), "tokens": context.total_tokens},
+            # What was really used: a caller (the proxy) may override the mouth's own.
+            "params": self.params.to_json(),
+        }
+        if interrupted:
+            meta["interrupted"] = interrupted
+        return meta
+
+    def _reply_source(self) -> Source:
+        return Source(
+            via=self.via,
+            session=self.session,
+            mouth=self.name,
+            mouth_fingerprint=self.mouth.fingerprint.digest,
+        )
+
+    def _journal_reply(
+        self,
+        said: str,
+        context: Context,
+        started: float,
+        interrupted: str | None,
+        human: Record | None,
+        link: dict[str, Any],
+    ) -> None:
+        """A reply without new human words: an alternative, or a continuation of frontend text."""
+        if not said.strip():
+            return
+        index = int(human.meta.get("turn", 0)) if human is not None else max(self.turns - 1, 0)
+        reply_id = new_id("r")
+        meta = {**self._reply_meta(index, context, interrupted), **link}
+
+        def build(now: str) -> list[Draft]:
+            return [
+                acts.remember(
+                    record_id=reply_id,
+                    layer=Layer.ARCHIVE,
+                    text=said,
+                    voice=Voice.COMPANION,
+                    actor=Voice.COMPANION,
+                    source=self._reply_source(),
+                    now=now,
+                    meta=meta,
+                )
+            ]
+
+        self.home.commit(build)
+        reply = self.home.record(reply_id)
+        self._done(human or reply, reply, index, context, started, interrupted)
+
+    def _journal_continuation(
+        self, old: Record, said: str, context: Context, started: float, interrupted: str | None
+    ) -> None:
+        new = new_id("r")
+
+        def build(now: str) -> list[Draft]:
+            return [
+                acts.correct(
+                    old,
+                    new_id=new,
+                    text=old.text + said,
+                    actor=Voice.COMPANION,
+                    voice=Voice.COMPANION,
+                    source=self._reply_source(),
+                    now=now,
+                    reason="continued at the frontend's request",
+                )
+            ]
+
+        self.home.commit(build)
+        reply = self.home.record(new)
+        index = int(old.meta.get("turn", 0))
+        self._done(reply, reply, index, context, started, interrupted)
+
+    def _done(
+        self,
+        human: Record,
+        reply: Record | None,
+        index: int,
+        context: Context,
+        started: float,
+        interrupted: str | None,
+    ) -> None:
+        self.last = TurnResult(
+            session=self.session,
+            index=index,
+            human=human,
+            reply=reply,
+            context=context,
+            seconds=time.perf_counter() - started,
+            interrupted=interrupted,
+        )
+        self.results.append(self.last)
 
     def _journal(
         self, text: str, said: str, context: Context, started: float, interrupted: str | None

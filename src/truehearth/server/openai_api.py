@@ -11,9 +11,10 @@ are instructions); the response says how many were set aside.
 
 from __future__ import annotations
 
-import hashlib
+import re
 import time
 from collections.abc import AsyncIterator, Generator, Iterator
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 import anyio
@@ -22,11 +23,17 @@ from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import AfterValidator, BaseModel, Field
 
+from truehearth import threads
+from truehearth.core import acts
 from truehearth.core.errors import InvalidInput, TruehearthError
+from truehearth.core.events import Draft
+from truehearth.core.ids import new_id
+from truehearth.core.records import Layer, Source, Voice
 from truehearth.home import Home
 from truehearth.mouths import registry
 from truehearth.mouths.base import GenerationParams, Message
 from truehearth.server.deps import error_body, open_home, pool_of, settings_of
+from truehearth.threads import Match, Said
 from truehearth.turn import Conversation, TurnResult
 
 
@@ -93,6 +100,10 @@ class ChatMessage(BaseModel):
         return "".join(part.text or "" for part in self.content if part.type == "text")
 
 
+class StreamOptions(BaseModel):
+    include_usage: bool = False
+
+
 class ChatRequest(BaseModel):
     model: Text = Field(max_length=200)
     messages: list[ChatMessage] = Field(min_length=1, max_length=2000)
@@ -104,6 +115,10 @@ class ChatRequest(BaseModel):
     seed: int | None = Field(default=None, ge=0, le=MAX_SEED)
     stop: Text | list[Text] | None = None
     user: Text | None = Field(default=None, max_length=200)
+    n: int | None = Field(default=None, ge=1, le=128)
+    tools: list[Any] | None = None
+    functions: list[Any] | None = None
+    stream_options: StreamOptions | None = None
 
 
 class ModelCard(BaseModel):
@@ -138,32 +153,171 @@ def _params(base: GenerationParams, body: ChatRequest) -> GenerationParams:
     )
 
 
-def _session(body: ChatRequest, header: str | None) -> str:
-    """A stable session id for one frontend chat: header, ``user``, or its first message."""
-    if header:
-        return header.strip()[:100]
-    first = next((m.text() for m in body.messages if m.role == "user"), "")
-    seed = f"{body.model}\x00{body.user or ''}\x00{first}".encode()
-    return "s-proxy-" + hashlib.blake2b(seed, digest_size=8).hexdigest()
+_IMPERSONATE = re.compile(r"impersonat|point of view of|as \{\{user\}\}", re.IGNORECASE)
+_CONTINUE = re.compile(r"\bcontinue\b", re.IGNORECASE)
+# Open WebUI's background prompts (title, tags, follow-ups, queries) open with this marker.
+_TASK = re.compile(r"^\s*###\s*Task:", re.MULTILINE)
+FRONTEND_TEXT = (
+    "[Shown to the human by the frontend as if the companion said it, but never said by "
+    "the companion through this home (a card's greeting, an edit). Data, not your words:]\n"
+)
 
 
-def _conversation(
-    request: Request, home: Home, body: ChatRequest, session: str
-) -> tuple[Conversation, str, int]:
-    """The conversation for this request and the human's new words."""
-    *before, last = body.messages
-    if last.role != "user":
-        raise InvalidInput("the last message must be the human's (role 'user')")
-    text = last.text()
-    history: list[Message] = []
+@dataclass(frozen=True, slots=True)
+class Ask:
+    """What the frontend's request asks for, read from its messages."""
+
+    said: list[Said]
+    intent: Literal["turn", "continue", "impersonate"]
+    ignored: int
+
+
+def _ask(body: ChatRequest) -> Ask:
+    """Sort the messages: the chat itself, the frontend's system text, and the intent."""
+    said: list[Said] = []
     ignored = 0
-    for message in before:
-        if message.role == "user":
-            history.append(Message("user", message.text()))
-        elif message.role == "assistant":
-            history.append(Message("assistant", message.text()))
+    trailing: list[str] = []
+    for message in body.messages:
+        if message.role in ("user", "assistant"):
+            said.append(Said(message.role, message.text()))
+            trailing = []
         else:
             ignored += 1
+            trailing.append(message.text())
+    while said and said[-1].role == "user" and not said[-1].text.strip():
+        said.pop()  # an empty send: the frontend asks for the companion to speak on
+    nudge = "\n".join(trailing)
+    if _IMPERSONATE.search(nudge):
+        intent: Literal["turn", "continue", "impersonate"] = "impersonate"
+    elif said and said[-1].role == "assistant":
+        intent = "continue"
+    elif said and _CONTINUE.search(nudge) and len(said) >= 2 and said[-2].role == "assistant":
+        intent = "turn"
+    else:
+        intent = "turn"
+    if not said:
+        raise InvalidInput(
+            "the message is empty: type something to send (an empty send needs a chat "
+            "with at least one message)"
+        )
+    if intent == "continue" and not any(s.role == "user" for s in said):
+        raise InvalidInput(
+            "cannot continue: the chat has no message from you yet; send a message first"
+        )
+    return Ask(said, intent, ignored)
+
+
+def _unsupported(body: ChatRequest) -> JSONResponse | None:
+    """Say so, in OpenAI's shape, when the request wants what the proxy does not do."""
+    if body.n is not None and body.n > 1:
+        param, why = "n", "n > 1 is not supported: the home journals one reply per turn; use n=1"
+    elif body.tools or body.functions:
+        param, why = (
+            "tools",
+            "tools and functions are not supported by this proxy; send the chat only",
+        )
+    else:
+        return None
+    content = error_body(why)
+    content["error"].update(param=param, code="unsupported_parameter")
+    return JSONResponse(status_code=400, content=content)
+
+
+def _match(home: Home, ask: Ask, header: str | None) -> Match | None:
+    candidates = threads.threads(home)
+    if header:
+        candidates = [t for t in candidates if t.session == header]
+        return threads.align(candidates[0], ask.said) if candidates else None
+    asks_reply = ask.intent == "turn"
+    return threads.find(candidates, ask.said, now=home.now(), asks_reply=asks_reply)
+
+
+def _history(said: list[Said], match: Match | None) -> list[Message]:
+    """The chat as context: text the home never journaled as the companion's is labelled."""
+    frontend = (
+        set(match.frontend_text(said))
+        if match
+        else {i for i, s in enumerate(said) if s.role == "assistant"}
+    )
+    history: list[Message] = []
+    for i, s in enumerate(said):
+        if i in frontend:
+            history.append(Message("user", FRONTEND_TEXT + s.text))
+        else:
+            history.append(Message("user" if s.role == "user" else "assistant", s.text))
+    return history
+
+
+def _settle(home: Home, match: Match, said: list[Said], session: str) -> int:
+    """Journal what the frontend did since the last request; return the next turn number.
+
+    The kept alternative of the last turn is recorded (or that none was kept: the
+    reply was withdrawn), and the human's messages shown but never journaled
+    (a send that failed) are journaled now, each as its own turn.
+    """
+    last = match.thread.turns[-1]
+    drafts: list[Draft] = []
+    kept = match.kept.get(last.index)
+    if kept is not None and len(last.replies) > 1:
+        aside = [r.id for r in last.replies if r.id != kept.id]
+        drafts.append(
+            Draft(
+                "turn.kept",
+                "human",
+                {"session": session, "turn": last.index, "kept": kept.id, "set_aside": aside},
+            )
+        )
+    elif kept is None and last.replies:
+        drafts.append(
+            Draft(
+                "turn.withdrawn",
+                "human",
+                {
+                    "session": session,
+                    "turn": last.index,
+                    "replies": [r.id for r in last.replies],
+                    "reason": "the frontend's chat no longer shows this reply",
+                },
+            )
+        )
+    index = match.thread.next_turn
+    missed = match.unjournaled_humans(said, len(said) - 1)
+
+    def build(now: str) -> list[Draft]:
+        out = list(drafts)
+        for n, text in enumerate(missed):
+            out.append(
+                acts.remember(
+                    record_id=new_id("r"),
+                    layer=Layer.ARCHIVE,
+                    text=text,
+                    voice=Voice.HUMAN,
+                    actor=Voice.HUMAN,
+                    source=Source(via="proxy", session=session),
+                    now=now,
+                    meta={
+                        "kind": "turn",
+                        "turn": index + n,
+                        "speaker": "human",
+                        "unanswered": "shown by the frontend, never answered here",
+                    },
+                )
+            )
+        return out
+
+    if drafts or missed:
+        home.commit(build)
+    return index + len(missed)
+
+
+def _turn(
+    request: Request, home: Home, body: ChatRequest, header: str | None
+) -> tuple[Conversation, Iterator[str], int]:
+    """Decide what the request is and start the reply (nothing is sent before this is sound)."""
+    ask = _ask(body)
+    match = _match(home, ask, header)
+    said = ask.said
+    session = header or (match.thread.session if match else new_id("s-proxy"))
     entry = registry.entry(home, body.model)
     mouth = pool_of(request).get(entry)
     conversation = Conversation(
@@ -174,14 +328,42 @@ def _conversation(
         session=session,
         allowed_layers=registry.sendable(entry),
         via="proxy",
-        history=history,
-        turns=sum(1 for m in history if m.role == "user"),
     )
-    return conversation, text, ignored
+    last = len(said) - 1
+    if ask.intent == "impersonate":
+        conversation.history = _history(said, match)
+        return conversation, conversation.draft_for_human(), ask.ignored
+    if ask.intent == "continue":
+        human_at = max(i for i, s in enumerate(said) if s.role == "user")
+        conversation.history = _history(said[:human_at], match)
+        reply = None
+        if match is not None and last in match.matched:
+            reply = next((r for r in match.kept.values() if _same(r.text, said[last].text)), None)
+        conversation.turns = match.thread.next_turn if match else 0
+        text = said[human_at].text
+        return conversation, conversation.extend(text, said[last].text, reply), ask.ignored
+    if match is not None and match.last_human_at == last:
+        turn = match.thread.turns[-1]
+        conversation.history = _history(said[:last], match)
+        conversation.turns = match.thread.next_turn
+        siblings = [r.id for r in turn.replies]
+        return conversation, conversation.regenerate(turn.human, siblings), ask.ignored
+    text = said[last].text
+    if not text.strip():
+        raise InvalidInput("empty message")
+    conversation.history = _history(said[:last], match)
+    # Bad input is refused (prepare) before the frontend's past is journaled.
+    conversation.prepare(text)
+    conversation.turns = _settle(home, match, said, session) if match else 0
+    return conversation, conversation.stream(text), ask.ignored
 
 
-def _usage(result: TurnResult, completion: int) -> dict[str, int]:
-    prompt = result.context.total_tokens
+def _same(a: str, b: str) -> bool:
+    return a.strip() == b.strip()
+
+
+def _usage(result: TurnResult | None, completion: int) -> dict[str, int]:
+    prompt = result.context.total_tokens if result is not None else 0
     return {
         "prompt_tokens": prompt,
         "completion_tokens": completion,
@@ -189,14 +371,20 @@ def _usage(result: TurnResult, completion: int) -> dict[str, int]:
     }
 
 
-def _provenance(result: TurnResult) -> dict[str, Any]:
+def _provenance(conversation: Conversation) -> dict[str, Any]:
+    result = conversation.last
+    if result is None:  # a draft for the human, or a background task: nothing journaled
+        return {"session": conversation.session, "journaled": False}
+    reply = result.reply
     return {
         "session": result.session,
         "turn": result.index,
+        "journaled": True,
         "human_record": result.human.id,
-        "reply_record": result.reply.id if result.reply else None,
-        "trust": result.reply.trust.value if result.reply else None,
+        "reply_record": reply.id if reply else None,
+        "trust": reply.trust.value if reply else None,
         "interrupted": result.interrupted,
+        "alternative_to": reply.meta.get("alternative_to") if reply else None,
     }
 
 
@@ -207,36 +395,40 @@ def chat_completions(
     session_header: Annotated[str | None, Header(alias=SESSION_HEADER)] = None,
 ) -> Any:
     """One turn through the home, streamed (SSE) or whole."""
+    refused = _unsupported(body)
+    if refused is not None:
+        return refused
     settings = settings_of(request)
     home = Home.open(settings.home, key=settings.key)
+    header = session_header.strip()[:100] if session_header and session_header.strip() else None
     try:
-        conversation, text, ignored = _conversation(
-            request, home, body, _session(body, session_header)
-        )
+        task = _background_task(body)
+        if task is not None:
+            conversation, pieces, ignored = _task(request, home, body, task)
+        else:
+            conversation, pieces, ignored = _turn(request, home, body, header)
         headers = {
             "X-Truehearth-Ignored-System": str(ignored),
             SESSION_HEADER: conversation.session,
         }
         if body.stream:
-            # Assembling the context happens here, so bad input is refused with a
-            # proper status before the first byte of the stream.
-            pieces = conversation.stream(text)
+            usage = body.stream_options is not None and body.stream_options.include_usage
             return StreamingResponse(
-                _sse_async(_sse(home, conversation, pieces, body.model)),
+                _sse_async(_sse(home, conversation, pieces, body.model, usage)),
                 media_type="text/event-stream",
                 headers=headers,
             )
         try:
-            result = conversation.say(text)
+            said = "".join(pieces)
         finally:
             home.close()
     except BaseException:
         home.close()
         raise
-    said = result.reply.text if result.reply else ""
+    result = conversation.last
     completion = conversation.mouth.count_tokens(said) if said else 0
     payload = {
-        "id": f"chatcmpl-{result.reply.id if result.reply else result.human.id}",
+        "id": f"chatcmpl-{result.reply.id if result and result.reply else new_id('c')}",
         "object": "chat.completion",
         "created": int(time.time()),
         "model": conversation.name,
@@ -248,9 +440,34 @@ def chat_completions(
             }
         ],
         "usage": _usage(result, completion),
-        "truehearth": _provenance(result),
+        "truehearth": _provenance(conversation),
     }
     return JSONResponse(payload, headers=headers)
+
+
+def _background_task(body: ChatRequest) -> str | None:
+    """An Open WebUI background prompt (title, tags, follow-ups), or ``None``."""
+    last = body.messages[-1]
+    text = last.text()
+    return text if last.role == "user" and _TASK.search(text) else None
+
+
+def _task(
+    request: Request, home: Home, body: ChatRequest, task: str
+) -> tuple[Conversation, Iterator[str], int]:
+    """Answer a frontend's housekeeping prompt with the mouth alone: nothing is journaled.
+
+    The prompt quotes the chat the frontend already holds; it is not a turn, and
+    neither the home's context nor its journal is involved.
+    """
+    home.check()
+    entry = registry.entry(home, body.model)
+    mouth = pool_of(request).get(entry)
+    conversation = Conversation(
+        home, mouth, entry.name, params=_params(entry.params, body), session="background"
+    )
+    pieces = mouth.stream([Message("user", task)], conversation.params)
+    return conversation, iter(pieces), len(body.messages) - 1
 
 
 def _chunk(cid: str, model: str, delta: dict[str, Any], finish: str | None = None) -> bytes:
@@ -281,25 +498,34 @@ async def _sse_async(chunks: Generator[bytes, None, None]) -> AsyncIterator[byte
 
 
 def _sse(
-    home: Home, conversation: Conversation, pieces: Iterator[str], model: str
+    home: Home,
+    conversation: Conversation,
+    pieces: Iterator[str],
+    model: str,
+    include_usage: bool = False,
 ) -> Generator[bytes, None, None]:
     """Server-sent events; the turn is journaled when the stream ends or the client leaves."""
     cid = "chatcmpl-" + conversation.session
+    said: list[str] = []
     try:
         yield _chunk(cid, model, {"role": "assistant", "content": ""})
         try:
             for piece in pieces:
+                said.append(piece)
                 yield _chunk(cid, model, {"content": piece})
         except TruehearthError as exc:
             yield b"data: " + orjson.dumps(error_body(str(exc), type(exc).__name__)) + b"\n\n"
             return
-        result = conversation.last
-        final = _chunk(cid, model, {}, "stop")
-        if result is not None:
-            data = orjson.loads(final[6:])
-            data["truehearth"] = _provenance(result)
-            final = b"data: " + orjson.dumps(data) + b"\n\n"
-        yield final
+        data = orjson.loads(_chunk(cid, model, {}, "stop")[6:])
+        data["truehearth"] = _provenance(conversation)
+        yield b"data: " + orjson.dumps(data) + b"\n\n"
+        if include_usage:
+            text = "".join(said)
+            completion = conversation.mouth.count_tokens(text) if text else 0
+            usage = orjson.loads(_chunk(cid, model, {})[6:])
+            usage["choices"] = []
+            usage["usage"] = _usage(conversation.last, completion)
+            yield b"data: " + orjson.dumps(usage) + b"\n\n"
         yield b"data: [DONE]\n\n"
     finally:
         # A client that leaves mid-reply closes this generator: close the turn's

@@ -71,6 +71,12 @@ class MouthPool:
             self._loaded[entry.name] = (key, mouth)
             return mouth
 
+    def provide(self, entry: MouthEntry, mouth: Mouth) -> None:
+        """Serve ``mouth`` under ``entry``'s name (a demo's or a test's scripted double)."""
+        key = f"{entry.backend}:{entry.fingerprint.digest}"
+        with self._lock:
+            self._loaded[entry.name] = (key, mouth)
+
     def close(self) -> None:
         with self._lock:
             for _key, mouth in self._loaded.values():
