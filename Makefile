@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export CMAKE_BUILD_PARALLEL_LEVEL ?= 2
 
-.PHONY: demo test lint typecheck bench clean install
+.PHONY: demo test check lint typecheck typecheck-tests wheel-check bench clean install
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -34,14 +34,28 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
-	$(BIN)/mypy
+test: lint typecheck
 	$(BIN)/python -m pytest
+
+# The inner loop: lint, types and the fast tests (the slow model tests still run in `make test`).
+check: lint typecheck
+	$(BIN)/python -m pytest -m "not slow" -x -q
+
+# tests/ and bench/ under mypy (not yet strict-clean, so not part of `make test`).
+typecheck-tests: $(STAMP)
+	$(BIN)/mypy --python-version 3.11 --ignore-missing-imports tests bench --exclude tests/fixtures
+
+# Build the wheel and install it, core only (no extras, no compiler), into a clean venv.
+WHEEL_VENV := .wheel-venv
+wheel-check: $(BIN)/python
+	rm -rf dist $(WHEEL_VENV)
+	$(BIN)/python -m pip wheel --quiet --no-deps -w dist .
+	$(PY) -m venv $(WHEEL_VENV)
+	$(WHEEL_VENV)/bin/python -m pip install --quiet dist/truehearth-*.whl
+	bash .ci/wheel_smoke $(WHEEL_VENV)/bin
 
 bench: $(STAMP)
 	$(BIN)/python bench/journal_bench.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build src/*.egg-info
+	rm -rf $(VENV) $(WHEEL_VENV) dist .pytest_cache .mypy_cache .ruff_cache build src/*.egg-info

@@ -186,7 +186,8 @@ class Conversation:
         """One whole turn; returns once the reply is journaled."""
         for _piece in self.stream(text):
             pass
-        assert self.last is not None
+        if self.last is None:  # the stream always records its turn before it ends
+            raise RuntimeError("the turn ended without a result")
         return self.last
 
     def stream(self, text: str) -> Generator[str, None, None]:

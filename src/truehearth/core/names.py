@@ -45,9 +45,8 @@ def check_companion_name(value: object) -> str:
     """``value`` stripped, if it is an acceptable companion name; else :class:`InvalidInput`."""
     name = value.strip() if isinstance(value, str) else value
     problem = companion_name_problem(name)
-    if problem is not None:
-        raise InvalidInput(problem)
-    assert isinstance(name, str)
+    if problem is not None or not isinstance(name, str):
+        raise InvalidInput(problem or "the companion's name must be text")
     return name
 
 
@@ -63,5 +62,4 @@ def check_model_name(value: object) -> str:
             "a model's name is 1 to 100 characters: letters, digits and . _ : / @ + - "
             "(starting with a letter or digit)"
         )
-    assert isinstance(name, str)
-    return name
+    return str(name)

@@ -4,9 +4,8 @@ The rules catch common first-person statements ("my sister's name is Maya",
 "I moved to Porto", "I work at Acme"). They are cheap, predictable and never
 invent anything; what they miss, vectors and BM25 still find. The optional
 mouth extractor asks a model for facts, but a small local model breaks
-free-form JSON, so its reply must follow :data:`FACT_SCHEMA`: a mouth that can
-constrain decoding (a JSON schema or GBNF grammar, as llama.cpp can) is asked
-to, and every reply is validated again here before a fact is kept.
+free-form JSON, so every reply is validated against :data:`FACT_SCHEMA` here
+before a fact is kept.
 """
 
 from __future__ import annotations
@@ -15,10 +14,10 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol
 
 from truehearth.core.records import Record, Voice
-from truehearth.mouths.base import Completion, GenerationParams, Message, Mouth
+from truehearth.mouths.base import GenerationParams, Message, Mouth
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,15 +239,6 @@ FACT_SCHEMA: dict[str, Any] = {
 }
 
 
-@runtime_checkable
-class StructuredMouth(Protocol):
-    """A mouth that can constrain its output to a JSON schema (grammar-constrained decoding)."""
-
-    def complete_json(
-        self, messages: Sequence[Message], schema: dict[str, Any], params: GenerationParams
-    ) -> Completion: ...
-
-
 class MouthExtractor:
     """Facts proposed by a model, kept only when they validate against the schema."""
 
@@ -285,8 +275,6 @@ class MouthExtractor:
             Message("user", f"{speaker} said: {record.text}"),
         ]
         params = GenerationParams(max_tokens=256, temperature=0.0, seed=0)
-        if isinstance(self.mouth, StructuredMouth):
-            return self.mouth.complete_json(messages, FACT_SCHEMA, params).text
         return self.mouth.complete(messages, params).text
 
 

@@ -59,10 +59,6 @@ def any_match(patterns: Iterable[re.Pattern[str]], text: str) -> str | None:
     return first_match(patterns, text, allow_negated=True)
 
 
-def has_word(text: str, term: str) -> bool:
-    return re.search(rf"\b{re.escape(norm(term))}", norm(text)) is not None
-
-
 def quote(text: str, limit: int = 80) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
