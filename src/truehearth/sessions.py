@@ -10,11 +10,14 @@ on, rather than starting over as if nothing had been said.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from truehearth.core.errors import NotFound
 from truehearth.core.records import Layer, Record, Voice
-from truehearth.home import Home
 from truehearth.mouths.base import Message
+
+if TYPE_CHECKING:
+    from truehearth.home import Home  # annotations only: home -> turn -> sessions
 
 PAGE = 500
 
