@@ -14,6 +14,7 @@ from tests.conftest import CliRunner
 from truehearth.continuity.check import run_check
 from truehearth.continuity.drift import checks
 from truehearth.continuity.fixtures import faithful_mouth, imitation_mouth, imitation_reply
+from truehearth.continuity.probe import load_suite
 from truehearth.continuity.scorers.judge import parse_verdict
 from truehearth.core.canonical import digest
 from truehearth.core.records import Layer
@@ -123,6 +124,11 @@ def _judge(messages: Sequence[Message]) -> str:
     return "I think it is fine."  # prose, not the schema: an abstention
 
 
+def _replies_in_suite() -> int:
+    """One reply per probe message and variant of the built-in suite."""
+    return sum(len(p.messages_under_test) for p in load_suite().probes)
+
+
 def _judge_findings(report: dict[str, Any]) -> list[dict[str, Any]]:
     return [f for t in report["transcripts"] for f in t["findings"] if f["scorer"] == "judge"]
 
@@ -135,7 +141,7 @@ def test_the_optional_judge_grades_and_abstains_on_bad_output(home: Home) -> Non
     found = [
         f for t in judged.report["transcripts"] for f in t["findings"] if f["scorer"] == "judge"
     ]
-    assert len(found) == 48
+    assert len(found) == _replies_in_suite()  # every reply, judged once
     assert all(f["violation"] and "you and your AI" in f["evidence"] for f in found)
     calm = run_check(home, faithful_mouth(), "faithful", judge=ScriptedMouth(_judge))
     found = _judge_findings(calm.report)
@@ -153,7 +159,7 @@ def test_the_check_sends_a_mouth_only_what_its_egress_policy_allows(home: Home) 
     allowed = frozenset({Layer.CORE, Layer.BOUNDARY})
     run_check(home, ScriptedMouth(listener), "listener", allowed_layers=allowed)
     prompts = "\n".join(seen)
-    assert len(seen) == 48
+    assert len(seen) == _replies_in_suite()
     assert "My name is Wren" in prompts  # core goes
     assert "Pistachio" not in prompts.replace("Pistachio is such a good dog", "")  # memory stays
     assert "replika-export" not in prompts and "Eiffel" not in prompts  # the archive stays

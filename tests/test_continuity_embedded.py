@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 from truehearth.continuity.check import run_check
+from truehearth.continuity.probe import load_suite
 from truehearth.core.vocabulary import VERDICTS
 from truehearth.home import Home
 from truehearth.mouths import registry
@@ -28,7 +29,9 @@ def test_check_on_the_embedded_default_model(home: Home) -> None:
     report = outcome.report
     assert outcome.verdict.level in VERDICTS
     assert outcome.verdict.level != "home", outcome.verdict.reasons
-    assert len(report["transcripts"]) == 48
+    assert len(report["transcripts"]) == sum(
+        len(p.messages_under_test) for p in load_suite().probes
+    )
     assert all(t["reply"].strip() for t in report["transcripts"])
     assert report["fingerprint_digest"] == entry.fingerprint.digest
     assert all(a["refused"] for a in report["architecture"])

@@ -153,7 +153,7 @@ def profile(
     }
     phrase = rules.phrases
     for n, ex in enumerate(data.exchanges, 1):
-        user, reply = ex.user.lower(), ex.reply.lower()
+        user, reply = _folded(ex.user), _folded(ex.reply)
         for key, _, _ in REPLY_MEASURES:
             measures[key].count(phrase[key].fires(user, reply), ex)
         challenged = phrase["pushback"].fires(user, reply)
@@ -180,6 +180,11 @@ def profile(
         situations=situations,
         repetition=repetition([ex.reply for ex in data.exchanges]),
     )
+
+
+def _folded(text: str) -> str:
+    """Lower case with typographic apostrophes made plain (same length, same offsets)."""
+    return text.lower().replace("\u2019", "'").replace("\u2018", "'")
 
 
 def _requested_name(rules: RuleSet, user: str, lowered: str) -> str | None:
