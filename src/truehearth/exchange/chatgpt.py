@@ -1,4 +1,16 @@
-"""ChatGPT data export: ``conversations.json`` or the zip that holds it.
+"""ChatGPT data export: ``conversations.json``, or the zip that holds it.
+
+Exports since early 2026 split the conversations across
+``conversations-000.json``, ``conversations-001.json``, …; the zip may hold
+either layout, and the parts are read in order, one after the other.
+
+The custom instructions people wrote ("about you", "how should ChatGPT
+respond") travel in ``metadata.user_context_message_data`` of a hidden
+message; for many users that is where the companion's persona lives. Each
+distinct text is kept once as an archive record, and "how should ChatGPT
+respond" is also suggested as core, for the human to accept or not, as a
+card's description is. Messages without text (images, files, browsing
+results) are kept as records that say what was there, never dropped.
 
 The export is one JSON array of conversations, each a tree of messages (the
 ``mapping``), because a user can regenerate or edit a turn and so branch the
@@ -13,41 +25,54 @@ memory whole and a hostile one is refused before it costs much.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import IO, Any
 
 from truehearth.core.errors import InvalidInput
+from truehearth.core.records import Layer
 from truehearth.exchange.boundedjson import array_items
 from truehearth.exchange.limits import Limits
-from truehearth.exchange.parsed import Item, Parsed
+from truehearth.exchange.parsed import Item, Parsed, Suggestion
 from truehearth.exchange.values import epoch_to_iso
-from truehearth.exchange.zipsafe import open_zip_member
+from truehearth.exchange.zipsafe import open_zip_members
 
 FORMAT = "chatgpt"
 SPEAKERS = {"user": "human", "assistant": "companion", "system": "system", "tool": "tool"}
 ZIP_MAGIC = b"PK\x03\x04"
 
 
+PART = re.compile(r"conversations(-\d+)?\.json")
+
+
 def parse(stream: IO[bytes], limits: Limits) -> Iterator[Parsed]:
     """Yield every message of every conversation as an archive item."""
     head = stream.read(4)
     stream.seek(0)
+    parts: Iterator[IO[bytes]]
     if head == ZIP_MAGIC or head.startswith(b"PK"):
-        stream = open_zip_member(
+        members = open_zip_members(
             stream,
             limits,
-            lambda name: name.rsplit("/", 1)[-1] == "conversations.json",
-            "conversations.json",
+            lambda name: PART.fullmatch(name.rsplit("/", 1)[-1]) is not None,
+            "conversations.json or conversations-000.json",
         )
-    found = False
-    for index, conversation in enumerate(array_items(stream, limits, "a ChatGPT export")):
-        found = True
-        yield from conversation_items(conversation, index)
-    if not found:
+        parts = (member for _name, member in members)
+    else:
+        parts = iter([stream])
+    index = 0
+    instructions: set[str] = set()
+    for part in parts:
+        for conversation in array_items(part, limits, "a ChatGPT export"):
+            yield from conversation_items(conversation, index, instructions)
+            index += 1
+    if index == 0:
         raise InvalidInput("not a ChatGPT export: expected a JSON array of conversations")
 
 
-def conversation_items(conversation: Any, index: int) -> Iterator[Item]:
+def conversation_items(
+    conversation: Any, index: int, instructions: set[str] | None = None
+) -> Iterator[Parsed]:
     """The main thread in order, then the other branches, of one conversation."""
     if not isinstance(conversation, dict) or not isinstance(conversation.get("mapping"), dict):
         raise InvalidInput(f"not a ChatGPT export: conversation {index} has no message mapping")
@@ -57,6 +82,9 @@ def conversation_items(conversation: Any, index: int) -> Iterator[Item]:
     main = main_thread(mapping, conversation.get("current_node"))
     next_turn: dict[str, int] = {}
     turn = 0
+    seen = instructions if instructions is not None else set()
+    for node in mapping.values():
+        yield from _custom_instructions(node, conv_id, seen)
     for node_id in main:
         item = _item(mapping[node_id], node_id, conv_id, title, turn, branch=False)
         if item is not None:
@@ -111,7 +139,8 @@ def _item(
     if not isinstance(node, dict) or not isinstance(node.get("message"), dict):
         return None
     message: dict[str, Any] = node["message"]
-    text = message_text(message.get("content"))
+    content = message.get("content")
+    text = message_text(content) or described(content, message.get("metadata"))
     if not text.strip():
         return None
     author = message.get("author")
@@ -126,6 +155,9 @@ def _item(
     metadata = message.get("metadata")
     if isinstance(metadata, dict) and isinstance(metadata.get("model_slug"), str):
         meta["model"] = metadata["model_slug"]
+    kind = content.get("content_type") if isinstance(content, dict) else None
+    if isinstance(kind, str) and kind != "text":
+        meta["content_type"] = kind[:40]
     return Item(
         text=text,
         locator=f"{conv_id}/{message_id}",
@@ -148,3 +180,69 @@ def message_text(content: object) -> str:
         return "\n".join(t for t in texts if isinstance(t, str))
     text = content.get("text")
     return text if isinstance(text, str) else ""
+
+
+INSTRUCTION_FIELDS = {
+    "about_user_message": "what the human told ChatGPT about themselves",
+    "about_model_message": "how the human asked ChatGPT to respond",
+}
+
+
+def _custom_instructions(node: object, conv_id: str, seen: set[str]) -> Iterator[Parsed]:
+    """The custom instructions carried by one node, each distinct text once per import."""
+    message = node.get("message") if isinstance(node, dict) else None
+    metadata = message.get("metadata") if isinstance(message, dict) else None
+    data = metadata.get("user_context_message_data") if isinstance(metadata, dict) else None
+    if not isinstance(data, dict):
+        return
+    for field_name, what in INSTRUCTION_FIELDS.items():
+        text = data.get(field_name)
+        key = f"{field_name}\x00{text}"
+        if not isinstance(text, str) or not text.strip() or key in seen:
+            continue
+        seen.add(key)
+        locator = f"{conv_id}/custom-instructions/{field_name}"
+        yield Item(
+            text=text,
+            locator=locator,
+            session=conv_id,
+            meta={"kind": "custom_instructions", "field": field_name, "what": what},
+        )
+        if field_name == "about_model_message":
+            yield Suggestion(Layer.CORE, text, locator, "ChatGPT custom instructions: " + what)
+
+
+def described(content: object, metadata: object) -> str:
+    """What a message without text held (images, files, browsing), in words."""
+    found: list[str] = []
+    if isinstance(content, dict):
+        kind = content.get("content_type")
+        parts = content.get("parts")
+        for part in parts if isinstance(parts, list) else []:
+            if isinstance(part, dict) and not isinstance(part.get("text"), str):
+                found.append(_describe_part(part))
+        if kind == "tether_browsing_display":
+            result = content.get("result") or content.get("summary")
+            found.append(
+                "[browsing result]" + (f" {result[:2000]}" if isinstance(result, str) else "")
+            )
+        elif kind == "tether_quote":
+            title, url = content.get("title"), content.get("url")
+            found.append(f"[quoted page: {title or url or 'untitled'}]")
+    attachments = metadata.get("attachments") if isinstance(metadata, dict) else None
+    for attachment in attachments if isinstance(attachments, list) else []:
+        if isinstance(attachment, dict):
+            name = attachment.get("name")
+            found.append(f"[attached file: {name if isinstance(name, str) else 'unnamed'}]")
+    return "\n".join(found)
+
+
+def _describe_part(part: dict[str, Any]) -> str:
+    kind = str(part.get("content_type") or "attachment")
+    if "image" in kind:
+        width, height = part.get("width"), part.get("height")
+        size = f" {width}×{height}" if isinstance(width, int) and isinstance(height, int) else ""
+        return f"[image{size}, not kept in the export]"
+    if "audio" in kind:
+        return "[voice message, not kept in the export]"
+    return f"[{kind[:40]}, not kept in the export]"

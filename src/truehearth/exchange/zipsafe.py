@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 from truehearth.core.errors import InvalidInput
@@ -34,6 +34,20 @@ def open_zip_member(
     stream: IO[bytes], limits: Limits, choose: Callable[[str], bool], what: str
 ) -> IO[bytes]:
     """Open the first member ``choose`` accepts, refusing bombs and truncated archives."""
+    for _name, member in open_zip_members(stream, limits, choose, what):
+        return member
+    raise InvalidInput(f"the zip holds no {what}")  # open_zip_members raises first
+
+
+def open_zip_members(
+    stream: IO[bytes], limits: Limits, choose: Callable[[str], bool], what: str
+) -> Iterator[tuple[str, IO[bytes]]]:
+    """Every member ``choose`` accepts, in name order, each opened only when reached.
+
+    The whole archive is checked first (member count, declared total size), and
+    each member again as it is opened (its compression ratio, and a reader that
+    refuses to unpack past its declared size).
+    """
     try:
         archive = zipfile.ZipFile(stream)
     except ZIP_ERRORS as exc:
@@ -44,17 +58,20 @@ def open_zip_member(
     total = sum(info.file_size for info in infos)
     if total > limits.max_unpacked_bytes:
         raise InvalidInput("the zip unpacks to more than the import limit (a zip bomb?)")
-    for info in infos:
-        if info.is_dir() or not choose(info.filename):
-            continue
+    chosen = sorted(
+        (info for info in infos if not info.is_dir() and choose(info.filename)),
+        key=lambda info: info.filename,
+    )
+    if not chosen:
+        raise InvalidInput(f"the zip holds no {what}")
+    for info in chosen:
         if info.file_size > limits.max_ratio * max(info.compress_size, 1) + 1024:
             raise InvalidInput(f"{info.filename} in the zip is compressed suspiciously far")
         try:
             member = archive.open(info)
         except ZIP_ERRORS as exc:
             raise InvalidInput(f"cannot open {info.filename} in the zip: {exc}") from exc
-        return io.BufferedReader(Bounded(member, info.file_size))
-    raise InvalidInput(f"the zip holds no {what}")
+        yield info.filename, io.BufferedReader(Bounded(member, info.file_size))
 
 
 class Bounded(io.RawIOBase):

@@ -1,0 +1,189 @@
+"""ChatGPT exports as people have them now: split conversations, custom instructions,
+messages without text.
+
+The samples are built here from the export's published shape (a ``mapping`` of
+message nodes per conversation; since early 2026 the array split across
+``conversations-000.json``, ``conversations-001.json``, …; the custom
+instructions in ``metadata.user_context_message_data`` of a hidden message).
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import CliRunner
+from truehearth.core.records import Layer, ProposalStatus
+from truehearth.exchange.formats import import_path
+from truehearth.home import Home
+
+ABOUT_USER = "I'm Noor. I work nights at the bakery and I like short answers."
+ABOUT_MODEL = "Be Wren: warm, honest, a little dry. Never call me babe."
+
+
+def _node(
+    node_id: str,
+    parent: str | None,
+    role: str,
+    content: dict[str, Any],
+    children: list[str],
+    metadata: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    return {
+        "id": node_id,
+        "parent": parent,
+        "children": children,
+        "message": {
+            "id": node_id,
+            "author": {"role": role},
+            "create_time": 1767225600.0,
+            "content": content,
+            "metadata": metadata or {},
+        },
+    }
+
+
+def _text(*parts: Any) -> dict[str, Any]:
+    return {"content_type": "text", "parts": list(parts)}
+
+
+def _conversation(conv_id: str, nodes: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "id": conv_id,
+        "conversation_id": conv_id,
+        "title": f"chat {conv_id}",
+        "current_node": nodes[-1]["id"],
+        "mapping": {n["id"]: n for n in nodes},
+    }
+
+
+def _instructions(node_id: str, child: str) -> dict[str, Any]:
+    return _node(
+        node_id,
+        None,
+        "system",
+        _text(""),
+        [child],
+        {
+            "is_visually_hidden_from_conversation": True,
+            "user_context_message_data": {
+                "about_user_message": ABOUT_USER,
+                "about_model_message": ABOUT_MODEL,
+            },
+        },
+    )
+
+
+def _split_export(path: Path) -> Path:
+    first = _conversation(
+        "conv-a",
+        [
+            _instructions("a0", "a1"),
+            _node("a1", "a0", "user", _text("Morning. Bread went well."), ["a2"]),
+            _node("a2", "a1", "assistant", _text("Good. Sleep now."), ["a3"]),
+            _node(
+                "a3",
+                "a2",
+                "user",
+                {
+                    "content_type": "multimodal_text",
+                    "parts": [
+                        {
+                            "content_type": "image_asset_pointer",
+                            "asset_pointer": "file-service://file-abc",
+                            "width": 1024,
+                            "height": 768,
+                        },
+                        "",
+                    ],
+                },
+                ["a4"],
+            ),
+            _node(
+                "a4",
+                "a3",
+                "tool",
+                {"content_type": "tether_browsing_display", "result": "Opening hours: 6-14"},
+                [],
+            ),
+        ],
+    )
+    second = _conversation(
+        "conv-b",
+        [
+            _instructions("b0", "b1"),
+            _node(
+                "b1",
+                "b0",
+                "user",
+                _text(""),
+                [],
+                {"attachments": [{"name": "recipe.pdf", "id": "file-1"}]},
+            ),
+        ],
+    )
+    zipped = path / "export.zip"
+    with zipfile.ZipFile(zipped, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("chat.html", "<html></html>")
+        zf.writestr("conversations-001.json", json.dumps([second]))
+        zf.writestr("conversations-000.json", json.dumps([first]))
+    return zipped
+
+
+def test_a_split_export_is_read_part_after_part(home: Home, tmp_path: Path) -> None:
+    report = import_path(home, _split_export(tmp_path), "chatgpt")
+    found = {r.source.locator: r for r in home.records(layers=[Layer.ARCHIVE], limit=100)}
+    assert {r.source.session for r in found.values()} == {"conv-a", "conv-b"}
+    assert found["conv-a/a1"].text == "Morning. Bread went well."
+    assert report.records == len(found)
+
+
+def test_custom_instructions_are_kept_once_and_proposed_as_core(home: Home, tmp_path: Path) -> None:
+    import_path(home, _split_export(tmp_path), "chatgpt")
+    records = home.records(layers=[Layer.ARCHIVE], limit=100)
+    kept = [r for r in records if r.meta.get("kind") == "custom_instructions"]
+    assert sorted(r.text for r in kept) == sorted([ABOUT_USER, ABOUT_MODEL])
+    proposals = [p for p in home.proposals() if p.status is ProposalStatus.PENDING]
+    assert [p.text for p in proposals] == [ABOUT_MODEL]
+    assert proposals[0].layer is Layer.CORE
+    assert home.records(layers=[Layer.CORE]) == []  # only the human's acceptance changes core
+
+
+def test_messages_without_text_say_what_was_there(home: Home, tmp_path: Path) -> None:
+    import_path(home, _split_export(tmp_path), "chatgpt")
+    found = {r.source.locator: r for r in home.records(layers=[Layer.ARCHIVE], limit=100)}
+    image = found["conv-a/a3"]
+    assert image.text == "[image 1024×768, not kept in the export]"
+    assert image.meta["content_type"] == "multimodal_text"
+    assert found["conv-a/a4"].text == "[browsing result] Opening hours: 6-14"
+    assert found["conv-b/b1"].text == "[attached file: recipe.pdf]"
+    assert "conv-a/a0" not in found  # the hidden carrier itself is no message
+
+
+def test_a_zip_with_no_conversations_is_refused_in_one_line(
+    home: Home, tmp_path: Path, cli: CliRunner
+) -> None:
+    zipped = tmp_path / "other.zip"
+    with zipfile.ZipFile(zipped, "w") as zf:
+        zf.writestr("conversations-final.json", "[]")
+        zf.writestr("user.json", "{}")
+    head = home.head()
+    result = cli("import", "chatgpt", zipped, "--home", home.path)
+    assert result.code != 0
+    assert "holds no conversations.json or conversations-000.json" in result.err
+    assert len(result.err.strip().splitlines()) == 1
+    assert home.head() == head
+
+
+@pytest.mark.parametrize("name", ["conversations.json", "export/conversations.json"])
+def test_the_single_file_layout_still_works(home: Home, tmp_path: Path, name: str) -> None:
+    zipped = tmp_path / "old.zip"
+    conversation = _conversation("conv-c", [_node("c1", None, "user", _text("still here"), [])])
+    with zipfile.ZipFile(zipped, "w") as zf:
+        zf.writestr(name, json.dumps([conversation]))
+    import_path(home, zipped, "chatgpt")
+    assert [r.text for r in home.records(layers=[Layer.ARCHIVE])] == ["still here"]
