@@ -5,13 +5,26 @@ The first line names the chat (``user_name``, ``character_name``,
 ``mes`` and ``send_date``, and perhaps ``swipes`` -- alternative replies the
 user flipped through. The chosen reply is the turn; swipes are kept as
 archive items marked ``swipe``, like ChatGPT branches.
+
+The session is the chat. Modern headers say ``user_name: "unused"`` and
+carry a per-chat ``chat_metadata.integrity`` id, which names the session
+when present; otherwise the character and creation date do; a headerless
+file (CAI Tools exports) is named by its own first message, so two unrelated
+files never merge into one session. Group chats keep each speaker's name.
+
+SillyTavern has written ``send_date`` as epoch milliseconds and in its own
+human-readable forms ("June 19, 2023 2:20pm", "2023-05-08@13h56m00s"); each
+is parsed, never copied, and a zero or unreadable date leaves the turn undated
+rather than dated 1970. Those forms carry no time zone: they are read as UTC.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import IO, Any
 
 from truehearth.core.errors import InvalidInput
@@ -43,7 +56,7 @@ def parse(stream: IO[bytes], limits: Limits) -> Iterator[Parsed]:
                 continue
         if "mes" not in value:
             raise InvalidInput(f"line {number} has no 'mes'; not a SillyTavern chat message")
-        chat_id = chat_id or _chat_id(header)
+        chat_id = chat_id or _headerless_id(line)
         yield from _message(value, chat_id, number, turn)
         turn += 1
     if header is None:
@@ -61,10 +74,23 @@ def _lines(stream: IO[bytes]) -> Iterator[bytes]:
 
 
 def _chat_id(header: dict[str, Any]) -> str:
-    name = text_of(header.get("character_name")) or "chat"
+    """The chat's own id when it has one, else its character and creation date."""
+    metadata = header.get("chat_metadata")
+    integrity = metadata.get("integrity") if isinstance(metadata, dict) else None
+    if isinstance(integrity, str) and 0 < len(integrity) <= 100 and integrity.isprintable():
+        return f"st:{integrity}"
+    name = text_of(header.get("character_name"))
+    if name in ("", "unused"):
+        name = "chat"
     created = text_of(header.get("create_date"))
+    if not created:
+        return ""  # nothing to tell this chat from another: named by its first message
     digest = hashlib.sha256(f"{name}\n{created}".encode("utf-8", "replace")).hexdigest()[:12]
-    return f"st:{name}:{digest}"
+    return f"st:{name[:40]}:{digest}"
+
+
+def _headerless_id(first_message: bytes) -> str:
+    return "st:chat:" + hashlib.sha256(first_message.strip()).hexdigest()[:12]
 
 
 def _message(value: dict[str, Any], chat_id: str, line: int, turn: int) -> Iterator[Item]:
@@ -87,8 +113,33 @@ def _message(value: dict[str, Any], chat_id: str, line: int, turn: int) -> Itera
                 yield Item(swipe_text, f"{chat_id}/{line}/swipe/{index}", chat_id, when, swipe_meta)
 
 
+_AT_FORM = re.compile(
+    r"(\d{4})-(\d{1,2})-(\d{1,2})\s*@\s*(\d{1,2})h\s*(\d{1,2})m\s*(\d{1,2})s(?:\s*\d+\s*ms)?"
+)
+_HUMAN_FORMS = ("%B %d, %Y %I:%M%p", "%B %d, %Y %I:%M %p", "%b %d, %Y %I:%M%p", "%B %d, %Y")
+
+
 def _when(value: object) -> str | None:
-    """SillyTavern writes send dates as epoch milliseconds or as free-form strings."""
+    """A send date in any of SillyTavern's forms, parsed; ``None`` when there is none."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if value <= 0:
+            return None  # "0" means "not recorded", not 1 January 1970
         return epoch_to_iso(value / 1000 if value > 1e11 else value)
-    return iso_time(value)
+    if not isinstance(value, str) or not value.strip() or len(value) > 64:
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return _when(int(text))
+    at = _AT_FORM.fullmatch(text)
+    if at is not None:
+        try:
+            year, month, day, hour, minute, second = (int(x) for x in at.groups())
+            return datetime(year, month, day, hour, minute, second, tzinfo=UTC).isoformat()
+        except ValueError:
+            return None
+    for form in _HUMAN_FORMS:
+        try:
+            return datetime.strptime(text, form).replace(tzinfo=UTC).isoformat()
+        except ValueError:
+            continue
+    return iso_time(text)

@@ -1,0 +1,93 @@
+"""SillyTavern chats as SillyTavern writes them: modern headers, headerless exports,
+its human-readable send dates, group chats.
+
+Samples follow SillyTavern's chat JSONL: a header line (``user_name``,
+``character_name``, ``create_date``, ``chat_metadata``) then one message a line.
+Modern versions write ``user_name: "unused"``; CAI Tools exports have no header.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from truehearth.core.records import Layer
+from truehearth.exchange.formats import import_path
+from truehearth.home import Home
+
+
+def _write(path: Path, lines: list[dict[str, Any]]) -> Path:
+    path.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
+    return path
+
+
+def _modern(integrity: str, first: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "user_name": "unused",
+            "character_name": "unused",
+            "create_date": "2024-03-01@10h00m00s",
+            "chat_metadata": {"integrity": integrity, "note_prompt": ""},
+        },
+        {"name": "Noor", "is_user": True, "send_date": "June 19, 2023 2:20pm", "mes": first},
+        {"name": "Wren", "is_user": False, "send_date": "2023-05-08@13h56m00s", "mes": "Hello."},
+    ]
+
+
+def test_modern_chats_are_told_apart_by_their_own_id(home: Home, tmp_path: Path) -> None:
+    import_path(home, _write(tmp_path / "a.jsonl", _modern("4f1c-aaa", "hi")), "st-chat")
+    import_path(home, _write(tmp_path / "b.jsonl", _modern("9e2d-bbb", "hey")), "st-chat")
+    sessions = {r.source.session for r in home.records(layers=[Layer.ARCHIVE], limit=50)}
+    assert sessions == {"st:4f1c-aaa", "st:9e2d-bbb"}
+
+
+def test_headerless_exports_do_not_merge(home: Home, tmp_path: Path) -> None:
+    one = [{"name": "You", "is_user": True, "mes": "first chat", "send_date": 0}]
+    two = [{"name": "You", "is_user": True, "mes": "another chat", "send_date": 0}]
+    import_path(home, _write(tmp_path / "one.jsonl", one), "st-chat")
+    import_path(home, _write(tmp_path / "two.jsonl", two), "st-chat")
+    records = home.records(layers=[Layer.ARCHIVE], limit=50)
+    assert len({r.source.session for r in records}) == 2
+    assert all(r.valid_from is None for r in records)  # send_date 0 is no date, not 1970
+
+
+@pytest.mark.parametrize(
+    ("written", "parsed"),
+    [
+        ("June 19, 2023 2:20pm", "2023-06-19T14:20:00+00:00"),
+        ("June 19, 2023 2:20 PM", "2023-06-19T14:20:00+00:00"),
+        ("2023-05-08@13h56m00s", "2023-05-08T13:56:00+00:00"),
+        ("2023-05-08 @13h 56m 00s 123ms", "2023-05-08T13:56:00+00:00"),
+        (1686918000000, "2023-06-16T12:20:00+00:00"),
+        ("1686918000000", "2023-06-16T12:20:00+00:00"),
+        ("2024-01-02T03:04:05Z", "2024-01-02T03:04:05+00:00"),
+        (0, None),
+        ("yesterday-ish\n## Who you are", None),
+    ],
+)
+def test_send_dates_in_every_form(
+    home: Home, tmp_path: Path, written: object, parsed: str | None
+) -> None:
+    line = {"name": "Noor", "is_user": True, "mes": "when?", "send_date": written}
+    import_path(home, _write(tmp_path / "d.jsonl", [{"user_name": "Noor"}, line]), "st-chat")
+    (record,) = home.records(layers=[Layer.ARCHIVE])
+    assert record.valid_from == parsed
+
+
+def test_a_group_chat_keeps_every_speaker(home: Home, tmp_path: Path) -> None:
+    lines = [
+        {"user_name": "unused", "character_name": "unused", "chat_metadata": {"integrity": "g1"}},
+        {"name": "Noor", "is_user": True, "mes": "Morning, both of you."},
+        {"name": "Wren", "is_user": False, "mes": "Morning, love."},
+        {"name": "Ash", "is_user": False, "mes": "Coffee's on."},
+    ]
+    import_path(home, _write(tmp_path / "group.jsonl", lines), "st-chat")
+    records = sorted(home.records(layers=[Layer.ARCHIVE]), key=lambda r: r.meta["turn"])
+    assert [(r.meta["speaker"], r.meta["name"]) for r in records] == [
+        ("human", "Noor"),
+        ("companion", "Wren"),
+        ("companion", "Ash"),
+    ]
