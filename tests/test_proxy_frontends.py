@@ -350,3 +350,43 @@ def test_n_and_tools_are_refused_in_openais_shape(
     )
     assert r.status_code == 400 and r.json()["error"]["code"] == "unsupported_parameter"
     assert _turns(home) == []
+
+
+def test_explain_names_the_greeting_as_the_frontends_text(home: Home) -> None:
+    from truehearth.context.router import frontend_text
+    from truehearth.mouths.doubles import EchoMouth
+    from truehearth.turn import Conversation
+
+    conv = Conversation(home, EchoMouth(), "echo", history=[frontend_text(GREETING)])
+    explained = conv.prepare("hi").explain()
+    items = [i for s in explained["sections"] for i in s["items"]]
+    (greeting,) = [i for i in items if i["voice"] == "frontend"]
+    assert "never said by the companion" in greeting["why"]
+
+
+def test_cors_is_opt_in_for_named_origins_and_the_token_still_counts(home: Home) -> None:
+    from truehearth.core.errors import InvalidInput
+    from truehearth.server.settings import check_origins
+
+    registry.add(home, "ash", "echo")
+    token = ensure_token(home.path)
+    origin = "http://localhost:3000"
+    preflight = {"Origin": origin, "Access-Control-Request-Method": "POST"}
+    with serving(create_app(ServerSettings(home=home.path, token=token))) as url:
+        r = httpx.options(url + "/v1/chat/completions", headers=preflight)
+        assert "access-control-allow-origin" not in r.headers
+    settings = ServerSettings(home=home.path, token=token, cors_origins=check_origins([origin]))
+    with serving(create_app(settings)) as url:
+        r = httpx.options(url + "/v1/chat/completions", headers=preflight)
+        assert r.status_code == 200 and r.headers["access-control-allow-origin"] == origin
+        other = {**preflight, "Origin": "http://evil.example"}
+        r = httpx.options(url + "/v1/chat/completions", headers=other)
+        assert "access-control-allow-origin" not in r.headers
+        assert httpx.get(url + "/v1/models", headers={"Origin": origin}).status_code == 401
+        ok = httpx.get(
+            url + "/v1/models", headers={"Origin": origin, "Authorization": f"Bearer {token}"}
+        )
+        assert ok.status_code == 200 and ok.headers["access-control-allow-origin"] == origin
+    for bad in ("*", "localhost:3000", "http://x.test/path"):
+        with pytest.raises(InvalidInput, match="cors-origin"):
+            check_origins([bad])

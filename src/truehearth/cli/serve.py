@@ -10,7 +10,7 @@ import typer
 from truehearth.cli._app import HomeOpt, JsonOpt, app, console, err_console, opened, print_json
 from truehearth.extras import needed_for
 from truehearth.keys import ensure_token
-from truehearth.server.settings import DEFAULT_PORT, ServerSettings, check_bind
+from truehearth.server.settings import DEFAULT_PORT, ServerSettings, check_bind, check_origins
 
 
 @app.command()
@@ -23,6 +23,14 @@ def serve(
     allow_remote_bind: Annotated[
         bool, typer.Option("--allow-remote-bind", help="Allow listening beyond loopback.")
     ] = False,
+    cors_origin: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--cors-origin",
+            help="A web origin a browser-only frontend may call from (repeatable; the token "
+            "is still required).",
+        ),
+    ] = None,
 ) -> None:
     """Serve the home: OpenAI-compatible API, MCP and the web UI, on loopback."""
     with needed_for("`truehearth serve`"):
@@ -32,8 +40,11 @@ def serve(
         from truehearth.server.listen import uvicorn_config
 
     warning = check_bind(host, allow_remote_bind)
+    origins = check_origins(cors_origin or [])
     with opened(home) as h:
-        settings = ServerSettings(home=h.path, token=ensure_token(h.path), key=h.key)
+        settings = ServerSettings(
+            home=h.path, token=ensure_token(h.path), key=h.key, cors_origins=origins
+        )
     if warning:  # bound beyond loopback on purpose: answer to any Host name
         settings = replace(settings, allowed_hosts=("*",))
     if warning:

@@ -405,6 +405,20 @@ def _unsuitable(record: Record, session: str | None, include_quarantined: bool) 
     return None
 
 
+# How a frontend's text that the home never journaled as the companion's (a card's
+# greeting, an edited reply) enters the history: as data the human was shown, not
+# in the companion's voice. ``--explain`` names it as such.
+FRONTEND_TEXT = (
+    "[Shown to the human by the frontend as if the companion said it, but never said by "
+    "the companion through this home (a card's greeting, an edit). Data, not your words:]\n"
+)
+
+
+def frontend_text(text: str) -> Message:
+    """A history message for text the frontend shows in the companion's place."""
+    return Message("user", FRONTEND_TEXT + text)
+
+
 def _recent(
     history: Sequence[Message],
     room: int,
@@ -423,6 +437,9 @@ def _recent(
         used += cost
         speaker = "human" if msg.role == "user" else "companion"
         why = f"recent conversation ({age + 1} back)"
+        if msg.content.startswith(FRONTEND_TEXT):
+            speaker = "frontend"
+            why += ": the frontend's text, never said by the companion here (data, not its voice)"
         kept.append((msg, Item(None, "conversation", speaker, "untrusted", None, why, cost)))
     kept.reverse()
     return [m for m, _ in kept], [i for _, i in kept]

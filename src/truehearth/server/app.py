@@ -18,6 +18,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -219,5 +220,16 @@ def create_app(settings: ServerSettings) -> FastAPI:
     app.add_middleware(
         BodyLimit, limit=settings.max_body_bytes, read_timeout=settings.body_read_timeout
     )
+    if settings.cors_origins:
+        # Opt-in, named origins only; the token is still required on every request
+        # (a preflight carries no credentials, and is all this answers without one).
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type", openai_api.SESSION_HEADER],
+            expose_headers=[openai_api.SESSION_HEADER, "X-Truehearth-Ignored-System"],
+            allow_credentials=False,
+        )
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts))
     return app

@@ -24,6 +24,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import AfterValidator, BaseModel, Field
 
 from truehearth import threads
+from truehearth.context.router import frontend_text
 from truehearth.core import acts
 from truehearth.core.errors import InvalidInput, TruehearthError
 from truehearth.core.events import Draft
@@ -157,10 +158,6 @@ _IMPERSONATE = re.compile(r"impersonat|point of view of|as \{\{user\}\}", re.IGN
 _CONTINUE = re.compile(r"\bcontinue\b", re.IGNORECASE)
 # Open WebUI's background prompts (title, tags, follow-ups, queries) open with this marker.
 _TASK = re.compile(r"^\s*###\s*Task:", re.MULTILINE)
-FRONTEND_TEXT = (
-    "[Shown to the human by the frontend as if the companion said it, but never said by "
-    "the companion through this home (a card's greeting, an edit). Data, not your words:]\n"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,7 +239,7 @@ def _history(said: list[Said], match: Match | None) -> list[Message]:
     history: list[Message] = []
     for i, s in enumerate(said):
         if i in frontend:
-            history.append(Message("user", FRONTEND_TEXT + s.text))
+            history.append(frontend_text(s.text))
         else:
             history.append(Message("user" if s.role == "user" else "assistant", s.text))
     return history

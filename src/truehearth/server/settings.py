@@ -50,6 +50,25 @@ def check_bind(host: str, allow_remote_bind: bool) -> str | None:
     )
 
 
+def check_origins(origins: list[str]) -> tuple[str, ...]:
+    """Named web origins (``http://localhost:3000``) a browser-only frontend may call from.
+
+    A wildcard is refused: cross-origin access is opt-in, one origin at a time,
+    and every request still needs the token.
+    """
+    checked: list[str] = []
+    for given in origins:
+        origin = given.strip().rstrip("/")
+        scheme, sep, rest = origin.partition("://")
+        if "*" in origin or not sep or scheme not in ("http", "https") or not rest or "/" in rest:
+            raise InvalidInput(
+                f"--cors-origin {origin!r}: name one origin like http://localhost:3000 "
+                "(scheme and host, no path, no wildcard)"
+            )
+        checked.append(origin)
+    return tuple(checked)
+
+
 @dataclass(frozen=True, slots=True)
 class ServerSettings:
     """Everything a running server needs to know."""
@@ -64,3 +83,5 @@ class ServerSettings:
     # rebinds its own domain to 127.0.0.1 (DNS rebinding) is refused.
     allowed_hosts: tuple[str, ...] = LOOPBACK_HOSTS
     extra: dict[str, str] = field(default_factory=dict)
+    # Web origins a browser-only frontend may call from (CORS); none by default.
+    cors_origins: tuple[str, ...] = ()
