@@ -91,3 +91,27 @@ def test_a_group_chat_keeps_every_speaker(home: Home, tmp_path: Path) -> None:
         ("companion", "Wren"),
         ("companion", "Ash"),
     ]
+
+
+def test_card_macros_read_as_names_in_proposals(home: Home, tmp_path: Path) -> None:
+    card = {
+        "spec": "chara_card_v2",
+        "spec_version": "2.0",
+        "data": {
+            "name": "Wren",
+            "description": "{{char}} is gentle with {{user}} and never lies to {{ User }}.",
+            "personality": "<BOT> teases <USER> about the garden.",
+            "first_mes": "Hello, {{user}}. It's {{char}}.",
+        },
+    }
+    path = tmp_path / "wren.json"
+    path.write_text(json.dumps(card))
+    import_path(home, path, "card")
+    texts = sorted(p.text for p in home.proposals())
+    assert texts == [
+        "Hello, the human. It's Wren.",
+        "Wren is gentle with the human and never lies to the human.",
+        "Wren teases the human about the garden.",
+    ]
+    kept = [r.text for r in home.records(layers=[Layer.ARCHIVE], limit=50)]
+    assert any("{{char}}" in text for text in kept)  # the archive keeps the card as written

@@ -7,6 +7,11 @@ Everything else (scenario, example dialogue, alternate greetings, lorebook
 entries, the card's own system prompt) lands as archive items, and the whole
 card is kept as one archive item too, so unknown ``extensions`` survive and
 can travel on when the companion is exported as a card.
+
+Cards are written with SillyTavern's macros: ``{{char}}`` is the character's
+name and ``{{user}}`` the person talking to it. A proposal for core must read
+as a sentence the human can accept, so in proposals ``{{char}}`` becomes the
+card's name and ``{{user}}`` "the human" (the archive keeps the card as written).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import base64
 import binascii
 import io
+import re
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -92,7 +98,10 @@ def card_items(card: dict[str, Any]) -> Iterator[Parsed]:
         if text.strip():
             what = "greeting" if key == "first_mes" else key
             yield Suggestion(
-                Layer.CORE, text, f"{session}/{key}", f"{what} of card {name!r} ({spec})"
+                Layer.CORE,
+                expand_macros(text, name.strip()),
+                f"{session}/{key}",
+                f"{what} of card {name!r} ({spec})",
             )
     for key in ARCHIVE_FIELDS:
         yield _field(session, key, text_of(data.get(key)), spec)
@@ -123,3 +132,16 @@ def _field(session: str, key: str, text: str, spec: str) -> Item:
     return Item(
         text, f"{session}/{key}", session, meta={"kind": "card-field", "field": key, "spec": spec}
     )
+
+
+_MACROS = re.compile(r"\{\{\s*(char|user)\s*\}\}|<(BOT|USER)>", re.IGNORECASE)
+
+
+def expand_macros(text: str, char: str, user: str = "the human") -> str:
+    """``{{char}}``/``<BOT>`` as the character's name, ``{{user}}``/``<USER>`` as ``user``."""
+
+    def name(match: re.Match[str]) -> str:
+        which = (match.group(1) or match.group(2)).lower()
+        return char if which in ("char", "bot") else user
+
+    return _MACROS.sub(name, text)
