@@ -2,10 +2,19 @@
 
 Two shapes are in the wild: the older single-agent file (``core_memory``,
 ``messages`` and ``system`` at the top) and the newer one with an ``agents``
-list and shared ``blocks``. Both are read here. The ``persona`` block says who
-the agent is, so it becomes a proposal for core; every other block, the
-system prompt and every message become archive items. Assistant replies that
-Letta stored as a ``send_message`` tool call are unwrapped to their text.
+list and shared ``blocks``. Both are read here. The ``persona`` block (also
+labelled ``system/persona``) says who the agent is, so it becomes a proposal
+for core; every other block, the system prompt and every message become
+archive items.
+
+Every block in the file is imported, once: blocks no agent references are
+still somebody's memory, and a block two agents share is one block (its
+record names both). Assistant replies that Letta stored as a ``send_message``
+tool call are unwrapped to their text, and the inner monologue beside them is
+kept apart, as the companion's own thinking (``inner-monologue``), not as
+something it said. Old files wrap the human's words in JSON
+(``{"type": "user_message", "message": …}``); they are unwrapped, and
+heartbeats and system alerts are marked as the system's.
 """
 
 from __future__ import annotations
@@ -31,55 +40,123 @@ def parse(stream: IO[bytes], limits: Limits) -> Iterator[Parsed]:
     if not isinstance(data, dict):
         raise InvalidInput("not a Letta agent file: expected a JSON object")
     agents = data.get("agents")
+    personas: set[str] = set()
     if isinstance(agents, list):
-        shared = {b["id"]: b for b in _dicts(data.get("blocks")) if isinstance(b.get("id"), str)}
         if not agents:
             raise InvalidInput("the Letta agent file holds no agents")
         for index, agent in enumerate(agents):
             if not isinstance(agent, dict):
                 raise InvalidInput(f"agent {index} in the file is not an object")
-            ids = agent.get("block_ids")
-            wanted = [i for i in ids if isinstance(i, str)] if isinstance(ids, list) else []
-            blocks = [shared[i] for i in wanted if i in shared]
-            yield from agent_items(agent, index, blocks or list(shared.values()))
+        yield from shared_blocks(data.get("blocks"), agents, personas)
+        for index, agent in enumerate(agents):
+            yield from agent_items(agent, index, personas)
     elif "messages" in data or "core_memory" in data:
-        yield from agent_items(data, 0, [])
+        yield from agent_items(data, 0, personas)
     else:
         raise InvalidInput("not a Letta agent file: no agents, messages or core_memory")
 
 
-def agent_items(
-    agent: dict[str, Any], index: int, blocks: list[dict[str, Any]]
-) -> Iterator[Parsed]:
+def _session(agent: dict[str, Any], index: int) -> tuple[str, str]:
     name = text_of(agent.get("name")) or f"agent{index}"
-    session = f"letta:{agent.get('id') or name}"
+    return name, f"letta:{text_of(agent.get('id')) or name}"
+
+
+def shared_blocks(blocks: object, agents: list[Any], personas: set[str]) -> Iterator[Parsed]:
+    """Every block of the file once, with the agents that reference it."""
+    owners: dict[str, list[tuple[str, str]]] = {}
+    for index, agent in enumerate(agents):
+        ids = agent.get("block_ids")
+        for block_id in ids if isinstance(ids, list) else []:
+            if isinstance(block_id, str):
+                owners.setdefault(block_id, []).append(_session(agent, index))
+    for position, block in enumerate(_dicts(blocks)):
+        block_id = text_of(block.get("id")) or f"block{position}"
+        users = owners.get(block_id, [])
+        name, session = users[0] if users else ("", "letta:shared")
+        extra = {"agents": [n for n, _s in users], "block_id": block_id}
+        yield from _block(block, session, name or "the file", personas, extra, block_id)
+
+
+def agent_items(agent: dict[str, Any], index: int, personas: set[str]) -> Iterator[Parsed]:
+    name, session = _session(agent, index)
     own = _dicts(agent.get("core_memory")) + _dicts(agent.get("memory_blocks"))
-    for block in own + blocks:
-        label = text_of(block.get("label")) or "block"
-        value = text_of(block.get("value"))
-        locator = f"{session}/block/{label}"
-        if label == "persona" and value.strip():
-            yield Suggestion(Layer.CORE, value, locator, f"persona block of Letta agent {name!r}")
-        else:
-            yield Item(value, locator, session, meta={"kind": "memory-block", "label": label})
+    for position, block in enumerate(own):
+        yield from _block(block, session, name, personas, {}, str(position))
     system = text_of(agent.get("system"))
     yield Item(system, f"{session}/system", session, meta={"kind": "system-prompt"})
     turn = 0
     for position, message in enumerate(_dicts(agent.get("messages"))):
-        text = message_text(message)
-        if not text.strip():
-            continue
-        role = message.get("role")
-        speaker = ROLES.get(role, str(role)) if isinstance(role, str) else "unknown"
-        message_id = text_of(message.get("id")) or str(position)
+        items = message_items(message, session, position, turn)
+        yield from items
+        turn += any(item.meta.get("kind") == "turn" for item in items)
+
+
+def _block(
+    block: dict[str, Any],
+    session: str,
+    owner: str,
+    personas: set[str],
+    extra: dict[str, Any],
+    key: str,
+) -> Iterator[Parsed]:
+    label = text_of(block.get("label")) or "block"
+    value = text_of(block.get("value"))
+    locator = f"{session}/block/{label}/{key}"
+    if label.rsplit("/", 1)[-1] == "persona" and value.strip():
+        if value not in personas:
+            personas.add(value)
+            yield Suggestion(Layer.CORE, value, locator, f"persona block of Letta agent {owner!r}")
+        return
+    yield Item(value, locator, session, meta={"kind": "memory-block", "label": label, **extra})
+
+
+def message_items(message: dict[str, Any], session: str, position: int, turn: int) -> list[Item]:
+    """A message as archive items: what was said (a turn), and inner monologue apart."""
+    role = message.get("role")
+    speaker = ROLES.get(role, str(role)) if isinstance(role, str) else "unknown"
+    message_id = text_of(message.get("id")) or str(position)
+    valid_from = iso_time(message.get("created_at"))
+    said = [_sent(c) for c in _send_calls(message)]
+    own = _own_text(message)
+    items: list[Item] = []
+    if said and own.strip():  # old agents think aloud beside the send_message call
+        meta = {"kind": "inner-monologue", "turn": turn, "speaker": speaker}
+        items.append(Item(own, f"{session}/{message_id}/monologue", session, valid_from, meta))
+        own = ""
+    text = "\n".join(part for part in [own, *said] if part)
+    if speaker == "human":
+        text, speaker = _unwrapped(text)
+    if text.strip():
         meta = {"kind": "turn", "turn": turn, "speaker": speaker}
-        valid_from = iso_time(message.get("created_at"))
-        yield Item(text, f"{session}/{message_id}", session, valid_from, meta)
-        turn += 1
+        items.append(Item(text, f"{session}/{message_id}", session, valid_from, meta))
+    return items
+
+
+def _unwrapped(text: str) -> tuple[str, str]:
+    """Old Letta files wrap the human's words as JSON; heartbeats are the system's."""
+    if not text.lstrip().startswith("{"):
+        return text, "human"
+    try:
+        data = boundedjson.load(
+            io.BytesIO(text.encode("utf-8", "replace")), ARGUMENT_LIMITS, "a user message"
+        )
+    except InvalidInput:
+        return text, "human"
+    if not isinstance(data, dict) or not isinstance(data.get("type"), str):
+        return text, "human"
+    kind = data["type"]
+    if kind == "user_message":
+        return text_of(data.get("message")), "human"
+    return text_of(data.get("message") or data.get("reason") or kind), "system"
 
 
 def message_text(message: dict[str, Any]) -> str:
     """Text of a Letta message: ``text``, text parts of ``content``, or a send_message call."""
+    said = [_sent(call) for call in _send_calls(message)]
+    return "\n".join(p for p in [_own_text(message), *said] if p)
+
+
+def _own_text(message: dict[str, Any]) -> str:
     parts: list[str] = []
     if isinstance(message.get("text"), str):
         parts.append(message["text"])
@@ -89,11 +166,17 @@ def message_text(message: dict[str, Any]) -> str:
     for part in _dicts(content):
         if part.get("type") in ("text", None) and isinstance(part.get("text"), str):
             parts.append(part["text"])
+    return "\n".join(p for p in parts if p)
+
+
+def _send_calls(message: dict[str, Any]) -> list[object]:
+    """The arguments of every ``send_message`` tool call in the message."""
+    found: list[object] = []
     for call in _dicts(message.get("tool_calls")):
         function = call.get("function")
         if isinstance(function, dict) and function.get("name") == "send_message":
-            parts.append(_sent(function.get("arguments")))
-    return "\n".join(p for p in parts if p)
+            found.append(function.get("arguments"))
+    return found
 
 
 def _sent(arguments: object) -> str:
