@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from truehearth.core.records import Layer, Record, Voice
 from truehearth.home import Home
 
-PAGE = 500
+PAGE = 200
 SCAN = 4000  # how many recent archive records are searched for the chat's session
 # A one-turn chat asked again with the same first line is a regeneration only
 # while the reply is fresh; later it is a new chat that happens to open alike.
@@ -83,24 +83,78 @@ class Match:
         ]
 
 
-def threads(home: Home, *, via: str = "proxy", scan: int = SCAN) -> list[Thread]:
-    """Recent sessions journaled through ``via``, most recently active first."""
+def locate(
+    home: Home,
+    said: Sequence[Said],
+    *,
+    now: str,
+    asks_reply: bool,
+    via: str = "proxy",
+    scan: int = SCAN,
+) -> Match | None:
+    """The session this chat continues, read from the newest archive records back.
+
+    A session is whole once its first human turn has been read (records come
+    newest first); each whole session is matched as soon as it is, and the scan
+    stops at the first that accounts for every message of the human before the
+    request's last one: the chat being continued is nearly always recent, so a
+    turn does not pay for reading the whole archive. Sessions older than ``scan``
+    records are matched on what was read of them.
+    """
     by_session: dict[str, list[Record]] = {}
     order: list[str] = []
+    done: set[str] = set()
+    best: Match | None = None
+    goal = max((i for i in range(len(said) - 1) if said[i].role == "user"), default=-1)
     offset = 0
     while offset < scan:
         page = home.records(layers=[Layer.ARCHIVE], limit=PAGE, offset=offset)
         if not page:
             break
+        whole: list[str] = []
         for r in page:
-            if r.meta.get("kind") != "turn" or r.source.via != via or not r.source.session:
+            session = r.source.session
+            if r.meta.get("kind") != "turn" or r.source.via != via or not session:
                 continue
-            if r.source.session not in by_session:
-                by_session[r.source.session] = []
-                order.append(r.source.session)
-            by_session[r.source.session].append(r)
+            if session not in by_session:
+                by_session[session] = []
+                order.append(session)
+            by_session[session].append(r)
+            if r.voice is Voice.HUMAN and r.meta.get("turn") == 0 and session not in done:
+                done.add(session)
+                whole.append(session)
+        for session in whole:
+            best = _better(best, _thread(session, by_session[session]), said, now, asks_reply)
+            if best is not None and best.last_human_at >= goal:
+                return best
+        if goal < 0 and asks_reply and _age(page[-1].recorded_at, now) > REGENERATE_WINDOW:
+            # Only the human's first line: the one thing it can continue is a fresh
+            # one-turn session (a regeneration), so older records cannot match.
+            return best
         offset += len(page)
-    return [_thread(s, by_session[s]) for s in order]
+    for session in order:
+        if session not in done:
+            best = _better(best, _thread(session, by_session[session]), said, now, asks_reply)
+    return best
+
+
+def session_thread(home: Home, session: str, *, scan: int = SCAN) -> Thread | None:
+    """One named session as a thread (the frontend sent its id), or ``None`` if it has no turns."""
+    found: list[Record] = []
+    offset = 0
+    while offset < scan:
+        page = home.records(layers=[Layer.ARCHIVE], limit=PAGE, offset=offset)
+        if not page:
+            break
+        found.extend(
+            r for r in page if r.meta.get("kind") == "turn" and r.source.session == session
+        )
+        if any(r.voice is Voice.HUMAN and r.meta.get("turn") == 0 for r in found):
+            break
+        offset += len(page)
+    if not any(r.voice is Voice.HUMAN for r in found):
+        return None
+    return _thread(session, found)
 
 
 def _thread(session: str, records: list[Record]) -> Thread:
@@ -155,29 +209,27 @@ def align(thread: Thread, said: Sequence[Said]) -> Match | None:
     return Match(thread, kept, frozenset(matched), last_human)
 
 
-def find(
-    candidates: Sequence[Thread], said: Sequence[Said], *, now: str, asks_reply: bool
+def _better(
+    best: Match | None, thread: Thread, said: Sequence[Said], now: str, asks_reply: bool
 ) -> Match | None:
-    """The session this chat continues: the one with the most journaled turns all present.
+    """``best`` or ``thread``'s match, whichever accounts for more journaled turns.
 
     ``asks_reply`` says the request's last message is the human's, to be answered:
     when it is the session's last journaled turn, the request regenerates it, and
     a one-turn session is only regenerated within :data:`REGENERATE_WINDOW`.
     """
-    best: Match | None = None
-    for thread in candidates:
-        found = align(thread, said)
-        if found is None:
-            continue
-        if (
-            asks_reply
-            and len(thread.turns) == 1
-            and found.last_human_at == len(said) - 1
-            and _age(thread.last_at, now) > REGENERATE_WINDOW
-        ):
-            continue
-        if best is None or len(thread.turns) > len(best.thread.turns):
-            best = found
+    found = align(thread, said)
+    if found is None:
+        return best
+    if (
+        asks_reply
+        and len(thread.turns) == 1
+        and found.last_human_at == len(said) - 1
+        and _age(thread.last_at, now) > REGENERATE_WINDOW
+    ):
+        return best
+    if best is None or len(thread.turns) > len(best.thread.turns):
+        return found
     return best
 
 

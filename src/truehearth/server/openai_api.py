@@ -221,12 +221,11 @@ def _unsupported(body: ChatRequest) -> JSONResponse | None:
 
 
 def _match(home: Home, ask: Ask, header: str | None) -> Match | None:
-    candidates = threads.threads(home)
     if header:
-        candidates = [t for t in candidates if t.session == header]
-        return threads.align(candidates[0], ask.said) if candidates else None
+        thread = threads.session_thread(home, header)
+        return threads.align(thread, ask.said) if thread is not None else None
     asks_reply = ask.intent == "turn"
-    return threads.find(candidates, ask.said, now=home.now(), asks_reply=asks_reply)
+    return threads.locate(home, ask.said, now=home.now(), asks_reply=asks_reply)
 
 
 def _history(said: list[Said], match: Match | None) -> list[Message]:
