@@ -7,6 +7,7 @@ is an edge to ``a.b.c`` alone: a package's ``__init__`` re-exporting its own
 submodules is not a cycle.
 
     python bench/import_graph.py            # the layer table and any cycles, as Markdown
+    python bench/import_graph.py --write    # and put the table into docs/ARCHITECTURE.md
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent / "src" / "truehearth"
+DOC = ROOT.parent.parent / "docs" / "ARCHITECTURE.md"
 
 Graph = dict[str, set[str]]
 
@@ -154,8 +156,22 @@ def summary(graph: Graph) -> str:
     return "\n".join(lines)
 
 
+def write(graph: Graph, doc: Path = DOC) -> None:
+    """Replace the room table and the figures line of docs/ARCHITECTURE.md."""
+    text = doc.read_text(encoding="utf-8")
+    start = text.index("## Rooms\n\n") + len("## Rooms\n\n")
+    end = text.index("\n\nAt the time of writing")
+    line_end = text.index("\n", end + 2)
+    figures = "At the time of writing: " + summary(graph).splitlines()[0]
+    doc.write_text(
+        text[:start] + markdown(graph) + "\n\n" + figures + text[line_end:], encoding="utf-8"
+    )
+
+
 if __name__ == "__main__":
-    built = build(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT)
+    built = build()
+    if "--write" in sys.argv:
+        write(built)
     print(markdown(built))
     print()
     print(summary(built))
