@@ -14,10 +14,9 @@ Order of precedence, each within what is left of the budget:
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from truehearth.context import fences
 from truehearth.context.model import Context, ContextOverflow, Item, LeftOut, Section, SectionRole
@@ -273,18 +272,23 @@ def _lay_out(
     return _LaidOut("\n\n".join(parts), bg_tokens, data_tokens, turn_note)
 
 
-_counts: weakref.WeakKeyDictionary[Any, dict[str, int]] = weakref.WeakKeyDictionary()
+# Token counts by the fingerprint digest of the mouth that counted them: the same
+# model file and parameters tokenize the same way, whichever object loaded them.
+_counts: dict[str, dict[str, int]] = {}
 _COUNT_CACHE_SIZE = 4096
+_COUNTED_MOUTHS = 8
 
 
 def _counter(mouth: Mouth) -> Callable[[str], int]:
     """``mouth.count_tokens``, remembered per mouth: identity, fences and often-recalled
     memories come back turn after turn, and tokenizing them again is most of the
     router's own time."""
-    try:
-        seen = _counts.setdefault(mouth, {})
-    except TypeError:  # a mouth that cannot be weakly referenced: count every time
-        return mouth.count_tokens
+    key = mouth.fingerprint.digest
+    seen = _counts.get(key)
+    if seen is None:
+        if len(_counts) >= _COUNTED_MOUTHS:
+            _counts.clear()
+        seen = _counts[key] = {}
 
     def count(text: str) -> int:
         found = seen.get(text)
