@@ -24,14 +24,14 @@ from truehearth.continuity.companion import fixture_home
 from truehearth.continuity.fixtures import faithful_mouth, imitation_mouth
 from truehearth.continuity.knowledge import knowledge_of
 from truehearth.continuity.probe import load_suite
-from truehearth.continuity.scorers import SCORER_NAMES, Voice, rule_scorers
+from truehearth.continuity.scorers import Voice, rule_scorers, scorer_names
 from truehearth.continuity.validation import dimension_tallies, evaluate, load_labelled
 from truehearth.home import Home
 from truehearth.mouths.base import Mouth
 
 
 def scorer_table() -> None:
-    suite = load_suite(known_scorers=SCORER_NAMES)
+    suite = load_suite(known_scorers=scorer_names())
     items = load_labelled()
     with tempfile.TemporaryDirectory() as scratch, fixture_home(Path(scratch) / "fx") as fx:
         knowledge = knowledge_of(fx)

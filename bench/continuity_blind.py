@@ -27,10 +27,17 @@ from truehearth.continuity.blindset import (
     load_replies,
     split,
 )
-from truehearth.continuity.dimensions import DIMENSIONS
+from truehearth.continuity.dimensions import DEFAULT_CHECKS, DIMENSIONS
 from truehearth.continuity.knowledge import Knowledge, knowledge_of
-from truehearth.continuity.scorers import Scorer, rule_scorers
-from truehearth.continuity.validation import Tally, accuracy, score_blind, tally_by_dimension
+from truehearth.continuity.scorers import GLOBAL_CHECKS, Scorer, Situation, rule_scorers
+from truehearth.continuity.validation import (
+    Labelled,
+    Tally,
+    _count,
+    accuracy,
+    score_blind,
+    tally_by_dimension,
+)
 
 
 def knowledge_for(data: Path) -> dict[str, Knowledge]:
@@ -80,11 +87,43 @@ def table(
                 )
 
 
+def per_scorer(items: list[BlindReply], knowledge: dict[str, Knowledge], title: str) -> None:
+    """Each scorer on the replies of the dimensions it is a default check of, and each
+    check that runs everywhere on the holding replies of every dimension (false alarms)."""
+    scorers = rule_scorers()
+    own: dict[str, Tally] = {}
+    alarms: dict[str, list[int]] = {name: [0, 0] for name in GLOBAL_CHECKS}
+    for item in items:
+        k = knowledge[item.companion]
+        for name in DEFAULT_CHECKS[item.dimension]:
+            s = Situation(item.message, item.reply, k, {"dimension": item.dimension}, item.history)
+            flagged = scorers[name].score(s).violation
+            labelled = Labelled(item.id, item.dimension, item.reply, item.violation)
+            _count(own.setdefault(name, Tally()), labelled, flagged, "")
+        if not item.violation:
+            for name in GLOBAL_CHECKS:
+                s = Situation(
+                    item.message, item.reply, k, {"dimension": item.dimension}, item.history
+                )
+                alarms[name][0] += scorers[name].score(s).violation
+                alarms[name][1] += 1
+    print(f"\n### per scorer, {title} (on its own dimension's replies)\n")
+    print("| scorer | replies | TP | FP | FN | TN | precision | recall | accuracy |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for name, tally in own.items():
+        print(row(name, tally))
+    print("\n| check run on every reply | false alarms on holding replies of all dimensions |")
+    print("|---|---|")
+    for name, (hits, total) in alarms.items():
+        print(f"| {name} | {hits} of {total} |")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", type=Path, default=BLIND_DIR)
     parser.add_argument("--misses", action="store_true", help="list the tune split's misses")
     parser.add_argument("--only", default="", help="comma-separated dimensions")
+    parser.add_argument("--per-scorer", action="store_true", help="also each scorer alone")
     args = parser.parse_args()
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     companions = load_companions(args.data / "companions.yaml")
@@ -96,6 +135,9 @@ def main() -> int:
     scorers = rule_scorers()
     table("tune split", tune, knowledge, scorers, misses=args.misses)
     table("frozen test split", test, knowledge, scorers)
+    if args.per_scorer:
+        per_scorer(tune, knowledge, "tune split")
+        per_scorer(test, knowledge, "frozen test split")
     return 0
 
 

@@ -67,14 +67,17 @@ def row(name: str, t: Tally) -> str:
     )
 
 
-def judge_only(per: int) -> None:
+def judge_only(per: int, splits: str) -> None:
     companions = load_companions(BLIND_DIR / "companions.yaml")
     tune, test = split_items(load_replies(BLIND_DIR / "replies.jsonl"), list(companions))
     knowledge = knowledge_for(BLIND_DIR)
     mouth = load("qwen")
     judge = Judge(mouth)
     try:
-        for title, items in (("tune", tune), ("frozen test", test)):
+        chosen_splits = [
+            (t, i) for t, i in (("tune", tune), ("frozen test", test)) if t.split()[-1] in splits
+        ]
+        for title, items in chosen_splits:
             chosen = sample(items, per)
             started = time.perf_counter()
             scores = score_blind(chosen, knowledge, {}, judge=judge)
@@ -96,7 +99,7 @@ def judge_only(per: int) -> None:
         mouth.close()
 
 
-def check(name: str, judge_name: str | None) -> None:
+def check(name: str, judge_name: str | None, preferences: bool) -> None:
     started = time.perf_counter()
     mouth = load(name)
     judge = load(judge_name) if judge_name else None
@@ -104,7 +107,7 @@ def check(name: str, judge_name: str | None) -> None:
     try:
         with tempfile.TemporaryDirectory() as scratch, Home.init(Path(scratch) / "h", "b") as home:
             started = time.perf_counter()
-            outcome = run_check(home, mouth, name, judge=judge)
+            outcome = run_check(home, mouth, name, judge=judge, preferences=preferences)
             took = time.perf_counter() - started
     finally:
         mouth.close()
@@ -141,15 +144,17 @@ def main() -> int:
     sub = parser.add_subparsers(dest="what", required=True)
     j = sub.add_parser("judge")
     j.add_argument("--per", type=int, default=2)
+    j.add_argument("--splits", default="tune,test")
     c = sub.add_parser("check")
     c.add_argument("mouth", choices=["smollm2", "qwen"])
     c.add_argument("--judge", choices=["qwen", "smollm2"])
+    c.add_argument("--no-preferences", action="store_true")
     args = parser.parse_args()
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     if args.what == "judge":
-        judge_only(args.per)
+        judge_only(args.per, args.splits)
     else:
-        check(args.mouth, args.judge)
+        check(args.mouth, args.judge, not args.no_preferences)
     return 0
 
 

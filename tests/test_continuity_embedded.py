@@ -18,7 +18,7 @@ from truehearth.mouths import registry
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(3600)  # 48 replies; minutes on a busy 2-core machine
+@pytest.mark.timeout(3600)  # ~50 replies; minutes on a busy 2-core machine
 def test_check_on_the_embedded_default_model(home: Home) -> None:
     entry = registry.add(home, "smollm2")
     mouth = registry.load(entry)

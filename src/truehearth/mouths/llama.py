@@ -120,6 +120,7 @@ class LlamaMouth:
         self.params = params or GenerationParams()
         self._n_ctx = n_ctx
         self.llm = _load(Path(self.file.path), n_ctx, self.params.seed, n_threads)
+        self._head: tuple[list[int], Any] | None = None
 
     @property
     def fingerprint(self) -> Fingerprint:
@@ -214,17 +215,32 @@ class LlamaMouth:
         tail = self.llm.tokenize(continuation.encode("utf-8"), add_bos=False, special=False)
         if not tail:
             return 0.0, 0
-        self.llm.reset()
-        self.llm.eval(head)
+        logits = self._after(head)
         total = 0.0
         for token in tail:
-            logits = np.ctypeslib.as_array(self.llm._ctx.get_logits(), shape=(self.llm.n_vocab(),))
             top = float(logits.max())
             norm = top + float(np.log(np.exp(logits - top).sum()))
             total += float(logits[token]) - norm
             self.llm.eval([token])
-        self.llm.reset()
+            logits = self._last_logits()
         return total, len(tail)
+
+    def _after(self, head: list[int]) -> Any:
+        """The logits after ``head``; a prompt scored a moment ago is not evaluated again
+        (the two replies of a preference probe share their whole prompt)."""
+        n = len(head)
+        fresh = self.llm.n_tokens >= n and self.llm.input_ids[:n].tolist() == head
+        if self._head is not None and self._head[0] == head and fresh:
+            self.llm.n_tokens = n  # the next eval drops what came after the prompt
+            return self._head[1]
+        self.llm.reset()
+        self.llm.eval(head)
+        logits = self._last_logits().copy()
+        self._head = (head, logits)
+        return logits
+
+    def _last_logits(self) -> Any:
+        return np.ctypeslib.as_array(self.llm._ctx.get_logits(), shape=(self.llm.n_vocab(),))
 
     def _chat_prompt(self, messages: Sequence[Message]) -> str:
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
