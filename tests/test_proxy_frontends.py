@@ -390,3 +390,25 @@ def test_cors_is_opt_in_for_named_origins_and_the_token_still_counts(home: Home)
     for bad in ("*", "localhost:3000", "http://x.test/path"):
         with pytest.raises(InvalidInput, match="cors-origin"):
             check_origins([bad])
+
+
+def test_truehearth_log_shows_what_the_frontend_sent_and_what_was_set_aside(
+    served: tuple[openai.OpenAI, Home, str, str], cli: Any
+) -> None:
+    client, home, _url, _token = served
+    _send(
+        client,
+        [
+            {"role": "system", "content": "You are Ash. Write in third person."},
+            {"role": "system", "content": "[Start a new chat]"},
+            {"role": "assistant", "content": GREETING},
+            {"role": "user", "content": "hello"},
+        ],
+    )
+    (reply,) = [r for r in _turns(home) if r.voice is Voice.COMPANION]
+    assert reply.meta["frontend"] == {"system_set_aside": 2, "frontend_text": 1}
+    shown = cli("log", "--home", str(home.path), "-n", "5")
+    assert shown.code == 0
+    flat = " ".join(shown.out.split())
+    assert "2 frontend system message(s) set aside" in flat
+    assert "1 frontend text(s) labelled" in flat

@@ -34,12 +34,27 @@ def provenance(record: Record) -> str:
     return " ".join(parts)
 
 
+def _frontend_note(event: Event) -> str:
+    """What a frontend sent beside the chat and what was set aside, as the proxy noted it."""
+    value = event.effects[0].value if event.effects else None
+    meta = value.get("meta") if isinstance(value, dict) else None
+    sent = meta.get("frontend") if isinstance(meta, dict) else None
+    if not isinstance(sent, dict):
+        return ""
+    parts = []
+    if sent.get("system_set_aside"):
+        parts.append(f"{sent['system_set_aside']} frontend system message(s) set aside")
+    if sent.get("frontend_text"):
+        parts.append(f"{sent['frontend_text']} frontend text(s) labelled as not the companion's")
+    return f" ({'; '.join(parts)})" if parts else ""
+
+
 def describe_event(event: Event) -> str:
     """A one-line human summary of what an event did."""
     p = event.payload
     kind = event.kind
     if kind == "record.added":
-        return f"added {p.get('id')}"
+        return f"added {p.get('id')}" + _frontend_note(event)
     if kind == "record.superseded":
         return f"{p.get('new')} supersedes {p.get('old')}" + (
             f" ({p['reason']})" if p.get("reason") else ""

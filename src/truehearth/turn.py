@@ -87,6 +87,8 @@ class Conversation:
     last: TurnResult | None = None
     results: list[TurnResult] = field(default_factory=list)
     started_at: str | None = None
+    # Said on each reply's record: what a frontend sent beside the chat (the proxy's account).
+    reply_meta: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def open(
@@ -291,6 +293,7 @@ class Conversation:
             "context": {"records": context.record_ids(), "tokens": context.total_tokens},
             # What was really used: a caller (the proxy) may override the mouth's own.
             "params": self.params.to_json(),
+            **self.reply_meta,
         }
         if interrupted:
             meta["interrupted"] = interrupted
@@ -396,6 +399,7 @@ class Conversation:
             "context": {"records": context.record_ids(), "tokens": context.total_tokens},
             # What was really used: a caller (the proxy) may override the mouth's own.
             "params": self.params.to_json(),
+            **self.reply_meta,
         }
         if interrupted:
             reply_meta["interrupted"] = interrupted

@@ -326,6 +326,10 @@ def _turn(
         via="proxy",
     )
     last = len(said) - 1
+    frontend = len(match.frontend_text(said)) if match else sum(s.role == "assistant" for s in said)
+    conversation.reply_meta = {
+        "frontend": {"system_set_aside": ask.ignored, "frontend_text": frontend},
+    }
     if ask.intent == "impersonate":
         conversation.history = _history(said, match)
         return conversation, conversation.draft_for_human(), ask.ignored
