@@ -106,6 +106,18 @@ def import_letta(path: FileArg, home: HomeOpt = None, json: JsonOpt = False) -> 
     _import("letta", path, home, json)
 
 
+@import_app.command("claude")
+def import_claude(path: FileArg, home: HomeOpt = None, json: JsonOpt = False) -> None:
+    """A Claude.ai data export (conversations.json or the zip)."""
+    _import("claude", path, home, json)
+
+
+@import_app.command("open-webui")
+def import_open_webui(path: FileArg, home: HomeOpt = None, json: JsonOpt = False) -> None:
+    """An Open WebUI chat export (the JSON of "Export All Chats")."""
+    _import("open-webui", path, home, json)
+
+
 @import_app.command("text")
 def import_text(path: FileArg, home: HomeOpt = None, json: JsonOpt = False) -> None:
     """Plain text or markdown, cut into passages."""

@@ -13,10 +13,20 @@ if TYPE_CHECKING:
 
 @hookimpl
 def register_importers(register: Callable[[str, Parser], None]) -> None:
-    from truehearth.exchange import chatgpt, letta, sillytavern_card, sillytavern_chat, text
+    from truehearth.exchange import (
+        chatgpt,
+        claude,
+        letta,
+        open_webui,
+        sillytavern_card,
+        sillytavern_chat,
+        text,
+    )
 
     register(chatgpt.FORMAT, chatgpt.parse)
     register(sillytavern_card.FORMAT, sillytavern_card.parse)
     register(sillytavern_chat.FORMAT, sillytavern_chat.parse)
     register(letta.FORMAT, letta.parse)
     register(text.FORMAT, text.parse)
+    register(claude.FORMAT, claude.parse)
+    register(open_webui.FORMAT, open_webui.parse)

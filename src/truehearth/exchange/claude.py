@@ -1,0 +1,92 @@
+"""Claude.ai data export: ``conversations.json``, or the zip that holds it.
+
+The export is one JSON array of conversations, each with a ``uuid``, a
+``name`` and ``chat_messages`` in order; a message has a ``sender``
+(``human`` or ``assistant``), ``created_at``, and its words either in
+``text`` or as ``content`` blocks (``{"type": "text", "text": …}``). Files and
+attachments the human added are named, never dropped. Like every import,
+each message becomes an untrusted archive record; nothing here is obeyed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import IO, Any
+
+from truehearth.core.errors import InvalidInput
+from truehearth.exchange.boundedjson import array_items
+from truehearth.exchange.limits import Limits
+from truehearth.exchange.parsed import Item, Parsed
+from truehearth.exchange.values import iso_time, text_of
+from truehearth.exchange.zipsafe import open_zip_member
+
+FORMAT = "claude"
+SPEAKERS = {"human": "human", "assistant": "companion"}
+
+
+def parse(stream: IO[bytes], limits: Limits) -> Iterator[Parsed]:
+    head = stream.read(4)
+    stream.seek(0)
+    if head.startswith(b"PK"):
+        stream = open_zip_member(
+            stream,
+            limits,
+            lambda name: name.rsplit("/", 1)[-1] == "conversations.json",
+            "conversations.json",
+        )
+    found = False
+    for index, conversation in enumerate(array_items(stream, limits, "a Claude.ai export")):
+        found = True
+        yield from conversation_items(conversation, index)
+    if not found:
+        raise InvalidInput("not a Claude.ai export: expected a JSON array of conversations")
+
+
+def conversation_items(conversation: Any, index: int) -> Iterator[Item]:
+    if not isinstance(conversation, dict) or not isinstance(
+        conversation.get("chat_messages"), list
+    ):
+        raise InvalidInput(f"not a Claude.ai export: conversation {index} has no chat_messages")
+    session = f"claude:{text_of(conversation.get('uuid')) or index}"[:120]
+    title = conversation.get("name")
+    turn = 0
+    for position, message in enumerate(conversation["chat_messages"]):
+        if not isinstance(message, dict):
+            continue
+        text = message_text(message)
+        if not text.strip():
+            continue
+        sender = message.get("sender")
+        speaker = SPEAKERS.get(sender, "unknown") if isinstance(sender, str) else "unknown"
+        meta: dict[str, Any] = {"kind": "turn", "turn": turn, "speaker": speaker}
+        if isinstance(title, str) and title:
+            meta["title"] = title[:200]
+        message_id = text_of(message.get("uuid")) or str(position)
+        yield Item(
+            text,
+            f"{session}/{message_id}"[:240],
+            session,
+            iso_time(message.get("created_at")),
+            meta,
+        )
+        turn += 1
+
+
+def message_text(message: dict[str, Any]) -> str:
+    """The message's words (its text blocks, or ``text``), then what it carried."""
+    blocks = message.get("content")
+    parts: list[str] = []
+    if isinstance(blocks, list):
+        parts = [
+            b["text"]
+            for b in blocks
+            if isinstance(b, dict) and b.get("type") == "text" and isinstance(b.get("text"), str)
+        ]
+    if not parts and isinstance(message.get("text"), str):
+        parts = [message["text"]]
+    for key in ("attachments", "files"):
+        for attached in message.get(key) or []:
+            if isinstance(attached, dict):
+                name = attached.get("file_name") or attached.get("name")
+                parts.append(f"[attached file: {name if isinstance(name, str) else 'unnamed'}]")
+    return "\n".join(p for p in parts if p)

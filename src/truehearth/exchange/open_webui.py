@@ -1,0 +1,97 @@
+"""Open WebUI chat export: the JSON list that "Export All Chats" writes.
+
+Each entry is a chat (``id``, ``title``, ``created_at``) whose ``chat`` holds
+the conversation twice: a flat ``messages`` list, and a ``history`` tree
+(``messages`` by id, each with ``parentId`` and ``childrenIds``, and the
+``currentId`` the user last saw). As with ChatGPT, the thread from the root to
+``currentId`` is the conversation; other branches (regenerations) are kept
+too, marked ``branch``. Timestamps are Unix seconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import IO, Any
+
+from truehearth.core.errors import InvalidInput
+from truehearth.exchange.boundedjson import array_items
+from truehearth.exchange.limits import Limits
+from truehearth.exchange.parsed import Item, Parsed
+from truehearth.exchange.values import epoch_to_iso, text_of
+
+FORMAT = "open-webui"
+SPEAKERS = {"user": "human", "assistant": "companion", "system": "system"}
+
+
+def parse(stream: IO[bytes], limits: Limits) -> Iterator[Parsed]:
+    found = False
+    for index, entry in enumerate(array_items(stream, limits, "an Open WebUI export")):
+        found = True
+        yield from chat_items(entry, index)
+    if not found:
+        raise InvalidInput("not an Open WebUI export: expected a JSON array of chats")
+
+
+def chat_items(entry: Any, index: int) -> Iterator[Item]:
+    chat = entry.get("chat") if isinstance(entry, dict) else None
+    if not isinstance(chat, dict):
+        raise InvalidInput(f"not an Open WebUI export: chat {index} has no 'chat' object")
+    session = f"owui:{text_of(entry.get('id')) or index}"[:120]
+    title = entry.get("title") or chat.get("title")
+    history = chat.get("history")
+    nodes = history.get("messages") if isinstance(history, dict) else None
+    if isinstance(nodes, dict) and nodes:
+        current = history.get("currentId") if isinstance(history, dict) else None
+        yield from _tree(nodes, current, session, title)
+        return
+    flat = chat.get("messages")
+    for turn, message in enumerate(m for m in flat or [] if isinstance(m, dict)):
+        item = _item(message, session, title, turn, branch=False)
+        if item is not None:
+            yield item
+
+
+def _tree(nodes: dict[str, Any], current: object, session: str, title: object) -> Iterator[Item]:
+    main: list[str] = []
+    seen: set[str] = set()
+    node_id: object = current if isinstance(current, str) and current in nodes else None
+    while isinstance(node_id, str) and node_id in nodes and node_id not in seen:
+        seen.add(node_id)
+        main.append(node_id)
+        node = nodes[node_id]
+        node_id = node.get("parentId") if isinstance(node, dict) else None
+    main.reverse()
+    for turn, node_id in enumerate(main):
+        item = _item(nodes[node_id], session, title, turn, branch=False)
+        if item is not None:
+            yield item
+    depth = {node_id: turn for turn, node_id in enumerate(main)}
+    for node_id, node in nodes.items():
+        if node_id in depth or not isinstance(node, dict):
+            continue
+        parent = node.get("parentId")
+        turn = depth.get(parent, -1) + 1 if isinstance(parent, str) else 0
+        item = _item(node, session, title, turn, branch=True)
+        if item is not None:
+            yield item
+
+
+def _item(
+    message: dict[str, Any], session: str, title: object, turn: int, *, branch: bool
+) -> Item | None:
+    text = text_of(message.get("content"))
+    if not text.strip():
+        return None
+    role = message.get("role")
+    speaker = SPEAKERS.get(role, "unknown") if isinstance(role, str) else "unknown"
+    meta: dict[str, Any] = {"kind": "turn", "turn": turn, "speaker": speaker}
+    if isinstance(title, str) and title:
+        meta["title"] = title[:200]
+    model = message.get("model")
+    if isinstance(model, str) and model:
+        meta["model"] = model[:100]
+    if branch:
+        meta["branch"] = True
+    message_id = text_of(message.get("id")) or str(turn)
+    when = epoch_to_iso(message.get("timestamp")) if message.get("timestamp") else None
+    return Item(text, f"{session}/{message_id}"[:240], session, when, meta)
