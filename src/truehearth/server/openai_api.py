@@ -222,7 +222,10 @@ def _unsupported(body: ChatRequest) -> JSONResponse | None:
 
 def _match(home: Home, ask: Ask, header: str | None) -> Match | None:
     if header:
-        thread = threads.session_thread(home, header)
+        # A first line can only regenerate a reply just given: one page back is enough,
+        # so a frontend that names a new session per chat does not read the archive.
+        scan = threads.PAGE if len(ask.said) == 1 else threads.SCAN
+        thread = threads.session_thread(home, header, scan=scan)
         return threads.align(thread, ask.said) if thread is not None else None
     asks_reply = ask.intent == "turn"
     return threads.locate(home, ask.said, now=home.now(), asks_reply=asks_reply)
