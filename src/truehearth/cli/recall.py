@@ -24,6 +24,7 @@ from truehearth.recall.settings import (
     spaces,
     use_embedder,
 )
+from truehearth.recall.talk import TalkIndex
 from truehearth.recall.vectors import Progress as Tick
 
 embedder_app = typer.Typer(help="Choose the embedder that makes the home's vectors.")
@@ -193,13 +194,15 @@ def embedder_use(
 
 @app.command()
 def reembed(home: HomeOpt = None) -> None:
-    """Rebuild the vectors and the graph of this home from its records."""
+    """Rebuild the vectors, the talk index and the graph of this home from its records."""
     with opened(home) as h:
         with _bar("re-embedding") as tick:
             index = active_index(h)
             index.rebuild(tick)
+        TalkIndex(h.recall_index).rebuild()
         scanned = Graph.of(h).rebuild()
         done = index.count()
     console.print(
-        f"{done:,} records embedded by {escape(index.eid)}; graph rebuilt from {scanned:,} records"
+        f"{done:,} records embedded by {escape(index.eid)}; talk index and graph rebuilt "
+        f"from {scanned:,} records"
     )
