@@ -100,7 +100,9 @@ async def _one(client: httpx.AsyncClient, url: str, token: str, session: str) ->
     return time.perf_counter() - started
 
 
-async def _drive(url: str, token: str, clients: int, seconds: float) -> tuple[list[float], int]:
+async def _drive(
+    url: str, token: str, clients: int, seconds: float, phase: str
+) -> tuple[list[float], int]:
     latencies: list[float] = []
     failures = 0
     deadline = time.monotonic() + seconds
@@ -114,7 +116,9 @@ async def _drive(url: str, token: str, clients: int, seconds: float) -> tuple[li
             while time.monotonic() < deadline:
                 turn += 1
                 try:
-                    latencies.append(await _one(client, url, token, f"s-load-{index}-{turn}"))
+                    latencies.append(
+                        await _one(client, url, token, f"s-load-{phase}-{index}-{turn}")
+                    )
                 except httpx.HTTPError:
                     failures += 1
 
@@ -152,9 +156,9 @@ def main() -> None:
         python = platform.python_version()
         print(f"machine: {platform.platform()}, {os.cpu_count()} cores, python {python}")
         print(f"home: {args.records} memories + core and boundary; mouth: echo")
-        warm, _ = asyncio.run(_drive(url, token, 1, 3))  # load the mouth, fill caches
-        single, _ = asyncio.run(_drive(url, token, 1, min(10.0, args.seconds)))
-        many, failures = asyncio.run(_drive(url, token, args.clients, args.seconds))
+        warm, _ = asyncio.run(_drive(url, token, 1, 3, "warm"))  # load the mouth, fill caches
+        single, _ = asyncio.run(_drive(url, token, 1, min(10.0, args.seconds), "one"))
+        many, failures = asyncio.run(_drive(url, token, args.clients, args.seconds, "many"))
         direct = _direct_latencies(max(len(single), 200))
     finally:
         server.terminate()
