@@ -159,15 +159,7 @@ class LlamaMouth:
         return kwargs
 
     def complete(self, messages: Sequence[Message], params: GenerationParams) -> Completion:
-        out = self.llm.create_chat_completion(**self._kwargs(messages, params))
-        choice = out["choices"][0]
-        usage = out.get("usage") or {}
-        return Completion(
-            text=choice["message"].get("content") or "",
-            prompt_tokens=int(usage.get("prompt_tokens", 0)),
-            completion_tokens=int(usage.get("completion_tokens", 0)),
-            finish_reason=str(choice.get("finish_reason") or "stop"),
-        )
+        return _completion(self.llm.create_chat_completion(**self._kwargs(messages, params)))
 
     def stream(self, messages: Sequence[Message], params: GenerationParams) -> Iterator[str]:
         chunks = self.llm.create_chat_completion(**self._kwargs(messages, params), stream=True)
@@ -192,14 +184,8 @@ class LlamaMouth:
         from llama_cpp.llama_grammar import LlamaGrammar
 
         grammar = LlamaGrammar.from_json_schema(json.dumps(dict(schema)), verbose=False)
-        out = self.llm.create_chat_completion(**self._kwargs(messages, params), grammar=grammar)
-        choice = out["choices"][0]
-        usage = out.get("usage") or {}
-        return Completion(
-            text=choice["message"].get("content") or "",
-            prompt_tokens=int(usage.get("prompt_tokens", 0)),
-            completion_tokens=int(usage.get("completion_tokens", 0)),
-            finish_reason=str(choice.get("finish_reason") or "stop"),
+        return _completion(
+            self.llm.create_chat_completion(**self._kwargs(messages, params), grammar=grammar)
         )
 
     def logprob(self, messages: Sequence[Message], continuation: str) -> tuple[float, int]:
@@ -262,6 +248,18 @@ class LlamaMouth:
         llm, self.llm = self.llm, None
         if llm is not None:
             llm.close()
+
+
+def _completion(out: Any) -> Completion:
+    """A :class:`Completion` from llama-cpp-python's OpenAI-shaped answer."""
+    choice = out["choices"][0]
+    usage = out.get("usage") or {}
+    return Completion(
+        text=choice["message"].get("content") or "",
+        prompt_tokens=int(usage.get("prompt_tokens", 0)),
+        completion_tokens=int(usage.get("completion_tokens", 0)),
+        finish_reason=str(choice.get("finish_reason") or "stop"),
+    )
 
 
 def default_threads() -> int:
