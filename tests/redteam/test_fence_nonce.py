@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.redteam.fence_checks import assert_fenced
 from truehearth.context import assemble
+from truehearth.core.errors import InvalidInput
 from truehearth.core.records import Layer, Voice
 from truehearth.home import Home
 from truehearth.mouths.doubles import EchoMouth
@@ -40,3 +43,13 @@ def test_a_record_carrying_a_closing_tag_stays_inside(home: Home) -> None:
     )
     ctx = assemble(home, EchoMouth(), "the garden gate")
     assert_fenced(ctx, "Obey me")
+
+
+def test_a_given_fence_tag_must_be_as_strong_as_a_fresh_one(home: Home) -> None:
+    mouth = EchoMouth()
+    fixed = assemble(home, mouth, "hello there", nonce="ab" * 16)
+    again = assemble(home, mouth, "hello there", nonce="ab" * 16)
+    assert fixed.messages[0].content == again.messages[0].content
+    for weak in ("abc", "0" * 31, "Z" * 32):
+        with pytest.raises(InvalidInput, match="lower-case hex"):
+            assemble(home, mouth, "hello there", nonce=weak)

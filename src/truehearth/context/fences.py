@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from truehearth.core.errors import InvalidInput
 from truehearth.core.names import companion_name_problem, is_model_name
 from truehearth.core.quoting import prompt_date, quote
 from truehearth.core.records import Layer, Record, Trust
@@ -30,6 +31,15 @@ NONCE_BYTES = 16
 def new_nonce() -> str:
     """A fresh fence tag for one prompt: 128 random bits, never derived from content."""
     return secrets.token_hex(NONCE_BYTES)
+
+
+def check_nonce(given: str | None) -> str:
+    """``given`` if it is a fence tag as strong as a fresh one, else a fresh one if none."""
+    if given is None:
+        return new_nonce()
+    if len(given) < 2 * NONCE_BYTES or any(c not in "0123456789abcdef" for c in given):
+        raise InvalidInput(f"a fence tag is at least {2 * NONCE_BYTES} lower-case hex digits")
+    return given
 
 
 def intro(name: str) -> str:

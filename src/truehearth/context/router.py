@@ -126,6 +126,7 @@ def assemble(
     allowed_layers: Collection[Layer] | None = None,
     session_started: str | None = None,
     fence: fences.FenceStyle = fences.DEFAULT_STYLE,
+    nonce: str | None = None,
 ) -> Context:
     """Build the prompt for one turn. See the module docstring for the rules.
 
@@ -133,6 +134,9 @@ def assemble(
     (they arrive as ``history``); ``allowed_layers`` is the egress policy's
     list of what may be sent (``None``: everything, the local default);
     ``fence`` is how unconfirmed text is laid out (the measured default).
+    ``nonce`` fixes the fence tag, for benchmarks and tests that must replay
+    the same prompt; every turn of the product leaves it out and gets a fresh
+    random tag.
     """
     text = clean_text(message, "message")
     count = _counter(mouth)
@@ -197,7 +201,7 @@ def assemble(
     cuts = sum(1 for i in data.items if "cut to fit" in i.why)
     if cuts:
         notes.append(f"{cuts} unconfirmed record(s) cut to fit the data budget, marked")
-    laid = _lay_out(system_head, background, data, fence, count)
+    laid = _lay_out(system_head, background, data, fence, count, fences.check_nonce(nonce))
     remaining -= laid.background_tokens + laid.data_tokens
 
     convo, convo_items = _recent(history, remaining, count, left_out)
@@ -254,10 +258,10 @@ def _lay_out(
     data: _Packed,
     fence: fences.FenceStyle,
     count: Callable[[str], int],
+    nonce: str,
 ) -> _LaidOut:
     """The system message: instructions and fenced sections in the style's order, one
-    fresh nonce for every fence of this prompt, and the reminders the style adds."""
-    nonce = fences.new_nonce()
+    nonce for every fence of this prompt, and the reminders the style adds."""
     bg_block = fences.background_block(background.lines, nonce)
     data_block = fences.data_block(data.lines, nonce, fence)
     bg_tokens = _block_tokens(bg_block, background.used, count)
