@@ -5,10 +5,12 @@ Ollama, llama.cpp's server, vLLM, LM Studio and Jan all speak
 (``data: {...}`` lines ending with ``data: [DONE]``). The egress policy is
 checked when the mouth is built, before any connection can be made.
 
-Token counts are exact where the server shares its tokenizer (llama.cpp's
-``/tokenize``, llama-cpp-python's ``/extras/tokenize/count``); elsewhere
-(Ollama, vLLM, LM Studio) they are estimated conservatively at three
-characters a token, and :attr:`OpenAIHTTPMouth.token_counting` says which.
+Token counts are exact where a server on this machine shares its tokenizer
+(llama.cpp's ``/tokenize``, llama-cpp-python's ``/extras/tokenize/count``);
+elsewhere (Ollama, vLLM, LM Studio, and every LAN or remote server, which must
+never be sent text the egress policy keeps back) they are estimated
+conservatively at three characters a token, and
+:attr:`OpenAIHTTPMouth.token_counting` says which.
 
 Structured output (:meth:`OpenAIHTTPMouth.complete_json`) asks for OpenAI's
 ``json_schema`` response format, and falls back to ``json_object`` with a
@@ -123,10 +125,17 @@ class OpenAIHTTPMouth:
         return cached
 
     def _find_tokenizer(self) -> None:
-        """Ask once which tokenizer endpoint the server has (none is a fine answer)."""
+        """Ask once which tokenizer endpoint the server has (none is a fine answer).
+
+        Only a server on this machine is asked. Counting sends the text being
+        counted, which may be any record the router weighs, including layers
+        the egress policy keeps from a LAN or remote mouth: those always estimate.
+        """
         if self._tokenizer_probed:
             return
         self._tokenizer_probed = True
+        if self.allowed_layers is not None:  # not on this machine: never send text to count
+            return
         for path, field, reads in _TOKENIZERS:
             try:
                 with self._errors():

@@ -51,7 +51,11 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
         "recall",
         "Show an entity's relations, their validity and the records they came from.",
     ),
-    ("reembed", "recall", "Rebuild the vectors and the graph of this home from its records."),
+    (
+        "reembed",
+        "recall",
+        "Rebuild the vectors, the talk index and the graph of this home from its records.",
+    ),
     ("embedder", "recall", "Choose the embedder that makes the home's vectors."),
     ("mouth", "mouths", "The mouths (models) that can speak from this home."),
     ("say", "talk", "One turn: say something, hear the reply, both journaled."),
