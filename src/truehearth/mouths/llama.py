@@ -120,6 +120,7 @@ class LlamaMouth:
         self.params = params or GenerationParams()
         self._n_ctx = n_ctx
         self.llm = _load(Path(self.file.path), n_ctx, self.params.seed, n_threads)
+        _AlignedCache(self.llm)
         self._head: tuple[list[int], Any] | None = None
 
     @property
@@ -136,17 +137,7 @@ class LlamaMouth:
         return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
     def _kwargs(self, messages: Sequence[Message], params: GenerationParams) -> dict[str, Any]:
-        """The completion's arguments, on a cleared cache.
-
-        llama-cpp-python reuses the cached prefix of the previous prompt, and
-        evaluating a prompt in different batches gives slightly different
-        logits, so a long-running process could answer a greedy prompt
-        differently from a fresh one. Clearing the cache first makes every
-        reply depend only on the prompt, the seed and the parameters — what
-        the continuity check needs to mean anything — at the price of
-        re-reading the prompt each turn (measured in docs/BENCHMARKS.md).
-        """
-        self.llm.reset()
+        """The completion's arguments (the cache is kept aligned: see :class:`_AlignedCache`)."""
         kwargs: dict[str, Any] = {
             "messages": [{"role": m.role, "content": m.content} for m in messages],
             "max_tokens": params.max_tokens,
@@ -250,6 +241,42 @@ class LlamaMouth:
             llm.close()
 
 
+BATCH = 64
+"""Tokens llama.cpp evaluates at once; also the grain at which a cached prompt is reused."""
+
+
+class _AlignedCache:
+    """Reuse llama.cpp's cache only where a fresh process would have computed the same.
+
+    llama-cpp-python reuses the longest cached prefix of the previous prompt
+    and evaluates the rest; but a token's numbers depend on the batch it was
+    evaluated in, so a long-running process could answer a greedy prompt
+    differently from a fresh one. Here the reuse is cut back to whole batches
+    of :data:`BATCH` tokens that were evaluated whole, starting at 0, in an
+    earlier prompt: exactly the batches a fresh process evaluates. Every reply
+    then depends only on the prompt, the seed and the parameters (what the
+    continuity check needs), while a long shared system prompt is still read
+    once, not at every turn.
+    """
+
+    def __init__(self, llm: Any) -> None:
+        self.llm = llm
+        self.whole = 0  # tokens of the last prompt that lie in whole, aligned batches
+        self.original = llm.generate
+        llm.generate = self.generate
+
+    def generate(self, tokens: Sequence[int], *args: Any, **kwargs: Any) -> Any:
+        wanted = list(tokens)
+        cached = self.llm.input_ids
+        limit = min(self.whole, int(self.llm.n_tokens), len(wanted) - 1)
+        common = 0
+        while common < limit and int(cached[common]) == wanted[common]:
+            common += 1
+        self.llm.n_tokens = (common // BATCH) * BATCH
+        self.whole = (len(wanted) // BATCH) * BATCH
+        return self.original(wanted, *args, **kwargs)
+
+
 def _completion(out: Any) -> Completion:
     """A :class:`Completion` from llama-cpp-python's OpenAI-shaped answer."""
     choice = out["choices"][0]
@@ -289,7 +316,12 @@ def _load(path: Path, n_ctx: int, seed: int | None, n_threads: int | None) -> An
         atexit.register(_close_devnull)
         _registered.append(_close_devnull)
 
-    kwargs: dict[str, Any] = {"model_path": str(path), "n_ctx": n_ctx, "verbose": False}
+    kwargs: dict[str, Any] = {
+        "model_path": str(path),
+        "n_ctx": n_ctx,
+        "verbose": False,
+        "n_batch": BATCH,
+    }
     if seed is not None:
         kwargs["seed"] = seed
     threads = n_threads or default_threads()
