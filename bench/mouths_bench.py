@@ -7,9 +7,9 @@ reproducible turns.
   (the common case: it must not slow `mouth discover` down), five runs;
 * structured output: `complete_json` on the embedded SmolLM2 with a small schema,
   every reply re-validated by `truehearth.mouths.structured.parse`;
-* reproducible turns: the same greedy prompt answered by the mouth (cache cleared
-  before each call) beside llama-cpp-python called directly on the same model
-  (prefix cache reused), side by side in one run.
+* reproducible turns: greedy turns sharing a long system prompt, answered by the
+  mouth (cache reused only in whole aligned batches) beside the same turns with
+  the cache cleared first, side by side in one run.
 """
 
 from __future__ import annotations
@@ -77,39 +77,45 @@ def bench_structured(calls: int) -> None:
     print(f"complete_json on SmolLM2: {valid}/{calls} schema-valid, {took / calls:.2f} s a call")
 
 
-def bench_reproducible(turns: int = 8) -> None:
+def bench_reproducible(turns: int = 6) -> None:
+    """The mouth (cache reused in whole aligned batches) beside a full re-read every turn."""
     mouth = LlamaMouth(n_threads=1)
-    params = GenerationParams(max_tokens=16, temperature=0.0, top_p=1.0, seed=1)
-    system = Message("system", "You are Wren, a warm companion. " * 20)
+    params = GenerationParams(max_tokens=8, temperature=0.0, top_p=1.0, seed=1)
+    system = Message("system", "You are Wren. " + "We walked by the river on Sundays. " * 200)
     prompts = [[system, Message("user", q)] for q in QUESTIONS]
-    cleared, reused = [], []
+    aligned, reread = [], []
     for number in range(turns):
         messages = prompts[number % len(prompts)]
         started = time.perf_counter()
         mouth.complete(messages, params)
-        cleared.append(time.perf_counter() - started)
+        aligned.append(time.perf_counter() - started)
+    for number in range(turns):
+        messages = prompts[number % len(prompts)]
+        mouth.llm.reset()  # what a cleared cache costs: the whole prompt read again
         started = time.perf_counter()
-        mouth.llm.create_chat_completion(  # llama-cpp-python directly: prefix cache reused
-            messages=[{"role": m.role, "content": m.content} for m in messages],
-            max_tokens=16,
-            temperature=0.0,
-        )
-        reused.append(time.perf_counter() - started)
+        mouth.complete(messages, params)
+        reread.append(time.perf_counter() - started)
+    tokens = mouth.count_tokens(system.content)
     mouth.close()
-    a, b = statistics.median(cleared), statistics.median(reused)
+    a, b = statistics.median(aligned[1:]), statistics.median(reread)
     print(
-        f"greedy turn, ~{len(system.content) // 4} prompt tokens: cache cleared {a * 1000:.0f} ms, "
-        f"prefix reused {b * 1000:.0f} ms (ratio {a / b:.2f})"
+        f"greedy turn, {tokens}-token system prompt: aligned reuse {a * 1000:.0f} ms "
+        f"(first turn {aligned[0] * 1000:.0f} ms), full re-read {b * 1000:.0f} ms "
+        f"(ratio {b / a:.1f})"
     )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--calls", type=int, default=50)
+    parser.add_argument("--only", choices=["discovery", "reproducible", "structured"])
     args = parser.parse_args()
-    bench_discovery()
-    bench_reproducible()
-    bench_structured(args.calls)
+    if args.only in (None, "discovery"):
+        bench_discovery()
+    if args.only in (None, "reproducible"):
+        bench_reproducible()
+    if args.only in (None, "structured"):
+        bench_structured(args.calls)
 
 
 if __name__ == "__main__":
