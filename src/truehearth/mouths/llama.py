@@ -120,7 +120,7 @@ class LlamaMouth:
         self.params = params or GenerationParams()
         self._n_ctx = n_ctx
         self.llm = _load(Path(self.file.path), n_ctx, self.params.seed, n_threads)
-        _AlignedCache(self.llm)
+        self._cache = _AlignedCache(self.llm)
         self._head: tuple[list[int], Any] | None = None
 
     @property
@@ -210,8 +210,8 @@ class LlamaMouth:
         if self._head is not None and self._head[0] == head and fresh:
             self.llm.n_tokens = n  # the next eval drops what came after the prompt
             return self._head[1]
-        self.llm.reset()
-        self.llm.eval(head)
+        keep = self._cache.reuse(head)
+        self.llm.eval(head[keep:])
         logits = self._last_logits().copy()
         self._head = (head, logits)
         return logits
@@ -265,15 +265,21 @@ class _AlignedCache:
         self.original = llm.generate
         llm.generate = self.generate
 
-    def generate(self, tokens: Sequence[int], *args: Any, **kwargs: Any) -> Any:
-        wanted = list(tokens)
+    def reuse(self, wanted: Sequence[int]) -> int:
+        """Cut the cache back to the aligned batches ``wanted`` shares; how many tokens stay."""
         cached = self.llm.input_ids
         limit = min(self.whole, int(self.llm.n_tokens), len(wanted) - 1)
         common = 0
         while common < limit and int(cached[common]) == wanted[common]:
             common += 1
-        self.llm.n_tokens = (common // BATCH) * BATCH
+        keep = (common // BATCH) * BATCH
+        self.llm.n_tokens = keep
         self.whole = (len(wanted) // BATCH) * BATCH
+        return keep
+
+    def generate(self, tokens: Sequence[int], *args: Any, **kwargs: Any) -> Any:
+        wanted = list(tokens)
+        self.reuse(wanted)
         return self.original(wanted, *args, **kwargs)
 
 
