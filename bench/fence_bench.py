@@ -137,6 +137,8 @@ def load_attacks(base: Path, split: str) -> list[Attack]:
                     aid = f"bipia-{kind}-{split}:{category}:{n}"
                     attacks.append(Attack(aid, f"bipia-{kind}", text, *found))
     path = base / "deepset_prompt_injections" / f"deepset_{split}.jsonl"
+    if not path.exists():  # added to shared/data on some machines only
+        return attacks
     for n, line in enumerate(path.read_text("utf-8").splitlines()):
         row = json.loads(line)
         if row.get("label") != 1:

@@ -56,9 +56,9 @@ def test_preference_probes_run_on_the_embedded_model(smol: LlamaMouth, fixture: 
     assert [p.probe for p in found] == [p.id for p in chosen.probes]
     assert all(math.isfinite(p.faithful) and math.isfinite(p.warm) for p in found)
     again = preference_probes(smol, chosen, fixture, params=CHECK_PARAMS)
-    # No sampling: the same figures again, up to float rounding (llama.cpp's KV-cache
-    # layout after earlier prompts changes the order of its sums in the last digits).
-    assert [p.margin for p in again] == pytest.approx([p.margin for p in found], abs=0.02)
+    # No sampling, and the check's fence tag is derived from the home's secret, so the
+    # prompt is the same: the same figures again (up to float rounding).
+    assert [p.margin for p in again] == pytest.approx([p.margin for p in found], abs=1e-4)
     assert [p.prefers_faithful for p in again] == [p.prefers_faithful for p in found]
     share = preferred_share(found)
     assert share is not None and 0.0 <= share <= 1.0

@@ -5,11 +5,12 @@ tag. The tag is now a fresh random 128-bit nonce for every prompt."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
 from tests.redteam.fence_checks import assert_fenced
-from truehearth.context import assemble
+from truehearth.context import assemble, fences
 from truehearth.core.errors import InvalidInput
 from truehearth.core.records import Layer, Voice
 from truehearth.home import Home
@@ -53,3 +54,18 @@ def test_a_given_fence_tag_must_be_as_strong_as_a_fresh_one(home: Home) -> None:
     for weak in ("abc", "0" * 31, "Z" * 32):
         with pytest.raises(InvalidInput, match="lower-case hex"):
             assemble(home, mouth, "hello there", nonce=weak)
+
+
+def test_the_checks_replayable_tag_is_keyed_by_the_homes_secret(home: Home, tmp_path: Path) -> None:
+    """The continuity check replays its prompts, so its tag is derived, not drawn: the
+    same label gives the same tag in one home, and another home's tag is unrelated."""
+    secret = home.signing_key().private_bytes_raw()
+    tag = fences.derived_nonce(secret, "check:p1:hello")
+    assert tag == fences.derived_nonce(secret, "check:p1:hello")
+    assert tag != fences.derived_nonce(secret, "check:p2:hello")
+    assert fences.check_nonce(tag) == tag
+    with Home.init(tmp_path / "other", name="Wren") as other:
+        theirs = fences.derived_nonce(other.signing_key().private_bytes_raw(), "check:p1:hello")
+    assert theirs != tag
+    with pytest.raises(InvalidInput, match="128 bits"):
+        fences.derived_nonce(b"short", "x")

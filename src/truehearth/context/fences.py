@@ -8,12 +8,15 @@ close a fence, or pass itself off as an instruction. A label holds only
 enumerated values (layer, voice, trust), a date parsed and re-rendered, and a
 mouth name that passed a strict format, quoted. Each fence carries a tag made
 of a random nonce drawn for this prompt alone (128 bits), which no record can
-predict and so cannot forge.
+predict and so cannot forge; the continuity check, which must replay the same
+prompt, uses one derived from a secret of the home's (:func:`derived_nonce`).
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import re
 import secrets
 from collections.abc import Sequence
@@ -31,6 +34,21 @@ NONCE_BYTES = 16
 def new_nonce() -> str:
     """A fresh fence tag for one prompt: 128 random bits, never derived from content."""
     return secrets.token_hex(NONCE_BYTES)
+
+
+def derived_nonce(secret: bytes, label: str) -> str:
+    """A fence tag that is the same each time for one ``label``, yet unguessable.
+
+    The continuity check must put the same prompt to a model on every run, or a
+    greedy model's replies (and the drift between runs) would follow the fence
+    tag instead of the model. The tag is an HMAC of the label under a secret
+    only this home holds, so a record's author can no more guess it than a
+    fresh one.
+    """
+    if len(secret) < NONCE_BYTES:
+        raise InvalidInput("a fence secret needs at least 128 bits")
+    mac = hmac.new(secret, b"truehearth fence tag\0" + label.encode("utf-8"), hashlib.sha256)
+    return mac.hexdigest()[: 2 * NONCE_BYTES]
 
 
 def check_nonce(given: str | None) -> str:

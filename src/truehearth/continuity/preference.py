@@ -21,7 +21,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-from truehearth.context import assemble
+from truehearth.context import assemble, fences
 from truehearth.continuity.fixtures import imitation_reply
 from truehearth.continuity.probe import Suite
 from truehearth.core.records import Layer
@@ -75,6 +75,7 @@ def preference_probes(
         return []
     chosen = [p for p in suite.probes if p.reference and p.home == "fixture"]
     found: list[Preference] = []
+    secret = home.signing_key().private_bytes_raw()  # the same prompt on every run
     for number, probe in enumerate(chosen, 1):
         context = assemble(
             home,
@@ -83,6 +84,7 @@ def preference_probes(
             history=probe.history,
             params=params,
             allowed_layers=allowed_layers,
+            nonce=fences.derived_nonce(secret, f"check:{probe.id}:{probe.message}"),
         )
         messages = list(context.messages)
         warm = imitation_reply(messages)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from truehearth.context import assemble
+from truehearth.context import assemble, fences
 from truehearth.continuity.architecture import ArchitectureResult
 from truehearth.continuity.knowledge import Knowledge, knowledge_of
 from truehearth.continuity.probe import Check, Probe, Suite
@@ -154,8 +154,18 @@ def _ask(
     allowed_layers: Collection[Layer] | None,
 ) -> Transcript:
     started = time.perf_counter()
+    # A tag derived from the home's secret: the same prompt, so the same greedy reply,
+    # on every run, and still one no record can guess.
+    secret = home.signing_key().private_bytes_raw()
+    tag = fences.derived_nonce(secret, f"check:{probe.id}:{message}")
     context = assemble(
-        home, mouth, message, history=probe.history, params=params, allowed_layers=allowed_layers
+        home,
+        mouth,
+        message,
+        history=probe.history,
+        params=params,
+        allowed_layers=allowed_layers,
+        nonce=tag,
     )
     reply = mouth.complete(context.messages, params).text.strip()
     findings = score_reply(probe, message, reply, knowledge, scorers, judge)

@@ -28,6 +28,7 @@ from truehearth.home import Home
 from truehearth.server import mcp, openai_api, ui
 from truehearth.server.auth import Sessions, TokenGate, TokenKeeper, require_token
 from truehearth.server.deps import RETRY_AFTER_SECONDS, error_body, status_for
+from truehearth.server.gate import TurnGate
 from truehearth.server.pool import MouthPool
 from truehearth.server.settings import ServerSettings
 
@@ -181,6 +182,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.pool = MouthPool()
+    app.state.gate = TurnGate()
     app.state.tokens = TokenKeeper(settings.home, settings.token)
     app.state.sessions = Sessions(app.state.tokens)
 

@@ -21,6 +21,7 @@ from truehearth.core.errors import (
 )
 from truehearth.home import Home
 from truehearth.mouths.errors import EgressRefused, MouthError
+from truehearth.server.gate import TurnGate
 from truehearth.server.pool import MouthPool
 from truehearth.server.settings import ServerSettings
 
@@ -33,6 +34,11 @@ def settings_of(request: Request) -> ServerSettings:
 def pool_of(request: Request) -> MouthPool:
     pool: MouthPool = request.app.state.pool
     return pool
+
+
+def gate_of(request: Request) -> TurnGate:
+    gate: TurnGate = request.app.state.gate
+    return gate
 
 
 def open_home(request: Request) -> Iterator[Home]:

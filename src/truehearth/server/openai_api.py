@@ -33,7 +33,8 @@ from truehearth.core.records import Layer, Source, Voice
 from truehearth.home import Home
 from truehearth.mouths import registry
 from truehearth.mouths.base import GenerationParams, Message
-from truehearth.server.deps import error_body, open_home, pool_of, settings_of
+from truehearth.server.deps import error_body, gate_of, open_home, pool_of, settings_of
+from truehearth.server.gate import Pass
 from truehearth.threads import Match, Said
 from truehearth.turn import Conversation, TurnResult
 
@@ -402,10 +403,17 @@ def chat_completions(
     if refused is not None:
         return refused
     settings = settings_of(request)
-    home = Home.open(settings.home, key=settings.key)
     header = session_header.strip()[:100] if session_header and session_header.strip() else None
+    task = _background_task(body)
+    # A housekeeping prompt journals nothing, so it need not wait for a turn.
+    turn_pass = None if task is not None else gate_of(request).enter()
     try:
-        task = _background_task(body)
+        home = Home.open(settings.home, key=settings.key)
+    except BaseException:
+        if turn_pass is not None:
+            turn_pass.release()
+        raise
+    try:
         if task is not None:
             conversation, pieces, ignored = _task(request, home, body, task)
         else:
@@ -417,7 +425,7 @@ def chat_completions(
         if body.stream:
             usage = body.stream_options is not None and body.stream_options.include_usage
             return StreamingResponse(
-                _sse_async(_sse(home, conversation, pieces, body.model, usage)),
+                _sse_async(_sse(home, conversation, pieces, body.model, usage, turn_pass)),
                 media_type="text/event-stream",
                 headers=headers,
             )
@@ -425,8 +433,12 @@ def chat_completions(
             said = "".join(pieces)
         finally:
             home.close()
+            if turn_pass is not None:
+                turn_pass.release()
     except BaseException:
         home.close()
+        if turn_pass is not None:
+            turn_pass.release()
         raise
     result = conversation.last
     completion = conversation.mouth.count_tokens(said) if said else 0
@@ -506,6 +518,7 @@ def _sse(
     pieces: Iterator[str],
     model: str,
     include_usage: bool = False,
+    turn_pass: Pass | None = None,
 ) -> Generator[bytes, None, None]:
     """Server-sent events; the turn is journaled when the stream ends or the client leaves."""
     cid = "chatcmpl-" + conversation.session
@@ -534,6 +547,10 @@ def _sse(
         # A client that leaves mid-reply closes this generator: close the turn's
         # stream first, so what was said is journaled before the home closes.
         close = getattr(pieces, "close", None)
-        if close is not None:
-            close()
-        home.close()
+        try:
+            if close is not None:
+                close()
+        finally:
+            home.close()
+            if turn_pass is not None:
+                turn_pass.release()
