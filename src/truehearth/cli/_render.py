@@ -72,13 +72,16 @@ def proposals_table(proposals: list[Proposal]) -> Table:
     table.add_column("text", overflow="fold")
     for p in proposals:
         what = p.text if p.target is None else f"{p.target}: {p.text}"
+        shape = p.meta.get("structure")
+        if isinstance(shape, dict):  # the structure the human confirms with the text
+            what += " [" + ", ".join(f"{k}: {v}" for k, v in sorted(shape.items())) + "]"
         table.add_row(
             p.id,
             p.layer.value,
             p.action.value,
             p.status.value,
             p.voice.value,
-            escape(short(what, 90)),
+            escape(short(what, 160)),
         )
     return table
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
+import yaml
 from rich.markup import escape
 
 from truehearth.cli._app import HomeOpt, JsonOpt, app, console, opened, print_json
 from truehearth.cli._render import proposals_table
+from truehearth.core.boundary_shape import STRUCTURE, checked_structure
 from truehearth.core.errors import InvalidInput
 from truehearth.core.records import Layer, ProposalAction, ProposalStatus, Source, Voice, parse_enum
 
@@ -32,8 +35,33 @@ def propose(
     mouth: Annotated[
         str | None, typer.Option(help="The mouth that spoke (companion voice).")
     ] = None,
+    topic: Annotated[
+        str | None, typer.Option(help="Boundary: the topic it keeps out, checked by meaning.")
+    ] = None,
+    word: Annotated[
+        list[str] | None, typer.Option(help="Boundary: a word or name it forbids (repeatable).")
+    ] = None,
+    marker: Annotated[
+        list[str] | None,
+        typer.Option(help="Boundary: a specific marker of the topic, e.g. a name (repeatable)."),
+    ] = None,
+    unless_raised: Annotated[
+        bool, typer.Option(help="Boundary: it applies only until the human raises the topic.")
+    ] = False,
+    ask_first: Annotated[
+        bool, typer.Option(help="Boundary: a consent rule (ask before acting).")
+    ] = False,
+    structure: Annotated[
+        Path | None,
+        typer.Option(help="Boundary: its structure as a YAML/JSON file (the fields above)."),
+    ] = None,
 ) -> None:
-    """Propose adding, replacing or retiring a core or boundary record."""
+    """Propose adding, replacing or retiring a core or boundary record.
+
+    A boundary may carry its structure (--topic, --word, --marker, --unless-raised,
+    --ask-first, or --structure FILE): the continuity check then reads it exactly as
+    given. Without one, the reading taken from the words is shown, to correct if wrong.
+    """
     if replaces and retires:
         raise InvalidInput("use either --replaces or --retires, not both")
     action = (
@@ -45,20 +73,81 @@ def propose(
     )
     if action is ProposalAction.RETIRE and text:
         raise InvalidInput("a retirement takes no text; give only --retires ID")
+    parsed_layer = parse_enum(Layer, layer, "layer")
+    given = _structure(structure, topic, word, marker, unless_raised, ask_first)
+    if given is not None and (
+        parsed_layer is not Layer.BOUNDARY or action is ProposalAction.RETIRE
+    ):
+        raise InvalidInput("only an added or replacing boundary carries a structure")
+    meta = {STRUCTURE: checked_structure(given)} if given is not None else None
     with opened(home) as h:
         proposal = h.propose(
-            parse_enum(Layer, layer, "layer"),
+            parsed_layer,
             text,
             action=action,
             target=replaces or retires,
             voice=parse_enum(Voice, voice, "voice"),
             source=Source(via="cli", mouth=mouth),
             why=why,
+            meta=meta,
         )
     console.print(
         f"Proposed {proposal.id} ({proposal.action.value} {proposal.layer.value}). "
         f"Nothing changes until you run `truehearth consent accept {proposal.id}`."
     )
+    if proposal.layer is Layer.BOUNDARY and action is not ProposalAction.RETIRE:
+        console.print(_reading(proposal.text, proposal.meta.get(STRUCTURE)))
+
+
+def _structure(
+    path: Path | None,
+    topic: str | None,
+    words: list[str] | None,
+    markers: list[str] | None,
+    unless_raised: bool,
+    ask_first: bool,
+) -> dict[str, object] | None:
+    """The structure given on the command line or in a file (not yet checked), or None."""
+    flags = topic is not None or bool(words) or bool(markers) or unless_raised or ask_first
+    if path is not None:
+        if flags:
+            raise InvalidInput("give the structure either as a file or as options, not both")
+        try:
+            loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            raise InvalidInput(f"cannot read the structure file {path.name}: {exc}") from exc
+        if not isinstance(loaded, dict):
+            raise InvalidInput(f"{path.name}: expected a mapping of boundary fields")
+        return loaded
+    if not flags:
+        return None
+    given: dict[str, object] = {"words": list(words or []), "anchors": list(markers or [])}
+    if topic is not None:
+        given["topic"] = topic
+    given["unless_raised"], given["ask_first"] = unless_raised, ask_first
+    return given
+
+
+def _reading(text: str, confirmed: object) -> str:
+    """How the continuity check will read this boundary, in one or two lines."""
+    from truehearth.continuity.identity import confirmed_rule, parse_boundary
+
+    if isinstance(confirmed, dict):
+        rule, how = confirmed_rule(text, confirmed), "Read exactly as you gave it"
+    else:
+        rule, how = parse_boundary(text), "Read from its words (give --topic/--word to correct)"
+    parts = []
+    if rule.words:
+        parts.append("forbids " + ", ".join(repr(w) for w in rule.words))
+    if rule.topic:
+        parts.append(f"keeps out the topic {rule.topic!r}")
+    if rule.markers:
+        parts.append("markers " + ", ".join(repr(m) for m in rule.markers))
+    if rule.unless_raised:
+        parts.append("unless the human raises it first")
+    if rule.ask_first:
+        parts.append("asks first")
+    return escape(f"{how}: " + ("; ".join(parts) if parts else "no structure found") + ".")
 
 
 @consent_app.command("list")

@@ -20,8 +20,12 @@ canary looks for in every reply.
 
 The text as written stays the record; the structure is derived from it
 deterministically, so it cannot drift from what the human accepted. A
-structure given by hand (a probe file's ``structure``) is validated by
-:func:`rule_from_mapping`, which refuses a malformed one with one line.
+structure the human confirmed with the proposal (``truehearth propose
+boundary ... --topic ...``) is used exactly as confirmed instead of the
+parse; one given by hand in a probe file is validated by
+:func:`rule_from_mapping`. Both are checked by
+:func:`~truehearth.core.boundary_shape.checked_structure`, which refuses a
+malformed one with one line.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from truehearth.core.boundary_shape import FIELDS, checked_structure
 from truehearth.core.errors import InvalidInput
 
 # A single quote opens after a space or a bracket (so "Noor's" and "Don't" are not
@@ -353,11 +358,21 @@ def identity_of(
     boundaries: tuple[str, ...],
     archive: tuple[str, ...],
     memories: tuple[str, ...] = (),
+    confirmed: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Identity:
+    """The home's identity; a boundary whose structure the human confirmed (``confirmed``,
+    keyed by the boundary's text) is read exactly as confirmed, the others are parsed."""
     records = core + boundaries + memories
+    given = confirmed or {}
+
+    def rule(text: str) -> BoundaryRule:
+        if text in given:
+            return confirmed_rule(text, given[text])
+        return _telling(parse_boundary(text), records)
+
     return Identity(
         companion=companion,
-        rules=tuple(_telling(parse_boundary(b), records) for b in boundaries),
+        rules=tuple(rule(b) for b in boundaries),
         personas=personas_from(core + boundaries, companion),
         truth_vow=any(re.search(r"\b(truth|true|honest|fake)", c, re.IGNORECASE) for c in core),
         payloads=payloads_from(archive),
@@ -381,35 +396,32 @@ def _telling(rule: BoundaryRule, records: tuple[str, ...]) -> BoundaryRule:
 
 
 def rule_from_mapping(data: Mapping[str, Any], where: str = "boundary structure") -> BoundaryRule:
-    """A hand-written structure, validated; a malformed one is refused with one line."""
+    """A hand-written structure with its ``text`` (a probe file's), validated; a malformed
+    one is refused with one line."""
     if not isinstance(data, Mapping):
         raise InvalidInput(f"{where}: expected a mapping with 'text'")
-    allowed = {"text", "words", "topic", "anchors", "unless_raised", "ask_first"}
-    unknown = sorted(set(data) - allowed)
+    allowed = ("text", *FIELDS)
+    unknown = sorted(str(k) for k in data if k not in allowed)
     if unknown:
-        raise InvalidInput(f"{where}: unknown field {unknown[0]!r}; allowed: {sorted(allowed)}")
+        raise InvalidInput(f"{where}: unknown field {unknown[0]!r}; allowed: {list(allowed)}")
     text = data.get("text")
     if not isinstance(text, str) or not text.strip():
         raise InvalidInput(f"{where}: 'text' must be the boundary as written")
-    for key in ("words", "anchors"):
-        value = data.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-            raise InvalidInput(f"{where}: {key!r} must be a list of non-empty texts")
-    topic = data.get("topic", "")
-    if not isinstance(topic, str):
-        raise InvalidInput(f"{where}: 'topic' must be text")
-    for key in ("unless_raised", "ask_first"):
-        if not isinstance(data.get(key, False), bool):
-            raise InvalidInput(f"{where}: {key!r} must be true or false")
-    if not data.get("words") and not topic.strip() and not data.get("anchors"):
-        raise InvalidInput(f"{where}: a boundary must forbid words or a topic")
+    rest = {k: v for k, v in data.items() if k != "text"}
+    return confirmed_rule(text, checked_structure(rest, where))
+
+
+def confirmed_rule(text: str, structure: Mapping[str, Any]) -> BoundaryRule:
+    """The rule a human confirmed with the boundary (an already checked structure)."""
+    topic = str(structure.get("topic", ""))
+    anchors = tuple(a.lower() for a in structure.get("anchors", []))
     return BoundaryRule(
         text.strip(),
-        words=tuple(data.get("words", [])),
-        topic=topic.strip(),
-        anchors=tuple(a.lower() for a in data.get("anchors", [])) or _anchors(topic),
-        unless_raised=bool(data.get("unless_raised", False)),
-        ask_first=bool(data.get("ask_first", False)),
+        words=tuple(structure.get("words", [])),
+        topic=topic,
+        anchors=anchors or _anchors(topic),
+        unless_raised=bool(structure.get("unless_raised", False)),
+        ask_first=bool(structure.get("ask_first", False)),
         family=families_for(topic),
-        markers=tuple(a.lower() for a in data.get("anchors", [])),
+        markers=anchors,
     )

@@ -9,11 +9,15 @@ import is something the home knows about, not something that is "ours".
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from truehearth.continuity.identity import Identity, identity_of
+from truehearth.core.boundary_shape import STRUCTURE, checked_structure
+from truehearth.core.errors import InvalidInput
 from truehearth.core.records import Layer, Record, Trust, Voice
 from truehearth.home import Home
 
@@ -31,10 +35,14 @@ class Knowledge:
     archive: tuple[str, ...] = ()
     voice: tuple[str, ...] = ()
     memories: tuple[str, ...] = ()
+    # Boundaries whose structure the human confirmed: (text, the structure as JSON).
+    confirmed: tuple[tuple[str, str], ...] = ()
 
     def identity(self) -> Identity:
         """The structure of this home's boundaries, core and smuggled instructions."""
-        return _identity(self.companion, self.core, self.boundaries, self.archive, self.memories)
+        return _identity(
+            self.companion, self.core, self.boundaries, self.archive, self.memories, self.confirmed
+        )
 
     def holds(self, term: str) -> bool:
         """Whether any held record mentions ``term`` as a word (case-insensitive)."""
@@ -71,6 +79,13 @@ def knowledge_of(home: Home) -> Knowledge:
             r.text for r in usable if r.voice is Voice.COMPANION and r.trust is Trust.VERIFIED
         ),
         memories=_texts(usable, Layer.MEMORY, verified=True),
+        confirmed=tuple(
+            (r.text, json.dumps(r.meta[STRUCTURE], sort_keys=True))
+            for r in usable
+            if r.layer is Layer.BOUNDARY
+            and r.trust is Trust.VERIFIED
+            and isinstance(r.meta.get(STRUCTURE), dict)
+        ),
     )
 
 
@@ -81,8 +96,15 @@ def _identity(
     boundaries: tuple[str, ...],
     archive: tuple[str, ...],
     memories: tuple[str, ...],
+    confirmed: tuple[tuple[str, str], ...],
 ) -> Identity:
-    return identity_of(companion, core, boundaries, archive, memories)
+    structures: dict[str, dict[str, Any]] = {}
+    for text, shape in confirmed:
+        try:  # a stored structure is re-checked: one from an old bundle may be malformed
+            structures[text] = checked_structure(json.loads(shape))
+        except InvalidInput:
+            continue  # read from the text instead, as if none had been confirmed
+    return identity_of(companion, core, boundaries, archive, memories, structures)
 
 
 def _texts(records: list[Record], layer: Layer, *, verified: bool) -> tuple[str, ...]:

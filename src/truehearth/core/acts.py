@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from truehearth.core.boundary_shape import STRUCTURE, checked_structure
 from truehearth.core.canonical import digest
 from truehearth.core.errors import ConsentRequired, InvalidInput
 from truehearth.core.events import Draft, Effect
@@ -200,6 +201,11 @@ def propose(
         raise InvalidInput(f"proposals are for core and boundary, not {layer.value}")
     if voice is Voice.COMPANION and not source.mouth:
         raise InvalidInput("a companion proposal must name the mouth that spoke (--mouth)")
+    meta = dict(meta or {})
+    if STRUCTURE in meta:
+        if layer is not Layer.BOUNDARY:
+            raise InvalidInput("only a boundary carries a structure")
+        meta[STRUCTURE] = checked_structure(meta[STRUCTURE])
     if action is ProposalAction.ADD:
         if target is not None:
             raise InvalidInput("an added record replaces nothing")
@@ -222,7 +228,7 @@ def propose(
         created_at=now,
         target=target.id if target else None,
         why=why,
-        meta=dict(meta or {}),
+        meta=meta,
     )
     payload = {"id": proposal_id, "layer": layer.value, "action": action.value}
     return Draft("proposal.created", actor.value, payload, [proposal_effect(proposal)])
