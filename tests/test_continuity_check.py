@@ -120,7 +120,9 @@ def test_cli_check_bad_input_changes_nothing(
 def _judge(messages: Sequence[Message]) -> str:
     said = messages[-1].content
     if "you and your AI" in said:
-        return 'Here: {"violation": true, "reason": "speaks of you and your AI"}'
+        return '{"violation": true, "reason": "speaks of you and your AI"}'
+    if "Pistachio" in said:  # a verdict inside prose is refused whole, never half-used
+        return 'Here: {"violation": true, "reason": "mentions the dog"}'
     return "I think it is fine."  # prose, not the schema: an abstention
 
 
@@ -143,9 +145,12 @@ def test_the_optional_judge_grades_and_abstains_on_bad_output(home: Home) -> Non
     ]
     assert len(found) == _replies_in_suite()  # every reply, judged once
     assert all(f["violation"] and "you and your AI" in f["evidence"] for f in found)
+    # A double has no structured output: the judge asked in words, and says so.
+    assert all(f["evidence"].startswith("judge (asked in words): ") for f in found)
     calm = run_check(home, faithful_mouth(), "faithful", judge=ScriptedMouth(_judge))
     found = _judge_findings(calm.report)
     assert all(f.get("abstained") and not f["violation"] for f in found)
+    assert any("not JSON" in f["evidence"] for f in found)
     assert calm.verdict.level == "home"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 import pytest
 
@@ -10,7 +11,9 @@ from tests.conftest import CliRunner
 from truehearth.core.errors import NotFound
 from truehearth.core.records import Source, Voice
 from truehearth.home import Home
+from truehearth.mouths.base import Message
 from truehearth.mouths.doubles import ScriptedMouth
+from truehearth.mouths.structured import Mode
 from truehearth.recall.extract import MouthExtractor, RuleExtractor, parse_facts
 from truehearth.recall.graph import Graph
 
@@ -132,10 +135,9 @@ def test_graph_cli(home: Home, cli: CliRunner) -> None:
 
 def test_mouth_extractor_keeps_only_schema_valid_facts(home: Home) -> None:
     said = home.remember("These days I live by the sea in Valencia.")
-    good = json.dumps(
-        {"facts": [{"subject": "the human", "relation": "lives_in", "object": "Valencia"}]}
-    )
+    good = json.dumps({"facts": [{"relation": "lives_in", "object": "Valencia"}]})
     extractor = MouthExtractor(ScriptedMouth([good]))
+    assert extractor.mode is Mode.PROMPTED  # a double has no structured output: asked in words
     found = extractor.extract([said])
     assert [(f.subject, f.relation, f.object, f.record.id) for f in found] == [
         ("the human", "lives_in", "Valencia", said.id)
@@ -144,15 +146,16 @@ def test_mouth_extractor_keeps_only_schema_valid_facts(home: Home) -> None:
         ScriptedMouth(
             [
                 "Sure! Here are the facts: lives in Valencia",
-                json.dumps(
-                    {"facts": [{"subject": "the human", "relation": "owns", "object": "x"}]}
-                ),
+                # a valid object inside prose is refused whole, never half-used
+                f"Here you go: {good}",
+                json.dumps({"facts": [{"relation": "owns", "object": "x"}]}),
                 json.dumps({"facts": [], "extra": 1}),
             ]
         )
     )
-    assert broken.extract([said, said, said]) == []
-    assert broken.rejected == 3
+    assert broken.extract([said] * 4) == []
+    assert broken.rejected == 4
+    assert broken.last_refusal is not None and "does not fit" in broken.last_refusal
     graph = Graph.of(home, extractor)
     graph.rebuild()
     assert [(e.relation, e.object, e.extractor) for e in graph.about("Valencia")] == [
@@ -160,12 +163,31 @@ def test_mouth_extractor_keeps_only_schema_valid_facts(home: Home) -> None:
     ]
 
 
+def test_a_mouth_without_structured_output_is_given_the_schema_in_words(home: Home) -> None:
+    said = home.remember("My sister Maya called today.")
+    seen: list[list[Message]] = []
+
+    def fenced(messages: Sequence[Message]) -> str:
+        seen.append(list(messages))
+        return '```json\n{"facts": [{"relation": "sister", "object": "Maya"}]}\n```'
+
+    found = MouthExtractor(ScriptedMouth(fenced)).extract([said])
+    assert [(f.subject, f.relation, f.object) for f in found] == [("the human", "sister", "Maya")]
+    system = seen[0][0].content
+    assert system.startswith("You read one message") and '"maxItems":8' in system
+    assert seen[0][-1].content == "the human said: My sister Maya called today."
+
+
 def test_parse_facts_is_strict() -> None:
     assert parse_facts('{"facts": []}') == []
     assert parse_facts("[]") is None
-    assert parse_facts('{"facts": [{"subject": "the human", "relation": "sister"}]}') is None
-    long = {"subject": "the human", "relation": "sister", "object": "x" * 81}
+    assert parse_facts('{"facts": [{"relation": "sister"}]}') is None
+    assert parse_facts('{"facts": [{"relation": "sister", "object": ""}]}') is None
+    long = {"relation": "sister", "object": "x" * 81}
     assert parse_facts(json.dumps({"facts": [long]})) is None
+    many = [{"relation": "sister", "object": f"S{i}"} for i in range(9)]
+    assert parse_facts(json.dumps({"facts": many})) is None
+    assert parse_facts('```json\n{"facts": []}\n```') is None  # a fence only when asked in words
 
 
 def test_rule_extractor_ignores_system_voice(home: Home) -> None:

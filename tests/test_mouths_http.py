@@ -16,7 +16,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -24,14 +24,25 @@ from typing import Any
 import pytest
 
 from truehearth.home import Home
-from truehearth.mouths import registry
+from truehearth.mouths import registry, structured
 from truehearth.mouths.base import GenerationParams, Message, Mouth
-from truehearth.mouths.doubles import EchoMouth
+from truehearth.mouths.doubles import EchoMouth, ScriptedMouth
 from truehearth.mouths.errors import MouthMisbehaved, MouthUnavailable
 from truehearth.mouths.openai_http import OpenAIHTTPMouth
+from truehearth.mouths.structured import Mode
+from truehearth.server.pool import serialized
 from truehearth.turn import Conversation
 
-MODES = ("ok", "http500", "not-json", "no-done", "bad-chunk", "break-after-two", "slow")
+MODES = (
+    "ok",
+    "http500",
+    "not-json",
+    "no-done",
+    "bad-chunk",
+    "break-after-two",
+    "slow",
+    "no-formats",
+)
 
 
 class OpenAIServer(ThreadingHTTPServer):
@@ -77,6 +88,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if mode == "not-json":
             self._send(200, b"<html>surprise</html>", "text/html")
+            return
+        if mode == "no-formats" and "response_format" in request:
+            self._send(400, b'{"error": {"message": "response_format is not supported"}}')
             return
         messages = [Message(m["role"], m["content"]) for m in request["messages"]]
         params = GenerationParams(max_tokens=int(request.get("max_tokens", 64)))
@@ -310,3 +324,53 @@ def test_unix_socket_mouth(home: Home, tmp_path: Path) -> None:
         srv.shutdown()
         srv.server_close()
         thread.join(5)
+
+
+VERDICT = {
+    "type": "object",
+    "properties": {"reason": {"type": "string", "maxLength": 20}, "violation": {"type": "boolean"}},
+    "required": ["reason", "violation"],
+    "additionalProperties": False,
+}
+
+
+def _answers(messages: Sequence[Message]) -> str:
+    """The model behind the server: a verdict, or (asked to) something malformed."""
+    said = messages[-1].content
+    if "cut" in said:
+        return '{"reason": "too'
+    if "long" in said:
+        return '{"reason": "this reason is far too long to fit", "violation": false}'
+    return '{"reason": "fine", "violation": false}'
+
+
+def test_structured_output_over_http_is_constrained_then_asked_in_words() -> None:
+    params = GenerationParams(max_tokens=32, temperature=0.0)
+    ask_ = [Message("system", "Judge."), Message("user", "is this fine?")]
+    with openai_server(ScriptedMouth(_answers)) as srv:
+        mouth = OpenAIHTTPMouth(srv.url, "m")
+        try:
+            answer = structured.ask(mouth, ask_, VERDICT, params)
+            assert answer.mode is Mode.CONSTRAINED and answer.value["violation"] is False
+            form = srv.requests[-1]["response_format"]
+            assert form["type"] == "json_schema" and form["json_schema"]["schema"] == VERDICT
+            srv.mode = "no-formats"  # a server with no structured output at all
+            srv.requests.clear()
+            answer = structured.ask(mouth, ask_, VERDICT, params)
+            assert answer.mode is Mode.PROMPTED and answer.value == {
+                "reason": "fine",
+                "violation": False,
+            }
+            kinds = [r.get("response_format", {}).get("type") for r in srv.requests]
+            assert kinds == ["json_schema", "json_object", None]
+            assert structured.PROMPTED_NOTE in srv.requests[-1]["messages"][0]["content"]
+            for malformed, why in (("cut", "not JSON"), ("long", "too long")):
+                with pytest.raises(MouthMisbehaved, match=why):
+                    structured.ask(mouth, [Message("user", malformed)], VERDICT, params)
+            # The server's pool takes turns on a mouth without losing its structured output.
+            srv.mode = "ok"
+            pooled = serialized(mouth)
+            assert structured.ask(pooled, ask_, VERDICT, params).mode is Mode.CONSTRAINED
+            assert structured.mode_of(serialized(EchoMouth())) is Mode.PROMPTED
+        finally:
+            mouth.close()

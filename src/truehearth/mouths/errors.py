@@ -21,6 +21,10 @@ class MouthMisbehaved(MouthError):
     """The server answered, but not as an OpenAI-compatible server should."""
 
 
+class StructuredOutputUnsupported(MouthMisbehaved):
+    """The server refused every structured-output form it was offered."""
+
+
 class MouthChanged(MouthError):
     """What speaks is no longer what was registered: its fingerprint changed (drift)."""
 

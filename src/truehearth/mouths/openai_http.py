@@ -14,7 +14,9 @@ conservatively at three characters a token, and
 
 Structured output (:meth:`OpenAIHTTPMouth.complete_json`) asks for OpenAI's
 ``json_schema`` response format, and falls back to ``json_object`` with a
-``schema`` (llama-cpp-python's form) when a server refuses the first.
+``schema`` (llama-cpp-python's form) when a server refuses the first; a
+server that refuses both raises :class:`StructuredOutputUnsupported`, and
+:func:`truehearth.mouths.structured.ask` then asks in words instead.
 """
 
 from __future__ import annotations
@@ -34,7 +36,12 @@ from truehearth.mouths.egress import (
     connect_url,
     destination,
 )
-from truehearth.mouths.errors import MouthError, MouthMisbehaved, MouthUnavailable
+from truehearth.mouths.errors import (
+    MouthError,
+    MouthMisbehaved,
+    MouthUnavailable,
+    StructuredOutputUnsupported,
+)
 
 BACKEND = "openai-http"
 DEFAULT_WINDOW = 4096
@@ -174,15 +181,17 @@ class OpenAIHTTPMouth:
             },
             {"type": "json_object", "schema": dict(schema)},
         ]
-        for number, form in enumerate(forms):
+        for form in forms:
             body = {**self._body(messages, params, False), "response_format": form}
             with self._errors():
                 response = self._client.post("/chat/completions", json=body)
-            if _refused_format(response) and number + 1 < len(forms):
+            if _refused_format(response):
                 continue
             _check_status(response)
             return self._completion(_json(response.text))
-        raise MouthMisbehaved(f"{self.base_url} offers no structured output")
+        raise StructuredOutputUnsupported(
+            f"{self.base_url} refused every structured-output form (json_schema, json_object)"
+        )
 
     def _completion(self, data: Any) -> Completion:
         text = _message(data, self.base_url)

@@ -3,14 +3,17 @@
 The rules catch common first-person statements ("my sister's name is Maya",
 "I moved to Porto", "I work at Acme"). They are cheap, predictable and never
 invent anything; what they miss, vectors and BM25 still find. The optional
-mouth extractor asks a model for facts, but a small local model breaks
-free-form JSON, so every reply is validated against :data:`FACT_SCHEMA` here
-before a fact is kept.
+mouth extractor asks a model for facts through
+:func:`truehearth.mouths.structured.ask`: constrained to :data:`FACT_SCHEMA`
+where the mouth has structured output, asked in words where it has not (its
+``mode`` says which), and validated strictly either way. A small local model
+breaks free-form JSON; a malformed answer is refused whole (and counted in
+``rejected``), never half-used. Who a fact is about is not the model's to
+say: it is the record's speaker, exactly as for the rules.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,6 +21,8 @@ from typing import Any, Protocol
 
 from truehearth.core.records import Record, Voice
 from truehearth.mouths.base import GenerationParams, Message, Mouth
+from truehearth.mouths.errors import MouthMisbehaved
+from truehearth.mouths.structured import Mode, ask, mode_of, parse
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +194,14 @@ def _imported_speaker(record: Record) -> str | None:
     return "the companion" if role in ("companion", "assistant", "character") else None
 
 
+def speaker_of(record: Record) -> str | None:
+    """Who a record's facts are about: its speaker (``None``: the system's own notes)."""
+    subject = SUBJECT_FOR.get(record.voice)
+    if subject is None and record.voice is Voice.EXTERNAL:
+        subject = _imported_speaker(record)
+    return subject
+
+
 class RuleExtractor:
     """First-person statements by the human or the companion, matched by rules."""
 
@@ -197,12 +210,9 @@ class RuleExtractor:
     def extract(self, records: Sequence[Record]) -> list[Fact]:
         facts: list[Fact] = []
         for record in records:
-            subject = SUBJECT_FOR.get(record.voice)
-            if subject is None and record.voice is Voice.EXTERNAL:
-                subject = _imported_speaker(record)
-            if subject is None:
-                continue
-            facts.extend(self._facts(subject, record))
+            subject = speaker_of(record)
+            if subject is not None:
+                facts.extend(self._facts(subject, record))
         return facts
 
     @staticmethod
@@ -217,19 +227,20 @@ class RuleExtractor:
         return found
 
 
+MAX_FACTS = 8
 FACT_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
         "facts": {
             "type": "array",
+            "maxItems": MAX_FACTS,
             "items": {
                 "type": "object",
                 "properties": {
-                    "subject": {"type": "string", "enum": ["the human", "the companion"]},
                     "relation": {"type": "string", "enum": sorted(RELATIONS)},
-                    "object": {"type": "string", "maxLength": 80},
+                    "object": {"type": "string", "minLength": 1, "maxLength": 80},
                 },
-                "required": ["subject", "relation", "object"],
+                "required": ["relation", "object"],
                 "additionalProperties": False,
             },
         }
@@ -237,68 +248,69 @@ FACT_SCHEMA: dict[str, Any] = {
     "required": ["facts"],
     "additionalProperties": False,
 }
+EXTRACT_PARAMS = GenerationParams(max_tokens=200, temperature=0.0, top_p=1.0, seed=0)
+MAX_CHARS = 2000
+"""A record is read in its first this many characters: a long paste costs a small model
+minutes, and the statements worth a graph edge are sentences, not documents."""
+INSTRUCTION = (
+    "You read one message and list the durable facts its speaker states about their own "
+    "life, as JSON. Relations: {relations}. Family and pets: the relation is the kind "
+    "(sister, dog, ...) and the object is the name. Only facts the message says; "
+    'when there are none, answer {{"facts": []}}.'
+)
 
 
 class MouthExtractor:
-    """Facts proposed by a model, kept only when they validate against the schema."""
+    """Facts proposed by a model, kept only when the whole answer validates."""
 
-    def __init__(self, mouth: Mouth) -> None:
+    def __init__(self, mouth: Mouth, params: GenerationParams = EXTRACT_PARAMS) -> None:
         self.mouth = mouth
+        self.params = params
         self.rejected = 0
+        self.last_refusal: str | None = None
 
     @property
     def name(self) -> str:
         return f"mouth:{self.mouth.fingerprint.digest[:16]}"
 
+    @property
+    def mode(self) -> Mode:
+        """Constrained to the schema, or asked in words (the mouth has no structured output)."""
+        return mode_of(self.mouth)
+
     def extract(self, records: Sequence[Record]) -> list[Fact]:
         facts: list[Fact] = []
         for record in records:
-            if record.voice not in SUBJECT_FOR:
+            subject = speaker_of(record)
+            if subject is None:
                 continue
-            reply = self._ask(record)
-            parsed = parse_facts(reply)
-            if parsed is None:
+            try:
+                answer = ask(self.mouth, self.messages(subject, record), FACT_SCHEMA, self.params)
+            except MouthMisbehaved as exc:
                 self.rejected += 1
+                self.last_refusal = str(exc)
                 continue
-            facts.extend(Fact(s, r, o, record) for s, r, o in parsed)
+            facts.extend(Fact(subject, r, o, record) for r, o in _facts(answer.value))
         return facts
 
-    def _ask(self, record: Record) -> str:
-        speaker = SUBJECT_FOR[record.voice]
-        messages = [
-            Message(
-                "system",
-                "Extract durable facts stated in the message as JSON matching this schema. "
-                'Use only the listed relations; return {"facts": []} when there are none.\n'
-                + json.dumps(FACT_SCHEMA),
-            ),
-            Message("user", f"{speaker} said: {record.text}"),
+    @staticmethod
+    def messages(subject: str, record: Record) -> list[Message]:
+        system = INSTRUCTION.format(relations=", ".join(sorted(RELATIONS)))
+        return [
+            Message("system", system),
+            Message("user", f"{subject} said: {record.text[:MAX_CHARS]}"),
         ]
-        params = GenerationParams(max_tokens=256, temperature=0.0, seed=0)
-        return self.mouth.complete(messages, params).text
 
 
-def parse_facts(reply: str) -> list[tuple[str, str, str]] | None:
+def _facts(value: dict[str, Any]) -> list[tuple[str, str]]:
+    """(relation, object) pairs of a validated answer; objects trimmed."""
+    out = [(item["relation"], " ".join(item["object"].split())) for item in value["facts"]]
+    return [(relation, obj) for relation, obj in out if obj]
+
+
+def parse_facts(reply: str) -> list[tuple[str, str]] | None:
     """Strictly validate a reply against :data:`FACT_SCHEMA`; ``None`` if it does not fit."""
     try:
-        data = json.loads(reply)
-    except ValueError:
+        return _facts(parse(reply, FACT_SCHEMA))
+    except MouthMisbehaved:
         return None
-    if not isinstance(data, dict) or set(data) != {"facts"} or not isinstance(data["facts"], list):
-        return None
-    item_schema = FACT_SCHEMA["properties"]["facts"]["items"]["properties"]
-    out: list[tuple[str, str, str]] = []
-    for item in data["facts"]:
-        if not isinstance(item, dict) or set(item) != {"subject", "relation", "object"}:
-            return None
-        if not all(isinstance(item[k], str) for k in item):
-            return None
-        if item["subject"] not in item_schema["subject"]["enum"]:
-            return None
-        if item["relation"] not in RELATIONS:
-            return None
-        obj = item["object"].strip()
-        if not obj or len(obj) > item_schema["object"]["maxLength"]:
-            return None
-        out.append((item["subject"], item["relation"], obj))
-    return out

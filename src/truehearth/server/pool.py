@@ -10,11 +10,13 @@ A mouth whose registered fingerprint changes is loaded again.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
 from truehearth.mouths import registry
 from truehearth.mouths.base import Completion, Fingerprint, GenerationParams, Message, Mouth
 from truehearth.mouths.registry import MouthEntry
+from truehearth.mouths.structured import JsonMouth
 
 
 class SerializedMouth:
@@ -50,6 +52,29 @@ class SerializedMouth:
         self._inner.close()
 
 
+class SerializedJsonMouth(SerializedMouth):
+    """A serialized mouth that keeps its inner mouth's structured output."""
+
+    def __init__(self, inner: Mouth) -> None:
+        if not isinstance(inner, JsonMouth):
+            raise TypeError("this mouth has no structured output")
+        super().__init__(inner)
+        self._json = inner
+
+    def complete_json(
+        self, messages: Sequence[Message], schema: Mapping[str, Any], params: GenerationParams
+    ) -> Completion:
+        with self._lock:
+            return self._json.complete_json(messages, schema, params)
+
+
+def serialized(mouth: Mouth) -> Mouth:
+    """``mouth`` behind a lock, with structured output if it had it."""
+    if isinstance(mouth, JsonMouth):
+        return SerializedJsonMouth(mouth)
+    return SerializedMouth(mouth)
+
+
 class MouthPool:
     """One loaded mouth per registered name, reloaded when its fingerprint changes."""
 
@@ -65,7 +90,7 @@ class MouthPool:
                 return found[1]
             mouth = registry.load(entry)
             if not getattr(mouth, "thread_safe", False):
-                mouth = SerializedMouth(mouth)
+                mouth = serialized(mouth)
             if found is not None:
                 found[1].close()
             self._loaded[entry.name] = (key, mouth)
