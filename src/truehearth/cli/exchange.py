@@ -90,8 +90,14 @@ def import_chatgpt(path: FileArg, home: HomeOpt = None, json: JsonOpt = False) -
 
 @import_app.command("card")
 def import_card(path: FileArg, home: HomeOpt = None, json: JsonOpt = False) -> None:
-    """A SillyTavern character card (V1/V2/V3, JSON or PNG); identity fields become proposals."""
+    """A character card (V1/V2/V3 JSON or PNG, Pygmalion JSON, ooba YAML); identity -> proposals."""
     _import("card", path, home, json)
+
+
+@import_app.command("lorebook")
+def import_lorebook(path: FileArg, home: HomeOpt = None, json: JsonOpt = False) -> None:
+    """A SillyTavern world-info / lorebook JSON; always-on entries become proposals."""
+    _import("lorebook", path, home, json)
 
 
 @import_app.command("st-chat")

@@ -1,10 +1,16 @@
 """SillyTavern character cards, V1/V2/V3, as JSON or as PNG with a ``chara``/``ccv3`` chunk.
 
+Older shapes SillyTavern still reads (Pygmalion ``char_name`` JSON and
+text-generation-webui YAML) are recognised by their shape and read as V1
+fields (:mod:`truehearth.exchange.legacy_cards`).
+
 A card describes who a character is. Here that is exactly what must not be
 written straight into the home: the description, the personality and the
 greeting become *proposals* for core, which the human accepts or rejects.
-Everything else (scenario, example dialogue, alternate greetings, lorebook
-entries, the card's own system prompt) lands as archive items, and the whole
+Everything else (scenario, example dialogue, alternate greetings, the card's
+own system prompt) lands as archive items, the embedded ``character_book`` as
+lorebook entries with their keys (:mod:`truehearth.exchange.lorebook`; its
+always-on entries are proposed too), and the whole
 card is kept as one archive item too, so unknown ``extensions`` survive and
 can travel on when the companion is exported as a card.
 
@@ -19,7 +25,6 @@ from __future__ import annotations
 import base64
 import binascii
 import io
-import re
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -27,8 +32,9 @@ import orjson
 
 from truehearth.core.errors import InvalidInput
 from truehearth.core.records import Layer
-from truehearth.exchange import boundedjson
+from truehearth.exchange import boundedjson, legacy_cards, lorebook
 from truehearth.exchange.limits import Limits
+from truehearth.exchange.macros import expand_macros
 from truehearth.exchange.parsed import Item, Parsed, Suggestion
 from truehearth.exchange.png import SIGNATURE, text_chunks
 from truehearth.exchange.values import clean_strings, text_of
@@ -68,6 +74,8 @@ def read_card(stream: IO[bytes], limits: Limits | None = None) -> dict[str, Any]
         raw = stream.read(MAX_CARD_BYTES + 1)
         if len(raw) > MAX_CARD_BYTES:
             raise InvalidInput("a character card larger than 32 MiB is not a card")
+    if legacy_cards.looks_like_yaml(raw):
+        return legacy_cards.from_yaml(raw, limits or Limits())
     card = boundedjson.load(io.BytesIO(raw), limits or Limits(), "the character card")
     if not isinstance(card, dict):
         raise InvalidInput("not a character card: expected a JSON object")
@@ -84,6 +92,10 @@ def card_data(card: dict[str, Any]) -> tuple[dict[str, Any], str]:
         return data, str(spec)
     if isinstance(spec, str):
         raise InvalidInput(f"unknown character card spec {spec!r}")
+    if legacy_cards.is_pygmalion(card):
+        return legacy_cards.from_pygmalion(card), "pygmalion"
+    if "ooba" in card and "spec" not in card:
+        return card, "ooba_yaml"
     return card, "chara_card_v1"
 
 
@@ -110,19 +122,10 @@ def card_items(card: dict[str, Any]) -> Iterator[Parsed]:
         for index, greeting in enumerate(greetings):
             yield _field(session, f"alternate_greetings/{index}", text_of(greeting), spec)
     book = data.get("character_book")
-    entries = book.get("entries") if isinstance(book, dict) else None
-    if isinstance(entries, list):
-        for index, entry in enumerate(entries):
-            if isinstance(entry, dict):
-                keys = entry.get("keys")
-                label = (
-                    ", ".join(k for k in keys if isinstance(k, str))
-                    if isinstance(keys, list)
-                    else ""
-                )
-                text = text_of(entry.get("content"))
-                meta = {"kind": "lorebook", "keys": label, "spec": spec}
-                yield Item(text, f"{session}/character_book/{index}", session, meta=meta)
+    if isinstance(book, dict):
+        book_name = text_of(book.get("name")).strip() or name
+        prefix = f"{session}/character_book"
+        yield from lorebook.book_items(book, session, prefix, book_name, char=name.strip())
     options = orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2
     whole = orjson.dumps(clean_strings(card), option=options).decode()
     yield Item(whole, f"{session}/card", session, meta={"kind": "card", "spec": spec, "name": name})
@@ -132,16 +135,3 @@ def _field(session: str, key: str, text: str, spec: str) -> Item:
     return Item(
         text, f"{session}/{key}", session, meta={"kind": "card-field", "field": key, "spec": spec}
     )
-
-
-_MACROS = re.compile(r"\{\{\s*(char|user)\s*\}\}|<(BOT|USER)>", re.IGNORECASE)
-
-
-def expand_macros(text: str, char: str, user: str = "the human") -> str:
-    """``{{char}}``/``<BOT>`` as the character's name, ``{{user}}``/``<USER>`` as ``user``."""
-
-    def name(match: re.Match[str]) -> str:
-        which = (match.group(1) or match.group(2)).lower()
-        return char if which in ("char", "bot") else user
-
-    return _MACROS.sub(name, text)

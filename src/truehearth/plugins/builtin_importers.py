@@ -17,6 +17,7 @@ def register_importers(register: Callable[[str, Parser], None]) -> None:
         chatgpt,
         claude,
         letta,
+        lorebook,
         open_webui,
         sillytavern_card,
         sillytavern_chat,
@@ -30,3 +31,4 @@ def register_importers(register: Callable[[str, Parser], None]) -> None:
     register(text.FORMAT, text.parse)
     register(claude.FORMAT, claude.parse)
     register(open_webui.FORMAT, open_webui.parse)
+    register(lorebook.FORMAT, lorebook.parse)
