@@ -181,17 +181,26 @@ def export_bundle(
 @export_app.command("card")
 def export_card(
     out: Annotated[Path, typer.Argument(help="Where to write the card (.png or .json).")],
+    avatar: Annotated[
+        Path | None,
+        typer.Option(help="The picture for a PNG card (a PNG; its image is kept as it is)."),
+    ] = None,
     home: HomeOpt = None,
 ) -> None:
-    """Export the verified identity as a Character Card V3 (PNG or JSON)."""
+    """Export the confirmed identity and lore as a Character Card V3 (PNG or JSON)."""
     with opened(home) as h:
-        card = card_export.write_card(h, out)
+        card = card_export.write_card(h, out, avatar=avatar)
         head = h.head()
     shown = fingerprint(head) if head else "-"
+    book = card["data"].get("character_book") or {}
     console.print(
-        f"Wrote the card of {escape(card['data']['name'])} to {escape(str(out))}; "
-        f"home head fingerprint {shown}."
+        f"Wrote the card of {escape(card['data']['name'])} to {escape(str(out))} "
+        f"({len(book.get('entries', []))} lorebook entries); home head fingerprint {shown}."
     )
+    if out.suffix.lower() == ".png" and avatar is None:
+        err_console.print(
+            "note: no --avatar given, so the card carries a plain placeholder picture"
+        )
 
 
 @app.command("verify-bundle")

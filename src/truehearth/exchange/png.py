@@ -66,3 +66,54 @@ def tiny_png(
     ]
     parts += [chunk(b"IDAT", pixels), chunk(b"IEND", b"")]
     return b"".join(parts)
+
+
+def chunks(png: bytes) -> list[tuple[bytes, bytes]]:
+    """Every chunk of a PNG held in memory as ``(type, data)``, each CRC checked."""
+    if png[:8] != SIGNATURE:
+        raise InvalidInput("not a PNG file")
+    found: list[tuple[bytes, bytes]] = []
+    at = 8
+    while at + 12 <= len(png):
+        length, kind = struct.unpack(">I4s", png[at : at + 8])
+        end = at + 8 + length
+        if length > MAX_CHUNK or end + 4 > len(png):
+            raise InvalidInput("the PNG is truncated or has an oversized chunk")
+        data = png[at + 8 : end]
+        if struct.unpack(">I", png[end : end + 4])[0] != zlib.crc32(kind + data):
+            raise InvalidInput(f"the PNG's {kind!r} chunk is damaged (CRC mismatch)")
+        found.append((kind, data))
+        at = end + 4
+        if kind == b"IEND":
+            return found
+    raise InvalidInput("the PNG is truncated (no IEND chunk)")
+
+
+def with_texts(png: bytes, texts: dict[str, bytes]) -> bytes:
+    """``png`` with its image untouched and ``texts`` as its only ``tEXt`` of those keywords.
+
+    Text chunks of the same keywords (an older card) are dropped, so a reader
+    never finds two cards; every other chunk -- the pixels, the size, colour
+    profiles -- is kept byte for byte. The new chunks go just before ``IEND``,
+    where SillyTavern writes them too.
+    """
+    names = {name.encode("latin-1") for name in texts}
+    kept = [
+        (kind, data)
+        for kind, data in chunks(png)
+        if not (kind in (b"tEXt", b"iTXt", b"zTXt") and data.partition(b"\x00")[0] in names)
+    ]
+    if not any(kind == b"IHDR" for kind, _ in kept[:1]):
+        raise InvalidInput("the PNG does not start with an IHDR chunk")
+    new = [(b"tEXt", key.encode("latin-1") + b"\x00" + value) for key, value in texts.items()]
+    ordered = kept[:-1] + new + kept[-1:]
+    return SIGNATURE + b"".join(chunk(kind, data) for kind, data in ordered)
+
+
+def size(png: bytes) -> tuple[int, int]:
+    """Width and height from the IHDR chunk."""
+    kind, data = chunks(png)[0]
+    if kind != b"IHDR" or len(data) < 8:
+        raise InvalidInput("the PNG does not start with an IHDR chunk")
+    width, height = struct.unpack(">II", data[:8])
+    return width, height
