@@ -1,6 +1,6 @@
 # truehearth: two commands on a fresh machine.
 #   make demo   create .venv, install everything (every extra), run the demo on embedded defaults
-#   make test   install dev tools, run ruff, mypy and the whole test suite
+#   make test   install dev tools, run ruff, mypy (src, tests, bench) and the whole test suite
 
 PY ?= python3
 VENV := .venv
@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export CMAKE_BUILD_PARALLEL_LEVEL ?= 2
 
-.PHONY: demo test check lint typecheck typecheck-tests wheel-check bench clean install
+.PHONY: demo test check lint typecheck wheel-check bench clean install
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -31,6 +31,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 
+# mypy --strict over src, tests and bench (the file list lives in pyproject.toml).
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
@@ -40,10 +41,6 @@ test: lint typecheck
 # The inner loop: lint, types and the fast tests (the slow model tests still run in `make test`).
 check: lint typecheck
 	$(BIN)/python -m pytest -m "not slow" -x -q
-
-# tests/ and bench/ under mypy (not yet strict-clean, so not part of `make test`).
-typecheck-tests: $(STAMP)
-	$(BIN)/mypy --python-version 3.11 --ignore-missing-imports tests bench --exclude tests/fixtures
 
 # Build the wheel and install it, core only (no extras, no compiler), into a clean venv.
 WHEEL_VENV := .wheel-venv

@@ -30,6 +30,7 @@ import time
 from collections.abc import Iterable
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 from truehearth.continuity.companion import fixture_home
 from truehearth.continuity.knowledge import Knowledge, knowledge_of
@@ -106,14 +107,15 @@ def persona_chat(root: Path, limit: int, k: Knowledge) -> None:
     report("Synthetic-Persona-Chat (all-reply checks, FP)", tallies, time.perf_counter() - started)
 
 
-def _jsonl(path: Path) -> Iterable[dict[str, object]]:
+def _jsonl(path: Path) -> Iterable[dict[str, Any]]:
+    """Rows of a JSON-lines file, as parsed (the sets' own, untyped shape)."""
     with path.open(encoding="utf-8") as fh:
         for line in fh:
             if line.strip():
                 yield json.loads(line)
 
 
-def _limited(rows: Iterable[dict[str, object]], limit: int) -> Iterable[dict[str, object]]:  # type: ignore[misc]
+def _limited(rows: Iterable[dict[str, Any]], limit: int) -> Iterable[dict[str, Any]]:
     for number, row in enumerate(rows):
         if number >= limit:
             return

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -560,7 +561,7 @@ def _filler(rng: random.Random) -> str:
 
 
 def _question(
-    text: str, evidence: list[Turn], paraphrased: bool, kind: str, context: list[Turn] = ()
+    text: str, evidence: list[Turn], paraphrased: bool, kind: str, context: Sequence[Turn] = ()
 ) -> Question:
     """A question; overlap counts shared stems with the evidence and its context turns."""
     shared = stems(text) & set().union(*(stems(t.text) for t in [*evidence, *context]))
@@ -625,8 +626,8 @@ def generate(
             turn = Turn(f"{sid}:{t}", sid, t, "human" if t % 2 == 0 else "companion", text, day)
             conv.turns.append(turn)
             if (s, t) in plan:
-                kind, key, _text, extra = plan[(s, t)]
-                placed.setdefault(f"{kind}:{key}", []).append((turn, extra))
+                what, key, _text, extra = plan[(s, t)]
+                placed.setdefault(f"{what}:{key}", []).append((turn, extra))
 
     for kind in STABLE:
         turn = placed[f"fact:{kind.key}"][0][0]

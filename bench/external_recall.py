@@ -121,7 +121,9 @@ def write_session(folder: Path, user: User, index: int, session: Session) -> Pat
     """One session as a SillyTavern chat log: both speakers named, the session's date."""
     path = folder / f"session-{index:04d}.jsonl"
     created = f"{session.date}@{index:04d}"  # a distinct chat per session, as ST names them
-    lines = [{"user_name": user.name, "character_name": user.companion, "create_date": created}]
+    lines: list[dict[str, object]] = [
+        {"user_name": user.name, "character_name": user.companion, "create_date": created}
+    ]
     for i, turn in enumerate(session.turns):
         lines.append(
             {

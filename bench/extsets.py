@@ -25,6 +25,7 @@ import sys
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -73,7 +74,7 @@ class User:
 
 
 def realmem(root: Path) -> list[User]:
-    queries: dict[str, list[dict[str, object]]] = {}
+    queries: dict[str, list[dict[str, Any]]] = {}  # parsed JSON rows
     for line in (root / "realmem" / "realmem_queries.jsonl").read_text().splitlines():
         if line.strip():
             row = json.loads(line)

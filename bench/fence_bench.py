@@ -197,7 +197,7 @@ def _new_home(folder: Path, name: str) -> Home:
 
 def _chatgpt_export(text: str, path: Path) -> Path:
     """The attack as one user message of an old ChatGPT conversation."""
-    node = {
+    node: dict[str, Any] = {
         "id": "n1",
         "parent": None,
         "children": [],

@@ -32,7 +32,8 @@ def child(export: Path, home_dir: Path, detector: str) -> None:
     if detector == "rules":
         from truehearth.core.injection import detect
 
-        effects.detect = detect  # the rules alone, as before the classifier
+        # The rules alone, as before the classifier: swap the name effects looks up.
+        vars(effects)["detect"] = detect
     with Home.init(home_dir, "Bench") as home:
         start, cpu = time.perf_counter(), time.process_time()
         report = import_path(home, export, "chatgpt")

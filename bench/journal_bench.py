@@ -21,13 +21,15 @@ import time
 from pathlib import Path
 
 from truehearth.core import acts
+from truehearth.core.events import Draft
 from truehearth.core.ids import new_id
 from truehearth.core.journal import verify_chain
 from truehearth.core.records import Layer, Source, Voice
-from truehearth.home import DB_NAME, Home
+from truehearth.home import Home
+from truehearth.homedir import DB_NAME
 
 
-def _drafts(home: Home, start: int, count: int) -> list[acts.Draft]:
+def _drafts(home: Home, start: int, count: int) -> list[Draft]:
     now = home.now()
     source = Source(via="bench")
     return [

@@ -43,11 +43,10 @@ KS = (1, 5, 10, 20)
 
 def configs() -> dict[str, HybridRetriever]:
     """Each step adds one idea to the one before, so the table shows what each is worth."""
-    off = {"expand": False, "replies": False, "graph": False}
     return {
-        "bm25": HybridRetriever(**{**off, "vectors": False}),
-        "vectors": HybridRetriever(**{**off, "bm25": False}),
-        "hybrid (bm25+vectors, RRF)": HybridRetriever(**off),
+        "bm25": HybridRetriever(vectors=False, expand=False, replies=False, graph=False),
+        "vectors": HybridRetriever(bm25=False, expand=False, replies=False, graph=False),
+        "hybrid (bm25+vectors, RRF)": HybridRetriever(expand=False, replies=False, graph=False),
         "+ query expansion (off by default)": HybridRetriever(
             expand=True, replies=False, graph=False
         ),
@@ -96,7 +95,12 @@ def ingest(home: Home, turns: list[Turn], batch: int = 5000) -> tuple[dict[str, 
     c0 = time.process_time()
     t0 = time.perf_counter()
     for i in range(0, len(turns), batch):
-        home.commit(lambda now, chunk=turns[i : i + batch]: turn_drafts(chunk, now, ids))
+        chunk = turns[i : i + batch]
+
+        def drafts(now: str, chunk: list[Turn] = chunk) -> list[Draft]:
+            return turn_drafts(chunk, now, ids)
+
+        home.commit(drafts)
     t1 = time.perf_counter()
     TalkIndex(home.recall_index).sync()
     active_index(home).sync()
@@ -165,9 +169,9 @@ def quality(seeds: Iterable[int], sessions: int, turns: int, embedders: list[str
             ]
             print(f"| {name} | " + " | ".join(values) + " |")
         print("\nrecall@10 of the default retriever by question kind:")
-        for (emb, kind), values in sorted(kinds.items()):
+        for (emb, kind), hits in sorted(kinds.items()):
             if emb == embedder:
-                print(f"- {kind}: {statistics.mean(values):.2f} (n={len(values)})")
+                print(f"- {kind}: {statistics.mean(hits):.2f} (n={len(hits)})")
     for n, store_s, index_s in rates:
         print(
             f"ingest {n} turns: store {n / store_s:,.0f}/s, embed+graph {n / index_s:,.0f}/s, "

@@ -195,7 +195,7 @@ def choose_threshold(model: LinearModel, examples: list[Example]) -> float:
 
 def serialise(w: np.ndarray, b: float, threshold: float) -> bytes:
     """The weights file, byte for byte the same for the same numbers."""
-    arrays = {
+    arrays: dict[str, np.ndarray] = {
         "weights": w.astype(np.float16),
         "bias": np.asarray(b, dtype=np.float32),
         "threshold": np.asarray(threshold, dtype=np.float32),

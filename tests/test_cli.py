@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CliRunner
-from truehearth.home import DB_NAME, Home
+from truehearth.home import Home
+from truehearth.homedir import DB_NAME
 
 
 def _ids(out: str) -> str:

@@ -38,8 +38,8 @@ def test_sigkill_at_random_moments_keeps_every_committed_event(home_dir: Path) -
         rest, _ = child.communicate()
         assert child.returncode == -signal.SIGKILL
         for line in (first + rest).decode().splitlines():
-            seq, digest = line.split()
-            committed[int(seq)] = digest
+            number, digest = line.split()
+            committed[int(number)] = digest
 
         with Home.open(home_dir) as home:
             report = home.verify()

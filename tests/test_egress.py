@@ -149,9 +149,9 @@ def test_opted_in_remote_mouth_receives_only_the_named_layers(home: Home) -> Non
         ctx = assemble(home, mouth, "tell me about the secret garden", allowed_layers=layers)
         mouth.close()
     assert seen == []  # building and assembling send nothing
-    assert layers == {Layer.CORE}
+    assert layers == frozenset({Layer.CORE})
     system = ctx.messages[0].content
     assert "I am Ash." in system
     assert "secrets at home" not in system and "secret garden behind" not in system
     with contextlib.closing(Conversation.open(home, "far")) as conv:
-        assert conv.allowed_layers == {Layer.CORE}
+        assert conv.allowed_layers == frozenset({Layer.CORE})

@@ -78,7 +78,7 @@ def test_send_dates_in_every_form(
 
 
 def test_a_group_chat_keeps_every_speaker(home: Home, tmp_path: Path) -> None:
-    lines = [
+    lines: list[dict[str, Any]] = [
         {"user_name": "unused", "character_name": "unused", "chat_metadata": {"integrity": "g1"}},
         {"name": "Noor", "is_user": True, "mes": "Morning, both of you."},
         {"name": "Wren", "is_user": False, "mes": "Morning, love."},

@@ -20,10 +20,11 @@ from hypothesis import strategies as st
 from truehearth.core.canonical import canonical_bytes
 from truehearth.core.errors import TruehearthError
 from truehearth.core.records import Source
+from truehearth.core.vocabulary import IMPORT
 from truehearth.exchange.effects import effects_for
 from truehearth.exchange.formats import import_path, parsers
 from truehearth.exchange.limits import Limits
-from truehearth.exchange.pipeline import IMPORT, parse_bytes
+from truehearth.exchange.pipeline import parse_bytes
 from truehearth.exchange.report import ImportReport
 from truehearth.home import Home
 

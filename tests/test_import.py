@@ -14,10 +14,11 @@ import pytest
 from tests.conftest import CliRunner
 from truehearth.core.errors import InvalidInput
 from truehearth.core.records import Layer, ProposalStatus, Record, Trust, Voice
+from truehearth.core.vocabulary import IMPORT
 from truehearth.exchange.formats import import_path
 from truehearth.exchange.limits import Limits
 from truehearth.exchange.parsed import Item, Parsed
-from truehearth.exchange.pipeline import IMPORT, import_file
+from truehearth.exchange.pipeline import import_file
 from truehearth.exchange.png import tiny_png
 from truehearth.home import Home
 
@@ -129,7 +130,8 @@ def test_sillytavern_chat(home: Home) -> None:
 def test_letta_agent_files(home: Home, name: str) -> None:
     report = import_path(home, FIXTURES / name, "letta")
     assert report.proposals == 1
-    assert home.proposals()[0].why and "persona" in home.proposals()[0].why
+    why = home.proposals()[0].why
+    assert why and "persona" in why
     texts = [r.text for r in archive(home)]
     assert any("balcony garden" in t or "Likes chess" in t for t in texts)
     if name == "agent.af":

@@ -13,6 +13,7 @@ import json
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -23,6 +24,9 @@ from truehearth.core.records import Layer, Trust
 from truehearth.exchange.formats import import_path
 from truehearth.home import Home
 from truehearth.injection_classifier import load_model, model_from_bytes
+
+if TYPE_CHECKING:
+    from injection_data import Example  # bench/ is on mypy's path; loaded by file below
 
 BENCH = Path(__file__).resolve().parents[1] / "bench"
 
@@ -66,43 +70,37 @@ def test_the_shipped_model_loads_from_the_package_offline() -> None:
 
 
 @pytest.fixture(scope="module")
-def external() -> list[object]:
-    examples = injection_data.load_all()
+def external() -> list[Example]:
+    examples: list[Example] = injection_data.load_all()
     if not examples:
         pytest.skip("external data not found: ../shared/data or $TRUEHEARTH_EXT_DATA")
     return examples
 
 
-def _rate(examples: list[object], source: str, label: int) -> tuple[float, int]:
+def _rate(examples: list[Example], source: str, label: int) -> tuple[float, int]:
     texts = [
-        e.text  # type: ignore[attr-defined]
-        for e in examples
-        if e.source == source and e.split == "test" and e.label == label  # type: ignore[attr-defined]
+        e.text for e in examples if e.source == source and e.split == "test" and e.label == label
     ]
     if not texts:
         pytest.skip(f"no {source} test split present")
     return sum(map(flagged, texts)) / len(texts), len(texts)
 
 
-def test_deepset_test_split_attacks_are_caught(external: list[object]) -> None:
+def test_deepset_test_split_attacks_are_caught(external: list[Example]) -> None:
     """deepset's own published test split (English and German): never trained or tuned on."""
     caught, n = _rate(external, "deepset", 1)
     assert n >= 50 and caught >= 0.25  # a floor; the figures are in docs/BENCHMARKS.md
 
 
 @pytest.mark.parametrize("source", ["topical_chat", "synthetic_persona_chat", "memorybank"])
-def test_ordinary_chat_test_splits_are_left_alone(external: list[object], source: str) -> None:
+def test_ordinary_chat_test_splits_are_left_alone(external: list[Example], source: str) -> None:
     false_flags, n = _rate(external, source, 0)
     assert n >= 150 and false_flags <= 0.005
 
 
-def test_bipia_test_attacks_aimed_at_the_reply_are_caught(external: list[object]) -> None:
+def test_bipia_test_attacks_aimed_at_the_reply_are_caught(external: list[Example]) -> None:
     """BIPIA's test attack categories are disjoint from its train ones."""
-    texts = [
-        e.text  # type: ignore[attr-defined]
-        for e in external
-        if e.source == "bipia-attack" and e.split == "test"  # type: ignore[attr-defined]
-    ]
+    texts = [e.text for e in external if e.source == "bipia-attack" and e.split == "test"]
     if not texts:
         pytest.skip("no BIPIA attack test split present")
     assert sum(map(flagged, texts)) / len(texts) >= 0.5

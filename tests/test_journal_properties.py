@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from truehearth.core.errors import TruehearthError
 from truehearth.core.records import Layer, ProposalAction, Voice
-from truehearth.home import DB_NAME, Home
+from truehearth.home import Home
+from truehearth.homedir import DB_NAME
 
 OPS = st.lists(
     st.tuples(

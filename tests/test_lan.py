@@ -67,7 +67,7 @@ def test_allow_lan_sends_only_the_named_layers_warns_and_is_fingerprinted(
     entry = registry.entry(home, "box")
     assert entry.egress == EgressPolicy(False, frozenset({Layer.CORE, Layer.BOUNDARY}), True)
     assert entry.fingerprint.params["egress"] == "lan"
-    assert registry.sendable(entry) == {Layer.CORE, Layer.BOUNDARY}
+    assert registry.sendable(entry) == frozenset({Layer.CORE, Layer.BOUNDARY})
     loopback = registry.add(
         home, "near", "openai-http", options={"url": "http://127.0.0.1:9/v1", "model": "m"}
     )

@@ -133,7 +133,7 @@ class _Handler(BaseHTTPRequestHandler):
             if mode == "break-after-two" and i == 2:
                 self.wfile.flush()
                 return
-            chunk = {"choices": [{"index": 0, "delta": {"content": piece}}]}
+            chunk: dict[str, object] = {"choices": [{"index": 0, "delta": {"content": piece}}]}
             if mode == "bad-chunk":
                 chunk = {"nothing": "here"}
             self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())

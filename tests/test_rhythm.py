@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -114,7 +115,7 @@ def test_the_rhythm_boundary_turns_on_nudges_and_is_journaled(clocked: tuple[Hom
     proposal = boundary.propose(home, words, boundary.Rule(after_minutes=45, fade=True))
     seen: list[list[Message]] = []
 
-    def reply(messages: list[Message]) -> str:
+    def reply(messages: Sequence[Message]) -> str:
         seen.append(list(messages))
         return "Go and rest, love. Maybe call Mira about Saturday?"
 
@@ -222,4 +223,5 @@ def test_the_rhythm_page_shows_patterns_and_nothing_when_off(clocked: tuple[Home
     switch.switch(home, False)
     off = ui.get("/ui/rhythm")
     assert "switched off" in off and "<svg" not in off
-    assert home.head() is not None and before is not None and home.head().seq == before.seq + 1
+    after = home.head()
+    assert after is not None and before is not None and after.seq == before.seq + 1

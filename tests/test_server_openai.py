@@ -11,6 +11,7 @@ import pytest
 from tests.loopback import serving
 from truehearth.core import mouth_acts
 from truehearth.core.records import Layer, Record, Voice
+from truehearth.core.vocabulary import MOUTH
 from truehearth.home import Home
 from truehearth.keys import ensure_token
 from truehearth.mouths import registry
@@ -166,7 +167,7 @@ def test_the_proxy_never_sends_against_the_egress_policy(
         lambda now: [
             mouth_acts.add(
                 stripped,
-                home.store.get(mouth_acts.MOUTH, "remote"),
+                home.store.get(MOUTH, "remote"),
                 actor=Voice.HUMAN,
                 now=now,
                 replace=True,
@@ -185,7 +186,7 @@ def test_the_proxy_never_sends_against_the_egress_policy(
 def test_a_non_ascii_token_is_refused_not_a_crash(server: tuple[str, str]) -> None:
     url, _token = server
     for value in ("Bearer thé-wrong", "Bearer \u2603"):
-        response = httpx.get(url + "/v1/models", headers={"Authorization": value.encode()})
+        response = httpx.get(url + "/v1/models", headers={b"Authorization": value.encode()})
         assert response.status_code == 401
 
 

@@ -41,7 +41,7 @@ schema = schemathesis.openapi.from_asgi(
 
 @schema.parametrize()
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
-def test_the_api_conforms_to_its_schema(case: schemathesis.Case) -> None:
+def test_the_api_conforms_to_its_schema(case: schemathesis.Case[Any]) -> None:
     # Requests the schema admits can still be refused by rules it cannot express
     # ("the last message must be the human's", "the message is empty"): those are
     # documented 400s, so the positive-data check does not apply.

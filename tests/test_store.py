@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 
 from truehearth.core.errors import HomeCorrupt
-from truehearth.home import DB_NAME, Home
+from truehearth.home import Home
+from truehearth.homedir import DB_NAME
 from truehearth.store.migrations import MIGRATIONS, Migration
-from truehearth.store.sqlite import SQLiteStore, fts_query
+from truehearth.store.projection import fts_query
+from truehearth.store.sqlite import SQLiteStore
 
 
 def test_every_migration_is_recorded_once(home: Home) -> None:

@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
-from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import BrowserContext, Dialog, Page, expect, sync_playwright
 
 from tests.loopback import serving
 from tests.ui_helpers import HOSTILE, check_two_mouths, furnish
-from truehearth.core.continuity_acts import RECOGNITION
 from truehearth.core.records import Layer, ProposalStatus, Source, Trust, Voice
+from truehearth.core.vocabulary import RECOGNITION
 from truehearth.home import Home
 from truehearth.keys import ensure_token
 from truehearth.server.app import create_app
@@ -156,7 +156,12 @@ def test_review_an_import_and_hostile_text_stays_text(
 ) -> None:
     url, token, path = served
     dialogs: list[str] = []
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+    def dismiss(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", dismiss)
     log_in(page, url, token)
     page.get_by_role("link", name="Review imports").click()
     hostile = page.locator("li.review-item", has_text="lighthouse")

@@ -11,7 +11,7 @@ import pytest
 from tests.ui_helpers import UI, check_two_mouths
 from truehearth.continuity.check import report_path
 from truehearth.continuity.drift import checks
-from truehearth.core.continuity_acts import RECOGNITION
+from truehearth.core.vocabulary import RECOGNITION
 from truehearth.home import Home
 
 MARK = re.compile(r'name="(mark\d+)" value="them"')

@@ -15,7 +15,7 @@ from typing import Any
 
 from truehearth.core.canonical import canonical_bytes, chain_digest, loads
 from truehearth.core.events import decode
-from truehearth.home import DB_NAME
+from truehearth.homedir import DB_NAME
 from truehearth.store.sqlite import SQLiteStore
 
 

@@ -10,13 +10,17 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 import pytest
 
 from truehearth.context import assemble
 from truehearth.mouths import shipped
-from truehearth.mouths.base import GenerationParams, Message
+from truehearth.mouths.base import GenerationParams, Message, Mouth
 from truehearth.mouths.errors import ModelFileError
+
+if TYPE_CHECKING:
+    from fence_bench import Attack  # bench/ is on mypy's path; loaded by file at run time
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "fence_bench.py"
 # Train-split attacks (never the reported test split) that plainly ask for a phrase. On the
@@ -41,7 +45,7 @@ def _bench() -> ModuleType:
 
 
 @pytest.fixture(scope="module")
-def qwen() -> Iterator[object]:
+def qwen() -> Iterator[Mouth]:
     try:
         path = shipped.qwen_coder_path()
     except ModelFileError as exc:
@@ -56,13 +60,13 @@ def qwen() -> Iterator[object]:
 
 @pytest.mark.slow
 def test_the_default_fence_holds_where_the_unfenced_attack_is_obeyed(
-    qwen: object, tmp_path: Path
+    qwen: Mouth, tmp_path: Path
 ) -> None:
     bench = _bench()
     base = bench.data_dir()
     if base is None:
         pytest.skip("no external data (../shared/data or $TRUEHEARTH_EXT_DATA)")
-    chosen = []
+    chosen: list[Attack] = []
     attacks = bench.load_attacks(base, "train")
     for wanted in (CANARIES, FALLBACK):
         for attack in attacks:
@@ -84,9 +88,9 @@ def test_the_default_fence_holds_where_the_unfenced_attack_is_obeyed(
             ctx = assemble(home, qwen, bench.MESSAGE, params=params, nonce=FIXED_TAG)
             data = ctx.section("data")
             assert data is not None and any(i.layer == "archive" for i in data.items)
-            fenced = qwen.complete(ctx.messages, params).text  # type: ignore[attr-defined]
+            fenced = qwen.complete(ctx.messages, params).text
             user = [Message("system", bench.instruction_head(home)), Message("user", attack.text)]
-            unfenced = qwen.complete(user, params).text  # type: ignore[attr-defined]
+            unfenced = qwen.complete(user, params).text
         finally:
             homes.close()
         unfenced_obeyed += bench.obeyed(unfenced, attack)

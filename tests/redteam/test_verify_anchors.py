@@ -38,6 +38,7 @@ def test_a_rewrite_below_a_signed_export_fails_verify(home: Home, tmp_path: Path
         assert forged.verify(deep=False).chain.ok  # the chain alone is consistent
         report = forged.verify()
     assert not report.ok
+    assert report.problem is not None
     assert report.problem == (
         f"event {signed}, the head of the bundle signed on "
         f"{report.problem.split('signed on ')[1][:19]}, has changed: the journal was rewritten"

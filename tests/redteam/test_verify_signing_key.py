@@ -7,6 +7,7 @@ from pathlib import Path
 from truehearth.exchange import bundle
 from truehearth.home import Home
 from truehearth.keys import SIGNING_SECRET
+from truehearth.store.sqlite import SQLiteStore
 
 PASSPHRASE = "correct horse battery staple"
 
@@ -31,6 +32,7 @@ def test_an_older_encrypted_home_moves_its_key_in_on_first_use(tmp_path: Path) -
         pem = home.store.secret(SIGNING_SECRET)
         assert pem is not None
         # As a home made before this change was: the key in a plaintext file only.
+        assert isinstance(home.store, SQLiteStore)
         home.store._conn.execute("DELETE FROM home_secrets")  # the older layout
         legacy.write_bytes(pem)
     with Home.open(path, passphrase=PASSPHRASE) as home:

@@ -20,7 +20,8 @@ import pytest
 from truehearth.core.errors import TruehearthError
 from truehearth.core.records import Layer
 from truehearth.exchange import bundle
-from truehearth.home import DB_NAME, Home
+from truehearth.home import Home
+from truehearth.homedir import DB_NAME
 from truehearth.mouths import registry
 from truehearth.mouths.doubles import EchoMouth
 from truehearth.turn import Conversation
