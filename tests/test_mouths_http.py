@@ -23,9 +23,12 @@ from typing import Any
 
 import pytest
 
+from truehearth.context.router import assemble
+from truehearth.core.records import Layer
 from truehearth.home import Home
 from truehearth.mouths import registry, structured
 from truehearth.mouths.base import GenerationParams, Message, Mouth
+from truehearth.mouths.counting import Method
 from truehearth.mouths.doubles import EchoMouth, ScriptedMouth
 from truehearth.mouths.errors import MouthMisbehaved, MouthUnavailable
 from truehearth.mouths.openai_http import OpenAIHTTPMouth
@@ -42,6 +45,7 @@ MODES = (
     "break-after-two",
     "slow",
     "no-formats",
+    "reports-usage",
 )
 
 
@@ -120,10 +124,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(b": keep-alive comment\n\n")
         self.close_connection = True
+        usage = (request.get("stream_options") or {}).get("include_usage", False)
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            self._stream(mode, messages, params)  # a hang-up (Ctrl-C) just ends it
+            self._stream(mode, messages, params, usage)  # a hang-up (Ctrl-C) just ends it
 
-    def _stream(self, mode: str, messages: list[Message], params: GenerationParams) -> None:
+    def _stream(
+        self, mode: str, messages: list[Message], params: GenerationParams, usage: bool
+    ) -> None:
         pieces = self.server.mouth.stream(messages, params)
         if mode == "slow":
             pieces = (f"word{i} " for i in range(10_000))
@@ -138,8 +145,17 @@ class _Handler(BaseHTTPRequestHandler):
                 chunk = {"nothing": "here"}
             self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
             self.wfile.flush()
+        if usage and mode == "reports-usage":  # Ollama: prompt_eval_count, as OpenAI's usage
+            prompt = prompt_tokens(messages)
+            tail = {"choices": [], "usage": {"prompt_tokens": prompt, "completion_tokens": 1}}
+            self.wfile.write(f"data: {json.dumps(tail)}\n\n".encode())
         if mode != "no-done":
             self.wfile.write(b"data: [DONE]\n\n")
+
+
+def prompt_tokens(messages: Sequence[Message]) -> int:
+    """What the server's model counts for a prompt: 2 characters a token, 5 a message."""
+    return sum(-(-len(m.content) // 2) + 5 for m in messages)
 
 
 @contextlib.contextmanager
@@ -374,3 +390,48 @@ def test_structured_output_over_http_is_constrained_then_asked_in_words() -> Non
             assert structured.mode_of(serialized(EchoMouth())) is Mode.PROMPTED
         finally:
             mouth.close()
+
+
+def test_counting_is_labelled_and_calibrated_on_the_servers_reported_counts(
+    home: Home, server: OpenAIServer, cli: Any
+) -> None:
+    """A server without a tokenizer endpoint (Ollama) reports what each prompt cost: the
+    turn keeps that exact figure, and the estimate after it is calibrated on it."""
+    home.accept(home.propose(Layer.CORE, "I am Ash. I keep what is true. " * 8).id)
+    server.mode = "reports-usage"
+    added = cli("mouth", "add", "box", "--url", server.url, "--model", "m", "--home", home.path)
+    assert added.code == 0, added.err
+    said = cli("say", "tea by the window", "--explain", "--json", "--home", home.path)
+    assert said.code == 0, said.err
+    data = json.loads(said.out)
+    assert server.requests[-1]["stream_options"] == {"include_usage": True}
+    sent = [Message(m["role"], m["content"]) for m in server.requests[-1]["messages"]]
+    assert data["reported_prompt_tokens"] == prompt_tokens(sent)
+    assert data["token_counting"]["method"] == "estimate" and not data["token_counting"]["exact"]
+    assert data["explain"]["counting"] == data["token_counting"]
+    shown = cli("say", "and the rain?", "--explain", "--home", home.path)
+    assert shown.code == 0, shown.err
+    assert "tokens counted estimated: ~3 characters a token" in " ".join(shown.out.split())
+    assert "the mouth's server counted" in shown.out
+
+    with contextlib.closing(Conversation.open(home, "box")) as conv:
+        first = conv.say("a long quiet evening")
+        second = conv.say("a long quiet evening, again")
+    assert first.context.counting.method is Method.ESTIMATE
+    assert second.context.counting.method is Method.REPORTED
+    assert "calibrated on the prompt token counts the server reported for 1 reply" in (
+        second.context.counting.detail
+    )
+    # Calibrated at the server's density (2 characters a token here, less the role markers'
+    # share): the router's count of what it sent is now at least the server's own.
+    assert second.reported_prompt_tokens is not None
+    assert second.context.total_tokens >= second.reported_prompt_tokens
+
+
+def test_an_echo_double_says_its_counts_are_estimated(home: Home) -> None:
+    counting = assemble(home, EchoMouth(), "hello").explain()["counting"]
+    assert counting == {
+        "method": "estimate",
+        "exact": False,
+        "detail": "~4 characters a token (a test double has no tokenizer)",
+    }

@@ -56,6 +56,8 @@ class TurnResult:
     context: Context
     seconds: float
     interrupted: str | None = None
+    # The prompt's tokens as the mouth's server counted them, where it reports them.
+    reported_prompt_tokens: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -66,6 +68,8 @@ class TurnResult:
             "interrupted": self.interrupted,
             "seconds": f"{self.seconds:.3f}",
             "context_tokens": self.context.total_tokens,
+            "token_counting": self.context.counting.to_json(),
+            "reported_prompt_tokens": self.reported_prompt_tokens,
         }
 
 
@@ -285,6 +289,11 @@ class Conversation:
             if failure is None or "".join(pieces).strip():
                 journal("".join(pieces), started, interrupted)
 
+    def _reported_tokens(self) -> int | None:
+        """What the mouth's server said the last prompt cost (an HTTP mouth keeps it)."""
+        found = getattr(self.mouth, "reported_prompt_tokens", None)
+        return found if isinstance(found, int) and not isinstance(found, bool) else None
+
     def _reply_meta(self, index: int, context: Context, interrupted: str | None) -> dict[str, Any]:
         meta: dict[str, Any] = {
             "kind": "turn",
@@ -382,6 +391,7 @@ class Conversation:
             context=context,
             seconds=time.perf_counter() - started,
             interrupted=interrupted,
+            reported_prompt_tokens=self._reported_tokens(),
         )
         self.results.append(self.last)
 
@@ -455,5 +465,6 @@ class Conversation:
             context=context,
             seconds=time.perf_counter() - started,
             interrupted=interrupted,
+            reported_prompt_tokens=self._reported_tokens(),
         )
         self.results.append(self.last)

@@ -87,6 +87,7 @@ def explain_table(context: Context) -> Table:
     table = Table(
         title=f"context: {context.total_tokens} of {context.budget} prompt tokens "
         f"(window {context.window}, {context.reply_tokens} kept for the reply)",
+        caption=f"tokens counted {escape(context.counting.label())}",
         header_style="bold",
     )
     table.add_column("section / record", no_wrap=True)
@@ -179,6 +180,11 @@ def say(
     console.print(_footer(streamed))
     if explain:
         console.print(explain_view(streamed.context))
+        if streamed.reported_prompt_tokens is not None:
+            console.print(
+                f"[dim]the mouth's server counted {streamed.reported_prompt_tokens} prompt "
+                f"tokens for this turn (the context's count: {streamed.context.total_tokens})[/]"
+            )
 
 
 @app.command()

@@ -3,7 +3,8 @@
 A :class:`Context` is both the prompt (``messages``) and its account
 (``sections``): every record that went in is listed with its provenance and
 the reason it was chosen, every record left out says why, and every section
-says how many tokens it took. ``--explain`` prints exactly this.
+says how many tokens it took, and how they were counted (exactly, by the
+mouth's or the server's tokenizer, or estimated). ``--explain`` prints exactly this.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from truehearth.core.errors import TruehearthError
 from truehearth.mouths.base import Message
+from truehearth.mouths.counting import UNDECLARED, TokenCounting
 
 if TYPE_CHECKING:
     from truehearth.rhythm.boundary import Nudge
@@ -101,6 +103,8 @@ class Context:
     notes: list[str] = field(default_factory=list)
     # The human's rhythm boundary when it applies to this turn (see truehearth.rhythm).
     nudge: Nudge | None = None
+    # How the tokens above were counted: exact (the mouth's or the server's tokenizer) or not.
+    counting: TokenCounting = UNDECLARED
 
     def section(self, name: str) -> Section | None:
         return next((s for s in self.sections if s.name == name), None)
@@ -116,6 +120,7 @@ class Context:
             "budget": self.budget,
             "reserved_for_reply": self.reply_tokens,
             "total_tokens": self.total_tokens,
+            "counting": self.counting.to_json(),
             "sections": [s.to_json() for s in self.sections],
             "left_out": [x.to_json() for x in self.left_out],
             "notes": list(self.notes),

@@ -23,6 +23,7 @@ from truehearth.context.model import Context, ContextOverflow, Item, LeftOut, Se
 from truehearth.core.errors import InvalidInput
 from truehearth.core.records import Layer, Record, Trust, clean_text
 from truehearth.mouths.base import GenerationParams, Message, Mouth
+from truehearth.mouths.counting import counting_of
 from truehearth.recall import Recalled, Retriever, default_retriever
 from truehearth.recall.query import MAX_QUERY_CHARS
 from truehearth.rhythm.boundary import Nudge, is_rhythm
@@ -227,7 +228,16 @@ def assemble(
     total = sum(s.tokens for s in sections)
     reply_tokens = rest.max_tokens(params.max_tokens) if rest is not None else params.max_tokens
     return Context(
-        messages, sections, total, limit, window, reply_tokens, left_out, notes, nudge=rest
+        messages,
+        sections,
+        total,
+        limit,
+        window,
+        reply_tokens,
+        left_out,
+        notes,
+        nudge=rest,
+        counting=counting_of(mouth),
     )
 
 
@@ -276,8 +286,9 @@ def _lay_out(
     return _LaidOut("\n\n".join(parts), bg_tokens, data_tokens, turn_note)
 
 
-# Token counts by the fingerprint digest of the mouth that counted them: the same
-# model file and parameters tokenize the same way, whichever object loaded them.
+# Token counts by the fingerprint digest of the mouth that counted them and how it
+# counted: the same model file and parameters tokenize the same way, whichever object
+# loaded them, and a recalibrated estimate counts anew.
 _counts: dict[str, dict[str, int]] = {}
 _COUNT_CACHE_SIZE = 4096
 _COUNTED_MOUTHS = 8
@@ -287,7 +298,7 @@ def _counter(mouth: Mouth) -> Callable[[str], int]:
     """``mouth.count_tokens``, remembered per mouth: identity, fences and often-recalled
     memories come back turn after turn, and tokenizing them again is most of the
     router's own time."""
-    key = mouth.fingerprint.digest
+    key = f"{mouth.fingerprint.digest} {counting_of(mouth).detail}"
     seen = _counts.get(key)
     if seen is None:
         if len(_counts) >= _COUNTED_MOUTHS:

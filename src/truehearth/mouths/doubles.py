@@ -11,6 +11,11 @@ from collections.abc import Callable, Iterator, Sequence
 from itertools import cycle
 
 from truehearth.mouths.base import Completion, Fingerprint, GenerationParams, Message
+from truehearth.mouths.counting import Method, TokenCounting
+
+DOUBLE_COUNTING = TokenCounting(
+    Method.ESTIMATE, "~4 characters a token (a test double has no tokenizer)"
+)
 
 
 def _approx_tokens(text: str) -> int:
@@ -30,6 +35,10 @@ class _DoubleBase(ABC):
     @property
     def context_window(self) -> int:
         return self._window
+
+    @property
+    def token_counting(self) -> TokenCounting:
+        return DOUBLE_COUNTING
 
     def count_tokens(self, text: str) -> int:
         return _approx_tokens(text)

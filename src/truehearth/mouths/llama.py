@@ -27,6 +27,7 @@ import numpy as np
 from truehearth.extras import needed_for
 from truehearth.mouths import shipped
 from truehearth.mouths.base import Completion, Fingerprint, GenerationParams, Message
+from truehearth.mouths.counting import Method, TokenCounting
 from truehearth.mouths.errors import ModelFileError
 
 BACKEND = "llama.cpp"
@@ -130,6 +131,12 @@ class LlamaMouth:
     @property
     def context_window(self) -> int:
         return int(self.llm.n_ctx())
+
+    @property
+    def token_counting(self) -> TokenCounting:
+        return TokenCounting(
+            Method.TOKENIZER, f"the model file's own tokenizer ({Path(self.file.path).name})"
+        )
 
     def count_tokens(self, text: str) -> int:
         if not text:

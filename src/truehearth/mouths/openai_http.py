@@ -6,11 +6,14 @@ Ollama, llama.cpp's server, vLLM, LM Studio and Jan all speak
 checked when the mouth is built, before any connection can be made.
 
 Token counts are exact where a server on this machine shares its tokenizer
-(llama.cpp's ``/tokenize``, llama-cpp-python's ``/extras/tokenize/count``);
-elsewhere (Ollama, vLLM, LM Studio, and every LAN or remote server, which must
-never be sent text the egress policy keeps back) they are estimated
-conservatively at three characters a token, and
-:attr:`OpenAIHTTPMouth.token_counting` says which.
+(llama.cpp's ``/tokenize``, llama-cpp-python's ``/extras/tokenize/count``).
+Elsewhere (Ollama, vLLM, LM Studio, and every LAN or remote server, which must
+never be sent text the egress policy keeps back) the server's own report of
+what each reply's prompt cost (``usage.prompt_tokens``, Ollama's
+``prompt_eval_count``; streams ask for it with ``stream_options``) calibrates
+the estimate, which starts at a conservative three characters a token.
+:attr:`OpenAIHTTPMouth.token_counting` says which (:mod:`truehearth.mouths.counting`),
+and :attr:`OpenAIHTTPMouth.reported_prompt_tokens` keeps the last exact figure.
 
 Structured output (:meth:`OpenAIHTTPMouth.complete_json`) asks for OpenAI's
 ``json_schema`` response format, and falls back to ``json_object`` with a
@@ -22,12 +25,14 @@ server that refuses both raises :class:`StructuredOutputUnsupported`, and
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import httpx
 
 from truehearth.mouths.base import Completion, Fingerprint, GenerationParams, Message
+from truehearth.mouths.counting import Method, TokenCounting
 from truehearth.mouths.egress import (
     LOCAL_ONLY,
     Destination,
@@ -46,6 +51,10 @@ from truehearth.mouths.errors import (
 BACKEND = "openai-http"
 DEFAULT_WINDOW = 4096
 CHARS_PER_TOKEN = 3
+# A reported prompt count includes the chat template's role markers: a few tokens a message
+# are not the text's, and a prompt this short says little about the text's density.
+TEMPLATE_TOKENS = 4
+MIN_CALIBRATION_CHARS = 200
 
 
 def http_fingerprint(
@@ -91,6 +100,8 @@ class OpenAIHTTPMouth:
         self._tokenizer: _Tokenizer | None = None
         self._tokenizer_probed = False
         self._counts: dict[str, int] = {}
+        self._density: tuple[float, int] | None = None  # (characters a token, replies seen)
+        self.reported_prompt_tokens: int | None = None
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         transport = httpx.HTTPTransport(uds=socket_path) if socket_path else None
         self._client = httpx.Client(
@@ -110,19 +121,31 @@ class OpenAIHTTPMouth:
         return self._window
 
     @property
-    def token_counting(self) -> str:
-        """How :meth:`count_tokens` counts: the server's tokenizer, or an estimate."""
+    def token_counting(self) -> TokenCounting:
+        """How :meth:`count_tokens` counts: the server's tokenizer, its reports, or an estimate."""
         self._find_tokenizer()
-        if self._tokenizer is None:
-            return f"estimated (~{CHARS_PER_TOKEN} characters a token: no tokenizer endpoint)"
-        return f"exact (the server's {self._tokenizer[0]})"
+        if self._tokenizer is not None:
+            return TokenCounting(Method.SERVER, f"the server's tokenizer ({self._tokenizer[0]})")
+        if self._density is not None:
+            ratio, seen = self._density
+            return TokenCounting(
+                Method.REPORTED,
+                f"~{ratio:.2f} characters a token, calibrated on the prompt token counts the "
+                f"server reported for {seen} repl{'y' if seen == 1 else 'ies'}",
+            )
+        return TokenCounting(
+            Method.ESTIMATE,
+            f"~{CHARS_PER_TOKEN} characters a token (no tokenizer endpoint, no reported "
+            "counts yet)",
+        )
 
     def count_tokens(self, text: str) -> int:
         if not text:
             return 0
         self._find_tokenizer()
         if self._tokenizer is None:
-            return (len(text) + CHARS_PER_TOKEN - 1) // CHARS_PER_TOKEN
+            ratio = self._density[0] if self._density is not None else float(CHARS_PER_TOKEN)
+            return max(1, math.ceil(len(text) / ratio))
         cached = self._counts.get(text)
         if cached is None:
             cached = self._count_on_server(text, self._tokenizer)
@@ -130,6 +153,26 @@ class OpenAIHTTPMouth:
                 self._counts.clear()
             self._counts[text] = cached
         return cached
+
+    def _reported(self, messages: Sequence[Message], usage: Any) -> None:
+        """Keep the server's exact prompt count, and calibrate the estimate on it.
+
+        The densest text seen (fewest characters a token) wins, so the estimate
+        errs towards counting more: a budget then never overfills the window.
+        """
+        prompt = usage.get("prompt_tokens") if isinstance(usage, dict) else None
+        if not isinstance(prompt, int) or isinstance(prompt, bool) or prompt <= 0:
+            return
+        self.reported_prompt_tokens = prompt
+        chars = sum(len(m.content) for m in messages)
+        text_tokens = prompt - TEMPLATE_TOKENS * len(messages)
+        if chars < MIN_CALIBRATION_CHARS or text_tokens <= 0:
+            return
+        ratio = max(chars / text_tokens, 1.0)
+        if self._density is None:
+            self._density = (ratio, 1)
+        else:
+            self._density = (min(self._density[0], ratio), self._density[1] + 1)
 
     def _find_tokenizer(self) -> None:
         """Ask once which tokenizer endpoint the server has (none is a fine answer).
@@ -181,6 +224,7 @@ class OpenAIHTTPMouth:
             },
             {"type": "json_object", "schema": dict(schema)},
         ]
+        self.reported_prompt_tokens = None
         for form in forms:
             body = {**self._body(messages, params, False), "response_format": form}
             with self._errors():
@@ -188,14 +232,15 @@ class OpenAIHTTPMouth:
             if _refused_format(response):
                 continue
             _check_status(response)
-            return self._completion(_json(response.text))
+            return self._completion(_json(response.text), messages)
         raise StructuredOutputUnsupported(
             f"{self.base_url} refused every structured-output form (json_schema, json_object)"
         )
 
-    def _completion(self, data: Any) -> Completion:
+    def _completion(self, data: Any, messages: Sequence[Message]) -> Completion:
         text = _message(data, self.base_url)
         usage = data.get("usage") or {}
+        self._reported(messages, usage)
         return Completion(
             text=text,
             prompt_tokens=int(usage.get("prompt_tokens", 0)),
@@ -216,18 +261,22 @@ class OpenAIHTTPMouth:
             body["seed"] = params.seed
         if params.stop:
             body["stop"] = list(params.stop)
+        if stream:  # the prompt's exact token count, where the server reports it
+            body["stream_options"] = {"include_usage": True}
         return body
 
     def complete(self, messages: Sequence[Message], params: GenerationParams) -> Completion:
+        self.reported_prompt_tokens = None
         with self._errors():
             response = self._client.post(
                 "/chat/completions", json=self._body(messages, params, False)
             )
             _check_status(response)
             data = _json(response.text)
-        return self._completion(data)
+        return self._completion(data, messages)
 
     def stream(self, messages: Sequence[Message], params: GenerationParams) -> Iterator[str]:
+        self.reported_prompt_tokens = None
         body = self._body(messages, params, True)
         with self._errors(), self._client.stream("POST", "/chat/completions", json=body) as resp:
             if resp.status_code >= 400:
@@ -236,7 +285,10 @@ class OpenAIHTTPMouth:
             kind = resp.headers.get("content-type", "").split(";")[0].strip()
             if kind == "application/json":
                 # Some servers ignore "stream": they answer with the whole completion.
-                yield _message(_json(resp.read().decode("utf-8", "replace")), self.base_url)
+                data = _json(resp.read().decode("utf-8", "replace"))
+                if isinstance(data, dict):
+                    self._reported(messages, data.get("usage"))
+                yield _message(data, self.base_url)
                 return
             if kind != "text/event-stream":
                 raise MouthMisbehaved(
@@ -251,7 +303,10 @@ class OpenAIHTTPMouth:
                 if payload == "[DONE]":
                     done = True
                     break
-                piece = _delta(_json(payload))
+                chunk = _json(payload)
+                if isinstance(chunk, dict) and chunk.get("usage"):
+                    self._reported(messages, chunk["usage"])
+                piece = _delta(chunk)
                 if piece:
                     yield piece
             if not done:

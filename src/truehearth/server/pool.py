@@ -15,6 +15,7 @@ from typing import Any
 
 from truehearth.mouths import registry
 from truehearth.mouths.base import Completion, Fingerprint, GenerationParams, Message, Mouth
+from truehearth.mouths.counting import TokenCounting, counting_of
 from truehearth.mouths.registry import MouthEntry
 from truehearth.mouths.structured import JsonMouth
 
@@ -35,6 +36,11 @@ class SerializedMouth:
     @property
     def context_window(self) -> int:
         return self._inner.context_window
+
+    @property
+    def token_counting(self) -> TokenCounting:
+        with self._lock:
+            return counting_of(self._inner)
 
     def count_tokens(self, text: str) -> int:
         with self._lock:
