@@ -26,14 +26,16 @@ from truehearth.core.errors import InvalidInput
 from truehearth.core.journal import Head, fingerprint
 from truehearth.core.records import Record
 from truehearth.describe import short
-from truehearth.exchange import bundle, card_export, review
+from truehearth.exchange import bundle, card_export, letta_export, review
 from truehearth.exchange.formats import import_path
 from truehearth.exchange.report import ImportReport
 from truehearth.exchange.seal import BundleInvalid
 from truehearth.mouths import registry as mouth_registry
 
 import_app = typer.Typer(help="Import an archive or a bundle into a home.", no_args_is_help=True)
-export_app = typer.Typer(help="Export the home as a signed bundle or a card.", no_args_is_help=True)
+export_app = typer.Typer(
+    help="Export the home as a signed bundle, a card or a Letta agent file.", no_args_is_help=True
+)
 review_app = typer.Typer(
     help="Walk through imported items and decide what each one is.", invoke_without_command=True
 )
@@ -201,6 +203,26 @@ def export_card(
         err_console.print(
             "note: no --avatar given, so the card carries a plain placeholder picture"
         )
+
+
+@export_app.command("letta")
+def export_letta(
+    out: Annotated[Path, typer.Argument(help="Where to write the agent file (.af).")],
+    home: HomeOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Export the verified home as a Letta agent file: persona, blocks and the conversation."""
+    with opened(home) as h:
+        document = letta_export.write_agent_file(h, out)
+    agent = document["agents"][0]
+    labels = [str(b["label"]) for b in document["blocks"]]
+    if json:
+        print_json({"file": str(out), "blocks": labels, "messages": len(agent["messages"])})
+        return
+    console.print(
+        f"Wrote {escape(str(out))}: agent {escape(agent['name'])} with blocks "
+        f"{escape(', '.join(labels))} and {len(agent['messages']):,} messages."
+    )
 
 
 @app.command("verify-bundle")

@@ -4,8 +4,10 @@ Two shapes are in the wild: the older single-agent file (``core_memory``,
 ``messages`` and ``system`` at the top) and the newer one with an ``agents``
 list and shared ``blocks``. Both are read here. The ``persona`` block (also
 labelled ``system/persona``) says who the agent is, so it becomes a proposal
-for core; every other block, the system prompt and every message become
-archive items.
+for core, and a ``boundaries`` block (as truehearth's own export writes one)
+a proposal for boundaries; every other block, the system prompt and every
+message become archive items. A block whose ``metadata.truehearth.lengths``
+says where each joined record ends is given back record by record.
 
 Every block in the file is imported, once: blocks no agent references are
 still somebody's memory, and a block two agents share is one block (its
@@ -33,6 +35,8 @@ from truehearth.exchange.values import iso_time, text_of
 FORMAT = "letta"
 ARGUMENT_LIMITS = Limits(max_item_bytes=64 * 1024 * 1024)
 ROLES = {"user": "human", "assistant": "companion", "system": "system", "tool": "tool"}
+IDENTITY_BLOCKS = {"persona": Layer.CORE, "boundaries": Layer.BOUNDARY}
+JOIN = "\n\n"  # how truehearth's export joins the records of one block
 
 
 def parse(stream: IO[bytes], limits: Limits) -> Iterator[Parsed]:
@@ -86,6 +90,8 @@ def agent_items(agent: dict[str, Any], index: int, personas: set[str]) -> Iterat
     yield Item(system, f"{session}/system", session, meta={"kind": "system-prompt"})
     turn = 0
     for position, message in enumerate(_dicts(agent.get("messages"))):
+        if message.get("role") == "system" and system and message_text(message) == system:
+            continue  # the system prompt again, as Letta's files open their messages
         items = message_items(message, session, position, turn)
         yield from items
         turn += any(item.meta.get("kind") == "turn" for item in items)
@@ -102,12 +108,47 @@ def _block(
     label = text_of(block.get("label")) or "block"
     value = text_of(block.get("value"))
     locator = f"{session}/block/{label}/{key}"
-    if label.rsplit("/", 1)[-1] == "persona" and value.strip():
+    parts = block_parts(block, value)
+    kind = label.rsplit("/", 1)[-1]
+    if kind in IDENTITY_BLOCKS and value.strip():
         if value not in personas:
             personas.add(value)
-            yield Suggestion(Layer.CORE, value, locator, f"persona block of Letta agent {owner!r}")
+            layer = IDENTITY_BLOCKS[kind]
+            for index, part in enumerate(parts):
+                where = f"{locator}/{index}" if len(parts) > 1 else locator
+                why = f"{kind} block of Letta agent {owner!r}"
+                yield Suggestion(layer, part, where, why)
         return
-    yield Item(value, locator, session, meta={"kind": "memory-block", "label": label, **extra})
+    for index, part in enumerate(parts):
+        where = f"{locator}/{index}" if len(parts) > 1 else locator
+        yield Item(part, where, session, meta={"kind": "memory-block", "label": label, **extra})
+
+
+def block_parts(block: dict[str, Any], value: str) -> list[str]:
+    """The records a block joins, where its ``metadata.truehearth.lengths`` says they end.
+
+    Our own export writes one block per layer and says where each record
+    ends, so each comes back on its own. Any other block (or lengths that do
+    not add up) is one part: nothing is cut on a guess.
+    """
+    metadata = block.get("metadata")
+    ours = metadata.get("truehearth") if isinstance(metadata, dict) else None
+    lengths = ours.get("lengths") if isinstance(ours, dict) else None
+    if not isinstance(lengths, list) or not lengths:
+        return [value]
+    if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in lengths):
+        return [value]
+    if sum(lengths) + len(JOIN) * (len(lengths) - 1) != len(value):
+        return [value]
+    parts: list[str] = []
+    at = 0
+    for n in lengths:
+        parts.append(value[at : at + n])
+        at += n
+        if at < len(value) and value[at : at + len(JOIN)] != JOIN:
+            return [value]
+        at += len(JOIN)
+    return parts
 
 
 def message_items(message: dict[str, Any], session: str, position: int, turn: int) -> list[Item]:
