@@ -162,3 +162,19 @@ def test_bad_avatar_one_line_and_no_file(
     assert result.code != 0
     assert needle in result.err and len(result.err.strip().splitlines()) == 1
     assert not target.exists()
+
+
+def test_the_same_entry_from_card_and_world_file_is_written_once(
+    home: Home, tmp_path: Path
+) -> None:
+    _confirmed_home(home, tmp_path)
+    world = tmp_path / "coast.json"
+    content = "The lens is a fourth-order Fresnel lens from 1891."
+    world.write_text(
+        json.dumps({"entries": {"0": {"uid": 0, "key": ["lamp", "lens"], "content": content}}})
+    )
+    import_path(home, world, "lorebook")
+    twin = next(r for r in _lore(home).values() if (r.source.locator or "").endswith("/entry/0"))
+    review.decide(home, [twin.id], review.Decision.PROMOTE)
+    entries = build_card(home)["data"]["character_book"]["entries"]
+    assert [e["content"] for e in entries].count(content) == 1

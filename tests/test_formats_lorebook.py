@@ -31,23 +31,37 @@ def _archive(home: Home) -> dict[str, Record]:
 def test_world_info_entries_keep_their_keys_and_marked_ones_are_proposed(home: Home) -> None:
     report = import_path(home, FIXTURES / "world_info_harbour.json", "lorebook")
     assert (report.records, report.proposals) == (4, 2)
-    found = _archive(home)
-    lamp = found["lorebook:lorebook/entry/0"]
+    (book,) = {r.source.session for r in _archive(home).values()}
+    assert book is not None and len(book) == len("lorebook:") + 12  # named by what it holds
+    found = {loc.removeprefix(f"{book}/entry/"): r for loc, r in _archive(home).items()}
+    lamp = found["0"]
     assert lamp.meta["keys"] == ["lamp", "lens"] and lamp.meta["secondary_keys"] == ["light"]
     assert lamp.meta["comment"] == "The lamp" and lamp.meta["constant"] is False
     assert lamp.text.endswith("{{char}} polishes it every Sunday.")  # archive keeps it as written
     assert lamp.trust is Trust.UNTRUSTED
-    assert found["lorebook:lorebook/entry/5"].meta["enabled"] is False
+    assert found["5"].meta["enabled"] is False
     assert home.identity() == []  # nothing written to identity
     by_layer = {p.layer: p for p in home.proposals()}
     assert by_layer[Layer.CORE].text == (
         "the companion keeps every promise made to the human, even small ones."
     )
-    assert by_layer[Layer.CORE].source.locator == "lorebook:lorebook/entry/1"
+    assert by_layer[Layer.CORE].source.locator == f"{book}/entry/1"
     assert by_layer[Layer.BOUNDARY].text.startswith("the companion never pretends")
     assert "Boundaries" in (by_layer[Layer.BOUNDARY].why or "")
     # the disabled constant entry (uid 5) is kept as archive but not proposed
     assert all("1952" not in p.text for p in home.proposals())
+
+
+def test_unnamed_books_never_share_a_session(home: Home, tmp_path: Path) -> None:
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps({"entries": {"0": {"uid": 0, "key": ["x"], "content": "Fog."}}}))
+    import_path(home, FIXTURES / "world_info_harbour.json", "lorebook")
+    import_path(home, other, "lorebook")
+    named = tmp_path / "named.json"
+    named.write_text(json.dumps({"name": "Coast", "entries": [{"keys": ["y"], "content": "Ice."}]}))
+    import_path(home, named, "lorebook")
+    sessions = {r.source.session for r in _archive(home).values()}
+    assert len(sessions) == 3 and "lorebook:Coast" in sessions
 
 
 def _card_with_book(tmp_path: Path) -> Path:

@@ -242,9 +242,13 @@ def _character_book(found: _Found, from_book: list[Record], name: str) -> dict[s
         entries.append(_entry(record.text, origin.meta, len(entries), constant=True))
         books.append(str(origin.meta.get("book") or ""))
         taken.add(_key(record))
+    same: set[tuple[str, tuple[str, ...]]] = {(e["content"], tuple(e["keys"])) for e in entries}
     for key, record in sorted(found.confirmed_lore.items(), key=lambda kv: kv[1].recorded_at):
-        if key in taken:
+        # A card's embedded book and the world file it was made from hold the same entries.
+        twin = (record.text, tuple(_strings(record.meta.get("keys"))))
+        if key in taken or twin in same:
             continue
+        same.add(twin)
         entries.append(_entry(record.text, record.meta, len(entries)))
         books.append(str(record.meta.get("book") or ""))
     if not entries:

@@ -21,6 +21,7 @@ the human accepts it (the consent gate); an import never writes identity.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -87,9 +88,21 @@ def parse(stream: IO[bytes], limits: Limits) -> Iterator[Parsed]:
             data = book
     if not isinstance(data.get("entries"), (dict, list)):
         raise InvalidInput("not a lorebook: it has no entries (a SillyTavern world-info file)")
-    name = text_of(data.get("name")).strip() or "lorebook"
-    session = f"lorebook:{name}"
-    yield from book_items(data, session, f"{session}/entry", name, char="the companion")
+    name = text_of(data.get("name")).strip()
+    # SillyTavern names a world by its file, which the parser does not see: an
+    # unnamed book is named by what it holds, so two books never share a session.
+    session = f"lorebook:{name or _digest(entries(data))}"
+    yield from book_items(
+        data, session, f"{session}/entry", name or "lorebook", char="the companion"
+    )
+
+
+def _digest(found: list[Entry]) -> str:
+    h = hashlib.sha256()
+    for entry in found:
+        for part in (entry.uid, entry.content, *entry.keys):
+            h.update(part.encode("utf-8", "surrogatepass") + b"\x00")
+    return h.hexdigest()[:12]
 
 
 def entries(book: dict[str, Any]) -> list[Entry]:

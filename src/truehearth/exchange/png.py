@@ -92,16 +92,16 @@ def chunks(png: bytes) -> list[tuple[bytes, bytes]]:
 def with_texts(png: bytes, texts: dict[str, bytes]) -> bytes:
     """``png`` with its image untouched and ``texts`` as its only ``tEXt`` of those keywords.
 
-    Text chunks of the same keywords (an older card) are dropped, so a reader
+    Text chunks of the same keywords, in any case (an older card), are dropped, so a reader
     never finds two cards; every other chunk -- the pixels, the size, colour
     profiles -- is kept byte for byte. The new chunks go just before ``IEND``,
     where SillyTavern writes them too.
     """
-    names = {name.encode("latin-1") for name in texts}
+    names = {name.encode("latin-1").lower() for name in texts}
     kept = [
         (kind, data)
         for kind, data in chunks(png)
-        if not (kind in (b"tEXt", b"iTXt", b"zTXt") and data.partition(b"\x00")[0] in names)
+        if not (kind in (b"tEXt", b"iTXt", b"zTXt") and data.partition(b"\x00")[0].lower() in names)
     ]
     if not any(kind == b"IHDR" for kind, _ in kept[:1]):
         raise InvalidInput("the PNG does not start with an IHDR chunk")
