@@ -17,6 +17,7 @@ from truehearth.core.records import Layer, Trust, Voice
 from truehearth.home import Home
 from truehearth.mouths import llama, registry
 from truehearth.mouths.base import GenerationParams
+from truehearth.mouths.counting import Method
 from truehearth.turn import Conversation
 
 pytestmark = pytest.mark.slow
@@ -51,6 +52,9 @@ def test_a_turn_is_generated_journaled_and_verified(home: Home, embedded: Any) -
     assert "<|im_start|>" in embedded.llm.metadata["tokenizer.chat_template"]
     assert embedded.llm.chat_format.startswith("chat_template")
     assert "Perseids" in result.context.messages[0].content  # the memory was recalled
+    # Counted by the model file's own tokenizer, and --explain says so.
+    assert result.context.counting.method is Method.TOKENIZER
+    assert result.context.explain()["counting"]["exact"] is True
     # The router's token count covers what the model really received.
     real = embedded.complete(result.context.messages, GenerationParams(max_tokens=1, seed=1))
     assert real.prompt_tokens <= result.context.total_tokens
