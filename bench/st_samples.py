@@ -5,7 +5,8 @@ The samples are files nobody here wrote: ``default/content/default_Seraphina.png
 (a world-info file) from SillyTavern's public repository (AGPL-3.0; read from a
 checkout, never copied into this repository). The run imports both into a fresh
 home, accepts the proposals and confirms the lorebook in review, exports a card
-with the original picture as ``--avatar``, and checks:
+with the original picture as ``--avatar`` and one without (the picture kept at
+import), and checks:
 
 * the exported PNG keeps the picture's IHDR/PLTE/IDAT chunks byte for byte;
 * SillyTavern's ``src/character-card-parser.js`` (run with node, given a
@@ -70,7 +71,9 @@ def run(st: Path, node_modules: Path | None) -> dict[str, Any]:
             if r.meta.get("kind") == "lorebook"
         ]
         review.decide(home, lore, review.Decision.PROMOTE)
-        card = write_card(home, out, avatar=card_png)
+        card = write_card(home, out, avatar=card_png).card
+        kept = work / "kept.png"  # no --avatar: the picture kept at import
+        picture = write_card(home, kept).picture
     data = card["data"]
     result["exported"] = {
         "lorebook_entries": len(data.get("character_book", {}).get("entries", [])),
@@ -79,6 +82,10 @@ def run(st: Path, node_modules: Path | None) -> dict[str, Any]:
         "v1_name": card.get("name"),
         "avatar_size": [size(card_png.read_bytes()), size(out.read_bytes())],
         "image_chunks_identical": _image(card_png.read_bytes()) == _image(out.read_bytes()),
+        "without_avatar": {
+            "picture": picture,
+            "image_chunks_identical": _image(card_png.read_bytes()) == _image(kept.read_bytes()),
+        },
     }
     if node_modules is not None:
         parser = _file(st, PARSER, work)

@@ -24,7 +24,7 @@ from truehearth.core.records import Layer, Record
 from truehearth.exchange import review
 from truehearth.exchange.card_export import build_card, write_card
 from truehearth.exchange.formats import import_path
-from truehearth.exchange.png import SIGNATURE, chunk, chunks, size, text_chunks
+from truehearth.exchange.png import SIGNATURE, chunk, chunks, size, text_chunks, with_texts
 from truehearth.home import Home
 
 FIXTURES = Path(__file__).parent / "fixtures" / "exchange"
@@ -178,3 +178,25 @@ def test_the_same_entry_from_card_and_world_file_is_written_once(
     review.decide(home, [twin.id], review.Decision.PROMOTE)
     entries = build_card(home)["data"]["character_book"]["entries"]
     assert [e["content"] for e in entries].count(content) == 1
+
+
+def test_png_card_picture_is_kept_at_import_and_reused(home: Home, tmp_path: Path) -> None:
+    v2 = (FIXTURES / "card_v2.json").read_bytes()
+    picture = _avatar()  # carries an old `chara` chunk of its own, replaced below
+    card_png = tmp_path / "wren.png"
+    card_png.write_bytes(with_texts(picture, {"chara": base64.b64encode(v2)}))
+    home.accept(home.propose(Layer.CORE, "I am Ash.").id)
+    import_path(home, card_png, "card")
+    assert home.verify().ok
+    out = tmp_path / "unaccepted.png"
+    assert write_card(home, out).picture == "placeholder"  # nothing accepted from that card
+    assert size(out.read_bytes()) == (64, 64)
+    for proposal in home.proposals():
+        home.accept(proposal.id)
+    out = tmp_path / "ash.png"
+    assert write_card(home, out).picture == "imported card"
+    written = out.read_bytes()
+    image = [c for c in chunks(written) if c[0] in (b"IHDR", b"IDAT")]
+    assert image == [c for c in chunks(picture) if c[0] in (b"IHDR", b"IDAT")]
+    v2_out = json.loads(base64.b64decode(text_chunks(io.BytesIO(written))["chara"]))
+    assert v2_out["name"] == "Ash"

@@ -156,3 +156,21 @@ def test_cli_export_letta(cli: CliRunner, home_dir: Path, tmp_path: Path) -> Non
     summary: dict[str, Any] = json.loads(result.out)
     assert summary["blocks"] == ["persona"] and summary["messages"] == 1
     assert json.loads(target.read_text())["agents"][0]["name"] == "Ash"
+
+
+def test_block_labels_stay_unique(home: Home, tmp_path: Path) -> None:
+    home.accept(home.propose(Layer.CORE, "I am Ash.").id)
+    home.remember("Noor bakes bread at night.", verified=True)
+    theirs = tmp_path / "theirs.af"
+    blocks = [{"id": "b1", "label": "memories", "value": "The ferry leaves at six."}]
+    agent = {"id": "a1", "name": "X", "block_ids": ["b1"], "messages": []}
+    theirs.write_text(json.dumps({"agents": [agent], "blocks": blocks}))
+    import_path(home, theirs, "letta")
+    block = next(r for r in _archive(home) if r.meta.get("kind") == "memory-block")
+    home.confirm(block.id)
+    labels = {b["label"]: b["value"] for b in build_agent_file(home)["blocks"]}
+    assert labels == {
+        "persona": "I am Ash.",
+        "memories": "The ferry leaves at six.",
+        "memories-2": "Noor bakes bread at night.",
+    }

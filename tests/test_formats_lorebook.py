@@ -9,16 +9,22 @@ Pygmalion's ``char_name`` JSON; text-generation-webui's YAML character.
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import CliRunner
 from truehearth.core.errors import InvalidInput
 from truehearth.core.records import Layer, Record, Trust
+from truehearth.exchange import sillytavern_card
 from truehearth.exchange.formats import import_path
+from truehearth.exchange.limits import Limits
+from truehearth.exchange.parsed import Item, Suggestion
 from truehearth.home import Home
 
 FIXTURES = Path(__file__).parent / "fixtures" / "exchange"
@@ -128,7 +134,9 @@ def test_ooba_yaml_character(home: Home) -> None:
         (b"name: A\ncontext: [unclosed\n", "malformed YAML"),
         (b"name: A\nyour_name: B\n", "no name and context or greeting"),
         (b"name: A\ncontext: " + b"[" * 100 + b"]" * 100 + b"\n", "nested deeper"),
+        (b"name: A\ncontext: " + b"x" * (4 * 1024 * 1024) + b"\n", "larger than 4 MiB"),
     ],
+    ids=["alias", "malformed", "no-context", "deep", "huge"],
 )
 def test_bad_yaml_cards_write_nothing(home: Home, tmp_path: Path, body: bytes, needle: str) -> None:
     path = tmp_path / "bad.yaml"
@@ -137,6 +145,18 @@ def test_bad_yaml_cards_write_nothing(home: Home, tmp_path: Path, body: bytes, n
     with pytest.raises(InvalidInput, match=needle):
         import_path(home, path, "card")
     assert home.head() == head
+
+
+@settings(max_examples=150, deadline=None)
+@given(tail=st.text(max_size=200))
+def test_any_yaml_card_imports_or_refuses_cleanly(tail: str) -> None:
+    """Whatever follows a YAML character's first key, the parser ends in cards or one error."""
+    raw = ("name: A\ncontext: " + tail).encode("utf-8", "surrogatepass")
+    try:
+        items = list(sillytavern_card.parse(io.BytesIO(raw), Limits()))
+    except InvalidInput:
+        return
+    assert items and all(isinstance(item, (Item, Suggestion)) for item in items)
 
 
 @pytest.mark.parametrize(

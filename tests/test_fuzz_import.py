@@ -207,6 +207,7 @@ SAMPLES = {
     "st-chat": (FIXTURES / "st_chat.jsonl").read_bytes(),
     "letta": (FIXTURES / "agent.af").read_bytes(),
     "text": (FIXTURES / "notes.md").read_bytes(),
+    "lorebook": (FIXTURES / "world_info_harbour.json").read_bytes(),
 }
 
 
@@ -307,6 +308,7 @@ SHAPES = {
     "letta": b'{"messages": [{"role": "user", "text": %s, "content": [%s]}]}',
     "st-chat": b'{"character_name": "a"}\n{"mes": %s, "swipes": [%s]}\n',
     "text": b"# %s\n\n%s\n",
+    "lorebook": b'{"entries": {"0": {"key": [%s], "content": "c", "comment": %s}}}',
 }
 
 

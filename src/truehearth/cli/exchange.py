@@ -191,17 +191,21 @@ def export_card(
 ) -> None:
     """Export the confirmed identity and lore as a Character Card V3 (PNG or JSON)."""
     with opened(home) as h:
-        card = card_export.write_card(h, out, avatar=avatar)
+        written = card_export.write_card(h, out, avatar=avatar)
         head = h.head()
+    card = written.card
     shown = fingerprint(head) if head else "-"
     book = card["data"].get("character_book") or {}
     console.print(
         f"Wrote the card of {escape(card['data']['name'])} to {escape(str(out))} "
         f"({len(book.get('entries', []))} lorebook entries); home head fingerprint {shown}."
     )
-    if out.suffix.lower() == ".png" and avatar is None:
+    if written.picture == "imported card":
+        console.print("The picture is the one of the card its identity was accepted from.")
+    elif written.picture == "placeholder":
         err_console.print(
-            "note: no --avatar given, so the card carries a plain placeholder picture"
+            "note: the home has no picture for this card, so it carries a plain placeholder; "
+            "give one with --avatar PICTURE.png"
         )
 
 

@@ -19,8 +19,9 @@ CHECK = "check"  # a continuity check's outcome
 RECOGNITION = "recognition"  # the human's blind recognition test
 IMPORT = "import"  # an imported file, by its SHA-256
 REVIEW = "review"  # the human's decision on an imported item
+PICTURE = "picture"  # an imported card's picture (the PNG, card chunks removed), by SHA-256
 
-KINDS = (RECORD, PROPOSAL, MOUTH, CHECK, RECOGNITION, IMPORT, REVIEW)
+KINDS = (RECORD, PROPOSAL, MOUTH, CHECK, RECOGNITION, IMPORT, REVIEW, PICTURE)
 
 
 # -- standings: how far a mouth is trusted to speak as the companion ------------

@@ -21,8 +21,10 @@ see the character.
 
 Written as JSON, or as a PNG carrying the card base64-encoded in a ``ccv3``
 chunk plus a V2 copy in ``chara`` for older readers. The picture is the
-avatar the human gives (``avatar``): its image is kept byte for byte, only
-the card chunks are replaced. Without one, a plain placeholder is drawn.
+avatar the human gives (``avatar``), or else the picture of the card the
+human accepted the identity from (kept at import as a ``picture`` entity):
+its image is kept byte for byte, only the card chunks are replaced. Only
+when the home has neither is a plain placeholder drawn.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ import orjson
 
 from truehearth.core.errors import InvalidInput
 from truehearth.core.records import Layer, Record, Trust
-from truehearth.core.vocabulary import RECORD
+from truehearth.core.vocabulary import PICTURE, RECORD
 from truehearth.exchange.png import SIGNATURE, tiny_png, with_texts
 from truehearth.home import Home
 
@@ -123,11 +125,21 @@ def build_card(home: Home) -> dict[str, Any]:
     }
 
 
-def write_card(home: Home, out: Path, *, avatar: Path | None = None) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class Written:
+    """What ``write_card`` wrote: the card, and where its picture came from."""
+
+    card: dict[str, Any]
+    picture: str  # "avatar" (given), "imported card", "placeholder" or "none" (JSON)
+
+
+def write_card(home: Home, out: Path, *, avatar: Path | None = None) -> Written:
     """Write the card to ``out``: PNG if the name ends in ``.png``, JSON otherwise.
 
-    ``avatar`` (a PNG) is the picture; it is read and checked before anything
-    is written, so a bad avatar leaves no file behind.
+    The picture of a PNG card is ``avatar`` (a PNG) when given; else the
+    picture of the card the verified identity was accepted from, as imported;
+    else a plain placeholder. A given avatar is read and checked before
+    anything is written, so a bad one leaves no file behind.
     """
     out = out.expanduser().absolute()
     if out.exists():
@@ -136,8 +148,12 @@ def write_card(home: Home, out: Path, *, avatar: Path | None = None) -> dict[str
     if avatar is not None and not as_png:
         raise InvalidInput("an avatar needs a PNG card: name the output file *.png")
     picture = _read_avatar(avatar) if avatar is not None else None
+    origin = "avatar" if picture is not None else "none"
     card = build_card(home)
     if as_png:
+        if picture is None:
+            picture = _imported_picture(home)
+            origin = "imported card" if picture is not None else "placeholder"
         data = card["data"]
         v2 = {
             **{k: data[k] for k in V1_FIELDS},
@@ -156,7 +172,24 @@ def write_card(home: Home, out: Path, *, avatar: Path | None = None) -> dict[str
         out.write_bytes(payload)
     except OSError as exc:
         raise InvalidInput(f"cannot write {out}: {exc.strerror or exc}") from exc
-    return card
+    return Written(card, origin)
+
+
+def _imported_picture(home: Home) -> bytes | None:
+    """The picture of the newest card the human accepted identity from, if it came as a PNG."""
+    accepted = {r.source.import_sha256 for r in home.identity() if r.source.import_sha256}
+    newest: tuple[str, bytes] | None = None
+    for value in home.store.entities(PICTURE):
+        if value.get("import_sha256") not in accepted:
+            continue
+        try:
+            png = base64.b64decode(value["png"], validate=True)
+            with_texts(png, {})  # still a whole PNG
+        except (KeyError, TypeError, ValueError, InvalidInput):
+            continue
+        if newest is None or str(value.get("imported_at")) >= newest[0]:
+            newest = (str(value.get("imported_at")), png)
+    return newest[1] if newest else None
 
 
 def _read_avatar(path: Path) -> bytes:

@@ -11,6 +11,8 @@ into numbered parts rather than lost.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from typing import Any
 
 from truehearth.core import acts
@@ -26,16 +28,19 @@ from truehearth.core.records import (
     Trust,
     Voice,
 )
-from truehearth.exchange.parsed import Item, Parsed, Suggestion
+from truehearth.core.vocabulary import PICTURE
+from truehearth.exchange.parsed import Item, Parsed, Picture, Suggestion
 from truehearth.exchange.report import ImportReport
 from truehearth.exchange.values import iso_time, json_safe, sanitize
 from truehearth.injection_classifier import detect
 
 
 def effects_for(parsed: Parsed, base: Source, now: str, report: ImportReport) -> list[Effect]:
-    """The journal effects one parsed item becomes (records, or one proposal)."""
+    """The journal effects one parsed item becomes (records, one proposal, or a picture)."""
     if isinstance(parsed, Suggestion):
         return [_suggestion_effect(parsed, base, now, report)]
+    if isinstance(parsed, Picture):
+        return [_picture_effect(parsed, base, now)]
     text = sanitize(parsed.text).strip()
     if not text:
         report.skipped += 1
@@ -96,3 +101,15 @@ def _suggestion_effect(item: Suggestion, base: Source, now: str, report: ImportR
     )
     report.proposals += 1
     return draft.effects[0]
+
+
+def _picture_effect(item: Picture, base: Source, now: str) -> Effect:
+    """The picture by its SHA-256, with the import it came with (``export card`` finds it so)."""
+    value = {
+        "png": base64.b64encode(item.png).decode("ascii"),
+        "bytes": len(item.png),
+        "import_sha256": base.import_sha256,
+        "locator": sanitize(item.locator),
+        "imported_at": now,
+    }
+    return Effect(PICTURE, hashlib.sha256(item.png).hexdigest(), value)

@@ -38,6 +38,7 @@ OOBA_YAML = {
     "greeting": "first_mes",
     "example_dialogue": "mes_example",
 }
+MAX_YAML_BYTES = 4 * 1024 * 1024  # a YAML character is a few kilobytes; YAML parsing is slow
 _YAML_KEY = re.compile(rb"^(name|bot|context|greeting)\s*:", re.MULTILINE)
 
 
@@ -57,6 +58,8 @@ def looks_like_yaml(raw: bytes) -> bool:
 
 def from_yaml(raw: bytes, limits: Limits) -> dict[str, Any]:
     """An ooba YAML character as a V1 card (the original kept under ``ooba``)."""
+    if len(raw) > MAX_YAML_BYTES:
+        raise InvalidInput("a YAML character larger than 4 MiB is not a character")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -76,7 +76,7 @@ def build_agent_file(home: Home) -> dict[str, Any]:
     blocks = [Block("persona", core, "Who the companion is: its verified core.")]
     if boundaries:
         blocks.append(Block("boundaries", boundaries, "Rules the companion keeps."))
-    blocks += _memory_blocks(home)
+    blocks += _memory_blocks(home, {b.label for b in blocks})
     name = home.config.name
     system = _system_prompt(name, boundaries)
     messages = [_message(0, "system", system, home.config.created_at)]
@@ -148,8 +148,13 @@ def _verified(home: Home, layer: Layer) -> list[Record]:
             return sorted(found, key=lambda r: (r.recorded_at, r.id))
 
 
-def _memory_blocks(home: Home) -> list[Block]:
-    """Confirmed Letta blocks under their labels, every other verified memory in one block."""
+def _memory_blocks(home: Home, taken: set[str]) -> list[Block]:
+    """Confirmed Letta blocks under their labels, every other verified memory in one block.
+
+    A label already ``taken`` (a confirmed block once called ``boundaries``) gets
+    a suffix rather than being dropped or merged: identity blocks come only
+    from verified identity, and every confirmed block still goes out.
+    """
     labelled: dict[str, list[Record]] = {}
     seen: set[tuple[str | None, str | None]] = set()
     loose: list[Record] = []
@@ -161,13 +166,29 @@ def _memory_blocks(home: Home) -> list[Block]:
                 labelled.setdefault(record.meta["label"], []).append(record)
         elif record.layer is Layer.MEMORY:
             loose.append(record)
-    blocks = [
-        Block(label, tuple(records), f"Confirmed memory block {label!r}.")
-        for label, records in labelled.items()
-    ]
+    blocks: list[Block] = []
+    for label, records in labelled.items():
+        free = _free(label, taken)
+        taken.add(free)
+        blocks.append(Block(free, tuple(records), f"Confirmed memory block {label!r}."))
     if loose:
-        blocks.append(Block("memories", tuple(loose), "Memories the human confirmed."))
+        blocks.append(
+            Block(_free("memories", taken), tuple(loose), "Memories the human confirmed.")
+        )
     return blocks
+
+
+def _free(label: str, taken: set[str]) -> str:
+    """``label``, or ``label-2``, ``label-3``…: an agent's block labels must differ.
+
+    A suffixed identity label (``persona-2``) is no longer an identity block
+    for our importer, which matches the label's last path segment exactly.
+    """
+    found, n = label, 1
+    while found in taken:
+        n += 1
+        found = f"{label}-{n}"
+    return found
 
 
 def _conversation(home: Home) -> list[Record]:

@@ -1,7 +1,8 @@
 """What a format module yields: archive items and suggestions for identity.
 
 A format module only turns bytes into a stream of :class:`Item` (an archive
-record to be) and :class:`Suggestion` (a proposal for core or boundary); the
+record to be), :class:`Suggestion` (a proposal for core or boundary) and,
+rarely, :class:`Picture` (an image that came with the file); the
 pipeline (:mod:`truehearth.exchange.pipeline`) does everything else the same
 way for every format.
 """
@@ -37,5 +38,17 @@ class Suggestion:
     why: str
 
 
-Parsed = Item | Suggestion
+@dataclass(frozen=True, slots=True)
+class Picture:
+    """A picture that came with the file (a PNG card's avatar), kept so it can go out again.
+
+    Not a record: it is never text for a prompt or for recall, only bytes the
+    home keeps beside the card it came with.
+    """
+
+    png: bytes
+    locator: str
+
+
+Parsed = Item | Suggestion | Picture
 Parser = Callable[[IO[bytes], Limits], Iterator[Parsed]]

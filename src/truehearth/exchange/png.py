@@ -89,25 +89,36 @@ def chunks(png: bytes) -> list[tuple[bytes, bytes]]:
     raise InvalidInput("the PNG is truncated (no IEND chunk)")
 
 
-def with_texts(png: bytes, texts: dict[str, bytes]) -> bytes:
-    """``png`` with its image untouched and ``texts`` as its only ``tEXt`` of those keywords.
-
-    Text chunks of the same keywords, in any case (an older card), are dropped, so a reader
-    never finds two cards; every other chunk -- the pixels, the size, colour
-    profiles -- is kept byte for byte. The new chunks go just before ``IEND``,
-    where SillyTavern writes them too.
-    """
-    names = {name.encode("latin-1").lower() for name in texts}
+def without_texts(png: bytes, names: frozenset[str]) -> list[tuple[bytes, bytes]]:
+    """The chunks of ``png`` minus text chunks whose keyword is in ``names`` (any case)."""
+    lowered = {name.encode("latin-1").lower() for name in names}
     kept = [
         (kind, data)
         for kind, data in chunks(png)
-        if not (kind in (b"tEXt", b"iTXt", b"zTXt") and data.partition(b"\x00")[0].lower() in names)
+        if not (
+            kind in (b"tEXt", b"iTXt", b"zTXt") and data.partition(b"\x00")[0].lower() in lowered
+        )
     ]
-    if not any(kind == b"IHDR" for kind, _ in kept[:1]):
+    if not kept or kept[0][0] != b"IHDR":
         raise InvalidInput("the PNG does not start with an IHDR chunk")
+    return kept
+
+
+def encode(parts: list[tuple[bytes, bytes]]) -> bytes:
+    return SIGNATURE + b"".join(chunk(kind, data) for kind, data in parts)
+
+
+def with_texts(png: bytes, texts: dict[str, bytes]) -> bytes:
+    """``png`` with its image untouched and ``texts`` as its only ``tEXt`` of those keywords.
+
+    Text chunks of the same keywords, in any case (an older card), are dropped,
+    so a reader never finds two cards; every other chunk -- the pixels, the
+    size, colour profiles -- is kept byte for byte. The new chunks go just
+    before ``IEND``, where SillyTavern writes them too.
+    """
+    kept = without_texts(png, frozenset(texts))
     new = [(b"tEXt", key.encode("latin-1") + b"\x00" + value) for key, value in texts.items()]
-    ordered = kept[:-1] + new + kept[-1:]
-    return SIGNATURE + b"".join(chunk(kind, data) for kind, data in ordered)
+    return encode(kept[:-1] + new + kept[-1:])
 
 
 def size(png: bytes) -> tuple[int, int]:

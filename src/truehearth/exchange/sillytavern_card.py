@@ -35,13 +35,14 @@ from truehearth.core.records import Layer
 from truehearth.exchange import boundedjson, legacy_cards, lorebook
 from truehearth.exchange.limits import Limits
 from truehearth.exchange.macros import expand_macros
-from truehearth.exchange.parsed import Item, Parsed, Suggestion
-from truehearth.exchange.png import SIGNATURE, text_chunks
+from truehearth.exchange.parsed import Item, Parsed, Picture, Suggestion
+from truehearth.exchange.png import SIGNATURE, encode, text_chunks, without_texts
 from truehearth.exchange.values import clean_strings, text_of
 
 FORMAT = "card"
 CARD_CHUNKS = frozenset({"ccv3", "chara"})
 MAX_CARD_BYTES = 32 * 1024 * 1024
+MAX_PICTURE_BYTES = 16 * 1024 * 1024
 IDENTITY_FIELDS = ("description", "personality", "first_mes")
 ARCHIVE_FIELDS = (
     "scenario",
@@ -55,6 +56,26 @@ ARCHIVE_FIELDS = (
 def parse(stream: IO[bytes], limits: Limits) -> Iterator[Parsed]:
     card = read_card(stream, limits)
     yield from card_items(card)
+    picture = card_picture(stream)
+    if picture is not None:
+        name = str(card_data(card)[0].get("name", "")).strip()
+        yield Picture(picture, f"card:{name}/avatar")
+
+
+def card_picture(stream: IO[bytes]) -> bytes | None:
+    """The picture of a PNG card without its card chunks, so ``export card`` can reuse it.
+
+    A picture larger than :data:`MAX_PICTURE_BYTES` is not kept (the card still
+    is); ``export card --avatar`` can give it again.
+    """
+    stream.seek(0)
+    if stream.read(8) != SIGNATURE:
+        return None
+    stream.seek(0)
+    raw = stream.read(MAX_PICTURE_BYTES + 1)
+    if len(raw) > MAX_PICTURE_BYTES:
+        return None
+    return encode(without_texts(raw, CARD_CHUNKS))
 
 
 def read_card(stream: IO[bytes], limits: Limits | None = None) -> dict[str, Any]:
