@@ -13,7 +13,11 @@ import), and checks:
   directory holding ``png-chunks-extract``, ``png-chunk-text`` and
   ``png-chunks-encode``) reads the card, its name and its lorebook.
 
-    python bench/st_samples.py --st /path/to/SillyTavern [--node-modules DIR]
+    python bench/st_samples.py --st /path/to/SillyTavern [--node-modules DIR] [--aichar DIR]
+
+``--aichar`` names a directory holding the ``aichar`` package (``pip install
+--target DIR aichar``), an old-reader library that reads V1 fields: it reads
+both exported PNGs and a JSON export.
 
 ``--st`` may also be a bare git directory (a mirror): files are read with ``git show``.
 """
@@ -24,6 +28,7 @@ import argparse
 import json
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -55,7 +60,7 @@ def _image(png: bytes) -> list[tuple[bytes, bytes]]:
     return [c for c in chunks(png) if c[0] in (b"IHDR", b"PLTE", b"IDAT")]
 
 
-def run(st: Path, node_modules: Path | None) -> dict[str, Any]:
+def run(st: Path, node_modules: Path | None, aichar: Path | None = None) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix="st-samples-"))
     card_png, world = (_file(st, name, work) for name in SAMPLES)
     out = work / "exported.png"
@@ -74,6 +79,8 @@ def run(st: Path, node_modules: Path | None) -> dict[str, Any]:
         card = write_card(home, out, avatar=card_png).card
         kept = work / "kept.png"  # no --avatar: the picture kept at import
         picture = write_card(home, kept).picture
+        as_json = work / "exported.json"
+        write_card(home, as_json)
     data = card["data"]
     result["exported"] = {
         "lorebook_entries": len(data.get("character_book", {}).get("entries", [])),
@@ -103,6 +110,21 @@ def run(st: Path, node_modules: Path | None) -> dict[str, Any]:
             env={"NODE_PATH": str(node_modules), "PATH": "/usr/bin:/bin"},
         )
         result["sillytavern_parser"] = json.loads(read.stdout)
+    if aichar is not None:
+        script = (
+            "import sys, json, aichar\n"
+            "pngs = [aichar.load_character_card_file(p) for p in sys.argv[1:3]]\n"
+            "js = aichar.load_character_json_file(sys.argv[3])\n"
+            "print(json.dumps([c.name for c in [*pngs, js]]))\n"
+        )
+        read = subprocess.run(
+            [sys.executable, "-c", script, str(out), str(kept), str(as_json)],
+            check=True,
+            capture_output=True,
+            text=True,
+            env={"PYTHONPATH": str(aichar), "PATH": "/usr/bin:/bin"},
+        )
+        result["aichar_names"] = json.loads(read.stdout)
     shutil.rmtree(work, ignore_errors=True)
     return result
 
@@ -111,8 +133,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--st", type=Path, required=True, help="a SillyTavern checkout or mirror")
     parser.add_argument("--node-modules", type=Path, help="node_modules with the PNG packages")
+    parser.add_argument("--aichar", type=Path, help="a directory holding the aichar package")
     args = parser.parse_args()
-    print(json.dumps(run(args.st, args.node_modules), indent=2))
+    print(json.dumps(run(args.st, args.node_modules, args.aichar), indent=2))
 
 
 if __name__ == "__main__":

@@ -126,6 +126,9 @@ def test_png_card_keeps_the_chosen_avatar_byte_for_byte(home: Home, tmp_path: Pa
     assert v2["spec"] == "chara_card_v2" and v2["name"] == "Ash"  # not the old card
     assert v2["data"]["character_book"]["entries"]
     assert sum(1 for kind, data in chunks(written) if data.startswith(b"chara\x00")) == 1
+    # old readers (aichar 1.0.5) read `chara` on until a chunk they know: it must come last
+    last_text = [data for kind, data in chunks(written) if kind == b"tEXt"][-1]
+    assert last_text.startswith(b"chara\x00")
     with Home.init(tmp_path / "other", "Other") as other:
         report = import_path(other, out, "card")
         assert report.proposals == 4  # description, personality, greeting, the constant entry

@@ -161,9 +161,11 @@ def write_card(home: Home, out: Path, *, avatar: Path | None = None) -> Written:
             "spec_version": "2.0",
             "data": {k: data[k] for k in V2_FIELDS if k in data},
         }
+        # `chara` last: aichar reads a chara chunk on to the next chunk it knows, and a
+        # tEXt right after it (ccv3, as SillyTavern orders them) breaks its base64.
         texts = {
-            "chara": base64.b64encode(orjson.dumps(v2)),
             "ccv3": base64.b64encode(orjson.dumps(card)),
+            "chara": base64.b64encode(orjson.dumps(v2)),
         }
         payload = with_texts(picture, texts) if picture is not None else tiny_png(texts)
     else:
