@@ -15,9 +15,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-from truehearth import integrity, marks
 from truehearth.core import acts
 from truehearth.core.errors import (
     ConsentRequired,
@@ -64,23 +61,14 @@ from truehearth.homedir import (
     is_home,
     read_config,
 )
-from truehearth.integrity import VerifyReport
-from truehearth.keys import (
-    PRIVATE_NAME,
-    SIGNING_SECRET,
-    create_keypair,
-    ensure_token,
-    load_private,
-    load_private_pem,
-    new_keypair,
-    public_key_text,
-    write_public,
-)
 from truehearth.store.base import RecordQuery, Store
 from truehearth.store.lock import writer_lock
 from truehearth.store.sqlite import SQLiteStore
 
 if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from truehearth.integrity import VerifyReport
     from truehearth.mouths.base import Mouth
     from truehearth.recall.base import Recalled, Retriever
     from truehearth.recall.db import RecallDB
@@ -144,10 +132,13 @@ class Home:
         elif enc is not None:
             key = new_random_key()
 
+        # Keys and signing (cryptography) load when a home is made or signs, not to read one.
+        from truehearth import keys
+
         def fill(staging: Path) -> HomeConfig:
-            private, public = new_keypair()
-            write_public(staging / KEYS_DIR, public)
-            ensure_token(staging)
+            private, public = keys.new_keypair()
+            keys.write_public(staging / KEYS_DIR, public)
+            keys.ensure_token(staging)
             now = clock()
             config = HomeConfig(
                 name=name, home_id=home_id, created_at=now, public_key=public, encryption=enc
@@ -157,9 +148,9 @@ class Home:
                 # An encrypted home keeps its signing key inside the encrypted
                 # database: a copy of the directory signs nothing without the key.
                 if key is not None:
-                    store.set_secret(SIGNING_SECRET, private)
+                    store.set_secret(keys.SIGNING_SECRET, private)
                 else:
-                    create_keypair(staging / KEYS_DIR, private)
+                    keys.create_keypair(staging / KEYS_DIR, private)
                 genesis = Draft(
                     "home.created",
                     Voice.HUMAN.value,
@@ -195,10 +186,12 @@ class Home:
         path = path.expanduser().absolute()
         name = check_companion_name(name)
 
+        from truehearth import keys
+
         def fill(staging: Path) -> HomeConfig:
-            private, public = new_keypair()
-            write_public(staging / KEYS_DIR, public)
-            create_keypair(staging / KEYS_DIR, private)
+            private, public = keys.new_keypair()
+            keys.write_public(staging / KEYS_DIR, public)
+            keys.create_keypair(staging / KEYS_DIR, private)
             config = HomeConfig(
                 name=name, home_id=home_id, created_at=created_at, public_key=public
             )
@@ -733,6 +726,8 @@ class Home:
         ``expect`` is a fingerprint the human kept outside the home: the event it
         names must still be in the journal, unchanged.
         """
+        from truehearth import integrity
+
         return integrity.verify(self, deep=deep, expect=expect)
 
     def check(self) -> None:
@@ -740,10 +735,14 @@ class Home:
 
         Incremental: only the events since the last sound head are re-hashed.
         """
+        from truehearth import integrity
+
         integrity.check(self)
 
     def check_records(self, record_ids: Sequence[str]) -> None:
         """Raise unless each record's stored row is exactly what the journal last set."""
+        from truehearth import integrity
+
         integrity.check_records(self, record_ids)
 
     def value_at(self, kind: str, entity_id: str, seq: int) -> dict[str, Any] | None:
@@ -752,6 +751,8 @@ class Home:
 
     def record_export(self, what: str, head: Head) -> None:
         """Remember the head a signed export carries, so a later rewrite below it is caught."""
+        from truehearth import marks
+
         marks.add_anchor(self.config.home_id, Anchor(head.seq, head.digest, what, self.now()))
 
     def signing_key(self) -> Ed25519PrivateKey:
@@ -760,23 +761,27 @@ class Home:
         An encrypted home made before the key moved into the database still has
         ``keys/signing.key``: it is moved in here, and the file removed.
         """
+        from truehearth import keys
+
         directory = self.path / KEYS_DIR
         if self.config.encryption is None:
-            return load_private(directory)
-        stored = self.store.secret(SIGNING_SECRET)
+            return keys.load_private(directory)
+        stored = self.store.secret(keys.SIGNING_SECRET)
         if stored is not None:
-            return load_private_pem(stored)
-        legacy = directory / PRIVATE_NAME
+            return keys.load_private_pem(stored)
+        legacy = directory / keys.PRIVATE_NAME
         pem = legacy.read_bytes() if legacy.is_file() else None
         if pem is None:
             raise HomeCorrupt("the home's signing key is missing")
-        key = load_private_pem(pem)
-        self.store.set_secret(SIGNING_SECRET, pem)
+        key = keys.load_private_pem(pem)
+        self.store.set_secret(keys.SIGNING_SECRET, pem)
         legacy.unlink()
         return key
 
     def signing_key_problem(self) -> str | None:
         """Why the signing key does not match the public key in ``home.toml``, if it does not."""
+        from truehearth.keys import public_key_text
+
         public = public_key_text(self.signing_key().public_key())
         if public != self.config.public_key:
             return f"the signing key does not match the public key in {CONFIG_NAME} (keys)"

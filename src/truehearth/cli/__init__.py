@@ -12,46 +12,100 @@ from __future__ import annotations
 
 import functools
 import sys
+from typing import TYPE_CHECKING, Any
 
-import typer
-from rich.markup import escape
-
-from truehearth.cli._app import app, err_console
-from truehearth.cli.lazy import LazyGroup
 from truehearth.core.errors import InvalidInput, TruehearthError
+
+if TYPE_CHECKING:
+    from truehearth.cli.lazy import LazyGroup
+
+
+def __getattr__(name: str) -> Any:
+    """``truehearth.cli.app``, the Typer app, imported only when asked for."""
+    if name == "app":
+        from truehearth.cli._app import app
+
+        return app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @functools.cache
 def _plugins_added() -> None:
     """Let every plugin add its commands, once per process (built-ins are deferred)."""
     from truehearth import plugins
+    from truehearth.cli._app import app
 
     plugins.add_commands(app)
 
 
-def root() -> LazyGroup:
-    """The ``truehearth`` command group, with every plugin's commands."""
-    _plugins_added()
-    group = typer.main.get_command(app)
+def root(*, with_plugins: bool = True) -> LazyGroup:
+    """The ``truehearth`` command group, with every plugin's commands unless told not to."""
+    import typer
+
+    from truehearth.cli import _app
+    from truehearth.cli.lazy import LazyGroup
+
+    if with_plugins:
+        _plugins_added()
+    else:
+        _builtins_deferred()
+    from truehearth.cli.coercion import plain_conversions
+
+    group = typer.main.get_command(_app.app)
     if not isinstance(group, LazyGroup):  # pragma: no cover - app is built with cls=LazyGroup
         raise TypeError("the truehearth app must be a LazyGroup")
+    plain_conversions(group)
     return group
 
 
+@functools.cache
+def _builtins_deferred() -> None:
+    """The built-in commands alone, without reading which plugins are installed."""
+    from truehearth.cli.lazy import defer_builtins
+
+    defer_builtins()
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI and return its exit code (used by the console script and tests)."""
+    """Run the CLI and return its exit code (used by the console script and tests).
+
+    Two shortcuts keep the start fast: the root help is printed from the
+    command table when no plugin can add to it (:mod:`truehearth.cli.quickhelp`),
+    and a built-in command runs without loading the plugins (a plugin cannot
+    replace a built-in command, so it has nothing to add there).
+    """
+    args = sys.argv[1:] if argv is None else list(argv)
     try:
-        check_arguments(sys.argv[1:] if argv is None else argv)
-        root().main(args=argv, prog_name="truehearth")
+        check_arguments(args)
+        from truehearth.cli import quickhelp
+
+        if quickhelp.applies(args):
+            return quickhelp.show(args)
+        from truehearth.cli.commands import NAMES
+
+        builtin = bool(args) and args[0] in NAMES
+        root(with_plugins=not builtin).main(args=argv, prog_name="truehearth")
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except TruehearthError as exc:
-        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
+        _error(f"[bold red]error:[/] {_escape(str(exc))}")
         return exc.exit_code
     except KeyboardInterrupt:
-        err_console.print("interrupted")
+        _error("interrupted")
         return 130
     return 0
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def _error(markup: str) -> None:
+    from truehearth.cli._app import err_console
+
+    err_console.print(markup, soft_wrap=True)
 
 
 def check_arguments(argv: list[str]) -> None:

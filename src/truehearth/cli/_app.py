@@ -12,6 +12,7 @@ import orjson
 import typer
 from rich.console import Console
 
+from truehearth.cli.commands import ABOUT
 from truehearth.cli.lazy import LazyGroup, registers_on
 from truehearth.core.errors import InvalidInput
 from truehearth.paths import HOME_ENV, default_home
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 app = typer.Typer(
     name="truehearth",
     cls=LazyGroup,
-    help="A private, provenance-first home for an AI companion's continuity.",
+    help=ABOUT,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,

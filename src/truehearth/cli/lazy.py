@@ -16,6 +16,7 @@ import typer
 from typer import _click
 from typer.core import TyperCommand, TyperGroup
 
+from truehearth.cli.commands import COMMANDS
 from truehearth.extras import needed_for
 
 # command name -> (module that registers it, one line of help), in help order
@@ -38,6 +39,12 @@ def defer(name: str, module: str, about: str) -> None:
     if name in DEFERRED and DEFERRED[name][0] != module:
         raise ValueError(f"the command {name!r} is deferred to two modules")
     DEFERRED[name] = (module, about)
+
+
+def defer_builtins() -> None:
+    """Defer every command that ships with truehearth (:mod:`truehearth.cli.commands`)."""
+    for name, module, about in COMMANDS:
+        defer(name, " ".join(f"truehearth.cli.{m}" for m in module.split()), about)
 
 
 class LazyGroup(TyperGroup):
@@ -68,5 +75,8 @@ class LazyGroup(TyperGroup):
                 importlib.import_module(module)
         built: Any = typer.main.get_command(_registry[0])
         command: _click.Command = built.commands[name]
+        from truehearth.cli.coercion import plain_conversions
+
+        plain_conversions(command)
         self.commands[name] = command
         return command
