@@ -1,6 +1,7 @@
 """Load on the OpenAI-compatible proxy: concurrent streaming clients against the echo mouth.
 
 Run: .venv/bin/python bench/proxy_load.py [--clients 50] [--seconds 60] [--records 1000]
+         [--archive 4000] [--chat]
 
 A real `truehearth serve` runs in its own process on a loopback port; this
 process drives it with N concurrent streaming chat completions for a bounded
@@ -8,6 +9,11 @@ time (every request loop stops by itself). Side by side, in the same run, the
 echo mouth is called directly (no server, no home) with the same message, the
 baseline the overhead is measured against. At the end the journal must verify
 and hold exactly one human turn and one reply for every completed request.
+
+``--archive N`` journals N earlier proxy turns first (sessions of 20 turns), so
+finding a chat's session has a real archive to look through. ``--chat`` sends
+what SillyTavern sends: no session header, the whole chat so far (the replies
+the proxy gave included), a new chat every 20 turns.
 
 Overhead per request = proxy latency (request sent -> [DONE]) minus the direct
 mouth call's latency; reported as p50/p95, at 1 client (the cost of the home
@@ -18,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import platform
 import shutil
@@ -38,6 +45,7 @@ from truehearth.keys import ensure_token
 from truehearth.mouths import registry
 from truehearth.mouths.base import GenerationParams, Message
 from truehearth.mouths.doubles import EchoMouth
+from truehearth.recall import HybridRetriever
 from truehearth.store.base import RecordQuery
 
 MESSAGE = "Do you remember what we planted in the garden last spring?"
@@ -48,7 +56,41 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def _make_home(root: Path, records: int) -> Path:
+CHAT_TURNS = 20
+
+
+def _archive(home: Home, turns: int) -> None:
+    """Earlier chats through the proxy, as the proxy journals them."""
+    now = home.now()
+    for start in range(0, turns, CHAT_TURNS):
+        session = f"s-proxy-old-{start}"
+        drafts = []
+        for t in range(min(CHAT_TURNS, turns - start)):
+            for voice, text in (
+                (Voice.HUMAN, f"earlier chat {start}, line {t}: how was the garden today?"),
+                (Voice.COMPANION, f"earlier reply {start}.{t}: the basil came up by the fence"),
+            ):
+                speaker = "human" if voice is Voice.HUMAN else "companion"
+                drafts.append(
+                    acts.remember(
+                        record_id=new_id("r"),
+                        layer=Layer.ARCHIVE,
+                        text=text,
+                        voice=voice,
+                        actor=voice,
+                        source=Source(
+                            via="proxy",
+                            session=session,
+                            mouth=None if voice is Voice.HUMAN else "echo",
+                        ),
+                        now=now,
+                        meta={"kind": "turn", "turn": t, "speaker": speaker},
+                    )
+                )
+        home.append_drafts(drafts)
+
+
+def _make_home(root: Path, records: int, archive: int = 0) -> Path:
     path = root / "home"
     with Home.init(path, "Ash") as home:
         home.accept(home.propose(Layer.CORE, "My name is Ash. I speak as myself.").id)
@@ -67,8 +109,24 @@ def _make_home(root: Path, records: int) -> Path:
             for i in range(records)
         ]
         home.append_drafts(drafts)
+        _archive(home, archive)
         registry.add(home, "echo", "echo")
+        # A lived-in home has its recall indexes built: build them before measuring.
+        HybridRetriever().retrieve(home, MESSAGE)
     return path
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux ``/proc``; 0 elsewhere).
+
+    On a shared, loaded machine wall latency mostly measures the queue for the
+    cores; the server's CPU time per request is what the proxy itself costs.
+    """
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _free_port() -> int:
@@ -88,20 +146,40 @@ def _direct_latencies(n: int) -> list[float]:
     return out
 
 
-async def _one(client: httpx.AsyncClient, url: str, token: str, session: str) -> float:
-    body = {"model": "echo", "stream": True, "messages": [{"role": "user", "content": MESSAGE}]}
-    headers = {"Authorization": f"Bearer {token}", "X-Truehearth-Session": session}
+async def _one(
+    client: httpx.AsyncClient,
+    url: str,
+    token: str,
+    session: str,
+    chat: list[dict[str, str]] | None = None,
+) -> float:
+    """One streamed turn: a header-named session, or (``chat``) the frontend's whole chat."""
+    headers = {"Authorization": f"Bearer {token}"}
+    if chat is None:
+        messages = [{"role": "user", "content": MESSAGE}]
+        headers["X-Truehearth-Session"] = session
+    else:
+        chat.append({"role": "user", "content": f"{MESSAGE} ({session})"})
+        messages = chat
+    body = {"model": "echo", "stream": True, "messages": messages}
+    said: list[str] = []
     started = time.perf_counter()
     async with client.stream("POST", url, json=body, headers=headers) as response:
         response.raise_for_status()
         async for line in response.aiter_lines():
             if line == "data: [DONE]":
                 break
-    return time.perf_counter() - started
+            if chat is not None and line.startswith("data: "):
+                choices = json.loads(line[6:]).get("choices") or [{}]
+                said.append(choices[0].get("delta", {}).get("content") or "")
+    elapsed = time.perf_counter() - started
+    if chat is not None:
+        chat.append({"role": "assistant", "content": "".join(said)})
+    return elapsed
 
 
 async def _drive(
-    url: str, token: str, clients: int, seconds: float, phase: str
+    url: str, token: str, clients: int, seconds: float, phase: str, chat: bool = False
 ) -> tuple[list[float], int]:
     latencies: list[float] = []
     failures = 0
@@ -113,11 +191,15 @@ async def _drive(
         async def worker(index: int) -> None:
             nonlocal failures
             turn = 0
+            history: list[dict[str, str]] = []
             while time.monotonic() < deadline:
                 turn += 1
+                if len(history) >= 2 * CHAT_TURNS:
+                    history = []  # a new chat
+                name = f"s-load-{phase}-{index}-{turn}"
                 try:
                     latencies.append(
-                        await _one(client, url, token, f"s-load-{phase}-{index}-{turn}")
+                        await _one(client, url, token, name, history if chat else None)
                     )
                 except httpx.HTTPError:
                     failures += 1
@@ -133,10 +215,12 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--records", type=int, default=1000)
+    parser.add_argument("--archive", type=int, default=0, help="earlier proxy turns journaled")
+    parser.add_argument("--chat", action="store_true", help="no header: send the whole chat")
     args = parser.parse_args()
 
     root = Path(tempfile.mkdtemp(prefix="th-load-"))
-    path = _make_home(root, args.records)
+    path = _make_home(root, args.records, args.archive)
     token = ensure_token(path)
     port = _free_port()
     server = subprocess.Popen(
@@ -155,10 +239,16 @@ def main() -> None:
         url = base + "/v1/chat/completions"
         python = platform.python_version()
         print(f"machine: {platform.platform()}, {os.cpu_count()} cores, python {python}")
-        print(f"home: {args.records} memories + core and boundary; mouth: echo")
-        warm, _ = asyncio.run(_drive(url, token, 1, 3, "warm"))  # load the mouth, fill caches
-        single, _ = asyncio.run(_drive(url, token, 1, min(10.0, args.seconds), "one"))
-        many, failures = asyncio.run(_drive(url, token, args.clients, args.seconds, "many"))
+        print(
+            f"home: {args.records} memories + core and boundary, {args.archive} earlier turns; "
+            f"mouth: echo; requests: {'the whole chat, no header' if args.chat else 'header'}"
+        )
+        chat = args.chat
+        warm, _ = asyncio.run(_drive(url, token, 1, 3, "warm", chat))  # load the mouth
+        cpu = _cpu_seconds(server.pid)
+        single, _ = asyncio.run(_drive(url, token, 1, min(10.0, args.seconds), "one", chat))
+        cpu_single = (_cpu_seconds(server.pid) - cpu) / max(len(single), 1)
+        many, failures = asyncio.run(_drive(url, token, args.clients, args.seconds, "many", chat))
         direct = _direct_latencies(max(len(single), 200))
     finally:
         server.terminate()
@@ -168,6 +258,7 @@ def main() -> None:
         report = home.verify()
         turns = home.store.count_records(RecordQuery(layers=("archive",), current_only=False))
     completed = len(warm) + len(single) + len(many)
+    turns -= 2 * args.archive
     d50, d95 = _percentile(direct, 0.5) * 1e3, _percentile(direct, 0.95) * 1e3
     print()
     print(
@@ -185,6 +276,7 @@ def main() -> None:
             f"{d50:.3f} ms | {d95:.3f} ms | {p50 - d50:.1f} ms | {p95 - d95:.1f} ms |"
         )
     print()
+    print(f"server CPU per request at 1 client: {cpu_single * 1e3:.1f} ms")
     print(f"failed requests: {failures}")
     print(f"journal verifies: {report.ok}; archive turns: {turns} (expected {2 * completed})")
     shutil.rmtree(root, ignore_errors=True)

@@ -271,6 +271,12 @@ class Home:
                 )
             return self._recall
 
+    def sync_recall(self) -> int:
+        """Bring recall's indexes up to date with the journal now (they also catch up on use)."""
+        from truehearth.recall import sync_indexes
+
+        return sync_indexes(self)
+
     def close_recall(self) -> None:
         """Close the recall index (it opens again when next needed), e.g. before a rekey."""
         with self._recall_lock:
@@ -560,6 +566,14 @@ class Home:
             offset=offset,
         )
         return [Record.from_json(v) for v in self.store.records(query)]
+
+    def sessions_holding(self, texts: Sequence[str], *, via: str) -> list[str]:
+        """Sessions (from ``via``) whose every human turn is one of ``texts``: an index lookup."""
+        return self.store.sessions_holding(texts, via)
+
+    def session_turns(self, session: str) -> list[Record]:
+        """The current turn records of one session, humans and replies."""
+        return [Record.from_json(v) for v in self.store.session_turns(session)]
 
     def counts(self) -> dict[str, int]:
         """How many current records each layer holds."""

@@ -21,11 +21,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from truehearth.core.records import Layer, Record, Voice
+from truehearth.core.records import Record, Voice
 from truehearth.home import Home
 
-PAGE = 200
-SCAN = 4000  # how many recent archive records are searched for the chat's session
 # A one-turn chat asked again with the same first line is a regeneration only
 # while the reply is fresh; later it is a new chat that happens to open alike.
 REGENERATE_WINDOW = timedelta(minutes=10)
@@ -90,68 +88,26 @@ def locate(
     now: str,
     asks_reply: bool,
     via: str = "proxy",
-    scan: int = SCAN,
 ) -> Match | None:
-    """The session this chat continues, read from the newest archive records back.
+    """The session this chat continues, or ``None`` for a new chat.
 
-    A session is whole once its first human turn has been read (records come
-    newest first); each whole session is matched as soon as it is, and the scan
-    stops at the first that accounts for every message of the human before the
-    request's last one: the chat being continued is nearly always recent, so a
-    turn does not pay for reading the whole archive. Sessions older than ``scan``
-    records are matched on what was read of them.
+    The home's turn index names the few sessions whose every human turn is
+    among the chat's lines (:meth:`Home.sessions_holding`); each is read whole
+    and aligned with the chat, and the one accounting for the most journaled
+    turns wins. No turn reads the archive, however long it is.
     """
-    by_session: dict[str, list[Record]] = {}
-    order: list[str] = []
-    done: set[str] = set()
+    texts = [s.text for s in said if s.role == "user"]
     best: Match | None = None
-    goal = max((i for i in range(len(said) - 1) if said[i].role == "user"), default=-1)
-    offset = 0
-    while offset < scan:
-        page = home.records(layers=[Layer.ARCHIVE], limit=PAGE, offset=offset)
-        if not page:
-            break
-        whole: list[str] = []
-        for r in page:
-            session = r.source.session
-            if r.meta.get("kind") != "turn" or r.source.via != via or not session:
-                continue
-            if session not in by_session:
-                by_session[session] = []
-                order.append(session)
-            by_session[session].append(r)
-            if r.voice is Voice.HUMAN and r.meta.get("turn") == 0 and session not in done:
-                done.add(session)
-                whole.append(session)
-        for session in whole:
-            best = _better(best, _thread(session, by_session[session]), said, now, asks_reply)
-            if best is not None and best.last_human_at >= goal:
-                return best
-        if goal < 0 and asks_reply and _age(page[-1].recorded_at, now) > REGENERATE_WINDOW:
-            # Only the human's first line: the one thing it can continue is a fresh
-            # one-turn session (a regeneration), so older records cannot match.
-            return best
-        offset += len(page)
-    for session in order:
-        if session not in done:
-            best = _better(best, _thread(session, by_session[session]), said, now, asks_reply)
+    for session in home.sessions_holding(texts, via=via):
+        thread = session_thread(home, session)
+        if thread is not None:
+            best = _better(best, thread, said, now, asks_reply)
     return best
 
 
-def session_thread(home: Home, session: str, *, scan: int = SCAN) -> Thread | None:
+def session_thread(home: Home, session: str) -> Thread | None:
     """One named session as a thread (the frontend sent its id), or ``None`` if it has no turns."""
-    found: list[Record] = []
-    offset = 0
-    while offset < scan:
-        page = home.records(layers=[Layer.ARCHIVE], limit=PAGE, offset=offset)
-        if not page:
-            break
-        found.extend(
-            r for r in page if r.meta.get("kind") == "turn" and r.source.session == session
-        )
-        if any(r.voice is Voice.HUMAN and r.meta.get("turn") == 0 for r in found):
-            break
-        offset += len(page)
+    found = home.session_turns(session)
     if not any(r.voice is Voice.HUMAN for r in found):
         return None
     return _thread(session, found)

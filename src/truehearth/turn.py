@@ -196,13 +196,16 @@ class Conversation:
             raise RuntimeError("the turn ended without a result")
         return self.last
 
-    def stream(self, text: str) -> Generator[str, None, None]:
+    def stream(self, text: str, *, prepared: Context | None = None) -> Generator[str, None, None]:
         """Yield the reply as it comes; the turn is journaled when the stream ends or is cut.
 
         The context is assembled now, so bad input fails here, before anything is
-        printed or written.
+        printed or written. A caller that had to refuse bad input before writing
+        something of its own (the proxy journals a frontend's unsent messages)
+        passes the context it :meth:`prepare`-d for ``text``, so it is not
+        assembled twice.
         """
-        context = self.prepare(text)
+        context = self.prepare(text) if prepared is None else prepared
 
         def journal(said: str, started: float, interrupted: str | None) -> None:
             self._journal(text, said, context, started, interrupted)

@@ -2,7 +2,7 @@
 
 from truehearth.recall.base import Recalled, Retriever
 from truehearth.recall.fts import FTSRetriever
-from truehearth.recall.hybrid import HybridRetriever
+from truehearth.recall.hybrid import HybridRetriever, sync_indexes
 
 
 def default_retriever() -> Retriever:
@@ -10,4 +10,11 @@ def default_retriever() -> Retriever:
     return HybridRetriever()
 
 
-__all__ = ["FTSRetriever", "HybridRetriever", "Recalled", "Retriever", "default_retriever"]
+__all__ = [
+    "FTSRetriever",
+    "HybridRetriever",
+    "Recalled",
+    "Retriever",
+    "default_retriever",
+    "sync_indexes",
+]

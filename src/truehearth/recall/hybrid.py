@@ -333,6 +333,21 @@ class HybridRetriever:
         return Recalled(record, score, f"{why}{said}; {record.trust.value}; {when}")
 
 
+def sync_indexes(home: Home) -> int:
+    """Bring every index hybrid recall reads up to date with the records; returns rows read.
+
+    Retrieval does this itself before it searches; a server calls it between
+    turns so the next retrieval finds nothing left to do (the work leaves the
+    request's path, the answer does not change).
+    """
+    with driver_errors():
+        db = home.recall_index
+        done = TalkIndex(db).sync()
+        done += index_of(db).sync()
+        done += Graph(db).sync()
+        return done
+
+
 class _Searcher:
     """Runs one FTS5 expression against the talk index; keeps the hits recall may return.
 

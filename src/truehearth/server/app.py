@@ -29,6 +29,7 @@ from truehearth.server import mcp, openai_api, ui
 from truehearth.server.auth import Sessions, TokenGate, TokenKeeper, require_token
 from truehearth.server.deps import RETRY_AFTER_SECONDS, error_body, status_for
 from truehearth.server.gate import TurnGate
+from truehearth.server.homes import HomePool, RecallCatchUp
 from truehearth.server.pool import MouthPool
 from truehearth.server.settings import ServerSettings
 
@@ -151,6 +152,8 @@ def create_app(settings: ServerSettings) -> FastAPI:
     def open_for_mcp() -> Home:
         return Home.open(settings.home, key=settings.key)
 
+    # The same opener serves the pool of homes lent to requests and recall's catch-up.
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # One connection stays open for the server's life: SQLite checkpoints the
@@ -166,6 +169,8 @@ def create_app(settings: ServerSettings) -> FastAPI:
                 yield
         finally:
             mcp_endpoint.app = None
+            app.state.catch_up.stop()
+            app.state.homes.close()
             app.state.pool.close()
             keeper.close()
 
@@ -183,6 +188,8 @@ def create_app(settings: ServerSettings) -> FastAPI:
     app.state.settings = settings
     app.state.pool = MouthPool()
     app.state.gate = TurnGate()
+    app.state.homes = HomePool(open_for_mcp)
+    app.state.catch_up = RecallCatchUp(open_for_mcp)
     app.state.tokens = TokenKeeper(settings.home, settings.token)
     app.state.sessions = Sessions(app.state.tokens)
 

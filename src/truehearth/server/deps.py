@@ -22,6 +22,7 @@ from truehearth.core.errors import (
 from truehearth.home import Home
 from truehearth.mouths.errors import EgressRefused, MouthError
 from truehearth.server.gate import TurnGate
+from truehearth.server.homes import HomePool, RecallCatchUp
 from truehearth.server.pool import MouthPool
 from truehearth.server.settings import ServerSettings
 
@@ -41,14 +42,26 @@ def gate_of(request: Request) -> TurnGate:
     return gate
 
 
+def homes_of(request: Request) -> HomePool:
+    homes: HomePool = request.app.state.homes
+    return homes
+
+
+def catch_up_of(request: Request) -> RecallCatchUp:
+    catch_up: RecallCatchUp = request.app.state.catch_up
+    return catch_up
+
+
 def open_home(request: Request) -> Iterator[Home]:
-    """The home, opened for the length of one request (one connection per request)."""
-    settings = settings_of(request)
-    home = Home.open(settings.home, key=settings.key)
+    """The home, lent from the server's pool for the length of one request."""
+    homes = homes_of(request)
+    home = homes.take()
+    sound = False
     try:
         yield home
+        sound = True
     finally:
-        home.close()
+        homes.give(home, sound=sound)
 
 
 RETRY_AFTER_SECONDS = 2

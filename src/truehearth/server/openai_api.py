@@ -33,7 +33,14 @@ from truehearth.core.records import Layer, Source, Voice
 from truehearth.home import Home
 from truehearth.mouths import registry
 from truehearth.mouths.base import GenerationParams, Message
-from truehearth.server.deps import error_body, gate_of, open_home, pool_of, settings_of
+from truehearth.server.deps import (
+    catch_up_of,
+    error_body,
+    gate_of,
+    homes_of,
+    open_home,
+    pool_of,
+)
 from truehearth.server.gate import Pass
 from truehearth.threads import Match, Said
 from truehearth.turn import Conversation, TurnResult
@@ -223,10 +230,7 @@ def _unsupported(body: ChatRequest) -> JSONResponse | None:
 
 def _match(home: Home, ask: Ask, header: str | None) -> Match | None:
     if header:
-        # A first line can only regenerate a reply just given: one page back is enough,
-        # so a frontend that names a new session per chat does not read the archive.
-        scan = threads.PAGE if len(ask.said) == 1 else threads.SCAN
-        thread = threads.session_thread(home, header, scan=scan)
+        thread = threads.session_thread(home, header)
         return threads.align(thread, ask.said) if thread is not None else None
     asks_reply = ask.intent == "turn"
     return threads.locate(home, ask.said, now=home.now(), asks_reply=asks_reply)
@@ -357,9 +361,9 @@ def _turn(
         raise InvalidInput("empty message")
     conversation.history = _history(said[:last], match)
     # Bad input is refused (prepare) before the frontend's past is journaled.
-    conversation.prepare(text)
+    context = conversation.prepare(text)
     conversation.turns = _settle(home, match, said, session) if match else 0
-    return conversation, conversation.stream(text), ask.ignored
+    return conversation, conversation.stream(text, prepared=context), ask.ignored
 
 
 def _same(a: str, b: str) -> bool:
@@ -402,17 +406,18 @@ def chat_completions(
     refused = _unsupported(body)
     if refused is not None:
         return refused
-    settings = settings_of(request)
     header = session_header.strip()[:100] if session_header and session_header.strip() else None
     task = _background_task(body)
     # A housekeeping prompt journals nothing, so it need not wait for a turn.
     turn_pass = None if task is not None else gate_of(request).enter()
     try:
-        home = Home.open(settings.home, key=settings.key)
+        lease = Lease(request, turn_pass)
     except BaseException:
         if turn_pass is not None:
             turn_pass.release()
         raise
+    home = lease.home
+    conversation: Conversation | None = None
     try:
         if task is not None:
             conversation, pieces, ignored = _task(request, home, body, task)
@@ -425,21 +430,15 @@ def chat_completions(
         if body.stream:
             usage = body.stream_options is not None and body.stream_options.include_usage
             return StreamingResponse(
-                _sse_async(_sse(home, conversation, pieces, body.model, usage, turn_pass)),
+                _sse_async(_sse(lease, conversation, pieces, body.model, usage)),
                 media_type="text/event-stream",
                 headers=headers,
             )
-        try:
-            said = "".join(pieces)
-        finally:
-            home.close()
-            if turn_pass is not None:
-                turn_pass.release()
+        said = "".join(pieces)
     except BaseException:
-        home.close()
-        if turn_pass is not None:
-            turn_pass.release()
+        lease.end(sound=False, journaled=conversation is not None and conversation.last is not None)
         raise
+    lease.end(sound=True, journaled=conversation.last is not None)
     result = conversation.last
     completion = conversation.mouth.count_tokens(said) if said else 0
     payload = {
@@ -513,16 +512,16 @@ async def _sse_async(chunks: Generator[bytes, None, None]) -> AsyncIterator[byte
 
 
 def _sse(
-    home: Home,
+    lease: Lease,
     conversation: Conversation,
     pieces: Iterator[str],
     model: str,
     include_usage: bool = False,
-    turn_pass: Pass | None = None,
 ) -> Generator[bytes, None, None]:
     """Server-sent events; the turn is journaled when the stream ends or the client leaves."""
     cid = "chatcmpl-" + conversation.session
     said: list[str] = []
+    sound = False
     try:
         yield _chunk(cid, model, {"role": "assistant", "content": ""})
         try:
@@ -542,15 +541,45 @@ def _sse(
             usage["choices"] = []
             usage["usage"] = _usage(conversation.last, completion)
             yield b"data: " + orjson.dumps(usage) + b"\n\n"
+        sound = True
         yield b"data: [DONE]\n\n"
+    except GeneratorExit:
+        sound = True  # the client left: the turn below journals what was said
+        raise
     finally:
         # A client that leaves mid-reply closes this generator: close the turn's
-        # stream first, so what was said is journaled before the home closes.
+        # stream first, so what was said is journaled before the home is given back.
         close = getattr(pieces, "close", None)
         try:
             if close is not None:
                 close()
         finally:
-            home.close()
-            if turn_pass is not None:
-                turn_pass.release()
+            lease.end(sound=sound, journaled=conversation.last is not None)
+
+
+class Lease:
+    """A request's home (lent by the server's pool) and its turn pass, given back once.
+
+    The pass is released as soon as the turn has journaled its reply (the gate's
+    promise to the next turn); a home that saw an error is closed, not lent again;
+    and a journaled turn asks recall to catch up with it between turns.
+    """
+
+    def __init__(self, request: Request, turn_pass: Pass | None) -> None:
+        self._homes = homes_of(request)
+        self._catch_up = catch_up_of(request)
+        self._pass = turn_pass
+        self.home = self._homes.take()
+        self._ended = False
+
+    def end(self, *, sound: bool, journaled: bool) -> None:
+        if self._ended:
+            return
+        self._ended = True
+        try:
+            self._homes.give(self.home, sound=sound)
+        finally:
+            if self._pass is not None:
+                self._pass.release()
+            if journaled:
+                self._catch_up.poke()

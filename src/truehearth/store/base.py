@@ -171,6 +171,18 @@ class Store(Protocol):
 
     def count_records(self, query: RecordQuery) -> int: ...
 
+    def sessions_holding(self, texts: Sequence[str], via: str) -> list[str]:
+        """Sessions from ``via`` whose every current human turn is one of ``texts``.
+
+        The fullest and most recent first, a bounded number: the candidates a
+        frontend's chat holding ``texts`` may continue (see :mod:`truehearth.threads`).
+        """
+        ...
+
+    def session_turns(self, session: str) -> list[dict[str, Any]]:
+        """The current turn records of one session (humans and replies), by turn."""
+        ...
+
     def search(self, text: str, query: RecordQuery) -> list[SearchHit]:
         """Full-text search over records, best first."""
         ...

@@ -122,11 +122,46 @@ M004_TOUCHES_BY_SEQ = Migration(
     ],
 )
 
+M005_TURN_INDEX = Migration(
+    "m005_turn_index",
+    [
+        # Which session each conversation turn belongs to, and a digest of its
+        # text (truehearth.store.turns): finding the session a frontend's chat
+        # continues is then a few indexed lookups, not a read of the archive.
+        # Written with the record rows, in the same transaction.
+        """CREATE TABLE turn_index (
+            id TEXT PRIMARY KEY,
+            session TEXT NOT NULL,
+            via TEXT NOT NULL,
+            turn INTEGER NOT NULL,
+            human INTEGER NOT NULL,
+            said TEXT NOT NULL
+        ) WITHOUT ROWID""",
+        "CREATE INDEX turn_index_by_session ON turn_index (session, turn)",
+        "CREATE INDEX turn_index_by_said ON turn_index (said, via) WHERE human = 1",
+        # The turns already journaled; th_turn_key is truehearth.store.turns.turn_key.
+        """INSERT INTO turn_index (id, session, via, turn, human, said)
+        SELECT id, session, coalesce(via, ''), CAST(coalesce(turn, 0) AS INTEGER),
+               voice = 'human', th_turn_key(text)
+        FROM (
+            SELECT id, voice, text,
+                   json_extract(j, '$.source.session') AS session,
+                   json_extract(j, '$.source.via') AS via,
+                   json_extract(j, '$.meta.turn') AS turn,
+                   json_extract(j, '$.meta.kind') AS kind
+            FROM (SELECT id, voice, text, CAST(value AS TEXT) AS j FROM records
+                  WHERE layer = 'archive')
+        )
+        WHERE kind = 'turn' AND typeof(session) = 'text' AND session != ''""",
+    ],
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     M001_JOURNAL,
     M002_RECORD_FEED,
     M003_SECRETS,
     M004_TOUCHES_BY_SEQ,
+    M005_TURN_INDEX,
 )
 
 # Names an older truehearth applied whose work has moved elsewhere: known, never run.

@@ -23,6 +23,7 @@ from truehearth.core.events import Draft, Effect, Event, decode, seal
 from truehearth.core.journal import Head
 from truehearth.core.policy import check_event
 from truehearth.core.vocabulary import RECORD
+from truehearth.store import turns
 from truehearth.store.base import RecordQuery, SearchHit
 from truehearth.store.connect import (
     DATABASE_ERRORS,
@@ -60,6 +61,7 @@ class SQLiteStore:
                 raise HomeCorrupt(f"cannot put the home's database in WAL mode (got {mode})")
             self._conn.execute("PRAGMA synchronous = FULL")
             self._conn.execute("PRAGMA foreign_keys = ON")
+            turns.register(self._conn)
             migrate(self._conn, migrations)
         except BaseException:
             self._conn.close()
@@ -308,6 +310,7 @@ class SQLiteStore:
 
     @staticmethod
     def _project_record(conn: sqlite3.Connection, rid: str, value: dict[str, Any] | None) -> None:
+        turns.project(conn, rid, value)
         if value is None:
             conn.execute("DELETE FROM records WHERE id = ?", (rid,))
             return
@@ -431,6 +434,14 @@ class SQLiteStore:
             [*params, query.limit, query.offset],
         )
         return [dict(loads(row[0])) for row in rows]
+
+    @translate_errors
+    def sessions_holding(self, texts: Sequence[str], via: str) -> list[str]:
+        return turns.sessions_holding(self._conn, texts, via)
+
+    @translate_errors
+    def session_turns(self, session: str) -> list[dict[str, Any]]:
+        return [dict(loads(value)) for value in turns.session_values(self._conn, session)]
 
     @translate_errors
     def count_records(self, query: RecordQuery) -> int:

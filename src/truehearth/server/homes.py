@@ -1,0 +1,137 @@
+"""Open homes kept between requests, and recall's indexes brought up to date between turns.
+
+Opening a home per request costs a connection, the schema check of two sets of
+migrations, the recall index's own connection, and a close that may checkpoint
+the WAL: several milliseconds a turn for nothing, since the next request opens
+the same file again. The server keeps a few open homes instead.
+
+Why this is safe: a :class:`Home` caches nothing that another writer could make
+wrong. Every read goes to SQLite (WAL: a new transaction sees every commit), the
+pre-turn check's mark lives on disk (:mod:`truehearth.marks`), and recall
+catches up from the store's record feed on every retrieval. So a pooled home
+answers exactly what a freshly opened one would. A home is lent to one request
+at a time (the pool hands out each home only once until it is given back), and
+one that saw an error is closed rather than lent again, so no request inherits a
+connection left in an unknown state.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from truehearth.home import Home
+
+KEEP = 4
+"""Open homes kept idle at most (more concurrent requests open and close their own)."""
+
+
+class HomePool:
+    """A bounded set of idle open homes; :meth:`take` one, :meth:`give` it back."""
+
+    def __init__(self, opener: Callable[[], Home], keep: int = KEEP) -> None:
+        self._open = opener
+        self._keep = keep
+        self._idle: list[Home] = []
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def take(self) -> Home:
+        """An open home, lent to the caller alone until :meth:`give` (opened if none is idle)."""
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        return self._open()
+
+    def give(self, home: Home, *, sound: bool = True) -> None:
+        """Return a lent home; one that saw an error, or beyond the bound, is closed."""
+        with self._lock:
+            if sound and not self._closed and len(self._idle) < self._keep:
+                self._idle.append(home)
+                return
+        home.close()
+
+    def close(self) -> None:
+        """Close every idle home; homes still lent are closed when given back."""
+        with self._lock:
+            self._closed = True
+            idle, self._idle = self._idle, []
+        for home in idle:
+            home.close()
+
+
+class RecallCatchUp:
+    """Brings recall's indexes up to date after a turn, off the request path.
+
+    A retrieval syncs the indexes with the records it has not seen yet (the
+    turn just journaled); done here, between turns, the next turn finds nothing
+    left to do. Retrieval still syncs on its own, so a reply never depends on
+    this having run: it only moves work out of the way. One daemon thread, one
+    home of its own; pokes while it runs coalesce into one more pass.
+    """
+
+    def __init__(self, opener: Callable[[], Home]) -> None:
+        self._open = opener
+        self._wake = threading.Condition()
+        self._pending = False
+        self._stopping = False
+        self._busy = False
+        self._thread: threading.Thread | None = None
+        self.passes = 0
+        self.failure: str | None = None
+
+    def poke(self) -> None:
+        """Ask for a pass soon (a turn was journaled)."""
+        with self._wake:
+            if self._stopping:
+                return
+            self._pending = True
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="truehearth-recall-catch-up", daemon=True
+                )
+                self._thread.start()
+            self._wake.notify()
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Wait until no pass is pending or running (tests and benchmarks)."""
+        with self._wake:
+            return self._wake.wait_for(lambda: not self._pending and not self._busy, timeout)
+
+    def _run(self) -> None:
+        home: Home | None = None
+        try:
+            while True:
+                with self._wake:
+                    self._wake.wait_for(lambda: self._pending or self._stopping)
+                    if self._stopping:
+                        return
+                    self._pending = False
+                    self._busy = True
+                try:
+                    if home is None:
+                        home = self._open()
+                    home.sync_recall()
+                    self.passes += 1
+                    self.failure = None
+                except Exception as exc:  # the next retrieval syncs and reports it itself
+                    self.failure = str(exc)
+                    if home is not None:
+                        home.close()
+                        home = None
+                finally:
+                    with self._wake:
+                        self._busy = False
+                        self._wake.notify_all()
+        finally:
+            if home is not None:
+                home.close()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Finish the pass under way, then stop (the server is shutting down)."""
+        with self._wake:
+            self._stopping = True
+            self._wake.notify_all()
+            thread = self._thread
+        if thread is not None:
+            thread.join(timeout)

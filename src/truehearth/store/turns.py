@@ -1,0 +1,115 @@
+"""The turn index: which session each journaled conversation turn belongs to.
+
+Frontends that speak the OpenAI API send the whole visible chat with every
+request and no chat id, so the proxy finds the session a chat continues from the
+chat's own lines (:mod:`truehearth.threads`). Reading the archive to do that
+costs a page of records per request at best, thousands at worst. This index
+answers it with a few indexed lookups: one row per turn record (``meta.kind ==
+"turn"`` in the archive, with a session), keyed by the record's id, holding its
+session, how it came (``source.via``), its turn number, whether the human said
+it, and a digest of its text with the outer whitespace stripped.
+
+Invariants: the index is a projection like ``records`` itself. It is written in
+the same transaction as the record row it mirrors (:func:`project`), so a crash
+leaves both or neither, and a rolled-back or replaced record leaves or changes
+its row with it. It is only ever a way to *find* candidates: readers take the
+records themselves from ``records`` (current rows only) and compare their text,
+so a row can never make a chat match text the journal does not hold.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+
+KEY_FUNCTION = "th_turn_key"
+"""The SQL name of :func:`turn_key`, registered on the store's connection (the backfill uses it)."""
+
+
+def turn_key(text: str) -> str:
+    """The digest a turn's text is found by: outer whitespace does not count (as in the chat)."""
+    data = text.strip().encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def register(conn: sqlite3.Connection) -> None:
+    """Make :func:`turn_key` callable from SQL on ``conn`` (before migrations run)."""
+    conn.create_function(KEY_FUNCTION, 1, _sql_key, deterministic=True)
+
+
+def _sql_key(text: Any) -> str | None:
+    return turn_key(text) if isinstance(text, str) else None
+
+
+def row_of(value: dict[str, Any]) -> tuple[str, str, int, int, str] | None:
+    """``(session, via, turn, human, key)`` for a turn record's value, else ``None``."""
+    meta = value.get("meta") or {}
+    source = value.get("source") or {}
+    session = source.get("session")
+    if value.get("layer") != "archive" or meta.get("kind") != "turn" or not session:
+        return None
+    try:
+        turn = int(meta.get("turn", 0))
+    except (TypeError, ValueError):
+        return None
+    human = int(value.get("voice") == "human")
+    return str(session), str(source.get("via", "")), turn, human, turn_key(value["text"])
+
+
+def project(conn: sqlite3.Connection, rid: str, value: dict[str, Any] | None) -> None:
+    """Mirror one record's projection (``None``: the row was removed) in the index."""
+    row = None if value is None else row_of(value)
+    if row is None:
+        conn.execute("DELETE FROM turn_index WHERE id = ?", (rid,))
+        return
+    conn.execute(
+        "INSERT INTO turn_index (id, session, via, turn, human, said) VALUES (?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (id) DO UPDATE SET session = excluded.session, via = excluded.via, "
+        "turn = excluded.turn, human = excluded.human, said = excluded.said",
+        (rid, *row),
+    )
+
+
+CANDIDATES = 20
+"""How many sessions :func:`sessions_holding` offers at most (the fullest and newest first)."""
+
+
+def sessions_holding(conn: sqlite3.Connection, texts: Sequence[str], via: str) -> list[str]:
+    """Sessions from ``via`` whose every current human turn is one of ``texts``.
+
+    Those are the only sessions a chat holding ``texts`` can continue (the order
+    is checked by the caller, on the records). The ones with the most human
+    turns come first, then the most recently active.
+    """
+    keys = orjson.dumps(sorted({turn_key(t) for t in texts if t.strip()})).decode()
+    # The candidates first (an index lookup per line), then only their turns:
+    # CROSS JOIN keeps SQLite from starting at the records table instead.
+    rows = conn.execute(
+        "WITH asked(key) AS MATERIALIZED (SELECT value FROM json_each(?)), "
+        "candidate(session) AS MATERIALIZED ("
+        "  SELECT DISTINCT session FROM turn_index "
+        "  WHERE human = 1 AND via = ? AND said IN (SELECT key FROM asked)) "
+        "SELECT t.session FROM candidate c "
+        "CROSS JOIN turn_index t ON t.session = c.session "
+        "CROSS JOIN records r ON r.id = t.id "
+        "WHERE t.human = 1 AND r.current = 1 "
+        "GROUP BY t.session "
+        "HAVING sum(t.said NOT IN (SELECT key FROM asked)) = 0 "
+        "ORDER BY count(*) DESC, max(r.recorded_at) DESC LIMIT ?",
+        (keys, via, CANDIDATES),
+    )
+    return [str(row[0]) for row in rows]
+
+
+def session_values(conn: sqlite3.Connection, session: str) -> list[bytes]:
+    """The stored values of a session's current turn records (humans and replies)."""
+    rows = conn.execute(
+        "SELECT r.value FROM turn_index t JOIN records r ON r.id = t.id "
+        "WHERE t.session = ? AND r.current = 1 ORDER BY t.turn, r.rid",
+        (session,),
+    )
+    return [bytes(row[0]) if not isinstance(row[0], str) else row[0].encode() for row in rows]

@@ -1,0 +1,68 @@
+"""The store's turn index: kept with the records, backfilled for older homes, never stale."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from truehearth.core.records import Layer, Voice
+from truehearth.home import DB_NAME, Home
+from truehearth.mouths.doubles import EchoMouth
+from truehearth.turn import Conversation
+
+
+def _chat(home: Home, session: str, lines: list[str]) -> None:
+    conv = Conversation(home, EchoMouth(), "echo", session=session, via="proxy")
+    for line in lines:
+        conv.say(line)
+
+
+def _rows(home: Home) -> list[tuple[object, ...]]:
+    with sqlite3.connect(home.path / DB_NAME) as conn:
+        return sorted(conn.execute("SELECT id, session, via, turn, human, said FROM turn_index"))
+
+
+def test_turns_are_found_by_their_lines_not_by_reading_the_archive(home: Home) -> None:
+    _chat(home, "s-a", ["hello", "how was the garden?"])
+    _chat(home, "s-b", ["hello", "tell me about Lisbon"])
+    chat = ["hello", "  how was the garden?\n", "and the roses?"]
+    assert home.sessions_holding(chat, via="proxy") == ["s-a"]
+    # Both sessions hold only lines of a chat that says all of them; the fuller first.
+    every = ["hello", "tell me about Lisbon", "how was the garden?"]
+    both = home.sessions_holding(every, via="proxy")
+    assert sorted(both) == ["s-a", "s-b"]
+    assert home.sessions_holding(["hello"], via="turn") == []
+    turns = home.session_turns("s-a")
+    assert [(r.meta["turn"], r.voice) for r in turns] == [
+        (0, Voice.HUMAN),
+        (0, Voice.COMPANION),
+        (1, Voice.HUMAN),
+        (1, Voice.COMPANION),
+    ]
+
+
+def test_a_corrected_or_rolled_back_turn_leaves_the_index_with_it(home: Home) -> None:
+    before = home.head()
+    assert before is not None
+    _chat(home, "s-a", ["hello", "how was the garden?"])
+    human = next(r for r in home.session_turns("s-a") if r.text == "how was the garden?")
+    home.correct(human.id, "how was the orchard?", source=human.source)
+    assert home.sessions_holding(["hello", "how was the garden?"], via="proxy") == []
+    assert home.sessions_holding(["hello", "how was the orchard?"], via="proxy") == ["s-a"]
+    home.rollback(before.seq)
+    assert home.session_turns("s-a") == []
+    assert home.sessions_holding(["hello", "how was the orchard?"], via="proxy") == []
+    assert home.verify().ok
+
+
+def test_an_older_home_gets_its_turns_indexed_when_opened(home: Home) -> None:
+    _chat(home, "s-a", ["hello", "how was the garden?"])
+    home.remember("we planted basil", layer=Layer.MEMORY)
+    written = _rows(home)
+    assert len(written) == 4
+    home.close()
+    with sqlite3.connect(home.path / DB_NAME) as conn:  # the home as m004 left it
+        conn.execute("DROP TABLE turn_index")
+        conn.execute("DELETE FROM _migrations WHERE name = 'm005_turn_index'")
+    with Home.open(home.path) as again:
+        assert _rows(again) == written
+        assert again.sessions_holding(["hello", "how was the garden?"], via="proxy") == ["s-a"]
