@@ -5,7 +5,8 @@ from __future__ import annotations
 import sqlite3
 
 from truehearth.core.records import Layer, Voice
-from truehearth.home import DB_NAME, Home
+from truehearth.home import Home
+from truehearth.homedir import DB_NAME
 from truehearth.mouths.doubles import EchoMouth
 from truehearth.turn import Conversation
 
