@@ -14,13 +14,14 @@ from typing import Any
 import pytest
 
 from tests.conftest import CliRunner
+from truehearth.core.events import Draft
 from truehearth.core.records import Layer, Record, Trust
 from truehearth.exchange import review
 from truehearth.exchange.formats import import_path
 from truehearth.exchange.letta import block_parts
 from truehearth.exchange.letta_export import build_agent_file, write_agent_file
 from truehearth.home import Home
-from truehearth.mouths.doubles import EchoMouth
+from truehearth.mouths.doubles import EchoMouth, ScriptedMouth
 
 FIXTURES = Path(__file__).parent / "fixtures" / "exchange"
 CORE = ["I am Ash. I keep the lamp lit.", "I keep my word.\n\nEven the small promises."]
@@ -174,3 +175,35 @@ def test_block_labels_stay_unique(home: Home, tmp_path: Path) -> None:
         "memories": "The ferry leaves at six.",
         "memories-2": "Noor bakes bread at night.",
     }
+
+
+def test_regenerated_turn_exports_the_reply_the_frontend_kept(home: Home) -> None:
+    """The proxy journals which alternative the frontend kept (``turn.kept``) or that
+    it dropped the reply (``turn.withdrawn``); the export follows those events."""
+    home.accept(home.propose(Layer.CORE, "I am Ash.").id)
+    mouth = ScriptedMouth(["First try.", "Second try.", "Dropped reply.", "Plain reply."])
+    with home.conversation(mouth=mouth) as talk:
+        first = talk.say("Hi")
+        assert first.reply is not None
+        "".join(talk.regenerate(first.human, [first.reply.id]))
+        second = talk.say("Still there?")
+        assert second.reply is not None
+    again = next(r for r in _archive(home) if r.text == "Second try.")
+    session, kept, withdrawn = first.session, first.reply.id, second.reply.id
+    home.commit(
+        lambda _now: [
+            Draft(
+                "turn.kept",
+                "human",
+                {"session": session, "turn": 0, "kept": kept, "set_aside": [again.id]},
+            ),
+            Draft(
+                "turn.withdrawn",
+                "human",
+                {"session": session, "turn": 1, "replies": [withdrawn]},
+            ),
+        ]
+    )
+    messages = build_agent_file(home)["agents"][0]["messages"][1:]
+    said = [(m["role"], m["content"][0]["text"]) for m in messages]
+    assert said == [("user", "Hi"), ("assistant", "First try."), ("user", "Still there?")]

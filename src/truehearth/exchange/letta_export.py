@@ -12,7 +12,8 @@ The file follows Letta's ``AgentFileSchema``: one agent (``agent-0``) whose
   earlier Letta import, confirmed in review), under their own labels;
 * ``memories`` block: the other verified memories;
 * messages: the home's own conversation (turns journaled by ``chat`` or the
-  proxy, and imported turns the human confirmed), oldest session first, as
+  proxy, and imported turns the human confirmed; of a regenerated turn, the
+  reply the frontend kept), oldest session first, as
   Letta ``user``/``assistant`` messages with their dates; a system message
   with the system prompt opens the list, as Letta's own files do.
 
@@ -191,22 +192,41 @@ def _free(label: str, taken: set[str]) -> str:
     return found
 
 
+def _frontend_choices(home: Home) -> tuple[set[str], set[str]]:
+    """Replies a frontend kept, and replies it set aside or withdrew (proxy journal events)."""
+    kept: set[str] = set()
+    dropped: set[str] = set()
+    for event in home.iter_events():
+        if event.kind == "turn.kept":
+            kept.add(str(event.payload.get("kept")))
+            dropped.update(str(r) for r in event.payload.get("set_aside") or [])
+        elif event.kind == "turn.withdrawn":
+            dropped.update(str(r) for r in event.payload.get("replies") or [])
+    return kept, dropped - kept
+
+
 def _conversation(home: Home) -> list[Record]:
-    """The home's own turns (and confirmed imported ones), one reply per turn, in order."""
+    """The home's own turns (and confirmed imported ones), one reply per turn, in order.
+
+    Of a regenerated turn's replies, the one the frontend kept goes out (the
+    proxy journals it); replies set aside or withdrawn never do; without a
+    record of the choice, the newest reply stands.
+    """
+    kept, dropped = _frontend_choices(home)
     turns: dict[tuple[str, int], dict[str, Record]] = {}
     offset = 0
     while True:
         page = home.records(layers=[Layer.ARCHIVE], limit=PAGE, offset=offset)
         offset += len(page)
         for record in page:
-            if not _exportable_turn(record):
+            if not _exportable_turn(record) or record.id in dropped:
                 continue
             key = (record.source.session or "", int(record.meta.get("turn", 0)))
             slot = turns.setdefault(key, {})
             speaker = _speaker(record)
             held = slot.get(speaker)
-            if held is None or (record.recorded_at, record.id) > (held.recorded_at, held.id):
-                slot[speaker] = record  # of regenerated replies, the newest
+            if held is None or _rank(record, kept) > _rank(held, kept):
+                slot[speaker] = record
         if len(page) < PAGE:
             break
     starts: dict[str, str] = {}
@@ -218,6 +238,10 @@ def _conversation(home: Home) -> list[Record]:
         slot = turns[(session, turn)]
         ordered += [slot[v] for v in ("human", "companion") if v in slot]
     return ordered
+
+
+def _rank(record: Record, kept: set[str]) -> tuple[bool, str, str]:
+    return (record.id in kept, record.recorded_at, record.id)
 
 
 def _speaker(record: Record) -> str:
