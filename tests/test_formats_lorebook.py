@@ -4,7 +4,9 @@ The samples are built from each format's published shape (see
 ``tests/fixtures/exchange/SOURCES.md``): SillyTavern's world-info file, whose
 ``entries`` are keyed by uid with ``key``/``keysecondary``/``content``/
 ``comment``/``constant``/``disable``; the card spec's ``character_book``;
-Pygmalion's ``char_name`` JSON; text-generation-webui's YAML character.
+Pygmalion's ``char_name`` JSON; text-generation-webui's YAML character; and the
+NovelAI, Agnai and RisuAI lorebook fields that SillyTavern's own converters read
+(``public/scripts/world-info.js``).
 """
 
 from __future__ import annotations
@@ -68,6 +70,74 @@ def test_unnamed_books_never_share_a_session(home: Home, tmp_path: Path) -> None
     import_path(home, named, "lorebook")
     sessions = {r.source.session for r in _archive(home).values()}
     assert len(sessions) == 3 and "lorebook:Coast" in sessions
+
+
+@pytest.mark.parametrize(
+    ("book", "constant"),
+    [
+        (
+            {
+                "lorebookVersion": 5,
+                "entries": [
+                    {
+                        "text": "The ferry leaves at six.",
+                        "keys": ["ferry"],
+                        "displayName": "Ferry",
+                        "enabled": True,
+                        "contextConfig": {"budgetPriority": 400},
+                    }
+                ],
+            },
+            False,
+        ),
+        (
+            {
+                "kind": "memory",
+                "name": "Harbour",
+                "entries": [
+                    {
+                        "name": "Ferry",
+                        "entry": "The ferry leaves at six.",
+                        "keywords": ["ferry"],
+                        "priority": 0,
+                        "weight": 400,
+                        "enabled": True,
+                    }
+                ],
+            },
+            False,
+        ),
+        (
+            {
+                "type": "risu",
+                "data": [
+                    {
+                        "key": "ferry, boat",
+                        "secondkey": "",
+                        "comment": "Ferry",
+                        "content": "The ferry leaves at six.",
+                        "mode": "normal",
+                        "insertorder": 400,
+                        "alwaysActive": True,
+                        "selective": False,
+                    }
+                ],
+            },
+            True,
+        ),
+    ],
+    ids=["novelai", "agnai", "risu"],
+)
+def test_other_lorebook_shapes(
+    home: Home, tmp_path: Path, book: dict[str, Any], constant: bool
+) -> None:
+    path = tmp_path / "book.json"
+    path.write_text(json.dumps(book))
+    report = import_path(home, path, "lorebook")
+    (entry,) = _archive(home).values()
+    assert entry.text == "The ferry leaves at six." and entry.meta["keys"][0] == "ferry"
+    assert entry.meta["comment"] == "Ferry" and entry.meta["order"] == 400
+    assert entry.meta["constant"] is constant and report.proposals == int(constant)
 
 
 def _card_with_book(tmp_path: Path) -> Path:

@@ -8,7 +8,9 @@ make a frontend insert it into the prompt. Two shapes carry the same thing:
   ``comment``, ``disable`` and ``constant``;
 * the card spec's ``character_book`` (V2/V3, embedded in a card or saved on
   its own): ``entries`` is a list, each with ``keys``, ``secondary_keys``,
-  ``content``, ``comment`` or ``name``, ``enabled`` and ``constant``.
+  ``content``, ``comment`` or ``name``, ``enabled`` and ``constant``;
+* and, mapped as SillyTavern maps them, NovelAI (``lorebookVersion``), Agnai
+  (``kind: memory``) and RisuAI (``type: risu``) lorebooks.
 
 Both become one :class:`Entry` and then archive items that keep their keys,
 so recall can find them and ``export card`` can write them back as a
@@ -86,6 +88,7 @@ def parse(stream: IO[bytes], limits: Limits) -> Iterator[Parsed]:
         book = data["data"].get("character_book")  # a card given as a lorebook
         if isinstance(book, dict):
             data = book
+    data = _other_shapes(data)
     if not isinstance(data.get("entries"), (dict, list)):
         raise InvalidInput("not a lorebook: it has no entries (a SillyTavern world-info file)")
     name = text_of(data.get("name")).strip()
@@ -103,6 +106,58 @@ def _digest(found: list[Entry]) -> str:
         for part in (entry.uid, entry.content, *entry.keys):
             h.update(part.encode("utf-8", "surrogatepass") + b"\x00")
     return h.hexdigest()[:12]
+
+
+def _other_shapes(data: dict[str, Any]) -> dict[str, Any]:
+    """NovelAI, Agnai and Risu lorebooks (which SillyTavern also imports) as card-spec books.
+
+    The mapping follows SillyTavern's own converters: NovelAI and Agnai have
+    no always-on flag (nothing is proposed from them); Risu's ``alwaysActive``
+    is one.
+    """
+    if "lorebookVersion" in data and isinstance(data.get("entries"), list):  # NovelAI
+        found = [
+            {
+                "keys": e.get("keys"),
+                "content": e.get("text"),
+                "comment": e.get("displayName"),
+                "enabled": e.get("enabled") is not False,
+                "insertion_order": (e.get("contextConfig") or {}).get("budgetPriority")
+                if isinstance(e.get("contextConfig"), dict)
+                else None,
+            }
+            for e in data["entries"]
+            if isinstance(e, dict)
+        ]
+        return {"name": data.get("name"), "entries": found}
+    if data.get("kind") == "memory" and isinstance(data.get("entries"), list):  # Agnai
+        found = [
+            {
+                "keys": e.get("keywords"),
+                "content": e.get("entry"),
+                "comment": e.get("name"),
+                "enabled": e.get("enabled") is not False,
+                "insertion_order": e.get("weight"),
+            }
+            for e in data["entries"]
+            if isinstance(e, dict)
+        ]
+        return {"name": data.get("name"), "entries": found}
+    if data.get("type") == "risu" and isinstance(data.get("data"), list):  # RisuAI
+        found = [
+            {
+                "keys": e.get("key"),
+                "secondary_keys": e.get("secondkey"),
+                "content": e.get("content"),
+                "comment": e.get("comment"),
+                "constant": e.get("alwaysActive") is True,
+                "insertion_order": e.get("insertorder"),
+            }
+            for e in data["data"]
+            if isinstance(e, dict)
+        ]
+        return {"name": data.get("name"), "entries": found}
+    return data
 
 
 def entries(book: dict[str, Any]) -> list[Entry]:
