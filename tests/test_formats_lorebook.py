@@ -11,6 +11,7 @@ NovelAI, Agnai and RisuAI lorebook fields that SillyTavern's own converters read
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 from pathlib import Path
@@ -27,6 +28,7 @@ from truehearth.exchange import sillytavern_card
 from truehearth.exchange.formats import import_path
 from truehearth.exchange.limits import Limits
 from truehearth.exchange.parsed import Item, Suggestion
+from truehearth.exchange.png import tiny_png
 from truehearth.home import Home
 
 FIXTURES = Path(__file__).parent / "fixtures" / "exchange"
@@ -257,3 +259,15 @@ def test_lorebook_cli_imports(cli: CliRunner, home_dir: Path) -> None:
     assert result.code == 0, result.err
     report = json.loads(result.out)
     assert (report["records"], report["proposals"]) == (4, 2)
+
+
+def test_a_card_png_given_as_a_lorebook_yields_its_book(home: Home, tmp_path: Path) -> None:
+    card = _card_with_book(tmp_path).read_bytes()
+    png = tmp_path / "wren.png"
+    png.write_bytes(tiny_png({"chara": base64.b64encode(card)}))
+    report = import_path(home, png, "lorebook")
+    assert (report.records, report.proposals) == (2, 1)  # the book only, not the card
+    keys = sorted(tuple(r.meta["keys"]) for r in _archive(home).values())
+    assert keys == [("lamp", "lens"), ("letters",)]
+    (proposal,) = home.proposals()
+    assert proposal.text == "Wren answers every letter the human writes."  # the card's name

@@ -32,9 +32,11 @@ from typing import IO, Any
 from truehearth.core.errors import InvalidInput
 from truehearth.core.records import Layer
 from truehearth.exchange import boundedjson
+from truehearth.exchange.card_file import card_data, read_card
 from truehearth.exchange.limits import Limits
 from truehearth.exchange.macros import expand_macros
 from truehearth.exchange.parsed import Item, Parsed, Suggestion
+from truehearth.exchange.png import SIGNATURE
 from truehearth.exchange.values import text_of
 
 FORMAT = "lorebook"
@@ -81,13 +83,22 @@ class Entry:
 
 
 def parse(stream: IO[bytes], limits: Limits) -> Iterator[Parsed]:
-    data = boundedjson.load(stream, limits, "the lorebook")
+    if stream.read(8) == SIGNATURE:  # a card PNG: its embedded book
+        stream.seek(0)
+        data: object = card_data(read_card(stream, limits))[0]
+    else:
+        stream.seek(0)
+        data = boundedjson.load(stream, limits, "the lorebook")
     if not isinstance(data, dict):
         raise InvalidInput("not a lorebook: expected a JSON object with entries")
-    if "entries" not in data and isinstance(data.get("data"), dict):
-        book = data["data"].get("character_book")  # a card given as a lorebook
+    char = "the companion"
+    if "entries" not in data:  # a card given as a lorebook: its embedded book
+        inner = data.get("data")
+        card = inner if isinstance(inner, dict) else data
+        book = card.get("character_book")
         if isinstance(book, dict):
             data = book
+            char = text_of(card.get("name")).strip() or char
     data = _other_shapes(data)
     if not isinstance(data.get("entries"), (dict, list)):
         raise InvalidInput("not a lorebook: it has no entries (a SillyTavern world-info file)")
@@ -95,9 +106,7 @@ def parse(stream: IO[bytes], limits: Limits) -> Iterator[Parsed]:
     # SillyTavern names a world by its file, which the parser does not see: an
     # unnamed book is named by what it holds, so two books never share a session.
     session = f"lorebook:{name or _digest(entries(data))}"
-    yield from book_items(
-        data, session, f"{session}/entry", name or "lorebook", char="the companion"
-    )
+    yield from book_items(data, session, f"{session}/entry", name or "lorebook", char=char)
 
 
 def _digest(found: list[Entry]) -> str:

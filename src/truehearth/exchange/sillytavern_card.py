@@ -22,9 +22,6 @@ card's name and ``{{user}}`` "the human" (the archive keeps the card as written)
 
 from __future__ import annotations
 
-import base64
-import binascii
-import io
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -32,16 +29,15 @@ import orjson
 
 from truehearth.core.errors import InvalidInput
 from truehearth.core.records import Layer
-from truehearth.exchange import boundedjson, legacy_cards, lorebook
+from truehearth.exchange import lorebook
+from truehearth.exchange.card_file import CARD_CHUNKS, card_data, read_card
 from truehearth.exchange.limits import Limits
 from truehearth.exchange.macros import expand_macros
 from truehearth.exchange.parsed import Item, Parsed, Picture, Suggestion
-from truehearth.exchange.png import SIGNATURE, encode, text_chunks, without_texts
+from truehearth.exchange.png import SIGNATURE, encode, without_texts
 from truehearth.exchange.values import clean_strings, text_of
 
 FORMAT = "card"
-CARD_CHUNKS = frozenset({"ccv3", "chara"})
-MAX_CARD_BYTES = 32 * 1024 * 1024
 MAX_PICTURE_BYTES = 16 * 1024 * 1024
 IDENTITY_FIELDS = ("description", "personality", "first_mes")
 ARCHIVE_FIELDS = (
@@ -76,48 +72,6 @@ def card_picture(stream: IO[bytes]) -> bytes | None:
     if len(raw) > MAX_PICTURE_BYTES:
         return None
     return encode(without_texts(raw, CARD_CHUNKS))
-
-
-def read_card(stream: IO[bytes], limits: Limits | None = None) -> dict[str, Any]:
-    """The card's JSON object, from a PNG (``ccv3`` preferred over ``chara``) or plain JSON."""
-    head = stream.read(8)
-    stream.seek(0)
-    if head == SIGNATURE:
-        chunks = text_chunks(stream, CARD_CHUNKS)
-        encoded = chunks.get("ccv3") or chunks.get("chara")
-        if encoded is None:
-            raise InvalidInput("the PNG carries no character card (no ccv3 or chara chunk)")
-        try:
-            raw = base64.b64decode(encoded, validate=False)
-        except (binascii.Error, ValueError) as exc:
-            raise InvalidInput("the card chunk in the PNG is not valid base64") from exc
-    else:
-        raw = stream.read(MAX_CARD_BYTES + 1)
-        if len(raw) > MAX_CARD_BYTES:
-            raise InvalidInput("a character card larger than 32 MiB is not a card")
-    if legacy_cards.looks_like_yaml(raw):
-        return legacy_cards.from_yaml(raw, limits or Limits())
-    card = boundedjson.load(io.BytesIO(raw), limits or Limits(), "the character card")
-    if not isinstance(card, dict):
-        raise InvalidInput("not a character card: expected a JSON object")
-    return card
-
-
-def card_data(card: dict[str, Any]) -> tuple[dict[str, Any], str]:
-    """The fields of a card and its spec name; V1 cards keep their fields at the top."""
-    spec = card.get("spec")
-    if spec in ("chara_card_v2", "chara_card_v3"):
-        data = card.get("data")
-        if not isinstance(data, dict):
-            raise InvalidInput(f"not a character card: {spec} without a data object")
-        return data, str(spec)
-    if isinstance(spec, str):
-        raise InvalidInput(f"unknown character card spec {spec!r}")
-    if legacy_cards.is_pygmalion(card):
-        return legacy_cards.from_pygmalion(card), "pygmalion"
-    if "ooba" in card and "spec" not in card:
-        return card, "ooba_yaml"
-    return card, "chara_card_v1"
 
 
 def card_items(card: dict[str, Any]) -> Iterator[Parsed]:
