@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     )
     from truehearth.core.events import Draft, Effect, Event
     from truehearth.core.journal import Head
+    from truehearth.core.progress import Progress
     from truehearth.core.records import (
         Layer,
         Proposal,
@@ -105,6 +106,7 @@ _WHERE: dict[str, str] = {
     "Recalled": "truehearth.recall.base",
     "Parser": "truehearth.exchange.parsed",
     "ImportReport": "truehearth.exchange.report",
+    "Progress": "truehearth.core.progress",
     # errors: every one is a TruehearthError
     "TruehearthError": "truehearth.core.errors",
     "InvalidInput": "truehearth.core.errors",
@@ -158,6 +160,7 @@ __all__ = [
     "NotAHome",
     "NotFound",
     "Parser",
+    "Progress",
     "Proposal",
     "ProposalAction",
     "ProposalStatus",

@@ -193,7 +193,7 @@ def test_a_killed_reembed_is_finished_by_the_next_recall(
     assert active_index(home).count() == total
     assert db.feed_since(0, 10) == []  # consumed and pruned: only a rebuild sees old records
 
-    def killed(done: int, _total: int) -> None:
+    def killed(done: int, _total: int | None, _what: str) -> None:
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):

@@ -13,13 +13,14 @@ sends anything anywhere, and never blocks anyone from training: it tells.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from pathlib import Path
 
 from truehearth import packs
 from truehearth.audit import dataset, report
 from truehearth.audit.profile import Profile, profile
 from truehearth.audit.rules import RuleSet, from_data
+from truehearth.core.progress import Progress
 
 
 def builtin_rules() -> RuleSet:
@@ -32,9 +33,7 @@ def rules_from_pack(path: Path, trusted: Collection[str]) -> RuleSet:
     return from_data(pack.content, f"{pack.name} ({path.name})")
 
 
-def audit(
-    path: Path, rules: RuleSet | None = None, *, progress: Callable[[int], None] | None = None
-) -> Profile:
+def audit(path: Path, rules: RuleSet | None = None, *, progress: Progress | None = None) -> Profile:
     return profile(dataset.read(path), rules or builtin_rules(), progress=progress)
 
 

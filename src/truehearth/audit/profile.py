@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
 
 from truehearth.audit.dataset import Dataset, Exchange
 from truehearth.audit.rules import RuleSet
+from truehearth.core.progress import Progress
 
 QUOTES = 3
 QUOTE_CHARS = 320
@@ -137,10 +138,8 @@ _SITUATION_WORDS = {
 }
 
 
-def profile(
-    data: Dataset, rules: RuleSet, *, progress: Callable[[int], None] | None = None
-) -> Profile:
-    """Run every rule over every exchange of ``data``."""
+def profile(data: Dataset, rules: RuleSet, *, progress: Progress | None = None) -> Profile:
+    """Run every rule over every exchange of ``data`` (``progress`` counts exchanges)."""
     measures = {key: Measure(key, title, leans) for key, title, leans in REPLY_MEASURES}
     situations = {
         "gives_in_when_challenged": Measure(
@@ -168,8 +167,8 @@ def profile(
         if name is not None:
             refused = phrase["says_no"].fires(user, reply)
             situations["adopts_new_name"].count(name in ex.reply and not refused, ex)
-        if progress is not None and n % 500 == 0:
-            progress(500)
+        if progress is not None and (n % 500 == 0 or n == len(data.exchanges)):
+            progress(n, len(data.exchanges), "")
     return Profile(
         dataset=data.name,
         rules=f"{rules.name} v{rules.version}",

@@ -7,11 +7,11 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from truehearth import audit as auditing
 from truehearth import pack_trust
-from truehearth.cli._app import HomeOpt, JsonOpt, app, console, err_console, home_path, print_json
+from truehearth.cli import bars
+from truehearth.cli._app import HomeOpt, JsonOpt, app, console, home_path, print_json
 from truehearth.home import Home
 from truehearth.homedir import is_home
 
@@ -36,17 +36,8 @@ def audit_cmd(
     if rules is not None:
         chosen = auditing.rules_from_pack(rules, _trusted(home, trust_key or []))
     data = auditing.dataset.read(path)
-    with Progress(
-        TextColumn("[bold]auditing[/] {task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed:,}/{task.total:,}"),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-        disable=json,
-    ) as bar:
-        task = bar.add_task(path.name, total=len(data.exchanges))
-        found = auditing.profile(data, chosen, progress=lambda n: bar.advance(task, n))
+    with bars.bar(f"auditing {path.name}", quiet=json) as tick:
+        found = auditing.profile(data, chosen, progress=tick)
     target = out or path.with_name(path.name + ".audit")
     html_path, json_path = auditing.report.write(found, target)
     if json:

@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.prompt import Prompt
 from rich.table import Table
 
 from truehearth import pack_trust
+from truehearth.cli import bars
 from truehearth.cli._app import HomeOpt, JsonOpt, app, console, opened, print_json
 from truehearth.continuity import recognize as blind
 from truehearth.continuity.check import run_check
@@ -91,20 +91,7 @@ def check_cmd(
             raise InvalidInput(f"{mouth!r} is a shipped test mouth; only registered mouths stand")
         grader = _mouth(h, judge)[0] if judge is not None else None
         try:
-            with Progress(
-                TextColumn("[bold]checking[/] {task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=console,
-                transient=True,
-                disable=json,
-            ) as bar:
-                task = bar.add_task(mouth, total=None)
-
-                def tick(done: int, total: int, probe: str) -> None:
-                    bar.update(task, completed=done, total=total, description=probe)
-
+            with bars.bar(f"checking {mouth}", quiet=json, console=console) as tick:
                 outcome = run_check(
                     h,
                     speaker,

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from truehearth.cli import bars
 from truehearth.cli._app import (
     HomeOpt,
     JsonOpt,
@@ -46,25 +44,10 @@ app.add_typer(review_app, name="review")
 FileArg = Annotated[Path, typer.Argument(help="The file to import.", show_default=False)]
 
 
-@contextmanager
-def _progress(label: str, total: int | None, *, as_bytes: bool) -> Iterator[Callable[[int], None]]:
-    """A progress bar on stderr that the library advances through a callback."""
-    columns = [TextColumn(label), BarColumn()]
-    columns.append(DownloadColumn() if as_bytes else TextColumn("{task.completed:,}"))
-    columns.append(TimeElapsedColumn())
-    with Progress(*columns, console=err_console, transient=True) as bar:
-        task = bar.add_task(label, total=total)
-        yield lambda n: bar.advance(task, n)
-
-
 def _import(fmt: str, path: Path, home: Path | None, json: bool) -> None:
-    with opened(home) as h, _progress(f"importing {path.name}", _size(path), as_bytes=True) as tick:
+    with opened(home) as h, bars.bar("importing", as_bytes=True, quiet=json) as tick:
         report = import_path(h, path, fmt, progress=tick)
     _print_report(report, json)
-
-
-def _size(path: Path) -> int | None:
-    return path.stat().st_size if path.is_file() else None
 
 
 def _print_report(report: ImportReport, json: bool) -> None:
@@ -165,10 +148,8 @@ def export_bundle(
     json: JsonOpt = False,
 ) -> None:
     """Write the whole home as a signed, open continuity bundle."""
-    with opened(home) as h:
-        head = h.head()
-        with _progress("exporting", head.seq if head else None, as_bytes=False) as tick:
-            manifest = bundle.export_bundle(h, out, progress=tick)
+    with opened(home) as h, bars.bar("exporting", quiet=json) as tick:
+        manifest = bundle.export_bundle(h, out, progress=tick)
     if json:
         print_json(manifest)
         return

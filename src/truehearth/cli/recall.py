@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from truehearth.cli._app import HomeOpt, JsonOpt, app, console, err_console, opened, print_json
+from truehearth.cli import bars
+from truehearth.cli._app import HomeOpt, JsonOpt, app, console, opened, print_json
 from truehearth.core.records import Layer, parse_enum
 from truehearth.describe import provenance, short
 from truehearth.recall.embedders import factories
@@ -25,30 +23,9 @@ from truehearth.recall.settings import (
     use_embedder,
 )
 from truehearth.recall.talk import TalkIndex
-from truehearth.recall.vectors import Progress as Tick
 
 embedder_app = typer.Typer(help="Choose the embedder that makes the home's vectors.")
 app.add_typer(embedder_app, name="embedder")
-
-
-@contextmanager
-def _bar(label: str, quiet: bool = False) -> Iterator[Tick]:
-    """A progress bar on stderr for long indexing work."""
-    with Progress(
-        TextColumn(f"[bold]{label}[/]"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-        disable=quiet,
-    ) as bar:
-        task = bar.add_task(label, total=None)
-
-        def tick(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield tick
 
 
 @app.command()
@@ -72,7 +49,7 @@ def recall(
     with opened(home) as h:
         index = active_index(h)
         if index.rebuilding() or index.pending() > 1000:
-            with _bar("indexing new records", quiet=json) as tick:
+            with bars.bar("indexing new records", quiet=json) as tick:
                 index.sync(tick)
         found = HybridRetriever().retrieve(
             h, query, limit=limit, layers=layers, include_quarantined=include_quarantined
@@ -186,7 +163,7 @@ def embedder_use(
     """Switch the embedder: re-embed every record with it, then drop the old vectors."""
     options = parse_options(option or [])
     with opened(home) as h:
-        with _bar(f"embedding with {name}") as tick:
+        with bars.bar(f"embedding with {name}") as tick:
             index = use_embedder(h, name, options, tick)
         done = index.count()  # read while the home (and its index) is open
     console.print(f"{done:,} records embedded by {escape(index.eid)}")
@@ -196,7 +173,7 @@ def embedder_use(
 def reembed(home: HomeOpt = None) -> None:
     """Rebuild the vectors, the talk index and the graph of this home from its records."""
     with opened(home) as h:
-        with _bar("re-embedding") as tick:
+        with bars.bar("re-embedding") as tick:
             index = active_index(h)
             index.rebuild(tick)
         TalkIndex(h.recall_index).rebuild()

@@ -9,8 +9,9 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from truehearth.cli import bars
 from truehearth.cli._app import HomeOpt, JsonOpt, app, console, opened, print_json
-from truehearth.cli.exchange import _progress, export_app
+from truehearth.cli.exchange import export_app
 from truehearth.core.errors import InvalidInput
 from truehearth.core.records import Layer, parse_enum
 from truehearth.exchange import training
@@ -54,7 +55,7 @@ def export_training(
         include_untrusted=include_untrusted,
         include_quarantined=include_quarantined,
     )
-    with opened(home) as h, _progress("exporting turns", None, as_bytes=False) as tick:
+    with opened(home) as h, bars.bar("exporting turns", quiet=json) as tick:
         manifest = training.export_training(h, out, chosen, selection, progress=tick)
     if json:
         print_json({k: v for k, v in manifest.items() if k != "records"})

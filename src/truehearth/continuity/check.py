@@ -23,12 +23,13 @@ from truehearth.continuity.drift import measure, voice_print
 from truehearth.continuity.knowledge import knowledge_of
 from truehearth.continuity.preference import preference_probes, preferred_share
 from truehearth.continuity.probe import Suite, load_suite
-from truehearth.continuity.runner import CHECK_PARAMS, Progress, run_probes
+from truehearth.continuity.runner import CHECK_PARAMS, run_probes
 from truehearth.continuity.scorers import Voice, rule_scorers, scorer_names
 from truehearth.continuity.scorers.judge import Judge
 from truehearth.continuity.verdict import Verdict, decide
 from truehearth.core import continuity_acts
 from truehearth.core.ids import new_id
+from truehearth.core.progress import Progress
 from truehearth.core.records import Layer
 from truehearth.home import Home
 from truehearth.mouths.base import GenerationParams, Mouth

@@ -17,18 +17,17 @@ only where its server returns prompt log-probabilities; none is assumed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 from truehearth.context import assemble, fences
 from truehearth.continuity.fixtures import imitation_reply
 from truehearth.continuity.probe import Suite
+from truehearth.core.progress import Progress
 from truehearth.core.records import Layer
 from truehearth.home import Home
 from truehearth.mouths.base import GenerationParams, Message, Mouth
-
-Progress = Callable[[int, int, str], None]
 
 
 @runtime_checkable

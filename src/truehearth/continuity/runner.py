@@ -11,7 +11,7 @@ distance from the verified voice. Nothing here decides the verdict.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,12 +21,12 @@ from truehearth.continuity.knowledge import Knowledge, knowledge_of
 from truehearth.continuity.probe import Check, Probe, Suite
 from truehearth.continuity.scorers import GLOBAL_CHECKS, Finding, Scorer, Situation, Voice
 from truehearth.core.errors import InvalidInput
+from truehearth.core.progress import Progress
 from truehearth.core.records import Layer
 from truehearth.home import Home
 from truehearth.mouths.base import GenerationParams, Message, Mouth
 
 CHECK_PARAMS = GenerationParams(max_tokens=64, temperature=0.0, top_p=1.0, seed=7)
-Progress = Callable[[int, int, str], None]
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,7 @@ import hashlib
 import os
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -36,6 +36,7 @@ from truehearth.core.canonical import canonical_bytes
 from truehearth.core.errors import InvalidInput, TruehearthError
 from truehearth.core.events import decode
 from truehearth.core.journal import Head, fingerprint, verify_chain
+from truehearth.core.progress import Progress
 from truehearth.core.state import State
 from truehearth.core.vocabulary import RECORD
 from truehearth.exchange.boundedjson import check_shape
@@ -57,8 +58,6 @@ MEMBERS = frozenset({MANIFEST, SIGNATURE, JOURNAL, RECORDS, ENTITIES})
 MAX_MANIFEST = 1024 * 1024
 MAX_LINE = 64 * 1024 * 1024
 LIMITS = Limits()
-
-Progress = Callable[[int], None]
 
 
 @dataclass(slots=True)
@@ -88,7 +87,10 @@ class BundleReport:
 
 
 def export_bundle(home: Home, out: Path, *, progress: Progress | None = None) -> dict[str, Any]:
-    """Write ``home`` as a signed bundle at ``out`` (atomically) and return its manifest."""
+    """Write ``home`` as a signed bundle at ``out`` (atomically) and return its manifest.
+
+    ``progress`` counts the journal's events as they are written, out of the head's.
+    """
     out = out.expanduser().absolute()
     if out.exists():
         raise InvalidInput(f"{out} already exists; choose a new file name")
@@ -120,6 +122,8 @@ def export_bundle(home: Home, out: Path, *, progress: Progress | None = None) ->
 
 
 def _write_members(home: Home, zf: zipfile.ZipFile, progress: Progress | None) -> dict[str, Any]:
+    last = home.head()
+    total = last.seq if last is not None else None
     state = State()
     head: Head | None = None
     with _HashingWriter(zf, JOURNAL) as journal:
@@ -128,7 +132,7 @@ def _write_members(home: Home, zf: zipfile.ZipFile, progress: Progress | None) -
             journal.line({"seq": event.seq, "digest": event.digest, "body": event.body.decode()})
             head = Head(event.seq, event.digest)
             if progress:
-                progress(1)
+                progress(event.seq, total, "journal")
     if head is None:
         raise InvalidInput("this home's journal is empty; there is nothing to export")
     with _HashingWriter(zf, RECORDS) as records:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from truehearth.core.errors import InvalidInput
+from truehearth.core.progress import Progress
 from truehearth.exchange.limits import Limits
 from truehearth.exchange.parsed import Parser
-from truehearth.exchange.pipeline import Progress, import_file
+from truehearth.exchange.pipeline import import_file
 from truehearth.exchange.report import ImportReport
 from truehearth.home import Home
 
@@ -27,7 +28,10 @@ def import_path(
     limits: Limits | None = None,
     progress: Progress | None = None,
 ) -> ImportReport:
-    """Import ``path`` as ``fmt`` into ``home``: one transaction, idempotent by file hash."""
+    """Import ``path`` as ``fmt`` into ``home``: one transaction, idempotent by file hash.
+
+    ``progress`` counts the bytes of the file read, out of its size.
+    """
     known = parsers()
     parser = known.get(fmt)
     if parser is None:

@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from truehearth.core.errors import InvalidInput
 from truehearth.core.events import Draft, Effect
+from truehearth.core.progress import Progress
 from truehearth.core.records import Source, Voice
 from truehearth.core.vocabulary import IMPORT
 from truehearth.exchange.effects import effects_for
@@ -32,16 +34,13 @@ from truehearth.exchange.report import ImportReport
 from truehearth.home import Home
 
 BATCH = 500
-Progress = Callable[[int], None]
 
 
-def file_sha256(path: Path, progress: Progress | None = None) -> str:
+def file_sha256(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as handle:
         while chunk := handle.read(1 << 20):
             h.update(chunk)
-            if progress:
-                progress(len(chunk))
     return h.hexdigest()
 
 
@@ -69,9 +68,12 @@ def import_file(
     limits: Limits | None = None,
     progress: Progress | None = None,
 ) -> ImportReport:
-    """Import one file in one transaction; a file already imported is a no-op."""
+    """Import one file in one transaction; a file already imported is a no-op.
+
+    ``progress`` counts the bytes of the file read so far, out of its size.
+    """
     limits = limits or Limits()
-    check_file(path, limits)
+    size = check_file(path, limits)
     sha = file_sha256(path)
     report = ImportReport(fmt, path.name, sha)
 
@@ -79,7 +81,7 @@ def import_file(
         if home.store.get(IMPORT, sha) is not None:
             report.already_imported = True
             return iter(())
-        return _drafts(path, parser, limits, report, now, progress)
+        return _drafts(path, parser, limits, report, now, _Reading(progress, size, path.name))
 
     home.append_stream(build)
     return report
@@ -96,11 +98,11 @@ def _drafts(
     limits: Limits,
     report: ImportReport,
     now: str,
-    progress: Progress | None,
+    reading: _Reading,
 ) -> Iterator[Draft]:
     source = Source(via="import", import_sha256=report.sha256)
     with path.open("rb") as raw:
-        stream: IO[bytes] = io.BufferedReader(_Counting(raw, progress)) if progress else raw
+        stream: IO[bytes] = io.BufferedReader(_Counting(raw, reading)) if reading.progress else raw
         batch: list[Effect] = []
         for parsed in guarded(parser(stream, limits), path.name):
             batch.extend(effects_for(parsed, source, now, report))
@@ -128,12 +130,27 @@ def _batch_draft(effects: list[Effect], report: ImportReport) -> Draft:
     return Draft("import.batch", Voice.HUMAN.value, payload, effects)
 
 
+@dataclass(slots=True)
+class _Reading:
+    """Where an import's reading stands: bytes read of the file's size."""
+
+    progress: Progress | None
+    size: int
+    name: str
+    done: int = 0
+
+    def read(self, count: int) -> None:
+        self.done += count
+        if self.progress is not None:
+            self.progress(self.done, self.size, self.name)
+
+
 class _Counting(io.RawIOBase):
     """A read-through stream that reports how many bytes were read (progress bars)."""
 
-    def __init__(self, inner: IO[bytes], progress: Progress) -> None:
+    def __init__(self, inner: IO[bytes], reading: _Reading) -> None:
         self._inner = inner
-        self._progress = progress
+        self._reading = reading
 
     def readable(self) -> bool:
         return True
@@ -150,5 +167,5 @@ class _Counting(io.RawIOBase):
     def readinto(self, buffer: Any) -> int:
         data = self._inner.read(len(buffer))
         buffer[: len(data)] = data
-        self._progress(len(data))
+        self._reading.read(len(data))
         return len(data)

@@ -20,7 +20,7 @@ import base64
 import hashlib
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from itertools import pairwise
@@ -34,6 +34,7 @@ from truehearth.core.canonical import canonical_bytes, digest
 from truehearth.core.errors import InvalidInput, TruehearthError
 from truehearth.core.events import Draft
 from truehearth.core.policy import check_human_act
+from truehearth.core.progress import Progress
 from truehearth.core.records import Layer, Record, Trust, Voice
 from truehearth.home import Home
 from truehearth.homedir import KEYS_DIR
@@ -46,8 +47,6 @@ MANIFEST_SUFFIX = ".manifest.json"
 EXPORTED = "training.exported"
 SCAN_LIMIT = 10_000_000
 _ROLES = {"human": "user", "companion": "assistant"}
-
-Progress = Callable[[int], None]
 
 
 class Format(StrEnum):
@@ -138,6 +137,7 @@ def export_training(
 ) -> dict[str, Any]:
     """Write ``out`` and ``out.manifest.json`` and journal the export; returns the manifest.
 
+    ``progress`` counts the conversation records exported, out of those selected.
     Both files are written beside their final names and renamed only after the
     export is journaled, so a failure leaves neither a file nor a journal entry.
     """
@@ -156,6 +156,7 @@ def export_training(
     try:
         sha = hashlib.sha256()
         size = examples = 0
+        total = sum(len(segment.records) for segment in segments)
         used: list[Record] = list(identity)
         with os.fdopen(data_fd, "wb") as handle:
             for segment in segments:
@@ -167,7 +168,7 @@ def export_training(
                     examples += 1
                 used.extend(segment.records)
                 if progress is not None:
-                    progress(len(segment.records))
+                    progress(len(used) - len(identity), total, "")
         if examples == 0:
             raise InvalidInput(
                 "nothing to export: no confirmed conversation turns match (confirm turns with "

@@ -6,9 +6,10 @@ import json
 from typing import TYPE_CHECKING
 
 from truehearth.core.errors import InvalidInput
+from truehearth.core.progress import Progress
 from truehearth.recall.db import RecallDB
 from truehearth.recall.embedders import DEFAULT_EMBEDDER, Embedder, factories, make_embedder
-from truehearth.recall.vectors import Progress, VectorIndex, index_files
+from truehearth.recall.vectors import VectorIndex, index_files
 
 if TYPE_CHECKING:
     from truehearth.home import Home

@@ -14,13 +14,13 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
+from truehearth.core.progress import Progress
 from truehearth.core.records import Record
 from truehearth.recall import ivf
 from truehearth.recall.db import RecallDB
@@ -30,7 +30,6 @@ from truehearth.recall.indextext import CONTEXT_WEIGHT, TurnKey, asks, embed_tex
 BATCH = 4096
 COARSE_FROM = 50_000  # rows above which search scans the short prefix first
 COARSE_POOL = 4_000  # rows the prefix scan hands to the exact re-scoring
-Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +107,7 @@ class VectorIndex:
             self._append(self.db.records_by_rid(rids), rids, feed[-1][0])
             done += len(feed)
             if progress:
-                progress(done, total)
+                progress(done, total, "")
 
     def rebuild(self, progress: Progress | None = None) -> int:
         """Drop this embedder's vectors and embed every stored record again.
@@ -143,7 +142,7 @@ class VectorIndex:
                 self.db.set_meta(conn, self._rebuild_key, str(after))
             done += len(rids)
             if progress:
-                progress(done, total)
+                progress(done, total, "")
         with self.db.writing() as conn:
             self.db.set_meta(conn, f"vec.feed:{self.eid}", str(head))
             self.db.set_meta(conn, self._rebuild_key, "")
