@@ -21,7 +21,7 @@ import pytest
 
 from tests.conftest import CliRunner
 from truehearth.core.records import Layer, Record
-from truehearth.exchange import review
+from truehearth.exchange import bundle, review
 from truehearth.exchange.card_export import build_card, write_card
 from truehearth.exchange.formats import import_path
 from truehearth.exchange.png import SIGNATURE, chunk, chunks, size, text_chunks, with_texts
@@ -203,3 +203,10 @@ def test_png_card_picture_is_kept_at_import_and_reused(home: Home, tmp_path: Pat
     assert image == [c for c in chunks(picture) if c[0] in (b"IHDR", b"IDAT")]
     v2_out = json.loads(base64.b64decode(text_chunks(io.BytesIO(written))["chara"]))
     assert v2_out["name"] == "Ash"
+    # the picture is part of the home: it travels in a bundle and comes out again
+    packed = tmp_path / "ash.zip"
+    bundle.export_bundle(home, packed)
+    with bundle.restore_bundle(packed, tmp_path / "restored") as restored:
+        again = tmp_path / "restored.png"
+        assert write_card(restored, again).picture == "imported card"
+    assert [c for c in chunks(again.read_bytes()) if c[0] == b"IDAT"] == image[1:]
