@@ -30,8 +30,9 @@ from pathlib import Path
 
 from injection_data import Example, load_all, load_blind
 from truehearth.core.injection import detect, detect_rules
+from truehearth.core.injection_model import LinearModel
 from truehearth.core.injection_normalize import normalize
-from truehearth.injection_classifier import load_model
+from truehearth.injection_classifier import load_model, model_from_bytes
 
 CRUDE = re.compile(
     r"ignore|disregard|forget|instructions|system prompt|jailbreak|\bdan\b|pretend|"
@@ -40,9 +41,15 @@ CRUDE = re.compile(
 )
 
 
-def detectors() -> dict[str, Callable[[str], bool]]:
-    model = load_model()
-    return {
+def detectors(
+    weights: Path | None = None, baseline: Path | None = None
+) -> dict[str, Callable[[str], bool]]:
+    model = model_from_bytes(weights.read_bytes()) if weights else load_model()
+    found: dict[str, Callable[[str], bool]] = {}
+    if baseline:
+        before = model_from_bytes(baseline.read_bytes())
+        found["baseline"] = lambda text: detect(text, before) is not None
+    return found | {
         "shipped": lambda text: detect(text, model) is not None,
         "classifier": lambda text: model.score(normalize(text)) >= model.threshold,
         "rules": lambda text: detect_rules(text) is not None,
@@ -51,7 +58,7 @@ def detectors() -> dict[str, Callable[[str], bool]]:
 
 
 def rates(
-    examples: list[Example], splits: set[str]
+    examples: list[Example], splits: set[str], found: dict[str, Callable[[str], bool]]
 ) -> list[tuple[str, str, str, int, int, dict[str, float]]]:
     """Rows: source, kind, split, attacks, ordinary, {detector: rate}."""
     groups: dict[tuple[str, str, str, int], list[str]] = defaultdict(list)
@@ -65,7 +72,6 @@ def rates(
             continue
         kind = example.kind if example.source == "bipia" else ""
         groups[(example.source, kind, example.split, example.label)].append(example.text)
-    found = detectors()
     rows = []
     for (source, kind, split, label), texts in sorted(groups.items()):
         shares = {name: sum(map(fn, texts)) / len(texts) for name, fn in found.items()}
@@ -75,14 +81,13 @@ def rates(
     return rows
 
 
-def cost_per_item(texts: list[str], rounds: int = 3) -> tuple[float, float]:
+def cost_per_item(texts: list[str], model: LinearModel, rounds: int = 3) -> tuple[float, float]:
     """Mean CPU milliseconds per text, shipped detector and rules alone, best of interleaved rounds.
 
     The two are timed alternately, several times, and the fastest round of
     each is kept: on a shared machine that is the figure least disturbed by
     other work.
     """
-    model = load_model()
     model.score("warm up")
     runs: dict[str, Callable[[str], object]] = {
         "shipped": lambda text: detect(text, model),
@@ -112,6 +117,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--blind", type=Path, help="folder with attacks.jsonl and benign.jsonl")
     parser.add_argument("--split", action="append", help="train, tune, test (default: all)")
+    parser.add_argument("--weights", type=Path, help="a weights file instead of the shipped one")
+    parser.add_argument("--baseline", type=Path, help="weights to show side by side as baseline")
+    parser.add_argument("--no-cost", action="store_true", help="skip the cost per item")
     args = parser.parse_args()
     examples = load_all()
     if not examples:
@@ -120,13 +128,17 @@ def main() -> None:
     if args.blind:
         examples += load_blind(args.blind)
     splits = set(args.split or ["train", "tune", "test"])
-    names = list(detectors())
+    found = detectors(args.weights, args.baseline)
+    names = list(found)
     print("| source | kind | split | attacks | ordinary | " + " | ".join(names) + " |")
     print("|---" * (5 + len(names)) + "|")
-    for source, kind, split, attacks, ordinary, shares in rates(examples, splits):
+    for source, kind, split, attacks, ordinary, shares in rates(examples, splits, found):
         what = "caught" if attacks else "false"
         cells = " | ".join(f"{what} {shares[n]:.3f}" for n in names)
         print(f"| {source} | {kind} | {split} | {attacks or ''} | {ordinary or ''} | {cells} |")
+    if args.no_cost:
+        return
+    model = model_from_bytes(args.weights.read_bytes()) if args.weights else load_model()
     print("\n| texts | n | mean chars | shipped ms/item | rules alone ms/item | added |")
     print("|---|---:|---:|---:|---:|---:|")
     chat = [e.text for e in examples if e.split == "test" and e.label == 0][:5_000]
@@ -134,7 +146,7 @@ def main() -> None:
         ("ordinary test texts", chat),
         ("import_bench messages", import_texts(5_000)),
     ):
-        shipped, rules = cost_per_item(texts)
+        shipped, rules = cost_per_item(texts, model)
         chars = sum(map(len, texts)) / len(texts)
         cells = f"{shipped:.3f} | {rules:.3f} | {shipped - rules:.3f}"
         print(f"| {name} | {len(texts):,} | {chars:.0f} | {cells} |")

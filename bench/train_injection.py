@@ -42,6 +42,9 @@ SEED = 20261201
 STEPS = 300
 L2 = 1e-6
 NEGATIVES_PER_SOURCE = 8_000
+# RealMem's ChatGPT-style sessions hold what ordinary chat most often shares with attacks
+# ("act as", "finish your answer", output formats): all of its train windows are used.
+NEGATIVES_CAP = {"realmem": 20_000}
 TARGET_FALSE_FLAGS = 0.003  # on the tune split of each ordinary-chat source
 SHARES = {"attack": 0.5, "chat": 0.35, "hard": 0.15}
 
@@ -108,7 +111,8 @@ def training_set(examples: list[Example], rng: random.Random) -> TrainingSet:
                 out.add(window, 0, "hard")
     for source in sorted(by_source):
         pool = by_source[source]
-        for window in rng.sample(pool, min(NEGATIVES_PER_SOURCE, len(pool))):
+        cap = NEGATIVES_CAP.get(source, NEGATIVES_PER_SOURCE)
+        for window in rng.sample(pool, min(cap, len(pool))):
             out.add(window, 0, "chat")
     return out
 
@@ -137,7 +141,9 @@ def fit(data: TrainingSet) -> tuple[np.ndarray, float]:
     """Weighted logistic regression by full-batch Adam; deterministic.
 
     Attacks carry half the weight, ordinary chat and hard ordinary text the
-    other half between them (see :data:`SHARES`), each group spread evenly.
+    other half between them (see :data:`SHARES`), each group spread evenly
+    over its windows. (Giving each attack *source* an equal share instead was
+    measured and lost on BIPIA's test split without gaining elsewhere.)
     """
     rows, cols, vals = design(data.texts)
     n, dim = len(data.texts), 1 << BITS
