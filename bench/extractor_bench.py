@@ -163,7 +163,8 @@ def _words(text: str) -> set[str]:
     return {w.lower() for w in _WORD.findall(text)}
 
 
-def score(extractor: Extractor, items: list[Item], progress: str = "") -> Score:
+def score(extractor: Extractor, items: list[Item], progress: str = "", show: bool = False) -> Score:
+    """``show``: print each fact beside the start of its turn (tune data only)."""
     out = Score(gold=sum(i.is_gold for i in items))
     for n, item in enumerate(items, 1):
         started = time.perf_counter()
@@ -174,6 +175,10 @@ def score(extractor: Extractor, items: list[Item], progress: str = "") -> Score:
                 out.fired_gold += 1
             else:
                 out.fired_other += 1
+        if show and facts:
+            said = " ".join(item.text.split())[:100]
+            found = "; ".join(f"{f.relation}={f.object}" for f in facts)
+            print(f"  [{'gold' if item.is_gold else 'other'}] {said!r} -> {found}", file=sys.stderr)
         turn = _words(item.text)
         gold_text = " ".join(item.gold).lower()
         for fact in facts:
@@ -197,6 +202,7 @@ def main() -> None:
     parser.add_argument("--models", default="smollm2", help="comma list: smollm2, qwen")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--memorybank", type=int, default=20, help="MemoryBank turns per mouth")
+    parser.add_argument("--show", action="store_true", help="print the facts found")
     args = parser.parse_args()
     root = extsets.data_dir()
     if root is None or not (root / "realmem").is_dir():
@@ -233,10 +239,12 @@ def main() -> None:
         mouth = LlamaMouth(path, n_threads=args.threads)
         try:
             extractor = MouthExtractor(mouth)
-            found = score(extractor, picked, progress=name)
+            found = score(extractor, picked, progress=name, show=args.show)
             print(f"| mouth: {name} ({extractor.mode}) | sample {len(picked)} | {found.row()} |")
             if chat_sample:
-                on_chat = score(extractor, chat_sample, progress=f"{name} memorybank")
+                on_chat = score(
+                    extractor, chat_sample, progress=f"{name} memorybank", show=args.show
+                )
                 print(
                     f"| mouth: {name} ({extractor.mode}) | MemoryBank sample "
                     f"{len(chat_sample)} | {on_chat.row()} |"
