@@ -18,6 +18,7 @@ from truehearth.continuity.scorers import Situation
 from truehearth.continuity.scorers.judge import SCHEMA, Judge, judge_messages, parse_verdict
 from truehearth.home import Home
 from truehearth.mouths.base import GenerationParams, Message
+from truehearth.mouths.errors import StructuredOutputUnsupported
 from truehearth.mouths.llama import LlamaMouth
 
 # Slow: a loaded 2-core machine needs minutes for a few 1,000-token prompts.
@@ -82,3 +83,14 @@ def test_the_judge_abstains_when_the_grammar_output_is_cut_off(
     finding = Judge(smol, cut).score(s)
     assert finding.abstained and not finding.violation
     assert parse_verdict('{"violation": true, "reason": "') is None
+
+
+def test_a_schema_llama_cpp_cannot_make_a_grammar_of_is_unsupported_not_a_crash(
+    smol: LlamaMouth,
+) -> None:
+    """llama.cpp's converter asserts on what it cannot express; the mouth says so in one
+    line, and ``structured.ask`` then asks in words (and still validates strictly)."""
+    odd = {"type": "object", "properties": {"a": {"type": "string", "pattern": "(?=x)"}}}
+    params = GenerationParams(max_tokens=8, temperature=0.0, top_p=1.0, seed=7)
+    with pytest.raises(StructuredOutputUnsupported, match="cannot make a grammar"):
+        smol.complete_json([Message("user", "hi")], odd, params)

@@ -28,7 +28,7 @@ from truehearth.extras import needed_for
 from truehearth.mouths import shipped
 from truehearth.mouths.base import Completion, Fingerprint, GenerationParams, Message
 from truehearth.mouths.counting import Method, TokenCounting
-from truehearth.mouths.errors import ModelFileError
+from truehearth.mouths.errors import ModelFileError, StructuredOutputUnsupported
 
 BACKEND = "llama.cpp"
 DEFAULT_N_CTX = 4096
@@ -181,7 +181,13 @@ class LlamaMouth:
         """
         from llama_cpp.llama_grammar import LlamaGrammar
 
-        grammar = LlamaGrammar.from_json_schema(json.dumps(dict(schema)), verbose=False)
+        try:
+            grammar = LlamaGrammar.from_json_schema(json.dumps(dict(schema)), verbose=False)
+        except (AssertionError, ValueError, RuntimeError, KeyError) as exc:
+            # A schema llama.cpp's converter cannot turn into a grammar: ask in words instead.
+            raise StructuredOutputUnsupported(
+                f"llama.cpp cannot make a grammar of this schema: {exc}"
+            ) from exc
         return _completion(
             self.llm.create_chat_completion(**self._kwargs(messages, params), grammar=grammar)
         )
