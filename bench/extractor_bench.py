@@ -252,7 +252,7 @@ def main() -> None:
             notes.append(
                 f"{name}: {found.seconds / len(picked):.1f} s a turn, "
                 f"{extractor.rejected} of {len(picked) + len(chat_sample)} answers refused "
-                "as malformed"
+                f"as malformed, {extractor.ungrounded} facts dropped as not said in the turn"
                 + (f" (last: {extractor.last_refusal})" if extractor.last_refusal else "")
             )
         finally:

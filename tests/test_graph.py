@@ -163,6 +163,21 @@ def test_mouth_extractor_keeps_only_schema_valid_facts(home: Home) -> None:
     ]
 
 
+def test_a_fact_the_record_does_not_say_is_dropped_as_invented(home: Home) -> None:
+    said = home.remember("My sister Maya called from Porto today.")
+    answer = {
+        "facts": [
+            {"relation": "sister", "object": "maya"},
+            {"relation": "lives_in", "object": "Lisbon"},  # not said: invented
+            {"relation": "brother", "object": "the human"},
+        ]
+    }
+    extractor = MouthExtractor(ScriptedMouth([json.dumps(answer)]))
+    found = extractor.extract([said])
+    assert [(f.relation, f.object) for f in found] == [("sister", "maya")]
+    assert extractor.ungrounded == 2 and extractor.rejected == 0
+
+
 def test_a_mouth_without_structured_output_is_given_the_schema_in_words(home: Home) -> None:
     said = home.remember("My sister Maya called today.")
     seen: list[list[Message]] = []

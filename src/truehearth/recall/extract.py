@@ -9,7 +9,10 @@ where the mouth has structured output, asked in words where it has not (its
 ``mode`` says which), and validated strictly either way. A small local model
 breaks free-form JSON; a malformed answer is refused whole (and counted in
 ``rejected``), never half-used. Who a fact is about is not the model's to
-say: it is the record's speaker, exactly as for the rules.
+say: it is the record's speaker, exactly as for the rules. And what a fact
+says must have been said: a fact whose object has a word the record does not
+hold is an invention (measured: most of a small model's facts are), and is
+dropped and counted in ``ungrounded``.
 """
 
 from __future__ import annotations
@@ -267,6 +270,7 @@ class MouthExtractor:
         self.mouth = mouth
         self.params = params
         self.rejected = 0
+        self.ungrounded = 0
         self.last_refusal: str | None = None
 
     @property
@@ -290,7 +294,12 @@ class MouthExtractor:
                 self.rejected += 1
                 self.last_refusal = str(exc)
                 continue
-            facts.extend(Fact(subject, r, o, record) for r, o in _facts(answer.value))
+            said = _words(record.text[:MAX_CHARS])
+            for relation, obj in _facts(answer.value):
+                if _words(obj) <= said:
+                    facts.append(Fact(subject, relation, obj, record))
+                else:
+                    self.ungrounded += 1
         return facts
 
     @staticmethod
@@ -300,6 +309,13 @@ class MouthExtractor:
             Message("system", system),
             Message("user", f"{subject} said: {record.text[:MAX_CHARS]}"),
         ]
+
+
+_WORD = re.compile(r"\w+")
+
+
+def _words(text: str) -> set[str]:
+    return {w.lower() for w in _WORD.findall(text)}
 
 
 def _facts(value: dict[str, Any]) -> list[tuple[str, str]]:
