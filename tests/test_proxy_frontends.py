@@ -406,7 +406,12 @@ def test_truehearth_log_shows_what_the_frontend_sent_and_what_was_set_aside(
         ],
     )
     (reply,) = [r for r in _turns(home) if r.voice is Voice.COMPANION]
-    assert reply.meta["frontend"] == {"system_set_aside": 2, "frontend_text": 1}
+    assert reply.meta["frontend"] == {
+        "system_set_aside": 2,
+        "system_preview": ["You are Ash. Write in third person.", "[Start a new chat]"],
+        "frontend_text": 1,
+        "frontend_preview": [GREETING],
+    }
     shown = cli("log", "--home", str(home.path), "-n", "5")
     assert shown.code == 0
     flat = " ".join(shown.out.split())

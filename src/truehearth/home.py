@@ -575,6 +575,15 @@ class Home:
         """The current turn records of one session, humans and replies."""
         return [Record.from_json(v) for v in self.store.session_turns(session)]
 
+    def first_seq_of(self, entity_id: str) -> int:
+        """The first event that touched ``entity_id`` (1 when none did)."""
+        return self.store.first_touch(entity_id) or 1
+
+    def events_of_kinds(self, kinds: Sequence[str], *, start: int = 1) -> Iterator[Event]:
+        """The events of these kinds from ``start`` on, oldest first (a read of the journal)."""
+        wanted = set(kinds)
+        return (e for e in self.store.events(start) if e.kind in wanted)
+
     def counts(self) -> dict[str, int]:
         """How many current records each layer holds."""
         return {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
 from rich.table import Table
@@ -10,6 +10,9 @@ from rich.table import Table
 from truehearth.core.events import Event
 from truehearth.core.records import Proposal, Record, Trust
 from truehearth.describe import describe_event, provenance, record_status, short
+
+if TYPE_CHECKING:
+    from truehearth.chats import ChatAccount, ChatSummary
 
 TRUST_STYLE = {Trust.VERIFIED: "green", Trust.UNTRUSTED: "yellow", Trust.QUARANTINED: "red"}
 
@@ -102,3 +105,41 @@ def events_table(events: list[Event]) -> Table:
             escape(short(describe_event(event), 100)),
         )
     return table
+
+
+def chats_table(chats: list[ChatSummary]) -> Table:
+    table = Table(header_style="bold")
+    table.add_column("session", no_wrap=True)
+    table.add_column("turns", justify="right")
+    table.add_column("last", no_wrap=True)
+    for chat in chats:
+        table.add_row(escape(chat.session), str(chat.turns), chat.last_at[:19].replace("T", " "))
+    return table
+
+
+def chat_account_text(account: ChatAccount) -> str:
+    """A frontend chat, turn by turn, as rich markup (every journaled text escaped)."""
+    lines = [
+        f"[bold]{escape(account.session)}[/]: {len(account.turns)} turn(s), "
+        f"{account.system_set_aside} frontend system message(s) set aside, "
+        f"{account.alternatives} alternative(s), {account.withdrawn} withdrawn"
+    ]
+    for turn in account.turns:
+        said = escape(short(turn.human.text, 100)) if turn.human else "[dim](no message)[/]"
+        note = " [dim](shown by the frontend, never answered here)[/]" if turn.unanswered else ""
+        lines.append(f"[bold]turn {turn.index}[/] human: {said}{note}")
+        if turn.system_set_aside:
+            lines.append(
+                f"  set aside: {turn.system_set_aside} frontend system message(s), not obeyed"
+            )
+            lines.extend(f"    [dim]- {escape(p)}[/]" for p in turn.system_preview)
+        if turn.frontend_text:
+            lines.append(
+                f"  labelled: {turn.frontend_text} frontend text(s), not the companion's words"
+            )
+            lines.extend(f"    [dim]- {escape(p)}[/]" for p in turn.frontend_preview)
+        for reply in turn.replies:
+            lines.append(
+                f"  reply {reply.record.id} ({reply.fate}): {escape(short(reply.record.text, 90))}"
+            )
+    return "\n".join(lines)

@@ -9,7 +9,7 @@ import typer
 
 from truehearth.cli._app import HomeOpt, JsonOpt, app, console, err_console, opened, print_json
 from truehearth.cli._render import events_table
-from truehearth.core.errors import ChainBroken, InvalidInput
+from truehearth.core.errors import ChainBroken, InvalidInput, NotFound
 from truehearth.core.journal import Expected, fingerprint, parse_fingerprint
 from truehearth.describe import describe_event
 
@@ -23,9 +23,26 @@ def log(
     before: Annotated[
         int | None, typer.Option(help="Show events before this seq (next page).")
     ] = None,
+    session: Annotated[
+        str | None,
+        typer.Option(
+            help="Show one frontend chat (a proxy session): what the frontend sent beside "
+            "it, what was set aside, and which replies it kept or withdrew.",
+        ),
+    ] = None,
+    chats: Annotated[
+        bool, typer.Option("--chats", help="List the frontends' chats (proxy sessions).")
+    ] = False,
     json: JsonOpt = False,
 ) -> None:
-    """Page through the journal, newest first."""
+    """Page through the journal, newest first.
+
+    With --chats or --session: the frontends' chats through the proxy, with what
+    each sent beside your messages and what the home set aside.
+    """
+    if chats or session is not None:
+        _chats(home, session, limit, json)
+        return
     with opened(home) as h:
         events = h.log(limit=limit, before=before)
         head = h.head()
@@ -120,3 +137,24 @@ def rollback(
             f"Rolled back to event {to} with event {event.seq} "
             f"({event.payload['changed']} entities restored). Nothing was deleted."
         )
+
+
+def _chats(home: HomeOpt, session: str | None, limit: int, json: bool) -> None:
+    from truehearth import chats as frontend_chats
+    from truehearth.cli._render import chat_account_text, chats_table
+
+    with opened(home) as h:
+        if session is None:
+            found = frontend_chats.recent_chats(h, limit)
+            if json:
+                print_json([c.to_json() for c in found])
+            else:
+                console.print(chats_table(found))
+            return
+        account = frontend_chats.chat_account(h, session.strip())
+    if account is None:
+        raise NotFound(f"no chat {session!r} in this home; list them with truehearth log --chats")
+    if json:
+        print_json(account.to_json())
+    else:
+        console.print(chat_account_text(account))

@@ -30,6 +30,7 @@ from truehearth.core.errors import InvalidInput, TruehearthError
 from truehearth.core.events import Draft
 from truehearth.core.ids import new_id
 from truehearth.core.records import Layer, Source, Voice
+from truehearth.describe import short
 from truehearth.home import Home
 from truehearth.mouths import registry
 from truehearth.mouths.base import GenerationParams, Message
@@ -175,12 +176,14 @@ class Ask:
     said: list[Said]
     intent: Literal["turn", "continue", "impersonate"]
     ignored: int
+    aside: tuple[str, ...] = ()  # the system messages set aside, in order
 
 
 def _ask(body: ChatRequest) -> Ask:
     """Sort the messages: the chat itself, the frontend's system text, and the intent."""
     said: list[Said] = []
     ignored = 0
+    aside: list[str] = []
     trailing: list[str] = []
     for message in body.messages:
         if message.role in ("user", "assistant"):
@@ -188,6 +191,7 @@ def _ask(body: ChatRequest) -> Ask:
             trailing = []
         else:
             ignored += 1
+            aside.append(message.text())
             trailing.append(message.text())
     while said and said[-1].role == "user" and not said[-1].text.strip():
         said.pop()  # an empty send: the frontend asks for the companion to speak on
@@ -209,7 +213,7 @@ def _ask(body: ChatRequest) -> Ask:
         raise InvalidInput(
             "cannot continue: the chat has no message from you yet; send a message first"
         )
-    return Ask(said, intent, ignored)
+    return Ask(said, intent, ignored, tuple(aside))
 
 
 def _unsupported(body: ChatRequest) -> JSONResponse | None:
@@ -334,10 +338,7 @@ def _turn(
         via="proxy",
     )
     last = len(said) - 1
-    frontend = len(match.frontend_text(said)) if match else sum(s.role == "assistant" for s in said)
-    conversation.reply_meta = {
-        "frontend": {"system_set_aside": ask.ignored, "frontend_text": frontend},
-    }
+    conversation.reply_meta = {"frontend": _frontend_note(ask, match)}
     if ask.intent == "impersonate":
         conversation.history = _history(said, match)
         return conversation, conversation.draft_for_human(), ask.ignored
@@ -364,6 +365,31 @@ def _turn(
     context = conversation.prepare(text)
     conversation.turns = _settle(home, match, said, session) if match else 0
     return conversation, conversation.stream(text, prepared=context), ask.ignored
+
+
+PREVIEWS = 8
+PREVIEW_CHARS = 160
+
+
+def _frontend_note(ask: Ask, match: Match | None) -> dict[str, Any]:
+    """What the frontend sent beside the chat, noted on the reply (frontends hide headers).
+
+    Counts, and the start of each set-aside system message and of each piece of
+    frontend text, so the human can see in the web UI and ``truehearth log``
+    what the home did not obey and did not take as the companion's words.
+    """
+    said = ask.said
+    positions = (
+        match.frontend_text(said)
+        if match
+        else [i for i, s in enumerate(said) if s.role == "assistant"]
+    )
+    return {
+        "system_set_aside": ask.ignored,
+        "system_preview": [short(t, PREVIEW_CHARS) for t in ask.aside[:PREVIEWS]],
+        "frontend_text": len(positions),
+        "frontend_preview": [short(said[i].text, PREVIEW_CHARS) for i in positions[:PREVIEWS]],
+    }
 
 
 def _same(a: str, b: str) -> bool:

@@ -183,6 +183,14 @@ class Store(Protocol):
         """The current turn records of one session (humans and replies), by turn."""
         ...
 
+    def recent_sessions(self, via: str, limit: int) -> list[tuple[str, int, str]]:
+        """``(session, human turns, last activity)`` of the sessions from ``via``, newest first."""
+        ...
+
+    def first_touch(self, entity_id: str) -> int | None:
+        """The first event that touched ``entity_id`` (``None``: none did)."""
+        ...
+
     def search(self, text: str, query: RecordQuery) -> list[SearchHit]:
         """Full-text search over records, best first."""
         ...

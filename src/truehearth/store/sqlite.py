@@ -440,6 +440,16 @@ class SQLiteStore:
         return turns.sessions_holding(self._conn, texts, via)
 
     @translate_errors
+    def recent_sessions(self, via: str, limit: int) -> list[tuple[str, int, str]]:
+        return turns.recent_sessions(self._conn, via, limit)
+
+    @translate_errors
+    def first_touch(self, entity_id: str) -> int | None:
+        row = self._conn.execute("SELECT min(seq) FROM touches WHERE entity = ?", (entity_id,))
+        found = row.fetchone()[0]
+        return None if found is None else int(found)
+
+    @translate_errors
     def session_turns(self, session: str) -> list[dict[str, Any]]:
         return [dict(loads(value)) for value in turns.session_values(self._conn, session)]
 

@@ -113,3 +113,14 @@ def session_values(conn: sqlite3.Connection, session: str) -> list[bytes]:
         (session,),
     )
     return [bytes(row[0]) if not isinstance(row[0], str) else row[0].encode() for row in rows]
+
+
+def recent_sessions(conn: sqlite3.Connection, via: str, limit: int) -> list[tuple[str, int, str]]:
+    """``(session, human turns, last activity)`` of ``via``'s sessions, newest first."""
+    rows = conn.execute(
+        "SELECT t.session, sum(t.human), max(r.recorded_at) FROM turn_index t "
+        "JOIN records r ON r.id = t.id WHERE t.via = ? AND r.current = 1 "
+        "GROUP BY t.session ORDER BY 3 DESC LIMIT ?",
+        (via, limit),
+    )
+    return [(str(s), int(n or 0), str(at)) for s, n, at in rows]

@@ -54,6 +54,7 @@ NAV = (
     ("continuity", "/ui/continuity", "Continuity"),
     ("recognize", "/ui/recognize", "Blind test"),
     ("rhythm", "/ui/rhythm", "Rhythm"),
+    ("chats", "/ui/chats", "Frontend chats"),
 )
 
 # After a form is handled the browser is sent to a page with ``?done=<code>``;

@@ -22,7 +22,7 @@ from truehearth.describe import describe_event, record_status
 from truehearth.home import Home
 from truehearth.server.auth import SESSION_COOKIE, sessions_of, tokens_of
 from truehearth.server.deps import open_home
-from truehearth.server.ui import checks, memory, rhythm
+from truehearth.server.ui import chats, checks, memory, rhythm
 from truehearth.server.ui.page import ACTIONS, PAGES, UIRoute, render, safe_next, see_other
 
 PAGE = 25
@@ -201,5 +201,6 @@ for part in (
     checks.pages,
     checks.actions,
     rhythm.pages,
+    chats.pages,
 ):
     router.include_router(part, prefix="/ui")
