@@ -43,6 +43,10 @@ def test_centroids_are_learnt_the_same_way_every_time_and_cover_every_row() -> N
     assert np.array_equal(ivf.owners(postings, 2_000), owner)
     everything = postings.candidates(np.arange(64))
     assert everything.tolist() == list(range(2_000))
+    query = m[7]
+    chosen = ivf.nearest_lists(query, a, 4)
+    assert len(set(chosen.tolist())) == 4 and owner[7] in chosen  # its own list is nearest
+    assert postings.candidates(chosen).tolist() == np.flatnonzero(np.isin(owner, chosen)).tolist()
 
 
 def test_the_file_round_trips_and_a_torn_or_foreign_file_is_refused(tmp_path: Path) -> None:
@@ -86,8 +90,10 @@ def test_a_large_index_writes_its_lists_and_finds_what_exact_search_finds(
     exact = VectorIndex(home.recall_index, index.embedder, coarse_from=10**9)
     query = index.embedder.embed(["what is our dog called"])[0]
     fast, slow = index.search(query, 10), exact.search(query, 10)
-    shared = {h.record_id for h in fast} & {h.record_id for h in slow}
-    assert len(shared) >= 8  # lists probed: 32 of 64
+    # 240 rows make 64 lists, and a query reads 64: here the lists must find exactly
+    # what the one matrix product finds (the bench measures fewer lists than rows need).
+    assert ivf.list_count(240) <= ivf.PROBES
+    assert {h.record_id for h in fast} == {h.record_id for h in slow}
     assert fast[0].record_id == slow[0].record_id
 
 

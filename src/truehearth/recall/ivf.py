@@ -121,7 +121,7 @@ TAIL_ROWS = 20_000
 """Rows past the file's cover scanned exactly before the postings are written again
 (or a twentieth of the index, if that is more)."""
 
-PROBES = 32
+PROBES = 64
 """Lists a query reads (chosen on the tune half of ``bench/ivf_bench.py``)."""
 
 _MAGIC = 0x54484956_46310000  # "THIVF1"
