@@ -170,6 +170,7 @@ def test_a_fact_the_record_does_not_say_is_dropped_as_invented(home: Home) -> No
             {"relation": "sister", "object": "maya"},
             {"relation": "lives_in", "object": "Lisbon"},  # not said: invented
             {"relation": "brother", "object": "the human"},
+            {"relation": "sister", "object": "Maya"},  # said twice: kept once
         ]
     }
     extractor = MouthExtractor(ScriptedMouth([json.dumps(answer)]))

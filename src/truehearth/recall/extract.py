@@ -295,11 +295,13 @@ class MouthExtractor:
                 self.last_refusal = str(exc)
                 continue
             said = _words(record.text[:MAX_CHARS])
+            kept: set[tuple[str, str]] = set()
             for relation, obj in _facts(answer.value):
-                if _words(obj) <= said:
-                    facts.append(Fact(subject, relation, obj, record))
-                else:
+                if not _words(obj) <= said:
                     self.ungrounded += 1
+                elif (relation, obj.casefold()) not in kept:  # a grammar-filled list repeats
+                    kept.add((relation, obj.casefold()))
+                    facts.append(Fact(subject, relation, obj, record))
         return facts
 
     @staticmethod
