@@ -67,3 +67,17 @@ def test_an_older_home_gets_its_turns_indexed_when_opened(home: Home) -> None:
     with Home.open(home.path) as again:
         assert _rows(again) == written
         assert again.sessions_holding(["hello", "how was the garden?"], via="proxy") == ["s-a"]
+
+
+def test_verify_finds_a_turn_index_that_differs_from_the_journal(home: Home) -> None:
+    _chat(home, "s-a", ["hello"])
+    assert home.verify().ok
+    with sqlite3.connect(home.path / DB_NAME) as conn:
+        conn.execute("UPDATE turn_index SET session = 's-other' WHERE human = 1")
+    report = home.verify()
+    assert not report.ok
+    assert "turn index" in str(report.problem)
+    with sqlite3.connect(home.path / DB_NAME) as conn:
+        conn.execute("UPDATE turn_index SET session = 's-a'")
+        conn.execute("DELETE FROM turn_index WHERE human = 0")
+    assert "missing from the turn index" in str(home.verify().problem)

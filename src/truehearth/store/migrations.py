@@ -152,7 +152,8 @@ M005_TURN_INDEX = Migration(
             FROM (SELECT id, voice, text, CAST(value AS TEXT) AS j FROM records
                   WHERE layer = 'archive')
         )
-        WHERE kind = 'turn' AND typeof(session) = 'text' AND session != ''""",
+        WHERE kind = 'turn' AND typeof(session) = 'text' AND session != ''
+          AND typeof(turn) IN ('integer', 'real', 'null')""",
     ],
 )
 

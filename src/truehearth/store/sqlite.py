@@ -487,12 +487,13 @@ class SQLiteStore:
 
         ``expected`` is the fold's collections (kind -> id -> value); ``touches``
         the digest of its ``(seq, entity)`` pairs (see :func:`touches_digest`).
-        Checked: every column of ``records``, every ``entities`` row, the
-        ``touches`` index and the full-text index against ``records``. The first
+        Checked: every column of ``records``, the turn index, every ``entities``
+        row, the ``touches`` index and the full-text index against ``records``. The first
         difference is named by table, id and column.
         """
         want = {kind: dict(bucket) for kind, bucket in expected.items()}
-        problem = self._compare_records(want.pop(_RECORD, {}))
+        problem = turns.first_difference(self._conn, expected.get(_RECORD, {}))
+        problem = problem or self._compare_records(want.pop(_RECORD, {}))
         problem = problem or self._compare_entities(want)
         if problem is not None:
             return problem

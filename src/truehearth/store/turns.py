@@ -50,14 +50,17 @@ def row_of(value: dict[str, Any]) -> tuple[str, str, int, int, str] | None:
     meta = value.get("meta") or {}
     source = value.get("source") or {}
     session = source.get("session")
-    if value.get("layer") != "archive" or meta.get("kind") != "turn" or not session:
+    if value.get("layer") != "archive" or meta.get("kind") != "turn":
         return None
-    try:
-        turn = int(meta.get("turn", 0))
-    except (TypeError, ValueError):
+    if not isinstance(session, str) or not session:
         return None
+    number = meta.get("turn", 0)
+    if number is None:
+        number = 0
+    if not isinstance(number, int | float):
+        return None  # a turn number that is not a number: not a turn (as the backfill reads it)
     human = int(value.get("voice") == "human")
-    return str(session), str(source.get("via", "")), turn, human, turn_key(value["text"])
+    return session, str(source.get("via", "")), int(number), human, turn_key(value["text"])
 
 
 def project(conn: sqlite3.Connection, rid: str, value: dict[str, Any] | None) -> None:
@@ -124,3 +127,20 @@ def recent_sessions(conn: sqlite3.Connection, via: str, limit: int) -> list[tupl
         (via, limit),
     )
     return [(str(s), int(n or 0), str(at)) for s, n, at in rows]
+
+
+def first_difference(conn: sqlite3.Connection, records: dict[str, dict[str, Any]]) -> str | None:
+    """The first way the stored index differs from the record values it must mirror, or ``None``.
+
+    ``records`` is every record value of the folded journal, by id (``verify``).
+    """
+    want = {rid: row for rid, value in records.items() if (row := row_of(value)) is not None}
+    for rid, *stored in conn.execute("SELECT id, session, via, turn, human, said FROM turn_index"):
+        row = want.pop(str(rid), None)
+        if row is None:
+            return f"the turn index holds {rid}, which is not a turn in the journal"
+        if tuple(stored) != row:
+            return f"the turn index row of {rid} differs from the journal"
+    if want:
+        return f"turn {next(iter(want))} is missing from the turn index"
+    return None
