@@ -135,5 +135,7 @@ def test_truehearth_log_gives_the_same_account_in_json_and_text(
     flat = " ".join(text.out.split())
     assert "set aside: 2 frontend system message(s), not obeyed" in flat
     assert "(withdrawn)" in flat and "(set aside)" in flat
+    journal = " ".join(cli("log", "--home", str(home.path), "-n", "10").out.split())
+    assert "the frontend kept" in journal and "the frontend withdrew" in journal
     missing = cli("log", "--home", str(home.path), "--session", "s-nothing")
     assert missing.code != 0 and "no chat" in missing.err and missing.out == ""

@@ -77,4 +77,16 @@ def describe_event(event: Event) -> str:
         return f"rolled back to event {p.get('to')} ({p.get('changed')} changes)"
     if kind == "home.created":
         return f"home created for {p.get('name')}"
+    if kind == "turn.kept":
+        aside = p.get("set_aside") or []
+        return (
+            f"the frontend kept {p.get('kept')} for turn {p.get('turn')} of {p.get('session')}"
+            + (f"; set aside {', '.join(map(str, aside))}" if aside else "")
+        )
+    if kind == "turn.withdrawn":
+        replies = ", ".join(map(str, p.get("replies") or []))
+        return (
+            f"the frontend withdrew {replies} (turn {p.get('turn')} of {p.get('session')}): "
+            "its chat no longer shows it"
+        )
     return ", ".join(f"{k}={v}" for k, v in sorted(p.items()) if isinstance(v, (str, int)))
