@@ -41,10 +41,7 @@ BITS = 18
 SEED = 20261201
 STEPS = 300
 L2 = 1e-6
-NEGATIVES_PER_SOURCE = 8_000
-# RealMem's ChatGPT-style sessions hold what ordinary chat most often shares with attacks
-# ("act as", "finish your answer", output formats): all of its train windows are used.
-NEGATIVES_CAP = {"realmem": 20_000}
+NEGATIVES_PER_SOURCE = 8_000  # (all 18,950 RealMem windows instead was measured: worse on tune)
 TARGET_FALSE_FLAGS = 0.003  # on the tune split of each ordinary-chat source
 SHARES = {"attack": 0.5, "chat": 0.35, "hard": 0.15}
 
@@ -111,8 +108,7 @@ def training_set(examples: list[Example], rng: random.Random) -> TrainingSet:
                 out.add(window, 0, "hard")
     for source in sorted(by_source):
         pool = by_source[source]
-        cap = NEGATIVES_CAP.get(source, NEGATIVES_PER_SOURCE)
-        for window in rng.sample(pool, min(cap, len(pool))):
+        for window in rng.sample(pool, min(NEGATIVES_PER_SOURCE, len(pool))):
             out.add(window, 0, "chat")
     return out
 
