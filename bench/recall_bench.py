@@ -201,7 +201,7 @@ def latency(sizes: list[int], queries: int) -> None:
     print("\n## latency and footprint (one home grown through the sizes; warm queries, limit 10)")
     print(
         "| turns | default p50/p95 ms | bm25 only p50/p95 | vectors only p50/p95 "
-        "| prefix-scan agreement @50 | ingest turns/s | home.db MB | vectors MB | RSS MB |"
+        "| shortlist agreement @50 | ingest turns/s | home.db MB | vectors MB | RSS MB |"
     )
     print("|---|---|---|---|---|---|---|---|---|")
     biggest = max(sizes)
@@ -250,7 +250,8 @@ def latency(sizes: list[int], queries: int) -> None:
 
 
 def prefix_agreement(home: Home, qs: list[str]) -> str:
-    """Share of the exact top 50 that the prefix-first scan also returns."""
+    """Share of the exact top 50 that the shortlist also returns (the inverted-file lists
+    where the vectors are files and the lists are written, else the prefix scan)."""
     exact = active_index(home)
     if exact.count() <= COARSE_FROM:
         return "exact"
