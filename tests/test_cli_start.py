@@ -135,3 +135,13 @@ def test_plain_conversion_gives_what_typers_gives(tmp_path: Path) -> None:
             assert got == want, (param.name, value)
             checked += 1
     assert checked > 100
+
+
+def test_the_table_says_what_each_command_says_of_itself() -> None:
+    """The quick help prints the table without loading the commands; once a command is
+    loaded, typer prints its own first paragraph. The two must be the same words."""
+    group = root(with_plugins=False)
+    for name, _module, about in COMMANDS:
+        command = group.load(name)
+        first = " ".join((command.help or "").split("\n\n")[0].split())
+        assert first == about, name

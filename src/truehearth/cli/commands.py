@@ -85,7 +85,11 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
         "training",
         "Check a training export against its signed manifest; any change fails.",
     ),
-    ("export", "exchange training", "Export the home as a signed bundle or a card."),
+    (
+        "export",
+        "exchange training",
+        "Export the home as a signed bundle, a card or a Letta agent file.",
+    ),
     (
         "audit",
         "audit",
@@ -100,7 +104,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     (
         "unlock",
         "locking",
-        "Open an encrypted home for this login session (the key is cached in memory)",
+        "Open an encrypted home for this login session (the key is cached in memory).",
     ),
     ("lock", "locking", "Forget the cached key: the home needs its passphrase again."),
     ("rekey", "locking", "Re-encrypt the home under a new passphrase (or a new keyring key)."),

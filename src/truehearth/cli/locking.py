@@ -13,8 +13,9 @@ NEW_PASSPHRASE_ENV = "TRUEHEARTH_NEW_PASSPHRASE"
 
 @app.command()
 def unlock(home: HomeOpt = None) -> None:
-    """Open an encrypted home for this login session (the key is cached in memory-backed
-    runtime storage, never in the home)."""
+    """Open an encrypted home for this login session (the key is cached in memory).
+
+    The key is kept in memory-backed runtime storage, never in the home."""
     cached = atrest.unlock(
         home_path(home), lambda: os.environ.get(PASSPHRASE_ENV) or read_secret("Passphrase")
     )
