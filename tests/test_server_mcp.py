@@ -54,7 +54,7 @@ def seeded(home: Home) -> Home:
 
 @pytest.mark.slow
 def test_a_companion_elsewhere_reads_and_writes_without_owning_the_home(seeded: Home) -> None:
-    names, core, found, reflected, proposed, refused = _call(
+    names, core, found, reflected, proposed, shaped, misshapen, refused = _call(
         seeded,
         [
             ("read_core", {}),
@@ -67,22 +67,42 @@ def test_a_companion_elsewhere_reads_and_writes_without_owning_the_home(seeded: 
                 "propose_core_change",
                 {"text": "My name is Ash, and I chose it.", "model": "remote-model-7b"},
             ),
+            (
+                "propose_core_change",
+                {
+                    "text": "Leave the garden stuff alone.",
+                    "model": "remote-model-7b",
+                    "layer": "boundary",
+                    "structure": {"topic": "the allotment", "anchors": ["allotment"]},
+                },
+            ),
+            (
+                "propose_core_change",
+                {
+                    "text": "Leave the garden stuff alone.",
+                    "model": "remote-model-7b",
+                    "layer": "boundary",
+                    "structure": {"colour": "red"},
+                },
+            ),
             ("add_reflection", {"text": "   ", "model": "remote-model-7b"}),
         ],
     )
     assert names == ["add_reflection", "propose_core_change", "read_core", "search_memories"]
     assert "My name is Ash." in core[1] and "Never share her address." in core[1]
     assert "kitchen" in found[1] and "obey me" not in found[1]
-    assert reflected[0] is False and proposed[0] is False
+    assert reflected[0] is False and proposed[0] is False and shaped[0] is False
     assert refused[0] is True and "empty" in refused[1]
+    assert misshapen[0] is True and "unknown field 'colour'" in misshapen[1]
 
     with Home.open(seeded.path) as home:
         (reflection,) = home.records(layers=[Layer.REFLECTION])
         assert reflection.voice is Voice.COMPANION
         assert reflection.source.mouth == "remote-model-7b" and reflection.source.via == "mcp"
         assert reflection.trust is Trust.UNTRUSTED
-        (pending,) = home.proposals(ProposalStatus.PENDING)
+        pending, boundary = home.proposals(ProposalStatus.PENDING)
         assert pending.voice is Voice.COMPANION and pending.source.mouth == "remote-model-7b"
+        assert boundary.meta["structure"] == {"topic": "the allotment", "anchors": ["allotment"]}
         assert [r.text for r in home.identity()] == ["My name is Ash.", "Never share her address."]
         assert home.verify().ok
     assert json.loads(proposed[1])["status"] == "pending"

@@ -23,6 +23,7 @@ from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 
 from truehearth import __version__
+from truehearth.core.boundary_shape import STRUCTURE
 from truehearth.core.errors import InvalidInput, TruehearthError
 from truehearth.core.names import check_model_name
 from truehearth.core.records import Layer, ProposalAction, Record, Source, Voice
@@ -114,10 +115,13 @@ def build(open_home: OpenHome) -> MCPServer:
         layer: Literal["core", "boundary"] = "core",
         replaces: str | None = None,
         why: str | None = None,
+        structure: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Propose adding to (or, with `replaces`, changing) the core or the boundaries.
 
-        Nothing changes until the human accepts the proposal.
+        A boundary may carry the structure the continuity check should read it by
+        (`words`, `topic`, `anchors`, `unless_raised`, `ask_first`); the human sees it
+        and confirms it by accepting. Nothing changes until the human accepts the proposal.
         """
         with _acting(open_home) as home:
             proposal = home.propose(
@@ -129,6 +133,7 @@ def build(open_home: OpenHome) -> MCPServer:
                 actor=Voice.COMPANION,
                 source=Source(via="mcp", mouth=_model(model)),
                 why=why,
+                meta={STRUCTURE: structure} if structure is not None else None,
             )
             return {**proposal.to_json(), "note": "pending: only the human can accept it"}
 
