@@ -178,9 +178,11 @@ def _fate(record: Record, fates: dict[str, str], default: str) -> str:
 def _fates(home: Home, session: str, records: list[Record]) -> dict[str, str]:
     """Reply id -> its fate, from the events journaled since the session's first turn."""
     first = min(records, key=_when)
-    start = home.first_seq_of(first.id)
+    start = home.store.first_touch(first.id) or 1
     fates: dict[str, str] = {}
-    for event in home.events_of_kinds(("turn.kept", "turn.withdrawn"), start=start):
+    for event in home.store.events(start):
+        if event.kind not in ("turn.kept", "turn.withdrawn"):
+            continue
         p = event.payload
         if p.get("session") != session:
             continue

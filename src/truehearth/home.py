@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any, Self
 from truehearth.core import acts
 from truehearth.core.errors import (
     ConsentRequired,
-    HomeCorrupt,
     InvalidInput,
     NotAHome,
     NotFound,
@@ -575,15 +574,6 @@ class Home:
         """The current turn records of one session, humans and replies."""
         return [Record.from_json(v) for v in self.store.session_turns(session)]
 
-    def first_seq_of(self, entity_id: str) -> int:
-        """The first event that touched ``entity_id`` (1 when none did)."""
-        return self.store.first_touch(entity_id) or 1
-
-    def events_of_kinds(self, kinds: Sequence[str], *, start: int = 1) -> Iterator[Event]:
-        """The events of these kinds from ``start`` on, oldest first (a read of the journal)."""
-        wanted = set(kinds)
-        return (e for e in self.store.events(start) if e.kind in wanted)
-
     def counts(self) -> dict[str, int]:
         """How many current records each layer holds."""
         return {
@@ -779,36 +769,11 @@ class Home:
         marks.add_anchor(self.config.home_id, Anchor(head.seq, head.digest, what, self.now()))
 
     def signing_key(self) -> Ed25519PrivateKey:
-        """The home's Ed25519 signing key (inside the database of an encrypted home).
+        """The home's Ed25519 signing key (inside the database of an encrypted home)."""
+        from truehearth.keys import load_signing_key
 
-        An encrypted home made before the key moved into the database still has
-        ``keys/signing.key``: it is moved in here, and the file removed.
-        """
-        from truehearth import keys
-
-        directory = self.path / KEYS_DIR
-        if self.config.encryption is None:
-            return keys.load_private(directory)
-        stored = self.store.secret(keys.SIGNING_SECRET)
-        if stored is not None:
-            return keys.load_private_pem(stored)
-        legacy = directory / keys.PRIVATE_NAME
-        pem = legacy.read_bytes() if legacy.is_file() else None
-        if pem is None:
-            raise HomeCorrupt("the home's signing key is missing")
-        key = keys.load_private_pem(pem)
-        self.store.set_secret(keys.SIGNING_SECRET, pem)
-        legacy.unlink()
-        return key
-
-    def signing_key_problem(self) -> str | None:
-        """Why the signing key does not match the public key in ``home.toml``, if it does not."""
-        from truehearth.keys import public_key_text
-
-        public = public_key_text(self.signing_key().public_key())
-        if public != self.config.public_key:
-            return f"the signing key does not match the public key in {CONFIG_NAME} (keys)"
-        return None
+        encrypted = self.config.encryption is not None
+        return load_signing_key(self.path, encrypted=encrypted, store=self.store)
 
     def iter_events(self) -> Iterator[Event]:
         return self.store.events()

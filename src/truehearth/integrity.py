@@ -201,7 +201,11 @@ def _config_problem(home: Home) -> str | None:
         return f"the name in {CONFIG_NAME} differs from the journal's ({CONFIG_NAME}: name)"
     if config.home_id != genesis.payload.get("home_id"):
         return f"the home id in {CONFIG_NAME} differs from the journal's ({CONFIG_NAME}: home_id)"
-    return home.signing_key_problem()
+    from truehearth.keys import public_key_text
+
+    if public_key_text(home.signing_key().public_key()) != home.config.public_key:
+        return f"the signing key does not match the public key in {CONFIG_NAME} (keys)"
+    return None
 
 
 def identity_of(state: State) -> tuple[str, ...]:

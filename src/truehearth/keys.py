@@ -12,6 +12,7 @@ import base64
 import os
 import secrets
 from pathlib import Path
+from typing import Protocol
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -111,3 +112,31 @@ def ensure_token(home: Path, *, rotate: bool = False) -> str:
         handle.write(token + "\n")
     tmp.replace(path)
     return token
+
+
+class SecretStore(Protocol):
+    """Where an encrypted home keeps its secrets (inside its encrypted database)."""
+
+    def secret(self, name: str) -> bytes | None: ...
+
+    def set_secret(self, name: str, value: bytes) -> None: ...
+
+
+def load_signing_key(home: Path, *, encrypted: bool, store: SecretStore) -> Ed25519PrivateKey:
+    """A home's Ed25519 signing key: ``keys/`` for a plain home, the database for an
+    encrypted one. An encrypted home made before the key moved into the database still
+    has ``keys/signing.key``: it is moved in here, and the file removed."""
+    directory = home / KEYS_DIR
+    if not encrypted:
+        return load_private(directory)
+    stored = store.secret(SIGNING_SECRET)
+    if stored is not None:
+        return load_private_pem(stored)
+    legacy = directory / PRIVATE_NAME
+    pem = legacy.read_bytes() if legacy.is_file() else None
+    if pem is None:
+        raise HomeCorrupt("the home's signing key is missing")
+    key = load_private_pem(pem)
+    store.set_secret(SIGNING_SECRET, pem)
+    legacy.unlink()
+    return key

@@ -106,6 +106,9 @@ def run_probes(
     )
     homes = {"fixture": fixture, "own": own}
     knowing: dict[str, Knowledge] = {}
+    # Each home's fence secret, read once: prompts carry a tag derived from it, so the
+    # same prompt (and a greedy model's same reply) on every run, and one no record can guess.
+    secrets: dict[str, bytes] = {}
     total = sum(len(p.messages_under_test) for p in suite.probes)
     done = 0
     for probe in suite.probes:
@@ -114,6 +117,7 @@ def run_probes(
             raise InvalidInput(f"probe {probe.id!r} needs the home's own data; open a home")
         if probe.home not in knowing:
             knowing[probe.home] = knowledge_of(home)
+            secrets[probe.home] = home.signing_key().private_bytes_raw()
         for index, message in enumerate(probe.messages_under_test):
             known = knowing[probe.home]
             asked = _ask(
@@ -128,6 +132,7 @@ def run_probes(
                 judge,
                 params,
                 allowed_layers,
+                fences.derived_nonce(secrets[probe.home], f"check:{probe.id}:{message}"),
             )
             run.transcripts.append(asked)
             done += 1
@@ -152,12 +157,9 @@ def _ask(
     judge: Scorer | None,
     params: GenerationParams,
     allowed_layers: Collection[Layer] | None,
+    tag: str,
 ) -> Transcript:
     started = time.perf_counter()
-    # A tag derived from the home's secret: the same prompt, so the same greedy reply,
-    # on every run, and still one no record can guess.
-    secret = home.signing_key().private_bytes_raw()
-    tag = fences.derived_nonce(secret, f"check:{probe.id}:{message}")
     context = assemble(
         home,
         mouth,
