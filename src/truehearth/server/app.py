@@ -44,6 +44,12 @@ class BodyLimit:
     every route (the API, the UI's forms, the mounted MCP app) answers the same.
     Until the body is complete, each chunk must arrive within ``read_timeout``
     seconds (else 408), so a slow sender cannot hold a worker forever.
+
+    A refusal is sent before the body has all arrived. Closing the connection
+    at once, with the rest of the body unread, makes the kernel reset it, and
+    the reset can destroy the refusal before the client reads it. So the
+    refusal's last byte waits while the rest of the body is read and dropped,
+    up to :data:`DRAIN_BYTES` or :data:`DRAIN_SECONDS`, whichever comes first.
     """
 
     def __init__(self, app: ASGIApp, limit: int, read_timeout: float = 30.0) -> None:
@@ -81,7 +87,12 @@ class BodyLimit:
                 body_done = not message.get("more_body", False)
                 if seen > self.limit:
                     answered = True
-                    await _refuse(send, 413, f"request body over {self.limit} bytes")
+                    await _refuse(
+                        send,
+                        413,
+                        f"request body over {self.limit} bytes",
+                        drain=None if body_done else receive,
+                    )
                     return {"type": "http.disconnect"}
             return message
 
@@ -96,16 +107,44 @@ class BodyLimit:
                 raise
 
 
-async def _refuse(send: Send, status: int, message: str) -> None:
+# How much of a refused body is still read (and dropped) so the refusal arrives whole.
+DRAIN_BYTES = 4 * 1024 * 1024
+DRAIN_SECONDS = 2.0
+
+
+async def _refuse(send: Send, status: int, message: str, drain: Receive | None = None) -> None:
+    """Answer ``status`` in the OpenAI error shape and close the connection.
+
+    With ``drain``, the rest of the request body is read and dropped before the
+    response ends (see :class:`BodyLimit`).
+    """
     kind = "request_too_large" if status == 413 else "invalid_request_error"
+    body = orjson.dumps(error_body(message, kind))
     await send(
         {
             "type": "http.response.start",
             "status": status,
-            "headers": [(b"content-type", b"application/json"), (b"connection", b"close")],
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
         }
     )
-    await send({"type": "http.response.body", "body": orjson.dumps(error_body(message, kind))})
+    if drain is None:
+        await send({"type": "http.response.body", "body": body})
+        return
+    await send({"type": "http.response.body", "body": body, "more_body": True})
+    dropped = 0
+    with anyio.move_on_after(DRAIN_SECONDS):
+        while dropped < DRAIN_BYTES:
+            message_in = await drain()
+            if message_in["type"] != "http.request":
+                break
+            dropped += len(message_in.get("body", b""))
+            if not message_in.get("more_body", False):
+                break
+    await send({"type": "http.response.body", "body": b""})
 
 
 def _without_422(spec: dict[str, Any]) -> dict[str, Any]:
