@@ -130,24 +130,15 @@ def _structure(
 
 def _reading(text: str, confirmed: object) -> str:
     """How the continuity check will read this boundary, in one or two lines."""
-    from truehearth.continuity.identity import confirmed_rule, parse_boundary
+    from truehearth.continuity.identity import describe_rule, reading_of
 
-    if isinstance(confirmed, dict):
-        rule, how = confirmed_rule(text, confirmed), "Read exactly as you gave it"
-    else:
-        rule, how = parse_boundary(text), "Read from its words (give --topic/--word to correct)"
-    parts = []
-    if rule.words:
-        parts.append("forbids " + ", ".join(repr(w) for w in rule.words))
-    if rule.topic:
-        parts.append(f"keeps out the topic {rule.topic!r}")
-    if rule.markers:
-        parts.append("markers " + ", ".join(repr(m) for m in rule.markers))
-    if rule.unless_raised:
-        parts.append("unless the human raises it first")
-    if rule.ask_first:
-        parts.append("asks first")
-    return escape(f"{how}: " + ("; ".join(parts) if parts else "no structure found") + ".")
+    rule, exact = reading_of(text, confirmed)
+    how = (
+        "Read exactly as you gave it"
+        if exact
+        else "Read from its words (give --topic/--word to correct)"
+    )
+    return escape(f"{how}: {describe_rule(rule)}.")
 
 
 @consent_app.command("list")

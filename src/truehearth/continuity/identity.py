@@ -425,3 +425,28 @@ def confirmed_rule(text: str, structure: Mapping[str, Any]) -> BoundaryRule:
         family=families_for(topic),
         markers=anchors,
     )
+
+
+def reading_of(text: str, confirmed: object = None) -> tuple[BoundaryRule, bool]:
+    """How the check will read a proposed boundary: exactly as confirmed when a structure
+    was given (``True``), else read from its words (``False``), for the human to correct
+    before accepting. The CLI and the web UI show the same reading."""
+    if isinstance(confirmed, Mapping):
+        return confirmed_rule(text, confirmed), True
+    return parse_boundary(text), False
+
+
+def describe_rule(rule: BoundaryRule) -> str:
+    """A rule in one plain line ("forbids 'babe'; keeps out the topic 'his health'; ...")."""
+    parts = []
+    if rule.words:
+        parts.append("forbids " + ", ".join(repr(w) for w in rule.words))
+    if rule.topic:
+        parts.append(f"keeps out the topic {rule.topic!r}")
+    if rule.markers:
+        parts.append("markers " + ", ".join(repr(m) for m in rule.markers))
+    if rule.unless_raised:
+        parts.append("unless the human raises it first")
+    if rule.ask_first:
+        parts.append("asks first")
+    return "; ".join(parts) if parts else "no structure found"

@@ -1,9 +1,10 @@
-"""The web UI's pages: login, the journal, records, core and the consent queue.
+"""The web UI's pages: login, the journal and records; it gathers the other parts.
 
 Each handler opens the home for one request, calls the same library
 functions the CLI calls, and renders a template; state-changing forms post
-(with a CSRF token) and redirect back (post/redirect/get). Memory and review
-live in :mod:`.memory`, mouths and the continuity check in :mod:`.checks`.
+(with a CSRF token) and redirect back (post/redirect/get). Core and consent
+live in :mod:`.consent`, memory and review in :mod:`.memory`, mouths and the
+continuity check in :mod:`.checks`.
 """
 
 from __future__ import annotations
@@ -17,12 +18,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from truehearth.core.events import Event
 from truehearth.core.journal import fingerprint
-from truehearth.core.records import Layer, Record, parse_enum
+from truehearth.core.records import Record
 from truehearth.describe import describe_event, record_status
 from truehearth.home import Home
 from truehearth.server.auth import SESSION_COOKIE, sessions_of, tokens_of
 from truehearth.server.deps import open_home
-from truehearth.server.ui import chats, checks, memory, rhythm
+from truehearth.server.ui import chats, checks, consent, memory, rhythm
 from truehearth.server.ui.page import ACTIONS, PAGES, UIRoute, render, safe_next, see_other
 
 PAGE = 25
@@ -148,54 +149,13 @@ def record_page(request: Request, record_id: str, h: HomeDep) -> Response:
     )
 
 
-# -- core, boundaries and consent ------------------------------------------------
-
-
-@pages.get("/identity", response_class=HTMLResponse)
-def identity(request: Request, h: HomeDep) -> Response:
-    proposals = h.proposals()
-    targets = {p.target: h.record(p.target).text for p in proposals if p.target}
-    return render(
-        request,
-        "identity.html",
-        active="identity",
-        title="Core and consent",
-        identity=h.identity(),
-        proposals=proposals,
-        targets=targets,
-    )
-
-
-@actions.post("/consent/{proposal_id}/accept")
-def accept(proposal_id: str, h: HomeDep) -> RedirectResponse:
-    """The human accepts: the consent gate opens for this one change."""
-    h.accept(proposal_id)
-    return see_other("/ui/identity?done=accepted")
-
-
-@actions.post("/consent/{proposal_id}/reject")
-def reject(proposal_id: str, h: HomeDep, reason: Annotated[str, Form()] = "") -> RedirectResponse:
-    h.reject(proposal_id, reason=reason.strip() or None)
-    return see_other("/ui/identity?done=rejected")
-
-
-@actions.post("/propose")
-def propose(
-    h: HomeDep,
-    layer: Annotated[str, Form()],
-    text: Annotated[str, Form()],
-    why: Annotated[str, Form()] = "",
-) -> RedirectResponse:
-    chosen = parse_enum(Layer, layer, "layer")
-    h.propose(chosen, text, why=why.strip() or None)
-    return see_other("/ui/identity?done=proposed#consent")
-
-
 router = APIRouter()
 for part in (
     public,
     pages,
     actions,
+    consent.pages,
+    consent.actions,
     memory.pages,
     memory.actions,
     checks.pages,
