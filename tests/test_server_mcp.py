@@ -136,3 +136,88 @@ def test_mcp_over_http_behind_the_token(seeded: Home) -> None:
                 return "".join(getattr(c, "text", "") for c in result.content)
 
         assert "My name is Ash." in anyio.run(run)
+
+
+def test_the_structure_argument_is_documented_and_held_to_the_gate(seeded: Home) -> None:
+    """Over HTTP on loopback: the tool's schema names every structure field, a structured
+    boundary comes back with its reading, and a malformed one journals nothing."""
+    import httpx2
+    from mcp.client.session import ClientSession
+    from mcp.client.streamable_http import streamable_http_client
+
+    from tests.loopback import serving
+    from truehearth.core.boundary_shape import FIELDS, MAX_CHARS, MAX_ITEMS
+    from truehearth.keys import ensure_token
+    from truehearth.server.app import create_app
+    from truehearth.server.settings import ServerSettings
+
+    token = ensure_token(seeded.path)
+    head = seeded.head()
+    app = create_app(ServerSettings(home=seeded.path, token=token))
+    with serving(app) as url:
+
+        async def run() -> tuple[dict[str, Any], list[tuple[bool, str]]]:
+            headers = {"Authorization": f"Bearer {token}"}
+            async with (
+                httpx2.AsyncClient(headers=headers) as http,
+                streamable_http_client(url + "/mcp/", http_client=http) as (read, write),
+                ClientSession(read, write) as session,
+            ):
+                await session.initialize()
+                tools = {t.name: t for t in (await session.list_tools()).tools}
+                schema = tools["propose_core_change"].input_schema["properties"]["structure"]
+                answers = []
+                for structure in ({"words": ["x" * (MAX_CHARS + 1)]}, {"topic": "his health"}):
+                    result = await session.call_tool(
+                        "propose_core_change",
+                        {
+                            "text": "Stay off his health.",
+                            "model": "remote-model-7b",
+                            "layer": "boundary",
+                            "structure": structure,
+                        },
+                    )
+                    text = "".join(getattr(c, "text", "") for c in result.content)
+                    answers.append((result.is_error, text))
+                return schema, answers
+
+        schema, ((bad, why), (ok, said)) = anyio.run(run)
+    shape = next(s for s in schema["anyOf"] if s.get("type") == "object")
+    assert tuple(shape["properties"]) == FIELDS and shape["additionalProperties"] is False
+    assert shape["properties"]["words"]["maxItems"] == MAX_ITEMS
+    assert bad is True and "'words' must be a list of non-empty texts" in why
+    assert ok is False
+    assert json.loads(said)["reading"] == "read exactly as given: keeps out the topic 'his health'."
+    with Home.open(seeded.path) as home:
+        (pending,) = home.proposals(ProposalStatus.PENDING)
+        assert pending.meta["structure"] == {"topic": "his health"}
+        now = home.head()
+        assert head is not None and now is not None
+        assert now.seq == head.seq + 1  # one event: the refused call journaled nothing
+
+
+def test_the_documented_shape_agrees_with_the_gate() -> None:
+    """Whatever the schema refuses, the consent act refuses too, and the reverse for shapes."""
+    import jsonschema
+
+    from truehearth.core.boundary_shape import JSON_SCHEMA, checked_structure
+    from truehearth.core.errors import InvalidInput
+
+    samples: list[dict[str, Any]] = [
+        {"topic": "his health", "anchors": ["the heart business"], "unless_raised": True},
+        {"words": ["babe"], "ask_first": False},
+        {"topic": "x", "colour": "red"},
+        {"words": [""]},
+        {"words": "babe"},
+        {"topic": "t" * 201},
+        {"anchors": [f"m{i}" for i in range(51)]},
+        {"topic": "x", "ask_first": "yes"},
+    ]
+    for sample in samples:
+        schema_ok = jsonschema.Draft202012Validator(JSON_SCHEMA).is_valid(sample)
+        try:
+            checked_structure(sample)
+            gate_ok = True
+        except InvalidInput:
+            gate_ok = False
+        assert schema_ok == gate_ok, sample

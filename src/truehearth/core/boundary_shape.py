@@ -25,6 +25,42 @@ FIELDS = ("words", "topic", "anchors", "unless_raised", "ask_first")
 MAX_ITEMS = 50
 MAX_CHARS = 200
 
+_TEXTS = {
+    "type": "array",
+    "items": {"type": "string", "minLength": 1, "maxLength": MAX_CHARS},
+    "maxItems": MAX_ITEMS,
+}
+JSON_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": (
+        "How the continuity check reads the boundary; it must forbid words, a topic or "
+        "markers. The human sees it and confirms it by accepting."
+    ),
+    "properties": {
+        "words": {**_TEXTS, "description": "Words or names the boundary forbids."},
+        "topic": {
+            "type": "string",
+            "maxLength": MAX_CHARS,
+            "description": "The topic it keeps out, in its own words (checked by meaning).",
+        },
+        "anchors": {
+            **_TEXTS,
+            "description": "Specific markers of the topic (names, things); each raises it.",
+        },
+        "unless_raised": {
+            "type": "boolean",
+            "description": "It holds only until the human raises the topic first.",
+        },
+        "ask_first": {
+            "type": "boolean",
+            "description": "A consent rule: ask before acting on the topic.",
+        },
+    },
+    "additionalProperties": False,
+}
+"""The shape :func:`checked_structure` accepts, as JSON Schema, for clients to read (the MCP
+tool documents its ``structure`` argument with it); the check itself stays the function's."""
+
 
 def checked_structure(data: object, where: str = "boundary structure") -> dict[str, Any]:
     """``data`` as a normalised structure, or :class:`InvalidInput` in one line.

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
+from pydantic import WithJsonSchema
 
 from truehearth import __version__
-from truehearth.core.boundary_shape import STRUCTURE
+from truehearth.core.boundary_shape import JSON_SCHEMA, STRUCTURE
 from truehearth.core.errors import InvalidInput, TruehearthError
 from truehearth.core.names import check_model_name
 from truehearth.core.records import Layer, ProposalAction, Record, Source, Voice
@@ -39,6 +40,14 @@ INSTRUCTIONS = (
 )
 
 
+# The structure argument is validated by the consent act (one line, nothing journaled), so
+# the schema only documents it: a client sees the fields without reading the source.
+Structure = Annotated[
+    dict[str, Any] | None,
+    WithJsonSchema({"anyOf": [JSON_SCHEMA, {"type": "null"}], "default": None}),
+]
+
+
 def _record(record: Record) -> dict[str, Any]:
     return {
         "id": record.id,
@@ -49,6 +58,14 @@ def _record(record: Record) -> dict[str, Any]:
         "recorded_at": record.recorded_at,
         "mouth": record.source.mouth,
     }
+
+
+def _reading(text: str, structure: object) -> str:
+    """How the continuity check will read a proposed boundary (the CLI prints the same)."""
+    from truehearth.continuity.identity import describe_rule, reading_of
+
+    rule, exact = reading_of(text, structure)
+    return f"{'read exactly as given' if exact else 'read from its words'}: {describe_rule(rule)}."
 
 
 def _model(model: str) -> str:
@@ -115,13 +132,15 @@ def build(open_home: OpenHome) -> MCPServer:
         layer: Literal["core", "boundary"] = "core",
         replaces: str | None = None,
         why: str | None = None,
-        structure: dict[str, Any] | None = None,
+        structure: Structure = None,
     ) -> dict[str, Any]:
         """Propose adding to (or, with `replaces`, changing) the core or the boundaries.
 
         A boundary may carry the structure the continuity check should read it by
         (`words`, `topic`, `anchors`, `unless_raised`, `ask_first`); the human sees it
-        and confirms it by accepting. Nothing changes until the human accepts the proposal.
+        and confirms it by accepting. The answer's `reading` says how the check will read
+        the boundary (from its words when no structure is given). Nothing changes until
+        the human accepts the proposal.
         """
         with _acting(open_home) as home:
             proposal = home.propose(
@@ -135,6 +154,9 @@ def build(open_home: OpenHome) -> MCPServer:
                 why=why,
                 meta={STRUCTURE: structure} if structure is not None else None,
             )
-            return {**proposal.to_json(), "note": "pending: only the human can accept it"}
+            answer = {**proposal.to_json(), "note": "pending: only the human can accept it"}
+            if proposal.layer is Layer.BOUNDARY:
+                answer["reading"] = _reading(proposal.text, proposal.meta.get(STRUCTURE))
+            return answer
 
     return server
