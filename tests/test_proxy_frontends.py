@@ -411,6 +411,7 @@ def test_truehearth_log_shows_what_the_frontend_sent_and_what_was_set_aside(
         "system_preview": ["You are Ash. Write in third person.", "[Start a new chat]"],
         "frontend_text": 1,
         "frontend_preview": [GREETING],
+        "session_match": {"how": "new"},
     }
     shown = cli("log", "--home", str(home.path), "-n", "5")
     assert shown.code == 0

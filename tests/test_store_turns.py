@@ -81,3 +81,18 @@ def test_verify_finds_a_turn_index_that_differs_from_the_journal(home: Home) -> 
         conn.execute("UPDATE turn_index SET session = 's-a'")
         conn.execute("DELETE FROM turn_index WHERE human = 0")
     assert "missing from the turn index" in str(home.verify().problem)
+
+
+def test_a_trimmed_chat_finds_the_sessions_whose_newest_turns_it_holds(home: Home) -> None:
+    _chat(home, "s-a", ["hello", "the garden", "the roses", "the fence"])
+    _chat(home, "s-b", ["hello", "the fence"])
+    _chat(home, "s-c", ["the roses", "the fence", "the gate"])  # its last turn is not shown
+    chat = ["the garden", "the roses", "the fence", "and now?"]  # "hello" was trimmed
+    found = home.session_tails(chat, via="proxy", min_tail=2)
+    assert [(t.session, t.turns, t.tail, t.since, t.whole) for t in found] == [
+        ("s-a", 4, 3, 1, False)
+    ]
+    # A session shorter than the minimum still counts when the chat holds all of it.
+    found = home.session_tails(["hello", "the fence"], via="proxy", min_tail=3)
+    assert [(t.session, t.tail, t.whole) for t in found] == [("s-b", 2, True)]
+    assert [r.meta["turn"] for r in home.session_turns("s-a", since=2)] == [2, 2, 3, 3]

@@ -67,6 +67,12 @@ class TurnAccount:
     frontend_text: int
     frontend_preview: tuple[str, ...]
     unanswered: bool
+    session_match: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def match_note(self) -> str | None:
+        """How the request was matched to its session, when it is worth saying (else ``None``)."""
+        return match_note(self.session_match)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -79,6 +85,7 @@ class TurnAccount:
                 "system_preview": list(self.system_preview),
                 "frontend_text": self.frontend_text,
                 "frontend_preview": list(self.frontend_preview),
+                "session_match": self.session_match,
             },
         }
 
@@ -164,6 +171,7 @@ def _turn(
         frontend_text=_count(sent.get("frontend_text")),
         frontend_preview=_texts(sent.get("frontend_preview")),
         unanswered=bool(human is not None and human.meta.get("unanswered")),
+        session_match=dict(found) if isinstance(found := sent.get("session_match"), dict) else {},
     )
 
 
@@ -194,6 +202,28 @@ def _fates(home: Home, session: str, records: list[Record]) -> dict[str, str]:
             for rid in p.get("replies") or []:
                 fates[str(rid)] = "withdrawn"
     return fates
+
+
+def match_note(note: dict[str, Any]) -> str | None:
+    """One line on how a request found its session: a trimmed chat, or a tie refused.
+
+    A whole chat, a new one and a header-named one are the ordinary cases and
+    say nothing; a chat matched by its tail, and a tail that matched several
+    sessions equally (so a new session began instead of a guess), are said.
+    """
+    ambiguous = note.get("ambiguous")
+    if isinstance(ambiguous, list) and ambiguous:
+        names = ", ".join(str(a) for a in ambiguous)
+        return (
+            f"new session: the chat's newest turns matched {len(ambiguous)} sessions "
+            f"equally ({names}); none was guessed"
+        )
+    if note.get("how") == "tail":
+        return (
+            f"trimmed chat: the frontend showed only the newest {_count(note.get('shown'))} "
+            f"turn(s), from turn {_count(note.get('since'))}; matched to this session by them"
+        )
+    return None
 
 
 def _count(value: Any) -> int:

@@ -60,7 +60,7 @@ from truehearth.homedir import (
     is_home,
     read_config,
 )
-from truehearth.store.base import RecordQuery, Store
+from truehearth.store.base import RecordQuery, SessionTail, Store
 from truehearth.store.lock import writer_lock
 from truehearth.store.sqlite import SQLiteStore
 
@@ -570,9 +570,13 @@ class Home:
         """Sessions (from ``via``) whose every human turn is one of ``texts``: an index lookup."""
         return self.store.sessions_holding(texts, via)
 
-    def session_turns(self, session: str) -> list[Record]:
-        """The current turn records of one session, humans and replies."""
-        return [Record.from_json(v) for v in self.store.session_turns(session)]
+    def session_tails(self, texts: Sequence[str], *, via: str, min_tail: int) -> list[SessionTail]:
+        """Sessions (from ``via``) whose newest human turns are among ``texts``: one query."""
+        return self.store.session_tails(texts, via, min_tail)
+
+    def session_turns(self, session: str, since: int = 0) -> list[Record]:
+        """The current turn records of one session (from turn ``since`` on), humans and replies."""
+        return [Record.from_json(v) for v in self.store.session_turns(session, since)]
 
     def counts(self) -> dict[str, int]:
         """How many current records each layer holds."""

@@ -13,6 +13,17 @@ replies it dropped (a stopped reply SillyTavern removes), which assistant
 messages the home never journaled (a card's greeting: the frontend's text, not
 the companion's words), and which of the human's messages it shows that were
 never journaled (a send that failed). This module only reads; the proxy acts.
+
+A frontend also trims: when a chat outgrows its context, SillyTavern drops
+the oldest messages (keeping its own system prompt, card and example messages
+in front), so the request no longer holds the session's first turns. Such a
+chat is matched by its *tail*: the session's newest turns, contiguous in the
+chat, the last of them the session's last. Without turn 0 to anchor it, a tail
+must earn the match: :data:`TAIL_TURNS` turns in a row, :data:`TAIL_REPLIES`
+of the companion's journaled replies shown between them (generated text is the
+best fingerprint a chat has), and :data:`TAIL_CHARS` characters of lines that
+are not generic. When two sessions match a tail equally well the chat starts a
+new session rather than guess, and the reply says so (:class:`Located`).
 """
 
 from __future__ import annotations
@@ -20,6 +31,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, Literal
 
 from truehearth.core.records import Record, Voice
 from truehearth.home import Home
@@ -27,6 +39,16 @@ from truehearth.home import Home
 # A one-turn chat asked again with the same first line is a regeneration only
 # while the reply is fresh; later it is a new chat that happens to open alike.
 REGENERATE_WINDOW = timedelta(minutes=10)
+
+# What a trimmed chat must show of a session to continue it (see the module's docstring).
+TAIL_TURNS = 3
+"""Journaled human turns in a row, the session's last among them."""
+TAIL_REPLIES = 2
+"""Journaled replies the chat shows between them, word for word."""
+TAIL_CHARS = 200
+"""Characters of aligned lines, each counted once and only if it is :data:`DISTINCT_CHARS` long."""
+DISTINCT_CHARS = 20
+"""A shorter line ("hi", "ok", "How are you?") says nothing about which chat this is."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +89,13 @@ class Match:
     kept: dict[int, Record]  # turn index -> the reply the history shows
     matched: frozenset[int]  # positions in the history that the journal holds
     last_human_at: int  # position of the session's last human turn in the history
+    how: Literal["whole", "tail"] = "whole"  # every journaled turn shown, or the newest ones
+    since: int = 0  # the first journaled turn the history shows
+    aligned: int = 0  # how many journaled human turns the history shows, in order
+
+    def rank(self) -> tuple[int, bool, int]:
+        """Better is more turns shown, then a whole session, then more of its replies shown."""
+        return (self.aligned, self.how == "whole", len(self.kept))
 
     def frontend_text(self, said: Sequence[Said]) -> list[int]:
         """Positions of assistant messages the home never journaled."""
@@ -81,6 +110,33 @@ class Match:
         ]
 
 
+@dataclass(frozen=True, slots=True)
+class Located:
+    """The session a chat continues (``match``), or why it starts a new one.
+
+    ``ambiguous`` names the sessions whose tails the chat matched equally well:
+    the chat then starts a new session rather than guess, and says so.
+    ``next_turn`` is where a header-named session stands when the chat shows
+    none of its turns.
+    """
+
+    match: Match | None
+    ambiguous: tuple[str, ...] = ()
+    named: bool = False  # the frontend named the session (the header)
+    next_turn: int = 0
+
+    def note(self) -> dict[str, Any]:
+        """How the chat was matched, for the reply's ``meta.frontend`` (the log and the web UI)."""
+        m = self.match
+        how = "header" if self.named else (m.how if m is not None else "new")
+        note: dict[str, Any] = {"how": how}
+        if m is not None:
+            note.update(since=m.since, shown=m.aligned)
+        if self.ambiguous:
+            note["ambiguous"] = list(self.ambiguous)
+        return note
+
+
 def locate(
     home: Home,
     said: Sequence[Said],
@@ -88,21 +144,39 @@ def locate(
     now: str,
     asks_reply: bool,
     via: str = "proxy",
-) -> Match | None:
-    """The session this chat continues, or ``None`` for a new chat.
+) -> Located:
+    """The session this chat continues, or a new chat.
 
-    The home's turn index names the few sessions whose every human turn is
-    among the chat's lines (:meth:`Home.sessions_holding`); each is read whole
-    and aligned with the chat, and the one accounting for the most journaled
-    turns wins. No turn reads the archive, however long it is.
+    The home's turn index names the few sessions whose newest human turns are
+    among the chat's lines (:meth:`Home.session_tails`), each in one query; each
+    is read (only its tail, when the chat shows no more) and aligned with the
+    chat, and the best match wins (:func:`choose`). No turn reads the archive,
+    however long it is.
     """
     texts = [s.text for s in said if s.role == "user"]
-    best: Match | None = None
-    for session in home.sessions_holding(texts, via=via):
-        thread = session_thread(home, session)
-        if thread is not None:
-            best = _better(best, thread, said, now, asks_reply)
-    return best
+    found: list[Match] = []
+    for tail in home.session_tails(texts, via=via, min_tail=TAIL_TURNS):
+        since = 0 if tail.whole else max(tail.since - 1, 0)  # the reply before may lead the chat
+        records = home.session_turns(tail.session, since)
+        if not any(r.voice is Voice.HUMAN for r in records):
+            continue
+        thread = _thread(tail.session, records)
+        match = _candidate(thread, said, now, asks_reply, whole=tail.whole)
+        if match is not None:
+            found.append(match)
+    return choose(found)
+
+
+def named(home: Home, session: str, said: Sequence[Said]) -> Located:
+    """A session the frontend named (the header): aligned whole, or by its tail, or not at all.
+
+    The name is the frontend's word, so no evidence is asked of a tail here.
+    """
+    thread = session_thread(home, session)
+    if thread is None:
+        return Located(None, named=True)
+    match = align(thread, said) or align_tail(thread, said)
+    return Located(match, named=True, next_turn=thread.next_turn)
 
 
 def session_thread(home: Home, session: str) -> Thread | None:
@@ -157,36 +231,124 @@ def align(thread: Thread, said: Sequence[Said]) -> Match | None:
         last_human = i
         p = i + 1
         if p < len(said) and said[p].role == "assistant":
-            shown = next((r for r in turn.replies if _same(r.text, said[p].text)), None)
+            shown = _shown(turn, said[p].text)
             if shown is not None:
                 kept[turn.index] = shown
                 matched.add(p)
                 p += 1
-    return Match(thread, kept, frozenset(matched), last_human)
+    return Match(thread, kept, frozenset(matched), last_human, "whole", 0, len(thread.turns))
 
 
-def _better(
-    best: Match | None, thread: Thread, said: Sequence[Said], now: str, asks_reply: bool
+def align_tail(thread: Thread, said: Sequence[Said]) -> Match | None:
+    """The longest run of ``thread``'s newest turns that ``said`` shows contiguously.
+
+    The run ends with the thread's last turn and reads backwards from it: each
+    earlier turn's human line directly before, with at most its reply between
+    (matched to a journaled alternative when it is one; an edited reply is
+    stepped over). A frontend trims whole messages, so the chat may open on the
+    reply of the turn before the run: that reply is recognised too. Where the
+    last line occurs more than once, the occurrence with the longest run wins,
+    the latest on a tie. ``None`` if the chat does not show the last turn.
+    """
+    if not thread.turns:
+        return None
+    last = thread.turns[-1].human.text
+    ends = [i for i, s in enumerate(said) if s.role == "user" and _same(s.text, last)]
+    best: Match | None = None
+    for end in reversed(ends):
+        found = _run_back(thread, said, end)
+        if best is None or found.aligned > best.aligned:
+            best = found
+    return best
+
+
+def _run_back(thread: Thread, said: Sequence[Said], end: int) -> Match:
+    turns = thread.turns
+    kept: dict[int, Record] = {}
+    matched = {end}
+    j = len(turns) - 1
+    if end + 1 < len(said) and said[end + 1].role == "assistant":
+        _keep(turns[j], said, end + 1, kept, matched)
+    p = end
+    while j > 0:
+        before = turns[j - 1]
+        q = p - 1
+        if q >= 0 and said[q].role == "assistant":
+            _keep(before, said, q, kept, matched)
+            q -= 1
+        if q < 0 or said[q].role != "user" or not _same(said[q].text, before.human.text):
+            break
+        matched.add(q)
+        j, p = j - 1, q
+    aligned = len(turns) - j
+    return Match(thread, kept, frozenset(matched), end, "tail", turns[j].index, aligned)
+
+
+def _keep(
+    turn: Turn, said: Sequence[Said], at: int, kept: dict[int, Record], matched: set[int]
+) -> None:
+    """Note ``said[at]`` as the reply of ``turn`` the chat shows, if the journal holds it."""
+    shown = _shown(turn, said[at].text)
+    if shown is not None:
+        kept[turn.index] = shown
+        matched.add(at)
+
+
+def _shown(turn: Turn, text: str) -> Record | None:
+    return next((r for r in turn.replies if _same(r.text, text)), None)
+
+
+def convincing(match: Match, said: Sequence[Said]) -> bool:
+    """Whether a tail shows enough of its session to continue it (the module's docstring).
+
+    Generic lines ("hi", "ok") count for nothing, and a line said twice counts
+    once, so two chats that share small talk never merge on it.
+    """
+    window = [i for i in match.kept if i >= match.since]
+    lines = {said[i].text.strip() for i in match.matched}
+    chars = sum(len(line) for line in lines if len(line) >= DISTINCT_CHARS)
+    return match.aligned >= TAIL_TURNS and len(window) >= TAIL_REPLIES and chars >= TAIL_CHARS
+
+
+def _candidate(
+    thread: Thread, said: Sequence[Said], now: str, asks_reply: bool, *, whole: bool
 ) -> Match | None:
-    """``best`` or ``thread``'s match, whichever accounts for more journaled turns.
+    """``thread``'s match with the chat: whole when it can be, else a convincing tail.
 
     ``asks_reply`` says the request's last message is the human's, to be answered:
     when it is the session's last journaled turn, the request regenerates it, and
     a one-turn session is only regenerated within :data:`REGENERATE_WINDOW`.
     """
-    found = align(thread, said)
-    if found is None:
-        return best
-    if (
-        asks_reply
-        and len(thread.turns) == 1
-        and found.last_human_at == len(said) - 1
-        and _age(thread.last_at, now) > REGENERATE_WINDOW
-    ):
-        return best
-    if best is None or len(thread.turns) > len(best.thread.turns):
-        return found
-    return best
+    if whole:
+        found = align(thread, said)
+        if found is not None:
+            stale = (
+                asks_reply
+                and len(thread.turns) == 1
+                and found.last_human_at == len(said) - 1
+                and _age(thread.last_at, now) > REGENERATE_WINDOW
+            )
+            return None if stale else found
+    found = align_tail(thread, said)
+    return found if found is not None and convincing(found, said) else None
+
+
+def choose(found: Sequence[Match]) -> Located:
+    """The best match (:meth:`Match.rank`), or none when tails tie.
+
+    ``found`` comes in the store's order (the newest session first among
+    equals). Two whole sessions that tie are told apart by that order, as
+    before tails existed; two tails that tie are not: the chat starts a new
+    session, and :class:`Located` names both.
+    """
+    if not found:
+        return Located(None)
+    ordered = sorted(found, key=Match.rank, reverse=True)  # stable: newest first among equals
+    best = ordered[0]
+    rivals = [m for m in ordered[1:] if m.rank() == best.rank()]
+    if rivals and best.how == "tail":
+        return Located(None, ambiguous=tuple(m.thread.session for m in [best, *rivals]))
+    return Located(best)
 
 
 def _age(then: str, now: str) -> timedelta:

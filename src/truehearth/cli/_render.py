@@ -128,6 +128,8 @@ def chat_account_text(account: ChatAccount) -> str:
         said = escape(short(turn.human.text, 100)) if turn.human else "[dim](no message)[/]"
         note = " [dim](shown by the frontend, never answered here)[/]" if turn.unanswered else ""
         lines.append(f"[bold]turn {turn.index}[/] human: {said}{note}")
+        if turn.match_note:
+            lines.append(f"  session: {escape(turn.match_note)}")
         if turn.system_set_aside:
             lines.append(
                 f"  set aside: {turn.system_set_aside} frontend system message(s), not obeyed"

@@ -43,7 +43,7 @@ from truehearth.server.deps import (
     pool_of,
 )
 from truehearth.server.gate import Pass
-from truehearth.threads import Match, Said
+from truehearth.threads import Located, Match, Said
 from truehearth.turn import Conversation, TurnResult
 
 
@@ -232,10 +232,9 @@ def _unsupported(body: ChatRequest) -> JSONResponse | None:
     return JSONResponse(status_code=400, content=content)
 
 
-def _match(home: Home, ask: Ask, header: str | None) -> Match | None:
+def _locate(home: Home, ask: Ask, header: str | None) -> Located:
     if header:
-        thread = threads.session_thread(home, header)
-        return threads.align(thread, ask.said) if thread is not None else None
+        return threads.named(home, header, ask.said)
     asks_reply = ask.intent == "turn"
     return threads.locate(home, ask.said, now=home.now(), asks_reply=asks_reply)
 
@@ -323,7 +322,8 @@ def _turn(
 ) -> tuple[Conversation, Iterator[str], int]:
     """Decide what the request is and start the reply (nothing is sent before this is sound)."""
     ask = _ask(body)
-    match = _match(home, ask, header)
+    located = _locate(home, ask, header)
+    match = located.match
     said = ask.said
     session = header or (match.thread.session if match else new_id("s-proxy"))
     entry = registry.entry(home, body.model)
@@ -338,7 +338,7 @@ def _turn(
         via="proxy",
     )
     last = len(said) - 1
-    conversation.reply_meta = {"frontend": _frontend_note(ask, match)}
+    conversation.reply_meta = {"frontend": _frontend_note(ask, located)}
     if ask.intent == "impersonate":
         conversation.history = _history(said, match)
         return conversation, conversation.draft_for_human(), ask.ignored
@@ -348,7 +348,7 @@ def _turn(
         reply = None
         if match is not None and last in match.matched:
             reply = next((r for r in match.kept.values() if _same(r.text, said[last].text)), None)
-        conversation.turns = match.thread.next_turn if match else 0
+        conversation.turns = match.thread.next_turn if match else located.next_turn
         text = said[human_at].text
         return conversation, conversation.extend(text, said[last].text, reply), ask.ignored
     if match is not None and match.last_human_at == last:
@@ -363,7 +363,7 @@ def _turn(
     conversation.history = _history(said[:last], match)
     # Bad input is refused (prepare) before the frontend's past is journaled.
     context = conversation.prepare(text)
-    conversation.turns = _settle(home, match, said, session) if match else 0
+    conversation.turns = _settle(home, match, said, session) if match else located.next_turn
     return conversation, conversation.stream(text, prepared=context), ask.ignored
 
 
@@ -371,14 +371,17 @@ PREVIEWS = 8
 PREVIEW_CHARS = 160
 
 
-def _frontend_note(ask: Ask, match: Match | None) -> dict[str, Any]:
+def _frontend_note(ask: Ask, located: Located) -> dict[str, Any]:
     """What the frontend sent beside the chat, noted on the reply (frontends hide headers).
 
     Counts, and the start of each set-aside system message and of each piece of
     frontend text, so the human can see in the web UI and ``truehearth log``
-    what the home did not obey and did not take as the companion's words.
+    what the home did not obey and did not take as the companion's words; and
+    how the chat was matched to its session (whole, by its tail when the
+    frontend trimmed it, or new, naming the sessions a tail matched equally).
     """
     said = ask.said
+    match = located.match
     positions = (
         match.frontend_text(said)
         if match
@@ -389,6 +392,7 @@ def _frontend_note(ask: Ask, match: Match | None) -> dict[str, Any]:
         "system_preview": [short(t, PREVIEW_CHARS) for t in ask.aside[:PREVIEWS]],
         "frontend_text": len(positions),
         "frontend_preview": [short(said[i].text, PREVIEW_CHARS) for i in positions[:PREVIEWS]],
+        "session_match": located.note(),
     }
 
 
@@ -407,8 +411,9 @@ def _usage(result: TurnResult | None, completion: int) -> dict[str, int]:
 
 def _provenance(conversation: Conversation) -> dict[str, Any]:
     result = conversation.last
+    matched = conversation.reply_meta.get("frontend", {}).get("session_match")
     if result is None:  # a draft for the human, or a background task: nothing journaled
-        return {"session": conversation.session, "journaled": False}
+        return {"session": conversation.session, "journaled": False, "session_match": matched}
     reply = result.reply
     return {
         "session": result.session,
@@ -419,6 +424,7 @@ def _provenance(conversation: Conversation) -> dict[str, Any]:
         "trust": reply.trust.value if reply else None,
         "interrupted": result.interrupted,
         "alternative_to": reply.meta.get("alternative_to") if reply else None,
+        "session_match": matched,
     }
 
 

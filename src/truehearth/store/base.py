@@ -42,6 +42,26 @@ class SearchHit:
 
 
 @dataclass(frozen=True, slots=True)
+class SessionTail:
+    """A session whose newest human turns are all among a chat's lines.
+
+    ``tail`` counts them (from turn number ``since`` on); ``tail == turns`` means
+    every human turn of the session is among the lines. The order of the lines
+    is not checked here: the caller aligns the records themselves.
+    """
+
+    session: str
+    turns: int
+    tail: int
+    since: int
+    last_at: str
+
+    @property
+    def whole(self) -> bool:
+        return self.tail == self.turns
+
+
+@dataclass(frozen=True, slots=True)
 class ProjectionRow:
     """A record's filter columns, with its value left encoded until it is needed."""
 
@@ -179,8 +199,21 @@ class Store(Protocol):
         """
         ...
 
-    def session_turns(self, session: str) -> list[dict[str, Any]]:
-        """The current turn records of one session (humans and replies), by turn."""
+    def session_tails(self, texts: Sequence[str], via: str, min_tail: int) -> list[SessionTail]:
+        """Sessions from ``via`` whose newest ``min_tail`` or more human turns are among ``texts``.
+
+        A session whose every human turn is among them qualifies however short it
+        is. The longest tails first, then the most recent, a bounded number: the
+        candidates a chat holding ``texts``, perhaps trimmed by its frontend, may
+        continue (see :mod:`truehearth.threads`).
+        """
+        ...
+
+    def session_turns(self, session: str, since: int = 0) -> list[dict[str, Any]]:
+        """The current turn records of one session (humans and replies), by turn.
+
+        ``since``: only the turns numbered from it on (a trimmed chat's window).
+        """
         ...
 
     def recent_sessions(self, via: str, limit: int) -> list[tuple[str, int, str]]:

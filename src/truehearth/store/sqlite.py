@@ -24,7 +24,7 @@ from truehearth.core.journal import Head
 from truehearth.core.policy import check_event
 from truehearth.core.vocabulary import RECORD
 from truehearth.store import turns
-from truehearth.store.base import RecordQuery, SearchHit
+from truehearth.store.base import RecordQuery, SearchHit, SessionTail
 from truehearth.store.connect import (
     DATABASE_ERRORS,
     OPERATIONAL_ERRORS,
@@ -440,6 +440,10 @@ class SQLiteStore:
         return turns.sessions_holding(self._conn, texts, via)
 
     @translate_errors
+    def session_tails(self, texts: Sequence[str], via: str, min_tail: int) -> list[SessionTail]:
+        return turns.session_tails(self._conn, texts, via, min_tail)
+
+    @translate_errors
     def recent_sessions(self, via: str, limit: int) -> list[tuple[str, int, str]]:
         return turns.recent_sessions(self._conn, via, limit)
 
@@ -450,8 +454,9 @@ class SQLiteStore:
         return None if found is None else int(found)
 
     @translate_errors
-    def session_turns(self, session: str) -> list[dict[str, Any]]:
-        return [dict(loads(value)) for value in turns.session_values(self._conn, session)]
+    def session_turns(self, session: str, since: int = 0) -> list[dict[str, Any]]:
+        values = turns.session_values(self._conn, session, since)
+        return [dict(loads(value)) for value in values]
 
     @translate_errors
     def count_records(self, query: RecordQuery) -> int:

@@ -26,6 +26,8 @@ from typing import Any
 
 import orjson
 
+from truehearth.store.base import SessionTail
+
 KEY_FUNCTION = "th_turn_key"
 """The SQL name of :func:`turn_key`, registered on the store's connection (the backfill uses it)."""
 
@@ -78,42 +80,68 @@ def project(conn: sqlite3.Connection, rid: str, value: dict[str, Any] | None) ->
 
 
 CANDIDATES = 20
-"""How many sessions :func:`sessions_holding` offers at most (the fullest and newest first)."""
+"""How many sessions :func:`session_tails` offers at most (the longest tails and newest first)."""
+
+
+def session_tails(
+    conn: sqlite3.Connection, texts: Sequence[str], via: str, min_tail: int
+) -> list[SessionTail]:
+    """Sessions from ``via`` whose newest ``min_tail`` (or all) human turns are among ``texts``.
+
+    A frontend trims a long chat from the front, so the chat holds the newest
+    turns of its session, not the first: a session's *tail* is its run of
+    newest human turns whose lines the chat holds (all of them when nothing was
+    trimmed). Only a session whose last turn is in the chat can be continued by
+    it, and the longer the run, the likelier. The order of the lines is checked
+    by the caller, on the records. One statement: an index lookup per line for
+    the candidates, then only their turns.
+    """
+    keys = orjson.dumps(sorted({turn_key(t) for t in texts if t.strip()})).decode()
+    # CROSS JOIN keeps SQLite from starting at the records table; the window
+    # finds each session's newest turn whose line the chat lacks (-1: none).
+    rows = conn.execute(
+        "WITH asked(key) AS MATERIALIZED (SELECT value FROM json_each(?)), "
+        "candidate(session) AS MATERIALIZED ("
+        "  SELECT DISTINCT session FROM turn_index "
+        "  WHERE human = 1 AND via = ? AND said IN (SELECT key FROM asked)), "
+        "turn(session, turn, hit, at) AS MATERIALIZED ("
+        "  SELECT t.session, t.turn, t.said IN (SELECT key FROM asked), r.recorded_at "
+        "  FROM candidate c CROSS JOIN turn_index t ON t.session = c.session "
+        "  CROSS JOIN records r ON r.id = t.id WHERE t.human = 1 AND r.current = 1), "
+        "broken(session, turn, at, gap) AS ("
+        "  SELECT session, turn, at, "
+        "  max(CASE WHEN hit THEN -1 ELSE turn END) OVER (PARTITION BY session) FROM turn) "
+        "SELECT session, count(*), sum(turn > gap), min(CASE WHEN turn > gap THEN turn END), "
+        "max(at) FROM broken GROUP BY session "
+        "HAVING sum(turn > gap) >= min(count(*), ?) "
+        "ORDER BY 3 DESC, 5 DESC LIMIT ?",
+        (keys, via, max(min_tail, 1), CANDIDATES),
+    )
+    return [
+        SessionTail(str(s), int(n), int(tail), int(since), str(at))
+        for s, n, tail, since, at in rows
+    ]
 
 
 def sessions_holding(conn: sqlite3.Connection, texts: Sequence[str], via: str) -> list[str]:
     """Sessions from ``via`` whose every current human turn is one of ``texts``.
 
-    Those are the only sessions a chat holding ``texts`` can continue (the order
-    is checked by the caller, on the records). The ones with the most human
-    turns come first, then the most recently active.
+    Those are the only sessions a whole (untrimmed) chat holding ``texts`` can
+    continue. The ones with the most human turns come first, then the most
+    recently active.
     """
-    keys = orjson.dumps(sorted({turn_key(t) for t in texts if t.strip()})).decode()
-    # The candidates first (an index lookup per line), then only their turns:
-    # CROSS JOIN keeps SQLite from starting at the records table instead.
-    rows = conn.execute(
-        "WITH asked(key) AS MATERIALIZED (SELECT value FROM json_each(?)), "
-        "candidate(session) AS MATERIALIZED ("
-        "  SELECT DISTINCT session FROM turn_index "
-        "  WHERE human = 1 AND via = ? AND said IN (SELECT key FROM asked)) "
-        "SELECT t.session FROM candidate c "
-        "CROSS JOIN turn_index t ON t.session = c.session "
-        "CROSS JOIN records r ON r.id = t.id "
-        "WHERE t.human = 1 AND r.current = 1 "
-        "GROUP BY t.session "
-        "HAVING sum(t.said NOT IN (SELECT key FROM asked)) = 0 "
-        "ORDER BY count(*) DESC, max(r.recorded_at) DESC LIMIT ?",
-        (keys, via, CANDIDATES),
-    )
-    return [str(row[0]) for row in rows]
+    return [t.session for t in session_tails(conn, texts, via, 1 << 30) if t.whole]
 
 
-def session_values(conn: sqlite3.Connection, session: str) -> list[bytes]:
-    """The stored values of a session's current turn records (humans and replies)."""
+def session_values(conn: sqlite3.Connection, session: str, since: int = 0) -> list[bytes]:
+    """The stored values of a session's current turn records (humans and replies).
+
+    ``since``: only turns numbered from it on, read through the (session, turn) index.
+    """
     rows = conn.execute(
         "SELECT r.value FROM turn_index t JOIN records r ON r.id = t.id "
-        "WHERE t.session = ? AND r.current = 1 ORDER BY t.turn, r.rid",
-        (session,),
+        "WHERE t.session = ? AND t.turn >= ? AND r.current = 1 ORDER BY t.turn, r.rid",
+        (session, since),
     )
     return [bytes(row[0]) if not isinstance(row[0], str) else row[0].encode() for row in rows]
 
