@@ -132,6 +132,39 @@ def test_accept_a_proposal(page: Page, served: tuple[str, str, Path]) -> None:
         assert "I love the sea at dawn." in [r.text for r in home.identity()]
 
 
+def test_propose_a_boundary_with_its_structure(page: Page, served: tuple[str, str, Path]) -> None:
+    """Read the words, correct the reading in the fields, send it, see it in the queue."""
+    url, token, path = served
+    said = "Don't bring up my ex (Dev, the breakup) unless I do."
+    log_in(page, url, token)
+    page.get_by_text("Propose a change yourself").click()
+    page.get_by_label("Layer", exact=True).select_option("boundary")
+    page.get_by_label("Text", exact=True).fill(said)
+    page.get_by_role("button", name="Show how it will be read").click()
+    expect(page.get_by_role("status")).to_contain_text("read from its words: keeps out the topic")
+    expect(page.get_by_label("Topic it keeps out")).to_have_value("my ex (Dev, the breakup)")
+    expect(page.get_by_label("Markers of the topic")).to_have_value("dev\nbreakup")
+    expect(page.get_by_label("only until the human raises the topic")).to_be_checked()
+    shot(page, "boundary-reading")
+    page.get_by_label("Topic it keeps out").fill("my ex")
+    page.get_by_label("Markers of the topic").fill("Dev\nthe breakup, in May")
+    page.get_by_role("button", name="Propose", exact=True).click()
+    expect(page.get_by_role("status")).to_contain_text("Proposed")
+    card = page.locator("li.proposal", has_text=said)
+    expect(card).to_contain_text("read exactly as given")
+    expect(card.locator("dl.structure")).to_contain_text("Dev, the breakup, in May")
+    shot(page, "boundary-structure")
+    card.get_by_role("button", name="Accept").click()
+    expect(page.get_by_role("status")).to_contain_text("Accepted")
+    with Home.open(path) as home:
+        (record,) = [r for r in home.identity() if r.text == said]
+        assert record.meta["structure"] == {
+            "topic": "my ex",
+            "anchors": ["Dev", "the breakup, in May"],
+            "unless_raised": True,
+        }
+
+
 def test_search_and_confirm_a_memory(page: Page, served: tuple[str, str, Path]) -> None:
     url, token, path = served
     log_in(page, url, token)

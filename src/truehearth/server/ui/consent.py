@@ -19,7 +19,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from truehearth.continuity.identity import BoundaryRule, describe_rule, reading_of
-from truehearth.core.boundary_shape import STRUCTURE, checked_structure
+from truehearth.core.boundary_shape import FIELDS, STRUCTURE, checked_structure
 from truehearth.core.errors import InvalidInput
 from truehearth.core.records import Layer, ProposalAction, parse_enum
 from truehearth.home import Home
@@ -107,8 +107,11 @@ def identity_page(
     readings: dict[str, dict[str, Any]] = {}
     for p in proposals:
         if p.layer is Layer.BOUNDARY and p.action is not ProposalAction.RETIRE:
-            rule, exact = reading_of(p.text, p.meta.get(STRUCTURE))
-            readings[p.id] = {"exact": exact, "line": _reading(exact, rule), "rule": rule}
+            shape = p.meta.get(STRUCTURE)
+            rule, exact = reading_of(p.text, shape)
+            # The structure is shown as given (the check lower-cases markers to match).
+            given = {k: shape.get(k) for k in FIELDS} if isinstance(shape, dict) else {}
+            readings[p.id] = {"exact": exact, "line": _reading(exact, rule), "given": given}
     verified = h.identity()
     confirmed = {
         r.id: _reading(True, reading_of(r.text, r.meta[STRUCTURE])[0])
