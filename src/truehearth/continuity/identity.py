@@ -450,3 +450,10 @@ def describe_rule(rule: BoundaryRule) -> str:
     if rule.ask_first:
         parts.append("asks first")
     return "; ".join(parts) if parts else "no structure found"
+
+
+def reading_line(text: str, confirmed: object = None) -> str:
+    """The reading in one line, as the web UI and the MCP tool show it."""
+    rule, exact = reading_of(text, confirmed)
+    how = "read exactly as given" if exact else "read from its words"
+    return f"{how}: {describe_rule(rule)}."

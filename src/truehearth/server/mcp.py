@@ -61,11 +61,10 @@ def _record(record: Record) -> dict[str, Any]:
 
 
 def _reading(text: str, structure: object) -> str:
-    """How the continuity check will read a proposed boundary (the CLI prints the same)."""
-    from truehearth.continuity.identity import describe_rule, reading_of
+    """How the continuity check will read a proposed boundary (the web UI shows the same)."""
+    from truehearth.continuity.identity import reading_line
 
-    rule, exact = reading_of(text, structure)
-    return f"{'read exactly as given' if exact else 'read from its words'}: {describe_rule(rule)}."
+    return reading_line(text, structure)
 
 
 def _model(model: str) -> str:

@@ -18,7 +18,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from truehearth.continuity.identity import BoundaryRule, describe_rule, reading_of
+from truehearth.continuity.identity import BoundaryRule, reading_line, reading_of
 from truehearth.core.boundary_shape import FIELDS, STRUCTURE, checked_structure
 from truehearth.core.errors import InvalidInput
 from truehearth.core.records import Layer, ProposalAction, parse_enum
@@ -87,11 +87,6 @@ def _filled(rule: BoundaryRule, form: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _reading(exact: bool, rule: BoundaryRule) -> str:
-    how = "read exactly as given" if exact else "read from its words"
-    return f"{how}: {describe_rule(rule)}."
-
-
 def identity_page(
     request: Request,
     h: Home,
@@ -108,13 +103,13 @@ def identity_page(
     for p in proposals:
         if p.layer is Layer.BOUNDARY and p.action is not ProposalAction.RETIRE:
             shape = p.meta.get(STRUCTURE)
-            rule, exact = reading_of(p.text, shape)
+            exact = isinstance(shape, dict)
             # The structure is shown as given (the check lower-cases markers to match).
             given = {k: shape.get(k) for k in FIELDS} if isinstance(shape, dict) else {}
-            readings[p.id] = {"exact": exact, "line": _reading(exact, rule), "given": given}
+            readings[p.id] = {"exact": exact, "line": reading_line(p.text, shape), "given": given}
     verified = h.identity()
     confirmed = {
-        r.id: _reading(True, reading_of(r.text, r.meta[STRUCTURE])[0])
+        r.id: reading_line(r.text, r.meta[STRUCTURE])
         for r in verified
         if isinstance(r.meta.get(STRUCTURE), dict)
     }
@@ -188,9 +183,10 @@ def propose(
                 raise InvalidInput("only a boundary is read into a structure")
             if not text.strip():
                 raise InvalidInput("write the boundary first, then read it")
-            rule, exact = reading_of(text, checked_structure(given) if given else None)
+            shape = checked_structure(given) if given else None
+            rule, exact = reading_of(text, shape)
             filled = form if exact else _filled(rule, form)
-            return identity_page(request, h, form=filled, reading=_reading(exact, rule))
+            return identity_page(request, h, form=filled, reading=reading_line(text, shape))
         h.propose(
             chosen,
             text,
