@@ -1,7 +1,7 @@
 """Load on the OpenAI-compatible proxy: concurrent streaming clients against the echo mouth.
 
 Run: .venv/bin/python bench/proxy_load.py [--clients 50] [--seconds 60] [--records 1000]
-         [--archive 4000] [--chat]
+         [--archive 4000] [--chat] [--trimmed 8]
 
 A real `truehearth serve` runs in its own process on a loopback port; this
 process drives it with N concurrent streaming chat completions for a bounded
@@ -14,6 +14,15 @@ and hold exactly one human turn and one reply for every completed request.
 finding a chat's session has a real archive to look through. ``--chat`` sends
 what SillyTavern sends: no session header, the whole chat so far (the replies
 the proxy gave included), a new chat every 20 turns.
+
+``--trimmed K`` measures a trimmed chat against a whole one, side by side, at
+one client: phases alternate (whole, trimmed, whole, trimmed) on the same
+server, and both send the frontend's card as a system message before the chat.
+A whole request sends the chat so far; a trimmed one only its newest K
+messages, as SillyTavern does when a chat outgrows the context, so the proxy
+must find the session by the chat's tail. Only requests from the point where
+the chat holds K messages are counted, in both phases, so both compare the same
+positions in their chats. At the end every chat must still be one session.
 
 Overhead per request = proxy latency (request sent -> [DONE]) minus the direct
 mouth call's latency; reported as p50/p95, at 1 client (the cost of the home
@@ -33,6 +42,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -49,6 +59,7 @@ from truehearth.recall import HybridRetriever
 from truehearth.store.base import RecordQuery
 
 MESSAGE = "Do you remember what we planted in the garden last spring?"
+CARD = "You are Ash, a companion who remembers the garden. Write in first person."
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -152,8 +163,13 @@ async def _one(
     token: str,
     session: str,
     chat: list[dict[str, str]] | None = None,
+    keep: int | None = None,
 ) -> float:
-    """One streamed turn: a header-named session, or (``chat``) the frontend's whole chat."""
+    """One streamed turn: a header-named session, or (``chat``) the frontend's chat.
+
+    ``keep``: the frontend's card, then only the chat's newest ``keep`` messages
+    before the new one (``0``: the card and the whole chat).
+    """
     headers = {"Authorization": f"Bearer {token}"}
     if chat is None:
         messages = [{"role": "user", "content": MESSAGE}]
@@ -161,6 +177,9 @@ async def _one(
     else:
         chat.append({"role": "user", "content": f"{MESSAGE} ({session})"})
         messages = chat
+        if keep is not None:
+            window = chat[:-1][-keep:] if keep else chat[:-1]
+            messages = [{"role": "system", "content": CARD}, *window, chat[-1]]
     body = {"model": "echo", "stream": True, "messages": messages}
     said: list[str] = []
     started = time.perf_counter()
@@ -178,34 +197,135 @@ async def _one(
     return elapsed
 
 
+@dataclass
+class Run:
+    """One phase: the latencies counted, the failures, every request completed, chats begun."""
+
+    latencies: list[float] = field(default_factory=list)
+    failures: int = 0
+    completed: int = 0
+    chats: int = 0
+
+
 async def _drive(
-    url: str, token: str, clients: int, seconds: float, phase: str, chat: bool = False
-) -> tuple[list[float], int]:
-    latencies: list[float] = []
-    failures = 0
+    url: str,
+    token: str,
+    clients: int,
+    seconds: float,
+    phase: str,
+    chat: bool = False,
+    keep: int | None = None,
+    counted_from: int = 0,
+) -> Run:
+    """Drive the proxy for ``seconds``; only requests whose chat already holds
+    ``counted_from`` messages count toward the latencies."""
+    run = Run()
     deadline = time.monotonic() + seconds
     limits = httpx.Limits(max_connections=clients + 4)
 
     async with httpx.AsyncClient(timeout=60, limits=limits) as client:
 
         async def worker(index: int) -> None:
-            nonlocal failures
             turn = 0
             history: list[dict[str, str]] = []
             while time.monotonic() < deadline:
                 turn += 1
-                if len(history) >= 2 * CHAT_TURNS:
+                if len(history) >= 2 * CHAT_TURNS or turn == 1:
                     history = []  # a new chat
+                    run.chats += 1
                 name = f"s-load-{phase}-{index}-{turn}"
+                counted = len(history) >= counted_from
                 try:
-                    latencies.append(
-                        await _one(client, url, token, name, history if chat else None)
-                    )
+                    took = await _one(client, url, token, name, history if chat else None, keep)
                 except httpx.HTTPError:
-                    failures += 1
+                    run.failures += 1
+                    continue
+                run.completed += 1
+                if counted:
+                    run.latencies.append(took)
 
         await asyncio.gather(*(worker(i) for i in range(clients)))
-    return latencies, failures
+    return run
+
+
+def _start_server(path: Path, port: int) -> subprocess.Popen[bytes]:
+    server = subprocess.Popen(
+        [sys.executable, "-m", "truehearth", "serve", "--home", str(path), "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        env={**os.environ},
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    return server
+
+
+def _ms(values: list[float], q: float) -> float:
+    return _percentile(values, q) * 1e3 if values else float("nan")
+
+
+def _side_by_side(url: str, token: str, pid: int, seconds: float, keep: int) -> list[Run]:
+    """Whole and trimmed chats at one client, alternated; prints one row per phase."""
+    print()
+    print(f"one client, {seconds:.0f} s a phase; trimmed = the card + the newest {keep} messages")
+    print()
+    print("| phase | round | requests counted | proxy p50 | proxy p95 | server CPU / request |")
+    print("|---|---:|---:|---:|---:|---:|")
+    runs = []
+    for round_ in (1, 2):
+        for label, window in (("whole", 0), ("trimmed", keep)):
+            cpu = _cpu_seconds(pid)
+            run = asyncio.run(
+                _drive(url, token, 1, seconds, f"{label}{round_}", True, window, keep)
+            )
+            per = (_cpu_seconds(pid) - cpu) / max(run.completed, 1)
+            print(
+                f"| {label} | {round_} | {len(run.latencies)} | {_ms(run.latencies, 0.5):.1f} ms "
+                f"| {_ms(run.latencies, 0.95):.1f} ms | {per * 1e3:.1f} ms |"
+            )
+            runs.append(run)
+    return runs
+
+
+def _matching_alone(home: Home, keep: int, repeats: int = 200) -> None:
+    """Time finding the session alone (:func:`threads.locate`), in process, whole vs trimmed.
+
+    The chat is the bench's longest journaled chat, replayed as the frontend
+    would send it next; the two shapes alternate so load drifts hit both alike.
+    """
+    from truehearth import threads
+
+    chats = home.store.recent_sessions("proxy", 1_000_000)
+    mine = [c for c in chats if not c[0].startswith("s-proxy-old-")]
+    session = max(mine, key=lambda c: c[1])[0]
+    thread = threads.session_thread(home, session)
+    assert thread is not None
+    said = [
+        s
+        for t in thread.turns
+        for s in (threads.Said("user", t.human.text), threads.Said("assistant", t.replies[0].text))
+    ]
+    new = threads.Said("user", f"{MESSAGE} (next)")
+    shapes = {"whole": [*said, new], "trimmed": [*said[-keep:], new]}
+    took: dict[str, list[float]] = {"whole": [], "trimmed": []}
+    for _ in range(repeats):
+        for label, chat in shapes.items():
+            started = time.perf_counter()
+            found = threads.locate(home, chat, now=home.now(), asks_reply=True)
+            took[label].append(time.perf_counter() - started)
+            assert found.match is not None and found.match.thread.session == session, label
+    print()
+    print(f"finding the session alone (threads.locate, in process, {repeats} each, a chat of")
+    print(f"{len(thread.turns)} turns; trimmed = its newest {keep} messages):")
+    print()
+    print("| chat | p50 | p95 |")
+    print("|---|---:|---:|")
+    for label, values in took.items():
+        print(f"| {label} | {_ms(values, 0.5):.2f} ms | {_ms(values, 0.95):.2f} ms |")
 
 
 def main() -> None:
@@ -217,48 +337,70 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=1000)
     parser.add_argument("--archive", type=int, default=0, help="earlier proxy turns journaled")
     parser.add_argument("--chat", action="store_true", help="no header: send the whole chat")
+    parser.add_argument(
+        "--trimmed",
+        type=int,
+        default=0,
+        metavar="K",
+        help="compare whole chats with chats trimmed to their newest K messages (one client)",
+    )
     args = parser.parse_args()
+    if args.trimmed and args.trimmed < 6:
+        sys.exit("--trimmed needs at least 6 messages (three turns), or the chat cannot be matched")
 
     root = Path(tempfile.mkdtemp(prefix="th-load-"))
     path = _make_home(root, args.records, args.archive)
     token = ensure_token(path)
     port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "truehearth", "serve", "--home", str(path), "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        env={**os.environ},
-    )
+    server = _start_server(path, port)
+    runs: list[Run] = []
     try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(200):
-            try:
-                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        url = base + "/v1/chat/completions"
+        url = f"http://127.0.0.1:{port}/v1/chat/completions"
         python = platform.python_version()
         print(f"machine: {platform.platform()}, {os.cpu_count()} cores, python {python}")
+        chat = args.chat or bool(args.trimmed)
         print(
             f"home: {args.records} memories + core and boundary, {args.archive} earlier turns; "
-            f"mouth: echo; requests: {'the whole chat, no header' if args.chat else 'header'}"
+            f"mouth: echo; requests: {'the chat, no header' if chat else 'header'}"
         )
-        chat = args.chat
-        warm, _ = asyncio.run(_drive(url, token, 1, 3, "warm", chat))  # load the mouth
-        cpu = _cpu_seconds(server.pid)
-        single, _ = asyncio.run(_drive(url, token, 1, min(10.0, args.seconds), "one", chat))
-        cpu_single = (_cpu_seconds(server.pid) - cpu) / max(len(single), 1)
-        many, failures = asyncio.run(_drive(url, token, args.clients, args.seconds, "many", chat))
-        direct = _direct_latencies(max(len(single), 200))
+        runs.append(asyncio.run(_drive(url, token, 1, 3, "warm", chat)))  # load the mouth
+        if args.trimmed:
+            runs += _side_by_side(url, token, server.pid, min(10.0, args.seconds), args.trimmed)
+        else:
+            cpu = _cpu_seconds(server.pid)
+            single = asyncio.run(_drive(url, token, 1, min(10.0, args.seconds), "one", chat))
+            cpu_single = (_cpu_seconds(server.pid) - cpu) / max(single.completed, 1)
+            many = asyncio.run(_drive(url, token, args.clients, args.seconds, "many", chat))
+            runs += [single, many]
+            direct = _direct_latencies(max(len(single.latencies), 200))
+            _print_load(args, single, many, direct, cpu_single)
     finally:
         server.terminate()
         server.wait(timeout=30)
 
     with Home.open(path) as home:
+        if args.trimmed:
+            _matching_alone(home, args.trimmed)
         report = home.verify()
         turns = home.store.count_records(RecordQuery(layers=("archive",), current_only=False))
-    completed = len(warm) + len(single) + len(many)
+        sessions = len(home.store.recent_sessions("proxy", 1_000_000))
+    completed = sum(r.completed for r in runs)
     turns -= 2 * args.archive
+    sessions -= -(-args.archive // CHAT_TURNS)
+    print()
+    print(f"failed requests: {sum(r.failures for r in runs)}")
+    print(f"journal verifies: {report.ok}; archive turns: {turns} (expected {2 * completed})")
+    chats = sum(r.chats for r in runs)
+    if chat:
+        print(f"sessions: {sessions} (expected {chats}, one per chat, trimmed or not)")
+    shutil.rmtree(root, ignore_errors=True)
+    if not report.ok or turns != 2 * completed or (chat and sessions != chats):
+        sys.exit(1)
+
+
+def _print_load(
+    args: argparse.Namespace, single: Run, many: Run, direct: list[float], cpu_single: float
+) -> None:
     d50, d95 = _percentile(direct, 0.5) * 1e3, _percentile(direct, 0.95) * 1e3
     print()
     print(
@@ -267,21 +409,16 @@ def main() -> None:
     )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for label, values, secs in (
-        ("1", single, min(10.0, args.seconds)),
-        (str(args.clients), many, args.seconds),
+        ("1", single.latencies, min(10.0, args.seconds)),
+        (str(args.clients), many.latencies, args.seconds),
     ):
-        p50, p95 = _percentile(values, 0.5) * 1e3, _percentile(values, 0.95) * 1e3
+        p50, p95 = _ms(values, 0.5), _ms(values, 0.95)
         print(
             f"| {label} | {len(values)} | {len(values) / secs:.1f} | {p50:.1f} ms | {p95:.1f} ms | "
             f"{d50:.3f} ms | {d95:.3f} ms | {p50 - d50:.1f} ms | {p95 - d95:.1f} ms |"
         )
     print()
     print(f"server CPU per request at 1 client: {cpu_single * 1e3:.1f} ms")
-    print(f"failed requests: {failures}")
-    print(f"journal verifies: {report.ok}; archive turns: {turns} (expected {2 * completed})")
-    shutil.rmtree(root, ignore_errors=True)
-    if not report.ok or turns != 2 * completed:
-        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -289,3 +289,23 @@ def test_a_window_that_shows_too_little_of_any_session_starts_a_new_one(
     assert facts["session"] not in (session, _facts(two)["session"])
     assert facts["turn"] == 0 and facts["session_match"] == {"how": "new"}
     assert len(_sessions(home)) == 3
+
+
+def test_a_trimmed_chat_under_the_session_header_goes_on_numbering_its_turns(
+    served: Served,
+) -> None:
+    client, home, *_ = served
+    chat = Chat(client)
+    headers = {"X-Truehearth-Session": "s-named"}
+    chat.client = client.with_options(default_headers=headers)
+    for i in range(4):
+        chat.send(_line(i))
+    # The frontend named the session: even a window of one turn continues it.
+    answer = chat.send(_line(4), keep=2)
+    assert _facts(answer)["session"] == "s-named" and _facts(answer)["turn"] == 4
+    assert _facts(answer)["session_match"] == {"how": "header", "since": 3, "shown": 1}
+    # A window holding none of its turns still goes on from the last one.
+    chat.shown = [{"role": "user", "content": "Something new, in a window of its own."}]
+    assert _facts(chat.resend())["turn"] == 5
+    humans = [r.meta["turn"] for r in _turns(home) if r.voice is Voice.HUMAN]
+    assert humans == [0, 1, 2, 3, 4, 5]
