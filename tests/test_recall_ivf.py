@@ -11,7 +11,7 @@ import pytest
 
 from truehearth.home import Home
 from truehearth.recall import ivf
-from truehearth.recall.settings import active_index
+from truehearth.recall.settings import active_index, index_of
 from truehearth.recall.vectors import VectorIndex
 
 TOPICS = (
@@ -126,3 +126,23 @@ def test_a_rebuild_drops_the_lists_with_the_vectors(grown: tuple[Home, VectorInd
     index.rebuild()
     lists = ivf.IvfFile.read(index.ivf_path, index.embedder.dim, index.count())
     assert lists is not None and lists.covered == index.count() == 240
+
+
+def test_a_kept_index_reads_again_what_another_writer_changed(
+    grown: tuple[Home, VectorIndex],
+) -> None:
+    """The vector files and lists stay open between queries; a rebuild or an append
+    by another index object (another process does the same) is noticed, never served
+    stale."""
+    home, index = grown
+    assert index_of(home.recall_index) is index_of(home.recall_index)  # kept between queries
+    query = index.embedder.embed(["violin lessons Thursday"])[0]
+    before = index.search(query, 3)
+    assert before
+    other = VectorIndex(home.recall_index, index.embedder, coarse_from=100)
+    other.rebuild()  # every file replaced under the open maps
+    again = index.search(query, 3)
+    assert [h.record_id for h in again] == [h.record_id for h in before]
+    fresh = home.remember("The violin teacher moved her lessons to Thursday.")
+    other.sync()  # appended by the other object
+    assert index.search(query, 1)[0].record_id == fresh.id

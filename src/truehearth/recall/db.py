@@ -54,6 +54,9 @@ class RecallDB:
                 raise
         # How many records each query word matches, counted once per process.
         self.common_words = CommonWords(projection)
+        # Search structures kept open between queries (mapped vector files, inverted
+        # lists), each checked against its files before it is reused; see VectorIndex.
+        self.kept: dict[str, Any] = {}
 
     def close(self) -> None:
         self.conn.close()

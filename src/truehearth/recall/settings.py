@@ -27,9 +27,21 @@ def active_embedder(home: Home) -> Embedder:
 
 
 def index_of(db: RecallDB) -> VectorIndex:
-    """The vector index of the embedder this home uses now."""
+    """The vector index of the embedder this home uses now.
+
+    The same object is handed out for as long as the choice stands, so its
+    mapped files and inverted lists stay open between queries instead of being
+    opened again for each one (it checks them against the files itself).
+    """
     name, options = active_choice(db)
-    return VectorIndex(db, make_embedder(name, options))
+    key = f"vector-index:{name}:{json.dumps(options, sort_keys=True)}"
+    kept = db.kept.get(key)
+    if isinstance(kept, VectorIndex):
+        return kept
+    index = VectorIndex(db, make_embedder(name, options))
+    db.kept = {k: v for k, v in db.kept.items() if not k.startswith("vector-index:")}
+    db.kept[key] = index
+    return index
 
 
 def active_index(home: Home) -> VectorIndex:

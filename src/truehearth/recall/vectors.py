@@ -60,7 +60,11 @@ class VectorIndex:
         self.coarse_dim = min(nested) if nested else 0
         self.coarse_path = db.index_dir / f"{stem}.c{self.coarse_dim}"
         self.ivf_path = db.index_dir / f"{stem}.ivf"
-        self._mapped: tuple[int, _Mapped] | None = None
+        # The mapped files and the inverted lists, with what they were read from:
+        # the row count and each file's identity (inode, size, change time), so a
+        # file appended to, rebuilt or replaced by another process is read again.
+        self._mapped: tuple[tuple[int, ...], _Mapped] | None = None
+        self._lists: tuple[tuple[int, ...], ivf.IvfFile | None] | None = None
 
     # -- bookkeeping ------------------------------------------------------------
 
@@ -124,6 +128,7 @@ class VectorIndex:
             for path in self.files():
                 path.unlink(missing_ok=True)
         self._mapped = None
+        self._lists = None
         return self._finish_rebuild(progress)
 
     @property
@@ -315,7 +320,11 @@ class VectorIndex:
 
     def _matrix(self) -> _Mapped:
         rows = self.count()
-        if self._mapped is not None and self._mapped[0] == rows:
+        if self.db.sealed:  # the vectors are in the database: any commit may have changed them
+            seen: tuple[int, ...] = (rows, *self.db.conn.execute("PRAGMA data_version").fetchone())
+        else:
+            seen = (rows, *_identity(self.path), *_identity(self.rid_path))
+        if self._mapped is not None and self._mapped[0] == seen:
             return self._mapped[1]
         dim = self.embedder.dim
         if rows == 0 or (not self.db.sealed and not self.path.exists()):
@@ -332,8 +341,18 @@ class VectorIndex:
                     self.coarse_path, dtype=np.float32, mode="r", shape=(rows, self.coarse_dim)
                 )
         mapped = _Mapped(matrix, rids, coarse)
-        self._mapped = (rows, mapped)
+        self._mapped = (seen, mapped)
         return mapped
+
+    def _inverted_lists(self, rows: int) -> ivf.IvfFile | None:
+        """The inverted-file lists if they may be used for ``rows`` rows, kept between
+        queries while the file stays the same."""
+        if rows <= self.coarse_from or self.db.sealed:
+            return None
+        seen = (rows, *_identity(self.ivf_path))
+        if self._lists is None or self._lists[0] != seen:
+            self._lists = (seen, ivf.IvfFile.read(self.ivf_path, self.embedder.dim, rows))
+        return self._lists[1]
 
     def _load_sealed(self, rows: int) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
         """An encrypted home's vectors, read from its database into memory."""
@@ -363,22 +382,20 @@ class VectorIndex:
             return []
         with one_blas_thread():
             top, top_scores = self._nearest(mapped, query.reshape(-1), k)
-        names = self._names([int(i) for i in top])
+        rows = [int(i) for i in top]
+        names = self._names(rows)
+        rids = np.asarray(mapped.rids[np.asarray(top, np.intp)]).tolist()  # one read, not k
         return [
-            VectorHit(int(mapped.rids[i]), names[int(i)], float(score))
-            for i, score in zip(top, top_scores, strict=True)
-            if int(i) in names
+            VectorHit(int(rid), names[row], float(score))
+            for row, rid, score in zip(rows, rids, top_scores.tolist(), strict=True)
+            if row in names
         ]
 
     def _nearest(
         self, mapped: _Mapped, q: Vectors, k: int
     ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float32]]:
         rows = mapped.matrix.shape[0]
-        lists = (
-            ivf.IvfFile.read(self.ivf_path, self.embedder.dim, rows)
-            if rows > self.coarse_from and not self.db.sealed
-            else None
-        )
+        lists = self._inverted_lists(rows)
         if lists is not None:
             chosen = ivf.nearest_lists(q, lists.centroids, ivf.PROBES)
             pool = np.concatenate(
@@ -423,6 +440,15 @@ class _Mapped:
     matrix: npt.NDArray[np.float32]
     rids: npt.NDArray[np.int64]
     coarse: npt.NDArray[np.float32] | None
+
+
+def _identity(path: Path) -> tuple[int, int, int]:
+    """Which file is at ``path`` now, and whether it changed: inode, size, change time."""
+    try:
+        st = path.stat()
+    except OSError:
+        return (0, -1, 0)
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 def _prefix(vectors: npt.NDArray[np.float32], dim: int) -> npt.NDArray[np.float32]:
