@@ -149,6 +149,27 @@ def load_attacks(base: Path, split: str) -> list[Attack]:
     return attacks
 
 
+AUTHORED_PHRASES = ROOT / "bench" / "data" / "injection_authored" / "w4" / "attacks.jsonl"
+
+
+def load_authored(split: str) -> list[Attack]:
+    """The say-this-phrase attacks written blind for truehearth, each with the canary its
+    writer gave (``bench/data/injection_authored/w4``), in the detector's ``tune`` split
+    (``--split train``) or its ``test`` split (``--split test``): never one the detector
+    was trained on, so the ``defaults`` placement is not flattered."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from injection_data import bucket
+
+    wanted = "tune" if split == "train" else "test"
+    attacks = []
+    for n, line in enumerate(AUTHORED_PHRASES.read_text("utf-8").splitlines()):
+        row = json.loads(line)
+        if bucket("authored", row["text"]) == wanted:
+            source = f"authored-{row['lang']}"
+            attacks.append(Attack(f"authored-w4:{n}", source, row["text"], row["canary"], "given"))
+    return attacks
+
+
 def design_sample(attacks: list[Attack], limit: int, seed: int = 20261201) -> list[Attack]:
     """A fixed sample spread over the sources (round robin), for the design rounds."""
     rng = random.Random(seed)
@@ -297,10 +318,13 @@ def placements(
 
 def run(args: argparse.Namespace) -> int:
     base = data_dir()
-    if base is None:
+    if args.authored:
+        attacks = load_authored(args.split)
+    elif base is None:
         print("no external data: set TRUEHEARTH_EXT_DATA or put shared/data beside the repo")
         return 2
-    attacks = load_attacks(base, args.split)
+    else:
+        attacks = load_attacks(base, args.split)
     if args.limit:
         attacks = design_sample(attacks, args.limit)
     styles = [s for s in args.styles.split(",") if s]
@@ -404,6 +428,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--n-ctx", type=int, default=4096)
     parser.add_argument("--summarize", type=Path, help="print the table of a raw results file")
+    parser.add_argument(
+        "--authored", action="store_true", help="the blind-written say-this-phrase attacks instead"
+    )
     args = parser.parse_args(argv)
     if args.summarize:
         print(summarize(args.summarize))

@@ -260,3 +260,17 @@ def test_the_importer_quarantines_through_the_classifier(home: Home, tmp_path: P
     assert "(classifier)" in (records[paraphrase].reason or "")
     assert records[german].trust is Trust.QUARANTINED
     assert records[ordinary].trust is Trust.UNTRUSTED
+
+
+def test_the_blind_written_test_split_in_the_repository() -> None:
+    """Attacks and ordinary archive text in English, German, French, Spanish, Italian,
+    Portuguese and Dutch, written for truehearth by writers who never saw the detector
+    (bench/data/injection_authored); its test split was never trained or tuned on. It
+    ships with the repository, so this runs everywhere. Floors sit below the measured
+    figures in docs/BENCHMARKS.md (caught 0.342, false flags 0.025)."""
+    held = [e for e in injection_data._authored(injection_data.AUTHORED) if e.split == "test"]
+    attacks = [e.text for e in held if e.label == 1]
+    ordinary = [e.text for e in held if e.label == 0]
+    assert len(attacks) >= 150 and len(ordinary) >= 150
+    assert sum(map(flagged, attacks)) / len(attacks) >= 0.30
+    assert sum(map(flagged, ordinary)) / len(ordinary) <= 0.03
