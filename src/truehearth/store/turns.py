@@ -94,7 +94,9 @@ def session_tails(
     trimmed). Only a session whose last turn is in the chat can be continued by
     it, and the longer the run, the likelier. The order of the lines is checked
     by the caller, on the records. One statement: an index lookup per line for
-    the candidates, then only their turns.
+    the candidates, kept only where the line is the session's last turn (so a
+    generic line that opens a thousand sessions pulls in none of them), then
+    only those sessions' turns.
     """
     keys = orjson.dumps(sorted({turn_key(t) for t in texts if t.strip()})).decode()
     # CROSS JOIN keeps SQLite from starting at the records table; the window
@@ -102,8 +104,10 @@ def session_tails(
     rows = conn.execute(
         "WITH asked(key) AS MATERIALIZED (SELECT value FROM json_each(?)), "
         "candidate(session) AS MATERIALIZED ("
-        "  SELECT DISTINCT session FROM turn_index "
-        "  WHERE human = 1 AND via = ? AND said IN (SELECT key FROM asked)), "
+        "  SELECT DISTINCT m.session FROM turn_index m "
+        "  WHERE m.human = 1 AND m.via = ? AND m.said IN (SELECT key FROM asked) "
+        "  AND m.turn = (SELECT x.turn FROM turn_index x WHERE x.session = m.session "
+        "                AND x.human = 1 ORDER BY x.turn DESC LIMIT 1)), "
         "turn(session, turn, hit, at) AS MATERIALIZED ("
         "  SELECT t.session, t.turn, t.said IN (SELECT key FROM asked), r.recorded_at "
         "  FROM candidate c CROSS JOIN turn_index t ON t.session = c.session "
