@@ -190,8 +190,10 @@ def test_a_trimmed_chat_with_a_new_card_and_examples_in_front_still_continues(
     for i in range(6):
         first = chat.send(_line(i))
     session = _facts(first)["session"]
-    # The human edits the card; the frontend sends its example messages as a
-    # user/assistant pair in front of the trimmed window.
+    # The human edits the card; the frontend sends its example messages in front
+    # of the trimmed window. SillyTavern sends them as system messages named
+    # example_user / example_assistant (set aside like any system text); some
+    # frontends (RisuAI) send them as a user/assistant pair, the harder case: here.
     chat.system = NEW_CARD
     examples = [
         {"role": "user", "content": "What do you keep in the satchel?"},
