@@ -177,7 +177,14 @@ class IvfFile:
         rows_ = (
             np.memmap(path, np.int64, "r", offset, (covered,)) if covered else np.zeros(0, np.int64)
         )
-        return cls(np.asarray(centroids), Postings(rows_, np.asarray(starts)), covered, trained_at)
+        # Plain array views of the mapped bytes: slicing a memmap object runs Python code
+        # for every one of the lists a query reads.
+        return cls(
+            np.asarray(centroids),
+            Postings(np.asarray(rows_), np.asarray(starts)),
+            covered,
+            trained_at,
+        )
 
 
 def owners(postings: Postings, covered: int) -> Lists:
