@@ -311,3 +311,21 @@ def test_a_trimmed_chat_under_the_session_header_goes_on_numbering_its_turns(
     assert _facts(chat.resend())["turn"] == 5
     humans = [r.meta["turn"] for r in _turns(home) if r.voice is Voice.HUMAN]
     assert humans == [0, 1, 2, 3, 4, 5]
+
+
+def test_continue_on_a_trimmed_chat_extends_the_journaled_reply(served: Served) -> None:
+    client, home, *_ = served
+    chat = Chat(client)
+    for i in range(5):
+        last = chat.send(_line(i))
+    reply = chat.shown[-1]["content"]
+    # SillyTavern's continue: the trimmed chat ends with the companion's reply.
+    messages = [{"role": "system", "content": CARD}, *chat.shown[-6:]]
+    more = client.chat.completions.create(model="ash", messages=messages)  # type: ignore[arg-type]
+    facts = _facts(more)
+    assert facts["session"] == _facts(last)["session"] and facts["turn"] == 4
+    assert facts["session_match"]["how"] == "tail"
+    (whole,) = [r for r in _turns(home) if r.id == facts["reply_record"]]
+    assert whole.text == reply + (more.choices[0].message.content or "")
+    assert whole.supersedes == _facts(last)["reply_record"]
+    assert len(_sessions(home)) == 1
