@@ -329,3 +329,28 @@ def test_continue_on_a_trimmed_chat_extends_the_journaled_reply(served: Served) 
     assert whole.text == reply + (more.choices[0].message.content or "")
     assert whole.supersedes == _facts(last)["reply_record"]
     assert len(_sessions(home)) == 1
+
+
+def test_named_example_messages_are_set_aside_not_read_as_the_chat(home: Home) -> None:
+    seen: list[Sequence[Message]] = []
+
+    def listen(messages: Sequence[Message]) -> str:
+        seen.append(messages)
+        return "Reply: *Ash folds the map* The harbour, then, before the rain."
+
+    for client, *_ in _serve(home, listen):
+        examples = [  # as RisuAI sends a card's example dialogue
+            {"role": "user", "name": "example_user", "content": "Where is the satchel kept?"},
+            {"role": "assistant", "name": "example_assistant", "content": "*Ash pats it* Here."},
+        ]
+        line = {"role": "user", "content": "Where shall we walk today?"}
+        messages: list[Any] = [*examples, line]
+        answer = client.chat.completions.create(model="ash", messages=messages)
+    (reply,) = [r for r in _turns(home) if r.voice is Voice.COMPANION]
+    note = reply.meta["frontend"]
+    assert note["system_set_aside"] == 2 and note["frontend_text"] == 0
+    assert note["system_preview"] == [e["content"] for e in examples]
+    assert [r.text for r in _turns(home) if r.voice is Voice.HUMAN] == [line["content"]]
+    assert _facts(answer)["turn"] == 0
+    (sent,) = seen
+    assert not any("satchel" in m.content for m in sent if m.role == "user")

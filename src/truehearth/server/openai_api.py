@@ -186,7 +186,10 @@ def _ask(body: ChatRequest) -> Ask:
     aside: list[str] = []
     trailing: list[str] = []
     for message in body.messages:
-        if message.role in ("user", "assistant"):
+        if _example(message):
+            ignored += 1  # the card's example dialogue: the frontend's text, not the chat
+            aside.append(message.text())
+        elif message.role in ("user", "assistant"):
             said.append(Said(message.role, message.text()))
             trailing = []
         else:
@@ -214,6 +217,17 @@ def _ask(body: ChatRequest) -> Ask:
             "cannot continue: the chat has no message from you yet; send a message first"
         )
     return Ask(said, intent, ignored, tuple(aside))
+
+
+def _example(message: ChatMessage) -> bool:
+    """A card's example message, by the name frontends give it (``example_user``, ...).
+
+    SillyTavern sends examples as system messages so named; others (RisuAI) send
+    them as user and assistant messages with the same names. Either way they are
+    the card's text: read as chat lines they would be taken for the human's words,
+    and could make a chat look like one it is not.
+    """
+    return (message.name or "").startswith("example_")
 
 
 def _unsupported(body: ChatRequest) -> JSONResponse | None:
