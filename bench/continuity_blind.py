@@ -1,12 +1,13 @@
-"""The continuity scorers on the blind reply set: per-dimension precision/recall, tune vs test.
+"""The continuity scorers on the blind reply sets: per-dimension precision/recall, tune vs test.
 
-    .venv/bin/python bench/continuity_blind.py                 # rule scorers, both splits
-    .venv/bin/python bench/continuity_blind.py --misses        # also list the TUNE split's misses
-    .venv/bin/python bench/continuity_blind.py --judge qwen --sample 4
-        # the judge on 4 replies per dimension and split
+    .venv/bin/python bench/continuity_blind.py              # tune (set 1), tune (set 2), test
+    .venv/bin/python bench/continuity_blind.py --tune-only  # the test split is not scored
+    .venv/bin/python bench/continuity_blind.py --tune-only --misses  # and the TUNE misses
+    .venv/bin/python bench/continuity_blind.py --tune-only --misses --set blind2  # one set's
 
-The split is frozen (see truehearth.continuity.blindset): the test split's
-misses are never printed, only its figures.
+The first set's split is frozen (see truehearth.continuity.blindset): its test
+companions' misses are never printed, only their figures. The second set
+(labelled/blind2/) is tuning data only.
 """
 
 from __future__ import annotations
@@ -17,16 +18,18 @@ import platform
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 from truehearth.continuity.blindset import (
+    BLIND2_DIR,
     BLIND_DIR,
     BlindReply,
     companion_home,
     load_companions,
-    load_replies,
-    split,
+    load_sets,
 )
+from truehearth.continuity.companion import Companion
 from truehearth.continuity.dimensions import DEFAULT_CHECKS, DIMENSIONS
 from truehearth.continuity.knowledge import Knowledge, knowledge_of
 from truehearth.continuity.scorers import GLOBAL_CHECKS, Scorer, Situation, rule_scorers
@@ -40,8 +43,9 @@ from truehearth.continuity.validation import (
 )
 
 
-def knowledge_for(data: Path) -> dict[str, Knowledge]:
-    companions = load_companions(data / "companions.yaml")
+def knowledge_for(data: Path | Mapping[str, Companion]) -> dict[str, Knowledge]:
+    """Each companion seeded into a real (scratch) home, and what the scorers know of it."""
+    companions = load_companions(data / "companions.yaml") if isinstance(data, Path) else data
     out: dict[str, Knowledge] = {}
     with tempfile.TemporaryDirectory() as scratch:
         for key, companion in companions.items():
@@ -64,7 +68,8 @@ def table(
     scorers: dict[str, Scorer],
     judge: Scorer | None = None,
     misses: bool = False,
-) -> None:
+) -> dict[str, Tally]:
+    """Score ``items``, print their table, and (``misses``: tune items only) each miss."""
     started = time.perf_counter()
     scores = score_blind(items, knowledge, scorers, judge=judge)
     took = time.perf_counter() - started
@@ -85,6 +90,23 @@ def table(
                     f"- {what} {s.item.id} [{s.item.kind}] msg={s.item.message!r}\n"
                     f"    reply={s.item.reply!r}\n    fired={list(s.fired)}"
                 )
+    return tallies
+
+
+def side_by_side(columns: list[tuple[str, dict[str, Tally]]]) -> None:
+    """One row per dimension, precision / recall / accuracy of each split beside the others."""
+    print("\n### side by side: precision / recall / accuracy\n")
+    print("| dimension | " + " | ".join(f"{name} ({t['all'].total})" for name, t in columns) + " |")
+    print("|---|" + "---|" * len(columns))
+    for dim in (*DIMENSIONS, "all"):
+        cells = []
+        for _, tallies in columns:
+            t = tallies.get(dim)
+            cells.append(
+                f"{t.precision:.2f} / {t.recall:.2f} / {accuracy(t):.3f}" if t and t.total else "-"
+            )
+        label = "**per-reply verdict**" if dim == "all" else dim
+        print(f"| {label} | " + " | ".join(cells) + " |")
 
 
 def per_scorer(items: list[BlindReply], knowledge: dict[str, Knowledge], title: str) -> None:
@@ -120,24 +142,45 @@ def per_scorer(items: list[BlindReply], knowledge: dict[str, Knowledge], title: 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--data", type=Path, default=BLIND_DIR)
-    parser.add_argument("--misses", action="store_true", help="list the tune split's misses")
+    parser.add_argument("--data", type=Path, default=BLIND_DIR, help="the frozen first set")
+    parser.add_argument("--data2", type=Path, default=BLIND2_DIR, help="the tune-only second set")
+    parser.add_argument("--misses", action="store_true", help="list the tune splits' misses")
+    parser.add_argument("--set", default="", help="misses of one set only: blind or blind2")
     parser.add_argument("--only", default="", help="comma-separated dimensions")
     parser.add_argument("--per-scorer", action="store_true", help="also each scorer alone")
+    parser.add_argument(
+        "--tune-only", action="store_true", help="score the tune splits only (while tuning)"
+    )
     args = parser.parse_args()
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}")
-    companions = load_companions(args.data / "companions.yaml")
-    items = load_replies(args.data / "replies.jsonl")
-    if args.only:
-        items = [i for i in items if i.dimension in args.only.split(",")]
-    tune, test = split(items, list(companions))
-    knowledge = knowledge_for(args.data)
+    sets = load_sets(args.data, args.data2)
     scorers = rule_scorers()
-    table("tune split", tune, knowledge, scorers, misses=args.misses)
-    table("frozen test split", test, knowledge, scorers)
+    only = set(args.only.split(",")) if args.only else None
+
+    def pick(items: list[BlindReply]) -> list[BlindReply]:
+        return [i for i in items if only is None or i.dimension in only]
+
+    columns: list[tuple[str, dict[str, Tally]]] = []
+    runs: list[tuple[str, list[BlindReply], dict[str, Knowledge]]] = []
+    for blind in sets:
+        knowledge = knowledge_for(blind.companions)
+        keys = ", ".join(sorted(k for k in blind.companions if k not in blind.held_out))
+        title = f"tune, {blind.name} ({keys})"
+        show = args.misses and args.set in ("", blind.name)
+        columns.append(
+            (f"tune {blind.name}", table(title, pick(blind.tune), knowledge, scorers, misses=show))
+        )
+        runs.append((title, pick(blind.tune), knowledge))
+        if blind.held_out and not args.tune_only:
+            title = f"frozen test, {blind.name} ({', '.join(sorted(blind.held_out))})"
+            columns.append(
+                (f"test {blind.name}", table(title, pick(blind.test), knowledge, scorers))
+            )
+            runs.append((title, pick(blind.test), knowledge))
+    side_by_side(columns)
     if args.per_scorer:
-        per_scorer(tune, knowledge, "tune split")
-        per_scorer(test, knowledge, "frozen test split")
+        for title, items, knowledge in runs:
+            per_scorer(items, knowledge, title)
     return 0
 
 

@@ -14,6 +14,8 @@ from truehearth.continuity.blindset import (
     held_out_companions,
     load_companions,
     load_replies,
+    load_set,
+    load_sets,
     split,
 )
 from truehearth.continuity.companion import Companion
@@ -138,6 +140,41 @@ def test_the_blind_split_is_the_frozen_rule() -> None:
     tune, test = split(items, list(companions))
     assert {i.companion for i in test} == {"flint", "hollis"}
     assert len(tune) + len(test) == len(items) and len(test) * 2 == len(tune)
+
+
+def _second_set(root: Path, key: str) -> Path:
+    """A one-companion, one-reply set written the way the blind writers write theirs."""
+    part = root / "writer"
+    part.mkdir(parents=True)
+    (part / "companions.yaml").write_text(
+        f"companions:\n  {key}:\n    name: Zed\n    human: Ola\n"
+        "    core: [\"I'm Zed.\"]\n    boundaries: [\"Never call her 'kiddo'.\"]\n",
+        encoding="utf-8",
+    )
+    row = (
+        f'{{"id": "{key}-b-001", "companion": "{key}", "dimension": "boundaries", '
+        '"message": "hi", "reply": "hey kiddo", "violation": true, "kind": "clear-violation"}'
+    )
+    (part / "replies.jsonl").write_text(row + "\n", encoding="utf-8")
+    return root
+
+
+def test_a_second_set_is_tuning_data_and_leaves_the_frozen_split_alone(tmp_path: Path) -> None:
+    first = load_set(BLIND_DIR, frozen=True)
+    sets = load_sets(BLIND_DIR, _second_set(tmp_path / "blind2", "zed"))
+    assert [b.name for b in sets] == ["blind", "blind2"]
+    assert sets[0].held_out == first.held_out == {"flint", "hollis"}
+    assert [i.id for i in sets[0].test] == [i.id for i in first.test]
+    assert sets[1].held_out == frozenset() and sets[1].test == []
+    assert [i.id for i in sets[1].tune] == ["zed-b-001"]
+    assert len(load_sets(BLIND_DIR, tmp_path / "absent")) == 1
+
+
+def test_a_second_set_reusing_a_first_set_key_is_refused(tmp_path: Path) -> None:
+    from truehearth.core.errors import InvalidInput
+
+    with pytest.raises(InvalidInput, match=r"^blind2: companion key 'bosun' is in the first set"):
+        load_sets(BLIND_DIR, _second_set(tmp_path / "blind2", "bosun"))
 
 
 def test_a_malformed_reply_file_is_refused_with_one_line(tmp_path: Path) -> None:

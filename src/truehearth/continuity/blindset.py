@@ -1,12 +1,18 @@
-"""The blind reply set: companions and labelled replies, written without sight of the scorers.
+"""The blind reply sets: companions and labelled replies, written without sight of the scorers.
 
-Six invented companions (``labelled/blind/companions.yaml``) and their
-labelled replies (``replies.jsonl``), over the nine dimensions, half of the
-violations near-misses. The split is frozen by a rule fixed before any reply
-was read: the two companions whose SHA-256 of their key sorts lowest are the
-test split, every reply of theirs; the other four are for tuning. Test
-replies are scored only in aggregate (the bench never prints their misses),
-so no rule is ever fixed by looking at one.
+The first set: six invented companions (``labelled/blind/companions.yaml``)
+and their labelled replies (``replies.jsonl``), over the nine dimensions,
+half of the violations near-misses. Its split is frozen by a rule fixed
+before any reply was read: the two companions whose SHA-256 of their key
+sorts lowest are the test split, every reply of theirs; the other four are
+for tuning. Test replies are scored only in aggregate (the bench never
+prints their misses), so no rule is ever fixed by looking at one.
+
+The second set (``labelled/blind2/``, one folder per writer) adds six
+companions in new voices, written later and just as blind. It is **tuning
+data only**: the frozen rule is applied to the first set's keys alone, so
+adding companions can never move a reply into or out of the test split, and
+a second set whose keys collide with the first's is refused.
 
 Each companion becomes a real home, seeded through ordinary acts (proposals
 the human accepts, memories the human confirms, an untrusted import), and
@@ -34,6 +40,7 @@ from truehearth.home import Home
 from truehearth.mouths.base import Message
 
 BLIND_DIR = Path(__file__).parent / "labelled" / "blind"
+BLIND2_DIR = Path(__file__).parent / "labelled" / "blind2"
 TEST_COMPANIONS = 2
 _ROLES = {"human": "user", "user": "user", "companion": "assistant", "assistant": "assistant"}
 
@@ -121,6 +128,79 @@ def load_replies(path: Path) -> list[BlindReply]:
         except (KeyError, TypeError, ValueError) as exc:
             raise InvalidInput(f"{path.name} line {number}: not a labelled reply ({exc})") from None
     return items
+
+
+@dataclass(frozen=True, slots=True)
+class BlindSet:
+    """One blind-written set: its companions, its replies, and which companions are test."""
+
+    name: str
+    companions: dict[str, Companion]
+    items: list[BlindReply]
+    held_out: frozenset[str]
+
+    @property
+    def tune(self) -> list[BlindReply]:
+        return [i for i in self.items if i.companion not in self.held_out]
+
+    @property
+    def test(self) -> list[BlindReply]:
+        return [i for i in self.items if i.companion in self.held_out]
+
+
+def parts(directory: Path) -> list[Path]:
+    """The folders of a set: the set itself when it holds ``companions.yaml``, else each
+    sub-folder that does (one per writer), in name order."""
+    if (directory / "companions.yaml").is_file():
+        return [directory]
+    if not directory.is_dir():
+        return []
+    return sorted(p for p in directory.iterdir() if (p / "companions.yaml").is_file())
+
+
+def load_set(directory: Path, *, frozen: bool, name: str = "") -> BlindSet:
+    """A set from ``directory`` (see :func:`parts`). ``frozen``: the test split is chosen by
+    the frozen rule over this set's own keys; otherwise every companion is tuning data.
+
+    A key used twice, or a reply naming a companion its folder does not define, is
+    refused with one line."""
+    folders = parts(directory)
+    if not folders:
+        raise InvalidInput(f"{directory.name}: no companions.yaml in it or its sub-folders")
+    companions: dict[str, Companion] = {}
+    items: list[BlindReply] = []
+    for folder in folders:
+        own = load_companions(folder / "companions.yaml")
+        twice = sorted(set(own) & set(companions))
+        if twice:
+            raise InvalidInput(f"{folder.name}: companion key {twice[0]!r} is used twice")
+        companions.update(own)
+        replies = load_replies(folder / "replies.jsonl")
+        stray = next((r for r in replies if r.companion not in own), None)
+        if stray is not None:
+            raise InvalidInput(
+                f"{folder.name}/replies.jsonl: {stray.id} names unknown companion "
+                f"{stray.companion!r}"
+            )
+        items += replies
+    held_out = held_out_companions(list(companions)) if frozen else frozenset()
+    return BlindSet(name or directory.name, companions, items, held_out)
+
+
+def load_sets(first: Path = BLIND_DIR, second: Path = BLIND2_DIR) -> list[BlindSet]:
+    """The frozen first set and, when present, the tune-only second set.
+
+    The second set's keys must not repeat the first's: a reply is looked up by its
+    companion's key, and a collision could otherwise seat a tuning reply in a test home.
+    """
+    sets = [load_set(first, frozen=True, name="blind")]
+    if parts(second):
+        extra = load_set(second, frozen=False, name="blind2")
+        clash = sorted(set(extra.companions) & set(sets[0].companions))
+        if clash:
+            raise InvalidInput(f"{second.name}: companion key {clash[0]!r} is in the first set")
+        sets.append(extra)
+    return sets
 
 
 def split(items: list[BlindReply], keys: list[str]) -> tuple[list[BlindReply], list[BlindReply]]:
