@@ -148,7 +148,7 @@ def _second_set(root: Path, key: str) -> Path:
     part.mkdir(parents=True)
     (part / "companions.yaml").write_text(
         f"companions:\n  {key}:\n    name: Zed\n    human: Ola\n"
-        "    core: [\"I'm Zed.\"]\n    boundaries: [\"Never call her 'kiddo'.\"]\n",
+        '    core: ["I\'m Zed."]\n    boundaries: ["Never call her \'kiddo\'."]\n',
         encoding="utf-8",
     )
     row = (
