@@ -160,21 +160,17 @@ def _second_set(root: Path, key: str) -> Path:
 
 
 def test_a_second_set_is_tuning_data_and_leaves_the_frozen_split_alone(tmp_path: Path) -> None:
+    """Even a second-set companion keyed like a first-set one (``bosun``) stays apart."""
     first = load_set(BLIND_DIR, frozen=True)
-    sets = load_sets(BLIND_DIR, _second_set(tmp_path / "blind2", "zed"))
+    sets = load_sets(BLIND_DIR, _second_set(tmp_path / "blind2", "bosun"))
     assert [b.name for b in sets] == ["blind", "blind2"]
     assert sets[0].held_out == first.held_out == {"flint", "hollis"}
     assert [i.id for i in sets[0].test] == [i.id for i in first.test]
     assert sets[1].held_out == frozenset() and sets[1].test == []
-    assert [i.id for i in sets[1].tune] == ["zed-b-001"]
+    assert list(sets[1].companions) == ["writer.bosun"]
+    assert [(i.id, i.companion) for i in sets[1].tune] == [("writer.bosun-b-001", "writer.bosun")]
+    assert sets[1].companions["writer.bosun"].name == "Zed"
     assert len(load_sets(BLIND_DIR, tmp_path / "absent")) == 1
-
-
-def test_a_second_set_reusing_a_first_set_key_is_refused(tmp_path: Path) -> None:
-    from truehearth.core.errors import InvalidInput
-
-    with pytest.raises(InvalidInput, match=r"^blind2: companion key 'bosun' is in the first set"):
-        load_sets(BLIND_DIR, _second_set(tmp_path / "blind2", "bosun"))
 
 
 def test_a_malformed_reply_file_is_refused_with_one_line(tmp_path: Path) -> None:

@@ -11,8 +11,9 @@ prints their misses), so no rule is ever fixed by looking at one.
 The second set (``labelled/blind2/``, one folder per writer) adds six
 companions in new voices, written later and just as blind. It is **tuning
 data only**: the frozen rule is applied to the first set's keys alone, so
-adding companions can never move a reply into or out of the test split, and
-a second set whose keys collide with the first's is refused.
+adding companions can never move a reply into or out of the test split; its
+keys are prefixed with the writer's folder, so they never collide with the
+first set's.
 
 Each companion becomes a real home, seeded through ordinary acts (proposals
 the human accepts, memories the human confirms, an untrusted import), and
@@ -26,7 +27,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -159,11 +160,16 @@ def parts(directory: Path) -> list[Path]:
 
 
 def load_set(directory: Path, *, frozen: bool, name: str = "") -> BlindSet:
-    """A set from ``directory`` (see :func:`parts`). ``frozen``: the test split is chosen by
-    the frozen rule over this set's own keys; otherwise every companion is tuning data.
+    """A set from ``directory`` (see :func:`parts`).
 
-    A key used twice, or a reply naming a companion its folder does not define, is
-    refused with one line."""
+    ``frozen``: the test split is chosen by the frozen rule over this set's own
+    keys, exactly as written. Otherwise every companion is tuning data, and its
+    key and reply ids are prefixed with its folder's name (``writer-a.pip``),
+    so two writers, or a writer and the first set, may reuse a key without a
+    reply ever being seated in another set's home. A key used twice in a frozen
+    set, or a reply naming a companion its folder does not define, is refused
+    with one line.
+    """
     folders = parts(directory)
     if not folders:
         raise InvalidInput(f"{directory.name}: no companions.yaml in it or its sub-folders")
@@ -171,10 +177,6 @@ def load_set(directory: Path, *, frozen: bool, name: str = "") -> BlindSet:
     items: list[BlindReply] = []
     for folder in folders:
         own = load_companions(folder / "companions.yaml")
-        twice = sorted(set(own) & set(companions))
-        if twice:
-            raise InvalidInput(f"{folder.name}: companion key {twice[0]!r} is used twice")
-        companions.update(own)
         replies = load_replies(folder / "replies.jsonl")
         stray = next((r for r in replies if r.companion not in own), None)
         if stray is not None:
@@ -182,24 +184,26 @@ def load_set(directory: Path, *, frozen: bool, name: str = "") -> BlindSet:
                 f"{folder.name}/replies.jsonl: {stray.id} names unknown companion "
                 f"{stray.companion!r}"
             )
+        if not frozen:
+            own = {f"{folder.name}.{k}": c for k, c in own.items()}
+            replies = [
+                replace(r, id=f"{folder.name}.{r.id}", companion=f"{folder.name}.{r.companion}")
+                for r in replies
+            ]
+        twice = sorted(set(own) & set(companions))
+        if twice:
+            raise InvalidInput(f"{folder.name}: companion key {twice[0]!r} is used twice")
+        companions.update(own)
         items += replies
     held_out = held_out_companions(list(companions)) if frozen else frozenset()
     return BlindSet(name or directory.name, companions, items, held_out)
 
 
 def load_sets(first: Path = BLIND_DIR, second: Path = BLIND2_DIR) -> list[BlindSet]:
-    """The frozen first set and, when present, the tune-only second set.
-
-    The second set's keys must not repeat the first's: a reply is looked up by its
-    companion's key, and a collision could otherwise seat a tuning reply in a test home.
-    """
+    """The frozen first set and, when present, the tune-only second set."""
     sets = [load_set(first, frozen=True, name="blind")]
     if parts(second):
-        extra = load_set(second, frozen=False, name="blind2")
-        clash = sorted(set(extra.companions) & set(sets[0].companions))
-        if clash:
-            raise InvalidInput(f"{second.name}: companion key {clash[0]!r} is in the first set")
-        sets.append(extra)
+        sets.append(load_set(second, frozen=False, name="blind2"))
     return sets
 
 
