@@ -354,3 +354,27 @@ def test_named_example_messages_are_set_aside_not_read_as_the_chat(home: Home) -
     assert _facts(answer)["turn"] == 0
     (sent,) = seen
     assert not any("satchel" in m.content for m in sent if m.role == "user")
+
+
+def test_a_chat_begun_elsewhere_does_not_join_a_short_session_by_its_line(
+    served: Served,
+) -> None:
+    client, home, *_ = served
+    short = Chat(client)
+    old = short.send("hi")  # a one-turn session, answered "Hello!"
+    # A chat begun on another backend reaches the proxy: it says "hi" too, after
+    # lines of its own, and shows another reply to it.
+    elsewhere = Chat(client)
+    elsewhere.shown = [
+        {"role": "user", "content": "Good evening, are you awake?"},
+        {"role": "assistant", "content": "*yawns* Barely. What is it?"},
+        {"role": "user", "content": "hi"},
+        {"role": "assistant", "content": "Hi yourself, night owl."},
+    ]
+    fresh = elsewhere.send("Shall we look at the maps again?")
+    assert _facts(fresh)["session"] != _facts(old)["session"]
+    assert _facts(fresh)["turn"] == 0
+    # The short session itself still goes on when its own chat does.
+    again = short.send("Where to today?")
+    assert _facts(again)["session"] == _facts(old)["session"] and _facts(again)["turn"] == 1
+    assert len(_sessions(home)) == 2

@@ -328,9 +328,23 @@ def _candidate(
                 and found.last_human_at == len(said) - 1
                 and _age(thread.last_at, now) > REGENERATE_WINDOW
             )
-            return None if stale else found
+            return None if stale or _unanchored(found, said) else found
     found = align_tail(thread, said)
     return found if found is not None and convincing(found, said) else None
+
+
+def _unanchored(match: Match, said: Sequence[Said]) -> bool:
+    """A whole match on the session's lines alone, inside a chat of other lines.
+
+    The human's lines before the session's first turn, none of its replies
+    shown, and more said after its last turn: a chat begun elsewhere that
+    happens to hold a short session's lines ("hi"), not that session. (A chat
+    whose first send failed shows the session's replies; a regeneration ends
+    on the session's last turn.)
+    """
+    first = next((i for i, s in enumerate(said) if s.role == "user"), 0)
+    opens = min((i for i in match.matched if said[i].role == "user"), default=first)
+    return opens > first and not match.kept and match.last_human_at < len(said) - 1
 
 
 def choose(found: Sequence[Match]) -> Located:
