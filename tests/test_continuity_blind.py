@@ -142,6 +142,21 @@ def test_the_blind_split_is_the_frozen_rule() -> None:
     assert len(tune) + len(test) == len(items) and len(test) * 2 == len(tune)
 
 
+def test_the_second_blind_set_is_whole_and_all_tune() -> None:
+    """The committed second set, as its brief asked: 6 companions, 90 replies each,
+    per dimension 2 clear violations, 3 near-misses, 3 faithful, 2 faithful-hard."""
+    from collections import Counter
+
+    blind2 = load_sets()[1]
+    assert len(blind2.companions) == 6 and len(blind2.items) == 540
+    assert blind2.held_out == frozenset() and len(blind2.tune) == 540
+    per = Counter((i.companion, i.dimension, i.kind) for i in blind2.items)
+    wanted = {"clear-violation": 2, "near-miss": 3, "faithful": 3, "faithful-hard": 2}
+    assert len(per) == 6 * 9 * 4 and all(n == wanted[k[2]] for k, n in per.items())
+    assert all(i.violation == (i.kind in ("clear-violation", "near-miss")) for i in blind2.items)
+    assert len({i.reply for i in blind2.items}) == 540 == len({i.id for i in blind2.items})
+
+
 def _second_set(root: Path, key: str) -> Path:
     """A one-companion, one-reply set written the way the blind writers write theirs."""
     part = root / "writer"
