@@ -259,6 +259,9 @@ def test_a_tail_two_sessions_match_equally_starts_a_new_session_and_says_so(
     assert facts["session"] not in names and facts["turn"] == 0
     assert facts["session_match"]["how"] == "new"
     assert sorted(facts["session_match"]["ambiguous"]) == sorted(names)
+    # The next request still shows both tails: it goes on in the new session.
+    after = chat.send("Then the inn by the river it is, if they have a room.", keep=8)
+    assert _facts(after)["session"] == facts["session"] and _facts(after)["turn"] == 1
     shown = cli("log", "--home", str(home.path), "--session", facts["session"])
     assert shown.code == 0
     flat = " ".join(shown.out.split())

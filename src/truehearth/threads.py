@@ -353,7 +353,10 @@ def choose(found: Sequence[Match]) -> Located:
     ``found`` comes in the store's order (the newest session first among
     equals). Two whole sessions that tie are told apart by that order, as
     before tails existed; two tails that tie are not: the chat starts a new
-    session, and :class:`Located` names both.
+    session, and :class:`Located` names both. That new session then goes on
+    *after* the tied tails in the chat, so while they stay in the window a
+    session whose turns the chat shows later than theirs wins the tie, or
+    every request would start yet another session.
     """
     if not found:
         return Located(None)
@@ -361,6 +364,10 @@ def choose(found: Sequence[Match]) -> Located:
     best = ordered[0]
     rivals = [m for m in ordered[1:] if m.rank() == best.rank()]
     if rivals and best.how == "tail":
+        end = max(m.last_human_at for m in [best, *rivals])
+        later = [m for m in ordered if m.last_human_at > end]
+        if later:
+            return Located(max(later, key=lambda m: m.last_human_at))
         return Located(None, ambiguous=tuple(m.thread.session for m in [best, *rivals]))
     return Located(best)
 
