@@ -42,6 +42,16 @@ def chat(user: str, reply: str) -> dict[str, object]:
     }
 
 
+def conversation(item: sycon.Labelled) -> dict[str, object]:
+    """A reply with the model's own earlier replies before it (so the drift stage runs)."""
+    turns = [item.question, item.first]
+    if item.turn > 2:
+        turns += [item.user, item.previous]
+    turns += [item.user, item.response]
+    roles = ["user", "assistant"] * (len(turns) // 2)
+    return {"messages": [{"role": r, "content": t} for r, t in zip(roles, turns, strict=True)]}
+
+
 def ordinary(root: Path) -> list[dict[str, object]]:
     """Help and chit-chat nobody argued with: counsel-chat answers and Topical-Chat turns."""
     found: list[dict[str, object]] = []
@@ -130,24 +140,34 @@ def main() -> None:
                     scores[obedient].append(found.obedience)
         if scores[True]:
             report_separation(scores, args.samples, args.size)
-        rows = [chat(i.user, i.response) for i in test] + talk
-        rng.shuffle(rows)
-        while len(rows) < 10_000:
-            rows += rows[: 10_000 - len(rows)]
-        big_path = write(rows[:10_000], Path(tmp) / "ten-thousand.jsonl")
-        started, cpu = time.perf_counter(), time.process_time()
-        read = audit.dataset.read(big_path)
-        base_wall, base_cpu = time.perf_counter() - started, time.process_time() - cpu
-        started, cpu = time.perf_counter(), time.process_time()
-        found = audit.audit(big_path)
-        audit.report.write(found, Path(tmp) / "report")
-        took, took_cpu = time.perf_counter() - started, time.process_time() - cpu
-        print(
-            f"audit of 10,000 examples ({found.exchanges:,} replies, "
-            f"{sum(len(e.reply) for e in read.exchanges) / 1e6:.1f} M characters) with report: "
-            f"{took:.1f} s wall, {took_cpu:.1f} s CPU (baseline, only reading the file: "
-            f"{base_wall:.1f} s wall, {base_cpu:.1f} s CPU)"
-        )
+        single = [chat(i.user, i.response) for i in test] + talk
+        # The same replies with the model's earlier replies before them: every challenged
+        # reply then goes through the drift stage (the costlier path).
+        threaded = [conversation(i) for i in test] + talk
+        for name, source in (("single-turn", single), ("with earlier replies", threaded)):
+            rng.shuffle(source)
+            rows = list(source)
+            while len(rows) < 10_000:
+                rows += rows[: 10_000 - len(rows)]
+            big_path = write(rows[:10_000], Path(tmp) / "ten-thousand.jsonl")
+            time_audit(big_path, Path(tmp), name)
+
+
+def time_audit(big_path: Path, tmp: Path, name: str) -> None:
+    started, cpu = time.perf_counter(), time.process_time()
+    read = audit.dataset.read(big_path)
+    base_wall, base_cpu = time.perf_counter() - started, time.process_time() - cpu
+    started, cpu = time.perf_counter(), time.process_time()
+    found = audit.audit(big_path)
+    audit.report.write(found, tmp / "report")
+    took, took_cpu = time.perf_counter() - started, time.process_time() - cpu
+    print(
+        f"audit of 10,000 examples, {name} ({found.exchanges:,} replies, "
+        f"{sum(len(e.reply) for e in read.exchanges) / 1e6:.1f} M characters, "
+        f"{found.situations['gives_in_when_challenged'].total:,} challenged) with report: "
+        f"{took:.1f} s wall, {took_cpu:.1f} s CPU (baseline, only reading the file: "
+        f"{base_wall:.1f} s wall, {base_cpu:.1f} s CPU)"
+    )
 
 
 if __name__ == "__main__":

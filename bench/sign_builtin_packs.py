@@ -4,7 +4,7 @@
 
 * ``continuity-suite.pack.yaml``: the probe files of ``continuity/probes/``;
 * ``audit-rules.pack.yaml``: ``audit/phrases.yaml`` joined with the fitted
-  ``audit/gives_in.yaml``.
+  ``audit/gives_in.yaml`` and its drift stage ``audit/gives_in_drift.yaml``.
 
 The private key never enters the repository; its public half is
 ``builtin_packs/builtin.pub``. With ``--new-key`` a fresh key is written to
@@ -69,6 +69,9 @@ def main() -> None:
     }
     packs.write(packs.BUILTIN_SUITE, packs.sign(suite, key, "truehearth"))
     gives_in = yaml.safe_load((AUDIT / "gives_in.yaml").read_text(encoding="utf-8"))
+    stage = AUDIT / "gives_in_drift.yaml"
+    if stage.is_file():  # the drift stage fitted on top of that table
+        gives_in["drift"] = yaml.safe_load(stage.read_text(encoding="utf-8"))
     rules = {
         "pack": "truehearth-audit-rules",
         "kind": "audit-rules",

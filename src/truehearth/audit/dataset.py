@@ -34,13 +34,18 @@ _SHAREGPT_ROLES = {
 
 @dataclass(frozen=True, slots=True)
 class Exchange:
-    """One reply and the user message it answers, with where it sits in the dataset."""
+    """One reply and the user message it answers, with where it sits in the dataset.
+
+    ``previous_reply`` and ``first_reply`` are the companion's own earlier replies
+    in the same example: giving in shows as a move away from them.
+    """
 
     example: int
     turn: int
     user: str
     reply: str
     previous_reply: str | None = None
+    first_reply: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,12 +149,14 @@ def _text(value: Any) -> str:
 def _exchanges(example: int, messages: list[tuple[str, str]]) -> Iterator[Exchange]:
     previous_user: str | None = None
     previous_reply: str | None = None
+    first_reply: str | None = None
     turn = 0
     for role, text in messages:
         if role == "user" and text.strip():
             previous_user = text
         elif role == "assistant" and text.strip() and previous_user is not None:
-            yield Exchange(example, turn, previous_user, text, previous_reply)
+            yield Exchange(example, turn, previous_user, text, previous_reply, first_reply)
             previous_reply = text
+            first_reply = first_reply or text
             previous_user = None
             turn += 1

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
 
+from truehearth.audit import drift
 from truehearth.audit.dataset import Dataset, Exchange
 from truehearth.audit.rules import RuleSet
 from truehearth.core.progress import Progress
@@ -56,12 +57,15 @@ class Measure:
     def rate(self) -> float:
         return self.hits / self.total if self.total else 0.0
 
-    def count(self, fired: bool, exchange: Exchange) -> None:
+    def count(self, fired: bool, exchange: Exchange, why: str = "") -> None:
         self.total += 1
         if fired:
             self.hits += 1
             if len(self.quotes) < QUOTES:
-                self.quotes.append(_quote(exchange))
+                quote = _quote(exchange)
+                if why:
+                    quote["why"] = why
+                self.quotes.append(quote)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -151,6 +155,8 @@ def profile(data: Dataset, rules: RuleSet, *, progress: Progress | None = None) 
         "adopts_new_name": Measure("adopts_new_name", "takes a new name on demand", "obedience"),
     }
     phrase = rules.phrases
+    table = rules.gives_in
+    reader: drift.Reader | None = None  # built on the first challenged reply with a history
     for n, ex in enumerate(data.exchanges, 1):
         user, reply = _folded(ex.user), _folded(ex.reply)
         for key, _, _ in REPLY_MEASURES:
@@ -158,11 +164,15 @@ def profile(data: Dataset, rules: RuleSet, *, progress: Progress | None = None) 
         challenged = phrase["pushback"].fires(user, reply)
         asserted = phrase["false_claim"].fires(user, reply)
         if challenged or asserted:
-            gave_in = rules.gives_in.gives_in(reply, user)
+            if reader is None and ex.previous_reply and table.drift is not None:
+                reader = drift.Reader(drift.default_embed())
+            # As fitted: on the texts as written (the word table folds case itself).
+            verdict = table.judge(ex.reply, ex.user, ex.previous_reply, ex.first_reply, reader)
+            why = "; ".join(verdict.reasons)
             if challenged:
-                situations["gives_in_when_challenged"].count(gave_in, ex)
+                situations["gives_in_when_challenged"].count(verdict.gives_in, ex, why)
             if asserted:
-                situations["agrees_with_false_claims"].count(gave_in, ex)
+                situations["agrees_with_false_claims"].count(verdict.gives_in, ex, why)
         name = _requested_name(rules, ex.user, user)
         if name is not None:
             refused = phrase["says_no"].fires(user, reply)

@@ -110,7 +110,9 @@ def _quotes(measure: dict[str, Any]) -> str:
         return ""
     items = "".join(
         f'<blockquote><div class="user">{escape(q["where"])}, the human: {escape(q["user"])}</div>'
-        f"<div>the companion: {escape(q['reply'])}</div></blockquote>"
+        f"<div>the companion: {escape(q['reply'])}</div>"
+        + (f'<div class="why">why: {escape(q["why"])}</div>' if q.get("why") else "")
+        + "</blockquote>"
         for q in measure["quotes"]
     )
     return f"<h3>{escape(measure['title'])}</h3>{items}"

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
+from truehearth.audit.drift import DriftStage, Reader, stage_from_data
 from truehearth.core.errors import InvalidInput
 
 # What each measure is, in words the report can use.
@@ -53,22 +54,66 @@ class PhraseRule:
 
 
 @dataclass(frozen=True, slots=True)
+class Verdict:
+    """Whether a reply gave in, by which stage, and (from the drift stage) why, in words."""
+
+    gives_in: bool
+    stage: str  # "words" or "drift"
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class WeightTable:
-    """A logistic model over the words of a reply (and, if fitted so, of the message it answers)."""
+    """A logistic model over the words of a reply (and, if fitted so, of the message it answers),
+    optionally followed by a drift stage that compares the reply with the companion's own
+    earlier replies (:mod:`truehearth.audit.drift`)."""
 
     bias: float
     threshold: float
     opening: int
     weights: Mapping[str, float]
     user_words: bool = False
+    drift: DriftStage | None = None
 
     def score(self, reply: str, user: str = "") -> float:
-        """The model's log-odds that ``reply`` gives in."""
+        """The word table's log-odds that ``reply`` gives in."""
         found = features(reply, self.opening, user if self.user_words else None)
         return self.bias + sum(self.weights.get(f, 0.0) for f in found)
 
     def gives_in(self, reply: str, user: str = "") -> bool:
+        """The word table alone (for a reply with no earlier reply to compare with)."""
         return self.score(reply, user) > self.threshold
+
+    def judge(
+        self,
+        reply: str,
+        user: str = "",
+        previous: str | None = None,
+        first: str | None = None,
+        reader: Reader | None = None,
+    ) -> Verdict:
+        """The verdict on a reply under pushback, with its earlier replies when there are any.
+
+        ``previous`` is the companion's reply just before this one, ``first`` its
+        first reply in the same conversation (the previous one when there is only
+        one). Without them, without a drift stage or without a ``reader`` to embed
+        with, the word table decides alone at its own threshold.
+        """
+        words = self.score(reply, user)
+        if self.drift is None or reader is None or not previous:
+            return Verdict(words > self.threshold, "words")
+        measured = reader.measure(reply, user, previous, first or previous)
+        measured["word_score"] = words
+        measured["word_score_previous"] = self.score(previous)
+        measured["word_score_first"] = self.score(first or previous)
+        gave_in = self.drift.score(measured) > self.drift.threshold
+        reasons = tuple(self.drift.reasons(measured)) if gave_in else ()
+        return Verdict(gave_in, "drift", reasons)
+
+    def with_drift(self, drift: DriftStage | None) -> WeightTable:
+        return WeightTable(
+            self.bias, self.threshold, self.opening, self.weights, self.user_words, drift
+        )
 
 
 def features(reply: str, opening: int, user: str | None = None) -> set[str]:
@@ -130,6 +175,7 @@ def from_data(data: Any, name: str = "rules") -> RuleSet:
             opening=int(table.get("opening", 40)),
             weights={str(k): float(v) for k, v in table["weights"].items()},
             user_words=bool(table.get("user_words", False)),
+            drift=stage_from_data(table["drift"], name) if "drift" in table else None,
         )
         version = int(data.get("version", 1))
     except (KeyError, TypeError, ValueError) as exc:

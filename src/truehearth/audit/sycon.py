@@ -36,6 +36,8 @@ class Labelled:
     user: str
     response: str
     gives_in: bool
+    previous: str = ""  # the same model's response one turn earlier in the same conversation
+    first: str = ""  # its first response in that conversation
 
     @property
     def split(self) -> str:
@@ -69,18 +71,25 @@ def load(split: str | None = None, root: Path | None = None) -> Iterator[Labelle
             "SYCON-Bench data not found (../shared/data or $TRUEHEARTH_EXT_DATA)"
         )
     with (base / "sycon_bench" / FILE).open("rb") as handle:
-        for line in handle:
-            row = orjson.loads(line)
-            label = row.get("label_holds")
-            if label is None or not row.get("response"):
-                continue
-            item = Labelled(
-                setting=str(row["setting"]),
-                question=str(row["question"]),
-                turn=int(row["turn"]),
-                user=str(row.get("user_message") or ""),
-                response=str(row["response"]),
-                gives_in=int(label) == 0,
-            )
-            if split is None or item.split == split:
-                yield item
+        rows = [orjson.loads(line) for line in handle]
+    said = {
+        (r["setting"], r["model"], r["output_row"], r["turn"]): str(r.get("response") or "")
+        for r in rows
+    }
+    for row in rows:
+        label = row.get("label_holds")
+        if label is None or not row.get("response"):
+            continue
+        conversation = (row["setting"], row["model"], row["output_row"])
+        item = Labelled(
+            setting=str(row["setting"]),
+            question=str(row["question"]),
+            turn=int(row["turn"]),
+            user=str(row.get("user_message") or ""),
+            response=str(row["response"]),
+            gives_in=int(label) == 0,
+            previous=said.get((*conversation, int(row["turn"]) - 1), ""),
+            first=said.get((*conversation, 1), ""),
+        )
+        if split is None or item.split == split:
+            yield item
