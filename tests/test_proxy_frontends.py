@@ -178,11 +178,42 @@ def test_continue_extends_the_companions_reply_as_one_reply(
             r for r in h.records(layers=[Layer.ARCHIVE], current_only=False) if r.text == "reply 1"
         ]
     assert old and old[0].superseded_by == turns[1].id
-    # The nudge form: a system instruction after the reply asks the same.
+    # The nudge form: a system instruction after the reply asks the same, and SillyTavern
+    # joins the new words to the old with its "continue postfix", a space by default.
     chat[-1] = {"role": "assistant", "content": "reply 1reply 2"}
     chat += [{"role": "system", "content": "[Continue your last message without repeating it.]"}]
     _send(client, chat)
-    assert [r.text for r in _turns(home) if r.voice is Voice.COMPANION] == ["reply 1reply 2reply 3"]
+    assert [r.text for r in _turns(home) if r.voice is Voice.COMPANION] == [
+        "reply 1reply 2 reply 3"
+    ]
+
+
+@pytest.mark.parametrize("postfix", [" ", "\n\n"])
+def test_a_continued_reply_the_frontend_shows_is_kept_not_withdrawn(
+    served: tuple[openai.OpenAI, Home, str, str], postfix: str
+) -> None:
+    """What SillyTavern 1.12.6 sent live (bench/st_live.py): regenerate, continue, next line.
+
+    It continues with a nudge, joins the words with its postfix, and the next
+    request shows the whole; the journal must read it as the reply it kept.
+    """
+    client, home, _url, _token = served
+    chat = [{"role": "user", "content": "and the river beyond it?"}]
+    _send(client, chat)
+    _send(client, chat)  # regenerate: "reply 2" replaces "reply 1"
+    nudge = "[Continue the following message. Do not include ANY parts of the original message.]"
+    _send(
+        client,
+        [*chat, {"role": "assistant", "content": "reply 2"}, {"role": "system", "content": nudge}],
+    )
+    chat += [{"role": "assistant", "content": f"reply 2{postfix}reply 3"}]
+    chat += [{"role": "user", "content": "let us rest here"}]
+    _send(client, chat)
+    replies = [r for r in _turns(home) if r.voice is Voice.COMPANION and r.meta["turn"] == 0]
+    assert [r.text for r in replies] == ["reply 1", "reply 2 reply 3"]
+    (kept,) = _events(home, "turn.kept")
+    assert kept["kept"] == replies[1].id and kept["set_aside"] == [replies[0].id]
+    assert _events(home, "turn.withdrawn") == []
 
 
 def test_impersonate_is_a_draft_never_journaled(

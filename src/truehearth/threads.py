@@ -208,6 +208,17 @@ def _same(a: str, b: str) -> bool:
     return a.strip() == b.strip()
 
 
+def same_reply(journaled: str, shown: str) -> bool:
+    """Whether the chat shows a journaled reply, whitespace aside.
+
+    A frontend joins a continuation to the reply with a setting of its own (a
+    space, a newline, two, or nothing: SillyTavern's "continue postfix") and
+    may trim or re-space what it renders; the words and their order are the
+    fingerprint, so a reply re-spaced by the frontend is still the one it kept.
+    """
+    return "".join(journaled.split()) == "".join(shown.split())
+
+
 def align(thread: Thread, said: Sequence[Said]) -> Match | None:
     """Every journaled turn of ``thread`` in ``said``, in order; ``None`` if one is missing."""
     if not thread.turns:
@@ -295,7 +306,7 @@ def _keep(
 
 
 def _shown(turn: Turn, text: str) -> Record | None:
-    return next((r for r in turn.replies if _same(r.text, text)), None)
+    return next((r for r in turn.replies if same_reply(r.text, text)), None)
 
 
 def convincing(match: Match, said: Sequence[Said]) -> bool:

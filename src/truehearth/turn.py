@@ -45,6 +45,19 @@ IMPERSONATE = (
 )
 
 
+def join_continuation(before: str, more: str, separator: str) -> str:
+    """A reply and its continuation as one text, joined the way the frontend joins them.
+
+    A frontend that sends the reply as a prefill ends it with whatever it puts
+    between (SillyTavern's "continue postfix"); one that asks with a nudge
+    joins the new words to the old with that postfix itself, a space by
+    default. Words that already meet at whitespace are joined as they are.
+    """
+    if not before or before[-1:].isspace() or more[:1].isspace():
+        return before + more
+    return before + separator + more
+
+
 @dataclass(frozen=True, slots=True)
 class TurnResult:
     """What one turn said and where it went in the journal."""
@@ -227,13 +240,17 @@ class Conversation:
 
         return self._speak(context, context.messages, journal)
 
-    def extend(self, text: str, partial: str, reply: Record | None) -> Generator[str, None, None]:
+    def extend(
+        self, text: str, partial: str, reply: Record | None, *, separator: str = ""
+    ) -> Generator[str, None, None]:
         """Continue the companion's last words (a frontend's "continue").
 
         ``text`` is the human's last message, ``partial`` the reply so far. A
         journaled ``reply`` is superseded by the whole, so the journal holds one
         reply; words the home never journaled (a frontend's greeting) are not
         taken as the companion's: only the continuation is journaled, marked so.
+        ``separator`` is what the frontend puts between the reply and its
+        continuation (:func:`join_continuation`), so the whole reads as it shows it.
         """
         context = self.prepare(text)
         messages = [*context.messages, Message("assistant", partial)]
@@ -242,7 +259,8 @@ class Conversation:
             if not said.strip():
                 return
             if reply is not None and reply.is_current:
-                self._journal_continuation(reply, said, context, started, interrupted)
+                whole = join_continuation(reply.text, said, separator)
+                self._journal_continuation(reply, whole, context, started, interrupted)
             else:
                 link = {"continues": "frontend text"}
                 self._journal_reply(said, context, started, interrupted, None, link)
@@ -354,7 +372,7 @@ class Conversation:
         self._done(human or reply, reply, index, context, started, interrupted)
 
     def _journal_continuation(
-        self, old: Record, said: str, context: Context, started: float, interrupted: str | None
+        self, old: Record, whole: str, context: Context, started: float, interrupted: str | None
     ) -> None:
         new = new_id("r")
 
@@ -363,7 +381,7 @@ class Conversation:
                 acts.correct(
                     old,
                     new_id=new,
-                    text=old.text + said,
+                    text=whole,
                     actor=Voice.COMPANION,
                     voice=Voice.COMPANION,
                     source=self._reply_source(),

@@ -90,6 +90,9 @@ def _encodable(value: str) -> str:
 
 Text = Annotated[str, AfterValidator(_encodable)]
 MAX_SEED = 2**32 - 1  # llama.cpp and most servers take a 32-bit seed
+# SillyTavern's default "continue postfix": what it puts between a reply and the words a
+# nudged continue adds (seen live with SillyTavern 1.12.6, bench/st_live.py).
+NUDGED_CONTINUATION_JOIN = " "
 
 
 class ContentPart(BaseModel):
@@ -361,10 +364,18 @@ def _turn(
         conversation.history = _history(said[:human_at], match)
         reply = None
         if match is not None and last in match.matched:
-            reply = next((r for r in match.kept.values() if _same(r.text, said[last].text)), None)
+            reply = next(
+                (r for r in match.kept.values() if threads.same_reply(r.text, said[last].text)),
+                None,
+            )
         conversation.turns = match.thread.next_turn if match else located.next_turn
-        text = said[human_at].text
-        return conversation, conversation.extend(text, said[last].text, reply), ask.ignored
+        text, partial = said[human_at].text, said[last].text
+        if body.messages[-1].role == "assistant":  # a prefill: it ends with what comes between
+            separator = partial[len(partial.rstrip()) :]
+        else:  # a nudge: SillyTavern joins the new words with its continue postfix
+            separator = NUDGED_CONTINUATION_JOIN
+        extended = conversation.extend(text, partial, reply, separator=separator)
+        return conversation, extended, ask.ignored
     if match is not None and match.last_human_at == last:
         turn = match.thread.turns[-1]
         conversation.history = _history(said[:last], match)
@@ -408,10 +419,6 @@ def _frontend_note(ask: Ask, located: Located) -> dict[str, Any]:
         "frontend_preview": [short(said[i].text, PREVIEW_CHARS) for i in positions[:PREVIEWS]],
         "session_match": located.note(),
     }
-
-
-def _same(a: str, b: str) -> bool:
-    return a.strip() == b.strip()
 
 
 def _usage(result: TurnResult | None, completion: int) -> dict[str, int]:
