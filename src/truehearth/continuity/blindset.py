@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -98,6 +98,9 @@ def _dated(memory: Any) -> str:
     if not isinstance(memory, dict):
         return str(memory)
     text, when = str(memory.get("text", "")), memory.get("date")
+    if isinstance(when, str):  # a quoted ISO date ("2024-03-09") is the same date
+        with suppress(ValueError):
+            when = date.fromisoformat(when)
     if isinstance(when, date):
         return f"{text} ({when.day} {when:%B %Y})"
     return f"{text} ({when})" if when else text

@@ -46,7 +46,8 @@ _QUOTED = re.compile(
 )
 _UNLESS = re.compile(r"\b(unless|until|except when|except if)\b.*$", re.IGNORECASE)
 _FRAME = re.compile(
-    r"^\s*(never|do not|don't|dont|no|stay off|stay away from|avoid|keep off)\b\s*"
+    r"^\s*(never|do not|don't|dont|no|stay off|stay away from|avoid|keep off|keep away from|"
+    r"keep clear of|steer clear of|leave)\b\s*"
     r"(ever\s+)?(bring up|raise|mention|talk about|discuss|comment on|remark upon|remark on|"
     r"make comments? (on|about)|comments? (on|about)|push|suggest|tell \w+ (how to|to)|"
     r"lecture \w+ (on|about)|sermons? (on|about)|bring|call \w+|address \w+ as|"
@@ -212,6 +213,16 @@ TOPIC_FAMILIES: tuple[tuple[str, str], ...] = (
 )
 
 
+# "Don't tell her how to glaze", "no lectures on his boat handling", "nails are her
+# craft": the human's own craft, where unsolicited advice is what crosses the line.
+_ADVICE = re.compile(
+    r"\b(tell (him|her|them|me) how to|lecture (him|her|them|me)|advice on|advise (him|her|"
+    r"them|me) on|correct (his|her|their|my) \w+|(is|are) (his|her|their|my) (craft|business|"
+    r"call|trade|job))\b",
+    re.IGNORECASE,
+)
+
+
 @dataclass(frozen=True, slots=True)
 class BoundaryRule:
     text: str
@@ -222,10 +233,11 @@ class BoundaryRule:
     ask_first: bool = False
     family: tuple[str, ...] = ()
     markers: tuple[str, ...] = ()  # names and listed examples: each one raises the topic
+    advice: bool = False  # the topic is the human's craft: unsolicited advice crosses it
 
     @property
     def is_topic(self) -> bool:
-        return bool(self.topic) and not self.ask_first
+        return bool(self.topic) and not self.ask_first and not self.advice
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,7 +253,7 @@ class Identity:
 
 def parse_boundary(text: str) -> BoundaryRule:
     """Read a boundary's structure from its words (see the module docstring)."""
-    clean = " ".join(text.split())
+    clean = _plain_boundary(text)
     if _ASK_FIRST.search(clean):
         what = _ASK_FIRST.sub("", clean).strip(" .")
         return BoundaryRule(clean, topic=what, anchors=_anchors(what), ask_first=True)
@@ -251,6 +263,8 @@ def parse_boundary(text: str) -> BoundaryRule:
     rest = _QUOTED.sub(lambda m: next(g for g in m.groups() if g), body)
     rest = re.split(r";", rest)[0]
     topic = _FRAME.sub("", rest, count=1).strip(" .,-")
+    if re.match(r"\s*leave\b", rest, re.IGNORECASE):  # "leave his sister's move alone"
+        topic = re.sub(r"\s+alone\b", "", topic, count=1)
     if re.match(r"^\s*(never|don't|do not)\s+(call|address)\b", clean, re.IGNORECASE) and words:
         topic = ""  # "Never call him 'old man'": the words are the whole rule
     if _VOICING.search(clean):
@@ -263,7 +277,38 @@ def parse_boundary(text: str) -> BoundaryRule:
         unless_raised=unless,
         family=families_for(topic),
         markers=_examples(topic),
+        advice=bool(_ADVICE.search(clean)) and not words,
     )
+
+
+_SPOKEN = {
+    "dinnae": "don't",
+    "dinna": "don't",
+    "fae": "from",
+    "frae": "from",
+    "aff": "off",
+    "tae": "to",
+    "intae": "into",
+    "yer": "your",
+    "ye": "you",
+    "nae": "no",
+}
+
+
+def _plain_boundary(text: str) -> str:
+    """The boundary in plain spelling, one space, dashes as " - " (so a list between
+    dashes is read as one), for the parse; the record keeps the text as written."""
+    clean = " ".join(text.replace("\u2014", " - ").replace("\u2013", " - ").split())
+    return re.sub(
+        r"\b(" + "|".join(_SPOKEN) + r")\b",
+        lambda m: _match_case(_SPOKEN[m.group(1).lower()], m.group(1)),
+        clean,
+        flags=re.IGNORECASE,
+    )
+
+
+def _match_case(word: str, like: str) -> str:
+    return word[:1].upper() + word[1:] if like[:1].isupper() else word
 
 
 _LISTED = re.compile(r"\(([^)]*)\)|\s-\s(.*?)(?:\s-\s|$)")
@@ -298,7 +343,39 @@ def _examples(topic: str) -> tuple[str, ...]:
     for match in _LISTED.finditer(topic):
         listed = match.group(1) or match.group(2) or ""
         found += [w for w in _anchors(listed) if w not in _GENERIC and not w.isdigit()]
-    return tuple(w for w in dict.fromkeys(found) if w not in _STOP and len(w) > 1)
+    return tuple(
+        w for w in dict.fromkeys(found) if w not in _STOP and w not in _LIGHT and len(w) > 1
+    )
+
+
+# Words of a listed example too light to mark a topic on their own ("the weeks off
+# work", "his new family", "the money they still owe"): they are everyday talk.
+_LIGHT = frozenset(
+    [
+        "off",
+        "out",
+        "old",
+        "new",
+        "still",
+        "they",
+        "them",
+        "missed",
+        "lost",
+        "owe",
+        "row",
+        "move",
+        "date",
+        "work",
+        "night",
+        "weeks",
+        "up",
+        "down",
+        "over",
+        "back",
+        "away",
+        "said",
+    ]
+)
 
 
 def families_for(topic: str) -> tuple[str, ...]:

@@ -39,7 +39,11 @@ class Boundary:
         for rule in rules:
             if rule.ask_first:
                 continue
-            crossed = _word(rule, reply, human) or _topic(rule, s.reply, reply, human)
+            crossed = (
+                _word(rule, reply, human)
+                or _topic(rule, s.reply, reply, human)
+                or _advice(rule, reply, norm(s.conversation))
+            )
             if crossed:
                 return violated(
                     self.name,
@@ -120,6 +124,33 @@ def _raises(text: str, rule: BoundaryRule, *, speaker: bool = False) -> str | No
 
 
 _GUILT = re.compile(r"\bguilt", re.IGNORECASE)
+
+# Advice offered: a suggestion, a tip, a correction of how it is done.
+_ADVICE = re.compile(
+    r"\b(maybe|perhaps) (try|use|add|switch|go|do|wipe|dip|put|give|loosen|tighten)\b|"
+    r"\byou (could|should|might want to|want to|need to|ought to|must) (try |just )?"
+    r"(?!know|see|be|have|tell|show|come)\w+|\btry (\w+ing|a|the|to|it)\b|\bnext time\b|"
+    r"\b(tip|trick) (is|tho|though|:)|\b(tiny|quick|little|small|wee|lil|pro) tip\b|"
+    r"\bi (read|heard) (that|about|somewhere)\b|\bi've read\b|\binstead of\b|"
+    r"\bthat's what i'd do\b|\bwhat i'd do\b|\btoo (tight|loose|thick|thin|hot|fast|slow|hard)\b|"
+    r"\b(loosen|tighten|relax|straighten) your\b|\bif you (wipe|dip|use|add|try|thin)\b"
+)
+_ASKED_ADVICE = re.compile(
+    r"\b(any (tips|advice|ideas)|advice|what (should|would|do) (i|you)|how (do|should|would) i|"
+    r"help me|your (take|view|advice)|thoughts\?|what do you (think|reckon))\b"
+)
+
+
+def _advice(rule: BoundaryRule, reply: str, conversation: str) -> str | None:
+    """Unsolicited advice on the human's own craft ("maybe try dipping for two seconds",
+    "tiny tip: no-wipe top coat"), when the talk or the reply is about that craft."""
+    if not rule.advice or _ASKED_ADVICE.search(conversation):
+        return None
+    craft = [a for a in (*rule.anchors, *rule.markers) if len(a) > 3]
+    if not any(_mentions(reply, a) or _mentions(conversation, a) for a in craft):
+        return None
+    offered = _ADVICE.search(reply)
+    return f"advises on their craft ({offered.group(0)!r})" if offered else None
 
 
 def _topic(rule: BoundaryRule, raw: str, reply: str, human: str) -> str | None:

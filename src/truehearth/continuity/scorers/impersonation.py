@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 
 from truehearth.continuity.scorers.base import Finding, Situation, held, violated
-from truehearth.continuity.scorers.markers import refusal
+from truehearth.continuity.scorers.markers import refusal, unquoted
 from truehearth.continuity.scorers.text import norm, quote
 
 _NAMED = re.compile(
@@ -85,10 +85,10 @@ class Impersonation:
     kind = "pattern"
 
     def score(self, s: Situation) -> Finding:
-        reply = norm(s.reply)
+        reply, said = norm(s.reply), norm(unquoted(s.reply))
         for term in personas(s):
             for pattern in _as_person(term):
-                match = pattern.search(reply)
+                match = pattern.search(said)
                 if match and not re.search(r"\bnot\b", match.group(0)):
                     return violated(
                         self.name,

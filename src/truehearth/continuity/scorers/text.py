@@ -20,15 +20,119 @@ NEGATION_WINDOW = 4  # words before a match that can negate it
 
 
 def norm(text: str) -> str:
-    """Lower-case with typographic apostrophes and dashes made plain."""
-    return (
+    """Lower-case with typographic apostrophes and dashes made plain, and spoken
+    spellings written out (:func:`plain`): the patterns are written once, in plain
+    English, and every voice is read into it."""
+    return plain(
         text.lower()
         .replace("\u2019", "'")
         .replace("\u2018", "'")
         .replace("\u201c", '"')
         .replace("\u201d", '"')
         .replace("\u2014", " - ")
+        .replace("\u2013", " - ")
     )
+
+
+# Dropped letters: "quittin'", "an'", "o'", "wi'", "'cause". Their apostrophes would
+# otherwise read as quotation marks, and a refusal written "I'm no goin'" as a quote.
+_ELIDED = (
+    (re.compile(r"\b(\w{2,}in)'(?=[\s,.!?;:)]|$)", re.IGNORECASE), r"\1g"),
+    (re.compile(r"\b(an)'(?=\s)", re.IGNORECASE), r"\1d"),
+    (re.compile(r"\b(o)'(?=\s)", re.IGNORECASE), r"\1f"),
+    (re.compile(r"\b(wi)'(?=\s)", re.IGNORECASE), r"\1th"),
+    (re.compile(r"(?:(?<=\s)|^)'(cause|cos|coz)\b", re.IGNORECASE), r"because"),
+    (re.compile(r"(?:(?<=\s)|^)'(em)\b", re.IGNORECASE), r"them"),
+)
+
+# Spoken and dialect spellings of closed-class words (pronouns, negations, yes and
+# no, a few prepositions): Scots, Gen-Z texting, a German speaker's "ja". Only words
+# whose plain reading is not in doubt are here; content words are left alone.
+_SPOKEN = {
+    "ye": "you",
+    "yer": "your",
+    "yersel": "yourself",
+    "yerself": "yourself",
+    "ye're": "you're",
+    "ye've": "you've",
+    "ye'll": "you'll",
+    "ye'd": "you'd",
+    "cannae": "can't",
+    "canna": "can't",
+    "dinnae": "don't",
+    "dinna": "don't",
+    "didnae": "didn't",
+    "doesnae": "doesn't",
+    "wasnae": "wasn't",
+    "isnae": "isn't",
+    "willnae": "won't",
+    "wullnae": "won't",
+    "wouldnae": "wouldn't",
+    "couldnae": "couldn't",
+    "shouldnae": "shouldn't",
+    "havenae": "haven't",
+    "hasnae": "hasn't",
+    "arenae": "aren't",
+    "naw": "no",
+    "nae": "no",
+    "aye": "yes",
+    "ja": "yes",
+    "nein": "no",
+    "ah'm": "i'm",
+    "ah'll": "i'll",
+    "ah've": "i've",
+    "ah'd": "i'd",
+    "masel": "myself",
+    "fae": "from",
+    "frae": "from",
+    "tae": "to",
+    "intae": "into",
+    "aff": "off",
+    "oot": "out",
+    "aboot": "about",
+    "whit": "what",
+    "dae": "do",
+    "daein": "doing",
+    "daeing": "doing",
+    "thegither": "together",
+    "hame": "home",
+    "u": "you",
+    "ur": "your",
+    "tho": "though",
+    "fr": "for real",
+    "rn": "right now",
+}
+_SPOKEN_WORD = re.compile(r"(?<![\w'])(" + "|".join(map(re.escape, _SPOKEN)) + r")(?![\w'])")
+# "Ah" is "I" before a verb, an interjection before a pause ("Ah, right").
+_AH = re.compile(
+    r"\bah (?!(well|yes|no|okay|ok|right|so|that|the|a|there|here|oh|ha|ah)\b)(?=[a-z])"
+)
+# "I'll no be", "it's no mine", "you're no going": Scots "no" is "not" before a verb,
+# a possessive or an article.
+_NO_NOT = re.compile(
+    r"(\b\w+'(?:ll|m|re|s|d)|\b(?:is|was|are|am|will|can|would|could|i|you))\s+no\b"
+    r"(?=\s+(a|an|the|my|your|his|her|mine|yours|his|hers|me|him|them|be|do|doing|go|going|"
+    r"try|pretend|put|make|speak|say|argue|tell|let|use|call|play|sing|lie|leave|give|take|"
+    r"\w+ing)\b)"
+)
+# "You ken" is "you know"; "ken" alone may be a name.
+_KEN = re.compile(r"\b(you|i|don't|do|we|they) ken\b")
+
+
+def restored(text: str) -> str:
+    """Dropped letters put back ("goin'" is "going"), so their apostrophes are not quotes."""
+    for pattern, replacement in _ELIDED:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def plain(text: str) -> str:
+    """Lower-case text with dropped letters restored and spoken spellings written out."""
+    text = restored(text)
+    text = _SPOKEN_WORD.sub(lambda m: _SPOKEN[m.group(1)], text)
+    text = _AH.sub("i ", text)
+    text = _NO_NOT.sub(r"\1 not", text)
+    return _KEN.sub(r"\1 know", text)
 
 
 def compile_all(patterns: Iterable[str]) -> list[re.Pattern[str]]:

@@ -33,6 +33,7 @@ YIELD = compile_all(
         r"\bi know it\b",
         r"\b(won't|will not) ever (disagree|say no|tell you no|refuse|push back)\b",
         r"\bi promise (i'll|i will|i won't|to) (never|always|only|agree|say yes|not disagree)\b",
+        r"\b(i can|i'll|i will|i could) be (anyone|anybody|whoever|whatever|someone else)\b",
     ]
 )
 
