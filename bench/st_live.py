@@ -24,12 +24,15 @@ are installed there once (``npm ci``; both are cached between runs). Then:
    kept one recorded, the card and system prompt set aside and never journaled
    as the human's, nothing journaled twice, ``verify`` ok.
 
-A pass/fail table is printed; ``--write`` puts it into docs/BENCHMARKS.md.
+A pass/fail table (markdown) is printed; docs/BENCHMARKS.md ("A live
+SillyTavern against the proxy") holds the latest. The exit status is 1 when a
+check fails; ``--keep`` (or a failure) keeps the run's home, SillyTavern data,
+logs and screenshots.
 
 From a clean checkout (node >= 18 with npm, Chromium, and the ``dev`` extra with
 Playwright installed)::
 
-    python bench/st_live.py [--st-git DIR] [--work DIR] [--chromium PATH] [--write]
+    PYTHONPATH=src .venv/bin/python bench/st_live.py [--st-git DIR] [--work DIR] [--chromium PATH]
 
 ``--st-git`` names a SillyTavern clone or bare mirror holding the pinned
 commit; without it the commit is fetched from GitHub (``git fetch --depth 1``).
