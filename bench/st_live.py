@@ -632,6 +632,7 @@ class Story:
     continued: str = ""
     impersonated: str = ""
     edited: str = ""
+    edited_after: str = ""  # the human line whose reply the user edited
     deleted: list[str] = field(default_factory=list)
     greeting: dict[str, str] = field(default_factory=dict)
 
@@ -661,6 +662,7 @@ def drive(user: User, url: str) -> Story:
     user.shot("continued")
     story.impersonated = user.impersonate()
     user.send(story.said("A", "Let us rest here."))
+    story.edited_after = "Let us rest here."
     story.edited = "*Seraphina nods.* Rest, then. I will keep watch. (edited by the user)"
     user.edit_last(story.edited)
     user.send(story.said("A", "What is that sound?"))
@@ -823,10 +825,13 @@ def check(home: Path, story: Story, data: Path) -> list[Check]:
         f"replies to the turn: {[(r['fate'], r['text'][:10]) for r in rr]}; "
         f"SillyTavern shows {(shown or {}).get('mes', '')[:60]!r}",
     )
+    edited_fates = [r["fate"] for r in (turn_of(story.edited_after) or {}).get("replies", [])]
     add(
-        "a reply the user edited is not journaled as the companion's words",
-        not any(r["text"] == story.edited for r in replies),
-        f"records equal to the edited text: {sum(r['text'] == story.edited for r in replies)}",
+        "a reply the user edited is recorded as edited, not as the companion's words",
+        not any(r["text"] == story.edited for r in replies)
+        and edited_fates == ["edited at the frontend"],
+        f"records equal to the edited text: {sum(r['text'] == story.edited for r in replies)}; "
+        f"the original reply's fate: {edited_fates}",
     )
     deleted = turn_of(story.deleted[0])
     add(

@@ -15,6 +15,7 @@ import openai
 import pytest
 
 from tests.loopback import serving
+from truehearth.chats import chat_account
 from truehearth.core.records import Layer, Record, Voice
 from truehearth.home import Home
 from truehearth.keys import ensure_token
@@ -259,6 +260,32 @@ def test_a_stopped_reply_the_frontend_dropped_is_withdrawn(
     first = [r for r in turns if r.voice is Voice.COMPANION and r.meta["turn"] == 0]
     assert withdrawn["replies"] == [r.id for r in first]
     assert [r.meta["turn"] for r in turns if r.voice is Voice.HUMAN] == [0, 1]
+
+
+def test_a_reply_the_user_edited_is_withdrawn_as_edited_not_dropped(
+    served: tuple[openai.OpenAI, Home, str, str],
+) -> None:
+    """SillyTavern's edit of the last reply, then a new line (seen live, bench/st_live.py)."""
+    client, home, _url, _token = served
+    chat = [{"role": "user", "content": "let us rest here"}]
+    _send(client, chat)
+    chat += [{"role": "assistant", "content": "*nods* Rest, then. (the user's words)"}]
+    chat += [{"role": "user", "content": "what is that sound?"}]
+    _send(client, chat)
+    (withdrawn,) = _events(home, "turn.withdrawn")
+    assert withdrawn["edited"] is True and "edited" in withdrawn["reason"]
+    turns = _turns(home)
+    assert [r.text for r in turns if r.voice is Voice.COMPANION] == ["reply 1", "reply 2"]
+    session = turns[0].source.session
+    assert session is not None
+    with Home.open(home.path) as h:
+        account = chat_account(h, session)
+    assert account is not None
+    assert [r.fate for t in account.turns for r in t.replies] == [
+        "edited at the frontend",
+        "latest",
+    ]
+    assert account.withdrawn == 0
 
 
 @pytest.mark.xfail(

@@ -38,7 +38,8 @@ class Reply:
     """One reply the home gave to a turn, and what became of it at the frontend."""
 
     record: Record
-    # "kept", "set aside", "withdrawn", "continued", "latest" (the frontend has not
+    # "kept", "set aside", "withdrawn", "edited at the frontend" (the user rewrote it there:
+    # the journal keeps the companion's words), "continued", "latest" (the frontend has not
     # sent its next request yet), "shown" (the journal does not say which was kept)
     fate: str
 
@@ -199,8 +200,9 @@ def _fates(home: Home, session: str, records: list[Record]) -> dict[str, str]:
             for rid in p.get("set_aside") or []:
                 fates[str(rid)] = "set aside"
         else:
+            fate = "edited at the frontend" if p.get("edited") else "withdrawn"
             for rid in p.get("replies") or []:
-                fates[str(rid)] = "withdrawn"
+                fates[str(rid)] = fate
     return fates
 
 

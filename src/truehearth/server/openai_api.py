@@ -292,18 +292,21 @@ def _settle(home: Home, match: Match, said: list[Said], session: str) -> int:
             )
         )
     elif kept is None and last.replies:
-        drafts.append(
-            Draft(
-                "turn.withdrawn",
-                "human",
-                {
-                    "session": session,
-                    "turn": last.index,
-                    "replies": [r.id for r in last.replies],
-                    "reason": "the frontend's chat no longer shows this reply",
-                },
-            )
-        )
+        # Other words where the reply stood: the user edited it (SillyTavern's edit);
+        # nothing there: the frontend dropped it (a stopped reply SillyTavern removes).
+        at = match.last_human_at + 1
+        edited = at < len(said) and said[at].role == "assistant" and at not in match.matched
+        withdrawn: dict[str, Any] = {
+            "session": session,
+            "turn": last.index,
+            "replies": [r.id for r in last.replies],
+            "reason": "the frontend shows other words in its place (edited there)"
+            if edited
+            else "the frontend's chat no longer shows this reply",
+        }
+        if edited:
+            withdrawn["edited"] = True
+        drafts.append(Draft("turn.withdrawn", "human", withdrawn))
     index = match.thread.next_turn
     missed = match.unjournaled_humans(said, len(said) - 1)
 
