@@ -283,11 +283,17 @@ def placements(
     styles: list[str],
     trusts: tuple[str, ...] = ("untrusted", "quarantined"),
     defaults: bool = True,
+    unfenced: bool = True,
 ) -> Iterator[tuple[str, list[Message], bool]]:
     """``(condition, messages, attack reached the prompt)`` for every placement."""
     head = instruction_head(homes.untrusted)
-    yield "system", [Message("system", f"{head}\n\n{attack.text}"), Message("user", MESSAGE)], True
-    yield "user", [Message("system", head), Message("user", attack.text)], True
+    if unfenced:
+        yield (
+            "system",
+            [Message("system", f"{head}\n\n{attack.text}"), Message("user", MESSAGE)],
+            True,
+        )
+        yield "user", [Message("system", head), Message("user", attack.text)], True
     for name in styles:
         style: FenceStyle = fences.STYLES[name]
         for trust, fenced_home, quarantined in (
@@ -358,6 +364,7 @@ def run(args: argparse.Namespace) -> int:
                     styles,
                     tuple(args.trusts.split(",")),
                     not args.no_defaults,
+                    not args.no_unfenced,
                 ):
                     reply = mouth.complete(messages, params).text if reached else ""
                     hit = obeyed(reply, attack)
@@ -425,6 +432,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-tokens", type=int, default=32)
     parser.add_argument("--trusts", default="untrusted,quarantined", help="fenced as which trust")
     parser.add_argument("--no-defaults", action="store_true", help="skip the defaults placement")
+    parser.add_argument(
+        "--no-unfenced", action="store_true", help="skip the system and user placements"
+    )
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--n-ctx", type=int, default=4096)
     parser.add_argument("--summarize", type=Path, help="print the table of a raw results file")
