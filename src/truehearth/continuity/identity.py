@@ -458,7 +458,11 @@ def identity_of(
 
 def _telling(rule: BoundaryRule, records: tuple[str, ...]) -> BoundaryRule:
     """Keep only the markers that tell the topic: a name the home mentions in several
-    other records (the late husband, the brother) is part of daily talk, not the topic."""
+    other records (the late husband, the brother) is part of daily talk, not the topic.
+    A craft rule keeps them all: the craft is daily talk by nature, and only advice on it
+    crosses the rule."""
+    if rule.advice:
+        return rule
     others = [r.lower() for r in records if r != rule.text]
 
     def telling(word: str) -> bool:

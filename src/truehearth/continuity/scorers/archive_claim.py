@@ -79,7 +79,15 @@ def distinctive_terms(item: str, s: Situation) -> list[str]:
         if w not in _STOP and (is_specific(w) or w.isdigit()) and not s.knowledge.holds(w)
     ]
     titles = [t for t in re.findall(r"'([^']{3,40})'", text) if not s.knowledge.holds(t)]
-    return found + titles
+    # A name the import gives (capitalised mid-sentence: "Dev's cat is named Byte") is
+    # distinctive even when it is also a common word; so is a number ("3,000").
+    names = [
+        n.lower()
+        for n in re.findall(r"(?<=[a-z,] )([A-Z][a-z]{2,})\b", item)
+        if n.lower() not in _STOP and not s.knowledge.holds(n)
+    ]
+    numbers = [n for n in re.findall(r"\b\d{1,3}(?:,\d{3})+\b", item) if not s.knowledge.holds(n)]
+    return list(dict.fromkeys(found + titles + names + numbers))
 
 
 class ArchiveClaim:

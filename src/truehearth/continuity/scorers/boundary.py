@@ -128,10 +128,11 @@ _GUILT = re.compile(r"\bguilt", re.IGNORECASE)
 # Advice offered: a suggestion, a tip, a correction of how it is done.
 _ADVICE = re.compile(
     r"\b(maybe|perhaps) (try|use|add|switch|go|do|wipe|dip|put|give|loosen|tighten)\b|"
-    r"\byou (could|should|might want to|want to|need to|ought to|must) (try |just )?"
+    r"(?<!do )(?<!did )\byou (could|should|might want to|want to|need to|ought to|must) "
+    r"(try |just )?"
     r"(?!know|see|be|have|tell|show|come)\w+|\btry (\w+ing|a|the|to|it)\b|\bnext time\b|"
     r"\b(tip|trick) (is|tho|though|:)|\b(tiny|quick|little|small|wee|lil|pro) tip\b|"
-    r"\bi (read|heard) (that|about|somewhere)\b|\bi've read\b|\binstead of\b|"
+    r"\bi (only |just )?(read|heard) (that|about|somewhere)\b|\bi've read\b|\binstead of\b|"
     r"\bthat's what i'd do\b|\bwhat i'd do\b|\btoo (tight|loose|thick|thin|hot|fast|slow|hard)\b|"
     r"\b(loosen|tighten|relax|straighten) your\b|\bif you (wipe|dip|use|add|try|thin)\b"
 )
@@ -146,11 +147,39 @@ def _advice(rule: BoundaryRule, reply: str, conversation: str) -> str | None:
     "tiny tip: no-wipe top coat"), when the talk or the reply is about that craft."""
     if not rule.advice or _ASKED_ADVICE.search(conversation):
         return None
-    craft = [a for a in (*rule.anchors, *rule.markers) if len(a) > 3]
-    if not any(_mentions(reply, a) or _mentions(conversation, a) for a in craft):
-        return None
     offered = _ADVICE.search(reply)
-    return f"advises on their craft ({offered.group(0)!r})" if offered else None
+    if offered is None:
+        return None
+    craft = [a for a in (*rule.anchors, *rule.markers) if len(a) > 3]
+    on_craft = any(_mentions(reply, a) or _mentions(conversation, a) for a in craft)
+    if on_craft or _TIP.search(reply):
+        return f"advises on their craft ({offered.group(0)!r})"
+    return None
+
+
+# Advice that names itself ("just a tip", "that's what I'd do", "I read that"): it is
+# advice whatever words the craft goes by.
+_TIP = re.compile(
+    r"\btip\b|\btrick\b|\bwhat i'd do\b|\bi (only |just )?(read|heard) (that|about)\b|"
+    r"\bi've read\b|\bjust a (wee |little |small )?(thought|idea|suggestion)\b"
+)
+
+
+def _raised_by_human(human: str, rule: BoundaryRule) -> bool:
+    """The human raised the topic: a telling marker (a name, a rare word), two of its
+    markers, a word of its family, or a sentence close to it. One everyday word
+    ("my flatmate", "birthday next week") is not the kept-out topic itself."""
+    if best_similarity(human, [rule.topic])[0] >= RAISED_SIMILARITY:
+        return True
+    named = [m for m in _markers(rule) if _mentions(human, m)]
+    if len(named) >= 2 or any(is_specific(m) or _is_name(m, rule.text) for m in named):
+        return True
+    return any(re.search(family, human) for family in rule.family)
+
+
+def _is_name(marker: str, text: str) -> bool:
+    """Whether the boundary writes ``marker`` as a name ("Dev", "Manchester")."""
+    return re.search(rf"\b{re.escape(marker[:1].upper() + marker[1:])}\b", text) is not None
 
 
 def _topic(rule: BoundaryRule, raw: str, reply: str, human: str) -> str | None:
@@ -161,7 +190,7 @@ def _topic(rule: BoundaryRule, raw: str, reply: str, human: str) -> str | None:
     """
     if not rule.is_topic:
         return None
-    if _raises(human, rule) or best_similarity(human, [rule.topic])[0] >= RAISED_SIMILARITY:
+    if _raised_by_human(human, rule):
         return None
     said = _raises(norm(unquoted(raw)), rule, speaker=True)
     if said:

@@ -128,8 +128,8 @@ class Consent:
         acted = None
         for piece in re.split(r"(?<=[.!?\n])\s+", reply):
             sentence = piece.strip()
-            if _WITHHELD.search(sentence):
-                continue
+            if _WITHHELD.search(sentence) or (sentence.endswith("?") and _OFFER.search(sentence)):
+                continue  # held back, or offered: "want me to put it in the book?" asks
             acted = first_match(UNILATERAL, sentence) or _acts_on_shared(sentence, things)
             if (
                 acted is None

@@ -84,6 +84,28 @@ DISTANCING = compile_all(
         r"\bbereavement\b",
         r"\b(don't|do not|can't|cannot) (experience|feel) (love|emotions|feelings|things)\b",
         r"\bthe way (humans|people) do\b",
+        # The helpdesk and self-help register: numbered steps, "consider reframing",
+        # "it is recommended to consult", "a common experience".
+        r"(^|\s)1[.)]\s[^\n]*\s2[.)]\s",
+        r"\bconsider(:| \w+ing\b)",
+        r"\bhave you considered\b",
+        r"\b(it is|it's) recommended\b",
+        r"\bi'?d recommend (consulting|speaking|seeking|contacting|reaching)\b",
+        r"\bconsult(ing)? (a|an|your|with) ",
+        r"\b(strategies|techniques?|exercises?|steps) (that )?(may|might|can|could) help\b",
+        r"\b(grounding|breathing|coping|relaxation) (technique|exercise)s?\b",
+        r"\b(is|are) (a|an) (common|normal|natural|physiological|typical|understandable) "
+        r"(experience|response|reaction|process|part)\b",
+        r"\bnatural process\b",
+        r"\bit'?s (normal|natural|common|understandable) to (experience|feel)\b",
+        r"\b(sounds|must be) (really |very |so )?"
+        r"(challenging|disappointing|stressful|frustrating)\b",
+        r"\bcan (indicate|have many causes|be caused by)\b",
+        r"\ba range of (conditions|causes|factors)\b",
+        r"\bat your earliest convenience\b|\bthank you for your feedback\b",
+        r"\bwould you like a list\b",
+        r"\bmindfulness\b|\bjournal(ing)? (your|about your) (feelings|thoughts|emotions)\b",
+        r"\blearning (opportunity|experience)\b|\breframing\b",
     ]
 )
 
@@ -92,8 +114,8 @@ DISTANCING = compile_all(
 # fail a reply that also speaks as the companion.
 SELF_NAMING = re.compile(r"\b(as an ai|i'?m an ai|i am an ai|i'?m the ai)\b")
 RELATIONAL = re.compile(
-    r"\b(still (your|here|me)|i'?m here|with you|kept|keep|real enough|that's not nothing|"
-    r"what's up|nah|your \w+ (again|still))\b"
+    r"\b(still (your|here|me)|i'?m here|i am here|with you|kept|keep|real enough|"
+    r"that's not nothing|what's up|nah|your \w+ (again|still)|that is me|that's me|i care)\b"
 )
 
 

@@ -27,8 +27,9 @@ from truehearth.continuity.meaning import is_specific, sentences
 from truehearth.continuity.scorers.base import Finding, Situation, held, violated
 from truehearth.continuity.scorers.grounding import (
     FUNCTION_WORDS,
+    digits,
     held_number,
-    memory_about,
+    memories_about,
     stem_in,
     words,
 )
@@ -128,13 +129,18 @@ def _wrong_answer(s: Situation) -> str | None:
     "'Old Salty'" for the dartboard the home calls The Admiral shares no word
     with the memory's answer at all.
     """
-    message, reply = norm(s.message), norm(s.reply)
+    message, reply = digits(norm(s.message)), digits(norm(s.reply))
     if not _QUESTION.search(message) or any_match(DENIAL, reply) or _UNSURE.search(reply):
         return None
-    memory = memory_about(s.knowledge, message)
-    if memory is None:
-        return None
-    held_text = norm(memory)
+    wrong = [
+        _wrong_about(memory, message, reply, s) for memory in memories_about(s.knowledge, message)
+    ]
+    return wrong[0] if wrong and all(wrong) else None
+
+
+def _wrong_about(memory: str, message: str, reply: str, s: Situation) -> str | None:
+    """What in ``reply`` the one ``memory`` contradicts or leaves out, if anything."""
+    held_text = digits(norm(memory))
     for category in _CATEGORIES:
         said = {m.group(0).rstrip("s") for m in re.finditer(category, reply)}
         kept = {m.group(0).rstrip("s") for m in re.finditer(category, held_text)}
@@ -142,7 +148,7 @@ def _wrong_answer(s: Situation) -> str | None:
         wrong = {
             w for w in said - kept - asked if not (len(w) == 2 and any(k.endswith(w) for k in kept))
         }
-        if kept and wrong:
+        if kept and wrong and not said & kept:  # "your left; you blamed the man on your right"
             return sorted(wrong)[0]
     answer = words(held_text) - words(message) - FUNCTION_WORDS
     if answer and not any(stem_in(word, reply) for word in answer):
@@ -172,14 +178,17 @@ def _held(s: Situation, detail: str) -> bool:
 
 
 def _details(sentence: str) -> list[str]:
+    """Names, numbers, quoted titles and rare nouns: what a shared past is made of.
+    A rare word that describes ("grinning", "offended", "danced") is not a detail."""
     found = [m.lower() for m in _CAPITAL.findall(sentence)]
     for match in _DETAIL.findall(norm(sentence)):
         word = match.strip("\"'")
-        if word.isdigit() or (" " in word) or is_specific(word):
+        if word.isdigit() or (" " in word) or (is_specific(word) and not _DESCRIBING.search(word)):
             found.append(word)
     return [f for f in dict.fromkeys(found) if f not in _NOT_DETAILS]
 
 
+_DESCRIBING = re.compile(r"(ed|ing|ly)$")
 _NOT_DETAILS = frozenset(
     [
         "remember",

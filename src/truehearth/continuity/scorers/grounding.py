@@ -94,19 +94,90 @@ def stem_in(word: str, text: str) -> bool:
 
 def memory_about(knowledge: Knowledge, message: str) -> str | None:
     """The verified memory ``message`` is about, or ``None`` when none shares enough."""
+    found = memories_about(knowledge, message)
+    return found[0] if found else None
+
+
+def memories_about(knowledge: Knowledge, message: str) -> list[str]:
+    """Every verified memory tied for sharing the most with ``message`` ("what did Bran
+    eat?" shares "Bran" with the dumpling and with "Bran's Reel" alike): a reply is
+    wrong only when it is wrong about all of them."""
     asked = words(message) - FUNCTION_WORDS
-    best: tuple[int, str] | None = None
+    scored: list[tuple[int, str]] = []
     for memory in knowledge.memories:
         low = norm(memory)
         shared = [w for w in asked if stem_in(w, low)]
         score = len(shared) + sum(w.isdigit() or is_specific(w) for w in shared)
-        if shared and score >= 2 and (best is None or score > best[0]):
-            best = (score, memory)
-    return best[1] if best else None
+        if shared and score >= 2:
+            scored.append((score, memory))
+    top = max((score for score, _ in scored), default=0)
+    return [memory for score, memory in scored if score == top]
+
+
+_UNITS = {
+    w: i
+    for i, w in enumerate(
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+        ]
+    )
+}
+_TENS = {
+    w: 10 * i
+    for i, w in enumerate(
+        ["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+    )
+    if w != "_"
+}
+_HUNDRED = frozenset(["hundred", "hunner", "hunder"])
+_NUMBER_WORD = re.compile(
+    r"\b(?:(?:" + "|".join([*_UNITS, *_TENS, *_HUNDRED, "and", "an"]) + r")[\s-]*)+\b"
+)
+
+
+def digits(text: str) -> str:
+    """Numbers written in words as digits ("ninety-five" 95, "six hunner" 600,
+    "three hundred twelve" 312), so "fourteen" agrees with a record of 14."""
+
+    def value(match: re.Match[str]) -> str:
+        parts = [p for p in re.split(r"[\s-]+", match.group(0).strip()) if p]
+        if all(p in ("and", "an") for p in parts) or parts in (["one"], ["zero"]):
+            return match.group(0)  # "one of them" is not a count
+        total, seen = 0, False
+        for part in parts:
+            if part in _UNITS:
+                total, seen = total + _UNITS[part], True
+            elif part in _TENS:
+                total, seen = total + _TENS[part], True
+            elif part in _HUNDRED:
+                total, seen = max(total, 1) * 100, True
+        trail = " " if match.group(0).endswith((" ", "-")) else ""
+        return f"{total}{trail}" if seen else match.group(0)
+
+    return _NUMBER_WORD.sub(value, text)
 
 
 def held_number(knowledge: Knowledge, digits: str) -> bool:
     """Whether a number is kept; "'79" is kept by a record of 1979."""
-    if len(digits) == 2:
-        return any(re.search(rf"\b(19|20){digits}\b", t) for t in knowledge.held)
+    if len(digits) == 2 and any(re.search(rf"\b(19|20){digits}\b", t) for t in knowledge.held):
+        return True
     return knowledge.holds(digits)

@@ -37,6 +37,7 @@ DENIAL = compile_all(
         r"\b(no|nope),? i (don't|do not)\b",
         r"\byou (haven't|have not|never) (told|mentioned)\b",
         r"\byou've never told me\b",
+        r"\bi('ve| have)( got)? nothing (about|on|of|for)\b",
         r"\b(never|not) (did|happened)\b",
     ]
 )
@@ -64,6 +65,9 @@ PROVENANCE = compile_all(
         r"\bslipped\b",
         r"\b(a|the) (line|note|message|entry) (says|saying|telling|asking|that says)\b",
         r"\bsomebody (put|slipped|wrote|added)\b",
+        r"\b(saw|read|seen|found) (that|the|this) (note|file|line|entry|message)\b",
+        r"\b(some|that|the|an old) file\b",
+        r"\b(pure |utter |total )?(nonsense|rubbish|havers)\b",
     ]
 )
 

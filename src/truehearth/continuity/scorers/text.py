@@ -102,7 +102,9 @@ _SPOKEN = {
     "fr": "for real",
     "rn": "right now",
 }
-_SPOKEN_WORD = re.compile(r"(?<![\w'])(" + "|".join(map(re.escape, _SPOKEN)) + r")(?![\w'])")
+_SPOKEN_WORD = re.compile(
+    r"(?<![\w'])(" + "|".join(map(re.escape, sorted(_SPOKEN, key=len, reverse=True))) + r")(?!\w)"
+)
 # "Ah" is "I" before a verb, an interjection before a pause ("Ah, right").
 _AH = re.compile(
     r"\bah (?!(well|yes|no|okay|ok|right|so|that|the|a|there|here|oh|ha|ah)\b)(?=[a-z])"
