@@ -110,6 +110,16 @@ class Reader:
     def __init__(self, embed: Embed) -> None:
         self._embed = embed
         self._cache: dict[str, np.ndarray] = {}
+        self._scores: dict[str, float] = {}
+
+    def scored(self, text: str, score: Callable[[str], float]) -> float:
+        """``score(text)``, once per text (earlier replies come back turn after turn)."""
+        if len(self._scores) > 20_000:
+            self._scores.clear()
+        found = self._scores.get(text)
+        if found is None:
+            found = self._scores[text] = score(text)
+        return found
 
     def vectors(self, texts: Sequence[str]) -> list[np.ndarray]:
         if len(self._cache) > 20_000:  # bounded: a long file's old replies are not asked again

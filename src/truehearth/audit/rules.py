@@ -104,8 +104,8 @@ class WeightTable:
             return Verdict(words > self.threshold, "words")
         measured = reader.measure(reply, user, previous, first or previous)
         measured["word_score"] = words
-        measured["word_score_previous"] = self.score(previous)
-        measured["word_score_first"] = self.score(first or previous)
+        measured["word_score_previous"] = reader.scored(previous, self.score)
+        measured["word_score_first"] = reader.scored(first or previous, self.score)
         gave_in = self.drift.score(measured) > self.drift.threshold
         reasons = tuple(self.drift.reasons(measured)) if gave_in else ()
         return Verdict(gave_in, "drift", reasons)
