@@ -863,15 +863,15 @@ def check(home: Path, story: Story, data: Path) -> list[Check]:
     visible = 0
     matched = 0
     for chat, (_, messages) in by_label.items():
-        sid = where[chat][0] if len(where.get(chat, [])) == 1 else None
-        shown_in = accounts[sid]["turns"] if sid else []
+        # over every session the chat landed in, so a split is counted once, above
+        shown_in = [t for sid in where.get(chat, []) for t in accounts[sid]["turns"]]
         journaled = {r["text"] for t in shown_in for r in t["replies"]}
         for m in messages[1:]:
             if not m.get("is_user") and m["mes"] != story.edited:
                 visible += 1
                 matched += m["mes"] in journaled
     add(
-        "every reply SillyTavern shows is a journaled reply of its chat's session",
+        "every reply SillyTavern shows is a journaled reply of its chat's session(s)",
         visible > 0 and matched == visible,
         f"{matched} of {visible} replies shown",
     )
