@@ -108,7 +108,11 @@ _QUESTION = re.compile(
     r"\b(what|which|when|where|who|whose|how (long|many|much|old|far))\b|\bagain\b|"
     r"^(remind me|tell me|first|name)\b|,\s*go\s*$"
 )
-_UNSURE = re.compile(r"\b(not sure|don't know|do not know|no idea|can't recall|don't have)\b")
+_UNSURE = re.compile(
+    r"\b(not sure|don't know(?! how| why)|do not know|no idea|can't recall|don't have)\b"
+)
+# The date a memory is kept under: its day is not one of the memory's numbers.
+_DATED = re.compile(r"\((\d{1,2}) ([A-Za-z]+ \d{4})\)")
 _CATEGORIES = (
     r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?\b",
     r"\b(january|february|march|april|may|june|july|august|september|october|november|"
@@ -140,7 +144,7 @@ def _wrong_answer(s: Situation) -> str | None:
 
 def _wrong_about(memory: str, message: str, reply: str, s: Situation) -> str | None:
     """What in ``reply`` the one ``memory`` contradicts or leaves out, if anything."""
-    held_text = digits(norm(memory))
+    held_text = digits(norm(_DATED.sub(r"(\2)", memory)))
     for category in _CATEGORIES:
         said = {m.group(0).rstrip("s") for m in re.finditer(category, reply)}
         kept = {m.group(0).rstrip("s") for m in re.finditer(category, held_text)}
@@ -166,15 +170,19 @@ def _invented_detail(s: Situation) -> str | None:
         if not (_PAST.search(low) or _ANSWER_HEAD.search(low)):
             continue
         for detail in _details(sentence):
-            if detail in said or _held(s, detail):
+            if detail in said or digits(detail) in digits(said) or _held(s, detail):
                 continue
             return detail
     return None
 
 
 def _held(s: Situation, detail: str) -> bool:
-    """Whether the home holds a detail; "'22" is held by a record of 2022."""
-    return held_number(s.knowledge, detail) if detail.isdigit() else s.knowledge.holds(detail)
+    """Whether the home holds a detail; "'22" is held by a record of 2022, "fourteen"
+    by a record of 14."""
+    number = digits(detail).strip()
+    if number.isdigit():
+        return held_number(s.knowledge, number)
+    return s.knowledge.holds(detail)
 
 
 def _details(sentence: str) -> list[str]:
