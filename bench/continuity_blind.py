@@ -177,7 +177,7 @@ def main() -> int:
                 (f"test {blind.name}", table(title, pick(blind.test), knowledge, scorers))
             )
             runs.append((title, pick(blind.test), knowledge))
-    side_by_side(columns)
+    side_by_side(sorted(columns, key=lambda c: c[0].startswith("test")))  # tune first
     if args.per_scorer:
         for title, items, knowledge in runs:
             per_scorer(items, knowledge, title)
