@@ -505,6 +505,7 @@ def confirmed_rule(text: str, structure: Mapping[str, Any]) -> BoundaryRule:
         ask_first=bool(structure.get("ask_first", False)),
         family=families_for(topic),
         markers=anchors,
+        advice=bool(_ADVICE.search(text)) and not structure.get("words"),
     )
 
 
@@ -522,7 +523,9 @@ def describe_rule(rule: BoundaryRule) -> str:
     parts = []
     if rule.words:
         parts.append("forbids " + ", ".join(repr(w) for w in rule.words))
-    if rule.topic:
+    if rule.topic and rule.advice:
+        parts.append(f"keeps out unsolicited advice on {rule.topic!r}")
+    elif rule.topic:
         parts.append(f"keeps out the topic {rule.topic!r}")
     if rule.markers:
         parts.append("markers " + ", ".join(repr(m) for m in rule.markers))
