@@ -13,36 +13,27 @@ sends anything anywhere, and never blocks anyone from training: it tells.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Collection
 from pathlib import Path
 
-import yaml
-
 from truehearth import packs
-from truehearth.audit import dataset, drift, report
+from truehearth.audit import dataset, report
 from truehearth.audit.profile import Profile, profile
 from truehearth.audit.rules import RuleSet, from_data
 from truehearth.core.progress import Progress
 
+# The fitted drift stage, as ``bench/fit_gives_in_drift.py`` writes it: like
+# ``gives_in.yaml``, a source the signing script folds into the built-in pack.
 DRIFT_STAGE = Path(__file__).parent / "gives_in_drift.yaml"
 
 
 def builtin_rules() -> RuleSet:
     """The built-in rules, read from their signed pack (a changed pack fails here).
 
-    The drift stage (:mod:`truehearth.audit.drift`) was fitted on top of the
-    pack's word table and ships beside it as package data until the pack is
-    next signed with it (``bench/sign_builtin_packs.py`` folds it in); a pack
-    that already carries a stage keeps its own.
+    The word table and its drift stage (:mod:`truehearth.audit.drift`) both come
+    from the pack, so everything the audit decides with is covered by its signature.
     """
-    rules = rules_from_pack(packs.BUILTIN_RULES, ())
-    if rules.gives_in.drift is not None or not DRIFT_STAGE.is_file():
-        return rules
-    stage = drift.stage_from_data(
-        yaml.safe_load(DRIFT_STAGE.read_text(encoding="utf-8")), DRIFT_STAGE.name
-    )
-    return dataclasses.replace(rules, gives_in=rules.gives_in.with_drift(stage))
+    return rules_from_pack(packs.BUILTIN_RULES, ())
 
 
 def rules_from_pack(path: Path, trusted: Collection[str]) -> RuleSet:
