@@ -324,8 +324,9 @@ class VectorIndex:
             seen: tuple[int, ...] = (rows, *self.db.conn.execute("PRAGMA data_version").fetchone())
         else:
             seen = (rows, *_identity(self.path), *_identity(self.rid_path))
-        if self._mapped is not None and self._mapped[0] == seen:
-            return self._mapped[1]
+        kept = self._mapped  # read once: a sync on another thread may replace it
+        if kept is not None and kept[0] == seen:
+            return kept[1]
         dim = self.embedder.dim
         if rows == 0 or (not self.db.sealed and not self.path.exists()):
             return _Mapped(np.zeros((0, dim), np.float32), np.zeros(0, np.int64), None)
@@ -350,9 +351,11 @@ class VectorIndex:
         if rows <= self.coarse_from or self.db.sealed:
             return None
         seen = (rows, *_identity(self.ivf_path))
-        if self._lists is None or self._lists[0] != seen:
-            self._lists = (seen, ivf.IvfFile.read(self.ivf_path, self.embedder.dim, rows))
-        return self._lists[1]
+        kept = self._lists
+        if kept is None or kept[0] != seen:
+            kept = (seen, ivf.IvfFile.read(self.ivf_path, self.embedder.dim, rows))
+            self._lists = kept
+        return kept[1]
 
     def _load_sealed(self, rows: int) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
         """An encrypted home's vectors, read from its database into memory."""
