@@ -44,6 +44,9 @@ def test_sigint_mid_stream_keeps_what_was_said(home: Home) -> None:
             [
                 sys.executable,
                 "-c",
+                # Ctrl-C as a terminal gives it: a suite started in the background (no
+                # job control) passes SIGINT on ignored, and Python then keeps it ignored.
+                "import signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
                 "from truehearth.cli import entry; entry()",
                 "chat",
                 "--home",
