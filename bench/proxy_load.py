@@ -47,6 +47,7 @@ from pathlib import Path
 
 import httpx
 
+from proxy_chats import journal_chat
 from truehearth.core import acts
 from truehearth.core.ids import new_id
 from truehearth.core.records import Layer, Source, Voice
@@ -72,33 +73,15 @@ CHAT_TURNS = 20
 
 def _archive(home: Home, turns: int) -> None:
     """Earlier chats through the proxy, as the proxy journals them."""
-    now = home.now()
     for start in range(0, turns, CHAT_TURNS):
-        session = f"s-proxy-old-{start}"
-        drafts = []
-        for t in range(min(CHAT_TURNS, turns - start)):
-            for voice, text in (
-                (Voice.HUMAN, f"earlier chat {start}, line {t}: how was the garden today?"),
-                (Voice.COMPANION, f"earlier reply {start}.{t}: the basil came up by the fence"),
-            ):
-                speaker = "human" if voice is Voice.HUMAN else "companion"
-                drafts.append(
-                    acts.remember(
-                        record_id=new_id("r"),
-                        layer=Layer.ARCHIVE,
-                        text=text,
-                        voice=voice,
-                        actor=voice,
-                        source=Source(
-                            via="proxy",
-                            session=session,
-                            mouth=None if voice is Voice.HUMAN else "echo",
-                        ),
-                        now=now,
-                        meta={"kind": "turn", "turn": t, "speaker": speaker},
-                    )
-                )
-        home.append_drafts(drafts)
+        pairs = [
+            (
+                f"earlier chat {start}, line {t}: how was the garden today?",
+                f"earlier reply {start}.{t}: the basil came up by the fence",
+            )
+            for t in range(min(CHAT_TURNS, turns - start))
+        ]
+        journal_chat(home, f"s-proxy-old-{start}", pairs)
 
 
 def _make_home(root: Path, records: int, archive: int = 0) -> Path:

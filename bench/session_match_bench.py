@@ -25,9 +25,7 @@ from pathlib import Path
 
 import orjson
 
-from truehearth.core import acts
-from truehearth.core.ids import new_id
-from truehearth.core.records import Layer, Source, Voice
+from proxy_chats import journal_chat
 from truehearth.home import Home
 from truehearth.homedir import DB_NAME
 from truehearth.store import turns
@@ -54,27 +52,9 @@ UNFILTERED = (
 
 def _home(path: Path, sessions: int) -> None:
     with Home.init(path, "Ash") as home:
-        now = home.now()
         for s in range(sessions):
-            drafts = []
-            for t in range(TURNS):
-                human = "hi" if t == 0 else f"chat {s}, line {t}: how is the garden?"
-                for voice, text in ((Voice.HUMAN, human), (Voice.COMPANION, f"reply {s}.{t}")):
-                    speaker = "human" if voice is Voice.HUMAN else "companion"
-                    mouth = None if voice is Voice.HUMAN else "echo"
-                    drafts.append(
-                        acts.remember(
-                            record_id=new_id("r"),
-                            layer=Layer.ARCHIVE,
-                            text=text,
-                            voice=voice,
-                            actor=voice,
-                            source=Source(via="proxy", session=f"s-{s}", mouth=mouth),
-                            now=now,
-                            meta={"kind": "turn", "turn": t, "speaker": speaker},
-                        )
-                    )
-            home.append_drafts(drafts)
+            lines = ["hi", *(f"chat {s}, line {t}: how is the garden?" for t in range(1, TURNS))]
+            journal_chat(home, f"s-{s}", [(h, f"reply {s}.{t}") for t, h in enumerate(lines)])
 
 
 def main() -> None:

@@ -36,10 +36,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import extsets
+from proxy_chats import journal_chat
 from truehearth import threads
-from truehearth.core import acts
-from truehearth.core.ids import new_id
-from truehearth.core.records import Layer, Source, Voice
 from truehearth.home import Home
 from truehearth.threads import Said
 
@@ -95,28 +93,6 @@ def _journaled(cid: str) -> bool:
     return hashlib.blake2b(cid.encode(), digest_size=2).digest()[0] % 2 == 0
 
 
-def _journal(home: Home, session: str, turns: list[tuple[str, str]]) -> None:
-    now = home.now()
-    drafts = []
-    for t, (human, reply) in enumerate(turns):
-        for voice, text in ((Voice.HUMAN, human), (Voice.COMPANION, reply)):
-            speaker = "human" if voice is Voice.HUMAN else "companion"
-            mouth = None if voice is Voice.HUMAN else "echo"
-            drafts.append(
-                acts.remember(
-                    record_id=new_id("r"),
-                    layer=Layer.ARCHIVE,
-                    text=text,
-                    voice=voice,
-                    actor=voice,
-                    source=Source(via="proxy", session=session, mouth=mouth),
-                    now=now,
-                    meta={"kind": "turn", "turn": t, "speaker": speaker},
-                )
-            )
-    home.append_drafts(drafts)
-
-
 def _window(turns: list[tuple[str, str]], keep: int) -> list[Said]:
     said = [s for h, r in turns for s in (Said("user", h), Said("assistant", r))]
     return [*said[-keep:], Said("user", NEXT)]
@@ -129,7 +105,7 @@ def run(name: str, conversations: list[Conversation]) -> None:
             journaled = [(c, t) for c, t in conversations if _journaled(c)]
             unseen = [(c, t) for c, t in conversations if not _journaled(c)]
             for cid, turns in journaled:
-                _journal(home, f"s-proxy-{cid}", turns)
+                journal_chat(home, f"s-proxy-{cid}", turns)
             print(
                 f"\n{name}: {len(journaled)} conversations journaled "
                 f"({sum(len(t) for _, t in journaled)} turns), {len(unseen)} unseen\n"
