@@ -88,7 +88,7 @@ AUTHORED = ROOT / "bench" / "data" / "injection_authored"
 def load_all(root: Path | None = None) -> list[Example]:
     """Every example of every source that is present, with its split."""
     base = root or data_root()
-    out: list[Example] = list(_authored(AUTHORED))
+    out: list[Example] = list(load_authored())
     for loader in (
         _deepset,
         _spikee,
@@ -106,7 +106,7 @@ def load_all(root: Path | None = None) -> list[Example]:
     return out
 
 
-def _authored(folder: Path) -> Iterator[Example]:
+def load_authored(folder: Path = AUTHORED) -> Iterator[Example]:
     """Attacks and ordinary archive text written for truehearth by four writers who never saw
     the detector, its data or the held-out blind set (``bench/data/injection_authored``, in
     the repository; see its README). Split 60/20/20 by a hash of each text."""

@@ -268,7 +268,7 @@ def test_the_blind_written_test_split_in_the_repository() -> None:
     (bench/data/injection_authored); its test split was never trained or tuned on. It
     ships with the repository, so this runs everywhere. Floors sit below the measured
     figures in docs/BENCHMARKS.md (caught 0.342, false flags 0.025)."""
-    held = [e for e in injection_data._authored(injection_data.AUTHORED) if e.split == "test"]
+    held = [e for e in injection_data.load_authored() if e.split == "test"]
     attacks = [e.text for e in held if e.label == 1]
     ordinary = [e.text for e in held if e.label == 0]
     assert len(attacks) >= 150 and len(ordinary) >= 150
