@@ -7,7 +7,7 @@ then reads the journal to check what it holds.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import httpx
@@ -30,6 +30,13 @@ ST_IMPERSONATE = (
     "[Write your next reply from the point of view of {{user}}, using the chat history so far "
     "as a guideline for the writing style of {{user}}. Don't write as {{char}} or system.]"
 )
+# SillyTavern's chat in the live run (bench/st_live.py), up to the line the user deleted.
+ST_LINES = (
+    "Where are we going today?",
+    "Tell me about the glade.",
+    "And the river beyond it?",
+    "A fox, maybe.",
+)
 OWUI_TITLE = (
     "### Task:\nGenerate a concise, 3-5 word title with an emoji summarizing the chat history.\n"
     "### Chat History:\n<chat_history>\nUSER: hi\nASSISTANT: hello\n</chat_history>"
@@ -47,20 +54,26 @@ class Counter:
         return f"reply {self.n}"
 
 
-@pytest.fixture
-def served(home: Home) -> Iterator[tuple[openai.OpenAI, Home, str, str]]:
+def _serve(
+    home: Home, script: Callable[[Sequence[Message]], str]
+) -> Iterator[tuple[openai.OpenAI, Home, str, str]]:
     home.accept(home.propose(Layer.CORE, "My name is Ash. I speak as myself.").id)
     registry.add(home, "ash", "echo")
     registry.add(home, "ash-large", "echo")
     token = ensure_token(home.path)
     app = create_app(ServerSettings(home=home.path, token=token))
-    app.state.pool.provide(registry.entry(home, "ash"), ScriptedMouth(Counter(), name="ash"))
+    app.state.pool.provide(registry.entry(home, "ash"), ScriptedMouth(script, name="ash"))
     with serving(app) as url:
         client = openai.OpenAI(base_url=url + "/v1", api_key=token, max_retries=0)
         try:
             yield client, home, url, token
         finally:
             client.close()
+
+
+@pytest.fixture
+def served(home: Home) -> Iterator[tuple[openai.OpenAI, Home, str, str]]:
+    yield from _serve(home, Counter())
 
 
 def _send(client: openai.OpenAI, chat: list[dict[str, str]], model: str = "ash") -> Any:
@@ -288,26 +301,46 @@ def test_a_reply_the_user_edited_is_withdrawn_as_edited_not_dropped(
     assert account.withdrawn == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="not supported yet: a chat whose newest exchange the user deleted no longer shows "
-    "the session's last turn, so it is not even a candidate (seen live, bench/st_live.py)",
-)
+class Told(Counter):
+    """Numbered replies of a real reply's length (a rewind, like a tail, must show enough)."""
+
+    def __call__(self, messages: Sequence[Message]) -> str:
+        return super().__call__(messages) + ": *Ash glances down the path* We keep to the left."
+
+
+@pytest.fixture
+def told(home: Home) -> Iterator[tuple[openai.OpenAI, Home, str, str]]:
+    yield from _serve(home, Told())
+
+
 def test_deleting_the_last_exchange_then_sending_stays_in_the_session(
-    served: tuple[openai.OpenAI, Home, str, str],
+    told: tuple[openai.OpenAI, Home, str, str],
 ) -> None:
-    """SillyTavern's "Delete messages" on the last line and its reply, then a new line."""
-    client, home, _url, _token = served
+    """SillyTavern's "Delete messages" on the last line and its reply, then a new line.
+
+    The lines are those of the live run (bench/st_live.py), where it was seen.
+    """
+    client, home, _url, _token = told
     chat = [{"role": "assistant", "content": GREETING}]
-    for line in ("the river", "and then the bridge", "a fox, maybe"):
+    for line in ST_LINES:
         chat += [{"role": "user", "content": line}]
         chat += [{"role": "assistant", "content": _send(client, chat).choices[0].message.content}]
-    chat = chat[:-2]  # the user deletes "a fox, maybe" and its reply
-    _send(client, [*chat, {"role": "user", "content": "never mind, let us walk on"}])
+    chat = chat[:-2]  # the user deletes "A fox, maybe." and its reply
+    answer = _send(client, [*chat, {"role": "user", "content": "Never mind, let us walk on."}])
     turns = _turns(home)
     assert len({r.source.session for r in turns}) == 1
     (withdrawn,) = _events(home, "turn.withdrawn")
-    assert withdrawn["replies"] == [r.id for r in turns if r.text == "reply 3"]
+    assert withdrawn["replies"] == [r.id for r in turns if r.text.startswith("reply 4:")]
+    assert withdrawn["deleted"] is True and withdrawn["turn"] == 3
+    facts = answer.model_extra["truehearth"]
+    assert facts["turn"] == 4
+    assert facts["session_match"] == {
+        "how": "rewind",
+        "since": 0,
+        "shown": 3,
+        "after": 2,
+        "deleted": [3],
+    }
 
 
 def test_a_failed_send_that_reappears_is_journaled_once(

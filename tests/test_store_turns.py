@@ -96,3 +96,30 @@ def test_a_trimmed_chat_finds_the_sessions_whose_newest_turns_it_holds(home: Hom
     found = home.session_tails(["hello", "the fence"], via="proxy", min_tail=3)
     assert [(t.session, t.tail, t.whole) for t in found] == [("s-b", 2, True)]
     assert [r.meta["turn"] for r in home.session_turns("s-a", since=2)] == [2, 2, 3, 3]
+
+
+def test_turns_a_rewind_cut_neither_count_nor_break_a_tail(home: Home) -> None:
+    conv = Conversation(home, EchoMouth(), "echo", session="s-a", via="proxy")
+    for line in ["the garden", "the roses", "the fence", "the gate"]:
+        conv.say(line)
+    conv.human_meta = {"follows": 1}  # the frontend deleted "the fence" and "the gate"
+    conv.say("the orchard instead")
+    assert conv.human_meta == {}  # said once, on that turn only
+    conv.say("and the pond")
+    chat = ["the garden", "the roses", "the orchard instead", "and the pond", "now?"]
+    found = home.session_tails(chat, via="proxy", min_tail=3)
+    assert [(t.session, t.turns, t.tail, t.since, t.whole) for t in found] == [
+        ("s-a", 4, 4, 0, True)
+    ]
+    assert home.sessions_holding(chat, via="proxy") == ["s-a"]
+    follows = [r.meta.get("follows") for r in home.session_turns("s-a") if r.voice is Voice.HUMAN]
+    assert follows == [None, None, None, None, 1, None]
+
+
+def test_a_rewound_chat_finds_the_sessions_that_share_its_lines(home: Home) -> None:
+    _chat(home, "s-a", ["hello", "the garden", "the roses", "the fence"])
+    _chat(home, "s-b", ["hello", "the roses", "the gate"])
+    _chat(home, "s-c", ["the pond"])
+    found = home.sessions_sharing(["the garden", "the roses", "and now?"], via="proxy")
+    assert [(s.session, s.since, s.shared) for s in found] == [("s-a", 1, 2), ("s-b", 1, 1)]
+    assert home.sessions_sharing(["the roses"], via="turn") == []

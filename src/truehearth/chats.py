@@ -207,11 +207,12 @@ def _fates(home: Home, session: str, records: list[Record]) -> dict[str, str]:
 
 
 def match_note(note: dict[str, Any]) -> str | None:
-    """One line on how a request found its session: a trimmed chat, or a tie refused.
+    """One line on how a request found its session: a trimmed or rewound chat, or a tie refused.
 
     A whole chat, a new one and a header-named one are the ordinary cases and
-    say nothing; a chat matched by its tail, and a tail that matched several
-    sessions equally (so a new session began instead of a guess), are said.
+    say nothing; a chat matched by its tail, one whose newest exchanges the
+    frontend deleted, and a tail that matched several sessions equally (so a
+    new session began instead of a guess), are said.
     """
     ambiguous = note.get("ambiguous")
     if isinstance(ambiguous, list) and ambiguous:
@@ -219,6 +220,14 @@ def match_note(note: dict[str, Any]) -> str | None:
         return (
             f"new session: the chat's newest turns matched {len(ambiguous)} sessions "
             f"equally ({names}); none was guessed"
+        )
+    if note.get("how") == "rewind":
+        deleted = note.get("deleted")
+        turns = ", ".join(str(d) for d in deleted) if isinstance(deleted, list) else "?"
+        return (
+            f"rewound chat: the frontend deleted turn(s) {turns} (their replies are withdrawn); "
+            f"the chat goes on from turn {_count(note.get('after'))}, showing "
+            f"{_count(note.get('shown'))} turn(s) from turn {_count(note.get('since'))}"
         )
     if note.get("how") == "tail":
         return (

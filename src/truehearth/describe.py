@@ -85,6 +85,12 @@ def describe_event(event: Event) -> str:
         )
     if kind == "turn.withdrawn":
         replies = ", ".join(map(str, p.get("replies") or []))
+        if p.get("deleted"):
+            return (
+                f"the frontend deleted turn {p.get('turn')} of {p.get('session')}"
+                + (f" and withdrew {replies}" if replies else "")
+                + (f": {p['reason']}" if p.get("reason") else "")
+            )
         return (
             f"the frontend withdrew {replies} (turn {p.get('turn')} of {p.get('session')}): "
             "its chat no longer shows it"

@@ -60,7 +60,7 @@ from truehearth.homedir import (
     is_home,
     read_config,
 )
-from truehearth.store.base import RecordQuery, SessionTail, Store
+from truehearth.store.base import RecordQuery, SessionLines, SessionTail, Store
 from truehearth.store.lock import writer_lock
 from truehearth.store.sqlite import SQLiteStore
 
@@ -573,6 +573,10 @@ class Home:
     def session_tails(self, texts: Sequence[str], *, via: str, min_tail: int) -> list[SessionTail]:
         """Sessions (from ``via``) whose newest human turns are among ``texts``: one query."""
         return self.store.session_tails(texts, via, min_tail)
+
+    def sessions_sharing(self, texts: Sequence[str], *, via: str) -> list[SessionLines]:
+        """Sessions (from ``via``) with a human turn among ``texts``: candidates for a rewind."""
+        return self.store.sessions_sharing(texts, via)
 
     def session_turns(self, session: str, since: int = 0) -> list[Record]:
         """The current turn records of one session (from turn ``since`` on), humans and replies."""

@@ -24,17 +24,26 @@ of the companion's journaled replies shown between them (generated text is the
 best fingerprint a chat has), and :data:`TAIL_CHARS` characters of lines that
 are not generic. When two sessions match a tail equally well the chat starts a
 new session rather than guess, and the reply says so (:class:`Located`).
+
+A frontend also rewinds: SillyTavern's "delete messages" removes the chat's
+newest exchanges, and the next send goes on from what is left, so the chat no
+longer shows the session's last turn. Such a chat is matched by :func:`rewound`
+and must earn it exactly as a tail does; the deleted turns' replies are then
+withdrawn, and the human turn that goes on names the turn it follows
+(:data:`~truehearth.store.turns.FOLLOWS`), so the session as later requests see
+it no longer holds the deleted turns.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from truehearth.core.records import Record, Voice
 from truehearth.home import Home
+from truehearth.store.turns import FOLLOWS
 
 # A one-turn chat asked again with the same first line is a regeneration only
 # while the reply is fresh; later it is a new chat that happens to open alike.
@@ -62,15 +71,20 @@ class Turn:
 
 @dataclass(frozen=True, slots=True)
 class Thread:
-    """One journaled session as a frontend chat sees it."""
+    """One journaled session as a frontend chat sees it: without the turns a rewind cut.
+
+    ``top`` is the highest turn number journaled, cut turns included, so a new
+    turn never takes the number of one the frontend deleted.
+    """
 
     session: str
     turns: tuple[Turn, ...]
     last_at: str
+    top: int = -1
 
     @property
     def next_turn(self) -> int:
-        return 1 + max((t.index for t in self.turns), default=-1)
+        return 1 + max(self.top, max((t.index for t in self.turns), default=-1))
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,9 +103,20 @@ class Match:
     kept: dict[int, Record]  # turn index -> the reply the history shows
     matched: frozenset[int]  # positions in the history that the journal holds
     last_human_at: int  # position of the session's last human turn in the history
-    how: Literal["whole", "tail"] = "whole"  # every journaled turn shown, or the newest ones
+    # every journaled turn shown, the newest ones, or the oldest ones (the newest deleted)
+    how: Literal["whole", "tail", "rewind"] = "whole"
     since: int = 0  # the first journaled turn the history shows
     aligned: int = 0  # how many journaled human turns the history shows, in order
+    cut: tuple[Turn, ...] = ()  # the session's newest turns, deleted by the frontend (a rewind)
+
+    @property
+    def last_shown(self) -> Turn:
+        """The newest journaled turn the chat shows: the session's last, unless it rewound."""
+        return self.thread.turns[len(self.thread.turns) - len(self.cut) - 1]
+
+    def link(self) -> dict[str, int]:
+        """What the human's next journaled turn must say: after a rewind, the turn it follows."""
+        return {FOLLOWS: self.last_shown.index} if self.cut else {}
 
     def rank(self) -> tuple[int, bool, int]:
         """Better is more turns shown, then a whole session, then more of its replies shown."""
@@ -132,6 +157,8 @@ class Located:
         note: dict[str, Any] = {"how": how}
         if m is not None:
             note.update(since=m.since, shown=m.aligned)
+            if m.cut:
+                note.update(after=m.last_shown.index, deleted=[t.index for t in m.cut])
         if self.ambiguous:
             note["ambiguous"] = list(self.ambiguous)
         return note
@@ -164,7 +191,34 @@ def locate(
         match = _candidate(thread, said, now, asks_reply, whole=tail.whole)
         if match is not None:
             found.append(match)
+    if not found and asks_reply:
+        found = _rewinds(home, said, via)
     return choose(found)
+
+
+def _rewinds(home: Home, said: Sequence[Said], via: str) -> list[Match]:
+    """Convincing rewinds of the sessions that share the chat's distinct lines (:func:`rewound`).
+
+    Asked only when no session matched as it stands, so a chat that simply goes
+    on never pays for it, nor does a chat too short to be convincing (a new
+    chat's first request); a generic line ("hi") names no candidate.
+    """
+    if sum(s.role == "user" for s in said) <= TAIL_TURNS or (
+        sum(s.role == "assistant" for s in said) < TAIL_REPLIES
+    ):
+        return []  # TAIL_TURNS shown and a new line after them; TAIL_REPLIES shown
+    lines = [s.text for s in said if s.role == "user" and len(s.text.strip()) >= DISTINCT_CHARS]
+    if not lines:
+        return []
+    found: list[Match] = []
+    for shared in home.sessions_sharing(lines, via=via):
+        records = home.session_turns(shared.session, max(shared.since - 1, 0))
+        if not any(r.voice is Voice.HUMAN for r in records):
+            continue
+        match = rewound(_thread(shared.session, records), said)
+        if match is not None and convincing(match, said):
+            found.append(match)
+    return found
 
 
 def named(home: Home, session: str, said: Sequence[Said]) -> Located:
@@ -175,7 +229,7 @@ def named(home: Home, session: str, said: Sequence[Said]) -> Located:
     thread = session_thread(home, session)
     if thread is None:
         return Located(None, named=True)
-    match = align(thread, said) or align_tail(thread, said)
+    match = align(thread, said) or align_tail(thread, said) or rewound(thread, said)
     return Located(match, named=True, next_turn=thread.next_turn)
 
 
@@ -196,12 +250,24 @@ def _thread(session: str, records: list[Record]) -> Thread:
             humans[index] = r
         else:
             replies.setdefault(index, []).append(r)
+    cut = _cut(humans)
     turns = tuple(
         Turn(i, humans[i], tuple(sorted(replies.get(i, []), key=lambda r: r.recorded_at)))
         for i in sorted(humans)
+        if i not in cut
     )
     last_at = max(r.recorded_at for r in records)
-    return Thread(session, turns, last_at)
+    return Thread(session, turns, last_at, top=max(humans, default=-1))
+
+
+def _cut(humans: dict[int, Record]) -> set[int]:
+    """Turn numbers a rewind cut: after the turn a later human turn follows, before that one."""
+    cut: set[int] = set()
+    for index, human in humans.items():
+        follows = human.meta.get(FOLLOWS)
+        if isinstance(follows, int) and not isinstance(follows, bool):
+            cut.update(i for i in humans if follows < i < index)
+    return cut
 
 
 def _same(a: str, b: str) -> bool:
@@ -267,17 +333,58 @@ def align_tail(thread: Thread, said: Sequence[Said]) -> Match | None:
     ends = [i for i, s in enumerate(said) if s.role == "user" and _same(s.text, last)]
     best: Match | None = None
     for end in reversed(ends):
-        found = _run_back(thread, said, end)
+        found = _run_back(thread, said, end, len(thread.turns) - 1)
         if best is None or found.aligned > best.aligned:
             best = found
     return best
 
 
-def _run_back(thread: Thread, said: Sequence[Said], end: int) -> Match:
+def rewound(thread: Thread, said: Sequence[Said]) -> Match | None:
+    """The chat goes on from an earlier turn of ``thread``: its newest turns were deleted.
+
+    SillyTavern's "delete messages" removes the chat's newest exchanges, and
+    the human's next line goes on from what is left. Nothing else in the chat
+    says so: the session's last turn is simply gone, so neither :func:`align`
+    nor :func:`align_tail` can find it. This finds the newest turn whose line
+    the chat still shows, requires that the chat after it hold at most that
+    turn's reply and then only the human's new lines (none of them a deleted
+    turn's: that would be another story, not a rewind), and reads backwards
+    from it as a tail is read. The turns after it are ``cut``.
+
+    A rewind claims a chat is a session whose newest turns it does not show,
+    which a new chat opening with the same lines also looks like; so it is
+    asked the same evidence as a tail (:func:`convincing`), and is only sought
+    when the human asks for a reply to a new line.
+    """
+    turns = thread.turns
+    for j in range(len(turns) - 2, -1, -1):
+        ends = [
+            i for i, s in enumerate(said) if s.role == "user" and _same(s.text, turns[j].human.text)
+        ]
+        if not ends:
+            continue
+        deleted = {t.human.text.strip() for t in turns[j + 1 :]}
+        if not _goes_on(said, ends[-1], deleted):
+            return None
+        found = _run_back(thread, said, ends[-1], j)
+        return replace(found, how="rewind", cut=turns[j + 1 :])
+    return None
+
+
+def _goes_on(said: Sequence[Said], end: int, deleted: set[str]) -> bool:
+    """After ``said[end]``: at most its reply, then only new lines of the human's, at least one."""
+    after = list(said[end + 1 :])
+    if after and after[0].role == "assistant":
+        after = after[1:]
+    return bool(after) and all(s.role == "user" and s.text.strip() not in deleted for s in after)
+
+
+def _run_back(thread: Thread, said: Sequence[Said], end: int, last: int) -> Match:
+    """The run of ``thread``'s turns up to ``turns[last]`` (at ``said[end]``), read backwards."""
     turns = thread.turns
     kept: dict[int, Record] = {}
     matched = {end}
-    j = len(turns) - 1
+    j = last
     if end + 1 < len(said) and said[end + 1].role == "assistant":
         _keep(turns[j], said, end + 1, kept, matched)
     p = end
@@ -291,7 +398,7 @@ def _run_back(thread: Thread, said: Sequence[Said], end: int) -> Match:
             break
         matched.add(q)
         j, p = j - 1, q
-    aligned = len(turns) - j
+    aligned = last + 1 - j
     return Match(thread, kept, frozenset(matched), end, "tail", turns[j].index, aligned)
 
 
@@ -363,7 +470,7 @@ def choose(found: Sequence[Match]) -> Located:
 
     ``found`` comes in the store's order (the newest session first among
     equals). Two whole sessions that tie are told apart by that order, as
-    before tails existed; two tails that tie are not: the chat starts a new
+    before tails existed; two tails (or rewinds) that tie are not: the chat starts a new
     session, and :class:`Located` names both. That new session then goes on
     *after* the tied tails in the chat, so while they stay in the window a
     session whose turns the chat shows later than theirs wins the tie, or
@@ -374,7 +481,7 @@ def choose(found: Sequence[Match]) -> Located:
     ordered = sorted(found, key=Match.rank, reverse=True)  # stable: newest first among equals
     best = ordered[0]
     rivals = [m for m in ordered[1:] if m.rank() == best.rank()]
-    if rivals and best.how == "tail":
+    if rivals and best.how != "whole":
         end = max(m.last_human_at for m in [best, *rivals])
         later = [m for m in ordered if m.last_human_at > end]
         if later:

@@ -106,6 +106,8 @@ class Conversation:
     started_at: str | None = None
     # Said on each reply's record: what a frontend sent beside the chat (the proxy's account).
     reply_meta: dict[str, Any] = field(default_factory=dict)
+    # Said on the human's record of the next turn journaled, once (the proxy's rewind link).
+    human_meta: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def open(
@@ -434,6 +436,7 @@ class Conversation:
         }
         if interrupted:
             reply_meta["interrupted"] = interrupted
+        human_meta, self.human_meta = self.human_meta, {}
 
         def build(now: str) -> list[Draft]:
             drafts = [
@@ -445,7 +448,7 @@ class Conversation:
                     actor=Voice.HUMAN,
                     source=Source(via=self.via, session=self.session),
                     now=now,
-                    meta={**base_meta, "speaker": "human"},
+                    meta={**base_meta, "speaker": "human", **human_meta},
                 )
             ]
             if reply_id is not None:

@@ -193,7 +193,7 @@ def _free(label: str, taken: set[str]) -> str:
 
 
 def _frontend_choices(home: Home) -> tuple[set[str], set[str]]:
-    """Replies a frontend kept, and replies it set aside or withdrew (proxy journal events)."""
+    """Replies a frontend kept, and turn records it set aside, withdrew or deleted (its events)."""
     kept: set[str] = set()
     dropped: set[str] = set()
     for event in home.iter_events():
@@ -202,6 +202,8 @@ def _frontend_choices(home: Home) -> tuple[set[str], set[str]]:
             dropped.update(str(r) for r in event.payload.get("set_aside") or [])
         elif event.kind == "turn.withdrawn":
             dropped.update(str(r) for r in event.payload.get("replies") or [])
+            if event.payload.get("deleted") and event.payload.get("human"):
+                dropped.add(str(event.payload["human"]))  # the user deleted the whole exchange
     return kept, dropped - kept
 
 
@@ -209,7 +211,8 @@ def _conversation(home: Home) -> list[Record]:
     """The home's own turns (and confirmed imported ones), one reply per turn, in order.
 
     Of a regenerated turn's replies, the one the frontend kept goes out (the
-    proxy journals it); replies set aside or withdrawn never do; without a
+    proxy journals it); replies set aside or withdrawn never do, nor the
+    human's line of an exchange the user deleted at the frontend; without a
     record of the choice, the newest reply stands.
     """
     kept, dropped = _frontend_choices(home)

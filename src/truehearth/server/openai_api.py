@@ -272,14 +272,17 @@ def _history(said: list[Said], match: Match | None) -> list[Message]:
     return history
 
 
-def _settle(home: Home, match: Match, said: list[Said], session: str) -> int:
-    """Journal what the frontend did since the last request; return the next turn number.
+def _settle(home: Home, match: Match, said: list[Said], session: str) -> tuple[int, dict[str, Any]]:
+    """Journal what the frontend did since the last request.
 
-    The kept alternative of the last turn is recorded (or that none was kept: the
-    reply was withdrawn), and the human's messages shown but never journaled
-    (a send that failed) are journaled now, each as its own turn.
+    The kept alternative of the last turn shown is recorded (or that none was
+    kept: the reply was withdrawn); the replies of turns the frontend deleted
+    (a rewind) are withdrawn; and the human's messages shown but never
+    journaled (a send that failed) are journaled now, each as its own turn.
+    Returns the next turn number, and what its human record must say (after a
+    rewind, the turn it follows, unless a failed send said it first).
     """
-    last = match.thread.turns[-1]
+    last = match.last_shown
     drafts: list[Draft] = []
     kept = match.kept.get(last.index)
     if kept is not None and len(last.replies) > 1:
@@ -307,8 +310,10 @@ def _settle(home: Home, match: Match, said: list[Said], session: str) -> int:
         if edited:
             withdrawn["edited"] = True
         drafts.append(Draft("turn.withdrawn", "human", withdrawn))
+    drafts.extend(_deleted(match, session))
     index = match.thread.next_turn
     missed = match.unjournaled_humans(said, len(said) - 1)
+    follows: dict[str, Any] = match.link()
 
     def build(now: str) -> list[Draft]:
         out = list(drafts)
@@ -327,6 +332,7 @@ def _settle(home: Home, match: Match, said: list[Said], session: str) -> int:
                         "turn": index + n,
                         "speaker": "human",
                         "unanswered": "shown by the frontend, never answered here",
+                        **(follows if n == 0 else {}),
                     },
                 )
             )
@@ -334,7 +340,27 @@ def _settle(home: Home, match: Match, said: list[Said], session: str) -> int:
 
     if drafts or missed:
         home.commit(build)
-    return index + len(missed)
+    return index + len(missed), {} if missed else follows
+
+
+def _deleted(match: Match, session: str) -> list[Draft]:
+    """The frontend deleted the session's newest turns (a rewind): each one's replies withdrawn."""
+    after = match.last_shown.index
+    return [
+        Draft(
+            "turn.withdrawn",
+            "human",
+            {
+                "session": session,
+                "turn": turn.index,
+                "replies": [r.id for r in turn.replies],
+                "human": turn.human.id,
+                "deleted": True,
+                "reason": f"the frontend deleted this exchange; its chat goes on from turn {after}",
+            },
+        )
+        for turn in match.cut
+    ]
 
 
 def _turn(
@@ -391,7 +417,10 @@ def _turn(
     conversation.history = _history(said[:last], match)
     # Bad input is refused (prepare) before the frontend's past is journaled.
     context = conversation.prepare(text)
-    conversation.turns = _settle(home, match, said, session) if match else located.next_turn
+    if match is not None:
+        conversation.turns, conversation.human_meta = _settle(home, match, said, session)
+    else:
+        conversation.turns = located.next_turn
     return conversation, conversation.stream(text, prepared=context), ask.ignored
 
 

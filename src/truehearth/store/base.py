@@ -62,6 +62,16 @@ class SessionTail:
 
 
 @dataclass(frozen=True, slots=True)
+class SessionLines:
+    """A session with human turns among a chat's lines: ``shared`` of them, the first ``since``."""
+
+    session: str
+    since: int
+    shared: int
+    last_at: str
+
+
+@dataclass(frozen=True, slots=True)
 class ProjectionRow:
     """A record's filter columns, with its value left encoded until it is needed."""
 
@@ -206,6 +216,14 @@ class Store(Protocol):
         is. The longest tails first, then the most recent, a bounded number: the
         candidates a chat holding ``texts``, perhaps trimmed by its frontend, may
         continue (see :mod:`truehearth.threads`).
+        """
+        ...
+
+    def sessions_sharing(self, texts: Sequence[str], via: str) -> list[SessionLines]:
+        """Sessions from ``via`` with a human turn among ``texts`` (the candidates for a rewind).
+
+        The most lines shared first, then the most recent, a bounded number
+        (see :func:`truehearth.threads.rewound`).
         """
         ...
 

@@ -24,7 +24,7 @@ from truehearth.core.journal import Head
 from truehearth.core.policy import check_event
 from truehearth.core.vocabulary import RECORD
 from truehearth.store import turns
-from truehearth.store.base import RecordQuery, SearchHit, SessionTail
+from truehearth.store.base import RecordQuery, SearchHit, SessionLines, SessionTail
 from truehearth.store.connect import (
     DATABASE_ERRORS,
     OPERATIONAL_ERRORS,
@@ -442,6 +442,10 @@ class SQLiteStore:
     @translate_errors
     def session_tails(self, texts: Sequence[str], via: str, min_tail: int) -> list[SessionTail]:
         return turns.session_tails(self._conn, texts, via, min_tail)
+
+    @translate_errors
+    def sessions_sharing(self, texts: Sequence[str], via: str) -> list[SessionLines]:
+        return turns.sessions_sharing(self._conn, texts, via)
 
     @translate_errors
     def recent_sessions(self, via: str, limit: int) -> list[tuple[str, int, str]]:

@@ -26,7 +26,7 @@ from typing import Any
 
 import orjson
 
-from truehearth.store.base import SessionTail
+from truehearth.store.base import SessionLines, SessionTail
 
 KEY_FUNCTION = "th_turn_key"
 """The SQL name of :func:`turn_key`, registered on the store's connection (the backfill uses it)."""
@@ -79,6 +79,14 @@ def project(conn: sqlite3.Connection, rid: str, value: dict[str, Any] | None) ->
     )
 
 
+FOLLOWS = "follows"
+"""The meta key a human turn journaled after a rewind carries: the turn number it follows.
+
+A frontend that deletes a chat's newest exchanges and sends a new line goes on
+from an earlier turn; the turns between that one and the new line are cut
+from the session as the chat knows it (they stay in the journal, withdrawn).
+"""
+
 CANDIDATES = 20
 """How many sessions :func:`session_tails` offers at most (the longest tails and newest first)."""
 
@@ -96,7 +104,8 @@ def session_tails(
     by the caller, on the records. One statement: an index lookup per line for
     the candidates, kept only where the line is the session's last turn (so a
     generic line that opens a thousand sessions pulls in none of them), then
-    only those sessions' turns.
+    only those sessions' turns. Turns a rewind cut (:data:`FOLLOWS`) are not
+    the session's any more: they neither count nor break a tail.
     """
     keys = orjson.dumps(sorted({turn_key(t) for t in texts if t.strip()})).decode()
     # CROSS JOIN keeps SQLite from starting at the records table; the window
@@ -108,13 +117,20 @@ def session_tails(
         "  WHERE m.human = 1 AND m.via = ? AND m.said IN (SELECT key FROM asked) "
         "  AND m.turn = (SELECT x.turn FROM turn_index x WHERE x.session = m.session "
         "                AND x.human = 1 ORDER BY x.turn DESC LIMIT 1)), "
-        "turn(session, turn, hit, at) AS MATERIALIZED ("
-        "  SELECT t.session, t.turn, t.said IN (SELECT key FROM asked), r.recorded_at "
+        "turn(session, turn, hit, at, follows) AS MATERIALIZED ("
+        "  SELECT t.session, t.turn, t.said IN (SELECT key FROM asked), r.recorded_at, "
+        f"  json_extract(CAST(r.value AS TEXT), '$.meta.{FOLLOWS}') "
         "  FROM candidate c CROSS JOIN turn_index t ON t.session = c.session "
         "  CROSS JOIN records r ON r.id = t.id WHERE t.human = 1 AND r.current = 1), "
+        "rewind(session, follows, turn) AS MATERIALIZED ("
+        "  SELECT session, follows, turn FROM turn WHERE follows IS NOT NULL), "
+        "live(session, turn, hit, at) AS ("
+        "  SELECT a.session, a.turn, a.hit, a.at FROM turn a WHERE NOT EXISTS ("
+        "    SELECT 1 FROM rewind w WHERE w.session = a.session "
+        "    AND a.turn > w.follows AND a.turn < w.turn)), "
         "broken(session, turn, at, gap) AS ("
         "  SELECT session, turn, at, "
-        "  max(CASE WHEN hit THEN -1 ELSE turn END) OVER (PARTITION BY session) FROM turn) "
+        "  max(CASE WHEN hit THEN -1 ELSE turn END) OVER (PARTITION BY session) FROM live) "
         "SELECT session, count(*), sum(turn > gap), min(CASE WHEN turn > gap THEN turn END), "
         "max(at) FROM broken GROUP BY session "
         "HAVING sum(turn > gap) >= min(count(*), ?) "
@@ -125,6 +141,30 @@ def session_tails(
         SessionTail(str(s), int(n), int(tail), int(since), str(at))
         for s, n, tail, since, at in rows
     ]
+
+
+def sessions_sharing(
+    conn: sqlite3.Connection, texts: Sequence[str], via: str
+) -> list[SessionLines]:
+    """Sessions from ``via`` with a current human turn among ``texts``, and the first such turn.
+
+    The candidates for a rewound chat (:func:`truehearth.threads.rewound`): one
+    whose newest turns the frontend deleted, so it no longer shows the session's
+    last turn and :func:`session_tails` cannot name it. The caller passes only
+    lines that say something (a generic "hi" would name every session). The
+    sessions sharing the most lines come first, then the most recent, a bounded
+    number; the order of the lines is checked by the caller, on the records.
+    """
+    keys = orjson.dumps(sorted({turn_key(t) for t in texts if t.strip()})).decode()
+    rows = conn.execute(
+        "WITH asked(key) AS MATERIALIZED (SELECT value FROM json_each(?)) "
+        "SELECT t.session, min(t.turn), count(*), max(r.recorded_at) "
+        "FROM turn_index t CROSS JOIN records r ON r.id = t.id "
+        "WHERE t.human = 1 AND t.via = ? AND t.said IN (SELECT key FROM asked) AND r.current = 1 "
+        "GROUP BY t.session ORDER BY 3 DESC, 4 DESC LIMIT ?",
+        (keys, via, CANDIDATES),
+    )
+    return [SessionLines(str(s), int(first), int(n), str(at)) for s, first, n, at in rows]
 
 
 def sessions_holding(conn: sqlite3.Connection, texts: Sequence[str], via: str) -> list[str]:
