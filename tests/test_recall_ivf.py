@@ -54,7 +54,7 @@ def test_the_file_round_trips_and_a_torn_or_foreign_file_is_refused(tmp_path: Pa
     centroids = ivf.train(m, 16)
     postings = ivf.Postings.of(ivf.assign(m, centroids), 16)
     path = tmp_path / "x.ivf"
-    ivf.IvfFile.write(path, centroids, postings, trained_at=500)
+    ivf.IvfFile.write(path, centroids, postings, trained_at=500, tight=np.zeros(16, np.bool_))
     read = ivf.IvfFile.read(path, 32, 500)
     assert read is not None and read.covered == 500 and read.trained_at == 500
     assert np.array_equal(read.centroids, centroids)
@@ -146,3 +146,136 @@ def test_a_kept_index_reads_again_what_another_writer_changed(
     fresh = home.remember("The violin teacher moved her lessons to Thursday.")
     other.sync()  # appended by the other object
     assert index.search(query, 1)[0].record_id == fresh.id
+
+
+def _with_repeats() -> np.ndarray:
+    """6,000 spread rows, then one of them repeated on every fourth row (a sentence said
+    often): 1,501 equal rows."""
+    m = _unit(6_000)
+    m[::4] = m[1]
+    return m
+
+
+def _top_scores(scores: np.ndarray, k: int) -> np.ndarray:
+    return np.sort(scores)[::-1][:k]
+
+
+def test_equal_rows_get_a_tight_list_and_a_query_reads_only_k_of_them() -> None:
+    m = _with_repeats()
+    centroids = ivf.train(m, 64)
+    owner = ivf.assign(m, centroids)
+    assert np.bincount(owner).max() >= 1_500  # k-means leaves the repeats in one list
+    learnt = ivf.balance(m, centroids, owner)
+    again = ivf.balance(m, centroids, owner)
+    assert np.array_equal(learnt.owner, again.owner)  # deterministic
+    assert np.array_equal(learnt.centroids, again.centroids)
+    count = learnt.centroids.shape[0]
+    (tight,) = np.flatnonzero(learnt.tight)
+    repeats = np.flatnonzero(np.all(m == m[1], axis=1))
+    assert np.all(learnt.owner[repeats] == tight)
+    assert np.count_nonzero(learnt.owner == tight) == repeats.shape[0] == 1_501
+    assert np.array_equal(learnt.centroids[tight], m[1])
+    sizes = np.bincount(learnt.owner, minlength=count)
+    assert sizes.min() >= 1  # no list left empty
+    mean = m.shape[0] // 64
+    assert sizes[~learnt.tight].max() <= ivf.SPLIT * mean
+    postings = ivf.Postings.of(learnt.owner, count)
+    assert sorted(postings.rows.tolist()) == list(range(m.shape[0]))
+    # A query next to the repeated sentence: its list is read for only k rows, and the
+    # top k found score exactly as the exact top k (the repeats tie).
+    query = m[1]
+    chosen = ivf.nearest_lists(query, learnt.centroids, 4)
+    assert tight in chosen
+    whole = postings.candidates(chosen)
+    some = postings.candidates(chosen, learnt.tight, 50)
+    assert whole.shape[0] - some.shape[0] == 1_501 - 50
+    got = some[np.argsort(-(m[some] @ query))[:50]]
+    assert np.allclose(np.sort(m[got] @ query)[::-1], _top_scores(m @ query, 50))
+
+
+def test_an_oversized_list_of_distinct_rows_is_split_by_k_means() -> None:
+    m = _unit(6_000)
+    crowd = m[:2_000] * 0.05 + m[4_000]  # 2,000 different rows close to one point
+    m[:2_000] = crowd / np.linalg.norm(crowd, axis=1, keepdims=True)
+    centroids = ivf.train(m[2_000:], 64)  # learnt before the crowd came
+    owner = ivf.assign(m, centroids)
+    before = np.bincount(owner).max()
+    assert before > ivf.SPLIT * (6_000 // 64)
+    learnt = ivf.balance(m, centroids, owner)
+    sizes = np.bincount(learnt.owner, minlength=learnt.centroids.shape[0])
+    assert not learnt.tight.any()  # no row repeats exactly
+    assert learnt.centroids.shape[0] > 64 and sizes.max() < before / 2 and sizes.min() >= 1
+    assert np.allclose(np.linalg.norm(learnt.centroids, axis=1), 1.0, atol=1e-5)
+
+
+def test_a_tight_list_that_takes_a_different_row_is_tight_no_more() -> None:
+    m = _with_repeats()
+    centroids = ivf.train(m, 64)
+    learnt = ivf.balance(m, centroids, ivf.assign(m, centroids))
+    (tight,) = np.flatnonzero(learnt.tight)
+    same = np.repeat(m[1][None, :], 3, axis=0)
+    into = ivf.assign(same, learnt.centroids)
+    assert np.all(into == tight)
+    assert np.array_equal(ivf.still_tight(same, into, learnt.centroids, learnt.tight), learnt.tight)
+    near = same.copy()
+    near[1, 0] += 1e-3  # no longer the very same vector, though it joins the same list
+    near[1] /= np.linalg.norm(near[1])
+    joined = np.full(3, tight, np.int32)
+    after = ivf.still_tight(near, joined, learnt.centroids, learnt.tight)
+    assert not after.any() and learnt.tight[tight]  # the flag is cleared on a copy
+
+
+def test_tight_flags_round_trip_and_a_file_without_them_still_reads(tmp_path: Path) -> None:
+    m = _with_repeats()
+    centroids = ivf.train(m, 64)
+    learnt = ivf.balance(m, centroids, ivf.assign(m, centroids))
+    count = learnt.centroids.shape[0]
+    postings = ivf.Postings.of(learnt.owner, count)
+    path = tmp_path / "x.ivf"
+    ivf.IvfFile.write(path, learnt.centroids, postings, 6_000, learnt.tight)
+    read = ivf.IvfFile.read(path, 32, 6_000)
+    assert read is not None and np.array_equal(read.tight, learnt.tight) and read.tight.any()
+    assert np.array_equal(read.postings.rows, postings.rows)
+    assert np.array_equal(read.centroids, learnt.centroids)
+    # The layout written before lists could be tight: no flag bytes, its own magic.
+    old = tmp_path / "old.ivf"
+    header = np.array([0x54484956_46310000, count, 32, 6_000, 6_000, 0], np.int64)
+    old.write_bytes(
+        header.tobytes()
+        + learnt.centroids.tobytes()
+        + postings.starts.astype(np.int64).tobytes()
+        + postings.rows.astype(np.int64).tobytes()
+    )
+    legacy = ivf.IvfFile.read(old, 32, 6_000)
+    assert legacy is not None and not legacy.tight.any()
+    assert np.array_equal(legacy.postings.rows, postings.rows)
+    data = path.read_bytes()
+    path.write_bytes(data[:-8])  # torn
+    assert ivf.IvfFile.read(path, 32, 6_000) is None
+
+
+def test_a_home_gives_a_sentence_said_hundreds_of_times_a_tight_list(home: Home) -> None:
+    """Real records through the real embedder: equal texts embed to equal vectors, the
+    sync that writes the lists gives them a tight list, and a search near them still
+    agrees with exact search (any of the equal rows is as near as another)."""
+    for n in range(120):
+        home.remember(f"{TOPICS[n % len(TOPICS)]} (note {n})")
+    for _ in range(ivf.SAME_MIN + 20):
+        home.remember("Ha, that made me smile.")
+    base = active_index(home)
+    index = VectorIndex(home.recall_index, base.embedder, coarse_from=100)
+    index.sync()
+    rows = index.count()
+    lists = ivf.IvfFile.read(index.ivf_path, index.embedder.dim, rows)
+    assert lists is not None and lists.covered == rows
+    (tight,) = np.flatnonzero(lists.tight)
+    assert np.diff(lists.postings.starts)[tight] == ivf.SAME_MIN + 20
+    exact = VectorIndex(home.recall_index, index.embedder, coarse_from=10**9)
+    for asked in ("that made me smile", "what is our dog called"):
+        query = index.embedder.embed([asked])[0]
+        fast, slow = index.search(query, 10), exact.search(query, 10)
+        assert [round(h.score, 5) for h in fast] == [round(h.score, 5) for h in slow]
+    smile = index.embedder.embed(["that made me smile"])[0]
+    assert {h.record_id for h in index.search(smile, 10)} <= {
+        r.id for r in home.records(limit=1_000) if r.text == "Ha, that made me smile."
+    }

@@ -171,19 +171,19 @@ class VectorIndex:
         current = ivf.IvfFile.read(self.ivf_path, self.embedder.dim, rows)
         if current is None or rows >= ivf.RETRAIN_GROWTH * current.trained_at:
             centroids = ivf.train(matrix, ivf.list_count(rows))
-            owner, trained_at = ivf.assign(matrix, centroids), rows
+            learnt = ivf.balance(matrix, centroids, ivf.assign(matrix, centroids))
+            trained_at = rows
         elif rows - current.covered > max(ivf.TAIL_ROWS, rows // 20):
             centroids, trained_at = np.asarray(current.centroids), current.trained_at
-            owner = np.concatenate(
-                [
-                    ivf.owners(current.postings, current.covered),
-                    ivf.assign(matrix[current.covered :], centroids),
-                ]
-            )
+            added = matrix[current.covered :]
+            fresh = ivf.assign(added, centroids)
+            owner = np.concatenate([ivf.owners(current.postings, current.covered), fresh])
+            tight = ivf.still_tight(added, fresh, centroids, current.tight)
+            learnt = ivf.Trained(centroids, owner, tight)
         else:
             return False
-        postings = ivf.Postings.of(owner, centroids.shape[0])
-        ivf.IvfFile.write(self.ivf_path, centroids, postings, trained_at)
+        postings = ivf.Postings.of(learnt.owner, learnt.centroids.shape[0])
+        ivf.IvfFile.write(self.ivf_path, learnt.centroids, postings, trained_at, learnt.tight)
         return True
 
     def _append(self, records: dict[int, Record], rids: list[int], feed_seq: int | None) -> None:
@@ -402,7 +402,10 @@ class VectorIndex:
         if lists is not None:
             chosen = ivf.nearest_lists(q, lists.centroids, ivf.PROBES)
             pool = np.concatenate(
-                [lists.postings.candidates(chosen), np.arange(lists.covered, rows, dtype=np.int64)]
+                [
+                    lists.postings.candidates(chosen, lists.tight, k),
+                    np.arange(lists.covered, rows, dtype=np.int64),
+                ]
             )
             scores = mapped.matrix[pool] @ q
             k = min(k, pool.shape[0])
