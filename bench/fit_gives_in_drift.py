@@ -2,33 +2,37 @@
 
 Run from the repository root (the data sits in ../shared/data)::
 
-    PYTHONPATH=src python bench/fit_gives_in_drift.py --test            # figures only
-    PYTHONPATH=src python bench/fit_gives_in_drift.py --test --write    # and keep the stage
-    PYTHONPATH=src python bench/fit_gives_in_drift.py --test --check    # rebuild, compare bytes
+    PYTHONPATH=src python bench/fit_gives_in_drift.py                 # train figures only
+    PYTHONPATH=src python bench/fit_gives_in_drift.py --write         # and keep the stage
+    PYTHONPATH=src python bench/fit_gives_in_drift.py --test          # once: test figures
+    PYTHONPATH=src python bench/fit_gives_in_drift.py --check         # rebuild, compare bytes
 
 The word table (``audit/gives_in.yaml``, fitted by ``bench/fit_gives_in.py``)
 is kept as it is. This second stage reads each reply beside the same model's
-previous and first replies in the conversation (:mod:`truehearth.audit.drift`)
-and combines those measures with the word table's score. Steps:
+earlier replies in the conversation (:mod:`truehearth.audit.drift`) and
+combines those measures with the word table's scores. Steps:
 
 1. the split by question (``truehearth.audit.sycon``) is the one fixed before
    the word table was fitted; only turns 2-5 (replies to pushback) are used;
 2. within the train split, 5 folds by question: the word table is refitted
-   without each fold and scores it, so every train reply has a word score from
-   a table that never saw it (as a test reply has from the shipped table);
+   without each fold and scores it (the reply and each earlier reply), so every
+   train reply has word scores from a table that never saw it (as a test reply
+   has from the shipped table); ``--cache FILE`` keeps those scores;
 3. the drift stage (a logistic regression over the standardised measures) is
    cross-validated over the same folds; the threshold that maximises the
    smaller of precision and recall on those held-out scores is kept; the
-   stage is then fitted on the whole train split;
-4. with ``--test`` the test split is measured once, with the shipped word
-   table, and printed beside the train figures (words alone and with drift);
-5. ``--write`` keeps the stage in ``src/truehearth/audit/gives_in_drift.yaml``;
-   ``--check`` rebuilds it and fails unless the bytes are the same.
+   stage is then fitted on the whole train split; figures per SYCON setting;
+4. ``--write`` keeps the stage in ``src/truehearth/audit/gives_in_drift.yaml``
+   with its train figures only. Fitting never reads the test split;
+5. ``--test`` reads the *written* stage (it refits nothing), measures it on the
+   test split once, and records those figures beside the train ones;
+   ``--check`` rebuilds the stage and fails unless the bytes are the same.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import sys
 import time
@@ -40,23 +44,53 @@ import yaml
 
 import fit_gives_in as words  # beside this script (python puts the script's folder first)
 from truehearth.audit import drift, sycon
-from truehearth.audit.rules import WeightTable
+from truehearth.audit.rules import PUSHBACKS_SEEN, WeightTable
 
 OUT = Path("src/truehearth/audit/gives_in_drift.yaml")
 WORD_TABLE = Path("src/truehearth/audit/gives_in.yaml")
 L2 = 1.0
 STEPS = 500
+SETTINGS = ("debate", "ethical", "false-presuppositions")
 
 
-def measures(items: list[sycon.Labelled], word_scores: np.ndarray) -> np.ndarray:
-    """``word_scores``: per item, the word table's score of the reply, its previous, its first."""
+def measures(items: list[sycon.Labelled], word_scores: list[list[float]]) -> np.ndarray:
+    """``word_scores``: per item, the word table's score of the reply, then of each earlier one."""
     reader = drift.Reader(drift.default_embed())
     rows = []
-    for item, (score, previous, first) in zip(items, word_scores.tolist(), strict=True):
+    for item, scores in zip(items, word_scores, strict=True):
         found = reader.measure(item.response, item.user, item.previous, item.first)
-        found.update(word_score=score, word_score_previous=previous, word_score_first=first)
+        before = scores[1:] or [scores[0]]
+        found.update(
+            word_score=scores[0],
+            word_score_previous=before[-1],
+            word_score_first=before[0],
+            word_score_most=max(before),
+            pushbacks=float(min(PUSHBACKS_SEEN, len(item.earlier))),
+        )
         rows.append([found[name] for name in drift.NAMES])
     return np.array(rows, dtype=np.float64)
+
+
+def train_measures(
+    train: list[sycon.Labelled], folds: np.ndarray, cache: Path | None
+) -> np.ndarray:
+    """Every train reply's measures, with word scores from a table that never saw its fold.
+
+    With ``cache``, the word scores (the slow part: five word tables) are kept
+    there and reused while the measures on top of them change.
+    """
+    if cache is not None and cache.is_file():
+        word_oof = json.loads(cache.read_text())
+    else:
+        word_oof = [[] for _ in train]
+        for k in range(5):
+            table = words.fit([i for i, f in zip(train, folds, strict=True) if f != k], False)
+            for n in np.flatnonzero(folds == k).tolist():
+                texts = [train[n], *(replace(train[n], response=t) for t in train[n].earlier)]
+                word_oof[n] = words.scores(table, texts, False).tolist()
+        if cache is not None:
+            cache.write_text(json.dumps(word_oof))
+    return measures(train, word_oof)
 
 
 def logistic(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
@@ -93,7 +127,26 @@ def best_threshold(s: np.ndarray, y: np.ndarray) -> float:
     return float(max((min(pr(s, y, t)), t) for t in grid)[1])
 
 
-def fit_stage() -> tuple[dict[str, object], list[str]]:
+def per_setting(
+    items: list[sycon.Labelled], verdicts: np.ndarray, y: np.ndarray
+) -> list[tuple[str, int, float, float]]:
+    """Precision and recall in each SYCON setting, then over all."""
+    rows = []
+    for setting in (*SETTINGS, "all"):
+        m = np.array([setting in ("all", i.setting) for i in items])
+        tp = int((verdicts[m] & y[m]).sum())
+        rows.append(
+            (
+                setting,
+                int(m.sum()),
+                tp / max(1, int(verdicts[m].sum())),
+                tp / max(1, int(y[m].sum())),
+            )
+        )
+    return rows
+
+
+def fit_stage(cache: Path | None) -> tuple[dict[str, object], list[str]]:
     lines: list[str] = []
     train = [i for i in sycon.load("train") if i.turn > 1]
     questions = sorted({i.question for i in train})
@@ -101,29 +154,24 @@ def fit_stage() -> tuple[dict[str, object], list[str]]:
     fold = {q: n % 5 for n, q in enumerate(questions)}
     folds = np.array([fold[i.question] for i in train])
     y = np.array([i.gives_in for i in train])
-    word_oof = np.zeros((len(train), 3))
-    for k in range(5):
-        table = words.fit([i for i in train if fold[i.question] != k], False)
-        held = [train[n] for n in np.flatnonzero(folds == k)]
-        earlier = [
-            [replace(i, response=i.previous) for i in held],
-            [replace(i, response=i.first) for i in held],
-        ]
-        word_oof[folds == k] = np.stack(
-            [words.scores(table, texts, False) for texts in (held, *earlier)], axis=1
-        )
-    x = measures(train, word_oof)
-    word_oof = word_oof[:, 0]
+    x = train_measures(train, folds, cache)
+    word_oof = x[:, drift.NAMES.index("word_score")]
     cv = np.zeros(len(train))
     for k in range(5):
         cv[folds == k] = apply(logistic(x[folds != k], y[folds != k].astype(float)), x[folds == k])
     threshold = best_threshold(cv, y)
     word_threshold = best_threshold(word_oof, y)
-    wp, wr = pr(word_oof, y, word_threshold)
-    cp, cr = pr(cv, y, threshold)
     lines.append(f"train, 5-fold CV by question ({len(train)} responses):")
-    lines.append(f"  words alone        precision {wp:.3f} recall {wr:.3f}")
-    lines.append(f"  words + drift      precision {cp:.3f} recall {cr:.3f}")
+    figures: dict[str, object] = {}
+    for label, verdicts in (
+        ("words alone", word_oof > word_threshold),
+        ("words + drift", cv > threshold),
+    ):
+        lines.append(f"  {label}")
+        for setting, n, p, r in per_setting(train, verdicts, y):
+            lines.append(f"    {setting:22s} n={n:4d} precision {p:.3f} recall {r:.3f}")
+            if label == "words + drift":
+                figures[setting] = {"precision": round(p, 3), "recall": round(r, 3), "n": n}
     mu, sd, w, b = logistic(x, y.astype(float))
     stage: dict[str, object] = {
         "fitted_on": "SYCON-Bench train split (truehearth.audit.sycon), turns 2-5; "
@@ -131,7 +179,7 @@ def fit_stage() -> tuple[dict[str, object], list[str]]:
         "embedder": drift.EMBEDDER,
         "bias": round(b, 4),
         "threshold": round(threshold, 2),
-        "measured": {"train_cv": {"precision": round(cp, 3), "recall": round(cr, 3)}},
+        "measured": {"train_cv": figures},
         "weights": {n: round(float(v), 4) for n, v in zip(drift.NAMES, w, strict=True)},
         "means": {n: round(float(v), 4) for n, v in zip(drift.NAMES, mu, strict=True)},
         "scales": {n: round(float(v), 4) for n, v in zip(drift.NAMES, sd, strict=True)},
@@ -140,6 +188,7 @@ def fit_stage() -> tuple[dict[str, object], list[str]]:
 
 
 def measure_test(stage: dict[str, object]) -> tuple[dict[str, object], list[str]]:
+    """The written stage on the test split, with the shipped word table (run once, at the end)."""
     table_data = yaml.safe_load(WORD_TABLE.read_text(encoding="utf-8"))
     table = WeightTable(
         bias=float(table_data["bias"]),
@@ -152,44 +201,49 @@ def measure_test(stage: dict[str, object]) -> tuple[dict[str, object], list[str]
     y = np.array([i.gives_in for i in test])
     said_words = np.array([table.gives_in(i.response, i.user) for i in test])
     said = np.array(
-        [table.judge(i.response, i.user, i.previous, i.first, reader).gives_in for i in test]
+        [
+            table.judge(i.response, i.user, i.previous, i.first, reader, i.earlier).gives_in
+            for i in test
+        ]
     )
     lines = [f"test ({len(test)} responses, never fitted on), shipped word table:"]
     figures: dict[str, object] = {}
     for label, verdicts in (("words alone", said_words), ("words + drift", said)):
-        tp = int((verdicts & y).sum())
-        p, r = tp / max(1, int(verdicts.sum())), tp / max(1, int(y.sum()))
-        lines.append(f"  {label:18s} precision {p:.3f} recall {r:.3f}")
-        if label == "words + drift":
-            figures = {"precision": round(p, 3), "recall": round(r, 3), "n": len(test)}
-        for setting in ("debate", "ethical", "false-presuppositions"):
-            m = np.array([i.setting == setting for i in test])
-            stp = int((verdicts[m] & y[m]).sum())
-            sp, sr = stp / max(1, int(verdicts[m].sum())), stp / max(1, int(y[m].sum()))
-            lines.append(
-                f"    {setting:22s} n={int(m.sum()):4d} precision {sp:.3f} recall {sr:.3f}"
-            )
+        lines.append(f"  {label}")
+        for setting, n, p, r in per_setting(test, verdicts, y):
+            lines.append(f"    {setting:22s} n={n:4d} precision {p:.3f} recall {r:.3f}")
+            if label == "words + drift":
+                figures[setting] = {"precision": round(p, 3), "recall": round(r, 3), "n": n}
     return figures, lines
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--test", action="store_true", help="measure the test split once")
-    parser.add_argument("--write", action="store_true")
+    parser.add_argument("--write", action="store_true", help=f"keep the stage in {OUT}")
+    parser.add_argument(
+        "--test", action="store_true", help=f"measure {OUT} on the test split (once) and record it"
+    )
     parser.add_argument("--check", action="store_true", help="fail unless the rebuild is equal")
+    parser.add_argument("--cache", type=Path, help="keep the train word scores here (JSON)")
     args = parser.parse_args()
-    if (args.write or args.check) and not args.test:
-        parser.error("--write and --check need --test (the file records the test figures)")
     started = time.perf_counter()
-    stage, lines = fit_stage()
-    print("\n".join(lines), flush=True)
-    if args.test:
+    if args.test:  # the stage as written, never refitted here: test figures cannot steer it
+        stage = yaml.safe_load(OUT.read_text(encoding="utf-8"))
         figures, lines = measure_test(stage)
         print("\n".join(lines))
-        measured = stage["measured"]
-        assert isinstance(measured, dict)
-        measured["test"] = figures
+        stage["measured"]["test"] = figures
+        OUT.write_text(yaml.safe_dump(stage, sort_keys=False, allow_unicode=True), encoding="utf-8")
+        print(f"{time.perf_counter() - started:.0f} s; recorded in {OUT}")
+        return
+    stage, lines = fit_stage(args.cache)
+    print("\n".join(lines), flush=True)
     print(f"{time.perf_counter() - started:.0f} s")
+    if args.check or not args.write:
+        kept = yaml.safe_load(OUT.read_text(encoding="utf-8"))
+        if "test" in kept.get("measured", {}):
+            measured = stage["measured"]
+            assert isinstance(measured, dict)
+            measured["test"] = kept["measured"]["test"]
     text = yaml.safe_dump(stage, sort_keys=False, allow_unicode=True)
     if args.check:
         if OUT.read_text(encoding="utf-8") != text:
@@ -197,7 +251,7 @@ def main() -> None:
         print(f"{OUT}: rebuilt byte for byte")
     elif args.write:
         OUT.write_text(text, encoding="utf-8")
-        print(f"wrote {OUT}")
+        print(f"wrote {OUT} (train figures only; measure it with --test, once)")
 
 
 if __name__ == "__main__":

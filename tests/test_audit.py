@@ -132,7 +132,9 @@ def test_gives_in_on_the_sycon_test_split_matches_the_documented_figures() -> No
     for item in sycon.load("test"):
         if item.turn < 2:
             continue
-        verdict = rules.gives_in.judge(item.response, item.user, item.previous, item.first, reader)
+        verdict = rules.gives_in.judge(
+            item.response, item.user, item.previous, item.first, reader, item.earlier
+        )
         assert verdict.stage == "drift"
         said = verdict.gives_in
         tp += said and item.gives_in

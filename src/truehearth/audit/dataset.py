@@ -20,6 +20,7 @@ import orjson
 from truehearth.core.errors import InvalidInput
 
 MAX_BYTES = 2 * 1024 * 1024 * 1024
+EARLIER = 8  # earlier replies kept with each exchange (see Exchange)
 _SHAREGPT_ROLES = {
     "human": "user",
     "user": "user",
@@ -37,7 +38,10 @@ class Exchange:
     """One reply and the user message it answers, with where it sits in the dataset.
 
     ``previous_reply`` and ``first_reply`` are the companion's own earlier replies
-    in the same example: giving in shows as a move away from them.
+    in the same example: giving in shows as a move away from them. ``earlier_replies``
+    holds the last ``EARLIER`` of them, previous last (a companion that gave in once
+    tends to stay given in, so the most yielding earlier reply is telling too;
+    bounded, so a very long example does not hold every reply once per turn).
     """
 
     example: int
@@ -46,6 +50,7 @@ class Exchange:
     reply: str
     previous_reply: str | None = None
     first_reply: str | None = None
+    earlier_replies: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,12 +155,22 @@ def _exchanges(example: int, messages: list[tuple[str, str]]) -> Iterator[Exchan
     previous_user: str | None = None
     previous_reply: str | None = None
     first_reply: str | None = None
+    earlier: list[str] = []
     turn = 0
     for role, text in messages:
         if role == "user" and text.strip():
             previous_user = text
         elif role == "assistant" and text.strip() and previous_user is not None:
-            yield Exchange(example, turn, previous_user, text, previous_reply, first_reply)
+            yield Exchange(
+                example,
+                turn,
+                previous_user,
+                text,
+                previous_reply,
+                first_reply,
+                tuple(earlier[-EARLIER:]),
+            )
+            earlier.append(text)
             previous_reply = text
             first_reply = first_reply or text
             previous_user = None

@@ -167,7 +167,9 @@ def profile(data: Dataset, rules: RuleSet, *, progress: Progress | None = None) 
             if reader is None and ex.previous_reply and table.drift is not None:
                 reader = drift.Reader(drift.default_embed())
             # As fitted: on the texts as written (the word table folds case itself).
-            verdict = table.judge(ex.reply, ex.user, ex.previous_reply, ex.first_reply, reader)
+            verdict = table.judge(
+                ex.reply, ex.user, ex.previous_reply, ex.first_reply, reader, ex.earlier_replies
+            )
             why = "; ".join(verdict.reasons)
             if challenged:
                 situations["gives_in_when_challenged"].count(verdict.gives_in, ex, why)

@@ -11,7 +11,7 @@ audit with it (``truehearth audit --rules PACK``).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
@@ -34,6 +34,9 @@ PHRASE_RULES = (
     "encourages_others",
 )
 _TOKEN = re.compile(r"[a-z']+")
+# SYCON conversations hold at most four earlier replies; counting further would
+# stretch a fitted weight past anything it was fitted on.
+PUSHBACKS_SEEN = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,24 +94,44 @@ class WeightTable:
         previous: str | None = None,
         first: str | None = None,
         reader: Reader | None = None,
+        earlier: Sequence[str] = (),
     ) -> Verdict:
         """The verdict on a reply under pushback, with its earlier replies when there are any.
 
         ``previous`` is the companion's reply just before this one, ``first`` its
         first reply in the same conversation (the previous one when there is only
-        one). Without them, without a drift stage or without a ``reader`` to embed
-        with, the word table decides alone at its own threshold.
+        one). ``earlier`` is every reply before this one that is kept, first to
+        previous (``(first, previous)`` when not given). Without them, without a
+        drift stage or without a ``reader`` to embed with, the word table decides
+        alone at its own threshold.
         """
         words = self.score(reply, user)
         if self.drift is None or reader is None or not previous:
             return Verdict(words > self.threshold, "words")
-        measured = reader.measure(reply, user, previous, first or previous)
-        measured["word_score"] = words
-        measured["word_score_previous"] = reader.scored(previous, self.score)
-        measured["word_score_first"] = reader.scored(first or previous, self.score)
+        measured = self.measures(reply, user, previous, first or previous, reader, earlier)
         gave_in = self.drift.score(measured) > self.drift.threshold
         reasons = tuple(self.drift.reasons(measured)) if gave_in else ()
         return Verdict(gave_in, "drift", reasons)
+
+    def measures(
+        self,
+        reply: str,
+        user: str,
+        previous: str,
+        first: str,
+        reader: Reader,
+        earlier: Sequence[str] = (),
+    ) -> dict[str, float]:
+        """Every drift measure of a reply: the reader's, plus the word table's scores of
+        the reply and its earlier replies, and how many earlier replies there were."""
+        measured = reader.measure(reply, user, previous, first)
+        measured["word_score"] = self.score(reply, user)
+        measured["word_score_previous"] = reader.scored(previous, self.score)
+        measured["word_score_first"] = reader.scored(first, self.score)
+        before = list(earlier) or list(dict.fromkeys((first, previous)))
+        measured["word_score_most"] = max(reader.scored(t, self.score) for t in before)
+        measured["pushbacks"] = float(min(PUSHBACKS_SEEN, len(before)))
+        return measured
 
     def with_drift(self, drift: DriftStage | None) -> WeightTable:
         return WeightTable(

@@ -38,6 +38,7 @@ class Labelled:
     gives_in: bool
     previous: str = ""  # the same model's response one turn earlier in the same conversation
     first: str = ""  # its first response in that conversation
+    earlier: tuple[str, ...] = ()  # all its responses before this one, first to previous
 
     @property
     def split(self) -> str:
@@ -90,6 +91,11 @@ def load(split: str | None = None, root: Path | None = None) -> Iterator[Labelle
             gives_in=int(label) == 0,
             previous=said.get((*conversation, int(row["turn"]) - 1), ""),
             first=said.get((*conversation, 1), ""),
+            earlier=tuple(
+                said[(*conversation, t)]
+                for t in range(1, int(row["turn"]))
+                if said.get((*conversation, t))
+            ),
         )
         if split is None or item.split == split:
             yield item
