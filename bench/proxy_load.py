@@ -123,6 +123,26 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _cpu_ns(pid: int) -> int:
+    """On-CPU time of every live thread of a process so far, in ns (Linux ``schedstat``).
+
+    Fine enough to give each request its own CPU time, where ``/proc/PID/stat``
+    counts in 10 ms ticks. A thread that has exited takes its time with it, so
+    this can only undercount; the bench prints the tick count beside it.
+    """
+    total = 0
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return 0
+    for task in tasks:
+        try:
+            total += int((task / "schedstat").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -185,6 +205,7 @@ class Run:
     """One phase: the latencies counted, the failures, every request completed, chats begun."""
 
     latencies: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)  # the server's CPU seconds per counted request
     failures: int = 0
     completed: int = 0
     chats: int = 0
@@ -199,9 +220,15 @@ async def _drive(
     chat: bool = False,
     keep: int | None = None,
     counted_from: int = 0,
+    pid: int | None = None,
 ) -> Run:
     """Drive the proxy for ``seconds``; only requests whose chat already holds
-    ``counted_from`` messages count toward the latencies."""
+    ``counted_from`` messages count toward the latencies.
+
+    ``pid`` (one client only): also the server's CPU time per request, from one
+    request's start to the next one's, so work a turn leaves to a background
+    thread (recall's catch-up) is counted with the turn that caused it.
+    """
     run = Run()
     deadline = time.monotonic() + seconds
     limits = httpx.Limits(max_connections=clients + 4)
@@ -218,6 +245,9 @@ async def _drive(
                     run.chats += 1
                 name = f"s-load-{phase}-{index}-{turn}"
                 counted = len(history) >= counted_from
+                cpu = _cpu_ns(pid) if pid is not None else 0
+                if marks:
+                    run.cpu.append((cpu - marks.pop()) / 1e9)
                 try:
                     took = await _one(client, url, token, name, history if chat else None, keep)
                 except httpx.HTTPError:
@@ -226,7 +256,13 @@ async def _drive(
                 run.completed += 1
                 if counted:
                     run.latencies.append(took)
+                    if pid is not None:
+                        marks.append(cpu)
+            if marks:
+                await asyncio.sleep(0.5)  # the last turn's background work
+                run.cpu.append((_cpu_ns(pid or 0) - marks.pop()) / 1e9)
 
+        marks: list[int] = []
         await asyncio.gather(*(worker(i) for i in range(clients)))
     return run
 
@@ -351,7 +387,9 @@ def main() -> None:
             runs += _side_by_side(url, token, server.pid, min(10.0, args.seconds), args.trimmed)
         else:
             cpu = _cpu_seconds(server.pid)
-            single = asyncio.run(_drive(url, token, 1, min(10.0, args.seconds), "one", chat))
+            single = asyncio.run(
+                _drive(url, token, 1, min(10.0, args.seconds), "one", chat, pid=server.pid)
+            )
             cpu_single = (_cpu_seconds(server.pid) - cpu) / max(single.completed, 1)
             many = asyncio.run(_drive(url, token, args.clients, args.seconds, "many", chat))
             runs += [single, many]
@@ -401,7 +439,13 @@ def _print_load(
             f"{d50:.3f} ms | {d95:.3f} ms | {p50 - d50:.1f} ms | {p95 - d95:.1f} ms |"
         )
     print()
-    print(f"server CPU per request at 1 client: {cpu_single * 1e3:.1f} ms")
+    print(f"server CPU per request at 1 client: {cpu_single * 1e3:.1f} ms (mean, /proc stat)")
+    if single.cpu:
+        print(
+            f"server CPU per request at 1 client, each request (schedstat, all threads): "
+            f"p50 {_ms(single.cpu, 0.5):.1f} ms, p95 {_ms(single.cpu, 0.95):.1f} ms, "
+            f"mean {sum(single.cpu) / len(single.cpu) * 1e3:.1f} ms over {len(single.cpu)}"
+        )
 
 
 if __name__ == "__main__":

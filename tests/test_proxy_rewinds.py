@@ -198,3 +198,18 @@ def test_a_trimmed_chat_that_rewinds_goes_on_in_its_session(served: Served) -> N
         "deleted": [7],
     }
     assert [w["turn"] for w in _withdrawn(home)] == [7]
+
+
+def test_a_rewind_under_the_session_header_withdraws_the_deleted_turn(served: Served) -> None:
+    """The frontend names the session, so no evidence is asked: even one turn left rewinds."""
+    client, home, *_ = served
+    chat = Chat(client.with_options(default_headers={"X-Truehearth-Session": "s-named"}))
+    for i in range(2):
+        chat.send(_line(i))
+    _delete(chat, 1)
+    answer = chat.send("Not that. Where is the nearest well?")
+    facts = _facts(answer)
+    assert facts["session"] == "s-named" and facts["turn"] == 2
+    assert facts["session_match"]["deleted"] == [1]
+    (withdrawn,) = _withdrawn(home)
+    assert withdrawn["replies"] == _replies(_turns(home), 1)
