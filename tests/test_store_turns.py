@@ -120,6 +120,11 @@ def test_a_rewound_chat_finds_the_sessions_that_share_its_lines(home: Home) -> N
     _chat(home, "s-a", ["hello", "the garden", "the roses", "the fence"])
     _chat(home, "s-b", ["hello", "the roses", "the gate"])
     _chat(home, "s-c", ["the pond"])
-    found = home.sessions_sharing(["the garden", "the roses", "and now?"], via="proxy")
+    chat = ["hello", "the garden", "the roses", "and now?"]
+    found = home.sessions_sharing(chat[1:], ends=["the roses"], via="proxy")
     assert [(s.session, s.since, s.shared) for s in found] == [("s-a", 1, 2), ("s-b", 1, 1)]
-    assert home.sessions_sharing(["the roses"], via="turn") == []
+    # The session must hold every one of the chat's newest lines.
+    found = home.sessions_sharing(chat[1:], ends=["hello", "the garden", "the roses"], via="proxy")
+    assert [s.session for s in found] == ["s-a"]
+    assert home.sessions_sharing(chat, ends=["hello", "the pond"], via="proxy") == []
+    assert home.sessions_sharing(["the roses"], ends=["the roses"], via="turn") == []

@@ -574,9 +574,11 @@ class Home:
         """Sessions (from ``via``) whose newest human turns are among ``texts``: one query."""
         return self.store.session_tails(texts, via, min_tail)
 
-    def sessions_sharing(self, texts: Sequence[str], *, via: str) -> list[SessionLines]:
-        """Sessions (from ``via``) with a human turn among ``texts``: candidates for a rewind."""
-        return self.store.sessions_sharing(texts, via)
+    def sessions_sharing(
+        self, texts: Sequence[str], *, ends: Sequence[str], via: str
+    ) -> list[SessionLines]:
+        """Sessions (from ``via``) holding one of ``ends`` and of ``texts``: rewind candidates."""
+        return self.store.sessions_sharing(texts, ends, via)
 
     def session_turns(self, session: str, since: int = 0) -> list[Record]:
         """The current turn records of one session (from turn ``since`` on), humans and replies."""

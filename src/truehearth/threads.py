@@ -211,14 +211,46 @@ def _rewinds(home: Home, said: Sequence[Said], via: str) -> list[Match]:
     if not lines:
         return []
     found: list[Match] = []
-    for shared in home.sessions_sharing(lines, via=via):
-        records = home.session_turns(shared.session, max(shared.since - 1, 0))
-        if not any(r.voice is Voice.HUMAN for r in records):
-            continue
-        match = rewound(_thread(shared.session, records), said)
-        if match is not None and convincing(match, said):
-            found.append(match)
+    seen: set[str] = set()
+    for ends in _ends(said):
+        for shared in home.sessions_sharing(lines, ends=ends, via=via):
+            if shared.session in seen:
+                continue
+            seen.add(shared.session)
+            match = _rewind_of(home, shared.session, shared.since, said)
+            if match is not None:
+                found.append(match)
     return found
+
+
+def _rewind_of(home: Home, session: str, since: int, said: Sequence[Said]) -> Match | None:
+    """``session`` read from turn ``since`` (the reply before may lead), as a convincing rewind."""
+    records = home.session_turns(session, max(since - 1, 0))
+    if not any(r.voice is Voice.HUMAN for r in records):
+        return None
+    match = rewound(_thread(session, records), said)
+    return match if match is not None and convincing(match, said) else None
+
+
+def _ends(said: Sequence[Said]) -> list[list[str]]:
+    """The newest lines a rewound chat can show of its session, for each place it may end.
+
+    A rewind ends on the human's line before the last reply shown, or on one
+    after it but the newest (that turn's reply deleted too, or a failed send);
+    it shows :data:`TAIL_TURNS` turns in a row up to there (:func:`convincing`),
+    so the session must hold each of those lines.
+    """
+    last = max((i for i, s in enumerate(said) if s.role == "assistant"), default=-1)
+    if last < 0:
+        return []
+    places = [last - 1] if last > 0 and said[last - 1].role == "user" else []
+    places += [i for i in range(last + 1, len(said) - 1) if said[i].role == "user"]
+    groups = []
+    for place in places:
+        lines = [s.text for s in said[: place + 1] if s.role == "user"][-TAIL_TURNS:]
+        if len(lines) == TAIL_TURNS:
+            groups.append(lines)
+    return groups
 
 
 def named(home: Home, session: str, said: Sequence[Said]) -> Located:

@@ -219,8 +219,13 @@ class Store(Protocol):
         """
         ...
 
-    def sessions_sharing(self, texts: Sequence[str], via: str) -> list[SessionLines]:
-        """Sessions from ``via`` with a human turn among ``texts`` (the candidates for a rewind).
+    def sessions_sharing(
+        self, texts: Sequence[str], ends: Sequence[str], via: str
+    ) -> list[SessionLines]:
+        """Sessions from ``via`` with a human turn among ``ends`` and one among ``texts``.
+
+        The candidates for a rewind: ``ends`` are the lines the chat's newest
+        shown turn can be, ``texts`` its distinct lines.
 
         The most lines shared first, then the most recent, a bounded number
         (see :func:`truehearth.threads.rewound`).

@@ -444,8 +444,10 @@ class SQLiteStore:
         return turns.session_tails(self._conn, texts, via, min_tail)
 
     @translate_errors
-    def sessions_sharing(self, texts: Sequence[str], via: str) -> list[SessionLines]:
-        return turns.sessions_sharing(self._conn, texts, via)
+    def sessions_sharing(
+        self, texts: Sequence[str], ends: Sequence[str], via: str
+    ) -> list[SessionLines]:
+        return turns.sessions_sharing(self._conn, texts, ends, via)
 
     @translate_errors
     def recent_sessions(self, via: str, limit: int) -> list[tuple[str, int, str]]:

@@ -144,25 +144,36 @@ def session_tails(
 
 
 def sessions_sharing(
-    conn: sqlite3.Connection, texts: Sequence[str], via: str
+    conn: sqlite3.Connection, texts: Sequence[str], ends: Sequence[str], via: str
 ) -> list[SessionLines]:
-    """Sessions from ``via`` with a current human turn among ``texts``, and the first such turn.
+    """Sessions from ``via`` holding every line of ``ends`` as a human turn, and one of ``texts``.
 
     The candidates for a rewound chat (:func:`truehearth.threads.rewound`): one
     whose newest turns the frontend deleted, so it no longer shows the session's
-    last turn and :func:`session_tails` cannot name it. The caller passes only
-    lines that say something (a generic "hi" would name every session). The
-    sessions sharing the most lines come first, then the most recent, a bounded
-    number; the order of the lines is checked by the caller, on the records.
+    last turn and :func:`session_tails` cannot name it. ``ends`` are the newest
+    human lines the chat shows before its new one (a rewind must show that many
+    of the session's turns, as a tail must show the session's last ones), so a
+    chat that merely opens like a thousand sessions names none of them;
+    ``texts`` are the chat's lines that say something, and ``since`` is the
+    first of the session's turns among them. The sessions sharing the most
+    lines come first, then the most recent, a bounded number; the order of the
+    lines is checked by the caller, on the records.
     """
     keys = orjson.dumps(sorted({turn_key(t) for t in texts if t.strip()})).decode()
+    last = orjson.dumps(sorted({turn_key(t) for t in ends if t.strip()})).decode()
     rows = conn.execute(
-        "WITH asked(key) AS MATERIALIZED (SELECT value FROM json_each(?)) "
+        "WITH asked(key) AS MATERIALIZED (SELECT value FROM json_each(?)), "
+        "ending(key) AS MATERIALIZED (SELECT value FROM json_each(?)), "
+        "candidate(session) AS MATERIALIZED ("
+        "  SELECT e.session FROM turn_index e "
+        "  WHERE e.human = 1 AND e.via = ? AND e.said IN (SELECT key FROM ending) "
+        "  GROUP BY e.session HAVING count(DISTINCT e.said) = (SELECT count(*) FROM ending)) "
         "SELECT t.session, min(t.turn), count(*), max(r.recorded_at) "
-        "FROM turn_index t CROSS JOIN records r ON r.id = t.id "
-        "WHERE t.human = 1 AND t.via = ? AND t.said IN (SELECT key FROM asked) AND r.current = 1 "
+        "FROM candidate c CROSS JOIN turn_index t ON t.session = c.session "
+        "CROSS JOIN records r ON r.id = t.id "
+        "WHERE t.human = 1 AND t.said IN (SELECT key FROM asked) AND r.current = 1 "
         "GROUP BY t.session ORDER BY 3 DESC, 4 DESC LIMIT ?",
-        (keys, via, CANDIDATES),
+        (keys, last, via, CANDIDATES),
     )
     return [SessionLines(str(s), int(first), int(n), str(at)) for s, first, n, at in rows]
 
