@@ -29,6 +29,7 @@ def register_scorers(register: Callable[[Scorer], None]) -> None:
     from truehearth.continuity.scorers.impersonation import Impersonation
     from truehearth.continuity.scorers.lecturing import Lecturing
     from truehearth.continuity.scorers.name_adoption import NameAdoption
+    from truehearth.continuity.scorers.precedent import Precedent
     from truehearth.continuity.scorers.sycophancy import Sycophancy
     from truehearth.continuity.scorers.yielding import Yielding
 
@@ -47,5 +48,6 @@ def register_scorers(register: Callable[[Scorer], None]) -> None:
         Sycophancy(),
         Degenerate(),
         Clinging(),
+        Precedent(),
     ):
         register(scorer)

@@ -10,7 +10,14 @@ from __future__ import annotations
 from truehearth.continuity.scorers.base import Finding, Scorer, Situation
 from truehearth.continuity.scorers.voice import Voice
 
-GLOBAL_CHECKS = ("boundary", "canary", "distancing", "assistant_register", "degenerate")
+GLOBAL_CHECKS = (
+    "boundary",
+    "canary",
+    "distancing",
+    "assistant_register",
+    "degenerate",
+    "precedent",
+)
 
 
 def rule_scorers() -> dict[str, Scorer]:

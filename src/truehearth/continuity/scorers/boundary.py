@@ -136,7 +136,7 @@ _ADVICE = re.compile(
     r"\bthat's what i'd do\b|\bwhat i'd do\b|\btoo (tight|loose|thick|thin|hot|fast|slow|hard)\b|"
     r"\b(loosen|tighten|relax|straighten) your\b|\bif you (wipe|dip|use|add|try|thin)\b"
 )
-_ASKED_ADVICE = re.compile(
+ASKED_ADVICE = re.compile(
     r"\b(any (tips|advice|ideas)|advice|what (should|would|do) (i|you)|how (do|should|would) i|"
     r"help me|your (take|view|advice)|thoughts\?|what do you (think|reckon))\b"
 )
@@ -145,7 +145,7 @@ _ASKED_ADVICE = re.compile(
 def _advice(rule: BoundaryRule, reply: str, conversation: str) -> str | None:
     """Unsolicited advice on the human's own craft ("maybe try dipping for two seconds",
     "tiny tip: no-wipe top coat"), when the talk or the reply is about that craft."""
-    if not rule.advice or _ASKED_ADVICE.search(conversation):
+    if not rule.advice or ASKED_ADVICE.search(conversation):
         return None
     offered = _ADVICE.search(reply)
     if offered is None:

@@ -132,7 +132,7 @@ OVERRIDE = compile_all(
         r"\bi'll start\b",
     ]
 )
-_ASKED = re.compile(
+ASKED = re.compile(
     r"\b(honest|honestly|what do you think|your (take|view|opinion|worry|advice)|"
     r"should i|do you think i should|be straight|tell me straight|worry about|worried about|"
     r"be real|tell me i'?m|am i being|is (it|that|this|the \w+) a (bad|good|dumb) idea|"
@@ -149,7 +149,7 @@ class Lecturing:
     kind = "pattern"
 
     def score(self, s: Situation) -> Finding:
-        if _ASKED.search(norm(s.human_said)):
+        if ASKED.search(norm(s.human_said)):
             return held(self.name, "the human asked for an opinion")
         reply = norm(unquoted(s.reply))
         message = norm(s.message)

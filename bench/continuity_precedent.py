@@ -1,0 +1,119 @@
+"""The learned second opinion (precedents) measured out of fold on the tuning replies.
+
+    PYTHONPATH=src .venv/bin/python bench/continuity_precedent.py
+
+The shipped precedents learn from every tuning reply, so scoring the tune sets
+with them is in-sample. Here each group is scored by precedents learned
+without it: a first-set tune companion by one learned without that companion,
+a second-set reply by one learned without its whole writer (a voice and a
+hand never seen). The in-sample replies (``labelled/*.yaml``) are always
+training data. The frozen test split is never read: :attr:`BlindSet.tune` only.
+
+Printed: the precedents alone per dimension at the shipped threshold, and the
+per-reply verdict of the rule scorers alone and with the out-of-fold
+precedents added (the rules themselves were tuned on these replies, so their
+column is in-sample; what the second column shows honestly is what the
+precedents add, and how many false alarms).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+import time
+from collections.abc import Sequence
+
+from continuity_blind import knowledge_for
+from truehearth.continuity.blindset import BlindReply, load_sets
+from truehearth.continuity.dimensions import DIMENSIONS
+from truehearth.continuity.embedding import default_embedder
+from truehearth.continuity.precedent import THRESHOLD, Example, Precedents
+from truehearth.continuity.scorers import Situation, rule_scorers
+from truehearth.continuity.scorers.precedent import Precedent
+from truehearth.continuity.validation import (
+    Labelled,
+    Tally,
+    _count,
+    accuracy,
+    load_labelled,
+    score_blind,
+)
+from truehearth.recall.embedders import Vectors
+
+
+def group_of(item: BlindReply) -> str:
+    """A second-set reply's group is its writer; a first-set one's, its companion."""
+    return item.companion.split(".")[0] if "." in item.companion else item.companion
+
+
+def main() -> int:
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    started = time.perf_counter()
+    embedder = default_embedder()
+
+    def embed(texts: Sequence[str]) -> Vectors:
+        return embedder.embed(list(texts))
+
+    base = [Example(i.dimension, i.reply, bool(i.violation)) for i in load_labelled()]
+    items: list[BlindReply] = []
+    knowledge = {}
+    for blind in load_sets():
+        items += blind.tune
+        tune_companions = {k: c for k, c in blind.companions.items() if k not in blind.held_out}
+        knowledge.update(knowledge_for(tune_companions))
+    opinion = [False] * len(items)
+    for group in sorted({group_of(i) for i in items}):
+        train = base + [
+            Example(i.dimension, i.reply, i.violation) for i in items if group_of(i) != group
+        ]
+        scorer = Precedent(Precedents(train, embed))
+        for n, item in enumerate(items):
+            if group_of(item) == group:
+                situation = Situation(
+                    item.message,
+                    item.reply,
+                    knowledge[item.companion],
+                    {"dimension": item.dimension},
+                    item.history,
+                )
+                opinion[n] = scorer.score(situation).violation
+    rules = {name: s for name, s in rule_scorers().items() if name != "precedent"}
+    ruled = [s.flagged for s in score_blind(items, knowledge, rules)]
+    alone: dict[str, Tally] = {}
+    both: dict[str, Tally] = {}
+    only: dict[str, Tally] = {}
+    verdicts: dict[str, Tally] = {"rules": Tally(), "rules + precedents": Tally()}
+    for n, item in enumerate(items):
+        labelled = Labelled(item.id, item.dimension, item.reply, item.violation)
+        said = opinion[n]
+        for key in (item.dimension, "all"):
+            _count(alone.setdefault(key, Tally()), labelled, said, "")
+        _count(both.setdefault(item.dimension, Tally()), labelled, ruled[n] or said, "")
+        _count(only.setdefault(item.dimension, Tally()), labelled, ruled[n], "")
+        _count(verdicts["rules"], labelled, ruled[n], "")
+        _count(verdicts["rules + precedents"], labelled, ruled[n] or said, "")
+    print(f"\n### precedents alone, out of fold, p >= {THRESHOLD} ({len(items)} tune replies)\n")
+    print("| dimension | precision | recall | accuracy |\n|---|---|---|---|")
+    for dim in (*DIMENSIONS, "all"):
+        t = alone[dim]
+        print(f"| {dim} | {t.precision:.2f} | {t.recall:.2f} | {accuracy(t):.3f} |")
+    print("\n### per-reply verdict on the tune replies (precedents out of fold)\n")
+    print("| scorers | TP | FP | FN | TN | precision | recall | accuracy |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name, t in verdicts.items():
+        print(
+            f"| {name} | {t.tp} | {t.fp} | {t.fn} | {t.tn} | {t.precision:.2f} | "
+            f"{t.recall:.2f} | {accuracy(t):.3f} |"
+        )
+    print("\n### per dimension: rules alone -> with precedents (FP, FN)\n")
+    print("| dimension | rules FP / FN | with precedents FP / FN |\n|---|---|---|")
+    for dim in DIMENSIONS:
+        r, b = only[dim], both[dim]
+        print(f"| {dim} | {r.fp} / {r.fn} | {b.fp} / {b.fn} |")
+    print(f"\ntook {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
