@@ -177,8 +177,9 @@ def locate(
     The home's turn index names the few sessions whose newest human turns are
     among the chat's lines (:meth:`Home.session_tails`), each in one query; each
     is read (only its tail, when the chat shows no more) and aligned with the
-    chat, and the best match wins (:func:`choose`). No turn reads the archive,
-    however long it is.
+    chat, and the best match wins (:func:`choose`). When none matches and the
+    human asks for a reply, the chat may be a rewind (:func:`_rewinds`). No
+    turn reads the archive, however long it is.
     """
     texts = [s.text for s in said if s.role == "user"]
     found: list[Match] = []
