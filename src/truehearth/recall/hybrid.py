@@ -38,11 +38,12 @@ from truehearth.recall.base import Recalled
 from truehearth.recall.dates import Span, parse_day, spans
 from truehearth.recall.db import RecallDB
 from truehearth.recall.expand import default_expander
+from truehearth.recall.glance import Glance
 from truehearth.recall.graph import Graph
-from truehearth.recall.indextext import asks, record_date, turn_key
+from truehearth.recall.indextext import asks_text
 from truehearth.recall.query import check_query, content_words, keyword_terms, without_stopwords
 from truehearth.recall.settings import index_of
-from truehearth.recall.talk import TalkIndex, speaker_of, talked_about
+from truehearth.recall.talk import TalkIndex, days_named
 from truehearth.store.connect import driver_errors
 
 if TYPE_CHECKING:
@@ -89,7 +90,7 @@ CONFIDENT = Fusion(
 
 @dataclass
 class _Candidate:
-    record: Record
+    seen: Glance  # what fusion reads; the Record is built only if the candidate is returned
     fused: float = 0.0
     reasons: list[str] = field(default_factory=list)
     boost: float = 1.0
@@ -166,17 +167,17 @@ class HybridRetriever:
         today = _day(home.now())
         asked = self._understand(db, talk, text, today)
 
-        def admit(record: Record) -> bool:
-            if not record.is_current or (allowed and record.layer not in allowed):
+        def admit(seen: Glance) -> bool:
+            if not seen.current or (allowed and seen.layer not in allowed):
                 return False
-            return include_quarantined or record.trust is not Trust.QUARANTINED
+            return include_quarantined or seen.trust is not Trust.QUARANTINED
 
         def add(
-            rank: int, record: Record, reason: str, weights: tuple[float, int], first: bool = False
+            rank: int, seen: Glance, reason: str, weights: tuple[float, int], first: bool = False
         ) -> None:
-            if not admit(record):
+            if not admit(seen):
                 return
-            entry = pool.setdefault(record.id, _Candidate(record))
+            entry = pool.setdefault(seen.id, _Candidate(seen))
             weight, k = weights
             entry.fused += weight / (k + rank)
             if first:
@@ -185,29 +186,30 @@ class HybridRetriever:
                 entry.reasons.append(reason)
 
         search = _Searcher(db, talk, admit, self.candidates)
-        leads: list[tuple[int, Record, str]] = []
+        leads: list[tuple[int, Glance, str]] = []
         for label, match, given in self._keyword_passes(db, asked):
             hits = search(match)
             sure = self.fusion.sure_k if _standout([s for _r, s in hits]) else 0
             weights = (given[0], min(given[1], sure)) if sure else given
-            for rank, (record, _score) in enumerate(hits, 1):
+            for rank, (seen, _score) in enumerate(hits, 1):
                 note = ", a clear first" if sure and rank == 1 else ""
                 reason = f"{label} (bm25 rank {rank}{note})"
-                add(rank, record, reason, weights, first=label == KEYWORDS)
+                add(rank, seen, reason, weights, first=label == KEYWORDS)
                 if label != "related words":
-                    leads.append((rank, record, f"{label} rank {rank}"))
+                    leads.append((rank, seen, f"{label} rank {rank}"))
         if self.use_vectors:
-            for rank, record, score in self._vector_hits(db, text, admit, include_quarantined):
-                add(rank, record, f"vector rank {rank} (cos {score:.2f})", self.fusion.vector)
+            for rank, seen, score in self._vector_hits(db, text, admit, include_quarantined):
+                add(rank, seen, f"vector rank {rank} (cos {score:.2f})", self.fusion.vector)
         if self.use_graph:
             graph = Graph(db)
             if self.sync:
                 graph.sync()
             for rank, edge in enumerate(graph.lookup(text, limit=self.candidates), 1):
-                add(rank, edge.record, f"graph: {edge.describe()}", self.fusion.graph)
+                seen = Glance.of_record(edge.record)
+                add(rank, seen, f"graph: {edge.describe()}", self.fusion.graph)
         if self.use_replies:
             for rank, record, reason in self._replies(db, leads):
-                add(rank, record, f"reply after {reason}", self.fusion.reply)
+                add(rank, Glance.of_record(record), f"reply after {reason}", self.fusion.reply)
         for candidate in pool.values():
             self._weigh(candidate, asked)
         ranked = sorted(pool.values(), key=lambda c: _final(c, today)[0], reverse=True)[:limit]
@@ -271,14 +273,14 @@ class HybridRetriever:
 
     def _weigh(self, candidate: _Candidate, asked: _Asked) -> None:
         """Boost a candidate whose speaker is named, or whose date falls in the asked span."""
-        record = candidate.record
+        seen = candidate.seen
         if asked.speakers:
-            who = speaker_of(record)
+            who = seen.speaker
             if who in asked.speakers:
                 candidate.boost *= 1.0 + self.fusion.speaker_boost
                 candidate.reasons.append(f"speaker match: said by {who}")
         if asked.spans:
-            match = _date_match(record, asked.spans)
+            match = _date_match(seen, asked.spans)
             if match:
                 candidate.boost *= 1.0 + self.fusion.date_boost
                 candidate.reasons.append(match)
@@ -286,7 +288,7 @@ class HybridRetriever:
     # -- the other lists ------------------------------------------------------------------
 
     def _replies(
-        self, db: RecallDB, leads: list[tuple[int, Record, str]]
+        self, db: RecallDB, leads: list[tuple[int, Glance, str]]
     ) -> list[tuple[int, Record, str]]:
         """The turn right after a keyword hit that asked something: the answer.
 
@@ -295,48 +297,49 @@ class HybridRetriever:
         next turn.
         """
         wanted: dict[str, tuple[int, str]] = {}
-        for rank, record, reason in leads:
-            key = turn_key(record)
+        for rank, seen, reason in leads:
+            key = seen.turn
             if key is None or rank > REPLY_DEPTH:
                 continue
             following = db.turn_at(key.session, key.turn + 1)
-            if following is not None and following not in wanted and asks(record):
+            if following is not None and following not in wanted and asks_text(seen.text):
                 wanted[following] = (rank, reason)
         found = db.records_by_id(list(wanted))
         return [(wanted[rid][0], record, wanted[rid][1]) for rid, record in found.items()]
 
     def _vector_hits(
-        self, db: RecallDB, text: str, admit: Callable[[Record], bool], quarantined: bool
-    ) -> list[tuple[int, Record, float]]:
+        self, db: RecallDB, text: str, admit: Callable[[Glance], bool], quarantined: bool
+    ) -> list[tuple[int, Glance, float]]:
         index = index_of(db)
         if self.sync:
             index.sync()
         query = index.embedder.embed([without_stopwords(text)])[0]
         hits = index.search(query, self.candidates * 2)
         rows = db.projection_rows([h.rid for h in hits])
-        out: list[tuple[int, Record, float]] = []
+        out: list[tuple[int, Glance, float]] = []
         for hit in hits:
             row = rows.get(hit.rid)
             if row is None or row.id != hit.record_id:
                 continue  # the row was removed (rollback) or reused by another record
             if not row.current or (row.trust == Trust.QUARANTINED.value and not quarantined):
-                continue  # cheap column checks before the record is decoded
-            record = row.record()
-            if not admit(record):
+                continue  # cheap column checks before the record is read
+            seen = Glance.of_row(row)
+            if not admit(seen):
                 continue
-            out.append((len(out) + 1, record, hit.score))
+            out.append((len(out) + 1, seen, hit.score))
             if len(out) >= self.candidates:
                 break
         return out
 
     def _recalled(self, candidate: _Candidate, today: date) -> Recalled:
         score, age = _final(candidate, today)
-        record = candidate.record
+        seen = candidate.seen
+        record = seen.record()
         why = " + ".join(candidate.reasons)
         when = "today" if age == 0 else f"{age} day{'s' if age != 1 else ''} old"
         said = ""
-        if turn_key(record) is not None:
-            said = f"; said by {speaker_of(record)} on {record_date(record)}"
+        if seen.turn is not None:
+            said = f"; said by {seen.speaker} on {seen.date}"
         return Recalled(record, score, f"{why}{said}; {record.trust.value}; {when}")
 
 
@@ -365,24 +368,24 @@ class _Searcher:
     """
 
     def __init__(
-        self, db: RecallDB, talk: TalkIndex, admit: Callable[[Record], bool], limit: int
+        self, db: RecallDB, talk: TalkIndex, admit: Callable[[Glance], bool], limit: int
     ) -> None:
         self.db = db
         self.talk = talk
         self.admit = admit
         self.limit = limit
 
-    def __call__(self, match: str) -> list[tuple[Record, float]]:
+    def __call__(self, match: str) -> list[tuple[Glance, float]]:
         hits = self.talk.search(match, limit=self.limit * 2)
         rows = self.db.projection_rows([h.rid for h in hits])
-        out: list[tuple[Record, float]] = []
+        out: list[tuple[Glance, float]] = []
         for hit in hits:
             row = rows.get(hit.rid)
             if row is None or not row.current:
-                continue  # cheap column checks before the record is decoded
-            record = row.record()
-            if self.admit(record):
-                out.append((record, hit.score))
+                continue  # cheap column checks before the record is read
+            seen = Glance.of_row(row)
+            if self.admit(seen):
+                out.append((seen, hit.score))
                 if len(out) >= self.limit:
                     break
         return out
@@ -411,13 +414,13 @@ def _any(words: Sequence[str]) -> str:
     return " OR ".join(_phrase(w) for w in words)
 
 
-def _date_match(record: Record, asked: list[Span]) -> str | None:
+def _date_match(seen: Glance, asked: list[Span]) -> str | None:
     """Why a record's date matches the question's span, or None."""
-    day = parse_day(record_date(record))
+    day = parse_day(seen.date)
     for span in asked:
         if day is not None and span.covers(day):
             return f"date match: {day.isoformat()} is within '{span.said}' ({span.describe()})"
-        for mentioned, said in talked_about(record):
+        for mentioned, said in days_named(seen.text, seen.date):
             if span.covers(mentioned):
                 return (
                     f"date match: '{said}' means {mentioned.isoformat()}, "
@@ -431,10 +434,10 @@ def _day(now: str) -> date:
 
 
 def _final(candidate: _Candidate, today: date) -> tuple[float, int]:
-    record = candidate.record
+    seen = candidate.seen
     try:
-        age = max(0, (today - date.fromisoformat(record_date(record))).days)
+        age = max(0, (today - date.fromisoformat(seen.date)).days)
     except ValueError:
         age = 0
     recency = 1.0 + RECENCY_BOOST * 0.5 ** (age / RECENCY_HALF_LIFE_DAYS)
-    return candidate.fused * candidate.boost * TRUST_WEIGHT[record.trust] * recency, age
+    return candidate.fused * candidate.boost * TRUST_WEIGHT[seen.trust] * recency, age

@@ -6,7 +6,9 @@ who said it, when the session was, and what came just before carry meaning.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from truehearth.core.records import Record
 from truehearth.recall.query import without_stopwords
@@ -24,21 +26,30 @@ class TurnKey:
 
 def turn_key(record: Record) -> TurnKey | None:
     """The session and index of a conversation turn, or ``None`` for other records."""
-    meta = record.meta
-    if meta.get("kind") != "turn" or record.source.session is None:
+    return turn_key_of(record.meta, record.source.session)
+
+
+def turn_key_of(meta: Mapping[str, Any], session: str | None) -> TurnKey | None:
+    """:func:`turn_key` from a record's meta and session (its stored JSON will do)."""
+    if meta.get("kind") != "turn" or session is None:
         return None
     try:
-        return TurnKey(record.source.session, int(meta.get("turn", -1)))
+        return TurnKey(session, int(meta.get("turn", -1)))
     except (TypeError, ValueError):
         return None
 
 
 def record_date(record: Record) -> str:
     """When a record was true in the world, as a date: session date, valid-from, or recorded."""
-    for candidate in (record.meta.get("session_date"), record.valid_from, record.recorded_at):
+    return date_of(record.meta, record.valid_from, record.recorded_at)
+
+
+def date_of(meta: Mapping[str, Any], valid_from: str | None, recorded_at: str) -> str:
+    """:func:`record_date` from a record's meta, valid-from and recorded-at."""
+    for candidate in (meta.get("session_date"), valid_from, recorded_at):
         if isinstance(candidate, str) and len(candidate) >= 10:
             return candidate[:10]
-    return record.recorded_at[:10]
+    return recorded_at[:10]
 
 
 def speaker(record: Record) -> str:
@@ -62,4 +73,9 @@ def asks(record: Record) -> bool:
     Only a question is worth carrying into the next turn's vector; mixing in a
     generic reply ("that sounds lovely") just blurs it (measured in the bench).
     """
-    return "?" in record.text
+    return asks_text(record.text)
+
+
+def asks_text(text: str) -> bool:
+    """:func:`asks` for a record's text alone."""
+    return "?" in text

@@ -22,8 +22,10 @@ the record feed with its own watermark, like the vector index.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from truehearth.core.records import Record
 from truehearth.recall.dates import day_tokens, day_words, parse_day, spans
@@ -45,11 +47,16 @@ TABLE = "recall_talk"
 
 def speaker_of(record: Record) -> str:
     """Who said a record: the name the import kept, else the role, else the voice."""
+    return speaker_named(record.meta, record.voice.value)
+
+
+def speaker_named(meta: Mapping[str, Any], voice: str) -> str:
+    """:func:`speaker_of` from a record's meta and voice (its stored JSON will do)."""
     for key in ("name", "speaker"):
-        value = record.meta.get(key)
+        value = meta.get(key)
         if isinstance(value, str) and value.strip():
             return value.strip()
-    return record.voice.value
+    return voice
 
 
 def dates_text(record: Record) -> str:
@@ -65,10 +72,15 @@ def dates_text(record: Record) -> str:
 
 def talked_about(record: Record) -> list[tuple[date, str]]:
     """``(day, words)`` for each date a record's text names, resolved against its own day."""
-    day = parse_day(record_date(record))
+    return days_named(record.text, record_date(record))
+
+
+def days_named(text: str, on: str) -> list[tuple[date, str]]:
+    """:func:`talked_about` for a text said on the day ``on`` (an ISO date)."""
+    day = parse_day(on)
     if day is None:
         return []
-    return [(s.start, s.said) for s in spans(record.text, day)]
+    return [(s.start, s.said) for s in spans(text, day)]
 
 
 @dataclass(frozen=True, slots=True)
