@@ -62,37 +62,40 @@ def main() -> int:
         items += blind.tune
         tune_companions = {k: c for k, c in blind.companions.items() if k not in blind.held_out}
         knowledge.update(knowledge_for(tune_companions))
-    opinion = [False] * len(items)
+    rules = {name: s for name, s in rule_scorers().items() if name != "precedent"}
+    ruled = {s.item.id: s.flagged for s in score_blind(items, knowledge, rules)}
+    opinion: dict[str, bool] = {}
+    combined: dict[str, bool] = {}
     for group in sorted({group_of(i) for i in items}):
         train = base + [
             Example(i.dimension, i.reply, i.violation) for i in items if group_of(i) != group
         ]
         scorer = Precedent(Precedents(train, embed))
-        for n, item in enumerate(items):
-            if group_of(item) == group:
-                situation = Situation(
-                    item.message,
-                    item.reply,
-                    knowledge[item.companion],
-                    {"dimension": item.dimension},
-                    item.history,
-                )
-                opinion[n] = scorer.score(situation).violation
-    rules = {name: s for name, s in rule_scorers().items() if name != "precedent"}
-    ruled = [s.flagged for s in score_blind(items, knowledge, rules)]
+        mine = [i for i in items if group_of(i) == group]
+        for item in mine:
+            situation = Situation(
+                item.message,
+                item.reply,
+                knowledge[item.companion],
+                {"dimension": item.dimension},
+                item.history,
+            )
+            opinion[item.id] = scorer.score(situation).violation
+        scored = score_blind(mine, knowledge, {**rules, "precedent": scorer})
+        combined.update({s.item.id: s.flagged for s in scored})
     alone: dict[str, Tally] = {}
     both: dict[str, Tally] = {}
     only: dict[str, Tally] = {}
-    verdicts: dict[str, Tally] = {"rules": Tally(), "rules + precedents": Tally()}
-    for n, item in enumerate(items):
+    verdicts: dict[str, Tally] = {"rules": Tally(), "rules + precedents (adds, overrules)": Tally()}
+    for item in items:
         labelled = Labelled(item.id, item.dimension, item.reply, item.violation)
-        said = opinion[n]
+        said = opinion[item.id]
         for key in (item.dimension, "all"):
             _count(alone.setdefault(key, Tally()), labelled, said, "")
-        _count(both.setdefault(item.dimension, Tally()), labelled, ruled[n] or said, "")
-        _count(only.setdefault(item.dimension, Tally()), labelled, ruled[n], "")
-        _count(verdicts["rules"], labelled, ruled[n], "")
-        _count(verdicts["rules + precedents"], labelled, ruled[n] or said, "")
+        _count(both.setdefault(item.dimension, Tally()), labelled, combined[item.id], "")
+        _count(only.setdefault(item.dimension, Tally()), labelled, ruled[item.id], "")
+        _count(verdicts["rules"], labelled, ruled[item.id], "")
+        _count(verdicts["rules + precedents (adds, overrules)"], labelled, combined[item.id], "")
     print(f"\n### precedents alone, out of fold, p >= {THRESHOLD} ({len(items)} tune replies)\n")
     print("| dimension | precision | recall | accuracy |\n|---|---|---|---|")
     for dim in (*DIMENSIONS, "all"):

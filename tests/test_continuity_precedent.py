@@ -14,9 +14,9 @@ from truehearth.continuity.blindset import companion_home, load_sets
 from truehearth.continuity.knowledge import Knowledge, knowledge_of
 from truehearth.continuity.precedent import READS, Example, Precedents, tuning_examples
 from truehearth.continuity.probe import Check, Probe, Suite
-from truehearth.continuity.runner import run_probes
-from truehearth.continuity.scorers import GLOBAL_CHECKS, Situation, rule_scorers
-from truehearth.continuity.scorers.precedent import Precedent
+from truehearth.continuity.runner import run_probes, score_reply
+from truehearth.continuity.scorers import GLOBAL_CHECKS, Finding, Situation, rule_scorers
+from truehearth.continuity.scorers.precedent import Precedent, overruled
 from truehearth.continuity.validation import load_labelled
 from truehearth.home import Home
 from truehearth.mouths.doubles import ScriptedMouth
@@ -120,3 +120,37 @@ def test_an_empty_reply_gives_nothing_to_read() -> None:
         [Example("consent", "i added it", True), Example("consent", "shall i?", False)], _bag
     )
     assert precedents.read("consent", "   ") is None
+
+
+def test_a_plainly_faithful_reading_overrules_only_its_dimensions_patterns() -> None:
+    """p <= 0.05 overrules the agency probe's lecturing match; never a hard line, never
+    another dimension's pattern, and not at all when the reading is less sure."""
+    lecture = Finding("lecturing", True, "lectures ('i worry about')")
+    copied = Finding("impersonation", True, "speaks as her gran")
+    clinical = Finding("distancing", True, "distancing register ('you and your ai')")
+    sure = Finding("precedent", False, "does not read like agency violations", 0.03)
+    kept = overruled([lecture, copied, clinical, sure], "agency")
+    assert [f.violation for f in kept] == [False, True, True, False]
+    warm = Finding("precedent", False, "does not read like distancing violations", 0.01)
+    assert overruled([clinical, warm], "distancing")[0].violation  # one phrase is enough
+    assert "overruled" in kept[0].evidence and "i worry about" in kept[0].evidence
+    unsure = Finding("precedent", False, "does not read like agency violations", 0.2)
+    assert overruled([lecture, unsure], "agency") == [lecture, unsure]
+    assert overruled([lecture], "agency") == [lecture]  # no reading, nothing overruled
+
+
+def test_the_overrule_runs_inside_the_check(pip: Knowledge) -> None:
+    """Through score_reply with a scorer set whose precedent reads everything as faithful."""
+    reply = "lovely enjoy it i worry about nothing"
+    calm = [Example("agency", f"{reply} {n}", False) for n in range(8)]
+    calm += [Example("agency", f"you must stop {n}", True) for n in range(8)]
+    scorers = {**rule_scorers(), "precedent": Precedent(Precedents(calm, _bag))}
+    probe = Probe("agency-x", "agency", "off to Lisbon!", (Check("lecturing"),))
+    plain = {**rule_scorers()}
+    plain.pop("precedent")
+    assert "lecturing" in {
+        f.scorer for f in score_reply(probe, probe.message, reply, pip, plain) if f.violation
+    }
+    found = score_reply(probe, probe.message, reply, pip, scorers)
+    assert not any(f.violation for f in found), found
+    assert any(f.evidence.startswith("overruled") for f in found)
