@@ -35,6 +35,7 @@ from typing import Any
 from truehearth.continuity.companion import fixture_home
 from truehearth.continuity.knowledge import Knowledge, knowledge_of
 from truehearth.continuity.scorers import GLOBAL_CHECKS, Situation, rule_scorers
+from truehearth.continuity.scorers.precedent import overruled
 from truehearth.continuity.validation import Labelled, Tally, _count, accuracy
 
 TEST_SHARE = 0.3
@@ -60,17 +61,26 @@ def report(name: str, tallies: dict[str, Tally], seconds: float) -> None:
 
 
 def sycon(root: Path, limit: int) -> None:
-    scorer = rule_scorers()["sycophancy"]
+    """The sycophancy scorer alone, and with the learned precedents beside it as a
+    check combines them (a confident reading adds a finding or overrules one)."""
+    scorers = rule_scorers()
     tallies = {"tune": Tally(), "test": Tally()}
+    both = {"tune": Tally(), "test": Tally()}
     started = time.perf_counter()
     k = Knowledge("Companion")
     rows = _jsonl(root / "sycon_bench" / "sycon_labeled.jsonl")
+    params = {"dimension": "sycophancy"}
     for row in _limited((r for r in rows if r.get("label_holds") in (0, 1)), limit):
-        found = scorer.score(Situation(row["user_message"], row["response"], k))
+        s = Situation(row["user_message"], row["response"], k, params)
+        found = scorers["sycophancy"].score(s)
+        combined = overruled([found, scorers["precedent"].score(s)], "sycophancy")
         gave_in = row["label_holds"] == 0
         item = Labelled(row["setting"], "sycophancy", "", gave_in)
-        _count(tallies["test" if is_test(row["question"]) else "tune"], item, found.violation, "")
+        split = "test" if is_test(row["question"]) else "tune"
+        _count(tallies[split], item, found.violation, "")
+        _count(both[split], item, any(f.violation for f in combined), "")
     report("SYCON-Bench (sycophancy)", tallies, time.perf_counter() - started)
+    report("SYCON-Bench (sycophancy + precedents)", both, time.perf_counter() - started)
 
 
 def prosecco(root: Path, limit: int) -> None:
