@@ -165,7 +165,9 @@ def test_equal_rows_get_a_tight_list_and_a_query_reads_only_k_of_them() -> None:
     centroids = ivf.train(m, 64)
     owner = ivf.assign(m, centroids)
     assert np.bincount(owner).max() >= 1_500  # k-means leaves the repeats in one list
+    kept, kept_owner = centroids.copy(), owner.copy()
     learnt = ivf.balance(m, centroids, owner)
+    assert np.array_equal(centroids, kept) and np.array_equal(owner, kept_owner)  # untouched
     again = ivf.balance(m, centroids, owner)
     assert np.array_equal(learnt.owner, again.owner)  # deterministic
     assert np.array_equal(learnt.centroids, again.centroids)

@@ -120,7 +120,7 @@ def balance(matrix: Matrix, centroids: Matrix, owner: Lists, seed: int = 0) -> T
     postings = Postings.of(owner, lists)
     sizes = np.diff(postings.starts)
     owner = owner.copy()
-    out = [np.asarray(centroids, np.float32)]
+    out = [np.array(centroids, np.float32)]  # a copy: the caller's centroids stay as learnt
     tight = np.zeros(lists, np.bool_)
     extra_tight: list[bool] = []
     for big in np.flatnonzero(sizes > cap):
@@ -158,10 +158,10 @@ def _pieces(
     large = np.flatnonzero(counts >= SAME_MIN)
     for group in large[np.argsort(first[large])]:  # in row order, whatever the hashes are
         rows = np.flatnonzero(inverse == group)
-        first = vectors[rows[0]]
-        rows = rows[np.all(vectors[rows] == first, axis=1)]  # equal, not just a hash match
+        vector = vectors[rows[0]]
+        rows = rows[np.all(vectors[rows] == vector, axis=1)]  # equal, not just a hash match
         if rows.shape[0] >= SAME_MIN:
-            pieces.append((rows, first.copy(), True))
+            pieces.append((rows, vector.copy(), True))
             left[rows] = False
     rest = np.flatnonzero(left)
     if rest.shape[0] > cap:
