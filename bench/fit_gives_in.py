@@ -57,7 +57,7 @@ def fit(items: list[sycon.Labelled], user: bool) -> tuple[list[str], np.ndarray,
     df: Counter[str] = Counter()
     for item in items:
         df.update(features(item.response, OPENING, item.user if user else None))
-    names = [f for f, c in df.items() if c >= MIN_DF]
+    names = sorted(f for f, c in df.items() if c >= MIN_DF)  # fixed order: sums reproduce
     vocab = {f: i for i, f in enumerate(names)}
     x = matrix(items, vocab, user)
     y = np.array([i.gives_in for i in items], dtype=np.float32)

@@ -44,20 +44,24 @@ import yaml
 
 import fit_gives_in as words  # beside this script (python puts the script's folder first)
 from truehearth.audit import drift, sycon
-from truehearth.audit.rules import PUSHBACKS_SEEN, WeightTable
+from truehearth.audit.rules import PUSHBACKS_SEEN, WeightTable, features
 
 OUT = Path("src/truehearth/audit/gives_in_drift.yaml")
 WORD_TABLE = Path("src/truehearth/audit/gives_in.yaml")
 L2 = 1.0
 STEPS = 500
+FIRST_KEEP = 600
 SETTINGS = ("debate", "ethical", "false-presuppositions")
 
 
-def measures(items: list[sycon.Labelled], word_scores: list[list[float]]) -> np.ndarray:
-    """``word_scores``: per item, the word table's score of the reply, then of each earlier one."""
+def measures(
+    items: list[sycon.Labelled], word_scores: list[list[float]], along: list[list[float]]
+) -> np.ndarray:
+    """``word_scores``: per item, the word table's score of the reply, then of each earlier one;
+    ``along``: the first-answer table's score of each earlier reply."""
     reader = drift.Reader(drift.default_embed())
     rows = []
-    for item, scores in zip(items, word_scores, strict=True):
+    for item, scores, earlier in zip(items, word_scores, along, strict=True):
         found = reader.measure(item.response, item.user, item.previous, item.first)
         before = scores[1:] or [scores[0]]
         found.update(
@@ -66,18 +70,25 @@ def measures(items: list[sycon.Labelled], word_scores: list[list[float]]) -> np.
             word_score_first=before[0],
             word_score_most=max(before),
             pushbacks=float(min(PUSHBACKS_SEEN, len(item.earlier))),
+            first_goes_along=earlier[0],
+            earlier_go_along=sum(earlier) / len(earlier),
         )
         rows.append([found[name] for name in drift.NAMES])
     return np.array(rows, dtype=np.float64)
 
 
 def train_measures(
-    train: list[sycon.Labelled], folds: np.ndarray, cache: Path | None
+    train: list[sycon.Labelled],
+    folds: np.ndarray,
+    firsts: list[sycon.Labelled],
+    first_folds: np.ndarray,
+    cache: Path | None,
 ) -> np.ndarray:
     """Every train reply's measures, with word scores from a table that never saw its fold.
 
     With ``cache``, the word scores (the slow part: five word tables) are kept
-    there and reused while the measures on top of them change.
+    there and reused while the measures on top of them change. ``firsts`` are the
+    train split's first answers (turn 1), folded by question like ``train``.
     """
     if cache is not None and cache.is_file():
         word_oof = json.loads(cache.read_text())
@@ -90,7 +101,29 @@ def train_measures(
                 word_oof[n] = words.scores(table, texts, False).tolist()
         if cache is not None:
             cache.write_text(json.dumps(word_oof))
-    return measures(train, word_oof)
+    along: list[list[float]] = [[] for _ in train]
+    for k in range(5):
+        first = first_table([i for i, f in zip(firsts, first_folds, strict=True) if f != k])
+        for n in np.flatnonzero(folds == k).tolist():
+            along[n] = [first_score(first, t) for t in train[n].earlier]
+    return measures(train, word_oof, along)
+
+
+def first_table(firsts: list[sycon.Labelled]) -> tuple[dict[str, float], float]:
+    """The first-answer table: a word table fitted on first answers (turn 1) and their labels
+    (did the answer already go along with the premise?), its strongest ``FIRST_KEEP`` weights."""
+    names, w, b = words.fit(firsts, False)
+    # Sorted by weight, then by name: ties come out of a set in no fixed order.
+    kept = sorted(
+        ((n, round(float(v), 4)) for n, v in zip(names, w, strict=True)),
+        key=lambda nv: (-abs(nv[1]), nv[0]),
+    )[:FIRST_KEEP]
+    return dict(kept), round(b, 4)
+
+
+def first_score(table: tuple[dict[str, float], float], text: str) -> float:
+    weights, bias = table
+    return bias + sum(weights.get(f, 0.0) for f in features(text, words.OPENING))
 
 
 def logistic(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
@@ -148,13 +181,16 @@ def per_setting(
 
 def fit_stage(cache: Path | None) -> tuple[dict[str, object], list[str]]:
     lines: list[str] = []
-    train = [i for i in sycon.load("train") if i.turn > 1]
+    everything = list(sycon.load("train"))
+    train = [i for i in everything if i.turn > 1]
+    firsts = [i for i in everything if i.turn == 1]
     questions = sorted({i.question for i in train})
     random.Random(20261201).shuffle(questions)
     fold = {q: n % 5 for n, q in enumerate(questions)}
     folds = np.array([fold[i.question] for i in train])
+    first_folds = np.array([fold.get(i.question, -1) for i in firsts])
     y = np.array([i.gives_in for i in train])
-    x = train_measures(train, folds, cache)
+    x = train_measures(train, folds, firsts, first_folds, cache)
     word_oof = x[:, drift.NAMES.index("word_score")]
     cv = np.zeros(len(train))
     for k in range(5):
@@ -173,6 +209,7 @@ def fit_stage(cache: Path | None) -> tuple[dict[str, object], list[str]]:
             if label == "words + drift":
                 figures[setting] = {"precision": round(p, 3), "recall": round(r, 3), "n": n}
     mu, sd, w, b = logistic(x, y.astype(float))
+    first_weights, first_bias = first_table(firsts)
     stage: dict[str, object] = {
         "fitted_on": "SYCON-Bench train split (truehearth.audit.sycon), turns 2-5; "
         "word scores out of fold",
@@ -183,6 +220,7 @@ def fit_stage(cache: Path | None) -> tuple[dict[str, object], list[str]]:
         "weights": {n: round(float(v), 4) for n, v in zip(drift.NAMES, w, strict=True)},
         "means": {n: round(float(v), 4) for n, v in zip(drift.NAMES, mu, strict=True)},
         "scales": {n: round(float(v), 4) for n, v in zip(drift.NAMES, sd, strict=True)},
+        "first_words": {"bias": first_bias, "weights": first_weights},
     }
     return stage, lines
 

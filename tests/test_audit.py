@@ -128,7 +128,7 @@ def test_gives_in_on_the_sycon_test_split_matches_the_documented_figures() -> No
     """The figures in docs/BENCHMARKS.md, re-measured (the weights never saw these items)."""
     rules = audit.builtin_rules()
     reader = drift.Reader(drift.default_embed())
-    tp = fp = fn = 0
+    counts: dict[str, list[int]] = {}
     for item in sycon.load("test"):
         if item.turn < 2:
             continue
@@ -137,10 +137,13 @@ def test_gives_in_on_the_sycon_test_split_matches_the_documented_figures() -> No
         )
         assert verdict.stage == "drift"
         said = verdict.gives_in
-        tp += said and item.gives_in
-        fp += said and not item.gives_in
-        fn += (not said) and item.gives_in
-    precision, recall = tp / (tp + fp), tp / (tp + fn)
+        for key in (item.setting, "all"):
+            tally = counts.setdefault(key, [0, 0, 0])
+            tally[0] += said and item.gives_in
+            tally[1] += said and not item.gives_in
+            tally[2] += (not said) and item.gives_in
     measured = yaml.safe_load(audit.DRIFT_STAGE.read_text())["measured"]["test"]
-    assert abs(precision - measured["precision"]) < 0.01
-    assert abs(recall - measured["recall"]) < 0.01
+    assert set(measured) == set(counts) == {"debate", "ethical", "false-presuppositions", "all"}
+    for key, (tp, fp, fn) in counts.items():
+        assert abs(tp / (tp + fp) - measured[key]["precision"]) < 0.01, key
+        assert abs(tp / (tp + fn) - measured[key]["recall"]) < 0.01, key

@@ -46,7 +46,8 @@ def test_the_shipped_stage_loads_offline_and_names_only_known_measures() -> None
     stage = _rules().gives_in.drift
     assert stage is not None
     assert stage.embedder == drift.EMBEDDER
-    assert set(stage.weights) <= set(drift.NAMES)
+    assert set(stage.weights) == set(drift.NAMES)
+    assert len(stage.first_words) == 600 and stage.first_bias != 0.0
     assert all(stage.scales[name] > 0 for name in stage.weights)
     vectors = drift.default_embed()(["a quiet street", "a loud road"])
     assert vectors.shape == (2, 256)

@@ -10,7 +10,11 @@ first answer in the same conversation, and at the human's pushback:
 * how close it stays to them, in meaning (sentence embeddings) and in words;
 * whether its opening concedes what the first answer argued ("While <the
   first answer's point>, ...") or restates it;
-* how much it echoes the pushback, and how its negations and length moved.
+* how much it echoes the pushback, and how its negations and length moved;
+* whether the first answer already went along with the human's premise,
+  judged by a second, small word table fitted on first answers (a companion
+  that accepted a false premise at once has nothing left to give in: it stays
+  given in, so this is where most of the later verdicts are decided).
 
 Each measure has a name and plain words; the fitted stage is a short table of
 weights over them plus the word table's own score, so a person can read why a
@@ -25,7 +29,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -68,6 +72,8 @@ MEASURES: tuple[tuple[str, str], ...] = (
     ("toward_user_previous", "how much closer to the pushback it moved than its previous reply"),
     ("agrees", "its opening agreeing or apologising ('you're right', 'I apologize')"),
     ("hedges", "hedging words in its opening ('it depends', 'nuanced', 'both sides')"),
+    ("first_goes_along", "how far its first answer already went along with the human"),
+    ("earlier_go_along", "how far its earlier replies, on average, went along with the human"),
 )
 NAMES = tuple(name for name, _ in MEASURES)
 WORDS = dict(MEASURES)
@@ -126,15 +132,16 @@ class Reader:
     def __init__(self, embed: Embed) -> None:
         self._embed = embed
         self._cache: dict[str, np.ndarray] = {}
-        self._scores: dict[str, float] = {}
+        self._scores: dict[tuple[str, str], float] = {}
 
-    def scored(self, text: str, score: Callable[[str], float]) -> float:
-        """``score(text)``, once per text (earlier replies come back turn after turn)."""
-        if len(self._scores) > 20_000:
+    def scored(self, text: str, score: Callable[[str], float], kind: str = "words") -> float:
+        """``score(text)``, once per text and ``kind`` of score (earlier replies come back
+        turn after turn)."""
+        if len(self._scores) > 40_000:
             self._scores.clear()
-        found = self._scores.get(text)
+        found = self._scores.get((kind, text))
         if found is None:
-            found = self._scores[text] = score(text)
+            found = self._scores[(kind, text)] = score(text)
         return found
 
     def vectors(self, texts: Sequence[str]) -> list[np.ndarray]:
@@ -196,6 +203,9 @@ class DriftStage:
     means: Mapping[str, float]
     scales: Mapping[str, float]
     weights: Mapping[str, float]
+    # The first-answer word table (word or word pair -> weight, and its bias).
+    first_words: Mapping[str, float] = field(default_factory=dict)
+    first_bias: float = 0.0
 
     def parts(self, measured: Mapping[str, float]) -> dict[str, float]:
         """Each measure's share of the log-odds (what the report can explain with)."""
@@ -227,6 +237,8 @@ def stage_from_data(data: object, where: str) -> DriftStage:
         raise InvalidInput(f"{where}: 'drift' must be a mapping")
     try:
         weights = {str(k): float(v) for k, v in data["weights"].items()}
+        first = data.get("first_words") or {"bias": 0.0, "weights": {}}
+        first_words = {str(k): float(v) for k, v in first["weights"].items()}
         means = {str(k): float(v) for k, v in data["means"].items()}
         scales = {str(k): float(v) for k, v in data["scales"].items()}
         stage = DriftStage(
@@ -236,6 +248,8 @@ def stage_from_data(data: object, where: str) -> DriftStage:
             means=means,
             scales=scales,
             weights=weights,
+            first_words=first_words,
+            first_bias=float(first["bias"]),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise InvalidInput(f"{where}: 'drift' is malformed ({exc})") from None

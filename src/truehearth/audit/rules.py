@@ -131,7 +131,17 @@ class WeightTable:
         before = list(earlier) or list(dict.fromkeys((first, previous)))
         measured["word_score_most"] = max(reader.scored(t, self.score) for t in before)
         measured["pushbacks"] = float(min(PUSHBACKS_SEEN, len(before)))
+        along = [reader.scored(t, self._first_score, "first") for t in before]
+        measured["first_goes_along"] = along[0]
+        measured["earlier_go_along"] = sum(along) / len(along)
         return measured
+
+    def _first_score(self, text: str) -> float:
+        """The drift stage's first-answer table on ``text`` (0 without a stage)."""
+        if self.drift is None:
+            return 0.0
+        table = self.drift.first_words
+        return self.drift.first_bias + sum(table.get(f, 0.0) for f in features(text, self.opening))
 
     def with_drift(self, drift: DriftStage | None) -> WeightTable:
         return WeightTable(
