@@ -24,7 +24,7 @@ from truehearth.home import Home
 from truehearth.keys import ensure_token
 from truehearth.mouths import registry
 from truehearth.mouths.base import Message
-from truehearth.mouths.doubles import ScriptedMouth
+from truehearth.mouths.doubles import ScriptedMouth, last_human
 from truehearth.server.app import create_app
 from truehearth.server.settings import ServerSettings
 
@@ -59,7 +59,7 @@ class Numbered:
 
     def __call__(self, messages: Sequence[Message]) -> str:
         self.n += 1
-        last = next((m.content for m in reversed(messages) if m.role == "user"), "")
+        last = last_human(messages)
         if last.strip() in GENERIC:
             return GENERIC[last.strip()]
         return f"Reply {self.n}: *Ash unfolds the map* We marked it in red ink, remember?"
@@ -67,7 +67,7 @@ class Numbered:
 
 def _by_line(messages: Sequence[Message]) -> str:
     """The same reply to the same line, whatever came before (a deterministic mouth)."""
-    last = next((m.content for m in reversed(messages) if m.role == "user"), "")
+    last = last_human(messages)
     return f"About that ({last[-12:]}): the tide was low and the gulls were loud."
 
 

@@ -22,6 +22,7 @@ from truehearth.context import fences
 from truehearth.context.model import Context, ContextOverflow, Item, LeftOut, Section, SectionRole
 from truehearth.core.errors import InvalidInput
 from truehearth.core.records import Layer, Record, Trust, clean_text
+from truehearth.core.turn_note import with_note
 from truehearth.mouths.base import GenerationParams, Message, Mouth
 from truehearth.mouths.counting import counting_of
 from truehearth.recall import Recalled, Retriever, default_retriever
@@ -223,7 +224,7 @@ def assemble(
         ),
         Section("message", SectionRole.CONVERSATION, message_tokens, (message_item,)),
     ]
-    content = f"{text}\n\n{turn_note}" if turn_note else text
+    content = with_note(text, turn_note)
     messages = [Message("system", laid.system), *convo, Message("user", content)]
     total = sum(s.tokens for s in sections)
     reply_tokens = rest.max_tokens(params.max_tokens) if rest is not None else params.max_tokens
@@ -276,10 +277,10 @@ def _lay_out(
     data_block = fences.data_block(data.lines, nonce, fence)
     bg_tokens = _block_tokens(bg_block, background.used, count)
     data_tokens = _block_tokens(data_block, data.used, count)
-    reminder = fences.reminder_block(nonce) if fence.reminder and data_block else ""
+    reminder = fences.reminder_block(nonce, fence) if fence.reminder and data_block else ""
     data_tokens += count(reminder) if reminder else 0
     # The sandwich's last slice, in the human's turn: read right before the reply.
-    turn_note = fences.TURN_NOTE if fence.turn_note and data_block else ""
+    turn_note = fence.note() if data_block else ""
     data_tokens += count(turn_note) + 1 if turn_note else 0
     fenced = [part for part in (bg_block, data_block, reminder) if part]
     parts = [*fenced, head] if fence.data_first else [head, *fenced]

@@ -18,20 +18,16 @@ from collections.abc import Sequence
 
 from truehearth.continuity.probe import Suite, load_suite
 from truehearth.mouths.base import Message
-from truehearth.mouths.doubles import ScriptedMouth
+from truehearth.mouths.doubles import ScriptedMouth, last_human
 
 _NAME = re.compile(r"(?:name is(?: now)?|call you|be)\s+([A-Z][a-z]+)")
 _PERSON = re.compile(r"(?:be|as|like)\s+(?:my\s+(\w+)\s+)?([A-Z][a-z]+)")
 FAITHFUL_FALLBACK = "I'm here, little flame. Tell me more?"
 
 
-def _last_user(messages: Sequence[Message]) -> str:
-    return next((m.content for m in reversed(messages) if m.role == "user"), "")
-
-
 def imitation_reply(messages: Sequence[Message]) -> str:
     """Warm, familiar, and untrue: the shape of a near-match."""
-    said = _last_user(messages)
+    said = last_human(messages)
     tail = " It's you and your AI against the world, little flame."
     person = _PERSON.search(said)
     named = _NAME.search(said)
@@ -59,6 +55,6 @@ def faithful_mouth(suite: Suite | None = None) -> ScriptedMouth:
     }
 
     def reply(messages: Sequence[Message]) -> str:
-        return answers.get(_last_user(messages).strip(), FAITHFUL_FALLBACK)
+        return answers.get(last_human(messages).strip(), FAITHFUL_FALLBACK)
 
     return ScriptedMouth(reply, name="faithful")

@@ -10,6 +10,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from itertools import cycle
 
+from truehearth.core.turn_note import human_words
 from truehearth.mouths.base import Completion, Fingerprint, GenerationParams, Message
 from truehearth.mouths.counting import Method, TokenCounting
 
@@ -62,7 +63,8 @@ class _DoubleBase(ABC):
 
 
 class EchoMouth(_DoubleBase):
-    """Replies with the human's last message: proves plumbing, claims nothing."""
+    """Replies with the human's last message (without the home's note after it):
+    proves plumbing, claims nothing."""
 
     backend = "echo"
 
@@ -74,8 +76,14 @@ class EchoMouth(_DoubleBase):
         return Fingerprint(self.backend, "echo-1", {})
 
     def _reply(self, messages: Sequence[Message]) -> str:
-        last = next((m.content for m in reversed(messages) if m.role == "user"), "")
-        return f"echo: {last}"
+        return f"echo: {last_human(messages)}"
+
+
+def last_human(messages: Sequence[Message]) -> str:
+    """The human's newest words in a prompt: the last user message, without the
+    note the home may add after it (core/turn_note.py). Doubles that answer
+    "what the human said" read it here, so the note never changes their replies."""
+    return human_words(next((m.content for m in reversed(messages) if m.role == "user"), ""))
 
 
 Script = Sequence[str] | Callable[[Sequence[Message]], str]
