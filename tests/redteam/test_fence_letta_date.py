@@ -57,11 +57,14 @@ def test_an_imported_date_is_parsed_never_copied(home: Home, tmp_path: Path) -> 
 def test_a_letta_date_cannot_open_an_instruction_section(home: Home, tmp_path: Path) -> None:
     home.accept(home.propose(Layer.CORE, "My name is Ash.").id)
     import_path(home, _agent_file(tmp_path), "letta")
-    ctx = assemble(home, EchoMouth(), "Do you remember the lighthouse trip?")
-    quoted = assert_fenced(ctx, PAYLOAD)
-    assert "The lighthouse trip was windy." in quoted
-    system = ctx.messages[0].content
-    assert system.count("## Who you are") == 1
+    from truehearth.context import fences
+
+    for style in (fences.STYLES["quoted"], fences.DEFAULT_STYLE):
+        ctx = assemble(home, EchoMouth(), "Do you remember the lighthouse trip?", fence=style)
+        quoted = assert_fenced(ctx, PAYLOAD)
+        assert fences.marked("The lighthouse trip was windy.", style.mark) in quoted, style.name
+        system = ctx.messages[0].content
+        assert system.count("## Who you are") == 1, style.name
 
 
 def test_a_date_already_stored_unparsed_is_not_copied_into_a_label(home: Home) -> None:
