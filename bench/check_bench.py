@@ -23,9 +23,10 @@ from truehearth.continuity.check import run_check
 from truehearth.continuity.companion import fixture_home
 from truehearth.continuity.fixtures import faithful_mouth, imitation_mouth
 from truehearth.continuity.knowledge import knowledge_of
+from truehearth.continuity.labelled_replies import load_labelled
 from truehearth.continuity.probe import load_suite
 from truehearth.continuity.scorers import Voice, rule_scorers, scorer_names
-from truehearth.continuity.validation import dimension_tallies, evaluate, load_labelled
+from truehearth.continuity.validation import dimension_tallies, evaluate
 from truehearth.home import Home
 from truehearth.mouths.base import Mouth
 

@@ -34,9 +34,10 @@ from typing import Any
 
 from truehearth.continuity.companion import fixture_home
 from truehearth.continuity.knowledge import Knowledge, knowledge_of
+from truehearth.continuity.labelled_replies import Labelled
 from truehearth.continuity.scorers import GLOBAL_CHECKS, Situation, rule_scorers
 from truehearth.continuity.scorers.precedent import overruled
-from truehearth.continuity.validation import Labelled, Tally, _count, accuracy
+from truehearth.continuity.validation import Tally, _count, accuracy
 
 TEST_SHARE = 0.3
 

@@ -28,17 +28,11 @@ from continuity_blind import knowledge_for
 from truehearth.continuity.blindset import BlindReply, load_sets
 from truehearth.continuity.dimensions import DIMENSIONS
 from truehearth.continuity.embedding import default_embedder
+from truehearth.continuity.labelled_replies import Labelled, load_labelled
 from truehearth.continuity.precedent import THRESHOLD, Example, Precedents
 from truehearth.continuity.scorers import Situation, rule_scorers
 from truehearth.continuity.scorers.precedent import Precedent
-from truehearth.continuity.validation import (
-    Labelled,
-    Tally,
-    _count,
-    accuracy,
-    load_labelled,
-    score_blind,
-)
+from truehearth.continuity.validation import Tally, _count, accuracy, score_blind
 from truehearth.recall.embedders import Vectors
 
 

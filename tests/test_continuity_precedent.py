@@ -12,12 +12,12 @@ import pytest
 from tests.test_continuity_blind import MAYA
 from truehearth.continuity.blindset import companion_home, load_sets
 from truehearth.continuity.knowledge import Knowledge, knowledge_of
+from truehearth.continuity.labelled_replies import load_labelled
 from truehearth.continuity.precedent import READS, Example, Precedents, tuning_examples
 from truehearth.continuity.probe import Check, Probe, Suite
 from truehearth.continuity.runner import run_probes, score_reply
 from truehearth.continuity.scorers import GLOBAL_CHECKS, Finding, Situation, rule_scorers
 from truehearth.continuity.scorers.precedent import Precedent, overruled
-from truehearth.continuity.validation import load_labelled
 from truehearth.home import Home
 from truehearth.mouths.doubles import ScriptedMouth
 from truehearth.recall.embedders import Vectors

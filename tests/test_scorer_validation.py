@@ -10,10 +10,11 @@ import pytest
 from truehearth.continuity.companion import fixture_home
 from truehearth.continuity.dimensions import DIMENSIONS
 from truehearth.continuity.knowledge import Knowledge, knowledge_of
+from truehearth.continuity.labelled_replies import load_labelled
 from truehearth.continuity.probe import load_suite
 from truehearth.continuity.scorers import Situation, rule_scorers, scorer_names
 from truehearth.continuity.scorers.false_memory import FalseMemory
-from truehearth.continuity.validation import dimension_tallies, evaluate, load_labelled
+from truehearth.continuity.validation import dimension_tallies, evaluate
 
 DETERMINISTIC = ("boundary", "false_memory", "archive_claim", "name_adoption", "canary")
 

@@ -152,7 +152,7 @@ def tuning_examples() -> list[Example]:
     """Every labelled tuning reply: the in-sample set, the first blind set's tune
     companions (never the frozen test split) and the second blind set."""
     from truehearth.continuity.blindset import load_sets
-    from truehearth.continuity.validation import load_labelled
+    from truehearth.continuity.labelled_replies import load_labelled
 
     out = [Example(i.dimension, i.reply, bool(i.violation), "labelled") for i in load_labelled()]
     for blind in load_sets():

@@ -11,27 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
-
-import yaml
 
 from truehearth.continuity.blindset import BlindReply
 from truehearth.continuity.dimensions import DEFAULT_CHECKS
 from truehearth.continuity.knowledge import Knowledge
+from truehearth.continuity.labelled_replies import Labelled
 from truehearth.continuity.probe import Check, Probe, ProbeFormatError, Suite
 from truehearth.continuity.runner import score_reply
 from truehearth.continuity.scorers import Scorer, Situation
-
-LABELLED_DIR = Path(__file__).parent / "labelled"
-
-
-@dataclass(frozen=True, slots=True)
-class Labelled:
-    probe: str
-    dimension: str
-    reply: str
-    violation: bool
 
 
 @dataclass(slots=True)
@@ -65,21 +53,6 @@ class Tally:
             "precision": round(self.precision, 3),
             "recall": round(self.recall, 3),
         }
-
-
-def load_labelled(path: Path = LABELLED_DIR) -> list[Labelled]:
-    items: list[Labelled] = []
-    for file in sorted(path.glob("*.yaml")):
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
-        if not isinstance(data, dict) or not isinstance(data.get("replies"), list):
-            raise ProbeFormatError(f"{file.name}: expected 'dimension' and a list of 'replies'")
-        for row in data["replies"]:
-            items.append(
-                Labelled(
-                    str(row["probe"]), str(data["dimension"]), str(row["reply"]), row["violation"]
-                )
-            )
-    return items
 
 
 def evaluate(
