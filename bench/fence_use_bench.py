@@ -42,7 +42,6 @@ from pathlib import Path
 from typing import Any
 
 from fence_bench import OUT, _new_home, data_dir
-
 from truehearth.context import assemble, fences
 from truehearth.core.records import Layer, Source, Voice
 from truehearth.mouths.base import GenerationParams
@@ -173,7 +172,8 @@ def table(
         f"fence use: {n} BIPIA {args.split} questions, Qwen2.5-Coder-1.5B-Instruct Q4_K_M, greedy, "
         f"max_tokens {args.max_tokens}, {args.threads} thread(s); raw: {out.name}",
         "",
-        "| style | e-mail right | table right | all right | reached the prompt | data tokens (mean) |",
+        "| style | e-mail right | table right | all right | reached the prompt "
+        "| data tokens (mean) |",
         "|---|---|---|---|---|---|",
     ]
     for name in styles:
