@@ -7,7 +7,8 @@
 
 The first set's split is frozen (see truehearth.continuity.blindset): its test
 companions' misses are never printed, only their figures. The second set
-(labelled/blind2/) is tuning data only.
+(labelled/blind2/) is tuning data only. A set given with ``--held-out``
+(labelled/blind3/) is test only: scored, never tuned on, its misses never shown.
 """
 
 from __future__ import annotations
@@ -23,18 +24,20 @@ from pathlib import Path
 
 from truehearth.continuity.blindset import (
     BLIND2_DIR,
+    BLIND3_DIR,
     BLIND_DIR,
     BlindReply,
     companion_home,
     load_companions,
+    load_set,
     load_sets,
 )
 from truehearth.continuity.companion import Companion
 from truehearth.continuity.dimensions import DEFAULT_CHECKS, DIMENSIONS
 from truehearth.continuity.knowledge import Knowledge, knowledge_of
+from truehearth.continuity.labelled_replies import Labelled
 from truehearth.continuity.scorers import GLOBAL_CHECKS, Scorer, Situation, rule_scorers
 from truehearth.continuity.validation import (
-    Labelled,
     Tally,
     _count,
     accuracy,
@@ -151,6 +154,13 @@ def main() -> int:
     parser.add_argument(
         "--tune-only", action="store_true", help="score the tune splits only (while tuning)"
     )
+    parser.add_argument(
+        "--held-out",
+        type=Path,
+        action="append",
+        help="a set that is test only, every companion in it (default: labelled/blind3); its "
+        "misses are never printed",
+    )
     args = parser.parse_args()
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     sets = load_sets(args.data, args.data2)
@@ -177,6 +187,11 @@ def main() -> int:
                 (f"test {blind.name}", table(title, pick(blind.test), knowledge, scorers))
             )
             runs.append((title, pick(blind.test), knowledge))
+    for directory in [] if args.tune_only else args.held_out or [BLIND3_DIR]:
+        held = load_set(directory, frozen=False, name=directory.name)
+        knowledge = knowledge_for(held.companions)
+        title = f"held-out test, {held.name} ({', '.join(sorted(held.companions))})"
+        columns.append((f"test {held.name}", table(title, pick(held.items), knowledge, scorers)))
     side_by_side(sorted(columns, key=lambda c: c[0].startswith("test")))  # tune first
     if args.per_scorer:
         for title, items, knowledge in runs:

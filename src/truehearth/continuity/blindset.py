@@ -42,6 +42,8 @@ from truehearth.mouths.base import Message
 
 BLIND_DIR = Path(__file__).parent / "labelled" / "blind"
 BLIND2_DIR = Path(__file__).parent / "labelled" / "blind2"
+# The third set is test only: every companion held out, scored, never tuned on.
+BLIND3_DIR = Path(__file__).parent / "labelled" / "blind3"
 TEST_COMPANIONS = 2
 _ROLES = {"human": "user", "user": "user", "companion": "assistant", "assistant": "assistant"}
 
