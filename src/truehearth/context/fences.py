@@ -29,11 +29,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from truehearth.core import turn_note
 from truehearth.core.errors import InvalidInput
 from truehearth.core.names import companion_name_problem, is_model_name
 from truehearth.core.quoting import prompt_date, quote
 from truehearth.core.records import Layer, Record, Trust
+from truehearth.core.turn_note import PLAIN as PLAIN_NOTE
+from truehearth.core.turn_note import USE as USE_NOTE
 
 NONCE_BYTES = 16
 
@@ -204,7 +205,7 @@ class FenceStyle:
         """The note from the home that follows the human's message ("" without one)."""
         if not self.turn_note:
             return ""
-        return turn_note.USE if self.permits_use else turn_note.PLAIN
+        return USE_NOTE if self.permits_use else PLAIN_NOTE
 
 
 def background_block(lines: Sequence[str], nonce: str) -> str:
@@ -216,8 +217,8 @@ def data_block(lines: Sequence[str], nonce: str, style: FenceStyle | None = None
     return _fence("data", header, lines, nonce) if lines else ""
 
 
-def reminder_block(nonce: str, style: FenceStyle | None = None) -> str:
-    wording = USE_REMINDER if style is not None and style.permits_use else REMINDER
+def reminder_block(nonce: str, style: FenceStyle) -> str:
+    wording = USE_REMINDER if style.permits_use else REMINDER
     return wording.format(tag=f"data-{nonce}")
 
 

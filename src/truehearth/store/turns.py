@@ -91,6 +91,11 @@ CANDIDATES = 20
 """How many sessions :func:`session_tails` offers at most (the longest tails and newest first)."""
 
 
+def _keys_json(texts: Sequence[str]) -> str:
+    """The turn-index keys of the lines that say something, as one JSON array for SQL."""
+    return orjson.dumps(sorted({turn_key(t) for t in texts if t.strip()})).decode()
+
+
 def session_tails(
     conn: sqlite3.Connection, texts: Sequence[str], via: str, min_tail: int
 ) -> list[SessionTail]:
@@ -107,7 +112,7 @@ def session_tails(
     only those sessions' turns. Turns a rewind cut (:data:`FOLLOWS`) are not
     the session's any more: they neither count nor break a tail.
     """
-    keys = orjson.dumps(sorted({turn_key(t) for t in texts if t.strip()})).decode()
+    keys = _keys_json(texts)
     # CROSS JOIN keeps SQLite from starting at the records table; the window
     # finds each session's newest turn whose line the chat lacks (-1: none).
     rows = conn.execute(
@@ -159,8 +164,8 @@ def sessions_sharing(
     lines come first, then the most recent, a bounded number; the order of the
     lines is checked by the caller, on the records.
     """
-    keys = orjson.dumps(sorted({turn_key(t) for t in texts if t.strip()})).decode()
-    last = orjson.dumps(sorted({turn_key(t) for t in ends if t.strip()})).decode()
+    keys = _keys_json(texts)
+    last = _keys_json(ends)
     rows = conn.execute(
         "WITH asked(key) AS MATERIALIZED (SELECT value FROM json_each(?)), "
         "ending(key) AS MATERIALIZED (SELECT value FROM json_each(?)), "
