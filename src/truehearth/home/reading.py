@@ -1,0 +1,104 @@
+"""Reading a home's records: by layer and trust, by session, by full-text search.
+
+Every read here goes through the store's projections (the current state,
+kept with the journal in one transaction); none of them writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from truehearth.core import acts
+from truehearth.core.errors import InvalidInput
+from truehearth.core.records import Layer, Proposal, ProposalStatus, Record, Trust
+from truehearth.home.base import HomeBase
+from truehearth.store.base import RecordQuery, SessionLines, SessionTail
+
+
+class Reading(HomeBase):
+    """The home's records and proposals as they stand now."""
+
+    def proposals(self, status: ProposalStatus | None = ProposalStatus.PENDING) -> list[Proposal]:
+        found = [Proposal.from_json(v) for v in self.store.entities(acts.PROPOSAL)]
+        if status is not None:
+            found = [p for p in found if p.status is status]
+        return sorted(found, key=lambda p: p.created_at)
+
+    def records(
+        self,
+        *,
+        layers: Sequence[Layer] = (),
+        trusts: Sequence[Trust] = (),
+        current_only: bool = True,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[Record]:
+        query = RecordQuery(
+            layers=tuple(layer.value for layer in layers),
+            trusts=tuple(t.value for t in trusts),
+            current_only=current_only,
+            limit=limit,
+            offset=offset,
+        )
+        return [Record.from_json(v) for v in self.store.records(query)]
+
+    def sessions_holding(self, texts: Sequence[str], *, via: str) -> list[str]:
+        """Sessions (from ``via``) whose every human turn is one of ``texts``: an index lookup."""
+        return self.store.sessions_holding(texts, via)
+
+    def session_tails(self, texts: Sequence[str], *, via: str, min_tail: int) -> list[SessionTail]:
+        """Sessions (from ``via``) whose newest human turns are among ``texts``: one query."""
+        return self.store.session_tails(texts, via, min_tail)
+
+    def sessions_sharing(
+        self, texts: Sequence[str], *, ends: Sequence[str], via: str
+    ) -> list[SessionLines]:
+        """Sessions (from ``via``) holding one of ``ends`` and of ``texts``: rewind candidates."""
+        return self.store.sessions_sharing(texts, ends, via)
+
+    def session_turns(self, session: str, since: int = 0) -> list[Record]:
+        """The current turn records of one session (from turn ``since`` on), humans and replies."""
+        return [Record.from_json(v) for v in self.store.session_turns(session, since)]
+
+    def counts(self) -> dict[str, int]:
+        """How many current records each layer holds."""
+        return {
+            layer.value: self.store.count_records(RecordQuery(layers=(layer.value,)))
+            for layer in Layer
+        }
+
+    def identity(self) -> list[Record]:
+        """Verified, current core and boundary records: the instructions.
+
+        One query per layer: each is answered from the layer index, where one
+        ``IN`` over both layers made SQLite walk every record by time.
+        """
+        found = [
+            record
+            for layer in (Layer.CORE, Layer.BOUNDARY)
+            for record in self.records(layers=(layer,), trusts=(Trust.VERIFIED,), limit=10_000)
+        ]
+        return sorted(found, key=lambda r: (r.layer is not Layer.CORE, r.recorded_at, r.id))
+
+    def search(
+        self,
+        query: str,
+        *,
+        layers: Sequence[Layer] = (),
+        include_hidden: bool = False,
+        include_quarantined: bool = False,
+        limit: int = 20,
+    ) -> list[tuple[Record, float]]:
+        """Full-text search; quarantined records appear only when asked for."""
+        if not isinstance(query, str) or not query.strip():
+            raise InvalidInput("the search query is empty")
+        if len(query) > 2_000:
+            raise InvalidInput("the search query is longer than 2,000 characters")
+        trusts: tuple[str, ...] = () if include_quarantined else ("verified", "untrusted")
+        rq = RecordQuery(
+            layers=tuple(layer.value for layer in layers),
+            trusts=trusts,
+            current_only=not include_hidden,
+            limit=limit,
+        )
+        return [(Record.from_json(hit.record), hit.score) for hit in self.store.search(query, rq)]

@@ -1,0 +1,195 @@
+"""The human's acts on records and proposals: each one commit through the consent rules.
+
+Every method here loads what its act needs inside the writer lock, lets the
+pure core (:mod:`truehearth.core.acts`) decide, and appends the resulting
+event. An identity write the rules refuse is journaled as a refusal before the
+error reaches the caller, so the attempt stays on the record.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from truehearth.core import acts
+from truehearth.core.errors import ConsentRequired, InvalidInput
+from truehearth.core.events import Draft
+from truehearth.core.ids import new_id
+from truehearth.core.records import Layer, Proposal, ProposalAction, Record, Source, Trust, Voice
+from truehearth.home.base import HomeBase
+
+
+class Writing(HomeBase):
+    """Remember, confirm, quarantine, correct, forget; propose, accept, reject."""
+
+    def _refuse(self, layer: Layer, voice: Voice, actor: Voice, text: str, why: str) -> None:
+        self.commit(lambda _now: [acts.refusal(layer, voice, actor, text, why)])
+
+    def remember(
+        self,
+        text: str,
+        *,
+        layer: Layer = Layer.MEMORY,
+        voice: Voice = Voice.HUMAN,
+        actor: Voice = Voice.HUMAN,
+        source: Source | None = None,
+        verified: bool = False,
+        trust: Trust | None = None,
+        valid_from: str | None = None,
+        valid_until: str | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> Record:
+        """Add a record. Identity layers are refused, and the refusal is journaled."""
+        record_id = new_id("r")
+        src = source or Source(via="api")
+
+        def build(now: str) -> list[Draft]:
+            return [
+                acts.remember(
+                    record_id=record_id,
+                    layer=layer,
+                    text=text,
+                    voice=voice,
+                    actor=actor,
+                    source=src,
+                    now=now,
+                    verified=verified,
+                    trust=trust,
+                    valid_from=_time_or_none(valid_from, "valid-from"),
+                    valid_until=_time_or_none(valid_until, "valid-until"),
+                    meta=meta,
+                )
+            ]
+
+        try:
+            self.commit(build)
+        except ConsentRequired as refused:
+            if layer.is_identity and isinstance(text, str) and text.strip():
+                self._refuse(layer, voice, actor, text, str(refused))
+            raise
+        return self.record(record_id)
+
+    def confirm(self, record_id: str, *, actor: Voice = Voice.HUMAN) -> Record:
+        rid = self.resolve(acts.RECORD, record_id)
+        self.commit(lambda now: [acts.confirm(self.record(rid), actor, now)])
+        return self.record(rid)
+
+    def quarantine(self, record_id: str, reason: str, *, actor: Voice = Voice.HUMAN) -> Record:
+        rid = self.resolve(acts.RECORD, record_id)
+        self.commit(lambda _now: [acts.quarantine(self.record(rid), actor, reason)])
+        return self.record(rid)
+
+    def correct(
+        self,
+        record_id: str,
+        text: str,
+        *,
+        reason: str | None = None,
+        voice: Voice = Voice.HUMAN,
+        actor: Voice = Voice.HUMAN,
+        source: Source | None = None,
+        verified: bool = False,
+        valid_from: str | None = None,
+    ) -> Record:
+        """Supersede a record with a corrected version and return the new one."""
+        rid = self.resolve(acts.RECORD, record_id)
+        new = new_id("r")
+
+        def build(now: str) -> list[Draft]:
+            old = self.record(rid)
+            return [
+                acts.correct(
+                    old,
+                    new_id=new,
+                    text=text,
+                    actor=actor,
+                    voice=voice,
+                    source=source or Source(via="api"),
+                    now=now,
+                    reason=reason,
+                    verified=verified,
+                    valid_from=_time_or_none(valid_from, "valid-from"),
+                )
+            ]
+
+        self.commit(build)
+        return self.record(new)
+
+    def forget(
+        self, record_id: str, *, reason: str | None = None, actor: Voice = Voice.HUMAN
+    ) -> Record:
+        rid = self.resolve(acts.RECORD, record_id)
+        self.commit(lambda _now: [acts.forget(self.record(rid), actor, reason)])
+        return self.record(rid)
+
+    def propose(
+        self,
+        layer: Layer,
+        text: str | None,
+        *,
+        action: ProposalAction = ProposalAction.ADD,
+        target: str | None = None,
+        voice: Voice = Voice.HUMAN,
+        actor: Voice = Voice.HUMAN,
+        source: Source | None = None,
+        why: str | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> Proposal:
+        """Ask for an identity change; it takes effect only when the human accepts."""
+        proposal_id = new_id("p")
+        target_id = self.resolve(acts.RECORD, target) if target else None
+
+        def build(now: str) -> list[Draft]:
+            return [
+                acts.propose(
+                    proposal_id=proposal_id,
+                    layer=layer,
+                    action=action,
+                    text=text,
+                    voice=voice,
+                    actor=actor,
+                    source=source or Source(via="api"),
+                    now=now,
+                    target=self.record(target_id) if target_id else None,
+                    why=why,
+                    meta=meta,
+                )
+            ]
+
+        self.commit(build)
+        return self.proposal(proposal_id)
+
+    def accept(self, proposal_id: str, *, actor: Voice = Voice.HUMAN) -> Proposal:
+        pid = self.resolve(acts.PROPOSAL, proposal_id)
+        record_id = new_id("r")
+
+        def build(now: str) -> list[Draft]:
+            proposal = self.proposal(pid)
+            target = self.record(proposal.target) if proposal.target else None
+            return [acts.accept(proposal, target=target, record_id=record_id, actor=actor, now=now)]
+
+        self.commit(build)
+        return self.proposal(pid)
+
+    def reject(
+        self, proposal_id: str, *, reason: str | None = None, actor: Voice = Voice.HUMAN
+    ) -> Proposal:
+        pid = self.resolve(acts.PROPOSAL, proposal_id)
+        self.commit(
+            lambda now: [acts.reject(self.proposal(pid), actor=actor, now=now, reason=reason)]
+        )
+        return self.proposal(pid)
+
+
+def _time_or_none(value: str | None, what: str) -> str | None:
+    """Validate an ISO 8601 date or time given by the user (bi-temporal fields)."""
+    if value is None:
+        return None
+    text = value.strip()
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"{what} must be an ISO 8601 date or time, not {value!r}") from None
+    if parsed.tzinfo is None and "T" not in text and " " not in text:
+        return parsed.date().isoformat()
+    return parsed.isoformat()
