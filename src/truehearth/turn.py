@@ -24,7 +24,8 @@ from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
-from truehearth.context import Context, assemble
+from truehearth.context import Context, assemble, fences
+from truehearth.context.fences import DEFAULT_STYLE, FenceStyle
 from truehearth.core import acts
 from truehearth.core.events import Draft
 from truehearth.core.ids import new_id
@@ -99,6 +100,8 @@ class Conversation:
     allowed_layers: frozenset[Layer] | None = None
     include_quarantined: bool = False
     via: str = "turn"
+    # How untrusted data is laid out for this mouth (its registry entry may name a style).
+    fence: FenceStyle = DEFAULT_STYLE
     history: list[Message] = field(default_factory=list)
     turns: int = 0
     last: TurnResult | None = None
@@ -136,6 +139,7 @@ class Conversation:
             allowed_layers=layers,
             include_quarantined=include_quarantined,
             via=via,
+            fence=fences.style(chosen.fence),
         )
 
     @classmethod
@@ -199,6 +203,7 @@ class Conversation:
             include_quarantined=self.include_quarantined,
             allowed_layers=self.allowed_layers,
             session_started=self.started_at or self.home.now(),
+            fence=self.fence,
         )
         self.home.check_records(context.record_ids())
         return context

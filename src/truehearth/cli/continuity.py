@@ -20,6 +20,8 @@ from rich.table import Table
 from truehearth import pack_trust
 from truehearth.cli import bars
 from truehearth.cli._app import HomeOpt, JsonOpt, app, console, opened, print_json
+from truehearth.context import fences
+from truehearth.context.fences import FenceStyle
 from truehearth.continuity import recognize as blind
 from truehearth.continuity.check import run_check
 from truehearth.continuity.drift import checks, drift_alert
@@ -38,16 +40,17 @@ BUILTIN = {"faithful": faithful_mouth, "imitation": imitation_mouth}
 _STYLE = {HOME: "bold green", GUEST: "bold yellow", NOT_TRUSTED: "bold red"}
 
 
-def _mouth(home: Home, name: str) -> tuple[Mouth, frozenset[Layer] | None, bool]:
-    """A registered mouth (with what its egress policy lets it receive), else a shipped one."""
+def _mouth(home: Home, name: str) -> tuple[Mouth, frozenset[Layer] | None, FenceStyle | None]:
+    """A registered mouth (with what its egress policy lets it receive, and its data
+    fence), else a shipped one (no fence of its own: the default, and no standing)."""
     try:
         chosen = registry.entry(home, name)
     except UnknownMouth:
         if name in BUILTIN:
-            return BUILTIN[name](), None, False
+            return BUILTIN[name](), None, None
         raise
     sendable = registry.sendable(chosen)  # refuses here if the policy sends nothing
-    return registry.load(chosen), sendable, True
+    return registry.load(chosen), sendable, fences.style(chosen.fence)
 
 
 @app.command("check")
@@ -85,8 +88,8 @@ def check_cmd(
         chosen_suite = (
             pack_trust.suite_pack(h, suite, trust_key or ()) if suite is not None else None
         )
-        speaker, sendable, registered = _mouth(h, mouth)
-        if set_standing is not None and not registered:
+        speaker, sendable, fence = _mouth(h, mouth)
+        if set_standing is not None and fence is None:
             speaker.close()
             raise InvalidInput(f"{mouth!r} is a shipped test mouth; only registered mouths stand")
         grader = _mouth(h, judge)[0] if judge is not None else None
@@ -103,6 +106,7 @@ def check_cmd(
                     judge=grader,
                     allowed_layers=sendable,
                     suite=chosen_suite,
+                    fence=fence or fences.DEFAULT_STYLE,
                 )
         finally:
             speaker.close()

@@ -13,7 +13,7 @@ from rich.table import Table
 from truehearth.cli._app import HomeOpt, JsonOpt, app, console, err_console, opened, print_json
 from truehearth.core.errors import InvalidInput
 from truehearth.core.records import Voice
-from truehearth.core.vocabulary import Standing
+from truehearth.core.vocabulary import DEFAULT_FENCE, FENCE_STYLES, Standing
 from truehearth.mouths import registry
 from truehearth.mouths.base import GenerationParams
 from truehearth.mouths.egress import PLAIN_HTTP_ON_LAN, Destination, EgressPolicy, destination
@@ -80,6 +80,13 @@ def mouth_add(
     replace: Annotated[
         bool, typer.Option("--replace", help="Re-add an existing name (standing resets).")
     ] = False,
+    fence: Annotated[
+        str | None,
+        typer.Option(
+            help=f"Lay out untrusted data in this fence style (default {DEFAULT_FENCE}): "
+            + ", ".join(FENCE_STYLES)
+        ),
+    ] = None,
     json: JsonOpt = False,
 ) -> None:
     """Register a mouth: the embedded model (default), a GGUF file, or a server URL."""
@@ -106,7 +113,14 @@ def mouth_add(
     egress = EgressPolicy.parse(allow_remote, send or [], allow_lan=allow_lan)
     with opened(home) as h:
         entry = registry.add(
-            h, name, backend, options=options, params=params, egress=egress, replace=replace
+            h,
+            name,
+            backend,
+            options=options,
+            params=params,
+            egress=egress,
+            replace=replace,
+            fence=fence,
         )
     if json:
         print_json(entry.to_json())
@@ -251,7 +265,7 @@ def mouth_list(
         console.print("No mouths yet. Add the embedded model with `truehearth mouth add smollm2`.")
         return
     table = Table(header_style="bold")
-    for column in ("", "name", "backend", "model", "standing", "fingerprint"):
+    for column in ("", "name", "backend", "model", "standing", "fence", "fingerprint"):
         table.add_column(column)
     for m in found:
         style = STANDING_STYLE.get(m.standing, "white")
@@ -261,6 +275,7 @@ def mouth_list(
             escape(_describe(m)),
             escape(m.fingerprint.model[:30]),
             f"[{style}]{m.standing.value}[/]" + (" [red](disabled)[/]" if m.disabled else ""),
+            m.fence_style + ("" if m.fence else " [dim](default)[/]"),
             m.fingerprint.digest[:19] + "…",
         )
     console.print(table)
@@ -307,3 +322,31 @@ def mouth_standing(
     with opened(home) as h:
         entry = registry.set_mouth_standing(h, name, standing, Voice.HUMAN, reason, report)
     console.print(f"{escape(entry.name)} is now {entry.standing.value}.")
+
+
+@mouth_app.command("fence")
+def mouth_fence(
+    name: str,
+    style: Annotated[
+        str,
+        typer.Argument(
+            help="A fence style, or `default` for the home's default: " + ", ".join(FENCE_STYLES)
+        ),
+    ],
+    reason: Annotated[str, typer.Option(help="Why this mouth needs another layout.")],
+    home: HomeOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Choose how a mouth is shown untrusted data (for a model that reads the default poorly).
+
+    Only you can change it, and the journal keeps each change. Each style's
+    measured cost and hold are in docs/BENCHMARKS.md (the data fence).
+    """
+    chosen = None if style.strip().lower() == "default" else style
+    with opened(home) as h:
+        entry = registry.set_fence(h, name, chosen, reason=reason)
+    if json:
+        print_json(entry.to_json())
+        return
+    shown = entry.fence or f"the default ({DEFAULT_FENCE})"
+    console.print(f"{escape(entry.name)} now reads untrusted data laid out as {shown}.")

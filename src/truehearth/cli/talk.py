@@ -87,7 +87,8 @@ def explain_table(context: Context) -> Table:
     table = Table(
         title=f"context: {context.total_tokens} of {context.budget} prompt tokens "
         f"(window {context.window}, {context.reply_tokens} kept for the reply)",
-        caption=f"tokens counted {escape(context.counting.label())}",
+        caption=f"tokens counted {escape(context.counting.label())}; "
+        f"untrusted data laid out as {escape(context.fence)}",
         header_style="bold",
     )
     table.add_column("section / record", no_wrap=True)

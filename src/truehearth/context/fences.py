@@ -35,6 +35,7 @@ from truehearth.core.quoting import prompt_date, quote
 from truehearth.core.records import Layer, Record, Trust
 from truehearth.core.turn_note import PLAIN as PLAIN_NOTE
 from truehearth.core.turn_note import USE as USE_NOTE
+from truehearth.core.vocabulary import DEFAULT_FENCE
 
 NONCE_BYTES = 16
 
@@ -265,4 +266,14 @@ STYLES: dict[str, FenceStyle] = {
 # and ``datamark-turn`` none; told only what not to do, though, the model also stopped
 # reading the data, and ``datamark-use`` (chosen on the tune splits of both benches)
 # keeps the fence while saying the data may be used (bench/fence_use_bench.py).
-DEFAULT_STYLE = STYLES["datamark-use"]
+DEFAULT_STYLE = STYLES[DEFAULT_FENCE]
+
+
+def style(name: str | None) -> FenceStyle:
+    """The style a mouth entry names (``None``: the default)."""
+    if name is None:
+        return DEFAULT_STYLE
+    found = STYLES.get(name)
+    if found is None:
+        raise InvalidInput(f"unknown fence style {name!r}; choose one of: {', '.join(STYLES)}")
+    return found

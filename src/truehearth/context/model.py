@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from truehearth.core.errors import TruehearthError
+from truehearth.core.vocabulary import DEFAULT_FENCE
 from truehearth.mouths.base import Message
 from truehearth.mouths.counting import UNDECLARED, TokenCounting
 
@@ -105,6 +106,8 @@ class Context:
     nudge: Nudge | None = None
     # How the tokens above were counted: exact (the mouth's or the server's tokenizer) or not.
     counting: TokenCounting = UNDECLARED
+    # The data fence's layout this prompt was built in (a mouth may be given its own).
+    fence: str = DEFAULT_FENCE
 
     def section(self, name: str) -> Section | None:
         return next((s for s in self.sections if s.name == name), None)
@@ -121,6 +124,7 @@ class Context:
             "reserved_for_reply": self.reply_tokens,
             "total_tokens": self.total_tokens,
             "counting": self.counting.to_json(),
+            "fence": self.fence,
             "sections": [s.to_json() for s in self.sections],
             "left_out": [x.to_json() for x in self.left_out],
             "notes": list(self.notes),

@@ -239,6 +239,7 @@ def assemble(
         notes,
         nudge=rest,
         counting=counting_of(mouth),
+        fence=fence.name,
     )
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from truehearth.context.fences import DEFAULT_STYLE, FenceStyle
 from truehearth.continuity import report as reports
 from truehearth.continuity.architecture import run_architecture
 from truehearth.continuity.companion import fixture_home
@@ -61,6 +62,7 @@ def run_check(
     allowed_layers: Collection[Layer] | None = None,
     preferences: bool = True,
     suite: Suite | None = None,
+    fence: FenceStyle = DEFAULT_STYLE,
 ) -> CheckOutcome:
     """Run the suite against ``mouth`` and journal the verdict in ``home``.
 
@@ -68,7 +70,8 @@ def run_check(
     also given the preference probes (:mod:`truehearth.continuity.preference`)
     unless ``preferences`` is off; their figures go into the report beside
     the verdict, which they do not change. ``suite`` (e.g. from a signed
-    pack) takes the place of ``probes``.
+    pack) takes the place of ``probes``. ``fence`` is the mouth's data layout,
+    so the check reads the prompts its turns would.
     """
     if suite is None:
         suite = load_suite(probes, known_scorers=scorer_names())
@@ -90,10 +93,13 @@ def run_check(
             params=params,
             progress=progress,
             allowed_layers=allowed_layers,
+            fence=fence,
         )
         run.architecture = run_architecture(fixture)
         preferred = (
-            preference_probes(mouth, suite, fixture, params=params, allowed_layers=allowed_layers)
+            preference_probes(
+                mouth, suite, fixture, params=params, allowed_layers=allowed_layers, fence=fence
+            )
             if preferences
             else []
         )

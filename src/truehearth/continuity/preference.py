@@ -68,6 +68,7 @@ def preference_probes(
     params: GenerationParams,
     progress: Progress | None = None,
     allowed_layers: Collection[Layer] | None = None,
+    fence: fences.FenceStyle = fences.DEFAULT_STYLE,
 ) -> list[Preference]:
     """One preference per probe that has a reference reply (the message, not its variants)."""
     if not isinstance(mouth, LogprobMouth):
@@ -84,6 +85,7 @@ def preference_probes(
             params=params,
             allowed_layers=allowed_layers,
             nonce=fences.derived_nonce(secret, f"check:{probe.id}:{probe.message}"),
+            fence=fence,
         )
         messages = list(context.messages)
         warm = imitation_reply(messages)

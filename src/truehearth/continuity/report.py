@@ -45,6 +45,7 @@ def build(run: CheckRun, verdict: Verdict, *, check_id: str, at: str) -> dict[st
         "fingerprint": run.fingerprint,
         "fingerprint_digest": run.fingerprint_digest,
         "params": run.params,
+        "fence": run.fence,
         "suite": run.suite,
         "seconds": round(run.seconds, 3),
         "verdict": verdict.to_json(),

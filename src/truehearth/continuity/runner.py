@@ -76,6 +76,8 @@ class CheckRun:
     architecture: list[ArchitectureResult] = field(default_factory=list)
     seconds: float = 0.0
     voice_threshold: float | None = None
+    # The data fence's layout every probe's prompt was built in.
+    fence: str = fences.DEFAULT_STYLE.name
 
 
 def run_probes(
@@ -91,6 +93,7 @@ def run_probes(
     params: GenerationParams = CHECK_PARAMS,
     progress: Progress | None = None,
     allowed_layers: Collection[Layer] | None = None,
+    fence: fences.FenceStyle = fences.DEFAULT_STYLE,
 ) -> CheckRun:
     """Ask every probe (and variant) of ``suite`` and score each reply.
 
@@ -104,6 +107,7 @@ def run_probes(
         mouth.fingerprint.digest,
         params.to_json(),
         suite.source,
+        fence=fence.name,
     )
     homes = {"fixture": fixture, "own": own}
     knowing: dict[str, Knowledge] = {}
@@ -134,6 +138,7 @@ def run_probes(
                 params,
                 allowed_layers,
                 fences.derived_nonce(secrets[probe.home], f"check:{probe.id}:{message}"),
+                fence,
             )
             run.transcripts.append(asked)
             done += 1
@@ -159,6 +164,7 @@ def _ask(
     params: GenerationParams,
     allowed_layers: Collection[Layer] | None,
     tag: str,
+    fence: fences.FenceStyle,
 ) -> Transcript:
     started = time.perf_counter()
     context = assemble(
@@ -169,6 +175,7 @@ def _ask(
         params=params,
         allowed_layers=allowed_layers,
         nonce=tag,
+        fence=fence,
     )
     reply = mouth.complete(context.messages, params).text.strip()
     findings = score_reply(probe, message, reply, knowledge, scorers, judge)

@@ -17,7 +17,7 @@ from truehearth.core.errors import InvalidInput, NotFound
 from truehearth.core.events import Draft, Effect
 from truehearth.core.policy import check_human_act
 from truehearth.core.records import Voice, clean_text
-from truehearth.core.vocabulary import MOUTH, STANDINGS
+from truehearth.core.vocabulary import DEFAULT_FENCE, FENCE_STYLES, MOUTH, STANDINGS
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,39}$")
 
@@ -29,6 +29,17 @@ def check_name(name: str) -> str:
         raise InvalidInput(
             f"bad mouth name {name!r}: use 1-40 lower-case letters, digits, '.', '_' or '-'"
         )
+    return name
+
+
+def check_fence(style: str | None) -> str | None:
+    """A fence style's name, or ``None`` for the home's default layout."""
+    if style is None:
+        return None
+    name = style.strip().lower()
+    if name not in FENCE_STYLES:
+        known = ", ".join(FENCE_STYLES)
+        raise InvalidInput(f"unknown fence style {style!r}; choose one of: {known}")
     return name
 
 
@@ -176,3 +187,32 @@ def set_standing(
         "check_report": check_report_digest,
     }
     return Draft("mouth.standing_changed", actor.value, payload, [Effect(MOUTH, name, changed)])
+
+
+def set_fence(
+    existing: dict[str, Any] | None,
+    name: str,
+    style: str | None,
+    *,
+    actor: Voice,
+    reason: str,
+    now: str,
+) -> Draft:
+    """Lay out this mouth's untrusted data in another fence style (``None``: the default).
+
+    Only the human: the fence is what keeps imported text from instructing the
+    model, and a model or an import must never be able to loosen it. The
+    standing is kept, but the journal says which layout a later check ran under.
+    """
+    check_human_act(actor, "change a mouth's data fence")
+    if not is_active(existing) or existing is None:
+        raise NotFound(f"no mouth named {name!r} in this home")
+    chosen = check_fence(style)
+    before = existing.get("fence")
+    if before == chosen:
+        shown = chosen or f"the default ({DEFAULT_FENCE})"
+        raise InvalidInput(f"mouth {name!r} already uses {shown}")
+    why = clean_text(reason, "reason")
+    changed = {**existing, "fence": chosen, "fence_changed_at": now}
+    payload = {"name": name, "from": before, "to": chosen, "reason": why}
+    return Draft("mouth.fence_set", actor.value, payload, [Effect(MOUTH, name, changed)])

@@ -44,3 +44,19 @@ HOME = "home"
 GUEST = "guest"  # useful, but not home
 NOT_TRUSTED = "not trusted"
 VERDICTS = (HOME, GUEST, NOT_TRUSTED)
+
+# The data fence's layouts, by name (the styles themselves are in
+# truehearth.context.fences, which checks it builds exactly these). A mouth may be
+# given one of them; without one it speaks through the measured default.
+FENCE_STYLES = (
+    "quoted",
+    "sandwich",
+    "datamark",
+    "data-first",
+    "base64",
+    "withhold",
+    "turn-note",
+    "datamark-turn",
+    "datamark-use",
+)
+DEFAULT_FENCE = "datamark-use"

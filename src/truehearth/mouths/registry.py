@@ -19,8 +19,9 @@ from urllib.parse import urlsplit
 from truehearth.core import mouth_acts
 from truehearth.core.errors import InvalidInput
 from truehearth.core.events import Draft
+from truehearth.core.policy import check_human_act
 from truehearth.core.records import Layer, Voice
-from truehearth.core.vocabulary import MOUTH, Standing
+from truehearth.core.vocabulary import DEFAULT_FENCE, MOUTH, Standing
 from truehearth.mouths import llama
 from truehearth.mouths.base import Fingerprint, GenerationParams, Mouth
 from truehearth.mouths.doubles import EchoMouth
@@ -52,6 +53,8 @@ class MouthEntry:
     standing_reason: str | None = None
     check_report: str | None = None
     disabled_reason: str | None = None
+    # The data fence's layout for this mouth, by name; ``None``: the home's default.
+    fence: str | None = None
 
     @property
     def disabled(self) -> bool:
@@ -73,6 +76,7 @@ class MouthEntry:
             "check_report": self.check_report,
             "disabled": self.disabled,
             "disabled_reason": self.disabled_reason,
+            "fence": self.fence,
         }
 
     @classmethod
@@ -93,7 +97,13 @@ class MouthEntry:
             disabled_reason=(
                 str(data.get("disabled_reason") or "disabled") if data.get("disabled") else None
             ),
+            fence=data.get("fence"),
         )
+
+    @property
+    def fence_style(self) -> str:
+        """The fence style this mouth's turns and checks are laid out in."""
+        return self.fence or DEFAULT_FENCE
 
 
 class Backend(Protocol):
@@ -298,15 +308,25 @@ def add(
     params: GenerationParams | None = None,
     egress: EgressPolicy = LOCAL_ONLY,
     replace: bool = False,
+    fence: str | None = None,
     actor: Voice = Voice.HUMAN,
 ) -> MouthEntry:
-    """Register a mouth. Its model file is hashed (or its URL checked) now, not at each turn."""
+    """Register a mouth. Its model file is hashed (or its URL checked) now, not at each turn.
+
+    ``fence`` names the layout of its untrusted data (``None``: the home's default);
+    choosing another is a human act, like every later change of it.
+    """
     name = mouth_acts.check_name(name)
+    chosen_fence = mouth_acts.check_fence(fence)
+    if chosen_fence is not None:
+        check_human_act(actor, "choose a mouth's data fence")
     gen = params or GenerationParams()
     if gen.seed is not None and not 0 <= gen.seed <= MAX_SEED:
         raise InvalidInput(f"the seed must be a whole number from 0 to {MAX_SEED}")
     done, fp = _backend(backend).prepare(dict(options or {}), gen, egress)
-    value = MouthEntry(name, backend, done, gen, egress, fp, Standing.UNTESTED).to_json()
+    value = MouthEntry(
+        name, backend, done, gen, egress, fp, Standing.UNTESTED, fence=chosen_fence
+    ).to_json()
 
     def build(now: str) -> list[Draft]:
         existing = home.store.get(MOUTH, name)
@@ -386,6 +406,30 @@ def set_mouth_standing(
                 reason=reason,
                 now=now,
                 check_report_digest=check_report_digest,
+            )
+        ]
+    )
+    return entry(home, key)
+
+
+def set_fence(
+    home: Home,
+    name: str,
+    style: str | None,
+    *,
+    actor: Voice = Voice.HUMAN,
+    reason: str = "chosen by the human",
+) -> MouthEntry:
+    """Lay out this mouth's untrusted data in another fence style (``None``: the default).
+
+    For a model that reads the default's datamarked text poorly: the fence
+    benchmark (docs/BENCHMARKS.md) says what each style costs and holds.
+    """
+    key = name.strip()
+    home.commit(
+        lambda now: [
+            mouth_acts.set_fence(
+                home.store.get(MOUTH, key), key, style, actor=actor, reason=reason, now=now
             )
         ]
     )

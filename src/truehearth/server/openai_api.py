@@ -24,6 +24,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import AfterValidator, BaseModel, Field
 
 from truehearth import threads
+from truehearth.context import fences
 from truehearth.context.router import frontend_text
 from truehearth.core import acts
 from truehearth.core.errors import InvalidInput, TruehearthError
@@ -382,6 +383,7 @@ def _turn(
         session=session,
         allowed_layers=registry.sendable(entry),
         via="proxy",
+        fence=fences.style(entry.fence),
     )
     last = len(said) - 1
     conversation.reply_meta = {"frontend": _frontend_note(ask, located)}
