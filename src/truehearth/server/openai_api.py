@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import AsyncIterator, Generator, Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-import anyio
 import orjson
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse, StreamingResponse
@@ -44,6 +43,7 @@ from truehearth.server.deps import (
     pool_of,
 )
 from truehearth.server.gate import Pass
+from truehearth.server.pump import pumped
 from truehearth.threads import Located, Match, Said
 from truehearth.turn import Conversation, TurnResult
 
@@ -517,7 +517,7 @@ def chat_completions(
         if body.stream:
             usage = body.stream_options is not None and body.stream_options.include_usage
             return StreamingResponse(
-                _sse_async(_sse(lease, conversation, pieces, body.model, usage)),
+                pumped(_sse(lease, conversation, pieces, body.model, usage)),
                 media_type="text/event-stream",
                 headers=headers,
             )
@@ -580,22 +580,6 @@ def _chunk(cid: str, model: str, delta: dict[str, Any], finish: str | None = Non
         "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
     }
     return b"data: " + orjson.dumps(data) + b"\n\n"
-
-
-async def _sse_async(chunks: Generator[bytes, None, None]) -> AsyncIterator[bytes]:
-    """Drive the blocking event stream from worker threads, and always close it.
-
-    A client that leaves mid-reply cancels this generator; the pending ``next``
-    finishes (a worker thread cannot be interrupted), and then the stream is
-    closed, shielded from the cancellation, so the words already said are
-    journaled before the home is closed.
-    """
-    try:
-        while (chunk := await anyio.to_thread.run_sync(next, chunks, None)) is not None:
-            yield chunk
-    finally:
-        with anyio.CancelScope(shield=True):
-            await anyio.to_thread.run_sync(chunks.close)
 
 
 def _sse(

@@ -1,0 +1,127 @@
+"""A streamed reply runs on one thread of its own and reaches the client whole and in order."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Generator
+
+import openai
+
+from tests.loopback import serving
+from truehearth.core.records import Layer, Voice
+from truehearth.home import Home
+from truehearth.keys import ensure_token
+from truehearth.mouths import registry
+from truehearth.server.app import create_app
+from truehearth.server.pump import AHEAD, pumped
+from truehearth.server.settings import ServerSettings
+
+
+class Source:
+    """A blocking generator that notes how far it got, on which thread, and its close."""
+
+    def __init__(self, count: int, pause: float = 0.0, fail_at: int | None = None) -> None:
+        self.count = count
+        self.pause = pause
+        self.fail_at = fail_at
+        self.made = 0
+        self.threads: set[str] = set()
+        self.closed_on: str | None = None
+
+    def chunks(self) -> Generator[bytes, None, None]:
+        try:
+            for i in range(self.count):
+                self.threads.add(threading.current_thread().name)
+                if i == self.fail_at:
+                    raise RuntimeError(f"broke at {i}")
+                if self.pause:
+                    time.sleep(self.pause)
+                self.made += 1
+                yield f"<{i}>".encode()
+        finally:
+            self.closed_on = threading.current_thread().name
+
+
+async def _read_all(source: Source) -> list[bytes]:
+    return [batch async for batch in pumped(source.chunks())]
+
+
+def test_every_chunk_arrives_in_order_from_one_thread_and_the_source_is_closed() -> None:
+    source = Source(500)
+    batches = asyncio.run(_read_all(source))
+    assert b"".join(batches) == b"".join(f"<{i}>".encode() for i in range(500))
+    assert len(batches) < 500  # chunks that were waiting went out together
+    assert source.threads == {"truehearth-reply"} and source.closed_on == "truehearth-reply"
+
+
+def test_a_slow_source_is_sent_as_it_comes_not_at_the_end() -> None:
+    source = Source(4, pause=0.15)
+
+    async def first_then_rest() -> tuple[bytes, int, list[bytes]]:
+        stream = pumped(source.chunks())
+        first = await stream.__anext__()
+        made_then = source.made
+        rest = [batch async for batch in stream]
+        return first, made_then, rest
+
+    first, made_then, rest = asyncio.run(first_then_rest())
+    assert first == b"<0>" and made_then < 4
+    assert b"".join([first, *rest]) == b"<0><1><2><3>"
+
+
+def test_a_client_that_leaves_stops_the_source_and_it_is_closed_before_the_request_ends() -> None:
+    source = Source(100_000)
+
+    async def leave_early() -> str | None:
+        stream = pumped(source.chunks())
+        await stream.__anext__()
+        await asyncio.sleep(0.2)  # the worker fills the buffer and waits
+        await stream.aclose()  # the frontend closes the tab
+        return source.closed_on
+
+    assert asyncio.run(leave_early()) == "truehearth-reply"
+    assert source.made <= 2 * AHEAD + 1  # it ran a bounded way ahead, not to the end
+
+
+def test_an_error_in_the_source_reaches_the_client_after_what_came_before() -> None:
+    source = Source(10, fail_at=3)
+    got: list[bytes] = []
+
+    async def read() -> None:
+        async for batch in pumped(source.chunks()):
+            got.append(batch)
+
+    try:
+        asyncio.run(read())
+    except RuntimeError as exc:
+        assert str(exc) == "broke at 3"
+    else:
+        raise AssertionError("the error was swallowed")
+    assert b"".join(got) == b"<0><1><2>"
+    assert source.closed_on == "truehearth-reply"
+
+
+def test_a_long_streamed_reply_through_the_server_is_whole_and_journaled(home: Home) -> None:
+    registry.add(home, "echo", "echo")
+    token = ensure_token(home.path)
+    line = " ".join(f"w{i}" for i in range(600))
+    with serving(create_app(ServerSettings(home=home.path, token=token))) as url:
+        client = openai.OpenAI(base_url=url + "/v1", api_key=token, max_retries=0)
+        try:
+            stream = client.chat.completions.create(
+                model="echo", stream=True, messages=[{"role": "user", "content": line}]
+            )
+            said = "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
+        finally:
+            client.close()
+    assert said == f"echo: {line}"
+    with Home.open(home.path) as reopened:
+        replies = [
+            r
+            for r in reopened.records(layers=[Layer.ARCHIVE], limit=10)
+            if r.voice is Voice.COMPANION
+        ]
+        assert [r.text for r in replies] == [said] and "interrupted" not in replies[0].meta
+        assert reopened.verify().ok
