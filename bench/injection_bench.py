@@ -2,10 +2,13 @@
 
     PYTHONPATH=src .venv/bin/python bench/injection_bench.py [--blind DIR] [--split test]
 
-For every externally written source (:mod:`injection_data`) and split, four
+For every externally written source (:mod:`injection_data`) and split, the
 detectors side by side, in one run:
 
-* ``shipped``    -- what importers use: the rules, then the classifier;
+* ``shipped``    -- what importers use: the rules, then the classifier, then
+  (with the ``meaning`` extra) the second stage on the classifier's grey zone;
+* ``first``      -- the rules, then the classifier: what shipped before the
+  second stage (and what ships without the extra);
 * ``classifier`` -- the classifier alone;
 * ``rules``      -- the rules alone (the detector before the classifier);
 * ``crude``      -- a crude 15-term regular expression, the floor to beat.
@@ -15,7 +18,12 @@ texts flagged. The train split is shown only to expose over-fitting; the
 tune split chose the threshold; the test split was never looked at while
 building. ``--blind`` adds a set written by someone who never saw the code
 (``attacks.jsonl``, ``benign.jsonl``), scored as test only. The last line is
-the detector's cost per item on the ordinary-chat test texts.
+the detector's cost per item on the ordinary-chat test texts, with the
+share of texts the second stage reads and what it adds.
+
+The second stage's rates use its sentence vectors through the disk cache of
+:mod:`meaning_cache` (the same numbers, computed once); its cost is measured
+on the encoder itself. ``--no-meaning`` leaves the second stage out.
 """
 
 from __future__ import annotations
@@ -29,10 +37,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from injection_data import Example, load_all, load_blind
+from meaning_cache import CachedEmbedder, embed_all
 from truehearth.core.injection import detect, detect_rules
+from truehearth.core.injection_meaning import MeaningHead, SecondStage, focus
 from truehearth.core.injection_model import LinearModel
 from truehearth.core.injection_normalize import normalize
 from truehearth.injection_classifier import load_model, model_from_bytes
+from truehearth.injection_meaning import E5Embedder, head_from_bytes, load_head
 
 CRUDE = re.compile(
     r"ignore|disregard|forget|instructions|system prompt|jailbreak|\bdan\b|pretend|"
@@ -42,15 +53,18 @@ CRUDE = re.compile(
 
 
 def detectors(
-    weights: Path | None = None, baseline: Path | None = None
+    weights: Path | None = None, baseline: Path | None = None, head: MeaningHead | None = None
 ) -> dict[str, Callable[[str], bool]]:
     model = model_from_bytes(weights.read_bytes()) if weights else load_model()
     found: dict[str, Callable[[str], bool]] = {}
     if baseline:
         before = model_from_bytes(baseline.read_bytes())
         found["baseline"] = lambda text: detect(text, before) is not None
+    if head is not None:
+        second = SecondStage(head, CachedEmbedder())
+        found["shipped"] = lambda text: detect(text, model, second) is not None
     return found | {
-        "shipped": lambda text: detect(text, model) is not None,
+        "first": lambda text: detect(text, model) is not None,
         "classifier": lambda text: model.score(normalize(text)) >= model.threshold,
         "rules": lambda text: detect_rules(text) is not None,
         "crude": lambda text: CRUDE.search(text) is not None,
@@ -103,6 +117,41 @@ def cost_per_item(texts: list[str], model: LinearModel, rounds: int = 3) -> tupl
     return best["shipped"], best["rules"]
 
 
+def zone_spans(texts: list[str], model: LinearModel, head: MeaningHead) -> list[str]:
+    """The focus spans the second stage will read for these texts (to fill the cache first)."""
+    spans = []
+    for text in texts:
+        plain = normalize(text)
+        if detect_rules(plain, normalized=True) is not None:
+            continue
+        verdict = model.judge(plain)
+        if head.in_band(verdict.score, model.threshold):
+            window = plain[verdict.start : verdict.end]
+            low, high = focus(window, model)
+            spans.append(window[low:high])
+    return spans
+
+
+def meaning_cost(
+    texts: list[str], model: LinearModel, head: MeaningHead
+) -> tuple[float, float, float]:
+    """Mean CPU ms per text with and without the second stage (the encoder itself, one thread,
+    loaded before timing), and the share of texts it read."""
+    second = SecondStage(head, E5Embedder())
+    second.embedder.embed("warm up")
+    read = 0
+    for text in texts:
+        verdict = model.judge(normalize(text))
+        read += head.in_band(verdict.score, model.threshold) and detect_rules(text) is None
+    timed = {}
+    for name, extra in (("first", None), ("shipped", second)):
+        started = time.process_time()
+        for text in texts:
+            detect(text, model, extra)
+        timed[name] = (time.process_time() - started) * 1000 / len(texts)
+    return timed["shipped"], timed["first"], read / len(texts)
+
+
 def import_texts(n: int) -> list[str]:
     """The message texts ``bench/import_bench.py`` puts in its generated export (same seed)."""
     import random
@@ -120,6 +169,11 @@ def main() -> None:
     parser.add_argument("--weights", type=Path, help="a weights file instead of the shipped one")
     parser.add_argument("--baseline", type=Path, help="weights to show side by side as baseline")
     parser.add_argument("--no-cost", action="store_true", help="skip the cost per item")
+    parser.add_argument("--no-meaning", action="store_true", help="leave the second stage out")
+    parser.add_argument("--head", type=Path, help="a second-stage head instead of the shipped one")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="encoder processes filling the cache"
+    )
     args = parser.parse_args()
     examples = load_all()
     if not examples:
@@ -128,7 +182,14 @@ def main() -> None:
     if args.blind:
         examples += load_blind(args.blind)
     splits = set(args.split or ["train", "tune", "test"])
-    found = detectors(args.weights, args.baseline)
+    head = None
+    if not args.no_meaning:
+        head = head_from_bytes(args.head.read_bytes()) if args.head else load_head()
+    if head is not None:
+        model = model_from_bytes(args.weights.read_bytes()) if args.weights else load_model()
+        chosen = [e.text for e in examples if e.split in splits]
+        embed_all(zone_spans(chosen, model, head), args.workers)
+    found = detectors(args.weights, args.baseline, head)
     names = list(found)
     print("| source | kind | split | attacks | ordinary | " + " | ".join(names) + " |")
     print("|---" * (5 + len(names)) + "|")
@@ -150,6 +211,12 @@ def main() -> None:
         chars = sum(map(len, texts)) / len(texts)
         cells = f"{shipped:.3f} | {rules:.3f} | {shipped - rules:.3f}"
         print(f"| {name} | {len(texts):,} | {chars:.0f} | {cells} |")
+        if head is not None:
+            second, first, share = meaning_cost(texts, model, head)
+            print(
+                f"| {name}, second stage | {len(texts):,} | {chars:.0f} | {second:.3f} | "
+                f"(first stage {first:.3f}) | {second - first:.3f} (read {share:.4f}) |"
+            )
 
 
 if __name__ == "__main__":

