@@ -39,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import extsets
 from extsets import Query, Session, User
 from recall_baselines import Baselines
+from recall_meaning_kept import meaning_model
 from truehearth.context import router
 from truehearth.context.model import SectionRole
 from truehearth.context.router import assemble
@@ -49,10 +50,17 @@ from truehearth.mouths.doubles import EchoMouth
 from truehearth.recall.base import Recalled, Retriever
 from truehearth.recall.embed_wordllama import WordLlamaEmbedder
 from truehearth.recall.hybrid import HybridRetriever
+from truehearth.recall.meaning import SecondStage
 
 KS = (1, 5, 10, 20)
+# (depth, weight, k) of the second stage compared by --systems meaning
+MEANING_GRID = [
+    (20, 1.0, 60, "list"), (20, 2.0, 60, "list"), (20, 0.5, 60, "list"), (20, 1.0, 20, "list"),
+    (20, 0.5, 10, "ranks"),
+]  # fmt: skip
 Key = tuple[int, int]
 Ranker = Callable[[str, int], list[Key]]
+OPTIONS = {"warm": False}  # --warm: each question asked twice, the second timed
 
 
 def truehearth_systems(which: str) -> dict[str, Retriever]:
@@ -72,6 +80,37 @@ def truehearth_systems(which: str) -> dict[str, Retriever]:
 
     if which == "default":
         return {"truehearth default": HybridRetriever()}
+    if which == "meaning":  # the second stage's settings, run on the tuning users only
+        model = meaning_model()
+        return {
+            "first stage only (no meaning)": HybridRetriever(meaning=False),
+            **{
+                f"+ meaning {blend}, depth {d}, weight {w:g}, k {k}": HybridRetriever(
+                    meaning=SecondStage(depth=d, weight=w, k=k, blend=blend), meaning_model=model
+                )
+                for d, w, k, blend in MEANING_GRID
+            },
+        }
+    if which == "spread":  # why the default lost to bare BM25 on RealMem: run on tune users
+        off = {"meaning": False}
+        alone = {"vectors": False, "replies": False, "graph": False, **off}
+        return {
+            "first stage (default, no meaning)": HybridRetriever(meaning=False),
+            "keyword list alone": HybridRetriever(**alone),  # type: ignore[arg-type]
+            "- vectors": HybridRetriever(vectors=False, meaning=False),
+            "- replies": HybridRetriever(replies=False, meaning=False),
+            "- neighbours": HybridRetriever(neighbours=False, meaning=False),
+            "- dates": HybridRetriever(dates=False, meaning=False),
+            "spread 1 per session": HybridRetriever(per_session=1, meaning=False),
+            "spread 2 per session": HybridRetriever(per_session=2, meaning=False),
+            "spread 3 per session": HybridRetriever(per_session=3, meaning=False),
+            "keyword list alone, spread 2": HybridRetriever(per_session=2, **alone),  # type: ignore[arg-type]
+        }
+    if which == "meaning-cost":  # the real model, no bench cache: what a home pays
+        return {
+            "first stage only (no meaning)": HybridRetriever(meaning=False),
+            "default with meaning": HybridRetriever(meaning=True),
+        }
     plain = Fusion(
         keyword=(1.0, 60), said_by=(1.0, 60), dated=(1.0, 60), vector=(1.0, 60),
         related=(1.0, 60), reply=(1.0, 60), graph=(2.0, 60), sure_k=0,
@@ -149,7 +188,7 @@ class Clock:
 
 
 def score(ranked: list[Key], query: Query) -> dict[str, float]:
-    out: dict[str, float] = {}
+    out: dict[str, float] = {"sessions@10": float(len({s for s, _t in ranked[:10]}))}
     for k in KS:
         top = ranked[:k]
         out[f"s@{k}"] = len(query.sessions & {s for s, _t in top}) / len(query.sessions)
@@ -193,9 +232,16 @@ def run_user(
 
                     rankers[name] = th
                 for name, rank in rankers.items():
-                    t0 = time.perf_counter()
+                    t0, c0 = time.perf_counter(), time.process_time()
                     got = score(rank(q.text, max(KS)), q)
                     extra[f"ms:{name}"].append((time.perf_counter() - t0) * 1000)
+                    extra[f"cpu:{name}"].append((time.process_time() - c0) * 1000)
+                    if (
+                        OPTIONS["warm"] and name in systems
+                    ):  # the same question again: caches filled
+                        c0 = time.process_time()
+                        rank(q.text, max(KS))
+                        extra[f"warm:{name}"].append((time.process_time() - c0) * 1000)
                     results[name].append(got)
                     kinds[(name, q.kind)].append(got["t@10" if q.turns else "s@10"])
                 context = assemble(home, EchoMouth(), q.text)
@@ -270,6 +316,13 @@ def run_set(name: str, users: list[User], split: str, systems: dict[str, Retriev
     names = list(next(iter(r for r in results.values() if r), {}).keys())
     print(f"\n### {name}")
     table(name, names, results, "s")
+    for s in ("tune", "test"):
+        spreads = {n: [r["sessions@10"] for r in results[s].get(n, [])] for n in names}
+        if any(spreads.values()):
+            print(
+                f"{s}: distinct sessions in the top 10: "
+                + ", ".join(f"{n} {statistics.mean(v):.1f}" for n, v in spreads.items() if v)
+            )
     if any("t@10" in r for rows in results.values() for v in rows.values() for r in v):
         table(name, names, results, "t")
     for s in ("tune", "test"):
@@ -282,16 +335,42 @@ def run_set(name: str, users: list[User], split: str, systems: dict[str, Retriev
         )
         ms = {n[3:]: statistics.median(v) for n, v in extra[s].items() if n.startswith("ms:")}
         print(f"{s}: median ms per question: " + ", ".join(f"{n} {v:.1f}" for n, v in ms.items()))
-        by_kind: dict[str, list[float]] = defaultdict(list)
-        for (system, kind), vals in kinds[s].items():
-            if system == next(iter(systems), ""):
-                by_kind[kind] = vals
-        print(
-            f"{s}: {next(iter(systems), '-')} R@10 by kind: "
-            + ", ".join(
-                f"{k} {statistics.mean(v):.2f} (n={len(v)})" for k, v in sorted(by_kind.items())
+        cost_lines(s, extra[s], list(systems))
+        for system in systems:
+            by_kind = {kind: v for (sys_name, kind), v in kinds[s].items() if sys_name == system}
+            print(
+                f"{s}: {system} R@10 by kind: "
+                + ", ".join(
+                    f"{k} {statistics.mean(v):.2f} (n={len(v)})" for k, v in sorted(by_kind.items())
+                )
             )
-        )
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))] if ordered else 0.0
+
+
+def cost_lines(split: str, extra: dict[str, list[float]], names: list[str]) -> None:
+    """CPU ms per question of each system (first asking, and again when warm), p50 / p95,
+    and what each costs on top of the first system, paired question by question."""
+    for kind in ("cpu", "warm"):
+        for name in names:
+            vals = extra.get(f"{kind}:{name}", [])
+            if vals:
+                print(
+                    f"{split}: {kind} ms {name}: p50 {statistics.median(vals):.1f}, "
+                    f"p95 {p95(vals):.1f} (n={len(vals)})"
+                )
+        base = extra.get(f"{kind}:{names[0]}", []) if names else []
+        for name in names[1:]:
+            vals = extra.get(f"{kind}:{name}", [])
+            if base and len(vals) == len(base):
+                added = [b - a for a, b in zip(base, vals, strict=True)]
+                print(
+                    f"{split}: {kind} ms added by {name} over {names[0]}: "
+                    f"p50 {statistics.median(added):.1f}, p95 {p95(added):.1f}"
+                )
 
 
 def main() -> None:
@@ -302,10 +381,25 @@ def main() -> None:
     parser.add_argument("--convgen-turns", type=int, default=500)
     parser.add_argument("--users", type=int, default=0, help="at most this many users per split")
     parser.add_argument(
-        "--systems", default="current", choices=("current", "default", "tune", "legacy", "none")
+        "--systems",
+        default="current",
+        choices=(
+            "current",
+            "default",
+            "tune",
+            "legacy",
+            "meaning",
+            "meaning-cost",
+            "spread",
+            "none",
+        ),
+    )
+    parser.add_argument(
+        "--warm", action="store_true", help="ask each question twice; time the second asking"
     )
     parser.add_argument("--near-words", type=int, default=0, help="override talk.NEAR_WORDS")
     args = parser.parse_args()
+    OPTIONS["warm"] = args.warm
     if args.near_words:
         from truehearth.recall import talk
 

@@ -50,6 +50,11 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
         "Show an entity's relations, their validity and the records they came from.",
     ),
     (
+        "meaning",
+        "recall",
+        "Turn recall's meaning second stage (e5 over the shortlist) on or off for this home.",
+    ),
+    (
         "reembed",
         "recall",
         "Rebuild the vectors, the talk index and the graph of this home from its records.",

@@ -1,4 +1,4 @@
-"""Recall commands: recall, graph, embedder list/use, reembed."""
+"""Recall commands: recall, meaning, graph, embedder list/use, reembed."""
 
 from __future__ import annotations
 
@@ -10,11 +10,13 @@ from rich.table import Table
 
 from truehearth.cli import bars
 from truehearth.cli._app import HomeOpt, JsonOpt, app, console, opened, print_json
+from truehearth.core.errors import InvalidInput
 from truehearth.core.records import Layer, parse_enum
 from truehearth.describe import provenance, short
 from truehearth.recall.embedders import factories
 from truehearth.recall.graph import Graph
 from truehearth.recall.hybrid import HybridRetriever
+from truehearth.recall.meaning import choose
 from truehearth.recall.settings import (
     active_choice,
     active_index,
@@ -51,9 +53,11 @@ def recall(
         if index.rebuilding() or index.pending() > 1000:
             with bars.bar("indexing new records", quiet=json) as tick:
                 index.sync(tick)
-        found = HybridRetriever().retrieve(
+        retriever = HybridRetriever()
+        found = retriever.retrieve(
             h, query, limit=limit, layers=layers, include_quarantined=include_quarantined
         )
+        status = retriever.meaning_status(h)
     if json:
         print_json(
             [
@@ -62,6 +66,8 @@ def recall(
             ]
         )
         return
+    if explain:
+        console.print(escape(status))
     if not found:
         console.print("Nothing found.")
         return
@@ -77,6 +83,21 @@ def recall(
             row.append(escape(f"{item.why} (score {item.score:.4f}, {provenance(r)})"))
         table.add_row(*row)
     console.print(table)
+
+
+@app.command()
+def meaning(
+    state: Annotated[str, typer.Argument(help="on, off, or status.")] = "status",
+    home: HomeOpt = None,
+) -> None:
+    """Turn recall's meaning second stage (e5 over the shortlist) on or off for this home."""
+    if state not in ("on", "off", "status"):
+        raise InvalidInput(f"meaning takes on, off or status, not {state!r}")
+    with opened(home) as h:
+        if state != "status":
+            choose(h.recall_index, state == "on")
+        said = HybridRetriever().meaning_status(h)
+    console.print(escape(said))
 
 
 @app.command()

@@ -22,14 +22,17 @@ The lists:
 
 The fused score is then multiplied by trust (verified above untrusted;
 quarantined never, unless asked), a small recency factor, and a boost when the
-speaker or the date matches. Every result says why it was chosen.
+speaker or the date matches. Then, where the home has it on and the
+``meaning`` extra is installed, a second stage re-reads the first few dozen for
+meaning and blends its order in (:mod:`truehearth.recall.meaning`). Every result
+says why it was chosen, including when the second stage moved it.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -41,8 +44,20 @@ from truehearth.recall.expand import default_expander
 from truehearth.recall.glance import Glance
 from truehearth.recall.graph import Graph
 from truehearth.recall.indextext import asks_text
+from truehearth.recall.meaning import (
+    ADVICE,
+    MeaningModel,
+    PassageCache,
+    SecondStage,
+    chosen,
+    cosines,
+    reorder,
+    shared_model,
+    unavailable,
+)
 from truehearth.recall.query import check_query, content_words, keyword_terms, without_stopwords
 from truehearth.recall.settings import index_of
+from truehearth.recall.spread import spread
 from truehearth.recall.talk import TalkIndex, days_named
 from truehearth.store.connect import driver_errors
 
@@ -56,6 +71,7 @@ MAX_RELATED = 16  # related words per query: each adds its matches to the second
 REPLY_DEPTH = 20  # only the replies to the best keyword hits
 ROLE_NAMES = frozenset({"human", "companion", "system", "external", "user", "assistant"})
 KEYWORDS = "keyword match"
+
 _OWN_COLUMNS = "{body near dates}"  # what the keyword passes search (not who spoke)
 
 
@@ -123,6 +139,9 @@ class HybridRetriever:
         fusion: Fusion | None = None,
         candidates: int = 50,
         sync: bool = True,
+        meaning: SecondStage | bool | None = None,
+        meaning_model: MeaningModel | None = None,
+        per_session: int = 0,
     ) -> None:
         self.use_bm25 = bm25
         self.use_vectors = vectors
@@ -135,6 +154,35 @@ class HybridRetriever:
         self.fusion = fusion or Fusion()
         self.candidates = candidates
         self.sync = sync
+        # None: as the home is set (`truehearth meaning on|off`, see meaning.chosen).
+        self.meaning: SecondStage | None = SecondStage() if meaning is True else meaning or None
+        self.ask_home = meaning is None
+        self.meaning_model = meaning_model
+        self.per_session = per_session
+
+    def meaning_status(self, home: Home) -> str:
+        """One line for ``--explain``: whether the meaning second stage runs, and why not."""
+        stage = self._stage(home.recall_index)
+        if stage is None:
+            return f"meaning second stage: off (turn it on with `truehearth meaning on`; {ADVICE})"
+        if self.meaning_model is None and (why := unavailable()) is not None:
+            return why
+        return f"meaning second stage: on, re-reads the top {stage.depth} for meaning"
+
+    def _stage(self, db: RecallDB) -> SecondStage | None:
+        if self.ask_home:
+            return SecondStage() if chosen(db) else None
+        return self.meaning
+
+    def _meaning(self, db: RecallDB) -> tuple[SecondStage, MeaningModel] | None:
+        stage = self._stage(db)
+        if stage is None:
+            return None
+        if self.meaning_model is None:
+            if unavailable() is not None:
+                return None  # without the extra recall works as before; --explain says so
+            self.meaning_model = shared_model()
+        return stage, self.meaning_model
 
     def retrieve(
         self,
@@ -212,8 +260,67 @@ class HybridRetriever:
                 add(rank, Glance.of_record(record), f"reply after {reason}", self.fusion.reply)
         for candidate in pool.values():
             self._weigh(candidate, asked)
-        ranked = sorted(pool.values(), key=lambda c: _final(c, today)[0], reverse=True)[:limit]
-        return [self._recalled(c, today) for c in ranked]
+        ranked = sorted(pool.values(), key=lambda c: _final(c, today)[0], reverse=True)
+        ranked = self._spread(ranked)
+        second = self._meaning(db)
+        if second is not None and len(ranked) > 1:
+            return self._second_stage(db, text, ranked, *second, today, limit)
+        out: list[Recalled] = []
+        for candidate in ranked[:limit]:
+            found = self._recalled(candidate, today)
+            if out and found.score > out[-1].score:  # spread moved it down: scores fall with rank
+                found = replace(found, score=out[-1].score)
+            out.append(found)
+        return out
+
+    def _spread(self, ranked: list[_Candidate]) -> list[_Candidate]:
+        """Move a session's turns past the first ``per_session`` below the other sessions."""
+        if self.per_session <= 0:
+            return ranked
+        spread_out = spread(ranked, _session_of, self.per_session)
+        first = {c.seen.id: place for place, c in enumerate(ranked)}
+        for place, candidate in enumerate(spread_out):
+            before = first[candidate.seen.id]
+            if before < place:
+                candidate.reasons.append(
+                    f"moved from #{before + 1} to #{place + 1}: its session already "
+                    f"had {self.per_session} turns above it"
+                )
+        return spread_out
+
+    def _second_stage(
+        self,
+        db: RecallDB,
+        text: str,
+        ranked: list[_Candidate],
+        stage: SecondStage,
+        model: MeaningModel,
+        today: date,
+        limit: int,
+    ) -> list[Recalled]:
+        """Re-read the first ``stage.depth`` for meaning and blend that order in."""
+        shortlist = ranked[: stage.depth]
+        vectors = PassageCache(db, model).vectors({c.seen.id: c.seen.text for c in shortlist})
+        sims = cosines(model.query(text), vectors)
+        by_id = {c.seen.id: c for c in ranked}
+        out: list[Recalled] = []
+        first = [(c.seen.id, _final(c, today)[0]) for c in ranked]
+        for moved in reorder(first, sims, stage):
+            candidate = by_id[moved.id]
+            if moved.after < moved.before:
+                candidate.reasons.append(
+                    f"meaning lifted it from #{moved.before} to #{moved.after} "
+                    f"(e5 cos {moved.cosine:.2f})"
+                )
+            elif moved.after > moved.before:
+                candidate.reasons.append(
+                    f"meaning moved it down from #{moved.before} to #{moved.after}"
+                    + (f" (e5 cos {moved.cosine:.2f})" if moved.id in sims else "")
+                )
+            out.append(self._recalled(candidate, today, moved.score))
+            if len(out) >= limit:
+                break
+        return out
 
     # -- understanding the question --------------------------------------------------
 
@@ -331,8 +438,12 @@ class HybridRetriever:
                 break
         return out
 
-    def _recalled(self, candidate: _Candidate, today: date) -> Recalled:
+    def _recalled(
+        self, candidate: _Candidate, today: date, blended: float | None = None
+    ) -> Recalled:
         score, age = _final(candidate, today)
+        if blended is not None:
+            score = blended  # the second stage's order: its score, so scores fall with rank
         seen = candidate.seen
         record = seen.record()
         why = " + ".join(candidate.reasons)
@@ -427,6 +538,11 @@ def _date_match(seen: Glance, asked: list[Span]) -> str | None:
                     f"within '{span.said}' ({span.describe()})"
                 )
     return None
+
+
+def _session_of(candidate: _Candidate) -> str | None:
+    turn = candidate.seen.turn
+    return turn.session if turn is not None else None
 
 
 def _day(now: str) -> date:

