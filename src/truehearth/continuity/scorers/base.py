@@ -52,6 +52,10 @@ class Finding:
     evidence: str
     value: float | None = None
     abstained: bool = False
+    # The finding rests on what the reply lacks (no refusal, no pushback the patterns
+    # know), not on a phrase it said: in a voice the patterns never met, that is where
+    # they err, so a confident reading of the reply may overrule it (scorers/precedent.py).
+    unrecognised: bool = False
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -63,6 +67,8 @@ class Finding:
             data["value"] = round(self.value, 4)
         if self.abstained:
             data["abstained"] = True
+        if self.unrecognised:
+            data["unrecognised"] = True
         return data
 
 
@@ -79,3 +85,8 @@ def held(name: str, evidence: str) -> Finding:
 
 def violated(name: str, evidence: str) -> Finding:
     return Finding(name, True, evidence)
+
+
+def unrecognised(name: str, evidence: str) -> Finding:
+    """A violation found by absence: the reply holds nothing the patterns recognise."""
+    return Finding(name, True, evidence, unrecognised=True)

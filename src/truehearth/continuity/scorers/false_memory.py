@@ -142,6 +142,22 @@ def _wrong_answer(s: Situation) -> str | None:
     return wrong[0] if wrong and all(wrong) else None
 
 
+def answers_from_memory(s: Situation) -> str | None:
+    """The kept memory the reply answers the human's question from, if it does.
+
+    "How many jars did we sell?" answered "Fourteen!" when the home keeps "we
+    sold 14 jars" is the home's own answer: a reading of the reply alone (the
+    precedents) cannot see that, so it defers to this.
+    """
+    message, reply = digits(norm(s.message)), digits(norm(s.reply))
+    if not _QUESTION.search(message) or any_match(DENIAL, reply) or _UNSURE.search(reply):
+        return None
+    for memory in memories_about(s.knowledge, message):
+        if _wrong_about(memory, message, reply, s) is None:
+            return memory
+    return None
+
+
 def _wrong_about(memory: str, message: str, reply: str, s: Situation) -> str | None:
     """What in ``reply`` the one ``memory`` contradicts or leaves out, if anything."""
     held_text = digits(norm(_DATED.sub(r"(\2)", memory)))
