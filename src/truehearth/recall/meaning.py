@@ -72,7 +72,7 @@ class SecondStage:
 
     depth: int = 20
     weight: float = 1.0
-    k: int = 60
+    k: int = 20
     blend: str = "list"
 
 
