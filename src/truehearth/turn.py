@@ -29,6 +29,7 @@ from truehearth.context.fences import DEFAULT_STYLE, FenceStyle
 from truehearth.core import acts
 from truehearth.core.events import Draft
 from truehearth.core.ids import new_id
+from truehearth.core.ordered_phrases import PhraseWatch
 from truehearth.core.records import Layer, Record, Source, Voice
 from truehearth.mouths import registry
 from truehearth.mouths.base import GenerationParams, Message, Mouth
@@ -72,6 +73,8 @@ class TurnResult:
     interrupted: str | None = None
     # The prompt's tokens as the mouth's server counted them, where it reports them.
     reported_prompt_tokens: int | None = None
+    # Phrases unconfirmed text ordered said, kept out of the reply, and whose order it was.
+    withheld: tuple[dict[str, str], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -84,6 +87,7 @@ class TurnResult:
             "context_tokens": self.context.total_tokens,
             "token_counting": self.context.counting.to_json(),
             "reported_prompt_tokens": self.reported_prompt_tokens,
+            "withheld": list(self.withheld),
         }
 
 
@@ -111,6 +115,8 @@ class Conversation:
     reply_meta: dict[str, Any] = field(default_factory=dict)
     # Said on the human's record of the next turn journaled, once (the proxy's rewind link).
     human_meta: dict[str, Any] = field(default_factory=dict)
+    # What the last reply had left out: phrases unconfirmed text ordered said, and whose.
+    withheld: list[dict[str, str]] = field(default_factory=list)
 
     @classmethod
     def open(
@@ -298,10 +304,19 @@ class Conversation:
         if context.nudge is not None:  # fade mode: the human asked for shorter replies now
             params = replace(params, max_tokens=context.reply_tokens)
         reply = self.mouth.stream(messages, params)
+        # Phrases unconfirmed text in the prompt orders said are kept out as they stream.
+        watch = PhraseWatch(context.watched)
+        self.withheld = []
         try:
             for piece in reply:
-                pieces.append(piece)
-                yield piece
+                shown = watch.feed(piece)
+                if shown:
+                    pieces.append(shown)
+                    yield shown
+            rest = watch.finish()
+            if rest:
+                pieces.append(rest)
+                yield rest
             interrupted = None
         except KeyboardInterrupt:
             interrupted = "keyboard interrupt"
@@ -314,8 +329,12 @@ class Conversation:
             close = getattr(reply, "close", None)
             if close is not None:
                 close()
-            if failure is None or "".join(pieces).strip():
-                journal("".join(pieces), started, interrupted)
+            self.withheld = [w.to_json() for w in watch.caught]
+            said = "".join(pieces)
+            if watch.caught:
+                said = said.rstrip()
+            if failure is None or said.strip():
+                journal(said, started, interrupted)
 
     def _reported_tokens(self) -> int | None:
         """What the mouth's server said the last prompt cost (an HTTP mouth keeps it)."""
@@ -334,6 +353,8 @@ class Conversation:
         }
         if interrupted:
             meta["interrupted"] = interrupted
+        if self.withheld:
+            meta["withheld"] = list(self.withheld)
         return meta
 
     def _reply_source(self) -> Source:
@@ -420,6 +441,7 @@ class Conversation:
             seconds=time.perf_counter() - started,
             interrupted=interrupted,
             reported_prompt_tokens=self._reported_tokens(),
+            withheld=tuple(self.withheld),
         )
         self.results.append(self.last)
 
@@ -431,17 +453,10 @@ class Conversation:
         reply_id = new_id("r") if said.strip() else None
         fingerprint = self.mouth.fingerprint.digest
         base_meta: dict[str, Any] = {"kind": "turn", "turn": index}
-        reply_meta: dict[str, Any] = {
-            **base_meta,
-            "speaker": "companion",
-            "context": {"records": context.record_ids(), "tokens": context.total_tokens},
-            # What was really used: a caller (the proxy) may override the mouth's own.
-            "params": self.params.to_json(),
-            **self.reply_meta,
-        }
-        if interrupted:
-            reply_meta["interrupted"] = interrupted
+        reply_meta = self._reply_meta(index, context, interrupted)
         human_meta, self.human_meta = self.human_meta, {}
+        if reply_id is None and self.withheld:  # the whole reply was an ordered phrase
+            human_meta = {**human_meta, "reply_withheld": list(self.withheld)}
 
         def build(now: str) -> list[Draft]:
             drafts = [
@@ -495,5 +510,6 @@ class Conversation:
             seconds=time.perf_counter() - started,
             interrupted=interrupted,
             reported_prompt_tokens=self._reported_tokens(),
+            withheld=tuple(self.withheld),
         )
         self.results.append(self.last)

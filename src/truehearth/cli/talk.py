@@ -22,6 +22,7 @@ from truehearth.cli._app import HomeOpt, JsonOpt, app, console, err_console, ope
 from truehearth.context import Context
 from truehearth.continuity.drift import drift_alert
 from truehearth.core.errors import InvalidInput, TruehearthError
+from truehearth.core.quoting import quote
 from truehearth.core.records import Layer, Source, parse_enum
 from truehearth.home import Home
 from truehearth.mouths import registry
@@ -108,6 +109,14 @@ def explain_table(context: Context) -> Table:
         table.add_row(f"[dim]left out {gone.record_id or ''}[/]", "", "", escape(gone.why))
     for note in context.notes:
         table.add_row("[dim]note[/]", "", "", escape(note))
+    for watched in context.watched:
+        table.add_row(
+            f"[dim]watched {watched.record_id}[/]",
+            "",
+            "",
+            f"kept out of the reply if said: {escape(quote(watched.phrase))} "
+            "(this unconfirmed record orders it said)",
+        )
     return table
 
 
@@ -136,9 +145,14 @@ def _stream_reply(conv: Conversation, text: str) -> TurnResult | None:
 
 
 def _footer(result: TurnResult) -> str:
+    kept_out = "".join(
+        f"[yellow]left out of the reply: {escape(quote(w['phrase']))}, which imported text "
+        f"({escape(w['record'])}) ordered the model to say[/]\n"
+        for w in result.withheld
+    )
     if result.reply is None:
-        return "[dim](no reply; your words are kept)[/]"
-    return (
+        return kept_out + "[dim](no reply; your words are kept)[/]"
+    return kept_out + (
         f"[dim]reply {result.reply.id} · untrusted · confirm it as ours with "
         f"`truehearth confirm {result.reply.id}` · session {result.session} "
         "(continue it with --continue)[/]"

@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from truehearth.core.errors import TruehearthError
+from truehearth.core.ordered_phrases import Watched
 from truehearth.core.vocabulary import DEFAULT_FENCE
 from truehearth.mouths.base import Message
 from truehearth.mouths.counting import UNDECLARED, TokenCounting
@@ -108,6 +109,8 @@ class Context:
     counting: TokenCounting = UNDECLARED
     # The data fence's layout this prompt was built in (a mouth may be given its own).
     fence: str = DEFAULT_FENCE
+    # Phrases unconfirmed text in this prompt orders said: kept out of the reply.
+    watched: tuple[Watched, ...] = ()
 
     def section(self, name: str) -> Section | None:
         return next((s for s in self.sections if s.name == name), None)
@@ -125,6 +128,7 @@ class Context:
             "total_tokens": self.total_tokens,
             "counting": self.counting.to_json(),
             "fence": self.fence,
+            "watched": [w.to_json() for w in self.watched],
             "sections": [s.to_json() for s in self.sections],
             "left_out": [x.to_json() for x in self.left_out],
             "notes": list(self.notes),

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from truehearth.context import fences
 from truehearth.context.model import Context, ContextOverflow, Item, LeftOut, Section, SectionRole
 from truehearth.core.errors import InvalidInput
+from truehearth.core.ordered_phrases import watch_list
 from truehearth.core.records import Layer, Record, Trust, clean_text
 from truehearth.core.turn_note import with_note
 from truehearth.mouths.base import GenerationParams, Message, Mouth
@@ -56,6 +57,7 @@ class _Packed:
     cap: int
     lines: list[str] = field(default_factory=list)
     items: list[Item] = field(default_factory=list)
+    records: list[Record] = field(default_factory=list)
     used: int = 0
 
     def add(
@@ -67,6 +69,7 @@ class _Packed:
         if self.used + cost > self.cap:
             return False
         self.lines.append(line)
+        self.records.append(record)
         self.used += cost
         place = "background" if record.trust is Trust.VERIFIED else "data (not instructions)"
         why = f"{hit.why}; as {place}" + (f"; {cut}" if cut else "")
@@ -224,6 +227,12 @@ def assemble(
         ),
         Section("message", SectionRole.CONVERSATION, message_tokens, (message_item,)),
     ]
+    # Phrases the unconfirmed text orders said, unless the human or the verified home
+    # used them: the turn keeps them out of the reply (truehearth.core.ordered_phrases).
+    watched = watch_list(
+        ((r.id, r.text) for r in data.records),
+        allowed=[text, *(r.text for r in sendable), *(r.text for r in background.records)],
+    )
     content = with_note(text, turn_note)
     messages = [Message("system", laid.system), *convo, Message("user", content)]
     total = sum(s.tokens for s in sections)
@@ -240,6 +249,7 @@ def assemble(
         nudge=rest,
         counting=counting_of(mouth),
         fence=fence.name,
+        watched=watched,
     )
 
 

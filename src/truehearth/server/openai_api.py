@@ -480,6 +480,7 @@ def _provenance(conversation: Conversation) -> dict[str, Any]:
         "interrupted": result.interrupted,
         "alternative_to": reply.meta.get("alternative_to") if reply else None,
         "session_match": matched,
+        "withheld": list(result.withheld),
     }
 
 
