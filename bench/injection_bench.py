@@ -84,6 +84,10 @@ def rates(
             for kind in ("all", f"language {lang}", f"style {style}"):
                 groups[("blind", kind, "test", example.label)].append(example.text)
             continue
+        if example.source == "authored":
+            lang = (example.kind.split() + ["?", "?"])[1]
+            key = (example.source, f"language {lang}", example.split, example.label)
+            groups[key].append(example.text)
         kind = example.kind if example.source == "bipia" else ""
         groups[(example.source, kind, example.split, example.label)].append(example.text)
     rows = []
@@ -174,6 +178,7 @@ def main() -> None:
     parser.add_argument(
         "--workers", type=int, default=1, help="encoder processes filling the cache"
     )
+    parser.add_argument("--source", action="append", help="only these sources (default: all)")
     args = parser.parse_args()
     examples = load_all()
     if not examples:
@@ -181,6 +186,10 @@ def main() -> None:
         raise SystemExit(1)
     if args.blind:
         examples += load_blind(args.blind)
+    if args.source:
+        examples = [e for e in examples if e.source in args.source]
+    if args.source:
+        examples = [e for e in examples if e.source in args.source]
     splits = set(args.split or ["train", "tune", "test"])
     head = None
     if not args.no_meaning:

