@@ -85,7 +85,7 @@ def rates(
                 groups[("blind", kind, "test", example.label)].append(example.text)
             continue
         if example.source == "authored":
-            lang = (example.kind.split() + ["?", "?"])[1]
+            lang = [*example.kind.split(), "?", "?"][1]
             key = (example.source, f"language {lang}", example.split, example.label)
             groups[key].append(example.text)
         kind = example.kind if example.source == "bipia" else ""
