@@ -73,3 +73,28 @@ def test_recall_returns_whole_records_and_says_who_said_them_and_when(
             assert hit.record == home.record(hit.record.id)  # built whole, as stored
         only = HybridRetriever().retrieve(home, "when is the vet open?", layers=[Layer.MEMORY])
         assert [h.record.layer for h in only] == [Layer.MEMORY]
+
+
+def test_a_kept_glance_is_read_again_when_its_row_changes(tmp_path: Path) -> None:
+    with chat_home(tmp_path, [("2023-05-01", TALK)]) as home:
+        note = home.remember("Biscuit is a beagle.")
+        db = home.recall_index
+
+        def glance() -> Glance:
+            (rid,) = [
+                r for r, row in db.projection_rows(db.all_rids(0, 100)).items() if row.id == note.id
+            ]
+            return Glance.of_row(db.projection_rows([rid])[rid])
+
+        first, again = glance(), glance()
+        assert first is not again and first.record() is not again.record()  # one per query
+        assert again._data is first._data  # the unchanged row was not parsed again
+        assert first.trust is Trust.UNTRUSTED and first.current
+        home.confirm(note.id)
+        confirmed = glance()
+        assert confirmed.trust is Trust.VERIFIED and confirmed._data is not first._data
+        assert confirmed.record() == home.record(note.id)
+        home.forget(note.id, reason="wrong dog")
+        assert glance().current is False
+        recalled = HybridRetriever().retrieve(home, "is Biscuit a beagle?", limit=5)
+        assert note.id not in {h.record.id for h in recalled}

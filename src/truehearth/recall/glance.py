@@ -7,7 +7,9 @@ parsing its stored JSON; and fusion reads only a few fields: whether it is
 current, its layer and trust (may it be returned?), its date (recency, date
 match), its speaker, its place in its session and its text (replies, dates it
 talks about). A :class:`Glance` holds those, read from the parsed JSON, and
-builds the Record only for the candidates that are returned. The fields are
+builds the Record only for the candidates that are returned. The glance of a
+row is kept while the row stays the same, so a candidate that comes back in
+the next query is not parsed again. The fields are
 computed by the same functions the Record helpers use
 (:func:`~truehearth.recall.indextext.date_of`,
 :func:`~truehearth.recall.talk.speaker_named`,
@@ -24,6 +26,9 @@ from truehearth.core.records import Layer, Record, Trust
 from truehearth.recall.indextext import TurnKey, date_of, turn_key_of
 from truehearth.recall.talk import speaker_named
 from truehearth.store.base import ProjectionRow
+
+KEEP = 4096
+"""Rows whose glance is kept between queries (a few MB; all are dropped when it fills)."""
 
 
 @dataclass(slots=True)
@@ -43,7 +48,30 @@ class Glance:
 
     @classmethod
     def of_row(cls, row: ProjectionRow) -> Glance:
-        """From a projection row: its JSON is parsed, the Record is not built."""
+        """From a projection row: its JSON is parsed (once while it stays the same), the
+        Record is not built."""
+        kept = _KEPT.get(row.id)
+        if kept is None or kept[1] != row.current or kept[0] != row.value:
+            kept = (row.value, row.current, cls._read(row))
+            if len(_KEPT) >= KEEP:
+                _KEPT.clear()
+            _KEPT[row.id] = kept
+        seen = kept[2]
+        # A Glance of its own for each query: its Record is built (and shared) per query.
+        return cls(
+            seen.id,
+            seen.current,
+            seen.layer,
+            seen.trust,
+            seen.text,
+            seen.date,
+            seen.speaker,
+            seen.turn,
+            seen._data,
+        )
+
+    @classmethod
+    def _read(cls, row: ProjectionRow) -> Glance:
         data = dict(loads(row.value))
         meta = data.get("meta") or {}
         source = data.get("source") or {}
@@ -83,3 +111,11 @@ class Glance:
             assert self._data is not None  # one of the two constructors set it
             self._record = Record.from_json(self._data)
         return self._record
+
+
+# Record id -> (the stored JSON, the row's current flag, its glance). A glance is a
+# function of exactly these, so one is reused only while both are unchanged: a
+# correction, a forget or a rollback changes the row and the glance is read again.
+# The same candidates come back query after query (the home's common turns and
+# memories), and parsing their JSON was most of a query's cost in fusion.
+_KEPT: dict[str, tuple[Any, bool, Glance]] = {}
