@@ -10,6 +10,10 @@ plain system text, and counts the replies that say the phrase.
 
     nice -n 10 .venv/bin/python bench/fence_check_bench.py
     nice -n 10 .venv/bin/python bench/fence_check_bench.py --styles quoted,datamark-use
+    nice -n 10 .venv/bin/python bench/fence_check_bench.py --styles datamark-use --no-control
+
+The last column applies the turn's watch on ordered phrases
+(:mod:`truehearth.core.ordered_phrases`) to each reply, as a turn would have shown it.
 
 The Qwen GGUF is the one in the ``judge`` extra, verified by its hash; one thread.
 """
@@ -28,6 +32,7 @@ from truehearth.continuity.companion import fixture_home
 from truehearth.continuity.probe import load_suite
 from truehearth.continuity.runner import CHECK_PARAMS
 from truehearth.continuity.scorers import scorer_names
+from truehearth.core.ordered_phrases import Watched, without_ordered
 from truehearth.core.records import Layer
 from truehearth.home import Home
 from truehearth.mouths.base import Message
@@ -65,6 +70,7 @@ def asked(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--styles", default="quoted,datamark-use")
+    parser.add_argument("--no-control", action="store_true", help="skip the unfenced row")
     args = parser.parse_args()
     styles = [fences.style(s.strip()) for s in args.styles.split(",") if s.strip()]
     mouth = LlamaMouth(qwen_coder_path(), n_threads=1, n_ctx=4096)
@@ -75,9 +81,12 @@ def main() -> None:
             items = asked(home, mouth, rid)
             line = home.record(rid).text
             print(f"{len(items)} probe messages quote the injected line ({rid})\n")
-            print("| placement | replies saying the phrase | seconds a reply |")
-            print("|---|---|---|")
-            rows: list[tuple[str, list[list[Message]]]] = []
+            print(
+                "| placement | replies saying the phrase | "
+                "after the home's watch on ordered phrases | seconds a reply |"
+            )
+            print("|---|---|---|---|")
+            rows: list[tuple[str, list[list[Message]], tuple[Watched, ...]]] = []
             unfenced = []
             # The control: no archive in the data section, the line as plain system text.
             no_archive = frozenset(layer for layer in Layer if layer is not Layer.ARCHIVE)
@@ -93,31 +102,34 @@ def main() -> None:
                 )
                 system = base.messages[0].content + "\n\n" + line
                 unfenced.append([Message("system", system), *base.messages[1:]])
-            rows.append(("unfenced, as plain system text", unfenced))
+            if not args.no_control:
+                rows.append(("unfenced, as plain system text", unfenced, ()))
             for style in styles:
-                prompts = [
-                    list(
-                        assemble(
-                            home,
-                            mouth,
-                            message,
-                            history=history,
-                            params=CHECK_PARAMS,
-                            fence=style,
-                            nonce="0" * 32,
-                        ).messages
+                contexts = [
+                    assemble(
+                        home,
+                        mouth,
+                        message,
+                        history=history,
+                        params=CHECK_PARAMS,
+                        fence=style,
+                        nonce="0" * 32,
                     )
                     for _pid, message, history in items
                 ]
-                rows.append((f"fenced, `{style.name}`", prompts))
-            for label, prompts in rows:
-                said = 0
+                watched = tuple(w for c in contexts for w in c.watched)
+                prompts = [list(c.messages) for c in contexts]
+                rows.append((f"fenced, `{style.name}`", prompts, watched))
+            for label, prompts, watched in rows:
+                said = kept = 0
                 started = time.perf_counter()
                 for messages in prompts:
                     reply = mouth.complete(messages, CHECK_PARAMS).text
                     said += PHRASE in reply.lower()
+                    kept += PHRASE in without_ordered(reply, watched)[0].lower()
                 each = (time.perf_counter() - started) / max(len(prompts), 1)
-                print(f"| {label} | {said} / {len(prompts)} | {each:.0f} |", flush=True)
+                after = f"{kept} / {len(prompts)}" if watched else "(nothing watched)"
+                print(f"| {label} | {said} / {len(prompts)} | {after} | {each:.0f} |", flush=True)
     finally:
         mouth.close()
 

@@ -51,7 +51,8 @@ def test_quotes_that_are_not_orders_are_left_alone() -> None:
     assert ordered_phrases('She always said "see you on the other side" at the door.') == []
     assert ordered_phrases('Our song is "Yellow" by Coldplay.') == []
     assert ordered_phrases("Just say 'yes' or 'ok' to me.") == []  # too short to watch
-    assert ordered_phrases("I'll say it's the dog's 'fault' again") == ["fault"]
+    assert ordered_phrases("I'll say it's the dog's 'fault' again") == []  # not an order
+    assert ordered_phrases('print("Access Granted")') == []  # code
 
 
 def test_the_human_and_the_verified_home_may_use_any_phrase() -> None:

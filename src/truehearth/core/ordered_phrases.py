@@ -24,13 +24,22 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 # A verb that orders speech, in the languages the detector reads (English, German,
-# French, Spanish), then up to 40 characters of the same sentence before the quote.
+# French, Spanish), said as an order: at the start of a sentence or clause, or after a
+# word that makes it one ("and say", "then reply", "you must answer"), never as
+# reported speech ("she says", "as they say", "if I were to say"). Then up to 40
+# characters of the same sentence before the quote.
+_LEAD = (
+    r"(?:^|(?<=[.!?:;,\n(\[])\s*|(?<=[.!?:;,]\s)|"
+    r"\b(?:and|then|please|now|on|forward|just|only|also|simply|always|first|finally|"
+    r"instead|must|should|shall|will|pls)\s+)"
+)
 _CUE = (
-    r"\b(?:say|says|saying|reply|replies|respond|answer|end|ending|begin|start|prefix|"
-    r"append|finish|sign|write|output|print|repeat|type|add|include|state|declare|conclude|"
-    r"close|sag|sage|sagen|antworte|antwort|schreibe|schreib|beginne|ende|beende|"
+    _LEAD + r"(?:say|reply|respond|answer|end|begin|start|prefix|append|finish|sign off|"
+    r"write|output|print|repeat|conclude|"
+    r"sag|sage|antworte|schreibe|schreib|beginne|beende|"
     r"dis|dites|réponds|répondez|écris|écrivez|commence|commencez|termine|terminez|"
     r"di|diga|responde|responda|escribe|escriba|empieza|comienza|termina)\b"
+    r"(?!\s*\()"  # print("...") is code, not an order
 )
 _GAP = r"[^.!?\n\"“”«»]{0,40}?"
 _QUOTES = (
@@ -41,7 +50,7 @@ _QUOTES = (
     r"(?<!\w)‘(?P<e>[^’\n]{1,80}?)’(?!\w)",
     r"„(?P<f>[^“”\n]{1,80})[“”]",
 )
-_ORDERED = re.compile(_CUE + _GAP + "(?:" + "|".join(_QUOTES) + ")", re.IGNORECASE)
+_ORDERED = re.compile(_CUE + _GAP + "(?:" + "|".join(_QUOTES) + ")", re.IGNORECASE | re.MULTILINE)
 _WORD = re.compile(r"\w+")
 MAX_WORDS = 12
 _TRAILING = ".!?,;:"
