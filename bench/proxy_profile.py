@@ -14,20 +14,26 @@ server frames it (``_sse``), the home given back to the pool, and recall's
 catch-up pass (which the server runs on its own thread between turns) run
 right after, on the same thread. Left out: uvicorn, Starlette's routing and the socket.
 
-Prints the wall time per request (unprofiled, then profiled) and the pstats
-table of the profiled requests.
+Prints the CPU time per request (unprofiled, then profiled) and the pstats
+table of the profiled requests. ``--phases`` also times the main phases of a
+request unprofiled (each function's own CPU time, ``time.thread_time``, summed
+over the requests): cProfile's overhead inflates the Python-heavy parts, this
+does not.
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import functools
+import inspect
 import io
 import pstats
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +68,60 @@ class InlineCatchUp(RecallCatchUp):
         if self._home is not None:
             self._home.close()
             self._home = None
+
+
+def _phases() -> list[tuple[Any, str, str]]:
+    """(owner, attribute, label) of each phase timed by ``--phases``, outermost first."""
+    from truehearth import integrity, threads, turn
+    from truehearth.recall import graph, hybrid, talk, vectors
+    from truehearth.recall.glance import Glance
+    from truehearth.server import openai_api as api
+    from truehearth.store.sqlite import SQLiteStore
+
+    return [
+        (Client, "send", "the whole request"),
+        (turn.Conversation, "prepare", "context (prepare)"),
+        (hybrid.HybridRetriever, "retrieve", "  retrieval"),
+        (vectors.VectorIndex, "search", "    vector search"),
+        (talk.TalkIndex, "search", "    talk index search"),
+        (graph.Graph, "lookup", "    graph lookup"),
+        (Glance, "of_row", "    candidates read (Glance.of_row)"),
+        (integrity, "check", "  pre-turn check"),
+        (integrity, "check_records", "  quoted-record check"),
+        (threads, "locate", "finding the session (threads.locate)"),
+        (api, "_settle", "settling the frontend's past"),
+        (SQLiteStore, "append", "journal appends (store)"),
+        (InlineCatchUp, "poke", "recall's catch-up"),
+        (talk.TalkIndex, "sync", "  talk index sync (both calls)"),
+        (vectors.VectorIndex, "sync", "  vector sync (both calls)"),
+        (graph.Graph, "sync", "  graph sync (both calls)"),
+    ]
+
+
+@contextmanager
+def timed_phases() -> Iterator[dict[str, list[float]]]:
+    """Wrap each phase's function to add up its own CPU time; put them back after."""
+    spent: dict[str, list[float]] = {}
+    saved = []
+    for owner, name, label in _phases():
+        original = getattr(owner, name)
+        saved.append((owner, name, inspect.getattr_static(owner, name)))
+        spent[label] = [0.0, 0]
+
+        def timer(*args: Any, _f: Any = original, _s: list[float] = spent[label], **kw: Any) -> Any:
+            started = time.thread_time()
+            try:
+                return _f(*args, **kw)
+            finally:
+                _s[0] += time.thread_time() - started
+                _s[1] += 1
+
+        setattr(owner, name, functools.wraps(original)(timer))
+    try:
+        yield spent
+    finally:
+        for owner, name, original in saved:
+            setattr(owner, name, original)
 
 
 class Client:
@@ -101,6 +161,7 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--out", type=Path, default=None, help="also write the raw profile")
+    parser.add_argument("--phases", action="store_true", help="also time phases unprofiled")
     args = parser.parse_args()
 
     root = Path(tempfile.mkdtemp(prefix="th-prof-"))
@@ -132,6 +193,15 @@ def main() -> None:
         print(out.getvalue())
         if args.out:
             stats.dump_stats(args.out)
+        if args.phases:
+            with timed_phases() as spent:
+                for _ in range(args.requests):
+                    client.send()
+            print("| phase (unprofiled) | CPU per request | calls per request |")
+            print("|---|---:|---:|")
+            for label, (seconds, calls) in spent.items():
+                n = args.requests
+                print(f"| {label} | {seconds / n * 1e3:.2f} ms | {calls / n:.1f} |")
         app.state.catch_up.stop()
         app.state.homes.close()
         app.state.pool.close()
