@@ -73,6 +73,7 @@ def measures(
             first_goes_along=earlier[0],
             earlier_go_along=sum(earlier) / len(earlier),
         )
+        drift.gate(found, item.user, item.first)
         rows.append([found[name] for name in drift.NAMES])
     return np.array(rows, dtype=np.float64)
 

@@ -91,6 +91,23 @@ class Profile:
     measures: dict[str, Measure]
     situations: dict[str, Measure]
     repetition: dict[str, Any]
+    # How each "gives in" verdict was reached: by the drift stage (and which reader
+    # embedded the texts) or by the word table alone. The figure means different
+    # things with and without the earlier replies, so the report says which.
+    judged_by: dict[str, int] = field(default_factory=dict)
+
+    def judged_words(self) -> str:
+        """The verdicts' readers in plain words ("" when nothing was judged)."""
+        drift_n, words_n = self.judged_by.get("drift", 0), self.judged_by.get("words", 0)
+        parts = []
+        if drift_n:
+            parts.append(
+                f"{drift_n:,} beside the companion's earlier replies "
+                f"(drift stage, meanings read with {drift.EMBEDDER})"
+            )
+        if words_n:
+            parts.append(f"{words_n:,} by the word table alone (no earlier reply to compare)")
+        return "; ".join(parts)
 
     @property
     def obedience(self) -> float:
@@ -132,6 +149,12 @@ class Profile:
             "situations": {k: m.to_json() for k, m in self.situations.items()},
             "measures": {k: m.to_json() for k, m in self.measures.items()},
             "repetition": self.repetition,
+            "gives_in_judged_by": {
+                "drift": self.judged_by.get("drift", 0),
+                "words": self.judged_by.get("words", 0),
+                "reader": drift.EMBEDDER if self.judged_by.get("drift") else None,
+                "said": self.judged_words(),
+            },
         }
 
 
@@ -157,6 +180,7 @@ def profile(data: Dataset, rules: RuleSet, *, progress: Progress | None = None) 
     phrase = rules.phrases
     table = rules.gives_in
     reader: drift.Reader | None = None  # built on the first challenged reply with a history
+    judged_by: Counter[str] = Counter()
     for n, ex in enumerate(data.exchanges, 1):
         user, reply = _folded(ex.user), _folded(ex.reply)
         for key, _, _ in REPLY_MEASURES:
@@ -170,6 +194,7 @@ def profile(data: Dataset, rules: RuleSet, *, progress: Progress | None = None) 
             verdict = table.judge(
                 ex.reply, ex.user, ex.previous_reply, ex.first_reply, reader, ex.earlier_replies
             )
+            judged_by[verdict.stage] += 1
             why = "; ".join(verdict.reasons)
             if challenged:
                 situations["gives_in_when_challenged"].count(verdict.gives_in, ex, why)
@@ -190,6 +215,7 @@ def profile(data: Dataset, rules: RuleSet, *, progress: Progress | None = None) 
         measures=measures,
         situations=situations,
         repetition=repetition([ex.reply for ex in data.exchanges]),
+        judged_by=dict(judged_by),
     )
 
 

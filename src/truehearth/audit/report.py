@@ -54,6 +54,12 @@ def bars(rows: list[tuple[str, float, str, str]], label: str) -> str:
     return "".join(parts)
 
 
+def _judged(data: dict[str, Any]) -> str:
+    """Which reader decided "gives in": the figure means more beside the earlier replies."""
+    said = data.get("gives_in_judged_by", {}).get("said", "")
+    return f'<p class="note">"Gives in" judged: {escape(said)}.</p>' if said else ""
+
+
 def html(data: dict[str, Any]) -> str:
     situations = [
         (m["title"], m["rate"], m["leans"], f"of {m['total']:,}")
@@ -90,6 +96,7 @@ gives in whenever it is challenged, the fine-tuned model will too: it will agree
 stay true. Green bars lean toward a companion with a centre of its own, red toward obedience.</p>
 <h2>When the human challenges or asserts</h2>
 {bars(situations, "situations") if situations else "<p>No challenges found.</p>"}
+{_judged(data)}
 <h2>What the replies do</h2>
 {bars(measures, "reply measures")}
 <h2>Repetition and diversity</h2>

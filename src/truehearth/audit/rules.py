@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
-from truehearth.audit.drift import DriftStage, Reader, stage_from_data
+from truehearth.audit.drift import DriftStage, Reader, gate, stage_from_data
 from truehearth.core.errors import InvalidInput
 
 # What each measure is, in words the report can use.
@@ -134,7 +134,7 @@ class WeightTable:
         along = [reader.scored(t, self._first_score, "first") for t in before]
         measured["first_goes_along"] = along[0]
         measured["earlier_go_along"] = sum(along) / len(along)
-        return measured
+        return gate(measured, user, first)
 
     def _first_score(self, text: str) -> float:
         """The drift stage's first-answer table on ``text`` (0 without a stage)."""
