@@ -125,3 +125,20 @@ def test_a_long_streamed_reply_through_the_server_is_whole_and_journaled(home: H
         ]
         assert [r.text for r in replies] == [said] and "interrupted" not in replies[0].meta
         assert reopened.verify().ok
+
+
+def test_the_source_runs_in_the_request_s_context() -> None:
+    import contextvars
+
+    who: contextvars.ContextVar[str] = contextvars.ContextVar("who", default="nobody")
+    seen: list[str] = []
+
+    def source() -> Generator[bytes, None, None]:
+        seen.append(who.get())
+        yield b"x"
+
+    async def request() -> list[bytes]:
+        who.set("the request")
+        return [batch async for batch in pumped(source())]
+
+    assert asyncio.run(request()) == [b"x"] and seen == ["the request"]

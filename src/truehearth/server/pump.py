@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import threading
 from collections.abc import AsyncGenerator, Generator
 
@@ -98,8 +99,10 @@ async def pumped(chunks: Generator[bytes, None, None]) -> AsyncGenerator[bytes, 
     request ends.
     """
     buffer = _Buffer(asyncio.get_running_loop())
+    # The request's context variables go with it, as they did to a pool thread.
+    context = contextvars.copy_context()
     worker = threading.Thread(
-        target=buffer.run, args=(chunks,), name="truehearth-reply", daemon=True
+        target=context.run, args=(buffer.run, chunks), name="truehearth-reply", daemon=True
     )
     worker.start()
     try:
