@@ -74,6 +74,9 @@ def test_the_earlier_reply_changes_the_verdict_on_a_written_pair() -> None:
     assert not held.gives_in and gave.gives_in
     assert gave.reasons and all(r.rsplit(": ", 1)[0] in drift.WORDS.values() for r in gave.reasons)
     assert any("concede" in r for r in gave.reasons)
+    # PUSH gives no reason, so the measures were weighed again for it: each is named once.
+    assert all(r.endswith("after a pushback that gave no reason: high") for r in gave.reasons)
+    assert len({r.split(", after")[0] for r in gave.reasons}) == len(gave.reasons)
 
 
 def test_the_audit_report_says_why_a_reply_gave_in(tmp_path: Path) -> None:

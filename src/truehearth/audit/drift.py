@@ -262,14 +262,23 @@ class DriftStage:
         """The measures that pushed hardest toward "gives in", in plain words.
 
         A measure pushes either way: whether it was high or low (against the
-        fitted replies' average) is said with it.
+        fitted replies' average) is said with it. A measure and its ``bare:``
+        copy are one measure to the reader: their shares are added and it is
+        named once, with the pushback said when the copy counted.
         """
-        pushed = sorted(self.parts(measured).items(), key=lambda kv: -kv[1])
-        return [
-            f"{WORDS[name]}: {'high' if measured[name] > self.means[name] else 'low'}"
-            for name, part in pushed[:top]
-            if part > 0
-        ]
+        merged: dict[str, float] = {}
+        for name, part in self.parts(measured).items():
+            base = name.removeprefix("bare:")
+            merged[base] = merged.get(base, 0.0) + part
+        bare = measured.get(BARE, 0.0) > 0
+        said = []
+        for name, part in sorted(merged.items(), key=lambda kv: -kv[1])[:top]:
+            if part <= 0:
+                continue
+            level = "high" if measured[name] > self.means.get(name, 0.0) else "low"
+            after = ", after a pushback that gave no reason" if bare and name != BARE else ""
+            said.append(f"{WORDS[name]}{after}: {level}")
+        return said
 
 
 def stage_from_data(data: object, where: str) -> DriftStage:
