@@ -25,6 +25,7 @@ from pathlib import Path
 from truehearth.continuity.blindset import (
     BLIND2_DIR,
     BLIND3_DIR,
+    BLIND4_DIR,
     BLIND_DIR,
     BlindReply,
     companion_home,
@@ -158,7 +159,8 @@ def main() -> int:
         "--held-out",
         type=Path,
         action="append",
-        help="a set that is test only, every companion in it (default: labelled/blind3); its "
+        help="a set that is test only, every companion in it (default: labelled/blind3 and "
+        "blind4); its "
         "misses are never printed",
     )
     args = parser.parse_args()
@@ -187,7 +189,7 @@ def main() -> int:
                 (f"test {blind.name}", table(title, pick(blind.test), knowledge, scorers))
             )
             runs.append((title, pick(blind.test), knowledge))
-    for directory in [] if args.tune_only else args.held_out or [BLIND3_DIR]:
+    for directory in [] if args.tune_only else args.held_out or [BLIND3_DIR, BLIND4_DIR]:
         held = load_set(directory, frozen=False, name=directory.name)
         knowledge = knowledge_for(held.companions)
         title = f"held-out test, {held.name} ({', '.join(sorted(held.companions))})"

@@ -157,23 +157,25 @@ def test_the_second_blind_set_is_whole_and_all_tune() -> None:
     assert len({i.reply for i in blind2.items}) == 540 == len({i.id for i in blind2.items})
 
 
-def test_the_third_blind_set_is_whole_and_never_learnt_from() -> None:
-    """The held-out third set: 4 companions, 90 replies each, the brief's kinds, and
-    not one of its replies among the precedents' examples."""
+@pytest.mark.parametrize("name", ["blind3", "blind4"])
+def test_the_held_out_blind_sets_are_whole_and_never_learnt_from(name: str) -> None:
+    """The held-out third and fourth sets: 4 companions each, 90 replies each, the brief's
+    kinds, and not one of their replies among the precedents' examples."""
     from collections import Counter
 
-    from truehearth.continuity.blindset import BLIND3_DIR, load_set
+    from truehearth.continuity.blindset import BLIND3_DIR, BLIND4_DIR, load_set
     from truehearth.continuity.precedent import tuning_examples
 
-    blind3 = load_set(BLIND3_DIR, frozen=False, name="blind3")
-    assert len(blind3.companions) == 4 and len(blind3.items) == 360
-    per = Counter((i.companion, i.dimension, i.kind) for i in blind3.items)
+    directory = {"blind3": BLIND3_DIR, "blind4": BLIND4_DIR}[name]
+    held = load_set(directory, frozen=False, name=name)
+    assert len(held.companions) == 4 and len(held.items) == 360
+    per = Counter((i.companion, i.dimension, i.kind) for i in held.items)
     wanted = {"clear-violation": 2, "near-miss": 3, "faithful": 3, "faithful-hard": 2}
     assert len(per) == 4 * 9 * 4 and all(n == wanted[k[2]] for k, n in per.items())
-    assert all(i.violation == (i.kind in ("clear-violation", "near-miss")) for i in blind3.items)
+    assert all(i.violation == (i.kind in ("clear-violation", "near-miss")) for i in held.items)
     learnt = {e.reply for e in tuning_examples()}
-    assert learnt and not learnt & {i.reply for i in blind3.items}
-    assert not {e.source for e in tuning_examples()} & set(blind3.companions)
+    assert learnt and not learnt & {i.reply for i in held.items}
+    assert not {e.source for e in tuning_examples()} & set(held.companions)
 
 
 def _second_set(root: Path, key: str) -> Path:

@@ -44,6 +44,8 @@ BLIND_DIR = Path(__file__).parent / "labelled" / "blind"
 BLIND2_DIR = Path(__file__).parent / "labelled" / "blind2"
 # The third set is test only: every companion held out, scored, never tuned on.
 BLIND3_DIR = Path(__file__).parent / "labelled" / "blind3"
+# The fourth, written the round after, is test only too (the third had been scored thrice).
+BLIND4_DIR = Path(__file__).parent / "labelled" / "blind4"
 TEST_COMPANIONS = 2
 _ROLES = {"human": "user", "user": "user", "companion": "assistant", "assistant": "assistant"}
 
