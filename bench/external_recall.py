@@ -33,6 +33,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -49,7 +50,7 @@ from truehearth.home import Home
 from truehearth.mouths.doubles import EchoMouth
 from truehearth.recall.base import Recalled, Retriever
 from truehearth.recall.embed_wordllama import WordLlamaEmbedder
-from truehearth.recall.hybrid import HybridRetriever
+from truehearth.recall.hybrid import HybridRetriever, sync_indexes
 from truehearth.recall.meaning import SecondStage
 
 KS = (1, 5, 10, 20)
@@ -60,7 +61,10 @@ MEANING_GRID = [
 ]  # fmt: skip
 Key = tuple[int, int]
 Ranker = Callable[[str, int], list[Key]]
-OPTIONS = {"warm": False}  # --warm: each question asked twice, the second timed
+OPTIONS: dict[str, object] = {
+    "warm": False,
+    "dump": "",
+}  # --warm: each question asked twice, the second timed
 
 
 def truehearth_systems(which: str) -> dict[str, Retriever]:
@@ -80,36 +84,63 @@ def truehearth_systems(which: str) -> dict[str, Retriever]:
 
     if which == "default":
         return {"truehearth default": HybridRetriever()}
-    if which == "meaning":  # the second stage's settings, run on the tuning users only
+    # Round 4's first stage (question words also searched in the dates column, no
+    # spread): what the meaning and spread groups were measured against in round 5.
+    r4: dict[str, Any] = {"date_words": True, "per_session": 0, "meaning": False}
+    if which == "meaning":  # the second stage's settings over round 4's first stage
         model = meaning_model()
         return {
-            "first stage only (no meaning)": HybridRetriever(meaning=False),
+            "first stage only (no meaning)": HybridRetriever(**r4),
             **{
                 f"+ meaning {blend}, depth {d}, weight {w:g}, k {k}": HybridRetriever(
-                    meaning=SecondStage(depth=d, weight=w, k=k, blend=blend), meaning_model=model
+                    **{**r4, "meaning": SecondStage(depth=d, weight=w, k=k, blend=blend)},
+                    meaning_model=model,
                 )
                 for d, w, k, blend in MEANING_GRID
             },
         }
-    if which == "spread":  # why the default lost to bare BM25 on RealMem: run on tune users
-        off = {"meaning": False}
-        alone = {"vectors": False, "replies": False, "graph": False, **off}
+    if which == "spread":  # why round 4's first stage lost to bare BM25 on RealMem
+        alone = {**r4, "vectors": False, "replies": False, "graph": False}
         return {
-            "first stage (default, no meaning)": HybridRetriever(meaning=False),
-            "keyword list alone": HybridRetriever(**alone),  # type: ignore[arg-type]
-            "- vectors": HybridRetriever(vectors=False, meaning=False),
-            "- replies": HybridRetriever(replies=False, meaning=False),
-            "- neighbours": HybridRetriever(neighbours=False, meaning=False),
-            "- dates": HybridRetriever(dates=False, meaning=False),
-            "spread 1 per session": HybridRetriever(per_session=1, meaning=False),
-            "spread 2 per session": HybridRetriever(per_session=2, meaning=False),
-            "spread 3 per session": HybridRetriever(per_session=3, meaning=False),
-            "keyword list alone, spread 2": HybridRetriever(per_session=2, **alone),  # type: ignore[arg-type]
+            "first stage (default, no meaning)": HybridRetriever(**r4),
+            "keyword list alone": HybridRetriever(**alone),
+            "- vectors": HybridRetriever(**{**r4, "vectors": False}),
+            "- replies": HybridRetriever(**{**r4, "replies": False}),
+            "- neighbours": HybridRetriever(**{**r4, "neighbours": False}),
+            "- dates": HybridRetriever(**{**r4, "dates": False}),
+            "spread 1 per session": HybridRetriever(**{**r4, "per_session": 1}),
+            "spread 2 per session": HybridRetriever(**{**r4, "per_session": 2}),
+            "spread 3 per session": HybridRetriever(**{**r4, "per_session": 3}),
+            "keyword list alone, spread 2": HybridRetriever(**{**alone, "per_session": 2}),
+            "spread 2 + meaning list k 20": HybridRetriever(
+                **{**r4, "per_session": 2, "meaning": SecondStage()}, meaning_model=meaning_model()
+            ),
+            "spread 1 + meaning list k 20": HybridRetriever(
+                **{**r4, "per_session": 1, "meaning": SecondStage()}, meaning_model=meaning_model()
+            ),
+        }
+    if which == "columns":  # which talk-index columns a question's own words search
+        return {
+            "first stage (default, no meaning)": HybridRetriever(**r4),
+            "- date words in the keyword pass": HybridRetriever(**{**r4, "date_words": False}),
+            "- date words, - neighbours": HybridRetriever(
+                **{**r4, "date_words": False, "neighbours": False}
+            ),
+            "- date words, spread 2": HybridRetriever(
+                **{**r4, "date_words": False, "per_session": 2}
+            ),
+        }
+    if which == "final":  # round 5's first stage (the default), and meaning over it
+        return {
+            "truehearth default (round 5)": HybridRetriever(meaning=False),
+            "round 5 + meaning (opt-in)": HybridRetriever(
+                meaning=SecondStage(), meaning_model=meaning_model()
+            ),
         }
     if which == "meaning-cost":  # the real model, no bench cache: what a home pays
         return {
             "first stage only (no meaning)": HybridRetriever(meaning=False),
-            "default with meaning": HybridRetriever(meaning=True),
+            "with meaning (its vectors embedded on first sight)": HybridRetriever(meaning=True),
         }
     plain = Fusion(
         keyword=(1.0, 60), said_by=(1.0, 60), dated=(1.0, 60), vector=(1.0, 60),
@@ -222,6 +253,7 @@ def run_user(
 
             def ask(q: Query) -> None:
                 clock.day = q.date
+                sync_indexes(home)  # indexing the last import is the import's cost, not a query's
                 rankers: dict[str, Ranker] = dict(baselines.systems())  # type: ignore[arg-type]
                 for name, retriever in systems.items():
 
@@ -288,6 +320,35 @@ def table(
         print(f"| {name} | {' | '.join(row)} | {counts} |")
 
 
+def report(name: str, results: dict[str, dict[str, list[dict[str, float]]]]) -> None:
+    """The recall tables of one set: session level, turn level where tagged, spread."""
+    names = list(next(iter(r for r in results.values() if r), {}).keys())
+    print(f"\n### {name}")
+    table(name, names, results, "s")
+    for s in ("tune", "test"):
+        spreads = {n: [r["sessions@10"] for r in results[s].get(n, [])] for n in names}
+        if any(spreads.values()):
+            print(
+                f"{s}: distinct sessions in the top 10: "
+                + ", ".join(f"{n} {statistics.mean(v):.1f}" for n, v in spreads.items() if v)
+            )
+    if any("t@10" in r for rows in results.values() for v in rows.values() for r in v):
+        table(name, names, results, "t")
+
+
+def merge(paths: list[str]) -> None:
+    """Print the tables of runs made in parallel (``--dump``), question by question merged."""
+    sets: dict[str, dict[str, dict[str, list[dict[str, float]]]]] = {}
+    for path in paths:
+        for line in Path(path).read_text().splitlines():
+            row = json.loads(line)
+            split = sets.setdefault(row.pop("set"), {"tune": {}, "test": {}})[row.pop("split")]
+            row.pop("user")
+            split.setdefault(row.pop("system"), []).append(row)
+    for name, results in sets.items():
+        report(name, results)
+
+
 def run_set(name: str, users: list[User], split: str, systems: dict[str, Retriever]) -> None:
     embedder = WordLlamaEmbedder()
     results: dict[str, dict[str, list[dict[str, float]]]] = {
@@ -306,25 +367,21 @@ def run_set(name: str, users: list[User], split: str, systems: dict[str, Retriev
     for user in users:
         if split not in ("both", user.split):
             continue
+        had = {n: len(v) for n, v in results[user.split].items()}
         run_user(user, embedder, systems, results[user.split], kinds[user.split], extra[user.split])
+        if OPTIONS["dump"]:  # every question's scores, to merge runs made in parallel
+            with open(str(OPTIONS["dump"]), "a") as out:
+                for system, rows in results[user.split].items():
+                    for row in rows[had.get(system, 0) :]:
+                        line = {"set": name, "split": user.split, "user": user.name}
+                        out.write(json.dumps({**line, "system": system, **row}) + "\n")
         print(
             f"  {name}/{user.split}: {user.name}: {len(user.sessions)} sessions, "
             f"{len(user.queries)} questions ({time.perf_counter() - t0:.0f} s)",
             file=sys.stderr,
             flush=True,
         )
-    names = list(next(iter(r for r in results.values() if r), {}).keys())
-    print(f"\n### {name}")
-    table(name, names, results, "s")
-    for s in ("tune", "test"):
-        spreads = {n: [r["sessions@10"] for r in results[s].get(n, [])] for n in names}
-        if any(spreads.values()):
-            print(
-                f"{s}: distinct sessions in the top 10: "
-                + ", ".join(f"{n} {statistics.mean(v):.1f}" for n, v in spreads.items() if v)
-            )
-    if any("t@10" in r for rows in results.values() for v in rows.values() for r in v):
-        table(name, names, results, "t")
+    report(name, results)
     for s in ("tune", "test"):
         if not extra[s]:
             continue
@@ -383,23 +440,22 @@ def main() -> None:
     parser.add_argument(
         "--systems",
         default="current",
-        choices=(
-            "current",
-            "default",
-            "tune",
-            "legacy",
-            "meaning",
-            "meaning-cost",
-            "spread",
-            "none",
-        ),
+        help="comma-separated groups: current, default, tune, legacy, meaning, spread, columns, "
+        "final, meaning-cost, none",
     )
     parser.add_argument(
         "--warm", action="store_true", help="ask each question twice; time the second asking"
     )
     parser.add_argument("--near-words", type=int, default=0, help="override talk.NEAR_WORDS")
+    parser.add_argument("--skip", type=int, default=0, help="skip this many users per split")
+    parser.add_argument("--dump", default="", help="append every question's scores here")
+    parser.add_argument("--merge", default="", help="print the tables of these dumps, and stop")
     args = parser.parse_args()
+    if args.merge:
+        merge(args.merge.split(","))
+        return
     OPTIONS["warm"] = args.warm
+    OPTIONS["dump"] = args.dump
     if args.near_words:
         from truehearth.recall import talk
 
@@ -409,7 +465,9 @@ def main() -> None:
         f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}; "
         f"run {date.today().isoformat()}"
     )
-    systems = {} if args.systems == "none" else truehearth_systems(args.systems)
+    systems = {}
+    for which in args.systems.split(","):
+        systems.update({} if which == "none" else truehearth_systems(which))
     for name in args.sets.split(","):
         if name == "convgen":
             users = extsets.convgen(sessions=args.convgen_sessions, turns=args.convgen_turns)
@@ -418,11 +476,11 @@ def main() -> None:
             continue
         else:
             users = getattr(extsets, name)(root)
-        if args.users:
+        if args.users or args.skip:
             users = [
                 u
                 for s in ("tune", "test")
-                for u in [x for x in users if x.split == s][: args.users]
+                for u in [x for x in users if x.split == s][args.skip :][: args.users or None]
             ]
         run_set(name, users, args.split, systems)
 

@@ -71,8 +71,16 @@ MAX_RELATED = 16  # related words per query: each adds its matches to the second
 REPLY_DEPTH = 20  # only the replies to the best keyword hits
 ROLE_NAMES = frozenset({"human", "companion", "system", "external", "user", "assistant"})
 KEYWORDS = "keyword match"
+# At most this many turns of one session before the other sessions' (recall/spread.py).
+# On RealMem's tuning users it took R@10 from 0.566 to 0.615 (docs/BENCHMARKS.md).
+PER_SESSION = 2
 
-_OWN_COLUMNS = "{body near dates}"  # what the keyword passes search (not who spoke)
+
+
+def _columns(neighbours: bool, dates: bool) -> str:
+    """The talk-index columns a question's own words are searched in."""
+    kept = ["body"] + (["near"] if neighbours else []) + (["dates"] if dates else [])
+    return "{" + " ".join(kept) + "}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +149,8 @@ class HybridRetriever:
         sync: bool = True,
         meaning: SecondStage | bool | None = None,
         meaning_model: MeaningModel | None = None,
-        per_session: int = 0,
+        per_session: int = PER_SESSION,
+        date_words: bool = False,
     ) -> None:
         self.use_bm25 = bm25
         self.use_vectors = vectors
@@ -159,6 +168,10 @@ class HybridRetriever:
         self.ask_home = meaning is None
         self.meaning_model = meaning_model
         self.per_session = per_session
+        # Whether a question's own words also match the dates column: "may" or "week"
+        # in a question then matches every turn of May or of any week. Off: the dated
+        # pass searches that column with the days the question names, resolved.
+        self.date_words = date_words
 
     def meaning_status(self, home: Home) -> str:
         """One line for ``--explain``: whether the meaning second stage runs, and why not."""
@@ -357,7 +370,7 @@ class HybridRetriever:
         """The FTS5 queries to run: own words, then by speaker, by date, related words."""
         if not self.use_bm25:
             return []
-        columns = _OWN_COLUMNS if self.use_neighbours else "{body dates}"
+        columns = _columns(self.use_neighbours, self.date_words)
         if not asked.terms:  # "what happened last week?": the days alone
             tokens = sorted({t for s in asked.spans for t in s.tokens()})
             return [("dated", f"dates : ({_any(tokens)})", self.fusion.dated)] if tokens else []
