@@ -76,7 +76,6 @@ KEYWORDS = "keyword match"
 PER_SESSION = 2
 
 
-
 def _columns(neighbours: bool, dates: bool) -> str:
     """The talk-index columns a question's own words are searched in."""
     kept = ["body"] + (["near"] if neighbours else []) + (["dates"] if dates else [])
