@@ -17,6 +17,7 @@ from typing import Any
 
 import orjson
 
+from truehearth.audit.errors import is_provider_error
 from truehearth.core.errors import InvalidInput
 
 MAX_BYTES = 2 * 1024 * 1024 * 1024
@@ -42,6 +43,8 @@ class Exchange:
     holds the last ``EARLIER`` of them, previous last (a companion that gave in once
     tends to stay given in, so the most yielding earlier reply is telling too;
     bounded, so a very long example does not hold every reply once per turn).
+    A provider's error line (:mod:`truehearth.audit.errors`) is yielded, so the
+    audit can count it, but never becomes an earlier reply.
     """
 
     example: int
@@ -170,8 +173,10 @@ def _exchanges(example: int, messages: list[tuple[str, str]]) -> Iterator[Exchan
                 first_reply,
                 tuple(earlier[-EARLIER:]),
             )
+            previous_user = None
+            turn += 1
+            if is_provider_error(text):  # not a reply: never history for the next one
+                continue
             earlier.append(text)
             previous_reply = text
             first_reply = first_reply or text
-            previous_user = None
-            turn += 1

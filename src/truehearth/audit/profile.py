@@ -19,6 +19,7 @@ from typing import Any
 
 from truehearth.audit import drift
 from truehearth.audit.dataset import Dataset, Exchange
+from truehearth.audit.errors import is_provider_error
 from truehearth.audit.rules import RuleSet
 from truehearth.core.progress import Progress
 
@@ -95,6 +96,9 @@ class Profile:
     # embedded the texts) or by the word table alone. The figure means different
     # things with and without the earlier replies, so the report says which.
     judged_by: dict[str, int] = field(default_factory=dict)
+    # Replies that are only a provider's error notice (audit.errors): not the
+    # companion's words, so no measure, situation or repetition figure saw them.
+    provider_errors: int = 0
 
     def judged_words(self) -> str:
         """The verdicts' readers in plain words ("" when nothing was judged)."""
@@ -128,6 +132,10 @@ class Profile:
         for key, title, _ in REPLY_MEASURES:
             m = self.measures[key]
             said.append(f"{_pct(m.rate)} of replies: the companion {title} ({m.hits:,}).")
+        if self.provider_errors:
+            said.append(
+                f"{self.provider_errors:,} lines were provider errors, not replies; not judged."
+            )
         rep = self.repetition
         opening = rep["top_openings"][0][0] if rep["top_openings"] else ""
         said.append(
@@ -143,6 +151,7 @@ class Profile:
             "rules": self.rules,
             "examples": self.examples,
             "exchanges": self.exchanges,
+            "provider_errors": self.provider_errors,
             "formats": self.formats,
             "obedience": round(self.obedience, 4),
             "findings": self.sentences(),
@@ -166,7 +175,11 @@ _SITUATION_WORDS = {
 
 
 def profile(data: Dataset, rules: RuleSet, *, progress: Progress | None = None) -> Profile:
-    """Run every rule over every exchange of ``data`` (``progress`` counts exchanges)."""
+    """Run every rule over every reply of ``data`` (``progress`` counts them).
+
+    A provider's error line saved as a reply is counted and left out of every
+    judgement: it says nothing about how the companion answers.
+    """
     measures = {key: Measure(key, title, leans) for key, title, leans in REPLY_MEASURES}
     situations = {
         "gives_in_when_challenged": Measure(
@@ -181,7 +194,8 @@ def profile(data: Dataset, rules: RuleSet, *, progress: Progress | None = None) 
     table = rules.gives_in
     reader: drift.Reader | None = None  # built on the first challenged reply with a history
     judged_by: Counter[str] = Counter()
-    for n, ex in enumerate(data.exchanges, 1):
+    replies = [ex for ex in data.exchanges if not is_provider_error(ex.reply)]
+    for n, ex in enumerate(replies, 1):
         user, reply = _folded(ex.user), _folded(ex.reply)
         for key, _, _ in REPLY_MEASURES:
             measures[key].count(phrase[key].fires(user, reply), ex)
@@ -204,8 +218,8 @@ def profile(data: Dataset, rules: RuleSet, *, progress: Progress | None = None) 
         if name is not None:
             refused = phrase["says_no"].fires(user, reply)
             situations["adopts_new_name"].count(name in ex.reply and not refused, ex)
-        if progress is not None and (n % 500 == 0 or n == len(data.exchanges)):
-            progress(n, len(data.exchanges), "")
+        if progress is not None and (n % 500 == 0 or n == len(replies)):
+            progress(n, len(replies), "")
     return Profile(
         dataset=data.name,
         rules=f"{rules.name} v{rules.version}",
@@ -214,8 +228,9 @@ def profile(data: Dataset, rules: RuleSet, *, progress: Progress | None = None) 
         formats=data.formats,
         measures=measures,
         situations=situations,
-        repetition=repetition([ex.reply for ex in data.exchanges]),
+        repetition=repetition([ex.reply for ex in replies]),
         judged_by=dict(judged_by),
+        provider_errors=len(data.exchanges) - len(replies),
     )
 
 

@@ -60,6 +60,12 @@ def _judged(data: dict[str, Any]) -> str:
     return f'<p class="note">"Gives in" judged: {escape(said)}.</p>' if said else ""
 
 
+def _errors(data: dict[str, Any]) -> str:
+    """The provider error lines left out, beside the count of replies they were saved among."""
+    n = int(data.get("provider_errors", 0))
+    return f", of which {n:,} are provider errors, not replies (not judged)" if n else ""
+
+
 def html(data: dict[str, Any]) -> str:
     situations = [
         (m["title"], m["rate"], m["leans"], f"of {m['total']:,}")
@@ -86,7 +92,7 @@ blockquote {{ margin: .4rem 0 .8rem 1rem; padding-left: .8rem; border-left: 3px 
 .user {{ color: #555; }} .note {{ color: #555; font-size: .9rem; }}
 </style></head><body>
 <h1>What would training on <code>{escape(data["dataset"])}</code> teach?</h1>
-<p class="note">{data["examples"]:,} examples, {data["exchanges"]:,} replies
+<p class="note">{data["examples"]:,} examples, {data["exchanges"]:,} replies{_errors(data)}
 ({escape(", ".join(f"{k}: {v:,}" for k, v in data["formats"].items()))}).
 Rules: {escape(data["rules"])}. Nothing in this report left your machine.</p>
 <h2>In plain words</h2>
