@@ -47,6 +47,7 @@ from truehearth.recall.indextext import asks_text
 from truehearth.recall.meaning import (
     ADVICE,
     MeaningModel,
+    Moved,
     PassageCache,
     SecondStage,
     chosen,
@@ -317,8 +318,15 @@ class HybridRetriever:
         by_id = {c.seen.id: c for c in ranked}
         out: list[Recalled] = []
         first = [(c.seen.id, _final(c, today)[0]) for c in ranked]
-        for moved in reorder(first, sims, stage):
+        # Meaning's order can bring one session's turns back together: spread it again.
+        blended = spread(reorder(first, sims, stage), _moved_session(by_id), self.per_session)
+        for place, moved in enumerate(blended, 1):
             candidate = by_id[moved.id]
+            if place > moved.after:
+                candidate.reasons.append(
+                    f"then moved to #{place}: its session already had "
+                    f"{self.per_session} turns above it"
+                )
             if moved.after < moved.before:
                 candidate.reasons.append(
                     f"meaning lifted it from #{moved.before} to #{moved.after} "
@@ -329,7 +337,10 @@ class HybridRetriever:
                     f"meaning moved it down from #{moved.before} to #{moved.after}"
                     + (f" (e5 cos {moved.cosine:.2f})" if moved.id in sims else "")
                 )
-            out.append(self._recalled(candidate, today, moved.score))
+            found = self._recalled(candidate, today, moved.score)
+            if out and found.score > out[-1].score:  # spread moved it down: scores fall
+                found = replace(found, score=out[-1].score)
+            out.append(found)
             if len(out) >= limit:
                 break
         return out
@@ -550,6 +561,10 @@ def _date_match(seen: Glance, asked: list[Span]) -> str | None:
                     f"within '{span.said}' ({span.describe()})"
                 )
     return None
+
+
+def _moved_session(by_id: dict[str, _Candidate]) -> Callable[[Moved], str | None]:
+    return lambda moved: _session_of(by_id[moved.id])
 
 
 def _session_of(candidate: _Candidate) -> str | None:
