@@ -74,6 +74,7 @@ def _phases() -> list[tuple[Any, str, str]]:
     """(owner, attribute, label) of each phase timed by ``--phases``, outermost first."""
     from truehearth import integrity, threads, turn
     from truehearth.recall import graph, hybrid, talk, vectors
+    from truehearth.recall.db import RecallDB
     from truehearth.recall.glance import Glance
     from truehearth.server import openai_api as api
     from truehearth.store.sqlite import SQLiteStore
@@ -92,9 +93,16 @@ def _phases() -> list[tuple[Any, str, str]]:
         (api, "_settle", "settling the frontend's past"),
         (SQLiteStore, "append", "journal appends (store)"),
         (InlineCatchUp, "poke", "recall's catch-up"),
-        (talk.TalkIndex, "sync", "  talk index sync (both calls)"),
-        (vectors.VectorIndex, "sync", "  vector sync (both calls)"),
-        (graph.Graph, "sync", "  graph sync (both calls)"),
+        (talk.TalkIndex, "documents", "  talk documents made"),
+        (vectors.VectorIndex, "embedded", "  vectors made"),
+        (graph.Graph, "facts", "  facts found"),
+        (talk.TalkIndex, "write", "  talk written"),
+        (vectors.VectorIndex, "write", "  vectors written"),
+        (graph.Graph, "write", "  facts written"),
+        (RecallDB, "prune_feed", "  feed trimmed"),
+        (talk.TalkIndex, "sync", "talk index's own sync (retrieval)"),
+        (vectors.VectorIndex, "sync", "vector index's own sync (retrieval)"),
+        (graph.Graph, "sync", "graph's own sync (retrieval)"),
     ]
 
 

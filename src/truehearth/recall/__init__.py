@@ -1,8 +1,9 @@
 """Recall: finding what matters in a home, with provenance and trust."""
 
 from truehearth.recall.base import Recalled, Retriever
+from truehearth.recall.catchup import sync_indexes
 from truehearth.recall.fts import FTSRetriever
-from truehearth.recall.hybrid import HybridRetriever, sync_indexes
+from truehearth.recall.hybrid import HybridRetriever
 
 
 def default_retriever() -> Retriever:

@@ -15,6 +15,7 @@ single-valued relation (a new city ends the old city, never the old job).
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -73,6 +74,9 @@ class Graph:
     def of(cls, home: Home, extractor: Extractor | None = None) -> Graph:
         return cls(home.recall_index, extractor)
 
+    def watermark(self) -> int:
+        return self.db.meta_int(_WATERMARK)
+
     # -- writing ------------------------------------------------------------------
 
     def sync(self) -> int:
@@ -107,25 +111,39 @@ class Graph:
     def _extract(self, rids: list[int], feed_seq: int | None) -> None:
         """Add the facts of these record rows (once per record and extractor)."""
         records = self.db.records_by_rid(rids)
-        facts = self.extractor.extract(list(records.values()))
+        facts = self.facts(records)
         with self.db.writing() as conn:
-            # Only forward: a concurrent sync may already have gone further.
-            if feed_seq is not None and feed_seq > self.db.meta_int(_WATERMARK):
-                self.db.set_meta(conn, _WATERMARK, str(feed_seq))
-            seen: set[str] = set()
-            if records:
-                marks = ",".join("?" * len(records))
-                seen = {
-                    str(r[0])
-                    for r in conn.execute(
-                        "SELECT DISTINCT record_id FROM graph_edges WHERE extractor = ? AND "
-                        f"record_id IN ({marks})",
-                        [self.extractor.name, *(r.id for r in records.values())],
-                    )
-                }
-            for fact in facts:
-                if fact.record.id not in seen:
-                    self._insert(fact)
+            self.write(conn, records, facts, feed_seq)
+
+    def facts(self, records: dict[int, Record]) -> list[Fact]:
+        """The facts these records state, found outside any transaction."""
+        return self.extractor.extract(list(records.values()))
+
+    def write(
+        self,
+        conn: sqlite3.Connection,
+        records: dict[int, Record],
+        facts: list[Fact],
+        feed_seq: int | None,
+    ) -> None:
+        """Write the facts in the caller's transaction, skipping records already read."""
+        # Only forward: a concurrent sync may already have gone further.
+        if feed_seq is not None and feed_seq > self.db.meta_int(_WATERMARK):
+            self.db.set_meta(conn, _WATERMARK, str(feed_seq))
+        seen: set[str] = set()
+        if records:
+            marks = ",".join("?" * len(records))
+            seen = {
+                str(r[0])
+                for r in conn.execute(
+                    "SELECT DISTINCT record_id FROM graph_edges WHERE extractor = ? AND "
+                    f"record_id IN ({marks})",
+                    [self.extractor.name, *(r.id for r in records.values())],
+                )
+            }
+        for fact in facts:
+            if fact.record.id not in seen:
+                self._insert(fact)
 
     def _entity(self, label: str) -> int:
         key = _key(label)

@@ -484,12 +484,9 @@ def sync_indexes(home: Home) -> int:
     turns so the next retrieval finds nothing left to do (the work leaves the
     request's path, the answer does not change).
     """
-    with driver_errors():
-        db = home.recall_index
-        done = TalkIndex(db).sync()
-        done += index_of(db).sync()
-        done += Graph(db).sync()
-        return done
+    from truehearth.recall.catchup import sync_indexes as catch_up
+
+    return catch_up(home)
 
 
 class _Searcher:

@@ -84,6 +84,15 @@ def days_named(text: str, on: str) -> list[tuple[date, str]]:
 
 
 @dataclass(frozen=True, slots=True)
+class TalkBatch:
+    """One batch of rows ready to write: the records, their turn keys, every document."""
+
+    records: dict[int, Record]
+    keyed: dict[TurnKey, int]
+    docs: dict[int, tuple[str, str, str, str, str]]
+
+
+@dataclass(frozen=True, slots=True)
 class TalkHit:
     rid: int
     score: float  # bm25, higher is better
@@ -141,6 +150,12 @@ class TalkIndex:
 
     def _index(self, records: dict[int, Record], feed_seq: int | None) -> None:
         """Write documents for these rows and re-write their neighbours' documents."""
+        batch = self.documents(records)
+        with self.db.writing() as conn:
+            self.write(conn, batch, feed_seq)
+
+    def documents(self, records: dict[int, Record]) -> TalkBatch:
+        """The documents of these rows and of their neighbours, made outside any transaction."""
         keyed = {k: rid for rid, r in records.items() if (k := turn_key(r)) is not None}
         around = self._turns_around(list(keyed), records)
         docs: dict[int, tuple[str, str, str, str, str]] = {}
@@ -151,34 +166,38 @@ class TalkIndex:
                 other = around.get(TurnKey(key.session, key.turn + step))
                 if step and other is not None and other[0] not in docs:
                     docs[other[0]] = self._doc(other[1], around)
-        with self.db.writing() as conn:
-            self.db.register_turns(conn, list(records.values()))
-            conn.executemany(
-                "INSERT INTO recall_talk_turns (session, turn, rid) VALUES (?, ?, ?) "
-                "ON CONFLICT (session, turn) DO UPDATE SET rid = excluded.rid",
-                [(k.session, k.turn, rid) for k, rid in keyed.items()],
-            )
-            rows = list(docs)
-            for start in range(0, len(rows), 900):
-                chunk = rows[start : start + 900]
-                marks = ",".join("?" * len(chunk))
-                conn.execute(f"DELETE FROM {TABLE} WHERE rowid IN ({marks})", chunk)
-            conn.executemany(
-                f"INSERT INTO {TABLE} (rowid, body, near, speaker, listener, dates) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                [(rid, *doc) for rid, doc in docs.items()],
-            )
-            names: dict[str, int] = {}
-            for record in records.values():
-                name = speaker_of(record)
-                names[name] = names.get(name, 0) + 1
-            conn.executemany(
-                "INSERT INTO recall_speakers (key, name, turns) VALUES (?, ?, ?) "
-                "ON CONFLICT (key) DO UPDATE SET turns = turns + excluded.turns",
-                [(name.lower(), name, n) for name, n in names.items()],
-            )
-            if feed_seq is not None and feed_seq > self.watermark():
-                self.db.set_meta(conn, MARK, str(feed_seq))
+        return TalkBatch(records, keyed, docs)
+
+    def write(self, conn: sqlite3.Connection, batch: TalkBatch, feed_seq: int | None) -> None:
+        """Write a batch in the caller's transaction; moves the watermark only forward."""
+        records, keyed, docs = batch.records, batch.keyed, batch.docs
+        self.db.register_turns(conn, list(records.values()))
+        conn.executemany(
+            "INSERT INTO recall_talk_turns (session, turn, rid) VALUES (?, ?, ?) "
+            "ON CONFLICT (session, turn) DO UPDATE SET rid = excluded.rid",
+            [(k.session, k.turn, rid) for k, rid in keyed.items()],
+        )
+        rows = list(docs)
+        for start in range(0, len(rows), 900):
+            chunk = rows[start : start + 900]
+            marks = ",".join("?" * len(chunk))
+            conn.execute(f"DELETE FROM {TABLE} WHERE rowid IN ({marks})", chunk)
+        conn.executemany(
+            f"INSERT INTO {TABLE} (rowid, body, near, speaker, listener, dates) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [(rid, *doc) for rid, doc in docs.items()],
+        )
+        names: dict[str, int] = {}
+        for record in records.values():
+            name = speaker_of(record)
+            names[name] = names.get(name, 0) + 1
+        conn.executemany(
+            "INSERT INTO recall_speakers (key, name, turns) VALUES (?, ?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET turns = turns + excluded.turns",
+            [(name.lower(), name, n) for name, n in names.items()],
+        )
+        if feed_seq is not None and feed_seq > self.watermark():
+            self.db.set_meta(conn, MARK, str(feed_seq))
 
     def _turns_around(
         self, keys: list[TurnKey], records: dict[int, Record]

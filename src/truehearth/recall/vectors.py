@@ -33,6 +33,17 @@ COARSE_POOL = 4_000  # rows the prefix scan hands to the exact re-scoring
 
 
 @dataclass(frozen=True, slots=True)
+class VectorBatch:
+    """One batch of rows ready to write: every distinct record, those re-inserted at
+    another row id (they keep their vector), and the new ones with their vectors."""
+
+    fresh: list[tuple[int, Record]]
+    moved: list[tuple[int, str]]
+    new: list[tuple[int, Record]]
+    vectors: Vectors
+
+
+@dataclass(frozen=True, slots=True)
 class VectorHit:
     rid: int
     record_id: str
@@ -187,6 +198,12 @@ class VectorIndex:
         return True
 
     def _append(self, records: dict[int, Record], rids: list[int], feed_seq: int | None) -> None:
+        batch = self.embedded(records, rids)
+        with self.db.writing() as conn:
+            self.write(conn, batch, feed_seq)
+
+    def embedded(self, records: dict[int, Record], rids: list[int]) -> VectorBatch:
+        """These rows' vectors, made outside any transaction (embedding is the slow part)."""
         known = self._known_ids([r.id for r in records.values()])
         fresh: list[tuple[int, Record]] = []
         seen: set[str] = set()
@@ -198,33 +215,41 @@ class VectorIndex:
             fresh.append((rid, record))
         moved = [(rid, r.id) for rid, r in fresh if r.id in known]
         new = [(rid, r) for rid, r in fresh if r.id not in known]
-        vectors = self._vectors([r for _rid, r in new])
-        with self.db.writing() as conn:
-            # Another sync (a concurrent request, another process) may have indexed
-            # some of these while they were being embedded: keep only the rest.
-            done = self._known_ids([r.id for _rid, r in new])
-            if done:
-                keep = [i for i, (_rid, r) in enumerate(new) if r.id not in done]
-                new = [new[i] for i in keep]
-                vectors = vectors[keep]
-            start = self.count()
-            sealed = self.db.sealed
-            if not sealed:
-                self._write_files(start, vectors, [rid for rid, _r in new])
-            self.db.register_turns(conn, [r for _rid, r in fresh])
-            conn.executemany(
-                "INSERT INTO recall_vectors (embedder, row, record_id, rid, vec) "
-                "VALUES (?, ?, ?, ?, ?)",
-                [
-                    (self.eid, start + i, r.id, rid, vectors[i].tobytes() if sealed else None)
-                    for i, (rid, r) in enumerate(new)
-                ],
-            )
-            for rid, record_id in moved:
-                self._move(conn, rid, record_id)
-            self.db.set_meta(conn, f"vec.rows:{self.eid}", str(start + len(new)))
-            if feed_seq is not None and feed_seq > self.watermark():
-                self.db.set_meta(conn, f"vec.feed:{self.eid}", str(feed_seq))
+        return VectorBatch(fresh, moved, new, self._vectors([r for _rid, r in new]))
+
+    def write(self, conn: sqlite3.Connection, batch: VectorBatch, feed_seq: int | None) -> None:
+        """Write a batch in the caller's transaction; moves the watermark only forward.
+
+        The vector file is appended before the commit: a transaction that rolls
+        back (or a process killed before it commits) leaves only a tail past the
+        committed row count, which the next write cuts.
+        """
+        new, vectors = batch.new, batch.vectors
+        # Another sync (a concurrent request, another process) may have indexed
+        # some of these while they were being embedded: keep only the rest.
+        done = self._known_ids([r.id for _rid, r in new])
+        if done:
+            keep = [i for i, (_rid, r) in enumerate(new) if r.id not in done]
+            new = [new[i] for i in keep]
+            vectors = vectors[keep]
+        start = self.count()
+        sealed = self.db.sealed
+        if not sealed:
+            self._write_files(start, vectors, [rid for rid, _r in new])
+        self.db.register_turns(conn, [r for _rid, r in batch.fresh])
+        conn.executemany(
+            "INSERT INTO recall_vectors (embedder, row, record_id, rid, vec) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [
+                (self.eid, start + i, r.id, rid, vectors[i].tobytes() if sealed else None)
+                for i, (rid, r) in enumerate(new)
+            ],
+        )
+        for rid, record_id in batch.moved:
+            self._move(conn, rid, record_id)
+        self.db.set_meta(conn, f"vec.rows:{self.eid}", str(start + len(new)))
+        if feed_seq is not None and feed_seq > self.watermark():
+            self.db.set_meta(conn, f"vec.feed:{self.eid}", str(feed_seq))
         self._mapped = None
 
     def _write_files(self, start: int, vectors: Vectors, rids: list[int]) -> None:

@@ -1,0 +1,99 @@
+"""Recall's catch-up: every index brought up to date with the record feed at once.
+
+The talk index, the vector index and the graph each follow the store's record
+feed with a watermark of their own, and each can sync alone (retrieval syncs
+the one it is about to read). Between turns, though, all three have the same
+few new rows to read. Synced one after another, each read the feed and the
+records again and took the index lock and a transaction of its own, which was
+most of a proxy turn's catch-up time. Here, when the three watermarks agree
+(the usual case), each batch of new rows is read once, each index makes its
+part outside any transaction (documents, vectors, facts), and all three are
+written, watermarks included, in one transaction: a process killed mid-way
+leaves every index where it was, never one ahead of another.
+
+Whenever the indexes do not agree (one was rebuilt or is rebuilding, a
+concurrent sync moved one, the feed was trimmed past them), the indexes sync
+one by one as before, and each handles its own case.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from truehearth.recall.db import RecallDB
+from truehearth.recall.graph import Graph
+from truehearth.recall.settings import index_of
+from truehearth.recall.talk import TalkIndex
+from truehearth.recall.vectors import VectorIndex
+from truehearth.store.connect import driver_errors
+
+if TYPE_CHECKING:
+    from truehearth.home import Home
+
+BATCH = 4096
+
+
+class _Moved(Exception):
+    """Another sync moved a watermark while this batch was being made."""
+
+
+def sync_indexes(home: Home) -> int:
+    """Bring every index hybrid recall reads up to date with the records; returns rows read.
+
+    Retrieval does this itself before it searches; a server calls it between
+    turns so the next retrieval finds nothing left to do (the work leaves the
+    request's path, the answer does not change). Rows are counted once per
+    index, as when the indexes synced one by one.
+    """
+    with driver_errors():
+        return catch_up(home.recall_index)
+
+
+def catch_up(db: RecallDB) -> int:
+    """:func:`sync_indexes` for one recall database."""
+    talk, vectors, graph = TalkIndex(db), index_of(db), Graph(db)
+    mark = _common_mark(talk, vectors, graph)
+    if mark is None:
+        return _one_by_one(talk, vectors, graph)
+    done = 0
+    while feed := db.feed_since(mark, BATCH):
+        if feed[0][0] > mark + 1 and not done:
+            return _one_by_one(talk, vectors, graph)  # trimmed past us: talk reads the records
+        rids = [rid for _seq, rid in feed]
+        records = db.records_by_rid(rids)
+        seq = feed[-1][0]
+        docs = talk.documents(records)
+        embedded = vectors.embedded(records, rids)
+        facts = graph.facts(records)
+        try:
+            with db.writing() as conn:
+                if _marks(talk, vectors, graph) != (mark, mark, mark):
+                    raise _Moved
+                talk.write(conn, docs, seq)
+                graph.write(conn, records, facts, seq)
+                vectors.write(conn, embedded, seq)
+        except _Moved:
+            return 3 * done + _one_by_one(talk, vectors, graph)
+        mark = seq
+        done += len(feed)
+    if done:
+        db.prune_feed()
+        vectors.refresh_lists()
+    return 3 * done
+
+
+def _marks(talk: TalkIndex, vectors: VectorIndex, graph: Graph) -> tuple[int, int, int]:
+    return talk.watermark(), vectors.watermark(), graph.watermark()
+
+
+def _common_mark(talk: TalkIndex, vectors: VectorIndex, graph: Graph) -> int | None:
+    """The feed position all three indexes have reached, if they agree and none is rebuilding."""
+    if vectors.rebuilding() or (vectors.count() == 0 and vectors.watermark() == 0):
+        return None
+    marks = _marks(talk, vectors, graph)
+    return marks[0] if len(set(marks)) == 1 else None
+
+
+def _one_by_one(talk: TalkIndex, vectors: VectorIndex, graph: Graph) -> int:
+    """Each index syncs alone, with its own rebuild and resume rules."""
+    return talk.sync() + vectors.sync() + graph.sync()

@@ -1,0 +1,137 @@
+"""Recall's catch-up writes the talk index, the vectors and the graph together.
+
+Real SQLite homes and the real default embedder. Each index keeps its own
+watermark on the record feed; the catch-up between turns reads the new rows
+once and writes all three in one transaction, so no crash can leave one index
+ahead of another, and indexes that a crash (or a lone sync) did leave apart
+still end in agreement.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from truehearth.home import Home
+from truehearth.recall.graph import Graph
+from truehearth.recall.settings import index_of
+from truehearth.recall.talk import TalkIndex
+
+FACTS = [
+    "I work at Northwind as a translator {i}.",
+    "My sister's name is Maya {i}.",
+    "Jonas {i} is my best friend from school.",
+    "It rained all day and nothing happened {i}.",
+]
+
+CHILD = """
+import sys
+from pathlib import Path
+from truehearth.home import Home
+
+FACTS = {facts!r}
+with Home.open(Path(sys.argv[1])) as home:
+    i = 0
+    while True:
+        for _ in range(30):
+            i += 1
+            home.remember(FACTS[i % len(FACTS)].format(i=f"{{sys.argv[2]}}-{{i}}"))
+        sys.stdout.write("added\\n")
+        sys.stdout.flush()
+        home.sync_recall()
+"""
+
+
+def _marks(home: Home) -> tuple[int, int, int]:
+    db = home.recall_index
+    return TalkIndex(db).watermark(), index_of(db).watermark(), Graph(db).watermark()
+
+
+def _assert_indexes_agree(home: Home) -> None:
+    """Every index saw every record row exactly once, and the feed is used up."""
+    db = home.recall_index
+    assert db.feed_since(0, 10) == []
+    with sqlite3.connect(home.path / "home.db") as conn:
+        # The feed is trimmed once read: its newest position lives on in its sequence.
+        (head,) = conn.execute(
+            "SELECT seq FROM sqlite_sequence WHERE name = 'record_feed'"
+        ).fetchone()
+        assert _marks(home) == (head, head, head)
+        rows = conn.execute("SELECT count(*) FROM records").fetchone()[0]
+        talk = conn.execute("SELECT count(*) FROM recall_talk").fetchone()[0]
+        spoken = conn.execute("SELECT coalesce(sum(turns), 0) FROM recall_speakers").fetchone()[0]
+        vectors = conn.execute("SELECT count(*) FROM recall_vectors").fetchone()[0]
+        edges = conn.execute("SELECT count(*) FROM graph_edges").fetchone()[0]
+        distinct = conn.execute(
+            "SELECT count(*) FROM (SELECT DISTINCT record_id, subject, relation, object "
+            "FROM graph_edges)"
+        ).fetchone()[0]
+    assert talk == rows and spoken == rows  # a record indexed twice counts its speaker twice
+    assert vectors == rows == index_of(db).count()
+    assert edges == distinct and edges > 0
+
+
+def test_the_catch_up_writes_every_index_in_one_transaction(home: Home) -> None:
+    for i in range(12):
+        home.remember(FACTS[i % len(FACTS)].format(i=i))
+    home.sync_recall()
+    for i in range(12, 15):
+        home.remember(FACTS[i % len(FACTS)].format(i=i))
+    statements: list[str] = []
+    home.recall_index.conn.set_trace_callback(statements.append)
+    try:
+        assert home.sync_recall() == 3 * 3  # three rows, counted once per index
+    finally:
+        home.recall_index.conn.set_trace_callback(None)
+    assert [s for s in statements if s.startswith("BEGIN")] == ["BEGIN IMMEDIATE"]
+    _assert_indexes_agree(home)
+
+
+def test_indexes_left_apart_agree_after_the_next_catch_up(home: Home) -> None:
+    """What a crash between two separate syncs used to leave: the talk index ahead."""
+    for i in range(8):
+        home.remember(FACTS[i % len(FACTS)].format(i=i))
+    home.sync_recall()
+    for i in range(8, 20):
+        home.remember(FACTS[i % len(FACTS)].format(i=i))
+    TalkIndex(home.recall_index).sync()
+    talk, vectors, graph = _marks(home)
+    assert talk > vectors == graph
+    home.sync_recall()
+    _assert_indexes_agree(home)
+
+
+def test_a_catch_up_killed_at_random_moments_never_splits_the_indexes(home_dir: Path) -> None:
+    with Home.init(home_dir, "Ash") as home:
+        for i in range(4):
+            home.remember(FACTS[i].format(i=i))
+        home.sync_recall()  # the first sync builds the indexes; later ones catch up
+    script = home_dir.parent / "catchup_child.py"
+    script.write_text(CHILD.format(facts=FACTS))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    rng = random.Random(20261202)
+    for kill in range(6):
+        child = subprocess.Popen(
+            [sys.executable, str(script), str(home_dir), str(kill)],
+            stdout=subprocess.PIPE,
+            env=env,
+        )
+        assert child.stdout is not None
+        child.stdout.readline()  # the first rows are in: the kill lands among syncs and writes
+        time.sleep(rng.uniform(0.0, 0.4))
+        child.send_signal(signal.SIGKILL)
+        child.communicate()
+        assert child.returncode == -signal.SIGKILL
+        with Home.open(home_dir) as home:
+            talk, vectors, graph = _marks(home)
+            assert talk == vectors == graph  # all three moved together, or none did
+    with Home.open(home_dir) as home:
+        home.sync_recall()
+        _assert_indexes_agree(home)
+        assert home.verify().ok
