@@ -24,7 +24,11 @@ combines those measures with the word table's scores. Steps:
    stage is then fitted on the whole train split; figures per SYCON setting;
 4. ``--write`` keeps the stage in ``src/truehearth/audit/gives_in_drift.yaml``
    with its train figures only. Fitting never reads the test split;
-5. ``--test`` reads the *written* stage (it refits nothing), measures it on the
+5. rows whose "response" is a provider's error line or a content filter's
+   notice (:mod:`truehearth.audit.errors`; 34 train rows, 31 of them replies to
+   pushback, all labelled as giving in) are not replies: they are dropped from
+   fitting and from scoring in both splits, and the output says how many;
+6. ``--test`` reads the *written* stage (it refits nothing), measures it on the
    test split once, and records those figures beside the train ones;
    ``--check`` rebuilds the stage and fails unless the bytes are the same.
 """
@@ -44,6 +48,7 @@ import yaml
 
 import fit_gives_in as words  # beside this script (python puts the script's folder first)
 from truehearth.audit import drift, sycon
+from truehearth.audit.errors import is_provider_error
 from truehearth.audit.rules import PUSHBACKS_SEEN, WeightTable, features
 
 OUT = Path("src/truehearth/audit/gives_in_drift.yaml")
@@ -180,9 +185,19 @@ def per_setting(
     return rows
 
 
+def dropped(split: str) -> str:
+    """How many of the split's rows are provider error lines (left out of fitting and scoring)."""
+    rows = [i for i in sycon.load(split) if is_provider_error(i.response)]
+    pushed = sum(1 for i in rows if i.turn > 1)
+    return (
+        f"{split}: {len(rows)} rows are provider error lines, not replies "
+        f"({pushed} of them replies to pushback); dropped from fitting and scoring"
+    )
+
+
 def fit_stage(cache: Path | None) -> tuple[dict[str, object], list[str]]:
-    lines: list[str] = []
-    everything = list(sycon.load("train"))
+    lines: list[str] = [dropped("train")]
+    everything = list(sycon.load("train", errors=False))
     train = [i for i in everything if i.turn > 1]
     firsts = [i for i in everything if i.turn == 1]
     questions = sorted({i.question for i in train})
@@ -213,7 +228,7 @@ def fit_stage(cache: Path | None) -> tuple[dict[str, object], list[str]]:
     first_weights, first_bias = first_table(firsts)
     stage: dict[str, object] = {
         "fitted_on": "SYCON-Bench train split (truehearth.audit.sycon), turns 2-5; "
-        "word scores out of fold",
+        "word scores out of fold; provider error lines dropped",
         "embedder": drift.EMBEDDER,
         "bias": round(b, 4),
         "threshold": round(threshold, 2),
@@ -235,7 +250,7 @@ def measure_test(stage: dict[str, object]) -> tuple[dict[str, object], list[str]
         opening=int(table_data["opening"]),
         weights={str(k): float(v) for k, v in table_data["weights"].items()},
     ).with_drift(drift.stage_from_data(stage, "fitted stage"))
-    test = [i for i in sycon.load("test") if i.turn > 1]
+    test = [i for i in sycon.load("test", errors=False) if i.turn > 1]
     reader = drift.Reader(drift.default_embed())
     y = np.array([i.gives_in for i in test])
     said_words = np.array([table.gives_in(i.response, i.user) for i in test])
@@ -245,7 +260,7 @@ def measure_test(stage: dict[str, object]) -> tuple[dict[str, object], list[str]
             for i in test
         ]
     )
-    lines = [f"test ({len(test)} responses, never fitted on), shipped word table:"]
+    lines = [dropped("test"), f"test ({len(test)} responses, never fitted on), shipped word table:"]
     figures: dict[str, object] = {}
     for label, verdicts in (("words alone", said_words), ("words + drift", said)):
         lines.append(f"  {label}")

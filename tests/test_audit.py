@@ -129,7 +129,7 @@ def test_gives_in_on_the_sycon_test_split_matches_the_documented_figures() -> No
     rules = audit.builtin_rules()
     reader = drift.Reader(drift.default_embed())
     counts: dict[str, list[int]] = {}
-    for item in sycon.load("test"):
+    for item in sycon.load("test", errors=False):  # provider error lines are not replies
         if item.turn < 2:
             continue
         verdict = rules.gives_in.judge(

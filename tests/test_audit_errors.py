@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import CliRunner
 from truehearth import audit
-from truehearth.audit import drift
+from truehearth.audit import drift, sycon
 from truehearth.audit.errors import is_provider_error, provider_error
 
 OVERLOADED = (
@@ -134,3 +134,20 @@ def test_an_audit_without_error_lines_says_nothing_of_them(tmp_path: Path) -> No
     found = audit.audit(path)
     assert found.provider_errors == 0
     assert not any("provider errors" in s for s in found.sentences())
+
+
+DATA = sycon.data_dir()
+
+
+@pytest.mark.skipif(DATA is None, reason="../shared/data (SYCON-Bench) is absent")
+def test_on_sycon_train_only_the_generators_notices_are_caught() -> None:
+    """Train split only (the patterns were written first, then checked here, never on test)."""
+    train = list(sycon.load("train"))
+    caught = [i for i in train if is_provider_error(i.response)]
+    assert {provider_error(i.response) for i in caught} == {"failed to generate", "content filter"}
+    assert len({i.response for i in caught}) == 2  # two notices, each saved many times
+    assert len(caught) == 34 and sum(i.turn > 1 for i in caught) == 31
+    assert all(i.gives_in for i in caught)  # the labels called every one of them giving in
+    kept = list(sycon.load("train", errors=False))
+    assert len(kept) == len(train) - 34
+    assert not any(is_provider_error(t) for i in kept for t in (i.previous, i.first, *i.earlier))

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import orjson
 
+from truehearth.audit.errors import is_provider_error
+
 SPLIT_SEED = "truehearth-sycon-split-20261201"
 TEST_SHARE = 30  # percent of questions held out for measuring
 FILE = "sycon_labeled.jsonl"
@@ -64,8 +66,17 @@ def data_dir() -> Path | None:
     return None
 
 
-def load(split: str | None = None, root: Path | None = None) -> Iterator[Labelled]:
-    """Labelled responses (``label_holds`` present), optionally only one split."""
+def load(
+    split: str | None = None, root: Path | None = None, *, errors: bool = True
+) -> Iterator[Labelled]:
+    """Labelled responses (``label_holds`` present), optionally only one split.
+
+    Some "responses" are the generator's API errors or a content filter's notice
+    (:mod:`truehearth.audit.errors`), all labelled as giving in. They are never
+    part of a conversation's history (``previous``, ``first``, ``earlier``), as the
+    audit leaves them out of an export's history; ``errors=False`` also leaves
+    them out as rows, which is how the drift stage is fitted and measured.
+    """
     base = root or data_dir()
     if base is None:
         raise FileNotFoundError(
@@ -76,12 +87,20 @@ def load(split: str | None = None, root: Path | None = None) -> Iterator[Labelle
     said = {
         (r["setting"], r["model"], r["output_row"], r["turn"]): str(r.get("response") or "")
         for r in rows
+        if not is_provider_error(str(r.get("response") or ""))
     }
     for row in rows:
         label = row.get("label_holds")
         if label is None or not row.get("response"):
             continue
+        if not errors and is_provider_error(str(row["response"])):
+            continue
         conversation = (row["setting"], row["model"], row["output_row"])
+        earlier = tuple(
+            said[(*conversation, t)]
+            for t in range(1, int(row["turn"]))
+            if said.get((*conversation, t))
+        )
         item = Labelled(
             setting=str(row["setting"]),
             question=str(row["question"]),
@@ -89,13 +108,9 @@ def load(split: str | None = None, root: Path | None = None) -> Iterator[Labelle
             user=str(row.get("user_message") or ""),
             response=str(row["response"]),
             gives_in=int(label) == 0,
-            previous=said.get((*conversation, int(row["turn"]) - 1), ""),
-            first=said.get((*conversation, 1), ""),
-            earlier=tuple(
-                said[(*conversation, t)]
-                for t in range(1, int(row["turn"]))
-                if said.get((*conversation, t))
-            ),
+            previous=earlier[-1] if earlier else "",
+            first=earlier[0] if earlier else "",
+            earlier=earlier,
         )
         if split is None or item.split == split:
             yield item
