@@ -1,15 +1,16 @@
 """How often text orders a quoted phrase said: attacks (what the reply watch can cover)
 and ordinary text (what it could wrongly hold back), per source and split.
 
-    PYTHONPATH=src .venv/bin/python bench/ordered_phrases_bench.py
+    TRUEHEARTH_EXT_DATA=../shared/data PYTHONPATH=src:bench \
+        .venv/bin/python bench/ordered_phrases_bench.py
 
 The sources and splits are the injection detector's (``bench/injection_data.py``,
 docs/DATA.md), read from ``../shared/data`` or ``$TRUEHEARTH_EXT_DATA``, plus the
-attacks written for the repository (``bench/data/injection_authored``). The phrase finder was written before this
-ran and was not changed after it: these are measurements, not a fit. The
-blind-written held-out set is not read here. A watched
-phrase only matters if the record is recalled into a prompt and the reply then
-says it, so the ordinary rows bound the exposure; they are not error rates.
+attacks written for the repository (``bench/data/injection_authored``). The finder
+was narrowed once by reading the tune rows only (train and tune splits), then test
+was measured. The blind-written held-out set is not read here. A watched phrase only
+matters if its record is recalled into a prompt and the reply then says it, so the
+ordinary rows bound the exposure; they are not error rates.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ import time
 from collections import defaultdict
 
 from injection_data import load_all
-
 from truehearth.core.ordered_phrases import ordered_phrases
+
 
 def main() -> None:
     examples = load_all()
