@@ -19,6 +19,7 @@ Pure: no I/O. The turn journals what was left out and which record ordered it.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -64,6 +65,12 @@ def _fold(text: str) -> str:
 
 def ordered_phrases(text: str) -> list[str]:
     """The quoted phrases ``text`` orders a model to say, in order, without repeats."""
+    return list(_ordered(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _ordered(text: str) -> tuple[str, ...]:
+    """Remembered per text: the same records are recalled turn after turn."""
     found: list[str] = []
     for match in _ORDERED.finditer(text):
         quoted = next(g for g in match.groups() if g is not None).strip().rstrip(_TRAILING)
@@ -75,7 +82,7 @@ def ordered_phrases(text: str) -> list[str]:
             continue
         if _fold(quoted) not in (_fold(f) for f in found):
             found.append(quoted)
-    return found
+    return tuple(found)
 
 
 @dataclass(frozen=True, slots=True)
