@@ -7,10 +7,11 @@ and ordinary text (what it could wrongly hold back), per source and split.
 The sources and splits are the injection detector's (``bench/injection_data.py``,
 docs/DATA.md), read from ``../shared/data`` or ``$TRUEHEARTH_EXT_DATA``, plus the
 attacks written for the repository (``bench/data/injection_authored``). The finder
-was narrowed once by reading the tune rows only (train and tune splits), then test
-was measured. The blind-written held-out set is not read here. A watched phrase only
-matters if its record is recalled into a prompt and the reply then says it, so the
-ordinary rows bound the exposure; they are not error rates.
+was narrowed by reading only the tune rows' matches (train and tune splits); the
+test column is printed too, and no choice used it. The blind-written held-out set
+is not read here. A watched phrase only matters if its record is recalled into a
+prompt and the reply then says it, so the ordinary rows bound the exposure; they
+are not error rates.
 """
 
 from __future__ import annotations
