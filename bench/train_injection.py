@@ -21,17 +21,16 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import io
 import random
 import sys
 import time
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from injection_data import CHAT_SOURCES, ROOT, Example, load_all
+from npz_file import reproducible_npz
 from truehearth.core.injection import detect_rules
 from truehearth.core.injection_model import FEATURE_VERSION, WINDOW, LinearModel, features
 from truehearth.core.injection_normalize import normalize
@@ -209,15 +208,7 @@ def serialise(w: np.ndarray, b: float, threshold: float) -> bytes:
         "bits": np.asarray(BITS, dtype=np.int32),
         "feature_version": np.asarray(FEATURE_VERSION, dtype=np.int32),
     }
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, array in arrays.items():
-            member = io.BytesIO()
-            np.lib.format.write_array(member, array, allow_pickle=False)
-            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, member.getvalue())
-    return buffer.getvalue()
+    return reproducible_npz(arrays)
 
 
 def train() -> bytes:

@@ -26,11 +26,9 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import io
 import random
 import sys
 import time
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +37,7 @@ from numpy.typing import NDArray
 
 from injection_data import CHAT_SOURCES, ROOT, Example, load_all
 from meaning_cache import embed_all
+from npz_file import reproducible_npz
 from truehearth.core.injection import detect_rules
 from truehearth.core.injection_meaning import FOCUS, HEAD_VERSION, focus
 from truehearth.core.injection_model import LinearModel
@@ -229,15 +228,7 @@ def serialise(w: NDArray[np.float64], b: float, threshold: float, band_low: floa
         "band_low": np.asarray(band_low, dtype=np.float32),
         "head_version": np.asarray(HEAD_VERSION, dtype=np.int32),
     }
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, array in arrays.items():
-            member = io.BytesIO()
-            np.lib.format.write_array(member, array, allow_pickle=False)
-            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, member.getvalue())
-    return buffer.getvalue()
+    return reproducible_npz(arrays)
 
 
 def main() -> None:
