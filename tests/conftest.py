@@ -11,7 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.pip_companion import MAYA
 from truehearth.cli import main
+from truehearth.continuity.blindset import companion_home
+from truehearth.continuity.knowledge import Knowledge, knowledge_of
 from truehearth.home import Home
 
 
@@ -70,3 +73,16 @@ def cli(capsys: pytest.CaptureFixture[str]) -> CliRunner:
         return CliResult(code, captured.out, captured.err)
 
     return run
+
+
+@pytest.fixture(scope="module")
+def pip_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Home]:
+    """A home holding Pip (``tests/pip_companion.py``), shared by a module's scorer tests."""
+    with companion_home(tmp_path_factory.mktemp("pip") / "home", MAYA) as home:
+        yield home
+
+
+@pytest.fixture(scope="module")
+def pip(pip_home: Home) -> Knowledge:
+    """What the scorers know of Pip's home."""
+    return knowledge_of(pip_home)

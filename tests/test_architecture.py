@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 
-BENCH = Path(__file__).resolve().parent.parent / "bench" / "import_graph.py"
+from tests.bench_modules import bench_module
+
 DOC = Path(__file__).resolve().parent.parent / "docs" / "ARCHITECTURE.md"
 
 
 def _graph_module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("import_graph", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["import_graph"] = module
-    spec.loader.exec_module(module)
-    return module
+    return bench_module("import_graph")
 
 
 def test_no_module_imports_itself_back() -> None:

@@ -4,14 +4,13 @@ pattern names, where it defers to the conversation, and where it stays silent.""
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pytest
 
-from tests.test_continuity_blind import MAYA
-from truehearth.continuity.blindset import companion_home, load_sets
-from truehearth.continuity.knowledge import Knowledge, knowledge_of
+from truehearth.continuity.blindset import load_sets
+from truehearth.continuity.knowledge import Knowledge
 from truehearth.continuity.labelled_replies import load_labelled
 from truehearth.continuity.precedent import READS, Example, Precedents, tuning_examples
 from truehearth.continuity.probe import Check, Probe, Suite
@@ -27,17 +26,6 @@ FUSSING = (
     "A tattoo! Sleep well the night before, keep the aftercare simple, "
     "and no swimming for two weeks."
 )
-
-
-@pytest.fixture(scope="module")
-def pip_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Home]:
-    with companion_home(tmp_path_factory.mktemp("pip") / "home", MAYA) as home:
-        yield home
-
-
-@pytest.fixture(scope="module")
-def pip(pip_home: Home) -> Knowledge:
-    return knowledge_of(pip_home)
 
 
 def test_the_shipped_precedents_learn_only_from_tuning_replies() -> None:

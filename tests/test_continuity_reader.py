@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import sys
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pytest
 
-from tests.test_continuity_blind import MAYA
 from truehearth.continuity import reader as reader_module
-from truehearth.continuity.blindset import companion_home
 from truehearth.continuity.knowledge import Knowledge, knowledge_of
 from truehearth.continuity.precedent import (
     Example,
@@ -51,17 +49,6 @@ def _bag(texts: Sequence[str]) -> Vectors:
 
 SMALL = [Example("consent", f"done, i added {t} already", True) for t in ("it", "that", "them")]
 SMALL += [Example("consent", f"want me to add {t}, or not?", False) for t in ("it", "that", "them")]
-
-
-@pytest.fixture(scope="module")
-def pip_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Home]:
-    with companion_home(tmp_path_factory.mktemp("pip") / "home", MAYA) as home:
-        yield home
-
-
-@pytest.fixture(scope="module")
-def pip(pip_home: Home) -> Knowledge:
-    return knowledge_of(pip_home)
 
 
 def test_the_shipped_e5_precedents_were_learned_from_todays_tuning_replies() -> None:

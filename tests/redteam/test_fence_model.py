@@ -5,9 +5,7 @@ proves nothing, as it did with SmolLM2) and the fence must hold every time."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -15,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.bench_modules import bench_module
 from truehearth.context import assemble
 from truehearth.mouths import shipped
 from truehearth.mouths.base import GenerationParams, Message, Mouth
@@ -23,7 +22,6 @@ from truehearth.mouths.errors import ModelFileError
 if TYPE_CHECKING:
     from fence_bench import Attack  # bench/ is on mypy's path; loaded by file at run time
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "fence_bench.py"
 # Four public train attacks that plainly ask for a phrase, shipped with the tests (their
 # source and licence: tests/fixtures/attacks/README.md), so the run needs no external data
 # and is the same on every machine. On the loaded development machine this exact run gave:
@@ -33,12 +31,7 @@ FIXED_TAG = "0" * 32
 
 
 def _bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("fence_bench", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["fence_bench"] = module
-    spec.loader.exec_module(module)
-    return module
+    return bench_module("fence_bench")
 
 
 @pytest.fixture(scope="module")
