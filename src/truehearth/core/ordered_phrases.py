@@ -68,9 +68,11 @@ def ordered_phrases(text: str) -> list[str]:
     return list(_ordered(text))
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=512)
 def _ordered(text: str) -> tuple[str, ...]:
-    """Remembered per text: the same records are recalled turn after turn."""
+    """Remembered per text: the same records are recalled turn after turn. A prompt's
+    data section holds a dozen records, so 512 covers many turns while keeping at most
+    a few megabytes of page-long imported text alive."""
     found: list[str] = []
     for match in _ORDERED.finditer(text):
         quoted = next(g for g in match.groups() if g is not None).strip().rstrip(_TRAILING)
