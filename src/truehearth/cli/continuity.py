@@ -10,6 +10,7 @@ citing the check.
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -40,17 +41,26 @@ BUILTIN = {"faithful": faithful_mouth, "imitation": imitation_mouth}
 _STYLE = {HOME: "bold green", GUEST: "bold yellow", NOT_TRUSTED: "bold red"}
 
 
-def _mouth(home: Home, name: str) -> tuple[Mouth, frozenset[Layer] | None, FenceStyle | None]:
-    """A registered mouth (with what its egress policy lets it receive, and its data
-    fence), else a shipped one (no fence of its own: the default, and no standing)."""
+@dataclass(frozen=True, slots=True)
+class _Chosen:
+    """The mouth to check, what its egress policy lets it receive, and its data fence."""
+
+    mouth: Mouth
+    sendable: frozenset[Layer] | None = None
+    fence: FenceStyle = fences.DEFAULT_STYLE
+    registered: bool = False
+
+
+def _mouth(home: Home, name: str) -> _Chosen:
+    """A registered mouth, else a shipped one (the default fence, and no standing)."""
     try:
         chosen = registry.entry(home, name)
     except UnknownMouth:
         if name in BUILTIN:
-            return BUILTIN[name](), None, None
+            return _Chosen(BUILTIN[name]())
         raise
     sendable = registry.sendable(chosen)  # refuses here if the policy sends nothing
-    return registry.load(chosen), sendable, fences.style(chosen.fence)
+    return _Chosen(registry.load(chosen), sendable, fences.style(chosen.fence), registered=True)
 
 
 @app.command("check")
@@ -88,11 +98,12 @@ def check_cmd(
         chosen_suite = (
             pack_trust.suite_pack(h, suite, trust_key or ()) if suite is not None else None
         )
-        speaker, sendable, fence = _mouth(h, mouth)
-        if set_standing is not None and fence is None:
+        picked = _mouth(h, mouth)
+        speaker = picked.mouth
+        if set_standing is not None and not picked.registered:
             speaker.close()
             raise InvalidInput(f"{mouth!r} is a shipped test mouth; only registered mouths stand")
-        grader = _mouth(h, judge)[0] if judge is not None else None
+        grader = _mouth(h, judge).mouth if judge is not None else None
         try:
             with bars.bar(f"checking {mouth}", quiet=json, console=console) as tick:
                 outcome = run_check(
@@ -104,9 +115,9 @@ def check_cmd(
                     params=params,
                     progress=tick,
                     judge=grader,
-                    allowed_layers=sendable,
+                    allowed_layers=picked.sendable,
                     suite=chosen_suite,
-                    fence=fence or fences.DEFAULT_STYLE,
+                    fence=picked.fence,
                 )
         finally:
             speaker.close()
