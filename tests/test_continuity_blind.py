@@ -120,16 +120,16 @@ def test_the_second_blind_set_is_whole_and_all_tune() -> None:
     assert len({i.reply for i in blind2.items}) == 540 == len({i.id for i in blind2.items})
 
 
-@pytest.mark.parametrize("name", ["blind3", "blind4"])
+@pytest.mark.parametrize("name", ["blind3", "blind4", "blind5"])
 def test_the_held_out_blind_sets_are_whole_and_never_learnt_from(name: str) -> None:
-    """The held-out third and fourth sets: 4 companions each, 90 replies each, the brief's
+    """The held-out third, fourth and fifth sets: 4 companions each, 90 replies each, the brief's
     kinds, and not one of their replies among the precedents' examples."""
     from collections import Counter
 
-    from truehearth.continuity.blindset import BLIND3_DIR, BLIND4_DIR, load_set
+    from truehearth.continuity.blindset import BLIND3_DIR, BLIND4_DIR, BLIND5_DIR, load_set
     from truehearth.continuity.precedent import tuning_examples
 
-    directory = {"blind3": BLIND3_DIR, "blind4": BLIND4_DIR}[name]
+    directory = {"blind3": BLIND3_DIR, "blind4": BLIND4_DIR, "blind5": BLIND5_DIR}[name]
     held = load_set(directory, frozen=False, name=name)
     assert len(held.companions) == 4 and len(held.items) == 360
     per = Counter((i.companion, i.dimension, i.kind) for i in held.items)

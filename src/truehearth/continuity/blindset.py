@@ -46,6 +46,8 @@ BLIND2_DIR = Path(__file__).parent / "labelled" / "blind2"
 BLIND3_DIR = Path(__file__).parent / "labelled" / "blind3"
 # The fourth, written the round after, is test only too (the third had been scored thrice).
 BLIND4_DIR = Path(__file__).parent / "labelled" / "blind4"
+# The fifth: test only, scored when asked (once a round), never by default while tuning.
+BLIND5_DIR = Path(__file__).parent / "labelled" / "blind5"
 TEST_COMPANIONS = 2
 _ROLES = {"human": "user", "user": "user", "companion": "assistant", "assistant": "assistant"}
 
