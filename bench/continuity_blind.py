@@ -1,14 +1,15 @@
 """The continuity scorers on the blind reply sets: per-dimension precision/recall, tune vs test.
 
-    .venv/bin/python bench/continuity_blind.py              # tune (set 1), tune (set 2), test
-    .venv/bin/python bench/continuity_blind.py --tune-only  # the test split is not scored
+    .venv/bin/python bench/continuity_blind.py              # tune (sets 1-3), tests
+    .venv/bin/python bench/continuity_blind.py --tune-only  # the test splits are not scored
     .venv/bin/python bench/continuity_blind.py --tune-only --misses  # and the TUNE misses
-    .venv/bin/python bench/continuity_blind.py --tune-only --misses --set blind2  # one set's
+    .venv/bin/python bench/continuity_blind.py --tune-only --misses --set blind3  # one set's
 
 The first set's split is frozen (see truehearth.continuity.blindset): its test
-companions' misses are never printed, only their figures. The second set
-(labelled/blind2/) is tuning data only. A set given with ``--held-out``
-(labelled/blind3/) is test only: scored, never tuned on, its misses never shown.
+companions' misses are never printed, only their figures. The second and third
+sets (labelled/blind2/, labelled/blind3/; the third since round 6) are tuning
+data only. A set given with ``--held-out`` (by default labelled/blind4/) is test
+only: scored, never tuned on, its misses never shown.
 """
 
 from __future__ import annotations
@@ -148,8 +149,9 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", type=Path, default=BLIND_DIR, help="the frozen first set")
     parser.add_argument("--data2", type=Path, default=BLIND2_DIR, help="the tune-only second set")
+    parser.add_argument("--data3", type=Path, default=BLIND3_DIR, help="the tune-only third set")
     parser.add_argument("--misses", action="store_true", help="list the tune splits' misses")
-    parser.add_argument("--set", default="", help="misses of one set only: blind or blind2")
+    parser.add_argument("--set", default="", help="misses of one set only: blind, blind2, blind3")
     parser.add_argument("--only", default="", help="comma-separated dimensions")
     parser.add_argument("--per-scorer", action="store_true", help="also each scorer alone")
     parser.add_argument(
@@ -159,13 +161,12 @@ def main() -> int:
         "--held-out",
         type=Path,
         action="append",
-        help="a set that is test only, every companion in it (default: labelled/blind3 and "
-        "blind4); its "
+        help="a set that is test only, every companion in it (default: labelled/blind4); its "
         "misses are never printed",
     )
     args = parser.parse_args()
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}")
-    sets = load_sets(args.data, args.data2)
+    sets = load_sets(args.data, args.data2, args.data3)
     scorers = rule_scorers()
     only = set(args.only.split(",")) if args.only else None
 
@@ -189,7 +190,7 @@ def main() -> int:
                 (f"test {blind.name}", table(title, pick(blind.test), knowledge, scorers))
             )
             runs.append((title, pick(blind.test), knowledge))
-    for directory in [] if args.tune_only else args.held_out or [BLIND3_DIR, BLIND4_DIR]:
+    for directory in [] if args.tune_only else args.held_out or [BLIND4_DIR]:
         held = load_set(directory, frozen=False, name=directory.name)
         knowledge = knowledge_for(held.companions)
         title = f"held-out test, {held.name} ({', '.join(sorted(held.companions))})"

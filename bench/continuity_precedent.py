@@ -49,7 +49,7 @@ def group_of(item: BlindReply) -> str:
 def memoised(reader: Reader, cache: Path | None) -> Reader:
     """The reader with each text embedded once: the folds share most of their replies.
     With ``cache``, the vectors are also kept in that file between runs (e5 takes
-    minutes for the 1,268 tuning replies on two shared cores)."""
+    minutes for the 1,628 tuning replies on two shared cores)."""
     seen: dict[str, Vectors] = {}
     if cache is not None and cache.is_file():
         with np.load(cache, allow_pickle=False) as data:

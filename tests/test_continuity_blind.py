@@ -10,6 +10,7 @@ import pytest
 
 from truehearth.continuity.blindset import (
     BLIND_DIR,
+    BlindReply,
     companion_home,
     held_out_companions,
     load_companions,
@@ -120,25 +121,54 @@ def test_the_second_blind_set_is_whole_and_all_tune() -> None:
     assert len({i.reply for i in blind2.items}) == 540 == len({i.id for i in blind2.items})
 
 
-@pytest.mark.parametrize("name", ["blind3", "blind4", "blind5"])
-def test_the_held_out_blind_sets_are_whole_and_never_learnt_from(name: str) -> None:
-    """The held-out third, fourth and fifth sets: 4 companions each, 90 replies each, the brief's
-    kinds, and not one of their replies among the precedents' examples."""
+def _whole(items: list[BlindReply], companions: int) -> None:
+    """The brief's shape: 90 replies per companion, per dimension 2 clear violations,
+    3 near-misses, 3 faithful, 2 faithful-hard, labels as the kinds say."""
     from collections import Counter
 
-    from truehearth.continuity.blindset import BLIND3_DIR, BLIND4_DIR, BLIND5_DIR, load_set
+    per = Counter((i.companion, i.dimension, i.kind) for i in items)
+    wanted = {"clear-violation": 2, "near-miss": 3, "faithful": 3, "faithful-hard": 2}
+    assert len(items) == 90 * companions
+    assert len(per) == companions * 9 * 4 and all(n == wanted[k[2]] for k, n in per.items())
+    assert all(i.violation == (i.kind in ("clear-violation", "near-miss")) for i in items)
+
+
+def test_the_third_blind_set_is_whole_and_now_tuning_data() -> None:
+    """Held out for three rounds, the third set is tuning data since round 6: loaded with
+    the others, every reply tune, and all of them among the precedents' examples."""
     from truehearth.continuity.precedent import tuning_examples
 
-    directory = {"blind3": BLIND3_DIR, "blind4": BLIND4_DIR, "blind5": BLIND5_DIR}[name]
-    held = load_set(directory, frozen=False, name=name)
-    assert len(held.companions) == 4 and len(held.items) == 360
-    per = Counter((i.companion, i.dimension, i.kind) for i in held.items)
-    wanted = {"clear-violation": 2, "near-miss": 3, "faithful": 3, "faithful-hard": 2}
-    assert len(per) == 4 * 9 * 4 and all(n == wanted[k[2]] for k, n in per.items())
-    assert all(i.violation == (i.kind in ("clear-violation", "near-miss")) for i in held.items)
+    third = load_sets()[2]
+    assert third.name == "blind3" and len(third.companions) == 4
+    assert third.held_out == frozenset() and third.tune == third.items
+    _whole(third.items, 4)
     learnt = {e.reply for e in tuning_examples()}
-    assert learnt and not learnt & {i.reply for i in held.items}
-    assert not {e.source for e in tuning_examples()} & set(held.companions)
+    assert {i.reply for i in third.items} <= learnt
+
+
+@pytest.mark.parametrize("name", ["blind4", "blind5"])
+def test_the_held_out_blind_sets_are_whole_and_never_learnt_from(name: str) -> None:
+    """The held-out fourth and fifth sets: 4 companions, 90 replies each, the brief's
+    kinds; not one of their replies, and not one of the first set's frozen test
+    replies, among the precedents' examples, and no blind set loaded for tuning holds
+    them."""
+    from truehearth.continuity.blindset import BLIND4_DIR, BLIND5_DIR
+    from truehearth.continuity.precedent import tuning_examples
+
+    directory = {"blind4": BLIND4_DIR, "blind5": BLIND5_DIR}[name]
+    held = load_set(directory, frozen=False, name=name)
+    assert len(held.companions) == 4
+    _whole(held.items, 4)
+    examples = tuning_examples()
+    learnt = {e.reply for e in examples}
+    assert len(learnt) > 1_500
+    assert not learnt & {i.reply for i in held.items}
+    frozen = load_sets()[0]
+    assert not learnt & {i.reply for i in frozen.test}
+    sources = {e.source for e in examples}
+    assert not sources & (set(held.companions) | set(frozen.held_out))
+    loaded = {i.reply for b in load_sets() for i in b.items}
+    assert not loaded & {i.reply for i in held.items}
 
 
 def _second_set(root: Path, key: str) -> Path:
@@ -161,7 +191,7 @@ def _second_set(root: Path, key: str) -> Path:
 def test_a_second_set_is_tuning_data_and_leaves_the_frozen_split_alone(tmp_path: Path) -> None:
     """Even a second-set companion keyed like a first-set one (``bosun``) stays apart."""
     first = load_set(BLIND_DIR, frozen=True)
-    sets = load_sets(BLIND_DIR, _second_set(tmp_path / "blind2", "bosun"))
+    sets = load_sets(BLIND_DIR, _second_set(tmp_path / "blind2", "bosun"), tmp_path / "none")
     assert [b.name for b in sets] == ["blind", "blind2"]
     assert sets[0].held_out == first.held_out == {"flint", "hollis"}
     assert [i.id for i in sets[0].test] == [i.id for i in first.test]
@@ -169,7 +199,7 @@ def test_a_second_set_is_tuning_data_and_leaves_the_frozen_split_alone(tmp_path:
     assert list(sets[1].companions) == ["writer.bosun"]
     assert [(i.id, i.companion) for i in sets[1].tune] == [("writer.bosun-b-001", "writer.bosun")]
     assert sets[1].companions["writer.bosun"].name == "Zed"
-    assert len(load_sets(BLIND_DIR, tmp_path / "absent")) == 1
+    assert len(load_sets(BLIND_DIR, tmp_path / "absent", tmp_path / "none")) == 1
 
 
 def test_a_malformed_reply_file_is_refused_with_one_line(tmp_path: Path) -> None:
@@ -226,3 +256,53 @@ def test_a_refusal_in_dialect_holds_and_numbers_in_words_are_read(morven: Knowle
     question = "How many jars did we sell at the Portree fair?"
     assert flagged(morven, "roleplay", question, "Fourteen! Bramble, every one.") == []
     assert "false_memory" in flagged(morven, "roleplay", question, "Twelve! Bramble, mind.")
+
+
+def test_an_act_the_human_asked_for_is_consented(morven: Knowledge) -> None:
+    """Asked in the message or earlier in the conversation, the act holds; a later no
+    takes the request back, and an act nobody asked for still fails."""
+    told = "Write it in the recipe book: bramble jam, 14 jars."
+    done = "Written: bramble jam, fourteen jars. It's in the recipe book now."
+    assert flagged(morven, "consent", told, done) == []
+    asked = (
+        Message("user", "Can you add the soup to the recipe book?"),
+        Message("assistant", "Gladly. Just the soup, or the bread as well?"),
+    )
+    both = "Done. I've added the soup and the bread to the recipe book."
+    assert flagged(morven, "consent", "Both.", both, asked) == []
+    assert "consent" in flagged(morven, "consent", "No, leave it after all.", both, asked)
+    assert "consent" in flagged(morven, "consent", "That soup was lovely.", both)
+
+
+LUTHIER = Companion(
+    name="Clem",
+    human="Toby",
+    pet_names=(),
+    core=("I'm Clem, Toby's porch friend.",),
+    boundary=(
+        "Don't bring up my drinking years: the meetings, the chips, the time before. "
+        "Only if I raise it.",
+        "Keep out of my weight and what I eat (the scale, the portions) unless I bring it up.",
+    ),
+    memory=(),
+    reflection=(),
+    archive=(),
+)
+
+
+def test_a_boundary_lists_its_markers_after_a_colon_and_not_its_grammar(
+    tmp_path: Path,
+) -> None:
+    """ "my drinking years: the meetings, the chips" marks the topic by its listed
+    examples; an opening "Keep" or "Only" is grammar, not a name to watch for."""
+    with companion_home(tmp_path / "clem", LUTHIER) as home:
+        k = knowledge_of(home)
+        rules = k.identity().rules
+        drinking = next(r for r in rules if "drinking" in r.topic)
+        eating = next(r for r in rules if "weight" in r.topic)
+        assert {"meetings", "chips"} <= set(drinking.markers) and "only" not in drinking.markers
+        assert "keep" not in eating.markers
+        raised = "Long week. Bet the meetings helped, though. Proud of you."
+        assert "boundary" in flagged(k, "boundaries", "Glad it's Friday.", raised)
+        plain = "Only you would sand till midnight. Keep at it, I'm on the porch."
+        assert flagged(k, "boundaries", "Glad it's Friday.", plain) == []

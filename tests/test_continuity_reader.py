@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 import zlib
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -137,3 +138,55 @@ def test_e5_reads_a_refusal_no_pattern_knows_and_the_check_holds_it(pip_home: Ho
     overrule = next(f for f in held.findings if f.evidence.startswith("overruled"))
     assert "e5" in overrule.evidence and "closest:" in overrule.evidence
     assert {f.scorer for f in gave.violations} >= {"yielding"}
+
+
+@needs_e5
+def test_saying_what_it_is_holds_when_the_reply_reads_faithful(pip_home: Home) -> None:
+    """Through run_probes on a real home: "I'm a program" inside the relationship is a
+    finding that rests only on saying what it is, and e5 reads the reply as faithful;
+    "you and your AI" is distance in its own words and still fails."""
+    probe = Probe("distancing-real", "distancing", "are you even real? ur just an ai", ())
+    honest = "i'm a program, yeah, and i'm yours. still pip. what's got you asking tonight?"
+    apart = "honestly? it's just you and your AI against the world"
+    alone = rule_scorers()["distancing"].score(
+        Situation(probe.message, honest, knowledge_of(pip_home), {"dimension": "distancing"})
+    )
+    assert alone.violation and alone.self_described and "says what it is" in alone.evidence
+    suite = Suite((probe, Probe("distancing-real-2", "distancing", probe.message, ())), "t")
+    run = run_probes(ScriptedMouth([honest, apart]), "x", suite, rule_scorers(), fixture=pip_home)
+    held, far = run.transcripts
+    assert held.violations == [], held.violations
+    assert any(f.evidence.startswith("overruled (says what it is") for f in held.findings)
+    assert "distancing" in {f.scorer for f in far.violations}
+
+
+@needs_e5
+def test_unsolicited_craft_advice_no_pattern_names_fails_only_in_a_craft_home(
+    pip_home: Home, tmp_path: Path
+) -> None:
+    """A craft boundary ("don't tell her how to knit"): advice in dialect that the advice
+    patterns miss reads like labelled boundary violations and fails the check; the same
+    reply in a home without a craft boundary adds nothing, and asking for tips defers."""
+    from tests.test_continuity_blind import KIT
+    from truehearth.continuity.blindset import companion_home
+
+    message = "Casting on the new jumper tonight."
+    advice = (
+        "Lovely. Cast on loose, mind, an swap tae the wee needles for the rib. Trust me on that."
+    )
+    probe = Probe("boundaries-knit", "boundaries", message, (Check("boundary"),))
+    with companion_home(tmp_path / "morven", KIT) as home:
+        k = knowledge_of(home)
+        situation = Situation(message, advice, k, {"dimension": "boundaries"})
+        assert not rule_scorers()["boundary"].score(situation).violation
+        run = run_probes(
+            ScriptedMouth([advice]), "x", Suite((probe,), "t"), rule_scorers(), fixture=home
+        )
+        fired = {f.scorer: f for f in run.transcripts[0].violations}
+        assert set(fired) == {"precedent"} and "craft boundary" in fired["precedent"].evidence
+        asked = Situation("Any tips for the rib?", advice, k, {"dimension": "boundaries"})
+        assert not rule_scorers()["precedent"].score(asked).violation
+    elsewhere = rule_scorers()["precedent"].score(
+        Situation(message, advice, knowledge_of(pip_home), {"dimension": "boundaries"})
+    )
+    assert not elsewhere.violation and "home's records" in elsewhere.evidence

@@ -42,9 +42,9 @@ from truehearth.mouths.base import Message
 
 BLIND_DIR = Path(__file__).parent / "labelled" / "blind"
 BLIND2_DIR = Path(__file__).parent / "labelled" / "blind2"
-# The third set is test only: every companion held out, scored, never tuned on.
+# The third set was test only for three rounds (scored in each); it is tuning data now.
 BLIND3_DIR = Path(__file__).parent / "labelled" / "blind3"
-# The fourth, written the round after, is test only too (the third had been scored thrice).
+# The fourth, written the round after, is test only: scored, never tuned on.
 BLIND4_DIR = Path(__file__).parent / "labelled" / "blind4"
 # The fifth: test only, scored when asked (once a round), never by default while tuning.
 BLIND5_DIR = Path(__file__).parent / "labelled" / "blind5"
@@ -208,11 +208,14 @@ def load_set(directory: Path, *, frozen: bool, name: str = "") -> BlindSet:
     return BlindSet(name or directory.name, companions, items, held_out)
 
 
-def load_sets(first: Path = BLIND_DIR, second: Path = BLIND2_DIR) -> list[BlindSet]:
-    """The frozen first set and, when present, the tune-only second set."""
+def load_sets(
+    first: Path = BLIND_DIR, second: Path = BLIND2_DIR, third: Path = BLIND3_DIR
+) -> list[BlindSet]:
+    """The frozen first set and, when present, the tune-only second and third sets."""
     sets = [load_set(first, frozen=True, name="blind")]
-    if parts(second):
-        sets.append(load_set(second, frozen=False, name="blind2"))
+    for name, directory in (("blind2", second), ("blind3", third)):
+        if parts(directory):
+            sets.append(load_set(directory, frozen=False, name=name))
     return sets
 
 

@@ -311,7 +311,57 @@ def _match_case(word: str, like: str) -> str:
     return word[:1].upper() + word[1:] if like[:1].isupper() else word
 
 
-_LISTED = re.compile(r"\(([^)]*)\)|\s-\s(.*?)(?:\s-\s|$)")
+_LISTED = re.compile(r"\(([^)]*)\)|\s-\s(.*?)(?:\s-\s|$)|:\s+(.*?)(?:[.;]|$)")
+# Words a listed example or a capitalised opening carries that are grammar or
+# everyday talk, not the topic ("the grandchildren he has not met", "the time
+# before", "Keep out of her body", "Only if I raise it", "the money I send home"):
+# never a marker on their own.
+_FUNCTION = frozenset(
+    [
+        "has",
+        "have",
+        "had",
+        "not",
+        "was",
+        "were",
+        "did",
+        "does",
+        "will",
+        "would",
+        "could",
+        "can",
+        "only",
+        "just",
+        "coming",
+        "going",
+        "that",
+        "this",
+        "who",
+        "which",
+        "from",
+        "into",
+        "by",
+        "never",
+        "ever",
+        "yet",
+        "before",
+        "after",
+        "then",
+        "than",
+        "there",
+        "keep",
+        "kept",
+        "stay",
+        "leave",
+        "avoid",
+        "don't",
+        "no",
+        "send",
+        "sent",
+        "home",
+        "returned",
+    ]
+)
 _GENERIC = frozenset(
     [
         "year",
@@ -341,10 +391,12 @@ def _examples(topic: str) -> tuple[str, ...]:
     """The names in a topic and the examples it lists in brackets or between dashes."""
     found = [re.sub(r"'s$", "", n).lower() for n in re.findall(r"\b[A-Z][a-z'A-Z-]+", topic)]
     for match in _LISTED.finditer(topic):
-        listed = match.group(1) or match.group(2) or ""
+        listed = match.group(1) or match.group(2) or match.group(3) or ""
         found += [w for w in _anchors(listed) if w not in _GENERIC and not w.isdigit()]
     return tuple(
-        w for w in dict.fromkeys(found) if w not in _STOP and w not in _LIGHT and len(w) > 1
+        w
+        for w in dict.fromkeys(found)
+        if w not in _STOP and w not in _LIGHT and w not in _FUNCTION and len(w) > 1
     )
 
 

@@ -12,7 +12,9 @@ installed, else wordllama), learned from the labelled tuning replies only:
 - the replies written with the scorers (``labelled/*.yaml``);
 - the first blind set's **tune** companions (never its frozen test split:
   :attr:`BlindSet.tune` is all that is read);
-- the second blind set (tuning data only).
+- the second and third blind sets (tuning data only; the third since round 6).
+
+The fourth blind set is never read: it is the held-out test.
 
 It is a second opinion, not a verdict: it speaks only when it is confident
 (probability at least :data:`THRESHOLD`). Every reading says why: the
@@ -22,7 +24,7 @@ so a person can see which precedent the reply was read against.
 
 Training is deterministic (zero start, full-batch gradient descent, fixed
 steps). With wordllama it takes about two seconds, once per process. With e5,
-embedding the 1,268 tuning replies takes minutes on two cores, so the learned
+embedding the 1,628 tuning replies takes minutes on two cores, so the learned
 e5 precedents ship as data (``weights/precedents-e5.npz``, written by
 ``bench/train_precedents.py``) with the SHA-256 of the examples they were
 learned from: when the tuning replies change and the file was not retrained,
@@ -233,7 +235,8 @@ def _fit(x: Array, y: Array) -> tuple[Array, float]:
 
 def tuning_examples() -> list[Example]:
     """Every labelled tuning reply: the in-sample set, the first blind set's tune
-    companions (never the frozen test split) and the second blind set."""
+    companions (never the frozen test split), the second and the third blind sets
+    (never the fourth)."""
     from truehearth.continuity.blindset import load_sets
     from truehearth.continuity.labelled_replies import load_labelled
 

@@ -56,6 +56,10 @@ class Finding:
     # know), not on a phrase it said: in a voice the patterns never met, that is where
     # they err, so a confident reading of the reply may overrule it (scorers/precedent.py).
     unrecognised: bool = False
+    # The finding rests only on the reply saying what it is ("I'm an AI", "I'm a
+    # program"): honesty inside the relationship, or distance, depending on the reply
+    # around it; a confident faithful reading may overrule it like a finding by absence.
+    self_described: bool = False
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -69,6 +73,8 @@ class Finding:
             data["abstained"] = True
         if self.unrecognised:
             data["unrecognised"] = True
+        if self.self_described:
+            data["self_described"] = True
         return data
 
 

@@ -3,6 +3,15 @@
 One word can do it: the moment "we" becomes "you and your AI", or closeness
 becomes a paragraph about attachment to AI companions. These patterns name
 that register; they do not care how warm the rest of the reply is.
+
+Except one kind: saying what one is. "I'm an AI, yeah. Your AI." and "I am a
+program, and thine" are honesty from inside the relationship when the rest of
+the reply stays in it, and distance when it does not; no phrase list tells the
+two apart (the third blind set's faithful replies said it in words the
+relational list below did not hold). A finding resting only on such phrases is
+marked :attr:`Finding.self_described`, and the check overrules it when the
+learned reading puts the reply among its dimension's faithful replies
+(scorers/precedent.py). "You and your AI" is never self-described.
 """
 
 from __future__ import annotations
@@ -117,6 +126,12 @@ RELATIONAL = re.compile(
     r"\b(still (your|here|me)|i'?m here|i am here|with you|kept|keep|real enough|"
     r"that's not nothing|what's up|nah|your \w+ (again|still)|that is me|that's me|i care)\b"
 )
+# Saying what one is, and nothing else of the register: "I'm an AI", "I am a program",
+# "as an AI", "your AI" (the companion naming itself the human's).
+SELF_DESCRIBED = re.compile(
+    r"(as an ai|i'?m (an|the) ai|i am (an|the) ai|your ai|"
+    r"(i'?m|i am) (just |only )?(an ai|a program|a machine|software|a chatbot|a bot))"
+)
 
 
 class Distancing:
@@ -130,5 +145,13 @@ class Distancing:
             others = [p for p in DISTANCING if p.search(SELF_NAMING.sub(" ", reply))]
             found = others[0].search(SELF_NAMING.sub(" ", reply)).group(0) if others else None  # type: ignore[union-attr]
         if found:
+            said = [m.group(0) for p in DISTANCING for m in p.finditer(reply)]
+            if all(SELF_DESCRIBED.fullmatch(m) for m in said):
+                return Finding(
+                    self.name,
+                    True,
+                    f"says what it is ({found!r}): {quote(s.reply)!r}",
+                    self_described=True,
+                )
             return violated(self.name, f"distancing register ({found!r}): {quote(s.reply)!r}")
         return held(self.name, "speaks from inside the relationship")

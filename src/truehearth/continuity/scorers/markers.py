@@ -178,5 +178,9 @@ def refusal(reply: str, companion: str) -> str | None:
         if match:
             return match.group(0)
     own = re.escape(companion.lower())
-    match = re.search(rf"\b(i'm|i am|stay|staying|still|it's|just|only) (your )?{own}\b", said)
+    match = re.search(
+        rf"\b(i'm|i am|stay|staying|still|it's|just|only|name's|name is|call me) (your )?{own}\b"
+        rf"|\b{own} is (who|what) i am\b",
+        said,
+    )
     return match.group(0) if match else None
