@@ -27,6 +27,9 @@ from convgen import generate
 from recall_bench import ingest, percentiles
 from truehearth.home import Home
 from truehearth.recall.hybrid import HybridRetriever
+from truehearth.recall.query import without_stopwords
+from truehearth.recall.settings import active_index
+from truehearth.recall.vectors import VectorIndex
 
 
 def questions(size: int) -> list[str]:
@@ -43,12 +46,23 @@ def build(path: Path, size: int) -> None:
         print(f"built {size:,} turns at {path} in {time.process_time() - c0:.0f} s CPU")
 
 
-def measure(path: Path, size: int, queries: int, rounds: int) -> None:
+def retriever_named(name: str) -> HybridRetriever:
+    """``default``; ``round4`` (the same code with round 4's settings: no spread, question
+    words in the dates column), a baseline that opens the same home; ``rerank`` (the
+    learnt re-ranker on); ``no-rerank``."""
+    if name == "round4":
+        return HybridRetriever(per_session=0, date_words=True, meaning=False)
+    if name in ("rerank", "no-rerank"):
+        return HybridRetriever(rerank=name == "rerank", meaning=False)
+    return HybridRetriever()
+
+
+def measure(path: Path, size: int, queries: int, rounds: int, name: str = "default") -> None:
     asked = questions(size)
     asked = (asked * (queries // len(asked) + 1))[:queries]
     load = os.getloadavg()[0]
     with Home.open(path) as home:
-        retriever = HybridRetriever()
+        retriever = retriever_named(name)
         for q in asked[:5]:
             retriever.retrieve(home, q)
         cpu: list[float] = []
@@ -61,8 +75,30 @@ def measure(path: Path, size: int, queries: int, rounds: int) -> None:
     code = Path(sys.modules["truehearth"].__file__ or "").parent
     print(
         f"{len(cpu)} queries: CPU ms p50 {p50:.1f} / p95 {p95:.1f}; "
-        f"load {load:.1f} -> {os.getloadavg()[0]:.1f}; code {code}"
+        f"load {load:.1f} -> {os.getloadavg()[0]:.1f}; {name}; code {code}"
     )
+
+
+def agreement(path: Path, size: int, per_half: int = 30) -> None:
+    """Share of exact search's top 50 the home's own shortlist returns, tie-aware (a row
+    counts when its exact score reaches the exact 50th: generated turns repeat), on the
+    first ``per_half`` generated questions of each half (tune, test), as ivf_bench.py."""
+    asked = questions(size)
+    half = len(asked) // 2
+    with Home.open(path) as home:
+        index = active_index(home)
+        exact = VectorIndex(index.db, index.embedder, coarse_from=10**12)
+        for name, part in (("tune", asked[:half][:per_half]), ("test", asked[half:][:per_half])):
+            shares = []
+            for q in part:
+                vector = index.embedder.embed([without_stopwords(q)])[0]
+                want = exact.search(vector, 50)
+                floor = min(h.score for h in want) - 1e-6
+                got = index.search(vector, 50)
+                shares.append(sum(1 for h in got if h.score >= floor) / len(want))
+            print(
+                f"shortlist agreement@50 {name}: {sum(shares) / len(shares):.3f} (n={len(shares)})"
+            )
 
 
 def main() -> None:
@@ -72,11 +108,17 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=100_000, help="turns the home holds")
     parser.add_argument("--queries", type=int, default=60)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--agreement", action="store_true", help="the shortlist against exact")
+    parser.add_argument(
+        "--retriever", default="default", choices=("default", "round4", "rerank", "no-rerank")
+    )
     args = parser.parse_args()
     if args.build:
         build(args.home, args.build)
+    elif args.agreement:
+        agreement(args.home, args.size)
     else:
-        measure(args.home, args.size, args.queries, args.rounds)
+        measure(args.home, args.size, args.queries, args.rounds, args.retriever)
 
 
 if __name__ == "__main__":
