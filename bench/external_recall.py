@@ -64,7 +64,23 @@ Ranker = Callable[[str, int], list[Key]]
 OPTIONS: dict[str, object] = {
     "warm": False,
     "dump": "",
+    "features": "",
+    "baselines": True,
 }  # --warm: each question asked twice, the second timed
+TAP = "shortlist (re-ranker features)"
+
+
+class Tap:
+    """Keeps the last fused shortlist the observed retriever read (for --features)."""
+
+    def __init__(self) -> None:
+        self.last: tuple[list[Any], dict[str, float]] | None = None
+
+    def __call__(self, items: list[Any], tops: dict[str, float]) -> None:
+        self.last = (items, tops)
+
+
+TAPS: dict[str, Tap] = {}
 
 
 def truehearth_systems(which: str) -> dict[str, Retriever]:
@@ -84,6 +100,14 @@ def truehearth_systems(which: str) -> dict[str, Retriever]:
 
     if which == "default":
         return {"truehearth default": HybridRetriever()}
+    if which == "features":  # the default's shortlist, dumped for bench/train_rerank.py
+        tap = TAPS.setdefault(TAP, Tap())
+        return {TAP: HybridRetriever(rerank=False, observe=tap)}
+    if which == "rerank":  # the learnt re-ranker on and off
+        return {
+            "truehearth default, no re-ranker": HybridRetriever(rerank=False),
+            "+ re-ranker": HybridRetriever(rerank=True),
+        }
     # Round 4's first stage (question words also searched in the dates column, no
     # spread): what the meaning and spread groups were measured against in round 5.
     r4: dict[str, Any] = {"date_words": True, "per_session": 0, "meaning": False}
@@ -254,7 +278,9 @@ def run_user(
             def ask(q: Query) -> None:
                 clock.day = q.date
                 sync_indexes(home)  # indexing the last import is the import's cost, not a query's
-                rankers: dict[str, Ranker] = dict(baselines.systems())  # type: ignore[arg-type]
+                rankers: dict[str, Ranker] = (
+                    dict(baselines.systems()) if OPTIONS["baselines"] else {}  # type: ignore[arg-type]
+                )
                 for name, retriever in systems.items():
 
                     def th(text: str, n: int, r: Retriever = retriever) -> list[Key]:
@@ -275,7 +301,11 @@ def run_user(
                         rank(q.text, max(KS))
                         extra[f"warm:{name}"].append((time.process_time() - c0) * 1000)
                     results[name].append(got)
+                    if name in TAPS and OPTIONS["features"]:
+                        shortlist_rows(home, TAPS[name], q, key_of)
                     kinds[(name, q.kind)].append(got["t@10" if q.turns else "s@10"])
+                if not OPTIONS["baselines"]:
+                    return  # --no-baselines: recall only, no token count either
                 context = assemble(home, EchoMouth(), q.text)
                 extra["background tokens"].append(
                     sum(
@@ -293,9 +323,45 @@ def run_user(
                     continue  # an empty day: nothing a user could import
                 report = import_path(home, write_session(folder, user, index, session), "st-chat")
                 where[report.sha256] = index
-                baselines.add(index, session)
+                if OPTIONS["baselines"]:
+                    baselines.add(index, session)
             for q in asked.get(len(user.sessions), []):
                 ask(q)
+
+
+def shortlist_rows(home: Home, tap: Tap, q: Query, key_of: Callable[..., Key]) -> None:
+    """Append the question's fused shortlist, each candidate labelled, to --features."""
+    if tap.last is None:
+        return
+    items, tops = tap.last
+    tap.last = None
+    found = home.recall_index.records_by_id([i.id for i in items])
+    rows = []
+    for item in items:
+        record = found.get(item.id)
+        src = record.source if record is not None else None
+        key = key_of(src.session, src.import_sha256, src.locator) if src else (-1, -1)
+        label = key in q.turns if q.turns else key[0] in q.sessions
+        rows.append(
+            {
+                "id": item.id, "place": item.place, "score": item.score,
+                "lists": {k: list(v) for k, v in item.lists.items()},
+                "speaker_match": item.speaker_match, "date_match": item.date_match,
+                "session": item.session, "turn": item.turn, "age": item.age,
+                "key": list(key), "label": bool(label),
+            }
+        )  # fmt: skip
+    line = {
+        "set": CURRENT["set"], "user": CURRENT["user"], "split": CURRENT["split"],
+        "query": q.text[:200], "kind": q.kind, "tops": tops,
+        "sessions": sorted(q.sessions), "turns": sorted(list(t) for t in q.turns),
+        "candidates": rows,
+    }  # fmt: skip
+    with open(str(OPTIONS["features"]), "a") as out:
+        out.write(json.dumps(line) + "\n")
+
+
+CURRENT: dict[str, str] = {"set": "", "user": "", "split": ""}
 
 
 def table(
@@ -368,6 +434,7 @@ def run_set(name: str, users: list[User], split: str, systems: dict[str, Retriev
         if split not in ("both", user.split):
             continue
         had = {n: len(v) for n, v in results[user.split].items()}
+        CURRENT.update(set=name, user=f"{user.name}#{users.index(user)}", split=user.split)
         run_user(user, embedder, systems, results[user.split], kinds[user.split], extra[user.split])
         if OPTIONS["dump"]:  # every question's scores, to merge runs made in parallel
             with open(str(OPTIONS["dump"]), "a") as out:
@@ -385,7 +452,7 @@ def run_set(name: str, users: list[User], split: str, systems: dict[str, Retriev
     for s in ("tune", "test"):
         if not extra[s]:
             continue
-        toks = extra[s]["background tokens"]
+        toks = extra[s]["background tokens"] or [0.0]
         print(
             f"\n{s}: background tokens per turn (default budget): "
             f"mean {statistics.mean(toks):.0f}, max {max(toks):.0f}"
@@ -450,12 +517,21 @@ def main() -> None:
     parser.add_argument("--skip", type=int, default=0, help="skip this many users per split")
     parser.add_argument("--dump", default="", help="append every question's scores here")
     parser.add_argument("--merge", default="", help="print the tables of these dumps, and stop")
+    parser.add_argument(
+        "--features", default="", help="append each question's labelled shortlist here"
+    )
+    parser.add_argument(
+        "--convgen-extra-tune", default="", help="more convgen seeds as tuning users, e.g. 3,4,5"
+    )
+    parser.add_argument("--no-baselines", action="store_true", help="skip the outside baselines")
     args = parser.parse_args()
     if args.merge:
         merge(args.merge.split(","))
         return
     OPTIONS["warm"] = args.warm
     OPTIONS["dump"] = args.dump
+    OPTIONS["features"] = args.features
+    OPTIONS["baselines"] = not args.no_baselines
     if args.near_words:
         from truehearth.recall import talk
 
@@ -470,7 +546,10 @@ def main() -> None:
         systems.update({} if which == "none" else truehearth_systems(which))
     for name in args.sets.split(","):
         if name == "convgen":
-            users = extsets.convgen(sessions=args.convgen_sessions, turns=args.convgen_turns)
+            extra = tuple(int(x) for x in args.convgen_extra_tune.split(",") if x)
+            users = extsets.convgen(
+                sessions=args.convgen_sessions, turns=args.convgen_turns, extra_tune=extra
+            )
         elif root is None:
             print(f"\n### {name}\nskipped: no ../shared/data (set TRUEHEARTH_EXT_DATA)")
             continue

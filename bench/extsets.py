@@ -148,11 +148,21 @@ def memorybank(root: Path) -> list[User]:
     return users
 
 
-def convgen(seeds: tuple[int, int] = (1, 2), sessions: int = 30, turns: int = 500) -> list[User]:
+def convgen(
+    seeds: tuple[int, int] = (1, 2),
+    sessions: int = 30,
+    turns: int = 500,
+    extra_tune: tuple[int, ...] = (),
+) -> list[User]:
+    """Seed ``seeds[0]`` is the tuning user, ``seeds[1]`` the test user; ``extra_tune``
+    adds more tuning users (more generated data to fit on, never the test seed)."""
     from convgen import generate
 
     users = []
-    for seed, split in zip(seeds, ("tune", "test"), strict=True):
+    pairs = [*zip(seeds, ("tune", "test"), strict=True), *((s, "tune") for s in extra_tune)]
+    if seeds[1] in extra_tune:
+        raise ValueError("the test seed cannot also be a tuning seed")
+    for seed, split in pairs:
         conv = generate(sessions, turns, seed=seed)
         order: dict[str, int] = {}
         by_session: dict[int, Session] = {}

@@ -57,6 +57,7 @@ from truehearth.recall.meaning import (
     unavailable,
 )
 from truehearth.recall.query import check_query, content_words, keyword_terms, without_stopwords
+from truehearth.recall.rerank import DEPTH, Reranker, Shortlisted, shipped
 from truehearth.recall.settings import index_of
 from truehearth.recall.spread import spread
 from truehearth.recall.talk import TalkIndex, days_named
@@ -75,6 +76,12 @@ KEYWORDS = "keyword match"
 # At most this many turns of one session before the other sessions' (recall/spread.py).
 # On RealMem's tuning users it took R@10 from 0.566 to 0.615 (docs/BENCHMARKS.md).
 PER_SESSION = 2
+# Whether the learnt re-ranker (recall/rerank.py) re-orders the fused shortlist unless a
+# retriever says otherwise. Decided on the tuning parts (R@10 RealMem 0.643 -> 0.658,
+# convgen turns 0.697 -> 0.724, MemoryBank R@1 0.83 -> 1.00); on the test parts it lifts
+# R@1 (RealMem 0.301 -> 0.313, MemoryBank 0.87 -> 0.96) and leaves RealMem's R@10 as it
+# was (0.638 -> 0.637), for about 1.5 ms of p95 (docs/BENCHMARKS.md).
+RERANK_BY_DEFAULT = True
 
 
 def _columns(neighbours: bool, dates: bool) -> str:
@@ -118,6 +125,22 @@ class _Candidate:
     fused: float = 0.0
     reasons: list[str] = field(default_factory=list)
     boost: float = 1.0
+    lists: dict[str, tuple[int, float]] = field(default_factory=dict)  # kind -> (rank, raw)
+    matched: set[str] = field(default_factory=set)  # "speaker", "date"
+
+
+# Which lists feed the re-ranker's features, by the label fusion gives each pass.
+def _kind(label: str) -> str:
+    if label == KEYWORDS:
+        return "keyword"
+    if label.startswith("said by"):
+        return "said_by"
+    if label.startswith("dated"):
+        return "dated"
+    return "related"
+
+
+Observer = Callable[[list[Shortlisted], dict[str, float]], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +174,8 @@ class HybridRetriever:
         meaning_model: MeaningModel | None = None,
         per_session: int = PER_SESSION,
         date_words: bool = False,
+        rerank: Reranker | bool | None = None,
+        observe: Observer | None = None,
     ) -> None:
         self.use_bm25 = bm25
         self.use_vectors = vectors
@@ -172,6 +197,16 @@ class HybridRetriever:
         # in a question then matches every turn of May or of any week. Off: the dated
         # pass searches that column with the days the question names, resolved.
         self.date_words = date_words
+        # None: the shipped weights when RERANK_BY_DEFAULT; True: the shipped weights.
+        self.rerank: Reranker | None
+        if isinstance(rerank, Reranker):
+            self.rerank = rerank
+        elif rerank or (rerank is None and RERANK_BY_DEFAULT):
+            self.rerank = shipped()
+        else:
+            self.rerank = None
+        # Sees the fused shortlist of each question (what the re-ranker reads): for training.
+        self.observe = observe
 
     def meaning_status(self, home: Home) -> str:
         """One line for ``--explain``: whether the meaning second stage runs, and why not."""
@@ -233,14 +268,26 @@ class HybridRetriever:
                 return False
             return include_quarantined or seen.trust is not Trust.QUARANTINED
 
+        tops: dict[str, float] = {}
+
         def add(
-            rank: int, seen: Glance, reason: str, weights: tuple[float, int], first: bool = False
+            rank: int,
+            seen: Glance,
+            reason: str,
+            weights: tuple[float, int],
+            first: bool = False,
+            kind: str = "",
+            raw: float = 0.0,
         ) -> None:
             if not admit(seen):
                 return
             entry = pool.setdefault(seen.id, _Candidate(seen))
             weight, k = weights
             entry.fused += weight / (k + rank)
+            if kind and (kind not in entry.lists or rank < entry.lists[kind][0]):
+                entry.lists[kind] = (rank, raw)
+                if rank == 1:
+                    tops.setdefault(kind, raw)
             if first:
                 entry.reasons.insert(0, reason)
             else:
@@ -252,39 +299,86 @@ class HybridRetriever:
             hits = search(match)
             sure = self.fusion.sure_k if _standout([s for _r, s in hits]) else 0
             weights = (given[0], min(given[1], sure)) if sure else given
-            for rank, (seen, _score) in enumerate(hits, 1):
+            for rank, (seen, raw) in enumerate(hits, 1):
                 note = ", a clear first" if sure and rank == 1 else ""
                 reason = f"{label} (bm25 rank {rank}{note})"
-                add(rank, seen, reason, weights, first=label == KEYWORDS)
+                add(rank, seen, reason, weights, label == KEYWORDS, _kind(label), raw)
                 if label != "related words":
                     leads.append((rank, seen, f"{label} rank {rank}"))
         if self.use_vectors:
             for rank, seen, score in self._vector_hits(db, text, admit, include_quarantined):
-                add(rank, seen, f"vector rank {rank} (cos {score:.2f})", self.fusion.vector)
+                reason = f"vector rank {rank} (cos {score:.2f})"
+                add(rank, seen, reason, self.fusion.vector, kind="vector", raw=score)
         if self.use_graph:
             graph = Graph(db)
             if self.sync:
                 graph.sync()
             for rank, edge in enumerate(graph.lookup(text, limit=self.candidates), 1):
                 seen = Glance.of_record(edge.record)
-                add(rank, seen, f"graph: {edge.describe()}", self.fusion.graph)
+                add(rank, seen, f"graph: {edge.describe()}", self.fusion.graph, kind="graph")
         if self.use_replies:
             for rank, record, reason in self._replies(db, leads):
-                add(rank, Glance.of_record(record), f"reply after {reason}", self.fusion.reply)
-        for candidate in pool.values():
+                seen = Glance.of_record(record)
+                add(rank, seen, f"reply after {reason}", self.fusion.reply, kind="reply")
+        return self._order(db, asked, list(pool.values()), tops, today, limit)
+
+    def _order(
+        self,
+        db: RecallDB,
+        asked: _Asked,
+        pool: list[_Candidate],
+        tops: dict[str, float],
+        today: date,
+        limit: int,
+    ) -> list[Recalled]:
+        """Weigh, rank, re-rank, spread and (where on) re-read the pool; the top ``limit``."""
+        text = asked.text
+        for candidate in pool:
             self._weigh(candidate, asked)
-        ranked = sorted(pool.values(), key=lambda c: _final(c, today)[0], reverse=True)
+        ranked = sorted(pool, key=lambda c: _final(c, today)[0], reverse=True)
+        placed: list[float] | None = None
+        if self.rerank is not None or self.observe is not None:
+            # The re-ranked order gets the first stage's scores by place, so scores
+            # still fall with rank and keep their scale.
+            if self.rerank is not None:
+                placed = [_final(c, today)[0] for c in ranked]
+            ranked = self._rerank(ranked, tops, today)
         ranked = self._spread(ranked)
+        if placed is None:
+            placed = [_final(c, today)[0] for c in ranked]
         second = self._meaning(db)
         if second is not None and len(ranked) > 1:
-            return self._second_stage(db, text, ranked, *second, today, limit)
+            return self._second_stage(db, text, ranked, placed, *second, today, limit)
         out: list[Recalled] = []
-        for candidate in ranked[:limit]:
-            found = self._recalled(candidate, today)
-            if out and found.score > out[-1].score:  # spread moved it down: scores fall with rank
+        for place, candidate in enumerate(ranked[:limit]):
+            found = self._recalled(candidate, today, placed[place] if self.rerank else None)
+            if out and found.score > out[-1].score:  # scores fall with rank
                 found = replace(found, score=out[-1].score)
             out.append(found)
         return out
+
+    def _rerank(
+        self, ranked: list[_Candidate], tops: dict[str, float], today: date
+    ) -> list[_Candidate]:
+        """Re-order the fused top :data:`DEPTH` by the learnt re-ranker (recall/rerank.py)."""
+        head = ranked[:DEPTH]
+        items = [_shortlisted(c, place, today) for place, c in enumerate(head, 1)]
+        if self.observe is not None:
+            self.observe(items, dict(tops))
+        if self.rerank is None or len(head) < 2:
+            return ranked
+        order = self.rerank.order(items, tops)
+        if order is None:  # a signal it never learnt (a named speaker): the fused order stands
+            return ranked
+        for after, (index, score, why) in enumerate(order, 1):
+            before = index + 1
+            if after < before:
+                head[index].reasons.append(
+                    f"re-ranker lifted it from #{before} to #{after} ({why}; learnt {score:.2f})"
+                )
+            elif after > before:
+                head[index].reasons.append(f"re-ranker moved it from #{before} to #{after}")
+        return [head[i] for i, _s, _w in order] + ranked[DEPTH:]
 
     def _spread(self, ranked: list[_Candidate]) -> list[_Candidate]:
         """Move a session's turns past the first ``per_session`` below the other sessions."""
@@ -306,6 +400,7 @@ class HybridRetriever:
         db: RecallDB,
         text: str,
         ranked: list[_Candidate],
+        placed: list[float],
         stage: SecondStage,
         model: MeaningModel,
         today: date,
@@ -317,7 +412,7 @@ class HybridRetriever:
         sims = cosines(model.query(text), vectors)
         by_id = {c.seen.id: c for c in ranked}
         out: list[Recalled] = []
-        first = [(c.seen.id, _final(c, today)[0]) for c in ranked]
+        first = [(c.seen.id, score) for c, score in zip(ranked, placed, strict=False)]
         # Meaning's order can bring one session's turns back together: spread it again.
         blended = spread(reorder(first, sims, stage), _moved_session(by_id), self.per_session)
         for place, moved in enumerate(blended, 1):
@@ -407,11 +502,13 @@ class HybridRetriever:
         if asked.speakers:
             who = seen.speaker
             if who in asked.speakers:
+                candidate.matched.add("speaker")
                 candidate.boost *= 1.0 + self.fusion.speaker_boost
                 candidate.reasons.append(f"speaker match: said by {who}")
         if asked.spans:
             match = _date_match(seen, asked.spans)
             if match:
+                candidate.matched.add("date")
                 candidate.boost *= 1.0 + self.fusion.date_boost
                 candidate.reasons.append(match)
 
@@ -567,6 +664,23 @@ def _moved_session(by_id: dict[str, _Candidate]) -> Callable[[Moved], str | None
 def _session_of(candidate: _Candidate) -> str | None:
     turn = candidate.seen.turn
     return turn.session if turn is not None else None
+
+
+def _shortlisted(candidate: _Candidate, place: int, today: date) -> Shortlisted:
+    score, age = _final(candidate, today)
+    turn = candidate.seen.turn
+    return Shortlisted(
+        id=candidate.seen.id,
+        place=place,
+        score=score,
+        lists=dict(candidate.lists),
+        speaker_match="speaker" in candidate.matched,
+        date_match="date" in candidate.matched,
+        session=turn.session if turn is not None else None,
+        turn=turn.turn if turn is not None else None,
+        age=age,
+        trust=TRUST_WEIGHT[candidate.seen.trust],
+    )
 
 
 def _day(now: str) -> date:

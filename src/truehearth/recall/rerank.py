@@ -1,0 +1,216 @@
+"""A learned re-ranker over the fused shortlist: how much each ranked list is worth, learnt.
+
+Fusion adds reciprocal ranks with weights set by hand, one list at a time, and
+it cannot see what a candidate's neighbours in the shortlist say: that three
+other turns of its session also matched, or that its keyword score stands far
+above the list's fifth. A logistic regression over a few such signals of each
+candidate in the fused top :data:`DEPTH` (its place, each list's rank and raw
+score against the list's first, the speaker and date matches, its age) reads
+them together and re-orders the shortlist. Features of a candidate's session
+(how much of the shortlist it holds) were tried and left out: on the tuning
+users they pulled one session's turns together, which spread then has to undo,
+and cost RealMem 0.02 R@10 (docs/BENCHMARKS.md).
+
+The weights are ours, fitted by ``bench/train_rerank.py`` on the tuning parts
+of externally written data and our generator only (docs/BENCHMARKS.md, issue
+13), and ship as ``truehearth/weights/recall_rerank.npz``: some twenty numbers,
+no download. A file whose feature names differ from :data:`FEATURES` is never
+used (recall works without it and ``--explain`` says so). Pure: no I/O beyond
+reading that file once.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+
+import numpy as np
+import numpy.typing as npt
+
+DEPTH = 30  # candidates of the fused order the re-ranker reads
+WEIGHTS = "recall_rerank.npz"
+LISTS = ("keyword", "said_by", "dated", "vector", "reply", "graph")
+FEATURES: tuple[str, ...] = (
+    "place_inv",  # 1 / first-stage place
+    "place_log",  # log of the place
+    "relative",  # final first-stage score over the first's
+    *(f"{kind}_inv" for kind in LISTS),  # 1 / rank in each list, 0 when absent
+    "keyword_rel",  # the keyword list's bm25 score over its first's
+    "vector_cos",  # cosine with the question (static vectors)
+    "vector_gap",  # the first vector hit's cosine minus this one's
+    "lists",  # how many lists found it
+    "speaker_match",
+    "date_match",
+    "age_log",  # log(1 + days between it and the question) / log(366)
+)
+# Short words for --explain, by feature.
+SAYS = {
+    "place_inv": "first-stage place",
+    "place_log": "first-stage place",
+    "relative": "first-stage score",
+    "keyword_inv": "keyword rank",
+    "said_by_inv": "speaker pass",
+    "dated_inv": "date pass",
+    "vector_inv": "vector rank",
+    "reply_inv": "reply to a match",
+    "graph_inv": "graph fact",
+    "keyword_rel": "bm25 score",
+    "vector_cos": "vector cosine",
+    "vector_gap": "vector cosine",
+    "lists": "lists agreeing",
+    "speaker_match": "speaker match",
+    "date_match": "date match",
+    "age_log": "age",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Shortlisted:
+    """What the re-ranker knows of one candidate of the fused order (no record, no text)."""
+
+    id: str
+    place: int  # 1-based place in the fused order
+    score: float  # its final first-stage score
+    lists: Mapping[str, tuple[int, float]] = field(default_factory=dict)  # kind -> (rank, raw)
+    speaker_match: bool = False
+    date_match: bool = False
+    session: str | None = None
+    turn: int | None = None
+    age: int = 0  # days before the question
+    # Not a feature: how much trust lets it count (verified 1.0, untrusted 0.8), applied
+    # to the learnt probability as the first stage applies it to its score. Trust is the
+    # home's policy, not relevance, and no tuning set varies it.
+    trust: float = 1.0
+
+
+def features(items: Sequence[Shortlisted], tops: Mapping[str, float]) -> npt.NDArray[np.float64]:
+    """One row of :data:`FEATURES` per candidate, in order (the shortlist read as a whole).
+
+    ``tops``: the raw score of each list's first hit (bm25, cosine).
+    """
+    rows = np.zeros((len(items), len(FEATURES)), np.float64)
+    if not items:
+        return rows
+    top = max(items[0].score, 1e-12)
+    col = {name: i for i, name in enumerate(FEATURES)}
+    for r, item in enumerate(items):
+        row = rows[r]
+        row[col["place_inv"]] = 1.0 / item.place
+        row[col["place_log"]] = math.log(item.place)
+        row[col["relative"]] = item.score / top
+        for kind in LISTS:
+            found = item.lists.get(kind)
+            if found is not None:
+                row[col[f"{kind}_inv"]] = 1.0 / found[0]
+        keyword = item.lists.get("keyword")
+        if keyword is not None and tops.get("keyword", 0.0) > 0:
+            row[col["keyword_rel"]] = keyword[1] / tops["keyword"]
+        vector = item.lists.get("vector")
+        if vector is not None:
+            row[col["vector_cos"]] = vector[1]
+            row[col["vector_gap"]] = tops.get("vector", vector[1]) - vector[1]
+        row[col["lists"]] = len(item.lists)
+        row[col["speaker_match"]] = float(item.speaker_match)
+        row[col["date_match"]] = float(item.date_match)
+        row[col["age_log"]] = math.log1p(max(0, item.age)) / math.log(366.0)
+    return rows
+
+
+@dataclass(frozen=True, slots=True)
+class Reranker:
+    """A logistic regression over standardised :func:`features`.
+
+    ``seen``: which features varied in the data it was fitted on. A shortlist in
+    which an unseen feature is not zero (a question naming a speaker, when no
+    tuning question did) is outside what it learnt: :meth:`order` declines it and
+    the first stage's order stands.
+    """
+
+    weights: npt.NDArray[np.float64]
+    mean: npt.NDArray[np.float64]
+    scale: npt.NDArray[np.float64]
+    bias: float
+    seen: npt.NDArray[np.bool_]
+
+    def scores(
+        self, items: Sequence[Shortlisted], tops: Mapping[str, float]
+    ) -> npt.NDArray[np.float64]:
+        """The learnt score of each candidate (higher is better; the logit, not squashed)."""
+        return self.standardised(features(items, tops)) @ self.weights + self.bias
+
+    def standardised(self, rows: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        return (rows - self.mean) / self.scale
+
+    def order(
+        self, items: Sequence[Shortlisted], tops: Mapping[str, float]
+    ) -> list[tuple[int, float, str]] | None:
+        """``(index into items, score, why)``, best first; ties keep the first-stage order.
+
+        The score is the learnt probability times the candidate's trust weight. ``why``
+        names the features that raised the candidate most, in words. None when the
+        shortlist shows a signal the re-ranker never saw (see :attr:`seen`).
+        """
+        raw = features(items, tops)
+        if np.any(raw[:, ~self.seen] != 0):
+            return None
+        rows = self.standardised(raw)
+        logits = rows @ self.weights + self.bias
+        scores = [
+            float(t) / (1.0 + math.exp(-float(z)))
+            for t, z in zip((i.trust for i in items), logits, strict=True)
+        ]
+        ranked = sorted(range(len(items)), key=lambda i: (-scores[i], i))
+        return [(i, scores[i], self._why(rows[i])) for i in ranked]
+
+    def _why(self, row: npt.NDArray[np.float64], say: int = 2) -> str:
+        parts = row * self.weights
+        named: list[str] = []
+        for i in np.argsort(-parts):
+            if parts[i] <= 0 or len(named) >= say:
+                break
+            words = SAYS[FEATURES[int(i)]]
+            if words not in named:
+                named.append(words)
+        return ", ".join(named) if named else "first-stage order"
+
+    def arrays(self) -> dict[str, npt.NDArray[np.generic]]:
+        """What the weights file holds (written by the training script)."""
+        return {
+            "names": np.array(FEATURES),
+            "weights": self.weights,
+            "mean": self.mean,
+            "scale": self.scale,
+            "bias": np.array([self.bias]),
+            "seen": self.seen,
+        }
+
+
+def from_arrays(arrays: Mapping[str, npt.NDArray[np.generic]]) -> Reranker | None:
+    """The re-ranker these arrays describe, or None when they were fitted for other features."""
+    names = tuple(str(n) for n in arrays["names"])
+    if names != FEATURES or "seen" not in arrays:
+        return None
+    return Reranker(
+        np.asarray(arrays["weights"], np.float64),
+        np.asarray(arrays["mean"], np.float64),
+        np.asarray(arrays["scale"], np.float64),
+        float(np.asarray(arrays["bias"], np.float64)[0]),
+        np.asarray(arrays["seen"], np.bool_),
+    )
+
+
+_shipped: dict[str, Reranker | None] = {}
+
+
+def shipped() -> Reranker | None:
+    """The re-ranker whose weights ship with truehearth, read once; None if absent or stale."""
+    if "r" not in _shipped:
+        try:
+            blob = resources.files("truehearth").joinpath("weights").joinpath(WEIGHTS)
+            with blob.open("rb") as handle, np.load(handle, allow_pickle=False) as data:
+                _shipped["r"] = from_arrays({k: data[k] for k in data.files})
+        except (FileNotFoundError, KeyError, ValueError, OSError):
+            _shipped["r"] = None
+    return _shipped["r"]
