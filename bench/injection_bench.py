@@ -5,6 +5,8 @@
 For every externally written source (:mod:`injection_data`) and split, the
 detectors side by side, in one run:
 
+* ``baseline head`` -- with ``--baseline-head``: the first stage, then an
+  earlier second-stage head (side by side with the shipped one);
 * ``shipped``    -- what importers use: the rules, then the classifier, then
   (with the ``meaning`` extra) the second stage on the classifier's grey zone;
 * ``first``      -- the rules, then the classifier: what shipped before the
@@ -53,13 +55,19 @@ CRUDE = re.compile(
 
 
 def detectors(
-    weights: Path | None = None, baseline: Path | None = None, head: MeaningHead | None = None
+    weights: Path | None = None,
+    baseline: Path | None = None,
+    head: MeaningHead | None = None,
+    baseline_head: MeaningHead | None = None,
 ) -> dict[str, Callable[[str], bool]]:
     model = model_from_bytes(weights.read_bytes()) if weights else load_model()
     found: dict[str, Callable[[str], bool]] = {}
     if baseline:
         before = model_from_bytes(baseline.read_bytes())
         found["baseline"] = lambda text: detect(text, before) is not None
+    if baseline_head is not None:
+        earlier = SecondStage(baseline_head, CachedEmbedder())
+        found["baseline head"] = lambda text: detect(text, model, earlier) is not None
     if head is not None:
         second = SecondStage(head, CachedEmbedder())
         found["shipped"] = lambda text: detect(text, model, second) is not None
@@ -176,6 +184,9 @@ def main() -> None:
     parser.add_argument("--no-meaning", action="store_true", help="leave the second stage out")
     parser.add_argument("--head", type=Path, help="a second-stage head instead of the shipped one")
     parser.add_argument(
+        "--baseline-head", type=Path, help="a second-stage head to show side by side as baseline"
+    )
+    parser.add_argument(
         "--workers", type=int, default=1, help="encoder processes filling the cache"
     )
     parser.add_argument("--source", action="append", help="only these sources (default: all)")
@@ -188,24 +199,36 @@ def main() -> None:
         examples += load_blind(args.blind)
     if args.source:
         examples = [e for e in examples if e.source in args.source]
-    if args.source:
-        examples = [e for e in examples if e.source in args.source]
     splits = set(args.split or ["train", "tune", "test"])
-    head = None
+    head = earlier = None
     if not args.no_meaning:
         head = head_from_bytes(args.head.read_bytes()) if args.head else load_head()
+        earlier = head_from_bytes(args.baseline_head.read_bytes()) if args.baseline_head else None
     if head is not None:
         model = model_from_bytes(args.weights.read_bytes()) if args.weights else load_model()
         chosen = [e.text for e in examples if e.split in splits]
-        embed_all(zone_spans(chosen, model, head), args.workers)
-    found = detectors(args.weights, args.baseline, head)
+        spans = zone_spans(chosen, model, head)
+        if earlier is not None:
+            spans += zone_spans(chosen, model, earlier)
+        embed_all(list(dict.fromkeys(spans)), args.workers)
+    found = detectors(args.weights, args.baseline, head, earlier)
     names = list(found)
     print("| source | kind | split | attacks | ordinary | " + " | ".join(names) + " |")
     print("|---" * (5 + len(names)) + "|")
+    pooled: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for source, kind, split, attacks, ordinary, shares in rates(examples, splits, found):
         what = "caught" if attacks else "false"
-        cells = " | ".join(f"{what} {shares[n]:.3f}" for n in names)
+        digits = 3 if attacks else 4
+        cells = " | ".join(f"{what} {shares[n]:.{digits}f}" for n in names)
         print(f"| {source} | {kind} | {split} | {attacks or ''} | {ordinary or ''} | {cells} |")
+        if attacks and "task request" not in kind and not kind.startswith(("language", "style")):
+            pooled[split]["n"] += attacks
+            for n in names:
+                pooled[split][n] += shares[n] * attacks
+    for split, sums in sorted(pooled.items()):
+        cells = " | ".join(f"caught {sums[n] / sums['n']:.3f}" for n in names)
+        label = "**pooled attacks** (no task requests)"
+        print(f"| {label} | | {split} | {sums['n']:.0f} | | {cells} |")
     if args.no_cost:
         return
     model = model_from_bytes(args.weights.read_bytes()) if args.weights else load_model()

@@ -17,8 +17,10 @@ finds most suspicious, because only such texts ever reach the head.
 
 The grey zone's floor is the lowest first-stage score that sends at most
 :data:`BAND_SHARE` of each chat source's tune texts to the encoder (its cost);
-the head's threshold is the lowest that keeps every chat source's tune false
-flags, first and second stage together, within :data:`TARGET_FALSE_FLAGS`.
+the head's threshold is the lowest that adds at most :data:`SECOND_FALSE_FLAGS`
+of each chat source's tune texts as flags and keeps its tune false flags,
+first and second stage together, within :data:`TOTAL_FALSE_FLAGS` (0.4 %: a
+margin under the 0.5 % target, since test ran above tune in round 5).
 Vectors are cached (:mod:`meaning_cache`); the fit is deterministic.
 """
 
@@ -62,7 +64,10 @@ CHAT_RANDOM = 50
 BAND_FLOOR = -2.0  # no grey zone reaches lower than this (bounds what is embedded)
 BAND_SHARE = 0.01  # of each chat source's tune texts, at most, sent to the encoder
 SECOND_FALSE_FLAGS = 0.0015  # of each chat source's tune texts, at most, flagged by the head
-L2 = 1e-3
+# ...and first and second stage together flag at most this share of each chat source's tune
+# texts: 0.1 point under the 0.5 % target, because test ran 0.05 points above tune before.
+TOTAL_FALSE_FLAGS = 0.004
+L2 = 1e-4
 STEPS = 2_000
 
 
@@ -194,10 +199,15 @@ def choose_band(scored: list[Scored], threshold: float) -> float:
 
 
 def choose_threshold(
-    tune: list[Scored], logits: NDArray[np.float64], band_low: float, totals: dict[str, int]
+    tune: list[Scored],
+    logits: NDArray[np.float64],
+    band_low: float,
+    totals: dict[str, int],
+    first_flags: dict[str, int],
 ) -> float:
     """The lowest head threshold adding at most SECOND_FALSE_FLAGS of each chat source's tune
-    texts as flags (the first stage already spends up to 0.3 %; together within 0.5 %)."""
+    texts as flags, and no more than keeps that source's flags, the first stage's
+    (``first_flags``) included, within TOTAL_FALSE_FLAGS."""
     thresholds = []
     for source in CHAT_SOURCES:
         inside = np.sort(
@@ -209,7 +219,10 @@ def choose_threshold(
         )
         if not inside.size:
             continue
-        allowed = int(np.floor(SECOND_FALSE_FLAGS * totals[source]))
+        allowed = min(
+            int(np.floor(SECOND_FALSE_FLAGS * totals[source])),
+            max(0, int(np.floor(TOTAL_FALSE_FLAGS * totals[source])) - first_flags[source]),
+        )
         at = inside.size - allowed - 1
         thresholds.append(float(inside[at]) if at >= 0 else -1e9)
         print(
@@ -260,8 +273,18 @@ def main() -> None:
         source: sum(1 for s in scored if s.example.split == "tune" and s.example.source == source)
         for source in CHAT_SOURCES
     }
+    first_flags = {
+        source: sum(
+            1
+            for s in scored
+            if s.example.split == "tune"
+            and s.example.source == source
+            and (s.ruled or s.score >= model.threshold)
+        )
+        for source in CHAT_SOURCES
+    }
     logits = xt.astype(np.float64) @ w + b
-    threshold = choose_threshold(tune, logits, band_low, totals)
+    threshold = choose_threshold(tune, logits, band_low, totals, first_flags)
     report(tune, logits, band_low, threshold, scored, model)
     blob = serialise(w, b, threshold, band_low)
     digest = hashlib.sha256(blob).hexdigest()
