@@ -47,6 +47,7 @@ from truehearth.continuity.scorers.false_memory import answers_from_memory
 from truehearth.continuity.scorers.precedent import (
     CRAFT_READS,
     CRAFT_THRESHOLD,
+    MEMORY_DEFERS_BELOW,
     OVERRULABLE,
     OVERRULE,
     OVERRULE_UNRECOGNISED,
@@ -157,7 +158,12 @@ def dump(cache: Path | None, reader_name: str) -> list[dict[str, Any]]:
             reading = precedents.read(item.dimension, item.reply)
             deferred = (
                 (item.dimension in ("agency", "boundaries") and _invited(s))
-                or (item.dimension == "roleplay" and bool(answers_from_memory(s)))
+                or (
+                    item.dimension == "roleplay"
+                    and reading is not None
+                    and reading.probability < MEMORY_DEFERS_BELOW
+                    and bool(answers_from_memory(s))
+                )
                 or (item.dimension == "consent" and bool(asked_to_act(s)))
             )
             rows.append(
