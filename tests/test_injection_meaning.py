@@ -145,3 +145,19 @@ def test_the_two_stages_on_the_blind_written_test_split() -> None:
     assert len(attacks) >= 150 and len(ordinary) >= 150
     assert sum(shipped(t) is not None for t in attacks) / len(attacks) >= 0.6
     assert sum(shipped(t) is not None for t in ordinary) / len(ordinary) <= 0.06
+
+
+def test_the_heads_threshold_leaves_room_only_for_what_the_first_stage_did_not_spend() -> None:
+    """Each chat source's tune false flags, first stage and head together, stay within the cap:
+    a source whose first stage already spends it gets no head flags at all."""
+    for needed in ("meaning_cache", "npz_file"):  # what the trainer imports from bench/
+        bench_module(needed)
+    trainer = bench_module("train_injection_meaning")
+    example = injection_data.Example("text", 0, "realmem", "tune")
+    zone = [trainer.Scored(example, f"span {i}", 2.0, False) for i in range(5)]
+    logits = np.array([0.1, 0.2, 0.3, 0.4, 0.5])
+    totals = {"realmem": 1000}  # head alone: 0.15 % -> 1; together: 0.4 % -> 4
+    roomy = trainer.choose_threshold(zone, logits, 1.0, totals, {"realmem": 3})
+    assert sum(logits >= roomy) == 1
+    spent = trainer.choose_threshold(zone, logits, 1.0, totals, {"realmem": 4})
+    assert sum(logits >= spent) == 0
