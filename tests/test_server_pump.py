@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
 import time
 from collections.abc import Generator
@@ -15,7 +16,7 @@ from truehearth.home import Home
 from truehearth.keys import ensure_token
 from truehearth.mouths import registry
 from truehearth.server.app import create_app
-from truehearth.server.pump import AHEAD, pumped
+from truehearth.server.pump import AHEAD, pumped, started
 from truehearth.server.settings import ServerSettings
 
 
@@ -142,3 +143,59 @@ def test_the_source_runs_in_the_request_s_context() -> None:
         return [batch async for batch in pumped(source())]
 
     assert asyncio.run(request()) == [b"x"] and seen == ["the request"]
+
+
+def test_a_decision_and_its_reply_run_on_one_thread_and_the_loop_waits_for_the_decision_only() -> (
+    None
+):
+    source = Source(4, pause=0.15)
+    decided_on: list[str] = []
+
+    def decide() -> tuple[str, Generator[bytes, None, None]]:
+        decided_on.append(threading.current_thread().name)
+        return "headers", source.chunks()
+
+    async def request() -> tuple[str, int, list[bytes]]:
+        begun = await started(decide)
+        made_then = source.made  # the reply is still being made when the decision is back
+        return begun.value, made_then, [batch async for batch in begun.body]
+
+    value, made_then, batches = asyncio.run(request())
+    assert value == "headers" and made_then < 4
+    assert b"".join(batches) == b"<0><1><2><3>"
+    assert decided_on == ["truehearth-reply"] and source.threads == {"truehearth-reply"}
+    assert source.closed_on == "truehearth-reply"
+
+
+def test_a_decision_that_fails_is_raised_where_the_request_waits() -> None:
+    def decide() -> tuple[str, Generator[bytes, None, None]]:
+        raise LookupError("no such mouth")
+
+    async def request() -> None:
+        await started(decide)
+
+    try:
+        asyncio.run(request())
+    except LookupError as exc:
+        assert str(exc) == "no such mouth"
+    else:
+        raise AssertionError("the decision's error was swallowed")
+
+
+def test_a_reply_whose_body_is_never_read_is_stopped_and_closed() -> None:
+    """A response that never starts drops its body: the reply stops instead of waiting forever."""
+    source = Source(100_000)
+
+    async def request() -> None:
+        begun = await started(lambda: ("headers", source.chunks()))
+        await asyncio.sleep(0.2)  # the worker fills the buffer and waits for a reader
+        del begun  # the response never started
+        gc.collect()
+        for _ in range(100):
+            if source.closed_on is not None:
+                break
+            await asyncio.sleep(0.05)
+
+    asyncio.run(request())
+    assert source.closed_on == "truehearth-reply"
+    assert source.made <= AHEAD + 1

@@ -127,7 +127,13 @@ def is_authorized(request: Request) -> bool:
     return bool(cookie) and sessions_of(request).is_open(cookie)
 
 
-def require_token(request: Request) -> None:
+async def require_token(request: Request) -> None:
+    """Refuse a request without the token (401).
+
+    A coroutine, so it runs on the event loop: the check is a ``stat`` and a
+    comparison, and as a plain function FastAPI would hand every request to a
+    worker thread and back just for it.
+    """
     if not is_authorized(request):
         raise HTTPException(
             status_code=401,

@@ -21,6 +21,7 @@ import orjson
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import AfterValidator, BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from truehearth import threads
 from truehearth.context import fences
@@ -43,7 +44,7 @@ from truehearth.server.deps import (
     pool_of,
 )
 from truehearth.server.gate import Pass
-from truehearth.server.pump import pumped
+from truehearth.server.pump import started
 from truehearth.threads import Located, Match, Said
 from truehearth.turn import Conversation, TurnResult
 
@@ -485,16 +486,32 @@ def _provenance(conversation: Conversation) -> dict[str, Any]:
 
 
 @router.post("/chat/completions", response_model=None)
-def chat_completions(
+async def chat_completions(
     body: ChatRequest,
     request: Request,
     session_header: Annotated[str | None, Header(alias=SESSION_HEADER)] = None,
 ) -> Any:
-    """One turn through the home, streamed (SSE) or whole."""
+    """One turn through the home, streamed (SSE) or whole.
+
+    The turn runs on one thread from its first journal read to its last chunk:
+    a streamed reply is decided and then streamed there (:func:`started`), the
+    loop waiting only for the decision, so the response can still be any error
+    the decision raises.
+    """
     refused = _unsupported(body)
     if refused is not None:
         return refused
     header = session_header.strip()[:100] if session_header and session_header.strip() else None
+    if body.stream:
+        begun = await started(lambda: _begin_stream(request, body, header))
+        return StreamingResponse(begun.body, media_type="text/event-stream", headers=begun.value)
+    return await run_in_threadpool(_whole, request, body, header)
+
+
+def _begin(
+    request: Request, body: ChatRequest, header: str | None
+) -> tuple[Lease, Conversation, Iterator[str], dict[str, str]]:
+    """Wait for the turn before this one, then decide this one and start its reply."""
     task = _background_task(body)
     # A housekeeping prompt journals nothing, so it need not wait for a turn.
     turn_pass = None if task is not None else gate_of(request).enter()
@@ -511,20 +528,28 @@ def chat_completions(
             conversation, pieces, ignored = _task(request, home, body, task)
         else:
             conversation, pieces, ignored = _turn(request, home, body, header)
-        headers = {
-            "X-Truehearth-Ignored-System": str(ignored),
-            SESSION_HEADER: conversation.session,
-        }
-        if body.stream:
-            usage = body.stream_options is not None and body.stream_options.include_usage
-            return StreamingResponse(
-                pumped(_sse(lease, conversation, pieces, body.model, usage)),
-                media_type="text/event-stream",
-                headers=headers,
-            )
-        said = "".join(pieces)
     except BaseException:
         lease.end(sound=False, journaled=conversation is not None and conversation.last is not None)
+        raise
+    headers = {"X-Truehearth-Ignored-System": str(ignored), SESSION_HEADER: conversation.session}
+    return lease, conversation, pieces, headers
+
+
+def _begin_stream(
+    request: Request, body: ChatRequest, header: str | None
+) -> tuple[dict[str, str], Generator[bytes, None, None]]:
+    lease, conversation, pieces, headers = _begin(request, body, header)
+    usage = body.stream_options is not None and body.stream_options.include_usage
+    return headers, _sse(lease, conversation, pieces, body.model, usage)
+
+
+def _whole(request: Request, body: ChatRequest, header: str | None) -> JSONResponse:
+    """A reply sent whole (``stream: false``), journaled before it is sent."""
+    lease, conversation, pieces, headers = _begin(request, body, header)
+    try:
+        said = "".join(pieces)
+    except BaseException:
+        lease.end(sound=False, journaled=conversation.last is not None)
         raise
     lease.end(sound=True, journaled=conversation.last is not None)
     result = conversation.last

@@ -14,6 +14,14 @@ by one, as they come). The generator runs at most :data:`AHEAD` chunks ahead
 of what was sent; a client that leaves stops it at the next chunk, and the
 generator is then closed on its own thread (so a turn journals what was said
 before the request ends), exactly as a pull per chunk did.
+
+:func:`started` goes one step further for a request that must decide what it
+answers before its first byte (its status, its headers): the decision and the
+reply run on the same thread, one after the other, and the loop waits for the
+decision alone. Deciding on one worker thread and then streaming on another
+handed the request from the loop to a thread and back twice more; on a loaded
+machine every such hand-off waits for a core, which was most of a short
+reply's latency beyond its CPU time.
 """
 
 from __future__ import annotations
@@ -22,9 +30,13 @@ import asyncio
 import contextlib
 import contextvars
 import threading
-from collections.abc import AsyncGenerator, Generator
+import weakref
+from collections.abc import AsyncGenerator, Callable, Generator
+from typing import Generic, TypeVar, cast
 
 import anyio
+
+T = TypeVar("T")
 
 AHEAD = 64
 """Chunks the generator may run ahead of the client before it waits (memory bound)."""
@@ -42,6 +54,7 @@ class _Buffer:
         self.error: BaseException | None = None
         self.ready = asyncio.Event()  # set on the loop: something to send, or the end
         self.closed = asyncio.Event()  # set on the loop: the generator is closed
+        self.decided: asyncio.Future[object] = loop.create_future()  # :func:`started`
 
     def put(self, chunk: bytes) -> bool:
         """Add a chunk (the worker); ``False`` when the client has left."""
@@ -67,6 +80,34 @@ class _Buffer:
             self.stopping = True
             self.space.notify_all()
 
+    def decide_then_run(
+        self, decide: Callable[[], tuple[object, Generator[bytes, None, None]]]
+    ) -> None:
+        """The worker of :func:`started`: decide, hand the decision to the loop, then run."""
+        try:
+            value, chunks = decide()
+        except BaseException as exc:  # raised on the loop, where the request awaits it
+            self._settle(exc)
+            with self.space:
+                self.finished = True
+            self._wake(self.ready)
+            self._wake(self.closed)
+            return
+        self._settle(value)
+        self.run(chunks)
+
+    def _settle(self, outcome: object) -> None:
+        def settle() -> None:
+            if self.decided.done():  # the request was cancelled while it waited
+                return
+            if isinstance(outcome, BaseException):
+                self.decided.set_exception(outcome)
+            else:
+                self.decided.set_result(outcome)
+
+        with contextlib.suppress(RuntimeError):  # the server stopped: nobody is waiting
+            self.loop.call_soon_threadsafe(settle)
+
     def run(self, chunks: Generator[bytes, None, None]) -> None:
         """The worker: drive the generator to its end (or the client's leaving), then close it."""
         try:
@@ -90,21 +131,17 @@ class _Buffer:
             self.loop.call_soon_threadsafe(event.set)
 
 
-async def pumped(chunks: Generator[bytes, None, None]) -> AsyncGenerator[bytes, None]:
-    """Yield what ``chunks`` yields, run on a thread of its own; always close it there.
-
-    A client that leaves mid-reply cancels this generator: the worker stops at
-    its next chunk and closes ``chunks``, and this waits for that, shielded
-    from the cancellation, so the words already said are journaled before the
-    request ends.
-    """
-    buffer = _Buffer(asyncio.get_running_loop())
+def _worker(buffer: _Buffer, target: Callable[..., None], *args: object) -> None:
     # The request's context variables go with it, as they did to a pool thread.
     context = contextvars.copy_context()
-    worker = threading.Thread(
-        target=context.run, args=(buffer.run, chunks), name="truehearth-reply", daemon=True
+    thread = threading.Thread(
+        target=context.run, args=(target, *args), name="truehearth-reply", daemon=True
     )
-    worker.start()
+    thread.start()
+
+
+async def _drain(buffer: _Buffer) -> AsyncGenerator[bytes, None]:
+    """What the worker puts in ``buffer``, in order; stop and wait for it on the way out."""
     try:
         while True:
             buffer.ready.clear()
@@ -121,3 +158,54 @@ async def pumped(chunks: Generator[bytes, None, None]) -> AsyncGenerator[bytes, 
         buffer.stop()
         with anyio.CancelScope(shield=True):
             await buffer.closed.wait()
+
+
+class Started(Generic[T]):
+    """A decision made on the reply's thread, and the reply that follows it."""
+
+    def __init__(self, value: T, body: AsyncGenerator[bytes, None]) -> None:
+        self.value = value
+        self.body = body
+
+
+async def started(
+    decide: Callable[[], tuple[T, Generator[bytes, None, None]]],
+) -> Started[T]:
+    """Run ``decide`` and then the reply it returns on one thread; wait for the decision only.
+
+    ``decide`` returns a value (what the response's status and headers need) and
+    the reply's blocking generator; an exception it raises is raised here, so the
+    server answers it as it would have from a worker thread. The reply then runs
+    on, into the buffer, as with :func:`pumped`. A body that is never read (the
+    response never started) stops the worker when it is dropped, so the reply's
+    own clean-up runs and nothing waits forever for a reader.
+    """
+    buffer = _Buffer(asyncio.get_running_loop())
+    _worker(buffer, buffer.decide_then_run, decide)
+    try:
+        with anyio.CancelScope(shield=True):  # a decision once begun is seen through
+            value = await buffer.decided
+    except BaseException:
+        buffer.stop()
+        raise
+    body = _drain(buffer)
+    weakref.finalize(body, buffer.stop)
+    return Started(cast(T, value), body)
+
+
+async def pumped(chunks: Generator[bytes, None, None]) -> AsyncGenerator[bytes, None]:
+    """Yield what ``chunks`` yields, run on a thread of its own; always close it there.
+
+    A client that leaves mid-reply cancels this generator: the worker stops at
+    its next chunk and closes ``chunks``, and this waits for that, shielded
+    from the cancellation, so the words already said are journaled before the
+    request ends.
+    """
+    buffer = _Buffer(asyncio.get_running_loop())
+    _worker(buffer, buffer.run, chunks)
+    body = _drain(buffer)
+    try:
+        async for batch in body:
+            yield batch
+    finally:
+        await body.aclose()  # at once, so what was said is journaled before the request ends
