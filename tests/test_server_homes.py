@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import httpx
 
 from tests.loopback import serving
@@ -79,4 +81,29 @@ def test_recall_catches_up_with_a_turn_between_turns(home: Home) -> None:
             assert TalkIndex(fresh.recall_index).sync() == 0
             turns = [r for r in fresh.records(layers=[Layer.ARCHIVE]) if r.meta.get("kind")]
             assert len(turns) == 2
+            assert fresh.verify().ok
+
+
+def test_recall_catches_up_with_a_streamed_turn_once_its_reply_is_sent(home: Home) -> None:
+    settings, token = _served(home)
+    app = create_app(settings)
+    auth = {"Authorization": f"Bearer {token}"}
+    body = {
+        "model": "echo",
+        "stream": True,
+        "messages": [{"role": "user", "content": "We planted basil by the fence."}],
+    }
+    with serving(app) as url:
+        with httpx.stream(
+            "POST", url + "/v1/chat/completions", json=body, headers=auth, timeout=30
+        ) as reply:
+            lines = [line for line in reply.iter_lines() if line]
+        assert reply.status_code == 200 and lines[-1] == "data: [DONE]"
+        deadline = time.monotonic() + 30
+        while app.state.catch_up.passes < 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert app.state.catch_up.wait_idle(30)
+        assert app.state.catch_up.passes >= 1 and app.state.catch_up.failure is None
+        with Home.open(home.path) as fresh:
+            assert TalkIndex(fresh.recall_index).sync() == 0
             assert fresh.verify().ok

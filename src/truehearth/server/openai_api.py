@@ -21,6 +21,7 @@ import orjson
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import AfterValidator, BaseModel, Field
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from truehearth import threads
@@ -504,7 +505,13 @@ async def chat_completions(
     header = session_header.strip()[:100] if session_header and session_header.strip() else None
     if body.stream:
         begun = await started(lambda: _begin_stream(request, body, header))
-        return StreamingResponse(begun.body, media_type="text/event-stream", headers=begun.value)
+        headers, lease = begun.value
+        return StreamingResponse(
+            begun.body,
+            media_type="text/event-stream",
+            headers=headers,
+            background=BackgroundTask(lease.after_response),
+        )
     return await run_in_threadpool(_whole, request, body, header)
 
 
@@ -537,10 +544,10 @@ def _begin(
 
 def _begin_stream(
     request: Request, body: ChatRequest, header: str | None
-) -> tuple[dict[str, str], Generator[bytes, None, None]]:
+) -> tuple[tuple[dict[str, str], Lease], Generator[bytes, None, None]]:
     lease, conversation, pieces, headers = _begin(request, body, header)
     usage = body.stream_options is not None and body.stream_options.include_usage
-    return headers, _sse(lease, conversation, pieces, body.model, usage)
+    return (headers, lease), _sse(lease, conversation, pieces, body.model, usage)
 
 
 def _whole(request: Request, body: ChatRequest, header: str | None) -> JSONResponse:
@@ -619,6 +626,7 @@ def _sse(
     cid = "chatcmpl-" + conversation.session
     said: list[str] = []
     sound = False
+    finished = False  # [DONE] was taken: the response ends normally and catches up after
     try:
         yield _chunk(cid, model, {"role": "assistant", "content": ""})
         try:
@@ -640,6 +648,7 @@ def _sse(
             yield b"data: " + orjson.dumps(usage) + b"\n\n"
         sound = True
         yield b"data: [DONE]\n\n"
+        finished = True
     except GeneratorExit:
         sound = True  # the client left: the turn below journals what was said
         raise
@@ -651,7 +660,8 @@ def _sse(
             if close is not None:
                 close()
         finally:
-            lease.end(sound=sound, journaled=conversation.last is not None)
+            journaled = conversation.last is not None
+            lease.end(sound=sound, journaled=journaled, catch_up_now=not finished)
 
 
 class Lease:
@@ -659,7 +669,10 @@ class Lease:
 
     The pass is released as soon as the turn has journaled its reply (the gate's
     promise to the next turn); a home that saw an error is closed, not lent again;
-    and a journaled turn asks recall to catch up with it between turns.
+    and a journaled turn asks recall to catch up with it between turns. A
+    streamed reply that reached its end asks only once its last byte is sent
+    (:meth:`after_response`): started at once, the catch-up's thread took the
+    interpreter from the event loop while it was still sending the reply's end.
     """
 
     def __init__(self, request: Request, turn_pass: Pass | None) -> None:
@@ -668,8 +681,9 @@ class Lease:
         self._pass = turn_pass
         self.home = self._homes.take()
         self._ended = False
+        self._catch_up_after = False
 
-    def end(self, *, sound: bool, journaled: bool) -> None:
+    def end(self, *, sound: bool, journaled: bool, catch_up_now: bool = True) -> None:
         if self._ended:
             return
         self._ended = True
@@ -678,5 +692,13 @@ class Lease:
         finally:
             if self._pass is not None:
                 self._pass.release()
-            if journaled:
+            if journaled and catch_up_now:
                 self._catch_up.poke()
+            elif journaled:
+                self._catch_up_after = True
+
+    async def after_response(self) -> None:
+        """Ask recall to catch up with a turn whose reply has been sent (on the loop: a notify)."""
+        if self._catch_up_after:
+            self._catch_up_after = False
+            self._catch_up.poke()
