@@ -199,3 +199,23 @@ def test_a_reply_whose_body_is_never_read_is_stopped_and_closed() -> None:
     asyncio.run(request())
     assert source.closed_on == "truehearth-reply"
     assert source.made <= AHEAD + 1
+
+
+def test_reply_threads_are_reused_and_each_reply_still_has_its_own_context() -> None:
+    import contextvars
+
+    who: contextvars.ContextVar[str] = contextvars.ContextVar("who", default="nobody")
+    seen: list[tuple[str, int]] = []
+
+    def source() -> Generator[bytes, None, None]:
+        seen.append((who.get(), threading.get_ident()))
+        yield b"x"
+
+    async def request(n: int) -> list[bytes]:
+        who.set(f"request {n}")
+        return [batch async for batch in pumped(source())]
+
+    for n in range(5):
+        assert asyncio.run(request(n)) == [b"x"]
+    assert [w for w, _ in seen] == [f"request {n}" for n in range(5)]
+    assert len({ident for _, ident in seen}) < 5  # one after another: a kept thread served

@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import queue
 import threading
 import weakref
 from collections.abc import AsyncGenerator, Callable, Generator
@@ -131,13 +132,50 @@ class _Buffer:
             self.loop.call_soon_threadsafe(event.set)
 
 
+class _Threads:
+    """Reply threads, kept for the next reply instead of made anew for each.
+
+    A thread is made when none is idle (so concurrent replies never wait for one
+    another here, as with a thread per reply), and up to :data:`KEEP` wait idle
+    afterwards. Daemon threads, as before: a reply stuck behind the turn gate
+    never holds the interpreter's exit. Reusing them saves making a thread per
+    request, and keeps a reply's CPU time on a thread that outlives it, where
+    ``/proc/PID/task`` (bench/proxy_load.py) can still count it.
+    """
+
+    def __init__(self, keep: int) -> None:
+        self._keep = keep
+        self._idle: list[queue.SimpleQueue[Callable[[], None]]] = []
+        self._lock = threading.Lock()
+
+    def run(self, job: Callable[[], None]) -> None:
+        with self._lock:
+            inbox = self._idle.pop() if self._idle else None
+        if inbox is None:
+            inbox = queue.SimpleQueue()
+            name = "truehearth-reply"
+            threading.Thread(target=self._serve, args=(inbox,), name=name, daemon=True).start()
+        inbox.put(job)
+
+    def _serve(self, inbox: queue.SimpleQueue[Callable[[], None]]) -> None:
+        while True:
+            inbox.get()()  # a job hands its errors to the loop; one that escapes ends this thread
+            with self._lock:
+                if len(self._idle) >= self._keep:
+                    return
+                self._idle.append(inbox)
+
+
+KEEP = 8
+"""Idle reply threads kept at most."""
+
+_threads = _Threads(KEEP)
+
+
 def _worker(buffer: _Buffer, target: Callable[..., None], *args: object) -> None:
     # The request's context variables go with it, as they did to a pool thread.
     context = contextvars.copy_context()
-    thread = threading.Thread(
-        target=context.run, args=(target, *args), name="truehearth-reply", daemon=True
-    )
-    thread.start()
+    _threads.run(lambda: context.run(target, *args))
 
 
 async def _drain(buffer: _Buffer) -> AsyncGenerator[bytes, None]:
