@@ -562,8 +562,17 @@ class User:
         self._step(f"delete messages from #{mesid} on")
         page = self.page
         self._option("option_delete_mes")
-        page.locator(f"#chat .mes[mesid='{mesid}']").click()
+        # SillyTavern enters delete mode after its menu's animation and ignores a click on
+        # a message before then (it logs "this_del_mes is not >= 0, not deleting" on OK):
+        # wait for the checkboxes, then for the selection, before confirming.
+        message = page.locator(f"#chat .mes[mesid='{mesid}']")
+        message.locator(".del_checkbox").wait_for(state="visible")
+        message.click()
+        page.wait_for_selector(f"#chat .mes[mesid='{mesid}'].selected")
         page.locator("#dialogue_del_mes_ok").click()
+        page.wait_for_function(
+            "n => !document.querySelector(`#chat .mes[mesid='${n}']`)", arg=mesid
+        )
         page.wait_for_timeout(800)
 
     def new_chat(self) -> None:
@@ -907,6 +916,8 @@ def main() -> int:
             executable_path=args.chromium, headless=True, args=CHROMIUM_FLAGS
         )
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        console = (run_dir / "browser-console.log").open("w")  # SillyTavern's own messages
+        page.on("console", lambda m: console.write(f"{m.type}: {m.text}\n"))
         page.set_default_timeout(20_000)
         user = User(page, stack.model, run_dir / "shots")
         try:
@@ -926,6 +937,9 @@ def main() -> int:
         }
         browser.close()
         checks = check(stack.home, story, stack.st_data)
+        # What the mouth was sent (the home's context, not the frontend's prompt), kept
+        # with the run for a failure or --keep.
+        (run_dir / "model-requests.json").write_text(json.dumps(stack.model.requests, indent=1))
     elapsed = time.monotonic() - started
     print(
         f"SillyTavern {versions['sillytavern']} ({ST_COMMIT[:10]}), node {versions['node']}, "
