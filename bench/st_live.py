@@ -917,7 +917,11 @@ def main() -> int:
         )
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         console = (run_dir / "browser-console.log").open("w")  # SillyTavern's own messages
-        page.on("console", lambda m: console.write(f"{m.type}: {m.text}\n"))
+
+        def noted(message: Any) -> None:
+            console.write(f"{message.type}: {message.text}\n")
+
+        page.on("console", noted)
         page.set_default_timeout(20_000)
         user = User(page, stack.model, run_dir / "shots")
         try:
