@@ -14,7 +14,7 @@ blind2 (the old code runs in a subprocess and prints them) and combines them,
 exactly as a check does today (:func:`overruled`, the ``precedent`` scorer),
 with precedents learned without the reply's whole writer. The old findings
 carry no ``unrecognised`` flag; it is restored from their evidence (the three
-phrasings that became it). Neither the frozen test split nor blind3 is read.
+phrasings that became it). Neither the frozen test split nor the fourth set is read.
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ def main() -> int:
         return 1
     reader = memoised(chosen, args.cache)
     old = old_findings(args.old)
-    first, blind2 = load_sets()
+    first, blind2 = load_sets()[:2]  # the third set (tuning since round 6) is not used here
     knowledge = knowledge_for(blind2.companions)
     base = [Example(i.dimension, i.reply, bool(i.violation)) for i in load_labelled()]
     base += [Example(i.dimension, i.reply, i.violation) for i in first.tune]
