@@ -223,6 +223,16 @@ def create_app(settings: ServerSettings) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
+        # FastAPI instruments requests with OpenTelemetry whenever a provider is
+        # configured in the process (or OTLP export from the environment); its
+        # records would carry the human's words. A home sends nothing anywhere.
+        telemetry={
+            "tracing": False,
+            "metrics": False,
+            "logs": False,
+            "operation_spans": False,
+            "auto_configure": False,
+        },
     )
     app.state.settings = settings
     app.state.pool = MouthPool()
