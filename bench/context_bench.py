@@ -156,11 +156,14 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 100_000])
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--only", choices=["fts", "default", "both"], default="both")
+    parser.add_argument(
+        "--keep", type=Path, default=None, help="build the homes here, keep them, reuse them"
+    )
     args = parser.parse_args()
     words = Words(random.Random(7))
     queries = [words.sentence(words.rng.randint(4, 12)) for _ in range(args.queries)]
     mouth = LlamaMouth(n_ctx=4096)
-    root = Path(tempfile.mkdtemp(prefix="th-context-bench-"))
+    root = args.keep or Path(tempfile.mkdtemp(prefix="th-context-bench-"))
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     )
@@ -173,7 +176,9 @@ def main() -> None:
     try:
         for size in args.sizes:
             started = time.perf_counter()
-            with build(root / f"h{size}", size, words) as home:
+            kept = root / f"h{size}"
+            opened = Home.open(kept) if args.keep and kept.exists() else None
+            with opened or build(kept, size, words) as home:
                 built = time.perf_counter() - started
                 chosen: list[tuple[str, Retriever]] = [
                     (
@@ -197,7 +202,8 @@ def main() -> None:
                     )
     finally:
         mouth.close()
-        shutil.rmtree(root, ignore_errors=True)
+        if args.keep is None:
+            shutil.rmtree(root, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -79,6 +79,46 @@ def measure(path: Path, size: int, queries: int, rounds: int, name: str = "defau
     )
 
 
+def assembly(path: Path, size: int, queries: int, rounds: int, name: str) -> None:
+    """Whole context assembly (``assemble`` with the shipped model's tokenizer, as
+    context_bench.py) on the kept home: CPU ms per turn with the named retriever, and
+    the router alone with the same retriever's results found beforehand."""
+    from truehearth.context.router import _RECALL_LAYERS, assemble
+    from truehearth.mouths.base import GenerationParams
+    from truehearth.mouths.llama import LlamaMouth
+
+    asked = questions(size)
+    asked = (asked * (queries // len(asked) + 1))[:queries]
+    params = GenerationParams(max_tokens=256)
+    mouth = LlamaMouth(n_ctx=4096)
+    load = os.getloadavg()[0]
+    try:
+        with Home.open(path) as home:
+            retriever = retriever_named(name)
+            found = {q: retriever.retrieve(home, q, limit=12, layers=_RECALL_LAYERS) for q in asked}
+
+            class Found:
+                def retrieve(self, home: Home, query: str, **_: object) -> list[object]:
+                    return list(found[query])
+
+            for label, finder in (("router only", Found()), (name, retriever)):
+                for q in asked[:5]:
+                    assemble(home, mouth, q, retriever=finder, params=params)  # type: ignore[arg-type]
+                cpu: list[float] = []
+                for _ in range(rounds):
+                    for q in asked:
+                        c0 = time.process_time()
+                        assemble(home, mouth, q, retriever=finder, params=params)  # type: ignore[arg-type]
+                        cpu.append((time.process_time() - c0) * 1000)
+                p50, p95 = percentiles(cpu)
+                print(
+                    f"assemble, {label}: {len(cpu)} turns, CPU ms p50 {p50:.1f} / p95 {p95:.1f}; "
+                    f"load {load:.1f} -> {os.getloadavg()[0]:.1f}"
+                )
+    finally:
+        mouth.close()
+
+
 def agreement(path: Path, size: int, per_half: int = 30) -> None:
     """Share of exact search's top 50 the home's own shortlist returns, tie-aware (a row
     counts when its exact score reaches the exact 50th: generated turns repeat), on the
@@ -109,6 +149,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=60)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--agreement", action="store_true", help="the shortlist against exact")
+    parser.add_argument("--assemble", action="store_true", help="whole context assembly")
     parser.add_argument(
         "--retriever", default="default", choices=("default", "round4", "rerank", "no-rerank")
     )
@@ -117,6 +158,8 @@ def main() -> None:
         build(args.home, args.build)
     elif args.agreement:
         agreement(args.home, args.size)
+    elif args.assemble:
+        assembly(args.home, args.size, args.queries, args.rounds, args.retriever)
     else:
         measure(args.home, args.size, args.queries, args.rounds, args.retriever)
 
