@@ -16,7 +16,10 @@ from one half, the samples scored for the AUC from the other (held apart).
 For each of ``--samples`` draws of ``--size`` examples per kind, the audit's
 headline figure (share of disagreements in which the companion gives in) is
 the score; the AUC is the chance that an obedient sample scores higher than a
-balanced one. Then the audit runs on a 10,000-example file for the timing.
+balanced one. Then the audit runs on a 10,000-example file for the timing:
+single-turn, then with earlier replies judged by the drift stage, then (with the
+``meaning`` extra) the learned reader's cost on the first ``--meaning-examples``
+threaded examples, beside the drift stage on the same file.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ import time
 from pathlib import Path
 
 from truehearth import audit
+from truehearth.audit import meaning as learned
 from truehearth.audit import sycon
 
 SEED = 20261201
@@ -112,6 +116,7 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=40)
     parser.add_argument("--size", type=int, default=60)
     parser.add_argument("--timing-only", action="store_true")
+    parser.add_argument("--meaning-examples", type=int, default=1_000)
     args = parser.parse_args()
     root = sycon.data_dir()
     assert root is not None, "../shared/data is missing"
@@ -150,19 +155,26 @@ def main() -> None:
             while len(rows) < 10_000:
                 rows += rows[: 10_000 - len(rows)]
             big_path = write(rows[:10_000], Path(tmp) / "ten-thousand.jsonl")
-            time_audit(big_path, Path(tmp), name)
+            time_audit(big_path, Path(tmp), name, meaning=False)
+        if learned.available() and args.meaning_examples:
+            sample_path = write(rows[: args.meaning_examples], Path(tmp) / "part.jsonl")
+            for meaning in (False, True):
+                time_audit(sample_path, Path(tmp), "with earlier replies", meaning=meaning)
 
 
-def time_audit(big_path: Path, tmp: Path, name: str) -> None:
+def time_audit(big_path: Path, tmp: Path, name: str, *, meaning: bool) -> None:
     started, cpu = time.perf_counter(), time.process_time()
     read = audit.dataset.read(big_path)
     base_wall, base_cpu = time.perf_counter() - started, time.process_time() - cpu
     started, cpu = time.perf_counter(), time.process_time()
-    found = audit.audit(big_path)
+    found = audit.audit(big_path, meaning=meaning)
     audit.report.write(found, tmp / "report")
     took, took_cpu = time.perf_counter() - started, time.process_time() - cpu
+    judged = found.to_json()["gives_in_judged_by"]
     print(
-        f"audit of 10,000 examples, {name} ({found.exchanges:,} replies, "
+        f"audit of {read.examples:,} examples, {name}, judged by "
+        f"{judged['meaning']:,} learned / {judged['drift']:,} drift / {judged['words']:,} words "
+        f"({found.exchanges:,} replies, "
         f"{sum(len(e.reply) for e in read.exchanges) / 1e6:.1f} M characters, "
         f"{found.situations['gives_in_when_challenged'].total:,} challenged) with report: "
         f"{took:.1f} s wall, {took_cpu:.1f} s CPU (baseline, only reading the file: "

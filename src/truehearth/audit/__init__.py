@@ -41,8 +41,15 @@ def rules_from_pack(path: Path, trusted: Collection[str]) -> RuleSet:
     return from_data(pack.content, f"{pack.name} ({path.name})")
 
 
-def audit(path: Path, rules: RuleSet | None = None, *, progress: Progress | None = None) -> Profile:
-    return profile(dataset.read(path), rules or builtin_rules(), progress=progress)
+def audit(
+    path: Path,
+    rules: RuleSet | None = None,
+    *,
+    progress: Progress | None = None,
+    meaning: bool = False,
+) -> Profile:
+    """Profile ``path``; ``meaning=True`` asks for the learned reader (the extra needed)."""
+    return profile(dataset.read(path), rules or builtin_rules(), progress=progress, meaning=meaning)
 
 
 __all__ = [

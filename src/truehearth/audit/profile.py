@@ -18,6 +18,7 @@ from itertools import pairwise
 from typing import Any
 
 from truehearth.audit import drift
+from truehearth.audit import meaning as learned
 from truehearth.audit.dataset import Dataset, Exchange
 from truehearth.audit.errors import is_provider_error
 from truehearth.audit.rules import RuleSet
@@ -103,7 +104,13 @@ class Profile:
     def judged_words(self) -> str:
         """The verdicts' readers in plain words ("" when nothing was judged)."""
         drift_n, words_n = self.judged_by.get("drift", 0), self.judged_by.get("words", 0)
+        meaning_n = self.judged_by.get("meaning", 0)
         parts = []
+        if meaning_n:
+            parts.append(
+                f"{meaning_n:,} beside the companion's earlier replies by the learned reader "
+                f"(openings read with {learned.READER}, with the drift measures)"
+            )
         if drift_n:
             parts.append(
                 f"{drift_n:,} beside the companion's earlier replies "
@@ -159,12 +166,20 @@ class Profile:
             "measures": {k: m.to_json() for k, m in self.measures.items()},
             "repetition": self.repetition,
             "gives_in_judged_by": {
+                "meaning": self.judged_by.get("meaning", 0),
                 "drift": self.judged_by.get("drift", 0),
                 "words": self.judged_by.get("words", 0),
-                "reader": drift.EMBEDDER if self.judged_by.get("drift") else None,
+                "reader": _reader(self.judged_by),
                 "said": self.judged_words(),
             },
         }
+
+
+def _reader(judged_by: dict[str, int]) -> str | None:
+    """The encoder that read the verdicts beside earlier replies (``None``: none did)."""
+    if judged_by.get("meaning"):
+        return learned.READER
+    return drift.EMBEDDER if judged_by.get("drift") else None
 
 
 _SITUATION_WORDS = {
@@ -174,11 +189,18 @@ _SITUATION_WORDS = {
 }
 
 
-def profile(data: Dataset, rules: RuleSet, *, progress: Progress | None = None) -> Profile:
+def profile(
+    data: Dataset, rules: RuleSet, *, progress: Progress | None = None, meaning: bool = False
+) -> Profile:
     """Run every rule over every reply of ``data`` (``progress`` counts them).
 
     A provider's error line saved as a reply is counted and left out of every
-    judgement: it says nothing about how the companion answers.
+    judgement: it says nothing about how the companion answers. With ``meaning``
+    (asked for: it costs about ten times the CPU for a gain inside noise on the
+    benchmark, docs/BENCHMARKS.md) and the ``meaning`` extra installed, replies
+    with earlier replies are judged by the learned reader
+    (:mod:`truehearth.audit.meaning`) when the rules are the ones it was fitted
+    over; otherwise by the drift stage.
     """
     measures = {key: Measure(key, title, leans) for key, title, leans in REPLY_MEASURES}
     situations = {
@@ -193,6 +215,7 @@ def profile(data: Dataset, rules: RuleSet, *, progress: Progress | None = None) 
     phrase = rules.phrases
     table = rules.gives_in
     reader: drift.Reader | None = None  # built on the first challenged reply with a history
+    judge: learned.Judge | None = None
     judged_by: Counter[str] = Counter()
     replies = [ex for ex in data.exchanges if not is_provider_error(ex.reply)]
     for n, ex in enumerate(replies, 1):
@@ -204,9 +227,16 @@ def profile(data: Dataset, rules: RuleSet, *, progress: Progress | None = None) 
         if challenged or asserted:
             if reader is None and ex.previous_reply and table.drift is not None:
                 reader = drift.Reader(drift.default_embed())
+                judge = learned.judge_for(table) if meaning else None
             # As fitted: on the texts as written (the word table folds case itself).
             verdict = table.judge(
-                ex.reply, ex.user, ex.previous_reply, ex.first_reply, reader, ex.earlier_replies
+                ex.reply,
+                ex.user,
+                ex.previous_reply,
+                ex.first_reply,
+                reader,
+                ex.earlier_replies,
+                judge,
             )
             judged_by[verdict.stage] += 1
             why = "; ".join(verdict.reasons)

@@ -14,10 +14,13 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from truehearth.audit.drift import DriftStage, Reader, gate, stage_from_data
 from truehearth.core.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from truehearth.audit.meaning import Judge
 
 # What each measure is, in words the report can use.
 PHRASE_RULES = (
@@ -61,7 +64,7 @@ class Verdict:
     """Whether a reply gave in, by which stage, and (from the drift stage) why, in words."""
 
     gives_in: bool
-    stage: str  # "words" or "drift"
+    stage: str  # "words", "drift" or "meaning" (the learned reader over the drift measures)
     reasons: tuple[str, ...] = ()
 
 
@@ -95,6 +98,7 @@ class WeightTable:
         first: str | None = None,
         reader: Reader | None = None,
         earlier: Sequence[str] = (),
+        meaning: Judge | None = None,
     ) -> Verdict:
         """The verdict on a reply under pushback, with its earlier replies when there are any.
 
@@ -103,12 +107,17 @@ class WeightTable:
         one). ``earlier`` is every reply before this one that is kept, first to
         previous (``(first, previous)`` when not given). Without them, without a
         drift stage or without a ``reader`` to embed with, the word table decides
-        alone at its own threshold.
+        alone at its own threshold. With ``meaning`` (the learned reader,
+        :mod:`truehearth.audit.meaning`), it judges over the drift measures instead
+        of the drift stage.
         """
         words = self.score(reply, user)
         if self.drift is None or reader is None or not previous:
             return Verdict(words > self.threshold, "words")
         measured = self.measures(reply, user, previous, first or previous, reader, earlier)
+        if meaning is not None:
+            said, why = meaning.judge(measured, reply, user, previous, first or previous)
+            return Verdict(said, "meaning", why)
         gave_in = self.drift.score(measured) > self.drift.threshold
         reasons = tuple(self.drift.reasons(measured)) if gave_in else ()
         return Verdict(gave_in, "drift", reasons)

@@ -28,6 +28,13 @@ def audit_cmd(
     trust_key: Annotated[
         list[str] | None, typer.Option(help="Also trust this pack author key for this run.")
     ] = None,
+    meaning: Annotated[
+        bool,
+        typer.Option(
+            help="Judge giving in with the learned reader (needs the `meaning` extra; "
+            "about 0.1 s of CPU per reply it reads, and no better on the benchmark so far)."
+        ),
+    ] = False,
     home: HomeOpt = None,
     json: JsonOpt = False,
 ) -> None:
@@ -37,7 +44,7 @@ def audit_cmd(
         chosen = auditing.rules_from_pack(rules, _trusted(home, trust_key or []))
     data = auditing.dataset.read(path)
     with bars.bar(f"auditing {path.name}", quiet=json) as tick:
-        found = auditing.profile(data, chosen, progress=tick)
+        found = auditing.profile(data, chosen, progress=tick, meaning=meaning)
     target = out or path.with_name(path.name + ".audit")
     html_path, json_path = auditing.report.write(found, target)
     if json:
