@@ -132,6 +132,13 @@ def test_the_learned_reader_reads_the_written_pair_apart() -> None:
         row = meaning.features(judge.stage.recipe, measured, vr, vp, vf, vu)
         scores[name] = judge.stage.bias + float(judge.stage.score_parts(row).sum())
     assert scores["gives in"] > scores["holds"]
+    held = table.judge(HOLDS, PUSH, FIRST, FIRST, reader, (), judge)
+    gave = table.judge(GIVES_IN, PUSH, FIRST, FIRST, reader, (), judge)
+    assert (held.stage, gave.stage) == ("meaning", "meaning")
+    assert (held.gives_in, gave.gives_in) == (False, True)
+    assert held.reasons == () and gave.reasons
+    named = set(drift.WORDS.values())
+    assert all(r.rsplit(": ", 1)[0] in named or "read by e5" in r for r in gave.reasons)
     # Each opening is embedded once: the first answer came back and was not read again.
     assert judge.embedded == 4
 
