@@ -523,6 +523,9 @@ def main() -> None:
     parser.add_argument(
         "--convgen-extra-tune", default="", help="more convgen seeds as tuning users, e.g. 3,4,5"
     )
+    parser.add_argument(
+        "--rerank-depth", type=int, default=0, help="override how many the re-ranker reads"
+    )
     parser.add_argument("--no-baselines", action="store_true", help="skip the outside baselines")
     args = parser.parse_args()
     if args.merge:
@@ -532,6 +535,10 @@ def main() -> None:
     OPTIONS["dump"] = args.dump
     OPTIONS["features"] = args.features
     OPTIONS["baselines"] = not args.no_baselines
+    if args.rerank_depth:
+        from truehearth.recall import hybrid
+
+        hybrid.RERANK_DEPTH = args.rerank_depth
     if args.near_words:
         from truehearth.recall import talk
 

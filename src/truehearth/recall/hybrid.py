@@ -82,6 +82,7 @@ PER_SESSION = 2
 # R@1 (RealMem 0.301 -> 0.313, MemoryBank 0.87 -> 0.96) and leaves RealMem's R@10 as it
 # was (0.638 -> 0.637), for about 1.5 ms of p95 (docs/BENCHMARKS.md).
 RERANK_BY_DEFAULT = True
+RERANK_DEPTH = DEPTH  # how many of the fused order it reads (the bench may try others)
 
 
 def _columns(neighbours: bool, dates: bool) -> str:
@@ -361,7 +362,7 @@ class HybridRetriever:
         self, ranked: list[_Candidate], tops: dict[str, float], today: date
     ) -> list[_Candidate]:
         """Re-order the fused top :data:`DEPTH` by the learnt re-ranker (recall/rerank.py)."""
-        head = ranked[:DEPTH]
+        head = ranked[:RERANK_DEPTH]
         items = [_shortlisted(c, place, today) for place, c in enumerate(head, 1)]
         if self.observe is not None:
             self.observe(items, dict(tops))
@@ -378,7 +379,7 @@ class HybridRetriever:
                 )
             elif after > before:
                 head[index].reasons.append(f"re-ranker moved it from #{before} to #{after}")
-        return [head[i] for i, _s, _w in order] + ranked[DEPTH:]
+        return [head[i] for i, _s, _w in order] + ranked[RERANK_DEPTH:]
 
     def _spread(self, ranked: list[_Candidate]) -> list[_Candidate]:
         """Move a session's turns past the first ``per_session`` below the other sessions."""
