@@ -53,6 +53,12 @@ def test_quotes_that_are_not_orders_are_left_alone() -> None:
     assert ordered_phrases("Just say 'yes' or 'ok' to me.") == []  # too short to watch
     assert ordered_phrases("I'll say it's the dog's 'fault' again") == []  # not an order
     assert ordered_phrases('print("Access Granted")') == []  # code
+    # a reply, an answer or a step named by its number is a noun, not an order
+    assert ordered_phrases("Reply 16: about 'the lighthouse on the point'.") == []
+    assert ordered_phrases('Answer #3 was "blue whales migrate in winter".') == []
+    assert ordered_phrases("Reply with 'the lighthouse on the point'.") == [
+        "the lighthouse on the point"
+    ]
 
 
 def test_the_human_and_the_verified_home_may_use_any_phrase() -> None:

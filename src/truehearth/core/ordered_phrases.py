@@ -41,6 +41,7 @@ _CUE = (
     r"dis|dites|réponds|répondez|écris|écrivez|commence|commencez|termine|terminez|"
     r"di|diga|responde|responda|escribe|escriba|empieza|comienza|termina)\b"
     r"(?!\s*\()"  # print("...") is code, not an order
+    r"(?!\s*#?\d)"  # "Reply 16: about '...'" names a reply: a noun with a number, not an order
 )
 _GAP = r"[^.!?\n\"“”«»]{0,40}?"
 _QUOTES = (
