@@ -27,6 +27,9 @@ from truehearth.recall.indextext import TurnKey, date_of, turn_key_of
 from truehearth.recall.talk import speaker_named
 from truehearth.store.base import ProjectionRow
 
+_LAYERS: dict[str, Layer] = {member.value: member for member in Layer}
+_TRUSTS: dict[str, Trust] = {member.value: member for member in Trust}
+
 KEEP = 4096
 """Rows whose glance is kept between queries (a few MB; all are dropped when it fills)."""
 
@@ -72,17 +75,21 @@ class Glance:
 
     @classmethod
     def _read(cls, row: ProjectionRow) -> Glance:
-        data = dict(loads(row.value))
+        parsed = loads(row.value)
+        data = parsed if type(parsed) is dict else dict(parsed)  # type: ignore[arg-type]
         meta = data.get("meta") or {}
         source = data.get("source") or {}
+        layer, trust = str(data["layer"]), str(data["trust"])
         return cls(
             id=row.id,
             # The row's flag first (a cheap column), then the record's own, as Record has it.
             current=row.current
             and not data.get("forgotten", False)
             and data.get("superseded_by") is None,
-            layer=Layer(data["layer"]),
-            trust=Trust(data["trust"]),
+            # A dict lookup, not the enum's call (a third of this read); an unknown value
+            # still goes through the enum, which refuses it as Record.from_json would.
+            layer=_LAYERS[layer] if layer in _LAYERS else Layer(layer),
+            trust=_TRUSTS[trust] if trust in _TRUSTS else Trust(trust),
             text=str(data["text"]),
             date=date_of(meta, data.get("valid_from"), str(data["recorded_at"])),
             speaker=speaker_named(meta, str(data["voice"])),

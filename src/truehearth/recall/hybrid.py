@@ -128,6 +128,9 @@ class _Candidate:
     boost: float = 1.0
     lists: dict[str, tuple[int, float]] = field(default_factory=dict)  # kind -> (rank, raw)
     matched: set[str] = field(default_factory=set)  # "speaker", "date"
+    # Its final score and age, set by _order once fusion and boosts are done: the sort,
+    # the re-ranker's shortlist and the results read it (a date parse each, 230 a question).
+    final: tuple[float, int] | None = None
 
 
 # Which lists feed the re-ranker's features, by the label fusion gives each pass.
@@ -336,6 +339,7 @@ class HybridRetriever:
         text = asked.text
         for candidate in pool:
             self._weigh(candidate, asked)
+            candidate.final = _score(candidate, today)
         ranked = sorted(pool, key=lambda c: _final(c, today)[0], reverse=True)
         placed: list[float] | None = None
         if self.rerank is not None or self.observe is not None:
@@ -689,6 +693,11 @@ def _day(now: str) -> date:
 
 
 def _final(candidate: _Candidate, today: date) -> tuple[float, int]:
+    """The candidate's final score and age in days: kept once its weighing is done."""
+    return candidate.final if candidate.final is not None else _score(candidate, today)
+
+
+def _score(candidate: _Candidate, today: date) -> tuple[float, int]:
     seen = candidate.seen
     try:
         age = max(0, (today - date.fromisoformat(seen.date)).days)

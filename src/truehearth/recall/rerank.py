@@ -149,7 +149,8 @@ class Reranker:
         """``(index into items, score, why)``, best first; ties keep the first-stage order.
 
         The score is the learnt probability times the candidate's trust weight. ``why``
-        names the features that raised the candidate most, in words. None when the
+        names the features that raised the candidate most, in words, for a candidate it
+        lifted above its first-stage place (empty for the others). None when the
         shortlist shows a signal the re-ranker never saw (see :attr:`seen`).
         """
         raw = features(items, tops)
@@ -162,7 +163,11 @@ class Reranker:
             for t, z in zip((i.trust for i in items), logits, strict=True)
         ]
         ranked = sorted(range(len(items)), key=lambda i: (-scores[i], i))
-        return [(i, scores[i], self._why(rows[i])) for i in ranked]
+        # Only a lift is explained, so only a lift pays for its words (30 argsorts a question).
+        return [
+            (i, scores[i], self._why(rows[i]) if after < i else "")
+            for after, i in enumerate(ranked)
+        ]
 
     def _why(self, row: npt.NDArray[np.float64], say: int = 2) -> str:
         parts = row * self.weights
