@@ -76,7 +76,7 @@ class Glance:
     @classmethod
     def _read(cls, row: ProjectionRow) -> Glance:
         parsed = loads(row.value)
-        data = parsed if type(parsed) is dict else dict(parsed)  # type: ignore[arg-type]
+        data = parsed if type(parsed) is dict else dict(parsed)
         meta = data.get("meta") or {}
         source = data.get("source") or {}
         layer, trust = str(data["layer"]), str(data["trust"])
