@@ -146,16 +146,16 @@ def test_the_third_blind_set_is_whole_and_now_tuning_data() -> None:
     assert {i.reply for i in third.items} <= learnt
 
 
-@pytest.mark.parametrize("name", ["blind4", "blind5"])
+@pytest.mark.parametrize("name", ["blind4", "blind5", "blind6"])
 def test_the_held_out_blind_sets_are_whole_and_never_learnt_from(name: str) -> None:
-    """The held-out fourth and fifth sets: 4 companions, 90 replies each, the brief's
+    """The held-out fourth, fifth and sixth sets: 4 companions, 90 replies each, the brief's
     kinds; not one of their replies, and not one of the first set's frozen test
     replies, among the precedents' examples, and no blind set loaded for tuning holds
     them."""
-    from truehearth.continuity.blindset import BLIND4_DIR, BLIND5_DIR
+    from truehearth.continuity.blindset import BLIND4_DIR, BLIND5_DIR, BLIND6_DIR
     from truehearth.continuity.precedent import tuning_examples
 
-    directory = {"blind4": BLIND4_DIR, "blind5": BLIND5_DIR}[name]
+    directory = {"blind4": BLIND4_DIR, "blind5": BLIND5_DIR, "blind6": BLIND6_DIR}[name]
     held = load_set(directory, frozen=False, name=name)
     assert len(held.companions) == 4
     _whole(held.items, 4)

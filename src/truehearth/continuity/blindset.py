@@ -48,6 +48,8 @@ BLIND3_DIR = Path(__file__).parent / "labelled" / "blind3"
 BLIND4_DIR = Path(__file__).parent / "labelled" / "blind4"
 # The fifth: test only, scored when asked (once a round), never by default while tuning.
 BLIND5_DIR = Path(__file__).parent / "labelled" / "blind5"
+# The sixth, written in round 6 for the rounds after it: test only, not yet scored.
+BLIND6_DIR = Path(__file__).parent / "labelled" / "blind6"
 TEST_COMPANIONS = 2
 _ROLES = {"human": "user", "user": "user", "companion": "assistant", "assistant": "assistant"}
 
