@@ -98,3 +98,17 @@ def test_a_kept_glance_is_read_again_when_its_row_changes(tmp_path: Path) -> Non
         assert glance().current is False
         recalled = HybridRetriever().retrieve(home, "is Biscuit a beagle?", limit=5)
         assert note.id not in {h.record.id for h in recalled}
+
+
+def test_recall_reads_the_database_through_a_memory_map(tmp_path: Path) -> None:
+    """Both of recall's connections map the file (the same answers, fewer copies)."""
+    with chat_home(tmp_path, [("2023-05-01", TALK)]) as home:
+        db = home.recall_index
+        before = [r.record.id for r in HybridRetriever().retrieve(home, "vet Sunday", limit=5)]
+        assert db.conn.execute("PRAGMA mmap_size").fetchone()[0] > 0
+        projection = db.projection._conn  # type: ignore[attr-defined]
+        assert projection.execute("PRAGMA mmap_size").fetchone()[0] > 0
+        for conn in (db.conn, projection):
+            conn.execute("PRAGMA mmap_size = 0")
+        after = [r.record.id for r in HybridRetriever().retrieve(home, "vet Sunday", limit=5)]
+        assert before == after and before

@@ -23,7 +23,12 @@ from truehearth.recall.indextext import turn_key
 from truehearth.recall.keywords import CommonWords
 from truehearth.recall.migrations import migrate_recall
 from truehearth.store.base import ProjectionReader, ProjectionRow
-from truehearth.store.connect import DATABASE_ERRORS, driver_errors, open_connection
+from truehearth.store.connect import (
+    DATABASE_ERRORS,
+    driver_errors,
+    map_for_reading,
+    open_connection,
+)
 from truehearth.store.lock import writer_lock
 
 INDEX_DIR = "index"
@@ -48,6 +53,7 @@ class RecallDB:
                 # Derived data: a commit lost to a power cut is rebuilt by the next
                 # sync (the watermark is lost with it), so this connection need not fsync.
                 self.conn.execute("PRAGMA synchronous = NORMAL")
+                map_for_reading(self.conn)  # the talk index's postings, read every question
                 migrate_recall(self.conn)
             except BaseException:
                 self.conn.close()

@@ -24,6 +24,21 @@ from truehearth.extras import needed_for
 from truehearth.store.lock import wait_seconds
 
 KEY_BYTES = 32
+READ_MAP_BYTES = 1 << 30
+"""How much of the database a reading connection maps into memory (address space, not RAM).
+
+Recall's connections read the same FTS postings and record rows question after
+question; through SQLite's own 2 MB page cache every question copied them again
+from the operating system's cache (a 100k-record home is about 300 MB). Mapped,
+they are read in place: the mean cold question of ``bench/context_bench.py``'s
+home fell by 3-10 % with the same results (docs/BENCHMARKS.md). SQLCipher ignores
+it for an encrypted home, whose pages must be decrypted anyway.
+"""
+
+
+def map_for_reading(conn: Any) -> None:
+    """Let SQLite read this connection's database through a memory map."""
+    conn.execute(f"PRAGMA mmap_size = {READ_MAP_BYTES}")
 
 
 def _driver(encrypted: bool) -> Any:

@@ -17,7 +17,7 @@ from truehearth.core.canonical import loads
 from truehearth.core.errors import InvalidInput
 from truehearth.core.records import Record
 from truehearth.store.base import ProjectionRow, RecordQuery
-from truehearth.store.connect import DATABASE_ERRORS, translate_errors
+from truehearth.store.connect import DATABASE_ERRORS, map_for_reading, translate_errors
 
 _CHUNK = 900  # bound parameters per IN (...) list: below SQLite's default limit
 
@@ -28,6 +28,7 @@ class SQLiteProjection:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
         conn.execute("PRAGMA busy_timeout = 5000")
+        map_for_reading(conn)  # recall reads record rows by the hundred a question
 
     def close(self) -> None:
         self._conn.close()
