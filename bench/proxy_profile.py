@@ -24,6 +24,7 @@ does not.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import cProfile
 import functools
 import inspect
@@ -155,6 +156,9 @@ class Client:
                 data: dict[str, Any] = orjson.loads(chunk[6:])
                 choices = data.get("choices") or [{}]
                 said.append(choices[0].get("delta", {}).get("content") or "")
+        # What the server's background task does once the response is sent: ask recall
+        # to catch up (without it, retrieval's own syncs did that work inside the request).
+        asyncio.run(lease.after_response())
         self.chat.append({"role": "assistant", "content": "".join(said)})
 
 
