@@ -103,8 +103,14 @@ class Source:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Self:
-        names = {f.name for f in fields(cls)}
+        # The field names once per class: recall builds dozens of records a question.
+        names = _SOURCE_FIELDS.get(cls)
+        if names is None:
+            names = _SOURCE_FIELDS[cls] = frozenset(f.name for f in fields(cls))
         return cls(**{k: v for k, v in data.items() if k in names})
+
+
+_SOURCE_FIELDS: dict[type, frozenset[str]] = {}
 
 
 @dataclass(frozen=True, slots=True)
