@@ -33,6 +33,12 @@ from the operating system's cache (a 100k-record home is about 300 MB). Mapped,
 they are read in place: the mean cold question of ``bench/context_bench.py``'s
 home fell by 3-10 % with the same results (docs/BENCHMARKS.md). SQLCipher ignores
 it for an encrypted home, whose pages must be decrypted anyway.
+
+The price, as SQLite documents it: a disk error on a mapped page reaches the
+process as a signal (SIGBUS) that ends it, where a copied read would have
+raised an error the caller could report. Only reading is mapped: writes still
+go through SQLite's own file writes and its journal, so a process ended this way
+loses nothing that was committed.
 """
 
 
