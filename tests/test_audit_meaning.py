@@ -152,11 +152,16 @@ def _stage_data() -> dict[str, object]:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(2400)
 @needs_extra
 @pytest.mark.skipif(sycon.data_dir() is None, reason="../shared/data (SYCON-Bench) is absent")
 def test_on_the_sycon_test_split_the_reader_matches_its_recorded_figures() -> None:
     """The test figures written into the weights file, re-measured (it never saw these items;
-    the openings' vectors come from the bench's disk cache when they are there)."""
+    the openings' vectors come from the bench's disk cache when they are there).
+
+    On a machine without that cache (a fresh clone in CI) it embeds the split's 3,643
+    distinct openings first, which takes minutes, not seconds: hence its own time limit,
+    above the suite's 600 s."""
     for name in ("fit_gives_in", "fit_gives_in_drift", "npz_file", "meaning_cache"):
         bench_module(name)
     fit = bench_module("fit_gives_in_meaning")
