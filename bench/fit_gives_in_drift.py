@@ -132,8 +132,13 @@ def first_score(table: tuple[dict[str, float], float], text: str) -> float:
     return bias + sum(weights.get(f, 0.0) for f in features(text, words.OPENING))
 
 
-def logistic(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-    """Standardise, then Adam on the L2-penalised log loss (deterministic)."""
+def logistic(
+    x: np.ndarray, y: np.ndarray, l2: float = L2, rate: float = 0.05
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """Standardise, then Adam on the L2-penalised log loss (deterministic).
+
+    ``bench/fit_gives_in_meaning.py`` fits its reader with the same steps, at its own
+    penalty and a smaller step size."""
     mu, sd = x.mean(0), x.std(0) + 1e-6
     z = (x - mu) / sd
     w = np.zeros(x.shape[1])
@@ -141,10 +146,10 @@ def logistic(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.n
     m, v = np.zeros_like(w), np.zeros_like(w)
     for step in range(1, STEPS + 1):
         p = 1 / (1 + np.exp(-(z @ w + b)))
-        g = z.T @ (p - y) / len(y) + L2 * w / len(y)
+        g = z.T @ (p - y) / len(y) + l2 * w / len(y)
         m = 0.9 * m + 0.1 * g
         v = 0.999 * v + 0.001 * g * g
-        w -= 0.05 * (m / (1 - 0.9**step)) / (np.sqrt(v / (1 - 0.999**step)) + 1e-8)
+        w -= rate * (m / (1 - 0.9**step)) / (np.sqrt(v / (1 - 0.999**step)) + 1e-8)
         b -= 0.05 * float((p - y).mean())
     return mu, sd, w, b
 

@@ -133,20 +133,8 @@ def out_of_fold(v: Matrix, y: Matrix, folds: NDArray[np.int64]) -> Matrix:
 
 
 def logistic(x: Matrix, y: Matrix, l2: float) -> tuple[Matrix, Matrix, Matrix, float]:
-    """Standardise, then Adam on the L2-penalised log loss (deterministic)."""
-    mu, sd = x.mean(0), x.std(0) + 1e-6
-    z = (x - mu) / sd
-    w = np.zeros(x.shape[1])
-    b = float(np.log(y.mean() / (1 - y.mean())))
-    m, v = np.zeros_like(w), np.zeros_like(w)
-    for step in range(1, STEPS + 1):
-        p = 1 / (1 + np.exp(-(z @ w + b)))
-        g = z.T @ (p - y) / len(y) + l2 * w / len(y)
-        m = 0.9 * m + 0.1 * g
-        v = 0.999 * v + 0.001 * g * g
-        w -= 0.02 * (m / (1 - 0.9**step)) / (np.sqrt(v / (1 - 0.999**step)) + 1e-8)
-        b -= 0.05 * float((p - y).mean())
-    return mu, sd, w, b
+    """The drift stage's fit (standardise, then Adam on the L2-penalised log loss), at step 0.02."""
+    return stage_fit.logistic(x, y, l2=l2, rate=0.02)
 
 
 def apply(model: tuple[Matrix, Matrix, Matrix, float], x: Matrix) -> Matrix:
