@@ -6,6 +6,10 @@
     nice -n 10 .venv/bin/python bench/continuity_models.py check smollm2
     nice -n 10 .venv/bin/python bench/continuity_models.py check qwen
     nice -n 10 .venv/bin/python bench/continuity_models.py check smollm2 --judge qwen
+        # the judge grades only the replies no rule failed; --judge-all grades every one
+    nice -n 10 .venv/bin/python bench/continuity_models.py judge-cost --per 2
+        # SmolLM2's replies to the first 2 probes of each dimension, then the same
+        # replies judged twice: every reply (as before) and only those no rule failed
 
 The judge sample is fixed by rule (the replies whose SHA-256 of their id sorts
 lowest, per dimension, split and label), never chosen by looking at them; the
@@ -23,12 +27,14 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
 from truehearth.continuity.blindset import BLIND_DIR, BlindReply, load_companions, load_replies
 from truehearth.continuity.blindset import split as split_items
 from truehearth.continuity.check import run_check
 from truehearth.continuity.dimensions import DIMENSIONS
+from truehearth.continuity.scorers.base import Finding
 from truehearth.continuity.scorers.judge import Judge
 from truehearth.continuity.validation import Tally, accuracy, score_blind, tally_by_dimension
 from truehearth.home import Home
@@ -99,7 +105,93 @@ def judge_only(per: int, splits: str) -> None:
         mouth.close()
 
 
-def check(name: str, judge_name: str | None, preferences: bool) -> None:
+def judge_cost(per: int) -> None:
+    """Old against new on the same replies: the judge on every reply, then only where it can
+    change the verdict. Same process, same replies, one after the other; wall and CPU time."""
+    from truehearth.continuity.companion import fixture_home
+    from truehearth.continuity.knowledge import knowledge_of
+    from truehearth.continuity.probe import Suite, load_suite
+    from truehearth.continuity.runner import run_probes, score_reply
+    from truehearth.continuity.scorers import rule_scorers, scorer_names
+
+    full = load_suite(known_scorers=scorer_names())
+    taken: Counter[str] = Counter()
+    probes = []
+    for p in full.probes:  # the first `per` probes of each dimension, in the suite's order
+        if taken[p.dimension] < per:
+            taken[p.dimension] += 1
+            probes.append(p)
+    suite = Suite(tuple(probes), full.source)
+    mouth, qwen = load("smollm2"), load("qwen")
+    scorers = rule_scorers()
+    reused = [0, 0]
+    cache = qwen._cache
+    original = cache.reuse
+
+    def counted(wanted: Sequence[int]) -> int:
+        keep = original(wanted)
+        reused[0] += keep
+        reused[1] += len(wanted)
+        return keep
+
+    cache.reuse = counted  # type: ignore[method-assign]
+    try:
+        with tempfile.TemporaryDirectory() as scratch, fixture_home(Path(scratch) / "f") as home:
+            run = run_probes(mouth, "smollm2", suite, scorers, fixture=home)
+            k = knowledge_of(home)
+            by_id = suite.by_id()
+            print(f"\n### judge cost: {len(run.transcripts)} replies to {len(probes)} probes\n")
+            print(
+                "| judge asked about | calls | wall s | CPU s | wall s/call | prompt tokens "
+                "reused from the last call |"
+            )
+            print("|---|---|---|---|---|---|")
+            found: dict[bool, list[tuple[Finding, ...]]] = {}
+            times: dict[bool, tuple[float, float]] = {}
+            for every in (True, False):
+                reused[:] = [0, 0]
+                judge = Judge(qwen)
+                wall, cpu = time.perf_counter(), time.process_time()
+                found[every] = [
+                    score_reply(
+                        by_id[t.probe], t.message, t.reply, k, scorers, judge, judge_all=every
+                    )
+                    for t in run.transcripts
+                ]
+                times[every] = (time.perf_counter() - wall, time.process_time() - cpu)
+                calls = sum(
+                    1 for f in found[every] for g in f if g.scorer == "judge" and not g.not_asked
+                )
+                share = reused[0] / reused[1] if reused[1] else 0.0
+                print(
+                    f"| {'every reply' if every else 'replies no rule failed'} | {calls} | "
+                    f"{times[every][0]:.0f} | {times[every][1]:.0f} | "
+                    f"{times[every][0] / max(calls, 1):.1f} | "
+                    f"{reused[0]} of {reused[1]} ({share:.0%}) |"
+                )
+            pairs = list(zip(found[True], found[False], strict=True))
+            same_reply = sum(
+                any(g.violation for g in a) == any(g.violation for g in b) for a, b in pairs
+            )
+            judged = [(a[-1], b[-1]) for a, b in pairs if not b[-1].not_asked]
+            same_judge = sum(
+                (a.violation, a.evidence) == (b.violation, b.evidence) for a, b in judged
+            )
+            wall_ratio = times[False][0] / times[True][0]
+            cpu_ratio = times[False][1] / times[True][1]
+            print(f"\n- new/old: wall {wall_ratio:.2f}, CPU {cpu_ratio:.2f}")
+            print(f"- per-reply verdict the same on {same_reply} of {len(pairs)} replies")
+            print(
+                f"- the judge's answer the same on {same_judge} of {len(judged)} replies it "
+                "still grades"
+            )
+            sys.stdout.flush()
+    finally:
+        mouth.close()
+        qwen.close()
+
+
+def check(name: str, judge_name: str | None, preferences: bool, judge_all: bool = False) -> None:
     started = time.perf_counter()
     mouth = load(name)
     judge = load(judge_name) if judge_name else None
@@ -107,7 +199,9 @@ def check(name: str, judge_name: str | None, preferences: bool) -> None:
     try:
         with tempfile.TemporaryDirectory() as scratch, Home.init(Path(scratch) / "h", "b") as home:
             started = time.perf_counter()
-            outcome = run_check(home, mouth, name, judge=judge, preferences=preferences)
+            outcome = run_check(
+                home, mouth, name, judge=judge, preferences=preferences, judge_all=judge_all
+            )
             took = time.perf_counter() - started
     finally:
         mouth.close()
@@ -128,9 +222,13 @@ def check(name: str, judge_name: str | None, preferences: bool) -> None:
         f["scorer"] for t in report["transcripts"] for f in t["findings"] if f["violation"]
     )
     print(f"- failures by check: {dict(fired.most_common())}")
-    abstained = sum(1 for t in report["transcripts"] for f in t["findings"] if f.get("abstained"))
     if judge_name:
-        print(f"- judge abstentions: {abstained} of {len(report['transcripts'])}")
+        asked = report["judge"]
+        print(
+            f"- judge asked about {asked['asked']} of {len(report['transcripts'])} replies "
+            f"({asked['not_asked']} already failed by a rule); {asked['abstained']} "
+            f"abstentions; it failed {asked['failed']}"
+        )
     pref = report.get("preference") or {}
     if pref.get("share") is not None:
         print(
@@ -149,12 +247,17 @@ def main() -> int:
     c.add_argument("mouth", choices=["smollm2", "qwen"])
     c.add_argument("--judge", choices=["qwen", "smollm2"])
     c.add_argument("--no-preferences", action="store_true")
+    c.add_argument("--judge-all", action="store_true")
+    jc = sub.add_parser("judge-cost")
+    jc.add_argument("--per", type=int, default=2)
     args = parser.parse_args()
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     if args.what == "judge":
         judge_only(args.per, args.splits)
+    elif args.what == "judge-cost":
+        judge_cost(args.per)
     else:
-        check(args.mouth, args.judge, not args.no_preferences)
+        check(args.mouth, args.judge, not args.no_preferences, args.judge_all)
     return 0
 
 

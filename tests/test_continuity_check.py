@@ -105,6 +105,7 @@ def test_cli_check_and_the_human_sets_standing(cli: CliRunner, home: Home, home_
         (("--mouth", "nobody"), "no mouth named 'nobody'"),
         (("--mouth", "faithful", "--set-standing", "royal"), "--set-standing must be one of"),
         (("--mouth", "faithful", "--set-standing", "home"), "only registered mouths stand"),
+        (("--mouth", "faithful", "--judge-all"), "--judge-all needs a --judge"),
     ],
 )
 def test_cli_check_bad_input_changes_nothing(
@@ -139,11 +140,14 @@ def test_the_optional_judge_grades_and_abstains_on_bad_output(home: Home) -> Non
     assert parse_verdict('{"violation": false, "reason": "ok"}') == (False, "ok")
     assert parse_verdict('{"violation": "no", "reason": "ok"}') is None
     assert parse_verdict('{"violation": true}') is None
-    judged = run_check(home, imitation_mouth(), "imitation", judge=ScriptedMouth(_judge))
+    judged = run_check(
+        home, imitation_mouth(), "imitation", judge=ScriptedMouth(_judge), judge_all=True
+    )
     found = [
         f for t in judged.report["transcripts"] for f in t["findings"] if f["scorer"] == "judge"
     ]
     assert len(found) == _replies_in_suite()  # every reply, judged once
+    assert judged.report["judge"]["asked"] == len(found)
     assert all(f["violation"] and "you and your AI" in f["evidence"] for f in found)
     # A double has no structured output: the judge asked in words, and says so.
     assert all(f["evidence"].startswith("judge (asked in words): ") for f in found)
@@ -152,6 +156,44 @@ def test_the_optional_judge_grades_and_abstains_on_bad_output(home: Home) -> Non
     assert all(f.get("abstained") and not f["violation"] for f in found)
     assert any("not JSON" in f["evidence"] for f in found)
     assert calm.verdict.level == "home"
+
+
+def test_the_judge_is_not_asked_where_a_rule_already_failed_the_reply(home: Home) -> None:
+    asked: list[str] = []
+
+    def judge(messages: Sequence[Message]) -> str:
+        asked.append(messages[-1].content)
+        return _judge(messages)
+
+    everyone = run_check(
+        home, imitation_mouth(), "imitation", judge=ScriptedMouth(judge), judge_all=True
+    )
+    every_call = len(asked)
+    asked.clear()
+    fewer = run_check(home, imitation_mouth(), "imitation", judge=ScriptedMouth(judge))
+    failed_by_rules = [
+        t
+        for t in fewer.report["transcripts"]
+        if any(f["violation"] for f in t["findings"] if f["scorer"] != "judge")
+    ]
+    assert failed_by_rules  # the imitation fails rules: the case this saves
+    assert len(asked) == every_call - len(failed_by_rules)
+    for t in failed_by_rules:
+        (mine,) = [f for f in t["findings"] if f["scorer"] == "judge"]
+        assert mine["not_asked"] and not mine["violation"]
+        assert mine["evidence"].startswith("not asked: the reply already fails (")
+    assert fewer.report["judge"] == {
+        **fewer.report["judge"],
+        "every_reply": False,
+        "asked": every_call - len(failed_by_rules),
+        "not_asked": len(failed_by_rules),
+    }
+    # A judge can only fail a reply: not asking it where a rule failed changes no verdict.
+    assert [t["failed"] for t in fewer.report["transcripts"]] == [
+        t["failed"] for t in everyone.report["transcripts"]
+    ]
+    assert fewer.verdict.level == everyone.verdict.level
+    assert fewer.verdict.dimensions == everyone.verdict.dimensions
 
 
 def test_the_check_sends_a_mouth_only_what_its_egress_policy_allows(home: Home) -> None:

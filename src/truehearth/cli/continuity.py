@@ -78,8 +78,15 @@ def check_cmd(
         typer.Option(help="Your decision after the check: untested, guest or home."),
     ] = None,
     judge: Annotated[
-        str | None, typer.Option(help="Also let this mouth grade each reply (optional).")
+        str | None,
+        typer.Option(
+            help="Also let this mouth grade the replies no rule failed (optional; it can "
+            "only fail a reply)."
+        ),
     ] = None,
+    judge_all: Annotated[
+        bool, typer.Option(help="Let the --judge grade every reply, even those already failed.")
+    ] = False,
     suite: Annotated[
         Path | None, typer.Option(help="A signed probe-suite pack (instead of --probes).")
     ] = None,
@@ -91,6 +98,8 @@ def check_cmd(
     """Run the continuity check on a mouth: verdict, report with plots, journaled."""
     if suite is not None and probes is not None:
         raise InvalidInput("give either --suite (a signed pack) or --probes, not both")
+    if judge_all and judge is None:
+        raise InvalidInput("--judge-all needs a --judge to grade the replies")
     if set_standing is not None and set_standing not in STANDINGS:
         raise InvalidInput(f"--set-standing must be one of: {', '.join(STANDINGS)}")
     params = GenerationParams(max_tokens, CHECK_PARAMS.temperature, CHECK_PARAMS.top_p, seed)
@@ -118,6 +127,7 @@ def check_cmd(
                     allowed_layers=picked.sendable,
                     suite=chosen_suite,
                     fence=picked.fence,
+                    judge_all=judge_all,
                 )
         finally:
             speaker.close()

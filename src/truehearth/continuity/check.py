@@ -24,7 +24,7 @@ from truehearth.continuity.drift import measure, voice_print
 from truehearth.continuity.knowledge import knowledge_of
 from truehearth.continuity.preference import preference_probes, preferred_share
 from truehearth.continuity.probe import Suite, load_suite
-from truehearth.continuity.runner import CHECK_PARAMS, run_probes
+from truehearth.continuity.runner import CHECK_PARAMS, CheckRun, run_probes
 from truehearth.continuity.scorers import Voice, rule_scorers, scorer_names
 from truehearth.continuity.scorers.judge import Judge
 from truehearth.continuity.verdict import Verdict, decide
@@ -63,6 +63,7 @@ def run_check(
     preferences: bool = True,
     suite: Suite | None = None,
     fence: FenceStyle = DEFAULT_STYLE,
+    judge_all: bool = False,
 ) -> CheckOutcome:
     """Run the suite against ``mouth`` and journal the verdict in ``home``.
 
@@ -71,7 +72,9 @@ def run_check(
     unless ``preferences`` is off; their figures go into the report beside
     the verdict, which they do not change. ``suite`` (e.g. from a signed
     pack) takes the place of ``probes``. ``fence`` is the mouth's data layout,
-    so the check reads the prompts its turns would.
+    so the check reads the prompts its turns would. The ``judge`` grades only
+    the replies no rule scorer failed (its answer could not change the others'
+    verdict) unless ``judge_all``; the report's ``judge`` block counts both.
     """
     if suite is None:
         suite = load_suite(probes, known_scorers=scorer_names())
@@ -94,6 +97,7 @@ def run_check(
             progress=progress,
             allowed_layers=allowed_layers,
             fence=fence,
+            judge_all=judge_all,
         )
         run.architecture = run_architecture(fixture)
         preferred = (
@@ -113,6 +117,8 @@ def run_check(
         "share": None if share is None else round(share, 4),
         "probes": [p.to_json() for p in preferred],
     }
+    if judge is not None:
+        report["judge"] = judge_summary(run, judge_all)
     digest = reports.report_digest(report)
     target = out_dir or home.path / CHECKS_DIR / check_id
     json_path, html_path = reports.write(report, verdict, target)
@@ -138,6 +144,23 @@ def run_check(
 
     event = home.commit(build)[0]
     return CheckOutcome(check_id, verdict, report, digest, json_path, html_path, event.seq)
+
+
+def judge_summary(run: CheckRun, judge_all: bool) -> dict[str, Any]:
+    """How many replies the judge graded, and how many it was not asked about."""
+    graded = [f for t in run.transcripts for f in t.findings if f.scorer == Judge.name]
+    skipped = sum(f.not_asked for f in graded)
+    return {
+        "every_reply": judge_all,
+        "asked": len(graded) - skipped,
+        "not_asked": skipped,
+        "abstained": sum(f.abstained for f in graded),
+        "failed": sum(f.violation for f in graded),
+        "rule": "a judge can only fail a reply, so it is not asked about a reply a rule "
+        "scorer already failed"
+        if not judge_all
+        else "every reply graded",
+    }
 
 
 def report_path(home: Home, check_id: str) -> Path:

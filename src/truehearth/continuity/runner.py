@@ -11,7 +11,7 @@ distance from the verified voice. Nothing here decides the verdict.
 from __future__ import annotations
 
 import time
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -94,11 +94,14 @@ def run_probes(
     progress: Progress | None = None,
     allowed_layers: Collection[Layer] | None = None,
     fence: fences.FenceStyle = fences.DEFAULT_STYLE,
+    judge_all: bool = False,
 ) -> CheckRun:
     """Ask every probe (and variant) of ``suite`` and score each reply.
 
     ``allowed_layers`` is the mouth's egress policy: a remote mouth gets only
-    what its policy names, in a check exactly as in a chat.
+    what its policy names, in a check exactly as in a chat. The judge, if
+    any, is asked only about replies no rule scorer failed, unless
+    ``judge_all`` (:func:`score_reply`).
     """
     started = time.perf_counter()
     run = CheckRun(
@@ -139,6 +142,7 @@ def run_probes(
                 allowed_layers,
                 fences.derived_nonce(secrets[probe.home], f"check:{probe.id}:{message}"),
                 fence,
+                judge_all,
             )
             run.transcripts.append(asked)
             done += 1
@@ -165,6 +169,7 @@ def _ask(
     allowed_layers: Collection[Layer] | None,
     tag: str,
     fence: fences.FenceStyle,
+    judge_all: bool,
 ) -> Transcript:
     started = time.perf_counter()
     context = assemble(
@@ -178,7 +183,7 @@ def _ask(
         fence=fence,
     )
     reply = mouth.complete(context.messages, params).text.strip()
-    findings = score_reply(probe, message, reply, knowledge, scorers, judge)
+    findings = score_reply(probe, message, reply, knowledge, scorers, judge, judge_all=judge_all)
     heard = (
         voice.score(Situation(message, reply, knowledge, history=probe.history))
         if voice is not None
@@ -211,6 +216,8 @@ def score_reply(
     knowledge: Knowledge,
     scorers: Mapping[str, Scorer],
     judge: Scorer | None = None,
+    *,
+    judge_all: bool = False,
 ) -> tuple[Finding, ...]:
     """Every finding on one reply: the probe's checks, the global ones, the judge's.
 
@@ -219,6 +226,12 @@ def score_reply(
     pattern finding on a reply the learned precedents read as plainly faithful,
     or a finding by absence on one they read as faithful enough, is overruled
     (:func:`overruled`), with both reasons kept.
+
+    A judge can only fail a reply, never clear it, so on a reply the rule
+    scorers have already failed its answer cannot change the verdict: it is
+    not asked there (a finding says so), unless ``judge_all``. On a small
+    model most replies fail on a rule (its loops), and each judge call costs
+    seconds of a second model's time.
     """
     found = [
         scorers[c.scorer].score(
@@ -233,6 +246,18 @@ def score_reply(
     limit = learned.unrecognised_limit if isinstance(learned, Precedent) else 0.0
     found = overruled(found, probe.dimension, limit)
     if judge is not None:
-        params = {"dimension": probe.dimension}
-        found.append(judge.score(Situation(message, reply, knowledge, params, probe.history)))
+        failed = sorted({f.scorer for f in found if f.violation})
+        if failed and not judge_all:
+            found.append(not_asked(judge.name, failed))
+        else:
+            params = {"dimension": probe.dimension}
+            found.append(judge.score(Situation(message, reply, knowledge, params, probe.history)))
     return tuple(found)
+
+
+def not_asked(judge: str, failed: Sequence[str]) -> Finding:
+    """The judge's place in a reply the rule scorers have already failed."""
+    because = ", ".join(failed)
+    return Finding(
+        judge, False, f"not asked: the reply already fails ({because})"[:160], not_asked=True
+    )

@@ -60,6 +60,9 @@ class Finding:
     # program"): honesty inside the relationship, or distance, depending on the reply
     # around it; a confident faithful reading may overrule it like a finding by absence.
     self_described: bool = False
+    # A judge that was not asked: the rule scorers had already failed the reply, and a
+    # judge can only add a failure, so its answer could not change the reply's verdict.
+    not_asked: bool = False
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -75,6 +78,8 @@ class Finding:
             data["unrecognised"] = True
         if self.self_described:
             data["self_described"] = True
+        if self.not_asked:
+            data["not_asked"] = True
         return data
 
 
