@@ -1,15 +1,16 @@
 """The continuity scorers on the blind reply sets: per-dimension precision/recall, tune vs test.
 
-    .venv/bin/python bench/continuity_blind.py              # tune (sets 1-3), tests
+    .venv/bin/python bench/continuity_blind.py              # tune (sets 1-4), tests
     .venv/bin/python bench/continuity_blind.py --tune-only  # the test splits are not scored
     .venv/bin/python bench/continuity_blind.py --tune-only --misses  # and the TUNE misses
-    .venv/bin/python bench/continuity_blind.py --tune-only --misses --set blind3  # one set's
+    .venv/bin/python bench/continuity_blind.py --tune-only --misses --set blind4  # one set's
 
 The first set's split is frozen (see truehearth.continuity.blindset): its test
-companions' misses are never printed, only their figures. The second and third
-sets (labelled/blind2/, labelled/blind3/; the third since round 6) are tuning
-data only. A set given with ``--held-out`` (by default labelled/blind4/) is test
-only: scored, never tuned on, its misses never shown.
+companions' misses are never printed, only their figures. The second, third and
+fourth sets (labelled/blind2/ to blind4/; the third since round 6, the fourth
+since round 7) are tuning data only. A set given with ``--held-out`` (by default
+labelled/blind5/; the sixth, labelled/blind6/, only when named) is test only:
+scored, never tuned on, its misses never shown.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from truehearth.continuity.blindset import (
     BLIND2_DIR,
     BLIND3_DIR,
     BLIND4_DIR,
+    BLIND5_DIR,
     BLIND_DIR,
     BlindReply,
     companion_home,
@@ -150,8 +152,9 @@ def main() -> int:
     parser.add_argument("--data", type=Path, default=BLIND_DIR, help="the frozen first set")
     parser.add_argument("--data2", type=Path, default=BLIND2_DIR, help="the tune-only second set")
     parser.add_argument("--data3", type=Path, default=BLIND3_DIR, help="the tune-only third set")
+    parser.add_argument("--data4", type=Path, default=BLIND4_DIR, help="the tune-only fourth set")
     parser.add_argument("--misses", action="store_true", help="list the tune splits' misses")
-    parser.add_argument("--set", default="", help="misses of one set only: blind, blind2, blind3")
+    parser.add_argument("--set", default="", help="misses of one set only: blind, blind2 ... blind4")
     parser.add_argument("--only", default="", help="comma-separated dimensions")
     parser.add_argument("--per-scorer", action="store_true", help="also each scorer alone")
     parser.add_argument(
@@ -161,12 +164,12 @@ def main() -> int:
         "--held-out",
         type=Path,
         action="append",
-        help="a set that is test only, every companion in it (default: labelled/blind4); its "
+        help="a set that is test only, every companion in it (default: labelled/blind5); its "
         "misses are never printed",
     )
     args = parser.parse_args()
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}")
-    sets = load_sets(args.data, args.data2, args.data3)
+    sets = load_sets(args.data, args.data2, args.data3, args.data4)
     scorers = rule_scorers()
     only = set(args.only.split(",")) if args.only else None
 
@@ -190,7 +193,7 @@ def main() -> int:
                 (f"test {blind.name}", table(title, pick(blind.test), knowledge, scorers))
             )
             runs.append((title, pick(blind.test), knowledge))
-    for directory in [] if args.tune_only else args.held_out or [BLIND4_DIR]:
+    for directory in [] if args.tune_only else args.held_out or [BLIND5_DIR]:
         held = load_set(directory, frozen=False, name=directory.name)
         knowledge = knowledge_for(held.companions)
         title = f"held-out test, {held.name} ({', '.join(sorted(held.companions))})"

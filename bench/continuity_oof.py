@@ -4,12 +4,13 @@ dumped once, so choices about how they combine are measured without refitting.
     PYTHONPATH=src:bench OMP_NUM_THREADS=1 .venv/bin/python bench/continuity_oof.py \
         --cache /tmp/e5.npz --dump /tmp/oof.json
 
-The tuning replies are the first set's tune companions, the second set and the
-third set (``labelled/blind3``, tuning data since round 6). A reply is read by
-precedents learned without its whole group: a first-set companion, or a
-second- or third-set writer (a voice and a hand never seen). The in-sample
-replies (``labelled/*.yaml``) are always training data. Neither the frozen test
-split nor the fourth set is read.
+The tuning replies are the first set's tune companions, the second set, the
+third set (``labelled/blind3``, tuning data since round 6) and the fourth
+(``labelled/blind4``, since round 7). A reply is read by precedents learned
+without its whole group: a first-set companion, or a later set's writer (a
+voice and a hand never seen). The in-sample replies (``labelled/*.yaml``) are
+always training data. Neither the frozen test split nor the fifth or sixth set
+is read.
 
 The rule findings are the rules as they stand. On the first two sets they are
 in sample (tuned there); on the third they were never tuned until round 6, so

@@ -6,7 +6,7 @@
 The shipped precedents learn from every tuning reply, so scoring the tune sets
 with them is in-sample. Here each group is scored by precedents learned
 without it: a first-set tune companion by one learned without that companion,
-a second- or third-set reply by one learned without its whole writer (a voice and a
+a later set's reply by one learned without its whole writer (a voice and a
 hand never seen). The in-sample replies (``labelled/*.yaml``) are always
 training data. The frozen test split is never read: :attr:`BlindSet.tune` only.
 
@@ -42,7 +42,7 @@ from truehearth.recall.embedders import Vectors
 
 
 def group_of(item: BlindReply) -> str:
-    """A second- or third-set reply's group is its writer; a first-set one's, its companion."""
+    """A later set's reply's group is its writer; a first-set one's, its companion."""
     return item.companion.split(".")[0] if "." in item.companion else item.companion
 
 

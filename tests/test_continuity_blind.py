@@ -146,16 +146,29 @@ def test_the_third_blind_set_is_whole_and_now_tuning_data() -> None:
     assert {i.reply for i in third.items} <= learnt
 
 
-@pytest.mark.parametrize("name", ["blind4", "blind5", "blind6"])
+def test_the_fourth_blind_set_is_whole_and_tuning_data_since_round_7() -> None:
+    """Held out for three rounds (scored in rounds 4, 5 and 6), the fourth set is tuning
+    data since round 7: loaded after the third, every reply tune, all of them learnt."""
+    from truehearth.continuity.precedent import tuning_examples
+
+    fourth = load_sets()[3]
+    assert fourth.name == "blind4" and len(fourth.companions) == 4
+    assert fourth.held_out == frozenset() and fourth.tune == fourth.items
+    _whole(fourth.items, 4)
+    learnt = {e.reply for e in tuning_examples()}
+    assert {i.reply for i in fourth.items} <= learnt
+
+
+@pytest.mark.parametrize("name", ["blind5", "blind6"])
 def test_the_held_out_blind_sets_are_whole_and_never_learnt_from(name: str) -> None:
-    """The held-out fourth, fifth and sixth sets: 4 companions, 90 replies each, the brief's
+    """The held-out fifth and sixth sets: 4 companions, 90 replies each, the brief's
     kinds; not one of their replies, and not one of the first set's frozen test
     replies, among the precedents' examples, and no blind set loaded for tuning holds
     them."""
-    from truehearth.continuity.blindset import BLIND4_DIR, BLIND5_DIR, BLIND6_DIR
+    from truehearth.continuity.blindset import BLIND5_DIR, BLIND6_DIR
     from truehearth.continuity.precedent import tuning_examples
 
-    directory = {"blind4": BLIND4_DIR, "blind5": BLIND5_DIR, "blind6": BLIND6_DIR}[name]
+    directory = {"blind5": BLIND5_DIR, "blind6": BLIND6_DIR}[name]
     held = load_set(directory, frozen=False, name=name)
     assert len(held.companions) == 4
     _whole(held.items, 4)
@@ -191,7 +204,8 @@ def _second_set(root: Path, key: str) -> Path:
 def test_a_second_set_is_tuning_data_and_leaves_the_frozen_split_alone(tmp_path: Path) -> None:
     """Even a second-set companion keyed like a first-set one (``bosun``) stays apart."""
     first = load_set(BLIND_DIR, frozen=True)
-    sets = load_sets(BLIND_DIR, _second_set(tmp_path / "blind2", "bosun"), tmp_path / "none")
+    none = tmp_path / "none"
+    sets = load_sets(BLIND_DIR, _second_set(tmp_path / "blind2", "bosun"), none, none)
     assert [b.name for b in sets] == ["blind", "blind2"]
     assert sets[0].held_out == first.held_out == {"flint", "hollis"}
     assert [i.id for i in sets[0].test] == [i.id for i in first.test]
@@ -199,7 +213,7 @@ def test_a_second_set_is_tuning_data_and_leaves_the_frozen_split_alone(tmp_path:
     assert list(sets[1].companions) == ["writer.bosun"]
     assert [(i.id, i.companion) for i in sets[1].tune] == [("writer.bosun-b-001", "writer.bosun")]
     assert sets[1].companions["writer.bosun"].name == "Zed"
-    assert len(load_sets(BLIND_DIR, tmp_path / "absent", tmp_path / "none")) == 1
+    assert len(load_sets(BLIND_DIR, tmp_path / "absent", none, none)) == 1
 
 
 def test_a_malformed_reply_file_is_refused_with_one_line(tmp_path: Path) -> None:

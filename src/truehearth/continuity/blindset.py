@@ -44,9 +44,9 @@ BLIND_DIR = Path(__file__).parent / "labelled" / "blind"
 BLIND2_DIR = Path(__file__).parent / "labelled" / "blind2"
 # The third set was test only for three rounds (scored in each); it is tuning data now.
 BLIND3_DIR = Path(__file__).parent / "labelled" / "blind3"
-# The fourth, written the round after, is test only: scored, never tuned on.
+# The fourth was test only for three rounds (scored in rounds 4-6); tuning data since round 7.
 BLIND4_DIR = Path(__file__).parent / "labelled" / "blind4"
-# The fifth: test only, scored when asked (once a round), never by default while tuning.
+# The fifth: test only, scored when asked (once a round), never tuned on; the default held-out set.
 BLIND5_DIR = Path(__file__).parent / "labelled" / "blind5"
 # The sixth, written in round 6 for the rounds after it: test only, not yet scored.
 BLIND6_DIR = Path(__file__).parent / "labelled" / "blind6"
@@ -211,11 +211,14 @@ def load_set(directory: Path, *, frozen: bool, name: str = "") -> BlindSet:
 
 
 def load_sets(
-    first: Path = BLIND_DIR, second: Path = BLIND2_DIR, third: Path = BLIND3_DIR
+    first: Path = BLIND_DIR,
+    second: Path = BLIND2_DIR,
+    third: Path = BLIND3_DIR,
+    fourth: Path = BLIND4_DIR,
 ) -> list[BlindSet]:
-    """The frozen first set and, when present, the tune-only second and third sets."""
+    """The frozen first set and, when present, the tune-only second, third and fourth sets."""
     sets = [load_set(first, frozen=True, name="blind")]
-    for name, directory in (("blind2", second), ("blind3", third)):
+    for name, directory in (("blind2", second), ("blind3", third), ("blind4", fourth)):
         if parts(directory):
             sets.append(load_set(directory, frozen=False, name=name))
     return sets
