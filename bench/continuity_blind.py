@@ -154,7 +154,7 @@ def main() -> int:
     parser.add_argument("--data3", type=Path, default=BLIND3_DIR, help="the tune-only third set")
     parser.add_argument("--data4", type=Path, default=BLIND4_DIR, help="the tune-only fourth set")
     parser.add_argument("--misses", action="store_true", help="list the tune splits' misses")
-    parser.add_argument("--set", default="", help="misses of one set only: blind, blind2 ... blind4")
+    parser.add_argument("--set", default="", help="misses of one set only: blind ... blind4")
     parser.add_argument("--only", default="", help="comma-separated dimensions")
     parser.add_argument("--per-scorer", action="store_true", help="also each scorer alone")
     parser.add_argument(

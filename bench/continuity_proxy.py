@@ -83,7 +83,7 @@ def main() -> int:
         return 1
     reader = memoised(chosen, args.cache)
     old = old_findings(args.old)
-    first, blind2 = load_sets()[:2]  # the third and fourth sets (tuning since rounds 6 and 7) are not used here
+    first, blind2 = load_sets()[:2]  # the later tuning sets (rounds 6, 7) are not used here
     knowledge = knowledge_for(blind2.companions)
     base = [Example(i.dimension, i.reply, bool(i.violation)) for i in load_labelled()]
     base += [Example(i.dimension, i.reply, i.violation) for i in first.tune]
