@@ -83,6 +83,9 @@ class Tap:
 TAPS: dict[str, Tap] = {}
 
 
+NEWEST_SAYS = "only its newest"  # what --explain says when a common word's pass was bounded
+
+
 def truehearth_systems(which: str) -> dict[str, Retriever]:
     """The retriever configurations compared: the default and each step switched on or off.
 
@@ -103,6 +106,12 @@ def truehearth_systems(which: str) -> dict[str, Retriever]:
     if which == "features":  # the default's shortlist, dumped for bench/train_rerank.py
         tap = TAPS.setdefault(TAP, Tap())
         return {TAP: HybridRetriever(rerank=False, observe=tap)}
+    if which == "newest":  # how many turns a question of common words only may read
+        return {
+            "truehearth default": HybridRetriever(),
+            "all of them (before round 7)": HybridRetriever(newest=None),
+            **{f"newest {n}": HybridRetriever(newest=n) for n in (1000, 500, 200)},
+        }
     if which == "rerank":  # the learnt re-ranker on and off
         return {
             "truehearth default, no re-ranker": HybridRetriever(rerank=False),
@@ -283,8 +292,12 @@ def run_user(
                 )
                 for name, retriever in systems.items():
 
-                    def th(text: str, n: int, r: Retriever = retriever) -> list[Key]:
+                    def th(
+                        text: str, n: int, r: Retriever = retriever, nm: str = name
+                    ) -> list[Key]:
                         hits = recall(home, text, r, n)
+                        bounded = any(NEWEST_SAYS in h.why for h in hits)
+                        extra[f"bounded:{nm}"].append(float(bounded))
                         src = [h.record.source for h in hits]
                         return [key_of(s.session, s.import_sha256, s.locator) for s in src]
 
@@ -460,6 +473,11 @@ def run_set(name: str, users: list[User], split: str, systems: dict[str, Retriev
         ms = {n[3:]: statistics.median(v) for n, v in extra[s].items() if n.startswith("ms:")}
         print(f"{s}: median ms per question: " + ", ".join(f"{n} {v:.1f}" for n, v in ms.items()))
         cost_lines(s, extra[s], list(systems))
+        bounded = {n[8:]: sum(v) for n, v in extra[s].items() if n.startswith("bounded:")}
+        print(
+            f"{s}: questions of common words only whose word was read in its newest turns: "
+            + ", ".join(f"{n} {v:.0f}" for n, v in bounded.items())
+        )
         for system in systems:
             by_kind = {kind: v for (sys_name, kind), v in kinds[s].items() if sys_name == system}
             print(
@@ -508,7 +526,7 @@ def main() -> None:
         "--systems",
         default="current",
         help="comma-separated groups: current, default, tune, legacy, meaning, spread, columns, "
-        "final, meaning-cost, none",
+        "final, meaning-cost, newest, none",
     )
     parser.add_argument(
         "--warm", action="store_true", help="ask each question twice; time the second asking"

@@ -44,6 +44,7 @@ from truehearth.recall.expand import default_expander
 from truehearth.recall.glance import Glance
 from truehearth.recall.graph import Graph
 from truehearth.recall.indextext import asks_text
+from truehearth.recall.keywords import NEWEST
 from truehearth.recall.meaning import (
     ADVICE,
     MeaningModel,
@@ -156,6 +157,9 @@ class _Asked:
     terms: list[str]
     speakers: list[str]
     spans: list[Span]
+    # Set when every word is common (keywords.NEWEST): the passes read only the
+    # newest this many turns that have the one word kept.
+    newest: int | None = None
 
 
 class HybridRetriever:
@@ -181,6 +185,7 @@ class HybridRetriever:
         date_words: bool = False,
         rerank: Reranker | bool | None = None,
         observe: Observer | None = None,
+        newest: int | None = NEWEST,
     ) -> None:
         self.use_bm25 = bm25
         self.use_vectors = vectors
@@ -212,6 +217,9 @@ class HybridRetriever:
             self.rerank = None
         # Sees the fused shortlist of each question (what the re-ranker reads): for training.
         self.observe = observe
+        # A question of common words only reads its rarest word's newest this many turns
+        # (keywords.NEWEST); None reads all of them, as before round 7.
+        self.newest = newest
 
     def meaning_status(self, home: Home) -> str:
         """One line for ``--explain``: whether the meaning second stage runs, and why not."""
@@ -300,12 +308,14 @@ class HybridRetriever:
 
         search = _Searcher(db, talk, admit, self.candidates)
         leads: list[tuple[int, Glance, str]] = []
-        for label, match, given in self._keyword_passes(db, asked):
-            hits = search(match)
+        passes = self._keyword_passes(db, asked)
+        since, newest = _bound(talk, asked, passes)
+        for label, match, given in passes:
+            hits = search(match, since)
             sure = self.fusion.sure_k if _standout([s for _r, s in hits]) else 0
             weights = (given[0], min(given[1], sure)) if sure else given
             for rank, (seen, raw) in enumerate(hits, 1):
-                note = ", a clear first" if sure and rank == 1 else ""
+                note = (", a clear first" if sure and rank == 1 else "") + newest
                 reason = f"{label} (bm25 rank {rank}{note})"
                 add(rank, seen, reason, weights, label == KEYWORDS, _kind(label), raw)
                 if label != "related words":
@@ -473,7 +483,8 @@ class HybridRetriever:
         voices = ROLE_NAMES | {w for key in known for w in key.split()}
         spoken = [t for t in own if t not in voices]
         terms = db.common_words.keep(spoken or own) if own else []
-        return _Asked(text, terms, named, found)
+        newest = self.newest if terms and db.common_words.everywhere(terms) else None
+        return _Asked(text, terms, named, found, newest)
 
     def _keyword_passes(
         self, db: RecallDB, asked: _Asked
@@ -607,8 +618,8 @@ class _Searcher:
         self.admit = admit
         self.limit = limit
 
-    def __call__(self, match: str) -> list[tuple[Glance, float]]:
-        hits = self.talk.search(match, limit=self.limit * 2)
+    def __call__(self, match: str, since: int | None = None) -> list[tuple[Glance, float]]:
+        hits = self.talk.search(match, limit=self.limit * 2, since=since)
         out: list[tuple[Glance, float]] = []
         rows = _rows(self.db, [h.rid for h in hits], self.limit)
         for hit, row in zip(hits, rows, strict=True):
@@ -620,6 +631,22 @@ class _Searcher:
                 if len(out) >= self.limit:
                     break
         return out
+
+
+def _bound(
+    talk: TalkIndex, asked: _Asked, passes: list[tuple[str, str, tuple[float, int]]]
+) -> tuple[int | None, str]:
+    """Where the keyword passes of a question of common words only start reading (the
+    newest ``asked.newest`` turns with its word), and what ``--explain`` says of it."""
+    if asked.newest is None or not passes or passes[0][0] != KEYWORDS:
+        return None, ""
+    since = talk.newest_from(passes[0][1], asked.newest)
+    if since is None:
+        return None, ""  # the word has fewer matches: nothing is left out
+    return (
+        since,
+        f"; '{asked.terms[0]}' is in too many turns, only its newest {asked.newest:,} read",
+    )
 
 
 def _rows(db: RecallDB, rids: list[int], needed: int) -> Iterator[ProjectionRow | None]:

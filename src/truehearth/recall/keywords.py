@@ -6,6 +6,12 @@ adds almost nothing to the ranking (its IDF is near zero). Before a query we
 count, with a bounded scan, how many rows each word matches, and drop the
 words above a share of the home (capped at a fixed count for large homes);
 the count is cached per process.
+
+A question made only of such words still gets one pass, on its rarest word;
+on a large home that word can be in most turns, and scoring all of them cost
+30-130 ms a question (the whole of context assembly's p95 tail at 100k). Its
+IDF is near zero, so bm25 over all of them ranks little better than chance:
+the pass reads only the word's newest :data:`NEWEST` turns instead.
 """
 
 from __future__ import annotations
@@ -20,6 +26,10 @@ MAX_COMMON = 5_000  # ... and in a large home, a word in 5,000 records distingui
 
 
 PASS_BUDGET = 10_000  # rows one BM25 pass may have to score, summed over its words
+# A question of common words only: its rarest word is read in its newest this many
+# turns (talk-index rows). Chosen on the tuning parts of the external sets and on
+# context_bench's 100k home (docs/BENCHMARKS.md, round 7).
+NEWEST = 2_000
 
 
 class CommonWords:
@@ -43,6 +53,10 @@ class CommonWords:
     def common(self, word: str) -> bool:
         limit, bucket = self._limit()
         return self._matches(word, limit, bucket) > limit
+
+    def everywhere(self, kept: list[str]) -> bool:
+        """Whether the words :meth:`keep` returned are its fallback: one common word."""
+        return len(kept) == 1 and self.common(kept[0])
 
     def keep(
         self, words: list[str], *, budget: int = PASS_BUDGET, fallback: bool = True

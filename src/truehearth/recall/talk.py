@@ -253,19 +253,47 @@ class TalkIndex:
     # -- reading ------------------------------------------------------------------
 
     def search(
-        self, match: str, *, limit: int, weights: tuple[float, ...] = WEIGHTS
+        self,
+        match: str,
+        *,
+        limit: int,
+        weights: tuple[float, ...] = WEIGHTS,
+        since: int | None = None,
     ) -> list[TalkHit]:
-        """Rows matching an FTS5 expression, best bm25 first (any flags: the caller filters)."""
+        """Rows matching an FTS5 expression, best bm25 first (any flags: the caller filters).
+
+        ``since``: only rows from this rowid on (see :meth:`newest_from`). FTS5
+        seeks its posting lists to the bound, so the rows before it are never
+        read; their scores are the same as without it (bm25's counts are the
+        whole index's).
+        """
         cols = ", ".join(f"{w:g}" for w in weights)
+        bound = "" if since is None else " AND rowid >= ?"
         sql = (
             f"SELECT rowid, bm25({TABLE}, {cols}) AS s FROM {TABLE} "
-            f"WHERE {TABLE} MATCH ? ORDER BY s LIMIT ?"
+            f"WHERE {TABLE} MATCH ?{bound} ORDER BY s LIMIT ?"
         )
+        args: tuple[object, ...] = (match, limit) if since is None else (match, since, limit)
         try:
-            rows = self.db.conn.execute(sql, (match, limit)).fetchall()
+            rows = self.db.conn.execute(sql, args).fetchall()
         except sqlite3.OperationalError:
             return []  # an FTS syntax corner the quoting did not foresee: no keyword hits
         return [TalkHit(int(rid), -float(score)) for rid, score in rows]
+
+    def newest_from(self, match: str, rows: int) -> int | None:
+        """The rowid from which the newest ``rows`` matches of ``match`` start, or None
+        when it has no more matches than that (then nothing is left out).
+
+        Reads the rowids only (no scoring), newest first: about 0.2 ms for 2,000.
+        """
+        sql = (
+            f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?"
+        )
+        try:
+            row = self.db.conn.execute(sql, (match, rows - 1)).fetchone()
+        except sqlite3.OperationalError:
+            return None
+        return None if row is None else int(row[0])
 
     def speakers(self) -> dict[str, str]:
         """Names that speak in this home, lowercased to as written (for question matching)."""
