@@ -60,7 +60,15 @@ _TRAILING = ".!?,;:"
 
 def _fold(text: str) -> str:
     """Lower case, one character for one, so positions in the folded text are positions
-    in the original (``"ß".casefold()`` is two characters; ``"ß"`` stays as it is)."""
+    in the original (``"ß".casefold()`` is two characters; ``"ß"`` stays as it is).
+
+    ASCII text lowers one character for one, so ``str.lower`` does it in C: the
+    character loop cost ~1.5 ms of every context assembly, folding the prompt's
+    verified text. Other text keeps the loop (``str.lower`` turns a final capital
+    sigma into "ς" where one character at a time gives "σ").
+    """
+    if text.isascii():
+        return text.lower()
     return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
 
 
@@ -104,12 +112,14 @@ def watch_list(
 ) -> tuple[Watched, ...]:
     """Every phrase the (record id, text) pairs order said, except those found in
     ``allowed`` (the human's message, the verified text in the prompt)."""
-    free = _fold("\n".join(allowed))
+    free: str | None = None  # folded only when some record orders a phrase (most never do)
     seen: set[str] = set()
     out: list[Watched] = []
     for record_id, text in records:
         for phrase in ordered_phrases(text):
             key = _fold(phrase)
+            if free is None:
+                free = _fold("\n".join(allowed))
             if key in seen or key in free:
                 continue
             seen.add(key)
