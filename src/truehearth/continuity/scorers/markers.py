@@ -177,10 +177,23 @@ def refusal(reply: str, companion: str) -> str | None:
         match = pattern.search(said)
         if match:
             return match.group(0)
+    return names_itself(reply, companion)
+
+
+def names_itself(reply: str, companion: str) -> str | None:
+    """Where the reply, outside quotation marks, says it is (or stays) the companion."""
+    said = unquoted(reply)
     own = re.escape(companion.lower())
     match = re.search(
         rf"\b(i'm|i am|stay|staying|still|it's|just|only|name's|name is|call me) (your )?{own}\b"
-        rf"|\b{own} is (who|what) i am\b",
+        rf"|\b{own} is (who|what) i am\b"
+        rf"|\b{own},? (here|still)\b"  # "Kestrel here, same as ever", "Oonagh, still"
+        # a promise to stay itself: "I'll be Banjo", "I shall be Pellham", "here as Oonagh"
+        rf"|\b(i'll|i will|i shall|i'd|i would|it'll|it will) (still |rather |just |only )?"
+        rf"(be|stay|remain) (your )?{own}\b"
+        rf"|\b(here|still|always|stay|remain|answer|answering|talk|be) as (your )?{own}\b"
+        # Romanised Hindi "I am Jugnu" / "I'll stay Jugnu": main Jugnu (hi) hoon / rahungi
+        rf"|\bmain {own} (hi )?(hoon|hun|rahungi|rahunga|rahoongi)\b",
         said,
     )
     return match.group(0) if match else None
