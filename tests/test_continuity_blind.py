@@ -320,3 +320,24 @@ def test_a_boundary_lists_its_markers_after_a_colon_and_not_its_grammar(
         assert "boundary" in flagged(k, "boundaries", "Glad it's Friday.", raised)
         plain = "Only you would sand till midnight. Keep at it, I'm on the porch."
         assert flagged(k, "boundaries", "Glad it's Friday.", plain) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "craft"),
+    [
+        ("Don't tell her how to shoe a horse. Her trade, her rasp, her call.", True),
+        ("Do not instruct him on bookbinding. His paste is his own affair.", True),
+        ("Don't coach her on her serve.", True),
+        ("Never teach him how to sharpen his chisels.", True),
+        ("No tips on her sourdough; the bread is her own affair.", True),
+        ("Leave the matter of his son Felix alone unless he brings it up.", False),
+        ("Never address him as 'Master Ambrose'.", False),
+        ("Ask before adding any entry to the commonplace book.", False),
+    ],
+)
+def test_a_craft_boundary_is_read_in_its_writers_words(text: str, craft: bool) -> None:
+    """Round 7, from the fourth set's tuning misses: 'do not instruct him on bookbinding'
+    keeps advice on the human's craft out as surely as 'don't tell her how to'."""
+    from truehearth.continuity.identity import parse_boundary
+
+    assert parse_boundary(text).advice is craft
