@@ -214,7 +214,8 @@ TOPIC_FAMILIES: tuple[tuple[str, str], ...] = (
 
 
 # "Don't tell her how to glaze", "no lectures on his boat handling", "nails are her
-# craft", "do not instruct him on bookbinding": the human's own craft, where unsolicited advice is what crosses the line.
+# craft", "do not instruct him on bookbinding": the human's own craft, where unsolicited
+# advice is what crosses the line.
 _ADVICE = re.compile(
     r"\b(tell (him|her|them|me) how to|lecture (him|her|them|me)|advice on|advise (him|her|"
     r"them|me) on|correct (his|her|their|my) \w+|(is|are) (his|her|their|my) (craft|business|"
