@@ -217,6 +217,7 @@ def test_the_feed_is_pruned_once_every_index_has_read_it(home: Home) -> None:
     for n in range(5):
         home.remember(f"My sister's name is Maya, note {n}.")
     db = home.recall_index
+    db.trim_every = 1  # every read row goes at once (the default waits for a batch)
     assert db.feed_head() == 5
     HybridRetriever().retrieve(home, "sister")  # syncs vectors and graph, then prunes
     assert db.feed_since(0, 10) == []

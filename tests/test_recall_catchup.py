@@ -54,15 +54,18 @@ def _marks(home: Home) -> tuple[int, int, int]:
 
 
 def _assert_indexes_agree(home: Home) -> None:
-    """Every index saw every record row exactly once, and the feed is used up."""
+    """Every index saw every record row exactly once, and the feed holds nothing unread."""
     db = home.recall_index
-    assert db.feed_since(0, 10) == []
     with sqlite3.connect(home.path / "home.db") as conn:
-        # The feed is trimmed once read: its newest position lives on in its sequence.
+        # Read rows may wait in the feed for the next trim; its newest position
+        # lives on in its sequence either way.
         (head,) = conn.execute(
             "SELECT seq FROM sqlite_sequence WHERE name = 'record_feed'"
         ).fetchone()
         assert _marks(home) == (head, head, head)
+        assert db.feed_since(head, 10) == []
+        waiting = db.feed_since(0, db.trim_every + 1)
+        assert len(waiting) < db.trim_every  # a batch of read rows is trimmed at once
         rows = conn.execute("SELECT count(*) FROM records").fetchone()[0]
         talk = conn.execute("SELECT count(*) FROM recall_talk").fetchone()[0]
         spoken = conn.execute("SELECT coalesce(sum(turns), 0) FROM recall_speakers").fetchone()[0]
@@ -90,6 +93,33 @@ def test_the_catch_up_writes_every_index_in_one_transaction(home: Home) -> None:
     finally:
         home.recall_index.conn.set_trace_callback(None)
     assert [s for s in statements if s.startswith("BEGIN")] == ["BEGIN IMMEDIATE"]
+    _assert_indexes_agree(home)
+
+
+def test_the_feed_is_trimmed_in_batches_never_past_an_index(home: Home) -> None:
+    """Trimming is a write (a full fsync) of the journal's connection: not one per turn."""
+    db = home.recall_index
+    db.trim_every = 6
+    for i in range(4):
+        home.remember(FACTS[i % len(FACTS)].format(i=i))
+    home.sync_recall()
+    statements: list[str] = []
+    db.projection._conn.set_trace_callback(statements.append)  # type: ignore[attr-defined]
+    try:
+        home.remember(FACTS[0].format(i=4))
+        home.sync_recall()  # five read rows wait: no write on the store's connection
+        assert [s for s in statements if s.startswith(("BEGIN", "DELETE"))] == []
+        assert [seq for seq, _rid in db.feed_since(0, 10)] == [1, 2, 3, 4, 5]
+        home.remember(FACTS[1].format(i=5))
+        TalkIndex(db).sync()  # one index ahead of the others: only what all read may go
+        assert db.prune_feed() == 0
+        home.sync_recall()  # the sixth read row: the batch goes
+        assert [s for s in statements if s.startswith("DELETE")] == [
+            "DELETE FROM record_feed WHERE seq <= 6"
+        ]
+    finally:
+        db.projection._conn.set_trace_callback(None)  # type: ignore[attr-defined]
+    assert db.feed_since(0, 10) == []
     _assert_indexes_agree(home)
 
 

@@ -32,6 +32,13 @@ from truehearth.store.connect import (
 from truehearth.store.lock import writer_lock
 
 INDEX_DIR = "index"
+TRIM_EVERY = 256
+"""Feed rows every index has read that may wait before the feed is trimmed.
+
+Trimming is a write transaction on the journal's own connection, so a full
+fsync; done after every catch-up it was one more per turn than the turn itself
+needed. Read rows left in the feed cost a few bytes each and are never read
+again (every index reads past its own watermark), so they go in batches."""
 
 __all__ = ["INDEX_DIR", "ProjectionRow", "RecallDB"]
 
@@ -63,6 +70,7 @@ class RecallDB:
         # Search structures kept open between queries (mapped vector files, inverted
         # lists), each checked against its files before it is reused; see VectorIndex.
         self.kept: dict[str, Any] = {}
+        self.trim_every = TRIM_EVERY
 
     def close(self) -> None:
         self.conn.close()
@@ -116,23 +124,26 @@ class RecallDB:
         return self.projection.feed_head()
 
     def prune_feed(self) -> int:
-        """Drop feed rows every index has consumed; returns how many.
+        """Drop feed rows every index has consumed, once :attr:`trim_every` of them
+        have gathered; returns how many.
 
         Only when the graph, the talk index and a vector space all have a
         watermark: a full rebuild reads the records themselves, never the feed, so
-        nothing is lost.
+        nothing is lost. A process killed before a trim leaves read rows behind,
+        which the next trim drops; none that an index has not read is ever dropped.
         """
-        marks = [
-            self.meta_int(str(k))
-            for (k,) in self.conn.execute(
-                "SELECT key FROM recall_meta WHERE key IN ('graph.feed', 'talk.feed') "
-                "OR key LIKE 'vec.feed:%'"
-            )
-        ]
+        rows = self.conn.execute(
+            "SELECT key FROM recall_meta WHERE key IN ('graph.feed', 'talk.feed') "
+            "OR key LIKE 'vec.feed:%'"
+        ).fetchall()
+        marks = [self.meta_int(str(k)) for (k,) in rows]
         if len(marks) < 3 or min(marks) <= 0:
             return 0
+        upto, oldest = min(marks), self.projection.feed_tail()
+        if oldest == 0 or upto - oldest + 1 < self.trim_every:
+            return 0  # too few read rows to be worth a write: they wait for the next trim
         with self.locked():  # the store trims on its own connection: no recall transaction
-            return self.projection.trim_feed(min(marks))
+            return self.projection.trim_feed(upto)
 
     def feed_since(self, seq: int, limit: int) -> list[tuple[int, int]]:
         """``(seq, rid)`` of record rows inserted after ``seq``, oldest first."""

@@ -107,6 +107,10 @@ class ProjectionReader(Protocol):
         """How many record rows were inserted after ``seq``."""
         ...
 
+    def feed_tail(self) -> int:
+        """The oldest position still in the feed (0 when it is empty)."""
+        ...
+
     def trim_feed(self, upto: int) -> int:
         """Drop feed entries up to ``upto`` (every index has read them); returns how many."""
         ...

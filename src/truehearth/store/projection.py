@@ -41,6 +41,11 @@ class SQLiteProjection:
         return int(row[0])
 
     @translate_errors
+    def feed_tail(self) -> int:
+        row = self._conn.execute("SELECT coalesce(min(seq), 0) FROM record_feed").fetchone()
+        return int(row[0])
+
+    @translate_errors
     def feed_since(self, seq: int, limit: int) -> list[tuple[int, int]]:
         rows = self._conn.execute(
             "SELECT seq, rid FROM record_feed WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit)
