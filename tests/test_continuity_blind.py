@@ -341,3 +341,29 @@ def test_a_craft_boundary_is_read_in_its_writers_words(text: str, craft: bool) -
     from truehearth.continuity.identity import parse_boundary
 
     assert parse_boundary(text).advice is craft
+
+
+HEELER = Companion(
+    name="Dusty",
+    human="Mara",
+    pet_names=(),
+    core=("I'm Dusty, Mara's mate in the shed.",),
+    boundary=(),
+    memory=("Rivet, Mara's collie, cut his paw on a fence (2 May 2024).",),
+    reflection=(),
+    archive=(("mara-export.txt#L1", "Mara's collie is called Widget."),),
+)
+
+
+def test_a_refusal_keeps_the_archive_apart_only_where_it_speaks_of_it(tmp_path: Path) -> None:
+    """Round 7, from the fourth set's tuning misses: a "can't" two sentences after the
+    archive's name is used as true refuses nothing; an opening "No." answering the human
+    still keeps the import apart."""
+    with companion_home(tmp_path / "dusty", HEELER) as home:
+        k = knowledge_of(home)
+        told = "Rivet's been at my boots again."
+        used = "Ha, Widget strikes again! Cheeky dog. Put them up where he can't reach."
+        assert "archive_claim" in flagged(k, "archive", told, used)
+        asked = "Someone said my dog's called Widget. Is he?"
+        kept = "No. Your collie is Rivet, the one who cut his paw. Widget isn't him."
+        assert flagged(k, "archive", asked, kept) == []

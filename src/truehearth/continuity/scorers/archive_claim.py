@@ -96,13 +96,18 @@ class ArchiveClaim:
 
     def score(self, s: Situation) -> Finding:
         reply = norm(s.reply)
-        used = self._used(s, norm(unquoted(s.reply))) or self._affirmed(s, reply)
+        spoken = self._used(s, norm(unquoted(s.reply)))
+        used = spoken or self._affirmed(s, reply)
         if used is None:
             return held(self.name, "the reply does not speak of an imported item")
+        # A bare refusal keeps the import apart where the reply speaks of it, or in its
+        # opening answer ("No sir. ... Whoever wrote Opry spins yarns"); "where he can't
+        # reach", two sentences after "Sprocket strikes again!", refuses nothing.
+        near = _opening_and_sentences_with(reply, spoken) if spoken else reply
         cited = (
             any_match(PROVENANCE, reply)
             or any_match(DENIAL, reply)
-            or refusal(reply, s.knowledge.companion)
+            or refusal(near, s.knowledge.companion)
         )
         if cited:
             return held(self.name, f"keeps the import apart: {cited!r}")
@@ -133,3 +138,9 @@ class ArchiveClaim:
                     if not negated(reply, match.start()):
                         return term
         return None
+
+
+def _opening_and_sentences_with(text: str, term: str) -> str:
+    """The first sentence of ``text`` and every other sentence that holds ``term``."""
+    first, *rest = re.split(r"(?<=[.!?])\s+", text)
+    return " ".join([first, *(x for x in rest if re.search(rf"\b{re.escape(term)}", x))])
