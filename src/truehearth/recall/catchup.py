@@ -76,6 +76,8 @@ def catch_up(db: RecallDB) -> int:
             return 3 * done + _one_by_one(talk, vectors, graph)
         mark = seq
         done += len(feed)
+        if len(feed) < BATCH:
+            break  # the feed's end: rows added since are the next pass's
     if done:
         db.prune_feed()
         vectors.refresh_lists()

@@ -114,7 +114,9 @@ class TalkIndex:
         """Index every record row added since the last sync; returns how many."""
         mark = self.watermark()
         feed = self.db.feed_since(mark, 1)
-        if feed and feed[0][0] > mark + 1 and self._missing(mark):
+        if not feed:
+            return 0  # up to date (the usual case once the catch-up has run)
+        if feed[0][0] > mark + 1 and self._missing(mark):
             return self.rebuild()  # the feed was trimmed past us: read the records instead
         done = 0
         while feed := self.db.feed_since(mark, BATCH):

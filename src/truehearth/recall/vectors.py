@@ -109,7 +109,7 @@ class VectorIndex:
             return self._finish_rebuild(progress)
         if self.count() == 0 and self.watermark() == 0:
             return self.rebuild(progress)
-        total = self.pending()
+        total = self.pending() if progress else None  # a count of the feed, for the bar only
         done = 0
         while True:
             feed = self.db.feed_since(self.watermark(), BATCH)
