@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import sqlite3
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,6 +77,10 @@ class VectorIndex:
         # the row count and each file's identity (inode, size, change time), so a
         # file appended to, rebuilt or replaced by another process is read again.
         self._mapped: tuple[tuple[int, ...], _Mapped] | None = None
+        # An encrypted home's vectors, read from its database and kept in memory;
+        # rows appended since are read alone (see _read_sealed).
+        self._sealed: _Loaded | None = None
+        self._sealed_lock = threading.Lock()
         self._lists: tuple[tuple[int, ...], ivf.IvfFile | None] | None = None
 
     # -- bookkeeping ------------------------------------------------------------
@@ -133,6 +139,7 @@ class VectorIndex:
         """
         with self.db.writing() as conn:
             conn.execute("DELETE FROM recall_vectors WHERE embedder = ?", (self.eid,))
+            self._rows_changed(conn)
             self.db.set_meta(conn, f"vec.rows:{self.eid}", "0")
             self.db.set_meta(conn, f"vec.feed:{self.eid}", "0")
             self.db.set_meta(conn, self._rebuild_key, "0")
@@ -145,6 +152,20 @@ class VectorIndex:
     @property
     def _rebuild_key(self) -> str:
         return f"vec.rebuild:{self.eid}"
+
+    @property
+    def _generation_key(self) -> str:
+        return f"vec.generation:{self.eid}"
+
+    def _rows_changed(self, conn: sqlite3.Connection) -> None:
+        """Say, in the caller's transaction, that rows already written change (a
+        rebuild, a record moved): a process holding them in memory reads them all again.
+
+        A random mark rather than a count: switching embedders drops a space's
+        bookkeeping, and a count begun again could meet the number a process kept.
+        """
+        self.db.set_meta(conn, self._generation_key, str(secrets.randbits(62) + 1))
+        self._sealed = None
 
     def _finish_rebuild(self, progress: Progress | None) -> int:
         head = self.db.feed_head()
@@ -266,6 +287,7 @@ class VectorIndex:
 
     def _move(self, conn: sqlite3.Connection, rid: int, record_id: str) -> None:
         """A record re-inserted (by a rollback) at another row id keeps its vector."""
+        self._rows_changed(conn)
         conn.execute(
             "UPDATE recall_vectors SET rid = ? WHERE embedder = ? AND record_id = ?",
             (rid, self.eid, record_id),
@@ -344,10 +366,13 @@ class VectorIndex:
     # -- reading ------------------------------------------------------------------
 
     def _matrix(self) -> _Mapped:
-        rows = self.count()
         if self.db.sealed:  # the vectors are in the database: any commit may have changed them
-            seen: tuple[int, ...] = (rows, *self.db.conn.execute("PRAGMA data_version").fetchone())
+            # The version first: a commit after it is seen by the next search.
+            (version,) = self.db.conn.execute("PRAGMA data_version").fetchone()
+            rows = self.count()
+            seen: tuple[int, ...] = (rows, int(version))
         else:
+            rows = self.count()
             seen = (rows, *_identity(self.path), *_identity(self.rid_path))
         kept = self._mapped  # read once: a sync on another thread may replace it
         if kept is not None and kept[0] == seen:
@@ -356,7 +381,7 @@ class VectorIndex:
         if rows == 0 or (not self.db.sealed and not self.path.exists()):
             return _Mapped(np.zeros((0, dim), np.float32), np.zeros(0, np.int64), None)
         if self.db.sealed:
-            matrix, rids = self._load_sealed(rows)
+            matrix, rids = self._read_sealed(rows)
             coarse = _prefix(matrix, self.coarse_dim) if self.coarse_dim else None
         else:
             matrix = np.memmap(self.path, dtype=np.float32, mode="r", shape=(rows, dim))
@@ -382,18 +407,35 @@ class VectorIndex:
             self._lists = kept
         return kept[1]
 
-    def _load_sealed(self, rows: int) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
-        """An encrypted home's vectors, read from its database into memory."""
-        matrix = np.zeros((rows, self.embedder.dim), np.float32)
-        rids = np.zeros(rows, np.int64)
-        cursor = self.db.conn.execute(
-            "SELECT row, rid, vec FROM recall_vectors WHERE embedder = ? AND row < ?",
-            (self.eid, rows),
-        )
-        for row, rid, vec in cursor:
-            matrix[int(row)] = np.frombuffer(vec, np.float32)
-            rids[int(row)] = int(rid)
-        return matrix, rids
+    def _read_sealed(self, rows: int) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
+        """An encrypted home's first ``rows`` vectors, in memory.
+
+        Reading them all decrypts every page they are on (about 100 ms at 5,000
+        rows), and a proxy turn commits new rows every time, so each search after
+        a turn paid that again. Rows are only ever appended, except by a rebuild
+        or a moved record, which count a generation up in the same transaction:
+        while the generation stands, the rows kept are still right and only the
+        new ones are read. What a search sees is the same array either way.
+        """
+        with self._sealed_lock:
+            generation = self.db.meta_int(self._generation_key)
+            kept = self._sealed
+            if kept is None or kept.generation != generation or kept.rows > rows:
+                kept = _Loaded.empty(self.embedder.dim, generation)
+            if rows > kept.rows:
+                kept.grow(rows)
+                cursor = self.db.conn.execute(
+                    "SELECT row, rid, vec FROM recall_vectors "
+                    "WHERE embedder = ? AND row >= ? AND row < ?",
+                    (self.eid, kept.rows, rows),
+                )
+                for row, rid, vec in cursor:
+                    kept.matrix[int(row)] = np.frombuffer(vec, np.float32)
+                    kept.rids[int(row)] = int(rid)
+                kept.rows = rows
+            self._sealed = kept
+            # Views of the rows read: rows appended later go past them, never into them.
+            return kept.matrix[:rows], kept.rids[:rows]
 
     def search(self, query: Vectors, k: int) -> list[VectorHit]:
         """The ``k`` nearest rows to one query vector, best first (unfiltered).
@@ -462,6 +504,31 @@ class VectorIndex:
             [self.eid, *rows],
         )
         return {int(r): str(rec) for r, rec in found}
+
+
+@dataclass(slots=True)
+class _Loaded:
+    """An encrypted home's vectors read so far: ``rows`` of them, with room to grow."""
+
+    matrix: npt.NDArray[np.float32]
+    rids: npt.NDArray[np.int64]
+    rows: int
+    generation: int
+
+    @staticmethod
+    def empty(dim: int, generation: int) -> _Loaded:
+        return _Loaded(np.zeros((0, dim), np.float32), np.zeros(0, np.int64), 0, generation)
+
+    def grow(self, rows: int) -> None:
+        """Room for ``rows``; a new buffer (the old one stays whole for its readers)."""
+        if rows <= self.matrix.shape[0]:
+            return
+        room = max(rows, self.matrix.shape[0] * 5 // 4 + 256)
+        matrix = np.zeros((room, self.matrix.shape[1]), np.float32)
+        rids = np.zeros(room, np.int64)
+        matrix[: self.rows] = self.matrix[: self.rows]
+        rids[: self.rows] = self.rids[: self.rows]
+        self.matrix, self.rids = matrix, rids
 
 
 @dataclass(frozen=True, slots=True)
