@@ -30,6 +30,7 @@ says why it was chosen, including when the second stage moved it.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -692,13 +693,22 @@ def _date_match(seen: Glance, asked: list[Span]) -> str | None:
     for span in asked:
         if day is not None and span.covers(day):
             return f"date match: {day.isoformat()} is within '{span.said}' ({span.describe()})"
-        for mentioned, said in days_named(seen.text, seen.date):
+        for mentioned, said in _talks_about(seen.text, seen.date):
             if span.covers(mentioned):
                 return (
                     f"date match: '{said}' means {mentioned.isoformat()}, "
                     f"within '{span.said}' ({span.describe()})"
                 )
     return None
+
+
+@functools.lru_cache(maxsize=2048)
+def _talks_about(text: str, on: str) -> tuple[tuple[date, str], ...]:
+    """:func:`~truehearth.recall.talk.days_named`, remembered: a question that names a time
+    checks every candidate's text for the days it talks about (16 patterns over a long
+    turn, up to ~1 ms each: 45-150 ms of some RealMem questions), and the same turns
+    come back as candidates question after question. A pure function of its arguments."""
+    return tuple(days_named(text, on))
 
 
 def _moved_session(by_id: dict[str, _Candidate]) -> Callable[[Moved], str | None]:
