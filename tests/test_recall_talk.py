@@ -131,6 +131,27 @@ def test_date_aware_recall_matches_the_asked_day_and_relative_dates(tmp_path: Pa
         assert "'yesterday' means 2023-05-05" in day[0].why
 
 
+def test_the_same_words_said_on_two_days_talk_about_two_days(tmp_path: Path) -> None:
+    """What a turn's text talks about is remembered between questions per text *and* day."""
+    line = "I started pottery class yesterday, clay everywhere."
+    home = chat_home(
+        tmp_path,
+        [
+            ("2023-03-10", [("Caroline", line)]),
+            ("2023-05-06", [("Caroline", line)]),
+            ("2023-05-07", [("Caroline", "We went to the concert by the river, so calm.")]),
+        ],
+    )
+    with home:
+        for asked, meant in (("May 5th", "2023-05-05"), ("March 9th", "2023-03-09")):
+            for _again in range(2):
+                found = HybridRetriever().retrieve(
+                    home, f"What did Caroline start on {asked}?", limit=2
+                )
+                assert f"'yesterday' means {meant}" in found[0].why
+                assert f"'yesterday' means {meant}" not in found[1].why
+
+
 # -- neighbours ---------------------------------------------------------------------------
 
 
