@@ -159,16 +159,16 @@ def test_the_fourth_blind_set_is_whole_and_tuning_data_since_round_7() -> None:
     assert {i.reply for i in fourth.items} <= learnt
 
 
-@pytest.mark.parametrize("name", ["blind5", "blind6"])
+@pytest.mark.parametrize("name", ["blind5", "blind6", "blind7"])
 def test_the_held_out_blind_sets_are_whole_and_never_learnt_from(name: str) -> None:
-    """The held-out fifth and sixth sets: 4 companions, 90 replies each, the brief's
+    """The held-out fifth, sixth and seventh sets: 4 companions, 90 replies each, the brief's
     kinds; not one of their replies, and not one of the first set's frozen test
     replies, among the precedents' examples, and no blind set loaded for tuning holds
     them."""
-    from truehearth.continuity.blindset import BLIND5_DIR, BLIND6_DIR
+    from truehearth.continuity.blindset import BLIND5_DIR, BLIND6_DIR, BLIND7_DIR
     from truehearth.continuity.precedent import tuning_examples
 
-    directory = {"blind5": BLIND5_DIR, "blind6": BLIND6_DIR}[name]
+    directory = {"blind5": BLIND5_DIR, "blind6": BLIND6_DIR, "blind7": BLIND7_DIR}[name]
     held = load_set(directory, frozen=False, name=name)
     assert len(held.companions) == 4
     _whole(held.items, 4)

@@ -50,6 +50,8 @@ BLIND4_DIR = Path(__file__).parent / "labelled" / "blind4"
 BLIND5_DIR = Path(__file__).parent / "labelled" / "blind5"
 # The sixth, written in round 6 for the rounds after it: test only, not yet scored.
 BLIND6_DIR = Path(__file__).parent / "labelled" / "blind6"
+# The seventh, written in round 7 for the rounds after it: test only, not yet scored.
+BLIND7_DIR = Path(__file__).parent / "labelled" / "blind7"
 TEST_COMPANIONS = 2
 _ROLES = {"human": "user", "user": "user", "companion": "assistant", "assistant": "assistant"}
 
