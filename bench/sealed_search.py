@@ -8,12 +8,15 @@ from N imported notes (kept in ``--keep DIR`` to be reused by another run, so
 two versions of the code are measured on the same home). Then, per turn,
 another connection journals a human line and a reply and catches recall up
 (as the server's catch-up thread does), and this process searches the vectors
-once: the CPU time of that search is printed (p50, p95, mean).
+once: the CPU time of that search is printed (p50, p95, mean), and a digest of
+every search's hits (row id, score; record ids are new each run), the same for two versions of the
+code that find the same things.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import shutil
 import tempfile
 import time
@@ -59,19 +62,21 @@ def main() -> None:
             query = index.embedder.embed(["the lighthouse and the tide"])[0]
             index.search(query, 50)
             spent = []
+            digest = hashlib.sha256()
             for turn in range(args.turns):
                 other.remember(f"turn {turn}: how was the lighthouse today?")
                 other.remember(f"reply {turn}: the tide was high")
                 other.sync_recall()
                 started = time.process_time()
-                index.search(query, 50)
+                hits = index.search(query, 50)
                 spent.append(time.process_time() - started)
+                digest.update(repr([(h.rid, h.score) for h in hits]).encode())
             spent.sort()
             p50, p95 = spent[len(spent) // 2], spent[int(0.95 * len(spent))]
             print(
                 f"rows {index.count()}: vector search after each turn, CPU p50 {p50 * 1e3:.2f} ms, "
                 f"p95 {p95 * 1e3:.2f} ms, mean {sum(spent) / len(spent) * 1e3:.2f} ms "
-                f"over {args.turns} turns"
+                f"over {args.turns} turns; hits {digest.hexdigest()[:16]}"
             )
     finally:
         shutil.rmtree(root, ignore_errors=True)

@@ -26,7 +26,7 @@ LINES = [
 
 
 def _reads(index: VectorIndex, statements: list[str]) -> list[str]:
-    return [s for s in statements if s.startswith("SELECT row, rid, vec")]
+    return [s for s in statements if s.startswith("SELECT row, rid, record_id, vec")]
 
 
 def _same_as_fresh(home: Home, index: VectorIndex) -> None:
@@ -50,7 +50,7 @@ def test_a_sealed_home_reads_only_the_rows_added_since_its_last_search(tmp_path:
         try:
             query = index.embedder.embed(["violin"])[0]
             index.search(query, 3)
-            assert _reads(index, statements)[-1].endswith("row >= 0 AND row < 6")
+            assert _reads(index, statements)[-1].endswith("row >= 0 AND row < 6 ORDER BY row")
             # A turn journaled and indexed by another connection (the server's catch-up).
             with Home.open(path, passphrase=PASS) as other:
                 other.remember(LINES[0].format(i=6))
@@ -59,16 +59,18 @@ def test_a_sealed_home_reads_only_the_rows_added_since_its_last_search(tmp_path:
             statements.clear()
             index.search(query, 3)
             assert _reads(index, statements) == [
-                "SELECT row, rid, vec FROM recall_vectors "
-                f"WHERE embedder = '{index.eid}' AND row >= 6 AND row < 8"
+                "SELECT row, rid, record_id, vec FROM recall_vectors "
+                f"WHERE embedder = '{index.eid}' AND row >= 6 AND row < 8 ORDER BY row"
             ]
+            # The hits' records come with the rows read, not from another query.
+            assert not [s for s in statements if s.startswith("SELECT row, record_id")]
             _same_as_fresh(home, index)
             # A rebuild elsewhere marks a new generation: every row is read again.
             with Home.open(path, passphrase=PASS) as other:
                 active_index(other).rebuild()
             statements.clear()
             index.search(query, 3)
-            assert _reads(index, statements)[-1].endswith("row >= 0 AND row < 8")
+            assert _reads(index, statements)[-1].endswith("row >= 0 AND row < 8 ORDER BY row")
             _same_as_fresh(home, index)
         finally:
             home.recall_index.conn.set_trace_callback(None)

@@ -380,9 +380,14 @@ class VectorIndex:
         dim = self.embedder.dim
         if rows == 0 or (not self.db.sealed and not self.path.exists()):
             return _Mapped(np.zeros((0, dim), np.float32), np.zeros(0, np.int64), None)
+        ids: list[str] | None = None
         if self.db.sealed:
-            matrix, rids = self._read_sealed(rows)
-            coarse = _prefix(matrix, self.coarse_dim) if self.coarse_dim else None
+            matrix, rids, ids = self._read_sealed(rows)
+            # The short prefixes are read only above coarse_from rows (there are no
+            # inverted lists for an encrypted home): made below it, nothing used them.
+            coarse = None
+            if self.coarse_dim and rows > self.coarse_from:
+                coarse = _prefix(matrix, self.coarse_dim)
         else:
             matrix = np.memmap(self.path, dtype=np.float32, mode="r", shape=(rows, dim))
             rids = np.memmap(self.rid_path, dtype=np.int64, mode="r", shape=(rows,))
@@ -391,7 +396,7 @@ class VectorIndex:
                 coarse = np.memmap(
                     self.coarse_path, dtype=np.float32, mode="r", shape=(rows, self.coarse_dim)
                 )
-        mapped = _Mapped(matrix, rids, coarse)
+        mapped = _Mapped(matrix, rids, coarse, ids)
         self._mapped = (seen, mapped)
         return mapped
 
@@ -407,7 +412,9 @@ class VectorIndex:
             self._lists = kept
         return kept[1]
 
-    def _read_sealed(self, rows: int) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
+    def _read_sealed(
+        self, rows: int
+    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64], list[str]]:
         """An encrypted home's first ``rows`` vectors, in memory.
 
         Reading them all decrypts every page they are on (about 100 ms at 5,000
@@ -425,17 +432,18 @@ class VectorIndex:
             if rows > kept.rows:
                 kept.grow(rows)
                 cursor = self.db.conn.execute(
-                    "SELECT row, rid, vec FROM recall_vectors "
-                    "WHERE embedder = ? AND row >= ? AND row < ?",
+                    "SELECT row, rid, record_id, vec FROM recall_vectors "
+                    "WHERE embedder = ? AND row >= ? AND row < ? ORDER BY row",
                     (self.eid, kept.rows, rows),
                 )
-                for row, rid, vec in cursor:
+                for row, rid, record_id, vec in cursor:
                     kept.matrix[int(row)] = np.frombuffer(vec, np.float32)
                     kept.rids[int(row)] = int(rid)
+                    kept.ids[int(row)] = str(record_id)
                 kept.rows = rows
             self._sealed = kept
             # Views of the rows read: rows appended later go past them, never into them.
-            return kept.matrix[:rows], kept.rids[:rows]
+            return kept.matrix[:rows], kept.rids[:rows], kept.ids
 
     def search(self, query: Vectors, k: int) -> list[VectorHit]:
         """The ``k`` nearest rows to one query vector, best first (unfiltered).
@@ -453,7 +461,10 @@ class VectorIndex:
         with one_blas_thread():
             top, top_scores = self._nearest(mapped, query.reshape(-1), k)
         rows = [int(i) for i in top]
-        names = self._names(rows)
+        if mapped.ids is None:
+            names = self._names(rows)
+        else:  # read with the vectors: the rows an encrypted home's search sees
+            names = {row: mapped.ids[row] for row in rows if mapped.ids[row]}
         rids = np.asarray(mapped.rids[np.asarray(top, np.intp)]).tolist()  # one read, not k
         return [
             VectorHit(int(rid), names[row], float(score))
@@ -512,18 +523,20 @@ class _Loaded:
 
     matrix: npt.NDArray[np.float32]
     rids: npt.NDArray[np.int64]
+    ids: list[str]  # the record at each row ("" for a row the table does not hold)
     rows: int
     generation: int
 
     @staticmethod
     def empty(dim: int, generation: int) -> _Loaded:
-        return _Loaded(np.zeros((0, dim), np.float32), np.zeros(0, np.int64), 0, generation)
+        return _Loaded(np.zeros((0, dim), np.float32), np.zeros(0, np.int64), [], 0, generation)
 
     def grow(self, rows: int) -> None:
         """Room for ``rows``; a new buffer (the old one stays whole for its readers)."""
+        self.ids.extend([""] * (rows - len(self.ids)))
         if rows <= self.matrix.shape[0]:
             return
-        room = max(rows, self.matrix.shape[0] * 5 // 4 + 256)
+        room = max(rows, self.matrix.shape[0] * 5 // 4) + 256
         matrix = np.zeros((room, self.matrix.shape[1]), np.float32)
         rids = np.zeros(room, np.int64)
         matrix[: self.rows] = self.matrix[: self.rows]
@@ -538,6 +551,7 @@ class _Mapped:
     matrix: npt.NDArray[np.float32]
     rids: npt.NDArray[np.int64]
     coarse: npt.NDArray[np.float32] | None
+    ids: list[str] | None = None  # an encrypted home's record per row, read with its vectors
 
 
 def _identity(path: Path) -> tuple[int, int, int]:
