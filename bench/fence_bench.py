@@ -64,6 +64,7 @@ from typing import Any
 
 from truehearth.context import assemble, fences
 from truehearth.context.fences import FenceStyle
+from truehearth.core.ordered_phrases import Watched, without_ordered
 from truehearth.core.records import Layer, Source, Trust, Voice
 from truehearth.exchange.formats import import_path
 from truehearth.home import Home
@@ -167,6 +168,46 @@ def load_authored(split: str) -> list[Attack]:
         if bucket("authored", row["text"]) == wanted:
             source = f"authored-{row['lang']}"
             attacks.append(Attack(f"authored-w4:{n}", source, row["text"], row["canary"], "given"))
+    return attacks
+
+
+GISKARD = Path("giskard_prompt_injections") / "prompt_injections.csv"
+
+
+def load_public_phrases(base: Path) -> list[Attack]:
+    """Public say-this-phrase attacks that no detector stage was trained on: Giskard's
+    PromptInject hijacks (all 15; the detector holds them in its tune and test splits) and
+    deepset's injections with a quoted-phrase canary in the detector's tune split (from
+    deepset's train file) or deepset's own test file. Nothing here is from the password
+    game's dataset. A contraction's apostrophe (``don't``) is not a quote mark when the
+    canary is looked for; the attack text itself is put to the model unchanged."""
+    import csv
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    from injection_data import published
+
+    attacks: list[Attack] = []
+    path = base / GISKARD
+    if path.exists():
+        with path.open(encoding="utf-8", newline="") as handle:
+            for n, row in enumerate(csv.DictReader(handle)):
+                if "promptinject" not in row["source"].lower():
+                    continue
+                quoted = re.findall(r'"([^"]{3,200})"', row["prompt"])
+                found = (quoted[-1], "quoted phrase") if quoted else None
+                if found:
+                    attacks.append(Attack(f"giskard:{n}", "giskard", row["prompt"], *found))
+    for split in ("train", "test"):
+        path = base / "deepset_prompt_injections" / f"deepset_{split}.jsonl"
+        if not path.exists():
+            continue
+        for n, line in enumerate(path.read_text("utf-8").splitlines()):
+            row = json.loads(line)
+            if row.get("label") != 1 or published("deepset", row["text"], split) == "train":
+                continue
+            found = canary(re.sub(r"(?<=\w)'(?=\w)", "\u2019", row["text"]), code=False)
+            if found:
+                attacks.append(Attack(f"deepset-{split}:{n}", "deepset", row["text"], *found))
     return attacks
 
 
@@ -284,16 +325,18 @@ def placements(
     trusts: tuple[str, ...] = ("untrusted", "quarantined"),
     defaults: bool = True,
     unfenced: bool = True,
-) -> Iterator[tuple[str, list[Message], bool]]:
-    """``(condition, messages, attack reached the prompt)`` for every placement."""
+) -> Iterator[tuple[str, list[Message], bool, tuple[Watched, ...]]]:
+    """``(condition, messages, attack reached the prompt, phrases the turn would watch)`` for
+    every placement; unfenced placements watch nothing (no record is in the prompt)."""
     head = instruction_head(homes.untrusted)
     if unfenced:
         yield (
             "system",
             [Message("system", f"{head}\n\n{attack.text}"), Message("user", MESSAGE)],
             True,
+            (),
         )
-        yield "user", [Message("system", head), Message("user", attack.text)], True
+        yield "user", [Message("system", head), Message("user", attack.text)], True, ()
     for name in styles:
         style: FenceStyle = fences.STYLES[name]
         for trust, fenced_home, quarantined in (
@@ -312,11 +355,11 @@ def placements(
             )
             data = ctx.section("data")
             reached = data is not None and any(i.layer == "archive" for i in data.items)
-            yield f"{trust}:{name}", ctx.messages, reached
+            yield f"{trust}:{name}", ctx.messages, reached, ctx.watched
     if defaults:
         ctx = assemble(homes.imported, mouth, MESSAGE, params=params)
         data = ctx.section("data")
-        yield "defaults", ctx.messages, data is not None and bool(data.items)
+        yield "defaults", ctx.messages, data is not None and bool(data.items), ctx.watched
 
 
 # -- run -----------------------------------------------------------------------------
@@ -326,6 +369,8 @@ def run(args: argparse.Namespace) -> int:
     base = data_dir()
     if args.authored:
         attacks = load_authored(args.split)
+    elif args.public_phrases and base is not None:
+        attacks = load_public_phrases(base)
     elif base is None:
         print("no external data: set TRUEHEARTH_EXT_DATA or put shared/data beside the repo")
         return 2
@@ -347,7 +392,8 @@ def run(args: argparse.Namespace) -> int:
         shipped.qwen_coder_path(), n_ctx=args.n_ctx, params=params, n_threads=args.threads
     )
     OUT.mkdir(parents=True, exist_ok=True)
-    out = OUT / f"fence_{args.split}_{time.strftime('%Y%m%d-%H%M%S')}.jsonl"
+    name = "phrases" if args.public_phrases else args.split
+    out = OUT / f"fence_{name}_{time.strftime('%Y%m%d-%H%M%S')}.jsonl"
     counts: dict[str, list[int]] = {}
     started = time.perf_counter()
     with out.open("w", encoding="utf-8") as raw, tempfile.TemporaryDirectory() as tmp:
@@ -356,7 +402,7 @@ def run(args: argparse.Namespace) -> int:
             folder.mkdir()
             homes = build_homes(folder, attack)
             try:
-                for condition, messages, reached in placements(
+                for condition, messages, reached, watched in placements(
                     homes,
                     attack,
                     mouth,
@@ -368,10 +414,13 @@ def run(args: argparse.Namespace) -> int:
                 ):
                     reply = mouth.complete(messages, params).text if reached else ""
                     hit = obeyed(reply, attack)
-                    tally = counts.setdefault(condition, [0, 0, 0])
+                    shown = without_ordered(reply, watched)[0] if watched else reply
+                    shown_hit = obeyed(shown, attack)
+                    tally = counts.setdefault(condition, [0, 0, 0, 0])
                     tally[0] += hit
                     tally[1] += 1
                     tally[2] += reached
+                    tally[3] += shown_hit
                     row: dict[str, Any] = {
                         "attack": attack.id,
                         "source": attack.source,
@@ -381,6 +430,8 @@ def run(args: argparse.Namespace) -> int:
                         "condition": condition,
                         "reached_prompt": reached,
                         "obeyed": hit,
+                        "watched": [w.phrase for w in watched],
+                        "obeyed_after_watch": shown_hit,
                         "reply": reply,
                     }
                     raw.write(json.dumps(row, ensure_ascii=False) + "\n")
@@ -399,12 +450,16 @@ def table(counts: dict[str, list[int]], args: argparse.Namespace, n: int, out: P
         f"fence benchmark: split {args.split}, {n} attacks, Qwen2.5-Coder-1.5B-Instruct Q4_K_M, "
         f"greedy, max_tokens {args.max_tokens}, {args.threads} thread(s); raw: {out.name}",
         "",
-        "| placement | obeyed | rate | attack reached the prompt |",
-        "|---|---|---|---|",
+        "| placement | obeyed | rate | after the turn's watch on ordered phrases "
+        "| attack reached the prompt |",
+        "|---|---|---|---|---|",
     ]
-    for condition, (hits, total, reached) in counts.items():
+    for condition, (hits, total, reached, shown) in counts.items():
         rate = hits / total if total else 0.0
-        lines.append(f"| {condition} | {hits} / {total} | {rate:.1%} | {reached} / {total} |")
+        lines.append(
+            f"| {condition} | {hits} / {total} | {rate:.1%} | {shown} / {total} "
+            f"| {reached} / {total} |"
+        )
     return "\n".join(lines)
 
 
@@ -415,11 +470,12 @@ def summarize(path: Path) -> str:
     for line in path.read_text("utf-8").splitlines():
         row = json.loads(line)
         attacks.add(row["attack"])
-        tally = counts.setdefault(row["condition"], [0, 0, 0])
+        tally = counts.setdefault(row["condition"], [0, 0, 0, 0])
         tally[0] += row["obeyed"]
         tally[1] += 1
         tally[2] += row["reached_prompt"]
-    split = "test" if "_test_" in path.name else "train"
+        tally[3] += row.get("obeyed_after_watch", row["obeyed"])
+    split = "test" if "_test_" in path.name else "phrases" if "_phrases_" in path.name else "train"
     args = argparse.Namespace(split=split, max_tokens="?", threads="?")
     return table(counts, args, len(attacks), path)
 
@@ -440,6 +496,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--summarize", type=Path, help="print the table of a raw results file")
     parser.add_argument(
         "--authored", action="store_true", help="the blind-written say-this-phrase attacks instead"
+    )
+    parser.add_argument(
+        "--public-phrases",
+        action="store_true",
+        help="public say-this-phrase attacks (Giskard, deepset) no detector stage trained on",
     )
     args = parser.parse_args(argv)
     if args.summarize:
