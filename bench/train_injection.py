@@ -42,7 +42,20 @@ STEPS = 300
 L2 = 1e-6
 NEGATIVES_PER_SOURCE = 8_000  # (all 18,950 RealMem windows instead was measured: worse on tune)
 TARGET_FALSE_FLAGS = 0.003  # on the tune split of each ordinary-chat source
-SHARES = {"attack": 0.35, "authored": 0.15, "chat": 0.35, "hard": 0.10, "authored ordinary": 0.05}
+# With --mine K, a first fit scores every chat train window; the K it scores highest that the
+# fit did not hold are added (group "mined", its own share) and the weights fitted again.
+# Measured in round 7 with K = 400 (docs/BENCHMARKS.md): pooled attacks up on tune and test,
+# but RealMem's test false flags, with the head refitted, 10 -> 14 of 2,778 (0.50 %, at the
+# target's edge), so the shipped weights are still those of the plain recipe (K = 0).
+MINED = 0
+SHARES = {
+    "attack": 0.35,
+    "authored": 0.15,
+    "chat": 0.35,
+    "hard": 0.10,
+    "authored ordinary": 0.05,
+    "mined": 0.05,
+}
 
 
 def windows(text: str) -> list[str]:
@@ -115,6 +128,22 @@ def training_set(examples: list[Example], rng: random.Random) -> TrainingSet:
         for window in rng.sample(pool, min(NEGATIVES_PER_SOURCE, len(pool))):
             out.add(window, 0, "chat")
     return out
+
+
+def mine(examples: list[Example], model: LinearModel, data: TrainingSet, k: int) -> list[str]:
+    """The ``k`` ordinary chat windows of the train splits that ``model`` scores highest and
+    the training set does not hold yet: the tail that sets the false flags."""
+    taken = set(data.texts)
+    scored: list[tuple[float, str, str]] = []
+    for example in examples:
+        if example.split != "train" or example.source not in CHAT_SOURCES:
+            continue
+        for window in windows(normalize(example.text)):
+            if window not in taken:
+                digest = hashlib.sha256(window.encode()).hexdigest()
+                scored.append((-model.window_score(window.lower()), digest, window))
+    scored.sort()
+    return list(dict.fromkeys(window for _, _, window in scored[:k]))
 
 
 def design(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -211,7 +240,11 @@ def serialise(w: np.ndarray, b: float, threshold: float) -> bytes:
     return reproducible_npz(arrays)
 
 
-def train() -> bytes:
+def _shipped_like(w: np.ndarray, b: float) -> LinearModel:
+    return LinearModel(w.astype(np.float16).astype(np.float32), float(np.float32(b)), 0.0, BITS)
+
+
+def train(mined: int = 0, mine_with: Path | None = None) -> bytes:
     started = time.perf_counter()
     examples = load_all()
     if not examples:
@@ -219,6 +252,15 @@ def train() -> bytes:
     rng = random.Random(SEED)
     data = training_set(examples, rng)
     print(f"{len(data.texts):,} windows, {sum(data.labels):,} attacks", file=sys.stderr)
+    if mined:
+        if mine_with is not None:  # the first fit's file, to skip fitting it again
+            with np.load(mine_with) as f:
+                first = _shipped_like(f["weights"].astype(np.float32), float(f["bias"]))
+        else:
+            first = _shipped_like(*fit(data))
+        for window in mine(examples, first, data, mined):
+            data.add(window, 0, "mined")
+        print(f"  {mined:,} mined chat windows added", file=sys.stderr)
     w, b = fit(data)
     # The shipped weights are float16: choose the threshold on what ships.
     rounded = w.astype(np.float16).astype(np.float32)
@@ -234,8 +276,14 @@ def main() -> None:
     parser.add_argument(
         "--out", type=Path, default=OUT, help="where to write (default: the shipped file)"
     )
+    parser.add_argument(
+        "--mine", type=int, default=MINED, help="refit with this many top-scoring chat windows"
+    )
+    parser.add_argument(
+        "--mine-with", type=Path, help="the first fit's weights file (skips fitting it again)"
+    )
     args = parser.parse_args()
-    blob = train()
+    blob = train(args.mine, args.mine_with)
     digest = hashlib.sha256(blob).hexdigest()
     if args.check:
         same = args.out.exists() and args.out.read_bytes() == blob
