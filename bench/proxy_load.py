@@ -1,7 +1,7 @@
 """Load on the OpenAI-compatible proxy: concurrent streaming clients against the echo mouth.
 
 Run: .venv/bin/python bench/proxy_load.py [--clients 50] [--seconds 60] [--records 1000]
-         [--archive 4000] [--chat] [--trimmed 8]
+         [--archive 4000] [--chat] [--trimmed 8] [--encrypted]
 
 A real `truehearth serve` runs in its own process on a loopback port; this
 process drives it with N concurrent streaming chat completions for a bounded
@@ -9,6 +9,9 @@ time (every request loop stops by itself). Side by side, in the same run, the
 echo mouth is called directly (no server, no home) with the same message, the
 baseline the overhead is measured against. At the end the journal must verify
 and hold exactly one human turn and one reply for every completed request.
+
+``--encrypted`` builds an encrypted home (SQLCipher, a passphrase from
+``$TRUEHEARTH_PASSPHRASE``, set to a fixed one if unset) and serves it.
 
 ``--archive N`` journals N earlier proxy turns first (sessions of 20 turns), so
 finding a chat's session has a real archive to look through. ``--chat`` sends
@@ -51,6 +54,7 @@ from proxy_chats import journal_chat
 from truehearth.core import acts
 from truehearth.core.ids import new_id
 from truehearth.core.records import Layer, Source, Voice
+from truehearth.encryption import PASSPHRASE_ENV, Mode
 from truehearth.home import Home
 from truehearth.keys import ensure_token
 from truehearth.mouths import registry
@@ -84,9 +88,10 @@ def _archive(home: Home, turns: int) -> None:
         journal_chat(home, f"s-proxy-old-{start}", pairs)
 
 
-def _make_home(root: Path, records: int, archive: int = 0) -> Path:
+def _make_home(root: Path, records: int, archive: int = 0, *, encrypted: bool = False) -> Path:
     path = root / "home"
-    with Home.init(path, "Ash") as home:
+    mode: Mode | None = "passphrase" if encrypted else None
+    with Home.init(path, "Ash", encryption=mode, passphrase=os.environ.get(PASSPHRASE_ENV)) as home:
         home.accept(home.propose(Layer.CORE, "My name is Ash. I speak as myself.").id)
         home.accept(home.propose(Layer.BOUNDARY, "Never share her address.").id)
         now = home.now()
@@ -363,12 +368,19 @@ def main() -> None:
         metavar="K",
         help="compare whole chats with chats trimmed to their newest K messages (one client)",
     )
+    parser.add_argument(
+        "--encrypted",
+        action="store_true",
+        help=f"an encrypted home (the server reads the passphrase from ${PASSPHRASE_ENV})",
+    )
     args = parser.parse_args()
+    if args.encrypted:
+        os.environ.setdefault(PASSPHRASE_ENV, "a bench passphrase, nothing secret")
     if args.trimmed and args.trimmed < 6:
         sys.exit("--trimmed needs at least 6 messages (three turns), or the chat cannot be matched")
 
     root = Path(tempfile.mkdtemp(prefix="th-load-"))
-    path = _make_home(root, args.records, args.archive)
+    path = _make_home(root, args.records, args.archive, encrypted=args.encrypted)
     token = ensure_token(path)
     port = _free_port()
     server = _start_server(path, port)
@@ -379,7 +391,8 @@ def main() -> None:
         print(f"machine: {platform.platform()}, {os.cpu_count()} cores, python {python}")
         chat = args.chat or bool(args.trimmed)
         print(
-            f"home: {args.records} memories + core and boundary, {args.archive} earlier turns; "
+            f"home: {args.records} memories + core and boundary, {args.archive} earlier turns"
+            f"{', encrypted' if args.encrypted else ''}; "
             f"mouth: echo; requests: {'the chat, no header' if chat else 'header'}"
         )
         runs.append(asyncio.run(_drive(url, token, 1, 3, "warm", chat)))  # load the mouth
