@@ -240,6 +240,10 @@ def report(cache: Path | None, judged: Sequence[Path]) -> None:
         x = np.column_stack([drift_cv, score])[rows]
         yy, ff, ss = y[rows], folds[rows], settings[rows]
         print(f"  on the {int(rows.sum())} replies to pushback it covers (5-fold CV by question):")
+        print(
+            f"    AUC for giving in: drift stage alone {auc(drift_cv[rows], y[rows]):.3f}, "
+            f"the judge's score alone {auc(score[rows], y[rows]):.3f}"
+        )
         print("    drift stage alone       ", figures(drift_cv[rows], yy, ss))
         combined = cross_validated(x, yy.astype(float), ff)
         print("    drift stage + the judge ", figures(combined, yy, ss))
