@@ -1,7 +1,7 @@
 """Where one proxy request's CPU time goes: the request path in process, under cProfile.
 
 Run: .venv/bin/python bench/proxy_profile.py [--records 1000] [--archive 4000]
-         [--requests 40] [--warm 10] [--top 40] [--sort cumulative]
+         [--requests 40] [--warm 10] [--top 40] [--sort cumulative] [--encrypted]
 
 The home is the one ``bench/proxy_load.py --chat`` builds (core, boundary,
 N memories, earlier proxy chats of 20 turns, recall's indexes built). Each
@@ -29,6 +29,7 @@ import cProfile
 import functools
 import inspect
 import io
+import os
 import pstats
 import shutil
 import tempfile
@@ -42,6 +43,7 @@ import orjson
 from starlette.requests import Request
 
 from proxy_load import CHAT_TURNS, MESSAGE, _make_home
+from truehearth.encryption import PASSPHRASE_ENV
 from truehearth.home import Home
 from truehearth.keys import ensure_token
 from truehearth.server import openai_api
@@ -174,11 +176,14 @@ def main() -> None:
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--out", type=Path, default=None, help="also write the raw profile")
     parser.add_argument("--phases", action="store_true", help="also time phases unprofiled")
+    parser.add_argument("--encrypted", action="store_true", help="an encrypted home, as proxy_load")
     args = parser.parse_args()
+    if args.encrypted:
+        os.environ.setdefault(PASSPHRASE_ENV, "a bench passphrase, nothing secret")
 
     root = Path(tempfile.mkdtemp(prefix="th-prof-"))
     try:
-        path = _make_home(root, args.records, args.archive)
+        path = _make_home(root, args.records, args.archive, encrypted=args.encrypted)
         app = create_app(ServerSettings(home=path, token=ensure_token(path)))
         app.state.catch_up = InlineCatchUp(lambda: Home.open(path))
         request = Request({"type": "http", "app": app, "headers": [], "method": "POST"})
