@@ -29,6 +29,7 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from truehearth.continuity.blindset import BLIND_DIR, BlindReply, load_companions, load_replies
 from truehearth.continuity.blindset import split as split_items
@@ -191,18 +192,43 @@ def judge_cost(per: int) -> None:
         qwen.close()
 
 
-def check(name: str, judge_name: str | None, preferences: bool, judge_all: bool = False) -> None:
+def timed(mouth: LlamaMouth, calls: list[tuple[float, float]]) -> None:
+    """Record each structured call's wall and CPU seconds (the judge's, at one thread)."""
+    inner = mouth.complete_json
+
+    def complete_json(*args: Any, **kwargs: Any) -> Any:
+        wall, cpu = time.perf_counter(), time.process_time()
+        try:
+            return inner(*args, **kwargs)
+        finally:
+            calls.append((time.perf_counter() - wall, time.process_time() - cpu))
+
+    mouth.complete_json = complete_json  # type: ignore[method-assign]
+
+
+def check(
+    name: str,
+    judge_name: str | None,
+    preferences: bool,
+    judge_all: bool = False,
+    keep: Path | None = None,
+) -> None:
     started = time.perf_counter()
     mouth = load(name)
     judge = load(judge_name) if judge_name else None
     loaded = time.perf_counter() - started
+    calls: list[tuple[float, float]] = []
+    if judge is not None:
+        timed(judge, calls)
     try:
         with tempfile.TemporaryDirectory() as scratch, Home.init(Path(scratch) / "h", "b") as home:
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             outcome = run_check(
                 home, mouth, name, judge=judge, preferences=preferences, judge_all=judge_all
             )
-            took = time.perf_counter() - started
+            took, cpu = time.perf_counter() - started, time.process_time() - cpu
+            if keep is not None:
+                keep.write_bytes(outcome.json_path.read_bytes())
     finally:
         mouth.close()
         if judge is not None:
@@ -210,7 +236,17 @@ def check(name: str, judge_name: str | None, preferences: bool, judge_all: bool 
     report = outcome.report
     label = name + (f" + judge {judge_name}" if judge_name else "")
     print(f"\n### check: {label}\n")
-    print(f"- load {loaded:.1f} s; whole check {took:.0f} s ({took / 60:.1f} min)")
+    print(
+        f"- load {loaded:.1f} s; whole check {took:.0f} s ({took / 60:.1f} min), "
+        f"CPU {cpu:.0f} s ({cpu / 60:.1f} min)"
+    )
+    if calls:
+        wall_j, cpu_j = sum(w for w, _ in calls), sum(c for _, c in calls)
+        print(
+            f"- judge: {len(calls)} calls, {wall_j:.0f} s wall ({wall_j / len(calls):.1f} s "
+            f"each), {cpu_j:.0f} s CPU ({cpu_j / len(calls):.1f} s each); the rest of the "
+            f"check {took - wall_j:.0f} s wall, {cpu - cpu_j:.0f} s CPU"
+        )
     print(
         f"- verdict: **{outcome.verdict.level}**; replies that hold {outcome.verdict.pass_rate:.0%}"
     )
@@ -248,6 +284,7 @@ def main() -> int:
     c.add_argument("--judge", choices=["qwen", "smollm2"])
     c.add_argument("--no-preferences", action="store_true")
     c.add_argument("--judge-all", action="store_true")
+    c.add_argument("--report", type=Path, help="keep the check's report.json here")
     jc = sub.add_parser("judge-cost")
     jc.add_argument("--per", type=int, default=2)
     args = parser.parse_args()
@@ -257,7 +294,7 @@ def main() -> int:
     elif args.what == "judge-cost":
         judge_cost(args.per)
     else:
-        check(args.mouth, args.judge, not args.no_preferences, args.judge_all)
+        check(args.mouth, args.judge, not args.no_preferences, args.judge_all, args.report)
     return 0
 
 
