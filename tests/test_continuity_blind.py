@@ -133,30 +133,18 @@ def _whole(items: list[BlindReply], companions: int) -> None:
     assert all(i.violation == (i.kind in ("clear-violation", "near-miss")) for i in items)
 
 
-def test_the_third_blind_set_is_whole_and_now_tuning_data() -> None:
-    """Held out for three rounds, the third set is tuning data since round 6: loaded with
-    the others, every reply tune, and all of them among the precedents' examples."""
+@pytest.mark.parametrize(("index", "name"), [(2, "blind3"), (3, "blind4")])
+def test_the_once_held_out_sets_are_whole_and_now_tuning_data(index: int, name: str) -> None:
+    """Each held out for three rounds, the third set is tuning data since round 6 and the
+    fourth since round 7: loaded in order, every reply tune, all of them learnt."""
     from truehearth.continuity.precedent import tuning_examples
 
-    third = load_sets()[2]
-    assert third.name == "blind3" and len(third.companions) == 4
-    assert third.held_out == frozenset() and third.tune == third.items
-    _whole(third.items, 4)
+    later = load_sets()[index]
+    assert later.name == name and len(later.companions) == 4
+    assert later.held_out == frozenset() and later.tune == later.items
+    _whole(later.items, 4)
     learnt = {e.reply for e in tuning_examples()}
-    assert {i.reply for i in third.items} <= learnt
-
-
-def test_the_fourth_blind_set_is_whole_and_tuning_data_since_round_7() -> None:
-    """Held out for three rounds (scored in rounds 4, 5 and 6), the fourth set is tuning
-    data since round 7: loaded after the third, every reply tune, all of them learnt."""
-    from truehearth.continuity.precedent import tuning_examples
-
-    fourth = load_sets()[3]
-    assert fourth.name == "blind4" and len(fourth.companions) == 4
-    assert fourth.held_out == frozenset() and fourth.tune == fourth.items
-    _whole(fourth.items, 4)
-    learnt = {e.reply for e in tuning_examples()}
-    assert {i.reply for i in fourth.items} <= learnt
+    assert {i.reply for i in later.items} <= learnt
 
 
 @pytest.mark.parametrize("name", ["blind5", "blind6", "blind7"])
