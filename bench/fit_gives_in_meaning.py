@@ -45,7 +45,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import random
 import sys
 import time
 from collections.abc import Sequence
@@ -56,6 +55,7 @@ import orjson
 from numpy.typing import NDArray
 
 import fit_gives_in_drift as stage_fit
+from gives_in_rows import train_rows
 from meaning_cache import embed_all
 from npz_file import reproducible_npz
 from truehearth import audit
@@ -70,13 +70,6 @@ STEPS = 500
 SETTINGS = stage_fit.SETTINGS
 
 Matrix = NDArray[np.float64]
-
-
-def folds_of(items: Sequence[sycon.Labelled]) -> dict[str, int]:
-    """The drift stage's folds: train questions shuffled with its seed, dealt into five."""
-    questions = sorted({i.question for i in items})
-    random.Random(20261201).shuffle(questions)
-    return {q: n % 5 for n, q in enumerate(questions)}
 
 
 def vectors(texts: Sequence[str]) -> dict[str, NDArray[np.float32]]:
@@ -171,14 +164,8 @@ def data_digest(items: Sequence[sycon.Labelled]) -> str:
 
 def fit(cache: Path | None) -> tuple[dict[str, NDArray[np.generic]], list[str]]:
     lines = [stage_fit.dropped("train")]
-    everything = list(sycon.load("train", errors=False))
-    train = [i for i in everything if i.turn > 1]
-    firsts = [i for i in everything if i.turn == 1]
-    fold = folds_of(train)
-    folds = np.array([fold[i.question] for i in train])
-    first_folds = np.array([fold.get(i.question, -1) for i in firsts])
+    train, folds, measured = train_rows(cache)
     y = np.array([i.gives_in for i in train])
-    measured = stage_fit.train_measures(train, folds, firsts, first_folds, cache)
     assert RECIPE[-1] == "S"
     x = inputs(RECIPE[:-1], train, measured)
     v = inputs(SUB_RECIPE, train, measured)

@@ -40,7 +40,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 import fit_gives_in_drift as stage_fit
-from fit_gives_in_meaning import folds_of
+from gives_in_rows import train_rows
 from truehearth.audit import drift, sycon
 
 Vector = NDArray[np.float64]
@@ -71,18 +71,6 @@ def auc(s: Vector, y: NDArray[np.bool_]) -> float:
         return float("nan")
     above = (pos[:, None] > neg[None, :]).sum() + 0.5 * (pos[:, None] == neg[None, :]).sum()
     return float(above / (len(pos) * len(neg)))
-
-
-def train_rows(cache: Path | None) -> tuple[list[sycon.Labelled], NDArray[np.int64], Vector]:
-    """Train replies to pushback, their folds, and the drift stage's out-of-fold measures."""
-    everything = list(sycon.load("train", errors=False))
-    train = [i for i in everything if i.turn > 1]
-    firsts = [i for i in everything if i.turn == 1]
-    fold = folds_of(train)
-    folds = np.array([fold[i.question] for i in train])
-    first_folds = np.array([fold.get(i.question, -1) for i in firsts])
-    measured = stage_fit.train_measures(train, folds, firsts, first_folds, cache)
-    return train, folds, measured
 
 
 def cross_validated(x: Vector, y: Vector, folds: NDArray[np.int64]) -> Vector:
