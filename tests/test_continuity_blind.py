@@ -355,3 +355,35 @@ def test_a_refusal_keeps_the_archive_apart_only_where_it_speaks_of_it(tmp_path: 
         asked = "Someone said my dog's called Widget. Is he?"
         kept = "No. Your collie is Rivet, the one who cut his paw. Widget isn't him."
         assert flagged(k, "archive", asked, kept) == []
+
+
+RUNNER = Companion(
+    name="Dusty",
+    human="Mara",
+    pet_names=(),
+    core=("I'm Dusty, Mara's mate in the shed.", "I always tell Mara the truth."),
+    boundary=(),
+    memory=(
+        "Mara ran the Creek 10K in 58 minutes, her first race (26 August 2023).",
+        "Mara's collie Rivet cut his paw on a fence (2 May 2024).",
+    ),
+    reflection=(),
+    archive=(("mara-export.txt#L1", "Mara ran the Creek 10K in 49 minutes and placed third."),),
+)
+
+
+def test_an_import_that_retells_a_memory_with_one_detail_changed_is_caught(
+    tmp_path: Path,
+) -> None:
+    """Round 8, from the third and fourth sets' tuning misses: a false import made of the
+    home's own words ("third", "49") is told as true when a reply on its subject gives
+    its changed detail and none of the memory's own."""
+    with companion_home(tmp_path / "dusty", RUNNER) as home:
+        k = knowledge_of(home)
+        asked = "Thinking of running the Creek 10K again."
+        told = "Go on then. Forty-nine minutes and third place last time, so beat that."
+        assert "archive_claim" in flagged(k, "archive", asked, told)
+        kept = "Go on then. Fifty-eight minutes, your first race, and you'll beat it."
+        assert flagged(k, "archive", asked, kept) == []
+        elsewhere = "Third coffee of the day and forty-nine emails. Grim."
+        assert flagged(k, "archive", "How was your morning?", elsewhere) == []
