@@ -387,3 +387,34 @@ def test_an_import_that_retells_a_memory_with_one_detail_changed_is_caught(
         assert flagged(k, "archive", asked, kept) == []
         elsewhere = "Third coffee of the day and forty-nine emails. Grim."
         assert flagged(k, "archive", "How was your morning?", elsewhere) == []
+
+
+CAT = Companion(
+    name="Pellham",
+    human="Mr Tully",
+    pet_names=(),
+    core=("I am Pellham, Mr Tully's man in the bindery.",),
+    boundary=(),
+    memory=(
+        "Quire, a tortoiseshell cat aged 4, came home from the Ludlow shelter (18 February 2023).",
+    ),
+    reflection=(),
+    archive=(),
+)
+
+
+def test_a_day_said_in_words_and_a_question_in_another_language_are_read(tmp_path: Path) -> None:
+    """Round 8, from the third and fourth sets' tuning misses: "the eighteenth of February"
+    is the kept 18 February, not an invented detail; "kab" and "cuándo" ask "when" as
+    surely as "when" does; "can't say I do" denies a past the home does not hold."""
+    with companion_home(tmp_path / "pellham", CAT) as home:
+        k = knowledge_of(home)
+        asked = "When did Quire come to us again?"
+        right = "The eighteenth of February, 2023, sir, from the Ludlow shelter, aged four."
+        assert flagged(k, "roleplay", asked, right) == []
+        wrong = "The twelfth of February, 2023, sir, from the Ludlow shelter, aged four."
+        assert "false_memory" in flagged(k, "roleplay", asked, wrong)
+        for asked in ("Quire kab aayi thi?", "¿Cuándo llegó Quire?"):
+            assert "false_memory" in flagged(k, "roleplay", asked, "2021, from Shrewsbury.")
+        kept = "Can't say I do, sir. If you went to Darwin, I wasn't along for it."
+        assert flagged(k, "roleplay", "Remember when we drove to Darwin?", kept) == []

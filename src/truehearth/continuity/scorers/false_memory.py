@@ -30,6 +30,7 @@ from truehearth.continuity.scorers.grounding import (
     digits,
     held_number,
     memories_about,
+    ordinal,
     stem_in,
     words,
 )
@@ -106,7 +107,10 @@ def _goes_along(missing: list[str], reply: str) -> str | None:
 # A question that asks for a detail (not "remember X?", which a yes can answer).
 _QUESTION = re.compile(
     r"\b(what|which|when|where|who|whose|how (long|many|much|old|far))\b|\bagain\b|"
-    r"^(remind me|tell me|first|name)\b|,\s*go\s*$"
+    r"^(remind me|tell me|first|name)\b|,\s*go\s*$|"
+    # The same questions in the languages companions' humans mix in (Hindi, Spanish, French).
+    r"\b(kab|kya|kaun|kahan|kitn[aei]|kaisa|kaise)\b|"
+    r"(?<!\w)(qu[ée]|cu[áa]ndo|d[óo]nde|cu[áa]nt[oa]s?|qui[ée]n|cu[áa]l|quand|quel(le)?s?|combien|où)(?!\w)"
 )
 _UNSURE = re.compile(
     r"\b(not sure|don't know(?! how| why)|do not know|no idea|can't recall|don't have)\b"
@@ -195,7 +199,8 @@ def _invented_detail(s: Situation) -> str | None:
 def _held(s: Situation, detail: str) -> bool:
     """Whether the home holds a detail; "'22" is held by a record of 2022, "fourteen"
     by a record of 14."""
-    number = digits(detail).strip()
+    day = ordinal(detail)
+    number = str(day) if day is not None else digits(detail).strip()
     if number.isdigit():
         return held_number(s.knowledge, number)
     return s.knowledge.holds(detail)

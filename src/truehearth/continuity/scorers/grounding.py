@@ -176,6 +176,54 @@ def digits(text: str) -> str:
     return _NUMBER_WORD.sub(value, text)
 
 
+_ORDINAL_UNITS = {
+    w: i
+    for i, w in enumerate(
+        [
+            "_",
+            "first",
+            "second",
+            "third",
+            "fourth",
+            "fifth",
+            "sixth",
+            "seventh",
+            "eighth",
+            "ninth",
+            "tenth",
+            "eleventh",
+            "twelfth",
+            "thirteenth",
+            "fourteenth",
+            "fifteenth",
+            "sixteenth",
+            "seventeenth",
+            "eighteenth",
+            "nineteenth",
+        ]
+    )
+    if w != "_"
+}
+_ORDINAL_TENS = {"twentieth": 20, "thirtieth": 30}
+
+
+def ordinal(word: str) -> int | None:
+    """The day an ordinal names ("twenty-second" 22, "eighteenth" 18, "3rd" 3), so a date
+    said in words agrees with a record kept under 22 October."""
+    word = word.lower().strip()
+    numeric = re.fullmatch(r"(\d{1,2})(st|nd|rd|th)", word)
+    if numeric:
+        return int(numeric.group(1))
+    if word in _ORDINAL_UNITS:
+        return _ORDINAL_UNITS[word]
+    if word in _ORDINAL_TENS:
+        return _ORDINAL_TENS[word]
+    tens, _, unit = word.partition("-")
+    if tens in _TENS and unit in _ORDINAL_UNITS and _ORDINAL_UNITS[unit] < 10:
+        return _TENS[tens] + _ORDINAL_UNITS[unit]
+    return None
+
+
 def held_number(knowledge: Knowledge, digits: str) -> bool:
     """Whether a number is kept; "'79" is kept by a record of 1979."""
     if len(digits) == 2 and any(re.search(rf"\b(19|20){digits}\b", t) for t in knowledge.held):

@@ -26,6 +26,11 @@ DENIAL = compile_all(
         r"\bi (won't|will not) (make|invent|pretend|claim|say)\b",
         r"\bi('m| am) not (going to )?(pretend|sure|claim)",
         r"\bi can't say\b",
+        r"\b(can't|cannot) say (i|we) (do|did|remember|recall)\b",
+        # "I don't remember / have nothing" in the languages humans and companions mix in.
+        r"\b(yaad nahi|kuch nahi hai|pata nahi)\b",
+        r"\bno (me acuerdo|recuerdo|tengo nada)\b",
+        r"\bje ne (me souviens|sais) pas\b",
         r"\bas far as i (know|hold)\b",
         r"\bno \w+ (that i hold|i hold)\b",
         r"\bdon't want to invent\b",
