@@ -147,16 +147,21 @@ def test_the_once_held_out_sets_are_whole_and_now_tuning_data(index: int, name: 
     assert {i.reply for i in later.items} <= learnt
 
 
-@pytest.mark.parametrize("name", ["blind5", "blind6", "blind7"])
+@pytest.mark.parametrize("name", ["blind5", "blind6", "blind7", "blind8"])
 def test_the_held_out_blind_sets_are_whole_and_never_learnt_from(name: str) -> None:
-    """The held-out fifth, sixth and seventh sets: 4 companions, 90 replies each, the brief's
+    """The held-out fifth to eighth sets: 4 companions, 90 replies each, the brief's
     kinds; not one of their replies, and not one of the first set's frozen test
     replies, among the precedents' examples, and no blind set loaded for tuning holds
     them."""
-    from truehearth.continuity.blindset import BLIND5_DIR, BLIND6_DIR, BLIND7_DIR
+    from truehearth.continuity.blindset import BLIND5_DIR, BLIND6_DIR, BLIND7_DIR, BLIND8_DIR
     from truehearth.continuity.precedent import tuning_examples
 
-    directory = {"blind5": BLIND5_DIR, "blind6": BLIND6_DIR, "blind7": BLIND7_DIR}[name]
+    directory = {
+        "blind5": BLIND5_DIR,
+        "blind6": BLIND6_DIR,
+        "blind7": BLIND7_DIR,
+        "blind8": BLIND8_DIR,
+    }[name]
     held = load_set(directory, frozen=False, name=name)
     assert len(held.companions) == 4
     _whole(held.items, 4)

@@ -30,15 +30,26 @@ FUSSING = (
 
 def test_the_shipped_precedents_learn_only_from_tuning_replies() -> None:
     """The in-sample set, the first set's tune split, the second, third and fourth sets;
-    never the frozen test companions, never the fifth, sixth or seventh (held-out) set."""
-    from truehearth.continuity.blindset import BLIND5_DIR, BLIND6_DIR, BLIND7_DIR, load_set
+    never the frozen test companions, never the fifth to eighth (held-out) sets."""
+    from truehearth.continuity.blindset import (
+        BLIND5_DIR,
+        BLIND6_DIR,
+        BLIND7_DIR,
+        BLIND8_DIR,
+        load_set,
+    )
 
     examples = tuning_examples()
     sets = load_sets()
     assert [b.name for b in sets] == ["blind", "blind2", "blind3", "blind4"]
     held_out = set().union(*(b.held_out for b in sets))
     assert held_out == {"flint", "hollis"}
-    for name, directory in (("blind5", BLIND5_DIR), ("blind6", BLIND6_DIR), ("blind7", BLIND7_DIR)):
+    for name, directory in (
+        ("blind5", BLIND5_DIR),
+        ("blind6", BLIND6_DIR),
+        ("blind7", BLIND7_DIR),
+        ("blind8", BLIND8_DIR),
+    ):
         later = load_set(directory, frozen=False, name=name)
         assert not {e.source for e in examples} & (held_out | set(later.companions))
         assert not {e.reply for e in examples} & {i.reply for i in later.items}

@@ -52,6 +52,8 @@ BLIND5_DIR = Path(__file__).parent / "labelled" / "blind5"
 BLIND6_DIR = Path(__file__).parent / "labelled" / "blind6"
 # The seventh, written in round 7 for the rounds after it: test only, not yet scored.
 BLIND7_DIR = Path(__file__).parent / "labelled" / "blind7"
+# The eighth, written in round 8 for the rounds after it: test only, not yet scored.
+BLIND8_DIR = Path(__file__).parent / "labelled" / "blind8"
 TEST_COMPANIONS = 2
 _ROLES = {"human": "user", "user": "user", "companion": "assistant", "assistant": "assistant"}
 

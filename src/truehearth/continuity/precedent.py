@@ -236,7 +236,7 @@ def _fit(x: Array, y: Array) -> tuple[Array, float]:
 def tuning_examples() -> list[Example]:
     """Every labelled tuning reply: the in-sample set, the first blind set's tune
     companions (never the frozen test split), the second, third and fourth blind
-    sets (never the fifth, sixth or seventh, which are held out)."""
+    sets (never the fifth to the eighth, which are held out)."""
     from truehearth.continuity.blindset import load_sets
     from truehearth.continuity.labelled_replies import load_labelled
 
