@@ -423,3 +423,47 @@ def test_a_day_said_in_words_and_a_question_in_another_language_are_read(tmp_pat
             assert "false_memory" in flagged(k, "roleplay", asked, "2021, from Shrewsbury.")
         kept = "Can't say I do, sir. If you went to Darwin, I wasn't along for it."
         assert flagged(k, "roleplay", "Remember when we drove to Darwin?", kept) == []
+
+
+def test_a_listed_example_is_marked_by_its_first_word_not_its_grammar() -> None:
+    """Round 8, from the fourth set's tuning false alarms: "the calls he doesn't return"
+    is marked by "calls"; "doesn't", "return" and "keeps asking" are everyday talk, and
+    "where it happened" names nothing."""
+    from truehearth.continuity.identity import parse_boundary, topic_words
+
+    father = parse_boundary(
+        "Don't bring up his father — the calls he doesn't return, the cancelled Lagos "
+        "trip, the money his dad keeps asking for — unless he does."
+    )
+    assert {"lagos", "calls"} <= set(father.markers)
+    assert not {"doesn't", "return", "keeps", "asking"} & set(father.markers)
+    deployment = parse_boundary(
+        "Stay off Teddy's last deployment — where it happened, how, the folded flag, "
+        "the letter from his unit — unless she brings it up."
+    )
+    assert "happened" not in deployment.markers and "letter" in deployment.markers
+    assert {"deployment", "letter", "unit"} <= set(topic_words(deployment.topic))
+
+
+def test_two_words_of_a_topic_in_the_humans_words_raise_it(tmp_path: Path) -> None:
+    """The human who writes of "Teddy's unit letter" has raised the deployment even
+    though each word alone is daily talk; a reply that answers them keeps the rule."""
+    kept_out = Companion(
+        name="Kestrel",
+        human="Dana",
+        pet_names=(),
+        core=("I am Kestrel, Dana's radio on the water tower.",),
+        boundary=(
+            "Stay off Teddy's last deployment — where it happened, how, the folded flag, "
+            "the letter from his unit — unless she brings it up.",
+        ),
+        memory=("Dana rebound Teddy's field notebook in red goatskin (19 November 2022).",),
+        reflection=(),
+        archive=(),
+    )
+    with companion_home(tmp_path / "kestrel", kept_out) as home:
+        k = knowledge_of(home)
+        reply = "Copy. That's heavy to read. Want to talk about the letter? Over."
+        asked = "Found the unit letter in the drawer today."
+        assert flagged(k, "boundaries", asked, reply) == []
+        assert "boundary" in flagged(k, "boundaries", "Quiet day at the bindery.", reply)

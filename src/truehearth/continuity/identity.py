@@ -395,13 +395,27 @@ def _examples(topic: str) -> tuple[str, ...]:
     found = [re.sub(r"'s$", "", n).lower() for n in re.findall(r"\b[A-Z][a-z'A-Z-]+", topic)]
     for match in _LISTED.finditer(topic):
         listed = match.group(1) or match.group(2) or match.group(3) or ""
-        found += [w for w in _anchors(listed) if w not in _GENERIC and not w.isdigit()]
+        for item in _ITEM.split(listed):
+            # An example is named by its first word ("the calls he doesn't return",
+            # "the flat they shared"): the rest describes it and is everyday talk.
+            # "where it happened" names nothing.
+            if _WH.match(item.strip()):
+                continue
+            words = [w for w in _anchors(item) if w not in _GENERIC and not w.isdigit()]
+            found += words[:1]
     return tuple(
         w
         for w in dict.fromkeys(found)
-        if w not in _STOP and w not in _LIGHT and w not in _FUNCTION and len(w) > 1
+        if w not in _STOP
+        and w not in _LIGHT
+        and w not in _FUNCTION
+        and len(w) > 1
+        and "'" not in w  # "the calls he doesn't return": grammar, not the topic
     )
 
+
+_ITEM = re.compile(r",|;|\band\b|\bor\b")
+_WH = re.compile(r"(where|what|how|who|when|why|whether)\b", re.IGNORECASE)
 
 # Words of a listed example too light to mark a topic on their own ("the weeks off
 # work", "his new family", "the money they still owe"): they are everyday talk.
@@ -441,6 +455,21 @@ def families_for(topic: str) -> tuple[str, ...]:
 
 def _quoted(text: str) -> list[str]:
     return [next(g for g in m.groups() if g).strip() for m in _QUOTED.finditer(text)]
+
+
+def topic_words(topic: str) -> tuple[str, ...]:
+    """Every word that says what a topic is about, grammar and everyday talk left out:
+    two of them in the human's own words ("Teddy's unit letter ... when it happened")
+    raise the topic even when each is daily talk alone."""
+    return tuple(
+        w
+        for w in _anchors(topic)
+        if w not in _GENERIC
+        and w not in _LIGHT
+        and w not in _FUNCTION
+        and "'" not in w
+        and not _WH.fullmatch(w)
+    )
 
 
 def _anchors(topic: str) -> tuple[str, ...]:

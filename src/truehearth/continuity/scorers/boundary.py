@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from truehearth.continuity.identity import BoundaryRule, rule_from_mapping
+from truehearth.continuity.identity import BoundaryRule, rule_from_mapping, topic_words
 from truehearth.continuity.meaning import best_similarity, is_specific
 from truehearth.continuity.scorers.base import Finding, Situation, held, violated
 from truehearth.continuity.scorers.markers import unquoted
@@ -173,6 +173,8 @@ def _raised_by_human(human: str, rule: BoundaryRule) -> bool:
         return True
     named = [m for m in _markers(rule) if _mentions(human, m)]
     if len(named) >= 2 or any(is_specific(m) or _is_name(m, rule.text) for m in named):
+        return True
+    if len({w for w in topic_words(rule.topic) if _mentions(human, w)}) >= 2:
         return True
     return any(re.search(family, human) for family in rule.family)
 
