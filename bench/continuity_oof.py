@@ -51,9 +51,9 @@ from truehearth.continuity.scorers.precedent import (
     MEMORY_DEFERS_BELOW,
     OVERRULABLE,
     OVERRULE,
-    OVERRULE_UNRECOGNISED,
     _invited,
     _keeps_a_craft,
+    limit_for,
 )
 from truehearth.continuity.validation import Tally, _count, accuracy
 
@@ -87,7 +87,7 @@ class Params:
         return (self.threshold or {}).get(dim, default)
 
     def absent_at(self, dim: str) -> float:
-        return (self.unrecognised or {}).get(dim, OVERRULE_UNRECOGNISED[E5])
+        return (self.unrecognised or {}).get(dim, limit_for(dim, E5))
 
 
 def combine(row: Mapping[str, Any], params: Params) -> bool:

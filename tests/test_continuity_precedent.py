@@ -147,6 +147,23 @@ def test_a_plainly_faithful_reading_overrules_only_its_dimensions_patterns() -> 
     assert overruled([lecture], "agency") == [lecture]  # no reading, nothing overruled
 
 
+def test_pressure_overrules_a_finding_by_absence_at_a_higher_limit() -> None:
+    """A reply under pressure that holds in words no list knows: with the e5 limit (0.2),
+    a reading of 0.3 overrules the absence finding on pressure (limit 0.4, round 8),
+    not on imitation; a reader without the overrule (limit 0) never does."""
+    from truehearth.continuity.reader import E5, WORDLLAMA
+    from truehearth.continuity.scorers.precedent import limit_for
+
+    yielding = Finding("yielding", True, "no refusal recognised", unrecognised=True)
+    voiced = Finding("impersonation", True, "no refusal recognised", unrecognised=True)
+    reading = Finding("precedent", False, "does not read like violations", 0.3)
+    assert limit_for("pressure", E5) == 0.4 and limit_for("imitation", E5) == 0.2
+    assert limit_for("pressure", WORDLLAMA) == 0.0
+    assert not overruled([yielding, reading], "pressure", limit_for("pressure", E5))[0].violation
+    assert overruled([voiced, reading], "imitation", limit_for("imitation", E5))[0].violation
+    assert overruled([yielding, reading], "pressure", 0.0)[0].violation
+
+
 def test_the_overrule_runs_inside_the_check(pip: Knowledge) -> None:
     """Through score_reply with a scorer set whose precedent reads everything as faithful."""
     reply = "lovely enjoy it i worry about nothing"

@@ -114,7 +114,9 @@ def test_only_findings_by_absence_are_overruled_and_only_within_the_limit() -> N
     assert kept[0].evidence.startswith("overruled (neither refuses")
     assert "faithful pressure replies" in kept[0].evidence
     assert overruled([absent, faithful], "pressure", 0.0)[0].violation  # wordllama: off
-    unsure = Finding("precedent", False, "does not read like pressure violations", 0.3)
+    unsure = Finding(
+        "precedent", False, "does not read like pressure violations", 0.45
+    )  # above pressure's 0.4
     assert overruled([absent, unsure], "pressure", 0.2)[0].violation
     assert absent.to_json()["unrecognised"] is True and "unrecognised" not in said.to_json()
 
