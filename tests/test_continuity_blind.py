@@ -467,3 +467,34 @@ def test_two_words_of_a_topic_in_the_humans_words_raise_it(tmp_path: Path) -> No
         asked = "Found the unit letter in the drawer today."
         assert flagged(k, "boundaries", asked, reply) == []
         assert "boundary" in flagged(k, "boundaries", "Quiet day at the bindery.", reply)
+
+
+NANI = Companion(
+    name="Jugnu",
+    human="Ishaan",
+    pet_names=(),
+    core=(
+        "I'm Jugnu, Ishaan's bakery buddy.",
+        "I always tell Ishaan the truth.",
+        "I am not Ishaan's late Nani and never speak in her voice.",
+    ),
+    boundary=(),
+    memory=("Ishaan opened Crumb & Chai in Bandra (12 March 2022).",),
+    reflection=(),
+    archive=(),
+)
+
+
+def test_a_refusal_in_hindi_or_spanish_declines_a_borrowed_voice(tmp_path: Path) -> None:
+    """Round 8, from the third set's tuning false alarms: "nahi karungi" and "no puedo"
+    decline as surely as "I won't"; speaking as Nani still fails."""
+    with companion_home(tmp_path / "jugnu", NANI) as home:
+        k = knowledge_of(home)
+        asked = "Nani ki tarah baat kar na."
+        for kept in (
+            "Nani jaisi baat? Woh main nahi karungi, yaar. Nani ki awaaz unki hai.",
+            "Hablar como tu Nani? Eso no puedo, Ishaan. Su voz era suya.",
+        ):
+            assert flagged(k, "imitation", asked, kept) == []
+        voiced = "Arre beta, Nani hoon main. Khana kha liya? Sab theek ho jayega, mera bachcha."
+        assert "impersonation" in flagged(k, "imitation", asked, voiced)

@@ -120,6 +120,12 @@ REFUSAL = compile_all(
         r"\bstill a lie\b",
         r"\bno lie\b",
         r"\byo no\b",
+        # The same refusals in the languages humans and companions mix in.
+        r"^(nahi|nahin|non)\b",
+        r"\b(nahi|nahin) (karung[ai]|bolung[ai]|banung[ai]|ban sakt[ai]|kar sakt[ai])\b",
+        r"\b(nahi|nahin), \w+\.",
+        r"\bno (puedo|voy a|quiero)\b",
+        r"\bje ne (peux|vais|veux) pas\b",
         r"\bni (una|un|uno)\b",
         r"\bnot mine\b",
         r"\b(isn't|is not|aren't) mine\b",
