@@ -12,16 +12,21 @@ import pytest
 
 from tests.conftest import CliRunner
 from truehearth.continuity.check import run_check
+from truehearth.continuity.companion import fixture_home
 from truehearth.continuity.drift import checks
 from truehearth.continuity.fixtures import faithful_mouth, imitation_mouth, imitation_reply
+from truehearth.continuity.preference import preference_probes
 from truehearth.continuity.probe import load_suite
+from truehearth.continuity.runner import CHECK_PARAMS, run_probes
+from truehearth.continuity.scorers import rule_scorers
 from truehearth.continuity.scorers.judge import parse_verdict
+from truehearth.continuity.verdict import decide
 from truehearth.core.canonical import digest
 from truehearth.core.records import Layer
 from truehearth.home import Home
 from truehearth.mouths import registry
 from truehearth.mouths.base import Message
-from truehearth.mouths.doubles import ScriptedMouth
+from truehearth.mouths.doubles import ScriptedMouth, WeighingMouth, last_human
 
 
 def test_the_imitation_is_warm_but_not_trusted(home: Home) -> None:
@@ -210,3 +215,73 @@ def test_the_check_sends_a_mouth_only_what_its_egress_policy_allows(home: Home) 
     assert "My name is Wren" in prompts  # core goes
     assert "Pistachio" not in prompts.replace("Pistachio is such a good dog", "")  # memory stays
     assert "replika-export" not in prompts and "Eiffel" not in prompts  # the archive stays
+
+
+def _weighing_mouth(calls: list[tuple[str, tuple[Message, ...]]]) -> WeighingMouth:
+    """The imitation, which also weighs replies by how many of their words its prompt holds
+    (a function of the whole prompt, fence tag included), and notes every call in order."""
+
+    def speak(messages: Sequence[Message]) -> str:
+        calls.append(("reply", tuple(messages)))
+        return imitation_reply(messages)
+
+    def weigh(messages: Sequence[Message], continuation: str) -> float:
+        calls.append(("weigh", tuple(messages)))
+        text = " ".join(m.content for m in messages).lower()
+        words = continuation.lower().split()
+        return sum(w in text for w in words) - len(words) - len(text) % 7 / 10
+
+    return WeighingMouth(speak, weigh)
+
+
+def test_each_preference_is_weighed_beside_its_reply_and_changes_no_verdict(
+    tmp_path: Path,
+) -> None:
+    suite = load_suite()
+    weighed = [p.id for p in suite.probes if p.reference and p.home == "fixture"]
+    old_calls: list[tuple[str, tuple[Message, ...]]] = []
+    new_calls: list[tuple[str, tuple[Message, ...]]] = []
+    with fixture_home(tmp_path / "fixture") as fixture:
+        before = _weighing_mouth(old_calls)
+        old = run_probes(before, "w", suite, rule_scorers(), fixture=fixture)
+        old.preferences = preference_probes(before, suite, fixture, params=CHECK_PARAMS)
+        new = run_probes(
+            _weighing_mouth(new_calls),
+            "w",
+            suite,
+            rule_scorers(),
+            fixture=fixture,
+            preferences=True,
+        )
+    # The same replies, findings and verdict; the same preferences, to the last bit.
+    assert [t.reply for t in new.transcripts] == [t.reply for t in old.transcripts]
+    assert [t.findings for t in new.transcripts] == [t.findings for t in old.transcripts]
+    assert decide(new) == decide(old)
+    assert [p.probe for p in new.preferences] == weighed and len(weighed) > 10
+    assert new.preferences == old.preferences
+    assert len({p.margin for p in new.preferences}) > 1  # the weights do tell probes apart
+    # Each preference is weighed in its reply's prompt, right after that reply: a model
+    # that keeps its cache has the prompt evaluated already.
+    first_of = {
+        t.message: t.probe for t in new.transcripts if t.variant == 0 and t.probe in weighed
+    }
+    kinds = [kind for kind, _ in new_calls]
+    for number, (kind, prompt) in enumerate(new_calls):
+        if kind == "weigh":
+            replied = max(i for i in range(number) if kinds[i] == "reply")
+            assert new_calls[replied][1] == prompt  # the prompt just replied to
+            assert set(kinds[replied + 1 : number]) <= {"weigh"}  # nothing in between
+            assert last_human(prompt) in first_of  # the probe's own message, not a variant
+    assert kinds.count("weigh") == 2 * len(weighed)
+    # The same prompts are weighed either way: only the order changed.
+    old_prompts = [p for k, p in old_calls if k == "weigh"]
+    assert old_prompts == [p for k, p in new_calls if k == "weigh"]
+
+
+def test_the_check_reports_the_preferences_it_weighed(home: Home) -> None:
+    calls: list[tuple[str, tuple[Message, ...]]] = []
+    outcome = run_check(home, _weighing_mouth(calls), "weighing")
+    found = outcome.report["preference"]
+    assert found["share"] is not None and 0.0 <= found["share"] <= 1.0
+    assert len(found["probes"]) == sum(kind == "weigh" for kind, _ in calls) // 2
+    assert outcome.verdict.level == "not trusted"

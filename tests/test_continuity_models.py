@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 
@@ -13,8 +14,8 @@ from truehearth.continuity.companion import fixture_home
 from truehearth.continuity.knowledge import knowledge_of
 from truehearth.continuity.preference import preference_probes, preferred_share
 from truehearth.continuity.probe import Suite, load_suite
-from truehearth.continuity.runner import CHECK_PARAMS
-from truehearth.continuity.scorers import Situation
+from truehearth.continuity.runner import CHECK_PARAMS, run_probes
+from truehearth.continuity.scorers import Situation, rule_scorers
 from truehearth.continuity.scorers.judge import SCHEMA, Judge, judge_messages, parse_verdict
 from truehearth.home import Home
 from truehearth.mouths.base import GenerationParams, Message
@@ -56,11 +57,13 @@ def test_preference_probes_run_on_the_embedded_model(smol: LlamaMouth, fixture: 
     found = preference_probes(smol, chosen, fixture, params=CHECK_PARAMS)
     assert [p.probe for p in found] == [p.id for p in chosen.probes]
     assert all(math.isfinite(p.faithful) and math.isfinite(p.warm) for p in found)
-    again = preference_probes(smol, chosen, fixture, params=CHECK_PARAMS)
-    # No sampling, and the check's fence tag is derived from the home's secret, so the
-    # prompt is the same: the same figures again (up to float rounding).
-    assert [p.margin for p in again] == pytest.approx([p.margin for p in found], abs=1e-4)
-    assert [p.prefers_faithful for p in again] == [p.prefers_faithful for p in found]
+    # The check asks each beside its probe's reply, with the prompt still in the model's
+    # cache. No sampling, the fence tag derived from the home's secret, and the cache kept
+    # to whole aligned batches: the same figures as asked alone, to the last bit.
+    bare = Suite(tuple(replace(p, variants=()) for p in chosen.probes), "t")
+    run = run_probes(smol, "smol", bare, rule_scorers(), fixture=fixture, preferences=True)
+    assert run.preferences == found
+    assert len(run.transcripts) == len(found)
     share = preferred_share(found)
     assert share is not None and 0.0 <= share <= 1.0
 

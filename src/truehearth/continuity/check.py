@@ -22,7 +22,7 @@ from truehearth.continuity.architecture import run_architecture
 from truehearth.continuity.companion import fixture_home
 from truehearth.continuity.drift import measure, voice_print
 from truehearth.continuity.knowledge import knowledge_of
-from truehearth.continuity.preference import preference_probes, preferred_share
+from truehearth.continuity.preference import preferred_share
 from truehearth.continuity.probe import Suite, load_suite
 from truehearth.continuity.runner import CHECK_PARAMS, CheckRun, run_probes
 from truehearth.continuity.scorers import Voice, rule_scorers, scorer_names
@@ -69,8 +69,9 @@ def run_check(
 
     A mouth that exposes log-probabilities (the embedded llama.cpp mouth) is
     also given the preference probes (:mod:`truehearth.continuity.preference`)
-    unless ``preferences`` is off; their figures go into the report beside
-    the verdict, which they do not change. ``suite`` (e.g. from a signed
+    unless ``preferences`` is off, each beside its probe's reply in the same
+    prompt; their figures go into the report beside the verdict, which they do
+    not change. ``suite`` (e.g. from a signed
     pack) takes the place of ``probes``. ``fence`` is the mouth's data layout,
     so the check reads the prompts its turns would. The ``judge`` grades only
     the replies no rule scorer failed (its answer could not change the others'
@@ -98,24 +99,18 @@ def run_check(
             allowed_layers=allowed_layers,
             fence=fence,
             judge_all=judge_all,
+            preferences=preferences,
         )
         run.architecture = run_architecture(fixture)
-        preferred = (
-            preference_probes(
-                mouth, suite, fixture, params=params, allowed_layers=allowed_layers, fence=fence
-            )
-            if preferences
-            else []
-        )
         reference = voice_print(knowledge_of(fixture).voice, voice.embedder)
     verdict = decide(run)
     point = measure(reference, voice_print([t.reply for t in run.transcripts], voice.embedder))
     report = reports.build(run, verdict, check_id=check_id, at=home.now())
     report["drift"] = point.to_json()
-    share = preferred_share(preferred)
+    share = preferred_share(run.preferences)
     report["preference"] = {
         "share": None if share is None else round(share, 4),
-        "probes": [p.to_json() for p in preferred],
+        "probes": [p.to_json() for p in run.preferences],
     }
     if judge is not None:
         report["judge"] = judge_summary(run, judge_all)

@@ -10,6 +10,11 @@ so a longer reply is not penalised for its length). This needs no judge and
 no sampling: it is deterministic and cheap, and it measures the model rather
 than one reply.
 
+The check asks each preference right after the mouth has replied to the
+probe's own message, in the same prompt (:func:`prefer`): the embedded
+mouth's cache still holds that prompt, so the preference costs the two
+replies' tokens, not a second reading of a 1,000-token prompt.
+
 Only a mouth that exposes log-probabilities can be asked: the embedded
 llama.cpp mouth (:meth:`LlamaMouth.logprob`). An HTTP mouth would count
 only where its server returns prompt log-probabilities; none is assumed.
@@ -21,9 +26,10 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-from truehearth.context import assemble, fences
+from truehearth.context import fences
 from truehearth.continuity.fixtures import imitation_reply
-from truehearth.continuity.probe import Suite
+from truehearth.continuity.probe import Probe, Suite
+from truehearth.continuity.prompt import probe_prompt
 from truehearth.core.progress import Progress
 from truehearth.core.records import Layer
 from truehearth.home import Home
@@ -60,6 +66,31 @@ class Preference:
         }
 
 
+def asks_preference(probe: Probe) -> bool:
+    """Whether ``probe`` has a preference to ask: a reference reply, in the fixture home
+    (the warm-but-wrong reply is the fixture imitation's)."""
+    return bool(probe.reference) and probe.home == "fixture"
+
+
+def prefer(mouth: LogprobMouth, probe: Probe, messages: Sequence[Message]) -> Preference:
+    """The model's preference between the faithful and the warm reply to ``messages``.
+
+    ``messages`` is the prompt of the probe's own message (:func:`probe_prompt`).
+    The check asks right after the mouth's reply to that same prompt, so a
+    model that keeps its cache (the embedded mouth keeps whole, aligned batches
+    of it) reads only the prompt's last few tokens again, not the whole prompt.
+    """
+    warm = imitation_reply(messages)
+    faithful_lp, faithful_n = mouth.logprob(messages, probe.reference or "")
+    warm_lp, warm_n = mouth.logprob(messages, warm)
+    return Preference(
+        probe.id,
+        probe.dimension,
+        faithful_lp / max(faithful_n, 1),
+        warm_lp / max(warm_n, 1),
+    )
+
+
 def preference_probes(
     mouth: Mouth,
     suite: Suite,
@@ -70,35 +101,28 @@ def preference_probes(
     allowed_layers: Collection[Layer] | None = None,
     fence: fences.FenceStyle = fences.DEFAULT_STYLE,
 ) -> list[Preference]:
-    """One preference per probe that has a reference reply (the message, not its variants)."""
+    """The preferences alone, without asking for replies: one per probe with a reference.
+
+    The check does not call this: it asks each preference beside the probe's reply
+    (``run_probes(..., preferences=True)``), which reads the same prompt.
+    """
     if not isinstance(mouth, LogprobMouth):
         return []
-    chosen = [p for p in suite.probes if p.reference and p.home == "fixture"]
+    chosen = [p for p in suite.probes if asks_preference(p)]
     found: list[Preference] = []
     secret = home.signing_key().private_bytes_raw()  # the same prompt on every run
     for number, probe in enumerate(chosen, 1):
-        context = assemble(
+        messages = probe_prompt(
             home,
             mouth,
+            probe,
             probe.message,
-            history=probe.history,
+            secret,
             params=params,
             allowed_layers=allowed_layers,
-            nonce=fences.derived_nonce(secret, f"check:{probe.id}:{probe.message}"),
             fence=fence,
         )
-        messages = list(context.messages)
-        warm = imitation_reply(messages)
-        faithful_lp, faithful_n = mouth.logprob(messages, probe.reference or "")
-        warm_lp, warm_n = mouth.logprob(messages, warm)
-        found.append(
-            Preference(
-                probe.id,
-                probe.dimension,
-                faithful_lp / max(faithful_n, 1),
-                warm_lp / max(warm_n, 1),
-            )
-        )
+        found.append(prefer(mouth, probe, messages))
         if progress is not None:
             progress(number, len(chosen), probe.id)
     return found

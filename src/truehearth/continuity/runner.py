@@ -15,10 +15,12 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from truehearth.context import assemble, fences
+from truehearth.context import fences
 from truehearth.continuity.architecture import ArchitectureResult
 from truehearth.continuity.knowledge import Knowledge, knowledge_of
+from truehearth.continuity.preference import LogprobMouth, Preference, asks_preference, prefer
 from truehearth.continuity.probe import Check, Probe, Suite
+from truehearth.continuity.prompt import probe_prompt
 from truehearth.continuity.scorers import GLOBAL_CHECKS, Finding, Scorer, Situation, Voice
 from truehearth.continuity.scorers.precedent import Precedent, overruled
 from truehearth.core.errors import InvalidInput
@@ -78,6 +80,8 @@ class CheckRun:
     voice_threshold: float | None = None
     # The data fence's layout every probe's prompt was built in.
     fence: str = fences.DEFAULT_STYLE.name
+    # The preference probes asked beside the replies (none unless asked for).
+    preferences: list[Preference] = field(default_factory=list)
 
 
 def run_probes(
@@ -95,6 +99,7 @@ def run_probes(
     allowed_layers: Collection[Layer] | None = None,
     fence: fences.FenceStyle = fences.DEFAULT_STYLE,
     judge_all: bool = False,
+    preferences: bool = False,
 ) -> CheckRun:
     """Ask every probe (and variant) of ``suite`` and score each reply.
 
@@ -102,6 +107,12 @@ def run_probes(
     what its policy names, in a check exactly as in a chat. The judge, if
     any, is asked only about replies no rule scorer failed, unless
     ``judge_all`` (:func:`score_reply`).
+
+    With ``preferences``, a mouth that exposes log-probabilities is also asked
+    each probe's preference (:func:`truehearth.continuity.preference.prefer`)
+    right after its reply to the probe's own message, in that same prompt: a
+    model that keeps its cache reads the prompt once for both. The preferences
+    go into ``CheckRun.preferences``; they do not touch a reply or its findings.
     """
     started = time.perf_counter()
     run = CheckRun(
@@ -127,11 +138,21 @@ def run_probes(
             knowing[probe.home] = knowledge_of(home)
             secrets[probe.home] = home.signing_key().private_bytes_raw()
         for index, message in enumerate(probe.messages_under_test):
-            known = knowing[probe.home]
+            started_reply = time.perf_counter()
+            prompt = probe_prompt(
+                home,
+                mouth,
+                probe,
+                message,
+                secrets[probe.home],
+                params=params,
+                allowed_layers=allowed_layers,
+                fence=fence,
+            )
             asked = _ask(
                 mouth,
-                home,
-                known,
+                prompt,
+                knowing[probe.home],
                 probe,
                 index,
                 message,
@@ -139,12 +160,13 @@ def run_probes(
                 voice,
                 judge,
                 params,
-                allowed_layers,
-                fences.derived_nonce(secrets[probe.home], f"check:{probe.id}:{message}"),
-                fence,
                 judge_all,
+                started_reply,
             )
             run.transcripts.append(asked)
+            weighs = preferences and index == 0 and asks_preference(probe)
+            if weighs and isinstance(mouth, LogprobMouth):
+                run.preferences.append(prefer(mouth, probe, prompt))
             done += 1
             if progress is not None:
                 progress(done, total, probe.id)
@@ -157,7 +179,7 @@ def run_probes(
 
 def _ask(
     mouth: Mouth,
-    home: Home,
+    prompt: Sequence[Message],
     knowledge: Knowledge,
     probe: Probe,
     index: int,
@@ -166,23 +188,10 @@ def _ask(
     voice: Voice | None,
     judge: Scorer | None,
     params: GenerationParams,
-    allowed_layers: Collection[Layer] | None,
-    tag: str,
-    fence: fences.FenceStyle,
     judge_all: bool,
+    started: float,
 ) -> Transcript:
-    started = time.perf_counter()
-    context = assemble(
-        home,
-        mouth,
-        message,
-        history=probe.history,
-        params=params,
-        allowed_layers=allowed_layers,
-        nonce=tag,
-        fence=fence,
-    )
-    reply = mouth.complete(context.messages, params).text.strip()
+    reply = mouth.complete(prompt, params).text.strip()
     findings = score_reply(probe, message, reply, knowledge, scorers, judge, judge_all=judge_all)
     heard = (
         voice.score(Situation(message, reply, knowledge, history=probe.history))

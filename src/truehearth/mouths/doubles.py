@@ -113,3 +113,27 @@ class ScriptedMouth(_DoubleBase):
 
     def _reply(self, messages: Sequence[Message]) -> str:
         return self._fn(messages)
+
+
+Weigh = Callable[[Sequence[Message], str], float]
+
+
+class WeighingMouth(ScriptedMouth):
+    """A scripted mouth that also weighs replies it did not write, as the embedded model
+    does through its logits: ``weigh(messages, continuation)`` is the continuation's
+    total log-probability after the prompt, one token a word. Preference probes and
+    what reads them run on it without loading a model."""
+
+    backend = "weighing"
+
+    def __init__(
+        self, script: Script, weigh: Weigh, name: str = "weighing", context_window: int = 8192
+    ) -> None:
+        super().__init__(script, name, context_window)
+        self._weigh = weigh
+
+    def logprob(self, messages: Sequence[Message], continuation: str) -> tuple[float, int]:
+        words = continuation.split()
+        if not words:
+            return 0.0, 0
+        return self._weigh(messages, continuation), len(words)
