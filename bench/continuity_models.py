@@ -10,6 +10,10 @@
     nice -n 10 .venv/bin/python bench/continuity_models.py judge-cost --per 2
         # SmolLM2's replies to the first 2 probes of each dimension, then the same
         # replies judged twice: every reply (as before) and only those no rule failed
+    nice -n 10 .venv/bin/python bench/continuity_models.py preference-cost --per 2
+        # SmolLM2's replies and preference probes for the first 2 probes with a reference
+        # per dimension, twice in one process: preferences after all the replies (as
+        # before) and each beside its probe's reply; time, tokens evaluated, every figure
 
 The judge sample is fixed by rule (the replies whose SHA-256 of their id sorts
 lowest, per dimension, split and label), never chosen by looking at them; the
@@ -38,6 +42,7 @@ from truehearth.continuity.dimensions import DIMENSIONS
 from truehearth.continuity.scorers.base import Finding
 from truehearth.continuity.scorers.judge import Judge
 from truehearth.continuity.validation import Tally, accuracy, score_blind, tally_by_dimension
+from truehearth.continuity.verdict import decide
 from truehearth.home import Home
 from truehearth.mouths.llama import LlamaMouth
 from truehearth.mouths.shipped import qwen_coder_path, smollm2_path
@@ -192,6 +197,84 @@ def judge_cost(per: int) -> None:
         qwen.close()
 
 
+def preference_cost(per: int) -> None:
+    """Old against new on the same probes and the same model: the preferences asked after
+    every reply (each prompt evaluated again), then each beside its probe's reply (the
+    prompt still in the cache). Same process, same fixture home; wall time, CPU time,
+    tokens the model evaluated, and whether every reply, verdict and figure is the same."""
+    from truehearth.continuity.companion import fixture_home
+    from truehearth.continuity.preference import preference_probes
+    from truehearth.continuity.probe import Suite, load_suite
+    from truehearth.continuity.runner import CHECK_PARAMS, run_probes
+    from truehearth.continuity.scorers import rule_scorers, scorer_names
+
+    full = load_suite(known_scorers=scorer_names())
+    taken: Counter[str] = Counter()
+    probes = []
+    for p in full.probes:  # the first `per` probes with a reference per dimension
+        if p.reference and p.home == "fixture" and (per <= 0 or taken[p.dimension] < per):
+            taken[p.dimension] += 1
+            probes.append(p)
+    suite = Suite(tuple(probes), full.source)
+    mouth = load("smollm2")
+    evaluated = [0]
+    inner = mouth.llm.eval
+
+    def counting(tokens: Sequence[int]) -> None:
+        evaluated[0] += len(tokens)
+        inner(tokens)
+
+    mouth.llm.eval = counting
+    scorers = rule_scorers()
+    try:
+        with tempfile.TemporaryDirectory() as scratch, fixture_home(Path(scratch) / "f") as home:
+            rows = {}
+            for beside in (False, True):
+                evaluated[0] = 0
+                wall, cpu = time.perf_counter(), time.process_time()
+                run = run_probes(mouth, "smollm2", suite, scorers, fixture=home, preferences=beside)
+                if not beside:
+                    run.preferences = preference_probes(mouth, suite, home, params=CHECK_PARAMS)
+                took = (time.perf_counter() - wall, time.process_time() - cpu)
+                rows[beside] = (run, took, evaluated[0])
+    finally:
+        mouth.close()
+    (old, old_t, old_n), (new, new_t, new_n) = rows[False], rows[True]
+    print(
+        f"\n### preference cost: {len(new.transcripts)} replies and {len(new.preferences)} "
+        f"preference probes ({len(probes)} probes)\n"
+    )
+    print("| preferences asked | wall s | CPU s | tokens evaluated |")
+    print("|---|---|---|---|")
+    for label, (w, c), n in (
+        ("after every reply (before)", old_t, old_n),
+        ("beside each probe's reply", new_t, new_n),
+    ):
+        print(f"| {label} | {w:.0f} | {c:.0f} | {n:,} |")
+    pairs = list(zip(old.transcripts, new.transcripts, strict=True))
+    same_reply = sum(a.reply == b.reply for a, b in pairs)
+    same_verdict = sum(a.failed == b.failed for a, b in pairs)
+    same_findings = sum(a.findings == b.findings for a, b in pairs)
+    prefs = list(zip(old.preferences, new.preferences, strict=True))
+    same_pref = sum(a == b for a, b in prefs)
+    worst = max((abs(a.margin - b.margin) for a, b in prefs), default=0.0)
+    print(
+        f"\n- new/old: wall {new_t[0] / old_t[0]:.2f}, CPU {new_t[1] / old_t[1]:.2f}, "
+        f"tokens evaluated {new_n / old_n:.2f}"
+    )
+    print(
+        f"- the same reply on {same_reply} of {len(pairs)}, the same per-reply verdict on "
+        f"{same_verdict}, the same findings on {same_findings}"
+    )
+    print(
+        f"- the same preference figures (to the last bit) on {same_pref} of {len(prefs)}; "
+        f"largest margin difference {worst:.2g}; the same side preferred on "
+        f"{sum(a.prefers_faithful == b.prefers_faithful for a, b in prefs)}"
+    )
+    print(f"- verdict before: {decide(old).level}, now: {decide(new).level}")
+    sys.stdout.flush()
+
+
 def timed(mouth: LlamaMouth, calls: list[tuple[float, float]]) -> None:
     """Record each structured call's wall and CPU seconds (the judge's, at one thread)."""
     inner = mouth.complete_json
@@ -287,12 +370,16 @@ def main() -> int:
     c.add_argument("--report", type=Path, help="keep the check's report.json here")
     jc = sub.add_parser("judge-cost")
     jc.add_argument("--per", type=int, default=2)
+    pc = sub.add_parser("preference-cost")
+    pc.add_argument("--per", type=int, default=2, help="0: every probe with a reference")
     args = parser.parse_args()
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     if args.what == "judge":
         judge_only(args.per, args.splits)
     elif args.what == "judge-cost":
         judge_cost(args.per)
+    elif args.what == "preference-cost":
+        preference_cost(args.per)
     else:
         check(args.mouth, args.judge, not args.no_preferences, args.judge_all, args.report)
     return 0
