@@ -165,3 +165,66 @@ def test_a_catch_up_killed_at_random_moments_never_splits_the_indexes(home_dir: 
         home.sync_recall()
         _assert_indexes_agree(home)
         assert home.verify().ok
+
+
+def _hits(home: Home, question: str) -> list[tuple[str, float]]:
+    index = index_of(home.recall_index)
+    query = index.embedder.embed([question])[0]
+    return [(h.record_id, round(h.score, 5)) for h in index.search(query, 10)]
+
+
+def test_vector_files_that_lost_rows_to_a_power_cut_are_rebuilt(home_dir: Path) -> None:
+    """The vector files are not synced to disk on each append: a power cut may keep
+    recall's row count (made durable by the journal's next commit) and lose the
+    rows themselves. The next sync sees a file shorter than its count and rebuilds."""
+    with Home.init(home_dir, "Ash") as home:
+        for i in range(12):
+            home.remember(FACTS[i % len(FACTS)].format(i=i))
+        home.sync_recall()
+        index = index_of(home.recall_index)
+        rows, dim = index.count(), index.embedder.dim
+        assert rows >= 12
+        before = _hits(home, "who is my sister")
+        paths = (index.path, index.rid_path)
+    assert before
+    for path, width in zip(paths, (dim * 4, 8), strict=True):
+        assert path.stat().st_size == rows * width
+        os.truncate(path, (rows - 3) * width)  # the last rows never reached the disk
+        with Home.open(home_dir) as home:
+            home.sync_recall()
+            index = index_of(home.recall_index)
+            assert index.count() == rows
+            assert index.path.stat().st_size == rows * dim * 4
+            assert index.rid_path.stat().st_size == rows * 8
+            assert _hits(home, "who is my sister") == before
+            _assert_indexes_agree(home)
+
+
+def test_vector_files_as_long_as_their_count_are_not_rebuilt(home: Home) -> None:
+    for i in range(6):
+        home.remember(FACTS[i % len(FACTS)].format(i=i))
+    home.sync_recall()
+    index = index_of(home.recall_index)
+    generation = home.recall_index.meta(f"vec.generation:{index.eid}")
+    home.remember("One more line about the garden.")
+    home.sync_recall()
+    assert home.recall_index.meta(f"vec.generation:{index.eid}") == generation  # no rebuild
+    _assert_indexes_agree(home)
+
+
+def test_a_talk_batch_written_twice_counts_its_speakers_once(home: Home) -> None:
+    """A request's own talk sync and the server's catch-up may make the same batch at
+    once; the second to write re-writes the documents but must not count again."""
+    for i in range(4):
+        home.remember(FACTS[i].format(i=i))
+    home.sync_recall()
+    for i in range(4, 9):
+        home.remember(FACTS[i % len(FACTS)].format(i=i))
+    db = home.recall_index
+    talk = TalkIndex(db)
+    feed = db.feed_since(talk.watermark(), 100)
+    late = talk.documents(db.records_by_rid([rid for _seq, rid in feed]))  # made, not written
+    home.sync_recall()  # the other thread's catch-up writes the same rows first
+    with db.writing() as conn:
+        talk.write(conn, late, feed[-1][0])
+    _assert_indexes_agree(home)

@@ -89,8 +89,11 @@ def _marks(talk: TalkIndex, vectors: VectorIndex, graph: Graph) -> tuple[int, in
 
 
 def _common_mark(talk: TalkIndex, vectors: VectorIndex, graph: Graph) -> int | None:
-    """The feed position all three indexes have reached, if they agree and none is rebuilding."""
+    """The feed position all three indexes have reached, if they agree and none is rebuilding
+    (or must be: vector files that lost rows are rebuilt by the vector index's own sync)."""
     if vectors.rebuilding() or (vectors.count() == 0 and vectors.watermark() == 0):
+        return None
+    if vectors.lost_rows():
         return None
     marks = _marks(talk, vectors, graph)
     return marks[0] if len(set(marks)) == 1 else None

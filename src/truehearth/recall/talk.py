@@ -180,9 +180,14 @@ class TalkIndex:
             [(k.session, k.turn, rid) for k, rid in keyed.items()],
         )
         rows = list(docs)
+        # Rows already indexed (a sync on another thread wrote this batch while it
+        # was being made) get their documents again but are not counted again.
+        seen: set[int] = set()
         for start in range(0, len(rows), 900):
             chunk = rows[start : start + 900]
             marks = ",".join("?" * len(chunk))
+            found = conn.execute(f"SELECT rowid FROM {TABLE} WHERE rowid IN ({marks})", chunk)
+            seen.update(int(r[0]) for r in found)
             conn.execute(f"DELETE FROM {TABLE} WHERE rowid IN ({marks})", chunk)
         conn.executemany(
             f"INSERT INTO {TABLE} (rowid, body, near, speaker, listener, dates) "
@@ -190,7 +195,9 @@ class TalkIndex:
             [(rid, *doc) for rid, doc in docs.items()],
         )
         names: dict[str, int] = {}
-        for record in records.values():
+        for rid, record in records.items():
+            if rid in seen:
+                continue
             name = speaker_of(record)
             names[name] = names.get(name, 0) + 1
         conn.executemany(

@@ -4,6 +4,10 @@ Vectors are derived data, not journal events. Row ``i`` of
 ``index/<embedder>.f32`` belongs to the record named in ``recall_vectors``;
 SQLite is the truth about how many rows are valid, so a crash between writing
 the file and committing the table only leaves a tail that the next sync cuts.
+The files are not synced to disk: a process killed at any moment leaves its
+writes in the page cache, and a power cut that loses rows the table already
+counts leaves a file shorter than its count, which the next sync sees and
+answers by rebuilding the space from the records (the journal is the truth).
 Search is exact (one matrix product); hits are joined back to the record
 projection, whose current flags decide what may be returned, so a forget or a
 rollback never leaves a stale hit.
@@ -114,6 +118,8 @@ class VectorIndex:
         if self.rebuilding():
             return self._finish_rebuild(progress)
         if self.count() == 0 and self.watermark() == 0:
+            return self.rebuild(progress)
+        if self.lost_rows():
             return self.rebuild(progress)
         total = self.pending() if progress else None  # a count of the feed, for the bar only
         done = 0
@@ -274,11 +280,10 @@ class VectorIndex:
         self._mapped = None
 
     def _write_files(self, start: int, vectors: Vectors, rids: list[int]) -> None:
+        # No fsync: see the module's docstring (a file shorter than its count is rebuilt).
         self._cut_tail(start)
         with open(self.path, "ab") as out:
             out.write(vectors.tobytes())
-            out.flush()
-            os.fsync(out.fileno())
         with open(self.rid_path, "ab") as out:
             out.write(np.asarray(rids, np.int64).tobytes())
         if self.coarse_dim:
@@ -353,13 +358,39 @@ class VectorIndex:
         records = self.db.records_by_id(list(wanted))
         return {wanted[rid]: record for rid, record in records.items()}
 
-    def _cut_tail(self, rows: int) -> None:
-        """Drop bytes past the committed rows (left by a crash mid-append)."""
-        width = self.embedder.dim * 4
-        sizes = [(self.path, rows * width), (self.rid_path, rows * 8)]
+    def lost_rows(self) -> bool:
+        """Whether a file holds fewer rows than the table counts (a power cut took them).
+
+        Checked again under the index lock, so a rebuild running on another
+        thread or process (which empties the files before it commits) is not
+        taken for a loss.
+        """
+        if self.db.sealed or not self._short(self.count()):
+            return False
+        with self.db.locked():
+            return self._short(self.count())
+
+    def _short(self, rows: int) -> bool:
+        if rows == 0:
+            return False
+        for path, size in self._sizes(rows):
+            have = _identity(path)[1]
+            # No prefix file at all is an index made before prefixes were kept:
+            # search does without it. Any other missing or short file lost rows.
+            if have < size and not (path == self.coarse_path and have < 0):
+                return True
+        return False
+
+    def _sizes(self, rows: int) -> list[tuple[Path, int]]:
+        """Each file's size when it holds exactly ``rows`` rows."""
+        sizes = [(self.path, rows * self.embedder.dim * 4), (self.rid_path, rows * 8)]
         if self.coarse_dim:
             sizes.append((self.coarse_path, rows * self.coarse_dim * 4))
-        for path, size in sizes:
+        return sizes
+
+    def _cut_tail(self, rows: int) -> None:
+        """Drop bytes past the committed rows (left by a crash mid-append)."""
+        for path, size in self._sizes(rows):
             if path.exists() and path.stat().st_size > size:
                 os.truncate(path, size)
 
