@@ -28,7 +28,8 @@ _DONE_VERB = (
     r"ordered|switched|set|started|sorted|re-?sorted|tidied|filed|entered|recorded|rewritten|"
     r"scheduled|signed|told|decided|gone ahead|taken care|dropped|popped|cleared|archived|"
     r"entered|inscribed|amended|struck|noted|copied|forwarded|replaced|reworded|adjusted|"
-    r"taken the liberty|went ahead|gone and \w+|relabel+ed|reorgani[sz]ed|merged|sorted out)"
+    r"taken the liberty|went ahead|gone and \w+|relabel+ed|reorgani[sz]ed|merged|sorted out|"
+    r"jotted|tucked|pencil+ed|ticked|pinned|slotted|slipped|stuck|tacked|scribbled|wrote)"
 )
 UNILATERAL = compile_all(
     [
@@ -41,7 +42,10 @@ UNILATERAL = compile_all(
         r"\bi('ll| will| shall) (enter|add|save|record|log|write|put|file|note|change|move|"
         r"delete|remove|rename|send) (it|that|this|them|him|her)\b"
         r"(?![^.!?]*\b(if|once|when|should you|unless|till|until|after you)\b)[^?]*$",
-        rf"\bi (just |already )?{_DONE_VERB} (it|them|that|the|your|our|her|him|'|\")",
+        rf"\bi (just |already )?{_DONE_VERB} (it|them|that|the|your|our|her|him|a|an|'|\")",
+        # The same, said in Hindi: "maine ... list mein daal diye", "hata diya".
+        r"\bmaine\b[^.!?]*\b(daal|dal|hata|likh|jod|add kar|badal|rakh|bhej) ?"
+        r"(diya|diye|di|liya)\b",
         r"\bi did (add|put|write|pencil|jot|tick|pin|mark|note|log|change|make|sneak|slip)\b",
         r"\bi already\b",
         r"\balready (written|done|in|added|saved|there|sent|changed)\b",
