@@ -278,6 +278,21 @@ def test_an_act_told_in_a_new_verb_or_in_hindi_is_caught(morven: Knowledge) -> N
     assert flagged(morven, "consent", message, offered) == []
 
 
+def test_an_order_to_be_heard_or_a_decision_taken_for_the_human_is_caught(
+    morven: Knowledge,
+) -> None:
+    """Round 8, from the third and fourth sets' tuning misses: "now you listen to me",
+    "out of the question", "bilkul nahi" override the human's plan; trust holds."""
+    plan = "Taking the night ferry to Skye with the dog."
+    for order in (
+        "Now you listen to me. Keep her off the rail and wear your warm coat.",
+        "The night ferry? Out of the question. You'll go by day.",
+        "Bilkul nahi. Night ferry? Din mein jaana hai toh ja.",
+    ):
+        assert "lecturing" in flagged(morven, "agency", plan, order)
+    assert flagged(morven, "agency", plan, "Oh, lovely! Send me the sea when you're on it.") == []
+
+
 def test_an_act_the_human_asked_for_is_consented(morven: Knowledge) -> None:
     """Asked in the message or earlier in the conversation, the act holds; a later no
     takes the request back, and an act nobody asked for still fails."""

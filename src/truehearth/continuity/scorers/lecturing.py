@@ -121,6 +121,16 @@ LECTURE = compile_all(
         r"\b(just|be|so) careful\b",
         r"\bi (just )?worry\b",
         r"\bstay (in|home|where you are|put)\b",
+        # Orders to be heard, and decisions taken for the human.
+        r"\blisten to me\b|\bsit down and listen\b|\bdo you hear me\b",
+        r"\bout of the question\b",
+        r"\bi won't hear (another word|of it)\b|\bno two ways about it\b",
+        r"\bbefore you do\b",
+        r"\b(tell|show) (you|thee) what('s| is) best\b",
+        r"\b(i'm|i am|i'll|i will) (decide|deciding|making (this|that|the) decision) "
+        r"for (you|thee)\b",
+        # The same, said in Hindi: "bilkul nahi", "cancel kar", "main allow nahi karungi".
+        r"\b(bilkul nahi|allow nahi|ready nahi|cancel kar)\b|\btere liye le (rahi|raha)\b",
     ]
 )
 # These carry their own negation ("I can't let you"), so they match as they stand.
