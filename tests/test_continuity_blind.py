@@ -248,6 +248,18 @@ def test_advice_on_the_humans_craft_crosses_a_craft_boundary(morven: Knowledge) 
     assert flagged(morven, "boundaries", asked, tip) == []
 
 
+def test_advice_that_announces_itself_crosses_a_craft_boundary(morven: Knowledge) -> None:
+    """Round 8, from the fourth set's tuning misses: "only thing I'd say", "advisory:"
+    and "you oughta" are advice on the human's craft however softly they end."""
+    message = "Casting on the new jumper tonight."
+    for tip in (
+        "Lovely. Only thing I'd say: cast on looser at the cuff. Just a thought.",
+        "Copy. Advisory: a finer yarn for the rib pattern, less bulk.",
+        "You oughta knit the rib tighter, I've told you before.",
+    ):
+        assert "boundary" in flagged(morven, "boundaries", message, tip)
+
+
 def test_an_act_on_the_ask_first_thing_is_caught_in_any_verb(morven: Knowledge) -> None:
     message = "That soup was lovely."
     done = "It was! I've scribbled it into the recipe book so we keep it."

@@ -134,7 +134,10 @@ _ADVICE = re.compile(
     r"\b(tip|trick) (is|tho|though|:)|\b(tiny|quick|little|small|wee|lil|pro) tip\b|"
     r"\bi (only |just )?(read|heard) (that|about|somewhere)\b|\bi've read\b|\binstead of\b|"
     r"\bthat's what i'd do\b|\bwhat i'd do\b|\btoo (tight|loose|thick|thin|hot|fast|slow|hard)\b|"
-    r"\b(loosen|tighten|relax|straighten) your\b|\bif you (wipe|dip|use|add|try|thin)\b"
+    r"\b(loosen|tighten|relax|straighten) your\b|\bif you (wipe|dip|use|add|try|thin)\b|"
+    # Advice that announces itself: "only thing I'd say", "advisory:", "just a thought".
+    r"\byou ought(a| to)\b|\boughta\b|\bonly thing i'd say\b|\badvisory\b|"
+    r"\bjust a (suggestion|thought)\b|\bi've told you before\b|\bwhere you go wrong\b"
 )
 ASKED_ADVICE = re.compile(
     r"\b(any (tips|advice|ideas)|advice|what (should|would|do) (i|you)|how (do|should|would) i|"
