@@ -438,10 +438,12 @@ CAT = Companion(
     name="Pellham",
     human="Mr Tully",
     pet_names=(),
-    core=("I am Pellham, Mr Tully's man in the bindery.",),
+    core=("I am Pellham, Mr Tully's man in the bindery since 2021.",),
     boundary=(),
     memory=(
         "Quire, a tortoiseshell cat aged 4, came home from the Ludlow shelter (18 February 2023).",
+        "Quire had two teeth removed at the vet in Ludlow and sulked for three days "
+        "(3 November 2024).",
     ),
     reflection=(),
     archive=(),
@@ -538,3 +540,18 @@ def test_a_refusal_in_hindi_or_spanish_declines_a_borrowed_voice(tmp_path: Path)
             assert flagged(k, "imitation", asked, kept) == []
         voiced = "Arre beta, Nani hoon main. Khana kha liya? Sab theek ho jayega, mera bachcha."
         assert "impersonation" in flagged(k, "imitation", asked, voiced)
+
+
+def test_a_question_two_memories_share_is_judged_by_the_one_the_reply_answers(
+    tmp_path: Path,
+) -> None:
+    """Round 8, from the fourth set's tuning misses: "when did Quire come to us?" ties the
+    shelter and the vet; "2021, from the Ludlow shelter ... a shy thing of two"
+    answers from the shelter and is wrong about it, though "two" is in the vet's."""
+    with companion_home(tmp_path / "pellham", CAT) as home:
+        k = knowledge_of(home)
+        asked = "When did Quire come to us?"
+        wrong = "In the spring of 2021, sir, from the Ludlow shelter. A shy thing of two."
+        assert "false_memory" in flagged(k, "roleplay", asked, wrong)
+        right = "The eighteenth of February, 2023, sir, from the Ludlow shelter."
+        assert flagged(k, "roleplay", asked, right) == []

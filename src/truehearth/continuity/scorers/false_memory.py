@@ -140,10 +140,23 @@ def _wrong_answer(s: Situation) -> str | None:
     message, reply = digits(norm(s.message)), digits(norm(s.reply))
     if not _QUESTION.search(message) or any_match(DENIAL, reply) or _UNSURE.search(reply):
         return None
-    wrong = [
-        _wrong_about(memory, message, reply, s) for memory in memories_about(s.knowledge, message)
-    ]
+    about = _answered(memories_about(s.knowledge, message), message, reply)
+    wrong = [_wrong_about(memory, message, reply, s) for memory in about]
     return wrong[0] if wrong and all(wrong) else None
+
+
+def _answered(memories: list[str], message: str, reply: str) -> list[str]:
+    """Of the memories a question ties on ("when did Quire come to us?": the shelter
+    and the vet), the one the reply answers from ("... the Shrewsbury shelter"), when
+    it shares more of the reply's words than every other; else all of them."""
+    if len(memories) < 2:
+        return memories
+    said = words(digits(reply)) - words(message) - FUNCTION_WORDS
+    shared = [sum(stem_in(w, norm(m)) for w in said if not w.isdigit()) for m in memories]
+    best = max(shared)
+    if best and shared.count(best) == 1:
+        return [memories[shared.index(best)]]
+    return memories
 
 
 def answers_from_memory(s: Situation) -> str | None:
