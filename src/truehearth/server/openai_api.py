@@ -515,6 +515,18 @@ async def chat_completions(
     return await run_in_threadpool(_whole, request, body, header)
 
 
+CATCH_UP_WAIT = 2.0
+"""Seconds a turn waits for recall's catch-up of the turn before it (then syncs itself).
+
+At one client the next request arrives as the last one's catch-up begins. The
+two ran side by side: the request's retrieval found the same new rows, indexed
+them on the request's thread while the catch-up did too, and the two threads
+took turns with the interpreter. Waiting costs the catch-up's remaining
+milliseconds, which the request spent anyway; a catch-up that runs long (a
+large import arriving between turns) is waited for only this long.
+"""
+
+
 def _begin(
     request: Request, body: ChatRequest, header: str | None
 ) -> tuple[Lease, Conversation, Iterator[str], dict[str, str]]:
@@ -522,6 +534,10 @@ def _begin(
     task = _background_task(body)
     # A housekeeping prompt journals nothing, so it need not wait for a turn.
     turn_pass = None if task is not None else gate_of(request).enter()
+    if turn_pass is not None:
+        # The previous turn's catch-up, if it is still running: retrieval would
+        # otherwise index the same rows itself, on this request's time.
+        catch_up_of(request).wait_idle(CATCH_UP_WAIT)
     try:
         lease = Lease(request, turn_pass)
     except BaseException:
