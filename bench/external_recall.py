@@ -59,6 +59,9 @@ MEANING_GRID = [
     (20, 1.0, 60, "list"), (20, 2.0, 60, "list"), (20, 0.5, 60, "list"), (20, 1.0, 20, "list"),
     (20, 0.5, 10, "ranks"),
 ]  # fmt: skip
+# directions of the home's common talk left out of the vector query, compared by --systems common
+COMMON_GRID: tuple[int, ...] = ()
+UNCOMMON_GRID = ((32, 1.0), (48, 1.0), (48, 0.5))  # (directions, weight) as a second list
 Key = tuple[int, int]
 Ranker = Callable[[str, int], list[Key]]
 OPTIONS: dict[str, object] = {
@@ -111,6 +114,21 @@ def truehearth_systems(which: str) -> dict[str, Retriever]:
             "truehearth default": HybridRetriever(),
             "all of them (before round 7)": HybridRetriever(newest=None),
             **{f"newest {n}": HybridRetriever(newest=n) for n in (1000, 500, 200)},
+        }
+    if which == "uncommon":  # the second vector list on (the default) and off
+        return {
+            "truehearth default": HybridRetriever(),
+            "without the uncommon vector list": HybridRetriever(common=0, uncommon=0.0),
+            "48 directions, any share": HybridRetriever(common=48, common_share=1.0),
+        }
+    if which == "common":  # the vector list's query without what the home's talk shares
+        return {
+            "truehearth default": HybridRetriever(),
+            **{f"common {c}": HybridRetriever(common=c) for c in COMMON_GRID},
+            **{
+                f"common {c} as a second list, weight {w:g}": HybridRetriever(common=c, uncommon=w)
+                for c, w in UNCOMMON_GRID
+            },
         }
     if which == "rerank":  # the learnt re-ranker on and off
         return {
@@ -526,7 +544,7 @@ def main() -> None:
         "--systems",
         default="current",
         help="comma-separated groups: current, default, tune, legacy, meaning, spread, columns, "
-        "final, meaning-cost, newest, none",
+        "final, meaning-cost, newest, common, uncommon, none",
     )
     parser.add_argument(
         "--warm", action="store_true", help="ask each question twice; time the second asking"

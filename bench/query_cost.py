@@ -21,6 +21,8 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).parent))
 
 from convgen import generate
@@ -129,16 +131,35 @@ def agreement(path: Path, size: int, per_half: int = 30) -> None:
         index = active_index(home)
         exact = VectorIndex(index.db, index.embedder, coarse_from=10**12)
         for name, part in (("tune", asked[:half][:per_half]), ("test", asked[half:][:per_half])):
-            shares = []
+            shares: list[float] = []
+            second: list[float] = []
             for q in part:
                 vector = index.embedder.embed([without_stopwords(q)])[0]
                 want = exact.search(vector, 50)
                 floor = min(h.score for h in want) - 1e-6
                 got = index.search(vector, 50)
                 shares.append(sum(1 for h in got if h.score >= floor) / len(want))
+                second.extend(uncommon_agreement(index, vector))
             print(
                 f"shortlist agreement@50 {name}: {sum(shares) / len(shares):.3f} (n={len(shares)})"
             )
+            if second:
+                print(f"uncommon list agreement@50 {name}: {sum(second) / len(second):.3f}")
+
+
+def uncommon_agreement(index: VectorIndex, vector: np.ndarray) -> list[float]:
+    """The second (uncommon) vector list's shortlist against exact search in its own order,
+    tie-aware like the plain list's (round 8); [] when the home has no such list."""
+    shifted = HybridRetriever()._rank_by(index, vector)
+    if shifted is None:
+        return []
+    matrix = np.asarray(index._matrix().matrix)
+    rids = np.asarray(index._matrix().rids)
+    scores = matrix @ shifted
+    floor = float(np.partition(scores, -50)[-50]) - 1e-6
+    row_of = {int(r): i for i, r in enumerate(rids)}
+    got = index.search(vector, 50, shifted)
+    return [sum(1 for h in got if scores[row_of[h.rid]] >= floor) / 50]
 
 
 def main() -> None:
@@ -151,7 +172,9 @@ def main() -> None:
     parser.add_argument("--agreement", action="store_true", help="the shortlist against exact")
     parser.add_argument("--assemble", action="store_true", help="whole context assembly")
     parser.add_argument(
-        "--retriever", default="default", choices=("default", "round4", "rerank", "no-rerank")
+        "--retriever",
+        default="default",
+        choices=("default", "round4", "rerank", "no-rerank", "no-uncommon"),
     )
     args = parser.parse_args()
     if args.build:

@@ -24,7 +24,7 @@ from truehearth.recall.db import RecallDB
 from truehearth.recall.graph import Graph
 from truehearth.recall.settings import index_of
 from truehearth.recall.talk import TalkIndex
-from truehearth.recall.vectors import VectorIndex
+from truehearth.recall.vectors import COMMON, COMMON_SHARE, VectorIndex
 from truehearth.store.connect import driver_errors
 
 if TYPE_CHECKING:
@@ -46,7 +46,12 @@ def sync_indexes(home: Home) -> int:
     index, as when the indexes synced one by one.
     """
     with driver_errors():
-        return catch_up(home.recall_index)
+        done = catch_up(home.recall_index)
+        # What the home's talk has in common (the second vector list's) is estimated again
+        # each time the home grows by a thirty-second, tens of ms: here, between turns, not
+        # on a question's path. Kept while the home stays within the same size.
+        index_of(home.recall_index).common(COMMON, COMMON_SHARE)
+        return done
 
 
 def catch_up(db: RecallDB) -> int:

@@ -63,11 +63,14 @@ from truehearth.recall.rerank import DEPTH, Reranker, Shortlisted, shipped
 from truehearth.recall.settings import index_of
 from truehearth.recall.spread import spread
 from truehearth.recall.talk import TalkIndex, days_named
+from truehearth.recall.vectors import COMMON, COMMON_SHARE
 from truehearth.store.base import ProjectionRow
 from truehearth.store.connect import driver_errors
 
 if TYPE_CHECKING:
     from truehearth.home import Home
+    from truehearth.recall.embedder_base import Vectors
+    from truehearth.recall.vectors import VectorIndex
 
 TRUST_WEIGHT = {Trust.VERIFIED: 1.0, Trust.UNTRUSTED: 0.8, Trust.QUARANTINED: 0.3}
 RECENCY_BOOST = 0.05  # at most +5% for a memory from today
@@ -86,6 +89,15 @@ PER_SESSION = 2
 # was (0.638 -> 0.637), for about 1.5 ms of p95 (docs/BENCHMARKS.md).
 RERANK_BY_DEFAULT = True
 RERANK_DEPTH = DEPTH  # how many of the fused order it reads (the bench may try others)
+# A second vector list ranks turns by their vector's dot product with the question's, less
+# the home's mean vector and its directions of most variance (vectors.COMMON, at most, and
+# only as many as hold vectors.COMMON_SHARE of it): what every turn of a home says
+# (greetings, the weather, how the day went) weighs less than what few say. It is fused
+# beside the plain cosine list with weight UNCOMMON (0: no second list; `common` alone then
+# replaces the plain list). Chosen on the tuning parts (docs/BENCHMARKS.md, round 8):
+# convgen paraphrased turn R@10 0.583 -> 0.643, RealMem R@10 0.658 both, MemoryBank
+# unchanged; in place of the plain list it cost RealMem 0.02-0.04.
+UNCOMMON = 1.0
 
 
 def _columns(neighbours: bool, dates: bool) -> str:
@@ -187,6 +199,9 @@ class HybridRetriever:
         rerank: Reranker | bool | None = None,
         observe: Observer | None = None,
         newest: int | None = NEWEST,
+        common: int | None = None,
+        uncommon: float | None = None,
+        common_share: float | None = None,
     ) -> None:
         self.use_bm25 = bm25
         self.use_vectors = vectors
@@ -221,6 +236,13 @@ class HybridRetriever:
         # A question of common words only reads its rarest word's newest this many turns
         # (keywords.NEWEST); None reads all of them, as before round 7.
         self.newest = newest
+        # How many directions of the home's common talk the vector list's query leaves out
+        # (COMMON; 0 = plain cosine).
+        self.common = COMMON if common is None else common
+        # The weight of that as a second vector list beside the plain one (UNCOMMON; 0 =
+        # instead of it).
+        self.uncommon = UNCOMMON if uncommon is None else uncommon
+        self.common_share = COMMON_SHARE if common_share is None else common_share
 
     def meaning_status(self, home: Home) -> str:
         """One line for ``--explain``: whether the meaning second stage runs, and why not."""
@@ -322,9 +344,10 @@ class HybridRetriever:
                 if label != "related words":
                     leads.append((rank, seen, f"{label} rank {rank}"))
         if self.use_vectors:
-            for rank, seen, score in self._vector_hits(db, text, admit, include_quarantined):
-                reason = f"vector rank {rank} (cos {score:.2f})"
-                add(rank, seen, reason, self.fusion.vector, kind="vector", raw=score)
+            for label, weights, found in self._vector_lists(db, text, admit, include_quarantined):
+                for rank, seen, score in found:
+                    reason = f"{label} rank {rank} (cos {score:.2f})"
+                    add(rank, seen, reason, weights, kind="vector", raw=score)
         if self.use_graph:
             graph = Graph(db)
             if self.sync:
@@ -552,14 +575,36 @@ class HybridRetriever:
         found = db.records_by_id(list(wanted))
         return [(wanted[rid][0], record, wanted[rid][1]) for rid, record in found.items()]
 
-    def _vector_hits(
+    def _vector_lists(
         self, db: RecallDB, text: str, admit: Callable[[Glance], bool], quarantined: bool
-    ) -> list[tuple[int, Glance, float]]:
+    ) -> list[tuple[str, tuple[float, int], list[tuple[int, Glance, float]]]]:
+        """The vector list (plain cosine, or without the home's common talk when
+        :attr:`common` is set alone) and, when :attr:`uncommon` weighs it, the second,
+        uncommon one: each with its label and fusion weights."""
         index = index_of(db)
         if self.sync:
             index.sync()
         query = index.embedder.embed([without_stopwords(text)])[0]
-        hits = index.search(query, self.candidates * 2)
+        shifted = self._rank_by(index, query)
+        plain = ("vector", self.fusion.vector)
+        if shifted is None or self.uncommon <= 0:
+            return [(*plain, self._vector_hits(db, index, query, shifted, admit, quarantined))]
+        second = ("uncommon vector", (self.uncommon, self.fusion.vector[1]))
+        return [
+            (*plain, self._vector_hits(db, index, query, None, admit, quarantined)),
+            (*second, self._vector_hits(db, index, query, shifted, admit, quarantined)),
+        ]
+
+    def _vector_hits(
+        self,
+        db: RecallDB,
+        index: VectorIndex,
+        query: Vectors,
+        rank_by: Vectors | None,
+        admit: Callable[[Glance], bool],
+        quarantined: bool,
+    ) -> list[tuple[int, Glance, float]]:
+        hits = index.search(query, self.candidates * 2, rank_by)
         out: list[tuple[int, Glance, float]] = []
         for hit, row in zip(hits, _rows(db, [h.rid for h in hits], self.candidates), strict=True):
             if row is None or row.id != hit.record_id:
@@ -573,6 +618,18 @@ class HybridRetriever:
             if len(out) >= self.candidates:
                 break
         return out
+
+    def _rank_by(self, index: VectorIndex, query: Vectors) -> Vectors | None:
+        """The question's vector with what the home's talk has in common taken out: its
+        mean, and its :attr:`common` directions of most variance (None: plain cosine)."""
+        if not self.common:
+            return None
+        found = index.common(self.common, self.common_share)
+        if found is None:
+            return None
+        mean, directions = found
+        shifted = query - mean
+        return shifted - directions.T @ (directions @ shifted)
 
     def _recalled(
         self, candidate: _Candidate, today: date, blended: float | None = None

@@ -36,6 +36,12 @@ from truehearth.recall.indextext import CONTEXT_WEIGHT, TurnKey, asks, embed_tex
 BATCH = 4096
 COARSE_FROM = 50_000  # rows above which search scans the short prefix first
 COARSE_POOL = 4_000  # rows the prefix scan hands to the exact re-scoring
+MEAN_SAMPLE = 2_048  # rows read (evenly spaced) to estimate what a home's vectors share
+COMMON_FROM = 4  # ... and only with at least this many rows per dimension
+# Recall's second vector list leaves out at most this many directions of a home's common
+# talk, and only as many as hold this share of its variance (recall/hybrid.py, UNCOMMON).
+COMMON = 64
+COMMON_SHARE = 0.95
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +92,8 @@ class VectorIndex:
         self._sealed: _Loaded | None = None
         self._sealed_lock = threading.Lock()
         self._lists: tuple[tuple[int, ...], ivf.IvfFile | None] | None = None
+        # What the rows have in common (see common()), with the span and directions it is of.
+        self._common: tuple[tuple[int, int, float], tuple[Vectors, Vectors]] | None = None
 
     # -- bookkeeping ------------------------------------------------------------
 
@@ -476,8 +484,52 @@ class VectorIndex:
             # Views of the rows read: rows appended later go past them, never into them.
             return kept.matrix[:rows], kept.rids[:rows], kept.ids
 
-    def search(self, query: Vectors, k: int) -> list[VectorHit]:
+    def common(self, directions: int, share: float = 1.0) -> tuple[Vectors, Vectors] | None:
+        """What this home's talk has in common: the mean of its vectors and the unit
+        directions along which they vary most, as many as together hold ``share`` of
+        the variance, at most ``directions`` (None below :data:`COMMON_FROM` rows per
+        dimension: too few to estimate them). The share keeps a home whose talk is
+        narrow (a few dozen directions hold nearly all of it) from counting its rare
+        statements, the next directions, as common.
+
+        A static embedding of a turn is mostly what every turn says (greetings, the
+        day, the weather); a question's vector with these taken out (see
+        :meth:`search`'s ``rank_by``) points at what only a few turns say.
+        Estimated from at most :data:`MEAN_SAMPLE` evenly spaced rows of the first
+        ``span`` rows, ``span`` being the row count rounded down to its five leading
+        binary digits: a pure function of the row count (a question's order never
+        depends on what was asked before), read again only when the home has grown
+        by a thirty-second or more.
+        """
+        mapped = self._matrix()
+        rows = mapped.matrix.shape[0]
+        if rows < COMMON_FROM * mapped.matrix.shape[1]:
+            return None  # too few rows to tell what their talk has in common
+        shift = max(0, rows.bit_length() - 5)
+        span = rows >> shift << shift
+        kept = self._common
+        if kept is not None and kept[0] == (span, directions, share):
+            return kept[1]
+        step = max(1, span // MEAN_SAMPLE)
+        sample = np.asarray(mapped.matrix[:span:step], np.float64)
+        mean = sample.mean(axis=0)
+        spread_out = sample - mean
+        with one_blas_thread():
+            values, vectors = np.linalg.eigh(spread_out.T @ spread_out)
+        values, vectors = np.maximum(values[::-1], 0.0), vectors[:, ::-1]  # largest first
+        held = np.cumsum(values) / max(float(values.sum()), 1e-300)
+        count = min(directions, int(np.searchsorted(held, share - 1e-12)) + 1)
+        top = vectors[:, :count].T
+        found = (mean.astype(np.float32), np.ascontiguousarray(top, np.float32))
+        self._common = ((span, directions, share), found)
+        return found
+
+    def search(self, query: Vectors, k: int, rank_by: Vectors | None = None) -> list[VectorHit]:
         """The ``k`` nearest rows to one query vector, best first (unfiltered).
+
+        ``rank_by``: rank by the dot product with this vector instead (the query
+        with what the home's talk has in common taken out, see :meth:`common`);
+        each hit's score is still its cosine with ``query``.
 
         Exact below :data:`COARSE_FROM` rows. Above it, the rows of the nearest
         inverted-file lists (and any rows added since the lists were written)
@@ -489,8 +541,13 @@ class VectorIndex:
         mapped = self._matrix()
         if mapped.matrix.shape[0] == 0:
             return []
+        q = query.reshape(-1)
         with one_blas_thread():
-            top, top_scores = self._nearest(mapped, query.reshape(-1), k)
+            if rank_by is None:
+                top, top_scores = self._nearest(mapped, q, k)
+            else:
+                top, _ranked = self._nearest(mapped, rank_by.reshape(-1).astype(np.float32), k)
+                top_scores = np.asarray(mapped.matrix[top], np.float32) @ q
         rows = [int(i) for i in top]
         if mapped.ids is None:
             names = self._names(rows)
