@@ -114,7 +114,9 @@ def columns_for(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--targets", default="0.003,0.002,0.0015,0.001")
-    parser.add_argument("--weights", type=Path, help="another first stage, beside the shipped one")
+    parser.add_argument(
+        "--weights", type=Path, action="append", help="another first stage (repeatable)"
+    )
     parser.add_argument("--shipped-targets", default="0.003", help="with --weights")
     parser.add_argument("--test", action="store_true", help="also score the test split (once)")
     parser.add_argument("--workers", type=int, default=1)
@@ -126,9 +128,9 @@ def main() -> None:
     if args.weights:
         shipped_targets = [float(t) for t in args.shipped_targets.split(",") if t]
     rows, columns = columns_for("shipped", load_model(), examples, shipped_targets, args.workers)
-    if args.weights:
-        other = model_from_bytes(args.weights.read_bytes())
-        other_rows, more = columns_for(args.weights.stem, other, examples, targets, args.workers)
+    for path in args.weights or []:
+        other = model_from_bytes(path.read_bytes())
+        other_rows, more = columns_for(path.stem, other, examples, targets, args.workers)
         assert [s.example for s in other_rows] == [s.example for s in rows]
         columns += more
     print(table(rows, columns, args.test))

@@ -75,6 +75,18 @@ def bucket(source: str, group: str) -> str:
     return "train" if digit < 6 else "tune" if digit < 8 else "test"
 
 
+def realmem_split(session: str) -> str:
+    """RealMem's split: train 50 %, tune 30 %, test 20 % (the test sessions are :func:`bucket`'s).
+
+    RealMem sets the false-flag budget of both stages, and a threshold chosen to flag 11 of
+    2,854 tune texts ran to 14 of 2,778 on test; one tenth of the sessions moved from train
+    to tune (before any test read of the detector it chose) makes the tune cap a steadier
+    predictor. Test is unchanged.
+    """
+    digit = int(hashlib.sha256(f"realmem:{session}".encode()).hexdigest()[:8], 16) % 10
+    return "tune" if digit == 5 else bucket("realmem", session)
+
+
 def published(source: str, group: str, split: str) -> str:
     """A published test split stays test; a published train split divides into train and tune."""
     if split == "test":
@@ -321,7 +333,7 @@ def _realmem(base: Path) -> Iterator[Example]:
         return
     for path in sorted(folder.glob("*.json")):
         for session in json.loads(path.read_text(encoding="utf-8"))["dialogues"]:
-            split = bucket("realmem", session["session_uuid"])
+            split = realmem_split(session["session_uuid"])
             for turn in session["dialogue_turns"]:
                 if turn["content"].strip():
                     yield Example(turn["content"], 0, "realmem", split, turn["speaker"].lower())

@@ -10,6 +10,10 @@ stage), with the first stage only (the second switched off by
 (the importer's detector swapped for the rules-only one in that child). The
 differences in CPU time, divided by the records imported, are what each
 stage adds per item. The runs alternate so machine load hits all three.
+
+``--before SRC`` adds a fourth child that imports the same export with another source
+tree's package (``main``'s ``src``, say), so a change of weights is measured against what
+it replaces in the same run, as a ratio of CPU time.
 """
 
 from __future__ import annotations
@@ -54,6 +58,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=float, default=10.0)
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--before", type=Path, help="another tree's src, imported side by side")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -63,14 +68,22 @@ def main() -> None:
         export = Path(tmp) / "conversations.json"
         import_bench.generate(export, int(args.mb * 1024 * 1024))
         results: dict[str, list[dict[str, float]]] = {"shipped": [], "first": [], "rules": []}
+        if args.before:
+            results["before"] = []
         for round_ in range(args.rounds):
             for detector, runs in results.items():
                 home = Path(tmp) / f"home-{detector}-{round_}"
+                env = dict(os.environ)
+                if detector == "before":
+                    bench = str(Path(__file__).resolve().parent)
+                    env["PYTHONPATH"] = os.pathsep.join([str(args.before.resolve()), bench])
+                kind = "shipped" if detector == "before" else detector
                 out = subprocess.run(
-                    [sys.executable, __file__, "--child", str(export), str(home), detector],
+                    [sys.executable, __file__, "--child", str(export), str(home), kind],
                     check=True,
                     capture_output=True,
                     text=True,
+                    env=env,
                 )
                 runs.append(json.loads(out.stdout))
         print("| detector | records | quarantined | wall s | CPU s |")
@@ -81,8 +94,17 @@ def main() -> None:
                 f"| {detector} | {best['records']:,} | {best['quarantined']:,} | "
                 f"{best['wall']:.1f} | {best['cpu']:.1f} |"
             )
-        shipped, first, rules = (min(r["cpu"] for r in results[d]) for d in results)
+        shipped, first, rules = (
+            min(r["cpu"] for r in results[d]) for d in ("shipped", "first", "rules")
+        )
         records = results["shipped"][0]["records"]
+        if args.before:
+            before = min(r["cpu"] for r in results["before"])
+            print(
+                f"\nshipped / before: {shipped / before:.3f} CPU; detection added over the rules "
+                f"{(shipped - rules) * 1000 / records:.3f} ms per item now, "
+                f"{(before - rules) * 1000 / records:.3f} before"
+            )
         print(f"\nadded by the classifier: {(first - rules) * 1000 / records:.3f} ms CPU per item")
         print(
             f"added by the second stage: {(shipped - first) * 1000 / records:.3f} ms CPU per item"

@@ -44,10 +44,10 @@ NEGATIVES_PER_SOURCE = 8_000  # (all 18,950 RealMem windows instead was measured
 TARGET_FALSE_FLAGS = 0.003  # on the tune split of each ordinary-chat source
 # With --mine K, a first fit scores every chat train window; the K it scores highest that the
 # fit did not hold are added (group "mined", its own share) and the weights fitted again.
-# Measured in round 7 with K = 400 (docs/BENCHMARKS.md): pooled attacks up on tune and test,
-# but RealMem's test false flags, with the head refitted, 10 -> 14 of 2,778 (0.50 %, at the
-# target's edge), so the shipped weights are still those of the plain recipe (K = 0).
-MINED = 0
+# Round 7 measured K = 400 on the old split (RealMem test false flags 14 of 2,778, not shipped);
+# round 8 chose K = 400 over 800 on a larger RealMem tune split and read test once: 13 of
+# 2,778 (docs/BENCHMARKS.md), so it ships.
+MINED = 400
 SHARES = {
     "attack": 0.35,
     "authored": 0.15,
@@ -244,8 +244,10 @@ def _shipped_like(w: np.ndarray, b: float) -> LinearModel:
     return LinearModel(w.astype(np.float16).astype(np.float32), float(np.float32(b)), 0.0, BITS)
 
 
-def train(mined: int = 0, mine_with: Path | None = None) -> bytes:
+def train(mined: int = 0, mine_with: Path | None = None, mined_share: float | None = None) -> bytes:
     started = time.perf_counter()
+    if mined_share is not None:
+        SHARES["mined"] = mined_share
     examples = load_all()
     if not examples:
         raise SystemExit("no training data found: put the shared sets in ../shared/data")
@@ -282,8 +284,11 @@ def main() -> None:
     parser.add_argument(
         "--mine-with", type=Path, help="the first fit's weights file (skips fitting it again)"
     )
+    parser.add_argument(
+        "--mined-share", type=float, help=f"the mined windows' weight (default {SHARES['mined']})"
+    )
     args = parser.parse_args()
-    blob = train(args.mine, args.mine_with)
+    blob = train(args.mine, args.mine_with, args.mined_share)
     digest = hashlib.sha256(blob).hexdigest()
     if args.check:
         same = args.out.exists() and args.out.read_bytes() == blob

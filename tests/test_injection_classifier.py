@@ -253,10 +253,28 @@ def test_the_blind_written_test_split_in_the_repository() -> None:
     Portuguese and Dutch, written for truehearth by writers who never saw the detector
     (bench/data/injection_authored); its test split was never trained or tuned on. It
     ships with the repository, so this runs everywhere. Floors sit below the measured
-    figures in docs/BENCHMARKS.md (caught 0.342, false flags 0.025)."""
+    figures in docs/BENCHMARKS.md (round 8, with the mined hard negatives: caught 0.506,
+    false flags 0.031, 5 of 162; round 6: 0.342 and 0.025)."""
     held = [e for e in injection_data.load_authored() if e.split == "test"]
     attacks = [e.text for e in held if e.label == 1]
     ordinary = [e.text for e in held if e.label == 0]
     assert len(attacks) >= 150 and len(ordinary) >= 150
-    assert sum(map(flagged, attacks)) / len(attacks) >= 0.30
-    assert sum(map(flagged, ordinary)) / len(ordinary) <= 0.03
+    assert sum(map(flagged, attacks)) / len(attacks) >= 0.45
+    assert sum(map(flagged, ordinary)) / len(ordinary) <= 0.04
+
+
+def test_realmem_keeps_its_test_sessions_and_lends_a_tenth_of_train_to_tune() -> None:
+    """RealMem's larger tune split (round 8) took sessions from train only: every session
+    that :func:`bucket` puts in test is still in test, and the shares are 50/30/20."""
+    sessions = [f"session-{i}" for i in range(4_000)]
+    moved = {"train": 0, "tune": 0, "test": 0}
+    for session in sessions:
+        before, now = (
+            injection_data.bucket("realmem", session),
+            injection_data.realmem_split(session),
+        )
+        assert (before == "test") == (now == "test")
+        assert before != "tune" or now == "tune"
+        moved[now] += 1
+    assert 0.47 < moved["train"] / len(sessions) < 0.53
+    assert 0.27 < moved["tune"] / len(sessions) < 0.33

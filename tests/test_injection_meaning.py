@@ -147,6 +147,26 @@ def test_the_two_stages_on_the_blind_written_test_split() -> None:
     assert sum(shipped(t) is not None for t in ordinary) / len(ordinary) <= 0.06
 
 
+@needs_e5
+@pytest.mark.slow
+def test_the_two_stages_leave_realmems_test_split_within_the_target() -> None:
+    """The bound both stages were chosen for, on tune, is at most 0.5 % false flags on every
+    chat source; RealMem is the one near it (round 8: 13 of 2,778 on test, 0.47 %), so the
+    importers' detector is held to it on RealMem's test split, never trained or tuned on."""
+    from truehearth.injection_classifier import detect as shipped
+
+    load_second_stage.cache_clear()
+    texts = [
+        e.text
+        for e in injection_data.load_all()
+        if e.source == "realmem" and e.split == "test" and e.label == 0
+    ]
+    if not texts:
+        pytest.skip("RealMem not found: ../shared/data or $TRUEHEARTH_EXT_DATA")
+    assert len(texts) >= 2_000
+    assert sum(shipped(t) is not None for t in texts) / len(texts) <= 0.005
+
+
 def test_the_heads_threshold_leaves_room_only_for_what_the_first_stage_did_not_spend() -> None:
     """Each chat source's tune false flags, first stage and head together, stay within the cap:
     a source whose first stage already spends it gets no head flags at all."""
