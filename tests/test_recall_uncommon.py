@@ -138,3 +138,34 @@ def test_a_small_home_has_no_uncommon_list(tmp_path: Path) -> None:
         found = HybridRetriever(meaning=False).retrieve(home, QUESTION, limit=10)
         assert found
         assert all("uncommon vector" not in r.why for r in found)
+
+
+def test_the_estimate_is_kept_for_the_next_process(
+    big: Home, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server's catch-up runs on a home of its own: what it estimates between turns
+    reaches the request's index through the index directory, not through memory."""
+    first = index_of(big.recall_index)
+    found = first.common(COMMON, COMMON_SHARE)
+    assert found is not None
+    assert first.common_path.exists()
+    other = vectors.VectorIndex(big.recall_index, first.embedder)  # nothing in memory
+    calls: list[int] = []
+    eigh = np.linalg.eigh
+
+    def counting(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        calls.append(1)
+        return eigh(matrix)
+
+    monkeypatch.setattr(np.linalg, "eigh", counting)  # counts numpy's calls; numpy does the work
+    again = other.common(COMMON, COMMON_SHARE)
+    assert calls == []  # read, not estimated again
+    assert again is not None
+    assert np.array_equal(again[0], found[0])
+    assert np.array_equal(again[1], found[1])
+    other.common_path.write_bytes(b"not an estimate")
+    fresh = vectors.VectorIndex(big.recall_index, first.embedder)
+    redone = fresh.common(COMMON, COMMON_SHARE)  # a damaged file: estimated again
+    assert calls == [1]
+    assert redone is not None
+    assert np.allclose(redone[0], found[0])

@@ -49,7 +49,8 @@ def sync_indexes(home: Home) -> int:
         done = catch_up(home.recall_index)
         # What the home's talk has in common (the second vector list's) is estimated again
         # each time the home grows by a thirty-second, tens of ms: here, between turns, not
-        # on a question's path. Kept while the home stays within the same size.
+        # on a question's path; kept in the index directory, where the request's own index
+        # (another Home object, in the server) reads it in about 2 ms.
         index_of(home.recall_index).common(COMMON, COMMON_SHARE)
         return done
 

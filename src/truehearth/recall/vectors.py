@@ -83,6 +83,7 @@ class VectorIndex:
         self.coarse_dim = min(nested) if nested else 0
         self.coarse_path = db.index_dir / f"{stem}.c{self.coarse_dim}"
         self.ivf_path = db.index_dir / f"{stem}.ivf"
+        self.common_path = db.index_dir / f"{stem}.common"
         # The mapped files and the inverted lists, with what they were read from:
         # the row count and each file's identity (inode, size, change time), so a
         # file appended to, rebuilt or replaced by another process is read again.
@@ -109,7 +110,7 @@ class VectorIndex:
 
     def files(self) -> list[Path]:
         coarse = [self.coarse_path] if self.coarse_dim else []
-        return [self.path, self.rid_path, *coarse, self.ivf_path]
+        return [self.path, self.rid_path, *coarse, self.ivf_path, self.common_path]
 
     # -- writing ------------------------------------------------------------------
 
@@ -499,7 +500,9 @@ class VectorIndex:
         ``span`` rows, ``span`` being the row count rounded down to its five leading
         binary digits: a pure function of the row count (a question's order never
         depends on what was asked before), read again only when the home has grown
-        by a thirty-second or more.
+        by a thirty-second or more. The estimate is kept beside the vectors
+        (``<space>.common``), so another process or Home reads it instead of making it
+        again (~25 ms at 100,000 rows); an encrypted home's is kept in memory only.
         """
         mapped = self._matrix()
         rows = mapped.matrix.shape[0]
@@ -507,9 +510,14 @@ class VectorIndex:
             return None  # too few rows to tell what their talk has in common
         shift = max(0, rows.bit_length() - 5)
         span = rows >> shift << shift
+        key = (span, directions, share)
         kept = self._common
-        if kept is not None and kept[0] == (span, directions, share):
+        if kept is not None and kept[0] == key:
             return kept[1]
+        stored = None if self.db.sealed else _read_common(self.common_path, key)
+        if stored is not None:
+            self._common = (key, stored)
+            return stored
         step = max(1, span // MEAN_SAMPLE)
         sample = np.asarray(mapped.matrix[:span:step], np.float64)
         mean = sample.mean(axis=0)
@@ -521,7 +529,9 @@ class VectorIndex:
         count = min(directions, int(np.searchsorted(held, share - 1e-12)) + 1)
         top = vectors[:, :count].T
         found = (mean.astype(np.float32), np.ascontiguousarray(top, np.float32))
-        self._common = ((span, directions, share), found)
+        self._common = (key, found)
+        if not self.db.sealed:  # an encrypted home's vectors, and all drawn from them, stay sealed
+            _write_common(self.common_path, key, found)
         return found
 
     def search(self, query: Vectors, k: int, rank_by: Vectors | None = None) -> list[VectorHit]:
@@ -656,6 +666,32 @@ def _prefix(vectors: npt.NDArray[np.float32], dim: int) -> npt.NDArray[np.float3
     cut = np.ascontiguousarray(vectors[:, :dim], dtype=np.float32)
     norms = np.maximum(np.linalg.norm(cut, axis=1, keepdims=True), 1e-12)
     return np.ascontiguousarray(cut / norms, dtype=np.float32)
+
+
+def _read_common(path: Path, key: tuple[int, int, float]) -> tuple[Vectors, Vectors] | None:
+    """What :meth:`VectorIndex.common` wrote for ``key``, or None (absent, another key,
+    unreadable): another process (the server's catch-up) may have estimated it already."""
+    try:
+        with np.load(path, allow_pickle=False) as found:
+            if tuple(found["key"].tolist()) != key:
+                return None
+            mean = np.asarray(found["mean"], np.float32)
+            directions = np.asarray(found["directions"], np.float32)
+    except (OSError, KeyError, ValueError):
+        return None
+    return mean, directions
+
+
+def _write_common(path: Path, key: tuple[int, int, float], found: tuple[Vectors, Vectors]) -> None:
+    """Keep an estimate for the next process: written aside, then moved into place, so a
+    reader sees the old file or the new one, never half of one."""
+    aside = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+    try:
+        with open(aside, "wb") as out:
+            np.savez(out, key=np.asarray(key, np.float64), mean=found[0], directions=found[1])
+        os.replace(aside, path)
+    except OSError:
+        aside.unlink(missing_ok=True)  # a read-only index directory: estimated per process
 
 
 def index_files(index_dir: Path) -> list[Path]:
