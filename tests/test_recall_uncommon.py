@@ -169,3 +169,26 @@ def test_the_estimate_is_kept_for_the_next_process(
     assert calls == [1]
     assert redone is not None
     assert np.allclose(redone[0], found[0])
+
+
+def test_the_catch_up_finds_the_estimate_without_mapping_the_vectors(tmp_path: Path) -> None:
+    """Between turns the server's catch-up appends the turn's vectors (which drops its
+    mapped files) and asks for the estimate: while the span stands, it is answered from
+    memory, and the files are not mapped again only to count their rows."""
+    with chat_home(tmp_path, everyday(27)) as home:  # 1,080 turns: enough to estimate
+        home.sync_recall()
+        index = index_of(home.recall_index)
+        found = index.common(COMMON, COMMON_SHARE)
+        assert found is not None
+        home.remember("We talked about the garden again.")
+        home.sync_recall()
+        assert index._mapped is None  # appended, and not mapped again
+        assert index.common(COMMON, COMMON_SHARE) is found
+        assert index._mapped is None
+        rows = index.count()
+        fresh = vectors.VectorIndex(home.recall_index, index.embedder).common(COMMON, COMMON_SHARE)
+        assert fresh is not None  # the same estimate, read from the mapped rows
+        assert np.array_equal(fresh[0], found[0]) and np.array_equal(fresh[1], found[1])
+        assert index._rows_held() == rows
+        index.path.write_bytes(index.path.read_bytes()[:-4])  # a file short of its count
+        assert index._rows_held() == 0  # never taken for the counted rows

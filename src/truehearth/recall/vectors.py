@@ -42,6 +42,7 @@ COMMON_FROM = 4  # ... and only with at least this many rows per dimension
 # talk, and only as many as hold this share of its variance (recall/hybrid.py, UNCOMMON).
 COMMON = 64
 COMMON_SHARE = 0.95
+KEEP_NAMES = 65_536  # row -> record names a search keeps between questions (then starts over)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +96,9 @@ class VectorIndex:
         self._lists: tuple[tuple[int, ...], ivf.IvfFile | None] | None = None
         # What the rows have in common (see common()), with the span and directions it is of.
         self._common: tuple[tuple[int, int, float], tuple[Vectors, Vectors]] | None = None
+        # The record named at each row a search has returned, with the generation it is of
+        # (see _names).
+        self._row_ids: tuple[int, dict[int, str]] | None = None
 
     # -- bookkeeping ------------------------------------------------------------
 
@@ -181,6 +185,7 @@ class VectorIndex:
         """
         self.db.set_meta(conn, self._generation_key, str(secrets.randbits(62) + 1))
         self._sealed = None
+        self._row_ids = None
 
     def _finish_rebuild(self, progress: Progress | None) -> int:
         head = self.db.feed_head()
@@ -431,8 +436,9 @@ class VectorIndex:
         else:
             matrix = np.memmap(self.path, dtype=np.float32, mode="r", shape=(rows, dim))
             rids = np.memmap(self.rid_path, dtype=np.int64, mode="r", shape=(rows,))
+            # Mapped again after every append (a turn's rows): only where a search reads it.
             coarse = None
-            if self.coarse_dim and self.coarse_path.exists():
+            if self.coarse_dim and rows > self.coarse_from and self.coarse_path.exists():
                 coarse = np.memmap(
                     self.coarse_path, dtype=np.float32, mode="r", shape=(rows, self.coarse_dim)
                 )
@@ -504,20 +510,23 @@ class VectorIndex:
         (``<space>.common``), so another process or Home reads it instead of making it
         again (~25 ms at 100,000 rows); an encrypted home's is kept in memory only.
         """
+        kept = self._common
+        if kept is not None and kept[0] == self._common_key(self._rows_held(), directions, share):
+            # Before any mapping: the server's catch-up asks after every turn, right after
+            # its own append dropped the mapped files, and nearly always gets this answer.
+            return kept[1]
         mapped = self._matrix()
         rows = mapped.matrix.shape[0]
         if rows < COMMON_FROM * mapped.matrix.shape[1]:
             return None  # too few rows to tell what their talk has in common
-        shift = max(0, rows.bit_length() - 5)
-        span = rows >> shift << shift
-        key = (span, directions, share)
-        kept = self._common
+        key = self._common_key(rows, directions, share)
         if kept is not None and kept[0] == key:
             return kept[1]
         stored = None if self.db.sealed else _read_common(self.common_path, key)
         if stored is not None:
             self._common = (key, stored)
             return stored
+        span = key[0]
         step = max(1, span // MEAN_SAMPLE)
         sample = np.asarray(mapped.matrix[:span:step], np.float64)
         mean = sample.mean(axis=0)
@@ -533,6 +542,21 @@ class VectorIndex:
         if not self.db.sealed:  # an encrypted home's vectors, and all drawn from them, stay sealed
             _write_common(self.common_path, key, found)
         return found
+
+    @staticmethod
+    def _common_key(rows: int, directions: int, share: float) -> tuple[int, int, float]:
+        """Which estimate :meth:`common` gives for ``rows`` rows: its span (the row count
+        rounded down to five leading binary digits), directions and share."""
+        shift = max(0, rows.bit_length() - 5)
+        return (rows >> shift << shift, directions, share)
+
+    def _rows_held(self) -> int:
+        """The rows :meth:`_matrix` would hold now, without mapping or reading them: the
+        table's count, or 0 (a key no estimate has) when the vector file is shorter."""
+        rows = self.count()
+        if not self.db.sealed and _identity(self.path)[1] < rows * self.embedder.dim * 4:
+            return 0
+        return rows
 
     def search(self, query: Vectors, k: int, rank_by: Vectors | None = None) -> list[VectorHit]:
         """The ``k`` nearest rows to one query vector, best first (unfiltered).
@@ -607,12 +631,31 @@ class VectorIndex:
         return top, top_scores
 
     def _names(self, rows: list[int]) -> dict[int, str]:
-        marks = ",".join("?" * len(rows))
-        found = self.db.conn.execute(
-            f"SELECT row, record_id FROM recall_vectors WHERE embedder = ? AND row IN ({marks})",
-            [self.eid, *rows],
-        )
-        return {int(r): str(rec) for r, rec in found}
+        """The record at each of ``rows`` (a row the table does not hold is left out).
+
+        A row names the same record until the rows are written anew (a rebuild, a
+        switch of embedders and back), which counts the generation up in the same
+        transaction; appends add rows and never change one. So the names read are
+        kept for their generation, and a search reads from the table only rows no
+        search of this generation returned before: the same rows come back question
+        after question, and with a second vector list each question searches twice.
+        """
+        generation = self.db.meta_int(self._generation_key)
+        kept = self._row_ids  # read once: a rebuild on another thread may drop it
+        if kept is None or kept[0] != generation or len(kept[1]) >= KEEP_NAMES:
+            kept = (generation, {})
+            self._row_ids = kept
+        known = kept[1]
+        missing = [row for row in rows if row not in known]
+        if missing:
+            marks = ",".join("?" * len(missing))
+            found = self.db.conn.execute(
+                "SELECT row, record_id FROM recall_vectors "
+                f"WHERE embedder = ? AND row IN ({marks})",
+                [self.eid, *missing],
+            )
+            known.update((int(r), str(rec)) for r, rec in found)
+        return {row: known[row] for row in rows if row in known}
 
 
 @dataclass(slots=True)
