@@ -112,3 +112,29 @@ def test_recall_reads_the_database_through_a_memory_map(tmp_path: Path) -> None:
             conn.execute("PRAGMA mmap_size = 0")
         after = [r.record.id for r in HybridRetriever().retrieve(home, "vet Sunday", limit=5)]
         assert before == after and before
+
+
+def test_the_replies_after_asking_hits_are_found_in_one_query(tmp_path: Path) -> None:
+    """Every keyword hit that asks something looks up the turn after it: one query for
+    all of them, and the answers found are the same as one lookup each."""
+    talk = [
+        ("Caroline", "Is the vet open on Sunday? Biscuit limps again."),
+        ("Melanie", "Only until noon."),
+        ("Caroline", "Should the vet see Biscuit's paw, do you think?"),
+        ("Melanie", "Yes, Sunday morning."),
+        ("Caroline", "Which vet did we see last time?"),
+        ("Melanie", "The one by the river."),
+    ]
+    with chat_home(tmp_path, [("2023-05-01", talk)]) as home:
+        retriever = HybridRetriever()
+        retriever.retrieve(home, "the vet", limit=10)  # indexes synced
+        statements: list[str] = []
+        home.recall_index.conn.set_trace_callback(statements.append)
+        try:
+            found = retriever.retrieve(home, "the vet", limit=10)
+        finally:
+            home.recall_index.conn.set_trace_callback(None)
+        lookups = [s for s in statements if "recall_turns" in s]
+        assert len(lookups) == 1
+        replies = {h.record.text for h in found if "reply after" in h.why}
+        assert replies == {"Only until noon.", "Yes, Sunday morning.", "The one by the river."}

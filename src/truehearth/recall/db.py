@@ -40,6 +40,8 @@ fsync; done after every catch-up it was one more per turn than the turn itself
 needed. Read rows left in the feed cost a few bytes each and are never read
 again (every index reads past its own watermark), so they go in batches."""
 
+PLACES = 400  # (session, turn) pairs per query in turns_at: 800 bound values
+
 __all__ = ["INDEX_DIR", "ProjectionRow", "RecallDB"]
 
 
@@ -173,6 +175,23 @@ class RecallDB:
             "SELECT record_id FROM recall_turns WHERE session = ? AND turn = ?", (session, turn)
         ).fetchone()
         return str(row[0]) if row else None
+
+    def turns_at(self, places: Sequence[tuple[str, int]]) -> dict[tuple[str, int], str]:
+        """:meth:`turn_at` for many ``(session, turn)`` places in one query each
+        :data:`PLACES` (those no record holds are left out)."""
+        found: dict[tuple[str, int], str] = {}
+        unique = list(dict.fromkeys(places))
+        for start in range(0, len(unique), PLACES):
+            chunk = unique[start : start + PLACES]
+            rows = self.conn.execute(
+                "WITH asked (session, turn) AS (VALUES "
+                + ",".join("(?, ?)" for _ in chunk)
+                + ") SELECT t.session, t.turn, t.record_id FROM asked "
+                "JOIN recall_turns t ON t.session = asked.session AND t.turn = asked.turn",
+                [value for place in chunk for value in place],
+            )
+            found.update(((str(s), int(t)), str(r)) for s, t, r in rows)
+        return found
 
     def all_rids(self, after: int, limit: int) -> list[int]:
         return self.projection.rids_after(after, limit)

@@ -564,13 +564,17 @@ class HybridRetriever:
         my dog called?"; the companion's question does, and the answer is the
         next turn.
         """
+        asking = [
+            (rank, key, reason)
+            for rank, seen, reason in leads
+            if (key := seen.turn) is not None and rank <= REPLY_DEPTH and asks_text(seen.text)
+        ]
+        # Where each asking turn's next turn is, in one query (it was one per lead).
+        after = db.turns_at([(key.session, key.turn + 1) for _rank, key, _reason in asking])
         wanted: dict[str, tuple[int, str]] = {}
-        for rank, seen, reason in leads:
-            key = seen.turn
-            if key is None or rank > REPLY_DEPTH:
-                continue
-            following = db.turn_at(key.session, key.turn + 1)
-            if following is not None and following not in wanted and asks_text(seen.text):
+        for rank, key, reason in asking:
+            following = after.get((key.session, key.turn + 1))
+            if following is not None and following not in wanted:
                 wanted[following] = (rank, reason)
         found = db.records_by_id(list(wanted))
         return [(wanted[rid][0], record, wanted[rid][1]) for rid, record in found.items()]

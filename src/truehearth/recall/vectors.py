@@ -365,8 +365,9 @@ class VectorIndex:
     def _earlier_turns(self, keys: list[TurnKey]) -> dict[TurnKey, Record]:
         """The turns just before these ones, when they were indexed in an earlier sync."""
         wanted = {}
+        before = self.db.turns_at([(key.session, key.turn - 1) for key in keys])
         for key in keys:
-            found = self.db.turn_at(key.session, key.turn - 1)
+            found = before.get((key.session, key.turn - 1))
             if found is not None:
                 wanted[found] = TurnKey(key.session, key.turn - 1)
         records = self.db.records_by_id(list(wanted))
