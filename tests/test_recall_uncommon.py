@@ -171,6 +171,29 @@ def test_the_estimate_is_kept_for_the_next_process(
     assert np.allclose(redone[0], found[0])
 
 
+def test_a_question_reads_each_candidate_row_once(big: Home) -> None:
+    """The two vector lists (and the keyword passes) mostly return the same turns: a
+    row one of them read is not read from the store again for the next."""
+    retriever = HybridRetriever(meaning=False)
+    retriever.retrieve(big, QUESTION, limit=10)  # indexes synced, glances kept
+    statements: list[str] = []
+    projection = big.recall_index.projection
+    projection._conn.set_trace_callback(statements.append)  # type: ignore[attr-defined]
+    try:
+        found = retriever.retrieve(big, QUESTION, limit=10)
+    finally:
+        projection._conn.set_trace_callback(None)  # type: ignore[attr-defined]
+    assert any("uncommon vector" in r.why for r in found)  # both lists ran
+    read = [
+        int(rid)
+        for s in statements
+        if s.startswith("SELECT rid, id, trust, current, value FROM records WHERE rid IN (")
+        for rid in s.rsplit("(", 1)[1].rstrip(")").split(",")
+    ]
+    assert read
+    assert len(read) == len(set(read))
+
+
 def test_the_catch_up_finds_the_estimate_without_mapping_the_vectors(tmp_path: Path) -> None:
     """Between turns the server's catch-up appends the turn's vectors (which drops its
     mapped files) and asks for the estimate: while the span stands, it is answered from

@@ -329,7 +329,8 @@ class HybridRetriever:
             else:
                 entry.reasons.append(reason)
 
-        search = _Searcher(db, talk, admit, self.candidates)
+        rows = _RowReader(db)  # each projection row is read once per question
+        search = _Searcher(rows, talk, admit, self.candidates)
         leads: list[tuple[int, Glance, str]] = []
         passes = self._keyword_passes(db, asked)
         since, newest = _bound(talk, asked, passes)
@@ -344,7 +345,9 @@ class HybridRetriever:
                 if label != "related words":
                     leads.append((rank, seen, f"{label} rank {rank}"))
         if self.use_vectors:
-            for label, weights, found in self._vector_lists(db, text, admit, include_quarantined):
+            for label, weights, found in self._vector_lists(
+                db, rows, text, admit, include_quarantined
+            ):
                 for rank, seen, score in found:
                     reason = f"{label} rank {rank} (cos {score:.2f})"
                     add(rank, seen, reason, weights, kind="vector", raw=score)
@@ -580,7 +583,12 @@ class HybridRetriever:
         return [(wanted[rid][0], record, wanted[rid][1]) for rid, record in found.items()]
 
     def _vector_lists(
-        self, db: RecallDB, text: str, admit: Callable[[Glance], bool], quarantined: bool
+        self,
+        db: RecallDB,
+        rows: _RowReader,
+        text: str,
+        admit: Callable[[Glance], bool],
+        quarantined: bool,
     ) -> list[tuple[str, tuple[float, int], list[tuple[int, Glance, float]]]]:
         """The vector list (plain cosine, or without the home's common talk when
         :attr:`common` is set alone) and, when :attr:`uncommon` weighs it, the second,
@@ -592,16 +600,16 @@ class HybridRetriever:
         shifted = self._rank_by(index, query)
         plain = ("vector", self.fusion.vector)
         if shifted is None or self.uncommon <= 0:
-            return [(*plain, self._vector_hits(db, index, query, shifted, admit, quarantined))]
+            return [(*plain, self._vector_hits(rows, index, query, shifted, admit, quarantined))]
         second = ("uncommon vector", (self.uncommon, self.fusion.vector[1]))
         return [
-            (*plain, self._vector_hits(db, index, query, None, admit, quarantined)),
-            (*second, self._vector_hits(db, index, query, shifted, admit, quarantined)),
+            (*plain, self._vector_hits(rows, index, query, None, admit, quarantined)),
+            (*second, self._vector_hits(rows, index, query, shifted, admit, quarantined)),
         ]
 
     def _vector_hits(
         self,
-        db: RecallDB,
+        rows: _RowReader,
         index: VectorIndex,
         query: Vectors,
         rank_by: Vectors | None,
@@ -610,7 +618,7 @@ class HybridRetriever:
     ) -> list[tuple[int, Glance, float]]:
         hits = index.search(query, self.candidates * 2, rank_by)
         out: list[tuple[int, Glance, float]] = []
-        for hit, row in zip(hits, _rows(db, [h.rid for h in hits], self.candidates), strict=True):
+        for hit, row in zip(hits, rows([h.rid for h in hits], self.candidates), strict=True):
             if row is None or row.id != hit.record_id:
                 continue  # the row was removed (rollback) or reused by another record
             if not row.current or (row.trust == Trust.QUARANTINED.value and not quarantined):
@@ -673,9 +681,9 @@ class _Searcher:
     """
 
     def __init__(
-        self, db: RecallDB, talk: TalkIndex, admit: Callable[[Glance], bool], limit: int
+        self, rows: _RowReader, talk: TalkIndex, admit: Callable[[Glance], bool], limit: int
     ) -> None:
-        self.db = db
+        self.rows = rows
         self.talk = talk
         self.admit = admit
         self.limit = limit
@@ -683,7 +691,7 @@ class _Searcher:
     def __call__(self, match: str, since: int | None = None) -> list[tuple[Glance, float]]:
         hits = self.talk.search(match, limit=self.limit * 2, since=since)
         out: list[tuple[Glance, float]] = []
-        rows = _rows(self.db, [h.rid for h in hits], self.limit)
+        rows = self.rows([h.rid for h in hits], self.limit)
         for hit, row in zip(hits, rows, strict=True):
             if row is None or not row.current:
                 continue  # cheap column checks before the record is read
@@ -711,18 +719,35 @@ def _bound(
     )
 
 
-def _rows(db: RecallDB, rids: list[int], needed: int) -> Iterator[ProjectionRow | None]:
-    """The projection row of each of ``rids`` in order (None if gone), read in two goes.
+class _RowReader:
+    """The projection rows one question reads, each read from the store once.
 
-    A list asks for twice the candidates it needs because some may be filtered out;
-    usually the first ones suffice, and reading a row (its JSON with it) is most of
-    what a hit costs, so the rest are read only if the loop gets to them.
+    The keyword passes and the two vector lists mostly return the same turns,
+    and reading a row (its JSON with it) is most of what a hit costs; so a row
+    read for one list is handed to the next from here. Rows are still read only
+    when a list gets to them. Kept for one question only: the next reads every
+    row again, so a correction or a forget is seen by the next question as before.
     """
-    first = needed + needed // 5
-    for part in (rids[:first], rids[first:]):
-        if part:
-            rows = db.projection_rows(part)
-            yield from (rows.get(rid) for rid in part)
+
+    def __init__(self, db: RecallDB) -> None:
+        self.db = db
+        self.read: dict[int, ProjectionRow | None] = {}
+
+    def __call__(self, rids: list[int], needed: int) -> Iterator[ProjectionRow | None]:
+        """The projection row of each of ``rids`` in order (None if gone), read in two goes.
+
+        A list asks for twice the candidates it needs because some may be filtered
+        out; usually the first ones suffice, so the rest are read only if the loop
+        gets to them.
+        """
+        first = needed + needed // 5
+        for part in (rids[:first], rids[first:]):
+            if part:
+                missing = [rid for rid in part if rid not in self.read]
+                if missing:
+                    found = self.db.projection_rows(missing)
+                    self.read.update((rid, found.get(rid)) for rid in missing)
+                yield from (self.read[rid] for rid in part)
 
 
 STANDOUT = 1.5  # the first bm25 score over the fifth's: a clear first
