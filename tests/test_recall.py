@@ -229,3 +229,31 @@ def test_the_feed_is_pruned_once_every_index_has_read_it(home: Home) -> None:
     assert graph.rebuild() == 6
     assert {e.object for e in graph.about("the human")} == {"Maya", "Porto"}
     assert active_index(home).rebuild() == 6
+
+
+def test_the_graph_cues_near_a_word_are_worked_out_once() -> None:
+    """A question's words are compared with the graph's cue words one by one (a
+    tokenization and a product each): a word asked again is answered from memory,
+    with the same words as working them out anew."""
+    from truehearth.recall.expand import MIN_COSINE, Expander, default_expander
+    from truehearth.recall.graph import ALL_CUES
+
+    expander = default_expander()
+    question = "how is my sibling doing with the new puppy"
+    first = expander.near_any(question, ALL_CUES)
+    assert "sister" in first or "brother" in first
+    before = Expander._near.cache_info()
+    again = expander.near_any(question, ALL_CUES)
+    after = Expander._near.cache_info()
+    assert again == first
+    assert after.misses == before.misses and after.hits > before.hits
+    words = sorted(ALL_CUES)
+    rows = [(w, expander._vector(w)) for w in words]
+    table = np.stack([v for _w, v in rows if v is not None])
+    named = [w for w, v in rows if v is not None]
+    worked_out: set[str] = set()
+    for word in ("sibling", "puppy"):
+        vector = expander._vector(word)
+        assert vector is not None
+        worked_out.update(named[int(i)] for i in np.flatnonzero(table @ vector >= MIN_COSINE))
+    assert worked_out <= first

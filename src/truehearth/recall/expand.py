@@ -108,19 +108,25 @@ class Expander:
         (a relation's cue words) instead of the whole table: a long message costs
         microseconds per word, not a pass over 30,000 rows.
         """
-        words, table = self._table_of(vocabulary)
         found: set[str] = set()
-        if not words:
-            return found
         for word in content_words(query):
-            if word in FRAGMENTS:
-                continue
-            vector = self._vector(word)
-            if vector is None:
-                continue
-            sims = table @ vector
-            found.update(words[int(i)] for i in np.flatnonzero(sims >= MIN_COSINE))
+            if word not in FRAGMENTS:
+                found.update(self._near(word, vocabulary))
         return found
+
+    @functools.lru_cache(maxsize=8192)  # noqa: B019  (one expander per process)
+    def _near(self, word: str, vocabulary: frozenset[str]) -> tuple[str, ...]:
+        """The words of ``vocabulary`` close to one word: a pure function of the two, kept,
+        since every question asks it for each of its words (the graph's cue words, a
+        tokenization and a product each) and a chat's words come back turn after turn."""
+        words, table = self._table_of(vocabulary)
+        if not words:
+            return ()
+        vector = self._vector(word)
+        if vector is None:
+            return ()
+        sims = table @ vector
+        return tuple(words[int(i)] for i in np.flatnonzero(sims >= MIN_COSINE))
 
     def expand(self, query: str) -> list[str]:
         """Neighbour words of the query's content words (not including the words themselves)."""
