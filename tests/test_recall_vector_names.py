@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from truehearth.home import Home
 from truehearth.recall.settings import active_index
@@ -98,3 +99,25 @@ def test_rows_written_anew_elsewhere_are_named_afresh(tmp_path: Path) -> None:
         # A rebuild by this index itself starts over too.
         index.rebuild()
         _same_as_fresh(home, index, [LINES[0].format(i=0), LINES[2].format(i=2)])
+
+
+def test_the_vector_files_are_mapped_as_plain_arrays(tmp_path: Path) -> None:
+    """Mapped again after every turn's append: plain arrays over the file's bytes (no
+    np.memmap subclass), holding what the files hold, and a short file is refused."""
+    path = tmp_path / "home"
+    with Home.init(path, "Ash") as home:
+        for i in range(6):
+            home.remember(LINES[i % 3].format(i=i))
+        index = active_index(home)
+        index.sync()
+        mapped = index._matrix()
+        assert type(mapped.matrix) is np.ndarray and type(mapped.rids) is np.ndarray
+        assert mapped.coarse is None  # below coarse_from: never read, never mapped
+        on_disk = np.fromfile(index.path, np.float32).reshape(-1, index.embedder.dim)
+        assert np.array_equal(mapped.matrix, on_disk)
+        assert np.array_equal(mapped.rids, np.fromfile(index.rid_path, np.int64))
+        assert not mapped.matrix.flags.writeable
+        index.rid_path.write_bytes(index.rid_path.read_bytes()[:-8])
+        index._mapped = None
+        with pytest.raises(ValueError):
+            index._matrix()

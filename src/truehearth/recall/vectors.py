@@ -15,6 +15,7 @@ rollback never leaves a stale hit.
 
 from __future__ import annotations
 
+import mmap
 import os
 import re
 import secrets
@@ -22,6 +23,7 @@ import sqlite3
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -435,14 +437,12 @@ class VectorIndex:
             if self.coarse_dim and rows > self.coarse_from:
                 coarse = _prefix(matrix, self.coarse_dim)
         else:
-            matrix = np.memmap(self.path, dtype=np.float32, mode="r", shape=(rows, dim))
-            rids = np.memmap(self.rid_path, dtype=np.int64, mode="r", shape=(rows,))
-            # Mapped again after every append (a turn's rows): only where a search reads it.
-            coarse = None
+            # Mapped again after every append (a turn's rows), so cheaply: see _map.
+            matrix = _map(self.path, np.float32, rows, dim)
+            rids = _map(self.rid_path, np.int64, rows)
+            coarse = None  # only where a search reads it
             if self.coarse_dim and rows > self.coarse_from and self.coarse_path.exists():
-                coarse = np.memmap(
-                    self.coarse_path, dtype=np.float32, mode="r", shape=(rows, self.coarse_dim)
-                )
+                coarse = _map(self.coarse_path, np.float32, rows, self.coarse_dim)
         mapped = _Mapped(matrix, rids, coarse, ids)
         self._mapped = (seen, mapped)
         return mapped
@@ -694,6 +694,26 @@ class _Mapped:
     rids: npt.NDArray[np.int64]
     coarse: npt.NDArray[np.float32] | None
     ids: list[str] | None = None  # an encrypted home's record per row, read with its vectors
+
+
+Mapped = TypeVar("Mapped", np.float32, np.int64)
+
+
+def _map(path: Path, dtype: type[Mapped], rows: int, dim: int = 0) -> npt.NDArray[Mapped]:
+    """The first ``rows`` rows of a vector file (``dim`` wide; 0: one value a row), mapped
+    read-only, as a plain array over the mapped bytes.
+
+    The same bytes ``np.memmap`` maps, without what it adds: resolving the path's every
+    directory on each mapping (the files are mapped again after every turn's append)
+    and Python code on every slice of the subclass (a search takes several). A file
+    shorter than ``rows`` rows raises ``ValueError``, as ``np.memmap`` does.
+    """
+    width = max(dim, 1)
+    size = rows * width * np.dtype(dtype).itemsize
+    with open(path, "rb") as file:
+        mapped = mmap.mmap(file.fileno(), size, access=mmap.ACCESS_READ)
+    values = np.frombuffer(mapped, dtype, rows * width)
+    return values.reshape(rows, dim) if dim else values
 
 
 def _identity(path: Path) -> tuple[int, int, int]:
