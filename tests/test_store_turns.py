@@ -128,3 +128,33 @@ def test_a_rewound_chat_finds_the_sessions_that_share_its_lines(home: Home) -> N
     assert [s.session for s in found] == ["s-a"]
     assert home.sessions_sharing(chat, ends=["hello", "the pond"], via="proxy") == []
     assert home.sessions_sharing(["the roses"], ends=["the roses"], via="turn") == []
+
+
+def test_a_sessions_turns_are_parsed_once_while_their_bytes_stay(home: Home) -> None:
+    conv = Conversation(home, EchoMouth(), "echo", session="s-a", via="proxy")
+    for line in ["hello", "how was the garden?", "and the roses?"]:
+        conv.say(line)
+    first = home.session_turns("s-a")
+    again = home.session_turns("s-a")
+    # The same records, not parsed again: a long chat's request no longer grows with it.
+    assert len(again) == 6 and all(a is b for a, b in zip(first, again, strict=True))
+    conv.say("and the pond?")
+    longer = home.session_turns("s-a")
+    assert all(a is b for a, b in zip(first, longer[:6], strict=True))
+    assert [r.text for r in longer[6:]] == ["and the pond?", "echo: and the pond?"]
+    with Home.open(home.path) as fresh:
+        assert [r.to_json() for r in longer] == [r.to_json() for r in fresh.session_turns("s-a")]
+
+
+def test_kept_turns_follow_what_another_home_changes(home: Home) -> None:
+    before = home.head()
+    assert before is not None
+    _chat(home, "s-a", ["hello", "how was the garden?"])
+    human = next(r for r in home.session_turns("s-a") if r.text == "how was the garden?")
+    with Home.open(home.path) as other:
+        other.correct(human.id, "how was the orchard?", source=human.source)
+    texts = [r.text for r in home.session_turns("s-a") if r.voice is Voice.HUMAN]
+    assert texts == ["hello", "how was the orchard?"]
+    with Home.open(home.path) as other:
+        other.rollback(before.seq)
+    assert home.session_turns("s-a") == []

@@ -48,6 +48,9 @@ class HomeBase:
         self._clock = clock
         self._recall: RecallDB | None = None
         self._recall_lock = threading.Lock()
+        # Session turns parsed, by their stored bytes (see Reading.session_turns): a
+        # function of the bytes alone, so another writer can never make one stale.
+        self._turns_parsed: dict[bytes, Record] = {}
 
     @property
     def key(self) -> bytes | None:

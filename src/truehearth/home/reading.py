@@ -9,10 +9,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from truehearth.core import acts
+from truehearth.core.canonical import loads
 from truehearth.core.errors import InvalidInput
 from truehearth.core.records import Layer, Proposal, ProposalStatus, Record, Trust
 from truehearth.home.base import HomeBase
 from truehearth.store.base import RecordQuery, SessionLines, SessionTail
+
+KEEP_TURNS = 4096
+"""Parsed session turns kept per open home (a few MB at most; all dropped when it fills)."""
 
 
 class Reading(HomeBase):
@@ -57,8 +61,26 @@ class Reading(HomeBase):
         return self.store.sessions_sharing(texts, ends, via)
 
     def session_turns(self, session: str, since: int = 0) -> list[Record]:
-        """The current turn records of one session (from turn ``since`` on), humans and replies."""
-        return [Record.from_json(v) for v in self.store.session_turns(session, since)]
+        """The current turn records of one session (from turn ``since`` on), humans and replies.
+
+        The proxy reads a chat's session on every request, so a long chat's
+        turns were parsed again on each. The stored bytes are read every time
+        (they are the truth); a record is parsed only when its bytes are new to
+        this home object. Appends, kept-flags, withdrawals and rollbacks, here
+        or in another process, all change the bytes, so nothing kept can be
+        stale. The records are shared between calls: like every Record, they
+        are not to be changed (no caller does).
+        """
+        kept = self._turns_parsed
+        found: list[Record] = []
+        for value in self.store.session_values(session, since):
+            record = kept.get(value)
+            if record is None:
+                if len(kept) >= KEEP_TURNS:
+                    kept.clear()
+                record = kept[value] = Record.from_json(dict(loads(value)))
+            found.append(record)
+        return found
 
     def counts(self) -> dict[str, int]:
         """How many current records each layer holds."""

@@ -243,6 +243,15 @@ class Store(Protocol):
         """
         ...
 
+    def session_values(self, session: str, since: int = 0) -> list[bytes]:
+        """The stored bytes of :meth:`session_turns`' records, unparsed, in the same order.
+
+        A reader that keeps parsed records between calls keys them on these
+        bytes: every change to a record (a kept-flag, a withdrawal, a rollback)
+        changes them, so a kept parse is never stale.
+        """
+        ...
+
     def recent_sessions(self, via: str, limit: int) -> list[tuple[str, int, str]]:
         """``(session, human turns, last activity)`` of the sessions from ``via``, newest first."""
         ...

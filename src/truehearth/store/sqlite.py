@@ -465,6 +465,10 @@ class SQLiteStore:
         return [dict(loads(value)) for value in values]
 
     @translate_errors
+    def session_values(self, session: str, since: int = 0) -> list[bytes]:
+        return turns.session_values(self._conn, session, since)
+
+    @translate_errors
     def count_records(self, query: RecordQuery) -> int:
         where, params = record_filter(query)
         row = self._conn.execute(f"SELECT count(*) FROM records r WHERE {where}", params)
