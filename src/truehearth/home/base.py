@@ -84,6 +84,7 @@ class HomeBase:
 
     def close(self) -> None:
         self.close_recall()
+        self._turns_parsed.clear()  # nothing read from the home outlives it in memory
         self.store.close()
 
     def __enter__(self) -> Self:
