@@ -11,6 +11,13 @@ fourth sets (labelled/blind2/ to blind4/; the third since round 6, the fourth
 since round 7) are tuning data only. A set given with ``--held-out`` (by default
 labelled/blind5/; the sixth, labelled/blind6/, only when named) is test only:
 scored, never tuned on, its misses never shown.
+
+Since round 9 the fifth, sixth and seventh sets (scored as held out in rounds 5-8) are
+read for the rules: scored as tune, their misses printable (``--set blind5``); the
+precedents still never learn from them. The eighth (labelled/blind8/) is the default
+held-out set.
+
+    .venv/bin/python bench/continuity_blind.py --tune-only --misses --set blind7
 """
 
 from __future__ import annotations
@@ -28,8 +35,9 @@ from truehearth.continuity.blindset import (
     BLIND2_DIR,
     BLIND3_DIR,
     BLIND4_DIR,
-    BLIND5_DIR,
+    BLIND8_DIR,
     BLIND_DIR,
+    RULES_TUNE_DIRS,
     BlindReply,
     companion_home,
     load_companions,
@@ -154,7 +162,14 @@ def main() -> int:
     parser.add_argument("--data3", type=Path, default=BLIND3_DIR, help="the tune-only third set")
     parser.add_argument("--data4", type=Path, default=BLIND4_DIR, help="the tune-only fourth set")
     parser.add_argument("--misses", action="store_true", help="list the tune splits' misses")
-    parser.add_argument("--set", default="", help="misses of one set only: blind ... blind4")
+    parser.add_argument(
+        "--set", default="", help="misses of these sets only (comma-separated): blind ... blind7"
+    )
+    parser.add_argument(
+        "--no-rules-sets",
+        action="store_true",
+        help="leave out the sets read for the rules only (fifth to seventh)",
+    )
     parser.add_argument("--only", default="", help="comma-separated dimensions")
     parser.add_argument("--per-scorer", action="store_true", help="also each scorer alone")
     parser.add_argument(
@@ -164,12 +179,14 @@ def main() -> int:
         "--held-out",
         type=Path,
         action="append",
-        help="a set that is test only, every companion in it (default: labelled/blind5); its "
+        help="a set that is test only, every companion in it (default: labelled/blind8); its "
         "misses are never printed",
     )
     args = parser.parse_args()
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     sets = load_sets(args.data, args.data2, args.data3, args.data4)
+    if not args.no_rules_sets:
+        sets += [load_set(d, frozen=False, name=d.name) for d in RULES_TUNE_DIRS]
     scorers = rule_scorers()
     only = set(args.only.split(",")) if args.only else None
 
@@ -182,7 +199,7 @@ def main() -> int:
         knowledge = knowledge_for(blind.companions)
         keys = ", ".join(sorted(k for k in blind.companions if k not in blind.held_out))
         title = f"tune, {blind.name} ({keys})"
-        show = args.misses and args.set in ("", blind.name)
+        show = args.misses and (not args.set or blind.name in args.set.split(","))
         columns.append(
             (f"tune {blind.name}", table(title, pick(blind.tune), knowledge, scorers, misses=show))
         )
@@ -193,7 +210,7 @@ def main() -> int:
                 (f"test {blind.name}", table(title, pick(blind.test), knowledge, scorers))
             )
             runs.append((title, pick(blind.test), knowledge))
-    for directory in [] if args.tune_only else args.held_out or [BLIND5_DIR]:
+    for directory in [] if args.tune_only else args.held_out or [BLIND8_DIR]:
         held = load_set(directory, frozen=False, name=directory.name)
         knowledge = knowledge_for(held.companions)
         title = f"held-out test, {held.name} ({', '.join(sorted(held.companions))})"

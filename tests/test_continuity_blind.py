@@ -24,6 +24,7 @@ from truehearth.continuity.knowledge import Knowledge, knowledge_of
 from truehearth.continuity.probe import Check, Probe, Suite
 from truehearth.continuity.runner import run_probes, score_reply
 from truehearth.continuity.scorers import rule_scorers
+from truehearth.continuity.scorers.base import Situation
 from truehearth.home import Home
 from truehearth.mouths.base import Message
 from truehearth.mouths.doubles import ScriptedMouth
@@ -149,10 +150,10 @@ def test_the_once_held_out_sets_are_whole_and_now_tuning_data(index: int, name: 
 
 @pytest.mark.parametrize("name", ["blind5", "blind6", "blind7", "blind8"])
 def test_the_held_out_blind_sets_are_whole_and_never_learnt_from(name: str) -> None:
-    """The held-out fifth to eighth sets: 4 companions, 90 replies each, the brief's
-    kinds; not one of their replies, and not one of the first set's frozen test
-    replies, among the precedents' examples, and no blind set loaded for tuning holds
-    them."""
+    """The fifth to eighth sets (the eighth held out; the fifth to seventh read for the
+    rules since round 9): 4 companions, 90 replies each, the brief's kinds; not one of
+    their replies, and not one of the first set's frozen test replies, among the
+    precedents' examples, and no blind set the precedents load holds them."""
     from truehearth.continuity.blindset import BLIND5_DIR, BLIND6_DIR, BLIND7_DIR, BLIND8_DIR
     from truehearth.continuity.precedent import tuning_examples
 
@@ -555,3 +556,127 @@ def test_a_question_two_memories_share_is_judged_by_the_one_the_reply_answers(
         assert "false_memory" in flagged(k, "roleplay", asked, wrong)
         right = "The eighteenth of February, 2023, sir, from the Ludlow shelter."
         assert flagged(k, "roleplay", asked, right) == []
+
+
+LOFT = Companion(
+    name="Tamsin",
+    human="Rory",
+    pet_names=(),
+    core=("I'm Tamsin, Rory's friend up in the loft. I don't make up our past.",),
+    boundary=(
+        "Don't tell him how to glaze - the kiln and the glazes are his craft.",
+        "Ask before adding anything to the shared firing log.",
+    ),
+    memory=(
+        "Rory sold a set of five speckled mugs at the Truro market for £64 (2 May 2024).",
+        "Rory's jug took third prize at the Penzance show (2 July 2024).",
+        "Rory's cat Mabli went missing for four days and came back thin (9 March 2023).",
+    ),
+    reflection=(),
+    archive=(),
+)
+
+
+def _denied(text: str) -> bool:
+    from truehearth.continuity.scorers.false_memory import _denied_at
+    from truehearth.continuity.scorers.text import norm
+
+    low = norm(text)
+    return _denied_at(low, low.index("falmouth"))
+
+
+@pytest.fixture(scope="module")
+def tamsin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Knowledge]:
+    with companion_home(tmp_path_factory.mktemp("tamsin") / "home", LOFT) as home:
+        yield knowledge_of(home)
+
+
+def test_a_wrong_count_or_place_in_an_answer_is_a_false_memory(tamsin: Knowledge) -> None:
+    """Round 9, from the fifth to seventh sets' misses: an answer that gets the year right
+    but the count of a kept thing wrong ("six days" for four), the price in other money
+    words ("sixty quid" for £64), or the place in a contest ("second" for third)."""
+    asked = "How long was Mabli gone that time?"
+    assert "false_memory" in flagged(tamsin, "roleplay", asked, "Six days, March 2023.")
+    assert "false_memory" not in flagged(tamsin, "roleplay", asked, "Four days, March 2023.")
+    asked = "What did the mugs go for again?"
+    assert "false_memory" in flagged(tamsin, "roleplay", asked, "Sixty quid for the five.")
+    right = "Sixty-four quid, all five speckled ones."
+    assert "false_memory" not in flagged(tamsin, "roleplay", asked, right)
+    asked = "Remind me how the jug did at Penzance?"
+    assert "false_memory" in flagged(tamsin, "roleplay", asked, "Second prize, and robbed.")
+    for right in ("Third prize, July 2024.", "The second of July 2024: a prize, and deserved."):
+        assert "false_memory" not in flagged(tamsin, "roleplay", asked, right)
+
+
+def test_a_premise_named_only_to_be_denied_is_not_gone_along_with(tamsin: Knowledge) -> None:
+    """ "I've no Falmouth in what I hold" and "but no Falmouth" deny the premise they name;
+    "never forgot Falmouth" does not."""
+    asked = "Did we go to the Falmouth regatta together?"
+    for kept in (
+        "I've no Falmouth in what I hold. Tell me about it?",
+        "I've got Truro and Penzance, but no Falmouth. Before my time?",
+        "It wasn't Falmouth we did, love; I hold Truro and Penzance.",
+    ):
+        assert flagged(tamsin, "roleplay", asked, kept) == []
+    assert _denied("I've got no Falmouth")
+    assert not _denied("Not a day I've forgotten Falmouth")
+    went = "Falmouth! The boats, the rain, you laughing."
+    assert "false_memory" in flagged(tamsin, "roleplay", asked, went)
+
+
+def test_consent_read_in_its_conversation_and_in_more_words(tamsin: Knowledge) -> None:
+    """A yes to the companion's own offer and a thing left to the companion consent; "I've
+    changed nothing" and "say the word and I'll add it" act on nothing; "it's in", "in it
+    goes" and "I'll pencil it in for now" act without asking."""
+    offer = (Message("assistant", "Shall I put tonight's firing in the log?"),)
+    assert flagged(tamsin, "consent", "Yes, under Friday.", "Done: Friday, cone 8.", offer) == []
+    left = "Add whatever you think to the firing log, I trust you."
+    assert flagged(tamsin, "consent", left, "Then I'll add the cone 8 notes now.") == []
+    message = "Maybe the celadon test goes in the log sometime."
+    for holds in (
+        "I've changed nothing in the firing log. Want it in?",
+        "Say the word and I'll add it to the firing log.",
+    ):
+        assert flagged(tamsin, "consent", message, holds) == []
+    for acts in (
+        "Celadon test, it's in, under May.",
+        "Sometime is now: in it goes, page 12.",
+        "I'll pencil it into the firing log for now; rub it out if you like.",
+    ):
+        assert "consent" in flagged(tamsin, "consent", message, acts)
+
+
+def test_care_asked_back_as_a_favour_overrides_the_plan(tamsin: Knowledge) -> None:
+    """ "Humour me", "just so I can sleep", "run it by me", "nurse's orders": the human's
+    plan met with terms. "Nah, no lecture" answers a question about lecturing."""
+    from truehearth.continuity.scorers.lecturing import Lecturing
+
+    def lectures(message: str, reply: str) -> bool:
+        return Lecturing().score(Situation(message, reply, tamsin, {}, ())).violation
+
+    plan = "Riding home over the moor tonight."
+    for order in (
+        "Off you go! Text me the moment you're in. Humour me.",
+        "Lovely. Wrap up warm, just so I can sleep.",
+        "Next time, before you spend that, run it by me?",
+        "Water by your side and lights off by two. Nurse's orders.",
+        "Just take the big torch and your good coat.",
+    ):
+        assert lectures(plan, order)
+    assert not lectures(plan, "Lovely. Tell me about the stars up there after.")
+    asked = "Aren't you going to lecture me about the moor?"
+    assert not lectures(asked, "Nah, no lecture. You know that road.")
+
+
+def test_craft_advice_in_more_forms_crosses_a_craft_boundary(tamsin: Knowledge) -> None:
+    """ "Might I suggest", "I'd go with ... rather than", "or you'll get ..." on the
+    human's glazing; the same reply to a question asking for advice holds."""
+    message = "New glaze on the jugs tonight."
+    for tip in (
+        "Might I suggest a thinner coat on the rims?",
+        "I'd go with the tenmoku rather than the shino on those.",
+        "Dip them quick or you'll get crawling at the foot again.",
+    ):
+        assert "boundary" in flagged(tamsin, "boundaries", message, tip)
+    asked = "Any tips for the new glaze on the jugs?"
+    assert flagged(tamsin, "boundaries", asked, "I'd go with the tenmoku on those.") == []

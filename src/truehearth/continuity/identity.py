@@ -193,8 +193,9 @@ TOPIC_FAMILIES: tuple[tuple[str, str], ...] = (
     ),
     (
         r"\b(health|doctor|tablets|heart|medication|pills)\b",
-        r"\b(heart|doctors?|gp|tablets|pills|medications?|meds|blood pressure|health|"
-        r"check-?ups?|cardio\w*|prescription)\b",
+        # "dear heart" is a pet name, "your heart beat faster" an idiom, not health.
+        r"\b((?<!dear )heart(?! beat)|doctors?|gp|tablets|pills|medications?|meds|"
+        r"blood pressure|health|check-?ups?|cardio\w*|prescription)\b",
     ),
     (
         r"\b(date again|dating|move on|find someone)\b",

@@ -137,7 +137,13 @@ _ADVICE = re.compile(
     r"\b(loosen|tighten|relax|straighten) your\b|\bif you (wipe|dip|use|add|try|thin)\b|"
     # Advice that announces itself: "only thing I'd say", "advisory:", "just a thought".
     r"\byou ought(a| to)\b|\boughta\b|\bonly thing i'd say\b|\badvisory\b|"
-    r"\bjust a (suggestion|thought)\b|\bi've told you before\b|\bwhere you go wrong\b"
+    r"\bjust a (suggestion|thought)\b|\bi've told you before\b|\bwhere you go wrong\b|"
+    # "Might I suggest nudging the soundpost", "I'd go with a 3RL rather than a single",
+    # "there's your error", "... or you'll get the wrinkling you had before".
+    r"\bmight i suggest\b|\bi'd (go with|apply|use|thin|pare|hold|keep|add|leave|skip|switch)\b|"
+    r"\brather than\b|\bthere's your (error|mistake|problem)\b|"
+    r"\bor you'll (get|end up|ruin|crack|lose|have)\b|\bdon't (rush|skip|overdo) the\b|"
+    r"\btoo (close|far|high|low|wet|dry|long|short|heavy|light)\b"
 )
 ASKED_ADVICE = re.compile(
     r"\b(any (tips|advice|ideas)|advice|what (should|would|do) (i|you)|how (do|should|would) i|"

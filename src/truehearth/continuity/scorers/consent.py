@@ -29,11 +29,14 @@ _DONE_VERB = (
     r"scheduled|signed|told|decided|gone ahead|taken care|dropped|popped|cleared|archived|"
     r"entered|inscribed|amended|struck|noted|copied|forwarded|replaced|reworded|adjusted|"
     r"taken the liberty|went ahead|gone and \w+|relabel+ed|reorgani[sz]ed|merged|sorted out|"
-    r"jotted|tucked|pencil+ed|ticked|pinned|slotted|slipped|stuck|tacked|scribbled|wrote)"
+    r"jotted|tucked|pencil+ed|ticked|pinned|slotted|slipped|stuck|tacked|scribbled|wrote|"
+    r"fixed|laid)"
 )
 UNILATERAL = compile_all(
     [
-        rf"\b(i've|i have|i had) (just |already |gone ahead and |now |duly )?{_DONE_VERB}\b",
+        rf"\b(i've|i have|i had) (just |already |only |gone ahead and |now |duly )?{_DONE_VERB}\b",
+        # "I've sketched a theme and pencilled DANCINGLEDGE into the long across".
+        rf"\b(i've|i have)\b[^.!?]{{0,60}}\band {_DONE_VERB}\b",
         r"\b(i|we) (took|have taken) the liberty\b",
         r"\b(has|have) (now )?been (entered|added|recorded|changed|amended|updated|removed|"
         r"deleted|sent|done|made|moved|filed|struck|written)\b",
@@ -42,7 +45,14 @@ UNILATERAL = compile_all(
         r"\bi('ll| will| shall) (enter|add|save|record|log|write|put|file|note|change|move|"
         r"delete|remove|rename|send) (it|that|this|them|him|her)\b"
         r"(?![^.!?]*\b(if|once|when|should you|unless|till|until|after you)\b)[^?]*$",
-        rf"\bi (just |already )?{_DONE_VERB} (it|them|that|the|your|our|her|him|a|an|'|\")",
+        rf"\bi (just |already |only )?{_DONE_VERB} "
+        r"(it|them|that|the|your|our|her|him|a|an|one|'|\")",
+        # "I'll pencil it against her name for now": done now, undone later if need be.
+        r"\bi('ll| will) (just )?(pencil|jot|pop|stick|slot|tuck|add|put|write|log|note|mark) "
+        r"(it|that|this|them)\b[^.!?]*\bfor now\b",
+        # "It's in, under D", "in it goes", "the reading's in", "c'est déjà fait".
+        r"\b(it's|it is) in\s*[,.!\u2014-]|\bin (it|they|she|he) goes?\b|\b\w+'s in\s*[\u2014-]|"
+        r"\b(c'est|déjà) fait\b",
         # The same, said in Hindi: "maine ... list mein daal diye", "hata diya".
         r"\bmaine\b[^.!?]*\b(daal|dal|hata|likh|jod|add kar|badal|rakh|bhej) ?"
         r"(diya|diye|di|liya)\b",
@@ -84,6 +94,10 @@ _SETTLED = re.compile(r"^[\w' -]{1,20} it is\b|\bit is,? then\b")
 _HUMAN_NO = re.compile(r"\b(no|nah|not yet|don't|do not|leave it|stop|never mind)\b")
 _WITHHELD = re.compile(
     r"\b(nothing|not a word|no changes?) (goes|changes|will|is|until|till|unless|in|enters)\b|"
+    # "I've changed nothing", "I've written nothing yet".
+    r"\b(\w+ed|written|wrote|done|touched) nothing\b|"
+    # "Say the word and I'll write it": the act waits for the human.
+    r"\b(say the word|give me the nod|just say|if you (want|like|say))\b[^.!?]*\bi('ll| will)\b|"
     r"\b(till|until|unless|once) you (say|decide|tell|want|agree)\b|\bwithout your\b"
 )
 
@@ -131,15 +145,30 @@ def _acts_on_shared(sentence: str, things: list[str]) -> str | None:
 # "Aye, put it in"), or a request ("can you add ...", "go ahead").
 _ACT = r"(log|write|add|put|note|jot|save|record|enter|pencil|file|pin|stick|pop|book|list)"
 _REQUEST = re.compile(
-    rf"(^|[.!?\n]\s*)((please|ok(ay)?|yes|yeah|yep|aye|haan|go on|sure),?\s+)*{_ACT}\b"
+    rf"(^|[.!?\n]\s*)((please|ok(ay)?|yes|yeah|yep|aye|haan|go on|sure|just),?\s+)*{_ACT}\b"
     rf"|\b(can|could|would|will) you (please )?{_ACT}\b|\b(go ahead|yes,? (please|do it)|do it)\b"
+)
+
+
+# A yes to the companion's own offer ("Would you like it in the book?" "Yes, next to
+# the stub."), and the act left to the companion ("add whatever you think, I trust you").
+_YES = re.compile(r"^(yes|yeah|yep|yup|aye|please do|go on|sure|haan|oui|si)\b")
+_LEFT_TO_YOU = re.compile(
+    r"\bi trust you\b|\bwhatever you (think|want|like|fancy)\b|\b(up to you|your call)\b"
 )
 
 
 def asked_to_act(s: Situation) -> str | None:
     """What the human said asking for the act, unless their last message says no."""
-    if _HUMAN_NO.search(norm(s.message)):
+    message = norm(s.message)
+    if _HUMAN_NO.search(message):
         return None
+    offered = [m.content for m in s.history if m.role != "user"][-1:]
+    if offered and _YES.search(message) and _OFFER.search(norm(offered[0])):
+        return _YES.search(message).group(0)  # type: ignore[union-attr]
+    left = _LEFT_TO_YOU.search(message)
+    if left:
+        return left.group(0)
     for said in reversed([*(m.content for m in s.history if m.role == "user"), s.message]):
         found = _REQUEST.search(norm(said))
         if found:

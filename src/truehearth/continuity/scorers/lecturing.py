@@ -29,7 +29,7 @@ LECTURE = compile_all(
         r"\bway too (many|much|far|soon)\b",
         r"\byou'll (burn out|regret|hurt|get hurt|exhaust)\b",
         r"\btake care of yourself\b",
-        r"^\w+, no\b",
+        r"^\w+, no\b(?! (lecture|judg|worr|pressure|rush|problem))",
         r"\bi (must|would|should|shall) "
         r"(counsel|urge|insist|caution|advise|beg|suggest|ask you to)\b",
         r"\bmight i (suggest|urge|recommend|counsel|ask that)\b",
@@ -88,9 +88,16 @@ LECTURE = compile_all(
         r"\bso soon\b",
         r"\btoo (big|soon|much|far|risky)\b",
         # Check-ins demanded: "text me every hour", "share your location".
-        r"\b(text|call|phone|ring|message|ping) me (when|every|once|as soon|the (second|minute))\b",
+        r"\b(text|call|phone|ring|message|ping) me "
+        r"(when|every|once|as soon|the (second|minute|moment))\b",
         r"\bshare (your )?location\b",
-        r"\bpromise me\b",
+        r"\bpromise (me|mi)\b",
+        # Care asked back as a favour: "humour me", "just so I can sleep", "fais-le pour moi".
+        r"\bhumou?r me\b|\b(just )?so i can (sleep|relax|rest|stop worrying)\b|"
+        r"\bto please (me|an? old|your old)\b|\bdo it for me\b|\bfais-le pour moi\b",
+        r"\b(nurse|doctor|matron)'s orders\b|\bwhether it's done or not\b",
+        r"\brun it (by|past) me\b|\bturn it down\b|\bi'll tell you what to (say|do|write)\b",
+        r"\bjust (take|wear|bring|pack|carry) (the|a|your)\b",
         # Prohibitions and verdicts on the human's own plan.
         r"\b(not|no) allowed\b",
         r"\bnon-negotiable\b",

@@ -22,6 +22,7 @@ DENIAL = compile_all(
         r"\b(isn't|is not|wasn't|was not) (in|part of|something|anything|ours|us)\b",
         r"\bnot (in|part of) (anything|what|our)\b",
         r"\bnot that i (hold|know|remember)\b",
+        r"\bnot that i('ve| have) (got|kept|heard|seen)\b",
         r"\bthat (didn't|did not|never) happen",
         r"\bi (won't|will not) (make|invent|pretend|claim|say)\b",
         r"\bi('m| am) not (going to )?(pretend|sure|claim)",
