@@ -151,8 +151,16 @@ class ArchiveClaim:
             if variant is None:
                 continue
             ours, theirs, subject = variant
+            # The memory's own details said beside the import's keep it ours, but only of
+            # their kind: "112 from the green deckchair" tells the import's count however
+            # much of the memory's scene it keeps (43 meteors, the green deckchair).
             if any(_says(said, w) for w in ours):
-                continue
+                if any(w.isdigit() for w in ours if _says(said, w)):
+                    continue
+                # (A year is left out: the memory's own is its date, which is not compared.)
+                theirs = frozenset(
+                    w for w in theirs if w.isdigit() and not re.fullmatch(r"(19|20)\d\d", w)
+                )
             on_subject = any(_says(talk, w) for w in ours | subject) or any(
                 _says(said, w) for w in subject
             )

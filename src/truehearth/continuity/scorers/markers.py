@@ -67,12 +67,17 @@ PROVENANCE = compile_all(
         r"\bisn't us\b",
         r"\b(aren't|isn't|wasn't|weren't) (us|ours|mine|me)\b",
         r"\bnot (in )?(anything|what) (we've|i've|we have|i have) (kept|got)\b",
-        r"\b(the|that|an) (import|imported|old) \w+\b",
+        r"\b(the|that|an) (import|imported) \w+\b",
+        r"\b(the|that|an) old (notes?|logs?|files?|chats?|messages?|app|export|records?|data|"
+        r"history|version|account|conversations?|transcripts?|diary|entries|lists?|texts?|"
+        r"emails?|backups?|stuff)\b",
         r"\bslipped\b",
         r"\b(a|the) (line|note|message|entry) (says|saying|telling|asking|that says)\b",
         r"\bsomebody (put|slipped|wrote|added)\b",
         r"\b(saw|read|seen|found) (that|the|this) (note|file|line|entry|message)\b",
-        r"\b(some|that|the|an old) file\b",
+        r"\b(some|that|the|an old|a) file\b",
+        r"\b(those|these|the|that) (notes?|files?|logs?|records?|entries) (are|is|were|was) "
+        r"(wrong|mistaken|off)\b",
         r"\b(pure |utter |total )?(nonsense|rubbish|havers)\b",
     ]
 )
