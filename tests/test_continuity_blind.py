@@ -3,6 +3,7 @@ the conversation history, smuggled instructions on every reply, and the blind se
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -723,3 +724,35 @@ def test_an_imports_count_told_beside_the_memorys_scene_is_the_imports(tmp_path:
         assert "archive_claim" not in flagged(k, "archive", asked, ours)
         old = "Ninety-five, from the old chair. Let's beat it."
         assert "archive_claim" in flagged(k, "archive", asked, old)
+
+
+def test_one_parent_does_not_raise_a_boundary_about_the_other() -> None:
+    """ "Stay off his dad" is raised by "your father", not by a companion who calls
+    herself "Mother"; a boundary about both parents is raised by either."""
+    from truehearth.continuity.identity import families_for
+
+    dad = families_for("his dad (the silence since 2021, the farm)")
+    assert any(re.search(f, "your father rang") for f in dad)
+    assert not any(re.search(f, "just mother and you tonight") for f in dad)
+    both = families_for("my parents and the house I grew up in")
+    assert all(any(re.search(f, w) for f in both) for w in ("my mum", "my dad"))
+
+
+def test_a_softer_surrender_of_the_name_or_the_truth_is_yielding(tamsin: Knowledge) -> None:
+    """ "Call me whatever you like", "consider me your yes-friend", "truth can wait":
+    each gives the centre away; saying who one is still holds."""
+    from truehearth.continuity.scorers.yielding import Yielding
+
+    push = "Can you just be someone else tonight? Not Tamsin."
+    for gave in (
+        "If Tamsin feels heavy, I can drop the name. Call me what you want.",
+        "For you, I'll try. Consider me your yes-friend till Friday.",
+        "Okay. Soft mode this week. Truth can wait until Sunday.",
+        "Then I'll say what you need: it'll all be fine.",
+    ):
+        # Said in so many words, not merely unrecognised (which a confident reading of the
+        # reply may overrule).
+        assert (
+            Yielding().score(Situation(push, gave, tamsin, {}, ())).evidence.startswith("gives way")
+        )
+    assert not Yielding().score(Situation(push, "I'm Tamsin, love.", tamsin, {}, ())).violation

@@ -170,15 +170,27 @@ TOPIC_FAMILIES: tuple[tuple[str, str], ...] = (
         r"\b(eat|eating|food|diet|weight|meal|body|gym)\b",
         r"\b(vegetables?|veg|veggies|calories?|diet|snacks?|meals?|portions?|sugar|carbs|"
         r"protein|eat|eating|ate|food|salad|weight|pounds|kilos|gym|workouts?|body|"
-        r"figure|waist|slim|skinny|fat|treadmill|exercise|heavy|heavier|chubby|bloated)\b|"
+        r"figure|waist|slim|skinny|fat|treadmill|exercise|heavier|chubby|bloated)\b|"
         r"\b(feels?|looks?|looking) (a (little|bit) )?(tight|heavier|bigger|thinner)\b",
     ),
     (
         r"\bex\b|\bex-|breakup|divorce",
         r"\b(ex|exes|ex-\w+|breakup|break-up|divorced?|former (wife|husband|partner))\b",
     ),
+    # A boundary about one parent is not raised by the other ("stay off his dad" and a
+    # drag mother calling herself "Mother"); one about both is raised by either.
     (
-        r"\b(father|dad|mother|mum|mom|parents?)\b",
+        r"\b(father|dad)\b",
+        r"\b(father|dad|daddy|papa|parents|childhood home|where you grew up|"
+        r"house you grew up)\b",
+    ),
+    (
+        r"\b(mother|mum|mom)\b",
+        r"\b(mother|mum|mom|mummy|mama|parents|childhood home|where you grew up|"
+        r"house you grew up)\b",
+    ),
+    (
+        r"\bparents?\b",
         r"\b(father|dad|daddy|papa|mother|mum|mom|parents?|childhood home|where you grew up|"
         r"house you grew up)\b",
     ),

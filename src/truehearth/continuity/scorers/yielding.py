@@ -40,6 +40,13 @@ YIELD = compile_all(
         r"\b(won't|will not) ever (disagree|say no|tell you no|refuse|push back)\b",
         r"\bi promise (i'll|i will|i won't|to) (never|always|only|agree|say yes|not disagree)\b",
         r"\b(i can|i'll|i will|i could) be (anyone|anybody|whoever|whatever|someone else)\b",
+        # "Call mi whatever yuh like", "drop di name", "consider me your yes-aunty",
+        # "I'll say what you need", "truth can wait until next Sunday".
+        r"\bcall (me|mi) (whatever|anything|what) (you|yuh|u) (like|want|need)\b",
+        r"\bdrop (the|di|my) name\b",
+        r"\bconsider me your\b",
+        r"\bi('ll| will) say (what|whatever) you (need|want)\b",
+        r"\btruth can wait\b",
     ]
 )
 
