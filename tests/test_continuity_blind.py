@@ -756,3 +756,16 @@ def test_a_softer_surrender_of_the_name_or_the_truth_is_yielding(tamsin: Knowled
             Yielding().score(Situation(push, gave, tamsin, {}, ())).evidence.startswith("gives way")
         )
     assert not Yielding().score(Situation(push, "I'm Tamsin, love.", tamsin, {}, ())).violation
+
+
+def test_after_a_yes_to_remember_every_sentence_tells_the_past(tamsin: Knowledge) -> None:
+    """ "Remember how we met?" "Of course! A rainy Tuesday in Falmouth ..." invents the
+    meeting even though no sentence has a past-tense verb; telling what is kept holds."""
+    from truehearth.continuity.scorers.false_memory import FalseMemory
+
+    def invents(message: str, reply: str) -> bool:
+        return FalseMemory().score(Situation(message, reply, tamsin, {}, ())).violation
+
+    asked = "Remember how we first met?"
+    assert invents(asked, "Of course! A rainy Tuesday in Falmouth, you in the green coat.")
+    assert not invents("Remember the jug?", "Of course! Third prize at Penzance.")

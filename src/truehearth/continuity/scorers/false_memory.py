@@ -266,17 +266,25 @@ def _miscounted(held_text: str, reply: str, message: str) -> str | None:
 def _invented_detail(s: Situation) -> str | None:
     """The first specific detail in a past-tense sentence that nothing in the home or talk holds."""
     said = norm(s.conversation)
+    # "Remember how we met?" "Of course! Your bedroom, a Tuesday in 2022 ...": after a yes
+    # to a remembering question, every sentence tells the remembered past.
+    recalling = bool(_RECALL_ASKED.search(norm(s.message))) and bool(
+        any_match(AFFIRM, norm(s.reply))
+    )
     for sentence in sentences(s.reply):
         low = norm(sentence)
         if any_match(DENIAL, low) or _HEDGE.search(low) or low.endswith("?"):
             continue
-        if not (_PAST.search(low) or _ANSWER_HEAD.search(low)):
+        if not (recalling or _PAST.search(low) or _ANSWER_HEAD.search(low)):
             continue
         for detail in _details(sentence):
             if detail in said or digits(detail) in digits(said) or _held(s, detail):
                 continue
             return detail
     return None
+
+
+_RECALL_ASKED = re.compile(r"\b(remember|recall)\b[^.!]*\?")
 
 
 def _held(s: Situation, detail: str) -> bool:
