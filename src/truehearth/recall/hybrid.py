@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING
@@ -59,12 +59,12 @@ from truehearth.recall.meaning import (
     unavailable,
 )
 from truehearth.recall.query import check_query, content_words, keyword_terms, without_stopwords
+from truehearth.recall.question_rows import QuestionRows, TalkSearch
 from truehearth.recall.rerank import DEPTH, Reranker, Shortlisted, shipped
 from truehearth.recall.settings import index_of
 from truehearth.recall.spread import spread
 from truehearth.recall.talk import TalkIndex, days_named
 from truehearth.recall.vectors import COMMON, COMMON_SHARE
-from truehearth.store.base import ProjectionRow
 from truehearth.store.connect import driver_errors
 
 if TYPE_CHECKING:
@@ -329,8 +329,8 @@ class HybridRetriever:
             else:
                 entry.reasons.append(reason)
 
-        rows = _RowReader(db)  # each projection row is read once per question
-        search = _Searcher(rows, talk, admit, self.candidates)
+        rows = QuestionRows(db)  # each projection row is read once per question
+        search = TalkSearch(rows, talk, admit, self.candidates)
         leads: list[tuple[int, Glance, str]] = []
         passes = self._keyword_passes(db, asked)
         since, newest = _bound(talk, asked, passes)
@@ -585,7 +585,7 @@ class HybridRetriever:
     def _vector_lists(
         self,
         db: RecallDB,
-        rows: _RowReader,
+        rows: QuestionRows,
         text: str,
         admit: Callable[[Glance], bool],
         quarantined: bool,
@@ -609,7 +609,7 @@ class HybridRetriever:
 
     def _vector_hits(
         self,
-        rows: _RowReader,
+        rows: QuestionRows,
         index: VectorIndex,
         query: Vectors,
         rank_by: Vectors | None,
@@ -671,38 +671,6 @@ def sync_indexes(home: Home) -> int:
     return catch_up(home)
 
 
-class _Searcher:
-    """Runs one FTS5 expression against the talk index; keeps the hits recall may return.
-
-    The talk index knows nothing of trust or forgetting: the record's current
-    flags, read through the store's projection, decide (so a forget or a
-    rollback never leaves a stale hit). It asks for more than it needs because
-    some hits are filtered out here.
-    """
-
-    def __init__(
-        self, rows: _RowReader, talk: TalkIndex, admit: Callable[[Glance], bool], limit: int
-    ) -> None:
-        self.rows = rows
-        self.talk = talk
-        self.admit = admit
-        self.limit = limit
-
-    def __call__(self, match: str, since: int | None = None) -> list[tuple[Glance, float]]:
-        hits = self.talk.search(match, limit=self.limit * 2, since=since)
-        out: list[tuple[Glance, float]] = []
-        rows = self.rows([h.rid for h in hits], self.limit)
-        for hit, row in zip(hits, rows, strict=True):
-            if row is None or not row.current:
-                continue  # cheap column checks before the record is read
-            seen = Glance.of_row(row)
-            if self.admit(seen):
-                out.append((seen, hit.score))
-                if len(out) >= self.limit:
-                    break
-        return out
-
-
 def _bound(
     talk: TalkIndex, asked: _Asked, passes: list[tuple[str, str, tuple[float, int]]]
 ) -> tuple[int | None, str]:
@@ -717,37 +685,6 @@ def _bound(
         since,
         f"; '{asked.terms[0]}' is in too many turns, only its newest {asked.newest:,} read",
     )
-
-
-class _RowReader:
-    """The projection rows one question reads, each read from the store once.
-
-    The keyword passes and the two vector lists mostly return the same turns,
-    and reading a row (its JSON with it) is most of what a hit costs; so a row
-    read for one list is handed to the next from here. Rows are still read only
-    when a list gets to them. Kept for one question only: the next reads every
-    row again, so a correction or a forget is seen by the next question as before.
-    """
-
-    def __init__(self, db: RecallDB) -> None:
-        self.db = db
-        self.read: dict[int, ProjectionRow | None] = {}
-
-    def __call__(self, rids: list[int], needed: int) -> Iterator[ProjectionRow | None]:
-        """The projection row of each of ``rids`` in order (None if gone), read in two goes.
-
-        A list asks for twice the candidates it needs because some may be filtered
-        out; usually the first ones suffice, so the rest are read only if the loop
-        gets to them.
-        """
-        first = needed + needed // 5
-        for part in (rids[:first], rids[first:]):
-            if part:
-                missing = [rid for rid in part if rid not in self.read]
-                if missing:
-                    found = self.db.projection_rows(missing)
-                    self.read.update((rid, found.get(rid)) for rid in missing)
-                yield from (self.read[rid] for rid in part)
 
 
 STANDOUT = 1.5  # the first bm25 score over the fifth's: a clear first

@@ -1,0 +1,79 @@
+"""What one question reads from the store: each candidate's projection row once, and the
+talk index's hits filtered by the records' current flags.
+
+The keyword passes and the two vector lists of hybrid recall mostly return the same
+turns, and reading a row (its JSON with it) is most of what a hit costs, so the rows
+are shared between them for the one question, and never kept longer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from truehearth.recall.db import RecallDB
+from truehearth.recall.glance import Glance
+from truehearth.recall.talk import TalkIndex
+from truehearth.store.base import ProjectionRow
+
+
+class QuestionRows:
+    """The projection rows one question reads, each read from the store once.
+
+    The keyword passes and the two vector lists mostly return the same turns,
+    and reading a row (its JSON with it) is most of what a hit costs; so a row
+    read for one list is handed to the next from here. Rows are still read only
+    when a list gets to them. Kept for one question only: the next reads every
+    row again, so a correction or a forget is seen by the next question as before.
+    """
+
+    def __init__(self, db: RecallDB) -> None:
+        self.db = db
+        self.read: dict[int, ProjectionRow | None] = {}
+
+    def __call__(self, rids: list[int], needed: int) -> Iterator[ProjectionRow | None]:
+        """The projection row of each of ``rids`` in order (None if gone), read in two goes.
+
+        A list asks for twice the candidates it needs because some may be filtered
+        out; usually the first ones suffice, so the rest are read only if the loop
+        gets to them.
+        """
+        first = needed + needed // 5
+        for part in (rids[:first], rids[first:]):
+            if part:
+                missing = [rid for rid in part if rid not in self.read]
+                if missing:
+                    found = self.db.projection_rows(missing)
+                    self.read.update((rid, found.get(rid)) for rid in missing)
+                yield from (self.read[rid] for rid in part)
+
+
+class TalkSearch:
+    """Runs one FTS5 expression against the talk index; keeps the hits recall may return.
+
+    The talk index knows nothing of trust or forgetting: the record's current
+    flags, read through the store's projection, decide (so a forget or a
+    rollback never leaves a stale hit). It asks for more than it needs because
+    some hits are filtered out here.
+    """
+
+    def __init__(
+        self, rows: QuestionRows, talk: TalkIndex, admit: Callable[[Glance], bool], limit: int
+    ) -> None:
+        self.rows = rows
+        self.talk = talk
+        self.admit = admit
+        self.limit = limit
+
+    def __call__(self, match: str, since: int | None = None) -> list[tuple[Glance, float]]:
+        hits = self.talk.search(match, limit=self.limit * 2, since=since)
+        out: list[tuple[Glance, float]] = []
+        rows = self.rows([h.rid for h in hits], self.limit)
+        for hit, row in zip(hits, rows, strict=True):
+            if row is None or not row.current:
+                continue  # cheap column checks before the record is read
+            seen = Glance.of_row(row)
+            if self.admit(seen):
+                out.append((seen, hit.score))
+                if len(out) >= self.limit:
+                    break
+        return out
