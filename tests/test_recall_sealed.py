@@ -9,6 +9,7 @@ search returns is the same as from a fresh read.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -29,9 +30,13 @@ def _reads(index: VectorIndex, statements: list[str]) -> list[str]:
     return [s for s in statements if s.startswith("SELECT row, rid, record_id, vec")]
 
 
-def _same_as_fresh(home: Home, index: VectorIndex) -> None:
+QUESTIONS = ("violin lesson", "where does my sister live", "the garden")
+
+
+def same_as_fresh(home: Home, index: VectorIndex, texts: Sequence[str] = QUESTIONS) -> None:
+    """What ``index`` finds for each text is what an index that kept nothing finds."""
     fresh = VectorIndex(home.recall_index, index.embedder)
-    for text in ("violin lesson", "where does my sister live", "the garden"):
+    for text in texts:
         query = index.embedder.embed([text])[0]
         kept, read = index.search(query, 5), fresh.search(query, 5)
         assert [(h.record_id, h.rid) for h in kept] == [(h.record_id, h.rid) for h in read]
@@ -64,13 +69,13 @@ def test_a_sealed_home_reads_only_the_rows_added_since_its_last_search(tmp_path:
             ]
             # The hits' records come with the rows read, not from another query.
             assert not [s for s in statements if s.startswith("SELECT row, record_id")]
-            _same_as_fresh(home, index)
+            same_as_fresh(home, index)
             # A rebuild elsewhere marks a new generation: every row is read again.
             with Home.open(path, passphrase=PASS) as other:
                 active_index(other).rebuild()
             statements.clear()
             index.search(query, 3)
             assert _reads(index, statements)[-1].endswith("row >= 0 AND row < 8 ORDER BY row")
-            _same_as_fresh(home, index)
+            same_as_fresh(home, index)
         finally:
             home.recall_index.conn.set_trace_callback(None)

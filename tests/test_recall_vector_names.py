@@ -16,34 +16,27 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.test_recall_sealed import LINES, same_as_fresh
 from truehearth.home import Home
 from truehearth.recall.settings import active_index
 from truehearth.recall.vectors import VectorIndex
 
-LINES = [
-    "The violin lesson moved to Thursday evenings {i}.",
-    "My sister Maya {i} lives in Porto now.",
-    "We planted basil and tomatoes by the fence {i}.",
-]
 NAMES = "SELECT row, record_id FROM recall_vectors"
 
 
-def _same_as_fresh(home: Home, index: VectorIndex, texts: list[str]) -> None:
-    fresh = VectorIndex(home.recall_index, index.embedder)
-    for text in texts:
-        query = index.embedder.embed([text])[0]
-        kept, read = index.search(query, 5), fresh.search(query, 5)
-        assert [(h.record_id, h.rid) for h in kept] == [(h.record_id, h.rid) for h in read]
-        assert np.array_equal([h.score for h in kept], [h.score for h in read])
+def _six_rows(home: Home) -> VectorIndex:
+    """Six remembered lines, their vectors synced: the index the tests search."""
+    for i in range(6):
+        home.remember(LINES[i % 3].format(i=i))
+    index = active_index(home)
+    index.sync()
+    return index
 
 
 def test_a_search_reads_only_the_names_no_search_read_before(tmp_path: Path) -> None:
     path = tmp_path / "home"
     with Home.init(path, "Ash") as home:
-        for i in range(6):
-            home.remember(LINES[i % 3].format(i=i))
-        index = active_index(home)
-        index.sync()
+        index = _six_rows(home)
         statements: list[str] = []
         home.recall_index.conn.set_trace_callback(statements.append)
         try:
@@ -64,7 +57,7 @@ def test_a_search_reads_only_the_names_no_search_read_before(tmp_path: Path) -> 
             (read,) = [s for s in statements if s.startswith(NAMES)]
             assert read.endswith(("row IN (6,7)", "row IN (7,6)"))
             assert len(found) == 8
-            _same_as_fresh(home, index, ["violin lesson", "where does my sister live"])
+            same_as_fresh(home, index, ["violin lesson", "where does my sister live"])
         finally:
             home.recall_index.conn.set_trace_callback(None)
 
@@ -95,10 +88,10 @@ def test_rows_written_anew_elsewhere_are_named_afresh(tmp_path: Path) -> None:
                 "SELECT rid FROM recall_vectors WHERE record_id = ?", (newer.id,)
             )[0][0]
         )
-        _same_as_fresh(home, index, [LINES[0].format(i=0), LINES[2].format(i=2)])
+        same_as_fresh(home, index, [LINES[0].format(i=0), LINES[2].format(i=2)])
         # A rebuild by this index itself starts over too.
         index.rebuild()
-        _same_as_fresh(home, index, [LINES[0].format(i=0), LINES[2].format(i=2)])
+        same_as_fresh(home, index, [LINES[0].format(i=0), LINES[2].format(i=2)])
 
 
 def test_the_vector_files_are_mapped_as_plain_arrays(tmp_path: Path) -> None:
@@ -106,10 +99,7 @@ def test_the_vector_files_are_mapped_as_plain_arrays(tmp_path: Path) -> None:
     np.memmap subclass), holding what the files hold, and a short file is refused."""
     path = tmp_path / "home"
     with Home.init(path, "Ash") as home:
-        for i in range(6):
-            home.remember(LINES[i % 3].format(i=i))
-        index = active_index(home)
-        index.sync()
+        index = _six_rows(home)
         mapped = index._matrix()
         assert type(mapped.matrix) is np.ndarray and type(mapped.rids) is np.ndarray
         assert mapped.coarse is None  # below coarse_from: never read, never mapped
