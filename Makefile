@@ -24,6 +24,7 @@ ifeq ($(shell uname -m),x86_64)
 NO_AMX := -mno-amx-tile -mno-amx-int8 -mno-amx-bf16
 LLAMA_CMAKE_ARGS ?= -DCMAKE_C_FLAGS="$(NO_AMX)" -DCMAKE_CXX_FLAGS="$(NO_AMX)"
 endif
+# The version range is the `local` extra's in pyproject.toml: keep the two in step.
 $(LLAMA_STAMP): $(BIN)/python
 	@echo "Building llama.cpp for this CPU (takes a while, once per venv)..."
 	CMAKE_ARGS='$(LLAMA_CMAKE_ARGS)' $(BIN)/python -m pip install --quiet --no-cache-dir \

@@ -164,8 +164,9 @@ def asked_to_act(s: Situation) -> str | None:
     if _HUMAN_NO.search(message):
         return None
     offered = [m.content for m in s.history if m.role != "user"][-1:]
-    if offered and _YES.search(message) and _OFFER.search(norm(offered[0])):
-        return _YES.search(message).group(0)  # type: ignore[union-attr]
+    yes = _YES.search(message)
+    if yes and offered and _OFFER.search(norm(offered[0])):
+        return yes.group(0)
     left = _LEFT_TO_YOU.search(message)
     if left:
         return left.group(0)
