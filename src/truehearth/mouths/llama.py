@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from truehearth.extras import needed_for
-from truehearth.mouths import shipped
+from truehearth.mouths import amx, shipped
 from truehearth.mouths.base import Completion, Fingerprint, GenerationParams, Message
 from truehearth.mouths.counting import Method, TokenCounting
 from truehearth.mouths.errors import ModelFileError, StructuredOutputUnsupported
@@ -329,7 +329,10 @@ def _close_devnull() -> None:
 
 def _load(path: Path, n_ctx: int, seed: int | None, n_threads: int | None) -> Any:
     with needed_for("the embedded model"):  # heavy import, only when a model is loaded
+        import llama_cpp
         from llama_cpp import Llama
+
+    amx.guard(path, llama_cpp.llama_print_system_info().decode(), llama_cpp.__version__)
 
     if _close_devnull not in _registered:
         atexit.register(_close_devnull)
