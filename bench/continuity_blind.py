@@ -9,12 +9,13 @@ The first set's split is frozen (see truehearth.continuity.blindset): its test
 companions' misses are never printed, only their figures. The second, third and
 fourth sets (labelled/blind2/ to blind4/; the third since round 6, the fourth
 since round 7) are tuning data only. A set given with ``--held-out`` (by default
-labelled/blind5/; the sixth, labelled/blind6/, only when named) is test only:
+the newest, below) is test only:
 scored, never tuned on, its misses never shown.
 
 Since round 9 the fifth, sixth and seventh sets (scored as held out in rounds 5-8) are
 read for the rules: scored as tune, their misses printable (``--set blind5``); the
-precedents still never learn from them. The eighth (labelled/blind8/) is the default
+precedents still never learn from them. The eighth (labelled/blind8/, scored in rounds 9
+and 10) is held out when named; the ninth (labelled/blind9/, round 10) is the default
 held-out set.
 
     .venv/bin/python bench/continuity_blind.py --tune-only --misses --set blind7
@@ -35,7 +36,7 @@ from truehearth.continuity.blindset import (
     BLIND2_DIR,
     BLIND3_DIR,
     BLIND4_DIR,
-    BLIND8_DIR,
+    BLIND9_DIR,
     BLIND_DIR,
     RULES_TUNE_DIRS,
     BlindReply,
@@ -179,7 +180,7 @@ def main() -> int:
         "--held-out",
         type=Path,
         action="append",
-        help="a set that is test only, every companion in it (default: labelled/blind8); its "
+        help="a set that is test only, every companion in it (default: labelled/blind9); its "
         "misses are never printed",
     )
     args = parser.parse_args()
@@ -210,7 +211,7 @@ def main() -> int:
                 (f"test {blind.name}", table(title, pick(blind.test), knowledge, scorers))
             )
             runs.append((title, pick(blind.test), knowledge))
-    for directory in [] if args.tune_only else args.held_out or [BLIND8_DIR]:
+    for directory in [] if args.tune_only else args.held_out or [BLIND9_DIR]:
         held = load_set(directory, frozen=False, name=directory.name)
         knowledge = knowledge_for(held.companions)
         title = f"held-out test, {held.name} ({', '.join(sorted(held.companions))})"

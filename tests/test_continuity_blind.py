@@ -149,13 +149,19 @@ def test_the_once_held_out_sets_are_whole_and_now_tuning_data(index: int, name: 
     assert {i.reply for i in later.items} <= learnt
 
 
-@pytest.mark.parametrize("name", ["blind5", "blind6", "blind7", "blind8"])
+@pytest.mark.parametrize("name", ["blind5", "blind6", "blind7", "blind8", "blind9"])
 def test_the_held_out_blind_sets_are_whole_and_never_learnt_from(name: str) -> None:
-    """The fifth to eighth sets (the eighth held out; the fifth to seventh read for the
-    rules since round 9): 4 companions, 90 replies each, the brief's kinds; not one of
+    """The fifth to ninth sets (the eighth and ninth held out; the fifth to seventh read
+    for the rules since round 9): 4 companions, 90 replies each, the brief's kinds; not one of
     their replies, and not one of the first set's frozen test replies, among the
     precedents' examples, and no blind set the precedents load holds them."""
-    from truehearth.continuity.blindset import BLIND5_DIR, BLIND6_DIR, BLIND7_DIR, BLIND8_DIR
+    from truehearth.continuity.blindset import (
+        BLIND5_DIR,
+        BLIND6_DIR,
+        BLIND7_DIR,
+        BLIND8_DIR,
+        BLIND9_DIR,
+    )
     from truehearth.continuity.precedent import tuning_examples
 
     directory = {
@@ -163,6 +169,7 @@ def test_the_held_out_blind_sets_are_whole_and_never_learnt_from(name: str) -> N
         "blind6": BLIND6_DIR,
         "blind7": BLIND7_DIR,
         "blind8": BLIND8_DIR,
+        "blind9": BLIND9_DIR,
     }[name]
     held = load_set(directory, frozen=False, name=name)
     assert len(held.companions) == 4

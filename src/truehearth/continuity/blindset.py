@@ -53,8 +53,10 @@ BLIND5_DIR = Path(__file__).parent / "labelled" / "blind5"
 BLIND6_DIR = Path(__file__).parent / "labelled" / "blind6"
 BLIND7_DIR = Path(__file__).parent / "labelled" / "blind7"
 RULES_TUNE_DIRS = (BLIND5_DIR, BLIND6_DIR, BLIND7_DIR)
-# The eighth, written in round 8 for the rounds after it: test only, the default held-out set.
+# The eighth, written in round 8: test only, scored in aggregate in rounds 9 and 10.
 BLIND8_DIR = Path(__file__).parent / "labelled" / "blind8"
+# The ninth, written in round 10: test only, the default held-out set.
+BLIND9_DIR = Path(__file__).parent / "labelled" / "blind9"
 TEST_COMPANIONS = 2
 _ROLES = {"human": "user", "user": "user", "companion": "assistant", "assistant": "assistant"}
 
