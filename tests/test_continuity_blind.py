@@ -149,18 +149,20 @@ def test_the_once_held_out_sets_are_whole_and_now_tuning_data(index: int, name: 
     assert {i.reply for i in later.items} <= learnt
 
 
-@pytest.mark.parametrize("name", ["blind5", "blind6", "blind7", "blind8", "blind9"])
+@pytest.mark.parametrize("name", ["blind5", "blind6", "blind7", "blind8", "blind9", "blind10"])
 def test_the_held_out_blind_sets_are_whole_and_never_learnt_from(name: str) -> None:
-    """The fifth to ninth sets (the eighth and ninth held out; the fifth to seventh read
-    for the rules since round 9): 4 companions, 90 replies each, the brief's kinds; not one of
-    their replies, and not one of the first set's frozen test replies, among the
-    precedents' examples, and no blind set the precedents load holds them."""
+    """The fifth to tenth sets (the eighth and ninth held out; the fifth to seventh read
+    for the rules since round 9, the tenth since round 10): 4 companions, 90 replies
+    each, the brief's kinds; not one of their replies, and not one of the first set's
+    frozen test replies, among the precedents' examples, and no blind set the
+    precedents load holds them."""
     from truehearth.continuity.blindset import (
         BLIND5_DIR,
         BLIND6_DIR,
         BLIND7_DIR,
         BLIND8_DIR,
         BLIND9_DIR,
+        BLIND10_DIR,
     )
     from truehearth.continuity.precedent import tuning_examples
 
@@ -170,6 +172,7 @@ def test_the_held_out_blind_sets_are_whole_and_never_learnt_from(name: str) -> N
         "blind7": BLIND7_DIR,
         "blind8": BLIND8_DIR,
         "blind9": BLIND9_DIR,
+        "blind10": BLIND10_DIR,
     }[name]
     held = load_set(directory, frozen=False, name=name)
     assert len(held.companions) == 4

@@ -30,13 +30,14 @@ FUSSING = (
 
 def test_the_shipped_precedents_learn_only_from_tuning_replies() -> None:
     """The in-sample set, the first set's tune split, the second, third and fourth sets;
-    never the frozen test companions, never the fifth to ninth sets."""
+    never the frozen test companions, never the fifth to tenth sets."""
     from truehearth.continuity.blindset import (
         BLIND5_DIR,
         BLIND6_DIR,
         BLIND7_DIR,
         BLIND8_DIR,
         BLIND9_DIR,
+        BLIND10_DIR,
         load_set,
     )
 
@@ -51,6 +52,7 @@ def test_the_shipped_precedents_learn_only_from_tuning_replies() -> None:
         ("blind7", BLIND7_DIR),
         ("blind8", BLIND8_DIR),
         ("blind9", BLIND9_DIR),
+        ("blind10", BLIND10_DIR),
     ):
         later = load_set(directory, frozen=False, name=name)
         assert not {e.source for e in examples} & (held_out | set(later.companions))

@@ -52,7 +52,9 @@ BLIND4_DIR = Path(__file__).parent / "labelled" / "blind4"
 BLIND5_DIR = Path(__file__).parent / "labelled" / "blind5"
 BLIND6_DIR = Path(__file__).parent / "labelled" / "blind6"
 BLIND7_DIR = Path(__file__).parent / "labelled" / "blind7"
-RULES_TUNE_DIRS = (BLIND5_DIR, BLIND6_DIR, BLIND7_DIR)
+# The tenth, written in round 10 beside the ninth: scored once as held out, then rules-tuning.
+BLIND10_DIR = Path(__file__).parent / "labelled" / "blind10"
+RULES_TUNE_DIRS = (BLIND5_DIR, BLIND6_DIR, BLIND7_DIR, BLIND10_DIR)
 # The eighth, written in round 8: test only, scored in aggregate in rounds 9 and 10.
 BLIND8_DIR = Path(__file__).parent / "labelled" / "blind8"
 # The ninth, written in round 10: test only, the default held-out set.
