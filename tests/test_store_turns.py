@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
+
+from truehearth.core.canonical import canonical_bytes
 from truehearth.core.records import Layer, Voice
 from truehearth.home import Home
 from truehearth.homedir import DB_NAME
 from truehearth.mouths.doubles import EchoMouth
+from truehearth.store.turns import FOLLOWS, follows_of
 from truehearth.turn import Conversation
 
 
@@ -63,7 +67,9 @@ def test_an_older_home_gets_its_turns_indexed_when_opened(home: Home) -> None:
     home.close()
     with sqlite3.connect(home.path / DB_NAME) as conn:  # the home as m004 left it
         conn.execute("DROP TABLE turn_index")
-        conn.execute("DELETE FROM _migrations WHERE name = 'm005_turn_index'")
+        conn.execute(
+            "DELETE FROM _migrations WHERE name IN ('m005_turn_index', 'm006_turn_index_tails')"
+        )
     with Home.open(home.path) as again:
         assert _rows(again) == written
         assert again.sessions_holding(["hello", "how was the garden?"], via="proxy") == ["s-a"]
@@ -158,3 +164,73 @@ def test_kept_turns_follow_what_another_home_changes(home: Home) -> None:
     with Home.open(home.path) as other:
         other.rollback(before.seq)
     assert home.session_turns("s-a") == []
+
+
+def _index_rows(home: Home) -> list[tuple[object, ...]]:
+    columns = "id, session, via, turn, human, said, current, at, follows"
+    with sqlite3.connect(home.path / DB_NAME) as conn:
+        return sorted(conn.execute(f"SELECT {columns} FROM turn_index"))
+
+
+def test_an_m005_home_gets_what_the_tails_query_reads_in_its_turn_index(home: Home) -> None:
+    conv = Conversation(home, EchoMouth(), "echo", session="s-a", via="proxy")
+    for line in ["the garden", "the roses", "the fence", "the gate"]:
+        conv.say(line)
+    conv.human_meta = {"follows": 1}
+    conv.say("the orchard instead")
+    roses = next(r for r in home.session_turns("s-a") if r.text == "the roses")
+    home.correct(roses.id, "the tulips", source=roses.source)  # the old turn is not current
+    _chat(home, "s-b", ["hello", "the pond"])
+    chat = ["the garden", "the tulips", "the orchard instead", "now?"]
+    tails = home.session_tails(chat, via="proxy", min_tail=2)
+    written = _index_rows(home)
+    assert {row[6] for row in written} == {0, 1}  # current and not
+    assert [row[8] for row in written if row[8] is not None] == [1]
+    home.close()
+    # The file as m005 left it: the columns the tails query reads were not there.
+    with sqlite3.connect(home.path / DB_NAME) as conn:
+        for column in ("current", "at", "follows"):
+            conn.execute(f"ALTER TABLE turn_index DROP COLUMN {column}")
+        conn.execute("DELETE FROM _migrations WHERE name = 'm006_turn_index_tails'")
+    with Home.open(home.path) as again:
+        assert _index_rows(again) == written
+        assert again.session_tails(chat, via="proxy", min_tail=2) == tails
+        assert again.verify().ok
+
+
+def test_the_tails_query_reads_no_records_row(home: Home) -> None:
+    """A records row per human turn made finding a long chat's session grow with it."""
+    _chat(home, "s-a", ["the garden", "the roses"])
+    conn = home.store._conn  # type: ignore[attr-defined]
+    tables: list[str] = []
+
+    def watch(action: int, table: str | None, *_: object) -> int:
+        if action == sqlite3.SQLITE_READ and table is not None:
+            tables.append(table)
+        return sqlite3.SQLITE_OK
+
+    conn.set_authorizer(watch)
+    try:
+        found = home.session_tails(["the garden", "the roses", "now?"], via="proxy", min_tail=2)
+    finally:
+        conn.set_authorizer(None)
+    assert [t.session for t in found] == ["s-a"]
+    assert "turn_index" in tables and "records" not in tables
+
+
+def test_verify_finds_a_turn_index_whose_tail_columns_differ(home: Home) -> None:
+    _chat(home, "s-a", ["hello"])
+    with sqlite3.connect(home.path / DB_NAME) as conn:
+        conn.execute("UPDATE turn_index SET current = 0 WHERE human = 1")
+    assert "turn index" in str(home.verify().problem)
+
+
+@pytest.mark.parametrize("follows", [None, 3, -1, "2", True, False, [1, "a"], {"b": 1, "a": "é"}])
+def test_a_follows_value_is_kept_as_the_stored_json_reads(follows: object) -> None:
+    """The index must hold what the tails query read from the record: ``json_extract``'s value."""
+    meta = {"kind": "turn"} if follows is None else {"kind": "turn", FOLLOWS: follows}
+    stored = canonical_bytes({"meta": meta}).decode()
+    with sqlite3.connect(":memory:") as conn:
+        (read,) = conn.execute("SELECT json_extract(?, '$.meta.follows')", (stored,)).fetchone()
+        (kept,) = conn.execute("SELECT ?", (follows_of(meta),)).fetchone()
+    assert (kept, type(kept)) == (read, type(read))

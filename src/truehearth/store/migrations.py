@@ -157,12 +157,34 @@ M005_TURN_INDEX = Migration(
     ],
 )
 
+M006_TURN_INDEX_TAILS = Migration(
+    "m006_turn_index_tails",
+    [
+        # What the session-tails query reads of each human turn, kept in the turn
+        # index (truehearth.store.turns.row_of) so the query no longer reads a
+        # records row per turn: whether the record is current, when it was
+        # recorded, and the turn a rewind follows (meta.follows, as json_extract
+        # reads it). Written with the record rows, in the same transaction.
+        "ALTER TABLE turn_index ADD COLUMN current INTEGER NOT NULL DEFAULT 1",
+        "ALTER TABLE turn_index ADD COLUMN at TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE turn_index ADD COLUMN follows",
+        # The turns already indexed, from their records (a row without one, which
+        # verify reports anyway, is left not current).
+        """UPDATE turn_index SET (current, at, follows) = (
+            SELECT coalesce(max(r.current), 0), coalesce(max(r.recorded_at), ''),
+                   max(json_extract(CAST(r.value AS TEXT), '$.meta.follows'))
+            FROM records r WHERE r.id = turn_index.id
+        )""",
+    ],
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     M001_JOURNAL,
     M002_RECORD_FEED,
     M003_SECRETS,
     M004_TOUCHES_BY_SEQ,
     M005_TURN_INDEX,
+    M006_TURN_INDEX_TAILS,
 )
 
 # Names an older truehearth applied whose work has moved elsewhere: known, never run.

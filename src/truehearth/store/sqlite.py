@@ -658,12 +658,11 @@ def record_columns(value: dict[str, Any], value_bytes: bytes) -> tuple[Any, ...]
     Writing and checking both use it, so ``verify`` compares every column the
     reads filter on (a core row set to ``current=0`` vanishes from prompts).
     """
-    current = int(not value.get("forgotten") and not value.get("superseded_by"))
     return (
         value["layer"],
         value["voice"],
         value["trust"],
-        current,
+        turns.is_current(value),
         value["recorded_at"],
         value["text"],
         value_bytes,

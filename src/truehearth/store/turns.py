@@ -7,13 +7,16 @@ costs a page of records per request at best, thousands at worst. This index
 answers it with a few indexed lookups: one row per turn record (``meta.kind ==
 "turn"`` in the archive, with a session), keyed by the record's id, holding its
 session, how it came (``source.via``), its turn number, whether the human said
-it, and a digest of its text with the outer whitespace stripped.
+it, and a digest of its text with the outer whitespace stripped; and what the
+tails query reads of a turn (whether the record is current, when it was
+recorded, the turn a rewind follows), so that query reads no ``records`` row.
 
 Invariants: the index is a projection like ``records`` itself. It is written in
 the same transaction as the record row it mirrors (:func:`project`), so a crash
 leaves both or neither, and a rolled-back or replaced record leaves or changes
-its row with it. It is only ever a way to *find* candidates: readers take the
-records themselves from ``records`` (current rows only) and compare their text,
+its row with it (``verify`` compares every column with the journal). It is only
+ever a way to *find* candidates: readers take the records themselves from
+``records`` (current rows only) and compare their text,
 so a row can never make a chat match text the journal does not hold.
 """
 
@@ -47,8 +50,36 @@ def _sql_key(text: Any) -> str | None:
     return turn_key(text) if isinstance(text, str) else None
 
 
-def row_of(value: dict[str, Any]) -> tuple[str, str, int, int, str] | None:
-    """``(session, via, turn, human, key)`` for a turn record's value, else ``None``."""
+TurnRow = tuple[str, str, int, int, str, int, str, Any]
+"""A turn index row but its id: ``(session, via, turn, human, said, current, at, follows)``."""
+
+
+def is_current(value: dict[str, Any]) -> int:
+    """Whether a record value is current (``records.current``): not forgotten, not superseded."""
+    return int(not value.get("forgotten") and not value.get("superseded_by"))
+
+
+def follows_of(meta: dict[str, Any]) -> Any:
+    """``meta.follows`` as SQLite's ``json_extract`` reads it from the stored value.
+
+    The tails query compares it with turn numbers, so it must be the very value
+    the query read from ``records`` before the index carried it: a number stays
+    a number, a string a string, true and false become 1 and 0, and an object
+    or a list its JSON text.
+    """
+    follows = meta.get(FOLLOWS)
+    if follows is None or isinstance(follows, int | float | str):
+        return int(follows) if isinstance(follows, bool) else follows
+    return orjson.dumps(follows, option=orjson.OPT_SORT_KEYS).decode()  # as stored
+
+
+def row_of(value: dict[str, Any]) -> TurnRow | None:
+    """The turn index row of a turn record's value (see :data:`TurnRow`), else ``None``.
+
+    Besides finding turns, a row carries what the tails query reads of each
+    human turn (current or not, when it was recorded, the turn a rewind
+    follows), so that query never reads the ``records`` table.
+    """
     meta = value.get("meta") or {}
     source = value.get("source") or {}
     session = source.get("session")
@@ -62,7 +93,16 @@ def row_of(value: dict[str, Any]) -> tuple[str, str, int, int, str] | None:
     if not isinstance(number, int | float):
         return None  # a turn number that is not a number: not a turn (as the backfill reads it)
     human = int(value.get("voice") == "human")
-    return session, str(source.get("via", "")), int(number), human, turn_key(value["text"])
+    return (
+        session,
+        str(source.get("via", "")),
+        int(number),
+        human,
+        turn_key(value["text"]),
+        is_current(value),
+        str(value["recorded_at"]),
+        follows_of(meta),
+    )
 
 
 def project(conn: sqlite3.Connection, rid: str, value: dict[str, Any] | None) -> None:
@@ -72,9 +112,11 @@ def project(conn: sqlite3.Connection, rid: str, value: dict[str, Any] | None) ->
         conn.execute("DELETE FROM turn_index WHERE id = ?", (rid,))
         return
     conn.execute(
-        "INSERT INTO turn_index (id, session, via, turn, human, said) VALUES (?, ?, ?, ?, ?, ?) "
+        "INSERT INTO turn_index (id, session, via, turn, human, said, current, at, follows) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (id) DO UPDATE SET session = excluded.session, via = excluded.via, "
-        "turn = excluded.turn, human = excluded.human, said = excluded.said",
+        "turn = excluded.turn, human = excluded.human, said = excluded.said, "
+        "current = excluded.current, at = excluded.at, follows = excluded.follows",
         (rid, *row),
     )
 
@@ -113,8 +155,11 @@ def session_tails(
     the session's any more: they neither count nor break a tail.
     """
     keys = _keys_json(texts)
-    # CROSS JOIN keeps SQLite from starting at the records table; the window
-    # finds each session's newest turn whose line the chat lacks (-1: none).
+    # The window finds each session's newest turn whose line the chat lacks (-1:
+    # none). Everything is read from the turn index: with recall's catch-up
+    # writing the same file after every turn, this connection's page cache is
+    # cold at each request, and a ``records`` row per human turn made the query
+    # grow with the chat.
     rows = conn.execute(
         "WITH asked(key) AS MATERIALIZED (SELECT value FROM json_each(?)), "
         "candidate(session) AS MATERIALIZED ("
@@ -123,10 +168,9 @@ def session_tails(
         "  AND m.turn = (SELECT x.turn FROM turn_index x WHERE x.session = m.session "
         "                AND x.human = 1 ORDER BY x.turn DESC LIMIT 1)), "
         "turn(session, turn, hit, at, follows) AS MATERIALIZED ("
-        "  SELECT t.session, t.turn, t.said IN (SELECT key FROM asked), r.recorded_at, "
-        f"  json_extract(CAST(r.value AS TEXT), '$.meta.{FOLLOWS}') "
+        "  SELECT t.session, t.turn, t.said IN (SELECT key FROM asked), t.at, t.follows "
         "  FROM candidate c CROSS JOIN turn_index t ON t.session = c.session "
-        "  CROSS JOIN records r ON r.id = t.id WHERE t.human = 1 AND r.current = 1), "
+        "  WHERE t.human = 1 AND t.current = 1), "
         "rewind(session, follows, turn) AS MATERIALIZED ("
         "  SELECT session, follows, turn FROM turn WHERE follows IS NOT NULL), "
         "live(session, turn, hit, at) AS ("
@@ -223,7 +267,10 @@ def first_difference(conn: sqlite3.Connection, records: dict[str, dict[str, Any]
     ``records`` is every record value of the folded journal, by id (``verify``).
     """
     want = {rid: row for rid, value in records.items() if (row := row_of(value)) is not None}
-    for rid, *stored in conn.execute("SELECT id, session, via, turn, human, said FROM turn_index"):
+    rows = conn.execute(
+        "SELECT id, session, via, turn, human, said, current, at, follows FROM turn_index"
+    )
+    for rid, *stored in rows:
         row = want.pop(str(rid), None)
         if row is None:
             return f"the turn index holds {rid}, which is not a turn in the journal"
