@@ -13,7 +13,7 @@ from truehearth.core.ids import new_id
 from truehearth.core.records import Layer, Source, Voice
 from truehearth.home import Home
 from truehearth.recall import HybridRetriever
-from truehearth.recall.keywords import MIN_COMMON
+from truehearth.recall.keywords import MIN_COMMON, CommonWords
 from truehearth.recall.talk import TalkIndex
 
 OLD = 40  # the oldest turns say "garden" three times: bm25's best, without the bound
@@ -88,3 +88,43 @@ def test_the_default_bound_leaves_a_small_home_as_it_was(home: Home) -> None:
     before = HybridRetriever(newest=None).retrieve(home, "the garden", limit=10)
     now = HybridRetriever().retrieve(home, "the garden", limit=10)
     assert [(r.record.id, r.why) for r in now] == [(r.record.id, r.why) for r in before]
+
+
+def test_a_common_word_stays_common_while_the_home_grows_past_its_first_count(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """The count is kept until the home doubles; the limit it is compared with grows meanwhile.
+
+    Counted only up to the limit of its day, a common word's count fell under the
+    limit once the home had grown a little, and the word was searched again: bm25
+    over every turn that has it, on every question, until the home doubled.
+    """
+
+    def remember(h: Home, texts: list[str]) -> None:
+        now = h.now()
+        h.append_drafts(
+            [
+                acts.remember(
+                    record_id=new_id("r"),
+                    layer=Layer.ARCHIVE,
+                    text=text,
+                    voice=Voice.HUMAN,
+                    actor=Voice.HUMAN,
+                    source=Source(via="test"),
+                    now=now,
+                )
+                for text in texts
+            ]
+        )
+
+    with Home.init(tmp_path_factory.mktemp("growing") / "home", "Ash") as h:
+        # 10,000 records: the common limit is MIN_COMMON (200), in the bucket up to 16,383.
+        remember(h, [f"the garden on day {i}" for i in range(300)])
+        remember(h, [f"a quiet line {i}" for i in range(9_700)])
+        words = CommonWords(h.recall_index.projection)
+        assert words.common("garden")
+        assert words.keep(["garden", "day", "quiet"], fallback=False) == []
+        # 600 more records: the limit is now 212, still the same bucket.
+        remember(h, [f"another line {i}" for i in range(600)])
+        assert words.common("garden")
+        assert words.keep(["garden", "day", "quiet"], fallback=False) == []
