@@ -52,6 +52,7 @@ from truehearth.recall.base import Recalled, Retriever
 from truehearth.recall.embed_wordllama import WordLlamaEmbedder
 from truehearth.recall.hybrid import HybridRetriever, sync_indexes
 from truehearth.recall.meaning import SecondStage
+from truehearth.recall.settings import use_embedder
 
 KS = (1, 5, 10, 20)
 # (depth, weight, k) of the second stage compared by --systems meaning
@@ -69,6 +70,8 @@ OPTIONS: dict[str, object] = {
     "dump": "",
     "features": "",
     "baselines": True,
+    "embedder": "",
+    "static_table": str(Path.home() / ".cache" / "truehearth" / "static_e5" / "static_e5.npz"),
 }  # --warm: each question asked twice, the second timed
 TAP = "shortlist (re-ranker features)"
 
@@ -114,6 +117,15 @@ def truehearth_systems(which: str) -> dict[str, Retriever]:
             "truehearth default": HybridRetriever(),
             "all of them (before round 7)": HybridRetriever(newest=None),
             **{f"newest {n}": HybridRetriever(newest=n) for n in (1000, 500, 200)},
+        }
+    if which == "static":  # the distilled e5 table as one more vector list (issue 13, round 10)
+        from static_e5 import AlsoRetriever
+
+        table = Path(str(OPTIONS["static_table"]))
+        return {
+            "truehearth default": HybridRetriever(),
+            "+ static e5 list (w 1)": AlsoRetriever(table, 1.0),
+            "+ static e5 list (w 0.5)": AlsoRetriever(table, 0.5),
         }
     if which == "uncommon":  # the second vector list on (the default) and off
         return {
@@ -297,6 +309,8 @@ def run_user(
         folder = Path(tmp)
         clock.day = user.sessions[0].date if user.sessions else "2000-01-01"
         with Home.init(folder / "home", user.companion, clock=clock) as home:
+            if OPTIONS["embedder"]:  # the home's own vector space: --embedder
+                use_embedder(home, str(OPTIONS["embedder"]), {})
 
             def key_of(record_session: str | None, sha: str | None, locator: str | None) -> Key:
                 turn = int((locator or "/0").rsplit("/", 1)[1]) - 2  # line 1 is the header
@@ -563,6 +577,12 @@ def main() -> None:
         "--rerank-depth", type=int, default=0, help="override how many the re-ranker reads"
     )
     parser.add_argument("--no-baselines", action="store_true", help="skip the outside baselines")
+    parser.add_argument("--embedder", default="", help="each home's embedder (default: wordllama)")
+    parser.add_argument(
+        "--static-table",
+        default=str(OPTIONS["static_table"]),
+        help="the table train_static_e5.py wrote (--systems static, --embedder static-e5)",
+    )
     args = parser.parse_args()
     if args.merge:
         merge(args.merge.split(","))
@@ -571,6 +591,12 @@ def main() -> None:
     OPTIONS["dump"] = args.dump
     OPTIONS["features"] = args.features
     OPTIONS["baselines"] = not args.no_baselines
+    OPTIONS["embedder"] = args.embedder
+    OPTIONS["static_table"] = args.static_table
+    if args.embedder == "static-e5":  # not in the package: the bench registers it
+        from static_e5 import register
+
+        register(Path(args.static_table))
     if args.rerank_depth:
         from truehearth.recall import hybrid
 
