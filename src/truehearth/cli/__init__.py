@@ -84,7 +84,10 @@ def main(argv: list[str] | None = None) -> int:
         from truehearth.cli.commands import NAMES
 
         builtin = bool(args) and args[0] in NAMES
-        root(with_plugins=not builtin).main(args=argv, prog_name="truehearth")
+        # Not standalone: click's own usage errors come back here to be said in one line.
+        code = root(with_plugins=not builtin).main(
+            args=argv, prog_name="truehearth", standalone_mode=False
+        )
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except TruehearthError as exc:
@@ -93,7 +96,37 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         _error("interrupted")
         return 130
-    return 0
+    except Exception as exc:
+        handled = _click_error(exc)
+        if handled is None:
+            raise
+        return handled
+    return code if isinstance(code, int) else 0
+
+
+def _click_error(exc: Exception) -> int | None:
+    """Say a usage mistake (unknown option, bad value, missing argument) in one line.
+
+    Returns the exit code, or ``None`` for an exception that is not click's.
+    A group called without a command has already printed its help.
+    """
+    from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+    from typer.exceptions import Abort
+
+    if isinstance(exc, Abort):
+        _error("[bold red]error:[/] aborted")
+        return 1
+    if not isinstance(exc, ClickException):
+        return None
+    if isinstance(exc, NoArgsIsHelpError):
+        if message := exc.format_message():
+            _error(_escape(message))
+        return exc.exit_code
+    line = " ".join(exc.format_message().split()).rstrip(".")
+    if isinstance(exc, UsageError) and exc.ctx is not None:
+        line += f" (see `{exc.ctx.command_path} --help`)"
+    _error(f"[bold red]error:[/] {_escape(line)}")
+    return exc.exit_code
 
 
 def _escape(text: str) -> str:

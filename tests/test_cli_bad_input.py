@@ -1,0 +1,53 @@
+"""Bad input at the command line, as a new user types it: one clear line, nothing changed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CliRunner
+from truehearth.home import Home
+
+FIXTURES = Path(__file__).parent / "fixtures" / "exchange"
+
+
+def _journal(home: Path) -> bytes:
+    with Home.open(home) as h:
+        return b"".join(e.body for e in h.iter_events())
+
+
+def _one_error_line(err: str) -> str:
+    """The whole of stderr is one line starting with ``error:``; returns it."""
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("error: "), err
+    return lines[0]
+
+
+USAGE = [
+    (["log", "-n", "0"], "--limit"),
+    (["remember", "x", "--trust", "bogus"], "--trust"),
+    (["recall", "rain", "--limit", "99999999999999999999"], "--limit"),
+    (["propose", "core", "x", "--replace", "r-x"], "--replace"),
+    (["packs", "trust", "AAAA"], "--name"),
+    (["frobnicate"], "frobnicate"),
+]
+
+
+@pytest.mark.parametrize(("args", "named"), USAGE, ids=[" ".join(a) for a, _ in USAGE])
+def test_a_usage_mistake_is_one_line(
+    cli: CliRunner, home: Home, args: list[str], named: str
+) -> None:
+    """Unknown options, values out of range and missing options read like every other error."""
+    before = _journal(home.path)
+    result = cli(*args, "--home", str(home.path))
+    assert result.code == 2
+    assert named in _one_error_line(result.err)
+    assert "truehearth" in result.err and "--help" in result.err
+    assert _journal(home.path) == before
+
+
+def test_help_and_version_still_exit_zero(cli: CliRunner) -> None:
+    assert cli("--version").code == 0
+    assert cli("log", "--help").code == 0
