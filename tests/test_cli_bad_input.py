@@ -51,3 +51,13 @@ def test_a_usage_mistake_is_one_line(
 def test_help_and_version_still_exit_zero(cli: CliRunner) -> None:
     assert cli("--version").code == 0
     assert cli("log", "--help").code == 0
+
+
+def test_an_import_says_only_what_it_must_on_stderr(cli: CliRunner, home: Home) -> None:
+    """The progress bar draws nothing when stderr is not a terminal: no stray blank line."""
+    done = cli("import", "text", FIXTURES / "notes.md", "--home", home.path)
+    assert done.code == 0 and done.err == ""
+    empty = home.path.parent / "empty.json"
+    empty.write_bytes(b"")
+    refused = cli("import", "chatgpt", empty, "--home", home.path)
+    assert refused.code == 2 and "is empty" in _one_error_line(refused.err)

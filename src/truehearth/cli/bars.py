@@ -37,7 +37,9 @@ def bar(
     """A transient bar (on stderr unless told) that the yielded callback moves.
 
     The library reports the total with each step (``None`` while unknown: the
-    bar then pulses). ``quiet`` (e.g. with ``--json``) draws nothing.
+    bar then pulses). ``quiet`` (e.g. with ``--json``) draws nothing, and neither does a
+    bar whose console is not a terminal: rich would leave a blank line there, which a
+    script reading stderr takes for a message.
     """
     count: ProgressColumn = DownloadColumn() if as_bytes else MofNCompleteColumn()
     columns = (
@@ -46,7 +48,10 @@ def bar(
         count,
         TimeElapsedColumn(),
     )
-    shown = RichProgress(*columns, console=console or err_console, transient=True, disable=quiet)
+    target = console or err_console
+    shown = RichProgress(
+        *columns, console=target, transient=True, disable=quiet or not target.is_terminal
+    )
     with shown:
         task = shown.add_task("", total=None)
 
