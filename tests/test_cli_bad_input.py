@@ -61,3 +61,16 @@ def test_an_import_says_only_what_it_must_on_stderr(cli: CliRunner, home: Home) 
     empty.write_bytes(b"")
     refused = cli("import", "chatgpt", empty, "--home", home.path)
     assert refused.code == 2 and "is empty" in _one_error_line(refused.err)
+
+
+def test_binary_junk_is_described_in_words(cli: CliRunner, home: Home) -> None:
+    """The JSON parser's complaint is shown as text, not as a Python bytes literal."""
+    junk = home.path.parent / "junk.json"
+    junk.write_bytes(b"\xbf\xb8\x86\x9d\xce$,\x8f)\xc6\xe3b" * 50)
+    before = _journal(home.path)
+    refused = cli("import", "chatgpt", junk, "--home", home.path)
+    assert refused.code == 2
+    line = _one_error_line(refused.err)
+    assert "b'" not in line and "\\n" not in line and "\\x" not in line, line
+    assert "malformed JSON" in line
+    assert _journal(home.path) == before

@@ -61,8 +61,7 @@ def _batches(stream: IO[bytes], limits: Limits, what: str) -> Iterator[list[tupl
             else:
                 coro.close()
         except (ijson.JSONError, ValueError) as exc:
-            detail = (str(exc).strip().splitlines() or ["?"])[0][:120]
-            raise InvalidInput(f"{what}: malformed JSON ({detail})") from None
+            raise InvalidInput(f"{what}: malformed JSON ({_parser_said(exc)})") from None
         if events:
             yield events
             del events[:]
@@ -131,6 +130,18 @@ def _open_root(kind: str, what: str) -> str:
     if kind != "start_array":
         raise InvalidInput(f"not {what}: expected a JSON array")
     return "open"
+
+
+def _parser_said(exc: Exception) -> str:
+    """The first line of the parser's complaint, as text.
+
+    The C backend hands it over as bytes that quote the offending input, so
+    ``str()`` would show a Python bytes literal full of escapes.
+    """
+    said = exc.args[0] if exc.args else exc
+    text = said.decode("utf-8", "replace") if isinstance(said, bytes) else str(said)
+    first = (text.strip().splitlines() or ["?"])[0]
+    return "".join(ch if ch.isprintable() else "?" for ch in first)[:120]
 
 
 def _refusal(what: str, reason: str) -> InvalidInput:
