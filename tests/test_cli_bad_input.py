@@ -74,3 +74,21 @@ def test_binary_junk_is_described_in_words(cli: CliRunner, home: Home) -> None:
     assert "b'" not in line and "\\n" not in line and "\\x" not in line, line
     assert "malformed JSON" in line
     assert _journal(home.path) == before
+
+
+def test_a_report_path_that_cannot_be_written_is_one_line(
+    cli: CliRunner, home: Home, tmp_path: Path
+) -> None:
+    """`check --out FILE` is refused before the probes run; `drift --svg` into a file too."""
+    a_file = tmp_path / "report.txt"
+    a_file.write_text("mine")
+    cli("mouth", "add", "e1", "--echo", "--home", home.path)
+    before = _journal(home.path)
+    result = cli("check", "--mouth", "faithful", "--out", a_file, "--home", home.path)
+    assert result.code != 0
+    assert str(a_file) in _one_error_line(result.err)
+    assert a_file.read_text() == "mine"
+    assert _journal(home.path) == before
+    drawn = cli("drift", "--svg", a_file / "drift.svg", "--home", home.path)
+    assert drawn.code != 0
+    assert "drift.svg" in _one_error_line(drawn.err)

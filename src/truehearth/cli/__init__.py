@@ -96,6 +96,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         _error("interrupted")
         return 130
+    except OSError as exc:  # a path the user gave that cannot be read or written
+        where = f"{exc.filename}: " if exc.filename else ""
+        _error(f"[bold red]error:[/] {_escape(where + (exc.strerror or str(exc)))}")
+        return 1
     except Exception as exc:
         handled = _click_error(exc)
         if handled is None:

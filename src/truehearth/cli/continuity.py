@@ -102,6 +102,9 @@ def check_cmd(
         raise InvalidInput("--judge-all needs a --judge to grade the replies")
     if set_standing is not None and set_standing not in STANDINGS:
         raise InvalidInput(f"--set-standing must be one of: {', '.join(STANDINGS)}")
+    if out is not None and out.exists() and not out.is_dir():
+        # Said now, not after every probe has been put to the mouth.
+        raise InvalidInput(f"--out {out} is a file; name a directory for report.html/json")
     params = GenerationParams(max_tokens, CHECK_PARAMS.temperature, CHECK_PARAMS.top_p, seed)
     with opened(home) as h:
         chosen_suite = (
