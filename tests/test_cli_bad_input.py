@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import CliRunner
+from truehearth.core.errors import TruehearthError
 from truehearth.home import Home
+from truehearth.store.connect import driver_errors
 
 FIXTURES = Path(__file__).parent / "fixtures" / "exchange"
 
@@ -92,3 +95,19 @@ def test_a_report_path_that_cannot_be_written_is_one_line(
     drawn = cli("drift", "--svg", a_file / "drift.svg", "--home", home.path)
     assert drawn.code != 0
     assert "drift.svg" in _one_error_line(drawn.err)
+
+
+def test_a_read_only_database_is_named_as_such(tmp_path: Path) -> None:
+    """A home on read-only storage is not reported as unreadable or damaged."""
+    db = tmp_path / "ro.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE t (x)")
+    conn.close()
+    reader = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        with pytest.raises(TruehearthError) as caught, driver_errors():
+            reader.execute("INSERT INTO t VALUES (1)")
+    finally:
+        reader.close()
+    message = str(caught.value)
+    assert "read-only" in message and "cannot be read" not in message, message

@@ -126,6 +126,12 @@ def driver_errors() -> Iterator[None]:
     except OPERATIONAL_ERRORS as exc:
         if "locked" in str(exc) or "busy" in str(exc):
             raise HomeLocked("the home's database is busy with another writer") from exc
+        if "readonly" in str(exc):
+            # Even reading needs to write: WAL mode keeps its shared index beside the database.
+            raise HomeCorrupt(
+                "the home is read-only here (its directory or home.db cannot be written, "
+                "and even reading needs that); check its permissions or the disk it is on"
+            ) from exc
         raise HomeCorrupt(f"the home's database cannot be read: {exc}") from exc
     except DATABASE_ERRORS as exc:
         raise HomeCorrupt(
