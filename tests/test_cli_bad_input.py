@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import socket
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -111,3 +115,36 @@ def test_a_read_only_database_is_named_as_such(tmp_path: Path) -> None:
         reader.close()
     message = str(caught.value)
     assert "read-only" in message and "cannot be read" not in message, message
+
+
+def test_serve_on_a_port_in_use_is_one_line_and_claims_nothing(home: Home) -> None:
+    taken = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    taken.bind(("127.0.0.1", 0))
+    taken.listen(1)
+    port = taken.getsockname()[1]
+    try:
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "truehearth",
+                "serve",
+                "--port",
+                str(port),
+                "--home",
+                str(home.path),
+            ],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+            timeout=60,
+            check=False,
+            cwd=home.path,
+            input="",
+        )
+    finally:
+        taken.close()
+    assert done.returncode == 2, done
+    assert "Serving" not in done.stdout
+    line = _one_error_line(done.stderr)
+    assert f"127.0.0.1:{port}" in line and "in use" in line

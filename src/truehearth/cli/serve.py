@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from dataclasses import replace
 from typing import Annotated
 
 import typer
 
 from truehearth.cli._app import HomeOpt, JsonOpt, app, console, err_console, opened, print_json
+from truehearth.core.errors import InvalidInput
 from truehearth.extras import needed_for
 from truehearth.keys import ensure_token
 from truehearth.server.settings import DEFAULT_PORT, ServerSettings, check_bind, check_origins
@@ -49,14 +52,29 @@ def serve(
         settings = replace(settings, allowed_hosts=("*",))
     if warning:
         err_console.print(f"[bold yellow]{warning}[/]")
-    url = f"http://{host}:{port}"
+    listening = _listen(host, port)
+    url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
     # An encrypted home keeps even its companion's name off the screen and out of logs.
     whose = "an encrypted home" if settings.key is not None else f"the home of {h.config.name}"
     console.print(f"Serving {whose} at {url}")
     console.print(f"  OpenAI-compatible API: {url}/v1  (Authorization: Bearer <token>)")
     console.print(f"  web UI: {url}/ui  (log in with the token)")
     console.print("  token: `truehearth token` prints it")
-    uvicorn.Server(uvicorn_config(create_app(settings), host=host, port=port)).run()
+    uvicorn.Server(uvicorn_config(create_app(settings), host=host, port=port)).run(
+        sockets=[listening]
+    )
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """Bind before saying "Serving": a port already in use is one line, not a false start."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        return socket.create_server((host, port), family=family)
+    except OSError as exc:
+        why = os.strerror(exc.errno).lower() if exc.errno else str(exc)
+        raise InvalidInput(
+            f"cannot listen on {host}:{port}: {why}; choose another --port"
+        ) from None
 
 
 @app.command()
