@@ -148,3 +148,15 @@ def test_serve_on_a_port_in_use_is_one_line_and_claims_nothing(home: Home) -> No
     assert "Serving" not in done.stdout
     line = _one_error_line(done.stderr)
     assert f"127.0.0.1:{port}" in line and "in use" in line
+
+
+def test_a_reply_length_that_leaves_no_room_is_refused_when_added(
+    cli: CliRunner, home: Home
+) -> None:
+    before = _journal(home.path)
+    result = cli("mouth", "add", "e1", "--echo", "--max-tokens", "9000", "--home", home.path)
+    assert result.code == 2
+    line = _one_error_line(result.err)
+    assert "--max-tokens" in line and "8192" in line
+    assert _journal(home.path) == before
+    assert cli("mouth", "add", "e1", "--echo", "--max-tokens", "512", "--home", home.path).code == 0

@@ -58,9 +58,11 @@ def test_duplicates_names_and_unknowns_are_refused(home: Home) -> None:
         registry.use(home, "nobody")
     with pytest.raises(UnknownMouth):
         registry.entry(home, "nobody")
+    with pytest.raises(InvalidInput, match="no room for a prompt"):
+        registry.add(home, "e", "echo", options={"context_window": 100}, replace=True)
     assert home.head() == head
-    again = registry.add(home, "e", "echo", options={"context_window": 100}, replace=True)
-    assert again.options["context_window"] == 100 and again.default
+    again = registry.add(home, "e", "echo", options={"context_window": 1000}, replace=True)
+    assert again.options["context_window"] == 1000 and again.default
 
 
 def test_standing_changes_only_by_the_human(home: Home) -> None:

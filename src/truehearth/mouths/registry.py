@@ -324,6 +324,13 @@ def add(
     if gen.seed is not None and not 0 <= gen.seed <= MAX_SEED:
         raise InvalidInput(f"the seed must be a whole number from 0 to {MAX_SEED}")
     done, fp = _backend(backend).prepare(dict(options or {}), gen, egress)
+    window = done.get("context_window", done.get("n_ctx"))
+    if isinstance(window, int) and gen.max_tokens >= window:
+        # Every turn would fail on it later; say so while the mouth is being added.
+        raise InvalidInput(
+            f"--max-tokens {gen.max_tokens} leaves no room for a prompt in this mouth's "
+            f"window of {window} tokens; lower it"
+        )
     value = MouthEntry(
         name, backend, done, gen, egress, fp, Standing.UNTESTED, fence=chosen_fence
     ).to_json()
