@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import sqlite3
@@ -14,7 +15,9 @@ import pytest
 from tests.conftest import CliRunner
 from truehearth.core.errors import TruehearthError
 from truehearth.home import Home
+from truehearth.mouths.doubles import EchoMouth
 from truehearth.store.connect import driver_errors
+from truehearth.turn import Conversation
 
 FIXTURES = Path(__file__).parent / "fixtures" / "exchange"
 
@@ -160,3 +163,23 @@ def test_a_reply_length_that_leaves_no_room_is_refused_when_added(
     assert "--max-tokens" in line and "8192" in line
     assert _journal(home.path) == before
     assert cli("mouth", "add", "e1", "--echo", "--max-tokens", "512", "--home", home.path).code == 0
+
+
+def test_a_rhythm_boundary_names_the_command_that_accepts_it(cli: CliRunner, home: Home) -> None:
+    made = cli(
+        "rhythm", "boundary", "set", "Rest now.", "--after-minutes", "45", "--home", home.path
+    )
+    assert made.code == 0, made.err
+    assert "{" not in made.out and "after 45 min" in made.out
+    pid = json.loads(cli("consent", "list", "--json", "--home", home.path).out)[0]["id"]
+    said = " ".join(made.out.split())
+    assert f"`truehearth consent accept {pid}`" in said
+    assert cli("consent", "accept", pid, "--home", home.path).code == 0
+
+
+def _one_confirmed_reply(home: Home) -> Conversation:
+    conv = Conversation(home, EchoMouth(), "echo")
+    result = conv.say("Do you remember the tomatoes?")
+    assert result.reply is not None
+    home.confirm(result.reply.id)
+    return conv

@@ -92,17 +92,28 @@ def set_boundary(
     home: HomeOpt = None,
     json: JsonOpt = False,
 ) -> None:
-    """Propose a rhythm boundary; it applies once you accept it (`truehearth accept ID`)."""
+    """Propose a rhythm boundary; it applies once you accept it (`truehearth consent accept ID`)."""
     rule = boundary.Rule(after_minutes, after_time, until, fade)
     with opened(home) as h:
         proposal = boundary.propose(h, words, rule)
     if json:
         print_json(proposal.to_json())
         return
+    fading = ", fading" if rule.fade else ""
     console.print(
-        f"Proposed {proposal.id}: {escape(proposal.text)} "
-        f"({escape(str(rule.to_json()))}). Accept it with `truehearth accept {proposal.id}`."
+        f"Proposed {proposal.id}: {escape(proposal.text)} ({_when(rule)}{fading}). "
+        f"Accept it with `truehearth consent accept {proposal.id}`.",
+        soft_wrap=True,
     )
+
+
+def _when(rule: boundary.Rule) -> str:
+    """When a rule applies, in words: "after 45 min or 23:00-05:00"."""
+    parts = (
+        f"after {rule.after_minutes} min" if rule.after_minutes else "",
+        f"{rule.after_time}-{rule.until_time}" if rule.after_time else "",
+    )
+    return " or ".join(part for part in parts if part)
 
 
 @boundary_app.command("list")
@@ -119,16 +130,8 @@ def list_boundaries(home: HomeOpt = None, json: JsonOpt = False) -> None:
     table = Table("id", "your words", "when", "fade", "paused")
     for r, p in rows:
         rule = boundary.Rule.from_json(r.meta["rhythm"])
-        when = " or ".join(
-            part
-            for part in (
-                f"after {rule.after_minutes} min" if rule.after_minutes else "",
-                f"{rule.after_time}-{rule.until_time}" if rule.after_time else "",
-            )
-            if part
-        )
         table.add_row(
-            r.id, escape(r.text), when, "yes" if rule.fade else "no", "yes" if p else "no"
+            r.id, escape(r.text), _when(rule), "yes" if rule.fade else "no", "yes" if p else "no"
         )
     console.print(table)
 
