@@ -15,9 +15,7 @@ import pytest
 from tests.conftest import CliRunner
 from truehearth.core.errors import TruehearthError
 from truehearth.home import Home
-from truehearth.mouths.doubles import EchoMouth
 from truehearth.store.connect import driver_errors
-from truehearth.turn import Conversation
 
 FIXTURES = Path(__file__).parent / "fixtures" / "exchange"
 
@@ -177,9 +175,9 @@ def test_a_rhythm_boundary_names_the_command_that_accepts_it(cli: CliRunner, hom
     assert cli("consent", "accept", pid, "--home", home.path).code == 0
 
 
-def _one_confirmed_reply(home: Home) -> Conversation:
-    conv = Conversation(home, EchoMouth(), "echo")
-    result = conv.say("Do you remember the tomatoes?")
-    assert result.reply is not None
-    home.confirm(result.reply.id)
-    return conv
+def test_a_group_two_modules_fill_is_whole_after_either_ran(cli: CliRunner, home: Home) -> None:
+    """`import` loads the module `export` shares with the training export; a later
+    `export training` in the same process still finds its command."""
+    assert cli("import", "text", FIXTURES / "notes.md", "--home", home.path).code == 0
+    shown = cli("export", "training", "--help")
+    assert shown.code == 0, shown.err
