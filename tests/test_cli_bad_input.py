@@ -15,7 +15,9 @@ import pytest
 from tests.conftest import CliRunner
 from truehearth.core.errors import TruehearthError
 from truehearth.home import Home
+from truehearth.mouths.doubles import EchoMouth
 from truehearth.store.connect import driver_errors
+from truehearth.turn import Conversation
 
 FIXTURES = Path(__file__).parent / "fixtures" / "exchange"
 
@@ -181,3 +183,37 @@ def test_a_group_two_modules_fill_is_whole_after_either_ran(cli: CliRunner, home
     assert cli("import", "text", FIXTURES / "notes.md", "--home", home.path).code == 0
     shown = cli("export", "training", "--help")
     assert shown.code == 0, shown.err
+
+
+def _one_confirmed_reply(home: Home) -> Conversation:
+    conv = Conversation(home, EchoMouth(), "echo")
+    result = conv.say("Do you remember the tomatoes?")
+    assert result.reply is not None
+    home.confirm(result.reply.id)
+    return conv
+
+
+def test_a_training_export_never_overwrites_a_file(
+    cli: CliRunner, home: Home, tmp_path: Path
+) -> None:
+    conv = _one_confirmed_reply(home)
+    home.confirm(conv.results[0].human.id)
+    out = tmp_path / "notes.jsonl"
+    out.write_text("my own notes\n")
+    before = _journal(home.path)
+    result = cli("export", "training", out, "--home", home.path)
+    assert result.code == 2
+    assert "already exists" in _one_error_line(result.err)
+    assert out.read_text() == "my own notes\n"
+    assert not (tmp_path / "notes.jsonl.manifest.json").exists()
+    assert _journal(home.path) == before
+
+
+def test_an_export_with_only_the_reply_confirmed_says_what_is_missing(
+    cli: CliRunner, home: Home, tmp_path: Path
+) -> None:
+    _one_confirmed_reply(home)
+    result = cli("export", "training", tmp_path / "t.jsonl", "--home", home.path)
+    assert result.code == 2
+    line = _one_error_line(result.err)
+    assert "your own words" in line, line

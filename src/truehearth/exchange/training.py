@@ -147,11 +147,14 @@ def export_training(
         raise InvalidInput(f"{out} is a directory; name the file to write")
     if not out.parent.is_dir():
         raise InvalidInput(f"no directory {out.parent} to write the export into")
+    man_path = out.with_name(out.name + MANIFEST_SUFFIX)
+    for taken in (out, man_path):  # as every other export: never write over a file
+        if taken.exists():
+            raise InvalidInput(f"{taken} already exists; choose a new file name")
     head = home.head()
     system, identity = system_prompt(home, selection)
     segments = list(_segments(home, selection))
     data_fd, data_tmp = tempfile.mkstemp(prefix=".training-", dir=out.parent)
-    man_path = out.with_name(out.name + MANIFEST_SUFFIX)
     man_fd, man_tmp = tempfile.mkstemp(prefix=".training-", dir=out.parent)
     try:
         sha = hashlib.sha256()
@@ -171,8 +174,9 @@ def export_training(
                     progress(len(used) - len(identity), total, "")
         if examples == 0:
             raise InvalidInput(
-                "nothing to export: no confirmed conversation turns match (confirm turns with "
-                "`truehearth confirm` or `truehearth review`, or widen the selection)"
+                "nothing to export: no conversation turn has both your own words and the "
+                "reply confirmed (confirm each with `truehearth confirm ID` or "
+                "`truehearth review`, or widen the selection)"
             )
         trust_counts = {t.value: 0 for t in Trust}
         for record in used:
