@@ -217,3 +217,12 @@ def test_an_export_with_only_the_reply_confirmed_says_what_is_missing(
     assert result.code == 2
     line = _one_error_line(result.err)
     assert "your own words" in line, line
+
+
+def test_a_pack_needs_an_author_name(cli: CliRunner, home: Home, tmp_path: Path) -> None:
+    suite = Path(__file__).parents[1] / "src/truehearth/builtin_packs/continuity-suite.pack.yaml"
+    out = tmp_path / "mine.pack.yaml"
+    result = cli("packs", "sign", suite, out, "--author", " ", "--home", home.path)
+    assert result.code == 2
+    assert "author" in _one_error_line(result.err)
+    assert not out.exists()

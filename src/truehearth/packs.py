@@ -127,6 +127,8 @@ def read(path: Path) -> dict[str, Any]:
 
 def sign(data: dict[str, Any], key: Ed25519PrivateKey, author: str) -> dict[str, Any]:
     """Set the author to ``key``'s owner and sign; returns the signed pack body."""
+    if not author.strip():
+        raise InvalidInput("the pack's author name is empty; give --author NAME")
     body = {k: data[k] for k in _FIELDS if k in data}
     body["author"] = {"name": author, "key": public_key_text(key.public_key())}
     missing = [k for k in _FIELDS if k not in body]
