@@ -226,3 +226,12 @@ def test_a_pack_needs_an_author_name(cli: CliRunner, home: Home, tmp_path: Path)
     assert result.code == 2
     assert "author" in _one_error_line(result.err)
     assert not out.exists()
+
+
+def test_switching_rhythm_to_where_it_is_journals_nothing(cli: CliRunner, home: Home) -> None:
+    assert cli("rhythm", "off", "--home", home.path).code == 0
+    before = _journal(home.path)
+    again = cli("rhythm", "off", "--home", home.path)
+    assert again.code == 0 and "nothing changed" in again.out
+    assert _journal(home.path) == before
+    assert "already" not in cli("rhythm", "on", "--home", home.path).out

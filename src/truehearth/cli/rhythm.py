@@ -64,16 +64,20 @@ def _spark(values: list[int]) -> str:
 def off(home: HomeOpt = None) -> None:
     """Switch rhythm off: nothing is computed until you switch it on (journaled)."""
     with opened(home) as h:
-        switch.switch(h, False)
-    console.print("Rhythm is off: nothing about your use will be computed.")
+        changed = switch.switch(h, False)
+    already = "" if changed else " (it already was; nothing changed)"
+    console.print(f"Rhythm is off{already}: nothing about your use will be computed.")
 
 
 @rhythm_app.command("on")
 def on(home: HomeOpt = None) -> None:
     """Switch rhythm back on (journaled)."""
     with opened(home) as h:
-        switch.switch(h, True)
-    console.print("Rhythm is on: `truehearth rhythm` computes your patterns when you ask.")
+        changed = switch.switch(h, True)
+    already = "" if changed else " (it already was; nothing changed)"
+    console.print(
+        f"Rhythm is on{already}: `truehearth rhythm` computes your patterns when you ask."
+    )
 
 
 @boundary_app.command("set")

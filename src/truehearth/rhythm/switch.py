@@ -27,11 +27,16 @@ def is_on(home: Home) -> bool:
     return True if value is None else bool(value.get("enabled", True))
 
 
-def switch(home: Home, enabled: bool, *, actor: Voice = Voice.HUMAN) -> None:
-    """Turn rhythm on or off (journaled; only the human may)."""
+def switch(home: Home, enabled: bool, *, actor: Voice = Voice.HUMAN) -> bool:
+    """Turn rhythm on or off (journaled; only the human may); False if it already was.
+
+    Switching to where it already is journals nothing: the journal records changes.
+    """
     check_human_act(actor, "switch rhythm on or off")
 
     def build(now: str) -> list[Draft]:
+        if is_on(home) == enabled:
+            return []
         value = {"id": RHYTHM, "enabled": enabled, "at": now}
         return [
             Draft(
@@ -42,7 +47,7 @@ def switch(home: Home, enabled: bool, *, actor: Voice = Voice.HUMAN) -> None:
             )
         ]
 
-    home.commit(build)
+    return bool(home.commit(build))
 
 
 def require_on(home: Home) -> None:
