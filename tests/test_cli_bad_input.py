@@ -235,3 +235,24 @@ def test_switching_rhythm_to_where_it_is_journals_nothing(cli: CliRunner, home: 
     assert again.code == 0 and "nothing changed" in again.out
     assert _journal(home.path) == before
     assert "already" not in cli("rhythm", "on", "--home", home.path).out
+
+
+def test_a_mistyped_trust_key_is_refused(cli: CliRunner, home: Home) -> None:
+    suite = Path(__file__).parents[1] / "src/truehearth/builtin_packs/continuity-suite.pack.yaml"
+    before = _journal(home.path)
+    checked = cli(
+        "check",
+        "--mouth",
+        "faithful",
+        "--suite",
+        suite,
+        "--trust-key",
+        "garbage",
+        "--home",
+        home.path,
+    )
+    assert checked.code == 2
+    assert "--trust-key 'garbage'" in _one_error_line(checked.err)
+    verified = cli("packs", "verify", suite, "--trust-key", "AAAA", "--home", home.path)
+    assert verified.code == 2 and "--trust-key" in _one_error_line(verified.err)
+    assert _journal(home.path) == before

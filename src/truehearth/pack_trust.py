@@ -15,7 +15,7 @@ from typing import Any
 from truehearth import packs
 from truehearth.continuity.probe import Suite, suite_from_data
 from truehearth.continuity.scorers import scorer_names
-from truehearth.core.errors import InvalidInput
+from truehearth.core.errors import InvalidInput, TruehearthError
 from truehearth.core.events import Draft, Effect
 from truehearth.core.policy import check_human_act
 from truehearth.core.records import Voice, clean_text
@@ -25,6 +25,13 @@ from truehearth.keys import load_public
 
 def trusted_keys(home: Home, extra: Collection[str] = ()) -> set[str]:
     """The home's own key, the keys the human trusted in it, and ``extra`` (this run only)."""
+    for key in extra:  # a mistyped key would otherwise be trusted, and match nothing, silently
+        try:
+            load_public(key)
+        except TruehearthError:
+            raise InvalidInput(
+                f"--trust-key {key!r} is not an Ed25519 public key (base64 of 32 bytes)"
+            ) from None
     keys = {home.config.public_key, *extra}
     keys.update(str(v["key"]) for v in home.store.entities(packs.TRUSTED_KEY) if v.get("trusted"))
     return keys
