@@ -256,3 +256,17 @@ def test_a_mistyped_trust_key_is_refused(cli: CliRunner, home: Home) -> None:
     verified = cli("packs", "verify", suite, "--trust-key", "AAAA", "--home", home.path)
     assert verified.code == 2 and "--trust-key" in _one_error_line(verified.err)
     assert _journal(home.path) == before
+
+
+def test_a_file_imported_in_the_wrong_format_says_so_when_tried_again(
+    cli: CliRunner, home: Home
+) -> None:
+    """`import text` accepts a JSON export as plain text; the right format later is a no-op,
+    and the note says why."""
+    source = FIXTURES / "chatgpt_conversations.json"
+    assert cli("import", "text", source, "--home", home.path).code == 0
+    again = cli("import", "chatgpt", source, "--home", home.path)
+    assert again.code == 0 and "already imported" in again.out
+    assert "imported as text, not chatgpt" in " ".join(again.err.split())
+    shown = json.loads(cli("import", "chatgpt", source, "--json", "--home", home.path).out)
+    assert shown["already_imported"] and shown["imported_as"] == "text"

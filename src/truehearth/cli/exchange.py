@@ -58,6 +58,13 @@ def _print_report(report: ImportReport, json: bool) -> None:
         console.print(
             f"{report.file} was already imported (sha256 {report.sha256[:12]}); nothing changed."
         )
+        if report.imported_as not in (None, report.format):
+            # A file is imported once, whatever it is read as: say which way it went in.
+            err_console.print(
+                f"note: it was imported as {report.imported_as}, not {report.format}; "
+                "a file is imported once, in the format first chosen",
+                soft_wrap=True,
+            )
         return
     console.print(
         f"Imported {report.records:,} archive items from {escape(report.file)} "

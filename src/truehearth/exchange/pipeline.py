@@ -78,8 +78,10 @@ def import_file(
     report = ImportReport(fmt, path.name, sha)
 
     def build(now: str) -> Iterator[Draft]:
-        if home.store.get(IMPORT, sha) is not None:
+        earlier = home.store.get(IMPORT, sha)
+        if earlier is not None:
             report.already_imported = True
+            report.imported_as = str(earlier.get("format") or fmt)
             return iter(())
         return _drafts(path, parser, limits, report, now, _Reading(progress, size, path.name))
 

@@ -18,9 +18,12 @@ class ImportReport:
     proposals: int = 0
     skipped: int = 0
     already_imported: bool = False
+    imported_as: str | None = None
+    """For a file seen before: the format it was imported as then."""
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        earlier = {} if self.imported_as is None else {"imported_as": self.imported_as}
+        return earlier | {
             "format": self.format,
             "file": self.file,
             "sha256": self.sha256,
