@@ -110,6 +110,7 @@ def check_cmd(
         chosen_suite = (
             pack_trust.suite_pack(h, suite, trust_key or ()) if suite is not None else None
         )
+        h.check_writable()  # now, not after every probe has been put to the mouth
         picked = _mouth(h, mouth)
         speaker = picked.mouth
         if set_standing is not None and not picked.registered:

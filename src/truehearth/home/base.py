@@ -114,6 +114,15 @@ class HomeBase:
             drafts = build(now)
             return self.store.append(drafts, now)
 
+    def check_writable(self) -> None:
+        """Fail now, as a write would, if another process holds the writer lock.
+
+        For long work that writes only at its end (a continuity check): better
+        refused before it starts than after. It proves nothing about later.
+        """
+        with writer_lock(self.path / LOCK_NAME):
+            pass
+
     def append_drafts(self, drafts: Sequence[Draft]) -> list[Event]:
         """Append prepared drafts (bulk writers such as importers and benchmarks).
 
