@@ -299,3 +299,10 @@ def test_a_check_on_a_locked_home_is_refused_before_the_probes(cli: CliRunner, h
     assert "locked by process" in _one_error_line(result.err)
     assert took < 3, took
     assert not (home.path / "checks").exists()
+
+
+def test_counts_of_one_read_as_one(cli: CliRunner, home: Home) -> None:
+    done = cli("import", "card", FIXTURES / "card_ooba.yaml", "--home", home.path)
+    assert done.code == 0, done.err
+    said = " ".join(done.out.split())
+    assert "Imported 1 archive item from" in said and "2 proposals for core" in said

@@ -17,6 +17,11 @@ if TYPE_CHECKING:
 TRUST_STYLE = {Trust.VERIFIED: "green", Trust.UNTRUSTED: "yellow", Trust.QUARANTINED: "red"}
 
 
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """``1 item``, ``2 items``: a count with its noun in the right number."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
 def records_table(records: list[Record], *, scores: list[float] | None = None) -> Table:
     table = Table(show_lines=False, header_style="bold")
     table.add_column("id", no_wrap=True)

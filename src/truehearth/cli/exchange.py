@@ -20,6 +20,7 @@ from truehearth.cli._app import (
     opened,
     print_json,
 )
+from truehearth.cli._render import counted
 from truehearth.core.errors import InvalidInput
 from truehearth.core.journal import Head, fingerprint
 from truehearth.core.records import Record
@@ -67,9 +68,9 @@ def _print_report(report: ImportReport, json: bool) -> None:
             )
         return
     console.print(
-        f"Imported {report.records:,} archive items from {escape(report.file)} "
+        f"Imported {counted(report.records, 'archive item')} from {escape(report.file)} "
         f"({report.quarantined:,} quarantined as possible injections, "
-        f"{report.proposals} proposals for core, {report.skipped:,} empty skipped). "
+        f"{counted(report.proposals, 'proposal')} for core, {report.skipped:,} empty skipped). "
         "Everything is untrusted until you review it: `truehearth review`."
     )
 
@@ -213,7 +214,7 @@ def export_letta(
         return
     console.print(
         f"Wrote {escape(str(out))}: agent {escape(agent['name'])} with blocks "
-        f"{escape(', '.join(labels))} and {len(agent['messages']):,} messages."
+        f"{escape(', '.join(labels))} and {counted(len(agent['messages']), 'message')}."
     )
 
 

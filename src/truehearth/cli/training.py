@@ -11,6 +11,7 @@ from rich.markup import escape
 
 from truehearth.cli import bars
 from truehearth.cli._app import HomeOpt, JsonOpt, app, console, opened, print_json
+from truehearth.cli._render import counted
 from truehearth.cli.exchange import export_app
 from truehearth.core.errors import InvalidInput
 from truehearth.core.records import Layer, parse_enum
@@ -62,8 +63,8 @@ def export_training(
         return
     info, trust = manifest["file"], manifest["trust"]
     console.print(
-        f"Wrote {escape(str(out))}: {info['examples']:,} {info['format']} examples from "
-        f"{len(manifest['records']):,} records ({trust['verified']:,} verified, "
+        f"Wrote {escape(str(out))}: {counted(info['examples'], info['format'] + ' example')} "
+        f"from {counted(len(manifest['records']), 'record')} ({trust['verified']:,} verified, "
         f"{trust['untrusted']:,} unconfirmed, {trust['quarantined']:,} quarantined), "
         f"and its signed manifest {escape(out.name + training.MANIFEST_SUFFIX)}."
     )
