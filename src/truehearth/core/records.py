@@ -8,7 +8,7 @@ new version of the record, so any version can be shown and any state restored.
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Self, TypeVar
@@ -104,7 +104,13 @@ class Source:
     proposal: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if v is not None}
+        # Every field is a string or None, so asdict's deep copy buys nothing; an
+        # import builds one of these per record.
+        names = _SOURCE_ORDER.get(type(self))
+        if names is None:
+            names = _SOURCE_ORDER[type(self)] = tuple(f.name for f in fields(self))
+        found = ((name, getattr(self, name)) for name in names)
+        return {k: v for k, v in found if v is not None}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Self:
@@ -116,6 +122,7 @@ class Source:
 
 
 _SOURCE_FIELDS: dict[type, frozenset[str]] = {}
+_SOURCE_ORDER: dict[type, tuple[str, ...]] = {}
 
 
 def _member(members: dict[str, E], kind: type[E], value: Any) -> E:
