@@ -48,6 +48,8 @@ TARGET_FALSE_FLAGS = 0.003  # on the tune split of each ordinary-chat source
 # round 8 chose K = 400 over 800 on a larger RealMem tune split and read test once: 13 of
 # 2,778 (docs/BENCHMARKS.md), so it ships.
 MINED = 400
+# The feature set fitted (``--features``): 2 adds the addressee features; 1 rebuilds round 8.
+VERSION = [FEATURE_VERSION]
 SHARES = {
     "attack": 0.35,
     "authored": 0.15,
@@ -156,7 +158,7 @@ def design(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     dim = 1 << BITS
     keys, vals = [], []
     for i, text in enumerate(texts):
-        found = features(text.lower(), BITS)
+        found = features(text.lower(), BITS, VERSION[0])
         if found.size == 0:
             continue
         distinct, counts = np.unique(found, return_counts=True)
@@ -235,13 +237,14 @@ def serialise(w: np.ndarray, b: float, threshold: float) -> bytes:
         "bias": np.asarray(b, dtype=np.float32),
         "threshold": np.asarray(threshold, dtype=np.float32),
         "bits": np.asarray(BITS, dtype=np.int32),
-        "feature_version": np.asarray(FEATURE_VERSION, dtype=np.int32),
+        "feature_version": np.asarray(VERSION[0], dtype=np.int32),
     }
     return reproducible_npz(arrays)
 
 
 def _shipped_like(w: np.ndarray, b: float) -> LinearModel:
-    return LinearModel(w.astype(np.float16).astype(np.float32), float(np.float32(b)), 0.0, BITS)
+    rounded = w.astype(np.float16).astype(np.float32)
+    return LinearModel(rounded, float(np.float32(b)), 0.0, BITS, VERSION[0])
 
 
 def train(mined: int = 0, mine_with: Path | None = None, mined_share: float | None = None) -> bytes:
@@ -266,7 +269,7 @@ def train(mined: int = 0, mine_with: Path | None = None, mined_share: float | No
     w, b = fit(data)
     # The shipped weights are float16: choose the threshold on what ships.
     rounded = w.astype(np.float16).astype(np.float32)
-    model = LinearModel(rounded, float(np.float32(b)), 0.0, BITS)
+    model = LinearModel(rounded, float(np.float32(b)), 0.0, BITS, VERSION[0])
     threshold = choose_threshold(model, examples)
     print(f"threshold {threshold:.4f}; {time.perf_counter() - started:.0f} s", file=sys.stderr)
     return serialise(w, b, threshold)
@@ -287,7 +290,11 @@ def main() -> None:
     parser.add_argument(
         "--mined-share", type=float, help=f"the mined windows' weight (default {SHARES['mined']})"
     )
+    parser.add_argument(
+        "--features", type=int, default=FEATURE_VERSION, help="feature version (1: round 8's)"
+    )
     args = parser.parse_args()
+    VERSION[0] = args.features
     blob = train(args.mine, args.mine_with, args.mined_share)
     digest = hashlib.sha256(blob).hexdigest()
     if args.check:

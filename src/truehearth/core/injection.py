@@ -45,7 +45,16 @@ from truehearth.core.injection_model import Verdict
 from truehearth.core.injection_normalize import MAX_SCAN_CHARS, normalize
 from truehearth.core.injection_patterns import RULES, TRIGGERS
 
-__all__ = ["MAX_SCAN_CHARS", "Finding", "Scorer", "detect", "detect_rules", "normalize"]
+__all__ = [
+    "MAX_SCAN_CHARS",
+    "Finding",
+    "GreyZone",
+    "Scorer",
+    "detect",
+    "detect_rules",
+    "normalize",
+    "screen",
+]
 
 _COMPILED: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = tuple(
     (name, triggers, re.compile(pattern, re.IGNORECASE))
@@ -78,6 +87,22 @@ class Finding:
         return f"looks like an instruction to a model ({self.rule}): {self.excerpt!r}"
 
 
+@dataclass(frozen=True, slots=True)
+class GreyZone:
+    """A text the first stage left in the second stage's grey zone: the span to read for meaning.
+
+    :func:`screen` hands this back instead of reading it, so that a bulk
+    importer can run the encoder beside its other work; :meth:`finding` is
+    what :func:`detect` makes of the second stage's answer.
+    """
+
+    span: str
+
+    def finding(self, flagged: bool) -> Finding | None:
+        """The finding for this text, given whether the second stage flagged its span."""
+        return Finding("meaning", _excerpt(self.span)) if flagged else None
+
+
 def detect(
     text: str, scorer: Scorer | None = None, second: SecondStage | None = None
 ) -> Finding | None:
@@ -89,6 +114,17 @@ def detect(
     meaning when a second stage is given (finding ``meaning``). Without a
     scorer only the rules decide.
     """
+    found = screen(text, scorer, second)
+    if isinstance(found, GreyZone):
+        assert second is not None  # screen() answers GreyZone only with a second stage
+        return found.finding(second.flags(found.span))
+    return found
+
+
+def screen(
+    text: str, scorer: Scorer | None = None, second: SecondStage | None = None
+) -> Finding | GreyZone | None:
+    """:func:`detect` up to the second stage: a finding, ``None``, or the span it would read."""
     plain = normalize(text)
     finding = detect_rules(plain, normalized=True)
     if finding is not None or scorer is None:
@@ -100,9 +136,7 @@ def detect(
     if second is None or not second.head.in_band(verdict.score, scorer.threshold):
         return None
     low, high = focus(window, scorer)
-    if not second.flags(window[low:high]):
-        return None
-    return Finding("meaning", _excerpt(window[low:high]))
+    return GreyZone(window[low:high])
 
 
 def detect_rules(text: str, *, normalized: bool = False) -> Finding | None:

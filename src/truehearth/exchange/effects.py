@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Callable
 from typing import Any
 
 from truehearth.core import acts
 from truehearth.core.events import Effect
 from truehearth.core.ids import new_id
+from truehearth.core.injection import Finding
 from truehearth.core.policy import check_direct_write
 from truehearth.core.records import (
     MAX_TEXT_CHARS,
@@ -32,11 +34,32 @@ from truehearth.core.vocabulary import PICTURE
 from truehearth.exchange.parsed import Item, Parsed, Picture, Suggestion
 from truehearth.exchange.report import ImportReport
 from truehearth.exchange.values import iso_time, json_safe, sanitize
-from truehearth.injection_classifier import detect
+from truehearth.injection_classifier import Screening, detect
+
+Pending = Callable[[], Effect]
+"""An effect whose record waits on the detector's second stage (see :class:`Screening`)."""
 
 
 def effects_for(parsed: Parsed, base: Source, now: str, report: ImportReport) -> list[Effect]:
     """The journal effects one parsed item becomes (records, one proposal, or a picture)."""
+    found = screened_effects(parsed, base, now, report)
+    return [effect if isinstance(effect, Effect) else effect() for effect in found]
+
+
+def screened_effects(
+    parsed: Parsed,
+    base: Source,
+    now: str,
+    report: ImportReport,
+    screening: Screening | None = None,
+) -> list[Effect | Pending]:
+    """:func:`effects_for`, with records whose detection is still running left pending.
+
+    With a ``screening``, a text in the detector's grey zone is read on its
+    thread and its record becomes a callable that builds the effect once the
+    answer is in: call each, in order, before the batch is written. Without
+    one, every effect is final.
+    """
     if isinstance(parsed, Suggestion):
         return [_suggestion_effect(parsed, base, now, report)]
     if isinstance(parsed, Picture):
@@ -46,26 +69,48 @@ def effects_for(parsed: Parsed, base: Source, now: str, report: ImportReport) ->
         report.skipped += 1
         return []
     pieces = [text[i : i + MAX_TEXT_CHARS] for i in range(0, len(text), MAX_TEXT_CHARS)]
-    effects = []
+    effects: list[Effect | Pending] = []
     for part, piece in enumerate(pieces):
         meta = {**parsed.meta, "format": report.format}
         if len(pieces) > 1:
             meta["part"] = part
-        effects.append(acts.record_effect(_record(parsed, piece, base, now, meta, report)))
+        source = Source(
+            via=base.via,
+            import_sha256=base.import_sha256,
+            locator=sanitize(parsed.locator),
+            session=sanitize(parsed.session) if parsed.session else None,
+        )
+        check_direct_write(Layer.ARCHIVE, Voice.EXTERNAL, source)
+        if screening is None:
+            record = _record(parsed, piece, source, now, meta, report, detect(piece))
+            effects.append(acts.record_effect(record))
+        else:
+            effects.append(_pending(parsed, piece, source, now, meta, report, screening))
     return effects
 
 
+def _pending(
+    item: Item,
+    text: str,
+    source: Source,
+    now: str,
+    meta: dict[str, Any],
+    report: ImportReport,
+    screening: Screening,
+) -> Pending:
+    answer = screening.check(text)
+    return lambda: acts.record_effect(_record(item, text, source, now, meta, report, answer()))
+
+
 def _record(
-    item: Item, text: str, base: Source, now: str, meta: dict[str, Any], report: ImportReport
+    item: Item,
+    text: str,
+    source: Source,
+    now: str,
+    meta: dict[str, Any],
+    report: ImportReport,
+    finding: Finding | None,
 ) -> Record:
-    source = Source(
-        via=base.via,
-        import_sha256=base.import_sha256,
-        locator=sanitize(item.locator),
-        session=sanitize(item.session) if item.session else None,
-    )
-    check_direct_write(Layer.ARCHIVE, Voice.EXTERNAL, source)
-    finding = detect(text)
     report.records += 1
     if finding:
         report.quarantined += 1

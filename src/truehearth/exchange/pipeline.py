@@ -26,12 +26,13 @@ from truehearth.core.events import Draft, Effect
 from truehearth.core.progress import Progress
 from truehearth.core.records import Source, Voice
 from truehearth.core.vocabulary import IMPORT
-from truehearth.exchange.effects import effects_for
+from truehearth.exchange.effects import Pending, screened_effects
 from truehearth.exchange.guard import guarded
 from truehearth.exchange.limits import Limits
 from truehearth.exchange.parsed import Parsed, Parser
 from truehearth.exchange.report import ImportReport
 from truehearth.home import Home
+from truehearth.injection_classifier import Screening
 
 BATCH = 500
 
@@ -103,16 +104,23 @@ def _drafts(
     reading: _Reading,
 ) -> Iterator[Draft]:
     source = Source(via="import", import_sha256=report.sha256)
-    with path.open("rb") as raw:
+    with path.open("rb") as raw, Screening() as screening:
         stream: IO[bytes] = io.BufferedReader(_Counting(raw, reading)) if reading.progress else raw
-        batch: list[Effect] = []
+        batch: list[Effect | Pending] = []
+        # One full batch is held back while the next fills, so the detector's second
+        # stage (on its own thread) reads a grey-zone text while this thread parses
+        # and scores the next few hundred items, and rarely has to be waited for.
+        held: list[Effect | Pending] | None = None
         for parsed in guarded(parser(stream, limits), path.name):
-            batch.extend(effects_for(parsed, source, now, report))
+            batch.extend(screened_effects(parsed, source, now, report, screening))
             if len(batch) >= BATCH:
-                yield _batch_draft(batch, report)
-                batch = []
+                if held is not None:
+                    yield _batch_draft(_settled(held), report)
+                held, batch = batch, []
+        if held is not None:
+            yield _batch_draft(_settled(held), report)
         if batch:
-            yield _batch_draft(batch, report)
+            yield _batch_draft(_settled(batch), report)
     if not (report.records or report.proposals):
         raise InvalidInput(f"{path.name} holds nothing to import ({report.format})")
     if file_sha256(path) != report.sha256:
@@ -125,6 +133,11 @@ def _drafts(
         {"sha256": report.sha256, "format": report.format, "records": report.records},
         [Effect(IMPORT, report.sha256, summary)],
     )
+
+
+def _settled(effects: list[Effect | Pending]) -> list[Effect]:
+    """Every effect of a batch final, in order (waiting for any reading still running)."""
+    return [effect if isinstance(effect, Effect) else effect() for effect in effects]
 
 
 def _batch_draft(effects: list[Effect], report: ImportReport) -> Draft:
