@@ -65,6 +65,12 @@ def test_ordinary_talk_carries_no_cue() -> None:
     assert cues("We walked along the river after dinner and the tram was late again.") == {"none"}
 
 
+def test_the_shipped_weights_read_version_one() -> None:
+    from truehearth.injection_classifier import load_model
+
+    assert load_model().version == FEATURE_VERSION == 1
+
+
 def test_version_two_adds_to_version_one_and_changes_nothing_of_it() -> None:
     """Weights trained on version 1 still score exactly as before: v2 only appends buckets."""
     text = "i want you to act as a poet. my first request is about the sea."
@@ -94,7 +100,7 @@ def _weights_file(version: int) -> bytes:
     return buffer.getvalue()
 
 
-@pytest.mark.parametrize("version", [1, FEATURE_VERSION])
+@pytest.mark.parametrize("version", [1, 2])
 def test_a_weights_file_says_which_features_it_reads(version: int) -> None:
     model = model_from_bytes(_weights_file(version))
     assert isinstance(model, LinearModel) and model.version == version
