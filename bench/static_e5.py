@@ -142,10 +142,11 @@ class AlsoRetriever(HybridRetriever):
         text: str,
         admit: Callable[[Glance], bool],
         quarantined: bool,
+        syncing: bool,
     ) -> list[tuple[str, tuple[float, int], list[tuple[int, Glance, float]]]]:
-        lists = super()._vector_lists(db, rows, text, admit, quarantined)
+        lists = super()._vector_lists(db, rows, text, admit, quarantined, syncing)
         other = self._other(db)
-        if self.sync:
+        if syncing:
             other.sync()
         asked = other.embedder.embed([without_stopwords(text)])[0]
         found = self._vector_hits(rows, other, asked, None, admit, quarantined)

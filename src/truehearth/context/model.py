@@ -111,6 +111,9 @@ class Context:
     fence: str = DEFAULT_FENCE
     # Phrases unconfirmed text in this prompt orders said: kept out of the reply.
     watched: tuple[Watched, ...] = ()
+    # Record rows recall left unindexed rather than make the turn wait (0: none; see
+    # recall.catchup.INLINE): this turn searched the index as it stood.
+    recall_behind: int = 0
 
     def section(self, name: str) -> Section | None:
         return next((s for s in self.sections if s.name == name), None)
@@ -132,6 +135,7 @@ class Context:
             "sections": [s.to_json() for s in self.sections],
             "left_out": [x.to_json() for x in self.left_out],
             "notes": list(self.notes),
+            "recall_behind": self.recall_behind,
             "nudge": self.nudge.to_json() if self.nudge is not None else None,
             "messages": [{"role": m.role, "content": m.content} for m in self.messages],
         }

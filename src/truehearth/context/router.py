@@ -188,9 +188,11 @@ def assemble(
         )
     remaining = limit - ident_tokens - message_tokens
 
+    finder = retriever if retriever is not None else default_retriever()
     recalled = recall(
-        home, text, retriever=retriever, include_quarantined=include_quarantined, notes=notes
+        home, text, retriever=finder, include_quarantined=include_quarantined, notes=notes
     )
+    behind = _behind(finder, notes)
     background, data = (
         _Packed(int(remaining * BACKGROUND_SHARE)),
         _Packed(int(remaining * DATA_SHARE)),
@@ -250,6 +252,7 @@ def assemble(
         counting=counting_of(mouth),
         fence=fence.name,
         watched=watched,
+        recall_behind=behind,
     )
 
 
@@ -421,6 +424,20 @@ def recall(
         if notes is not None:
             notes.append(f"no recall for this message: {exc}")
         return []
+
+
+def _behind(finder: Retriever, notes: list[str]) -> int:
+    """Rows the retrieval left unindexed rather than wait for them (a hybrid retriever's),
+    said in a note for ``--explain``."""
+    behind = getattr(finder, "behind", 0)
+    if not isinstance(behind, int) or behind <= 0:
+        return 0
+    notes.append(
+        f"recall's index is {behind:,} record{'s' if behind != 1 else ''} behind the "
+        "archive: this turn searched the index as it stands, and the catch-up indexes "
+        "the rest off the turn's path"
+    )
+    return behind
 
 
 def _unsuitable(record: Record, session: str | None, include_quarantined: bool) -> str | None:

@@ -31,6 +31,16 @@ if TYPE_CHECKING:
     from truehearth.home import Home
 
 BATCH = 4096
+INLINE = 64
+"""Rows behind at most that a retrieval on a turn's path indexes itself (about half a second).
+
+Between turns the catch-up leaves a turn's own few rows, which the next
+retrieval indexes before it searches, exactly as it always has. A large import
+leaves thousands (5,000 passages took 40 s to index): a turn that waited for
+them answered after any client's timeout. Beyond this many, the turn searches
+the index as it stands, ``--explain`` says how far behind it is, and the
+catch-up (a server's thread, or the CLI once the reply is shown) indexes them.
+"""
 
 
 class _Moved(Exception):
@@ -53,6 +63,21 @@ def sync_indexes(home: Home) -> int:
         # (another Home object, in the server) reads it in about 2 ms.
         index_of(home.recall_index).common(COMMON, COMMON_SHARE)
         return done
+
+
+def behind(db: RecallDB) -> int:
+    """How many record rows the index furthest behind has yet to read (0: up to date).
+
+    A vector space that must be built from the records (new, rebuilding, or
+    short of rows) counts every record, an upper bound: the rebuild reads them
+    all. A few indexed reads, so a turn can ask before it decides to sync.
+    """
+    with driver_errors():
+        talk, vectors, graph = TalkIndex(db), index_of(db), Graph(db)
+        rebuild = vectors.rebuilding() or (vectors.count() == 0 and vectors.watermark() == 0)
+        if rebuild or vectors.lost_rows():
+            return db.count_records()
+        return db.projection.feed_count_since(min(_marks(talk, vectors, graph)))
 
 
 def catch_up(db: RecallDB) -> int:

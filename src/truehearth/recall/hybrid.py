@@ -202,6 +202,7 @@ class HybridRetriever:
         common: int | None = None,
         uncommon: float | None = None,
         common_share: float | None = None,
+        inline: int | None = None,
     ) -> None:
         self.use_bm25 = bm25
         self.use_vectors = vectors
@@ -214,6 +215,12 @@ class HybridRetriever:
         self.fusion = fusion or Fusion()
         self.candidates = candidates
         self.sync = sync
+        # None: a retrieval indexes every row it has not seen before it searches. A
+        # number: only when no more than that many are behind (catchup.INLINE, a turn's
+        # retriever); beyond, it searches the index as it stands and says so in
+        # :attr:`behind`, and the catch-up indexes the rest off the turn's path.
+        self.inline = inline
+        self.behind = 0
         # None: as the home is set (`truehearth meaning on|off`, see meaning.chosen).
         self.meaning: SecondStage | None = SecondStage() if meaning is True else meaning or None
         self.ask_home = meaning is None
@@ -294,8 +301,7 @@ class HybridRetriever:
         allowed = set(layers)
         pool: dict[str, _Candidate] = {}
         talk = TalkIndex(db)
-        if self.sync and self.use_bm25:
-            talk.sync()
+        syncing = self._syncing(db, talk)
         today = _day(home.now())
         asked = self._understand(db, talk, text, today)
 
@@ -346,14 +352,14 @@ class HybridRetriever:
                     leads.append((rank, seen, f"{label} rank {rank}"))
         if self.use_vectors:
             for label, weights, found in self._vector_lists(
-                db, rows, text, admit, include_quarantined
+                db, rows, text, admit, include_quarantined, syncing
             ):
                 for rank, seen, score in found:
                     reason = f"{label} rank {rank} (cos {score:.2f})"
                     add(rank, seen, reason, weights, kind="vector", raw=score)
         if self.use_graph:
             graph = Graph(db)
-            if self.sync:
+            if syncing:
                 graph.sync()
             for rank, edge in enumerate(graph.lookup(text, limit=self.candidates), 1):
                 seen = Glance.of_record(edge.record)
@@ -363,6 +369,22 @@ class HybridRetriever:
                 seen = Glance.of_record(record)
                 add(rank, seen, f"reply after {reason}", self.fusion.reply, kind="reply")
         return self._order(db, asked, list(pool.values()), tops, today, limit)
+
+    def _syncing(self, db: RecallDB, talk: TalkIndex) -> bool:
+        """Whether this retrieval indexes the rows it has not seen itself (see :attr:`inline`),
+        the talk index's at once; sets :attr:`behind` to how many it leaves unread if not."""
+        from truehearth.recall.catchup import behind
+
+        self.behind = 0
+        if not self.sync:
+            return False
+        lag = 0 if self.inline is None else behind(db)
+        if self.inline is not None and lag > self.inline:
+            self.behind = lag
+            return False
+        if self.use_bm25:
+            talk.sync()
+        return True
 
     def _order(
         self,
@@ -589,12 +611,13 @@ class HybridRetriever:
         text: str,
         admit: Callable[[Glance], bool],
         quarantined: bool,
+        syncing: bool,
     ) -> list[tuple[str, tuple[float, int], list[tuple[int, Glance, float]]]]:
         """The vector list (plain cosine, or without the home's common talk when
         :attr:`common` is set alone) and, when :attr:`uncommon` weighs it, the second,
         uncommon one: each with its label and fusion weights."""
         index = index_of(db)
-        if self.sync:
+        if syncing:
             index.sync()
         query = index.embedder.embed([without_stopwords(text)])[0]
         shifted = self._rank_by(index, query)
