@@ -25,6 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from truehearth import __version__
 from truehearth.core.errors import HomeLocked, TruehearthError
 from truehearth.home import Home
+from truehearth.recall.catchup import INLINE, behind
 from truehearth.server import mcp, openai_api, ui
 from truehearth.server.auth import Sessions, TokenGate, TokenKeeper, require_token
 from truehearth.server.deps import RETRY_AFTER_SECONDS, error_body, status_for
@@ -198,6 +199,10 @@ def create_app(settings: ServerSettings) -> FastAPI:
         # One connection stays open for the server's life: SQLite checkpoints the
         # WAL whenever the last connection closes, which per request would be slow.
         keeper = Home.open(settings.home, key=settings.key)
+        # A backlog left by an import (more than a turn indexes itself) is indexed from
+        # the start, off every turn's path; a few rows are the first turn's, as always.
+        if behind(keeper.recall_index) > INLINE:
+            app.state.catch_up.poke()
         # The MCP session manager runs once per server life, so it is made here.
         mcp_server = mcp.build(open_for_mcp)
         mcp_endpoint.app = mcp_server.streamable_http_app(

@@ -21,8 +21,11 @@ import threading
 from collections.abc import Callable
 
 from truehearth.home import Home
+from truehearth.recall.catchup import INLINE, behind
 
 KEEP = 4
+LONG_STOP = 1.0
+"""Seconds a stopping server waits for a catch-up pass of a backlog (see RecallCatchUp.stop)."""
 """Open homes kept idle at most (more concurrent requests open and close their own)."""
 
 
@@ -65,9 +68,13 @@ class RecallCatchUp:
 
     A retrieval syncs the indexes with the records it has not seen yet (the
     turn just journaled); done here, between turns, the next turn finds nothing
-    left to do. Retrieval still syncs on its own, so a reply never depends on
-    this having run: it only moves work out of the way. One daemon thread, one
-    home of its own; pokes while it runs coalesce into one more pass.
+    left to do. Retrieval still syncs on its own a backlog of a few rows, so a
+    reply never depends on this having run: it only moves work out of the way.
+    A large backlog (an import before the server started, or while it runs) is
+    indexed here alone: a turn's retrieval searches the index as it stands
+    rather than wait (recall.catchup.INLINE), so the server pokes once as it
+    starts. One daemon thread, one home of its own; pokes while it runs
+    coalesce into one more pass.
     """
 
     def __init__(self, opener: Callable[[], Home]) -> None:
@@ -76,6 +83,7 @@ class RecallCatchUp:
         self._pending = False
         self._stopping = False
         self._busy = False
+        self._long = False  # the pass under way has a backlog no turn waits for
         self._thread: threading.Thread | None = None
         self.passes = 0
         self.failure: str | None = None
@@ -98,6 +106,19 @@ class RecallCatchUp:
         with self._wake:
             return self._wake.wait_for(lambda: not self._pending and not self._busy, timeout)
 
+    def wait_short(self, timeout: float) -> bool:
+        """Wait until no pass is pending or running, unless the one under way is long.
+
+        A turn waits for the catch-up of the turn before it (a few rows, ms) so
+        as not to index them on its own time as well; a pass with a backlog
+        beyond what retrieval indexes inline is not waited for: the turn
+        answers from the index as it stands.
+        """
+        with self._wake:
+            return self._wake.wait_for(
+                lambda: (not self._pending and not self._busy) or self._long, timeout
+            )
+
     def _run(self) -> None:
         home: Home | None = None
         try:
@@ -111,6 +132,11 @@ class RecallCatchUp:
                 try:
                     if home is None:
                         home = self._open()
+                    lag = behind(home.recall_index)
+                    if lag > INLINE:
+                        with self._wake:
+                            self._long = True
+                            self._wake.notify_all()
                     home.sync_recall()
                     self.passes += 1
                     self.failure = None
@@ -122,16 +148,24 @@ class RecallCatchUp:
                 finally:
                     with self._wake:
                         self._busy = False
+                        self._long = False
                         self._wake.notify_all()
         finally:
             if home is not None:
                 home.close()
 
     def stop(self, timeout: float = 30.0) -> None:
-        """Finish the pass under way, then stop (the server is shutting down)."""
+        """Finish the pass under way, then stop (the server is shutting down).
+
+        A long pass (a backlog) is not waited for beyond :data:`LONG_STOP`: its
+        thread ends with the process, as under a kill, which loses nothing (each
+        batch is written in one transaction; the next start goes on from there).
+        """
         with self._wake:
             self._stopping = True
             self._wake.notify_all()
             thread = self._thread
+            if self._long:
+                timeout = min(timeout, LONG_STOP)
         if thread is not None:
             thread.join(timeout)

@@ -483,6 +483,8 @@ def _provenance(conversation: Conversation) -> dict[str, Any]:
         "alternative_to": reply.meta.get("alternative_to") if reply else None,
         "session_match": matched,
         "withheld": list(result.withheld),
+        # Record rows recall had not indexed yet and this turn did not wait for.
+        "recall_behind": result.context.recall_behind,
     }
 
 
@@ -516,7 +518,8 @@ async def chat_completions(
 
 
 CATCH_UP_WAIT = 2.0
-"""Seconds a turn waits for recall's catch-up of the turn before it (then syncs itself).
+"""Seconds a turn waits for recall's catch-up of the turn before it (then syncs itself);
+a catch-up of a large backlog is not waited for at all (RecallCatchUp.wait_short).
 
 At one client the next request arrives as the last one's catch-up begins. The
 two ran side by side: the request's retrieval found the same new rows, indexed
@@ -537,7 +540,7 @@ def _begin(
     if turn_pass is not None:
         # The previous turn's catch-up, if it is still running: retrieval would
         # otherwise index the same rows itself, on this request's time.
-        catch_up_of(request).wait_idle(CATCH_UP_WAIT)
+        catch_up_of(request).wait_short(CATCH_UP_WAIT)
     try:
         lease = Lease(request, turn_pass)
     except BaseException:
