@@ -188,18 +188,38 @@ def say(
             if explain:
                 data["explain"] = result.context.explain()
             print_json(data)
+            _catch_up(h, result.context)
             return
         streamed = _stream_reply(conv, text)
-    if streamed is None:
+        if streamed is None:
+            return
+        console.print(_footer(streamed))
+        if explain:
+            console.print(explain_view(streamed.context))
+            if streamed.reported_prompt_tokens is not None:
+                console.print(
+                    f"[dim]the mouth's server counted {streamed.reported_prompt_tokens} prompt "
+                    f"tokens for this turn (the context's count: "
+                    f"{streamed.context.total_tokens})[/]"
+                )
+        _catch_up(h, streamed.context)
+
+
+def _catch_up(h: Home, context: Context) -> None:
+    """Index what recall left behind for this turn, once its reply has been shown.
+
+    A turn never waits for a large backlog (an import): it searches the index as
+    it stands. Without a server's catch-up thread, the CLI indexes the rest
+    here, after the reply; a kill or Ctrl-C loses nothing (each batch commits
+    whole, the next turn goes on from there).
+    """
+    if not context.recall_behind:
         return
-    console.print(_footer(streamed))
-    if explain:
-        console.print(explain_view(streamed.context))
-        if streamed.reported_prompt_tokens is not None:
-            console.print(
-                f"[dim]the mouth's server counted {streamed.reported_prompt_tokens} prompt "
-                f"tokens for this turn (the context's count: {streamed.context.total_tokens})[/]"
-            )
+    err_console.print(
+        f"[dim]recall's index was {context.recall_behind:,} records behind; indexing them "
+        "now (the reply above did not wait; safe to interrupt)[/]"
+    )
+    h.sync_recall()
 
 
 @app.command()
@@ -245,6 +265,8 @@ def chat(
                 result = _stream_reply(conv, line)
                 if result is not None and result.interrupted is None:
                     console.print(_footer(result))
+                if result is not None:
+                    _catch_up(h, result.context)
             except TruehearthError as exc:
                 err_console.print(f"[bold red]error:[/] {escape(str(exc))}")
 
