@@ -1,0 +1,121 @@
+"""How long the first turn after a large import takes: `truehearth serve` and `truehearth say`.
+
+Run once per version of the code, on a fresh copy of one imported home each time:
+
+    PYTHONPATH=<src> .venv/bin/python bench/first_turn.py HOME_COPY [--say]
+
+Each copy gets a data directory of its own beside it (HOME_COPY-data).
+
+The home is one that `truehearth import text` has just filled (recall has not
+indexed it). Without ``--say`` a real `truehearth serve` is started on a loopback
+port, then two non-streamed chat completions are sent; the seconds each took and
+the ``recall_behind`` the reply's provenance reports (absent before the index
+stopped blocking turns) are printed. With ``--say``, one `truehearth say --json
+--explain` is run and the time until its reply arrives on stdout is printed, and
+the time until the command exits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+CLI = [sys.executable, "-m", "truehearth"]
+
+
+def _post(url: str, token: str, text: str) -> tuple[float, dict[str, Any]]:
+    body = json.dumps(
+        {"model": "echo", "messages": [{"role": "user", "content": text}], "stream": False}
+    ).encode()
+    request = urllib.request.Request(
+        url + "/v1/chat/completions",
+        data=body,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    began = time.monotonic()
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:
+            data = json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return time.monotonic() - began, {"truehearth": {}, "error": exc.read().decode()}
+    return time.monotonic() - began, data
+
+
+def _env(home: Path) -> dict[str, str]:
+    """The home, and a data directory of its own: the integrity mark lives there, and a
+    fresh copy of the same home would otherwise be taken for a rewritten one."""
+    data = home.with_name(home.name + "-data")
+    data.mkdir(exist_ok=True)
+    return dict(os.environ, TRUEHEARTH_HOME=str(home), XDG_DATA_HOME=str(data))
+
+
+def serve(home: Path) -> None:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    env = _env(home)
+    server = subprocess.Popen(
+        [*CLI, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            try:
+                urllib.request.urlopen(url + "/healthz", timeout=1).read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        token = (home / "keys" / "server.token").read_text().strip()
+        for n, text in enumerate(("Do you remember the tomatoes?", "and the basil?"), 1):
+            took, data = _post(url, token, text)
+            behind = data["truehearth"].get("recall_behind")
+            print(f"turn {n}: {took:.2f} s, recall_behind {behind}", data.get("error", ""))
+    finally:
+        server.terminate()
+        server.wait(120)
+
+
+def say(home: Path) -> None:
+    env = _env(home)
+    began = time.monotonic()
+    child = subprocess.Popen(
+        [*CLI, "say", "Do you remember the tomatoes?", "--json", "--explain"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    assert child.stdout is not None
+    first = child.stdout.read(1)
+    replied = time.monotonic() - began
+    rest = first + child.stdout.read()
+    child.wait()
+    done = time.monotonic() - began
+    behind = json.loads(rest)["explain"].get("recall_behind")
+    print(f"say: reply after {replied:.2f} s, exit after {done:.2f} s, recall_behind {behind}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("home", type=Path)
+    parser.add_argument("--say", action="store_true")
+    args = parser.parse_args()
+    (say if args.say else serve)(args.home)
+
+
+if __name__ == "__main__":
+    main()
