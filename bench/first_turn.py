@@ -4,7 +4,9 @@ Run once per version of the code, on a fresh copy of one imported home each time
 
     PYTHONPATH=<src> .venv/bin/python bench/first_turn.py HOME_COPY [--say]
 
-Each copy gets a data directory of its own beside it (HOME_COPY-data).
+Each copy gets a data directory of its own beside it (HOME_COPY-data). The text
+imported (10 MB, 5,000 passages of varied sentences) is written by
+``bench/first_turn.py FILE --write-text``.
 
 The home is one that `truehearth import text` has just filled (recall has not
 indexed it). Without ``--say`` a real `truehearth serve` is started on a loopback
@@ -20,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -107,13 +110,48 @@ def say(home: Path) -> None:
     print(f"say: reply after {replied:.2f} s, exit after {done:.2f} s, recall_behind {behind}")
 
 
+SUBJECTS = ["I", "My sister", "The neighbour", "Grandma", "Our dog Biscuit", "The vet",
+            "My friend Tom", "The gardener", "Anna", "My boss"]  # fmt: skip
+VERBS = ["planted", "talked about", "forgot", "remembered", "painted", "cooked", "visited",
+         "fixed", "bought", "lost", "found", "watered"]  # fmt: skip
+OBJECTS = ["the tomatoes", "a blue bicycle", "the old piano", "basil seedlings",
+           "a cake for the party", "the kitchen window", "a map of Lisbon", "the garden fence",
+           "her violin", "the red kettle", "a jar of honey", "the library books"]  # fmt: skip
+WHEN = ["yesterday", "last spring", "on Monday", "in May", "after the storm",
+        "before breakfast", "during the holidays", "two weeks ago", "at dusk",
+        "this morning"]  # fmt: skip
+EXTRA = ["and it made everyone laugh", "which surprised me", "though nobody noticed",
+         "because the weather was kind", "while the radio played jazz",
+         "and we argued about it later", "so I wrote it down",
+         "and the cat watched the whole time"]  # fmt: skip
+
+
+def write_text(path: Path, size: int = 10_000_000, passages: int = 5_000) -> None:
+    """The imported file: ``passages`` paragraphs of varied sentences, ``size`` bytes."""
+    pick = random.Random(7).choice
+    out = []
+    for i in range(passages):
+        said: list[str] = []
+        while sum(len(s) for s in said) < size // passages:
+            said.append(
+                f"{pick(SUBJECTS)} {pick(VERBS)} {pick(OBJECTS)} {pick(WHEN)}, "
+                f"{pick(EXTRA)} (note {i}-{len(said)})."
+            )
+        out.append(" ".join(said))
+    path.write_text("\n\n".join(out) + "\n", encoding="utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("home", type=Path)
     parser.add_argument("--say", action="store_true")
+    parser.add_argument("--write-text", action="store_true", help="write the text to import")
     args = parser.parse_args()
+    if args.write_text:
+        write_text(args.home)
+        return
     (say if args.say else serve)(args.home)
 
 
