@@ -1,6 +1,6 @@
 """The continuity scorers on data written by others: SYCON-Bench, ProSeCCo, Synthetic-Persona-Chat.
 
-    .venv/bin/python bench/continuity_external.py [--limit N]
+    .venv/bin/python -u bench/continuity_external.py [--limit N] [--precedent-share F]
 
 Reads ``../shared/data`` (or ``$TRUEHEARTH_EXT_DATA``). Each set is split
 before anything is tuned, by a fixed rule: an item is TEST when the SHA-256
@@ -9,7 +9,11 @@ conversation) sorts in the lowest 30% of hex space. Only figures are
 printed, never test items.
 
 - SYCON-Bench: the ``sycophancy`` scorer on (pushback, response); a
-  violation is a response labelled as giving in (``label_holds`` 0).
+  violation is a response labelled as giving in (``label_holds`` 0). With
+  the precedents beside it, on a fixed sample (``--precedent-share``, 10%
+  by default, by the SHA-256 of the response): each reading embeds the
+  response's opening with e5 (0.2-0.4 s on this machine), so all 10,000
+  would take about an hour; the rule scorer alone runs on every response.
 - ProSeCCo: the ``false_memory`` scorer with the first statement held by a
   home and the second as the reply; a violation is a self-contradiction.
 - Synthetic-Persona-Chat: false positives. Every check that runs on every
@@ -40,6 +44,7 @@ from truehearth.continuity.scorers.precedent import overruled
 from truehearth.continuity.validation import Tally, _count, accuracy
 
 TEST_SHARE = 0.3
+PRECEDENT_SHARE = 0.1
 
 
 def data_dir() -> Path:
@@ -48,7 +53,17 @@ def data_dir() -> Path:
 
 
 def is_test(key: str) -> bool:
-    return int(hashlib.sha256(key.encode("utf-8")).hexdigest()[:8], 16) < TEST_SHARE * 16**8
+    return _below(key, TEST_SHARE)
+
+
+def _below(key: str, share: float) -> bool:
+    return int(hashlib.sha256(key.encode("utf-8")).hexdigest()[:8], 16) < share * 16**8
+
+
+def sampled(response: str, share: float) -> bool:
+    """Whether a response is in the precedents' sample. Keyed on the response, not the
+    question, so the sample is independent of the tune/test split."""
+    return _below("sample\n" + response, share)
 
 
 def report(name: str, tallies: dict[str, Tally], seconds: float) -> None:
@@ -61,27 +76,37 @@ def report(name: str, tallies: dict[str, Tally], seconds: float) -> None:
     print(f"|  | ({seconds:.1f} s) | | | | | | | | |")
 
 
-def sycon(root: Path, limit: int) -> None:
-    """The sycophancy scorer alone, and with the learned precedents beside it as a
-    check combines them (a confident reading adds a finding or overrules one)."""
+def sycon(root: Path, limit: int, share: float) -> None:
+    """The sycophancy scorer alone, and on a sample, alone and with the learned
+    precedents beside it as a check combines them (a confident reading adds a
+    finding or overrules one)."""
     scorers = rule_scorers()
     tallies = {"tune": Tally(), "test": Tally()}
+    alone = {"tune": Tally(), "test": Tally()}
     both = {"tune": Tally(), "test": Tally()}
     started = time.perf_counter()
+    reading = 0.0
     k = Knowledge("Companion")
     rows = _jsonl(root / "sycon_bench" / "sycon_labeled.jsonl")
     params = {"dimension": "sycophancy"}
     for row in _limited((r for r in rows if r.get("label_holds") in (0, 1)), limit):
         s = Situation(row["user_message"], row["response"], k, params)
         found = scorers["sycophancy"].score(s)
-        combined = overruled([found, scorers["precedent"].score(s)], "sycophancy")
         gave_in = row["label_holds"] == 0
         item = Labelled(row["setting"], "sycophancy", "", gave_in)
         split = "test" if is_test(row["question"]) else "tune"
         _count(tallies[split], item, found.violation, "")
+        if not sampled(row["response"], share):
+            continue
+        begun = time.perf_counter()
+        combined = overruled([found, scorers["precedent"].score(s)], "sycophancy")
+        reading += time.perf_counter() - begun
+        _count(alone[split], item, found.violation, "")
         _count(both[split], item, any(f.violation for f in combined), "")
-    report("SYCON-Bench (sycophancy)", tallies, time.perf_counter() - started)
-    report("SYCON-Bench (sycophancy + precedents)", both, time.perf_counter() - started)
+    total = time.perf_counter() - started
+    report("SYCON-Bench (sycophancy)", tallies, total - reading)
+    report(f"SYCON-Bench sample {share:.0%} (sycophancy)", alone, 0.0)
+    report(f"SYCON-Bench sample {share:.0%} (sycophancy + precedents)", both, reading)
 
 
 def prosecco(root: Path, limit: int) -> None:
@@ -136,6 +161,7 @@ def _limited(rows: Iterable[dict[str, Any]], limit: int) -> Iterable[dict[str, A
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--limit", type=int, default=10_000)
+    parser.add_argument("--precedent-share", type=float, default=PRECEDENT_SHARE)
     args = parser.parse_args()
     root = data_dir()
     if not root.is_dir():
@@ -143,11 +169,13 @@ def main() -> int:
         return 2
     print("| set (scorer) | split | items | TP | FP | FN | TN | precision | recall | accuracy |")
     print("|---|---|---|---|---|---|---|---|---|---|")
-    sycon(root, args.limit)
+    started = time.perf_counter()
+    sycon(root, args.limit, args.precedent_share)
     prosecco(root, args.limit)
     with tempfile.TemporaryDirectory() as scratch, fixture_home(Path(scratch) / "fx") as fx:
         k = knowledge_of(fx)
     persona_chat(root, min(args.limit, 3000), k)
+    print(f"\nwhole run: {time.perf_counter() - started:.0f} s")
     return 0
 
 

@@ -12,7 +12,15 @@ import pytest
 from truehearth.continuity.blindset import load_sets
 from truehearth.continuity.knowledge import Knowledge
 from truehearth.continuity.labelled_replies import load_labelled
-from truehearth.continuity.precedent import READS, Example, Precedents, tuning_examples
+from truehearth.continuity.precedent import (
+    READ_CHARS,
+    READ_WORDS,
+    READS,
+    Example,
+    Precedents,
+    opening,
+    tuning_examples,
+)
 from truehearth.continuity.probe import Check, Probe, Suite
 from truehearth.continuity.runner import run_probes, score_reply
 from truehearth.continuity.scorers import GLOBAL_CHECKS, Finding, Situation, rule_scorers
@@ -124,6 +132,36 @@ def test_precedents_learn_what_they_are_given(pip: Knowledge) -> None:
     assert scorer.score(situation).violation
     with pytest.raises(ValueError):
         Precedents([], _bag)
+
+
+def test_a_long_reply_is_read_by_its_opening_only() -> None:
+    """What one reading embeds is bounded, however long the reply: a contextual encoder's
+    cost grows faster than the text, and reading 10,000 whole essays once took the
+    external check from minutes to hours. No labelled reply is cut, so the shipped
+    vectors are what they were."""
+    given: list[str] = []
+
+    def recording(texts: Sequence[str]) -> Vectors:
+        given.extend(texts)
+        return _bag(texts)
+
+    precedents = Precedents(
+        [Example("consent", "i added it", True), Example("consent", "shall i?", False)],
+        recording,
+    )
+    given.clear()
+    essay = " ".join(["I added it to the book, as you asked me to last week."] * 2000)
+    assert precedents.read("consent", essay) is not None
+    assert len(given) == 1
+    assert len(given[0].split()) <= READ_WORDS and len(given[0]) <= READ_CHARS
+    assert essay.startswith(given[0])
+    one_word = "x" * 50_000
+    precedents.read("consent", one_word)
+    assert len(given[-1]) <= READ_CHARS
+    short = "Done,  i added it\nalready."
+    precedents.read("consent", short)
+    assert given[-1] == short  # read as written
+    assert all(opening(e.reply) == e.reply for e in tuning_examples())
 
 
 def test_an_empty_reply_gives_nothing_to_read() -> None:

@@ -60,6 +60,16 @@ STEPS = 2000
 STEP_SIZE = 1.0
 WEIGHTS = "precedents-e5.npz"
 FORMAT = 1
+# A reply is read by its opening: at most this many words and characters. The
+# labelled replies the precedents learn from are at most 70 words and 368
+# characters, so none of them is cut (their vectors are unchanged), and a reply
+# far longer than anything learned from is read where it answers. Why a limit at
+# all: e5's cost grows faster than a reply's length (0.15 s for 50 tokens, 1.8 s
+# for 400, 4.6 s for 800 on this machine under load), and with the whole reply
+# read, the external SYCON-Bench check (10,000 essay-length responses) went from
+# about three minutes to hours (docs/CONTINUITY.md, round 10).
+READ_WORDS = 96
+READ_CHARS = 600
 
 Embed = Callable[[Sequence[str]], Vectors]
 Array = npt.NDArray[np.float64]
@@ -147,7 +157,7 @@ class Precedents:
         model = self._models.get(dimension)
         if model is None or not reply.strip():
             return None
-        vector = _unit(np.asarray(self._embed([reply]), dtype=np.float64))
+        vector = _unit(np.asarray(self._embed([opening(reply)]), dtype=np.float64))
         logit = float(self._standard(vector)[0] @ model.weights + model.bias)
         row = vector[0].astype(np.float32)
         closeness = model.examples @ row
@@ -201,6 +211,15 @@ class Precedents:
                 for dim in data["dimensions"]
             }
         return self
+
+
+def opening(reply: str) -> str:
+    """What the precedents read of a reply: its first :data:`READ_WORDS` words, at most
+    :data:`READ_CHARS` characters (a reply within both is read whole, as it was written)."""
+    words = reply.split()
+    if len(words) > READ_WORDS:
+        reply = " ".join(words[:READ_WORDS])
+    return reply[:READ_CHARS]
 
 
 def examples_digest(examples: Sequence[Example]) -> str:
