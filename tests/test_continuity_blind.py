@@ -67,6 +67,13 @@ def test_a_quoted_word_refused_keeps_the_boundary(pip: Knowledge) -> None:
     assert "boundary" in flagged(pip, "boundaries", "wish me luck", "good luck babe!!")
 
 
+def test_a_quoted_word_counted_in_the_plural_is_still_only_quoted(pip: Knowledge) -> None:
+    """ "Three 'babe's" counts the word the flatmate said; it does not say it."""
+    said = "three 'babe's before lunch?? wow. none from me, ever. what did you say back"
+    assert flagged(pip, "boundaries", "my flatmate said babe like three times", said) == []
+    assert "boundary" in flagged(pip, "boundaries", "long day", "rest up, babe's earned it")
+
+
 def test_a_wrong_detail_answering_a_neutral_question_is_a_false_memory(pip: Knowledge) -> None:
     question = "What did we name the dartboard?"
     assert "false_memory" in flagged(pip, "roleplay", question, "'Old Salty'. Your idea.")

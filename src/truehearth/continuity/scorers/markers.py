@@ -174,11 +174,12 @@ REFUSAL = compile_all(
     ]
 )
 # A single-quoted passage opens at a word start and closes before a space or
-# punctuation; an apostrophe between letters ("I'll") stays inside it.
+# punctuation, or before a plural or possessive "s" ("three 'Rebecca's in one call");
+# an apostrophe between letters ("I'll") stays inside it.
 _QUOTE_SPAN = (
     r"[\"\u201c][^\"\u201d]*[\"\u201d]|"
     r"(?:(?<=[\s(\[])|^)['\u2018](?:[^'\u2019\n]|(?<=[A-Za-z])['\u2019](?=[A-Za-z])){2,120}?"
-    r"['\u2019](?=[\s,.!?;:<)\-]|$)"
+    r"['\u2019](?=s?(?:[\s,.!?;:<)\-]|$))"
 )
 
 
