@@ -9,7 +9,7 @@ refused input is a 400 in the OpenAI error shape.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 import anyio
@@ -201,8 +201,11 @@ def create_app(settings: ServerSettings) -> FastAPI:
         keeper = Home.open(settings.home, key=settings.key)
         # A backlog left by an import (more than a turn indexes itself) is indexed from
         # the start, off every turn's path; a few rows are the first turn's, as always.
-        if behind(keeper.recall_index) > INLINE:
-            app.state.catch_up.poke()
+        # A home another process is writing to cannot migrate recall's index now: the
+        # server still starts (and answers 503 while it is held); a later turn pokes it.
+        with suppress(HomeLocked):
+            if behind(keeper.recall_index) > INLINE:
+                app.state.catch_up.poke()
         # The MCP session manager runs once per server life, so it is made here.
         mcp_server = mcp.build(open_for_mcp)
         mcp_endpoint.app = mcp_server.streamable_http_app(
