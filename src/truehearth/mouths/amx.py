@@ -66,13 +66,17 @@ def crashed(returncode: int) -> bool | None:
 
 
 def probe(path: Path, timeout: float = 300.0) -> bool | None:
-    """Run one decode of ``path`` in a child process; :func:`crashed` reads its exit."""
-    done = subprocess.run(
-        [sys.executable, "-c", _PROBE, str(path)],
-        capture_output=True,
-        timeout=timeout,
-        check=False,
-    )
+    """Run one decode of ``path`` in a child process; :func:`crashed` reads its exit.
+    A child still loading after ``timeout`` proves nothing either way (``None``)."""
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", _PROBE, str(path)],
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return None
     return crashed(done.returncode)
 
 
