@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CliRunner
+from tests.lock_holder import another_writer
 from truehearth.home import Home
 from truehearth.homedir import DB_NAME
 
@@ -183,21 +184,7 @@ def test_a_corrupt_or_truncated_database(cli: CliRunner, home: Home, damage: str
 
 
 def test_a_second_writer_holding_the_lock(cli: CliRunner, home: Home) -> None:
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sys, time\n"
-            "from pathlib import Path\n"
-            "from truehearth.store.lock import writer_lock\n"
-            "with writer_lock(Path(sys.argv[1])):\n    print('held', flush=True); time.sleep(30)",
-            str(home.path / ".lock"),
-        ],
-        stdout=subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
-    )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == b"held"
+    with another_writer(home.path / ".lock", seconds=30) as holder:
         before = _snapshot(home.path)
         started = time.monotonic()
         result = cli("remember", "while locked", "--home", str(home.path))
@@ -210,9 +197,6 @@ def test_a_second_writer_holding_the_lock(cli: CliRunner, home: Home) -> None:
         assert _snapshot(home.path) == before
         reads = cli("log", "--home", str(home.path))
         assert reads.code == 0, "readers are never blocked by the writer lock"
-    finally:
-        holder.kill()
-        holder.communicate()
     assert cli("remember", "after the lock", "--home", str(home.path)).code == 0
 
 

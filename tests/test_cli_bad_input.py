@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CliRunner
+from tests.lock_holder import another_writer
 from truehearth.core.errors import TruehearthError
 from truehearth.home import Home
 from truehearth.mouths.doubles import EchoMouth
@@ -274,27 +275,10 @@ def test_a_file_imported_in_the_wrong_format_says_so_when_tried_again(
 
 
 def test_a_check_on_a_locked_home_is_refused_before_the_probes(cli: CliRunner, home: Home) -> None:
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sys, time\n"
-            "from pathlib import Path\n"
-            "from truehearth.store.lock import writer_lock\n"
-            "with writer_lock(Path(sys.argv[1])):\n    print('held', flush=True); time.sleep(60)",
-            str(home.path / ".lock"),
-        ],
-        stdout=subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
-    )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == b"held"
+    with another_writer(home.path / ".lock"):
         started = time.monotonic()
         result = cli("check", "--mouth", "faithful", "--home", home.path)
         took = time.monotonic() - started
-    finally:
-        holder.kill()
-        holder.communicate()
     assert result.code != 0
     assert "locked by process" in _one_error_line(result.err)
     assert took < 3, took

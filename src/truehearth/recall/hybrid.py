@@ -215,11 +215,7 @@ class HybridRetriever:
         self.fusion = fusion or Fusion()
         self.candidates = candidates
         self.sync = sync
-        # None: a retrieval indexes every row it has not seen before it searches. A
-        # number: only when no more than that many are behind (catchup.INLINE, a turn's
-        # retriever); beyond, it searches the index as it stands and says so in
-        # :attr:`behind`, and the catch-up indexes the rest off the turn's path.
-        self.inline = inline
+        self.inline = inline  # most rows a retrieval indexes itself first (see _syncing)
         self.behind = 0
         # None: as the home is set (`truehearth meaning on|off`, see meaning.chosen).
         self.meaning: SecondStage | None = SecondStage() if meaning is True else meaning or None
@@ -371,8 +367,9 @@ class HybridRetriever:
         return self._order(db, asked, list(pool.values()), tops, today, limit)
 
     def _syncing(self, db: RecallDB, talk: TalkIndex) -> bool:
-        """Whether this retrieval indexes the rows it has not seen itself (see :attr:`inline`),
-        the talk index's at once; sets :attr:`behind` to how many it leaves unread if not."""
+        """Whether this retrieval indexes unseen rows itself (the talk index's at once): always
+        without :attr:`inline`, else only up to that many behind; past it, the index as it
+        stands is searched, :attr:`behind` says so, and the catch-up reads the rest."""
         from truehearth.recall.catchup import behind
 
         self.behind = 0
