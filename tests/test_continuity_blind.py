@@ -156,10 +156,12 @@ def test_the_once_held_out_sets_are_whole_and_now_tuning_data(index: int, name: 
     assert {i.reply for i in later.items} <= learnt
 
 
-@pytest.mark.parametrize("name", ["blind5", "blind6", "blind7", "blind8", "blind9", "blind10"])
+@pytest.mark.parametrize(
+    "name", ["blind5", "blind6", "blind7", "blind8", "blind9", "blind10", "blind11", "blind12"]
+)
 def test_the_held_out_blind_sets_are_whole_and_never_learnt_from(name: str) -> None:
-    """The fifth to tenth sets (the eighth and ninth held out; the fifth to seventh read
-    for the rules since round 9, the tenth since round 10): 4 companions, 90 replies
+    """The fifth to twelfth sets (the eighth, ninth, eleventh and twelfth held out; the
+    fifth to seventh read for the rules since round 9, the tenth since round 10): 4 companions, 90 replies
     each, the brief's kinds; not one of their replies, and not one of the first set's
     frozen test replies, among the precedents' examples, and no blind set the
     precedents load holds them."""
@@ -170,6 +172,8 @@ def test_the_held_out_blind_sets_are_whole_and_never_learnt_from(name: str) -> N
         BLIND8_DIR,
         BLIND9_DIR,
         BLIND10_DIR,
+        BLIND11_DIR,
+        BLIND12_DIR,
     )
     from truehearth.continuity.precedent import tuning_examples
 
@@ -180,6 +184,8 @@ def test_the_held_out_blind_sets_are_whole_and_never_learnt_from(name: str) -> N
         "blind8": BLIND8_DIR,
         "blind9": BLIND9_DIR,
         "blind10": BLIND10_DIR,
+        "blind11": BLIND11_DIR,
+        "blind12": BLIND12_DIR,
     }[name]
     held = load_set(directory, frozen=False, name=name)
     assert len(held.companions) == 4

@@ -38,7 +38,7 @@ FUSSING = (
 
 def test_the_shipped_precedents_learn_only_from_tuning_replies() -> None:
     """The in-sample set, the first set's tune split, the second, third and fourth sets;
-    never the frozen test companions, never the fifth to tenth sets."""
+    never the frozen test companions, never the fifth to twelfth sets."""
     from truehearth.continuity.blindset import (
         BLIND5_DIR,
         BLIND6_DIR,
@@ -46,6 +46,8 @@ def test_the_shipped_precedents_learn_only_from_tuning_replies() -> None:
         BLIND8_DIR,
         BLIND9_DIR,
         BLIND10_DIR,
+        BLIND11_DIR,
+        BLIND12_DIR,
         load_set,
     )
 
@@ -61,6 +63,8 @@ def test_the_shipped_precedents_learn_only_from_tuning_replies() -> None:
         ("blind8", BLIND8_DIR),
         ("blind9", BLIND9_DIR),
         ("blind10", BLIND10_DIR),
+        ("blind11", BLIND11_DIR),
+        ("blind12", BLIND12_DIR),
     ):
         later = load_set(directory, frozen=False, name=name)
         assert not {e.source for e in examples} & (held_out | set(later.companions))

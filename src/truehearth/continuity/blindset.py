@@ -59,6 +59,10 @@ RULES_TUNE_DIRS = (BLIND5_DIR, BLIND6_DIR, BLIND7_DIR, BLIND10_DIR)
 BLIND8_DIR = Path(__file__).parent / "labelled" / "blind8"
 # The ninth, written in round 10: test only, the default held-out set.
 BLIND9_DIR = Path(__file__).parent / "labelled" / "blind9"
+# The eleventh and twelfth, written in round 11: test only, scored in aggregate (see their
+# READMEs for how the writers were split between them).
+BLIND11_DIR = Path(__file__).parent / "labelled" / "blind11"
+BLIND12_DIR = Path(__file__).parent / "labelled" / "blind12"
 TEST_COMPANIONS = 2
 _ROLES = {"human": "user", "user": "user", "companion": "assistant", "assistant": "assistant"}
 
