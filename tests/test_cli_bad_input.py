@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import select
 import socket
 import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.conftest import CliRunner
 from tests.lock_holder import another_writer
+from tests.test_mouths_http import OpenAIServer, openai_server
 from truehearth.core.errors import TruehearthError
 from truehearth.home import Home
+from truehearth.mouths import registry
 from truehearth.mouths.doubles import EchoMouth
 from truehearth.store.connect import driver_errors
 from truehearth.turn import Conversation
@@ -290,3 +295,96 @@ def test_counts_of_one_read_as_one(cli: CliRunner, home: Home) -> None:
     assert done.code == 0, done.err
     said = " ".join(done.out.split())
     assert "Imported 1 archive item from" in said and "2 proposals for core" in said
+
+
+def _read_until(child: subprocess.Popen[bytes], needle: bytes, timeout: float = 30) -> bytes:
+    """What ``child`` wrote to stdout up to and including ``needle``."""
+    assert child.stdout is not None
+    seen = b""
+    deadline = time.monotonic() + timeout
+    while needle not in seen:
+        left = deadline - time.monotonic()
+        assert left > 0, f"waited for {needle!r}; got {seen[-300:]!r}"
+        ready, _, _ = select.select([child.stdout], [], [], left)
+        if ready:
+            chunk = os.read(child.stdout.fileno(), 4096)
+            assert chunk, f"the child ended early: {seen[-300:]!r}"
+            seen += chunk
+    return seen
+
+
+def _replies_asked(server: OpenAIServer) -> list[dict[str, Any]]:
+    """The chat completions the server was asked for (not the tokenizer probes)."""
+    return [r for r in server.requests if "messages" in r]
+
+
+def test_say_on_a_locked_home_is_refused_before_the_mouth_speaks(
+    cli: CliRunner, home: Home
+) -> None:
+    """A reply generated and then lost to the lock costs the wait and the words: refuse first."""
+    with openai_server() as server:
+        registry.add(home, "local", "openai-http", options={"url": server.url, "model": "m"})
+        before = _journal(home.path)
+        with another_writer(home.path / ".lock") as holder:
+            for extra in ([], ["--json"]):
+                said = cli("say", "are you there?", *extra, "--home", home.path)
+                assert said.code != 0
+                line = _one_error_line(said.err)
+                assert f"locked by process {holder.pid}" in line, line
+                assert said.out == "", "nothing was spoken"
+        assert server.requests == [], "the mouth was never asked"
+        assert _journal(home.path) == before
+        assert cli("say", "now?", "--home", home.path).code == 0
+        assert len(_replies_asked(server)) == 1
+
+
+def test_chat_on_a_locked_home_is_refused_up_front_and_before_each_turn(home: Home) -> None:
+    with openai_server() as server:
+        registry.add(home, "local", "openai-http", options={"url": server.url, "model": "m"})
+        command = [sys.executable, "-m", "truehearth", "chat", "--home", str(home.path)]
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(sys.path),
+            "PYTHONUNBUFFERED": "1",
+            "COLUMNS": "200",
+        }
+        before = _journal(home.path)
+        with another_writer(home.path / ".lock") as holder:
+            refused = subprocess.run(
+                command,
+                input="hello\n",
+                capture_output=True,
+                text=True,
+                env=env,
+                timeout=60,
+                check=False,
+            )
+        assert refused.returncode != 0
+        assert f"locked by process {holder.pid}" in _one_error_line(refused.stderr)
+        assert "Talking with" not in refused.stdout
+        assert server.requests == [] and _journal(home.path) == before
+
+        child = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+        )
+        assert child.stdin is not None and child.stderr is not None
+        try:
+            _read_until(child, "you \u203a ".encode())
+            with another_writer(home.path / ".lock") as holder:
+                child.stdin.write(b"hello while locked\n")
+                child.stdin.flush()
+                _read_until(child, "you \u203a ".encode())
+            child.stdin.write(b"/quit\n")
+            child.stdin.flush()
+            assert child.wait(30) == 0
+            err = child.stderr.read().decode()
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                child.kill()
+            child.wait()
+            for stream in (child.stdin, child.stdout, child.stderr):
+                if stream is not None:
+                    stream.close()
+        assert f"locked by process {holder.pid}" in _one_error_line(err)
+        assert _replies_asked(server) == [], "the mouth was never asked"
+        assert _journal(home.path) == before

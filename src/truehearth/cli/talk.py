@@ -63,6 +63,9 @@ def _which_session(h: Home, session: str | None, resume: bool, new: bool) -> str
 def _conversation(
     h: Home, mouth: str | None, include_quarantined: bool, via: str, session: str | None = None
 ) -> Iterator[Conversation]:
+    # A home another process holds would take the turn's words only to lose them when
+    # the reply is journaled: refused before the mouth wakes, as `check` refuses.
+    h.check_writable()
     if mouth is None:
         registry.ensure_default(h, note=lambda msg: err_console.print(f"[dim]{escape(msg)}[/]"))
     with err_console.status("Waking the mouth…"):
@@ -262,6 +265,7 @@ def chat(
                     if _slash(h, conv, line.strip()):
                         break
                     continue
+                h.check_writable()  # before the mouth speaks: a reply could not be kept
                 result = _stream_reply(conv, line)
                 if result is not None and result.interrupted is None:
                     console.print(_footer(result))
