@@ -20,6 +20,7 @@ from tests.conftest import CliRunner
 from tests.lock_holder import another_writer
 from tests.test_mouths_http import OpenAIServer, openai_server
 from truehearth.core.errors import TruehearthError
+from truehearth.core.records import Layer, ProposalAction, ProposalStatus
 from truehearth.home import Home
 from truehearth.mouths import registry
 from truehearth.mouths.doubles import EchoMouth
@@ -388,3 +389,72 @@ def test_chat_on_a_locked_home_is_refused_up_front_and_before_each_turn(home: Ho
         assert f"locked by process {holder.pid}" in _one_error_line(err)
         assert _replies_asked(server) == [], "the mouth was never asked"
         assert _journal(home.path) == before
+
+
+HUGE_CORE = "I am steady. " * 9231  # 120,002 characters once stripped, 27,693 words
+
+
+def test_a_core_that_can_never_fit_the_default_mouth_is_refused_when_proposed(
+    cli: CliRunner, home: Home
+) -> None:
+    """No mouth yet: the embedded one a first turn would add (4,096 tokens, 256 for the reply)."""
+    before = _journal(home.path)
+    result = cli("propose", "core", HUGE_CORE, "--home", home.path)
+    assert result.code == 2
+    line = _one_error_line(result.err)
+    assert "120,002 characters" in line and "27,693 tokens" in line, line
+    assert "3,840" in line and "smollm2" in line, line
+    assert _journal(home.path) == before
+
+
+def test_a_core_that_grows_past_the_default_mouth_is_refused_when_proposed(
+    cli: CliRunner, home: Home
+) -> None:
+    registry.add(home, "small", "echo", options={"context_window": 2048})
+    statement = "I keep the garden and the long letters. " * 150  # 1,200 words
+    first = home.propose(Layer.CORE, statement)
+    home.accept(first.id)
+    before = _journal(home.path)
+    result = cli("propose", "core", statement, "--home", home.path)
+    assert result.code == 2
+    line = _one_error_line(result.err)
+    assert "'small'" in line and "1,792" in line and "with it" in line, line
+    assert _journal(home.path) == before
+
+
+def test_a_core_that_no_longer_fits_is_refused_when_accepted(cli: CliRunner, home: Home) -> None:
+    """Proposed while a large mouth spoke; a small one is the default when it is accepted."""
+    registry.add(home, "large", "echo", options={"context_window": 200_000})
+    pid = home.propose(Layer.CORE, HUGE_CORE).id
+    registry.add(home, "small", "echo", options={"context_window": 8192})
+    assert cli("mouth", "use", "small", "--home", home.path).code == 0
+    before = _journal(home.path)
+    result = cli("consent", "accept", pid, "--home", home.path)
+    assert result.code == 2
+    assert "'small'" in _one_error_line(result.err)
+    assert _journal(home.path) == before
+    assert home.proposal(pid).status is ProposalStatus.PENDING
+
+
+def test_a_home_whose_core_is_already_too_big_says_how_to_fix_it(
+    cli: CliRunner, home: Home
+) -> None:
+    """A core accepted before the check existed (here: under a larger default mouth)."""
+    registry.add(home, "large", "echo", options={"context_window": 200_000})
+    big = home.accept(home.propose(Layer.CORE, HUGE_CORE).id).record
+    assert big is not None
+    registry.add(home, "small", "echo", options={"context_window": 8192})
+    assert cli("mouth", "use", "small", "--home", home.path).code == 0
+    before = _journal(home.path)
+    said = cli("say", "hello", "--home", home.path)
+    assert said.code != 0 and said.out == ""
+    line = _one_error_line(said.err)
+    assert f"--replaces {big}" in line and "--retires" in line, line
+    assert _journal(home.path) == before
+    shorter = home.propose(
+        Layer.CORE, "I am steady. " * 5000, action=ProposalAction.REPLACE, target=big
+    )
+    # Still too big, but smaller: a step towards a home that talks is never refused.
+    smaller = home.accept(shorter.id).record
+    home.accept(home.propose(Layer.CORE, None, action=ProposalAction.RETIRE, target=smaller).id)
+    assert cli("say", "hello", "--home", home.path).code == 0

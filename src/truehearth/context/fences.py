@@ -78,15 +78,19 @@ def intro(name: str) -> str:
     )
 
 
+IDENTITY_HEADERS = {
+    Layer.CORE: "## Who you are (identity core)",
+    Layer.BOUNDARY: "## Boundaries (always keep them)",
+}
+
+
 def identity_block(records: Sequence[Record]) -> str:
     """Verified core, then verified boundaries: every word kept, each quoted on its own line."""
-    core = [quote(r.text) for r in records if r.layer is Layer.CORE]
-    bounds = [quote(r.text) for r in records if r.layer is Layer.BOUNDARY]
     parts: list[str] = []
-    if core:
-        parts.append("## Who you are (identity core)\n" + "\n".join(f"- {t}" for t in core))
-    if bounds:
-        parts.append("## Boundaries (always keep them)\n" + "\n".join(f"- {t}" for t in bounds))
+    for layer, header in IDENTITY_HEADERS.items():
+        said = [quote(r.text) for r in records if r.layer is layer]
+        if said:
+            parts.append(header + "\n" + "\n".join(f"- {t}" for t in said))
     return "\n\n".join(parts)
 
 

@@ -162,12 +162,7 @@ def assemble(
     ident_tokens = count(system_head) + MESSAGE_OVERHEAD
     message_tokens = count(text) + MESSAGE_OVERHEAD + REPLY_PRIMER
     if ident_tokens + message_tokens > limit:
-        raise ContextOverflow(
-            f"the verified core and boundaries take {ident_tokens} tokens and the message "
-            f"{message_tokens}, but the mouth leaves {limit} for the prompt (window {window}, "
-            f"{params.max_tokens} kept for the reply); identity is never cut: use a mouth "
-            "with a larger window, fewer reply tokens, or a shorter message"
-        )
+        raise _overflow(sendable, count, (ident_tokens, message_tokens), limit, window, params)
     ident_why = "verified identity: always included, verbatim"
     ident_items = tuple(
         Item(
@@ -356,7 +351,7 @@ def _instructions(
     only when its time has come, never as a standing instruction.
     """
     sendable: list[Record] = []
-    for r in _identity(home):
+    for r in verified_identity(home):
         if is_rhythm(r):
             left_out.append(LeftOut(r.id, "a rhythm boundary: enters only when it applies"))
         elif allowed(r.layer):
@@ -368,7 +363,41 @@ def _instructions(
     return sendable, rhythm_nudge(home, session_started=session_started)
 
 
-def _identity(home: Home) -> list[Record]:
+def _overflow(
+    sendable: Sequence[Record],
+    count: Callable[[str], int],
+    tokens: tuple[int, int],
+    limit: int,
+    window: int,
+    params: GenerationParams,
+) -> ContextOverflow:
+    """Identity and message do not fit: say what would help.
+
+    When no message at all fits beside the identity, a shorter message cannot
+    help: a home can hold a core accepted under a larger default mouth (or before
+    proposals were measured), and every turn with this mouth fails until the
+    identity is shortened, so the error names the record and the command.
+    """
+    identity, message = tokens
+    room = f"(window {window:,}, {params.max_tokens:,} kept for the reply)"
+    if identity + MESSAGE_OVERHEAD + REPLY_PRIMER + 1 <= limit or not sendable:
+        return ContextOverflow(
+            f"the verified core and boundaries take {identity} tokens and the message "
+            f"{message}, but the mouth leaves {limit} for the prompt {room}; identity is "
+            "never cut: use a mouth with a larger window, fewer reply tokens, or a shorter "
+            "message"
+        )
+    largest = max(sendable, key=lambda r: count(r.text))
+    return ContextOverflow(
+        f"the verified core and boundaries take {identity:,} tokens, more than the {limit:,} "
+        f"this mouth leaves for a prompt {room}, and identity is never cut: shorten the "
+        f"largest, {largest.id} ({count(largest.text):,} tokens), with `truehearth propose "
+        f'{largest.layer.value} "SHORTER TEXT" --replaces {largest.id}` (or `--retires '
+        f"{largest.id}`) and accept it, or use a mouth with a larger window"
+    )
+
+
+def verified_identity(home: Home) -> list[Record]:
     """Verified, current core then boundary records: the same list as ``Home.identity()``.
 
     Asked one layer at a time: with both layers in one ``IN (...)`` SQLite picks the

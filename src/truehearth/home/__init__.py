@@ -22,7 +22,7 @@ only when used.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from truehearth.core.journal import Expected
 from truehearth.core.records import Layer
@@ -110,6 +110,14 @@ class Home(Opening, Writing, Reading, Journal):
         from truehearth import integrity
 
         return integrity.verify(self, deep=deep, expect=expect)
+
+    def _check_identity_fits(
+        self, layer: Layer, text: str, meta: dict[str, Any], replaces: str | None
+    ) -> None:
+        """An identity change the default mouth could never hold is refused as it is made."""
+        from truehearth.context.fit import check_change_fits
+
+        check_change_fits(self, layer, text, meta, replaces)
 
     def check(self) -> None:
         """The pre-turn check: raise :class:`ChainBroken` unless the home still verifies.

@@ -15,12 +15,26 @@ from truehearth.core import acts
 from truehearth.core.errors import ConsentRequired, InvalidInput
 from truehearth.core.events import Draft
 from truehearth.core.ids import new_id
-from truehearth.core.records import Layer, Proposal, ProposalAction, Record, Source, Trust, Voice
+from truehearth.core.records import (
+    Layer,
+    Proposal,
+    ProposalAction,
+    Record,
+    Source,
+    Trust,
+    Voice,
+    clean_text,
+)
 from truehearth.home.base import HomeBase
 
 
 class Writing(HomeBase):
     """Remember, confirm, quarantine, correct, forget; propose, accept, reject."""
+
+    def _check_identity_fits(
+        self, layer: Layer, text: str, meta: dict[str, Any], replaces: str | None
+    ) -> None:
+        """Refuse an identity change no turn could hold (:class:`Home` asks the context room)."""
 
     def _refuse(self, layer: Layer, voice: Voice, actor: Voice, text: str, why: str) -> None:
         self.commit(lambda _now: [acts.refusal(layer, voice, actor, text, why)])
@@ -140,21 +154,22 @@ class Writing(HomeBase):
         target_id = self.resolve(acts.RECORD, target) if target else None
 
         def build(now: str) -> list[Draft]:
-            return [
-                acts.propose(
-                    proposal_id=proposal_id,
-                    layer=layer,
-                    action=action,
-                    text=text,
-                    voice=voice,
-                    actor=actor,
-                    source=source or Source(via="api"),
-                    now=now,
-                    target=self.record(target_id) if target_id else None,
-                    why=why,
-                    meta=meta,
-                )
-            ]
+            draft = acts.propose(
+                proposal_id=proposal_id,
+                layer=layer,
+                action=action,
+                text=text,
+                voice=voice,
+                actor=actor,
+                source=source or Source(via="api"),
+                now=now,
+                target=self.record(target_id) if target_id else None,
+                why=why,
+                meta=meta,
+            )
+            if action is not ProposalAction.RETIRE:
+                self._check_identity_fits(layer, clean_text(text or ""), meta or {}, target_id)
+            return [draft]
 
         self.commit(build)
         return self.proposal(proposal_id)
@@ -166,7 +181,12 @@ class Writing(HomeBase):
         def build(now: str) -> list[Draft]:
             proposal = self.proposal(pid)
             target = self.record(proposal.target) if proposal.target else None
-            return [acts.accept(proposal, target=target, record_id=record_id, actor=actor, now=now)]
+            draft = acts.accept(proposal, target=target, record_id=record_id, actor=actor, now=now)
+            if proposal.action is not ProposalAction.RETIRE:
+                self._check_identity_fits(
+                    proposal.layer, proposal.text, proposal.meta, proposal.target
+                )
+            return [draft]
 
         self.commit(build)
         return self.proposal(pid)
