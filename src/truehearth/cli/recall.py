@@ -89,6 +89,7 @@ def recall(
 def meaning(
     state: Annotated[str, typer.Argument(help="on, off, or status.")] = "status",
     home: HomeOpt = None,
+    json: JsonOpt = False,
 ) -> None:
     """Turn recall's meaning second stage (e5 over the shortlist) on or off for this home."""
     if state not in ("on", "off", "status"):
@@ -96,8 +97,11 @@ def meaning(
     with opened(home) as h:
         if state != "status":
             choose(h.recall_index, state == "on")
-        said = HybridRetriever().meaning_status(h)
-    console.print(escape(said))
+        report = HybridRetriever().meaning_report(h)
+    if json:
+        print_json(report)
+        return
+    console.print(escape(str(report["status"])))
 
 
 @app.command()

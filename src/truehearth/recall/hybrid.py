@@ -35,7 +35,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from truehearth.core.records import Layer, Record, Trust
 from truehearth.recall.base import Recalled
@@ -255,6 +255,22 @@ class HybridRetriever:
         if self.meaning_model is None and (why := unavailable()) is not None:
             return why
         return f"meaning second stage: on, re-reads the top {stage.depth} for meaning"
+
+    def meaning_report(self, home: Home) -> dict[str, Any]:
+        """The same facts as :meth:`meaning_status`, for ``--json``.
+
+        ``setting`` is what the home chose; ``runs`` whether the stage runs
+        (chosen, and the extra installed); ``unavailable`` why it cannot, if so.
+        """
+        stage = self._stage(home.recall_index)
+        missing = unavailable() if self.meaning_model is None else None
+        return {
+            "setting": "on" if stage is not None else "off",
+            "runs": stage is not None and missing is None,
+            "depth": stage.depth if stage is not None else None,
+            "unavailable": missing,
+            "status": self.meaning_status(home),
+        }
 
     def _stage(self, db: RecallDB) -> SecondStage | None:
         if self.ask_home:
