@@ -6,7 +6,13 @@ import base64
 import hashlib
 import io
 import json
+import os
+import signal
+import subprocess
+import sys
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -226,3 +232,59 @@ def test_bundle_matches_its_published_schema(home: Home, tmp_path: Path) -> None
     broken = {**json.loads(zipfile.ZipFile(out).read(bundle.MANIFEST)), "version": 2}
     with pytest.raises(jsonschema.ValidationError):
         validate(broken)
+
+
+# An export that stops once it has begun writing (its progress callback waits), so a
+# test can kill it there: a real process, a real half-written temporary file.
+_STALLED_EXPORT = (
+    "import sys, time\n"
+    "from pathlib import Path\n"
+    "from truehearth.exchange.bundle import export_bundle\n"
+    "from truehearth.home import Home\n"
+    "def stall(done, total, what):\n"
+    "    print('writing', flush=True); time.sleep(600)\n"
+    "with Home.open(Path(sys.argv[1])) as h:\n"
+    "    export_bundle(h, Path(sys.argv[2]), progress=stall)\n"
+)
+
+
+@contextmanager
+def _stalled_export(home: Path, out: Path) -> Iterator[subprocess.Popen[bytes]]:
+    child = subprocess.Popen(
+        [sys.executable, "-c", _STALLED_EXPORT, str(home), str(out)],
+        stdout=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    try:
+        assert child.stdout is not None and child.stdout.readline().strip() == b"writing"
+        yield child
+    finally:
+        child.kill()
+        child.communicate()
+
+
+def _scratch(directory: Path) -> list[str]:
+    return sorted(p.name for p in directory.glob(".bundle-*.tmp"))
+
+
+def test_an_export_killed_mid_way_leaves_no_temporary_file_behind_the_next(
+    cli: CliRunner, home: Home, tmp_path: Path
+) -> None:
+    lived_in(home)
+    out = tmp_path / "exports" / "ash.zip"
+    with _stalled_export(home.path, out) as killed:
+        os.kill(killed.pid, signal.SIGKILL)
+        assert killed.wait(10) == -signal.SIGKILL
+    left = _scratch(out.parent)
+    assert len(left) == 1 and f"-{killed.pid}-" in left[0], left
+    assert not out.exists()
+    with _stalled_export(home.path, tmp_path / "exports" / "other.zip") as alive:
+        # The same command again: it sweeps the dead export's file, never a live one's.
+        again = cli("export", "bundle", out, "--home", home.path)
+        assert again.code == 0, again.err
+        assert bundle.verify_bundle(out).ok
+        still = _scratch(out.parent)
+        assert len(still) == 1 and f"-{alive.pid}-" in still[0], still
+    assert _scratch(out.parent) == [still[0]]  # killed just now: the next export sweeps it
+    assert cli("export", "bundle", tmp_path / "exports" / "b.zip", "--home", home.path).code == 0
+    assert _scratch(out.parent) == []

@@ -22,7 +22,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
-import tempfile
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -46,6 +45,7 @@ from truehearth.exchange.zipsafe import ZIP_ERRORS
 from truehearth.home import Home
 from truehearth.keys import load_public, public_key_text
 from truehearth.mouths import registry
+from truehearth.scratch import scratch
 
 FORMAT = "truehearth-bundle"
 VERSION = 1
@@ -96,11 +96,10 @@ def export_bundle(home: Home, out: Path, *, progress: Progress | None = None) ->
         raise InvalidInput(f"{out} already exists; choose a new file name")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=".bundle-", suffix=".tmp", dir=out.parent)
+        fd, tmp = scratch(out.parent, "bundle")  # a killed export's file is swept here
     except OSError as exc:
         raise InvalidInput(f"cannot write a bundle in {out.parent}: {exc.strerror}") from None
     os.close(fd)
-    tmp = Path(tmp_name)
     try:
         key = home.signing_key()
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
