@@ -101,6 +101,31 @@ def test_a_pack_signed_with_the_home_key_is_trusted_by_that_home(
         audit.rules_from_pack(signed, ())
 
 
+def test_signing_over_a_pack_replaces_it_whole(tmp_path: Path, home: Home, cli: CliRunner) -> None:
+    """The signed pack is written beside its name and renamed into place: a reader holding
+    the old file reads it whole, never a half-written one, and no temporary file is left."""
+    draft = tmp_path / "draft.yaml"
+    content = packs.read(packs.BUILTIN_RULES)["content"]
+    draft.write_text(
+        yaml.safe_dump(
+            {"pack": "my-rules", "kind": "audit-rules", "version": 1, "content": content}
+        )
+    )
+    signed = tmp_path / "my-rules.pack.yaml"
+    signed.write_text("the earlier pack\n")
+    with signed.open(encoding="utf-8") as reader:
+        result = cli("packs", "sign", draft, signed, "--author", "me", "--home", home.path)
+        assert result.code == 0, result.err
+        assert reader.read() == "the earlier pack\n"
+    assert packs.verify(signed, require_trust=False).author == "me"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    nowhere = tmp_path / "missing" / "out.pack.yaml"
+    failed = cli("packs", "sign", draft, nowhere, "--author", "me", "--home", home.path)
+    assert failed.code != 0
+    line = failed.err.strip()
+    assert line.startswith("error: ") and str(nowhere) in line and ".tmp" not in line, line
+
+
 def test_check_runs_from_the_builtin_suite_pack(home: Home, cli: CliRunner, tmp_path: Path) -> None:
     result = cli(
         "check",

@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from truehearth.core.errors import InvalidInput, TruehearthError
 from truehearth.keys import load_public, public_key_text
+from truehearth.scratch import write_atomically
 
 KINDS = ("probe-suite", "audit-rules")
 BUILTIN_DIR = Path(__file__).parent / "builtin_packs"
@@ -139,8 +140,15 @@ def sign(data: dict[str, Any], key: Ed25519PrivateKey, author: str) -> dict[str,
 
 
 def write(path: Path, body: dict[str, Any]) -> None:
+    """Write a signed pack whole or not at all (a pack half-written would not verify).
+
+    An earlier file at ``path`` is replaced only once the new one is on disk.
+    """
     text = yaml.safe_dump(body, sort_keys=False, allow_unicode=True, width=100)
-    path.write_text(text, encoding="utf-8")
+    try:
+        write_atomically(path, text.encode("utf-8"), "pack")
+    except OSError as exc:
+        raise InvalidInput(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def verify(path: Path, trusted: Collection[str] = (), *, require_trust: bool = True) -> Pack:

@@ -71,3 +71,35 @@ def scratch(directory: Path, kind: str, mode: int = 0o600) -> tuple[int, Path]:
             return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode), path
         except FileExistsError:
             continue
+
+
+def write_atomically(path: Path, data: bytes, kind: str, mode: int = 0o666) -> None:
+    """Write ``data`` at ``path`` whole or not at all: temporary file, fsync, ``os.replace``.
+
+    The directory is synced after the rename, so the new name survives a power cut too.
+    ``mode`` (filtered by the umask) is that of a file made by ``open``, as before.
+    """
+    fd, tmp = scratch(path.parent, kind, mode)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    sync_directory(path.parent)
+
+
+def sync_directory(directory: Path) -> None:
+    """fsync a directory, so a rename in it is durable (where the platform allows it)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
+    finally:
+        os.close(fd)
