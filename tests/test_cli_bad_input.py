@@ -281,14 +281,19 @@ def test_a_file_imported_in_the_wrong_format_says_so_when_tried_again(
 
 
 def test_a_check_on_a_locked_home_is_refused_before_the_probes(cli: CliRunner, home: Home) -> None:
-    with another_writer(home.path / ".lock"):
-        started = time.monotonic()
-        result = cli("check", "--mouth", "faithful", "--home", home.path)
-        took = time.monotonic() - started
+    """Refused before the mouth is even loaded: its server hears nothing, no report is made,
+    and the refusal comes while the other writer still holds the home."""
+    with openai_server() as server:
+        registry.add(home, "local", "openai-http", options={"url": server.url, "model": "m"})
+        before = _journal(home.path)
+        with another_writer(home.path / ".lock") as holder:
+            result = cli("check", "--mouth", "local", "--home", home.path)
+            assert holder.poll() is None, "refused while the lock was held, not after"
+        assert server.requests == [], "no probe was put to the mouth"
     assert result.code != 0
-    assert "locked by process" in _one_error_line(result.err)
-    assert took < 3, took
+    assert f"locked by process {holder.pid}" in _one_error_line(result.err)
     assert not (home.path / "checks").exists()
+    assert _journal(home.path) == before
 
 
 def test_counts_of_one_read_as_one(cli: CliRunner, home: Home) -> None:
