@@ -72,6 +72,19 @@ class SessionLines:
 
 
 @dataclass(frozen=True, slots=True)
+class FeedMatch:
+    """A full-text match among record rows an index has not read yet (its feed's tail).
+
+    ``score`` is BM25, higher is better; ``words`` are the record's own words that
+    matched (as written in it, lower-cased), so a caller can say why it matched.
+    """
+
+    rid: int
+    score: float
+    words: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class ProjectionRow:
     """A record's filter columns, with its value left encoded until it is needed."""
 
@@ -145,6 +158,12 @@ class ProjectionReader(Protocol):
 
     def search(self, text: str, query: RecordQuery) -> list[tuple[Record, float]]:
         """Full-text search (BM25, lower is better), like :meth:`Store.search`, typed."""
+        ...
+
+    def feed_matches(self, words: Sequence[str], since: int, limit: int) -> list[FeedMatch]:
+        """Rows inserted after feed position ``since`` whose text has any of ``words``, best
+        first, at most ``limit``: the store's own full-text index, written with the records,
+        read before a derived index has caught up with them."""
         ...
 
     def close(self) -> None: ...

@@ -9,6 +9,7 @@ wait for the journal's writer), opened with the home's key.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
@@ -16,10 +17,11 @@ from typing import Any
 from truehearth.core.canonical import loads
 from truehearth.core.errors import InvalidInput
 from truehearth.core.records import Record
-from truehearth.store.base import ProjectionRow, RecordQuery
+from truehearth.store.base import FeedMatch, ProjectionRow, RecordQuery
 from truehearth.store.connect import DATABASE_ERRORS, map_for_reading, translate_errors
 
 _CHUNK = 900  # bound parameters per IN (...) list: below SQLite's default limit
+_MARKED = re.compile("\x01(.*?)\x02", re.DOTALL)  # a word highlight() marked
 
 
 class SQLiteProjection:
@@ -134,6 +136,37 @@ class SQLiteProjection:
         return int(row[0])
 
     @translate_errors
+    def feed_matches(self, words: Sequence[str], since: int, limit: int) -> list[FeedMatch]:
+        if not words or limit <= 0:
+            return []
+        match = " OR ".join('"' + w.replace('"', '""') + '"' for w in words)
+        try:
+            # The feed's tail is the newest rows: its smallest row id bounds FTS5's scan
+            # (it starts each word's postings there). Membership is tested on +rowid, a
+            # filter: on rowid itself FTS5 was driven once per feed row (0.2-0.3 s for
+            # 5,000 rows, against a few ms).
+            found = self._conn.execute(
+                "WITH backlog (rid) AS MATERIALIZED (SELECT rid FROM record_feed WHERE seq > ?) "
+                "SELECT rowid, bm25(records_fts) AS score FROM records_fts "
+                "WHERE records_fts MATCH ? AND rowid >= (SELECT min(rid) FROM backlog) "
+                "AND +rowid IN backlog ORDER BY score LIMIT ?",
+                (since, match, limit),
+            ).fetchall()
+            if not found:
+                return []
+            # Which words matched, for the caller's reasons: only the rows found are marked.
+            rids = [int(rid) for rid, _score in found]
+            marked = self._conn.execute(
+                "SELECT rowid, highlight(records_fts, 0, char(1), char(2)) FROM records_fts "
+                f"WHERE records_fts MATCH ? AND rowid IN ({','.join('?' * len(rids))})",
+                [match, *rids],
+            ).fetchall()
+        except DATABASE_ERRORS:
+            return []  # an FTS syntax corner, as in word_matches: no matches, not a failure
+        said = {int(rid): _marked_words(str(text)) for rid, text in marked}
+        return [FeedMatch(int(rid), -float(score), said.get(int(rid), ())) for rid, score in found]
+
+    @translate_errors
     def search(self, text: str, query: RecordQuery) -> list[tuple[Record, float]]:
         match = fts_query(text)
         where, params = record_filter(query)
@@ -144,6 +177,11 @@ class SQLiteProjection:
             [match, *params, query.limit, query.offset],
         )
         return [(Record.from_json(dict(loads(value))), float(score)) for value, score in rows]
+
+
+def _marked_words(text: str) -> tuple[str, ...]:
+    """The distinct words ``highlight()`` marked in a text, lower-cased, in order."""
+    return tuple(dict.fromkeys(w.lower() for w in _MARKED.findall(text)))
 
 
 def record_filter(query: RecordQuery) -> tuple[str, list[Any]]:
