@@ -19,6 +19,9 @@ The lists:
   about, those days;
 * **vectors**, **related words** (expansion) and **replies after questions**
   that matched; **graph** facts whose relation the question names.
+* **backlog**: while a turn answers without waiting for the index to read a
+  large import, the question's words among the records it has not read yet
+  (:mod:`truehearth.recall.backlog`).
 
 The fused score is then multiplied by trust (verified above untrusted;
 quarantined never, unless asked), a small recency factor, and a boost when the
@@ -38,6 +41,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from truehearth.core.records import Layer, Record, Trust
+from truehearth.recall.backlog import BACKLOG, BacklogPass, backlog_hits, quoted
 from truehearth.recall.base import Recalled
 from truehearth.recall.dates import Span, parse_day, spans
 from truehearth.recall.db import RecallDB
@@ -203,6 +207,7 @@ class HybridRetriever:
         uncommon: float | None = None,
         common_share: float | None = None,
         inline: int | None = None,
+        backlog: bool = True,
     ) -> None:
         self.use_bm25 = bm25
         self.use_vectors = vectors
@@ -217,6 +222,11 @@ class HybridRetriever:
         self.sync = sync
         self.inline = inline  # most rows a retrieval indexes itself first (see _syncing)
         self.behind = 0
+        # Whether a retrieval that does not wait for the index (inline) also searches what
+        # it has not read by keyword (recall/backlog.py), and what the last one found (None:
+        # the index was not behind, or the pass is off).
+        self.use_backlog = backlog
+        self.backlog: BacklogPass | None = None
         # None: as the home is set (`truehearth meaning on|off`, see meaning.chosen).
         self.meaning: SecondStage | None = SecondStage() if meaning is True else meaning or None
         self.ask_home = meaning is None
@@ -362,6 +372,8 @@ class HybridRetriever:
                 add(rank, seen, reason, weights, label == KEYWORDS, _kind(label), raw)
                 if label != "related words":
                     leads.append((rank, seen, f"{label} rank {rank}"))
+        for rank, seen, raw, reason, weights in self._backlog(db, talk, asked, rows, admit):
+            add(rank, seen, reason, weights, True, "keyword", raw)
         if self.use_vectors:
             for label, weights, found in self._vector_lists(
                 db, rows, text, admit, include_quarantined, syncing
@@ -382,6 +394,42 @@ class HybridRetriever:
                 add(rank, seen, f"reply after {reason}", self.fusion.reply, kind="reply")
         return self._order(db, asked, list(pool.values()), tops, today, limit)
 
+    def _backlog(
+        self,
+        db: RecallDB,
+        talk: TalkIndex,
+        asked: _Asked,
+        rows: QuestionRows,
+        admit: Callable[[Glance], bool],
+    ) -> list[tuple[int, Glance, float, str, tuple[float, int]]]:
+        """When the index is behind, the backlog pass (recall/backlog.py): the question's kept
+        words among the records past the talk index's watermark, as one more keyword list,
+        each hit with its rank, raw score, reason and the list's fusion weights (a clear
+        first is fused as the talk index's is). Nothing when the index is not behind.
+
+        Only the words the common-word filter kept: a question made only of common words
+        would score every imported row for little, so then the pass does not run."""
+        if not self.behind or not self.use_backlog:
+            return []
+        if not self.use_bm25 or not asked.terms or asked.newest is not None:
+            why = "the question has no word rare enough to search the unindexed records for"
+            self.backlog = BacklogPass((), {}, why)
+            return []
+        hits = backlog_hits(db, talk.watermark(), asked.terms, rows, admit, self.candidates)
+        self.backlog = BacklogPass(tuple(asked.terms), {h.seen.id: h.words for h in hits})
+        sure = _standout([h.score for h in hits])
+        given = self.fusion.keyword
+        weights = (given[0], min(given[1], self.fusion.sure_k)) if sure else given
+        out: list[tuple[int, Glance, float, str, tuple[float, int]]] = []
+        for rank, hit in enumerate(hits, 1):
+            clear = ", a clear first" if sure and rank == 1 else ""
+            reason = (
+                f"{BACKLOG}: {quoted(hit.words)} in a record recall has not indexed yet "
+                f"(bm25 rank {rank}{clear})"
+            )
+            out.append((rank, hit.seen, hit.score, reason, weights))
+        return out
+
     def _syncing(self, db: RecallDB, talk: TalkIndex) -> bool:
         """Whether this retrieval indexes unseen rows itself (the talk index's at once): always
         without :attr:`inline`, else only up to that many behind; past it, the index as it
@@ -389,6 +437,7 @@ class HybridRetriever:
         from truehearth.recall.catchup import behind
 
         self.behind = 0
+        self.backlog = None
         if not self.sync:
             return False
         lag = 0 if self.inline is None else behind(db)
