@@ -114,6 +114,9 @@ class Context:
     # Record rows recall left unindexed rather than make the turn wait (0: none; see
     # recall.catchup.INLINE): this turn searched the index as it stood.
     recall_behind: int = 0
+    # Records in this prompt that recall's backlog pass found (id -> the words of it
+    # that matched; see recall/backlog.py): text the index had not read yet.
+    recall_backlog: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def section(self, name: str) -> Section | None:
         return next((s for s in self.sections if s.name == name), None)
@@ -121,6 +124,10 @@ class Context:
     def record_ids(self) -> list[str]:
         """Every record id that went into the prompt, in section order."""
         return [i.record_id for s in self.sections for i in s.items if i.record_id]
+
+    def backlog_json(self) -> list[dict[str, Any]]:
+        """The records recall's backlog pass found, with the words that matched, in order."""
+        return [{"record_id": r, "matched": list(w)} for r, w in self.recall_backlog.items()]
 
     def explain(self) -> dict[str, Any]:
         """JSON-able account of what went in, why, and what each part cost."""
@@ -136,6 +143,7 @@ class Context:
             "left_out": [x.to_json() for x in self.left_out],
             "notes": list(self.notes),
             "recall_behind": self.recall_behind,
+            "recall_backlog": self.backlog_json(),
             "nudge": self.nudge.to_json() if self.nudge is not None else None,
             "messages": [{"role": m.role, "content": m.content} for m in self.messages],
         }

@@ -27,6 +27,7 @@ from truehearth.core.turn_note import with_note
 from truehearth.mouths.base import GenerationParams, Message, Mouth
 from truehearth.mouths.counting import counting_of
 from truehearth.recall import Recalled, Retriever, default_retriever
+from truehearth.recall.backlog import BacklogPass, quoted
 from truehearth.recall.query import MAX_QUERY_CHARS
 from truehearth.rhythm.boundary import Nudge, is_rhythm
 from truehearth.rhythm.boundary import nudge as rhythm_nudge
@@ -187,7 +188,6 @@ def assemble(
     recalled = recall(
         home, text, retriever=finder, include_quarantined=include_quarantined, notes=notes
     )
-    behind = _behind(finder, notes)
     background, data = (
         _Packed(int(remaining * BACKGROUND_SHARE)),
         _Packed(int(remaining * DATA_SHARE)),
@@ -200,6 +200,7 @@ def assemble(
             why = f"over budget ({hit.why})"
         if why is not None:
             left_out.append(LeftOut(hit.record.id, why))
+    behind, from_backlog = _recall_state(finder, [*background.items, *data.items], notes)
     cuts = sum(1 for i in data.items if "cut to fit" in i.why)
     if cuts:
         notes.append(f"{cuts} unconfirmed record(s) cut to fit the data budget, marked")
@@ -248,6 +249,7 @@ def assemble(
         fence=fence.name,
         watched=watched,
         recall_behind=behind,
+        recall_backlog=from_backlog,
     )
 
 
@@ -455,6 +457,13 @@ def recall(
         return []
 
 
+def _recall_state(
+    finder: Retriever, placed: Sequence[Item], notes: list[str]
+) -> tuple[int, dict[str, tuple[str, ...]]]:
+    """How far behind recall's index was, and what its backlog pass placed, each in a note."""
+    return _behind(finder, notes), _from_backlog(finder, placed, notes)
+
+
 def _behind(finder: Retriever, notes: list[str]) -> int:
     """Rows the retrieval left unindexed rather than wait for them (a hybrid retriever's),
     said in a note for ``--explain``."""
@@ -467,6 +476,27 @@ def _behind(finder: Retriever, notes: list[str]) -> int:
         "the rest off the turn's path"
     )
     return behind
+
+
+def _from_backlog(
+    finder: Retriever, placed: Sequence[Item], notes: list[str]
+) -> dict[str, tuple[str, ...]]:
+    """The records placed that recall's backlog pass found (id -> the words that matched),
+    and a note for ``--explain`` of what the pass looked for and found."""
+    done = getattr(finder, "backlog", None)
+    if not isinstance(done, BacklogPass):
+        return {}
+    if not done.searched:
+        notes.append(f"recall's backlog pass did not run: {done.skipped}")
+        return {}
+    went = {i.record_id: done.found[i.record_id] for i in placed if i.record_id in done.found}
+    said = "; ".join(f"{rid} ({quoted(words)})" for rid, words in went.items())
+    notes.append(
+        f"recall's backlog pass looked for {quoted(done.searched)} among the records not "
+        f"yet indexed: {len(done.found)} matched, {len(went)} went in"
+        + (f": {said}" if said else "")
+    )
+    return went
 
 
 def _unsuitable(record: Record, session: str | None, include_quarantined: bool) -> str | None:

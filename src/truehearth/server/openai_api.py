@@ -485,6 +485,8 @@ def _provenance(conversation: Conversation) -> dict[str, Any]:
         "withheld": list(result.withheld),
         # Record rows recall had not indexed yet and this turn did not wait for.
         "recall_behind": result.context.recall_behind,
+        # Of those, the ones this turn's context quotes: found by recall's backlog pass.
+        "recall_backlog": result.context.backlog_json(),
     }
 
 
