@@ -57,6 +57,15 @@ def _imported(cli: CliRunner, home: Home, tmp_path: Path, count: int, size: int)
     registry.add(home, "echo", "echo")
 
 
+def _the_cat(home: Home) -> str:
+    """The id of the one imported passage that names the cat."""
+    found = [
+        r.id for r in home.records(layers=(Layer.ARCHIVE,), limit=10_000) if "Marmalade" in r.text
+    ]
+    assert len(found) == 1
+    return found[0]
+
+
 @pytest.mark.slow
 def test_the_first_turn_after_an_import_does_not_wait_for_recall(
     cli: CliRunner, home: Home, tmp_path: Path
@@ -83,11 +92,16 @@ def test_the_first_turn_after_an_import_does_not_wait_for_recall(
         first = turn("What is the lighthouse keeper's cat called?")
         # The reply came back while the import was still unindexed: it did not wait.
         assert isinstance(first["recall_behind"], int) and first["recall_behind"] > INLINE
+        # And still quoted the one imported passage that names the cat: recall's backlog
+        # pass read it by keyword (tests/test_recall_backlog.py).
+        backlog = first["recall_backlog"]
+        assert isinstance(backlog, list) and [x["record_id"] for x in backlog] == [_the_cat(home)]
+        assert {"lighthouse", "cat"} <= set(backlog[0]["matched"])
         # The catch-up goes on off the turn's path and finishes.
         assert app.state.catch_up.wait_idle(120)
         assert app.state.catch_up.failure is None
         second = turn("And what is the lighthouse keeper's cat called?")
-        assert second["recall_behind"] == 0
+        assert second["recall_behind"] == 0 and second["recall_backlog"] == []
     with Home.open(home.path) as fresh:
         assert behind(fresh.recall_index) == 0
         found = default_retriever().retrieve(fresh, "lighthouse keeper cat Marmalade")
