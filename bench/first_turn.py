@@ -15,6 +15,11 @@ the ``recall_behind`` the reply's provenance reports (absent before the index
 stopped blocking turns) are printed. With ``--say``, one `truehearth say --json
 --explain` is run and the time until its reply arrives on stdout is printed, and
 the time until the command exits.
+
+``--ask TEXT`` puts another first question (say, one about a rare phrase of the
+import: "Do you remember what happened in note 4321?"); each turn also prints how
+many records recall's backlog pass put in its context (``recall_backlog``: absent
+before that pass).
 """
 
 from __future__ import annotations
@@ -61,7 +66,15 @@ def _env(home: Path) -> dict[str, str]:
     return dict(os.environ, TRUEHEARTH_HOME=str(home), XDG_DATA_HOME=str(data))
 
 
-def serve(home: Path) -> None:
+FIRST = "Do you remember the tomatoes?"
+
+
+def _backlog(block: dict[str, Any]) -> str:
+    found = block.get("recall_backlog")
+    return "-" if found is None else str(len(found))
+
+
+def serve(home: Path, ask: str = FIRST) -> None:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
@@ -82,20 +95,24 @@ def serve(home: Path) -> None:
             except OSError:
                 time.sleep(0.1)
         token = (home / "keys" / "server.token").read_text().strip()
-        for n, text in enumerate(("Do you remember the tomatoes?", "and the basil?"), 1):
+        for n, text in enumerate((ask, "and the basil?"), 1):
             took, data = _post(url, token, text)
-            behind = data["truehearth"].get("recall_behind")
-            print(f"turn {n}: {took:.2f} s, recall_behind {behind}", data.get("error", ""))
+            block = data["truehearth"]
+            behind = block.get("recall_behind")
+            print(
+                f"turn {n}: {took:.2f} s, recall_behind {behind}, recall_backlog {_backlog(block)}",
+                data.get("error", ""),
+            )
     finally:
         server.terminate()
         server.wait(120)
 
 
-def say(home: Path) -> None:
+def say(home: Path, ask: str = FIRST) -> None:
     env = _env(home)
     began = time.monotonic()
     child = subprocess.Popen(
-        [*CLI, "say", "Do you remember the tomatoes?", "--json", "--explain"],
+        [*CLI, "say", ask, "--json", "--explain"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -106,8 +123,12 @@ def say(home: Path) -> None:
     rest = first + child.stdout.read()
     child.wait()
     done = time.monotonic() - began
-    behind = json.loads(rest)["explain"].get("recall_behind")
-    print(f"say: reply after {replied:.2f} s, exit after {done:.2f} s, recall_behind {behind}")
+    explained = json.loads(rest)["explain"]
+    behind = explained.get("recall_behind")
+    print(
+        f"say: reply after {replied:.2f} s, exit after {done:.2f} s, recall_behind {behind}, "
+        f"recall_backlog {_backlog(explained)}"
+    )
 
 
 SUBJECTS = ["I", "My sister", "The neighbour", "Grandma", "Our dog Biscuit", "The vet",
@@ -148,11 +169,12 @@ def main() -> None:
     parser.add_argument("home", type=Path)
     parser.add_argument("--say", action="store_true")
     parser.add_argument("--write-text", action="store_true", help="write the text to import")
+    parser.add_argument("--ask", default=FIRST, help="the first question")
     args = parser.parse_args()
     if args.write_text:
         write_text(args.home)
         return
-    (say if args.say else serve)(args.home)
+    (say if args.say else serve)(args.home, args.ask)
 
 
 if __name__ == "__main__":
