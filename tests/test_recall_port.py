@@ -84,6 +84,27 @@ def test_the_reader_sees_what_the_home_wrote(home: Home) -> None:
         reader.close()
 
 
+def test_the_reader_finds_words_among_the_feeds_unread_rows_only(home: Home) -> None:
+    """What recall's backlog pass asks: matches past a feed position, with the words held."""
+    home.remember("Walnuts are in the blue tin.")
+    b = home.remember("The blue tin is on the top shelf.")
+    c = home.remember("Walnuts and raisins, on the top shelf.")
+    reader = home.store.projections()
+    try:
+        first = reader.feed_since(0, 1)[0][0]  # rows after it: b and c
+        found = reader.feed_matches(["walnuts", "shelf", "tin"], first, 10)
+        by_rid = reader.records_by_rid([m.rid for m in found])
+        held = {by_rid[m.rid].id: set(m.words) for m in found}
+        assert held == {b.id: {"shelf", "tin"}, c.id: {"walnuts", "shelf"}}
+        assert all(m.score > 0 for m in found)  # higher is better, as recall ranks
+        assert reader.feed_matches(["walnuts"], reader.feed_head(), 10) == []  # none unread
+        assert len(reader.feed_matches(["shelf"], 0, 1)) == 1  # at most the limit
+        # FTS syntax is only words: a quote finds nothing, AND is the word "and" (c's).
+        assert [by_rid[m.rid].id for m in reader.feed_matches(['"', "AND"], 0, 10)] == [c.id]
+    finally:
+        reader.close()
+
+
 def test_a_home_indexed_under_the_old_schema_keeps_recalling(home_dir: Path) -> None:
     """A home whose feed and recall tables came from the store's old m002_recall."""
     with Home.init(home_dir, "Ash") as home:

@@ -37,7 +37,7 @@ class BacklogHit:
 
     seen: Glance
     score: float  # bm25 in the store's full-text index, higher is better
-    words: tuple[str, ...]  # the record's words that matched, as it writes them
+    words: tuple[str, ...]  # the question's words it holds
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +45,7 @@ class BacklogPass:
     """What one retrieval's backlog pass did, for ``--explain`` and the reply's provenance."""
 
     searched: tuple[str, ...]  # the question's words it looked for (none: it did not run)
-    found: dict[str, tuple[str, ...]]  # record id -> the words of it that matched
+    found: dict[str, tuple[str, ...]]  # record id -> the question's words it holds
     skipped: str = ""  # why it did not run, when the index was behind
 
 

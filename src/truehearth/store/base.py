@@ -75,8 +75,8 @@ class SessionLines:
 class FeedMatch:
     """A full-text match among record rows an index has not read yet (its feed's tail).
 
-    ``score`` is BM25, higher is better; ``words`` are the record's own words that
-    matched (as written in it, lower-cased), so a caller can say why it matched.
+    ``score`` is BM25, higher is better; ``words`` are those of the words asked for
+    that it holds, so a caller can say why it matched.
     """
 
     rid: int

@@ -9,7 +9,6 @@ wait for the journal's writer), opened with the home's key.
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
@@ -21,7 +20,6 @@ from truehearth.store.base import FeedMatch, ProjectionRow, RecordQuery
 from truehearth.store.connect import DATABASE_ERRORS, map_for_reading, translate_errors
 
 _CHUNK = 900  # bound parameters per IN (...) list: below SQLite's default limit
-_MARKED = re.compile("\x01(.*?)\x02", re.DOTALL)  # a word highlight() marked
 
 
 class SQLiteProjection:
@@ -139,7 +137,7 @@ class SQLiteProjection:
     def feed_matches(self, words: Sequence[str], since: int, limit: int) -> list[FeedMatch]:
         if not words or limit <= 0:
             return []
-        match = " OR ".join('"' + w.replace('"', '""') + '"' for w in words)
+        quoted = ['"' + w.replace('"', '""') + '"' for w in words]
         try:
             # The feed's tail is the newest rows: its smallest row id bounds FTS5's scan
             # (it starts each word's postings there). Membership is tested on +rowid, a
@@ -150,21 +148,34 @@ class SQLiteProjection:
                 "SELECT rowid, bm25(records_fts) AS score FROM records_fts "
                 "WHERE records_fts MATCH ? AND rowid >= (SELECT min(rid) FROM backlog) "
                 "AND +rowid IN backlog ORDER BY score LIMIT ?",
-                (since, match, limit),
+                (since, " OR ".join(quoted), limit),
             ).fetchall()
-            if not found:
-                return []
-            # Which words matched, for the caller's reasons: only the rows found are marked.
-            rids = [int(rid) for rid, _score in found]
-            marked = self._conn.execute(
-                "SELECT rowid, highlight(records_fts, 0, char(1), char(2)) FROM records_fts "
-                f"WHERE records_fts MATCH ? AND rowid IN ({','.join('?' * len(rids))})",
-                [match, *rids],
-            ).fetchall()
+            said = self._which_words(words, quoted, [int(rid) for rid, _score in found])
         except DATABASE_ERRORS:
             return []  # an FTS syntax corner, as in word_matches: no matches, not a failure
-        said = {int(rid): _marked_words(str(text)) for rid, text in marked}
-        return [FeedMatch(int(rid), -float(score), said.get(int(rid), ())) for rid, score in found]
+        return [
+            FeedMatch(int(rid), -float(score), tuple(said.get(int(rid), ())))
+            for rid, score in found
+        ]
+
+    def _which_words(
+        self, words: Sequence[str], quoted: Sequence[str], rids: Sequence[int]
+    ) -> dict[int, list[str]]:
+        """Which of ``words`` each of ``rids`` holds: one query a word, over those rows'
+        range only (a word's postings, never the records' text)."""
+        said: dict[int, list[str]] = {}
+        if not rids:
+            return said
+        bounds = [min(rids), max(rids), *rids]
+        among = f"rowid BETWEEN ? AND ? AND +rowid IN ({','.join('?' * len(rids))})"
+        for word, match in zip(words, quoted, strict=True):
+            rows = self._conn.execute(
+                f"SELECT rowid FROM records_fts WHERE records_fts MATCH ? AND {among}",
+                [match, *bounds],
+            )
+            for (rid,) in rows:
+                said.setdefault(int(rid), []).append(word)
+        return said
 
     @translate_errors
     def search(self, text: str, query: RecordQuery) -> list[tuple[Record, float]]:
@@ -177,11 +188,6 @@ class SQLiteProjection:
             [match, *params, query.limit, query.offset],
         )
         return [(Record.from_json(dict(loads(value))), float(score)) for value, score in rows]
-
-
-def _marked_words(text: str) -> tuple[str, ...]:
-    """The distinct words ``highlight()`` marked in a text, lower-cased, in order."""
-    return tuple(dict.fromkeys(w.lower() for w in _MARKED.findall(text)))
 
 
 def record_filter(query: RecordQuery) -> tuple[str, list[Any]]:
