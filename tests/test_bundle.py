@@ -9,10 +9,8 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import zipfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +19,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from tests.conftest import CliRunner
+from tests.stalled import stalled
 from truehearth.core.errors import InvalidInput, TruehearthError
 from truehearth.core.records import Layer, ProposalAction, Voice
 from truehearth.exchange import bundle
@@ -234,33 +233,17 @@ def test_bundle_matches_its_published_schema(home: Home, tmp_path: Path) -> None
         validate(broken)
 
 
-# An export that stops once it has begun writing (its progress callback waits), so a
-# test can kill it there: a real process, a real half-written temporary file.
 _STALLED_EXPORT = (
-    "import sys, time\n"
-    "from pathlib import Path\n"
     "from truehearth.exchange.bundle import export_bundle\n"
     "from truehearth.home import Home\n"
-    "def stall(done, total, what):\n"
-    "    print('writing', flush=True); time.sleep(600)\n"
     "with Home.open(Path(sys.argv[1])) as h:\n"
     "    export_bundle(h, Path(sys.argv[2]), progress=stall)\n"
 )
 
 
-@contextmanager
-def _stalled_export(home: Path, out: Path) -> Iterator[subprocess.Popen[bytes]]:
-    child = subprocess.Popen(
-        [sys.executable, "-c", _STALLED_EXPORT, str(home), str(out)],
-        stdout=subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
-    )
-    try:
-        assert child.stdout is not None and child.stdout.readline().strip() == b"writing"
-        yield child
-    finally:
-        child.kill()
-        child.communicate()
+def _stalled_export(home: Path, out: Path) -> AbstractContextManager[subprocess.Popen[bytes]]:
+    """A real export process stopped once it has begun writing its temporary file."""
+    return stalled(_STALLED_EXPORT, str(home), str(out))
 
 
 def _scratch(directory: Path) -> list[str]:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import CliRunner
+from tests.stalled import stalled
 from truehearth.core.errors import ConsentRequired, InvalidInput
 from truehearth.core.records import Layer, Voice
 from truehearth.exchange import training
@@ -170,3 +173,40 @@ def test_cli_export_and_verify(
     bad = cli("export", "training", tmp_path / "y.jsonl", "--format", "csv", "--home", home.path)
     assert bad.code == 2 and "unknown format" in bad.err
     assert not (tmp_path / "y.jsonl").exists()
+
+
+_STALLED_EXPORT = (
+    "from truehearth.exchange import training\n"
+    "from truehearth.home import Home\n"
+    "with Home.open(Path(sys.argv[1])) as h:\n"
+    "    training.export_training(h, Path(sys.argv[2]), training.Format.OPENAI, progress=stall)\n"
+)
+
+
+def _scratch(directory: Path) -> list[str]:
+    return sorted(p.name for p in directory.iterdir() if p.name.startswith("."))
+
+
+def test_an_export_killed_mid_way_leaves_nothing_the_next_one_keeps(
+    talked: tuple[Home, Conversation, Conversation], tmp_path: Path, cli: CliRunner
+) -> None:
+    """A ``kill -9`` leaves the export's temporary files, named with its pid; the next
+    export removes them (and never those of an export still running)."""
+    home, _, _ = talked
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    out = exports / "train.jsonl"
+    with stalled(_STALLED_EXPORT, str(home.path), str(out)) as killed:
+        os.kill(killed.pid, signal.SIGKILL)
+        assert killed.wait(10) == -signal.SIGKILL
+    left = _scratch(exports)
+    assert len(left) == 1 and f".training-{killed.pid}-" in left[0], left
+    assert not out.exists()
+    with stalled(_STALLED_EXPORT, str(home.path), str(exports / "other.jsonl")) as alive:
+        again = cli("export", "training", out, "--home", home.path)
+        assert again.code == 0, again.err
+        assert training.verify_export(out, home=home).ok
+        still = _scratch(exports)
+        assert len(still) == 1 and f".training-{alive.pid}-" in still[0], still
+    assert cli("export", "training", exports / "b.jsonl", "--home", home.path).code == 0
+    assert _scratch(exports) == []

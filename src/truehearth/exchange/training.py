@@ -19,7 +19,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
-import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -39,6 +38,7 @@ from truehearth.core.records import Layer, Record, Trust, Voice
 from truehearth.home import Home
 from truehearth.homedir import KEYS_DIR
 from truehearth.keys import load_private, load_public, public_key_text
+from truehearth.scratch import scratch, sync_directory
 from truehearth.store.base import RecordQuery
 
 MANIFEST_FORMAT = "truehearth-training-export"
@@ -140,6 +140,9 @@ def export_training(
     ``progress`` counts the conversation records exported, out of those selected.
     Both files are written beside their final names and renamed only after the
     export is journaled, so a failure leaves neither a file nor a journal entry.
+    Their temporary names carry this process's pid (:mod:`truehearth.scratch`), so
+    what a ``kill -9`` leaves is removed by the next export; each is fsynced before
+    its rename.
     """
     check_human_act(actor, "export training data")
     out = out.expanduser().absolute()
@@ -154,9 +157,9 @@ def export_training(
     head = home.head()
     system, identity = system_prompt(home, selection)
     segments = list(_segments(home, selection))
-    data_fd, data_tmp = tempfile.mkstemp(prefix=".training-", dir=out.parent)
-    man_fd, man_tmp = tempfile.mkstemp(prefix=".training-", dir=out.parent)
+    made: list[Path] = []  # a killed export's files carry its pid: the next export sweeps them
     try:
+        data_fd, data_tmp = _scratch(out.parent, made)
         sha = hashlib.sha256()
         size = examples = 0
         total = sum(len(segment.records) for segment in segments)
@@ -172,6 +175,8 @@ def export_training(
                 used.extend(segment.records)
                 if progress is not None:
                     progress(len(used) - len(identity), total, "")
+            handle.flush()
+            os.fsync(handle.fileno())
         if examples == 0:
             raise InvalidInput(
                 "nothing to export: no conversation turn has both your own words and the "
@@ -203,16 +208,31 @@ def export_training(
             "records": [_entry(r) for r in used],
         }
         signed = sign_manifest(manifest, load_private(home.path / KEYS_DIR))
+        man_fd, man_tmp = _scratch(out.parent, made)
         with os.fdopen(man_fd, "wb") as handle:
             handle.write(orjson.dumps(signed, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
+            handle.flush()
+            os.fsync(handle.fileno())
         home.commit(lambda _now: [_exported_draft(signed, actor)])
         os.replace(data_tmp, out)
         os.replace(man_tmp, man_path)
     except BaseException:
-        for tmp in (data_tmp, man_tmp):
-            Path(tmp).unlink(missing_ok=True)
+        for tmp in made:
+            tmp.unlink(missing_ok=True)
         raise
+    sync_directory(out.parent)
     return signed
+
+
+def _scratch(directory: Path, made: list[Path]) -> tuple[int, Path]:
+    """A new pid-named temporary file beside the export, remembered in ``made``."""
+    try:
+        fd, path = scratch(directory, "training")
+    except OSError as exc:
+        problem = exc.strerror or type(exc).__name__
+        raise InvalidInput(f"cannot write a training export in {directory}: {problem}") from None
+    made.append(path)
+    return fd, path
 
 
 def system_prompt(home: Home, selection: Selection) -> tuple[str, list[Record]]:
