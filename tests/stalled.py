@@ -7,6 +7,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 # Prefix for a child's script: ``stall`` is a progress callback that announces that
 # the write has begun, then waits until the test kills the process.
@@ -32,3 +33,42 @@ def stalled(script: str, *args: str) -> Iterator[subprocess.Popen[bytes]]:
     finally:
         child.kill()
         child.communicate()
+
+
+# Prefix for a child's script: ``cut_off(size)`` caps the size of any file the process
+# writes (RLIMIT_FSIZE). Past it the kernel kills the process with SIGXFSZ in the middle
+# of the write, or, once ``cut_off(size, kill=False)``, fails the write with EFBIG as a
+# full disk would.
+CUT_OFF = (
+    "import resource, signal, sys\n"
+    "from pathlib import Path\n"
+    "def cut_off(size, kill=True):\n"
+    "    signal.signal(signal.SIGXFSZ, signal.SIG_DFL if kill else signal.SIG_IGN)\n"
+    "    resource.setrlimit(resource.RLIMIT_FSIZE, (size, resource.RLIM_INFINITY))\n"
+)
+
+
+@dataclass(frozen=True)
+class Ended:
+    """How a child process ended, with its pid (the name of any temporary file it left)."""
+
+    pid: int
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def cut_off(script: str, *args: str) -> Ended:
+    """Run ``CUT_OFF + script`` with ``args`` to its end."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", CUT_OFF + script, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    try:
+        out, err = child.communicate(timeout=120)
+    finally:
+        child.kill()
+    return Ended(child.pid, child.returncode, out, err)

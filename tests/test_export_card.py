@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import signal
 import struct
 import zlib
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import CliRunner
+from tests.stalled import cut_off
 from truehearth.core.records import Layer, Record
 from truehearth.exchange import bundle, review
 from truehearth.exchange.card_export import build_card, write_card
@@ -210,3 +212,45 @@ def test_png_card_picture_is_kept_at_import_and_reused(home: Home, tmp_path: Pat
         again = tmp_path / "restored.png"
         assert write_card(restored, again).picture == "imported card"
     assert [c for c in chunks(again.read_bytes()) if c[0] == b"IDAT"] == image[1:]
+
+
+_CUT_OFF_CARD = (
+    "from truehearth.core.errors import TruehearthError\n"
+    "from truehearth.exchange.card_export import write_card\n"
+    "from truehearth.home import Home\n"
+    "with Home.open(Path(sys.argv[1])) as h:\n"
+    "    cut_off(int(sys.argv[3]), kill=sys.argv[4] == 'kill')\n"
+    "    try:\n"
+    "        write_card(h, Path(sys.argv[2]))\n"
+    "    except TruehearthError as exc:\n"
+    "        print(exc)\n"
+)
+
+
+@pytest.mark.parametrize("ending", ["kill", "disk-full"])
+@pytest.mark.parametrize("name", ["ash.json", "ash.png"])
+def test_a_card_cut_off_mid_write_leaves_no_torn_file(
+    cli: CliRunner, home_dir: Path, tmp_path: Path, name: str, ending: str
+) -> None:
+    """A card export killed (or out of space) in the middle of writing leaves nothing at
+    its name: only a pid-named temporary file when killed, which the next export removes."""
+    with Home.init(home_dir, "Ash") as home:
+        home.accept(home.propose(Layer.CORE, "I keep the lamp lit. " * 20).id)
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    target = exports / name
+    ran = cut_off(_CUT_OFF_CARD, str(home_dir), str(target), "64", ending)
+    assert not target.exists()
+    left = list(exports.iterdir())
+    if ending == "kill":
+        assert ran.returncode == -signal.SIGXFSZ, ran.stderr
+        assert [p.name.startswith(f".card-{ran.pid}-") for p in left] == [True]
+        assert left[0].stat().st_size == 64  # killed in the middle of the card
+    else:
+        assert ran.returncode == 0, ran.stderr
+        line = ran.stdout.strip()
+        assert str(target) in line and "\n" not in line and ".tmp" not in line, line
+        assert left == []
+    again = cli("export", "card", str(target), "--home", str(home_dir))
+    assert again.code == 0, again.err
+    assert [p.name for p in exports.iterdir()] == [name]

@@ -8,12 +8,14 @@ The file follows Letta's published ``AgentFileSchema`` (``letta/schemas/agent_fi
 from __future__ import annotations
 
 import json
+import signal
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import CliRunner
+from tests.stalled import cut_off
 from truehearth.core.events import Draft
 from truehearth.core.records import Layer, Record, Trust
 from truehearth.exchange import review
@@ -207,3 +209,45 @@ def test_regenerated_turn_exports_the_reply_the_frontend_kept(home: Home) -> Non
     messages = build_agent_file(home)["agents"][0]["messages"][1:]
     said = [(m["role"], m["content"][0]["text"]) for m in messages]
     assert said == [("user", "Hi"), ("assistant", "First try."), ("user", "Still there?")]
+
+
+_CUT_OFF_EXPORT = (
+    "from truehearth.core.errors import TruehearthError\n"
+    "from truehearth.exchange.letta_export import write_agent_file\n"
+    "from truehearth.home import Home\n"
+    "with Home.open(Path(sys.argv[1])) as h:\n"
+    "    cut_off(int(sys.argv[3]), kill=sys.argv[4] == 'kill')\n"
+    "    try:\n"
+    "        write_agent_file(h, Path(sys.argv[2]))\n"
+    "    except TruehearthError as exc:\n"
+    "        print(exc)\n"
+)
+
+
+@pytest.mark.parametrize("ending", ["kill", "disk-full"])
+def test_an_export_cut_off_mid_write_leaves_no_torn_file(
+    cli: CliRunner, home_dir: Path, tmp_path: Path, ending: str
+) -> None:
+    """An export killed (or out of space) in the middle of writing leaves nothing at its
+    name: only a pid-named temporary file when killed, which the next export removes."""
+    with Home.init(home_dir, "Ash") as home:
+        for text in CORE:
+            home.accept(home.propose(Layer.CORE, text).id)
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    target = exports / "ash.af"
+    ran = cut_off(_CUT_OFF_EXPORT, str(home_dir), str(target), "64", ending)
+    assert not target.exists()
+    left = list(exports.iterdir())
+    if ending == "kill":
+        assert ran.returncode == -signal.SIGXFSZ, ran.stderr
+        assert [p.name.startswith(f".letta-{ran.pid}-") for p in left] == [True]
+        assert left[0].stat().st_size == 64  # killed in the middle of the file
+    else:
+        assert ran.returncode == 0, ran.stderr
+        line = ran.stdout.strip()
+        assert str(target) in line and "\n" not in line and ".tmp" not in line, line
+        assert left == []
+    again = cli("export", "letta", str(target), "--home", str(home_dir))
+    assert again.code == 0, again.err
+    assert [p.name for p in exports.iterdir()] == ["ash.af"]

@@ -15,6 +15,7 @@ a running writer's file is never removed.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import secrets
@@ -89,6 +90,54 @@ def write_atomically(path: Path, data: bytes, kind: str, mode: int = 0o666) -> N
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    sync_directory(path.parent)
+
+
+def write_new(path: Path, data: bytes, kind: str, mode: int = 0o666) -> None:
+    """Write ``data`` at ``path`` whole or not at all, and never over a file already there.
+
+    As :func:`write_atomically`, but the last step is :func:`publish_new`: a file
+    that appears at ``path`` while this one is written is kept, and this write
+    fails with ``FileExistsError``.
+    """
+    fd, tmp = scratch(path.parent, kind, mode)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        publish_new(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+# What ``link`` says on a filesystem without hard links (FAT, some network and FUSE mounts).
+_NO_LINKS = frozenset({errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS})
+
+
+def publish_new(tmp: Path, path: Path) -> None:
+    """Give the written and fsynced file ``tmp`` the name ``path``, unless ``path`` exists.
+
+    ``os.replace`` would silently replace a file that appeared at ``path`` after
+    the caller looked; a hard link cannot, so ``tmp`` is linked to ``path`` (which
+    raises ``FileExistsError`` if it is taken) and then unlinked. A kill between
+    the two leaves the whole file at ``path`` and a temporary one the next
+    writer sweeps. Where the filesystem has no hard links, ``path`` is claimed
+    with ``O_EXCL`` and replaced by ``tmp``: still never another's file, though a
+    kill between those two steps leaves an empty file at ``path``.
+    """
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise
+    except OSError as exc:
+        if exc.errno not in _NO_LINKS:
+            raise
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        os.replace(tmp, path)
+    else:
+        tmp.unlink()
     sync_directory(path.parent)
 
 

@@ -42,6 +42,7 @@ from truehearth.core.records import Layer, Record, Trust
 from truehearth.core.vocabulary import PICTURE, RECORD
 from truehearth.exchange.png import SIGNATURE, tiny_png, with_texts
 from truehearth.home import Home
+from truehearth.scratch import write_new
 
 V1_FIELDS = ("name", "description", "personality", "scenario", "first_mes", "mes_example")
 V2_FIELDS = (
@@ -171,7 +172,9 @@ def write_card(home: Home, out: Path, *, avatar: Path | None = None) -> Written:
     else:
         payload = orjson.dumps(card, option=orjson.OPT_INDENT_2) + b"\n"
     try:
-        out.write_bytes(payload)
+        write_new(out, payload, "card")  # whole or absent, and never over a file made meanwhile
+    except FileExistsError:
+        raise InvalidInput(f"{out} already exists; choose a new file name") from None
     except OSError as exc:
         raise InvalidInput(f"cannot write {out}: {exc.strerror or exc}") from exc
     return Written(card, origin)

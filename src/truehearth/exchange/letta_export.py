@@ -35,6 +35,7 @@ import orjson
 from truehearth.core.errors import InvalidInput
 from truehearth.core.records import Layer, Record, Trust, Voice
 from truehearth.home import Home
+from truehearth.scratch import write_new
 
 JOIN = "\n\n"
 BLOCK_LIMIT = 5_000  # Letta's default character limit of a block; raised to fit a longer value
@@ -123,8 +124,11 @@ def write_agent_file(home: Home, out: Path) -> dict[str, Any]:
     if out.exists():
         raise InvalidInput(f"{out} already exists; choose a new file name")
     document = build_agent_file(home)
+    data = orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n"
     try:
-        out.write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
+        write_new(out, data, "letta")  # whole or absent, and never over a file made meanwhile
+    except FileExistsError:
+        raise InvalidInput(f"{out} already exists; choose a new file name") from None
     except OSError as exc:
         raise InvalidInput(f"cannot write {out}: {exc.strerror or exc}") from exc
     return document
