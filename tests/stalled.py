@@ -9,13 +9,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-# Prefix for a child's script: ``stall`` is a progress callback that announces that
-# the write has begun, then waits until the test kills the process.
+# Prefix for a child's script: ``stall`` is a progress callback that, the first time,
+# announces that the write has begun and waits for its stdin to close: until the test
+# kills the process, or lets it go on with ``communicate()``.
 STALL = (
-    "import sys, time\n"
+    "import sys\n"
     "from pathlib import Path\n"
     "def stall(done, total, what):\n"
-    "    print('writing', flush=True); time.sleep(600)\n"
+    "    if not getattr(stall, 'held', False):\n"
+    "        stall.held = True\n"
+    "        print('writing', flush=True); sys.stdin.readline()\n"
 )
 
 
@@ -24,6 +27,7 @@ def stalled(script: str, *args: str) -> Iterator[subprocess.Popen[bytes]]:
     """Run ``STALL + script`` with ``args`` until it says it is writing; kill it at the end."""
     child = subprocess.Popen(
         [sys.executable, "-c", STALL + script, *args],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
     )
@@ -32,7 +36,7 @@ def stalled(script: str, *args: str) -> Iterator[subprocess.Popen[bytes]]:
         yield child
     finally:
         child.kill()
-        child.communicate()
+        child.communicate()  # closes its pipes, also after the test's own communicate()
 
 
 # Prefix for a child's script: ``cut_off(size)`` caps the size of any file the process

@@ -271,3 +271,37 @@ def test_an_export_killed_mid_way_leaves_no_temporary_file_behind_the_next(
     assert _scratch(out.parent) == [still[0]]  # killed just now: the next export sweeps it
     assert cli("export", "bundle", tmp_path / "exports" / "b.zip", "--home", home.path).code == 0
     assert _scratch(out.parent) == []
+
+
+_STALLED_EXPORT_SAYING = (
+    "from truehearth.core.errors import TruehearthError\n"
+    "from truehearth.exchange.bundle import export_bundle\n"
+    "from truehearth.home import Home\n"
+    "with Home.open(Path(sys.argv[1])) as h:\n"
+    "    try:\n"
+    "        export_bundle(h, Path(sys.argv[2]), progress=stall)\n"
+    "    except TruehearthError as exc:\n"
+    "        print(exc)\n"
+    "    else:\n"
+    "        print('exported')\n"
+)
+
+
+def test_a_file_made_at_the_name_during_an_export_is_kept(home: Home, tmp_path: Path) -> None:
+    """Whether the name is free is decided when the bundle is put there, not only at the
+    start: a file that appears meanwhile stays as it is, and the export says so in one line."""
+    lived_in(home)
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    out = exports / "ash.zip"
+    with stalled(_STALLED_EXPORT_SAYING, str(home.path), str(out)) as export:
+        out.write_bytes(b"made by someone else while the export ran")
+        said, _ = export.communicate(timeout=120)  # lets the export go on
+    assert export.returncode == 0
+    line = said.decode().strip()
+    assert str(out) in line and "already exists" in line and "\n" not in line, line
+    assert out.read_bytes() == b"made by someone else while the export ran"
+    assert _scratch(exports) == []
+    with stalled(_STALLED_EXPORT_SAYING, str(home.path), str(exports / "free.zip")) as export:
+        said, _ = export.communicate(timeout=120)
+    assert said.decode().strip() == "exported" and bundle.verify_bundle(exports / "free.zip").ok

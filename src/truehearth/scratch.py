@@ -141,6 +141,15 @@ def publish_new(tmp: Path, path: Path) -> None:
     sync_directory(path.parent)
 
 
+def sync_file(path: Path) -> None:
+    """fsync a file written through another handle (a zip archive, say) before it is renamed."""
+    fd = os.open(path, os.O_RDWR)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def sync_directory(directory: Path) -> None:
     """fsync a directory, so a rename in it is durable (where the platform allows it)."""
     try:

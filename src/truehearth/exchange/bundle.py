@@ -45,7 +45,7 @@ from truehearth.exchange.zipsafe import ZIP_ERRORS
 from truehearth.home import Home
 from truehearth.keys import load_public, public_key_text
 from truehearth.mouths import registry
-from truehearth.scratch import scratch
+from truehearth.scratch import publish_new, scratch, sync_file
 
 FORMAT = "truehearth-bundle"
 VERSION = 1
@@ -90,6 +90,9 @@ def export_bundle(home: Home, out: Path, *, progress: Progress | None = None) ->
     """Write ``home`` as a signed bundle at ``out`` (atomically) and return its manifest.
 
     ``progress`` counts the journal's events as they are written, out of the head's.
+    The bundle is written under a pid-named temporary name, fsynced, and linked to
+    ``out`` only if nothing is there by then (:func:`truehearth.scratch.publish_new`):
+    an export can take minutes, and a file made at ``out`` meanwhile is kept.
     """
     out = out.expanduser().absolute()
     if out.exists():
@@ -111,7 +114,14 @@ def export_bundle(home: Home, out: Path, *, progress: Progress | None = None) ->
             zf.writestr(SIGNATURE, base64.b64encode(key.sign(manifest_bytes)) + b"\n")
             zf.comment = PLACEHOLDER_SEAL
         seal(tmp, key)
-        tmp.rename(out)
+        sync_file(tmp)
+        publish_new(tmp, out)
+    except FileExistsError:
+        tmp.unlink(missing_ok=True)
+        raise InvalidInput(
+            f"{out} already exists (it appeared while the bundle was written, and is kept); "
+            "choose a new file name"
+        ) from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
