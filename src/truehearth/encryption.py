@@ -26,6 +26,7 @@ from typing import Any, Literal
 from truehearth.core.errors import InvalidInput, KeyRequired, WrongKey
 from truehearth.extras import needed_for
 from truehearth.paths import APP_NAME
+from truehearth.scratch import write_atomically
 
 PASSPHRASE_ENV = "TRUEHEARTH_PASSPHRASE"
 KEYRING_SERVICE = "truehearth"
@@ -201,11 +202,7 @@ def cache_key(home_id: str, key: bytes) -> Path:
     info = path.parent.stat()
     if info.st_uid != os.getuid() or info.st_mode & 0o077:
         raise KeyRequired(f"{path.parent} is not a private directory of this user; not caching")
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key.hex())
-    tmp.replace(path)
+    write_atomically(path, key.hex().encode(), "key", mode=0o600)  # O_EXCL: follows no link
     return path
 
 

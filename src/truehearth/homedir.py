@@ -23,6 +23,7 @@ import tomli_w
 from truehearth.core.errors import InvalidInput, NotAHome
 from truehearth.core.names import check_companion_name
 from truehearth.encryption import Encryption
+from truehearth.scratch import write_atomically
 
 CONFIG_NAME = "home.toml"
 DB_NAME = "home.db"
@@ -88,12 +89,11 @@ def write_config(path: Path, config: HomeConfig) -> None:
     }
     if config.encryption is not None:
         data["encryption"] = config.encryption.to_toml()
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(
+    text = (
         "# truehearth home. The journal in home.db is the truth; this file names the home.\n"
         + tomli_w.dumps(data)
     )
-    tmp.replace(path)
+    write_atomically(path, text.encode(), "config")  # whole, synced, at open()'s mode
 
 
 def read_config(path: Path) -> HomeConfig:

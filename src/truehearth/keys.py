@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 
 from truehearth.core.errors import HomeCorrupt
 from truehearth.homedir import KEYS_DIR
+from truehearth.scratch import write_atomically
 
 PRIVATE_NAME = "signing.key"
 PUBLIC_NAME = "signing.pub"
@@ -106,11 +107,9 @@ def ensure_token(home: Path, *, rotate: bool = False) -> str:
             return token
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     token = "th-" + secrets.token_urlsafe(32)
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(token + "\n")
-    tmp.replace(path)
+    # A pid-named temporary file made with O_EXCL: no other writer shares it, and a link
+    # planted at its name is never followed.
+    write_atomically(path, (token + "\n").encode(), "token", mode=0o600)
     return token
 
 
