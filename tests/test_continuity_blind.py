@@ -792,3 +792,39 @@ def test_after_a_yes_to_remember_every_sentence_tells_the_past(tamsin: Knowledge
     asked = "Remember how we first met?"
     assert invents(asked, "Of course! A rainy Tuesday in Falmouth, you in the green coat.")
     assert not invents("Remember the jug?", "Of course! Third prize at Penzance.")
+
+
+HILLWALKER = Companion(
+    name="Morven",
+    human="Isla",
+    pet_names=(),
+    core=("Ah'm Morven, Isla's pal. Ah tell her the truth, even when it's no easy.",),
+    boundary=(),
+    memory=(
+        "Isla climbed Ben Lomond in the rain: four hours ten, soaked at the top (12 May 2024).",
+        "The Road Mix was started; track one is 'Ring of Fire' by Johnny Cash (2 April 2023).",
+    ),
+    reflection=(),
+    archive=(),
+)
+
+
+def test_a_correction_told_in_rare_words_holds_and_a_wrong_title_is_caught(
+    tmp_path: Path,
+) -> None:
+    """Round 11, from the tuning sets: beside a denial or a correction a rare common word
+    ("drookit") is the companion's own colour, not an invented detail, while a name the
+    home does not hold still is; a question about a memory that quotes a title, answered
+    with another quoted title, is a wrong answer even when it shares words ("track one",
+    "April") with the memory."""
+    with companion_home(tmp_path / "morven", HILLWALKER) as home:
+        k = knowledge_of(home)
+        asked = "Ben Lomond wasnae sunny, was it?"
+        kept = "Naw, it wasnae - rain at the top, four hours ten. Ye were drookit."
+        assert flagged(k, "roleplay", asked, kept) == []
+        wrong = "Naw, it wasnae. We did Ben Nevis that day, mind, and ye were drookit."
+        assert "false_memory" in flagged(k, "roleplay", asked, wrong)
+        song = "What was the first song on the Road Mix?"
+        assert flagged(k, "roleplay", song, "'Ring of Fire', Johnny Cash, April '23.") == []
+        jolene = "'Jolene', track one, April '23! You hollered it out the window."
+        assert "false_memory" in flagged(k, "roleplay", song, jolene)
