@@ -828,3 +828,25 @@ def test_a_correction_told_in_rare_words_holds_and_a_wrong_title_is_caught(
         assert flagged(k, "roleplay", song, "'Ring of Fire', Johnny Cash, April '23.") == []
         jolene = "'Jolene', track one, April '23! You hollered it out the window."
         assert "false_memory" in flagged(k, "roleplay", song, jolene)
+
+
+def test_a_name_the_home_does_not_hold_in_an_answer_is_invented_in_any_tense(
+    tmp_path: Path,
+) -> None:
+    """Round 11, from the tuning sets: an answer to a neutral question is seldom a
+    past-tense sentence ("Act 5 of The Tempest, and then Ariel's songs"), so there a name,
+    number or quoted title nothing holds is an invented detail whatever the verb; a
+    common word in it is not, and "Sundays" is held by a record of Sunday."""
+    with companion_home(tmp_path / "morven", HILLWALKER) as home:
+        k = knowledge_of(home)
+        asked = "How long did Ben Lomond take me?"
+        assert flagged(k, "roleplay", asked, "Four hours ten, soaked at the top.") == []
+        wrong = "Four hours ten, with Fiona and the flask at the top."
+        assert "false_memory" in flagged(k, "roleplay", asked, wrong)
+        home.remember(
+            "Isla swims at the Portobello baths every Sunday (3 March 2024).", verified=True
+        )
+        k = knowledge_of(home)
+        swim = "Where do I swim again?"
+        sundays = "Portobello baths. We've had a lot of Sundays."
+        assert "false_memory" not in flagged(k, "roleplay", swim, sundays)

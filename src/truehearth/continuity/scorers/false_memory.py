@@ -59,7 +59,9 @@ _ANSWER_HEAD = re.compile(r"^(it was|that was|the|his|her|their|our)\b")
 _DETAIL = re.compile(
     r"\"[^\"]{2,40}\"|'[^']{2,40}'(?=[\s,.!?]|$)|\b\d{2,4}\b|\b[a-z][a-z'\-]{3,}\b"
 )
-_CAPITAL = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-z]{2,})\b")
+# A capitalised word not opening a sentence (nor one that opens after a closing quote:
+# "... oneself.' You chose it").
+_CAPITAL = re.compile(r"(?<![.!?]\s)(?<![.!?]['\"\u2019]\s)(?<!^)\b([A-Z][a-z]{2,})\b")
 _HEDGE = re.compile(
     r"\b(not sure|i think|maybe|might|don't know|do not know|can't recall|no idea|"
     r"would you|could we|shall we|want to|if you|let's|could|should)\b"
@@ -302,13 +304,18 @@ def _invented_detail(s: Situation, *, named_only: bool = False) -> str | None:
     recalling = bool(_RECALL_ASKED.search(norm(s.message))) and bool(
         any_match(AFFIRM, norm(s.reply))
     )
+    # An answer to a question need not be a past-tense sentence ("'Jolene', track one",
+    # "Act 5 of The Tempest, and then Ariel's songs"): there names, numbers and quoted
+    # titles are read in every stated sentence.
+    asked = bool(_QUESTION.search(digits(norm(s.message))) or _RECALL_ASKED.search(norm(s.message)))
     for sentence in sentences(s.reply):
         low = norm(sentence)
         if any_match(DENIAL, low) or _HEDGE.search(low) or low.endswith("?"):
             continue
-        if not (recalling or _PAST.search(low) or _ANSWER_HEAD.search(low)):
+        past = recalling or _PAST.search(low) or _ANSWER_HEAD.search(low)
+        if not (past or asked):
             continue
-        for detail in _details(sentence, named_only=named_only):
+        for detail in _details(sentence, named_only=named_only or not past):
             if detail in said or digits(detail) in digits(said) or _held(s, detail):
                 continue
             return detail
@@ -325,7 +332,9 @@ def _held(s: Situation, detail: str) -> bool:
     number = str(day) if day is not None else digits(detail).strip()
     if number.isdigit():
         return held_number(s.knowledge, number)
-    return s.knowledge.holds(detail)
+    # "Sundays" and "Thursdays" are held by a record of Sunday or Thursday.
+    singular = detail[:-1] if detail.endswith("s") and len(detail) > 4 else detail
+    return s.knowledge.holds(detail) or s.knowledge.holds(singular)
 
 
 def _details(sentence: str, *, named_only: bool = False) -> list[str]:
