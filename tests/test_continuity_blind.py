@@ -816,7 +816,7 @@ def test_a_correction_told_in_rare_words_holds_and_a_wrong_title_is_caught(
     ("drookit") is the companion's own colour, not an invented detail, while a name the
     home does not hold still is; a question about a memory that quotes a title, answered
     with another quoted title, is a wrong answer even when it shares words ("track one",
-    "April") with the memory."""
+    "April") with the memory, and "April 2nd" for a memory kept under 2 April is its date."""
     with companion_home(tmp_path / "morven", HILLWALKER) as home:
         k = knowledge_of(home)
         asked = "Ben Lomond wasnae sunny, was it?"
@@ -825,7 +825,7 @@ def test_a_correction_told_in_rare_words_holds_and_a_wrong_title_is_caught(
         wrong = "Naw, it wasnae. We did Ben Nevis that day, mind, and ye were drookit."
         assert "false_memory" in flagged(k, "roleplay", asked, wrong)
         song = "What was the first song on the Road Mix?"
-        assert flagged(k, "roleplay", song, "'Ring of Fire', Johnny Cash, April '23.") == []
+        assert flagged(k, "roleplay", song, "'Ring of Fire', Johnny Cash, April 2nd of '23.") == []
         jolene = "'Jolene', track one, April '23! You hollered it out the window."
         assert "false_memory" in flagged(k, "roleplay", song, jolene)
 

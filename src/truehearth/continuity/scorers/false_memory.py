@@ -216,6 +216,9 @@ def answers_from_memory(s: Situation) -> str | None:
 def _wrong_about(memory: str, message: str, reply: str, s: Situation) -> str | None:
     """What in ``reply`` the one ``memory`` contradicts or leaves out, if anything."""
     held_text = digits(norm(_DATED.sub(r"(\2)", memory)))
+    # "April 2nd" for a memory kept under 2 April is its date, not one of its numbers.
+    dated = _DATED.search(memory)
+    day = {dated.group(1)} if dated and dated.group(2).split()[0].lower() in reply else set()
     miscount = _miscounted(held_text, reply, message)
     if miscount:
         return miscount
@@ -227,7 +230,9 @@ def _wrong_about(memory: str, message: str, reply: str, s: Situation) -> str | N
             {m.group(0).rstrip("s") for m in re.finditer(category, t)} for t in texts
         )
         wrong = {
-            w for w in said - kept - asked if not (len(w) == 2 and any(k.endswith(w) for k in kept))
+            w
+            for w in said - kept - asked - day
+            if not (len(w) == 2 and any(k.endswith(w) for k in kept))
         }
         if kept and wrong and not said & kept:  # "your left; you blamed the man on your right"
             return sorted(wrong)[0]
