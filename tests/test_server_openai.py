@@ -8,7 +8,9 @@ import httpx
 import openai
 import pytest
 
+from tests.lock_holder import another_writer
 from tests.loopback import serving
+from tests.test_mouths_http import openai_server
 from truehearth.core import mouth_acts
 from truehearth.core.records import Layer, Record, Voice
 from truehearth.core.vocabulary import MOUTH
@@ -254,3 +256,50 @@ def test_a_client_leaving_mid_reply_keeps_what_was_said(home_with_echo: Home) ->
     assert "interrupted" in reply.meta
     with Home.open(home.path) as h:
         assert h.verify().ok
+
+
+def _journal(home: Home) -> list[int]:
+    return [event.seq for event in home.store.events()]
+
+
+def _chat(url: str, token: str, messages: list[dict[str, str]], stream: bool) -> httpx.Response:
+    return httpx.post(
+        url + "/v1/chat/completions",
+        json={"model": "local", "messages": messages, "stream": stream},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "streamed"])
+@pytest.mark.parametrize("intent", ["turn", "regenerate", "continue"])
+def test_a_turn_on_a_home_another_process_holds_is_refused_before_the_mouth_speaks(
+    home_with_echo: Home, stream: bool, intent: str
+) -> None:
+    """503 with Retry-After, and nothing asked of the mouth: a reply generated now could
+    not be journaled (the same refusal came, before, only after the mouth had spoken)."""
+    home = home_with_echo
+    token = ensure_token(home.path)
+    with openai_server() as mouth, serving(create_app(ServerSettings(home.path, token))) as url:
+        registry.add(home, "local", "openai-http", options={"url": mouth.url, "model": "m"})
+        first = [{"role": "user", "content": "first"}]
+        said = _chat(url, token, first, False).json()["choices"][0]["message"]["content"]
+        chat = {
+            "turn": [
+                *first,
+                {"role": "assistant", "content": said},
+                {"role": "user", "content": "x"},
+            ],
+            "regenerate": first,
+            "continue": [*first, {"role": "assistant", "content": said[:3]}],
+        }[intent]
+        before, asked = _journal(home), len(mouth.requests)
+        with another_writer(home.path / ".lock") as holder:
+            answer = _chat(url, token, chat, stream)
+            assert holder.poll() is None, "refused while the lock was held, not after"
+        assert len(mouth.requests) == asked, "the mouth was asked for a reply it could not keep"
+    assert answer.status_code == 503
+    assert int(answer.headers["Retry-After"]) >= 1
+    error = answer.json()["error"]
+    assert error["type"] == "HomeLocked" and f"process {holder.pid}" in error["message"]
+    assert _journal(home) == before

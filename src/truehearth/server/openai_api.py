@@ -371,6 +371,11 @@ def _turn(
 ) -> tuple[Conversation, Iterator[str], int]:
     """Decide what the request is and start the reply (nothing is sent before this is sound)."""
     ask = _ask(body)
+    if ask.intent != "impersonate":  # a draft for the human journals nothing
+        # Another process holding the home (an import, `truehearth talk`) is refused
+        # now, as 503 with Retry-After, not after the mouth has spoken: the reply
+        # could not be journaled, and its cost (a local model's minutes) would be lost.
+        home.check_writable()
     located = _locate(home, ask, header)
     match = located.match
     said = ask.said
