@@ -19,8 +19,10 @@ import pytest
 from tests.conftest import CliRunner
 from tests.lock_holder import another_writer
 from tests.test_mouths_http import OpenAIServer, openai_server
+from truehearth.core import mouth_acts
 from truehearth.core.errors import TruehearthError
-from truehearth.core.records import Layer, ProposalAction, ProposalStatus
+from truehearth.core.records import Layer, ProposalAction, ProposalStatus, Voice
+from truehearth.core.vocabulary import MOUTH
 from truehearth.home import Home
 from truehearth.mouths import registry
 from truehearth.mouths.doubles import EchoMouth
@@ -444,12 +446,14 @@ def test_a_core_that_no_longer_fits_is_refused_when_accepted(cli: CliRunner, hom
 def test_a_home_whose_core_is_already_too_big_says_how_to_fix_it(
     cli: CliRunner, home: Home
 ) -> None:
-    """A core accepted before the check existed (here: under a larger default mouth)."""
+    """A core accepted before the checks existed (here: under a larger default mouth, then
+    a smaller one made the default, as `mouth use` did before it refused that)."""
     registry.add(home, "large", "echo", options={"context_window": 200_000})
     big = home.accept(home.propose(Layer.CORE, HUGE_CORE).id).record
     assert big is not None
     registry.add(home, "small", "echo", options={"context_window": 8192})
-    assert cli("mouth", "use", "small", "--home", home.path).code == 0
+    small, large = (home.store.get(MOUTH, name) for name in ("small", "large"))
+    home.append_drafts([mouth_acts.use(small, "small", large, actor=Voice.HUMAN)])
     before = _journal(home.path)
     said = cli("say", "hello", "--home", home.path)
     assert said.code != 0 and said.out == ""
@@ -463,3 +467,51 @@ def test_a_home_whose_core_is_already_too_big_says_how_to_fix_it(
     smaller = home.accept(shorter.id).record
     home.accept(home.propose(Layer.CORE, None, action=ProposalAction.RETIRE, target=smaller).id)
     assert cli("say", "hello", "--home", home.path).code == 0
+
+
+LONG_CORE = "I keep the garden and the long letters. " * 150  # 1,200 words
+
+
+def _default(home: Home) -> str | None:
+    return next((m.name for m in registry.mouths(home) if m.default), None)
+
+
+def test_a_mouth_the_identity_can_never_fit_is_not_made_the_default(
+    cli: CliRunner, home: Home
+) -> None:
+    """`mouth use` names both sizes and changes nothing; a mouth that fits is still chosen."""
+    registry.add(home, "large", "echo", options={"context_window": 200_000})
+    home.accept(home.propose(Layer.CORE, LONG_CORE).id)
+    registry.add(home, "small", "echo", options={"context_window": 1024})  # not the default
+    registry.add(home, "roomy", "echo", options={"context_window": 4096})
+    before = _journal(home.path)
+    result = cli("mouth", "use", "small", "--home", home.path)
+    assert result.code == 2
+    line = _one_error_line(result.err)
+    assert "'small'" in line and "1,024" in line and "768 for a prompt" in line, line
+    assert "at least 1,2" in line and "never cut" in line, line
+    assert _journal(home.path) == before and _default(home) == "large"
+    assert cli("mouth", "use", "roomy", "--home", home.path).code == 0
+    assert _default(home) == "roomy"
+
+
+def test_adding_a_mouth_that_becomes_the_default_is_refused_when_the_identity_cannot_fit(
+    cli: CliRunner, home: Home
+) -> None:
+    """The first mouth added becomes the default, and a re-added default stays one."""
+    home.accept(home.propose(Layer.CORE, LONG_CORE).id)  # fits the embedded mouth's 3,840
+    small = ("--url", "http://127.0.0.1:9/v1", "--model", "m", "--context-window", "1024")
+    before = _journal(home.path)
+    first = cli("mouth", "add", "local", *small, "--home", home.path)
+    assert first.code == 2
+    line = _one_error_line(first.err)
+    assert "'local'" in line and "1,024" in line and "768 for a prompt" in line, line
+    assert _journal(home.path) == before and registry.mouths(home) == []
+    roomy = ("--url", "http://127.0.0.1:9/v1", "--model", "m", "--context-window", "8192")
+    assert cli("mouth", "add", "local", *roomy, "--home", home.path).code == 0
+    assert cli("mouth", "add", "spare", *small, "--home", home.path).code == 0  # not the default
+    before = _journal(home.path)
+    shrunk = cli("mouth", "add", "local", *small, "--replace", "--home", home.path)
+    assert shrunk.code == 2 and "'local'" in _one_error_line(shrunk.err)
+    assert _journal(home.path) == before
+    assert registry.entry(home).options["context_window"] == 8192

@@ -35,6 +35,7 @@ from truehearth.rhythm.boundary import is_rhythm
 
 if TYPE_CHECKING:
     from truehearth.home import Home
+    from truehearth.mouths.registry import MouthEntry
 
 _MESSAGE = 1
 """The shortest message a turn can carry: one token."""
@@ -78,14 +79,47 @@ def default_room(home: Home) -> Room | None:
     chosen = next((m for m in active if m.default), None)
     if chosen is None:
         return None
-    window = chosen.options.get("context_window", chosen.options.get("n_ctx"))
+    return _room(chosen, f"the default mouth {chosen.name!r}")
+
+
+def _room(entry: MouthEntry, who: str) -> Room | None:
+    """A mouth's room, from what it declared; ``None`` without a window or a layer to send."""
+    window = entry.options.get("context_window", entry.options.get("n_ctx"))
     if not isinstance(window, int):
         return None
     try:
-        layers = registry.sendable(chosen)
+        layers = registry.sendable(entry)
     except TruehearthError:
         return None
-    return Room(f"the default mouth {chosen.name!r}", window, chosen.params.max_tokens, layers)
+    return Room(who, window, entry.params.max_tokens, layers)
+
+
+def check_default_fits(home: Home, entry: MouthEntry) -> None:
+    """Refuse to make ``entry`` the default mouth if the verified identity can never fit it.
+
+    The other side of :func:`check_change_fits`: there the identity grows past
+    the default mouth, here the default mouth shrinks below the identity. Either
+    way every turn would fail. Raises :class:`InvalidInput` naming both sizes.
+    """
+    room = _room(entry, f"mouth {entry.name!r}")
+    if room is None:
+        return
+    identity = [
+        (r.layer, r.text)
+        for r in verified_identity(home)
+        if room.sends(r.layer) and not is_rhythm(r)
+    ]
+    if not identity:
+        return
+    need = _fewest_for_identity(home.config.name, identity)
+    if need <= room.prompt:
+        return
+    raise InvalidInput(
+        f"the verified core and boundaries take at least {need:,} tokens beside the shortest "
+        f"message, but {room.said()}; identity is never cut, so every turn would fail as the "
+        "default: give it a larger window or fewer reply tokens (`truehearth mouth add "
+        f"{entry.name} --replace ...`), or shorten the identity first"
+    )
 
 
 def fewest_tokens(text: str) -> int:

@@ -35,6 +35,7 @@ from truehearth.home.writing import Writing
 if TYPE_CHECKING:
     from truehearth.integrity import VerifyReport
     from truehearth.mouths.base import Mouth
+    from truehearth.mouths.registry import MouthEntry
     from truehearth.recall.base import Recalled, Retriever
     from truehearth.turn import Conversation
 
@@ -118,6 +119,15 @@ class Home(Opening, Writing, Reading, Journal):
         from truehearth.context.fit import check_change_fits
 
         check_change_fits(self, layer, text, meta, replaces)
+
+    def check_mouth_fits(self, entry: MouthEntry) -> None:
+        """Refuse to make ``entry`` the default mouth if the verified identity can never fit it.
+
+        The mouth registry asks this whenever a mouth becomes the default.
+        """
+        from truehearth.context.fit import check_default_fits
+
+        check_default_fits(self, entry)
 
     def check(self) -> None:
         """The pre-turn check: raise :class:`ChainBroken` unless the home still verifies.

@@ -310,11 +310,16 @@ def add(
     replace: bool = False,
     fence: str | None = None,
     actor: Voice = Voice.HUMAN,
+    check_fit: bool = True,
 ) -> MouthEntry:
     """Register a mouth. Its model file is hashed (or its URL checked) now, not at each turn.
 
     ``fence`` names the layout of its untrusted data (``None``: the home's default);
-    choosing another is a human act, like every later change of it.
+    choosing another is a human act, like every later change of it. A mouth that
+    becomes the default (the first one, or a default re-added) is refused if the
+    verified identity can never fit its window (``Home.check_mouth_fits``);
+    ``check_fit=False`` is for the embedded mouth a first turn adds, whose turn then
+    fails with the error that names the records to shorten.
     """
     name = mouth_acts.check_name(name)
     chosen_fence = mouth_acts.check_fence(fence)
@@ -338,11 +343,15 @@ def add(
     def build(now: str) -> list[Draft]:
         existing = home.store.get(MOUTH, name)
         first = not mouths(home)
-        return [
-            mouth_acts.add(
-                value, existing, actor=actor, now=now, replace=replace, make_default=first
-            )
-        ]
+        draft = mouth_acts.add(
+            value, existing, actor=actor, now=now, replace=replace, make_default=first
+        )
+        stays_default = bool(
+            existing and mouth_acts.is_active(existing) and existing.get("default")
+        )
+        if check_fit and (first or stays_default):
+            home.check_mouth_fits(MouthEntry.from_json(value))
+        return [draft]
 
     home.commit(build)
     return entry(home, name)
@@ -386,7 +395,10 @@ def use(home: Home, name: str, *, actor: Voice = Voice.HUMAN) -> MouthEntry:
     def build(_now: str) -> list[Draft]:
         previous = next((m.to_json() for m in mouths(home) if m.default), None)
         target = home.store.get(MOUTH, key)
-        return [mouth_acts.use(target, key, previous, actor=actor)]
+        draft = mouth_acts.use(target, key, previous, actor=actor)  # refuses an unknown name
+        if target is not None:
+            home.check_mouth_fits(MouthEntry.from_json(target))
+        return [draft]
 
     home.commit(build)
     return entry(home, key)
@@ -449,7 +461,7 @@ def ensure_default(home: Home, note: Callable[[str], None] | None = None) -> Mou
         return entry(home)
     if mouths(home):
         raise UnknownMouth("no default mouth; choose one with `truehearth mouth use NAME`")
-    added = add(home, DEFAULT_MOUTH)
+    added = add(home, DEFAULT_MOUTH, check_fit=False)
     if note is not None:
         note(
             f"Added the embedded mouth {DEFAULT_MOUTH!r} (SmolLM2-135M-Instruct); "
