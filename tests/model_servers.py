@@ -5,7 +5,9 @@ answers the listing requests of one local server kind the way its published
 API does (Ollama's ``/api/tags``, LM Studio's ``/api/v0/models``, llama.cpp's
 ``/props``, KoboldCpp's ``/api/extra/true_max_context_length``, and everyone's
 OpenAI ``/v1/models``). MODE ``garbage`` answers HTML, ``nodata`` JSON that is no model list,
-``empty`` lists no models, ``slow`` never answers in time. It prints ``ready`` once listening.
+``empty`` lists no models, ``slow`` never answers in time, and ``meet:DIR:N`` answers
+``/v1/models`` only once N servers given the same DIR have each been asked for it (so a
+client that asks them one after another waits for ever). It prints ``ready`` once listening.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import json
 import sys
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 LISTINGS: dict[str, dict[str, Any]] = {
@@ -49,6 +52,8 @@ def main(kind: str, port: int, mode: str = "ok") -> None:
         def do_GET(self) -> None:
             if mode == "slow":
                 time.sleep(30)
+            if mode.startswith("meet:") and self.path == "/v1/models":
+                _meet(mode, port)
             if mode == "garbage":
                 self._send(200, b"<html>hello</html>", "text/html")
                 return
@@ -79,6 +84,15 @@ def main(kind: str, port: int, mode: str = "ok") -> None:
     server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     print("ready", flush=True)
     server.serve_forever()
+
+
+def _meet(mode: str, port: int) -> None:
+    """Say this server was asked (a file named by its port), then wait for all the others."""
+    where, count = mode.removeprefix("meet:").rsplit(":", 1)
+    directory = Path(where)
+    (directory / str(port)).touch()
+    while len(list(directory.iterdir())) < int(count):
+        time.sleep(0.01)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -50,12 +49,16 @@ def model_server(kind: str, mode: str = "ok") -> Iterator[str]:
     assert "POST" not in err, "discovery sent something other than a listing request"
 
 
-def test_each_kind_is_found_with_sizes_and_context_lengths() -> None:
+def test_each_kind_is_found_with_sizes_and_context_lengths(tmp_path: Path) -> None:
+    """The probes run side by side: each server answers its model list only once all four
+    have been asked, so probes made one after another would each run out their timeout
+    (and report it) instead. How long discovery takes is in docs/BENCHMARKS.md."""
+    meet = f"meet:{tmp_path}:4"
     with (
-        model_server("ollama") as ollama,
-        model_server("lm-studio") as lm_studio,
-        model_server("llama.cpp") as llama,
-        model_server("koboldcpp") as kobold,
+        model_server("ollama", meet) as ollama,
+        model_server("lm-studio", meet) as lm_studio,
+        model_server("llama.cpp", meet) as llama,
+        model_server("koboldcpp", meet) as kobold,
     ):
         candidates = [
             Candidate("ollama", ollama),
@@ -63,17 +66,15 @@ def test_each_kind_is_found_with_sizes_and_context_lengths() -> None:
             Candidate("llama.cpp", llama),
             Candidate("koboldcpp", kobold),
         ]
-        started = time.monotonic()
-        found = {f.candidate.kind: f for f in discover(candidates, timeout=5)}
-        took = time.monotonic() - started
+        found = {f.candidate.kind: f for f in discover(candidates, timeout=30)}
     assert all(f.problem is None for f in found.values()), found
+    assert len(list(tmp_path.iterdir())) == 4
     ollama_model = found["ollama"].models[0]
     assert (ollama_model.id, ollama_model.size_bytes) == ("llama3.2:3b", 2019393189)
     assert found["lm-studio"].models[0].context_length == 32768
     assert found["llama.cpp"].models[0].context_length == 8192  # the model's own, from meta
     assert found["llama.cpp"].models[0].size_bytes == 98000000
     assert found["koboldcpp"].models[0].context_length == 8192
-    assert took < 5  # parallel probes; the figure itself is in docs/BENCHMARKS.md
 
 
 @pytest.mark.parametrize(
@@ -91,12 +92,17 @@ def test_a_server_that_misbehaves_gets_one_line(mode: str, says: str) -> None:
     assert found.models == () and found.problem is not None and says in found.problem
 
 
-def test_nothing_listening_is_reported_quietly_and_fast() -> None:
+def test_nothing_listening_is_reported_quietly_and_at_once(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A refused connection is the answer: one attempt, no retry, no wait for the timeout
+    (a wait would end as "did not answer within 30 s", not "nothing listening")."""
     port = _free_port()
-    started = time.monotonic()
-    (found,) = discover([Candidate("ollama", f"http://127.0.0.1:{port}/v1")])
+    with socket_guard() as seen:
+        (found,) = discover([Candidate("ollama", f"http://127.0.0.1:{port}/v1")], timeout=30)
     assert not found.listening and found.problem == "nothing listening"
-    assert time.monotonic() - started < 2
+    assert [t for e, t in seen if e == "socket.connect"] == [("127.0.0.1", port)]
+    assert capsys.readouterr() == ("", "")
 
 
 def test_the_cli_finds_and_registers_an_untested_mouth(home: Home, cli: Any) -> None:
