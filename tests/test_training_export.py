@@ -5,17 +5,20 @@ from __future__ import annotations
 import json
 import os
 import signal
+import time
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import CliRunner
 from tests.stalled import stalled
-from truehearth.core.errors import ConsentRequired, InvalidInput
+from truehearth.core.errors import ConsentRequired, HomeLocked, InvalidInput
 from truehearth.core.records import Layer, Voice
 from truehearth.exchange import training
 from truehearth.home import Home
+from truehearth.homedir import LOCK_NAME
 from truehearth.mouths.doubles import ScriptedMouth
+from truehearth.store.lock import writer_lock
 from truehearth.turn import Conversation
 
 REPLIES = ["I remember the lighthouse.", "No, I think you have the date wrong.", "Rest well."]
@@ -210,3 +213,49 @@ def test_an_export_killed_mid_way_leaves_nothing_the_next_one_keeps(
         assert len(still) == 1 and f".training-{alive.pid}-" in still[0], still
     assert cli("export", "training", exports / "b.jsonl", "--home", home.path).code == 0
     assert _scratch(exports) == []
+
+
+def test_an_export_killed_before_its_journal_event_leaves_its_files_whole(
+    talked: tuple[Home, Conversation, Conversation],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The files land before the ``training.exported`` event: a ``kill -9`` between the
+    two leaves whole, verifiable files and no event, never an event without files."""
+    home, _, _ = talked
+    out = tmp_path / "train.jsonl"
+    manifest = out.with_name(out.name + training.MANIFEST_SUFFIX)
+    monkeypatch.setenv("TRUEHEARTH_LOCK_WAIT", "60")
+    before = home.log(limit=1)[0].seq
+    # The writer lock held here makes the child's journal write wait: the moment to kill it.
+    with (
+        writer_lock(home.path / LOCK_NAME),
+        stalled(_STALLED_EXPORT, str(home.path), str(out)) as child,
+    ):
+        assert child.stdin is not None
+        child.stdin.write(b"\n")
+        child.stdin.flush()
+        deadline = time.monotonic() + 20
+        while not (out.exists() and manifest.exists()) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert child.poll() is None, "the export should wait for the journal's lock"
+        os.kill(child.pid, signal.SIGKILL)
+        assert child.wait(10) == -signal.SIGKILL
+    assert training.verify_export(out, home=home).ok
+    assert home.log(limit=1)[0].seq == before  # nothing journaled
+
+
+def test_an_export_whose_journal_write_fails_leaves_no_files(
+    talked: tuple[Home, Conversation, Conversation],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Published files whose event cannot be journaled are taken back: a failure leaves
+    neither files nor event."""
+    home, _, _ = talked
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    monkeypatch.setenv("TRUEHEARTH_LOCK_WAIT", "0.1")
+    with writer_lock(home.path / LOCK_NAME), pytest.raises(HomeLocked):
+        training.export_training(home, exports / "train.jsonl", training.Format.OPENAI)
+    assert list(exports.iterdir()) == []

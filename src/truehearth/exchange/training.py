@@ -38,7 +38,7 @@ from truehearth.core.records import Layer, Record, Trust, Voice
 from truehearth.home import Home
 from truehearth.homedir import KEYS_DIR
 from truehearth.keys import load_private, load_public, public_key_text
-from truehearth.scratch import scratch, sync_directory
+from truehearth.scratch import publish_new, scratch
 from truehearth.store.base import RecordQuery
 
 MANIFEST_FORMAT = "truehearth-training-export"
@@ -138,11 +138,14 @@ def export_training(
     """Write ``out`` and ``out.manifest.json`` and journal the export; returns the manifest.
 
     ``progress`` counts the conversation records exported, out of those selected.
-    Both files are written beside their final names and renamed only after the
-    export is journaled, so a failure leaves neither a file nor a journal entry.
-    Their temporary names carry this process's pid (:mod:`truehearth.scratch`), so
-    what a ``kill -9`` leaves is removed by the next export; each is fsynced before
-    its rename.
+    Both files are written beside their final names, fsynced, and published
+    (never over a file that appeared meanwhile) *before* the export is journaled:
+    a ``training.exported`` event always names files that are there and whole. A
+    ``kill -9`` before the event leaves whole, signed files and no event (the
+    journal does not claim an export that may be missing); any other failure
+    removes the published files again, so it leaves neither files nor event.
+    Temporary names carry this process's pid (:mod:`truehearth.scratch`), so what
+    a kill leaves of them is removed by the next export.
     """
     check_human_act(actor, "export training data")
     out = out.expanduser().absolute()
@@ -213,15 +216,23 @@ def export_training(
             handle.write(orjson.dumps(signed, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
             handle.flush()
             os.fsync(handle.fileno())
+        _publish(data_tmp, out, made)
+        _publish(man_tmp, man_path, made)
         home.commit(lambda _now: [_exported_draft(signed, actor)])
-        os.replace(data_tmp, out)
-        os.replace(man_tmp, man_path)
     except BaseException:
-        for tmp in made:
+        for tmp in made:  # the temporary files, and those published whose event failed
             tmp.unlink(missing_ok=True)
         raise
-    sync_directory(out.parent)
     return signed
+
+
+def _publish(tmp: Path, final: Path, made: list[Path]) -> None:
+    """Give a written export file its name (never another's), remembered in ``made``."""
+    try:
+        publish_new(tmp, final)
+    except FileExistsError:
+        raise InvalidInput(f"{final} already exists; choose a new file name") from None
+    made.append(final)
 
 
 def _scratch(directory: Path, made: list[Path]) -> tuple[int, Path]:
