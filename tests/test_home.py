@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import signal
+from pathlib import Path
+
 import pytest
 
+from tests.conftest import CliRunner
+from tests.stalled import stalled
 from truehearth.core.errors import ConsentRequired, InvalidInput, NotFound
 from truehearth.core.records import (
     Layer,
@@ -208,3 +214,34 @@ def test_rollback_appends_and_restores(home: Home) -> None:
     assert home.identity() == []
     assert home.rollback(mark.seq) is None
     assert home.verify().ok
+
+
+# A child that stops inside ``init``, its home half-built in the staging directory.
+_STALLED_INIT = (
+    "from truehearth.homedir import create_atomically\n"
+    "def fill(staging):\n"
+    "    (staging / 'home.db').write_bytes(b'half')\n"
+    "    stall(0, 1, '')\n"
+    "    raise SystemExit('not reached')\n"
+    "create_atomically(Path(sys.argv[1]), fill)\n"
+)
+
+
+def test_a_killed_init_leaves_staging_the_next_init_beside_it_removes(
+    tmp_path: Path, cli: CliRunner
+) -> None:
+    """``kill -9`` inside ``init`` leaves its staging directory, named with its pid; the
+    next ``init`` in the same directory removes it, and never a running init's."""
+    parent = tmp_path / "homes"
+    parent.mkdir()
+    with stalled(_STALLED_INIT, str(parent / "a")) as killed:
+        os.kill(killed.pid, signal.SIGKILL)
+        assert killed.wait(10) == -signal.SIGKILL
+    left = [p.name for p in parent.iterdir()]
+    assert len(left) == 1 and f"-{killed.pid}-" in left[0], left
+    with stalled(_STALLED_INIT, str(parent / "b")) as alive:
+        assert cli("init", "--home", parent / "c", "--name", "Ash").code == 0
+        still = sorted(p.name for p in parent.iterdir())
+        assert len(still) == 2 and still[1] == "c" and f"-{alive.pid}-" in still[0], still
+    assert cli("init", "--home", parent / "d", "--name", "Ash").code == 0
+    assert sorted(p.name for p in parent.iterdir()) == ["c", "d"]

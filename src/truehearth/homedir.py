@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,13 +22,14 @@ import tomli_w
 from truehearth.core.errors import InvalidInput, NotAHome
 from truehearth.core.names import check_companion_name
 from truehearth.encryption import Encryption
-from truehearth.scratch import write_atomically
+from truehearth.scratch import scratch_directory, write_atomically
 
 CONFIG_NAME = "home.toml"
 DB_NAME = "home.db"
 KEYS_DIR = "keys"
 LOCK_NAME = ".lock"
 HOME_FORMAT = 1
+STAGING_KIND = "truehearth-new"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,11 +61,14 @@ def create_atomically(path: Path, fill: Callable[[Path], HomeConfig]) -> None:
 
     ``fill`` writes the database and keys into the staging directory and returns
     the config; the config is written last, and the rename makes it all appear
-    at once. On any failure the staging directory is removed.
+    at once. On any failure the staging directory is removed; one a killed init
+    left (its name carries that init's pid) is removed by the next init in the
+    same parent directory.
     """
     check_new_home_path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".truehearth-new-", dir=path.parent))
+    # Named with this pid: what a kill -9 leaves is removed by the next init beside it.
+    staging = scratch_directory(path.parent, STAGING_KIND)
     try:
         config = fill(staging)
         write_config(staging / CONFIG_NAME, config)

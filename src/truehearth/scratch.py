@@ -19,6 +19,8 @@ import errno
 import os
 import re
 import secrets
+import shutil
+import stat
 from pathlib import Path
 
 _RANDOM_BYTES = 4
@@ -42,7 +44,7 @@ def _running(pid: int) -> bool:
 
 
 def sweep(directory: Path, kind: str) -> list[Path]:
-    """Remove the ``kind`` temporary files in ``directory`` that no running process owns."""
+    """Remove the ``kind`` temporary files (or directories) that no running process owns."""
     pattern = _pattern(kind)
     removed: list[Path] = []
     try:
@@ -54,9 +56,29 @@ def sweep(directory: Path, kind: str) -> list[Path]:
         if matched is None or _running(int(matched.group(1))):
             continue
         with contextlib.suppress(FileNotFoundError):  # another writer swept it first
-            path.unlink()
+            if stat.S_ISDIR(path.lstat().st_mode):
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink()
             removed.append(path)
     return removed
+
+
+def scratch_directory(directory: Path, kind: str) -> Path:
+    """A new temporary directory for ``kind`` in ``directory`` (mode 0700), named as a file.
+
+    For work built whole and renamed into place (a new home): a ``kill -9`` leaves
+    the directory with everything in it, and the next writer of the same kind
+    removes it, as :func:`sweep` does a file.
+    """
+    sweep(directory, kind)
+    while True:
+        path = directory / f".{kind}-{os.getpid()}-{secrets.token_hex(_RANDOM_BYTES)}.tmp"
+        try:
+            path.mkdir(0o700)
+        except FileExistsError:
+            continue
+        return path
 
 
 def scratch(directory: Path, kind: str, mode: int = 0o600) -> tuple[int, Path]:
