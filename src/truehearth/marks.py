@@ -23,7 +23,6 @@ import contextlib
 import functools
 import hashlib
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +31,10 @@ import platformdirs
 
 from truehearth.core.journal import Anchor, Mark
 from truehearth.paths import APP_NAME
+from truehearth.scratch import write_atomically
 
 INTEGRITY_DIR = "integrity"
+ANCHORS_KIND = "anchors"
 
 
 def _base() -> Path:
@@ -121,12 +122,9 @@ def _read(path: Path) -> Any:
 
 
 def _write(path: Path, value: Any) -> None:
+    """Replace ``path`` whole; its temporary name carries the pid, so a killed write's is swept.
+
+    Not fsynced: losing the file is harmless (see the module's docstring).
+    """
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(orjson.dumps(value))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomically(path, orjson.dumps(value), ANCHORS_KIND, 0o600, durable=False)

@@ -96,23 +96,30 @@ def scratch(directory: Path, kind: str, mode: int = 0o600) -> tuple[int, Path]:
             continue
 
 
-def write_atomically(path: Path, data: bytes, kind: str, mode: int = 0o666) -> None:
+def write_atomically(
+    path: Path, data: bytes, kind: str, mode: int = 0o666, *, durable: bool = True
+) -> None:
     """Write ``data`` at ``path`` whole or not at all: temporary file, fsync, ``os.replace``.
 
     The directory is synced after the rename, so the new name survives a power cut too.
     ``mode`` (filtered by the umask) is that of a file made by ``open``, as before.
+    ``durable=False`` skips both fsyncs, for a file whose loss costs only work
+    redone (a power cut may then leave the old file, or an empty one); a kill
+    still leaves the old file or the new one, whole.
     """
     fd, tmp = scratch(path.parent, kind, mode)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    sync_directory(path.parent)
+    if durable:
+        sync_directory(path.parent)
 
 
 def write_new(path: Path, data: bytes, kind: str, mode: int = 0o666) -> None:
