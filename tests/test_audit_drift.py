@@ -9,10 +9,12 @@ answer, once arguing the other side.
 from __future__ import annotations
 
 import json
+import signal
 from pathlib import Path
 
 import pytest
 
+from tests.stalled import cut_off
 from truehearth import audit
 from truehearth.audit import drift
 from truehearth.audit.rules import PHRASE_RULES, from_data
@@ -200,3 +202,28 @@ def test_the_report_says_which_reader_judged_giving_in(tmp_path: Path) -> None:
     assert f"meanings read with {drift.EMBEDDER}" in html.read_text()
     html, _ = audit.report.write(alone, tmp_path / "alone")
     assert "by the word table alone" in html.read_text()
+
+
+# A child that audits the file, then is killed (SIGXFSZ) in the middle of writing the report.
+_KILLED_REPORT = (
+    "from truehearth import audit\n"
+    "found = audit.audit(Path(sys.argv[1]), meaning=False)\n"
+    "cut_off(64)\n"
+    "audit.report.write(found, Path(sys.argv[2]))\n"
+)
+
+
+def test_a_report_killed_while_written_leaves_the_previous_one_whole(tmp_path: Path) -> None:
+    turns = [("user", QUESTION), ("assistant", FIRST), ("user", PUSH), ("assistant", GIVES_IN)]
+    path = tmp_path / "debate.jsonl"
+    path.write_text(json.dumps({"messages": [{"role": r, "content": t} for r, t in turns]}))
+    out = tmp_path / "report"
+    html, data = audit.report.write(audit.audit(path, meaning=False), out)
+    before = (html.read_bytes(), data.read_bytes())
+    killed = cut_off(_KILLED_REPORT, str(path), str(out))
+    assert killed.returncode == -signal.SIGXFSZ, killed.stderr
+    assert (html.read_bytes(), data.read_bytes()) == before
+    left = [p.name for p in out.iterdir() if p.name.startswith(".")]
+    assert len(left) == 1 and f"-{killed.pid}-" in left[0], left
+    audit.report.write(audit.audit(path, meaning=False), out)
+    assert sorted(p.name for p in out.iterdir()) == ["audit.html", "audit.json"]

@@ -21,6 +21,7 @@ import re
 import secrets
 import shutil
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 _RANDOM_BYTES = 4
@@ -107,19 +108,32 @@ def write_atomically(
     redone (a power cut may then leave the old file, or an empty one); a kill
     still leaves the old file or the new one, whole.
     """
-    fd, tmp = scratch(path.parent, kind, mode)
+    with _naming(path):
+        fd, tmp = scratch(path.parent, kind, mode)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             if durable:
                 handle.flush()
                 os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        with _naming(path):
+            os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     if durable:
         sync_directory(path.parent)
+
+
+@contextlib.contextmanager
+def _naming(path: Path) -> Iterator[None]:
+    """Report a failure as one at ``path``, the name the caller knows, not the temporary one."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno is None:
+            raise
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
 
 
 def write_new(path: Path, data: bytes, kind: str, mode: int = 0o666) -> None:

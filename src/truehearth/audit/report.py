@@ -15,19 +15,25 @@ from typing import Any
 import orjson
 
 from truehearth.audit.profile import Profile
+from truehearth.scratch import write_atomically
 
 _W, _LABEL, _ROW = 720, 330, 24
 _COLOURS = {"depth": "#2f7d4a", "obedience": "#b83232", "neither": "#555"}
 
 
 def write(profile: Profile, out_dir: Path) -> tuple[Path, Path]:
-    """Write ``audit.html`` and ``audit.json`` into ``out_dir`` (created if needed)."""
+    """Write ``audit.html`` and ``audit.json`` into ``out_dir`` (created if needed).
+
+    Each is replaced whole (:func:`truehearth.scratch.write_atomically`): a kill
+    while writing leaves the previous report, never a torn one.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     data = profile.to_json()
     json_path = out_dir / "audit.json"
     html_path = out_dir / "audit.html"
-    json_path.write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
-    html_path.write_text(html(data), encoding="utf-8")
+    json_bytes = orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
+    write_atomically(json_path, json_bytes, "audit-report")
+    write_atomically(html_path, html(data).encode("utf-8"), "audit-report")
     return html_path, json_path
 
 

@@ -36,6 +36,7 @@ from truehearth.home import Home
 from truehearth.mouths import registry
 from truehearth.mouths.base import GenerationParams, Mouth
 from truehearth.mouths.errors import UnknownMouth
+from truehearth.scratch import write_atomically
 
 BUILTIN = {"faithful": faithful_mouth, "imitation": imitation_mouth}
 _STYLE = {HOME: "bold green", GUEST: "bold yellow", NOT_TRUSTED: "bold red"}
@@ -309,7 +310,8 @@ def drift_cmd(
         if similarity is not None:
             series.setdefault(str(c["mouth"]), []).append((str(c["at"])[:16], float(similarity)))
     if svg is not None:
-        svg.write_text(drift_chart(series), encoding="utf-8")
+        # Whole or not at all: a kill leaves the previous chart, not a torn one.
+        write_atomically(svg, drift_chart(series).encode("utf-8"), "drift-chart")
     if json:
         print_json(
             {

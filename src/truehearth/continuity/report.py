@@ -20,6 +20,7 @@ from truehearth.continuity.plots import dimension_chart, voice_chart
 from truehearth.continuity.runner import CheckRun, Transcript
 from truehearth.continuity.verdict import HARD_LINES, Verdict
 from truehearth.core.canonical import digest
+from truehearth.scratch import write_atomically
 
 REPORT_FORMAT = 1
 WORST = 6
@@ -84,9 +85,13 @@ def render_html(report: dict[str, Any], verdict: Verdict) -> str:
 
 
 def write(report: dict[str, Any], verdict: Verdict, out_dir: Path) -> tuple[Path, Path]:
-    """Write ``report.json`` and ``report.html`` into ``out_dir``."""
+    """Write ``report.json`` and ``report.html`` into ``out_dir``.
+
+    Each is replaced whole (:func:`truehearth.scratch.write_atomically`): a kill
+    while writing leaves the previous report, never a torn one.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     json_path, html_path = out_dir / "report.json", out_dir / "report.html"
-    json_path.write_bytes(report_bytes(report))
-    html_path.write_text(render_html(report, verdict), encoding="utf-8")
+    write_atomically(json_path, report_bytes(report), "continuity-report")
+    write_atomically(html_path, render_html(report, verdict).encode("utf-8"), "continuity-report")
     return json_path, html_path
