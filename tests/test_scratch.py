@@ -67,3 +67,17 @@ def test_publishing_on_a_filesystem_without_hard_links(
     with pytest.raises(FileExistsError):
         scratch.publish_new(again, out)
     assert out.read_bytes() == b"ours"
+
+
+def test_a_failed_write_names_the_destination_not_the_temporary_file(tmp_path: Path) -> None:
+    """The user gave the destination: an error naming a ``.KIND-PID-….tmp`` would puzzle them."""
+    a_file = tmp_path / "report.txt"
+    a_file.write_text("mine")
+    with pytest.raises(NotADirectoryError) as failed:
+        scratch.write_atomically(a_file / "chart.svg", b"<svg/>", "chart")
+    assert failed.value.filename == str(a_file / "chart.svg")
+    (tmp_path / "a dir").mkdir()
+    with pytest.raises(IsADirectoryError) as onto_dir:
+        scratch.write_atomically(tmp_path / "a dir", b"<svg/>", "chart")
+    assert onto_dir.value.filename == str(tmp_path / "a dir")
+    assert _hidden(tmp_path) == [] and a_file.read_text() == "mine"
