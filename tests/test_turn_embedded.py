@@ -80,11 +80,18 @@ def test_say_through_the_cli_with_the_default_model(home: Home, cli: Any) -> Non
 
 
 def test_a_window_too_small_for_the_core_is_refused(home: Home, cli: Any) -> None:
+    """Named for one turn, a mouth whose window the identity cannot fit refuses the turn;
+    as the default it is refused when it would become one (``mouth add``/``mouth use``)."""
     _companion(home)
     home.accept(home.propose(Layer.CORE, "I hold many vows. " * 60).id)
+    roomy = cli("mouth", "add", "smollm2", "--max-tokens", "16", "--home", home.path)
+    assert roomy.code == 0, roomy.err  # the first mouth added becomes the default
     added = cli("mouth", "add", "tiny", "--n-ctx", "256", "--max-tokens", "16", "--home", home.path)
     assert added.code == 0, added.err
     head = home.head()
+    made_default = cli("mouth", "use", "tiny", "--home", home.path)
+    assert made_default.code == 2 and "identity is never cut" in made_default.err
+    assert home.head() == head
     said = cli("say", "hello", "--home", home.path, "--mouth", "tiny")
     assert said.code == 1 and "identity is never cut" in said.err
     assert said.out == ""
