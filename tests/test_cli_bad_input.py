@@ -5,17 +5,16 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import select
 import socket
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.child_output import read_until
 from tests.conftest import CliRunner
 from tests.lock_holder import another_writer
 from tests.test_mouths_http import OpenAIServer, openai_server
@@ -305,22 +304,6 @@ def test_counts_of_one_read_as_one(cli: CliRunner, home: Home) -> None:
     assert "Imported 1 archive item from" in said and "2 proposals for core" in said
 
 
-def _read_until(child: subprocess.Popen[bytes], needle: bytes, timeout: float = 30) -> bytes:
-    """What ``child`` wrote to stdout up to and including ``needle``."""
-    assert child.stdout is not None
-    seen = b""
-    deadline = time.monotonic() + timeout
-    while needle not in seen:
-        left = deadline - time.monotonic()
-        assert left > 0, f"waited for {needle!r}; got {seen[-300:]!r}"
-        ready, _, _ = select.select([child.stdout], [], [], left)
-        if ready:
-            chunk = os.read(child.stdout.fileno(), 4096)
-            assert chunk, f"the child ended early: {seen[-300:]!r}"
-            seen += chunk
-    return seen
-
-
 def _replies_asked(server: OpenAIServer) -> list[dict[str, Any]]:
     """The chat completions the server was asked for (not the tokenizer probes)."""
     return [r for r in server.requests if "messages" in r]
@@ -377,11 +360,11 @@ def test_chat_on_a_locked_home_is_refused_up_front_and_before_each_turn(home: Ho
         )
         assert child.stdin is not None and child.stderr is not None
         try:
-            _read_until(child, "you \u203a ".encode())
+            read_until(child, "you \u203a ".encode())
             with another_writer(home.path / ".lock") as holder:
                 child.stdin.write(b"hello while locked\n")
                 child.stdin.flush()
-                _read_until(child, "you \u203a ".encode())
+                read_until(child, "you \u203a ".encode())
             child.stdin.write(b"/quit\n")
             child.stdin.flush()
             assert child.wait(30) == 0

@@ -8,31 +8,15 @@ from __future__ import annotations
 
 import contextlib
 import os
-import select
 import signal
 import subprocess
 import sys
-import time
 
+from tests.child_output import read_until
 from tests.test_mouths_http import openai_server
 from truehearth.core.records import Layer
 from truehearth.home import Home
 from truehearth.mouths import registry
-
-
-def _read_until(child: subprocess.Popen[bytes], needle: bytes, timeout: float) -> bytes:
-    assert child.stdout is not None
-    seen = b""
-    deadline = time.monotonic() + timeout
-    while needle not in seen:
-        left = deadline - time.monotonic()
-        assert left > 0, f"timed out waiting for {needle!r}; got {seen[-300:]!r}"
-        ready, _, _ = select.select([child.stdout], [], [], left)
-        if ready:
-            chunk = os.read(child.stdout.fileno(), 4096)
-            assert chunk, f"child ended early: {seen[-300:]!r}"
-            seen += chunk
-    return seen
 
 
 def test_sigint_mid_stream_keeps_what_was_said(home: Home) -> None:
@@ -59,12 +43,12 @@ def test_sigint_mid_stream_keeps_what_was_said(home: Home) -> None:
         )
         assert child.stdin is not None
         try:
-            _read_until(child, b"you \xe2\x80\xba ", 30)
+            read_until(child, b"you \xe2\x80\xba ", 30)
             child.stdin.write(b"tell me everything\n")
             child.stdin.flush()
-            _read_until(child, b"word5 ", 30)
+            read_until(child, b"word5 ", 30)
             child.send_signal(signal.SIGINT)
-            _read_until(child, b"what was said is kept", 30)
+            read_until(child, b"what was said is kept", 30)
             child.stdin.write(b"/quit\n")
             child.stdin.flush()
             assert child.wait(30) == 0, child.stderr.read() if child.stderr else ""
