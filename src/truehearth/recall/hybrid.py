@@ -34,7 +34,6 @@ says why it was chosen, including when the second stage moved it.
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -43,12 +42,20 @@ from typing import TYPE_CHECKING, Any
 from truehearth.core.records import Layer, Record, Trust
 from truehearth.recall.backlog import BACKLOG, BacklogPass, backlog_hits, quoted
 from truehearth.recall.base import Recalled
-from truehearth.recall.dates import Span, parse_day, spans
+from truehearth.recall.dates import Span, parse_day
 from truehearth.recall.db import RecallDB
-from truehearth.recall.expand import default_expander
 from truehearth.recall.glance import Glance
 from truehearth.recall.graph import Graph
 from truehearth.recall.indextext import asks_text
+from truehearth.recall.keyword_passes import (
+    KEYWORDS,
+    Asked,
+    bound,
+    keyword_passes,
+    kind_of,
+    standout,
+    understand,
+)
 from truehearth.recall.keywords import NEWEST
 from truehearth.recall.meaning import (
     ADVICE,
@@ -62,7 +69,7 @@ from truehearth.recall.meaning import (
     shared_model,
     unavailable,
 )
-from truehearth.recall.query import check_query, content_words, keyword_terms, without_stopwords
+from truehearth.recall.query import check_query, without_stopwords
 from truehearth.recall.question_rows import QuestionRows, TalkSearch
 from truehearth.recall.rerank import DEPTH, Reranker, Shortlisted, shipped
 from truehearth.recall.settings import index_of
@@ -79,10 +86,7 @@ if TYPE_CHECKING:
 TRUST_WEIGHT = {Trust.VERIFIED: 1.0, Trust.UNTRUSTED: 0.8, Trust.QUARANTINED: 0.3}
 RECENCY_BOOST = 0.05  # at most +5% for a memory from today
 RECENCY_HALF_LIFE_DAYS = 180.0
-MAX_RELATED = 16  # related words per query: each adds its matches to the second BM25 pass
 REPLY_DEPTH = 20  # only the replies to the best keyword hits
-ROLE_NAMES = frozenset({"human", "companion", "system", "external", "user", "assistant"})
-KEYWORDS = "keyword match"
 # At most this many turns of one session before the other sessions' (recall/spread.py).
 # On RealMem's tuning users it took R@10 from 0.566 to 0.615 (docs/BENCHMARKS.md).
 PER_SESSION = 2
@@ -104,12 +108,6 @@ RERANK_DEPTH = DEPTH  # how many of the fused order it reads (the bench may try 
 UNCOMMON = 1.0
 
 
-def _columns(neighbours: bool, dates: bool) -> str:
-    """The talk-index columns a question's own words are searched in."""
-    kept = ["body"] + (["near"] if neighbours else []) + (["dates"] if dates else [])
-    return "{" + " ".join(kept) + "}"
-
-
 @dataclass(frozen=True, slots=True)
 class Fusion:
     """How much each ranked list counts (weight) and how confident it is (k: smaller is
@@ -127,7 +125,7 @@ class Fusion:
     graph: tuple[float, int] = (2.0, 60)
     speaker_boost: float = 0.3
     date_boost: float = 0.3
-    # Score-aware: a keyword list whose first hit stands out (see _standout) is
+    # Score-aware: a keyword list whose first hit stands out (see keyword_passes.standout) is
     # fused with this k instead, so agreeing noisy lists cannot outvote it.
     sure_k: int = 5
 
@@ -152,31 +150,7 @@ class _Candidate:
     final: tuple[float, int] | None = None
 
 
-# Which lists feed the re-ranker's features, by the label fusion gives each pass.
-def _kind(label: str) -> str:
-    if label == KEYWORDS:
-        return "keyword"
-    if label.startswith("said by"):
-        return "said_by"
-    if label.startswith("dated"):
-        return "dated"
-    return "related"
-
-
 Observer = Callable[[list[Shortlisted], dict[str, float]], None]
-
-
-@dataclass(frozen=True, slots=True)
-class _Asked:
-    """What a question asks about besides its words: named speakers and a time."""
-
-    text: str
-    terms: list[str]
-    speakers: list[str]
-    spans: list[Span]
-    # Set when every word is common (keywords.NEWEST): the passes read only the
-    # newest this many turns that have the one word kept.
-    newest: int | None = None
 
 
 class HybridRetriever:
@@ -325,7 +299,16 @@ class HybridRetriever:
         talk = TalkIndex(db)
         syncing = self._syncing(db, talk)
         today = _day(home.now())
-        asked = self._understand(db, talk, text, today)
+        asked = understand(
+            db,
+            talk,
+            text,
+            today,
+            speakers=self.use_speakers,
+            dates=self.use_dates,
+            bm25=self.use_bm25,
+            newest=self.newest,
+        )
 
         def admit(seen: Glance) -> bool:
             if not seen.current or (allowed and seen.layer not in allowed):
@@ -360,16 +343,24 @@ class HybridRetriever:
         rows = QuestionRows(db)  # each projection row is read once per question
         search = TalkSearch(rows, talk, admit, self.candidates)
         leads: list[tuple[int, Glance, str]] = []
-        passes = self._keyword_passes(db, asked)
-        since, newest = _bound(talk, asked, passes)
+        passes = keyword_passes(
+            db,
+            asked,
+            self.fusion,
+            bm25=self.use_bm25,
+            neighbours=self.use_neighbours,
+            date_words=self.date_words,
+            expansion=self.use_expansion,
+        )
+        since, newest = bound(talk, asked, passes)
         for label, match, given in passes:
             hits = search(match, since)
-            sure = self.fusion.sure_k if _standout([s for _r, s in hits]) else 0
+            sure = self.fusion.sure_k if standout([s for _r, s in hits]) else 0
             weights = (given[0], min(given[1], sure)) if sure else given
             for rank, (seen, raw) in enumerate(hits, 1):
                 note = (", a clear first" if sure and rank == 1 else "") + newest
                 reason = f"{label} (bm25 rank {rank}{note})"
-                add(rank, seen, reason, weights, label == KEYWORDS, _kind(label), raw)
+                add(rank, seen, reason, weights, label == KEYWORDS, kind_of(label), raw)
                 if label != "related words":
                     leads.append((rank, seen, f"{label} rank {rank}"))
         for rank, seen, raw, reason, weights in self._backlog(db, talk, asked, rows, admit):
@@ -398,7 +389,7 @@ class HybridRetriever:
         self,
         db: RecallDB,
         talk: TalkIndex,
-        asked: _Asked,
+        asked: Asked,
         rows: QuestionRows,
         admit: Callable[[Glance], bool],
     ) -> list[tuple[int, Glance, float, str, tuple[float, int]]]:
@@ -417,7 +408,7 @@ class HybridRetriever:
             return []
         hits = backlog_hits(db, talk.watermark(), asked.terms, rows, admit, self.candidates)
         self.backlog = BacklogPass(tuple(asked.terms), {h.seen.id: h.words for h in hits})
-        sure = _standout([h.score for h in hits])
+        sure = standout([h.score for h in hits])
         given = self.fusion.keyword
         weights = (given[0], min(given[1], self.fusion.sure_k)) if sure else given
         out: list[tuple[int, Glance, float, str, tuple[float, int]]] = []
@@ -451,7 +442,7 @@ class HybridRetriever:
     def _order(
         self,
         db: RecallDB,
-        asked: _Asked,
+        asked: Asked,
         pool: list[_Candidate],
         tops: dict[str, float],
         today: date,
@@ -567,64 +558,7 @@ class HybridRetriever:
                 break
         return out
 
-    # -- understanding the question --------------------------------------------------
-
-    def _understand(self, db: RecallDB, talk: TalkIndex, text: str, today: date) -> _Asked:
-        found = spans(text, today) if self.use_dates else []
-        rest = text
-        for span in found:
-            rest = rest.replace(span.said, " ")
-        named: list[str] = []
-        known = talk.speakers() if self.use_speakers or self.use_bm25 else {}
-        if self.use_speakers:
-            tokens = re.findall(r"[^\W_]+", rest.lower())
-            for size in (3, 2, 1):
-                for i in range(len(tokens) - size + 1):
-                    phrase = " ".join(tokens[i : i + size])
-                    name = known.get(phrase)
-                    fresh = name and name not in named and phrase not in ROLE_NAMES
-                    if fresh and not any(phrase in n.lower() for n in named):
-                        named.append(str(name))
-        own = keyword_terms(rest) or content_words(rest) or keyword_terms(text)
-        # A speaker's name or a role word fills the speaker column of every turn
-        # that speaker said, and a column filter must still read those postings
-        # to skip them: one such word made a pass over a 100k home cost 30 ms.
-        # Who spoke is the speaker pass's business, so the own-words pass leaves
-        # them out (unless nothing else is left to search for).
-        voices = ROLE_NAMES | {w for key in known for w in key.split()}
-        spoken = [t for t in own if t not in voices]
-        terms = db.common_words.keep(spoken or own) if own else []
-        newest = self.newest if terms and db.common_words.everywhere(terms) else None
-        return _Asked(text, terms, named, found, newest)
-
-    def _keyword_passes(
-        self, db: RecallDB, asked: _Asked
-    ) -> list[tuple[str, str, tuple[float, int]]]:
-        """The FTS5 queries to run: own words, then by speaker, by date, related words."""
-        if not self.use_bm25:
-            return []
-        columns = _columns(self.use_neighbours, self.date_words)
-        if not asked.terms:  # "what happened last week?": the days alone
-            tokens = sorted({t for s in asked.spans for t in s.tokens()})
-            return [("dated", f"dates : ({_any(tokens)})", self.fusion.dated)] if tokens else []
-        words = _any(asked.terms)
-        passes = [(KEYWORDS, f"{columns} : ({words})", self.fusion.keyword)]
-        for name in asked.speakers:
-            match = f"{columns} : ({words}) AND speaker : ({_phrase(name)})"
-            passes.append((f"said by {name}", match, self.fusion.said_by))
-        if asked.spans:
-            tokens = sorted({t for s in asked.spans for t in s.tokens()})
-            label = "dated " + ", ".join(f"'{s.said}'" for s in asked.spans)
-            match = f"{columns} : ({words}) AND dates : ({_any(tokens)})"
-            passes.append((label, match, self.fusion.dated))
-        if self.use_expansion:
-            related = default_expander().expand(asked.text)[: MAX_RELATED * 2]
-            kept = db.common_words.keep(related, fallback=False)[:MAX_RELATED]
-            if kept:
-                passes.append(("related words", f"body : ({_any(kept)})", self.fusion.related))
-        return passes
-
-    def _weigh(self, candidate: _Candidate, asked: _Asked) -> None:
+    def _weigh(self, candidate: _Candidate, asked: Asked) -> None:
         """Boost a candidate whose speaker is named, or whose date falls in the asked span."""
         seen = candidate.seen
         if asked.speakers:
@@ -754,45 +688,6 @@ def sync_indexes(home: Home) -> int:
     from truehearth.recall.catchup import sync_indexes as catch_up
 
     return catch_up(home)
-
-
-def _bound(
-    talk: TalkIndex, asked: _Asked, passes: list[tuple[str, str, tuple[float, int]]]
-) -> tuple[int | None, str]:
-    """Where the keyword passes of a question of common words only start reading (the
-    newest ``asked.newest`` turns with its word), and what ``--explain`` says of it."""
-    if asked.newest is None or not passes or passes[0][0] != KEYWORDS:
-        return None, ""
-    since = talk.newest_from(passes[0][1], asked.newest)
-    if since is None:
-        return None, ""  # the word has fewer matches: nothing is left out
-    return (
-        since,
-        f"; '{asked.terms[0]}' is in too many turns, only its newest {asked.newest:,} read",
-    )
-
-
-STANDOUT = 1.5  # the first bm25 score over the fifth's: a clear first
-STANDOUT_RANK = 5
-
-
-def _standout(scores: list[float]) -> bool:
-    """Whether a keyword list's first hit is clearly better than the rest of its top.
-
-    Ranks alone cannot tell a rare, exact match ("Biscuit", "the vet") from the
-    first of many near-equal hits; the bm25 scores can.
-    """
-    if len(scores) < STANDOUT_RANK:
-        return len(scores) >= 1 and scores[0] > 0
-    return scores[0] > 0 and scores[0] >= STANDOUT * scores[STANDOUT_RANK - 1]
-
-
-def _phrase(text: str) -> str:
-    return '"' + text.replace('"', " ") + '"'
-
-
-def _any(words: Sequence[str]) -> str:
-    return " OR ".join(_phrase(w) for w in words)
 
 
 def _date_match(seen: Glance, asked: list[Span]) -> str | None:

@@ -1,0 +1,179 @@
+"""The keyword side of a question in hybrid recall: what it asks, and the BM25 passes run for it.
+
+A question is understood once (:func:`understand`): the words the common-word
+filter keeps, the speakers of this home it names, and the time it names,
+resolved against the home's clock. From that come the FTS5 queries over the
+talk index (:func:`keyword_passes`): its own words, then by speaker, by date,
+and related words. A question of common words only reads its word's newest
+turns (:func:`bound`). A list whose first hit clearly stands out by its bm25
+score is fused as a confident one (:func:`standout`).
+
+These live apart from fusion (:mod:`truehearth.recall.hybrid`) because the
+backlog pass (:mod:`truehearth.recall.backlog`) reads the same understanding
+of the question and the same rule for a clear first. Fusion only weighs the
+lists these passes return.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+from truehearth.recall.dates import Span, spans
+from truehearth.recall.db import RecallDB
+from truehearth.recall.expand import default_expander
+from truehearth.recall.query import content_words, keyword_terms
+from truehearth.recall.talk import TalkIndex
+
+if TYPE_CHECKING:
+    from truehearth.recall.hybrid import Fusion
+
+MAX_RELATED = 16  # related words per query: each adds its matches to the second BM25 pass
+ROLE_NAMES = frozenset({"human", "companion", "system", "external", "user", "assistant"})
+KEYWORDS = "keyword match"
+STANDOUT = 1.5  # the first bm25 score over the fifth's: a clear first
+STANDOUT_RANK = 5
+
+Passes = list[tuple[str, str, tuple[float, int]]]  # (label, FTS5 match, fusion weights)
+
+
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """What a question asks about besides its words: named speakers and a time."""
+
+    text: str
+    terms: list[str]
+    speakers: list[str]
+    spans: list[Span]
+    # Set when every word is common (keywords.NEWEST): the passes read only the
+    # newest this many turns that have the one word kept.
+    newest: int | None = None
+
+
+def understand(
+    db: RecallDB,
+    talk: TalkIndex,
+    text: str,
+    today: date,
+    *,
+    speakers: bool,
+    dates: bool,
+    bm25: bool,
+    newest: int | None,
+) -> Asked:
+    """The question's kept words, the speakers it names (when ``speakers``) and the days it
+    names (when ``dates``); ``newest`` is how many turns a question of common words reads."""
+    found = spans(text, today) if dates else []
+    rest = text
+    for span in found:
+        rest = rest.replace(span.said, " ")
+    named: list[str] = []
+    known = talk.speakers() if speakers or bm25 else {}
+    if speakers:
+        tokens = re.findall(r"[^\W_]+", rest.lower())
+        for size in (3, 2, 1):
+            for i in range(len(tokens) - size + 1):
+                phrase = " ".join(tokens[i : i + size])
+                name = known.get(phrase)
+                fresh = name and name not in named and phrase not in ROLE_NAMES
+                if fresh and not any(phrase in n.lower() for n in named):
+                    named.append(str(name))
+    own = keyword_terms(rest) or content_words(rest) or keyword_terms(text)
+    # A speaker's name or a role word fills the speaker column of every turn
+    # that speaker said, and a column filter must still read those postings
+    # to skip them: one such word made a pass over a 100k home cost 30 ms.
+    # Who spoke is the speaker pass's business, so the own-words pass leaves
+    # them out (unless nothing else is left to search for).
+    voices = ROLE_NAMES | {w for key in known for w in key.split()}
+    spoken = [t for t in own if t not in voices]
+    terms = db.common_words.keep(spoken or own) if own else []
+    reads = newest if terms and db.common_words.everywhere(terms) else None
+    return Asked(text, terms, named, found, reads)
+
+
+def keyword_passes(
+    db: RecallDB,
+    asked: Asked,
+    fusion: Fusion,
+    *,
+    bm25: bool,
+    neighbours: bool,
+    date_words: bool,
+    expansion: bool,
+) -> Passes:
+    """The FTS5 queries to run: own words, then by speaker, by date, related words."""
+    if not bm25:
+        return []
+    columns = _columns(neighbours, date_words)
+    if not asked.terms:  # "what happened last week?": the days alone
+        tokens = sorted({t for s in asked.spans for t in s.tokens()})
+        return [("dated", f"dates : ({_any(tokens)})", fusion.dated)] if tokens else []
+    words = _any(asked.terms)
+    passes = [(KEYWORDS, f"{columns} : ({words})", fusion.keyword)]
+    for name in asked.speakers:
+        match = f"{columns} : ({words}) AND speaker : ({_phrase(name)})"
+        passes.append((f"said by {name}", match, fusion.said_by))
+    if asked.spans:
+        tokens = sorted({t for s in asked.spans for t in s.tokens()})
+        label = "dated " + ", ".join(f"'{s.said}'" for s in asked.spans)
+        match = f"{columns} : ({words}) AND dates : ({_any(tokens)})"
+        passes.append((label, match, fusion.dated))
+    if expansion:
+        related = default_expander().expand(asked.text)[: MAX_RELATED * 2]
+        kept = db.common_words.keep(related, fallback=False)[:MAX_RELATED]
+        if kept:
+            passes.append(("related words", f"body : ({_any(kept)})", fusion.related))
+    return passes
+
+
+def bound(talk: TalkIndex, asked: Asked, passes: Passes) -> tuple[int | None, str]:
+    """Where the keyword passes of a question of common words only start reading (the
+    newest ``asked.newest`` turns with its word), and what ``--explain`` says of it."""
+    if asked.newest is None or not passes or passes[0][0] != KEYWORDS:
+        return None, ""
+    since = talk.newest_from(passes[0][1], asked.newest)
+    if since is None:
+        return None, ""  # the word has fewer matches: nothing is left out
+    return (
+        since,
+        f"; '{asked.terms[0]}' is in too many turns, only its newest {asked.newest:,} read",
+    )
+
+
+def standout(scores: list[float]) -> bool:
+    """Whether a keyword list's first hit is clearly better than the rest of its top.
+
+    Ranks alone cannot tell a rare, exact match ("Biscuit", "the vet") from the
+    first of many near-equal hits; the bm25 scores can.
+    """
+    if len(scores) < STANDOUT_RANK:
+        return len(scores) >= 1 and scores[0] > 0
+    return scores[0] > 0 and scores[0] >= STANDOUT * scores[STANDOUT_RANK - 1]
+
+
+# Which lists feed the re-ranker's features, by the label fusion gives each pass.
+def kind_of(label: str) -> str:
+    if label == KEYWORDS:
+        return "keyword"
+    if label.startswith("said by"):
+        return "said_by"
+    if label.startswith("dated"):
+        return "dated"
+    return "related"
+
+
+def _columns(neighbours: bool, dates: bool) -> str:
+    """The talk-index columns a question's own words are searched in."""
+    kept = ["body"] + (["near"] if neighbours else []) + (["dates"] if dates else [])
+    return "{" + " ".join(kept) + "}"
+
+
+def _phrase(text: str) -> str:
+    return '"' + text.replace('"', " ") + '"'
+
+
+def _any(words: Sequence[str]) -> str:
+    return " OR ".join(_phrase(w) for w in words)
