@@ -23,12 +23,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from truehearth.recall.db import RecallDB
 from truehearth.recall.glance import Glance
+from truehearth.recall.keyword_passes import Asked, standout
 from truehearth.recall.question_rows import QuestionRows
+from truehearth.recall.talk import TalkIndex
+
+if TYPE_CHECKING:
+    from truehearth.recall.hybrid import Fusion
 
 BACKLOG = "backlog keyword match"
+# One hit as fusion adds it: rank, the record, raw bm25, its reason, the list's fusion weights.
+Listed = tuple[int, Glance, float, str, tuple[float, int]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +79,43 @@ def backlog_hits(
             if len(out) >= limit:
                 break
     return out
+
+
+def backlog_list(
+    db: RecallDB,
+    talk: TalkIndex,
+    asked: Asked,
+    rows: QuestionRows,
+    admit: Callable[[Glance], bool],
+    limit: int,
+    fusion: Fusion,
+    *,
+    bm25: bool,
+) -> tuple[BacklogPass, list[Listed]]:
+    """The pass of a retrieval whose index is behind, and what it did: the question's kept
+    words among the records past the talk index's watermark, as one more keyword list,
+    each hit with its rank, raw score, reason and the list's fusion weights (a clear first
+    is fused as the talk index's is, so a rare word found here is not outvoted either).
+
+    Only the words the common-word filter kept: a question made only of common words
+    would score every imported row for little, so then the pass does not run."""
+    if not bm25 or not asked.terms or asked.newest is not None:
+        why = "the question has no word rare enough to search the unindexed records for"
+        return BacklogPass((), {}, why), []
+    hits = backlog_hits(db, talk.watermark(), asked.terms, rows, admit, limit)
+    done = BacklogPass(tuple(asked.terms), {h.seen.id: h.words for h in hits})
+    sure = standout([h.score for h in hits])
+    given = fusion.keyword
+    weights = (given[0], min(given[1], fusion.sure_k)) if sure else given
+    out: list[Listed] = []
+    for rank, hit in enumerate(hits, 1):
+        clear = ", a clear first" if sure and rank == 1 else ""
+        reason = (
+            f"{BACKLOG}: {quoted(hit.words)} in a record recall has not indexed yet "
+            f"(bm25 rank {rank}{clear})"
+        )
+        out.append((rank, hit.seen, hit.score, reason, weights))
+    return done, out
 
 
 def quoted(words: Sequence[str]) -> str:

@@ -40,7 +40,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from truehearth.core.records import Layer, Record, Trust
-from truehearth.recall.backlog import BACKLOG, BacklogPass, backlog_hits, quoted
+from truehearth.recall.backlog import BacklogPass, Listed, backlog_list
 from truehearth.recall.base import Recalled
 from truehearth.recall.dates import Span, parse_day
 from truehearth.recall.db import RecallDB
@@ -392,34 +392,15 @@ class HybridRetriever:
         asked: Asked,
         rows: QuestionRows,
         admit: Callable[[Glance], bool],
-    ) -> list[tuple[int, Glance, float, str, tuple[float, int]]]:
-        """When the index is behind, the backlog pass (recall/backlog.py): the question's kept
-        words among the records past the talk index's watermark, as one more keyword list,
-        each hit with its rank, raw score, reason and the list's fusion weights (a clear
-        first is fused as the talk index's is). Nothing when the index is not behind.
-
-        Only the words the common-word filter kept: a question made only of common words
-        would score every imported row for little, so then the pass does not run."""
+    ) -> list[Listed]:
+        """When the index is behind, the backlog pass's hits (recall/backlog.py), and
+        :attr:`backlog` says what it did. Nothing when the index is not behind."""
         if not self.behind or not self.use_backlog:
             return []
-        if not self.use_bm25 or not asked.terms or asked.newest is not None:
-            why = "the question has no word rare enough to search the unindexed records for"
-            self.backlog = BacklogPass((), {}, why)
-            return []
-        hits = backlog_hits(db, talk.watermark(), asked.terms, rows, admit, self.candidates)
-        self.backlog = BacklogPass(tuple(asked.terms), {h.seen.id: h.words for h in hits})
-        sure = standout([h.score for h in hits])
-        given = self.fusion.keyword
-        weights = (given[0], min(given[1], self.fusion.sure_k)) if sure else given
-        out: list[tuple[int, Glance, float, str, tuple[float, int]]] = []
-        for rank, hit in enumerate(hits, 1):
-            clear = ", a clear first" if sure and rank == 1 else ""
-            reason = (
-                f"{BACKLOG}: {quoted(hit.words)} in a record recall has not indexed yet "
-                f"(bm25 rank {rank}{clear})"
-            )
-            out.append((rank, hit.seen, hit.score, reason, weights))
-        return out
+        self.backlog, found = backlog_list(
+            db, talk, asked, rows, admit, self.candidates, self.fusion, bm25=self.use_bm25
+        )
+        return found
 
     def _syncing(self, db: RecallDB, talk: TalkIndex) -> bool:
         """Whether this retrieval indexes unseen rows itself (the talk index's at once): always
