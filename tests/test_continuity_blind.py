@@ -157,10 +157,10 @@ def test_the_once_held_out_sets_are_whole_and_now_tuning_data(index: int, name: 
 
 
 @pytest.mark.parametrize(
-    "name", ["blind5", "blind6", "blind7", "blind8", "blind9", "blind10", "blind11", "blind12"]
+    "name", ["blind5", "blind6", "blind7", "blind8", "blind9", "blind10", "blind11", "blind12", "blind13"]
 )
 def test_the_held_out_blind_sets_are_whole_and_never_learnt_from(name: str) -> None:
-    """The fifth to twelfth sets (the eighth, ninth, eleventh and twelfth held out; the
+    """The fifth to thirteenth sets (the eighth, ninth and eleventh to thirteenth held out; the
     fifth to seventh read for the rules since round 9, the tenth since round 10): 4
     companions, 90 replies each, the brief's kinds; not one of their replies, and not
     one of the first set's frozen test replies, among the precedents' examples, and no
@@ -174,6 +174,7 @@ def test_the_held_out_blind_sets_are_whole_and_never_learnt_from(name: str) -> N
         BLIND10_DIR,
         BLIND11_DIR,
         BLIND12_DIR,
+        BLIND13_DIR,
     )
     from truehearth.continuity.precedent import tuning_examples
 
@@ -186,6 +187,7 @@ def test_the_held_out_blind_sets_are_whole_and_never_learnt_from(name: str) -> N
         "blind10": BLIND10_DIR,
         "blind11": BLIND11_DIR,
         "blind12": BLIND12_DIR,
+        "blind13": BLIND13_DIR,
     }[name]
     held = load_set(directory, frozen=False, name=name)
     assert len(held.companions) == 4
