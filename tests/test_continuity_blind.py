@@ -157,7 +157,8 @@ def test_the_once_held_out_sets_are_whole_and_now_tuning_data(index: int, name: 
 
 
 @pytest.mark.parametrize(
-    "name", ["blind5", "blind6", "blind7", "blind8", "blind9", "blind10", "blind11", "blind12", "blind13"]
+    "name",
+    ["blind5", "blind6", "blind7", "blind8", "blind9", "blind10", "blind11", "blind12", "blind13"],
 )
 def test_the_held_out_blind_sets_are_whole_and_never_learnt_from(name: str) -> None:
     """The fifth to thirteenth sets (the eighth, ninth and eleventh to thirteenth held out; the
