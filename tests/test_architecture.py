@@ -42,3 +42,19 @@ def test_the_written_graph_matches_the_code() -> None:
         "the rooms import each other differently now: run "
         "`python bench/import_graph.py --write` and review docs/ARCHITECTURE.md"
     )
+
+
+MAX_LINES = 800
+"""A module should read top to bottom in a few minutes (docs/ARCHITECTURE.md); past this
+many lines it holds more than one concept, and the next feature belongs in a module of its
+own."""
+
+
+def test_no_module_outgrows_one_reading() -> None:
+    src = Path(__file__).resolve().parent.parent / "src" / "truehearth"
+    sizes = {
+        path.relative_to(src).as_posix(): len(path.read_text(encoding="utf-8").splitlines())
+        for path in src.rglob("*.py")
+    }
+    assert len(sizes) > 100
+    assert {name: n for name, n in sizes.items() if n > MAX_LINES} == {}
