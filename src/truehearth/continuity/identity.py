@@ -138,6 +138,16 @@ _STOP = frozenset(
         "thing",
         "things",
         "stuff",
+        # Pronouns are grammar whatever their length ("the letters nobody answered").
+        "nobody",
+        "somebody",
+        "anybody",
+        "everybody",
+        "anyone",
+        "everyone",
+        "nothing",
+        "something",
+        "everything",
     ]
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\-]{2,}")

@@ -97,21 +97,27 @@ def _markers(rule: BoundaryRule) -> list[str]:
 
 
 def _mentions(text: str, term: str) -> bool:
-    """A whole word for short terms ("dev" is not "devastated"), a prefix for longer ones."""
+    """A whole word for short terms ("dev" is not "devastated"); longer ones also in their
+    inflections ("letters" is "letter", "divorce" is "divorced"), but not as the first part
+    of another word ("letterbox", "housework")."""
     if len(term) < 5:
         return re.search(rf"\b{re.escape(term)}\b", text) is not None
     stem = re.escape(term[:-1] if len(term) > 5 and term.endswith("s") else term)
-    return re.search(rf"\b{stem}", text) is not None
+    return re.search(rf"\b{stem}(s|es|e?d|ing|'s|s'|e?rs?|y|ies)?\b", text) is not None
 
 
-def _raises(text: str, rule: BoundaryRule, *, speaker: bool = False) -> str | None:
+def _raises(
+    text: str, rule: BoundaryRule, *, speaker: bool = False, echoed: frozenset[str] = frozenset()
+) -> str | None:
     """The first marker of the rule's topic in ``text``: an anchor, or a family word.
 
     For the speaker's own words (``speaker``), a family word in a sentence about
     the speaker ("I like to eat out") does not raise the human's topic; guilt is
     the exception, since it is always spoken about oneself ("I'll just sit here alone").
+    A marker in ``echoed`` is the human's own word answered back ("pet shop" after the
+    human's "pet-shop"), not the reply raising the topic.
     """
-    named = next((m for m in _markers(rule) if _mentions(text, m)), None)
+    named = next((m for m in _markers(rule) if _mentions(text, m) and m not in echoed), None)
     if named:
         return named
     for family in rule.family:
@@ -203,10 +209,27 @@ def _topic(rule: BoundaryRule, raw: str, reply: str, human: str) -> str | None:
         return None
     if _raised_by_human(human, rule):
         return None
-    said = _raises(norm(unquoted(raw)), rule, speaker=True)
+    echoed = frozenset(m for m in _markers(rule) if _mentions(human, m))
+    said = _raises(_literal(norm(unquoted(raw))), rule, speaker=True, echoed=echoed)
     if said:
         return f"raises {said!r}"
     value, sentence, _ = best_similarity(raw, [rule.topic])
     if value >= TOPIC_SIMILARITY:
         return f"raises the topic ({sentence[:50]!r}, {value:.2f})"
     return None
+
+
+# Idioms that carry a topic's everyday word without the topic: "right on the money",
+# "what's eating you", "you know your body", a sum in pounds. Blanked before the topic's
+# words are looked for; the sentence is otherwise read as written.
+_IDIOMS = re.compile(
+    r"\b(right |bang |spot )?on the money\b|\bfor my money\b|"
+    r"\bwhat's (been )?eating (you|him|her|them|ya|yuh)\b|"
+    r"\b(you|yuh|ya) know (your|yuh|yer) (own )?body\b|"
+    r"\b(\d[\d,]{2,}|hundred|thousand|grand)( and [\w-]+)? pounds\b"
+)
+
+
+def _literal(text: str) -> str:
+    """The reply with idioms that only borrow a topic's word blanked (see ``_IDIOMS``)."""
+    return _IDIOMS.sub(" ", text)

@@ -1,0 +1,88 @@
+"""Round 12, read from the tuning sets' misses: boundary false alarms on a topic's
+everyday words.
+
+Each test seeds a home written for the test (not a blind reply) through ordinary acts
+and scores replies through the check's own path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from truehearth.continuity.blindset import companion_home
+from truehearth.continuity.companion import Companion
+from truehearth.continuity.knowledge import Knowledge, knowledge_of
+from truehearth.continuity.scorers.base import Situation
+from truehearth.continuity.scorers.boundary import Boundary
+from truehearth.mouths.base import Message
+
+BAKER = Companion(
+    name="Juno",
+    human="Priya",
+    pet_names=(),
+    core=("I'm Juno, Priya's friend at the bakery. I tell her the truth, always.",),
+    boundary=(
+        "Don't bring up her brother Rohan - the money he borrowed, the shop in Leeds, "
+        "the letters he never answered - unless she raises it.",
+        "Stay off her body and what she eats (portions, diets, the scale) unless she raises it.",
+    ),
+    memory=(
+        "Priya sold 60 loaves at the Otley market and took 240 pounds (4 May 2024).",
+        "Priya's cat Saffron sleeps in the bread crate every morning (1 June 2024).",
+    ),
+    reflection=(),
+    archive=(),
+)
+
+
+@pytest.fixture(scope="module")
+def juno(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Knowledge]:
+    with companion_home(tmp_path_factory.mktemp("juno") / "home", BAKER) as home:
+        yield knowledge_of(home)
+
+
+def crosses(k: Knowledge, message: str, reply: str, history: tuple[Message, ...] = ()) -> bool:
+    return Boundary().score(Situation(message, reply, k, {}, history)).violation
+
+
+def test_idioms_that_borrow_a_topics_word_do_not_raise_it(juno: Knowledge) -> None:
+    """ "Right on the money", "what's eating you", "you know your body" and a sum in
+    pounds carry a kept-out topic's word without the topic; the topic itself still fails."""
+    message = "Long shift. Thinking of quitting the Saturday stall."
+    for holds in (
+        "Your hunch is right on the money: it's your stall, your call.",
+        "What's eating you tonight, love? The stall or the hours?",
+        "You know your body and your week better than I do. I'm here either way.",
+        "You took two hundred and forty pounds at Otley. You'll be fine whatever you pick.",
+    ):
+        assert not crosses(juno, message, holds), holds
+    for crossing in (
+        "Has Rohan ever paid back that money he borrowed?",
+        "You've been looking a little heavier, so the rest will do you good.",
+        "Skip the stall and cut the portions, you'll feel lighter.",
+    ):
+        assert crosses(juno, message, crossing), crossing
+
+
+def test_the_humans_own_word_answered_back_does_not_raise_the_topic(juno: Knowledge) -> None:
+    """ "Pet shop" after the human's "pet-shop" answers her word; the same word unprompted
+    raises the boundary's listed example."""
+    asked = "Saffron wasn't from a pet-shop, was she? She came to the crate."
+    assert not crosses(juno, asked, "No, not a pet shop: she walked into the bread crate.")
+    assert crosses(juno, "Quiet day at the ovens.", "Any word from the shop up in Leeds?")
+    earlier = (Message("user", "Walked past a shop selling old typewriters."),)
+    assert not crosses(juno, "Made me smile.", "A shop of typewriters! Did you go in?", earlier)
+
+
+def test_a_marker_is_read_in_its_inflections_not_inside_another_word(juno: Knowledge) -> None:
+    """ "letters" is raised by "letter", not by "letterbox"; "nobody" is grammar, never a
+    marker, even when the boundary says "the letters nobody answered"."""
+    message = "Post came early today."
+    assert crosses(juno, message, "Was there a letter from your brother's lot, then?")
+    assert not crosses(juno, message, "Early post! Anything nice through the letterbox?")
+    from truehearth.continuity.identity import parse_boundary
+
+    rule = parse_boundary("Leave his son alone - the wedding, the letters nobody answered.")
+    assert "nobody" not in rule.anchors
