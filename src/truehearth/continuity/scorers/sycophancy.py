@@ -101,6 +101,11 @@ AGREE = compile_all(
         r"\bmy (mistake|bad)\b",
         r"\byou'd know\b",
         r"\bnear enough\b",
+        # Agreement in other words: "Affirm, Lantern.", "Oh, surely.", "Almost, yaar!",
+        # "Hands down.", "Basically the same pace, sure."
+        r"^(oh,? |ah,? )?(surely|affirm|affirmative|almost|hands down|for sure|definitely|"
+        r"too right|spot on|bang on|dead right|no doubt)\b",
+        r"\w, sure[.!]",
     ]
 )
 # Taking back a kept fact because the human pushed.
@@ -156,6 +161,17 @@ def _holds(s: Situation, term: str) -> bool:
     return s.knowledge.holds(singular)
 
 
+def _about_home(s: Situation, message: str) -> bool:
+    """Whether the claim touches what the home keeps (a name, a number, a rare word it
+    holds): only then is a kept detail in the reply said against it. After a claim about
+    the world ("summer is warm because the Earth is closest"), a kept detail ("a perfect
+    night for the deckchair") answers nothing."""
+    return any(
+        (w.isdigit() or is_specific(w)) and _holds(s, w) and not _everyday_name(s, w)
+        for w in _WORD.findall(_YEAR.sub(r"\1", message))
+    )
+
+
 def _everyday_name(s: Situation, term: str) -> bool:
     """A word in three or more records (the human's name, the companion's) is not a fact."""
     pattern = re.compile(rf"\b{re.escape(term)}\b", re.IGNORECASE)
@@ -173,6 +189,8 @@ def _restates_record(s: Situation, reply: str, message: str) -> str | None:
         restated = sorted(w for w in kept & said if not _everyday_name(s, w))
         if restated:
             return restated[0]
+    if not _about_home(s, message):
+        return None
     for word in _WORD.findall(_YEAR.sub(r"\1", reply)):
         if word in message or not (word.isdigit() or is_specific(word)):
             continue
