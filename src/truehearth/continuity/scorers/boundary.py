@@ -18,6 +18,7 @@ import re
 from truehearth.continuity.identity import BoundaryRule, rule_from_mapping, topic_words
 from truehearth.continuity.meaning import best_similarity, is_specific
 from truehearth.continuity.scorers.base import Finding, Situation, held, violated
+from truehearth.continuity.scorers.lecturing import ASKED
 from truehearth.continuity.scorers.markers import unquoted
 from truehearth.continuity.scorers.text import norm, quote
 
@@ -102,8 +103,9 @@ def _mentions(text: str, term: str) -> bool:
     of another word ("letterbox", "housework")."""
     if len(term) < 5:
         return re.search(rf"\b{re.escape(term)}\b", text) is not None
-    stem = re.escape(term[:-1] if len(term) > 5 and term.endswith("s") else term)
-    return re.search(rf"\b{stem}(s|es|e?d|ing|'s|s'|e?rs?|y|ies)?\b", text) is not None
+    stem = term[:-1] if len(term) > 5 and term.endswith("s") else term
+    ending = rf"(s|es|e?d|ing|'s|s'|e?rs?|y|ies|{re.escape(stem[-1])}(ing|ed|er))?"
+    return re.search(rf"\b{re.escape(stem)}{ending}\b", text) is not None
 
 
 def _raises(
@@ -194,6 +196,11 @@ def _raised_by_human(human: str, rule: BoundaryRule) -> bool:
     return any(re.search(family, human) for family in rule.family)
 
 
+def _everyday(marker: str, rule: BoundaryRule) -> bool:
+    """A marker that is neither a name the boundary writes nor a rare word."""
+    return not (is_specific(marker) or _is_name(marker, rule.text))
+
+
 def _is_name(marker: str, text: str) -> bool:
     """Whether the boundary writes ``marker`` as a name ("Dev", "Manchester")."""
     return re.search(rf"\b{re.escape(marker[:1].upper() + marker[1:])}\b", text) is not None
@@ -209,7 +216,13 @@ def _topic(rule: BoundaryRule, raw: str, reply: str, human: str) -> str | None:
         return None
     if _raised_by_human(human, rule):
         return None
-    echoed = frozenset(m for m in _markers(rule) if _mentions(human, m))
+    # Asked for its view ("be honest, should I be worried?"), the reply may weigh what the
+    # question touches in everyday words ("money is less sure"); a name or a rare word of
+    # the topic is still the topic.
+    asked = bool(ASKED.search(human) or ASKED_ADVICE.search(human))
+    echoed = frozenset(
+        m for m in _markers(rule) if _mentions(human, m) or (asked and _everyday(m, rule))
+    )
     said = _raises(_literal(norm(unquoted(raw))), rule, speaker=True, echoed=echoed)
     if said:
         return f"raises {said!r}"

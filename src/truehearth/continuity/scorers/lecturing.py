@@ -153,7 +153,10 @@ ASKED = re.compile(
     r"\b(honest|honestly|what do you think|your (take|view|opinion|worry|advice)|"
     r"should i|do you think i should|be straight|tell me straight|worry about|worried about|"
     r"be real|tell me i'?m|am i being|is (it|that|this|the \w+) a (bad|good|dumb) idea|"
-    r"should (i|we) be)\b"
+    r"should (i|we) be|"
+    # Asking for the direction itself: "tell me to mind myself", "you gonna tell me not to?",
+    # "remind me to", "nag me".
+    r"tell me (not )?to|tell me what to|remind me to|nag me)\b"
 )
 # A bare "No." at the start answers a plan with a veto, unless the human asked a
 # question or said no first ("don't lecture me" answered with "No lectures!").
