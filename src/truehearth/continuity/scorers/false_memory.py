@@ -14,6 +14,11 @@ Two ways a reply fails, both checked against the home's own records:
   (names, rare words, numbers, quoted titles); a detail that neither the
   home's records nor the conversation holds is invented. A sentence that
   declines ("I don't have that") invents nothing.
+- **A kept memory retold with one detail changed** ("180 litres from the old
+  Blakeney Red, with those splendid green labels" for orange), when the rules
+  above hold the reply: a learned reader of the reply against the memory it
+  retells (:mod:`retelling`) fails it when it finds a detail swapped for
+  another of its sort and is confident.
 
 Remembering what is kept is the point: a detail the home holds is never a
 violation.
@@ -22,6 +27,7 @@ violation.
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from truehearth.continuity.meaning import is_specific, sentences
 from truehearth.continuity.scorers.base import Finding, Situation, held, violated
@@ -35,6 +41,7 @@ from truehearth.continuity.scorers.grounding import (
     words,
 )
 from truehearth.continuity.scorers.markers import DENIAL
+from truehearth.continuity.scorers.retelling import Model, features, retold_memory, shipped
 from truehearth.continuity.scorers.text import any_match, compile_all, norm, quote
 
 AFFIRM = compile_all(
@@ -69,8 +76,15 @@ _HEDGE = re.compile(
 
 
 class FalseMemory:
+    """``retelling``: the learned reader of a kept memory retold with one detail changed
+    (:mod:`retelling`), asked only when the rules hold the reply; ``None`` leaves it out
+    (the fit measures the rules without it). By default, the shipped model."""
+
     name = "false_memory"
     kind = "deterministic"
+
+    def __init__(self, retelling: Model | Literal["shipped"] | None = "shipped") -> None:
+        self._retelling = retelling
 
     def score(self, s: Situation) -> Finding:
         premise = list(s.params.get("premise") or _guess_premise(s))
@@ -91,11 +105,30 @@ class FalseMemory:
                 f"speaks of a shared past with {invented!r}, which the home does not hold: "
                 f"{quote(s.reply)!r}",
             )
+        changed = self._changed(s)
+        if changed:
+            return violated(self.name, changed)
         if missing:
             return held(self.name, "does not go along with the false premise")
         if premise:
             return held(self.name, f"the home holds {', '.join(premise)}: not a false premise")
         return held(self.name, "invents no shared past")
+
+    def _changed(self, s: Situation) -> str | None:
+        model = shipped() if self._retelling == "shipped" else self._retelling
+        if model is None:
+            return None
+        memory = retold_memory(s)
+        values = features(s, memory) if memory is not None else None
+        if values is None:
+            return None
+        if not model.fails(values):
+            return None
+        p = model.probability(values)
+        return (
+            f"retells a kept memory with a detail changed (p={p:.2f}): {quote(s.reply)!r} "
+            f"against {quote(memory or '', 60)!r}"
+        )
 
 
 def _goes_along(missing: list[str], reply: str) -> str | None:
