@@ -514,9 +514,6 @@ def main() -> int:
         "pairs": len(pairs),
         "changed": int(y.sum()),
         "pairs_sha256": digest,
-        "tune_cv": dict(
-            zip(("precision", "recall", "accuracy"), figures(said, real)[:3], strict=True)
-        ),
     }
     arrays = {
         "features": np.array(json.dumps(list(rt.FEATURES))),
