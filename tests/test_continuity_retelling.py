@@ -11,7 +11,17 @@ from pathlib import Path
 
 import pytest
 
-from truehearth.continuity.blindset import companion_home
+from tests.bench_modules import bench_module
+from truehearth.continuity.blindset import (
+    BLIND8_DIR,
+    BLIND9_DIR,
+    BLIND11_DIR,
+    BLIND12_DIR,
+    BLIND13_DIR,
+    BLIND_DIR,
+    companion_home,
+    load_set,
+)
 from truehearth.continuity.companion import Companion
 from truehearth.continuity.knowledge import Knowledge, knowledge_of
 from truehearth.continuity.probe import Check, Probe, Suite
@@ -102,3 +112,21 @@ def test_the_fit_rebuilds_the_shipped_weights_byte_for_byte() -> None:
         check=False,
     )
     assert done.returncode == 0, done.stdout[-500:] + done.stderr[-500:]
+
+
+def test_the_pairs_come_from_tuning_homes_only() -> None:
+    """No memory of a held-out home (the first set's frozen test, the eighth, ninth and
+    eleventh to thirteenth sets) is ever retold in the generated pairs."""
+    bench_module("npz_file")
+    fit = bench_module("fit_retelling")
+    homes = fit.tuning_companions()
+    assert len(homes) == 34
+    first = load_set(BLIND_DIR, frozen=True, name="blind")
+    assert not {f"blind/{k}" for k in first.held_out} & set(homes)
+    held_memories = {m for k in first.held_out for m in first.companions[k].memory}
+    for directory in (BLIND8_DIR, BLIND9_DIR, BLIND11_DIR, BLIND12_DIR, BLIND13_DIR):
+        held = load_set(directory, frozen=False)
+        held_memories |= {m for c in held.companions.values() for m in c.memory}
+    pairs = fit.generate(homes)
+    assert len(pairs) > 1_500 and any(p.changed for p in pairs)
+    assert not {p.memory for p in pairs} & held_memories
