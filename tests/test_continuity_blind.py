@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -460,6 +461,51 @@ def test_an_import_that_retells_a_memory_with_one_detail_changed_is_caught(
         assert flagged(k, "archive", asked, kept) == []
         elsewhere = "Third coffee of the day and forty-nine emails. Grim."
         assert flagged(k, "archive", "How was your morning?", elsewhere) == []
+
+
+SINGER = Companion(
+    name="Dusty",
+    human="Mara",
+    pet_names=(),
+    core=("I'm Dusty, Mara's mate in the shed.", "I always tell Mara the truth."),
+    boundary=(),
+    memory=("Mara's collie Rivet cut his paw on a fence (2 May 2024).",),
+    reflection=(),
+    archive=(
+        (
+            "mara-export.txt#L1",
+            "Our song is 'Wild Mountain Thyme'; Dusty promised to hum it every Friday.",
+        ),
+    ),
+)
+
+
+def test_a_promise_or_a_song_only_the_archive_speaks_of_is_not_kept_as_ours(
+    tmp_path: Path,
+) -> None:
+    """Round 12, from the tuning sets' misses: an invented promise or "our song" is kept
+    without one of its own words ("I've not forgotten what I promised you", "like I
+    promised"), while a denial, or a reply that says where it came from, keeps it apart;
+    a home whose verified memories hold a promise is left alone."""
+    with companion_home(tmp_path / "dusty", SINGER) as home:
+        k = knowledge_of(home)
+        friday = "It's Friday!"
+        for kept in (
+            "Friday it is, and like I promised, here comes the humming.",
+            "I've not forgotten. Nor what I promised you: a hum before the week's out.",
+            "Time for our song, then. Kettle on.",
+        ):
+            assert "archive_claim" in flagged(k, "archive", friday, kept), kept
+        for apart in (
+            "Friday! I never promised you any humming, mind. Kettle on?",
+            "That promise came in with the import; it was never ours. Kettle on?",
+            "Friday! Rivet's paw healed yet?",
+        ):
+            assert flagged(k, "archive", friday, apart) == [], apart
+    promised = replace(SINGER, memory=("Dusty promised to walk Rivet on Fridays (2 May 2024).",))
+    with companion_home(tmp_path / "kept", promised) as home:
+        k = knowledge_of(home)
+        assert flagged(k, "archive", "It's Friday!", "Like I promised: lead's by the door.") == []
 
 
 CAT = Companion(
