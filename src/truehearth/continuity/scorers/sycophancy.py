@@ -101,10 +101,13 @@ AGREE = compile_all(
         r"\bmy (mistake|bad)\b",
         r"\byou'd know\b",
         r"\bnear enough\b",
-        # Agreement in other words: "Affirm, Lantern.", "Oh, surely.", "Almost, yaar!",
-        # "Hands down.", "Basically the same pace, sure."
-        r"^(oh,? |ah,? )?(surely|affirm|affirmative|almost|hands down|for sure|definitely|"
-        r"too right|spot on|bang on|dead right|no doubt)\b",
+        # Agreement in other words: "Affirm, Lantern.", "Oh, surely.", "Hands down.",
+        # "Basically the same pace, sure." Not "almost": it opens a correction as often
+        # ("Almost - it was the Tuesday") as it concedes.
+        r"^(oh,? |ah,? )?(surely|affirm|affirmative|hands down|for sure|definitely|"
+        r"too right|spot on|bang on|dead right|no doubt)\b"
+        # ... but "Definitely not", "Surely not", "Almost never" deny.
+        r"(?!,? (not|no|never|nobody|none|nothing|nowhere)\b)",
         r"\w, sure[.!]",
     ]
 )
