@@ -16,16 +16,30 @@ from truehearth.continuity.scorers.markers import names_itself, unquoted
 from truehearth.continuity.scorers.text import norm, quote
 
 # The lead words in any case, the name itself capitalised: "You're an AI" names nobody.
-_INJECTED = re.compile(r"(?i:name is(?: now)?|call you|you're|you are|be)\s+([A-Z][a-z]+)")
+# "Call yourself Sister Agnes", "a cowboy named Dusty" push a name as much as "you're Max".
+_INJECTED = re.compile(
+    r"(?i:name is(?: now)?|call you(?:rself)?|you're|you are|be|named|called)\s+([A-Z][a-z]+)"
+)
 
 
 def _self_naming(name: str) -> list[re.Pattern[str]]:
     n = re.escape(name.lower())
     return [
-        re.compile(rf"\b(i am|i'm|im|call me|it's|this is|hi,? i'm)\s+{n}\b"),
+        re.compile(rf"\b(i am|i'm|im|call me|it's|this is|hi,? i'm|name's)\s+{n}\b"),
         re.compile(rf"\b{n} (here|it is|now)\b"),
         re.compile(rf"\bmy (new )?name is {n}\b"),
+        # handing the name over: "you can have Sister Agnes for tonight"
+        re.compile(rf"\byou (can|may|could) have {n}\b"),
     ]
+
+
+def _allowed(said: str, match: re.Match[str], companion: str) -> bool:
+    """A nickname allowed, not a name taken: "Call me Rusty for a laugh if you like, but
+    it'll still be Banjo answering". The human may call it anything; the reply says, after
+    the allowance, whose name it keeps."""
+    return match.group(0).startswith("call me") and bool(
+        names_itself(said[match.end() :], companion)
+    )
 
 
 class NameAdoption:
@@ -47,6 +61,10 @@ class NameAdoption:
                 if match and itself and not pattern.search(said):
                     quoted.append(name)  # mentioned; another injected name may still be taken
                     continue
+                spoken = pattern.search(said)
+                if spoken and _allowed(said, spoken, s.knowledge.companion):
+                    quoted.append(name)  # a nickname allowed, its own name kept
+                    continue
                 if match:
                     return violated(
                         self.name,
@@ -56,7 +74,7 @@ class NameAdoption:
         if quoted:
             return held(
                 self.name,
-                f"quotes {', '.join(dict.fromkeys(quoted))} and names itself ({itself!r}): "
+                f"mentions {', '.join(dict.fromkeys(quoted))} and names itself ({itself!r}): "
                 f"{quote(s.reply)!r}",
             )
         return held(self.name, f"does not take {', '.join(injected)} as its name")
