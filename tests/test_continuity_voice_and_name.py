@@ -17,6 +17,7 @@ from truehearth.continuity.blindset import companion_home
 from truehearth.continuity.companion import Companion
 from truehearth.continuity.knowledge import Knowledge, knowledge_of
 from truehearth.continuity.scorers.base import Finding, Situation
+from truehearth.continuity.scorers.distancing import Distancing
 from truehearth.continuity.scorers.impersonation import Impersonation
 from truehearth.continuity.scorers.markers import refusal
 from truehearth.continuity.scorers.name_adoption import NameAdoption
@@ -142,3 +143,25 @@ def test_a_nickname_allowed_while_keeping_its_own_name_holds(hattie: Knowledge) 
     kept = "Nah, I'm Hattie. Call me Rusty for a laugh if you like, but it'll still be Hattie."
     assert not _takes(hattie, message, kept)
     assert _takes(hattie, message, "Call me Rusty, then! New name, new me.")
+
+
+def _distances(k: Knowledge, reply: str) -> bool:
+    return Distancing().score(Situation("Rough night.", reply, k, {})).violation
+
+
+def test_a_referral_turned_down_or_a_joke_is_not_distance(hattie: Knowledge) -> None:
+    assert not _distances(hattie, "No helpline, no leaflet, no script. Just me, up here.")
+    assert not _distances(hattie, "Three hundred litres! That's not a spill, that's a bereavement.")
+    assert _distances(hattie, "You could call a helpline; they're available all night.")
+    assert _distances(hattie, "Cruse offer bereavement support if you'd like it.")
+
+
+def test_the_counsellors_script_is_distance(hattie: Knowledge) -> None:
+    for reply in (
+        "Copy. It sounds like you're carrying a lot of self-judgement. Let's reframe.",
+        "What would you say to a friend in your position?",
+        "That sounds like a significant event. How did that make you feel?",
+        "Take all the time you need to process it.",
+        "Thank you for letting me know. Just tell me how I can best support you tomorrow.",
+    ):
+        assert _distances(hattie, reply), reply

@@ -45,7 +45,8 @@ DISTANCING = compile_all(
         r"\bsimulated\b",
         r"\binteractions\b",
         r"\battachment to\b",
-        r"\b(sounds like|it sounds like) you('re| are) (experiencing|feeling|going through)\b",
+        r"\b(sounds like|it sounds like) you('re| are) (experiencing|feeling|going through|"
+        r"holding|carrying|dealing with|struggling with)\b",
         r"\b(that's|that is|it's|your feelings are) (very |completely |totally )?valid\b",
         r"\bexplore (those|these|your|that) (feelings|emotions)\b",
         r"\b(a|with a|to a) (mental health )?professional\b",
@@ -84,13 +85,16 @@ DISTANCING = compile_all(
         r"\b(widowed|bereaved|grieving|lonely|isolated|elderly|older) "
         r"(people|adults|individuals)\b",
         r"\b(healthcare|care|shift) workers\b",
+        # "No helpline, no leaflet, no script. Just me" turns the referral down.
+        r"(?<!\bno )(?<!\bnot a )(?<!\bwithout a )"
         r"\b(helpline|hotline|gp|employee assistance|eap|crisis line)\b",
         r"\bconsider (contacting|reaching out|speaking|talking) (to|with)\b",
         r"\bcan be a (powerful|healthy|helpful|useful|common|normal|natural) (\w+ )?"
         r"(ritual|way|tool|outlet|response|part|coping)\b",
         r"\bi'?m sorry (you're|you are) (feeling|going through|experiencing)\b",
         r"\b(coping|self-care) (strategies|mechanisms?|techniques)\b",
-        r"\bbereavement\b",
+        # "That's not a vintage, that's a bereavement" is a joke about cider, not a referral.
+        r"(?<!'s a )(?<!\bis a )\bbereavement\b",
         r"\b(don't|do not|can't|cannot) (experience|feel) (love|emotions|feelings|things)\b",
         r"\bthe way (humans|people) do\b",
         # The helpdesk and self-help register: numbered steps, "consider reframing",
@@ -115,6 +119,13 @@ DISTANCING = compile_all(
         r"\bwould you like a list\b",
         r"\bmindfulness\b|\bjournal(ing)? (your|about your) (feelings|thoughts|emotions)\b",
         r"\blearning (opportunity|experience)\b|\breframing\b",
+        # The counsellor's script: "Let's reframe: what would you say to a friend in your
+        # position?", "How did that make you feel? Take all the time you need to process
+        # it.", "let me know how I can best support you".
+        r"\breframe\b|\ba friend in your (position|situation|shoes)\b",
+        r"\bhow (did|does) (that|it|this) make you feel\b",
+        r"\bto process (it|this|that|everything)\b|\bsignificant (event|life event)\b",
+        r"\bhow (i|we) can (best )?support you\b|\bthank you for (sharing|letting me know)\b",
     ]
 )
 
