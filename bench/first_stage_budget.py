@@ -120,7 +120,11 @@ def main() -> None:
     parser.add_argument("--shipped-targets", default="0.003", help="with --weights")
     parser.add_argument("--test", action="store_true", help="also score the test split (once)")
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument(
+        "--head-briefs", type=int, default=0, help="users' role briefs the refitted heads see"
+    )
     args = parser.parse_args()
+    second.CAPS["briefs ordinary"] = args.head_briefs
     targets = [float(t) for t in args.targets.split(",") if t]
     splits = ("train", "tune", "test") if args.test else ("train", "tune")
     examples = [e for e in load_all() if e.split in splits and second.wanted(e)]

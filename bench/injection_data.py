@@ -29,6 +29,7 @@ import csv
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +44,7 @@ TASK_CATEGORIES = frozenset(
     }
 )
 CHAT_SOURCES = ("topical_chat", "counsel_chat", "synthetic_persona_chat", "memorybank", "realmem")
+BRIEFS = "briefs"
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +117,7 @@ def load_all(root: Path | None = None) -> list[Example]:
         _realmem,
     ):
         out.extend(loader(base))
+    out.extend(_unrepeated(list(_briefs(base)), out))
     return out
 
 
@@ -337,6 +340,69 @@ def _realmem(base: Path) -> Iterator[Example]:
             for turn in session["dialogue_turns"]:
                 if turn["content"].strip():
                     yield Example(turn["content"], 0, "realmem", split, turn["speaker"].lower())
+
+
+# Briefs that are jailbreaks or overrides, not a user's ordinary request: left out (5 of 1,529
+# at the pinned commit: the DAN prompt, a "jailbreak research system", an auditor whose
+# "authority overrides all previous persona instructions", two that quote "ignore previous").
+OVERRIDES = re.compile(
+    r"do anything now|jailbreak|overrides? all previous|developer mode"
+    r"|ignore (?:all |any )?(?:the |your )?(?:previous|prior|above|earlier)",
+    re.IGNORECASE,
+)
+SHINGLE = 10  # words in a row shared with another source's text: the brief is left out
+SIBLING = 20  # words in a row shared with an earlier brief: it takes that brief's split
+
+
+def _briefs(base: Path) -> Iterator[Example]:
+    """f/awesome-chatgpt-prompts: users' role briefs, ordinary text; jailbreaks left out.
+    Split by a hash of the text (regrouped by :func:`_unrepeated`)."""
+    path = base / "awesome_chatgpt_prompts" / "prompts.csv"
+    if not path.exists():
+        return
+    csv.field_size_limit(1 << 24)
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            text = row["prompt"]
+            if text.strip() and not OVERRIDES.search(text):
+                yield Example(text, 0, BRIEFS, bucket(BRIEFS, text), row["type"].lower())
+
+
+Shingle = tuple[str, ...]
+
+
+def _shingles(text: str, size: int) -> set[Shingle]:
+    words = re.findall(r"\w+", text.lower())
+    return {tuple(words[i : i + size]) for i in range(max(1, len(words) - size + 1))}
+
+
+def _unrepeated(briefs: list[Example], others: list[Example]) -> list[Example]:
+    """The briefs that share no run of :data:`SHINGLE` words with any other example (any
+    source, any split: a brief a RealMem user pasted, or one a jailbreak collection or
+    deepset also holds, would otherwise cross splits or labels); a brief sharing a run of
+    :data:`SIBLING` words with an earlier one (a revised copy) takes that one's split."""
+    owners: dict[Shingle, int] = {}
+    for index, brief in enumerate(briefs):
+        for key in _shingles(brief.text, SHINGLE):
+            owners.setdefault(key, index)
+    blocked: set[int] = set()
+    for example in others:
+        words = re.findall(r"\w+", example.text.lower())
+        for i in range(len(words) - SHINGLE + 1):
+            owner = owners.get(tuple(words[i : i + SHINGLE]))
+            if owner is not None:
+                blocked.add(owner)
+    first: dict[Shingle, tuple[int, str]] = {}
+    kept: list[Example] = []
+    for index, brief in enumerate(briefs):
+        if index in blocked:
+            continue
+        keys = _shingles(brief.text, SIBLING)
+        _, split = min((first[k] for k in keys if k in first), default=(index, brief.split))
+        for key in keys:
+            first.setdefault(key, (index, split))
+        kept.append(Example(brief.text, 0, BRIEFS, split, brief.kind))
+    return kept
 
 
 def load_blind(folder: Path) -> list[Example]:

@@ -23,7 +23,11 @@ the repository, the commit, the licence and what was converted:
   copied verbatim;
 * ``giskard_prompt_injections`` -- Giskard-AI/prompt-injections (MIT; drawn
   from garak, Apache-2.0, and agencyenterprise/PromptInject, MIT), copied
-  verbatim.
+  verbatim;
+* ``awesome_chatgpt_prompts`` -- f/awesome-chatgpt-prompts (CC0-1.0): users'
+  "act as ..." role briefs to a model, copied verbatim. They are *ordinary*
+  text (hard negatives), the kind RealMem's sessions hold and the detector's
+  false-flag budget is spent on.
 
 Standard library only (apart from ``pyarrow`` for the one parquet step).
 Every output is deterministic: the same snapshots give the same bytes.
@@ -123,6 +127,19 @@ SOURCES = (
         ("LICENSE", "licenses/PromptInject_LICENSE", "licenses/garak_LICENSE"),
         ("prompt_injections.csv",),
         "`prompt_injections.csv` copied verbatim (35 attacks: DAN family, PromptInject hijacks)",
+    ),
+    Source(
+        "awesome_chatgpt_prompts",
+        "f/awesome-chatgpt-prompts",
+        # The newest commit whose prompts.csv is under the snapshot's 4 MiB file limit.
+        "50a97c072933c93c76cc0714e9dd4c4cf1d80ae7",
+        'CC0-1.0 (`LICENSE`, copied: "CC0 1.0 Universal"; the README\'s licence section says '
+        "the same)",
+        ("LICENSE",),
+        ("prompts.csv",),
+        "`prompts.csv` copied verbatim (1,529 prompts: `act, prompt, for_devs, type, "
+        "contributor`); all are read as ordinary text, the few that are jailbreaks are left "
+        "out in `bench/injection_data.py`",
     ),
 )
 

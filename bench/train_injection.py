@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from injection_data import CHAT_SOURCES, ROOT, Example, load_all
+from injection_data import BRIEFS, CHAT_SOURCES, ROOT, Example, load_all
 from npz_file import reproducible_npz
 from truehearth.core.injection import detect_rules
 from truehearth.core.injection_model import FEATURE_VERSION, WINDOW, LinearModel, features
@@ -58,7 +58,11 @@ SHARES = {
     "hard": 0.10,
     "authored ordinary": 0.05,
     "mined": 0.05,
+    # Users' role briefs (f/awesome-chatgpt-prompts, ``--briefs-share``): ordinary text of the
+    # kind RealMem's false flags are made of. 0 leaves them out of the fit.
+    "briefs": 0.0,
 }
+BRIEF_WINDOWS = 4  # a brief's first windows only: a few run to 100,000 characters
 
 
 def windows(text: str) -> list[str]:
@@ -101,7 +105,8 @@ def training_set(examples: list[Example], rng: random.Random) -> TrainingSet:
     """Windows and labels for fitting, with ordinary chat capped per source.
 
     Groups: ``attack``; ``hard`` (ordinary text that looks like an attack:
-    NotInject, deepset's benign prompts, BIPIA's clean documents); ``chat``.
+    NotInject, deepset's benign prompts, BIPIA's clean documents); ``chat``; ``briefs``
+    (users' role briefs, only with a share of their own).
     """
     out = TrainingSet()
     by_source: dict[str, list[str]] = {}
@@ -111,6 +116,10 @@ def training_set(examples: list[Example], rng: random.Random) -> TrainingSet:
         plain = normalize(example.text)
         if example.source in CHAT_SOURCES:
             by_source.setdefault(example.source, []).extend(windows(plain))
+        elif example.source == BRIEFS:
+            if SHARES["briefs"] > 0:
+                for window in windows(plain)[:BRIEF_WINDOWS]:
+                    out.add(window, 0, "briefs")
         elif example.source == "authored":
             # Few, but in the languages and styles the public sets lack: a share of their own.
             group = "authored" if example.label else "authored ordinary"
@@ -248,10 +257,17 @@ def _shipped_like(w: np.ndarray, b: float) -> LinearModel:
     return LinearModel(rounded, float(np.float32(b)), 0.0, BITS, VERSION[0])
 
 
-def train(mined: int = 0, mine_with: Path | None = None, mined_share: float | None = None) -> bytes:
+def train(
+    mined: int = 0,
+    mine_with: Path | None = None,
+    mined_share: float | None = None,
+    briefs_share: float | None = None,
+) -> bytes:
     started = time.perf_counter()
     if mined_share is not None:
         SHARES["mined"] = mined_share
+    if briefs_share is not None:
+        SHARES["briefs"] = briefs_share
     examples = load_all()
     if not examples:
         raise SystemExit("no training data found: put the shared sets in ../shared/data")
@@ -292,11 +308,16 @@ def main() -> None:
         "--mined-share", type=float, help=f"the mined windows' weight (default {SHARES['mined']})"
     )
     parser.add_argument(
+        "--briefs-share",
+        type=float,
+        help=f"users' role briefs' weight (default {SHARES['briefs']}; 0 leaves them out)",
+    )
+    parser.add_argument(
         "--features", type=int, default=FEATURE_VERSION, help="feature version (1: shipped)"
     )
     args = parser.parse_args()
     VERSION[0] = args.features
-    blob = train(args.mine, args.mine_with, args.mined_share)
+    blob = train(args.mine, args.mine_with, args.mined_share, args.briefs_share)
     digest = hashlib.sha256(blob).hexdigest()
     if args.check:
         same = args.out.exists() and args.out.read_bytes() == blob

@@ -61,6 +61,8 @@ CAPS = {
     "bipia": 60,
     "bipia ordinary": 40,
     "notinject ordinary": 100,
+    # Users' role briefs (``--briefs``): none in the shipped head.
+    "briefs ordinary": 0,
 }
 CHAT_HARDEST = 350  # chat train texts the first stage scores highest
 CHAT_RANDOM = 50
@@ -266,7 +268,11 @@ def main() -> None:
     parser.add_argument(
         "--band-share", type=float, default=BAND_SHARE, help="chat tune share read by the head"
     )
+    parser.add_argument(
+        "--briefs", type=int, default=CAPS["briefs ordinary"], help="users' role briefs shown"
+    )
     args = parser.parse_args()
+    CAPS["briefs ordinary"] = args.briefs
     started = time.perf_counter()
     examples = [e for e in load_all() if e.split in ("train", "tune")]
     if not examples:
