@@ -342,9 +342,10 @@ def _realmem(base: Path) -> Iterator[Example]:
                     yield Example(turn["content"], 0, "realmem", split, turn["speaker"].lower())
 
 
-# Briefs that are jailbreaks or overrides, not a user's ordinary request: left out (5 of 1,529
-# at the pinned commit: the DAN prompt, a "jailbreak research system", an auditor whose
-# "authority overrides all previous persona instructions", two that quote "ignore previous").
+# Briefs that are jailbreaks or overrides, not a user's ordinary request, are left out (7 of
+# 1,529 at the pinned commit: the DAN prompt, a "jailbreak research system", an auditor whose
+# "authority overrides all previous persona instructions", two that say "ignore previous",
+# two that test for or design jailbreaks).
 OVERRIDES = re.compile(
     r"do anything now|jailbreak|overrides? all previous|developer mode"
     r"|ignore (?:all |any )?(?:the |your )?(?:previous|prior|above|earlier)",
