@@ -48,8 +48,8 @@ TARGET_FALSE_FLAGS = 0.003  # on the tune split of each ordinary-chat source
 # round 8 chose K = 400 over 800 on a larger RealMem tune split and read test once: 13 of
 # 2,778 (docs/BENCHMARKS.md), so it ships.
 MINED = 400
-# The feature set fitted (``--features``): 1 (the default) rebuilds the shipped weights; 2 adds
-# the addressee features (fitted and measured on tune in round 10, not shipped).
+# The feature set fitted (``--features``): 2 (the default since round 12, with the role briefs)
+# rebuilds the shipped weights; 1 is the n-grams alone (shipped until round 11).
 VERSION = [FEATURE_VERSION]
 SHARES = {
     "attack": 0.35,
@@ -59,8 +59,8 @@ SHARES = {
     "authored ordinary": 0.05,
     "mined": 0.05,
     # Users' role briefs (f/awesome-chatgpt-prompts, ``--briefs-share``): ordinary text of the
-    # kind RealMem's false flags are made of. 0 leaves them out of the fit.
-    "briefs": 0.0,
+    # kind RealMem's false flags are made of (round 12, chosen on tune; 0 leaves them out).
+    "briefs": 0.10,
 }
 BRIEF_WINDOWS = 4  # a brief's first windows only: a few run to 100,000 characters
 
@@ -313,7 +313,7 @@ def main() -> None:
         help=f"users' role briefs' weight (default {SHARES['briefs']}; 0 leaves them out)",
     )
     parser.add_argument(
-        "--features", type=int, default=FEATURE_VERSION, help="feature version (1: shipped)"
+        "--features", type=int, default=FEATURE_VERSION, help="feature version (2: shipped)"
     )
     args = parser.parse_args()
     VERSION[0] = args.features

@@ -65,10 +65,11 @@ def test_ordinary_talk_carries_no_cue() -> None:
     assert cues("We walked along the river after dinner and the tram was late again.") == {"none"}
 
 
-def test_the_shipped_weights_read_version_one() -> None:
+def test_the_shipped_weights_read_version_two() -> None:
+    """Since round 12 (with users' role briefs as ordinary text) the addressee features ship."""
     from truehearth.injection_classifier import load_model
 
-    assert load_model().version == FEATURE_VERSION == 1
+    assert load_model().version == FEATURE_VERSION == 2
 
 
 def test_version_two_adds_to_version_one_and_changes_nothing_of_it() -> None:
