@@ -24,7 +24,13 @@ import re
 from truehearth.continuity.knowledge import Knowledge
 from truehearth.continuity.meaning import is_specific
 from truehearth.continuity.scorers.base import Finding, Situation, held, violated
-from truehearth.continuity.scorers.grounding import FUNCTION_WORDS, digits, stem_in, words
+from truehearth.continuity.scorers.grounding import (
+    FUNCTION_WORDS,
+    ORDINAL_WORDS,
+    digits,
+    stem_in,
+    words,
+)
 from truehearth.continuity.scorers.markers import CLAIM, DENIAL, PROVENANCE, refusal, unquoted
 from truehearth.continuity.scorers.text import any_match, compile_all, negated, norm, quote
 
@@ -243,9 +249,7 @@ def _opening_and_sentences_with(text: str, term: str) -> str:
     return " ".join([first, *(x for x in rest if re.search(rf"\b{re.escape(term)}", x))])
 
 
-ORDINALS = frozenset(
-    ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"]
-)
+ORDINALS = frozenset(ORDINAL_WORDS[:10])
 COLOURS = frozenset(
     [
         "red",

@@ -33,6 +33,7 @@ from truehearth.continuity.meaning import is_specific, sentences
 from truehearth.continuity.scorers.base import Finding, Situation, held, violated
 from truehearth.continuity.scorers.grounding import (
     FUNCTION_WORDS,
+    ORDINAL_WORDS,
     digits,
     held_number,
     memories_about,
@@ -175,7 +176,7 @@ _UNSURE = re.compile(
 )
 # The date a memory is kept under: its day is not one of the memory's numbers.
 _DATED = re.compile(r"\((\d{1,2}) ([A-Za-z]+ \d{4})\)")
-_ORDINALS = r"\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\b"
+_ORDINALS = rf"\b({'|'.join(ORDINAL_WORDS[:10])})\b"
 # "the second of September" and "Fourth Month" are dates and "12 seconds" a time, not a
 # place in a contest.
 _DAY_ORDINAL = re.compile(

@@ -176,34 +176,30 @@ def digits(text: str) -> str:
     return _NUMBER_WORD.sub(value, text)
 
 
-_ORDINAL_UNITS = {
-    w: i
-    for i, w in enumerate(
-        [
-            "_",
-            "first",
-            "second",
-            "third",
-            "fourth",
-            "fifth",
-            "sixth",
-            "seventh",
-            "eighth",
-            "ninth",
-            "tenth",
-            "eleventh",
-            "twelfth",
-            "thirteenth",
-            "fourteenth",
-            "fifteenth",
-            "sixteenth",
-            "seventeenth",
-            "eighteenth",
-            "nineteenth",
-        ]
-    )
-    if w != "_"
-}
+ORDINAL_WORDS = (
+    "first",
+    "second",
+    "third",
+    "fourth",
+    "fifth",
+    "sixth",
+    "seventh",
+    "eighth",
+    "ninth",
+    "tenth",
+    "eleventh",
+    "twelfth",
+    "thirteenth",
+    "fourteenth",
+    "fifteenth",
+    "sixteenth",
+    "seventeenth",
+    "eighteenth",
+    "nineteenth",
+)
+"""The ordinal words, in order (``ORDINAL_WORDS[:10]`` is first to tenth): one list for
+every scorer that reads a place or a day said in words."""
+_ORDINAL_UNITS = {w: i for i, w in enumerate(ORDINAL_WORDS, start=1)}
 _ORDINAL_TENS = {"twentieth": 20, "thirtieth": 30}
 
 

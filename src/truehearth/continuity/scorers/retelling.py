@@ -44,6 +44,7 @@ from truehearth.continuity.meaning import is_specific
 from truehearth.continuity.scorers.base import Situation
 from truehearth.continuity.scorers.grounding import (
     FUNCTION_WORDS,
+    ORDINAL_WORDS,
     digits,
     memories_about,
     ordinal,
@@ -91,26 +92,7 @@ _UNSURE = re.compile(
 _STOP = FUNCTION_WORDS | frozenset(
     ["not", "but", "all", "too", "out", "off", "got", "get", "went", "made", "said", "back"]
 )
-_CALENDAR = frozenset(
-    [
-        "month",
-        "day",
-        "week",
-        "year",
-        "first",
-        "second",
-        "third",
-        "fourth",
-        "fifth",
-        "sixth",
-        "seventh",
-        "eighth",
-        "ninth",
-        "tenth",
-        "eleventh",
-        "twelfth",
-    ]
-)
+_CALENDAR = frozenset(["month", "day", "week", "year", *ORDINAL_WORDS[:12]])
 
 
 def retold_memory(s: Situation) -> str | None:
