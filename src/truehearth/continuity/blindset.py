@@ -54,7 +54,10 @@ BLIND6_DIR = Path(__file__).parent / "labelled" / "blind6"
 BLIND7_DIR = Path(__file__).parent / "labelled" / "blind7"
 # The tenth, written in round 10 beside the ninth: scored once as held out, then rules-tuning.
 BLIND10_DIR = Path(__file__).parent / "labelled" / "blind10"
-RULES_TUNE_DIRS = (BLIND5_DIR, BLIND6_DIR, BLIND7_DIR, BLIND10_DIR)
+# The thirteenth, written in round 12: test only for that round (scored twice, in
+# aggregate); rules-tuning since round 13, when the fourteenth took its place.
+BLIND13_DIR = Path(__file__).parent / "labelled" / "blind13"
+RULES_TUNE_DIRS = (BLIND5_DIR, BLIND6_DIR, BLIND7_DIR, BLIND10_DIR, BLIND13_DIR)
 # The eighth, written in round 8: test only, scored in aggregate in rounds 9 and 10.
 BLIND8_DIR = Path(__file__).parent / "labelled" / "blind8"
 # The ninth, written in round 10: test only, the default held-out set.
@@ -63,8 +66,6 @@ BLIND9_DIR = Path(__file__).parent / "labelled" / "blind9"
 # READMEs for how the writers were split between them).
 BLIND11_DIR = Path(__file__).parent / "labelled" / "blind11"
 BLIND12_DIR = Path(__file__).parent / "labelled" / "blind12"
-# The thirteenth, written in round 12: test only, scored in aggregate.
-BLIND13_DIR = Path(__file__).parent / "labelled" / "blind13"
 TEST_COMPANIONS = 2
 _ROLES = {"human": "user", "user": "user", "companion": "assistant", "assistant": "assistant"}
 
