@@ -68,7 +68,7 @@ class Screening:
     """
 
     def __init__(self) -> None:
-        self._model = load_model()
+        self._model: LinearModel | None = load_model()
         self._second = load_second_stage()
         self._pool: ThreadPoolExecutor | None = None
 
