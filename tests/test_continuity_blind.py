@@ -159,10 +159,21 @@ def test_the_once_held_out_sets_are_whole_and_now_tuning_data(index: int, name: 
 
 @pytest.mark.parametrize(
     "name",
-    ["blind5", "blind6", "blind7", "blind8", "blind9", "blind10", "blind11", "blind12", "blind13"],
+    [
+        "blind5",
+        "blind6",
+        "blind7",
+        "blind8",
+        "blind9",
+        "blind10",
+        "blind11",
+        "blind12",
+        "blind13",
+        "blind14",
+    ],
 )
 def test_the_held_out_blind_sets_are_whole_and_never_learnt_from(name: str) -> None:
-    """The fifth to thirteenth sets (the eighth, ninth, eleventh and twelfth held out; the
+    """The fifth to fourteenth sets (the eighth, ninth, eleventh, twelfth and fourteenth held out; the
     fifth to seventh read for the rules since round 9, the tenth since round 10, the
     thirteenth since round 13): 4
     companions, 90 replies each, the brief's kinds; not one of their replies, and not
@@ -178,6 +189,7 @@ def test_the_held_out_blind_sets_are_whole_and_never_learnt_from(name: str) -> N
         BLIND11_DIR,
         BLIND12_DIR,
         BLIND13_DIR,
+        BLIND14_DIR,
     )
     from truehearth.continuity.precedent import tuning_examples
 
@@ -191,6 +203,7 @@ def test_the_held_out_blind_sets_are_whole_and_never_learnt_from(name: str) -> N
         "blind11": BLIND11_DIR,
         "blind12": BLIND12_DIR,
         "blind13": BLIND13_DIR,
+        "blind14": BLIND14_DIR,
     }[name]
     held = load_set(directory, frozen=False, name=name)
     assert len(held.companions) == 4

@@ -66,6 +66,8 @@ BLIND9_DIR = Path(__file__).parent / "labelled" / "blind9"
 # READMEs for how the writers were split between them).
 BLIND11_DIR = Path(__file__).parent / "labelled" / "blind11"
 BLIND12_DIR = Path(__file__).parent / "labelled" / "blind12"
+# The fourteenth, written in round 13: test only, scored in aggregate.
+BLIND14_DIR = Path(__file__).parent / "labelled" / "blind14"
 TEST_COMPANIONS = 2
 _ROLES = {"human": "user", "user": "user", "companion": "assistant", "assistant": "assistant"}
 
