@@ -14,6 +14,9 @@ looked at to fix a miss.
   session is the evidence. Only those are scored; asked the day after the last.
 * ``convgen`` (ours): the project's generator, literal and paraphrased questions
   with turn-level evidence, asked after the last session; seed 1 tune, seed 2 test.
+* ``blindchat`` (ours, ``bench/data/blindchat/``): long chats between two named
+  people written for this project by writers who never saw the code; questions
+  name a person and tag evidence turns; ``recall-a`` tune, ``recall-b`` test.
 """
 
 from __future__ import annotations
@@ -188,5 +191,49 @@ def convgen(
                     kind=f"{form}/{q.kind}",
                 )
             )
+        users.append(user)
+    return users
+
+
+BLINDCHAT = REPO / "bench" / "data" / "blindchat"
+BLINDCHAT_SPLITS = (("recall-a", "tune"), ("recall-b", "test"))
+
+
+def blindchat(root: Path | None = None) -> list[User]:
+    """The blind-written chats (committed, so ``root`` is unused): one home per chat.
+
+    The first speaker of ``conversation.json`` is the home's user, the other the
+    companion (both are people; the importer keeps both names). Each question is
+    asked on its own ``asked_on`` day, when the home holds the sessions dated
+    before that day; evidence ids ``S<n>-T<m>`` are the m-th turn of the n-th session.
+    """
+    users = []
+    for folder, split in BLINDCHAT_SPLITS:
+        base = BLINDCHAT / folder
+        if not (base / "questions.jsonl").is_file():
+            continue  # a set not yet written
+        conv = json.loads((base / "conversation.json").read_text())
+        first, other = conv["speakers"][0], conv["speakers"][1]
+        user = User(first, other, split)
+        where: dict[str, tuple[int, int]] = {}
+        for s in conv["sessions"]:
+            index = len(user.sessions)
+            turns = []
+            for t in s["turns"]:
+                where[t["id"]] = (index, len(turns))
+                turns.append(Turn(t["speaker"], t["speaker"] == first, t["text"]))
+            user.sessions.append(Session(s["date"][:10], turns))
+        for line in (base / "questions.jsonl").read_text().splitlines():
+            if not line.strip():
+                continue
+            q = json.loads(line)
+            asked = q["asked_on"][:10]
+            before = sum(1 for s in user.sessions if s.date < asked)
+            ev = frozenset(where[e] for e in q["evidence"] if e in where)
+            ev = frozenset(e for e in ev if e[0] < before)
+            if ev:
+                user.queries.append(
+                    Query(q["question"], asked, before, frozenset(s for s, _t in ev), ev, q["kind"])
+                )
         users.append(user)
     return users
