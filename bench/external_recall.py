@@ -142,6 +142,17 @@ def truehearth_systems(which: str) -> dict[str, Retriever]:
                 for c, w in UNCOMMON_GRID
             },
         }
+    if which == "beside":  # round 13: each step on and off
+        from truehearth.recall.beside import Beside
+
+        return {
+            "truehearth default": HybridRetriever(),
+            "- beside (and short turns kept beside)": HybridRetriever(beside=False),
+            "- short turns kept beside": HybridRetriever(beside=Beside(keep=False)),
+            "beside a kept turn of any length": HybridRetriever(beside=Beside(both_short=False)),
+            "turns of any length lend and borrow": HybridRetriever(beside=Beside(short_words=0)),
+            "+ passage spread (6 turns)": HybridRetriever(spread_span=6),
+        }
     if which == "rerank":  # the learnt re-ranker on and off
         return {
             "truehearth default, no re-ranker": HybridRetriever(rerank=False),
@@ -558,7 +569,7 @@ def main() -> None:
         "--systems",
         default="current",
         help="comma-separated groups: current, default, tune, legacy, meaning, spread, columns, "
-        "final, meaning-cost, newest, common, uncommon, none",
+        "final, meaning-cost, newest, common, uncommon, beside, none",
     )
     parser.add_argument(
         "--warm", action="store_true", help="ask each question twice; time the second asking"
@@ -614,7 +625,9 @@ def main() -> None:
     for which in args.systems.split(","):
         systems.update({} if which == "none" else truehearth_systems(which))
     for name in args.sets.split(","):
-        if name == "convgen":
+        if name == "blindchat":  # committed: needs no ../shared/data
+            users = extsets.blindchat()
+        elif name == "convgen":
             extra = tuple(int(x) for x in args.convgen_extra_tune.split(",") if x)
             users = extsets.convgen(
                 sessions=args.convgen_sessions, turns=args.convgen_turns, extra_tune=extra

@@ -10,7 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.test_recall_talk import chat_home, texts
+from truehearth.recall.beside import Beside
 from truehearth.recall.hybrid import HybridRetriever
+from truehearth.recall.spread import spread
 
 KAYAK = [
     ("Caroline", "We took the kayak out on the lake on Saturday."),
@@ -30,7 +32,9 @@ def test_a_crowding_session_makes_room_for_another(tmp_path: Path) -> None:
     with home:
         plain = HybridRetriever(meaning=False, per_session=0).retrieve(home, QUESTION, limit=3)
         assert all("brother" not in t for t in texts(plain))  # one session holds the top 3
-        spread = HybridRetriever(meaning=False).retrieve(home, QUESTION, limit=6)  # the default
+        # Spread alone: short turns right beside a kept one are not kept beside it here.
+        alone = HybridRetriever(meaning=False, beside=Beside(keep=False))
+        spread = alone.retrieve(home, QUESTION, limit=6)
         top = texts(spread)
         assert any("brother" in t for t in top[:3])
         moved = [r for r in spread if "its session already had 2 turns above it" in r.why]
@@ -38,6 +42,33 @@ def test_a_crowding_session_makes_room_for_another(tmp_path: Path) -> None:
         assert all(r.record.source.session == spread[0].record.source.session for r in moved)
         scores = [r.score for r in spread]
         assert scores == sorted(scores, reverse=True)
+
+
+def test_short_turns_right_beside_a_kept_one_stay_with_it(tmp_path: Path) -> None:
+    """In a chat of short turns the answer is often the next line: spread keeps a short turn
+    within two places of a turn it kept, without counting it against the session."""
+    home = chat_home(tmp_path, [("2023-04-02", OTHER), ("2023-04-20", KAYAK)])
+    with home:
+        found = HybridRetriever(meaning=False).retrieve(home, QUESTION, limit=6)  # the default
+        top = texts(found)
+        assert all(line in top[:4] for _who, line in KAYAK)  # the passage stays together
+        kept = [r for r in found if "kept beside turn" in r.why]
+        assert kept and all("(a short turn)" in r.why for r in kept)
+        assert not any("its session already had" in r.why for r in found)
+
+
+def test_spread_with_a_beside_rule_is_pure_and_keeps_the_order() -> None:
+    ranked = [("a", 1), ("a", 2), ("b", 1), ("a", 3), ("a", 9), ("b", 2)]
+
+    def near(item: tuple[str, int], kept: list[tuple[str, int]]) -> bool:
+        return any(0 < abs(item[1] - k[1]) <= 2 for k in kept)
+
+    assert spread(ranked, lambda t: t[0], 2) == [
+        ("a", 1), ("a", 2), ("b", 1), ("b", 2), ("a", 3), ("a", 9),
+    ]  # fmt: skip
+    assert spread(ranked, lambda t: t[0], 2, near) == [
+        ("a", 1), ("a", 2), ("b", 1), ("a", 3), ("b", 2), ("a", 9),
+    ]  # fmt: skip
 
 
 def test_question_words_need_not_match_the_dates_column(tmp_path: Path) -> None:

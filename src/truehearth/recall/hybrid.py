@@ -42,10 +42,11 @@ from typing import TYPE_CHECKING, Any
 from truehearth.core.records import Layer, Record, Trust
 from truehearth.recall.backlog import BacklogPass, Listed, backlog_list
 from truehearth.recall.base import Recalled
+from truehearth.recall.beside import Beside, keeper, lend
 from truehearth.recall.dates import Span, parse_day
 from truehearth.recall.db import RecallDB
 from truehearth.recall.glance import Glance
-from truehearth.recall.graph import Graph
+from truehearth.recall.graph import Edge, Graph
 from truehearth.recall.indextext import asks_text
 from truehearth.recall.keyword_passes import (
     KEYWORDS,
@@ -60,7 +61,6 @@ from truehearth.recall.keywords import NEWEST
 from truehearth.recall.meaning import (
     ADVICE,
     MeaningModel,
-    Moved,
     PassageCache,
     SecondStage,
     chosen,
@@ -106,6 +106,9 @@ RERANK_DEPTH = DEPTH  # how many of the fused order it reads (the bench may try 
 # convgen paraphrased turn R@10 0.583 -> 0.643, RealMem R@10 0.658 both, MemoryBank
 # unchanged; in place of the plain list it cost RealMem 0.02-0.04.
 UNCOMMON = 1.0
+# Spread counts a session's turns by passage of this many turns (0: the whole session).
+# Measured in round 13 and not adopted: it cost RealMem session recall.
+SPREAD_SPAN = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +170,8 @@ class HybridRetriever:
         neighbours: bool = True,
         speakers: bool = True,
         dates: bool = True,
+        beside: Beside | bool = True,
+        spread_span: int | None = None,
         fusion: Fusion | None = None,
         candidates: int = 50,
         sync: bool = True,
@@ -191,6 +196,9 @@ class HybridRetriever:
         self.use_neighbours = neighbours
         self.use_speakers = speakers
         self.use_dates = dates
+        # The turns beside the fused top (recall/beside.py); None: off.
+        self.beside: Beside | None = Beside() if beside is True else beside or None
+        self.spread_span = SPREAD_SPAN if spread_span is None else spread_span
         self.fusion = fusion or Fusion()
         self.candidates = candidates
         self.sync = sync
@@ -372,18 +380,25 @@ class HybridRetriever:
                 for rank, seen, score in found:
                     reason = f"{label} rank {rank} (cos {score:.2f})"
                     add(rank, seen, reason, weights, kind="vector", raw=score)
-        if self.use_graph:
-            graph = Graph(db)
-            if syncing:
-                graph.sync()
-            for rank, edge in enumerate(graph.lookup(text, limit=self.candidates), 1):
-                seen = Glance.of_record(edge.record)
-                add(rank, seen, f"graph: {edge.describe()}", self.fusion.graph, kind="graph")
+        for rank, edge in self._graph(db, text, syncing):
+            seen = Glance.of_record(edge.record)
+            add(rank, seen, f"graph: {edge.describe()}", self.fusion.graph, kind="graph")
         if self.use_replies:
             for rank, record, reason in self._replies(db, leads):
                 seen = Glance.of_record(record)
                 add(rank, seen, f"reply after {reason}", self.fusion.reply, kind="reply")
+        if self.beside is not None:
+            lend(db, pool, admit, _Candidate, self.beside)
         return self._order(db, asked, list(pool.values()), tops, today, limit)
+
+    def _graph(self, db: RecallDB, text: str, syncing: bool) -> list[tuple[int, Edge]]:
+        """The graph's facts whose relation the question names, ranked (none when off)."""
+        if not self.use_graph:
+            return []
+        graph = Graph(db)
+        if syncing:
+            graph.sync()
+        return list(enumerate(graph.lookup(text, limit=self.candidates), 1))
 
     def _backlog(
         self,
@@ -483,7 +498,9 @@ class HybridRetriever:
         """Move a session's turns past the first ``per_session`` below the other sessions."""
         if self.per_session <= 0:
             return ranked
-        spread_out = spread(ranked, _session_of, self.per_session)
+        spread_out = spread(
+            ranked, _passage_of(self.spread_span), self.per_session, keeper(self.beside)
+        )
         first = {c.seen.id: place for place, c in enumerate(ranked)}
         for place, candidate in enumerate(spread_out):
             before = first[candidate.seen.id]
@@ -513,7 +530,10 @@ class HybridRetriever:
         out: list[Recalled] = []
         first = [(c.seen.id, score) for c, score in zip(ranked, placed, strict=False)]
         # Meaning's order can bring one session's turns back together: spread it again.
-        blended = spread(reorder(first, sims, stage), _moved_session(by_id), self.per_session)
+        passage = _passage_of(self.spread_span)
+        blended = spread(
+            reorder(first, sims, stage), lambda m: passage(by_id[m.id]), self.per_session
+        )
         for place, moved in enumerate(blended, 1):
             candidate = by_id[moved.id]
             if place > moved.after:
@@ -695,13 +715,17 @@ def _talks_about(text: str, on: str) -> tuple[tuple[date, str], ...]:
     return tuple(days_named(text, on))
 
 
-def _moved_session(by_id: dict[str, _Candidate]) -> Callable[[Moved], str | None]:
-    return lambda moved: _session_of(by_id[moved.id])
+def _passage_of(span: int) -> Callable[[_Candidate], str | None]:
+    """What spread counts a candidate's turns by: its session, or (``span`` > 0) the
+    passage of ``span`` turns of its session it falls in."""
 
+    def of(candidate: _Candidate) -> str | None:
+        turn = candidate.seen.turn
+        if turn is None:
+            return None
+        return f"{turn.session}#{turn.turn // span}" if span > 0 else turn.session
 
-def _session_of(candidate: _Candidate) -> str | None:
-    turn = candidate.seen.turn
-    return turn.session if turn is not None else None
+    return of
 
 
 def _shortlisted(candidate: _Candidate, place: int, today: date) -> Shortlisted:

@@ -17,22 +17,35 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
-def spread(ranked: Sequence[T], session_of: Callable[[T], str | None], per_session: int) -> list[T]:
+def spread(
+    ranked: Sequence[T],
+    session_of: Callable[[T], str | None],
+    per_session: int,
+    beside: Callable[[T, list[T]], bool] | None = None,
+) -> list[T]:
     """``ranked`` with each session's turns past the first ``per_session`` moved below the rest.
 
     Items with no session (a note, a fact) are never moved. ``per_session`` 0 keeps
-    the order as it is.
+    the order as it is. ``beside(item, kept)``: whether an item past the count belongs
+    with turns of its session already kept (``kept``), and so stays where it is without
+    counting (a short reply right after a kept question is the same passage, not another).
     """
     if per_session <= 0:
         return list(ranked)
     kept: list[T] = []
     later: list[T] = []
-    seen: dict[str, int] = {}
+    seen: dict[str, list[T]] = {}
     for item in ranked:
         session = session_of(item)
         if session is None:
             kept.append(item)
             continue
-        seen[session] = seen.get(session, 0) + 1
-        (kept if seen[session] <= per_session else later).append(item)
+        mine = seen.setdefault(session, [])
+        if len(mine) < per_session:
+            mine.append(item)
+            kept.append(item)
+        elif beside is not None and beside(item, mine):
+            kept.append(item)
+        else:
+            later.append(item)
     return kept + later

@@ -1,0 +1,110 @@
+"""Beside a hit: in a chat of short turns, the answer is often the line next to the match.
+
+"my sister had the baby!!" matches a question about the baby's name; the name is
+two lines later ("girl. ava rose. 7lb 2oz") and shares no word with it. The talk
+index writes a neighbour's first words into each turn's document (one turn each
+side, :mod:`truehearth.recall.talk`); this reaches further, at query time: the
+fused top :attr:`Beside.top` lend each turn within ``len(share)`` places of them
+in their session that share of their fused score, nearest first, and spread
+(:mod:`truehearth.recall.spread`) keeps such a turn beside the one it kept rather
+than counting it as the session's third. Only short turns lend and borrow: a long
+turn stands on its own (the neighbours column holds only a neighbour's first
+words for the same reason), and on RealMem, whose assistant turns are pages long,
+lending to them cost session recall (docs/BENCHMARKS.md, round 13).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol, TypeVar
+
+from truehearth.recall.db import RecallDB
+from truehearth.recall.glance import Glance
+
+
+@dataclass(frozen=True, slots=True)
+class Beside:
+    """How far a hit lends its place. Chosen on the blind chat's tuning part and checked
+    on the other sets' tuning parts (docs/BENCHMARKS.md, round 13)."""
+
+    top: int = 10  # the fused top that lend
+    share: tuple[float, ...] = (0.2, 0.1)  # of a lender's fused score, 1 and 2 places away
+    short_words: int = 30  # a turn of at most this many words is short (0: any turn)
+    keep: bool = True  # spread keeps a short turn beside a short turn it kept
+    both_short: bool = True  # ... and lending too needs both turns short
+
+    def short(self, text: str) -> bool:
+        return self.short_words <= 0 or len(text.split()) <= self.short_words
+
+
+class Lends(Protocol):
+    """A fused candidate as this module reads it."""
+
+    seen: Glance
+    fused: float
+    reasons: list[str]
+
+
+C = TypeVar("C", bound=Lends)
+
+
+def lend(
+    db: RecallDB,
+    pool: dict[str, C],
+    admit: Callable[[Glance], bool],
+    make: Callable[[Glance], C],
+    rule: Beside,
+) -> None:
+    """Add to ``pool`` (by record id) the share each of the fused top lends the turns
+    beside it; turns not yet candidates become ones (``make``) if ``admit`` lets them."""
+    top = sorted(pool.values(), key=lambda c: c.fused, reverse=True)[: rule.top]
+    spots: list[tuple[tuple[str, int], int, C, float]] = []
+    for place, hit in enumerate(top, 1):
+        key = hit.seen.turn
+        if key is None or (rule.both_short and not rule.short(hit.seen.text)):
+            continue
+        for step, share in enumerate(rule.share, 1):
+            for where in (key.turn - step, key.turn + step):
+                spots.append(((key.session, where), place, hit, share * hit.fused))
+    if not spots:
+        return
+    at = db.turns_at([spot for spot, _p, _h, _s in spots])
+    missing = [rid for rid in dict.fromkeys(at.values()) if rid not in pool]
+    for rid, record in db.records_by_id(missing).items():
+        seen = Glance.of_record(record)
+        if admit(seen):
+            pool[rid] = make(seen)
+    for spot, place, hit, amount in spots:
+        entry = pool.get(at.get(spot, ""))
+        if entry is None or entry is hit or not rule.short(entry.seen.text):
+            continue  # a long turn stands on its own
+        entry.fused += amount
+        step = spot[1] - (hit.seen.turn.turn if hit.seen.turn is not None else spot[1])
+        side = "after" if step > 0 else "before"
+        turns = "turn" if abs(step) == 1 else "turns"
+        entry.reasons.append(f"beside #{place} ({abs(step)} {turns} {side} it)")
+
+
+def keeper(rule: Beside | None) -> Callable[[C, list[C]], bool] | None:
+    """Spread's test: a short turn within ``len(rule.share)`` places of a short turn of its
+    session that spread kept stays beside it (and says so). None: nothing is kept so."""
+    if rule is None or not rule.keep or not rule.share:
+        return None
+    reach = len(rule.share)
+
+    def beside(candidate: C, kept: list[C]) -> bool:
+        key = candidate.seen.turn
+        if key is None or not rule.short(candidate.seen.text):
+            return False
+        for other in kept:
+            there = other.seen.turn
+            if there is None or not 0 < abs(there.turn - key.turn) <= reach:
+                continue
+            if rule.both_short and not rule.short(other.seen.text):
+                continue
+            candidate.reasons.append(f"kept beside turn {there.turn} of its session (a short turn)")
+            return True
+        return False
+
+    return beside

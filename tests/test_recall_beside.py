@@ -1,0 +1,100 @@
+"""Beside a hit: the short turn after (or before) a matched turn is lent a share of its place.
+
+In a chat of short turns the answer is often the line after the one the question's
+words match ("my sister had the baby!!" ... "girl. ava rose"). Real SQLite homes,
+the real default embedder, chats imported through the real SillyTavern importer.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from truehearth.exchange.formats import import_path
+from truehearth.home import Home
+from truehearth.recall.beside import Beside
+from truehearth.recall.hybrid import HybridRetriever
+
+NOISE = [
+    ("Kieran", "work was mad busy tonight, two gigs back to back"),
+    ("Rosalind", "Poor you. Did you get any dinner at all?"),
+    ("Kieran", "chips on the bus lol"),
+    ("Rosalind", "The book group meets on Thursday, I have not finished the novel."),
+    ("Kieran", "u never finish it lol"),
+    ("Rosalind", "Cheek! Gareth fixed the shed roof at last."),
+]
+BABY = [
+    ("Kieran", "more news tho. my sister had the baby!! weds"),
+    ("Rosalind", "Oh Kez, congratulations! Boy or girl?"),
+    ("Kieran", "girl. ava rose. 7lb 2oz"),
+    ("Rosalind", "What a lovely name. Send me a photo when you can."),
+]
+LONG = (
+    "Rosalind",
+    "Oh that is such wonderful news, I am so thrilled for all of you, and please tell "
+    "your mum that I said congratulations too, she must be over the moon about being a "
+    "grandmother at last after all that waiting and worrying over the winter months.",
+)
+
+
+class Clock:
+    def __init__(self, day: str) -> None:
+        self.day = day
+
+    def __call__(self) -> str:
+        return f"{self.day}T12:00:00.000000+00:00"
+
+
+def home_of(tmp_path: Path, sessions: list[tuple[str, list[tuple[str, str]]]]) -> Home:
+    clock = Clock(sessions[0][0])
+    home = Home.init(tmp_path / "home", "Kieran", clock=clock)
+    for i, (day, lines) in enumerate(sessions):
+        clock.day = day
+        path = tmp_path / f"chat-{i}.jsonl"
+        rows: list[dict[str, object]] = [
+            {"user_name": "Rosalind", "character_name": "Kieran", "create_date": f"{day}@{i}"}
+        ]
+        for n, (who, text) in enumerate(lines):
+            rows.append(
+                {
+                    "name": who,
+                    "is_user": who == "Rosalind",
+                    "send_date": f"{day}T20:00:{n:02d}",
+                    "mes": text,
+                }
+            )
+        path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+        import_path(home, path, "st-chat")
+    clock.day = "2025-06-01"
+    return home
+
+
+QUESTION = "What is the name of the baby Kieran's sister had?"
+
+
+def test_the_short_answer_two_turns_after_the_hit_is_found(tmp_path: Path) -> None:
+    home = home_of(tmp_path, [("2025-04-10", NOISE), ("2025-04-19", BABY), ("2025-05-01", NOISE)])
+    with home:
+        found = HybridRetriever().retrieve(home, QUESTION, limit=5)
+        (answer,) = [r for r in found if r.record.text.startswith("girl. ava rose")]
+        assert "beside #" in answer.why and "2 turns after it" in answer.why
+        texts = [r.record.text for r in found]
+        assert texts.index(answer.record.text) > texts.index(BABY[0][1])  # below its hit
+        scores = [r.score for r in found]
+        assert scores == sorted(scores, reverse=True)
+        off = HybridRetriever(beside=False).retrieve(home, QUESTION, limit=20)
+        assert all("beside #" not in r.why for r in off)
+
+
+def test_a_long_turn_is_not_lent_a_place(tmp_path: Path) -> None:
+    """A long turn stands on its own (as the neighbours column holds only a neighbour's
+    first words): it gets no share of the hit beside it."""
+    lines = [BABY[0], LONG, BABY[1], BABY[2]]
+    home = home_of(tmp_path, [("2025-04-10", NOISE), ("2025-04-19", lines)])
+    with home:
+        found = HybridRetriever().retrieve(home, QUESTION, limit=20)
+        (long_turn,) = [r for r in found if r.record.text == LONG[1]] or [None]
+        assert long_turn is None or "beside #" not in long_turn.why
+        lent = HybridRetriever(beside=Beside(short_words=0)).retrieve(home, QUESTION, limit=20)
+        (long_turn,) = [r for r in lent if r.record.text == LONG[1]]
+        assert "beside #" in long_turn.why
