@@ -142,16 +142,18 @@ def truehearth_systems(which: str) -> dict[str, Retriever]:
                 for c, w in UNCOMMON_GRID
             },
         }
-    if which == "beside":  # round 13: each step on and off
+    if which == "beside":  # round 13: the step beside a hit (opt-in), each part on and off
         from truehearth.recall.beside import Beside
 
         return {
-            "truehearth default": HybridRetriever(),
-            "- beside (and short turns kept beside)": HybridRetriever(beside=False),
-            "- short turns kept beside": HybridRetriever(beside=Beside(keep=False)),
-            "beside a kept turn of any length": HybridRetriever(beside=Beside(both_short=False)),
-            "turns of any length lend and borrow": HybridRetriever(beside=Beside(short_words=0)),
-            "+ passage spread (6 turns)": HybridRetriever(spread_span=6),
+            "truehearth default (beside off)": HybridRetriever(),
+            "+ beside (the tune choice)": HybridRetriever(beside=True),
+            "+ beside, short turns not kept by spread": HybridRetriever(beside=Beside(keep=False)),
+            "+ beside, kept beside a turn of any length": HybridRetriever(
+                beside=Beside(both_short=False)
+            ),
+            "+ beside, turns of any length": HybridRetriever(beside=Beside(short_words=0)),
+            "+ beside + passage spread (6 turns)": HybridRetriever(beside=True, spread_span=6),
         }
     if which == "rerank":  # the learnt re-ranker on and off
         return {

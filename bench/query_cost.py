@@ -51,11 +51,11 @@ def build(path: Path, size: int) -> None:
 def retriever_named(name: str) -> HybridRetriever:
     """``default``; ``round4`` (the same code with round 4's settings: no spread, question
     words in the dates column), a baseline that opens the same home; ``rerank`` (the
-    learnt re-ranker on); ``no-rerank``; ``no-beside`` (round 13's turns beside a hit off)."""
+    learnt re-ranker on); ``no-rerank``; ``beside`` (round 13's opt-in step beside a hit on)."""
     if name == "round4":
         return HybridRetriever(per_session=0, date_words=True, meaning=False)
-    if name == "no-beside":
-        return HybridRetriever(beside=False)
+    if name == "beside":
+        return HybridRetriever(beside=True)
     if name in ("rerank", "no-rerank"):
         return HybridRetriever(rerank=name == "rerank", meaning=False)
     return HybridRetriever()
@@ -176,7 +176,7 @@ def main() -> None:
     parser.add_argument(
         "--retriever",
         default="default",
-        choices=("default", "round4", "rerank", "no-rerank", "no-uncommon", "no-beside"),
+        choices=("default", "round4", "rerank", "no-rerank", "no-uncommon", "beside"),
     )
     args = parser.parse_args()
     if args.build:

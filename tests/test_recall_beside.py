@@ -1,4 +1,5 @@
-"""Beside a hit: the short turn after (or before) a matched turn is lent a share of its place.
+"""Beside a hit (opt-in): the short turn after or before a matched turn is lent a share of
+its place.
 
 In a chat of short turns the answer is often the line after the one the question's
 words match ("my sister had the baby!!" ... "girl. ava rose"). Real SQLite homes,
@@ -75,14 +76,14 @@ QUESTION = "What is the name of the baby Kieran's sister had?"
 def test_the_short_answer_two_turns_after_the_hit_is_found(tmp_path: Path) -> None:
     home = home_of(tmp_path, [("2025-04-10", NOISE), ("2025-04-19", BABY), ("2025-05-01", NOISE)])
     with home:
-        found = HybridRetriever().retrieve(home, QUESTION, limit=5)
+        found = HybridRetriever(beside=True).retrieve(home, QUESTION, limit=5)
         (answer,) = [r for r in found if r.record.text.startswith("girl. ava rose")]
         assert "beside #" in answer.why and "2 turns after it" in answer.why
         texts = [r.record.text for r in found]
         assert texts.index(answer.record.text) > texts.index(BABY[0][1])  # below its hit
         scores = [r.score for r in found]
         assert scores == sorted(scores, reverse=True)
-        off = HybridRetriever(beside=False).retrieve(home, QUESTION, limit=20)
+        off = HybridRetriever().retrieve(home, QUESTION, limit=20)  # the default: off
         assert all("beside #" not in r.why for r in off)
 
 
@@ -92,7 +93,7 @@ def test_a_long_turn_is_not_lent_a_place(tmp_path: Path) -> None:
     lines = [BABY[0], LONG, BABY[1], BABY[2]]
     home = home_of(tmp_path, [("2025-04-10", NOISE), ("2025-04-19", lines)])
     with home:
-        found = HybridRetriever().retrieve(home, QUESTION, limit=20)
+        found = HybridRetriever(beside=True).retrieve(home, QUESTION, limit=20)
         (long_turn,) = [r for r in found if r.record.text == LONG[1]] or [None]
         assert long_turn is None or "beside #" not in long_turn.why
         lent = HybridRetriever(beside=Beside(short_words=0)).retrieve(home, QUESTION, limit=20)

@@ -126,8 +126,7 @@ def test_the_replies_after_asking_hits_are_found_in_one_query(tmp_path: Path) ->
         ("Melanie", "The one by the river."),
     ]
     with chat_home(tmp_path, [("2023-05-01", talk)]) as home:
-        # The turns beside the fused top are one more lookup of their own: off here.
-        retriever = HybridRetriever(beside=False)
+        retriever = HybridRetriever()
         retriever.retrieve(home, "the vet", limit=10)  # indexes synced
         statements: list[str] = []
         home.recall_index.conn.set_trace_callback(statements.append)

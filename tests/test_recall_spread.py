@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.test_recall_talk import chat_home, texts
-from truehearth.recall.beside import Beside
 from truehearth.recall.hybrid import HybridRetriever
 from truehearth.recall.spread import spread
 
@@ -32,9 +31,7 @@ def test_a_crowding_session_makes_room_for_another(tmp_path: Path) -> None:
     with home:
         plain = HybridRetriever(meaning=False, per_session=0).retrieve(home, QUESTION, limit=3)
         assert all("brother" not in t for t in texts(plain))  # one session holds the top 3
-        # Spread alone: short turns right beside a kept one are not kept beside it here.
-        alone = HybridRetriever(meaning=False, beside=Beside(keep=False))
-        spread = alone.retrieve(home, QUESTION, limit=6)
+        spread = HybridRetriever(meaning=False).retrieve(home, QUESTION, limit=6)  # the default
         top = texts(spread)
         assert any("brother" in t for t in top[:3])
         moved = [r for r in spread if "its session already had 2 turns above it" in r.why]
@@ -45,11 +42,12 @@ def test_a_crowding_session_makes_room_for_another(tmp_path: Path) -> None:
 
 
 def test_short_turns_right_beside_a_kept_one_stay_with_it(tmp_path: Path) -> None:
-    """In a chat of short turns the answer is often the next line: spread keeps a short turn
-    within two places of a turn it kept, without counting it against the session."""
+    """In a chat of short turns the answer is often the next line: with the step beside a hit
+    on (opt-in), spread keeps a short turn within two places of a short turn it kept,
+    without counting it against the session."""
     home = chat_home(tmp_path, [("2023-04-02", OTHER), ("2023-04-20", KAYAK)])
     with home:
-        found = HybridRetriever(meaning=False).retrieve(home, QUESTION, limit=6)  # the default
+        found = HybridRetriever(meaning=False, beside=True).retrieve(home, QUESTION, limit=6)
         top = texts(found)
         assert all(line in top[:4] for _who, line in KAYAK)  # the passage stays together
         kept = [r for r in found if "kept beside turn" in r.why]

@@ -11,6 +11,11 @@ than counting it as the session's third. Only short turns lend and borrow: a lon
 turn stands on its own (the neighbours column holds only a neighbour's first
 words for the same reason), and on RealMem, whose assistant turns are pages long,
 lending to them cost session recall (docs/BENCHMARKS.md, round 13).
+
+Opt-in (``HybridRetriever(beside=True)``, :data:`~truehearth.recall.hybrid.BESIDE_BY_DEFAULT`):
+it lifted the blind chat's tuning part and left the other sets' tuning parts as
+they were, but did not carry to the held-out parts (turn recall@10 flat, session
+recall@10 lower: more of the top ten from one passage).
 """
 
 from __future__ import annotations

@@ -106,6 +106,13 @@ RERANK_DEPTH = DEPTH  # how many of the fused order it reads (the bench may try 
 # convgen paraphrased turn R@10 0.583 -> 0.643, RealMem R@10 0.658 both, MemoryBank
 # unchanged; in place of the plain list it cost RealMem 0.02-0.04.
 UNCOMMON = 1.0
+# Whether the short turns beside the fused top are lent a share of their place, and kept
+# beside them by spread (recall/beside.py), unless a retriever says otherwise. Off: chosen
+# on the blind chat's tuning part (turn R@10 0.550 -> 0.587) and flat elsewhere on tune, it
+# did not carry to the held-out parts (blind chat turn R@10 0.654 -> 0.655, session R@10
+# 0.911 -> 0.859; convgen turn 0.776 -> 0.763, session 0.921 -> 0.882; docs/BENCHMARKS.md,
+# round 13). Kept as an option for chats of short turns.
+BESIDE_BY_DEFAULT = False
 # Spread counts a session's turns by passage of this many turns (0: the whole session).
 # Measured in round 13 and not adopted: it cost RealMem session recall.
 SPREAD_SPAN = 0
@@ -170,7 +177,7 @@ class HybridRetriever:
         neighbours: bool = True,
         speakers: bool = True,
         dates: bool = True,
-        beside: Beside | bool = True,
+        beside: Beside | bool | None = None,
         spread_span: int | None = None,
         fusion: Fusion | None = None,
         candidates: int = 50,
@@ -196,7 +203,9 @@ class HybridRetriever:
         self.use_neighbours = neighbours
         self.use_speakers = speakers
         self.use_dates = dates
-        # The turns beside the fused top (recall/beside.py); None: off.
+        # The turns beside the fused top (recall/beside.py); None: off. True: Beside().
+        if beside is None:
+            beside = BESIDE_BY_DEFAULT
         self.beside: Beside | None = Beside() if beside is True else beside or None
         self.spread_span = SPREAD_SPAN if spread_span is None else spread_span
         self.fusion = fusion or Fusion()
