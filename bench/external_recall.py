@@ -15,7 +15,8 @@ sessions in the same order.
 
 Scores, per dataset and split (tune / test, fixed by user before any tuning):
 session-level recall@k (share of evidence sessions among the sessions of the top
-k turns) and, where the data tags turns (convgen), turn-level recall@k. The
+k turns) and, where the data tags turns (convgen, blindchat), turn-level recall@k.
+``--sets blindchat`` needs no ``../shared/data``: its chats are committed. The
 default retriever's background tokens per turn are measured with ``assemble``
 at the default budget (EchoMouth, 8,192-token window).
 """
