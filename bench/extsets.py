@@ -131,7 +131,7 @@ def memorybank(root: Path) -> list[User]:
         days = sorted(history[key]["history"])
         user = User(name, "AI Companion", "tune" if i % 2 == 0 else "test")
         for day in days:
-            turns = []
+            turns: list[Turn] = []
             for pair in history[key]["history"][day]:
                 turns.append(Turn(name, True, pair["query"]))
                 turns.append(Turn("AI Companion", False, pair["response"]))
@@ -218,7 +218,7 @@ def blindchat(root: Path | None = None) -> list[User]:
         where: dict[str, tuple[int, int]] = {}
         for s in conv["sessions"]:
             index = len(user.sessions)
-            turns = []
+            turns: list[Turn] = []
             for t in s["turns"]:
                 where[t["id"]] = (index, len(turns))
                 turns.append(Turn(t["speaker"], t["speaker"] == first, t["text"]))
