@@ -22,6 +22,7 @@ from truehearth.core import mouth_acts
 from truehearth.core.errors import TruehearthError
 from truehearth.core.records import Layer, ProposalAction, ProposalStatus, Voice
 from truehearth.core.vocabulary import MOUTH
+from truehearth.exchange import training
 from truehearth.home import Home
 from truehearth.mouths import registry
 from truehearth.mouths.doubles import EchoMouth
@@ -498,3 +499,15 @@ def test_adding_a_mouth_that_becomes_the_default_is_refused_when_the_identity_ca
     assert shrunk.code == 2 and "'local'" in _one_error_line(shrunk.err)
     assert _journal(home.path) == before
     assert registry.entry(home).options["context_window"] == 8192
+
+
+@pytest.mark.parametrize("path", ["", "/", "."], ids=["empty", "root", "dot"])
+def test_verify_training_without_a_file_is_one_line(cli: CliRunner, home: Home, path: str) -> None:
+    """An empty path arrives as ".", which has no name to find a manifest beside."""
+    before = _journal(home.path)
+    result = cli("verify-training", path, "--home", home.path)
+    assert result.code == 2
+    assert "no training export at" in _one_error_line(result.err)
+    assert _journal(home.path) == before
+    report = training.verify_export(Path(path))
+    assert not report.ok and report.problem is not None and "no export file" in report.problem

@@ -93,6 +93,8 @@ def verify_training(
     json: JsonOpt = False,
 ) -> None:
     """Check a training export against its signed manifest; any change fails."""
+    if not path.is_file():
+        raise InvalidInput(f"no training export at {path}")
     if against_home:
         with opened(home) as h:
             report = training.verify_export(path, expected_key=key, home=h)

@@ -412,6 +412,8 @@ def verify_export(
 
 
 def _check(path: Path, expected_key: str | None) -> dict[str, Any]:
+    if not path.is_file():  # "" reaches here as ".", which has no name to put a suffix on
+        raise ExportInvalid(f"no export file at {path}")
     man_path = path.with_name(path.name + MANIFEST_SUFFIX)
     try:
         manifest = orjson.loads(man_path.read_bytes())
