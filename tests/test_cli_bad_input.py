@@ -511,3 +511,28 @@ def test_verify_training_without_a_file_is_one_line(cli: CliRunner, home: Home, 
     assert _journal(home.path) == before
     report = training.verify_export(Path(path))
     assert not report.ok and report.problem is not None and "no export file" in report.problem
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--url", "", "--model", "llama3.2"], "--url is empty"),
+        (["--url", "  "], "--url is empty"),
+        (["--model", "llama3.2"], "--model goes with --url"),
+        (
+            ["--socket", "/run/jan.sock", "--api-key-env", "KEY"],
+            "--socket, --api-key-env go with --url",
+        ),
+    ],
+    ids=["empty-url", "blank-url", "model-alone", "socket-alone"],
+)
+def test_a_server_mouth_without_its_url_is_refused_not_made_embedded(
+    cli: CliRunner, home: Home, args: list[str], says: str
+) -> None:
+    """`--url "$URL"` with the variable unset once registered the embedded model instead."""
+    before = _journal(home.path)
+    result = cli("mouth", "add", "desk", *args, "--home", home.path)
+    assert result.code == 2
+    assert says in _one_error_line(result.err)
+    assert _journal(home.path) == before
+    assert registry.mouths(home) == []

@@ -90,6 +90,20 @@ def mouth_add(
     json: JsonOpt = False,
 ) -> None:
     """Register a mouth: the embedded model (default), a GGUF file, or a server URL."""
+    if url is not None and not url.strip():
+        # An unset variable in `--url "$URL"` must not fall through to the embedded model.
+        raise InvalidInput(
+            "--url is empty; give the server's base URL, e.g. http://127.0.0.1:11434/v1"
+        )
+    if url is None:
+        stray = [
+            f
+            for f, v in (("--model", model), ("--socket", socket), ("--api-key-env", api_key_env))
+            if v
+        ]
+        if stray:
+            verb = "goes" if len(stray) == 1 else "go"
+            raise InvalidInput(f"{', '.join(stray)} {verb} with --url (the server to reach)")
     if sum(bool(x) for x in (gguf, url, echo)) > 1:
         raise InvalidInput("choose one of --gguf, --url or --echo")
     if max_tokens < 1 or not 0 <= temperature <= 5 or not 0 < top_p <= 1:
