@@ -305,6 +305,20 @@ def test_counts_of_one_read_as_one(cli: CliRunner, home: Home) -> None:
     assert "Imported 1 archive item from" in said and "2 proposals for core" in said
 
 
+def test_a_verified_training_export_of_one_example_reads_as_one(
+    cli: CliRunner, home: Home, tmp_path: Path
+) -> None:
+    turn = Conversation(home, EchoMouth(), "echo").say("Do you remember the rain?")
+    assert turn.reply is not None
+    for record in (turn.human, turn.reply):
+        home.confirm(record.id)
+    out = tmp_path / "train.jsonl"
+    assert cli("export", "training", out, "--home", home.path).code == 0
+    done = cli("verify-training", out, "--home", home.path)
+    assert done.code == 0, done.err
+    assert "OK: 1 openai example, signed by" in " ".join(done.out.split())
+
+
 def _replies_asked(server: OpenAIServer) -> list[dict[str, Any]]:
     """The chat completions the server was asked for (not the tokenizer probes)."""
     return [r for r in server.requests if "messages" in r]

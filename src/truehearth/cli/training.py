@@ -105,7 +105,7 @@ def verify_training(
     elif report.ok and report.manifest is not None:
         info, trust = report.manifest["file"], report.manifest["trust"]
         console.print(
-            f"OK: {info['examples']:,} {info['format']} examples, signed by "
+            f"OK: {counted(info['examples'], info['format'] + ' example')}, signed by "
             f"{report.manifest['home']['public_key'][:16]}...; {trust['untrusted']:,} unconfirmed "
             f"and {trust['quarantined']:,} quarantined records were let in."
         )
