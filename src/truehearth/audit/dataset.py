@@ -10,6 +10,7 @@ a file in which nothing can be read is refused with one line.
 
 from __future__ import annotations
 
+from codecs import BOM_UTF8
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,16 +101,18 @@ def read(path: Path) -> Dataset:
 def _items(path: Path) -> Iterator[Any]:
     """One JSON array, or one JSON value per line (told apart by the first byte)."""
     with path.open("rb") as handle:
-        head = handle.read(4096).lstrip()[:1]
+        head = handle.read(4096).removeprefix(BOM_UTF8).lstrip()[:1]
     if head == b"[":
         try:
-            data = orjson.loads(path.read_bytes())
+            data = orjson.loads(path.read_bytes().removeprefix(BOM_UTF8))
         except orjson.JSONDecodeError:
             raise InvalidInput(f"{path.name}: not valid JSON") from None
         yield from data if isinstance(data, list) else []
         return
     with path.open("rb") as handle:
-        for number, line in enumerate(handle, 1):
+        for number, raw in enumerate(handle, 1):
+            # A file saved by Windows Notepad opens with a byte-order mark.
+            line = raw.removeprefix(BOM_UTF8) if number == 1 else raw
             if not line.strip():
                 continue
             try:

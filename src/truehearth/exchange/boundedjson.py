@@ -20,6 +20,7 @@ and the bound applies per conversation.
 
 from __future__ import annotations
 
+from codecs import BOM_UTF8
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -53,8 +54,14 @@ def _batches(stream: IO[bytes], limits: Limits, what: str) -> Iterator[list[tupl
     events: list[tuple[str, Any]] = ijson.sendable_list()
     coro = ijson.basic_parse_coro(events, use_float=True)
     quiet = 0
+    first = True
     while True:
         chunk = stream.read(CHUNK)
+        if first:
+            # A file saved by Windows Notepad (a hand-edited card, a lorebook) opens
+            # with a UTF-8 byte-order mark, which JSON allows a reader to skip.
+            chunk = chunk.removeprefix(BOM_UTF8)
+            first = False
         try:
             if chunk:
                 coro.send(chunk)

@@ -58,7 +58,9 @@ def _lines(stream: IO[bytes]) -> Iterator[str]:
         if b"\x00" in raw:
             raise InvalidInput(f"a NUL byte near byte {offset}; this is binary, not text")
         try:
-            yield raw.decode("utf-8")
+            # "utf-8-sig" on the first line drops the byte-order mark Windows Notepad
+            # writes, which would otherwise hide a first heading and sit in the text.
+            yield raw.decode("utf-8-sig" if offset == 0 else "utf-8")
         except UnicodeDecodeError as exc:
             raise InvalidInput(
                 f"not UTF-8 text near byte {offset + exc.start} (binary junk?)"
