@@ -550,3 +550,40 @@ def test_a_server_mouth_without_its_url_is_refused_not_made_embedded(
     assert says in _one_error_line(result.err)
     assert _journal(home.path) == before
     assert registry.mouths(home) == []
+
+
+DIRECTORY_PATHS = [
+    (["import", "chatgpt"], "is a directory; name the file to import"),
+    (["import", "bundle"], "is a directory; name the bundle file"),
+    (["verify-bundle"], "is a directory; name the bundle file"),
+    (["export", "bundle"], "is a directory; name the file to write"),
+    (["export", "card"], "is a directory; name the file to write"),
+    (["export", "letta"], "is a directory; name the file to write"),
+    (["export", "training"], "is a directory; name the file to write"),
+]
+
+
+@pytest.mark.parametrize("given", ["", "dir"], ids=["empty", "directory"])
+@pytest.mark.parametrize(
+    ("command", "says"), DIRECTORY_PATHS, ids=[" ".join(c) for c, _ in DIRECTORY_PATHS]
+)
+def test_a_directory_or_an_empty_path_is_named_as_a_directory(
+    cli: CliRunner,
+    home: Home,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    command: list[str],
+    says: str,
+    given: str,
+) -> None:
+    """An empty path arrives as ".": 'no file at .' or '. already exists' read as nonsense."""
+    work = tmp_path / "work"
+    (work / "dir").mkdir(parents=True)
+    monkeypatch.chdir(work)
+    before = _journal(home.path)
+    where = [] if command == ["verify-bundle"] else ["--home", home.path]
+    result = cli(*command, given, *where)
+    assert result.code == 2
+    assert says in _one_error_line(result.err)
+    assert _journal(home.path) == before
+    assert [p.name for p in work.iterdir()] == ["dir"]

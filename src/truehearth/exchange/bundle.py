@@ -95,6 +95,8 @@ def export_bundle(home: Home, out: Path, *, progress: Progress | None = None) ->
     an export can take minutes, and a file made at ``out`` meanwhile is kept.
     """
     out = out.expanduser().absolute()
+    if out.is_dir():  # an empty path arrives as "."
+        raise InvalidInput(f"{out} is a directory; name the file to write")
     if out.exists():
         raise InvalidInput(f"{out} already exists; choose a new file name")
     try:
@@ -226,6 +228,8 @@ def verify_bundle(path: Path, *, expected_key: str | None = None) -> BundleRepor
 
 
 def _open(path: Path) -> zipfile.ZipFile:
+    if path.is_dir():  # an empty path arrives as "."
+        raise InvalidInput(f"{path} is a directory; name the bundle file")
     if not path.is_file():
         raise InvalidInput(f"no bundle at {path}")
     try:

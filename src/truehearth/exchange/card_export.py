@@ -143,6 +143,8 @@ def write_card(home: Home, out: Path, *, avatar: Path | None = None) -> Written:
     anything is written, so a bad one leaves no file behind.
     """
     out = out.expanduser().absolute()
+    if out.is_dir():  # an empty path arrives as "."
+        raise InvalidInput(f"{out} is a directory; name the file to write")
     if out.exists():
         raise InvalidInput(f"{out} already exists; choose a new file name")
     as_png = out.suffix.lower() == ".png"

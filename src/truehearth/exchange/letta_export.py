@@ -121,6 +121,8 @@ def build_agent_file(home: Home) -> dict[str, Any]:
 def write_agent_file(home: Home, out: Path) -> dict[str, Any]:
     """Write the agent file to ``out`` (refused if it exists); return the document."""
     out = out.expanduser().absolute()
+    if out.is_dir():  # an empty path arrives as "."
+        raise InvalidInput(f"{out} is a directory; name the file to write")
     if out.exists():
         raise InvalidInput(f"{out} already exists; choose a new file name")
     document = build_agent_file(home)

@@ -47,6 +47,8 @@ def file_sha256(path: Path) -> str:
 
 def check_file(path: Path, limits: Limits) -> int:
     """Refuse what is not a readable regular file or is too large; return its size."""
+    if path.is_dir():  # an empty path arrives as "."
+        raise InvalidInput(f"{path} is a directory; name the file to import")
     if not path.is_file():
         raise InvalidInput(f"no file at {path}")
     size = path.stat().st_size
