@@ -89,7 +89,11 @@ def _acting(open_home: OpenHome) -> Iterator[Home]:
 
 def build(open_home: OpenHome) -> MCPServer:
     """An MCP server over the home that ``open_home()`` opens for each call."""
-    server = MCPServer(name="truehearth", instructions=INSTRUCTIONS, version=__version__)
+    # The SDK sets the process's root logger to this level with a rich handler, so its
+    # default INFO printed a line for every request a mouth's HTTP client made (httpx).
+    server = MCPServer(
+        name="truehearth", instructions=INSTRUCTIONS, version=__version__, log_level="WARNING"
+    )
 
     @server.tool()
     def search_memories(query: str, limit: int = 10) -> list[dict[str, Any]]:
