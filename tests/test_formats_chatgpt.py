@@ -187,3 +187,27 @@ def test_the_single_file_layout_still_works(home: Home, tmp_path: Path, name: st
         zf.writestr(name, json.dumps([conversation]))
     import_path(home, zipped, "chatgpt")
     assert [r.text for r in home.records(layers=[Layer.ARCHIVE])] == ["still here"]
+
+
+def test_one_part_of_an_unzipped_split_export_names_the_parts_left(
+    cli: CliRunner, home: Home, tmp_path: Path
+) -> None:
+    """Each part is a whole JSON array, so importing one part alone used to say nothing."""
+    unzipped = tmp_path / "unzipped"
+    with zipfile.ZipFile(_split_export(tmp_path)) as zf:
+        zf.extractall(unzipped)
+    first = cli("import", "chatgpt", unzipped / "conversations-000.json", "--home", home.path)
+    assert first.code == 0, first.err
+    note = " ".join(first.err.split())
+    assert note.startswith("note: conversations-000.json is one part of a split export")
+    assert "beside it: conversations-001.json." in note
+    second = cli("import", "chatgpt", unzipped / "conversations-001.json", "--home", home.path)
+    assert second.code == 0 and second.err == ""  # the other part is in already
+    whole = cli(
+        "import",
+        "chatgpt",
+        Path(__file__).parent / "fixtures" / "exchange" / "chatgpt_conversations.json",
+        "--home",
+        home.path,
+    )
+    assert whole.code == 0 and whole.err == ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -24,9 +25,11 @@ from truehearth.cli._render import counted
 from truehearth.core.errors import InvalidInput
 from truehearth.core.journal import Head, fingerprint
 from truehearth.core.records import Record
+from truehearth.core.vocabulary import IMPORT
 from truehearth.describe import short
 from truehearth.exchange import bundle, card_export, letta_export, review
 from truehearth.exchange.formats import import_path
+from truehearth.exchange.pipeline import file_sha256
 from truehearth.exchange.report import ImportReport
 from truehearth.exchange.seal import BundleInvalid
 from truehearth.mouths import registry as mouth_registry
@@ -79,6 +82,33 @@ def _print_report(report: ImportReport, json: bool) -> None:
 def import_chatgpt(path: FileArg, home: HomeOpt = None, json: JsonOpt = False) -> None:
     """A ChatGPT data export: conversations.json or the zip."""
     _import("chatgpt", path, home, json)
+    others = _other_parts(path, home)
+    if others:
+        # An unzipped split export: each part is a whole JSON array, so one part
+        # imports cleanly and the rest would be missed without a word.
+        err_console.print(
+            f"note: {escape(path.name)} is one part of a split export; beside it: "
+            f"{escape(', '.join(others))}. Import each part too, or the export's .zip "
+            "(which reads every part in order)",
+            soft_wrap=True,
+        )
+
+
+def _other_parts(path: Path, home: Path | None) -> list[str]:
+    """The other ``conversations-NNN.json`` files beside one part of a split export,
+    not yet imported into the home."""
+    part = re.compile(r"conversations-\d+\.json")
+    if not part.fullmatch(path.name):
+        return []
+    found = sorted(
+        p
+        for p in path.parent.glob("conversations-*.json")
+        if p.name != path.name and part.fullmatch(p.name) and p.is_file()
+    )
+    if not found:
+        return []
+    with opened(home) as h:
+        return [p.name for p in found if h.store.get(IMPORT, file_sha256(p)) is None]
 
 
 @import_app.command("card")
