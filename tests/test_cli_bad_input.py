@@ -112,6 +112,10 @@ def test_a_report_path_that_cannot_be_written_is_one_line(
     drawn = cli("drift", "--svg", a_file / "drift.svg", "--home", home.path)
     assert drawn.code != 0
     assert "drift.svg" in _one_error_line(drawn.err)
+    for folder in (tmp_path, Path("")):  # "" arrives as "."; renaming onto it said EBUSY
+        drawn = cli("drift", "--svg", folder, "--home", home.path)
+        assert drawn.code == 2
+        assert "is a directory; name the SVG file" in _one_error_line(drawn.err)
 
 
 def test_a_read_only_database_is_named_as_such(tmp_path: Path) -> None:

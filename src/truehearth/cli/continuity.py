@@ -299,6 +299,8 @@ def drift_cmd(
     json: JsonOpt = False,
 ) -> None:
     """Chart each mouth's distance from the verified voice over its checks; show alerts."""
+    if svg is not None and svg.is_dir():  # an empty --svg arrives as "."
+        raise InvalidInput(f"--svg {svg} is a directory; name the SVG file to write")
     with opened(home) as h:
         history = checks(h, mouth)
         mouths = sorted({str(c["mouth"]) for c in history})
