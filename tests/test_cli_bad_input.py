@@ -323,6 +323,18 @@ def test_a_verified_training_export_of_one_example_reads_as_one(
     assert "OK: 1 openai example, signed by" in " ".join(done.out.split())
 
 
+def test_a_bundle_of_one_record_reads_as_one(cli: CliRunner, tmp_path: Path) -> None:
+    with Home.init(tmp_path / "one", "Ash") as home:
+        home.remember("We met on a rainy Tuesday.", layer=Layer.MEMORY)
+    out = tmp_path / "one.zip"
+    wrote = cli("export", "bundle", out, "--home", tmp_path / "one")
+    assert wrote.code == 0, wrote.err
+    assert "2 events, 1 record, head fingerprint" in " ".join(wrote.out.split())
+    checked = cli("verify-bundle", out)
+    assert checked.code == 0, checked.err
+    assert "OK: 2 events, 1 record, head fingerprint" in " ".join(checked.out.split())
+
+
 def _replies_asked(server: OpenAIServer) -> list[dict[str, Any]]:
     """The chat completions the server was asked for (not the tokenizer probes)."""
     return [r for r in server.requests if "messages" in r]

@@ -193,8 +193,8 @@ def export_bundle(
         return
     journal = manifest["journal"]
     console.print(
-        f"Wrote {escape(str(out))}: {journal['events']:,} events, "
-        f"{manifest['counts']['records']:,} records, head fingerprint "
+        f"Wrote {escape(str(out))}: {counted(journal['events'], 'event')}, "
+        f"{counted(manifest['counts']['records'], 'record')}, head fingerprint "
         f"[bold]{journal['head']['fingerprint']}[/] (keep it outside the home)."
     )
 
@@ -267,7 +267,8 @@ def verify_bundle(
             "the home's own key" if report.signed_by_origin else "a key other than the home's first"
         )
         console.print(
-            f"OK: {info['events']:,} events, {info['records']:,} records, head fingerprint "
+            f"OK: {counted(info['events'], 'event')}, {counted(info['records'], 'record')}, "
+            "head fingerprint "
             f"{fingerprint(Head(info['head']['seq'], info['head']['digest']))}; signed by {origin}."
         )
     if not report.ok:
