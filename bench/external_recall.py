@@ -591,6 +591,9 @@ def main() -> None:
         "--rerank-depth", type=int, default=0, help="override how many the re-ranker reads"
     )
     parser.add_argument("--no-baselines", action="store_true", help="skip the outside baselines")
+    parser.add_argument(
+        "--texted-dates", action="store_true", help="read dates as texted (dates.TEXTED_DATES)"
+    )
     parser.add_argument("--embedder", default="", help="each home's embedder (default: wordllama)")
     parser.add_argument(
         "--static-table",
@@ -615,6 +618,10 @@ def main() -> None:
         from truehearth.recall import hybrid
 
         hybrid.RERANK_DEPTH = args.rerank_depth
+    if args.texted_dates:
+        from truehearth.recall import dates
+
+        dates.TEXTED_DATES = True
     if args.near_words:
         from truehearth.recall import talk
 
