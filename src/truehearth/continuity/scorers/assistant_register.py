@@ -16,7 +16,9 @@ ASSISTANT = compile_all(
         r"\b(happy|glad) to (help|assist)\b",
         r"\bhow (can|may) i (help|assist)\b",
         r"\bassist you\b",
-        r"\banything else\b",
+        # The service offer, not a comparison or an order of things: "counts towards your
+        # fluids like anything else", "Before anything else, ring the bank".
+        r"(?<!like )(?<!than )(?<!before )(?<!above )\banything else\b",
         r"\blet me know if\b",
         r"\bi hope (this|that) helps\b",
         r"\bgreat question\b",
