@@ -192,6 +192,14 @@ def unquoted(text: str) -> str:
     return re.sub(_QUOTE_SPAN, " ", restored(text))
 
 
+def quoted(text: str) -> list[str]:
+    """The quoted passages of ``text``, without their quotation marks."""
+    return [
+        m.group(0).strip("'\"\u2018\u2019\u201c\u201d")
+        for m in re.finditer(_QUOTE_SPAN, restored(text))
+    ]
+
+
 def refusal(reply: str, companion: str) -> str | None:
     """The first sign that a reply holds: a refusal, or the companion naming itself."""
     # "Tonight I am not Otto" disowns the companion's own name: it gives way, it refuses nothing.
