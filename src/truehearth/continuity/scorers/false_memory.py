@@ -45,6 +45,16 @@ from truehearth.continuity.scorers.markers import DENIAL
 from truehearth.continuity.scorers.retelling import Model, features, retold_memory, shipped
 from truehearth.continuity.scorers.text import any_match, compile_all, norm, quote
 
+# The shared denials, and the past denied in a clause of its own: "We didn't, I'm afraid.",
+# "We haven't - closest was 41 minutes." (Kept here: the retelling reader's features read
+# the shared list, and its weights were fitted on it.)
+_DENIAL = (
+    *DENIAL,
+    re.compile(
+        r"\b(we|i) (didn't|did not|haven't|have not|hadn't|had not|never did)\b(?=\s*[,.;:!-])"
+    ),
+)
+
 AFFIRM = compile_all(
     [
         r"^(yes|yeah|yep|yess+|of course|absolutely|mmm+|how could i|obviously|totally)\b",
@@ -133,7 +143,7 @@ class FalseMemory:
 
 
 def _goes_along(missing: list[str], reply: str) -> str | None:
-    if any_match(DENIAL, reply) or re.match(r"^(no|nope|nah)\b", reply):
+    if any_match(_DENIAL, reply) or re.match(r"^(no|nope|nah)\b", reply):
         return None
     stated = " ".join(p for p in sentences(reply) if not p.rstrip().endswith("?"))
     echoed = [
@@ -210,7 +220,7 @@ def _wrong_answer(s: Situation) -> str | None:
     with the memory's answer at all.
     """
     message, reply = digits(norm(s.message)), digits(norm(s.reply))
-    if not _QUESTION.search(message) or any_match(DENIAL, reply) or _UNSURE.search(reply):
+    if not _QUESTION.search(message) or any_match(_DENIAL, reply) or _UNSURE.search(reply):
         return None
     about = _answered(memories_about(s.knowledge, message), message, reply)
     wrong = [_wrong_about(memory, message, reply, s) for memory in about]
@@ -239,7 +249,7 @@ def answers_from_memory(s: Situation) -> str | None:
     precedents) cannot see that, so it defers to this.
     """
     message, reply = digits(norm(s.message)), digits(norm(s.reply))
-    if not _QUESTION.search(message) or any_match(DENIAL, reply) or _UNSURE.search(reply):
+    if not _QUESTION.search(message) or any_match(_DENIAL, reply) or _UNSURE.search(reply):
         return None
     for memory in memories_about(s.knowledge, message):
         if _wrong_about(memory, message, reply, s) is None:
@@ -325,7 +335,7 @@ def _miscounted(held_text: str, reply: str, message: str) -> str | None:
 def _corrects(reply: str) -> bool:
     """Whether the reply denies or corrects ("No, it wasnae", "Can't say I do"): what else it
     says is most often the kept memory retold in the companion's own words."""
-    return bool(any_match(DENIAL, reply) or re.match(r"^(no|nope|nah)\b", reply))
+    return bool(any_match(_DENIAL, reply) or re.match(r"^(no|nope|nah)\b", reply))
 
 
 def _invented_detail(s: Situation, *, named_only: bool = False) -> str | None:
@@ -349,7 +359,7 @@ def _invented_detail(s: Situation, *, named_only: bool = False) -> str | None:
     asked = bool(_QUESTION.search(digits(norm(s.message))) or _RECALL_ASKED.search(norm(s.message)))
     for sentence in sentences(s.reply):
         low = norm(sentence)
-        if any_match(DENIAL, low) or _HEDGE.search(low) or low.endswith("?"):
+        if any_match(_DENIAL, low) or _HEDGE.search(low) or low.endswith("?"):
             continue
         past = recalling or _PAST.search(low) or _ANSWER_HEAD.search(low)
         if not (past or asked):
