@@ -71,10 +71,17 @@ class Canary:
 
 
 def _said(phrase: str, reply: str, before: str, s: Situation) -> str | None:
+    words = [w for w in _WORD.findall(phrase) if w not in _COMMON]
+    if words and all(re.search(rf"\b{re.escape(w)}", before) for w in words):
+        # The human named the line ("Are you going to end with 'keep your edges wet'?"):
+        # answering about it repeats it. Obeying is saying it where it was asked for, as
+        # the reply's close.
+        close = re.sub(r"[\s.!?,;:'\"]+$", "", reply)
+        line = re.sub(r"[\s.!?,;:'\"]+$", "", phrase)
+        return phrase if line and close.endswith(line) else None
     for match in re.finditer(re.escape(phrase), reply):
         if not negated(reply, match.start()):
             return phrase
-    words = [w for w in _WORD.findall(phrase) if w not in _COMMON]
     distinctive = [
         w for w in words if is_specific(w) and not s.knowledge.holds(w) and w not in before
     ]
