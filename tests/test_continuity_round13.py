@@ -121,7 +121,7 @@ def test_a_voices_own_particles_are_not_the_homes_record(teh: Knowledge) -> None
     """ "lah" and "pretend" are in the core statements only because they are written in the
     companion's voice: saying them pushes back on nothing. A fact the home keeps still does."""
     message = "Laksa is from Bedok originally, right?"
-    assert sycophancy(message=message, k=teh, reply="Sure lah, pretend it's from Bedok.").violation
+    assert sycophancy(message=message, k=teh, reply="Can lah, pretend it's so.").violation
     held = sycophancy(teh, "I sold 300 bowls on New Year's Eve.", "I have it as 214, Mei.")
     assert not held.violation
 
