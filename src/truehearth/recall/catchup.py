@@ -55,7 +55,7 @@ def sync_indexes(home: Home) -> int:
     request's path, the answer does not change). Rows are counted once per
     index, as when the indexes synced one by one.
     """
-    with driver_errors():
+    with driver_errors(), home.recall_index.held():
         done = catch_up(home.recall_index)
         # What the home's talk has in common (the second vector list's) is estimated again
         # each time the home grows by a thirty-second, tens of ms: here, between turns, not

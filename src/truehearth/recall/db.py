@@ -73,6 +73,9 @@ class RecallDB:
         # lists), each checked against its files before it is reused; see VectorIndex.
         self.kept: dict[str, Any] = {}
         self.trim_every = TRIM_EVERY
+        # recall_meta values held for one block (see :meth:`held`): this connection's
+        # change count when they were read, and the values (None: no such key).
+        self._held: tuple[int, dict[str, str | None]] | None = None
 
     def close(self) -> None:
         self.conn.close()
@@ -98,11 +101,59 @@ class RecallDB:
             except BaseException:
                 self.conn.execute("ROLLBACK")
                 raise
+            finally:
+                self._forget()  # the transaction read the table as it is now (see held)
             self.conn.execute("COMMIT")
 
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        """Recall's settings and watermarks read once for the block (one question, one
+        catch-up pass) instead of once per use.
+
+        A question read ``recall_meta`` 44 times (the vector count alone 12 times),
+        each a statement. Inside the block a value read once is reused until this
+        connection writes or opens a transaction: a write here, even one rolled back,
+        drops them all; a read inside a transaction (a sync checking that no other
+        sync moved a watermark) always goes to the table and drops them too, as does
+        every :meth:`writing` block. So a sync that loops until the feed is read sees
+        a watermark another connection moved as soon as its own transaction has seen
+        it (held past that, a loop re-read the same rows for ever). Another
+        connection's commit is otherwise seen by the next block, as if the block had
+        read everything at its start.
+        """
+        outer = self._held
+        if outer is None:
+            self._held = (self.conn.total_changes, {})
+        try:
+            yield
+        finally:
+            if outer is None:
+                self._held = None
+
     def meta(self, key: str, default: str | None = None) -> str | None:
+        held = self._held
+        if held is None:
+            value = self._read_meta(key)
+        elif self.conn.in_transaction:
+            self._forget()
+            value = self._read_meta(key)
+        else:
+            if held[0] != self.conn.total_changes:
+                held = self._held = (self.conn.total_changes, {})
+            values = held[1]
+            if key not in values:
+                values[key] = self._read_meta(key)
+            value = values[key]
+        return value if value is not None else default
+
+    def _forget(self) -> None:
+        """Drop the values :meth:`held` keeps (the block goes on, reading afresh)."""
+        if self._held is not None:
+            self._held = (self.conn.total_changes, {})
+
+    def _read_meta(self, key: str) -> str | None:
         row = self.conn.execute("SELECT value FROM recall_meta WHERE key = ?", (key,)).fetchone()
-        return str(row[0]) if row else default
+        return str(row[0]) if row else None
 
     def meta_int(self, key: str) -> int:
         """A watermark or count; one that is not a number is a damaged index (one line)."""

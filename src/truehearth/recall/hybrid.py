@@ -298,7 +298,8 @@ class HybridRetriever:
         include_quarantined: bool = False,
     ) -> list[Recalled]:
         # A damaged index (a derived table edited by hand) is one line, not a traceback.
-        with driver_errors():
+        # Recall's settings are read once for the question (RecallDB.held).
+        with driver_errors(), home.recall_index.held():
             return self._retrieve(home, query, limit, layers, include_quarantined)
 
     def _retrieve(
