@@ -81,7 +81,7 @@ from truehearth.store.connect import driver_errors
 if TYPE_CHECKING:
     from truehearth.home import Home
     from truehearth.recall.embedder_base import Vectors
-    from truehearth.recall.vectors import VectorIndex
+    from truehearth.recall.vectors import VectorHit, VectorIndex
 
 TRUST_WEIGHT = {Trust.VERIFIED: 1.0, Trust.UNTRUSTED: 0.8, Trust.QUARANTINED: 0.3}
 RECENCY_BOOST = 0.05  # at most +5% for a memory from today
@@ -629,24 +629,24 @@ class HybridRetriever:
         query = index.embedder.embed([without_stopwords(text)])[0]
         shifted = self._rank_by(index, query)
         plain = ("vector", self.fusion.vector)
+        wanted = self.candidates * 2
         if shifted is None or self.uncommon <= 0:
-            return [(*plain, self._vector_hits(rows, index, query, shifted, admit, quarantined))]
+            hits = index.search(query, wanted, shifted)
+            return [(*plain, self._vector_hits(rows, hits, admit, quarantined))]
         second = ("uncommon vector", (self.uncommon, self.fusion.vector[1]))
+        both = index.search_two(query, shifted, wanted)  # one read of the vectors for both
         return [
-            (*plain, self._vector_hits(rows, index, query, None, admit, quarantined)),
-            (*second, self._vector_hits(rows, index, query, shifted, admit, quarantined)),
+            (*plain, self._vector_hits(rows, both[0], admit, quarantined)),
+            (*second, self._vector_hits(rows, both[1], admit, quarantined)),
         ]
 
     def _vector_hits(
         self,
         rows: QuestionRows,
-        index: VectorIndex,
-        query: Vectors,
-        rank_by: Vectors | None,
+        hits: list[VectorHit],
         admit: Callable[[Glance], bool],
         quarantined: bool,
     ) -> list[tuple[int, Glance, float]]:
-        hits = index.search(query, self.candidates * 2, rank_by)
         out: list[tuple[int, Glance, float]] = []
         for hit, row in zip(hits, rows([h.rid for h in hits], self.candidates), strict=True):
             if row is None or row.id != hit.record_id:

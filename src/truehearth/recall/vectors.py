@@ -30,7 +30,7 @@ import numpy.typing as npt
 
 from truehearth.core.progress import Progress
 from truehearth.core.records import Record
-from truehearth.recall import ivf
+from truehearth.recall import ivf, scan
 from truehearth.recall.db import RecallDB
 from truehearth.recall.embedder_base import Embedder, Vectors, one_blas_thread
 from truehearth.recall.indextext import CONTEXT_WEIGHT, TurnKey, asks, embed_text, turn_key
@@ -583,6 +583,32 @@ class VectorIndex:
             else:
                 top, _ranked = self._nearest(mapped, rank_by.reshape(-1).astype(np.float32), k)
                 top_scores = np.asarray(mapped.matrix[top], np.float32) @ q
+        return self._hits(mapped, top, top_scores)
+
+    def search_two(
+        self, query: Vectors, rank_by: Vectors, k: int
+    ) -> tuple[list[VectorHit], list[VectorHit]]:
+        """``search(query, k)`` and ``search(query, k, rank_by)``, the same hits and scores,
+        with one read of the matrix where both scan every row (scan.two_products)."""
+        mapped = self._matrix()
+        rows, q = mapped.matrix.shape[0], query.reshape(-1)
+        if self._inverted_lists(rows) is not None or q.dtype != np.float32 or rows == 0:
+            return self.search(query, k), self.search(query, k, rank_by)
+        if mapped.coarse is not None and rows > self.coarse_from:
+            return self.search(query, k), self.search(query, k, rank_by)
+        with one_blas_thread():
+            plain, shifted = scan.two_products(
+                mapped.matrix, q, rank_by.reshape(-1).astype(np.float32)
+            )
+            top, top_scores = scan.best(plain, k)
+            ranked, _shifted = scan.best(shifted, k)
+            ranked_scores = np.asarray(mapped.matrix[ranked], np.float32) @ q
+        return self._hits(mapped, top, top_scores), self._hits(mapped, ranked, ranked_scores)
+
+    def _hits(
+        self, mapped: _Mapped, top: npt.NDArray[np.intp], top_scores: npt.NDArray[np.float32]
+    ) -> list[VectorHit]:
+        """The rows found, named by their records (a row the table does not hold is left out)."""
         rows = [int(i) for i in top]
         if mapped.ids is None:
             names = self._names(rows)
@@ -624,11 +650,7 @@ class VectorIndex:
             best = best[np.argsort(-scores[best])]
             top, top_scores = pool[best], scores[best]
         else:
-            scores = mapped.matrix @ q
-            k = min(k, rows)
-            top = np.argpartition(-scores, k - 1)[:k]
-            top = top[np.argsort(-scores[top])]
-            top_scores = scores[top]
+            top, top_scores = scan.best(mapped.matrix @ q, k)
         return top, top_scores
 
     def _names(self, rows: list[int]) -> dict[int, str]:
