@@ -7,10 +7,13 @@ importer, so turns carry speakers, sessions and dates as a user's would.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
+from typing import Any
 
 from tests.test_recall_talk import chat_home
 from truehearth.core.records import Layer, Trust
+from truehearth.home import Home
 from truehearth.recall.glance import Glance
 from truehearth.recall.hybrid import HybridRetriever
 from truehearth.recall.indextext import record_date, turn_key
@@ -138,3 +141,28 @@ def test_the_replies_after_asking_hits_are_found_in_one_query(tmp_path: Path) ->
         assert len(lookups) == 1
         replies = {h.record.text for h in found if "reply after" in h.why}
         assert replies == {"Only until noon.", "Yes, Sunday morning.", "The one by the river."}
+
+
+def test_a_question_glances_at_each_row_once(tmp_path: Path) -> None:
+    """A turn the keyword list and both vector lists return is glanced at once per
+    question (three times before), and the answer is the same."""
+    with Home.init(tmp_path / "home", "Ash") as home:
+        for i in range(12):
+            home.remember(f"We planted tulips by the fence in spring, bed {i}.")
+        retriever = HybridRetriever()
+        first = retriever.retrieve(home, "what did we plant by the fence?")
+        glanced: list[int] = []
+
+        def watch(frame: Any, event: str, _arg: object) -> None:
+            if event == "call" and frame.f_code is Glance.of_row.__func__.__code__:
+                glanced.append(id(frame.f_locals["row"]))
+
+        sys.setprofile(watch)
+        try:
+            again = retriever.retrieve(home, "what did we plant by the fence?")
+        finally:
+            sys.setprofile(None)
+        assert glanced and len(glanced) == len(set(glanced))
+        assert [(r.record.id, r.score, r.why) for r in again] == [
+            (r.record.id, r.score, r.why) for r in first
+        ]

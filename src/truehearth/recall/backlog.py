@@ -73,7 +73,7 @@ def backlog_hits(
     for match, row in zip(found, rows([m.rid for m in found], limit), strict=True):
         if row is None or not row.current:
             continue  # cheap column checks before the record is read
-        seen = Glance.of_row(row)
+        seen = rows.glance(row)
         if admit(seen):
             out.append(BacklogHit(seen, match.score, match.words))
             if len(out) >= limit:

@@ -346,7 +346,8 @@ class HybridRetriever:
         ) -> None:
             if not admit(seen):
                 return
-            entry = pool.setdefault(seen.id, _Candidate(seen))
+            # Most adds find the candidate made already: made only when it is not.
+            entry = pool.get(seen.id) or pool.setdefault(seen.id, _Candidate(seen))
             weight, k = weights
             entry.fused += weight / (k + rank)
             if kind and (kind not in entry.lists or rank < entry.lists[kind][0]):
@@ -653,7 +654,7 @@ class HybridRetriever:
                 continue  # the row was removed (rollback) or reused by another record
             if not row.current or (row.trust == Trust.QUARANTINED.value and not quarantined):
                 continue  # cheap column checks before the record is read
-            seen = Glance.of_row(row)
+            seen = rows.glance(row)
             if not admit(seen):
                 continue
             out.append((len(out) + 1, seen, hit.score))

@@ -29,6 +29,19 @@ class QuestionRows:
     def __init__(self, db: RecallDB) -> None:
         self.db = db
         self.read: dict[int, ProjectionRow | None] = {}
+        self._glances: dict[int, tuple[ProjectionRow, Glance]] = {}  # by the row object
+
+    def glance(self, row: ProjectionRow) -> Glance:
+        """The row's :class:`Glance`, made once per question: a turn that two or three
+        lists return (keywords and both vector lists, often) is glanced at once. Keyed by
+        the row object this question read (held in :attr:`read`, so its id stays its own),
+        so a row read anew is glanced anew. Fusion keeps the first glance of each record
+        and reads only its fields, so sharing it between lists changes nothing."""
+        kept = self._glances.get(id(row))
+        if kept is None or kept[0] is not row:
+            kept = (row, Glance.of_row(row))
+            self._glances[id(row)] = kept
+        return kept[1]
 
     def __call__(self, rids: list[int], needed: int) -> Iterator[ProjectionRow | None]:
         """The projection row of each of ``rids`` in order (None if gone), read in two goes.
@@ -71,7 +84,7 @@ class TalkSearch:
         for hit, row in zip(hits, rows, strict=True):
             if row is None or not row.current:
                 continue  # cheap column checks before the record is read
-            seen = Glance.of_row(row)
+            seen = self.rows.glance(row)
             if self.admit(seen):
                 out.append((seen, hit.score))
                 if len(out) >= self.limit:
