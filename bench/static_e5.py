@@ -149,5 +149,6 @@ class AlsoRetriever(HybridRetriever):
         if syncing:
             other.sync()
         asked = other.embedder.embed([without_stopwords(text)])[0]
-        found = self._vector_hits(rows, other, asked, None, admit, quarantined)
+        hits = other.search(asked, self.candidates * 2)
+        found = self._vector_hits(rows, hits, admit, quarantined)
         return [*lists, ("static e5 vector", (self.weight, self.fusion.vector[1]), found)]
