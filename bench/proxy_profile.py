@@ -87,6 +87,7 @@ def _phases() -> list[tuple[Any, str, str]]:
         (turn.Conversation, "prepare", "context (prepare)"),
         (hybrid.HybridRetriever, "retrieve", "  retrieval"),
         (vectors.VectorIndex, "search", "    vector search"),
+        (vectors.VectorIndex, "search_two", "    vector search (both lists)"),
         (talk.TalkIndex, "search", "    talk index search"),
         (graph.Graph, "lookup", "    graph lookup"),
         (Glance, "of_row", "    candidates read (Glance.of_row)"),
