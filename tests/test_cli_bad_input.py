@@ -603,3 +603,37 @@ def test_a_directory_or_an_empty_path_is_named_as_a_directory(
     assert says in _one_error_line(result.err)
     assert _journal(home.path) == before
     assert [p.name for p in work.iterdir()] == ["dir"]
+
+
+def test_accepting_words_the_core_already_holds_says_so(
+    cli: CliRunner, home: Home, tmp_path: Path
+) -> None:
+    """A card imported as PNG and as JSON proposes its description twice; both can be accepted."""
+    card = json.loads((FIXTURES / "card_v2.json").read_text())
+    card["data"]["character_book"] = None
+    as_json = tmp_path / "wren.json"
+    as_json.write_text(json.dumps(card))
+    again = tmp_path / "wren-copy.json"
+    again.write_text(json.dumps(card, indent=1))  # another file, so another import
+    for path in (as_json, again):
+        assert cli("import", "card", path, "--home", home.path).code == 0
+    pending = [p for p in home.proposals() if p.layer is Layer.CORE]
+    by_text: dict[str, list[str]] = {}
+    for p in pending:
+        by_text.setdefault(" ".join(p.text.split()).casefold(), []).append(p.id)
+    first, second = next(ids for ids in by_text.values() if len(ids) == 2)
+    accepted = cli("consent", "accept", first, "--home", home.path)
+    assert accepted.code == 0 and accepted.err == ""
+    kept = home.proposal(first).record
+    twice = cli("consent", "accept", second, "--home", home.path)
+    assert twice.code == 0
+    note = " ".join(twice.err.split())
+    assert note.startswith(f"note: the core already held these words ({kept})"), note
+    added = home.proposal(second).record
+    assert note.endswith(f"truehearth propose core --retires {added}")
+    retire = cli("propose", "core", "--retires", str(added), "--home", home.path)
+    assert retire.code == 0, retire.err
+    (retiring,) = [p.id for p in home.proposals() if p.action is ProposalAction.RETIRE]
+    done = cli("consent", "accept", retiring, "--home", home.path)
+    assert done.code == 0 and done.err == ""
+    assert [r.id for r in home.identity() if r.text == home.proposal(first).text] == [kept]

@@ -9,11 +9,20 @@ import typer
 import yaml
 from rich.markup import escape
 
-from truehearth.cli._app import HomeOpt, JsonOpt, app, console, opened, print_json
+from truehearth.cli._app import HomeOpt, JsonOpt, app, console, err_console, opened, print_json
 from truehearth.cli._render import proposals_table
 from truehearth.core.boundary_shape import STRUCTURE, checked_structure
 from truehearth.core.errors import InvalidInput
-from truehearth.core.records import Layer, ProposalAction, ProposalStatus, Source, Voice, parse_enum
+from truehearth.core.records import (
+    Layer,
+    Proposal,
+    ProposalAction,
+    ProposalStatus,
+    Record,
+    Source,
+    Voice,
+    parse_enum,
+)
 
 consent_app = typer.Typer(
     help="Settle proposals to change the core or the boundaries.", no_args_is_help=True
@@ -165,8 +174,32 @@ def consent_accept(
     """Accept a proposal: the identity change takes effect, verified by you."""
     with opened(home) as h:
         proposal = h.accept(proposal_id)
+        same = _same_words(h.identity(), proposal)
     made = f" as record {proposal.record}" if proposal.record else ""
     console.print(f"Accepted {proposal.id}{made}: [bold]{escape(proposal.text)}[/]")
+    if same:
+        # The same card imported as PNG and JSON, or a card and its Letta file, each
+        # propose the same words; a second copy costs tokens in every prompt.
+        err_console.print(
+            f"note: the {proposal.layer.value} already held these words ({', '.join(same)}); "
+            f"to keep one copy: truehearth propose {proposal.layer.value} "
+            f"--retires {proposal.record}",
+            soft_wrap=True,
+        )
+
+
+def _same_words(identity: list[Record], proposal: Proposal) -> list[str]:
+    """Other verified records of the proposal's layer with its words (spacing and case aside)."""
+    if proposal.action is not ProposalAction.ADD or proposal.record is None:
+        return []
+    words = " ".join(proposal.text.split()).casefold()
+    return [
+        r.id
+        for r in identity
+        if r.layer is proposal.layer
+        and r.id != proposal.record
+        and " ".join(r.text.split()).casefold() == words
+    ]
 
 
 @consent_app.command("reject")
