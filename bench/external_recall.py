@@ -93,6 +93,10 @@ TAPS: dict[str, Tap] = {}
 NEWEST_SAYS = "only its newest"  # what --explain says when a common word's pass was bounded
 
 
+def _said_by(needs: str, boost: str = "question", when: bool = False) -> Retriever:
+    return HybridRetriever(speaker_needs=boost, said_by_needs=needs, when_boost=when)
+
+
 def truehearth_systems(which: str) -> dict[str, Retriever]:
     """The retriever configurations compared: the default and each step switched on or off.
 
@@ -155,6 +159,26 @@ def truehearth_systems(which: str) -> dict[str, Retriever]:
             ),
             "+ beside, turns of any length": HybridRetriever(beside=Beside(short_words=0)),
             "+ beside + passage spread (6 turns)": HybridRetriever(beside=True, spread_span=6),
+        }
+    if which == "r13b":  # round 13b: what the speaker boost asks of a turn it lifts
+        return {
+            "truehearth default": HybridRetriever(),
+            "speaker boost lifts any turn (before)": HybridRetriever(speaker_needs=""),
+            "speaker boost needs a word of its own": HybridRetriever(speaker_needs="any"),
+            "speaker boost needs a question word": HybridRetriever(speaker_needs="question"),
+            "... or more than 12 words": HybridRetriever(speaker_needs="short"),
+            "said-by list needs a question word too": _said_by("question"),
+            "said-by list and boost: short rule": _said_by("short", "short"),
+            "said-by list needs a question word, boost any": _said_by("question", ""),
+            "before + when-boost": _said_by("", "", True),
+            "short rule + when-boost": _said_by("short", "short", True),
+        }
+    if which == "r13b-final":  # round 13b: the two fixes, each on and off
+        return {
+            "round 13 rules (boost lifts any turn)": _said_by("", ""),
+            "short rule (said-by list + boost)": _said_by("short", "short"),
+            "when-boost": _said_by("", "", True),
+            "short rule + when-boost": _said_by("short", "short", True),
         }
     if which == "rerank":  # the learnt re-ranker on and off
         return {

@@ -1,4 +1,5 @@
-"""Recall on chats as people text them: dates like "weds" and "sat 16th may".
+"""Recall on chats as people text them: dates like "weds" and "sat 16th may", and a
+named speaker's empty turns ("lol", "obvs") not lifted for being theirs.
 
 The date parsing is a pure function; recall is checked on real SQLite homes with the
 real default embedder, chats imported through the real SillyTavern importer.
@@ -16,6 +17,7 @@ from tests.test_recall_talk import chat_home
 from truehearth.recall import dates
 from truehearth.recall.dates import spans
 from truehearth.recall.hybrid import HybridRetriever
+from truehearth.recall.keyword_passes import ASKS_WHEN
 
 WEDNESDAY = date(2025, 5, 7)
 
@@ -68,6 +70,13 @@ def test_words_that_only_look_like_texted_dates_are_not_dates() -> None:
         "c'mon mate",
     ):
         assert spans(text, WEDNESDAY, texted=True) == [], text
+
+
+def test_a_question_asks_when_only_if_it_names_no_time_of_its_own() -> None:
+    assert ASKS_WHEN.search("When did Kieran move house?")
+    assert ASKS_WHEN.search("On what date was the party?")
+    assert ASKS_WHEN.search("In which month of 2025 did they get engaged?")
+    assert not ASKS_WHEN.search("What did Kieran name the dog?")
 
 
 def test_texted_dates_are_read_only_when_switched_on() -> None:
@@ -126,3 +135,37 @@ def test_a_texted_day_in_a_question_resolves_against_the_day_it_is_asked(
         found = HybridRetriever().retrieve(home, "who went to the climbing wall on fri?", limit=2)
         assert found[0].record.text.endswith("fell off a lot.")
         assert "date match: 2023-05-05 is within 'on fri'" in found[0].why
+
+
+def test_a_named_speakers_empty_turns_are_not_lifted_for_being_theirs(tmp_path: Path) -> None:
+    home = chat_home(
+        tmp_path,
+        [
+            (
+                "2023-04-02",
+                [
+                    ("Caroline", "Did you finish the painting of the harbour?"),
+                    ("Melanie", "lol"),
+                    ("Caroline", "The harbour one, with the boats."),
+                    ("Melanie", "obvs"),
+                    ("Caroline", "Tell me about it then."),
+                    ("Melanie", "I painted the harbour at dusk, all orange and pink."),
+                ],
+            )
+        ],
+    )
+    with home:
+        found = HybridRetriever().retrieve(home, "What did Melanie paint of the harbour?", limit=6)
+        by_text = {r.record.text: r for r in found}
+        assert found[0].record.text.startswith("I painted the harbour")
+        assert "speaker match: said by Melanie" in found[0].why
+        assert found[1].record.text.startswith("Did you finish")  # not "lol"
+        for empty in ("lol", "obvs"):
+            if empty in by_text:  # found through its neighbours' words, but not lifted
+                assert "said by Melanie, not lifted" in by_text[empty].why
+                assert "speaker match" not in by_text[empty].why
+        before = HybridRetriever(speaker_needs="", said_by_needs="").retrieve(
+            home, "What did Melanie paint of the harbour?", limit=6
+        )
+        assert [r.record.text for r in before[1:3]] == ["lol", "obvs"]  # as they were lifted
+        assert "speaker match: said by Melanie" in before[1].why

@@ -33,7 +33,6 @@ says why it was chosen, including when the second stage moved it.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -43,18 +42,22 @@ from truehearth.core.records import Layer, Record, Trust
 from truehearth.recall.backlog import BacklogPass, Listed, backlog_list
 from truehearth.recall.base import Recalled
 from truehearth.recall.beside import Beside, keeper, lend
-from truehearth.recall.dates import Span, parse_day
+from truehearth.recall.dates import parse_day
 from truehearth.recall.db import RecallDB
 from truehearth.recall.glance import Glance
 from truehearth.recall.graph import Edge, Graph
 from truehearth.recall.indextext import asks_text
 from truehearth.recall.keyword_passes import (
     KEYWORDS,
+    NOT_LIFTED,
     Asked,
     bound,
+    date_match,
     keyword_passes,
     kind_of,
+    lifts,
     standout,
+    talks_about,
     understand,
 )
 from truehearth.recall.keywords import NEWEST
@@ -74,7 +77,7 @@ from truehearth.recall.question_rows import QuestionRows, TalkSearch
 from truehearth.recall.rerank import DEPTH, Reranker, Shortlisted, shipped
 from truehearth.recall.settings import index_of
 from truehearth.recall.spread import spread
-from truehearth.recall.talk import TalkIndex, days_named
+from truehearth.recall.talk import TalkIndex
 from truehearth.recall.vectors import COMMON, COMMON_SHARE
 from truehearth.store.connect import driver_errors
 
@@ -116,6 +119,14 @@ BESIDE_BY_DEFAULT = False
 # Spread counts a session's turns by passage of this many turns (0: the whole session).
 # Measured in round 13 and not adopted: it cost RealMem session recall.
 SPREAD_SPAN = 0
+# What a turn must carry for a question naming its speaker to lift it, by the speaker boost
+# (SPEAKER_NEEDS) and by the said-by list (SAID_BY_NEEDS): "question", one of the question's
+# kept words (query.carries); "short", that or more than SHORT_TURN words; "any", a word of
+# its own; "", nothing (before round 13b). Naming Kieran lifted his "obvs" and "lol".
+SPEAKER_NEEDS = "short"
+SAID_BY_NEEDS = "short"
+# Whether a question asking *when* (and naming no time) lifts the turns that name a day.
+WHEN_BOOST = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +205,9 @@ class HybridRetriever:
         common_share: float | None = None,
         inline: int | None = None,
         backlog: bool = True,
+        speaker_needs: str | None = None,
+        said_by_needs: str | None = None,
+        when_boost: bool | None = None,
     ) -> None:
         self.use_bm25 = bm25
         self.use_vectors = vectors
@@ -203,6 +217,9 @@ class HybridRetriever:
         self.use_neighbours = neighbours
         self.use_speakers = speakers
         self.use_dates = dates
+        self.speaker_needs = SPEAKER_NEEDS if speaker_needs is None else speaker_needs
+        self.said_by_needs = SAID_BY_NEEDS if said_by_needs is None else said_by_needs
+        self.when_boost = WHEN_BOOST if when_boost is None else when_boost
         # The turns beside the fused top (recall/beside.py); None: off. True: Beside().
         if beside is None:
             beside = BESIDE_BY_DEFAULT
@@ -376,6 +393,8 @@ class HybridRetriever:
             hits = search(match, since)
             sure = self.fusion.sure_k if standout([s for _r, s in hits]) else 0
             weights = (given[0], min(given[1], sure)) if sure else given
+            if label.startswith("said by") and self.said_by_needs:
+                hits = [(g, r) for g, r in hits if lifts(g.text, asked, self.said_by_needs)]
             for rank, (seen, raw) in enumerate(hits, 1):
                 note = (", a clear first" if sure and rank == 1 else "") + newest
                 reason = f"{label} (bm25 rank {rank}{note})"
@@ -575,12 +594,24 @@ class HybridRetriever:
         seen = candidate.seen
         if asked.speakers:
             who = seen.speaker
-            if who in asked.speakers:
+            needs = self.speaker_needs
+            if who in asked.speakers and needs and not lifts(seen.text, asked, needs):
+                candidate.reasons.append(f"said by {who}, not lifted: {NOT_LIFTED[needs]}")
+            elif who in asked.speakers:
                 candidate.matched.add("speaker")
                 candidate.boost *= 1.0 + self.fusion.speaker_boost
                 candidate.reasons.append(f"speaker match: said by {who}")
+        if asked.when and self.when_boost:
+            named = talks_about(seen.text, seen.date)
+            if named:
+                candidate.matched.add("date")
+                candidate.boost *= 1.0 + self.fusion.date_boost
+                day, said = named[0]
+                candidate.reasons.append(
+                    f"names a day, asked when: '{said}' means {day.isoformat()}"
+                )
         if asked.spans:
-            match = _date_match(seen, asked.spans)
+            match = date_match(seen, asked.spans)
             if match:
                 candidate.matched.add("date")
                 candidate.boost *= 1.0 + self.fusion.date_boost
@@ -700,30 +731,6 @@ def sync_indexes(home: Home) -> int:
     from truehearth.recall.catchup import sync_indexes as catch_up
 
     return catch_up(home)
-
-
-def _date_match(seen: Glance, asked: list[Span]) -> str | None:
-    """Why a record's date matches the question's span, or None."""
-    day = parse_day(seen.date)
-    for span in asked:
-        if day is not None and span.covers(day):
-            return f"date match: {day.isoformat()} is within '{span.said}' ({span.describe()})"
-        for mentioned, said in _talks_about(seen.text, seen.date):
-            if span.covers(mentioned):
-                return (
-                    f"date match: '{said}' means {mentioned.isoformat()}, "
-                    f"within '{span.said}' ({span.describe()})"
-                )
-    return None
-
-
-@functools.lru_cache(maxsize=2048)
-def _talks_about(text: str, on: str) -> tuple[tuple[date, str], ...]:
-    """:func:`~truehearth.recall.talk.days_named`, remembered: a question that names a time
-    checks every candidate's text for the days it talks about (16 patterns over a long
-    turn, up to ~1 ms each: 45-150 ms of some RealMem questions), and the same turns
-    come back as candidates question after question. A pure function of its arguments."""
-    return tuple(days_named(text, on))
 
 
 def _passage_of(span: int) -> Callable[[_Candidate], str | None]:

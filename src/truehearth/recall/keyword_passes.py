@@ -16,17 +16,19 @@ lists these passes return.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from truehearth.recall.dates import Span, spans
+from truehearth.recall.dates import Span, parse_day, spans
 from truehearth.recall.db import RecallDB
 from truehearth.recall.expand import default_expander
-from truehearth.recall.query import content_words, keyword_terms
-from truehearth.recall.talk import TalkIndex
+from truehearth.recall.glance import Glance
+from truehearth.recall.query import carries, content_words, keyword_terms
+from truehearth.recall.talk import TalkIndex, days_named
 
 if TYPE_CHECKING:
     from truehearth.recall.hybrid import Fusion
@@ -51,6 +53,16 @@ class Asked:
     # Set when every word is common (keywords.NEWEST): the passes read only the
     # newest this many turns that have the one word kept.
     newest: int | None = None
+    # Whether it asks *when* something was (and names no time itself): a turn that
+    # names a day ("weds", "last sunday") may hold the answer.
+    when: bool = False
+
+
+ASKS_WHEN = re.compile(
+    r"^\W*(?:when\b|(?:on|around|about|in|by)?\s*(?:what|which)\s+"
+    r"(?:date|day|night|month|year|week|weekend)\b|what was .{0,60}\bfirst day\b)",
+    re.I,
+)
 
 
 def understand(
@@ -91,7 +103,8 @@ def understand(
     spoken = [t for t in own if t not in voices]
     terms = db.common_words.keep(spoken or own) if own else []
     reads = newest if terms and db.common_words.everywhere(terms) else None
-    return Asked(text, terms, named, found, reads)
+    when = dates and not found and ASKS_WHEN.search(text) is not None
+    return Asked(text, terms, named, found, reads, when)
 
 
 def keyword_passes(
@@ -177,3 +190,47 @@ def _phrase(text: str) -> str:
 
 def _any(words: Sequence[str]) -> str:
     return " OR ".join(_phrase(w) for w in words)
+
+
+# -- what fusion weighs a candidate by (recall/hybrid.py _weigh) ------------------------
+
+
+def date_match(seen: Glance, asked: list[Span]) -> str | None:
+    """Why a record's date matches the question's span, or None."""
+    day = parse_day(seen.date)
+    for span in asked:
+        if day is not None and span.covers(day):
+            return f"date match: {day.isoformat()} is within '{span.said}' ({span.describe()})"
+        for mentioned, said in talks_about(seen.text, seen.date):
+            if span.covers(mentioned):
+                return (
+                    f"date match: '{said}' means {mentioned.isoformat()}, "
+                    f"within '{span.said}' ({span.describe()})"
+                )
+    return None
+
+
+@functools.lru_cache(maxsize=2048)
+def talks_about(text: str, on: str) -> tuple[tuple[date, str], ...]:
+    """:func:`~truehearth.recall.talk.days_named`, remembered: a question that names a time
+    checks every candidate's text for the days it talks about (16 patterns over a long
+    turn, up to ~1 ms each: 45-150 ms of some RealMem questions), and the same turns
+    come back as candidates question after question. A pure function of its arguments."""
+    return tuple(days_named(text, on))
+
+
+NOT_LIFTED = {
+    "question": "it has none of the question's words",
+    "short": "a short turn with none of the question's words",
+    "any": "it has no words of its own",
+}
+SHORT_TURN = 12  # words: "short" withholds the lift only from turns this short
+
+
+def lifts(text: str, asked: Asked, needs: str) -> bool:
+    """Whether a turn the question's named speaker said may be lifted as theirs: it
+    carries one of the question's kept words ("question"; "short": or it is longer than
+    :data:`SHORT_TURN` words), or any word of its own ("any")."""
+    if needs == "short" and len(text.split()) > SHORT_TURN:
+        return True
+    return carries(text, asked.terms if needs in ("question", "short") else [])

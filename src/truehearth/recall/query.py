@@ -75,3 +75,32 @@ def keyword_terms(text: str) -> list[str]:
         if len(word) > 1 and word not in STOPWORDS and word not in found:
             found.append(word)
     return found
+
+
+# Texting's answers that carry nothing of their own: a speaker named in a question should
+# not lift these ("lol", "ok", "And???") above what that speaker actually said about it.
+_FILLER_TEXT = """
+lol lmao haha hahaha hehe omg ok okay k kk ya ye yeah yes yep yup no nah nope wow aw aww awww
+oh ah ahh hmm hm mm ha xx xxx x cool nice sure right wait really god gosh ooh oooh thanks thx
+ta cheers hey hi hiya bye yay woo whoa same literally exactly
+"""
+FILLER = frozenset(_FILLER_TEXT.split())
+
+
+def carries(text: str, terms: list[str]) -> bool:
+    """Whether ``text`` carries one of ``terms`` (a question's kept words), each matched as
+    the index's stemmer roughly would ("dogs" for "dog", "wanted" for "want"), or, when the
+    question kept none, any word that is not a stopword or filler."""
+    own = [w for w in words(text) if w not in STOPWORDS and w not in FILLER]
+    if not terms:
+        return bool(own)
+    return any(_same_stem(w, t) for w in own for t in terms)
+
+
+def _same_stem(a: str, b: str) -> bool:
+    """Roughly the index's porter stemming: "dog"/"dogs", "practise"/"practising"."""
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    if len(long) - len(short) > 4:
+        return False
+    need = min(len(short), max(3, len(short) - 2))
+    return long[:need] == short[:need]
