@@ -72,6 +72,17 @@ def test_rhythm_counts_sessions_hours_streaks_and_weeks(clocked: tuple[Home, Clo
     assert any("this week" in s.lower() for s in found.sentences())
 
 
+def test_one_session_and_one_message_read_as_one(clocked: tuple[Home, Clock]) -> None:
+    home, clock = clocked
+    _session(home, clock, 1, 5)
+    said = " ".join(usage.compute(home, now=START + timedelta(hours=1), tz=UTC).sentences())
+    assert "1 session and 1 message from you in all." in said
+    assert "This week: 1 session," in said
+    clock.at = START + timedelta(days=30)
+    first = " ".join(usage.compute(home, now=clock.at, tz=UTC).sentences())
+    assert "This week: 0 sessions," in first
+
+
 def test_imported_history_is_not_counted_as_use(
     clocked: tuple[Home, Clock], tmp_path: Path
 ) -> None:

@@ -88,10 +88,10 @@ class Rhythm:
         """The patterns in plain words, for the human."""
         if not self.turns:
             return ["No conversations in the journal yet."]
-        said = [f"{self.sessions:,} sessions and {self.turns:,} messages from you in all."]
+        said = [f"{_n(self.sessions, 'session')} and {_n(self.turns, 'message')} from you in all."]
         this, before = self.weeks[-1], self.weeks[-5:-1]
         said.append(
-            f"This week: {this.sessions} sessions, {this.minutes:.0f} minutes "
+            f"This week: {_n(this.sessions, 'session')}, {this.minutes:.0f} minutes "
             f"(about {this.average:.0f} minutes each)."
         )
         if before:
@@ -101,7 +101,7 @@ class Rhythm:
                 direction = "more" if change >= 0 else "less"
                 said.append(
                     f"That is {abs(change):.0f} % {direction} time than your average over the "
-                    f"{len(before)} weeks before ({usual:.0f} minutes a week)."
+                    f"{_n(len(before), 'week')} before ({usual:.0f} minutes a week)."
                 )
         busiest = max(range(24), key=lambda h: self.hours[h])
         said.append(f"You talk most around {busiest:02d}:00.")
@@ -244,3 +244,8 @@ def _weeks(sessions: list[Session], today: date) -> list[Week]:
         if s.start.hour in LATE_HOURS:
             late[week] += s.turns
     return [Week(w, count[w], mins[w], late[w] / turns[w] if turns[w] else 0.0) for w in starts]
+
+
+def _n(count: int, noun: str) -> str:
+    """``1 session``, ``2 sessions``: said to the human, so in the right number."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
