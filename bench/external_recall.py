@@ -173,6 +173,11 @@ def truehearth_systems(which: str) -> dict[str, Retriever]:
             "before + when-boost": _said_by("", "", True),
             "short rule + when-boost": _said_by("short", "short", True),
         }
+    if which == "r13b-test":  # what ships, beside what it replaced: for the one test read
+        return {
+            "round 13 default (before)": _said_by("", ""),
+            "truehearth default (round 13b)": HybridRetriever(),
+        }
     if which == "r13b-final":  # round 13b: the two fixes, each on and off
         return {
             "round 13 rules (boost lifts any turn)": _said_by("", ""),
@@ -596,7 +601,7 @@ def main() -> None:
         "--systems",
         default="current",
         help="comma-separated groups: current, default, tune, legacy, meaning, spread, columns, "
-        "final, meaning-cost, newest, common, uncommon, beside, none",
+        "final, meaning-cost, newest, common, uncommon, beside, r13b, r13b-final, r13b-test, none",
     )
     parser.add_argument(
         "--warm", action="store_true", help="ask each question twice; time the second asking"

@@ -196,19 +196,24 @@ def convgen(
 
 
 BLINDCHAT = REPO / "bench" / "data" / "blindchat"
-BLINDCHAT_SPLITS = (("recall-a", "tune"), ("recall-b", "test"))
+# recall-b was the test part of round 13; read once for a decision there, it is retired
+# ("seen") and not loaded unless asked for; recall-c, written after, is the test part.
+BLINDCHAT_SPLITS = (("recall-a", "tune"), ("recall-b", "seen"), ("recall-c", "test"))
 
 
-def blindchat(root: Path | None = None) -> list[User]:
+def blindchat(root: Path | None = None, *, seen: bool = False) -> list[User]:
     """The blind-written chats (committed, so ``root`` is unused): one home per chat.
 
     The first speaker of ``conversation.json`` is the home's user, the other the
     companion (both are people; the importer keeps both names). Each question is
     asked on its own ``asked_on`` day, when the home holds the sessions dated
     before that day; evidence ids ``S<n>-T<m>`` are the m-th turn of the n-th session.
+    A retired test part (``seen``) is left out unless ``seen``; its split is "seen".
     """
     users = []
     for folder, split in BLINDCHAT_SPLITS:
+        if split == "seen" and not seen:
+            continue  # a test part already read for a decision: not a test any more
         base = BLINDCHAT / folder
         if not (base / "questions.jsonl").is_file():
             continue  # a set not yet written
