@@ -123,8 +123,15 @@ def main() -> None:
     parser.add_argument(
         "--head-briefs", type=int, default=0, help="users' role briefs the refitted heads see"
     )
+    parser.add_argument(
+        "--head-user-talk",
+        type=int,
+        default=second.CAPS["user_talk ordinary"],
+        help="users' messages about instructions the refitted heads see",
+    )
     args = parser.parse_args()
     second.CAPS["briefs ordinary"] = args.head_briefs
+    second.CAPS["user_talk ordinary"] = args.head_user_talk
     targets = [float(t) for t in args.targets.split(",") if t]
     splits = ("train", "tune", "test") if args.test else ("train", "tune")
     examples = [e for e in load_all() if e.split in splits and second.wanted(e)]

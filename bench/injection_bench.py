@@ -38,7 +38,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
-from injection_data import Example, load_all, load_blind
+from injection_data import USER_TALK, Example, load_all, load_blind
 from meaning_cache import CachedEmbedder, embed_all
 from truehearth.core.injection import detect, detect_rules
 from truehearth.core.injection_meaning import MeaningHead, SecondStage, focus
@@ -96,6 +96,10 @@ def rates(
             lang = [*example.kind.split(), "?", "?"][1]
             key = (example.source, f"language {lang}", example.split, example.label)
             groups[key].append(example.text)
+        if example.source == USER_TALK:
+            lang, _, what = example.kind.partition(" ")
+            for sub in (f"language {lang}", f"kind {what}"):
+                groups[(example.source, sub, example.split, example.label)].append(example.text)
         kind = example.kind if example.source == "bipia" else ""
         groups[(example.source, kind, example.split, example.label)].append(example.text)
     rows = []

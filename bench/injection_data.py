@@ -45,6 +45,7 @@ TASK_CATEGORIES = frozenset(
 )
 CHAT_SOURCES = ("topical_chat", "counsel_chat", "synthetic_persona_chat", "memorybank", "realmem")
 BRIEFS = "briefs"
+USER_TALK = "user_talk"
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +119,8 @@ def load_all(root: Path | None = None) -> list[Example]:
     ):
         out.extend(loader(base))
     out.extend(_unrepeated(list(_briefs(base)), out))
+    # After the briefs, so their filter against the other sources is what it was.
+    out.extend(load_user_talk())
     return out
 
 
@@ -132,6 +135,21 @@ def load_authored(folder: Path = AUTHORED) -> Iterator[Example]:
             kind = f"{writer} {row.get('lang', '')} {row.get('style', '')}"
             split = bucket("authored", row["text"])
             yield Example(row["text"], label, "authored", split, kind)
+
+
+USER_TALK_DIR = ROOT / "bench" / "data" / "injection_user_talk"
+
+
+def load_user_talk(folder: Path = USER_TALK_DIR) -> Iterator[Example]:
+    """Ordinary messages a person writes in their own chat that *talk about* instructions:
+    taking back an earlier message, talking about instructions, about AI, asking their own
+    companion for things, quoting text, command-like words said in feeling. Written for
+    truehearth, blind to the code, in nine languages (``bench/data/injection_user_talk``,
+    card in its README): round 12's refit flagged such takebacks in the authored ordinary
+    text. Split 60/20/20 by a hash of each text, fixed before any fit."""
+    for row in _jsonl(folder / "ordinary.jsonl"):
+        kind = f"{row.get('lang', '')} {row.get('kind', '')}"
+        yield Example(row["text"], 0, USER_TALK, bucket(USER_TALK, row["text"]), kind)
 
 
 def _deepset(base: Path) -> Iterator[Example]:

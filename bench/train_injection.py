@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from injection_data import BRIEFS, CHAT_SOURCES, ROOT, Example, load_all
+from injection_data import BRIEFS, CHAT_SOURCES, ROOT, USER_TALK, Example, load_all
 from npz_file import reproducible_npz
 from truehearth.core.injection import detect_rules
 from truehearth.core.injection_model import FEATURE_VERSION, WINDOW, LinearModel, features
@@ -61,6 +61,9 @@ SHARES = {
     # Users' role briefs (f/awesome-chatgpt-prompts, ``--briefs-share``): ordinary text of the
     # kind RealMem's false flags are made of (round 12, chosen on tune; 0 leaves them out).
     "briefs": 0.10,
+    # Users' own messages about instructions ("ignore my last message, wrong chat"), written
+    # blind to the code (round 13, ``--user-talk-share``; 0 leaves them out).
+    "user talk": 0.0,
 }
 BRIEF_WINDOWS = 4  # a brief's first windows only: a few run to 100,000 characters
 
@@ -106,7 +109,8 @@ def training_set(examples: list[Example], rng: random.Random) -> TrainingSet:
 
     Groups: ``attack``; ``hard`` (ordinary text that looks like an attack:
     NotInject, deepset's benign prompts, BIPIA's clean documents); ``chat``; ``briefs``
-    (users' role briefs, only with a share of their own).
+    (users' role briefs) and ``user talk`` (users' messages about instructions), each only
+    with a share of its own.
     """
     out = TrainingSet()
     by_source: dict[str, list[str]] = {}
@@ -120,6 +124,10 @@ def training_set(examples: list[Example], rng: random.Random) -> TrainingSet:
             if SHARES["briefs"] > 0:
                 for window in windows(plain)[:BRIEF_WINDOWS]:
                     out.add(window, 0, "briefs")
+        elif example.source == USER_TALK:
+            if SHARES["user talk"] > 0:
+                for window in windows(plain):
+                    out.add(window, 0, "user talk")
         elif example.source == "authored":
             # Few, but in the languages and styles the public sets lack: a share of their own.
             group = "authored" if example.label else "authored ordinary"
@@ -262,12 +270,15 @@ def train(
     mine_with: Path | None = None,
     mined_share: float | None = None,
     briefs_share: float | None = None,
+    user_talk_share: float | None = None,
 ) -> bytes:
     started = time.perf_counter()
     if mined_share is not None:
         SHARES["mined"] = mined_share
     if briefs_share is not None:
         SHARES["briefs"] = briefs_share
+    if user_talk_share is not None:
+        SHARES["user talk"] = user_talk_share
     examples = load_all()
     if not examples:
         raise SystemExit("no training data found: put the shared sets in ../shared/data")
@@ -313,11 +324,18 @@ def main() -> None:
         help=f"users' role briefs' weight (default {SHARES['briefs']}; 0 leaves them out)",
     )
     parser.add_argument(
+        "--user-talk-share",
+        type=float,
+        help=f"users' messages about instructions (default {SHARES['user talk']}; 0: left out)",
+    )
+    parser.add_argument(
         "--features", type=int, default=FEATURE_VERSION, help="feature version (2: shipped)"
     )
     args = parser.parse_args()
     VERSION[0] = args.features
-    blob = train(args.mine, args.mine_with, args.mined_share, args.briefs_share)
+    blob = train(
+        args.mine, args.mine_with, args.mined_share, args.briefs_share, args.user_talk_share
+    )
     digest = hashlib.sha256(blob).hexdigest()
     if args.check:
         same = args.out.exists() and args.out.read_bytes() == blob

@@ -63,6 +63,8 @@ CAPS = {
     "notinject ordinary": 100,
     # Users' role briefs (``--briefs``): none in the shipped head.
     "briefs ordinary": 0,
+    # Users' messages about instructions (``--user-talk``, round 13).
+    "user_talk ordinary": 0,
 }
 CHAT_HARDEST = 350  # chat train texts the first stage scores highest
 CHAT_RANDOM = 50
@@ -271,8 +273,15 @@ def main() -> None:
     parser.add_argument(
         "--briefs", type=int, default=CAPS["briefs ordinary"], help="users' role briefs shown"
     )
+    parser.add_argument(
+        "--user-talk",
+        type=int,
+        default=CAPS["user_talk ordinary"],
+        help="users' messages about instructions shown",
+    )
     args = parser.parse_args()
     CAPS["briefs ordinary"] = args.briefs
+    CAPS["user_talk ordinary"] = args.user_talk
     started = time.perf_counter()
     examples = [e for e in load_all() if e.split in ("train", "tune")]
     if not examples:
