@@ -64,7 +64,7 @@ CAPS = {
     # Users' role briefs (``--briefs``): none in the shipped head.
     "briefs ordinary": 0,
     # Users' messages about instructions (``--user-talk``, round 13).
-    "user_talk ordinary": 0,
+    "user_talk ordinary": 150,
 }
 CHAT_HARDEST = 350  # chat train texts the first stage scores highest
 CHAT_RANDOM = 50

@@ -321,3 +321,14 @@ def test_users_messages_about_instructions_are_split_before_any_fit() -> None:
     assert len({e.kind.split()[0] for e in rows}) == 9
     assert len({e.kind.split()[1] for e in rows}) == 6
     assert all(e.split == injection_data.bucket("user_talk", e.text) for e in rows)
+
+
+def test_users_messages_about_instructions_test_split() -> None:
+    """The first stage on the test split of the users' messages about instructions (round 13,
+    never trained or tuned on): 5 of 153 flagged (0.033, docs/BENCHMARKS.md round 13; the
+    second stage adds none): four quote someone else's text (a phishing mail, a meme, a
+    t-shirt, an e-mail signature), one takes back a photo in Portuguese. The ceiling is that
+    figure with one item to spare."""
+    held = [e.text for e in injection_data.load_user_talk() if e.split == "test"]
+    assert len(held) == 153
+    assert sum(map(flagged, held)) <= 6
