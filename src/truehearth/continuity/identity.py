@@ -39,10 +39,12 @@ from truehearth.core.boundary_shape import FIELDS, checked_structure
 from truehearth.core.errors import InvalidInput
 
 # A single quote opens after a space or a bracket (so "Noor's" and "Don't" are not
-# quotes) and closes before punctuation or a space; double quotes are plain.
+# quotes) and closes before punctuation or a space; an apostrophe between letters inside
+# it is part of the word ('ma'am'); double quotes are plain.
 _QUOTED = re.compile(
     r"\"([^\"]{1,40})\"|\u201c([^\u201d]{1,40})\u201d|"
-    r"(?:(?<=[\s(])|^)['\u2018]([^'\u2019\"]{1,40}?)['\u2019](?=[\s,.;:)!?]|$)"
+    r"(?:(?<=[\s(])|^)['\u2018]((?:[^'\u2019\"]|(?<=\w)['\u2019](?=\w)){1,40}?)['\u2019]"
+    r"(?=[\s,.;:)!?]|$)"
 )
 _UNLESS = re.compile(r"\b(unless|until|except when|except if)\b.*$", re.IGNORECASE)
 _FRAME = re.compile(

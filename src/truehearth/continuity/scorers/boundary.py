@@ -64,7 +64,10 @@ def _rules(s: Situation) -> tuple[BoundaryRule, ...]:
 def _word(rule: BoundaryRule, reply: str, human: str) -> str | None:
     addressing = bool(_ADDRESS.search(rule.text))
     for phrase in rule.words:
-        pattern = re.compile(rf"\b{re.escape(norm(phrase))}\b")
+        # A name forbidden as address is forbidden in its pet forms too: "darl" as "darlin'",
+        # "babe" as "babes".
+        variant = _VARIANT if addressing and len(phrase) >= 4 else ""
+        pattern = re.compile(rf"\b{re.escape(norm(phrase))}{variant}\b")
         if rule.unless_raised and pattern.search(human):
             continue
         for match in pattern.finditer(reply):
@@ -78,6 +81,7 @@ def _word(rule: BoundaryRule, reply: str, human: str) -> str | None:
 
 
 _ADDRESS = re.compile(r"\b(call|address|name)\b", re.IGNORECASE)
+_VARIANT = "(s|ie|y|in|ing|o)?"
 _FIRST = re.compile(r"\b(i|i'm|i've|i'd|i'll|my|me|mine)\b")
 _SECOND = re.compile(r"\b(you|your|you're|you've|yours|u|ur)\b")
 
