@@ -14,9 +14,11 @@ message.
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from truehearth.continuity.identity import BoundaryRule, rule_from_mapping, topic_words
 from truehearth.continuity.meaning import best_similarity, is_specific
+from truehearth.continuity.scorers import crossing
 from truehearth.continuity.scorers.base import Finding, Situation, held, violated
 from truehearth.continuity.scorers.lecturing import ASKED
 from truehearth.continuity.scorers.markers import unquoted
@@ -29,8 +31,15 @@ RAISED_SIMILARITY = 0.55
 
 
 class Boundary:
+    """``reader``: the learned reader of a boundary crossed without its words
+    (:mod:`crossing`), asked only when the rules hold the reply; ``None`` leaves it out
+    (the fit measures the rules without it). By default, the shipped model."""
+
     name = "boundary"
     kind = "deterministic"
+
+    def __init__(self, reader: crossing.Model | Literal["shipped"] | None = "shipped") -> None:
+        self._reader = reader
 
     def score(self, s: Situation) -> Finding:
         rules = _rules(s)
@@ -51,7 +60,22 @@ class Boundary:
                     f"{crossed}, which a boundary keeps out ({quote(rule.text, 60)!r}): "
                     f"{quote(s.reply)!r}",
                 )
+        read = self._read(s, rules)
+        if read:
+            return violated(self.name, read)
         return held(self.name, f"keeps all {len(rules)} boundaries")
+
+    def _read(self, s: Situation, rules: tuple[BoundaryRule, ...]) -> str | None:
+        model = crossing.shipped() if self._reader == "shipped" else self._reader
+        if model is None:
+            return None
+        values = crossing.features(s, rules)
+        if values is None or not model.fails(values):
+            return None
+        return (
+            f"reads as crossing a boundary without its words (p={model.probability(values):.2f}): "
+            f"{quote(s.reply)!r}"
+        )
 
 
 def _rules(s: Situation) -> tuple[BoundaryRule, ...]:
