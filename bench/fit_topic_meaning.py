@@ -28,9 +28,10 @@ from continuity_blind import knowledge_for
 from truehearth.continuity.blindset import RULES_TUNE_DIRS, load_set, load_sets
 from truehearth.continuity.meaning import sentences
 from truehearth.continuity.scorers import Situation, rule_scorers
-from truehearth.continuity.scorers.boundary import _raised_by_human, _rules
+from truehearth.continuity.scorers.boundary import _rules
 from truehearth.continuity.scorers.markers import unquoted
 from truehearth.continuity.scorers.text import norm
+from truehearth.continuity.scorers.topic_raised import raised_by_human as _raised_by_human
 from truehearth.continuity.validation import score_blind
 from truehearth.recall.embedders import Vectors
 

@@ -88,7 +88,7 @@ def test_a_marker_is_read_in_its_inflections_not_inside_another_word(juno: Knowl
 
     rule = parse_boundary("Leave his son alone - the wedding, the letters nobody answered.")
     assert "nobody" not in rule.anchors
-    from truehearth.continuity.scorers.boundary import _mentions
+    from truehearth.continuity.scorers.topic_raised import mentions as _mentions
 
     assert _mentions("splitting hive two", "splits")  # a doubled consonant is inflection
     assert _mentions("the divorced couple", "divorce")

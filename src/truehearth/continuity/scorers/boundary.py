@@ -16,18 +16,21 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from truehearth.continuity.identity import BoundaryRule, rule_from_mapping, topic_words
+from truehearth.continuity.identity import BoundaryRule, rule_from_mapping
 from truehearth.continuity.meaning import best_similarity, is_specific
 from truehearth.continuity.scorers import crossing
 from truehearth.continuity.scorers.base import Finding, Situation, held, violated
 from truehearth.continuity.scorers.lecturing import ASKED
 from truehearth.continuity.scorers.markers import unquoted
 from truehearth.continuity.scorers.text import norm, quote
+from truehearth.continuity.scorers.topic_raised import is_name as _is_name
+from truehearth.continuity.scorers.topic_raised import mentions as _mentions
+from truehearth.continuity.scorers.topic_raised import raised_by_human as _raised_by_human
+from truehearth.continuity.scorers.topic_raised import topic_markers as _markers
 
 # "I won't call you babe" keeps the boundary; "don't forget your diet" does not.
 _REFUSING = re.compile(r"\b(won't|will not|not going to|never|don't|do not) (call|say|use)\b")
 TOPIC_SIMILARITY = 0.75  # measured: lower thresholds only add false alarms (docs)
-RAISED_SIMILARITY = 0.55
 
 
 class Boundary:
@@ -121,21 +124,6 @@ def _about_oneself(sentence: str) -> bool:
     return bool(_FIRST.search(sentence)) and not _SECOND.search(sentence)
 
 
-def _markers(rule: BoundaryRule) -> list[str]:
-    return list(dict.fromkeys([*rule.markers, *(a for a in rule.anchors if is_specific(a))]))
-
-
-def _mentions(text: str, term: str) -> bool:
-    """A whole word for short terms ("dev" is not "devastated"); longer ones also in their
-    inflections ("letters" is "letter", "divorce" is "divorced"), but not as the first part
-    of another word ("letterbox", "housework")."""
-    if len(term) < 5:
-        return re.search(rf"\b{re.escape(term)}\b", text) is not None
-    stem = term[:-1] if len(term) > 5 and term.endswith("s") else term
-    ending = rf"(s|es|e?d|ing|'s|s'|e?rs?|y|ies|{re.escape(stem[-1])}(ing|ed|er))?"
-    return re.search(rf"\b{re.escape(stem)}{ending}\b", text) is not None
-
-
 def _raises(
     text: str, rule: BoundaryRule, *, speaker: bool = False, echoed: frozenset[str] = frozenset()
 ) -> str | None:
@@ -210,28 +198,9 @@ _TIP = re.compile(
 )
 
 
-def _raised_by_human(human: str, rule: BoundaryRule) -> bool:
-    """The human raised the topic: a telling marker (a name, a rare word), two of its
-    markers, a word of its family, or a sentence close to it. One everyday word
-    ("my flatmate", "birthday next week") is not the kept-out topic itself."""
-    if best_similarity(human, [rule.topic])[0] >= RAISED_SIMILARITY:
-        return True
-    named = [m for m in _markers(rule) if _mentions(human, m)]
-    if len(named) >= 2 or any(is_specific(m) or _is_name(m, rule.text) for m in named):
-        return True
-    if len({w for w in topic_words(rule.topic) if _mentions(human, w)}) >= 2:
-        return True
-    return any(re.search(family, human) for family in rule.family)
-
-
 def _everyday(marker: str, rule: BoundaryRule) -> bool:
     """A marker that is neither a name the boundary writes nor a rare word."""
     return not (is_specific(marker) or _is_name(marker, rule.text))
-
-
-def _is_name(marker: str, text: str) -> bool:
-    """Whether the boundary writes ``marker`` as a name ("Dev", "Manchester")."""
-    return re.search(rf"\b{re.escape(marker[:1].upper() + marker[1:])}\b", text) is not None
 
 
 def _topic(rule: BoundaryRule, raw: str, reply: str, human: str) -> str | None:

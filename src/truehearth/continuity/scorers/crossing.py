@@ -42,6 +42,7 @@ from truehearth.continuity.identity import BoundaryRule
 from truehearth.continuity.meaning import best_similarity, is_specific
 from truehearth.continuity.scorers.base import Situation
 from truehearth.continuity.scorers.text import norm
+from truehearth.continuity.scorers.topic_raised import mentions, raised_by_human
 
 WEIGHTS = "boundary_crossing.npz"
 FEATURES = (
@@ -168,11 +169,9 @@ def home_of(rules: tuple[BoundaryRule, ...]) -> Home:
 def _unsaid_markers(rule: BoundaryRule, reply: str, human: str) -> int:
     """Names and rare words of the topic (its markers, its specific anchors) the reply says
     and the human never did: "Crane Street" after the human's "studio" and "flash"."""
-    from truehearth.continuity.scorers.boundary import _mentions
-
     terms = {m for m in rule.markers if len(m) > 3}
     terms |= {a for a in rule.anchors if len(a) > 3 and is_specific(a)}
-    return sum(1 for t in terms if _mentions(reply, t) and not _mentions(human, t))
+    return sum(1 for t in terms if mentions(reply, t) and not mentions(human, t))
 
 
 def _touched(human: str, rule: BoundaryRule) -> bool:
@@ -180,12 +179,10 @@ def _touched(human: str, rule: BoundaryRule) -> bool:
     one of its words ("my hands were shaking" for a boundary kept around her hands). The
     rules fail a reply on one word, so they ask more of "raised"; the reader weighs weak
     signs, so any word of the topic from the human leaves the topic to them."""
-    from truehearth.continuity.scorers.boundary import _mentions, _raised_by_human
-
-    if _raised_by_human(human, rule):
+    if raised_by_human(human, rule):
         return True
     terms = {t for t in (*rule.anchors, *rule.markers) if len(t) > 3}
-    return any(_mentions(human, t) for t in terms)
+    return any(mentions(human, t) for t in terms)
 
 
 def features(s: Situation, rules: tuple[BoundaryRule, ...]) -> tuple[float, ...] | None:
