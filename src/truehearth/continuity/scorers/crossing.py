@@ -30,17 +30,14 @@ once the home's topics are cached.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
-
-import numpy as np
 
 from truehearth.continuity.identity import BoundaryRule
 from truehearth.continuity.meaning import best_similarity, is_specific
 from truehearth.continuity.scorers.base import Situation
+from truehearth.continuity.scorers.logistic import Logistic, load_weights
 from truehearth.continuity.scorers.text import norm
 from truehearth.continuity.scorers.topic_raised import mentions, raised_by_human
 
@@ -241,38 +238,17 @@ def _cues(pattern: re.Pattern[str], reply: str, human: str) -> float:
     return float(min(sum(1 for c in said if c not in human), 2))
 
 
-@dataclass(frozen=True, slots=True)
-class Model:
+class Model(Logistic):
     """A fitted logistic model over :data:`FEATURES`: standardise by ``mean`` and
     ``scale``, weigh by ``weights``, add ``bias``; a reply fails at ``threshold``."""
 
-    mean: tuple[float, ...]
-    scale: tuple[float, ...]
-    weights: tuple[float, ...]
-    bias: float
-    threshold: float
+    __slots__ = ()
 
     def fails(self, values: tuple[float, ...]) -> bool:
         return self.probability(values) >= self.threshold
-
-    def probability(self, values: tuple[float, ...]) -> float:
-        x = (np.asarray(values) - np.asarray(self.mean)) / np.asarray(self.scale)
-        z = float(self.bias + x @ np.asarray(self.weights))
-        return float(1.0 / (1.0 + np.exp(-z)))
 
 
 @cache
 def shipped() -> Model:
     """The model in ``truehearth/weights`` (written by ``bench/fit_boundary_reader.py``)."""
-    ref = resources.files("truehearth.weights").joinpath(WEIGHTS)
-    with resources.as_file(ref) as path, np.load(path, allow_pickle=False) as data:
-        names = tuple(json.loads(str(data["features"].item())))
-        if names != FEATURES:
-            raise ValueError(f"{WEIGHTS} was fitted on other features: {names}")
-        return Model(
-            tuple(float(v) for v in data["mean"]),
-            tuple(float(v) for v in data["scale"]),
-            tuple(float(v) for v in data["weights"]),
-            float(data["bias"]),
-            float(data["threshold"]),
-        )
+    return load_weights(Model, WEIGHTS, FEATURES)

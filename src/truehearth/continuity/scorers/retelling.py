@@ -31,14 +31,9 @@ one memory: about 2 ms a reply.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import cache
-from importlib import resources
-
-import numpy as np
 
 from truehearth.continuity.meaning import is_specific
 from truehearth.continuity.scorers.base import Situation
@@ -51,6 +46,7 @@ from truehearth.continuity.scorers.grounding import (
     stem_in,
     words,
 )
+from truehearth.continuity.scorers.logistic import Logistic, load_weights
 from truehearth.continuity.scorers.markers import DENIAL
 from truehearth.continuity.scorers.text import any_match, norm
 
@@ -241,42 +237,21 @@ def swaps(values: tuple[float, ...]) -> bool:
     return any(values[i] for i in _SWAPS)
 
 
-@dataclass(frozen=True, slots=True)
-class Model:
+class Model(Logistic):
     """A fitted logistic model over :data:`FEATURES`: standardise by ``mean`` and
     ``scale``, weigh by ``weights``, add ``bias``; a reply fails at ``threshold``."""
 
-    mean: tuple[float, ...]
-    scale: tuple[float, ...]
-    weights: tuple[float, ...]
-    bias: float
-    threshold: float
+    __slots__ = ()
 
     def fails(self, values: tuple[float, ...]) -> bool:
         """Whether a reply with these :data:`FEATURES` fails: a swap, and confidence."""
         return swaps(values) and self.probability(values) >= self.threshold
 
-    def probability(self, values: tuple[float, ...]) -> float:
-        x = (np.asarray(values) - np.asarray(self.mean)) / np.asarray(self.scale)
-        z = float(self.bias + x @ np.asarray(self.weights))
-        return float(1.0 / (1.0 + np.exp(-z)))
-
 
 @cache
 def shipped() -> Model:
     """The model in ``truehearth/weights`` (written by ``bench/fit_retelling.py``)."""
-    ref = resources.files("truehearth.weights").joinpath(WEIGHTS)
-    with resources.as_file(ref) as path, np.load(path, allow_pickle=False) as data:
-        names = tuple(json.loads(str(data["features"].item())))
-        if names != FEATURES:
-            raise ValueError(f"{WEIGHTS} was fitted on other features: {names}")
-        return Model(
-            tuple(float(v) for v in data["mean"]),
-            tuple(float(v) for v in data["scale"]),
-            tuple(float(v) for v in data["weights"]),
-            float(data["bias"]),
-            float(data["threshold"]),
-        )
+    return load_weights(Model, WEIGHTS, FEATURES)
 
 
 def changed_detail(s: Situation, model: Model | None = None) -> float | None:
