@@ -20,6 +20,9 @@ SECRETS = [
     "Never call her by her dead name Marguerite-Quillon",
 ]
 PASSPHRASE = "correct horse battery staple"
+# Scanned for as plaintext, so long enough that ciphertext cannot hold it by chance:
+# a three-letter name turns up in about one random 100 KB file in thirty.
+SCANNED_NAME = "Ashgrove-Veradine"
 
 
 def _fill(home: Home) -> None:
@@ -41,11 +44,12 @@ def _files_containing(root: Path, needles: list[str]) -> list[str]:
 
 
 def test_no_record_plaintext_in_any_file_wal_included(tmp_path: Path) -> None:
-    with Home.init(tmp_path / "enc", "Ash", encryption="passphrase", passphrase=PASSPHRASE) as home:
+    enc = tmp_path / "enc"
+    with Home.init(enc, SCANNED_NAME, encryption="passphrase", passphrase=PASSPHRASE) as home:
         _fill(home)
         wal = home.path / "home.db-wal"
         assert wal.exists() and wal.stat().st_size > 0, "the WAL holds the writes when scanned"
-        assert _files_containing(home.path, [*SECRETS, "Ash"]) == []
+        assert _files_containing(home.path, [*SECRETS, SCANNED_NAME]) == []
     assert _files_containing(tmp_path / "enc", SECRETS) == []
     with Home.open(tmp_path / "enc", passphrase=PASSPHRASE) as home:
         assert {r.text for r in home.records(limit=10)} >= set(SECRETS[:2])
@@ -53,9 +57,11 @@ def test_no_record_plaintext_in_any_file_wal_included(tmp_path: Path) -> None:
 
 
 def test_the_scan_does_find_plaintext_in_a_plain_home(tmp_path: Path) -> None:
-    with Home.init(tmp_path / "plain", "Ash") as home:
+    with Home.init(tmp_path / "plain", SCANNED_NAME) as home:
         _fill(home)
-        assert _files_containing(home.path, SECRETS)
+        found = _files_containing(home.path, [*SECRETS, SCANNED_NAME])
+        assert any(hit.endswith(SCANNED_NAME) for hit in found)
+        assert any(hit.endswith(SECRETS[0]) for hit in found)
 
 
 def test_a_wrong_passphrase_is_refused_and_changes_nothing(tmp_path: Path) -> None:
