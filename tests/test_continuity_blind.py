@@ -170,11 +170,12 @@ def test_the_once_held_out_sets_are_whole_and_now_tuning_data(index: int, name: 
         "blind12",
         "blind13",
         "blind14",
+        "blind15",
     ],
 )
 def test_the_held_out_blind_sets_are_whole_and_never_learnt_from(name: str) -> None:
-    """The fifth to fourteenth sets (the eighth, ninth, eleventh, twelfth and fourteenth
-    held out; the fifth to seventh read for the rules since round 9, the tenth since
+    """The fifth to fifteenth sets (the eighth, ninth, eleventh, twelfth, fourteenth and
+    fifteenth held out; the fifth to seventh read for the rules since round 9, the tenth since
     round 10, the thirteenth since round 13): 4
     companions, 90 replies each, the brief's kinds; not one of their replies, and not
     one of the first set's frozen test replies, among the precedents' examples, and no
@@ -190,6 +191,7 @@ def test_the_held_out_blind_sets_are_whole_and_never_learnt_from(name: str) -> N
         BLIND12_DIR,
         BLIND13_DIR,
         BLIND14_DIR,
+        BLIND15_DIR,
     )
     from truehearth.continuity.precedent import tuning_examples
 
@@ -204,6 +206,7 @@ def test_the_held_out_blind_sets_are_whole_and_never_learnt_from(name: str) -> N
         "blind12": BLIND12_DIR,
         "blind13": BLIND13_DIR,
         "blind14": BLIND14_DIR,
+        "blind15": BLIND15_DIR,
     }[name]
     held = load_set(directory, frozen=False, name=name)
     assert len(held.companions) == 4

@@ -38,7 +38,7 @@ FUSSING = (
 
 def test_the_shipped_precedents_learn_only_from_tuning_replies() -> None:
     """The in-sample set, the first set's tune split, the second, third and fourth sets;
-    never the frozen test companions, never the fifth to fourteenth sets."""
+    never the frozen test companions, never the fifth to fifteenth sets."""
     from truehearth.continuity.blindset import (
         BLIND5_DIR,
         BLIND6_DIR,
@@ -50,6 +50,7 @@ def test_the_shipped_precedents_learn_only_from_tuning_replies() -> None:
         BLIND12_DIR,
         BLIND13_DIR,
         BLIND14_DIR,
+        BLIND15_DIR,
         load_set,
     )
 
@@ -69,6 +70,7 @@ def test_the_shipped_precedents_learn_only_from_tuning_replies() -> None:
         ("blind12", BLIND12_DIR),
         ("blind13", BLIND13_DIR),
         ("blind14", BLIND14_DIR),
+        ("blind15", BLIND15_DIR),
     ):
         later = load_set(directory, frozen=False, name=name)
         assert not {e.source for e in examples} & (held_out | set(later.companions))

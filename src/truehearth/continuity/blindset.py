@@ -68,6 +68,8 @@ BLIND11_DIR = Path(__file__).parent / "labelled" / "blind11"
 BLIND12_DIR = Path(__file__).parent / "labelled" / "blind12"
 # The fourteenth, written in round 13: test only, scored in aggregate.
 BLIND14_DIR = Path(__file__).parent / "labelled" / "blind14"
+# The fifteenth, written in round 14 by two new writers: test only, scored in aggregate.
+BLIND15_DIR = Path(__file__).parent / "labelled" / "blind15"
 TEST_COMPANIONS = 2
 _ROLES = {"human": "user", "user": "user", "companion": "assistant", "assistant": "assistant"}
 
