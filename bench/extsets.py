@@ -16,7 +16,8 @@ looked at to fix a miss.
   with turn-level evidence, asked after the last session; seed 1 tune, seed 2 test.
 * ``blindchat`` (ours, ``bench/data/blindchat/``): long chats between two named
   people written for this project by writers who never saw the code; questions
-  name a person and tag evidence turns; ``recall-a`` tune, ``recall-b`` test.
+  name a person and tag evidence turns; ``recall-a`` tune, ``recall-d`` test
+  (``recall-b`` and ``recall-c`` retired).
 """
 
 from __future__ import annotations
@@ -196,9 +197,15 @@ def convgen(
 
 
 BLINDCHAT = REPO / "bench" / "data" / "blindchat"
-# recall-b was the test part of round 13; read once for a decision there, it is retired
-# ("seen") and not loaded unless asked for; recall-c, written after, is the test part.
-BLINDCHAT_SPLITS = (("recall-a", "tune"), ("recall-b", "seen"), ("recall-c", "test"))
+# recall-b and recall-c were the test parts of rounds 13 and 13b; each read once for a
+# decision there, they are retired ("seen") and not loaded unless asked for; recall-d,
+# written in round 14, is the test part.
+BLINDCHAT_SPLITS = (
+    ("recall-a", "tune"),
+    ("recall-b", "seen"),
+    ("recall-c", "seen"),
+    ("recall-d", "test"),
+)
 
 
 def blindchat(root: Path | None = None, *, seen: bool = False) -> list[User]:
