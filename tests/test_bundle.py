@@ -255,6 +255,7 @@ def test_an_export_killed_mid_way_leaves_no_temporary_file_behind_the_next(
 ) -> None:
     lived_in(home)
     out = tmp_path / "exports" / "ash.zip"
+    out.parent.mkdir()
     with _stalled_export(home.path, out) as killed:
         os.kill(killed.pid, signal.SIGKILL)
         assert killed.wait(10) == -signal.SIGKILL

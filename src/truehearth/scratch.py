@@ -24,6 +24,8 @@ import stat
 from collections.abc import Iterator
 from pathlib import Path
 
+from truehearth.core.errors import InvalidInput
+
 _RANDOM_BYTES = 4
 
 
@@ -204,3 +206,29 @@ def sync_directory(directory: Path) -> None:
             os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def new_file(out: Path) -> Path:
+    """``out`` made absolute, once it is known to name a new file in a folder that exists.
+
+    Every export follows this one rule, so a wrong path is refused before any
+    work and nothing is left behind: a directory is not a file name, a file
+    already there is never replaced, and a missing folder is not made (a typo
+    in it would otherwise leave the export somewhere the human never meant).
+    """
+    out = out.expanduser().absolute()
+    if out.is_dir():  # an empty path arrives as "."
+        raise InvalidInput(f"{out} is a directory; name the file to write")
+    if out.exists() or out.is_symlink():
+        raise InvalidInput(f"{out} already exists; choose a new file name")
+    existing_folder(out.parent, out.name)
+    return out
+
+
+def existing_folder(folder: Path, name: str) -> None:
+    """Refuse to write ``name`` into ``folder`` unless that folder is there already."""
+    if folder.is_dir():
+        return
+    if folder.exists():
+        raise InvalidInput(f"{folder} is not a folder; cannot write {name} into it")
+    raise InvalidInput(f"no folder {folder} to write {name} into; create it first")

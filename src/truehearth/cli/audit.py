@@ -12,8 +12,10 @@ from truehearth import audit as auditing
 from truehearth import pack_trust
 from truehearth.cli import bars
 from truehearth.cli._app import HomeOpt, JsonOpt, app, console, home_path, print_json
+from truehearth.core.errors import InvalidInput
 from truehearth.home import Home
 from truehearth.homedir import is_home
+from truehearth.scratch import existing_folder
 
 
 @app.command("audit")
@@ -39,6 +41,10 @@ def audit_cmd(
     json: JsonOpt = False,
 ) -> None:
     """Profile what a fine-tune on FILE would teach; nothing leaves the machine."""
+    if out is not None and out.exists() and not out.is_dir():
+        raise InvalidInput(f"--out {out} is a file; name a directory for audit.html/json")
+    if out is not None and not out.exists():  # the folder named is made; the one holding it is not
+        existing_folder(out.absolute().parent, out.name)
     chosen = auditing.builtin_rules()
     if rules is not None:
         chosen = auditing.rules_from_pack(rules, _trusted(home, trust_key or []))

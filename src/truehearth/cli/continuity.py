@@ -36,7 +36,7 @@ from truehearth.home import Home
 from truehearth.mouths import registry
 from truehearth.mouths.base import GenerationParams, Mouth
 from truehearth.mouths.errors import UnknownMouth
-from truehearth.scratch import write_atomically
+from truehearth.scratch import existing_folder, write_atomically
 
 BUILTIN = {"faithful": faithful_mouth, "imitation": imitation_mouth}
 _STYLE = {HOME: "bold green", GUEST: "bold yellow", NOT_TRUSTED: "bold red"}
@@ -106,6 +106,8 @@ def check_cmd(
     if out is not None and out.exists() and not out.is_dir():
         # Said now, not after every probe has been put to the mouth.
         raise InvalidInput(f"--out {out} is a file; name a directory for report.html/json")
+    if out is not None and not out.exists():  # the folder named is made; the one holding it is not
+        existing_folder(out.absolute().parent, out.name)
     params = GenerationParams(max_tokens, CHECK_PARAMS.temperature, CHECK_PARAMS.top_p, seed)
     with opened(home) as h:
         chosen_suite = (
@@ -301,6 +303,8 @@ def drift_cmd(
     """Chart each mouth's distance from the verified voice over its checks; show alerts."""
     if svg is not None and svg.is_dir():  # an empty --svg arrives as "."
         raise InvalidInput(f"--svg {svg} is a directory; name the SVG file to write")
+    if svg is not None:
+        existing_folder(svg.absolute().parent, svg.name)
     with opened(home) as h:
         history = checks(h, mouth)
         mouths = sorted({str(c["mouth"]) for c in history})

@@ -12,6 +12,7 @@ from truehearth import pack_trust, packs
 from truehearth.cli._app import HomeOpt, JsonOpt, app, console, opened, print_json
 from truehearth.homedir import KEYS_DIR
 from truehearth.keys import load_private
+from truehearth.scratch import existing_folder
 
 packs_app = typer.Typer(help="Signed packs of probes and audit rules.", no_args_is_help=True)
 app.add_typer(packs_app, name="packs")
@@ -56,6 +57,7 @@ def sign(
     home: HomeOpt = None,
 ) -> None:
     """Sign a pack you wrote with this home's key (so others can check it came from you)."""
+    existing_folder(out.absolute().parent, out.name)  # before the pack is read and signed
     data = packs.read_unsigned(path)
     with opened(home) as h:
         body = packs.sign(data, load_private(h.path / KEYS_DIR), author)

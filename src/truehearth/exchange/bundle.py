@@ -45,7 +45,7 @@ from truehearth.exchange.zipsafe import ZIP_ERRORS
 from truehearth.home import Home
 from truehearth.keys import load_public, public_key_text
 from truehearth.mouths import registry
-from truehearth.scratch import publish_new, scratch, sync_file
+from truehearth.scratch import new_file, publish_new, scratch, sync_file
 
 FORMAT = "truehearth-bundle"
 VERSION = 1
@@ -94,13 +94,8 @@ def export_bundle(home: Home, out: Path, *, progress: Progress | None = None) ->
     ``out`` only if nothing is there by then (:func:`truehearth.scratch.publish_new`):
     an export can take minutes, and a file made at ``out`` meanwhile is kept.
     """
-    out = out.expanduser().absolute()
-    if out.is_dir():  # an empty path arrives as "."
-        raise InvalidInput(f"{out} is a directory; name the file to write")
-    if out.exists():
-        raise InvalidInput(f"{out} already exists; choose a new file name")
+    out = new_file(out)
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = scratch(out.parent, "bundle")  # a killed export's file is swept here
     except OSError as exc:
         raise InvalidInput(f"cannot write a bundle in {out.parent}: {exc.strerror}") from None

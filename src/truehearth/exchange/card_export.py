@@ -42,7 +42,7 @@ from truehearth.core.records import Layer, Record, Trust
 from truehearth.core.vocabulary import PICTURE, RECORD
 from truehearth.exchange.png import SIGNATURE, tiny_png, with_texts
 from truehearth.home import Home
-from truehearth.scratch import write_new
+from truehearth.scratch import new_file, write_new
 
 V1_FIELDS = ("name", "description", "personality", "scenario", "first_mes", "mes_example")
 V2_FIELDS = (
@@ -142,11 +142,7 @@ def write_card(home: Home, out: Path, *, avatar: Path | None = None) -> Written:
     else a plain placeholder. A given avatar is read and checked before
     anything is written, so a bad one leaves no file behind.
     """
-    out = out.expanduser().absolute()
-    if out.is_dir():  # an empty path arrives as "."
-        raise InvalidInput(f"{out} is a directory; name the file to write")
-    if out.exists():
-        raise InvalidInput(f"{out} already exists; choose a new file name")
+    out = new_file(out)
     as_png = out.suffix.lower() == ".png"
     if avatar is not None and not as_png:
         raise InvalidInput("an avatar needs a PNG card: name the output file *.png")

@@ -35,7 +35,7 @@ import orjson
 from truehearth.core.errors import InvalidInput
 from truehearth.core.records import Layer, Record, Trust, Voice
 from truehearth.home import Home
-from truehearth.scratch import write_new
+from truehearth.scratch import new_file, write_new
 
 JOIN = "\n\n"
 BLOCK_LIMIT = 5_000  # Letta's default character limit of a block; raised to fit a longer value
@@ -120,11 +120,7 @@ def build_agent_file(home: Home) -> dict[str, Any]:
 
 def write_agent_file(home: Home, out: Path) -> dict[str, Any]:
     """Write the agent file to ``out`` (refused if it exists); return the document."""
-    out = out.expanduser().absolute()
-    if out.is_dir():  # an empty path arrives as "."
-        raise InvalidInput(f"{out} is a directory; name the file to write")
-    if out.exists():
-        raise InvalidInput(f"{out} already exists; choose a new file name")
+    out = new_file(out)
     document = build_agent_file(home)
     data = orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n"
     try:

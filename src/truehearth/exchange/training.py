@@ -38,7 +38,7 @@ from truehearth.core.records import Layer, Record, Trust, Voice
 from truehearth.home import Home
 from truehearth.homedir import KEYS_DIR
 from truehearth.keys import load_private, load_public, public_key_text
-from truehearth.scratch import publish_new, scratch
+from truehearth.scratch import new_file, publish_new, scratch
 from truehearth.store.base import RecordQuery
 
 MANIFEST_FORMAT = "truehearth-training-export"
@@ -148,15 +148,8 @@ def export_training(
     a kill leaves of them is removed by the next export.
     """
     check_human_act(actor, "export training data")
-    out = out.expanduser().absolute()
-    if out.is_dir():
-        raise InvalidInput(f"{out} is a directory; name the file to write")
-    if not out.parent.is_dir():
-        raise InvalidInput(f"no directory {out.parent} to write the export into")
-    man_path = out.with_name(out.name + MANIFEST_SUFFIX)
-    for taken in (out, man_path):  # as every other export: never write over a file
-        if taken.exists():
-            raise InvalidInput(f"{taken} already exists; choose a new file name")
+    out = new_file(out)  # as every other export: never over a file, never a new folder
+    man_path = new_file(out.with_name(out.name + MANIFEST_SUFFIX))
     head = home.head()
     system, identity = system_prompt(home, selection)
     segments = list(_segments(home, selection))
