@@ -301,5 +301,8 @@ def test_a_turn_on_a_home_another_process_holds_is_refused_before_the_mouth_spea
     assert answer.status_code == 503
     assert int(answer.headers["Retry-After"]) >= 1
     error = answer.json()["error"]
-    assert error["type"] == "HomeLocked" and f"process {holder.pid}" in error["message"]
+    assert (error["type"], error["code"]) == (
+        "server_error",
+        "home_busy",
+    ) and f"process {holder.pid}" in error["message"]
     assert _journal(home) == before

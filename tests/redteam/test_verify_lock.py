@@ -87,4 +87,5 @@ def test_the_proxy_answers_503_with_retry_after(held: Home) -> None:
         )
     assert answer.status_code == 503
     assert int(answer.headers["Retry-After"]) >= 1
-    assert answer.json()["error"]["type"] == "HomeLocked"
+    error = answer.json()["error"]
+    assert (error["type"], error["code"]) == ("server_error", "home_busy")

@@ -126,7 +126,10 @@ def test_the_proxy_refuses_with_an_openai_shaped_error(talking: Home, server: st
     refused = httpx.post(server + "/v1/chat/completions", json=body, headers=headers, timeout=30)
     assert refused.status_code == 409
     error = refused.json()["error"]
-    assert "fails verification" in error["message"] and error["type"] == "ChainBroken"
+    assert "fails verification" in error["message"] and (error["type"], error["code"]) == (
+        "conflict_error",
+        "home_fails_verification",
+    )
 
 
 def test_a_never_checked_home_is_verified_in_full_once(talking: Home, tmp_path: Path) -> None:

@@ -254,6 +254,8 @@ def mouths(home: Home, *, include_removed: bool = False) -> list[MouthEntry]:
 def entry(home: Home, name: str | None = None) -> MouthEntry:
     """The named mouth, else the default one."""
     if name is not None:
+        if not name.strip():
+            raise UnknownMouth("the mouth's name is empty; see `truehearth mouth list`")
         value = home.store.get(MOUTH, name.strip())
         if not mouth_acts.is_active(value) or value is None:
             raise UnknownMouth(f"no mouth named {name!r} in this home; see `truehearth mouth list`")

@@ -28,7 +28,13 @@ from truehearth.home import Home
 from truehearth.recall.catchup import INLINE, behind
 from truehearth.server import mcp, openai_api, ui
 from truehearth.server.auth import Sessions, TokenGate, TokenKeeper, require_token
-from truehearth.server.deps import RETRY_AFTER_SECONDS, error_body, status_for
+from truehearth.server.deps import (
+    RETRY_AFTER_SECONDS,
+    error_body,
+    error_type,
+    library_error_body,
+    status_for,
+)
 from truehearth.server.gate import TurnGate
 from truehearth.server.homes import HomePool, RecallCatchUp
 from truehearth.server.pool import MouthPool
@@ -119,8 +125,8 @@ async def _refuse(send: Send, status: int, message: str, drain: Receive | None =
     With ``drain``, the rest of the request body is read and dropped before the
     response ends (see :class:`BodyLimit`).
     """
-    kind = "request_too_large" if status == 413 else "invalid_request_error"
-    body = orjson.dumps(error_body(message, kind))
+    code = "request_too_large" if status == 413 else "request_timeout"
+    body = orjson.dumps(error_body(message, code=code))
     await send(
         {
             "type": "http.response.start",
@@ -156,18 +162,53 @@ def _without_422(spec: dict[str, Any]) -> dict[str, Any]:
     return spec
 
 
-def describe_invalid(exc: RequestValidationError) -> str:
-    """One line for a refused request: where and what (malformed JSON included)."""
+def invalid_body(exc: RequestValidationError) -> dict[str, Any]:
+    """A refused request in OpenAI's shape: the field at fault as ``param``, where there is one.
+
+    A body that is not a JSON object at all (a list, a form, malformed JSON) has no
+    field at fault; a missing field is OpenAI's ``missing_required_parameter``.
+    """
     errors = exc.errors()
     if not errors:
-        return "invalid request"
+        return error_body("invalid request", code="invalid_value")
     first = errors[0]
     if first.get("type") == "json_invalid":
-        return "the request body is not valid JSON"
+        return error_body("the request body is not valid JSON", code="invalid_json")
     where = ".".join(str(part) for part in first.get("loc", ()) if part != "body")
+    if not where:
+        return error_body(
+            "the request body must be a JSON object (Content-Type: application/json)",
+            code="invalid_json",
+        )
     what = str(first.get("msg", "invalid value"))
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-    return f"{where or 'body'}: {what}{more}"
+    code = "missing_required_parameter" if first.get("type") == "missing" else "invalid_value"
+    return error_body(f"{where}: {what}{more}", code=code, param=where)
+
+
+# What Starlette says of a body it cannot decode (bytes that are not UTF-8).
+_UNPARSED = "There was an error parsing the body"
+
+
+def http_error_body(request: Request, status: int, detail: str) -> dict[str, Any]:
+    """An HTTP-level refusal (no token, no such path, wrong method) in OpenAI's shape,
+    said so a person reading a frontend's error box knows what to change."""
+    kind = error_type(status)
+    if status == 401:
+        return error_body(detail, kind, code="invalid_api_key")
+    if status == 404:
+        message = (
+            f"no such endpoint: {request.method} {request.url.path} (this server answers "
+            "GET /v1/models, POST /v1/chat/completions, /mcp and the web UI at /)"
+        )
+        return error_body(message, kind, code="unknown_url")
+    if status == 405:
+        message = f"{request.url.path} does not take {request.method}"
+        return error_body(message, kind, code="method_not_allowed")
+    if status == 400 and detail == _UNPARSED:
+        message = "the request body is not valid JSON in UTF-8"
+        return error_body(message, kind, code="invalid_json")
+    return error_body(detail, kind)
 
 
 class Swappable:
@@ -256,21 +297,21 @@ def create_app(settings: ServerSettings) -> FastAPI:
         headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if isinstance(exc, HomeLocked) else None
         return JSONResponse(
             status_code=status_for(exc),
-            content=error_body(str(exc), type(exc).__name__),
+            content=library_error_body(exc),
             headers=headers,
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         return JSONResponse(
             status_code=exc.status_code,
-            content=error_body(str(exc.detail), "http_error"),
+            content=http_error_body(request, exc.status_code, str(exc.detail)),
             headers=getattr(exc, "headers", None),
         )
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse(status_code=400, content=error_body(describe_invalid(exc)))
+        return JSONResponse(status_code=400, content=invalid_body(exc))
 
     @app.get("/openapi.json", include_in_schema=False, dependencies=[Depends(require_token)])
     def openapi_spec() -> dict[str, Any]:

@@ -167,7 +167,11 @@ class TokenGate:
                     {
                         "type": "http.response.body",
                         "body": orjson.dumps(
-                            error_body("missing or wrong bearer token", "authentication_error")
+                            error_body(
+                                "missing or wrong bearer token",
+                                "authentication_error",
+                                code="invalid_api_key",
+                            )
                         ),
                     }
                 )

@@ -28,7 +28,7 @@ from truehearth import threads
 from truehearth.context import fences
 from truehearth.context.router import frontend_text
 from truehearth.core import acts
-from truehearth.core.errors import InvalidInput, TruehearthError
+from truehearth.core.errors import TruehearthError
 from truehearth.core.events import Draft
 from truehearth.core.ids import new_id
 from truehearth.core.records import Layer, Source, Voice
@@ -37,10 +37,12 @@ from truehearth.home import Home
 from truehearth.mouths import registry
 from truehearth.mouths.base import GenerationParams, Message
 from truehearth.server.deps import (
+    MessagesRefused,
     catch_up_of,
     error_body,
     gate_of,
     homes_of,
+    library_error_body,
     open_home,
     pool_of,
 )
@@ -158,6 +160,13 @@ def list_models(home: Annotated[Home, Depends(open_home)]) -> ModelList:
     )
 
 
+@router.get("/models/{model}")
+def retrieve_model(model: str, home: Annotated[Home, Depends(open_home)]) -> ModelCard:
+    """One registered mouth (what ``client.models.retrieve(NAME)`` asks for)."""
+    found = registry.entry(home, model)
+    return ModelCard(id=found.name, standing=found.standing.value)
+
+
 def _params(base: GenerationParams, body: ChatRequest) -> GenerationParams:
     stop = (body.stop,) if isinstance(body.stop, str) else tuple(body.stop or base.stop)
     return GenerationParams(
@@ -214,12 +223,12 @@ def _ask(body: ChatRequest) -> Ask:
     else:
         intent = "turn"
     if not said:
-        raise InvalidInput(
+        raise MessagesRefused(
             "the message is empty: type something to send (an empty send needs a chat "
             "with at least one message)"
         )
     if intent == "continue" and not any(s.role == "user" for s in said):
-        raise InvalidInput(
+        raise MessagesRefused(
             "cannot continue: the chat has no message from you yet; send a message first"
         )
     return Ask(said, intent, ignored, tuple(aside))
@@ -422,7 +431,7 @@ def _turn(
         return conversation, conversation.regenerate(turn.human, siblings), ask.ignored
     text = said[last].text
     if not text.strip():
-        raise InvalidInput("empty message")
+        raise MessagesRefused("the last message is empty: type something to send")
     conversation.history = _history(said[:last], match)
     # Bad input is refused (prepare) before the frontend's past is journaled.
     context = conversation.prepare(text)
@@ -660,7 +669,7 @@ def _sse(
                 said.append(piece)
                 yield _chunk(cid, model, {"content": piece})
         except TruehearthError as exc:
-            yield b"data: " + orjson.dumps(error_body(str(exc), type(exc).__name__)) + b"\n\n"
+            yield b"data: " + orjson.dumps(library_error_body(exc)) + b"\n\n"
             return
         data = orjson.loads(_chunk(cid, model, {}, "stop")[6:])
         data["truehearth"] = _provenance(conversation)
