@@ -275,6 +275,14 @@ class Store(Protocol):
         """``(session, human turns, last activity)`` of the sessions from ``via``, newest first."""
         ...
 
+    def imported_texts(self, names: Sequence[bytes]) -> dict[bytes, set[bytes]]:
+        """For each imported-message name the home holds, the digests of its texts.
+
+        Names and digests are :mod:`truehearth.core.import_keys`'s; an import asks
+        this, a batch at a time, to skip what an earlier export already brought.
+        """
+        ...
+
     def first_touch(self, entity_id: str) -> int | None:
         """The first event that touched ``entity_id`` (``None``: none did)."""
         ...

@@ -178,6 +178,30 @@ M006_TURN_INDEX_TAILS = Migration(
     ],
 )
 
+M007_IMPORT_INDEX = Migration(
+    "m007_import_index",
+    [
+        # Which imported messages the home holds (truehearth.store.imported): the
+        # name digest (format, locator, part) and the digest of the text of every
+        # imported archive record, so a later export's older messages are found
+        # by an indexed lookup, not a read of the archive. Written with the record
+        # rows, in the same transaction.
+        """CREATE TABLE import_index (
+            id TEXT PRIMARY KEY,
+            name BLOB NOT NULL,
+            said BLOB NOT NULL
+        ) WITHOUT ROWID""",
+        "CREATE INDEX import_index_by_name ON import_index (name, said)",
+        # The records imported before this index existed; th_import_name and
+        # th_import_said are truehearth.core.import_keys.keys_of on the stored value.
+        """INSERT INTO import_index (id, name, said)
+        SELECT id, name, said FROM (
+            SELECT id, th_import_name(value) AS name, th_import_said(value) AS said
+            FROM records WHERE layer = 'archive'
+        ) WHERE name IS NOT NULL AND said IS NOT NULL""",
+    ],
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     M001_JOURNAL,
     M002_RECORD_FEED,
@@ -185,6 +209,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     M004_TOUCHES_BY_SEQ,
     M005_TURN_INDEX,
     M006_TURN_INDEX_TAILS,
+    M007_IMPORT_INDEX,
 )
 
 # Names an older truehearth applied whose work has moved elsewhere: known, never run.

@@ -23,7 +23,7 @@ from truehearth.core.events import Draft, Effect, Event, decode, seal
 from truehearth.core.journal import Head
 from truehearth.core.policy import check_event
 from truehearth.core.vocabulary import RECORD
-from truehearth.store import turns
+from truehearth.store import imported, turns
 from truehearth.store.base import RecordQuery, SearchHit, SessionLines, SessionTail
 from truehearth.store.connect import (
     DATABASE_ERRORS,
@@ -62,6 +62,7 @@ class SQLiteStore:
             self._conn.execute("PRAGMA synchronous = FULL")
             self._conn.execute("PRAGMA foreign_keys = ON")
             turns.register(self._conn)
+            imported.register(self._conn)
             migrate(self._conn, migrations)
         except BaseException:
             self._conn.close()
@@ -311,6 +312,7 @@ class SQLiteStore:
     @staticmethod
     def _project_record(conn: sqlite3.Connection, rid: str, value: dict[str, Any] | None) -> None:
         turns.project(conn, rid, value)
+        imported.project(conn, rid, value)
         if value is None:
             conn.execute("DELETE FROM records WHERE id = ?", (rid,))
             return
@@ -454,6 +456,10 @@ class SQLiteStore:
         return turns.recent_sessions(self._conn, via, limit)
 
     @translate_errors
+    def imported_texts(self, names: Sequence[bytes]) -> dict[bytes, set[bytes]]:
+        return imported.held(self._conn, names)
+
+    @translate_errors
     def first_touch(self, entity_id: str) -> int | None:
         row = self._conn.execute("SELECT min(seq) FROM touches WHERE entity = ?", (entity_id,))
         found = row.fetchone()[0]
@@ -502,12 +508,13 @@ class SQLiteStore:
 
         ``expected`` is the fold's collections (kind -> id -> value); ``touches``
         the digest of its ``(seq, entity)`` pairs (see :func:`touches_digest`).
-        Checked: every column of ``records``, the turn index, every ``entities``
+        Checked: every column of ``records``, the turn and import indexes, every ``entities``
         row, the ``touches`` index and the full-text index against ``records``. The first
         difference is named by table, id and column.
         """
         want = {kind: dict(bucket) for kind, bucket in expected.items()}
         problem = turns.first_difference(self._conn, expected.get(_RECORD, {}))
+        problem = problem or imported.first_difference(self._conn, expected.get(_RECORD, {}))
         problem = problem or self._compare_records(want.pop(_RECORD, {}))
         problem = problem or self._compare_entities(want)
         if problem is not None:
