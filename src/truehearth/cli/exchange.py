@@ -76,6 +76,14 @@ def _print_report(report: ImportReport, json: bool) -> None:
         f"{counted(report.proposals, 'proposal')} for core, {report.skipped:,} empty skipped). "
         "Everything is untrusted until you review it: `truehearth review`."
     )
+    if report.known or report.changed:
+        # A newer export repeats the older one: say what was recognised, and that a
+        # changed message was added beside the old one, never written over it.
+        console.print(
+            f"{counted(report.known, 'message')} already in the home, skipped; "
+            f"{counted(report.changed, 'message')} changed since an earlier import, "
+            "kept beside the earlier text."
+        )
 
 
 @import_app.command("chatgpt")

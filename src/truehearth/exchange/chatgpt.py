@@ -7,16 +7,22 @@ either layout, and the parts are read in order, one after the other.
 The custom instructions people wrote ("about you", "how should ChatGPT
 respond") travel in ``metadata.user_context_message_data`` of a hidden
 message; for many users that is where the companion's persona lives. Each
-distinct text is kept once as an archive record, and "how should ChatGPT
-respond" is also suggested as core, for the human to accept or not, as a
-card's description is. Messages without text (images, files, browsing
-results) are kept as records that say what was there, never dropped.
+distinct text is kept once as an archive record (named by its field, so a
+later export's copy is recognised), and "how should ChatGPT respond" is also
+suggested as core, for the human to accept or not, as a card's description is.
+Messages without text (images, files, browsing results) are kept as records
+that say what was there, never dropped.
 
 The export is one JSON array of conversations, each a tree of messages (the
 ``mapping``), because a user can regenerate or edit a turn and so branch the
 talk. The thread the user last saw runs from ``current_node`` back to the
 root; we number its turns in order. Every other branch is kept too, as archive
 items marked ``branch``, because history is not ours to prune.
+
+An export is cumulative: a later one repeats every older message. Each
+message is named by its conversation id and message id, which the next export
+keeps, so re-importing skips the messages the home already holds and writes a
+message whose text changed beside the old one (:mod:`truehearth.exchange.known`).
 
 The array is parsed one conversation at a time, within the import's bounds
 (:mod:`truehearth.exchange.boundedjson`), so a 100 MB export never sits in
@@ -77,7 +83,9 @@ def conversation_items(
     if not isinstance(conversation, dict) or not isinstance(conversation.get("mapping"), dict):
         raise InvalidInput(f"not a ChatGPT export: conversation {index} has no message mapping")
     mapping: dict[str, Any] = conversation["mapping"]
-    conv_id = str(conversation.get("conversation_id") or conversation.get("id") or f"c{index}")
+    own_id = conversation.get("conversation_id") or conversation.get("id")
+    conv_id = str(own_id or f"c{index}")
+    stable = own_id is not None  # a position in this file names nothing in the next export
     title = conversation.get("title")
     main = main_thread(mapping, conversation.get("current_node"))
     next_turn: dict[str, int] = {}
@@ -86,7 +94,7 @@ def conversation_items(
     for node in mapping.values():
         yield from _custom_instructions(node, conv_id, seen)
     for node_id in main:
-        item = _item(mapping[node_id], node_id, conv_id, title, turn, branch=False)
+        item = _item(mapping[node_id], node_id, conv_id, title, turn, branch=False, stable=stable)
         if item is not None:
             yield item
             turn += 1
@@ -95,7 +103,7 @@ def conversation_items(
         if node_id in next_turn:
             continue
         branch_turn = _branch_turn(mapping, str(node_id), next_turn)
-        item = _item(node, str(node_id), conv_id, title, branch_turn, branch=True)
+        item = _item(node, str(node_id), conv_id, title, branch_turn, branch=True, stable=stable)
         if item is not None:
             yield item
 
@@ -134,7 +142,14 @@ def _branch_turn(mapping: dict[str, Any], node_id: str, next_turn: dict[str, int
 
 
 def _item(
-    node: object, node_id: str, conv_id: str, title: object, turn: int, *, branch: bool
+    node: object,
+    node_id: str,
+    conv_id: str,
+    title: object,
+    turn: int,
+    *,
+    branch: bool,
+    stable: bool,
 ) -> Item | None:
     if not isinstance(node, dict) or not isinstance(node.get("message"), dict):
         return None
@@ -164,6 +179,7 @@ def _item(
         session=conv_id,
         valid_from=epoch_to_iso(message.get("create_time")),
         meta=meta,
+        stable=stable,
     )
 
 
@@ -201,15 +217,19 @@ def _custom_instructions(node: object, conv_id: str, seen: set[str]) -> Iterator
         if not isinstance(text, str) or not text.strip() or key in seen:
             continue
         seen.add(key)
-        locator = f"{conv_id}/custom-instructions/{field_name}"
+        # Named by the field, not by the conversation it was first met in: a later
+        # export carries the same instructions in other conversations first.
+        locator = f"custom-instructions/{field_name}"
         yield Item(
             text=text,
             locator=locator,
             session=conv_id,
             meta={"kind": "custom_instructions", "field": field_name, "what": what},
+            stable=True,
         )
         if field_name == "about_model_message":
-            yield Suggestion(Layer.CORE, text, locator, "ChatGPT custom instructions: " + what)
+            why = "ChatGPT custom instructions: " + what
+            yield Suggestion(Layer.CORE, text, locator, why, stable=True)
 
 
 def described(content: object, metadata: object) -> str:

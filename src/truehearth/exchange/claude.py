@@ -6,6 +6,9 @@ The export is one JSON array of conversations, each with a ``uuid``, a
 ``text`` or as ``content`` blocks (``{"type": "text", "text": …}``). Files and
 attachments the human added are named, never dropped. Like every import,
 each message becomes an untrusted archive record; nothing here is obeyed.
+Messages are named by the conversation's and their own ``uuid``, so a later
+export's older messages are recognised and skipped
+(:mod:`truehearth.exchange.known`).
 """
 
 from __future__ import annotations
@@ -47,7 +50,8 @@ def conversation_items(conversation: Any, index: int) -> Iterator[Item]:
         conversation.get("chat_messages"), list
     ):
         raise InvalidInput(f"not a Claude.ai export: conversation {index} has no chat_messages")
-    session = f"claude:{text_of(conversation.get('uuid')) or index}"[:120]
+    own_id = text_of(conversation.get("uuid"))
+    session = f"claude:{own_id or index}"[:120]
     title = conversation.get("name")
     turn = 0
     for position, message in enumerate(conversation["chat_messages"]):
@@ -61,13 +65,14 @@ def conversation_items(conversation: Any, index: int) -> Iterator[Item]:
         meta: dict[str, Any] = {"kind": "turn", "turn": turn, "speaker": speaker}
         if isinstance(title, str) and title:
             meta["title"] = title[:200]
-        message_id = text_of(message.get("uuid")) or str(position)
+        message_id = text_of(message.get("uuid"))
         yield Item(
             text,
-            f"{session}/{message_id}"[:240],
+            f"{session}/{message_id or position}"[:240],
             session,
             iso_time(message.get("created_at")),
             meta,
+            stable=bool(own_id and message_id),  # positions name nothing in the next export
         )
         turn += 1
 

@@ -52,23 +52,24 @@ def screened_effects(
     now: str,
     report: ImportReport,
     screening: Screening | None = None,
+    cut: list[str] | None = None,
 ) -> list[Effect | Pending]:
     """:func:`effects_for`, with records whose detection is still running left pending.
 
     With a ``screening``, a text in the detector's grey zone is read on its
     thread and its record becomes a callable that builds the effect once the
     answer is in: call each, in order, before the batch is written. Without
-    one, every effect is final.
+    one, every effect is final. ``cut``: the item's :func:`pieces_of`, when the
+    caller has them already.
     """
     if isinstance(parsed, Suggestion):
         return [_suggestion_effect(parsed, base, now, report)]
     if isinstance(parsed, Picture):
         return [_picture_effect(parsed, base, now)]
-    text = sanitize(parsed.text).strip()
-    if not text:
+    pieces = pieces_of(parsed) if cut is None else cut
+    if not pieces:
         report.skipped += 1
         return []
-    pieces = [text[i : i + MAX_TEXT_CHARS] for i in range(0, len(text), MAX_TEXT_CHARS)]
     effects: list[Effect | Pending] = []
     for part, piece in enumerate(pieces):
         meta = {**parsed.meta, "format": report.format}
@@ -87,6 +88,15 @@ def screened_effects(
         else:
             effects.append(_pending(parsed, piece, source, now, meta, report, screening))
     return effects
+
+
+def pieces_of(item: Item) -> list[str]:
+    """The texts of the records an item becomes: cleaned, and cut where a record must end.
+
+    Empty when the item says nothing (it is skipped, and counted so).
+    """
+    text = sanitize(item.text).strip()
+    return [text[i : i + MAX_TEXT_CHARS] for i in range(0, len(text), MAX_TEXT_CHARS)]
 
 
 def _pending(

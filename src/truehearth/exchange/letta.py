@@ -17,6 +17,12 @@ kept apart, as the companion's own thinking (``inner-monologue``), not as
 something it said. Old files wrap the human's words in JSON
 (``{"type": "user_message", "message": …}``); they are unwrapped, and
 heartbeats and system alerts are marked as the system's.
+
+An agent, its shared blocks and its messages carry their own ids, so a later
+file of the same agent is recognised item by item
+(:mod:`truehearth.exchange.known`): what the home holds is skipped, and a
+block whose value changed is kept beside the earlier one. Blocks and messages
+without an id, and every item of an agent without one, are written as they come.
 """
 
 from __future__ import annotations
@@ -78,21 +84,24 @@ def shared_blocks(blocks: object, agents: list[Any], personas: set[str]) -> Iter
         users = owners.get(block_id, [])
         name, session = users[0] if users else ("", "letta:shared")
         extra = {"agents": [n for n, _s in users], "block_id": block_id}
-        yield from _block(block, session, name or "the file", personas, extra, block_id)
+        stable = bool(text_of(block.get("id")))
+        yield from _block(block, session, name or "the file", personas, extra, block_id, stable)
 
 
 def agent_items(agent: dict[str, Any], index: int, personas: set[str]) -> Iterator[Parsed]:
     name, session = _session(agent, index)
+    stable = bool(text_of(agent.get("id")))  # the agent's id names it in a later file
     own = _dicts(agent.get("core_memory")) + _dicts(agent.get("memory_blocks"))
     for position, block in enumerate(own):
-        yield from _block(block, session, name, personas, {}, str(position))
+        yield from _block(block, session, name, personas, {}, str(position), stable)
     system = text_of(agent.get("system"))
-    yield Item(system, f"{session}/system", session, meta={"kind": "system-prompt"})
+    meta = {"kind": "system-prompt"}
+    yield Item(system, f"{session}/system", session, meta=meta, stable=stable)
     turn = 0
     for position, message in enumerate(_dicts(agent.get("messages"))):
         if message.get("role") == "system" and system and message_text(message) == system:
             continue  # the system prompt again, as Letta's files open their messages
-        items = message_items(message, session, position, turn)
+        items = message_items(message, session, position, turn, stable)
         yield from items
         turn += any(item.meta.get("kind") == "turn" for item in items)
 
@@ -104,6 +113,7 @@ def _block(
     personas: set[str],
     extra: dict[str, Any],
     key: str,
+    stable: bool,
 ) -> Iterator[Parsed]:
     label = text_of(block.get("label")) or "block"
     value = text_of(block.get("value"))
@@ -121,7 +131,8 @@ def _block(
         return
     for index, part in enumerate(parts):
         where = f"{locator}/{index}" if len(parts) > 1 else locator
-        yield Item(part, where, session, meta={"kind": "memory-block", "label": label, **extra})
+        meta = {"kind": "memory-block", "label": label, **extra}
+        yield Item(part, where, session, meta=meta, stable=stable)
 
 
 def block_parts(block: dict[str, Any], value: str) -> list[str]:
@@ -151,25 +162,34 @@ def block_parts(block: dict[str, Any], value: str) -> list[str]:
     return parts
 
 
-def message_items(message: dict[str, Any], session: str, position: int, turn: int) -> list[Item]:
-    """A message as archive items: what was said (a turn), and inner monologue apart."""
+def message_items(
+    message: dict[str, Any], session: str, position: int, turn: int, stable: bool = False
+) -> list[Item]:
+    """A message as archive items: what was said (a turn), and inner monologue apart.
+
+    ``stable``: the agent has its own id; with the message's own, a later file's
+    copy of the message is recognised.
+    """
     role = message.get("role")
     speaker = ROLES.get(role, str(role)) if isinstance(role, str) else "unknown"
-    message_id = text_of(message.get("id")) or str(position)
+    own_id = text_of(message.get("id"))
+    message_id = own_id or str(position)
+    stable = stable and bool(own_id)
     valid_from = iso_time(message.get("created_at"))
     said = [_sent(c) for c in _send_calls(message)]
     own = _own_text(message)
     items: list[Item] = []
     if said and own.strip():  # old agents think aloud beside the send_message call
         meta = {"kind": "inner-monologue", "turn": turn, "speaker": speaker}
-        items.append(Item(own, f"{session}/{message_id}/monologue", session, valid_from, meta))
+        where = f"{session}/{message_id}/monologue"
+        items.append(Item(own, where, session, valid_from, meta, stable=stable))
         own = ""
     text = "\n".join(part for part in [own, *said] if part)
     if speaker == "human":
         text, speaker = _unwrapped(text)
     if text.strip():
         meta = {"kind": "turn", "turn": turn, "speaker": speaker}
-        items.append(Item(text, f"{session}/{message_id}", session, valid_from, meta))
+        items.append(Item(text, f"{session}/{message_id}", session, valid_from, meta, stable))
     return items
 
 

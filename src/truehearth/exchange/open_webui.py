@@ -5,7 +5,9 @@ the conversation twice: a flat ``messages`` list, and a ``history`` tree
 (``messages`` by id, each with ``parentId`` and ``childrenIds``, and the
 ``currentId`` the user last saw). As with ChatGPT, the thread from the root to
 ``currentId`` is the conversation; other branches (regenerations) are kept
-too, marked ``branch``. Timestamps are Unix seconds.
+too, marked ``branch``. Timestamps are Unix seconds. Chats and messages carry
+their own ids, so a later export's older messages are recognised and skipped
+(:mod:`truehearth.exchange.known`).
 """
 
 from __future__ import annotations
@@ -36,22 +38,25 @@ def chat_items(entry: Any, index: int) -> Iterator[Item]:
     chat = entry.get("chat") if isinstance(entry, dict) else None
     if not isinstance(chat, dict):
         raise InvalidInput(f"not an Open WebUI export: chat {index} has no 'chat' object")
-    session = f"owui:{text_of(entry.get('id')) or index}"[:120]
+    own_id = text_of(entry.get("id"))
+    session = f"owui:{own_id or index}"[:120]
     title = entry.get("title") or chat.get("title")
     history = chat.get("history")
     nodes = history.get("messages") if isinstance(history, dict) else None
     if isinstance(nodes, dict) and nodes:
         current = history.get("currentId") if isinstance(history, dict) else None
-        yield from _tree(nodes, current, session, title)
+        yield from _tree(nodes, current, session, title, bool(own_id))
         return
     flat = chat.get("messages")
     for turn, message in enumerate(m for m in flat or [] if isinstance(m, dict)):
-        item = _item(message, session, title, turn, branch=False)
+        item = _item(message, session, title, turn, branch=False, stable=bool(own_id))
         if item is not None:
             yield item
 
 
-def _tree(nodes: dict[str, Any], current: object, session: str, title: object) -> Iterator[Item]:
+def _tree(
+    nodes: dict[str, Any], current: object, session: str, title: object, stable: bool
+) -> Iterator[Item]:
     main: list[str] = []
     seen: set[str] = set()
     node_id: object = current if isinstance(current, str) and current in nodes else None
@@ -62,7 +67,7 @@ def _tree(nodes: dict[str, Any], current: object, session: str, title: object) -
         node_id = node.get("parentId") if isinstance(node, dict) else None
     main.reverse()
     for turn, node_id in enumerate(main):
-        item = _item(nodes[node_id], session, title, turn, branch=False)
+        item = _item(nodes[node_id], session, title, turn, branch=False, stable=stable)
         if item is not None:
             yield item
     depth = {node_id: turn for turn, node_id in enumerate(main)}
@@ -71,13 +76,19 @@ def _tree(nodes: dict[str, Any], current: object, session: str, title: object) -
             continue
         parent = node.get("parentId")
         turn = depth.get(parent, -1) + 1 if isinstance(parent, str) else 0
-        item = _item(node, session, title, turn, branch=True)
+        item = _item(node, session, title, turn, branch=True, stable=stable)
         if item is not None:
             yield item
 
 
 def _item(
-    message: dict[str, Any], session: str, title: object, turn: int, *, branch: bool
+    message: dict[str, Any],
+    session: str,
+    title: object,
+    turn: int,
+    *,
+    branch: bool,
+    stable: bool,
 ) -> Item | None:
     text = text_of(message.get("content"))
     if not text.strip():
@@ -92,6 +103,8 @@ def _item(
         meta["model"] = model[:100]
     if branch:
         meta["branch"] = True
-    message_id = text_of(message.get("id")) or str(turn)
+    message_id = text_of(message.get("id"))
     when = epoch_to_iso(message.get("timestamp")) if message.get("timestamp") else None
-    return Item(text, f"{session}/{message_id}"[:240], session, when, meta)
+    locator = f"{session}/{message_id or turn}"[:240]
+    # Only the chat's and the message's own ids name it in a later export.
+    return Item(text, locator, session, when, meta, stable=stable and bool(message_id))

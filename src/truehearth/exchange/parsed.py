@@ -26,6 +26,10 @@ class Item:
     session: str | None = None
     valid_from: str | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    stable: bool = False
+    """Whether ``locator`` names this message in every later export of the same chats
+    (the format's own conversation and message ids): then a re-import recognises it
+    (:mod:`truehearth.core.import_keys`) and skips it when it says the same."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +40,9 @@ class Suggestion:
     text: str
     locator: str
     why: str
+    stable: bool = False
+    """Whether it comes with the stable item of the same locator just before it: when
+    that item is already in the home, this was proposed then and is not proposed again."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,10 @@ What every format shares, done the same way for each:
 
 * the file is hashed first (SHA-256); a file whose hash is already recorded as
   an ``import`` entity is a no-op, so importing twice changes nothing;
+* in a newer export of the same chats, a message the home already holds
+  (same ids, same text) is skipped before it is screened or written, and one
+  whose text changed is written beside the old
+  (:mod:`truehearth.exchange.known`);
 * limits (:mod:`truehearth.exchange.limits`) refuse multi-gigabyte files
   before any work is done, and the format's reader holds to the rest;
 * items are streamed into :meth:`Home.append_stream` in batches, so memory
@@ -23,16 +27,19 @@ from typing import IO, Any
 
 from truehearth.core.errors import InvalidInput
 from truehearth.core.events import Draft, Effect
+from truehearth.core.import_keys import VIA
 from truehearth.core.progress import Progress
 from truehearth.core.records import Source, Voice
 from truehearth.core.vocabulary import IMPORT
 from truehearth.exchange.effects import Pending, screened_effects
 from truehearth.exchange.guard import guarded
+from truehearth.exchange.known import Recognition
 from truehearth.exchange.limits import Limits
 from truehearth.exchange.parsed import Parsed, Parser
 from truehearth.exchange.report import ImportReport
 from truehearth.home import Home
 from truehearth.injection_classifier import Screening
+from truehearth.store.base import Store
 
 BATCH = 500
 
@@ -86,7 +93,8 @@ def import_file(
             report.already_imported = True
             report.imported_as = str(earlier.get("format") or fmt)
             return iter(())
-        return _drafts(path, parser, limits, report, now, _Reading(progress, size, path.name))
+        reading = _Reading(progress, size, path.name)
+        return _drafts(home.store, path, parser, limits, report, now, reading)
 
     home.append_stream(build)
     return report
@@ -98,6 +106,7 @@ def parse_bytes(data: bytes, parser: Parser, limits: Limits | None = None) -> li
 
 
 def _drafts(
+    store: Store,
     path: Path,
     parser: Parser,
     limits: Limits,
@@ -105,7 +114,8 @@ def _drafts(
     now: str,
     reading: _Reading,
 ) -> Iterator[Draft]:
-    source = Source(via="import", import_sha256=report.sha256)
+    source = Source(via=VIA, import_sha256=report.sha256)
+    recognition = Recognition(store, report)
     with path.open("rb") as raw, Screening() as screening:
         stream: IO[bytes] = io.BufferedReader(_Counting(raw, reading)) if reading.progress else raw
         batch: list[Effect | Pending] = []
@@ -113,17 +123,18 @@ def _drafts(
         # stage (on its own thread) reads a grey-zone text while this thread parses
         # and scores the next few hundred items, and rarely has to be waited for.
         held: list[Effect | Pending] | None = None
-        for parsed in guarded(parser(stream, limits), path.name):
-            batch.extend(screened_effects(parsed, source, now, report, screening))
-            if len(batch) >= BATCH:
-                if held is not None:
-                    yield _batch_draft(_settled(held), report)
-                held, batch = batch, []
+        for chunk in _chunks(guarded(parser(stream, limits), path.name), BATCH):
+            for parsed, cut in recognition.sort(chunk):
+                batch.extend(screened_effects(parsed, source, now, report, screening, cut))
+                if len(batch) >= BATCH:
+                    if held is not None:
+                        yield _batch_draft(_settled(held), report)
+                    held, batch = batch, []
         if held is not None:
             yield _batch_draft(_settled(held), report)
         if batch:
             yield _batch_draft(_settled(batch), report)
-    if not (report.records or report.proposals):
+    if not (report.records or report.proposals or report.known):
         raise InvalidInput(f"{path.name} holds nothing to import ({report.format})")
     if file_sha256(path) != report.sha256:
         raise InvalidInput(f"{path.name} changed while it was being imported; nothing was written")
@@ -132,9 +143,26 @@ def _drafts(
     yield Draft(
         "import.completed",
         Voice.HUMAN.value,
-        {"sha256": report.sha256, "format": report.format, "records": report.records},
+        {
+            "sha256": report.sha256,
+            "format": report.format,
+            "records": report.records,
+            "known": report.known,
+        },
         [Effect(IMPORT, report.sha256, summary)],
     )
+
+
+def _chunks(items: Iterator[Parsed], size: int) -> Iterator[list[Parsed]]:
+    """The parsed items in lists of ``size`` (the home is asked about one list at a time)."""
+    chunk: list[Parsed] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def _settled(effects: list[Effect | Pending]) -> list[Effect]:

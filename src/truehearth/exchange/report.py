@@ -17,6 +17,10 @@ class ImportReport:
     quarantined: int = 0
     proposals: int = 0
     skipped: int = 0
+    known: int = 0
+    """Messages an earlier import already brought, saying the same: skipped."""
+    changed: int = 0
+    """Messages the home holds under the same id with another text: written beside the old."""
     already_imported: bool = False
     imported_as: str | None = None
     """For a file seen before: the format it was imported as then."""
@@ -31,5 +35,7 @@ class ImportReport:
             "quarantined": self.quarantined,
             "proposals": self.proposals,
             "skipped": self.skipped,
+            "known": self.known,
+            "changed": self.changed,
             "already_imported": self.already_imported,
         }

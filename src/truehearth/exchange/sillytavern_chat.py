@@ -16,6 +16,12 @@ SillyTavern has written ``send_date`` as epoch milliseconds and in its own
 human-readable forms ("June 19, 2023 2:20pm", "2023-05-08@13h56m00s"); each
 is parsed, never copied, and a zero or unreadable date leaves the turn undated
 rather than dated 1970. Those forms carry no time zone: they are read as UTC.
+
+A message has no id of its own; it is named by its chat and its line, which
+stay put while a chat only grows, so re-importing a chat that grew skips the
+lines the home holds (:mod:`truehearth.exchange.known`). A message edited since
+is kept beside the earlier text; after a message was deleted, every later line
+moves, and those lines are written again (as changed), never lost.
 """
 
 from __future__ import annotations
@@ -103,14 +109,15 @@ def _message(value: dict[str, Any], chat_id: str, line: int, turn: int) -> Itera
         meta["name"] = name
     when = _when(value.get("send_date"))
     text = text_of(value.get("mes"))
-    yield Item(text, f"{chat_id}/{line}", chat_id, when, meta)
+    yield Item(text, f"{chat_id}/{line}", chat_id, when, meta, stable=True)
     swipes = value.get("swipes")
     if isinstance(swipes, list):
         for index, swipe in enumerate(swipes):
             swipe_text = text_of(swipe)
             if swipe_text != text:
                 swipe_meta = {**meta, "swipe": index}
-                yield Item(swipe_text, f"{chat_id}/{line}/swipe/{index}", chat_id, when, swipe_meta)
+                where = f"{chat_id}/{line}/swipe/{index}"
+                yield Item(swipe_text, where, chat_id, when, swipe_meta, stable=True)
 
 
 _AT_FORM = re.compile(

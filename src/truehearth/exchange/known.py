@@ -1,0 +1,86 @@
+"""Recognising, in a newer export, the messages an earlier import already brought.
+
+Chat exports are cumulative (this month's ChatGPT export holds last month's
+messages too), so an import sorts each item a format marks ``stable`` (its
+locator is built from the format's own conversation and message ids) before
+anything else is done with it:
+
+* **known**: every record it would become is already in the home, under the
+  same name and saying the same (:mod:`truehearth.core.import_keys`): skipped,
+  counted in ``report.known``, and never screened or written again;
+* **changed**: its name is in the home, but with another text: written as new
+  records beside the old ones (nothing is overwritten), counted in
+  ``report.changed``;
+* **new**: written, as before.
+
+Items of formats without stable ids are written as they come; a file already
+imported byte for byte is still skipped whole, before any of this
+(:mod:`truehearth.exchange.pipeline`). The home is asked once per batch,
+through its import index; items of the same import are remembered here too
+(their records may not be written yet when a duplicate inside the file comes),
+at about 100 bytes a message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from truehearth.core.import_keys import KeyPair, name_key, said_key
+from truehearth.exchange.effects import pieces_of
+from truehearth.exchange.parsed import Item, Parsed, Suggestion
+from truehearth.exchange.report import ImportReport
+from truehearth.exchange.values import sanitize
+from truehearth.store.base import Store
+
+Sorted = tuple[Parsed, list[str] | None]
+"""An item to write, with its :func:`pieces_of` when they were cut already."""
+
+
+class Recognition:
+    """What one import's items are, against the home and against each other."""
+
+    def __init__(self, store: Store, report: ImportReport) -> None:
+        self._store = store
+        self._report = report
+        self._seen: set[bytes] = set()  # name + said of every record let through
+        self._seen_names: set[bytes] = set()
+        self._known_locator: str | None = None
+
+    def sort(self, chunk: Sequence[Parsed]) -> Iterator[Sorted]:
+        """The items of ``chunk`` to write, in order; known ones are counted and left out."""
+        cut: list[tuple[Parsed, list[str] | None, list[KeyPair]]] = []
+        for parsed in chunk:
+            if isinstance(parsed, Item) and parsed.stable:
+                texts = pieces_of(parsed)
+                cut.append((parsed, texts, self._keys(parsed, texts)))
+            else:
+                cut.append((parsed, None, []))
+        names = [name for _p, _c, keys in cut for name, _said in keys]
+        held = self._store.imported_texts(names) if names else {}
+        for parsed, pieces, keys in cut:
+            if isinstance(parsed, Suggestion):
+                if parsed.stable and parsed.locator == self._known_locator:
+                    continue  # proposed when its item first came in
+                yield parsed, None
+                continue
+            if keys and self._is_known(keys, held):
+                self._report.known += 1
+                self._known_locator = parsed.locator if isinstance(parsed, Item) else None
+                continue
+            self._known_locator = None
+            if keys and any(name in held or name in self._seen_names for name, _s in keys):
+                self._report.changed += 1
+            for name, said in keys:
+                self._seen.add(name + said)
+                self._seen_names.add(name)
+            yield parsed, pieces
+
+    def _keys(self, item: Item, pieces: list[str]) -> list[KeyPair]:
+        locator = sanitize(item.locator)
+        fmt = self._report.format
+        if len(pieces) == 1:
+            return [(name_key(fmt, locator, None), said_key(pieces[0]))]
+        return [(name_key(fmt, locator, i), said_key(p)) for i, p in enumerate(pieces)]
+
+    def _is_known(self, keys: list[KeyPair], held: dict[bytes, set[bytes]]) -> bool:
+        return all(said in held.get(name, ()) or name + said in self._seen for name, said in keys)
