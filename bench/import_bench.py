@@ -1,6 +1,11 @@
 """Import a generated ChatGPT export of a given size and measure time and peak memory.
 
     .venv/bin/python bench/import_bench.py --mb 100
+    .venv/bin/python bench/import_bench.py --mb 100 --again 10
+
+``--again PCT`` then imports, into the same home, a later export: the same
+conversations and PCT % more (a user exporting again), and reports how long
+that took and how many messages were recognised.
 
 The export is generated deterministically (seeded), streamed to disk so the
 generator itself stays small, and shaped like the real thing: a JSON array of
@@ -118,25 +123,30 @@ def generate(path: Path, target_bytes: int, seed: int = 7) -> tuple[int, int]:
     return count, path.stat().st_size
 
 
-def run_import(export: Path, home_dir: Path) -> None:
-    """Child process: import and print the report with the elapsed time as JSON."""
+def run_import(export: Path, home_dir: Path, later: Path | None = None) -> None:
+    """Child process: import (then the later export, if any) and print each report as JSON."""
     from truehearth.exchange.formats import import_path
     from truehearth.home import Home
 
     with Home.init(home_dir, "Bench") as home:
-        start, cpu = time.perf_counter(), time.process_time()
-        report = import_path(home, export, "chatgpt")
-        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-    print(json.dumps({**report.to_json(), "seconds": seconds, "cpu": cpu}))
+        for path in [export] if later is None else [export, later]:
+            start, cpu = time.perf_counter(), time.process_time()
+            report = import_path(home, path, "chatgpt")
+            seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+            print(json.dumps({**report.to_json(), "seconds": seconds, "cpu": cpu}), flush=True)
 
 
 def main(out: TextIO = sys.stdout) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--mb", type=float, default=100.0, help="size of the generated export")
-    parser.add_argument("--child", nargs=2, metavar=("EXPORT", "HOME"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--again", type=float, default=0.0, help="then import a later export, PCT %% larger"
+    )
+    parser.add_argument("--child", nargs="+", metavar="PATH", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        run_import(Path(args.child[0]), Path(args.child[1]))
+        later = Path(args.child[2]) if len(args.child) > 2 else None
+        run_import(Path(args.child[0]), Path(args.child[1]), later)
         return
     with tempfile.TemporaryDirectory(prefix="import-bench-") as tmp:
         export = Path(tmp) / "conversations.json"
@@ -147,13 +157,13 @@ def main(out: TextIO = sys.stdout) -> None:
             f"in {time.perf_counter() - started:.1f} s",
             file=out,
         )
-        child = subprocess.run(
-            [sys.executable, __file__, "--child", str(export), str(Path(tmp) / "home")],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        result = json.loads(child.stdout)
+        command = [sys.executable, __file__, "--child", str(export), str(Path(tmp) / "home")]
+        if args.again:
+            later = Path(tmp) / "later.json"
+            generate(later, int(args.mb * (1 + args.again / 100) * 1024 * 1024))
+            command.append(str(later))
+        child = subprocess.run(command, check=True, capture_output=True, text=True)
+        result, *again = (json.loads(line) for line in child.stdout.splitlines())
         peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         db = Path(tmp) / "home" / "home.db"
         print(
@@ -163,6 +173,13 @@ def main(out: TextIO = sys.stdout) -> None:
             f"peak RSS {peak_mib:.0f} MiB; home.db {db.stat().st_size / 1024**2:.0f} MiB",
             file=out,
         )
+        for second in again:
+            print(
+                f"again (a later export, +{args.again:g} %): {second['records']:,} records "
+                f"written, {second.get('known', 'n/a')} recognised as already in the home, "
+                f"in {second['seconds']:.1f} s (CPU {second['cpu']:.1f} s)",
+                file=out,
+            )
 
 
 if __name__ == "__main__":
