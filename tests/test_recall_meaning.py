@@ -50,7 +50,7 @@ MEMORIES = [
     "Priya was late because the bus broke down.",
     "Priya is reading a book about the history of Kyoto.",
 ]
-QUESTION = "Which combat sport does Priya train in?"
+QUESTION = "Which combat discipline does Priya train in?"
 
 
 class Counting:

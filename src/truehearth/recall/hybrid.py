@@ -61,6 +61,7 @@ from truehearth.recall.keyword_passes import (
     understand,
 )
 from truehearth.recall.keywords import NEWEST
+from truehearth.recall.lexicon import through_list
 from truehearth.recall.meaning import (
     ADVICE,
     MeaningModel,
@@ -127,6 +128,8 @@ SPEAKER_NEEDS = "short"
 SAID_BY_NEEDS = "short"
 # Whether a question asking *when* (and naming no time) lifts the turns that name a day.
 WHEN_BOOST = False
+# Whether the keyword passes also look for the word list's words (recall/lexicon.py).
+LEXICON = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +211,7 @@ class HybridRetriever:
         speaker_needs: str | None = None,
         said_by_needs: str | None = None,
         when_boost: bool | None = None,
+        lexicon: bool | None = None,
     ) -> None:
         self.use_bm25 = bm25
         self.use_vectors = vectors
@@ -220,6 +224,7 @@ class HybridRetriever:
         self.speaker_needs = SPEAKER_NEEDS if speaker_needs is None else speaker_needs
         self.said_by_needs = SAID_BY_NEEDS if said_by_needs is None else said_by_needs
         self.when_boost = WHEN_BOOST if when_boost is None else when_boost
+        self.lexicon = LEXICON if lexicon is None else lexicon
         # The turns beside the fused top (recall/beside.py); None: off. True: Beside().
         if beside is None:
             beside = BESIDE_BY_DEFAULT
@@ -343,6 +348,7 @@ class HybridRetriever:
             dates=self.use_dates,
             bm25=self.use_bm25,
             newest=self.newest,
+            lexicon=self.lexicon,
         )
 
         def admit(seen: Glance) -> bool:
@@ -397,7 +403,7 @@ class HybridRetriever:
                 hits = [(g, r) for g, r in hits if lifts(g.text, asked, self.said_by_needs)]
             for rank, (seen, raw) in enumerate(hits, 1):
                 note = (", a clear first" if sure and rank == 1 else "") + newest
-                reason = f"{label} (bm25 rank {rank}{note})"
+                reason = f"{label} (bm25 rank {rank}{note}{through_list(seen.text, asked.also)})"
                 add(rank, seen, reason, weights, label == KEYWORDS, kind_of(label), raw)
                 if label != "related words":
                     leads.append((rank, seen, f"{label} rank {rank}"))

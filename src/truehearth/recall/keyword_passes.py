@@ -27,6 +27,7 @@ from truehearth.recall.dates import Span, parse_day, spans
 from truehearth.recall.db import RecallDB
 from truehearth.recall.expand import default_expander
 from truehearth.recall.glance import Glance
+from truehearth.recall.lexicon import Expansion, related
 from truehearth.recall.query import carries, content_words, keyword_terms
 from truehearth.recall.talk import TalkIndex, days_named
 
@@ -56,6 +57,13 @@ class Asked:
     # Whether it asks *when* something was (and names no time itself): a turn that
     # names a day ("weds", "last sunday") may hold the answer.
     when: bool = False
+    # Words the shipped word list adds ("animal" -> "dog", "mother" -> "mum"), each with
+    # the question's word it stands for (recall/lexicon.py); searched in the same pass.
+    also: Expansion = ()
+
+    def looked_for(self) -> list[str]:
+        """The kept words and the words the word list adds: what the keyword passes match."""
+        return self.terms + [word for word, _for in self.also if word not in self.terms]
 
 
 ASKS_WHEN = re.compile(
@@ -75,9 +83,11 @@ def understand(
     dates: bool,
     bm25: bool,
     newest: int | None,
+    lexicon: bool = False,
 ) -> Asked:
     """The question's kept words, the speakers it names (when ``speakers``) and the days it
-    names (when ``dates``); ``newest`` is how many turns a question of common words reads."""
+    names (when ``dates``); ``newest`` is how many turns a question of common words reads;
+    ``lexicon``: the shipped word list's related words too (recall/lexicon.py)."""
     found = spans(text, today) if dates else []
     rest = text
     for span in found:
@@ -104,7 +114,18 @@ def understand(
     terms = db.common_words.keep(spoken or own) if own else []
     reads = newest if terms and db.common_words.everywhere(terms) else None
     when = dates and not found and ASKS_WHEN.search(text) is not None
-    return Asked(text, terms, named, found, reads, when)
+    also = _related(db, rest, terms) if lexicon and terms and reads is None else ()
+    return Asked(text, terms, named, found, reads, when, also)
+
+
+def _related(db: RecallDB, text: str, terms: list[str]) -> Expansion:
+    """The word list's words for a question, less those the home has everywhere (and
+    within the rows a pass may score): the same rule as for the question's own words."""
+    found = [(w, f) for w, f in related(text) if w not in terms]
+    if not found:
+        return ()
+    kept = set(db.common_words.keep([w for w, _f in found], fallback=False))
+    return tuple((w, f) for w, f in found if w in kept)
 
 
 def keyword_passes(
@@ -124,7 +145,7 @@ def keyword_passes(
     if not asked.terms:  # "what happened last week?": the days alone
         tokens = sorted({t for s in asked.spans for t in s.tokens()})
         return [("dated", f"dates : ({_any(tokens)})", fusion.dated)] if tokens else []
-    words = _any(asked.terms)
+    words = _any(asked.looked_for())
     passes = [(KEYWORDS, f"{columns} : ({words})", fusion.keyword)]
     for name in asked.speakers:
         match = f"{columns} : ({words}) AND speaker : ({_phrase(name)})"
@@ -233,4 +254,4 @@ def lifts(text: str, asked: Asked, needs: str) -> bool:
     :data:`SHORT_TURN` words), or any word of its own ("any")."""
     if needs == "short" and len(text.split()) > SHORT_TURN:
         return True
-    return carries(text, asked.terms if needs in ("question", "short") else [])
+    return carries(text, asked.looked_for() if needs in ("question", "short") else [])
