@@ -147,6 +147,11 @@ def truehearth_systems(which: str) -> dict[str, Retriever]:
                 for c, w in UNCOMMON_GRID
             },
         }
+    if which == "r14":  # round 14: the word list (recall/lexicon.py), default on, and off
+        return {
+            "truehearth default": HybridRetriever(),
+            "without the word list (round 13b)": HybridRetriever(lexicon=False),
+        }
     if which == "beside":  # round 13: the step beside a hit (opt-in), each part on and off
         from truehearth.recall.beside import Beside
 
@@ -601,7 +606,8 @@ def main() -> None:
         "--systems",
         default="current",
         help="comma-separated groups: current, default, tune, legacy, meaning, spread, columns, "
-        "final, meaning-cost, newest, common, uncommon, beside, r13b, r13b-final, r13b-test, none",
+        "final, meaning-cost, newest, common, uncommon, beside, r13b, r13b-final, r13b-test, r14, "
+        "none",
     )
     parser.add_argument(
         "--warm", action="store_true", help="ask each question twice; time the second asking"

@@ -33,8 +33,16 @@ from truehearth.recall.query import without_stopwords
 from truehearth.recall.settings import active_index
 from truehearth.recall.vectors import VectorIndex
 
+ASKED = {"from": "convgen"}  # --asked: whose questions are timed
+
 
 def questions(size: int) -> list[str]:
+    """The generated home's own questions, or (``--asked blindchat``) the blind chat's
+    tuning questions: everyday words the word list expands ("animal", "mother", "job")."""
+    if ASKED["from"] == "blindchat":
+        from extsets import blindchat
+
+        return [q.text for u in blindchat() if u.split == "tune" for q in u.queries]
     conv = generate(max(1, size // 500), min(size, 500), seed=11, prefix="L")
     return [q.text for q in conv.questions]
 
@@ -51,11 +59,14 @@ def build(path: Path, size: int) -> None:
 def retriever_named(name: str) -> HybridRetriever:
     """``default``; ``round4`` (the same code with round 4's settings: no spread, question
     words in the dates column), a baseline that opens the same home; ``rerank`` (the
-    learnt re-ranker on); ``no-rerank``; ``beside`` (round 13's opt-in step beside a hit on)."""
+    learnt re-ranker on); ``no-rerank``; ``beside`` (round 13's opt-in step beside a hit on);
+    ``lexicon`` and ``no-lexicon`` (round 14's word list on and off, whatever the default)."""
     if name == "round4":
         return HybridRetriever(per_session=0, date_words=True, meaning=False)
     if name == "beside":
         return HybridRetriever(beside=True)
+    if name in ("lexicon", "no-lexicon"):
+        return HybridRetriever(lexicon=name == "lexicon")
     if name in ("rerank", "no-rerank"):
         return HybridRetriever(rerank=name == "rerank", meaning=False)
     return HybridRetriever()
@@ -176,9 +187,20 @@ def main() -> None:
     parser.add_argument(
         "--retriever",
         default="default",
-        choices=("default", "round4", "rerank", "no-rerank", "no-uncommon", "beside"),
+        choices=(
+            "default",
+            "round4",
+            "rerank",
+            "no-rerank",
+            "no-uncommon",
+            "beside",
+            "lexicon",
+            "no-lexicon",
+        ),
     )
+    parser.add_argument("--asked", default="convgen", choices=("convgen", "blindchat"))
     args = parser.parse_args()
+    ASKED["from"] = args.asked
     if args.build:
         build(args.home, args.build)
     elif args.agreement:
