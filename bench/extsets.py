@@ -16,8 +16,8 @@ looked at to fix a miss.
   with turn-level evidence, asked after the last session; seed 1 tune, seed 2 test.
 * ``blindchat`` (ours, ``bench/data/blindchat/``): long chats between two named
   people written for this project by writers who never saw the code; questions
-  name a person and tag evidence turns; ``recall-a`` tune, ``recall-d`` test
-  (``recall-b`` and ``recall-c`` retired).
+  name a person and tag evidence turns; ``recall-a`` tune, ``recall-e`` test
+  (``recall-b`` to ``recall-d`` retired).
 """
 
 from __future__ import annotations
@@ -197,14 +197,15 @@ def convgen(
 
 
 BLINDCHAT = REPO / "bench" / "data" / "blindchat"
-# recall-b and recall-c were the test parts of rounds 13 and 13b; each read once for a
-# decision there, they are retired ("seen") and not loaded unless asked for; recall-d,
-# written in round 14, is the test part.
+# recall-b, recall-c and recall-d were the test parts of rounds 13, 13b and 14 (the word
+# list); each read once for a decision there, they are retired ("seen") and not loaded
+# unless asked for; recall-e, written in round 14 after that decision, is the test part.
 BLINDCHAT_SPLITS = (
     ("recall-a", "tune"),
     ("recall-b", "seen"),
     ("recall-c", "seen"),
-    ("recall-d", "test"),
+    ("recall-d", "seen"),
+    ("recall-e", "test"),
 )
 
 
