@@ -193,6 +193,28 @@ def test_custom_instructions_are_kept_and_proposed_once(home: Home, tmp_path: Pa
     assert [p.text for p in pending] == [ABOUT_MODEL]
 
 
+def test_a_later_letta_file_does_not_propose_its_persona_again(home: Home, tmp_path: Path) -> None:
+    def agent_file(messages: int) -> dict[str, Any]:
+        said = [
+            {"id": f"message-{n}", "role": "user", "content": [{"type": "text", "text": f"l {n}"}]}
+            for n in range(messages)
+        ]
+        blocks = [{"id": "block-p", "label": "persona", "value": "I am Wren, warm and dry."}]
+        agent = {"id": "agent-1", "name": "Wren", "messages": said, "block_ids": ["block-p"]}
+        return {"agents": [agent], "blocks": blocks}
+
+    first = tmp_path / "wren.af"
+    first.write_text(json.dumps(agent_file(2)))
+    assert import_path(home, first, "letta").proposals == 1
+    (proposal,) = home.proposals()
+    home.reject(proposal.id, reason="not this")
+    later = tmp_path / "wren-later.af"
+    later.write_text(json.dumps(agent_file(3)))
+    report = import_path(home, later, "letta")
+    assert (report.proposals, report.proposals_known, report.records) == (0, 1, 1)
+    assert len(home.proposals(status=None)) == 1  # the human's "no" stands
+
+
 def test_a_forgotten_message_does_not_come_back(home: Home, tmp_path: Path) -> None:
     messages = _messages("conv-a", 3)
     import_path(

@@ -84,6 +84,11 @@ def _print_report(report: ImportReport, json: bool) -> None:
             f"{counted(report.changed, 'message')} changed since an earlier import, "
             "kept beside the earlier text."
         )
+    if report.proposals_known:
+        console.print(
+            f"{counted(report.proposals_known, 'proposal')} an earlier import already made "
+            "(pending or decided): not proposed again."
+        )
 
 
 @import_app.command("chatgpt")

@@ -138,8 +138,13 @@ def _record(
     )
 
 
+def suggestion_text(item: Suggestion) -> str:
+    """The text a suggestion is proposed with: cleaned, and cut to what a record may hold."""
+    return sanitize(item.text).strip()[:MAX_TEXT_CHARS]
+
+
 def _suggestion_effect(item: Suggestion, base: Source, now: str, report: ImportReport) -> Effect:
-    text = sanitize(item.text).strip()[:MAX_TEXT_CHARS]
+    text = suggestion_text(item)
     finding = detect(text)
     why = item.why + (f"; warning: {finding.reason}" if finding else "")
     source = Source(via=base.via, import_sha256=base.import_sha256, locator=item.locator)

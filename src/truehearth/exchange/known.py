@@ -13,6 +13,11 @@ anything else is done with it:
   ``report.changed``;
 * **new**: written, as before.
 
+A suggestion for core or boundaries from such a place (ChatGPT's custom
+instructions, a Letta agent's persona block) is not proposed again when its
+item is known or an earlier import proposed the same text for the same layer,
+whatever the human decided (``report.proposals_known``).
+
 Items of formats without stable ids are written as they come; a file already
 imported byte for byte is still skipped whole, before any of this
 (:mod:`truehearth.exchange.pipeline`). The home is asked once per batch,
@@ -25,8 +30,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from truehearth.core.import_keys import KeyPair, name_key, said_key
-from truehearth.exchange.effects import pieces_of
+from truehearth.core.import_keys import VIA, KeyPair, name_key, said_key
+from truehearth.core.vocabulary import PROPOSAL
+from truehearth.exchange.effects import pieces_of, suggestion_text
 from truehearth.exchange.parsed import Item, Parsed, Suggestion
 from truehearth.exchange.report import ImportReport
 from truehearth.exchange.values import sanitize
@@ -45,6 +51,7 @@ class Recognition:
         self._seen: set[bytes] = set()  # name + said of every record let through
         self._seen_names: set[bytes] = set()
         self._known_locator: str | None = None
+        self._proposed: set[tuple[str, str]] | None = None
 
     def sort(self, chunk: Sequence[Parsed]) -> Iterator[Sorted]:
         """The items of ``chunk`` to write, in order; known ones are counted and left out."""
@@ -60,7 +67,10 @@ class Recognition:
         for parsed, pieces, keys in cut:
             if isinstance(parsed, Suggestion):
                 if parsed.stable and parsed.locator == self._known_locator:
-                    continue  # proposed when its item first came in
+                    continue  # proposed when its item first came in (counted with it)
+                if parsed.stable and self._proposed_before(parsed):
+                    self._report.proposals_known += 1
+                    continue
                 yield parsed, None
                 continue
             if keys and self._is_known(keys, held):
@@ -74,6 +84,24 @@ class Recognition:
                 self._seen.add(name + said)
                 self._seen_names.add(name)
             yield parsed, pieces
+
+    def _proposed_before(self, suggestion: Suggestion) -> bool:
+        """Whether an import (this one or an earlier) proposed this text for this layer.
+
+        The home's proposals are read once, on the first stable suggestion that
+        comes without its item: there are few of them, next to the messages.
+        """
+        if self._proposed is None:
+            self._proposed = {
+                (str(p.get("layer")), str(p.get("text")))
+                for p in self._store.entities(PROPOSAL)
+                if (p.get("source") or {}).get("via") == VIA
+            }
+        key = (suggestion.layer.value, suggestion_text(suggestion))
+        if key in self._proposed:
+            return True
+        self._proposed.add(key)
+        return False
 
     def _keys(self, item: Item, pieces: list[str]) -> list[KeyPair]:
         locator = sanitize(item.locator)

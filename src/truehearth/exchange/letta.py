@@ -20,8 +20,9 @@ heartbeats and system alerts are marked as the system's.
 
 An agent, its shared blocks and its messages carry their own ids, so a later
 file of the same agent is recognised item by item
-(:mod:`truehearth.exchange.known`): what the home holds is skipped, and a
-block whose value changed is kept beside the earlier one. Blocks and messages
+(:mod:`truehearth.exchange.known`): what the home holds is skipped, a block
+whose value changed is kept beside the earlier one, and a persona an earlier
+import proposed with the same words is not proposed again. Blocks and messages
 without an id, and every item of an agent without one, are written as they come.
 """
 
@@ -127,7 +128,7 @@ def _block(
             for index, part in enumerate(parts):
                 where = f"{locator}/{index}" if len(parts) > 1 else locator
                 why = f"{kind} block of Letta agent {owner!r}"
-                yield Suggestion(layer, part, where, why)
+                yield Suggestion(layer, part, where, why, stable=stable)
         return
     for index, part in enumerate(parts):
         where = f"{locator}/{index}" if len(parts) > 1 else locator

@@ -41,8 +41,10 @@ class Suggestion:
     locator: str
     why: str
     stable: bool = False
-    """Whether it comes with the stable item of the same locator just before it: when
-    that item is already in the home, this was proposed then and is not proposed again."""
+    """Whether it comes from a place a later export names the same way (custom
+    instructions, a Letta agent's persona block): then it is not proposed again when
+    the item of the same locator just before it is already in the home, or when an
+    earlier import already proposed the same text for the same layer."""
 
 
 @dataclass(frozen=True, slots=True)

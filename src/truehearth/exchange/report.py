@@ -21,6 +21,8 @@ class ImportReport:
     """Messages an earlier import already brought, saying the same: skipped."""
     changed: int = 0
     """Messages the home holds under the same id with another text: written beside the old."""
+    proposals_known: int = 0
+    """Suggestions an earlier import already proposed (pending or decided): not proposed again."""
     already_imported: bool = False
     imported_as: str | None = None
     """For a file seen before: the format it was imported as then."""
@@ -37,5 +39,6 @@ class ImportReport:
             "skipped": self.skipped,
             "known": self.known,
             "changed": self.changed,
+            "proposals_known": self.proposals_known,
             "already_imported": self.already_imported,
         }
