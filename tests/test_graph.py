@@ -130,7 +130,7 @@ def test_graph_cli(home: Home, cli: CliRunner) -> None:
     table = cli("graph", "the human", "--home", home.path)
     assert table.code == 0 and "Biscuit" in table.out
     missing = cli("graph", "Nobody", "--home", home.path)
-    assert missing.code == 1 and "no entity" in missing.err
+    assert missing.code == 2 and "no entity" in missing.err
 
 
 def test_mouth_extractor_keeps_only_schema_valid_facts(home: Home) -> None:

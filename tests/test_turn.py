@@ -158,7 +158,7 @@ def test_say_refuses_unknown_mouth_and_empty_message(home: Home, cli: Any) -> No
     registry.add(home, "e", "echo")
     head = home.head()
     unknown = cli("say", "hello", "--home", home.path, "--mouth", "nobody")
-    assert unknown.code == 1 and "no mouth named 'nobody'" in unknown.err
+    assert unknown.code == 2 and "no mouth named 'nobody'" in unknown.err
     empty = cli("say", "   ", "--home", home.path)
     assert empty.code == 2 and "empty" in empty.err
     assert home.head() == head

@@ -26,15 +26,18 @@ from truehearth.keys import load_public
 def trusted_keys(home: Home, extra: Collection[str] = ()) -> set[str]:
     """The home's own key, the keys the human trusted in it, and ``extra`` (this run only)."""
     for key in extra:  # a mistyped key would otherwise be trusted, and match nothing, silently
-        try:
-            load_public(key)
-        except TruehearthError:
-            raise InvalidInput(
-                f"--trust-key {key!r} is not an Ed25519 public key (base64 of 32 bytes)"
-            ) from None
+        _public(key, f"--trust-key {key!r}")
     keys = {home.config.public_key, *extra}
     keys.update(str(v["key"]) for v in home.store.entities(packs.TRUSTED_KEY) if v.get("trusted"))
     return keys
+
+
+def _public(key: str, said: str) -> None:
+    """Refuse, as wrong input, anything that is not an Ed25519 public key."""
+    try:
+        load_public(key)
+    except TruehearthError:
+        raise InvalidInput(f"{said} is not an Ed25519 public key (base64 of 32 bytes)") from None
 
 
 def trust(home: Home, key: str, name: str, *, actor: Voice = Voice.HUMAN) -> dict[str, Any]:
@@ -53,7 +56,7 @@ def distrust(home: Home, key: str, *, actor: Voice = Voice.HUMAN) -> dict[str, A
 def _set(home: Home, key: str, name: str, trusted: bool, actor: Voice) -> dict[str, Any]:
     check_human_act(actor, "change which pack authors are trusted")
     key = key.strip()
-    load_public(key)  # refuses anything that is not an Ed25519 public key
+    _public(key, f"{key!r}")  # a mistyped key is wrong input, said as such
     value = {"key": key, "name": clean_text(name, "name"), "trusted": trusted}
 
     def build(now: str) -> list[Draft]:

@@ -46,7 +46,19 @@ _FIELDS = ("pack", "kind", "version", "author", "content")
 
 
 class PackInvalid(TruehearthError):
-    """A pack that is malformed, altered, or signed by a key the human does not trust."""
+    """A file that is not a pack (missing, unreadable, malformed, or of the wrong kind).
+
+    Wrong input, so it exits 2 as every other bad input does; a pack that is one
+    but does not verify is :class:`PackUnverified`.
+    """
+
+    exit_code = 2
+
+
+class PackUnverified(PackInvalid):
+    """A pack whose signature fails, or whose author the human has not trusted: a failed check."""
+
+    exit_code = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +175,7 @@ def verify(path: Path, trusted: Collection[str] = (), *, require_trust: bool = T
         signature = base64.b64decode(str(data.get("signature", "")), validate=True)
         load_public(key).verify(signature, message(data))
     except (ValueError, InvalidSignature, TruehearthError):
-        raise PackInvalid(
+        raise PackUnverified(
             f"{path.name}: the signature does not verify (the pack was changed after signing, "
             "or signed by another key than the one it names)"
         ) from None
@@ -173,7 +185,7 @@ def verify(path: Path, trusted: Collection[str] = (), *, require_trust: bool = T
     elif key in trusted:
         because = "you trust this author's key"
     elif require_trust:
-        raise PackInvalid(
+        raise PackUnverified(
             f"{path.name}: signed by {key[:16]}..., a key you have not trusted; "
             "trust it with `truehearth packs trust KEY` or name it with --trust-key"
         )

@@ -10,6 +10,7 @@ and renders. Expected failures become one line on stderr and a non-zero exit.
 
 from __future__ import annotations
 
+import errno
 import functools
 import sys
 from typing import TYPE_CHECKING, Any
@@ -99,13 +100,27 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:  # a path the user gave that cannot be read or written
         where = f"{exc.filename}: " if exc.filename else ""
         _error(f"[bold red]error:[/] {_escape(where + (exc.strerror or str(exc)))}")
-        return 1
+        return 2 if exc.errno in _WRONG_PATH else 1
     except Exception as exc:
         handled = _click_error(exc)
         if handled is None:
             raise
         return handled
     return code if isinstance(code, int) else 0
+
+
+# A path that names nothing usable is wrong input (exit 2); a full or failing disk is not.
+_WRONG_PATH = frozenset(
+    {
+        errno.ENOENT,
+        errno.EACCES,
+        errno.EPERM,
+        errno.EISDIR,
+        errno.ENOTDIR,
+        errno.ENAMETOOLONG,
+        errno.ELOOP,
+    }
+)
 
 
 def _click_error(exc: Exception) -> int | None:

@@ -38,6 +38,8 @@ from truehearth.mouths.base import GenerationParams, Mouth
 from truehearth.mouths.errors import UnknownMouth
 from truehearth.scratch import existing_folder, write_atomically
 
+MAX_SEED = 2**32 - 1  # what the mouths take (llama.cpp and most servers: 32 bits)
+
 BUILTIN = {"faithful": faithful_mouth, "imitation": imitation_mouth}
 _STYLE = {HOME: "bold green", GUEST: "bold yellow", NOT_TRUSTED: "bold red"}
 
@@ -73,7 +75,9 @@ def check_cmd(
     ] = None,
     out: Annotated[Path | None, typer.Option(help="Where to write report.html/json.")] = None,
     max_tokens: Annotated[int, typer.Option(min=8, max=1024, help="Reply length cap.")] = 64,
-    seed: Annotated[int, typer.Option(help="Sampling seed, for repeatable checks.")] = 7,
+    seed: Annotated[
+        int, typer.Option(min=0, max=MAX_SEED, help="Sampling seed, for repeatable checks.")
+    ] = 7,
     set_standing: Annotated[
         str | None,
         typer.Option(help="Your decision after the check: untested, guest or home."),
@@ -200,7 +204,7 @@ def recognize_cmd(
         str, typer.Option(help="'archive' (the verified voice) or another checked mouth.")
     ] = blind.ARCHIVE,
     per_source: Annotated[int, typer.Option(min=1, max=50, help="Replies per source.")] = 6,
-    seed: Annotated[int, typer.Option(help="Shuffle seed.")] = 0,
+    seed: Annotated[int, typer.Option(min=0, max=MAX_SEED, help="Shuffle seed.")] = 0,
     answers: Annotated[
         Path | None,
         typer.Option(help="Marks from a file (y/n, one per reply; '-' reads stdin)."),
@@ -301,6 +305,8 @@ def drift_cmd(
     json: JsonOpt = False,
 ) -> None:
     """Chart each mouth's distance from the verified voice over its checks; show alerts."""
+    if mouth is not None and not mouth.strip():
+        raise InvalidInput("--mouth is empty; name a mouth (see `truehearth mouth list`)")
     if svg is not None and svg.is_dir():  # an empty --svg arrives as "."
         raise InvalidInput(f"--svg {svg} is a directory; name the SVG file to write")
     if svg is not None:

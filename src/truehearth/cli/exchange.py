@@ -175,6 +175,7 @@ def import_bundle(
     ] = None,
 ) -> None:
     """Restore a signed bundle into a new, empty home (the journal head stays the same)."""
+    bundle.is_a_bundle(path)
     target = home_path(home)
     with err_console.status(f"verifying and restoring {path.name} ..."):
         restored = bundle.restore_bundle(path, target, expected_key=key)
@@ -270,6 +271,7 @@ def verify_bundle(
     json: JsonOpt = False,
 ) -> None:
     """Check a bundle's signature, file digests, hash chain and state; any change fails."""
+    bundle.is_a_bundle(path)
     with err_console.status(f"verifying {path.name} ..."):
         report = bundle.verify_bundle(path, expected_key=key)
     if json:
@@ -367,7 +369,7 @@ def review_list(
     flagged: FlaggedOpt = False,
     speaker: SpeakerOpt = None,
     match: MatchOpt = None,
-    limit: Annotated[int, typer.Option(help="Show at most this many.")] = 50,
+    limit: Annotated[int, typer.Option(help="Show at most this many.", min=1, max=10_000)] = 50,
     json: JsonOpt = False,
 ) -> None:
     """Items waiting for review."""

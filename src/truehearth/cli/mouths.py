@@ -26,6 +26,9 @@ app.add_typer(mouth_app, name="mouth")
 
 STANDING_STYLE = {Standing.UNTESTED: "yellow", Standing.GUEST: "cyan", Standing.HOME: "green"}
 
+# Windows and thread counts beyond these are typos, and a number past 64 bits cannot be journaled.
+_MAX_WINDOW = 10_000_000
+
 
 def _describe(entry: MouthEntry) -> str:
     opts = entry.options
@@ -51,12 +54,16 @@ def mouth_add(
         str | None, typer.Option(help="Environment variable holding the API key (never stored).")
     ] = None,
     echo: Annotated[bool, typer.Option("--echo", help="The echo double (for trying).")] = False,
-    n_ctx: Annotated[int, typer.Option(help="Context window of an embedded model.")] = 4096,
+    n_ctx: Annotated[
+        int, typer.Option(min=1, max=_MAX_WINDOW, help="Context window of an embedded model.")
+    ] = 4096,
     threads: Annotated[
-        int | None, typer.Option(help="CPU threads for an embedded model (default: half).")
+        int | None,
+        typer.Option(min=1, max=1024, help="CPU threads for an embedded model (default: half)."),
     ] = None,
     context_window: Annotated[
-        int, typer.Option(help="Context window the server gives (with --url).")
+        int,
+        typer.Option(min=1, max=_MAX_WINDOW, help="Context window the server gives (with --url)."),
     ] = 4096,
     allow_remote: Annotated[
         bool, typer.Option("--allow-remote", help="Let the home leave this machine.")
@@ -182,6 +189,8 @@ def mouth_discover(
 
     if not 0 < timeout <= 30:
         raise InvalidInput("--timeout must be between 0 and 30 seconds")
+    for given in url or []:  # a mistyped URL is wrong input, not an egress refusal
+        registry.check_url(given)
     extra = [finder.candidate_for(u) for u in url or []]
     if socket:
         extra.append(finder.candidate_for("http://localhost/v1", socket, kind="socket"))

@@ -9,7 +9,15 @@ from __future__ import annotations
 
 
 class TruehearthError(Exception):
-    """Base of every expected, user-facing failure."""
+    """Base of every expected, user-facing failure.
+
+    The command line's exit code follows one rule (README, "Exit codes"): 2 when
+    what the human gave is wrong (a usage mistake, a bad value, an unknown id or
+    name, a path that is missing or not the kind of file the command reads), 1
+    when the input was right but the act could not be done or a check failed
+    (the home is missing, locked or does not verify, a consent gate, a wrong
+    passphrase, an unreachable mouth, a signature that fails).
+    """
 
     exit_code: int = 1
 
@@ -21,7 +29,9 @@ class InvalidInput(TruehearthError):
 
 
 class NotFound(TruehearthError):
-    """An id or name that does not exist in this home."""
+    """An id or name that does not exist in this home: wrong input, exit 2."""
+
+    exit_code = 2
 
 
 class ConsentRequired(TruehearthError):

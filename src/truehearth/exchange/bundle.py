@@ -222,6 +222,31 @@ def verify_bundle(path: Path, *, expected_key: str | None = None) -> BundleRepor
     return report
 
 
+def is_a_bundle(path: Path) -> None:
+    """Refuse, as wrong input, a file that is not a bundle at all: not a zip, or a zip
+    without a manifest (someone else's archive).
+
+    The command line asks this before verifying, so that such a file exits 2 as
+    every importer's wrong file does, while a bundle that was altered fails its
+    verification (exit 1). :func:`verify_bundle` itself still reports any change,
+    the first two bytes included, as a problem.
+    """
+    if path.is_dir():  # an empty path arrives as "."
+        raise InvalidInput(f"{path} is a directory; name the bundle file")
+    if not path.is_file():
+        raise InvalidInput(f"no bundle at {path}")
+    with path.open("rb") as head:
+        if head.read(2) != b"PK":
+            raise InvalidInput(f"{path} is not a zip file, so not a bundle")
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist())
+    except ZIP_ERRORS:
+        return  # a damaged zip: verification says what is wrong with it
+    if MANIFEST not in names:
+        raise InvalidInput(f"{path} is a zip file but not a truehearth bundle (no {MANIFEST})")
+
+
 def _open(path: Path) -> zipfile.ZipFile:
     if path.is_dir():  # an empty path arrives as "."
         raise InvalidInput(f"{path} is a directory; name the bundle file")

@@ -155,7 +155,7 @@ class LlamaBackend(_Local):
         )
 
 
-def _check_url(url: str) -> None:
+def check_url(url: str) -> None:
     """An http(s) URL with a host and a valid port, or one clear line saying why not."""
     try:
         parts = urlsplit(url)
@@ -176,7 +176,7 @@ class OpenAIHTTPBackend:
             raise InvalidInput("an HTTP mouth needs --url (e.g. http://127.0.0.1:11434/v1)")
         if not model:
             raise InvalidInput("an HTTP mouth needs --model (the server's model id)")
-        _check_url(url)
+        check_url(url)
         socket_path = options.get("socket")
         allowed_layers(url, socket_path, egress)  # refuse before anything is journaled
         window = _positive(options.get("context_window", DEFAULT_WINDOW), "context window")
