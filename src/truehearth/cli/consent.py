@@ -121,10 +121,7 @@ def _structure(
     if path is not None:
         if flags:
             raise InvalidInput("give the structure either as a file or as options, not both")
-        try:
-            loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-            raise InvalidInput(f"cannot read the structure file {path.name}: {exc}") from exc
+        loaded = _structure_file(path)
         if not isinstance(loaded, dict):
             raise InvalidInput(f"{path.name}: expected a mapping of boundary fields")
         return loaded
@@ -135,6 +132,29 @@ def _structure(
         given["topic"] = topic
     given["unless_raised"], given["ask_first"] = unless_raised, ask_first
     return given
+
+
+def _structure_file(path: Path) -> object:
+    """The parsed ``--structure`` file, or one line saying why it cannot be read.
+
+    PyYAML's own messages span several lines (the snippet and a caret); only
+    the problem and its line are said.
+    """
+    if path.is_dir():
+        raise InvalidInput(f"--structure {path} is a directory; name the YAML or JSON file")
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        raise InvalidInput(f"no structure file at {path}") from None
+    except OSError as exc:
+        raise InvalidInput(f"cannot read the structure file {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{path.name} is not UTF-8 text") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "not readable"
+        raise InvalidInput(f"{path.name} is not readable YAML or JSON ({where}{problem})") from None
 
 
 def _reading(text: str, confirmed: object) -> str:

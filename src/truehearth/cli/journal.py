@@ -21,7 +21,8 @@ def log(
         int, typer.Option("--limit", "-n", min=1, max=10_000, help="Events per page.")
     ] = 20,
     before: Annotated[
-        int | None, typer.Option(help="Show events before this seq (next page).")
+        int | None,
+        typer.Option(min=1, help="Show events before this seq (next page)."),
     ] = None,
     session: Annotated[
         str | None,

@@ -231,7 +231,7 @@ def list_records(
     trust: Annotated[list[str] | None, typer.Option("--trust", help="Only these trusts.")] = None,
     all_: Annotated[bool, typer.Option("--all", help="Include forgotten and superseded.")] = False,
     limit: Annotated[int, typer.Option(min=1, max=10_000)] = 50,
-    offset: Annotated[int, typer.Option(min=0)] = 0,
+    offset: Annotated[int, typer.Option(min=0, max=2**62)] = 0,
     json: JsonOpt = False,
 ) -> None:
     """List records, newest first."""

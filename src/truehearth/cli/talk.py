@@ -26,7 +26,7 @@ from truehearth.core.quoting import quote
 from truehearth.core.records import Layer, Source, parse_enum
 from truehearth.home import Home
 from truehearth.mouths import registry
-from truehearth.sessions import last_session
+from truehearth.sessions import last_session, session_log
 from truehearth.turn import Conversation, TurnResult
 
 MouthOpt = Annotated[
@@ -56,6 +56,8 @@ def _which_session(h: Home, session: str | None, resume: bool, new: bool) -> str
         raise InvalidInput("choose one of --session ID, --continue or --new")
     if resume:
         return last_session(h)
+    if session is not None and not session.strip():
+        raise InvalidInput("--session is empty; name a session (see `truehearth log`)")
     return session.strip() if session is not None else None
 
 
@@ -66,6 +68,8 @@ def _conversation(
     # A home another process holds would take the turn's words only to lose them when
     # the reply is journaled: refused before the mouth wakes, as `check` refuses.
     h.check_writable()
+    if session is not None:
+        session_log(h, session)  # an unknown session is refused before a default mouth is added
     if mouth is None:
         registry.ensure_default(h, note=lambda msg: err_console.print(f"[dim]{escape(msg)}[/]"))
     with err_console.status("Waking the mouth…"):

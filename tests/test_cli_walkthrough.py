@@ -1,0 +1,84 @@
+"""What a new user typing odd values into the README's commands met, each one line now.
+
+Numbers past 64 bits reached SQLite or the journal's JSON and ended in a
+traceback (``log --before`` a huge number still pages from the head, by
+design); a YAML error printed PyYAML's five-line snippet; ``say --session``
+with a session that is not there added the embedded mouth to the journal
+before saying so.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CliRunner
+from truehearth.home import Home
+
+HUGE = "99999999999999999999999"
+
+
+def _journal(home: Path) -> bytes:
+    with Home.open(home) as h:
+        return b"".join(e.body for e in h.iter_events())
+
+
+def _refused(cli: CliRunner, home: Home, *args: str | Path) -> str:
+    before = _journal(home.path)
+    result = cli(*args, "--home", home.path)
+    assert result.code == 2, (result.code, result.err)
+    lines = result.err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.err
+    assert _journal(home.path) == before
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["list", "--offset", HUGE], "--offset"),
+        (["log", "--before", "0"], "--before"),
+        (["check", "--mouth", "faithful", "--seed", HUGE], "--seed"),
+        (["recognize", "--mouth", "faithful", "--seed", HUGE], "--seed"),
+        (["mouth", "add", "m", "--echo", "--context-window", HUGE], "--context-window"),
+        (["mouth", "add", "m", "--echo", "--n-ctx", HUGE], "--n-ctx"),
+        (["mouth", "add", "m", "--echo", "--threads", HUGE], "--threads"),
+    ],
+    ids=lambda v: " ".join(v) if isinstance(v, list) else v,
+)
+def test_a_number_out_of_range_is_one_line(
+    cli: CliRunner, home: Home, args: list[str], named: str
+) -> None:
+    home.remember("We met on a rainy Tuesday.", verified=True)
+    assert named in _refused(cli, home, *args)
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        ('{"topic": [', "is not readable YAML or JSON (line"),
+        (None, "is a directory"),
+        ("", None),
+    ],
+    ids=["broken YAML", "a folder", "no such file"],
+)
+def test_a_structure_file_that_cannot_be_read_is_one_line(
+    cli: CliRunner, home: Home, tmp_path: Path, content: str | None, said: str | None
+) -> None:
+    path = tmp_path / "shape.yaml"
+    if content is None:
+        path.mkdir()
+    elif content:
+        path.write_text(content)
+    line = _refused(cli, home, "propose", "boundary", "No calls after ten.", "--structure", path)
+    assert (said or f"no structure file at {path}") in line
+
+
+@pytest.mark.parametrize("session", ["", "  ", "no-such-session"])
+def test_say_in_a_session_that_is_not_there_adds_no_mouth(
+    cli: CliRunner, home: Home, session: str
+) -> None:
+    """The default mouth is added on first use; a refused turn is not a use."""
+    line = _refused(cli, home, "say", "hello", "--session", session)
+    assert "session" in line
