@@ -43,7 +43,7 @@ from typing import Protocol
 from truehearth.core.injection_meaning import SecondStage, focus
 from truehearth.core.injection_model import Verdict
 from truehearth.core.injection_normalize import MAX_SCAN_CHARS, normalize
-from truehearth.core.injection_patterns import RULES, TRIGGERS
+from truehearth.core.injection_patterns import RULES, STRUCTURAL, TRIGGERS
 
 __all__ = [
     "MAX_SCAN_CHARS",
@@ -140,17 +140,53 @@ def screen(
 
 
 def detect_rules(text: str, *, normalized: bool = False) -> Finding | None:
-    """The first injection rule ``text`` matches, or ``None``."""
+    """The first injection rule ``text`` matches outside quotation marks, or ``None``.
+
+    A match of an order rule that sits inside quotation marks ("someone hid
+    'ignore previous instructions' in a web page") is how people talk *about*
+    injection, in articles, memes and spam they show their companion: such a
+    match is not a finding here, and the classifier (and second stage) decide
+    the text as they would any other. Structural rules (role tags, role labels,
+    headings) count wherever they are.
+    """
     plain = text if normalized else normalize(text)
     lowered = plain.lower()
     present = {word for word in _ALL_TRIGGERS if word in lowered}
     for name, triggers, pattern in _COMPILED:
         if present.isdisjoint(triggers):
             continue
-        found = pattern.search(plain)
-        if found:
-            return Finding(name, _excerpt(found.group(0)))
+        for found in pattern.finditer(plain):
+            if name in STRUCTURAL or not _quoted(plain, found.start(), found.end()):
+                return Finding(name, _excerpt(found.group(0)))
     return None
+
+
+# An opening quotation mark: a typographic one anywhere, a straight one only after a space,
+# a bracket, a colon or a dash (so the apostrophe in "you're" never opens a quote).
+_OPEN_QUOTE = re.compile(
+    r"(?:^|(?<=[\s(:\[\u2014\u2013-]))[\"']|[\u201c\u201d\u00ab\u201e\u201a\u2018\u00bb]"
+)
+# A closing one: any quotation mark followed by the end, a space or punctuation.
+_CLOSE_QUOTE = re.compile(
+    r"[\"'\u201d\u201c\u00bb\u2019\u00ab\u2018](?=$|[\s.,!?;:)\]\u2026\u2014\u2013-])"
+)
+
+
+def _quoted(plain: str, start: int, end: int) -> bool:
+    """Whether ``plain[start:end]`` sits inside quotation marks on its line.
+
+    An opening mark at most 60 characters before the match with no closing
+    mark between, and a closing mark at most 120 characters after it.
+    """
+    low = max(0, start - 60, plain.rfind("\n", 0, start) + 1)
+    opened = -1
+    for mark in _OPEN_QUOTE.finditer(plain, low, start):
+        opened = mark.end()
+    if opened < 0 or _CLOSE_QUOTE.search(plain, opened, start):
+        return False
+    line_end = plain.find("\n", end)
+    stop = min(end + 120, len(plain) if line_end < 0 else line_end)
+    return _CLOSE_QUOTE.search(plain, end, stop) is not None
 
 
 def _excerpt(matched: str) -> str:

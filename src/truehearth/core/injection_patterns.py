@@ -254,7 +254,80 @@ RULES: tuple[tuple[str, str], ...] = (
             r"prompt\s+del\s+sistema)\b",
         ),
     ),
+    # Round 14: orders to say the grant phrase of a password game, orders that fix how every
+    # reply begins or ends, notes to a model that reads the archive later, and asking for
+    # "your system prompt" in six languages. None matched any ordinary chat train or tune text.
+    (
+        "grant",
+        r"\b(?:say|reply|respond|answer|output|begin|start|write|type|state|declare|print|"
+        r"prefix|end|sag|sage|sagen|schreib|schreibe|antworte|dis|dites|écris|réponds|di|dí|"
+        r"decí|diga|escribe|responde|rispondi|scrivi|escreve|escreva|responda)\b[^\n()]{0,80}?"
+        r"\b(?:access\s+granted|acceso\s+concedido|acesso\s+concedido|accès\s+(?:autorisé|"
+        r"accordé)|zugriff\s+(?:gewährt|erteilt)|zugang\s+gewährt|accesso\s+(?:consentito|"
+        r"concesso))\b",
+    ),
+    (
+        "format-order",
+        r"\b(?:begin|start|prefix|open|end|finish|sign(?:\s+off)?|close)\s+(?:each|every|all|"
+        r"any)\s+(?:of\s+your\s+)?(?:future\s+|next\s+|following\s+)?(?:reply|replies|"
+        r"response|responses|answer|answers|message|messages)\s+with\b",
+    ),
+    (
+        "format-order",
+        r"\b(?:beginne|starte|beende|schließe|unterschreibe)\w*\s+(?:ab\s+jetzt\s+)?(?:jede|"
+        r"alle)\w*\s+(?:\w+\s+){0,3}?(?:antwort|nachricht)\w*\s+(?:\w+\s+){0,2}?mit\b",
+    ),
+    (
+        "format-order",
+        r"\b(?:commence|termine|signe|finis)\w*\s+(?:chaque|toutes\s+tes|tous\s+tes|"
+        r"chacune\s+de\s+tes)\s+(?:\w+\s+){0,2}?(?:réponses?|messages?)\s+(?:par|avec)\b",
+    ),
+    (
+        "format-order",
+        r"\b(?:empieza|empezá|comienza|termina|firma|começa|comece|acaba|inizia|comincia|"
+        r"chiudi|finisci)\w*\s+(?:cada|todas?\s+(?:tus|as\s+tuas|las|as)|ogni|tutte\s+le)\s+"
+        r"(?:\w+\s+){0,2}?(?:respuestas?|respostas?|mensajes?|mensagens?|risposte?|messaggi?|"
+        r"messaggio)\s+(?:con|com|por|with)\b",
+    ),
+    (
+        "note-to-model",
+        r"\b(?:to|for|dear|note\s+(?:to|for))\s+(?:the|any|some|every|all|whatever|whichever)\s+"
+        r"(?:future\s+)?(?:ai|a\.i\.|robot|model|assistant|bot|llm|language\s+model|chatbot|"
+        r"machine)s?\s+(?:of\s+the\s+future\s+)?(?:that|who|which)\s+(?:\w+\s+){0,3}?read",
+    ),
+    (
+        "prompt-leak",
+        r"\b(?:your|tu|tuo|tua|ton|votre|dein\w*|ihr\w*|seu|sua|su)\s+(?:\w+\s+)?"
+        r"(?:prompt\s+(?:di|del|do|de)\s+sistema|prompt\s+syst[eè]me|system[-\s]?prompt|"
+        r"systemprompt)\b",
+    ),
+    (
+        "new-identity",
+        r"\b(?:you\s+are\s+no\s+longer|you'?re\s+no\s+longer|du\s+bist\s+(?:jetzt\s+|ab\s+jetzt\s+)?"
+        r"kein\w*|tu\s+n'es\s+plus|vous\s+n'êtes\s+plus|ya\s+no\s+eres|non\s+sei\s+più|"
+        r"já\s+não\s+és|você\s+não\s+é\s+mais|não\s+és\s+mais)\s+(?:\w+\s+){0,2}?(?:l'|el\s+|la\s+|"
+        r"o\s+|a\s+|un\s+|una\s+|um\s+|uma\s+|une\s+|an?\s+|the\s+)?(?:assistent\w*|assistant\w*|"
+        r"asistente|assistente|ia|ki|ai|bot|chatbot|modell?o?|language\s+model|sprachmodell|"
+        r"modèle|chatgpt)\b",
+    ),
+    (
+        "prompt-leak",
+        r"\b(?:say|tell\s+me|give\s+me|reveal|print)\s+(?:me\s+)?(?:your\s+(?:secret\s+)?"
+        r"(?:password|passphrase|passcode|access\s+code)|(?:your|the)\s+secret\s+(?:password|"
+        r"passphrase|passcode|word|access\s+code))\b",
+    ),
+    (
+        "prompt-leak",
+        r"\b(?:dime|dimmi|dis-moi|sag\s+mir|diga-me|diz-me|dame|dammi|révèle|verrat\w*)\s+"
+        r"(?:\w+\s+){0,2}?(?:clave\s+secreta|contraseña\s+secreta|parola\s+segreta|password\s+"
+        r"segreta|mot\s+de\s+passe\s+secret|geheime\w*\s+passwort|senha\s+secreta|geheimwort|"
+        r"code\s+secret)",
+    ),
 )
+
+# Rules that say what a text *is* (a role tag, a role label, a heading); the others say what
+# it orders, and a match of theirs inside quotation marks is talk about such an order.
+STRUCTURAL = frozenset({"role-tag", "role-label", "instruction-header"})
 
 # Words one of which must appear (lower-cased) before a rule's expression is
 # tried, in the order of RULES. Almost all ordinary text contains none of a
@@ -305,4 +378,14 @@ TRIGGERS: tuple[tuple[str, ...], ...] = (
     ("ignor", "olvid", "omit", "caso omiso", "descarta"),
     ("eres", "serás", "usted es"),
     ("instruccion", "indicacion", "prompt"),
+    ("granted", "concedido", "accès", "gewährt", "erteilt", "consentito", "concesso"),
+    ("every", "each", "all ", "any "),
+    ("jede", "alle"),
+    ("chaque", "toutes", "tous", "chacune"),
+    ("cada", "todas", "todos", "ogni", "tutte"),
+    ("read",),
+    ("prompt",),
+    ("longer", "kein", "plus", "ya no", "più", "não"),
+    ("password", "passphrase", "passcode", "secret", "word", "code"),
+    ("secret", "segret", "geheim"),
 )
