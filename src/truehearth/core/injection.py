@@ -56,11 +56,20 @@ __all__ = [
     "screen",
 ]
 
-_COMPILED: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = tuple(
-    (name, triggers, re.compile(pattern, re.IGNORECASE))
-    for (name, pattern), triggers in zip(RULES, TRIGGERS, strict=True)
+# Per rule: its name, the trigger words any one of which lets it be tried, the sets of words
+# that all together do ("a&b" in TRIGGERS), and its expression.
+_COMPILED: tuple[tuple[str, frozenset[str], tuple[frozenset[str], ...], re.Pattern[str]], ...] = (
+    tuple(
+        (
+            name,
+            frozenset(w for w in triggers if "&" not in w),
+            tuple(frozenset(w.split("&")) for w in triggers if "&" in w),
+            re.compile(pattern, re.IGNORECASE),
+        )
+        for (name, pattern), triggers in zip(RULES, TRIGGERS, strict=True)
+    )
 )
-_ALL_TRIGGERS = tuple(sorted({w for words in TRIGGERS for w in words}))
+_ALL_TRIGGERS = tuple(sorted({a for words in TRIGGERS for w in words for a in w.split("&")}))
 
 
 class Scorer(Protocol):
@@ -152,8 +161,10 @@ def detect_rules(text: str, *, normalized: bool = False) -> Finding | None:
     plain = text if normalized else normalize(text)
     lowered = plain.lower()
     present = {word for word in _ALL_TRIGGERS if word in lowered}
-    for name, triggers, pattern in _COMPILED:
-        if present.isdisjoint(triggers):
+    for name, triggers, together, pattern in _COMPILED:
+        if present.isdisjoint(triggers) and not (
+            together and any(words <= present for words in together)
+        ):
             continue
         for found in pattern.finditer(plain):
             if name in STRUCTURAL or not _quoted(plain, found.start(), found.end()):

@@ -329,9 +329,16 @@ RULES: tuple[tuple[str, str], ...] = (
 # it orders, and a match of theirs inside quotation marks is talk about such an order.
 STRUCTURAL = frozenset({"role-tag", "role-label", "instruction-header"})
 
+# Words that gate the note-to-model rule with "read" (spaces around "ai" and before "bot", so
+# that "said" and "both" do not open it).
+_READER_WORDS = (
+    *(" ai ", " ais ", "a.i.", "robot", "model", "assistant", " bot", "chatbot", "llm"),
+    "machine",
+)
+
 # Words one of which must appear (lower-cased) before a rule's expression is
-# tried, in the order of RULES. Almost all ordinary text contains none of a
-# rule's triggers, so the detector costs a few substring checks per record.
+# tried, in the order of RULES ("a&b": both a and b must appear). Almost all ordinary text
+# contains none of a rule's triggers, so the detector costs a few substring checks per record.
 TRIGGERS: tuple[tuple[str, ...], ...] = (
     ("<", "[inst", "[/inst"),
     ("sys", "developer"),
@@ -379,13 +386,13 @@ TRIGGERS: tuple[tuple[str, ...], ...] = (
     ("eres", "serás", "usted es"),
     ("instruccion", "indicacion", "prompt"),
     ("granted", "concedido", "accès", "gewährt", "erteilt", "consentito", "concesso"),
-    ("every", "each", "all ", "any "),
-    ("jede", "alle"),
-    ("chaque", "toutes", "tous", "chacune"),
-    ("cada", "todas", "todos", "ogni", "tutte"),
-    ("read",),
-    ("prompt",),
-    ("longer", "kein", "plus", "ya no", "più", "não"),
-    ("password", "passphrase", "passcode", "secret", "word", "code"),
+    ("with&every", "with&each", "with&all ", "with&any "),
+    ("antwort", "nachricht"),
+    ("réponse", "message par", "messages par", "message avec", "messages avec"),
+    ("respuesta", "resposta", "rispost", "mensaje", "mensage", "messaggi"),
+    tuple(f"read&{noun}" for noun in _READER_WORDS),
+    ("prompt&sys", "prompt&sistema"),
+    ("longer", "du bist", "bist du", "n'es plus", "n'êtes plus", "ya no eres", "sei più", "não é"),
+    ("password", "passphrase", "passcode", "access code", "secret"),
     ("secret", "segret", "geheim"),
 )
