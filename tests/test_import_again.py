@@ -240,6 +240,24 @@ def test_a_zip_holding_both_layouts_brings_each_message_once(home: Home, tmp_pat
     assert set(_once_each(home).values()) == {1}
 
 
+def test_repeats_inside_one_file_at_any_distance_come_in_once(home: Home, tmp_path: Path) -> None:
+    """What was let through is remembered only until the home holds it: a repeat a few
+    messages later, or batches later (looked up in the home), is still written once."""
+    conversations = [_conversation(f"conv-{n}", _messages(f"conv-{n}", 10)) for n in range(300)]
+    order: list[dict[str, Any]] = []
+    repeats = 0
+    for n, conversation in enumerate(conversations):
+        order.append(conversation)
+        for back in (7, 45, 60, 95, 110) if n % 37 == 0 else ():
+            if n >= back:
+                order.append(conversations[n - back])
+                repeats += 1
+    report = import_path(home, _single_file(tmp_path / "c.json", order), "chatgpt")
+    counts = _once_each(home)
+    assert len(counts) == 3_000 and set(counts.values()) == {1}
+    assert (report.records, report.known, report.changed) == (3_000, 10 * repeats, 0)
+
+
 def test_the_summary_says_what_was_known_and_what_changed(
     cli: CliRunner, home: Home, tmp_path: Path
 ) -> None:

@@ -21,13 +21,15 @@ whatever the human decided (``report.proposals_known``).
 Items of formats without stable ids are written as they come; a file already
 imported byte for byte is still skipped whole, before any of this
 (:mod:`truehearth.exchange.pipeline`). The home is asked once per batch,
-through its import index; items of the same import are remembered here too
-(their records may not be written yet when a duplicate inside the file comes),
-at about 100 bytes a message.
+through its import index. A message repeated inside one file (a zip holding
+both layouts) is also written once: what was let through is remembered here
+only until the home's next answer holds it (the pipeline says when a batch is
+closed and when it is written), so memory stays flat however large the export.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator, Sequence
 
 from truehearth.core.import_keys import VIA, KeyPair, name_key, said_key
@@ -48,8 +50,13 @@ class Recognition:
     def __init__(self, store: Store, report: ImportReport) -> None:
         self._store = store
         self._report = report
-        self._seen: set[bytes] = set()  # name + said of every record let through
-        self._seen_names: set[bytes] = set()
+        # What was let through and is not in the home yet, as the lookups see it:
+        # names (16 bytes) and name + said (32 bytes) of the records to be written,
+        # in the open batch, the closed batches not yet written, and the batches
+        # written since the home was last asked (its last answer predates them).
+        self._open: set[bytes] = set()
+        self._closed: deque[set[bytes]] = deque()
+        self._written: list[set[bytes]] = []
         self._known_locator: str | None = None
         self._proposed: set[tuple[str, str]] | None = None
 
@@ -63,6 +70,7 @@ class Recognition:
             else:
                 cut.append((parsed, None, []))
         names = [name for _p, _c, keys in cut for name, _said in keys]
+        self._written.clear()  # the home's answer holds what was written by now
         held = self._store.imported_texts(names) if names else {}
         for parsed, pieces, keys in cut:
             if isinstance(parsed, Suggestion):
@@ -78,12 +86,26 @@ class Recognition:
                 self._known_locator = parsed.locator if isinstance(parsed, Item) else None
                 continue
             self._known_locator = None
-            if keys and any(name in held or name in self._seen_names for name, _s in keys):
+            if keys and any(name in held or self._remembers(name) for name, _s in keys):
                 self._report.changed += 1
             for name, said in keys:
-                self._seen.add(name + said)
-                self._seen_names.add(name)
+                self._open.update((name, name + said))
             yield parsed, pieces
+
+    def checkpoint(self) -> None:
+        """The batch the items let through so far go into is closed (to be written next)."""
+        self._closed.append(self._open)
+        self._open = set()
+
+    def written(self) -> None:
+        """The oldest closed batch is written: the next lookup finds its records in the home."""
+        if self._closed:
+            self._written.append(self._closed.popleft())
+
+    def _remembers(self, key: bytes) -> bool:
+        if key in self._open:
+            return True
+        return any(key in kept for kept in self._closed) or any(key in w for w in self._written)
 
     def _proposed_before(self, suggestion: Suggestion) -> bool:
         """Whether an import (this one or an earlier) proposed this text for this layer.
@@ -111,4 +133,6 @@ class Recognition:
         return [(name_key(fmt, locator, i), said_key(p)) for i, p in enumerate(pieces)]
 
     def _is_known(self, keys: list[KeyPair], held: dict[bytes, set[bytes]]) -> bool:
-        return all(said in held.get(name, ()) or name + said in self._seen for name, said in keys)
+        return all(
+            said in held.get(name, ()) or self._remembers(name + said) for name, said in keys
+        )

@@ -129,7 +129,9 @@ def _drafts(
                 if len(batch) >= BATCH:
                     if held is not None:
                         yield _batch_draft(_settled(held), report)
+                        recognition.written()
                     held, batch = batch, []
+                    recognition.checkpoint()
         if held is not None:
             yield _batch_draft(_settled(held), report)
         if batch:
