@@ -127,6 +127,21 @@ def test_the_cli_unlock_lock_cycle(
     assert cli("log", "--home", path).code != 0
 
 
+def test_unlock_with_an_empty_passphrase_says_so(
+    cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An empty line on standard input was answered "locked: run `truehearth unlock`"."""
+    path = str(tmp_path / "enc")
+    monkeypatch.setenv("TRUEHEARTH_PASSPHRASE", PASSPHRASE)
+    assert cli("init", "--home", path, "--encrypt", "--name", "Ash").code == 0
+    monkeypatch.delenv("TRUEHEARTH_PASSPHRASE")
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n"))
+    empty = cli("unlock", "--home", path)
+    assert empty.code == 2
+    assert empty.err.strip() == "error: the passphrase is empty; nothing was unlocked"
+    assert cli("log", "--home", path).code == 1  # still locked
+
+
 def test_unlock_refuses_a_plain_home(cli: CliRunner, home: Home) -> None:
     result = cli("unlock", "--home", str(home.path))
     assert result.code != 0 and "not encrypted" in result.err

@@ -33,6 +33,8 @@ def unlock(path: Path, ask: Ask) -> Path:
     if config.encryption is None or config.encryption.mode != "passphrase":
         raise InvalidInput("this home's key is kept in the OS keyring; it needs no unlock")
     passphrase = ask()
+    if not passphrase:  # else the open below would say "locked: run `truehearth unlock`"
+        raise InvalidInput("the passphrase is empty; nothing was unlocked")
     with Home.open(path, passphrase=passphrase):
         pass
     return cache_key(config.home_id, derive_key(passphrase, config.encryption))
