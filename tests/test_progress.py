@@ -46,3 +46,49 @@ def test_a_bundle_export_counts_the_journal_events(home: Home, tmp_path: Path) -
     events = manifest["journal"]["events"]
     assert seen.check() == (events, events, "journal")
     assert len(seen.calls) == events
+
+
+def test_verify_counts_the_journal_events(home: Home) -> None:
+    """A full verify of a million events takes minutes: it reports as it goes."""
+    for n in range(5000):  # more than one report's worth (integrity.PROGRESS_EVERY)
+        home.remember(f"note {n}")
+    head = home.head()
+    assert head is not None
+    for deep in (True, False):
+        seen = Recorder()
+        assert home.verify(deep=deep, progress=seen).chain.ok
+        assert seen.check() == (head.seq, head.seq, "")
+        assert len(seen.calls) >= 3
+
+
+def test_verify_draws_a_bar_in_a_terminal(home: Home) -> None:
+    """In a terminal the command shows the bar; piped, it draws nothing (see tests of bars)."""
+    import os
+    import subprocess
+    import sys
+
+    main, child = os.openpty()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "truehearth", "verify", "--home", str(home.path)],
+            stdin=subprocess.DEVNULL,
+            stdout=child,
+            stderr=child,
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "COLUMNS": "100"},
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(child)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:  # the child's side is closed: everything was read
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(main)
+    assert done.returncode == 0
+    assert b"verifying" in shown and b"event verifies" in shown  # the home's one event

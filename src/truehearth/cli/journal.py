@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from truehearth.cli._app import HomeOpt, JsonOpt, app, console, err_console, opened, print_json
-from truehearth.cli._render import events_table
+from truehearth.cli._render import counted, events_table
 from truehearth.core.errors import ChainBroken, InvalidInput, NotFound
 from truehearth.core.journal import Expected, fingerprint, parse_fingerprint
 from truehearth.describe import describe_event
@@ -77,8 +77,10 @@ def verify(
     a later `verify --expect FINGERPRINT` catches any rewrite of what came before.
     """
     expected = _expected(expect)
-    with opened(home) as h:
-        report = h.verify(deep=not quick, expect=expected)
+    from truehearth.cli import bars  # here, so `log` starts without rich's progress module
+
+    with opened(home) as h, bars.bar("verifying", quiet=json) as tick:
+        report = h.verify(deep=not quick, expect=expected, progress=tick)
     chain = report.chain
     if json:
         print_json(
@@ -95,7 +97,8 @@ def verify(
     if report.ok:
         if not json:
             console.print(
-                f"[green]ok[/]: {chain.events} events verify; "
+                f"[green]ok[/]: {counted(chain.events, 'event')} "
+                f"{'verifies' if chain.events == 1 else 'verify'}; "
                 f"fingerprint [bold]{report.fingerprint or '-'}[/]"
             )
         return

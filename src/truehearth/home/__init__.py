@@ -33,6 +33,7 @@ from truehearth.home.reading import Reading
 from truehearth.home.writing import Writing
 
 if TYPE_CHECKING:
+    from truehearth.core.progress import Progress
     from truehearth.integrity import VerifyReport
     from truehearth.mouths.base import Mouth
     from truehearth.mouths.registry import MouthEntry
@@ -101,7 +102,13 @@ class Home(Opening, Writing, Reading, Journal):
             include_quarantined=include_quarantined,
         )
 
-    def verify(self, *, deep: bool = True, expect: Expected | None = None) -> VerifyReport:
+    def verify(
+        self,
+        *,
+        deep: bool = True,
+        expect: Expected | None = None,
+        progress: Progress | None = None,
+    ) -> VerifyReport:
         """Re-hash the whole journal; with ``deep``, also re-check the consent rules,
         every projection column, ``home.toml`` and the keys (see :mod:`truehearth.integrity`).
 
@@ -110,7 +117,7 @@ class Home(Opening, Writing, Reading, Journal):
         """
         from truehearth import integrity
 
-        return integrity.verify(self, deep=deep, expect=expect)
+        return integrity.verify(self, deep=deep, expect=expect, progress=progress)
 
     def _check_identity_fits(
         self, layer: Layer, text: str, meta: dict[str, Any], replaces: str | None
