@@ -22,6 +22,7 @@ def spread(
     session_of: Callable[[T], str | None],
     per_session: int,
     beside: Callable[[T, list[T]], bool] | None = None,
+    follows: Callable[[T, list[T]], bool] | None = None,
 ) -> list[T]:
     """``ranked`` with each session's turns past the first ``per_session`` moved below the rest.
 
@@ -29,6 +30,8 @@ def spread(
     the order as it is. ``beside(item, kept)``: whether an item past the count belongs
     with turns of its session already kept (``kept``), and so stays where it is without
     counting (a short reply right after a kept question is the same passage, not another).
+    ``follows(item, kept)``: whether an item goes with an item kept before it (``kept``, of
+    every session), and so is kept without counting, whatever its session's count.
     """
     if per_session <= 0:
         return list(ranked)
@@ -38,6 +41,9 @@ def spread(
     for item in ranked:
         session = session_of(item)
         if session is None:
+            kept.append(item)
+            continue
+        if follows is not None and follows(item, kept):
             kept.append(item)
             continue
         mine = seen.setdefault(session, [])

@@ -304,6 +304,20 @@ class TalkIndex:
             return None
         return None if row is None else int(row[0])
 
+    def said_in(self, words: list[str], most: int) -> int:
+        """How many turns say ``words`` in this order in their own text (the ``body``
+        column), counted up to ``most``: whether a line is one this home says often
+        ("How was your day?"), not what one turn says once ("Boy or girl?")."""
+        if not words:
+            return 0
+        phrase = " ".join(words)
+        sql = f"SELECT count(*) FROM (SELECT 1 FROM {TABLE} WHERE {TABLE} MATCH ? LIMIT ?)"
+        try:
+            row = self.db.conn.execute(sql, (f'body : "{phrase}"', most)).fetchone()
+        except sqlite3.OperationalError:
+            return 0
+        return int(row[0]) if row else 0
+
     def speakers(self) -> dict[str, str]:
         """Names that speak in this home, lowercased to as written (for question matching)."""
         rows = self.db.conn.execute("SELECT key, name FROM recall_speakers LIMIT 1000")
