@@ -152,6 +152,39 @@ def truehearth_systems(which: str) -> dict[str, Retriever]:
             "truehearth default": HybridRetriever(),
             "without the word list (round 13b)": HybridRetriever(lexicon=False),
         }
+    if which == "r14b":  # round 14b: the answer after a lead's question (recall/answers.py)
+        from truehearth.recall.answers import Answers
+
+        return {
+            "truehearth default": HybridRetriever(),
+            "without answers (round 14)": HybridRetriever(answers=False),
+            "answers, stock prompts too": HybridRetriever(answers=Answers(stock=0)),
+            "answers, any length": HybridRetriever(answers=Answers(short_words=0)),
+            "answers, not the lead's own question": HybridRetriever(answers=Answers(own=False)),
+            "answers, top 2, not own": HybridRetriever(answers=Answers(top=2, own=False)),
+            "answers, top 1, not own": HybridRetriever(answers=Answers(top=1, own=False)),
+            "answers, stock 3": HybridRetriever(answers=Answers(stock=3)),
+            "answers, stock 8": HybridRetriever(answers=Answers(stock=8)),
+            "answers, top 1": HybridRetriever(answers=Answers(top=1)),
+            "answers, top 3": HybridRetriever(answers=Answers(top=3)),
+            "answers, any question": HybridRetriever(answers=Answers(ask_words=0)),
+            "answers, question <= 6 words": HybridRetriever(answers=Answers(ask_words=6)),
+            "answers, question <= 12 words": HybridRetriever(answers=Answers(ask_words=12)),
+            "answers, top 5": HybridRetriever(answers=Answers(top=5)),
+            "answers, reach 1": HybridRetriever(answers=Answers(reach=1)),
+            "answers, reach 3": HybridRetriever(answers=Answers(reach=3)),
+            "answers, not kept by spread": HybridRetriever(answers=Answers(keep=False)),
+        }
+    if which == "r14b-pair":  # round 14b: the shipped answers step on and off, and two near it
+        from truehearth.recall.answers import Answers
+
+        return {
+            "truehearth default": HybridRetriever(),
+            "without answers (round 14)": HybridRetriever(answers=False),
+            "answers, top 3": HybridRetriever(answers=Answers(top=3)),
+            "answers, stock prompts too": HybridRetriever(answers=Answers(stock=0)),
+            "answers, any length": HybridRetriever(answers=Answers(short_words=0)),
+        }
     if which == "beside":  # round 13: the step beside a hit (opt-in), each part on and off
         from truehearth.recall.beside import Beside
 
@@ -607,7 +640,7 @@ def main() -> None:
         default="current",
         help="comma-separated groups: current, default, tune, legacy, meaning, spread, columns, "
         "final, meaning-cost, newest, common, uncommon, beside, r13b, r13b-final, r13b-test, r14, "
-        "none",
+        "r14b, r14b-pair, none",
     )
     parser.add_argument(
         "--warm", action="store_true", help="ask each question twice; time the second asking"

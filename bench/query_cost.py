@@ -60,13 +60,16 @@ def retriever_named(name: str) -> HybridRetriever:
     """``default``; ``round4`` (the same code with round 4's settings: no spread, question
     words in the dates column), a baseline that opens the same home; ``rerank`` (the
     learnt re-ranker on); ``no-rerank``; ``beside`` (round 13's opt-in step beside a hit on);
-    ``lexicon`` and ``no-lexicon`` (round 14's word list on and off, whatever the default)."""
+    ``lexicon`` and ``no-lexicon`` (round 14's word list on and off, whatever the default);
+    ``answers`` and ``no-answers`` (round 14b's answer after a lead on and off)."""
     if name == "round4":
         return HybridRetriever(per_session=0, date_words=True, meaning=False)
     if name == "beside":
         return HybridRetriever(beside=True)
     if name in ("lexicon", "no-lexicon"):
         return HybridRetriever(lexicon=name == "lexicon")
+    if name in ("answers", "no-answers"):
+        return HybridRetriever(answers=name == "answers")
     if name in ("rerank", "no-rerank"):
         return HybridRetriever(rerank=name == "rerank", meaning=False)
     return HybridRetriever()
@@ -188,6 +191,8 @@ def main() -> None:
         "--retriever",
         default="default",
         choices=(
+            "answers",
+            "no-answers",
             "default",
             "round4",
             "rerank",
