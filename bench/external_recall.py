@@ -185,6 +185,11 @@ def truehearth_systems(which: str) -> dict[str, Retriever]:
             "answers, stock prompts too": HybridRetriever(answers=Answers(stock=0)),
             "answers, any length": HybridRetriever(answers=Answers(short_words=0)),
         }
+    if which == "r14b-test":  # what ships, beside what it replaced: for the one test read
+        return {
+            "without answers (round 14)": HybridRetriever(answers=False),
+            "truehearth default (round 14b)": HybridRetriever(),
+        }
     if which == "beside":  # round 13: the step beside a hit (opt-in), each part on and off
         from truehearth.recall.beside import Beside
 
@@ -640,7 +645,7 @@ def main() -> None:
         default="current",
         help="comma-separated groups: current, default, tune, legacy, meaning, spread, columns, "
         "final, meaning-cost, newest, common, uncommon, beside, r13b, r13b-final, r13b-test, r14, "
-        "r14b, r14b-pair, none",
+        "r14b, r14b-pair, r14b-test, none",
     )
     parser.add_argument(
         "--warm", action="store_true", help="ask each question twice; time the second asking"
