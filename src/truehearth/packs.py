@@ -15,6 +15,14 @@ refused, always. A pack that verifies is used only when the human trusts its
 author's key: the key of the packs that ship with truehearth, the home's own
 key, a key the human trusted in the home (``packs trust``, journaled), or one
 named for a single run.
+
+The key of the built-in packs can be rotated (docs/SECURITY.md, "Signed packs
+and the built-in key"). A key it replaced is listed in
+``builtin_packs/retired.yaml`` and earns no trust from having shipped once: a
+pack it signed is refused, said as such, unless the human trusts that key
+themselves. Its private half is lost, so nobody can vouch any more for what it
+signs; a refused pack can be re-read and trusted on purpose, while a pack
+trusted silently could never be taken back.
 """
 
 from __future__ import annotations
@@ -40,6 +48,8 @@ BUILTIN_SUITE = BUILTIN_DIR / "continuity-suite.pack.yaml"
 BUILTIN_RULES = BUILTIN_DIR / "audit-rules.pack.yaml"
 # The key the built-in packs are signed with (its private half stays with the maintainers).
 BUILTIN_KEY_FILE = BUILTIN_DIR / "builtin.pub"
+# Keys the built-in packs were once signed with, and why each was retired.
+RETIRED_KEYS_FILE = BUILTIN_DIR / "retired.yaml"
 TRUSTED_KEY = "pack_key"
 MAX_PACK_BYTES = 16 * 1024 * 1024
 _FIELDS = ("pack", "kind", "version", "author", "content")
@@ -86,8 +96,27 @@ class Pack:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class RetiredKey:
+    """A key that once signed the built-in packs and no longer does."""
+
+    key: str
+    retired: str
+    why: str
+
+
 def builtin_key() -> str:
     return BUILTIN_KEY_FILE.read_text().strip()
+
+
+def retired_keys() -> dict[str, RetiredKey]:
+    """The retired built-in keys, by key (empty when none was ever retired)."""
+    if not RETIRED_KEYS_FILE.is_file():
+        return {}
+    listed = yaml.safe_load(RETIRED_KEYS_FILE.read_text(encoding="utf-8")) or []
+    return {
+        str(k["key"]): RetiredKey(str(k["key"]), str(k["retired"]), str(k["why"])) for k in listed
+    }
 
 
 def message(body: dict[str, Any]) -> bytes:
@@ -167,7 +196,9 @@ def verify(path: Path, trusted: Collection[str] = (), *, require_trust: bool = T
     """Check a pack's signature and, unless told not to, that its author is trusted.
 
     ``trusted`` maps nothing: it is the set of author keys the human trusts
-    besides the built-in one.
+    besides the built-in one. A pack signed by a retired built-in key is refused
+    even with ``require_trust=False`` (which only shows a stranger's pack so the
+    human can decide): that key's standing was already decided when it was retired.
     """
     data = read(path)
     key = str(data["author"]["key"])
@@ -180,10 +211,20 @@ def verify(path: Path, trusted: Collection[str] = (), *, require_trust: bool = T
             "or signed by another key than the one it names)"
         ) from None
     because: str | None = None
+    retired = retired_keys().get(key)
     if key == builtin_key():
         because = "ships with truehearth"
     elif key in trusted:
         because = "you trust this author's key"
+        if retired is not None:
+            because += f" (a truehearth built-in key retired on {retired.retired})"
+    elif retired is not None:  # refused even when only shown: no silent trust, no quiet pass
+        raise PackUnverified(
+            f"{path.name}: signed by {key[:16]}..., a truehearth built-in key retired on "
+            f"{retired.retired} ({retired.why}); refused. Use the packs of this truehearth, "
+            f"or trust the key yourself only if you can vouch for the pack: "
+            f"`truehearth packs trust {key} --name NAME`"
+        )
     elif require_trust:
         raise PackUnverified(
             f"{path.name}: signed by {key[:16]}..., a key you have not trusted; "

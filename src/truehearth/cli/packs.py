@@ -75,6 +75,12 @@ def trust(
     with opened(home) as h:
         pack_trust.trust(h, key, name)
     console.print(f"trusting packs signed by {escape(key[:16])}... ({escape(name)})")
+    retired = packs.retired_keys().get(key.strip())
+    if retired is not None:  # trusted on purpose, never silently: say what was chosen
+        console.print(
+            f"[yellow]note[/]: truehearth retired this key on {retired.retired} "
+            f"({escape(retired.why)}); you now vouch for what it signs yourself"
+        )
 
 
 @packs_app.command("distrust")
