@@ -82,3 +82,41 @@ def test_say_in_a_session_that_is_not_there_adds_no_mouth(
     """The default mouth is added on first use; a refused turn is not a use."""
     line = _refused(cli, home, "say", "hello", "--session", session)
     assert "session" in line
+
+
+def test_packs_verify_needs_no_home(
+    cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Checking a pack someone sent is possible before any home exists (as `audit` is)."""
+    from truehearth import packs
+
+    monkeypatch.setenv("TRUEHEARTH_HOME", str(tmp_path / "not-yet"))
+    result = cli("packs", "verify", packs.BUILTIN_RULES)
+    assert result.code == 0, result.err
+    assert "trusted: ships with truehearth" in result.out
+    assert not (tmp_path / "not-yet").exists()
+    bad_key = cli("packs", "verify", packs.BUILTIN_RULES, "--trust-key", "AAAA")
+    assert bad_key.code == 2 and "--trust-key" in bad_key.err
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["audit", "/dev/zero"], ["propose", "boundary", "x", "--structure", "/dev/zero"]],
+    ids=["audit", "propose --structure"],
+)
+def test_a_device_is_refused_not_read_forever(home: Home, args: list[str]) -> None:
+    """/dev/zero has no size and no end: it was read until memory ran out."""
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "truehearth", *args, "--home", str(home.path)],
+        capture_output=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    lines = done.stderr.decode().splitlines()
+    assert len(lines) == 1 and "is not a regular file" in lines[0], lines

@@ -20,6 +20,7 @@ from truehearth.core.events import Draft, Effect
 from truehearth.core.policy import check_human_act
 from truehearth.core.records import Voice, clean_text
 from truehearth.home import Home
+from truehearth.homedir import is_home
 from truehearth.keys import load_public
 
 
@@ -30,6 +31,21 @@ def trusted_keys(home: Home, extra: Collection[str] = ()) -> set[str]:
     keys = {home.config.public_key, *extra}
     keys.update(str(v["key"]) for v in home.store.entities(packs.TRUSTED_KEY) if v.get("trusted"))
     return keys
+
+
+def trusted_at(path: Path, extra: Collection[str] = ()) -> set[str]:
+    """Trusted authors for a command that may run without a home: the home's
+    (:func:`trusted_keys`) when ``path`` is one, else this run's ``extra`` keys.
+
+    Checking a pack, or auditing with one, needs no home: the built-in key is
+    trusted anyway (:func:`truehearth.packs.verify`).
+    """
+    if not is_home(path):
+        for key in extra:
+            _public(key, f"--trust-key {key!r}")
+        return set(extra)
+    with Home.open(path) as home:
+        return trusted_keys(home, extra)
 
 
 def _public(key: str, said: str) -> None:

@@ -76,6 +76,8 @@ def read(path: Path) -> Dataset:
         raise InvalidInput(f"no dataset at {path}") from None
     if path.is_dir():
         raise InvalidInput(f"{path} is a directory; name the dataset file")
+    if not path.is_file():  # a device or a pipe: its size says nothing, and /dev/zero never ends
+        raise InvalidInput(f"{path} is not a regular file; save the dataset to a file first")
     if size > MAX_BYTES:
         raise InvalidInput(f"{path.name} is larger than 2 GiB")
     formats: dict[str, int] = {}

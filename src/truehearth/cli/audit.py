@@ -13,8 +13,6 @@ from truehearth import pack_trust
 from truehearth.cli import bars
 from truehearth.cli._app import HomeOpt, JsonOpt, app, console, home_path, print_json
 from truehearth.core.errors import InvalidInput
-from truehearth.home import Home
-from truehearth.homedir import is_home
 from truehearth.scratch import existing_folder
 
 
@@ -47,7 +45,8 @@ def audit_cmd(
         existing_folder(out.absolute().parent, out.name)
     chosen = auditing.builtin_rules()
     if rules is not None:
-        chosen = auditing.rules_from_pack(rules, _trusted(home, trust_key or []))
+        trusted = pack_trust.trusted_at(home_path(home), trust_key or [])
+        chosen = auditing.rules_from_pack(rules, trusted)
     data = auditing.dataset.read(path)
     with bars.bar(f"auditing {path.name}", quiet=json) as tick:
         found = auditing.profile(data, chosen, progress=tick, meaning=meaning)
@@ -61,12 +60,3 @@ def audit_cmd(
     for sentence in found.sentences():
         console.print(f"- {escape(sentence)}")
     console.print(f"report: {escape(str(html_path))} (json twin beside it)")
-
-
-def _trusted(home: Path | None, extra: list[str]) -> set[str]:
-    """Trusted authors: this run's keys, plus the home's trusted keys when there is a home."""
-    path = home_path(home)
-    if not is_home(path):
-        return set(extra)
-    with Home.open(path) as h:
-        return pack_trust.trusted_keys(h, extra)

@@ -134,6 +134,9 @@ def _structure(
     return given
 
 
+MAX_STRUCTURE_BYTES = 1024 * 1024  # a structure is a few lines; more is the wrong file
+
+
 def _structure_file(path: Path) -> object:
     """The parsed ``--structure`` file, or one line saying why it cannot be read.
 
@@ -142,7 +145,11 @@ def _structure_file(path: Path) -> object:
     """
     if path.is_dir():
         raise InvalidInput(f"--structure {path} is a directory; name the YAML or JSON file")
+    if path.exists() and not path.is_file():  # a device or a pipe (/dev/zero never ends)
+        raise InvalidInput(f"--structure {path} is not a regular file")
     try:
+        if path.stat().st_size > MAX_STRUCTURE_BYTES:
+            raise InvalidInput(f"{path.name} is larger than a boundary's structure can be")
         return yaml.safe_load(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise InvalidInput(f"no structure file at {path}") from None

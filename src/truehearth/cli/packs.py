@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 
 from truehearth import pack_trust, packs
-from truehearth.cli._app import HomeOpt, JsonOpt, app, console, opened, print_json
+from truehearth.cli._app import HomeOpt, JsonOpt, app, console, home_path, opened, print_json
 from truehearth.homedir import KEYS_DIR
 from truehearth.keys import load_private
 from truehearth.scratch import existing_folder
@@ -30,8 +30,8 @@ def verify(
     json: JsonOpt = False,
 ) -> None:
     """Check a pack's signature and whether you trust its author; a bad signature fails."""
-    with opened(home) as h:
-        trusted = pack_trust.trusted_keys(h, trust_key or ())
+    packs.read(path)  # a file that is no pack is said before any home is opened
+    trusted = pack_trust.trusted_at(home_path(home), trust_key or ())
     pack = packs.verify(path, trusted, require_trust=False)
     if json:
         print_json(pack.to_json())
