@@ -120,3 +120,21 @@ def test_a_device_is_refused_not_read_forever(home: Home, args: list[str]) -> No
     assert done.returncode == 2
     lines = done.stderr.decode().splitlines()
     assert len(lines) == 1 and "is not a regular file" in lines[0], lines
+
+
+def test_init_where_no_home_can_be_made_names_the_folder(cli: CliRunner, tmp_path: Path) -> None:
+    """It named the staging directory's temporary name (``.truehearth-new-PID-….tmp``)."""
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("mine\n")
+    inside = cli("init", "--name", "Ash", "--home", a_file / "home")
+    assert inside.code == 2
+    assert inside.err.strip() == (
+        f"error: {a_file} is a file, not a folder; a home cannot be made inside it"
+    )
+    assert a_file.read_text() == "mine\n"
+    if Path("/proc/self").exists():  # a folder nothing can be created in
+        proc = cli("init", "--name", "Ash", "--home", "/proc/a-home")
+        assert proc.code == 2
+        lines = proc.err.splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: cannot create a home in /proc")
+        assert ".tmp" not in proc.err

@@ -66,9 +66,17 @@ def create_atomically(path: Path, fill: Callable[[Path], HomeConfig]) -> None:
     same parent directory.
     """
     check_new_home_path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Named with this pid: what a kill -9 leaves is removed by the next init beside it.
-    staging = scratch_directory(path.parent, STAGING_KIND)
+    blocking = next((p for p in path.parents if p.exists()), None)
+    if blocking is not None and not blocking.is_dir():
+        raise InvalidInput(f"{blocking} is a file, not a folder; a home cannot be made inside it")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Named with this pid: what a kill -9 leaves is removed by the next init beside it.
+        staging = scratch_directory(path.parent, STAGING_KIND)
+    except OSError as exc:  # said of the folder the human chose, not of the staging name
+        raise InvalidInput(
+            f"cannot create a home in {path.parent}: {exc.strerror or exc}"
+        ) from None
     try:
         config = fill(staging)
         write_config(staging / CONFIG_NAME, config)
