@@ -138,3 +138,11 @@ def test_init_where_no_home_can_be_made_names_the_folder(cli: CliRunner, tmp_pat
         lines = proc.err.splitlines()
         assert len(lines) == 1 and lines[0].startswith("error: cannot create a home in /proc")
         assert ".tmp" not in proc.err
+
+
+@pytest.mark.parametrize("text", ["\x01\x02", "\t\x1b\r", "\x7f"], ids=["SOH STX", "ESC", "DEL"])
+def test_a_record_of_only_ascii_control_characters_is_refused(
+    cli: CliRunner, home: Home, text: str
+) -> None:
+    """Zero-width text was refused, but ASCII control characters took a shortcut past the check."""
+    assert "only invisible characters" in _refused(cli, home, "remember", text)

@@ -326,7 +326,9 @@ def clean_text(text: str, what: str = "text") -> str:
     stripped = text.strip()
     if not stripped:
         raise InvalidInput(f"{what} is empty")
-    if not stripped.isascii() and not any(map(_visible, stripped)):
+    # ASCII is visible from "!" to "~"; its control characters (\x01, \x1b...) are not.
+    ascii_visible = stripped.isascii() and any("!" <= c <= "~" for c in stripped)
+    if not ascii_visible and not any(map(_visible, stripped)):
         raise InvalidInput(f"{what} holds only invisible characters")
     if "\x00" in stripped:
         raise InvalidInput(f"{what} contains a NUL byte")
