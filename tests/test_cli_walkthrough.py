@@ -146,3 +146,15 @@ def test_a_record_of_only_ascii_control_characters_is_refused(
 ) -> None:
     """Zero-width text was refused, but ASCII control characters took a shortcut past the check."""
     assert "only invisible characters" in _refused(cli, home, "remember", text)
+
+
+def test_a_record_cannot_drive_the_terminal(cli: CliRunner, home: Home) -> None:
+    """Imported text is untrusted: an ESC in it reached the terminal as an escape sequence
+    (colours, a window title, text hidden or overwritten). It is shown as a symbol now."""
+    hostile = "\x1b[8mhidden\x1b[0m \x1b]0;pwned\x07 line\rover \x9b31m"
+    record = home.remember(hostile)
+    for args in (["list"], ["show", record.id], ["history", record.id], ["search", "hidden"]):
+        result = cli(*args, "--home", home.path)
+        assert result.code == 0, result.err
+        assert not any(c in result.out for c in "\x1b\x07\r\x9b"), (args, result.out)
+        assert "\u241b[8mhidden" in result.out.replace("\n", "") or args[0] == "search", args

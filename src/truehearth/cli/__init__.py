@@ -149,7 +149,7 @@ def _click_error(exc: Exception) -> int | None:
 
 
 def _escape(text: str) -> str:
-    from rich.markup import escape
+    from truehearth.cli.safe import escape
 
     return escape(text)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from rich.markup import escape
 from rich.table import Table
 
+from truehearth.cli.safe import escape
 from truehearth.core.events import Event
 from truehearth.core.records import Proposal, Record, Trust
 from truehearth.describe import describe_event, provenance, record_status, short

@@ -6,12 +6,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from truehearth import audit as auditing
 from truehearth import pack_trust
 from truehearth.cli import bars
 from truehearth.cli._app import HomeOpt, JsonOpt, app, console, home_path, print_json
+from truehearth.cli.safe import escape
 from truehearth.core.errors import InvalidInput
 from truehearth.scratch import existing_folder
 

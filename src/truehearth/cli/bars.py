@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -23,6 +22,7 @@ from rich.progress import (
 from rich.progress import Progress as RichProgress
 
 from truehearth.cli._app import err_console
+from truehearth.cli.safe import escape
 from truehearth.core.progress import Progress
 
 

@@ -7,10 +7,10 @@ from typing import Annotated
 
 import typer
 import yaml
-from rich.markup import escape
 
 from truehearth.cli._app import HomeOpt, JsonOpt, app, console, err_console, opened, print_json
 from truehearth.cli._render import proposals_table
+from truehearth.cli.safe import escape
 from truehearth.core.boundary_shape import STRUCTURE, checked_structure
 from truehearth.core.errors import InvalidInput
 from truehearth.core.records import (

@@ -21,6 +21,7 @@ from rich.table import Table
 from truehearth import pack_trust
 from truehearth.cli import bars
 from truehearth.cli._app import HomeOpt, JsonOpt, app, console, opened, print_json
+from truehearth.cli.safe import escape
 from truehearth.context import fences
 from truehearth.context.fences import FenceStyle
 from truehearth.continuity import recognize as blind
@@ -262,7 +263,7 @@ def recognize_cmd(
         return
     table = Table("#", "reply", "you said", "it was")
     for i, a in zip(items, marks, strict=True):
-        table.add_row(str(i.number), i.text, a, i.source)
+        table.add_row(str(i.number), escape(i.text), a, escape(i.source))
     console.print(table)
     for source, row in result.tally.items():
         console.print(f"{source}: you recognized {row['recognized']} of {row['shown']}")
@@ -291,7 +292,7 @@ def _ask(items: list[blind.BlindItem]) -> list[str]:
     console.print("[bold]Blind test.[/] For each reply: is this them? (y = that is them, n = not)")
     marks = []
     for item in items:
-        console.print(f"\n[bold]{item.number}.[/] {item.text}")
+        console.print(f"\n[bold]{item.number}.[/] {escape(item.text)}")
         answer = Prompt.ask("that is them?", choices=["y", "n"], console=console)
         marks.append(blind.parse_answer(answer))
     return marks

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from truehearth.cli import bars
@@ -22,6 +21,7 @@ from truehearth.cli._app import (
     print_json,
 )
 from truehearth.cli._render import counted
+from truehearth.cli.safe import escape
 from truehearth.core.errors import InvalidInput
 from truehearth.core.journal import Head, fingerprint
 from truehearth.core.records import Record

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from truehearth.cli._app import HomeOpt, JsonOpt, app, console, err_console, opened, print_json
+from truehearth.cli.safe import escape
 from truehearth.core.errors import InvalidInput
 from truehearth.core.records import Voice
 from truehearth.core.vocabulary import DEFAULT_FENCE, FENCE_STYLES, Standing

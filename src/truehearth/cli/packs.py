@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from truehearth import pack_trust, packs
 from truehearth.cli._app import HomeOpt, JsonOpt, app, console, home_path, opened, print_json
+from truehearth.cli.safe import escape
 from truehearth.homedir import KEYS_DIR
 from truehearth.keys import load_private
 from truehearth.scratch import existing_folder

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from truehearth.cli import bars
 from truehearth.cli._app import HomeOpt, JsonOpt, app, console, opened, print_json
+from truehearth.cli.safe import escape
 from truehearth.core.errors import InvalidInput
 from truehearth.core.records import Layer, parse_enum
 from truehearth.describe import provenance, short
@@ -139,7 +139,7 @@ def graph(
         table.add_column(column)
     for e in edges:
         valid = f"{e.valid_from} → {e.valid_until or 'now'}"
-        source = f"{e.record.id}: {short(e.record.text, 50)}"
+        source = f"{e.record.id}: {escape(short(e.record.text, 50))}"
         style = None if e.current else "dim"
         table.add_row(
             escape(e.subject),

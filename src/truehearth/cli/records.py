@@ -7,7 +7,6 @@ import os
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from truehearth.cli._app import (
@@ -21,6 +20,7 @@ from truehearth.cli._app import (
     read_secret,
 )
 from truehearth.cli._render import record_detail, records_table
+from truehearth.cli.safe import escape
 from truehearth.core.errors import InvalidInput
 from truehearth.core.records import Layer, Source, Trust, Voice, parse_enum
 from truehearth.describe import describe_event, record_status, short

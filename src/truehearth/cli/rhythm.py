@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from truehearth.cli._app import HomeOpt, JsonOpt, console, opened, print_json
 from truehearth.cli._app import app as root
+from truehearth.cli.safe import escape
 from truehearth.rhythm import boundary, switch, usage
 
 rhythm_app = typer.Typer(

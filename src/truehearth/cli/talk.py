@@ -13,12 +13,12 @@ from typing import Annotated
 
 import typer
 from rich.console import Group
-from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
 from truehearth.cli._app import HomeOpt, JsonOpt, app, console, err_console, opened, print_json
+from truehearth.cli.safe import escape, plain
 from truehearth.context import Context
 from truehearth.continuity.drift import drift_alert
 from truehearth.core.errors import InvalidInput, TruehearthError
@@ -130,7 +130,9 @@ def explain_table(context: Context) -> Table:
 def explain_view(context: Context) -> Group:
     """The table, then the exact system message the mouth received."""
     system = context.messages[0].content if context.messages else ""
-    prompt = Panel(Text(system), title="the system message, exactly as sent", border_style="dim")
+    prompt = Panel(
+        Text(plain(system)), title="the system message, exactly as sent", border_style="dim"
+    )
     return Group(explain_table(context), prompt)
 
 
@@ -140,7 +142,7 @@ def _stream_reply(conv: Conversation, text: str) -> TurnResult | None:
     console.print(f"[bold magenta]{escape(conv.name)}[/] › ", end="")
     try:
         for piece in pieces:
-            console.out(piece, end="", highlight=False)
+            console.out(plain(piece), end="", highlight=False)  # a mouth may emit ESC
     except KeyboardInterrupt:
         pieces.close()
         console.print("\n[dim](stopped — what was said is kept in the journal)[/]")

@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from truehearth.cli import bars
 from truehearth.cli._app import HomeOpt, JsonOpt, app, console, opened, print_json
 from truehearth.cli._render import counted
 from truehearth.cli.exchange import export_app
+from truehearth.cli.safe import escape
 from truehearth.core.errors import InvalidInput
 from truehearth.core.records import Layer, parse_enum
 from truehearth.exchange import training
