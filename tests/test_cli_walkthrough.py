@@ -158,3 +158,20 @@ def test_a_record_cannot_drive_the_terminal(cli: CliRunner, home: Home) -> None:
         assert result.code == 0, result.err
         assert not any(c in result.out for c in "\x1b\x07\r\x9b"), (args, result.out)
         assert "\u241b[8mhidden" in result.out.replace("\n", "") or args[0] == "search", args
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--since", "2026-01-01", "--until", "2025-01-01"], "is before --since"),
+        (["--exclude-session", " "], "--exclude-session is empty"),
+    ],
+    ids=["until before since", "empty session"],
+)
+def test_a_training_selection_that_cannot_match_is_said_as_such(
+    cli: CliRunner, home: Home, tmp_path: Path, args: list[str], said: str
+) -> None:
+    """They read "nothing to export: no turn has both your words and the reply confirmed"."""
+    line = _refused(cli, home, "export", "training", tmp_path / "t.jsonl", *args)
+    assert said in line
+    assert not (tmp_path / "t.jsonl").exists()

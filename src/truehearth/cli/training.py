@@ -48,11 +48,17 @@ def export_training(
 ) -> None:
     """Chat examples from confirmed turns, with a signed manifest; the export is journaled."""
     chosen = parse_enum(training.Format, fmt, "format")
+    first, last = _day(since, "--since"), _day(until, "--until")
+    if first is not None and last is not None and last < first:
+        # said as such, not as "nothing to export" after every turn was read
+        raise InvalidInput(f"--until {last} is before --since {first}; nothing could match")
+    if any(not s.strip() for s in exclude_session or ()):
+        raise InvalidInput("--exclude-session is empty; name a session (see `truehearth log`)")
     selection = training.Selection(
         exclude_layers=frozenset(parse_enum(Layer, x, "layer") for x in exclude_layer or ()),
-        exclude_sessions=frozenset(exclude_session or ()),
-        since=_day(since, "--since"),
-        until=_day(until, "--until"),
+        exclude_sessions=frozenset(s.strip() for s in exclude_session or ()),
+        since=first,
+        until=last,
         include_untrusted=include_untrusted,
         include_quarantined=include_quarantined,
     )
