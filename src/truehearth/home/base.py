@@ -103,16 +103,25 @@ class HomeBase:
     def now(self) -> str:
         return self._clock()
 
-    def commit(self, build: Callable[[str], Sequence[Draft]]) -> list[Event]:
+    def commit(
+        self, build: Callable[[str], Sequence[Draft]], *, synced: bool = True
+    ) -> list[Event]:
         """Build drafts under the writer lock and append them in one transaction.
 
         ``build`` receives the time of the commit and does its reads inside the
         lock, so the checks it makes still hold when its events are appended.
+        ``synced=False``: group commit with the caller's next commit (see
+        :meth:`SQLiteStore.append`); the caller then owes a synced commit or
+        :meth:`sync_journal` before it reports the words kept.
         """
         with writer_lock(self.path / LOCK_NAME):
             now = self.now()
             drafts = build(now)
-            return self.store.append(drafts, now)
+            return self.store.append(drafts, now, synced=synced)
+
+    def sync_journal(self) -> bool:
+        """Sync what an unsynced commit left in the log (nothing to do otherwise)."""
+        return self.store.sync_log()
 
     def check_writable(self) -> None:
         """Fail now, as a write would, if another process holds the writer lock.

@@ -351,7 +351,10 @@ def _settle(home: Home, match: Match, said: list[Said], session: str) -> tuple[i
         return out
 
     if drafts or missed:
-        home.commit(build)
+        # Group commit: the turn's own commit follows (synced, before its reply's end),
+        # and its one sync of the log covers these frames too. A turn that ends without
+        # journaling has the log synced when its home is given back (Lease.end).
+        home.commit(build, synced=False)
     return index + len(missed), {} if missed else follows
 
 
@@ -723,7 +726,12 @@ class Lease:
             return
         self._ended = True
         try:
-            self._homes.give(self.home, sound=sound)
+            try:
+                # What the frontend did, journaled unsynced before the turn (_settle), when
+                # no synced commit of the turn followed: the request ends only once it is synced.
+                self.home.sync_journal()
+            finally:
+                self._homes.give(self.home, sound=sound)
         finally:
             if self._pass is not None:
                 self._pass.release()

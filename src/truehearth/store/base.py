@@ -172,8 +172,16 @@ class ProjectionReader(Protocol):
 class Store(Protocol):
     """Persistence for one home."""
 
-    def append(self, drafts: Sequence[Draft], at: str) -> list[Event]:
-        """Seal and append drafts atomically, updating projections; all or nothing."""
+    def append(self, drafts: Sequence[Draft], at: str, *, synced: bool = True) -> list[Event]:
+        """Seal and append drafts atomically, updating projections; all or nothing.
+
+        ``synced=False``: durable against a killed process at once, against a power
+        cut only from the next synced append or :meth:`sync_log` (group commit).
+        """
+        ...
+
+    def sync_log(self) -> bool:
+        """Make every append so far survive a power cut; ``True`` if one was not yet."""
         ...
 
     def append_stream(self, drafts: Iterable[Draft], at: str) -> Head | None:

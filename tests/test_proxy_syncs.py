@@ -1,0 +1,231 @@
+"""A proxy turn pays one disk sync, and its reply is synced before the stream ends.
+
+A real ``truehearth serve`` runs under ``strace`` on loopback with the echo mouth;
+the test sends SillyTavern's requests (the whole chat, no header) and reads, for
+each request, the syscalls between reading its headers and sending ``[DONE]``:
+
+- a plain turn: exactly one ``fdatasync`` of the home's write-ahead log (the
+  human's words and the reply, one commit), and it has returned before
+  ``[DONE]`` is sent;
+- a turn after a swipe, which first journals which alternative the frontend
+  kept and then the turn: still one sync (group commit: the first commit is
+  not synced on its own, the turn's sync covers it), before ``[DONE]``;
+- a turn whose mouth fails after that journaling: nothing of the turn is
+  journaled, so the home is synced when the request gives it back, before the
+  response ends.
+
+The home is small, so no checkpoint (which syncs the log and the database) falls
+inside these few turns; the first turn, which creates the log, is not counted.
+strace is a Debian package; where it is missing, or the kernel refuses
+``ptrace``, the test skips.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from truehearth.core.records import Layer
+from truehearth.home import Home
+from truehearth.keys import ensure_token
+from truehearth.mouths import registry
+
+_LINE = re.compile(r"^\d+\s+\S+\s+(?P<resumed><\.\.\. )?(?P<call>\w+)(?P<rest>.*)$")
+
+
+@dataclass
+class Window:
+    """One request's syscalls, from its headers read to its ``[DONE]`` (or its last send)."""
+
+    lines: list[str] = field(default_factory=list)
+    done_at: int | None = None  # index in ``lines`` of the send that carries [DONE]
+
+    def syncs(self) -> list[tuple[int, str]]:
+        """(index of the line where the sync returned, the file), for each sync."""
+        out: list[tuple[int, str]] = []
+        pending: dict[str, str] = {}
+        for i, line in enumerate(self.lines):
+            found = _LINE.match(line)
+            if found is None or found["call"] not in ("fsync", "fdatasync"):
+                continue
+            tid = line.split()[0]
+            path = re.search(r"\(\d+<([^>]*)>", found["rest"])
+            if found["resumed"]:
+                out.append((i, pending.pop(tid, "?")))
+            elif "<unfinished" in found["rest"]:
+                pending[tid] = path[1] if path else "?"
+            else:
+                out.append((i, path[1] if path else "?"))
+        return out
+
+
+def _windows(trace: str) -> list[Window]:
+    windows: list[Window] = []
+    current: Window | None = None
+    for line in trace.splitlines():
+        if "POST /v1/chat/completions" in line and "recvfrom" in line:
+            current = Window()
+            windows.append(current)
+            continue
+        if current is None:
+            continue
+        current.lines.append(line)
+        if "sendto" in line and "[DONE]" in line and current.done_at is None:
+            current.done_at = len(current.lines) - 1
+    return windows
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _traced(
+    strace: str, trace: Path, home_dir: Path, port: int, err: Any
+) -> subprocess.Popen[bytes]:
+    """``truehearth serve`` under strace: its syncs, socket reads and sends, by thread."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    watch = ["-f", "--seccomp-bpf", "-y", "-tt", "-s", "65536"]
+    watch += ["-e", "trace=fsync,fdatasync,recvfrom,sendto", "-o", str(trace)]
+    serve = ["-m", "truehearth", "serve", "--home", str(home_dir), "--port", str(port)]
+    return subprocess.Popen(
+        [strace, *watch, sys.executable, *serve], stdout=subprocess.DEVNULL, stderr=err, env=env
+    )
+
+
+def _ask(client: httpx.Client, url: str, token: str, chat: list[dict[str, str]]) -> dict[str, Any]:
+    """One streamed request; what it said and its provenance (empty if none came)."""
+    body = {"model": "echo", "stream": True, "messages": chat}
+    said: list[str] = []
+    provenance: dict[str, Any] = {}
+    with client.stream(
+        "POST", url, json=body, headers={"Authorization": f"Bearer {token}"}
+    ) as response:
+        for line in response.iter_lines():
+            if line.startswith("data: ") and line != "data: [DONE]":
+                data = json.loads(line[6:])
+                provenance = data.get("truehearth", provenance)
+                for choice in data.get("choices") or []:
+                    said.append(choice.get("delta", {}).get("content") or "")
+    return {"said": "".join(said), "provenance": provenance}
+
+
+def test_a_proxy_turn_syncs_the_log_once_before_done(home_dir: Path, tmp_path: Path) -> None:
+    strace = shutil.which("strace")
+    if strace is None:
+        pytest.skip("strace is not installed (Debian package 'strace'): cannot watch fsyncs")
+    with Home.init(home_dir, "Ash") as home:
+        home.accept(home.propose(Layer.CORE, "My name is Ash. I speak as myself.").id)
+        registry.add(home, "echo", "echo")
+        # A mouth nobody answers on loopback: the turn fails before a word is said.
+        closed = f"http://127.0.0.1:{_port()}/v1"
+        registry.add(home, "broken", "openai-http", options={"url": closed, "model": "m"})
+        home.remember("we planted basil by the fence")
+        home.sync_recall()
+    token = ensure_token(home_dir)
+    trace = tmp_path / "trace.txt"
+    errors = tmp_path / "stderr.txt"
+    port = _port()
+    with errors.open("wb") as err:
+        server = _traced(strace, trace, home_dir, port, err)
+    url = f"http://127.0.0.1:{port}/v1/chat/completions"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if server.poll() is not None:
+                stderr = errors.read_text(encoding="utf-8", errors="replace")
+                if "ptrace" in stderr:
+                    pytest.skip(f"the kernel refuses ptrace here: {stderr.strip()[:200]}")
+                raise AssertionError(f"the server did not start: {stderr[-800:]}")
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                assert time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.1)
+        with httpx.Client(timeout=60) as client:
+            chat = [{"role": "user", "content": "do you remember the garden?"}]
+            first = _ask(client, url, token, chat)  # 0: loads the mouth and recall
+            time.sleep(0.3)
+            again = _ask(client, url, token, chat)  # 1: a swipe, an alternative reply
+            time.sleep(0.3)
+            assert again["provenance"]["alternative_to"] == [first["provenance"]["reply_record"]]
+            chat += [
+                {"role": "assistant", "content": again["said"]},
+                {"role": "user", "content": "and what did we plant?"},
+            ]
+            kept = _ask(client, url, token, chat)  # 2: the kept swipe journaled, then the turn
+            time.sleep(0.3)
+            chat += [
+                {"role": "assistant", "content": kept["said"]},
+                {"role": "user", "content": "tell me about the fence"},
+            ]
+            plain = _ask(client, url, token, chat)  # 3: a plain turn
+            time.sleep(0.3)
+            # 4: a swipe of that turn, then a new turn to a mouth that fails: the
+            # kept swipe is journaled, the turn is not.
+            again = _ask(client, url, token, chat)
+            time.sleep(0.3)
+            failing = [
+                *chat,
+                {"role": "assistant", "content": again["said"]},
+                {"role": "user", "content": "and the roses?"},
+            ]
+            body = {"model": "broken", "stream": True, "messages": failing}
+            with client.stream(
+                "POST", url, json=body, headers={"Authorization": f"Bearer {token}"}
+            ) as response:
+                response.read()
+            time.sleep(0.5)
+    finally:
+        children = Path(f"/proc/{server.pid}/task/{server.pid}/children")
+        pids = children.read_text().split() if children.exists() else []
+        for pid in pids:  # strace holds SIGTERM back while it traces: end the server itself
+            os.kill(int(pid), signal.SIGTERM)
+        if not pids:
+            server.terminate()
+        server.wait(timeout=60)
+    windows = _windows(trace.read_text(encoding="utf-8", errors="replace"))
+    assert len(windows) == 6, len(windows)
+    wal = str((home_dir / "home.db").resolve()) + "-wal"
+    # The first turn creates the log (closing the last connection removed it): SQLite
+    # syncs its header and its folder as well, once.
+    first_syncs = windows[0].syncs()
+    assert {path for _, path in first_syncs} <= {wal, str(home_dir.resolve())}, first_syncs
+    assert windows[0].done_at is not None and first_syncs[-1][0] < windows[0].done_at
+    for n in (1, 2, 3, 4):
+        window = windows[n]
+        syncs = window.syncs()
+        assert [path for _, path in syncs] == [wal], (n, syncs)
+        assert window.done_at is not None, n
+        # The sync has returned before the [DONE] that acknowledges the reply is sent.
+        assert syncs[0][0] < window.done_at, (n, syncs, window.done_at)
+    assert kept["provenance"]["journaled"] and plain["provenance"]["journaled"]
+    # The failed turn: no [DONE]; the kept swipe it journaled is synced before the
+    # response ends (its last send).
+    failed = windows[5]
+    assert failed.done_at is None
+    syncs = failed.syncs()
+    # (A home that saw an error is closed, not lent again: its close may checkpoint,
+    # syncing the database and its folder after the log.)
+    assert syncs and syncs[0][1] == wal, syncs
+    last_send = max(i for i, line in enumerate(failed.lines) if "sendto" in line)
+    assert syncs[0][0] < last_send
+    with Home.open(home_dir) as home:
+        assert home.verify().ok
+        kinds = [e.kind for e in home.store.events()]
+    assert kinds.count("turn.kept") == 2, kinds
