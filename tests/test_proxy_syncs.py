@@ -22,6 +22,7 @@ strace is a Debian package; where it is missing, or the kernel refuses
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -31,6 +32,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,22 +44,25 @@ from truehearth.core.records import Layer
 from truehearth.home import Home
 from truehearth.keys import ensure_token
 from truehearth.mouths import registry
+from truehearth.server.homes import CHECKPOINT_PASSES
 
 _LINE = re.compile(r"^\d+\s+\S+\s+(?P<resumed><\.\.\. )?(?P<call>\w+)(?P<rest>.*)$")
 
 
 @dataclass
 class Window:
-    """One request's syscalls, from its headers read to its ``[DONE]`` (or its last send)."""
+    """One request's syscalls, from its headers read to the next request's."""
 
     lines: list[str] = field(default_factory=list)
     done_at: int | None = None  # index in ``lines`` of the send that carries [DONE]
 
     def syncs(self) -> list[tuple[int, str]]:
-        """(index of the line where the sync returned, the file), for each sync."""
+        """(index of the line where the sync returned, the file), for each sync before
+        the ``[DONE]`` (or, if none was sent, before the next request)."""
         out: list[tuple[int, str]] = []
         pending: dict[str, str] = {}
-        for i, line in enumerate(self.lines):
+        end = len(self.lines) if self.done_at is None else self.done_at
+        for i, line in enumerate(self.lines[:end]):
             found = _LINE.match(line)
             if found is None or found["call"] not in ("fsync", "fdatasync"):
                 continue
@@ -124,25 +129,17 @@ def _ask(client: httpx.Client, url: str, token: str, chat: list[dict[str, str]])
     return {"said": "".join(said), "provenance": provenance}
 
 
-def test_a_proxy_turn_syncs_the_log_once_before_done(home_dir: Path, tmp_path: Path) -> None:
+@contextlib.contextmanager
+def _served(home_dir: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A traced server on loopback: its chat URL, and the trace (complete once this exits)."""
     strace = shutil.which("strace")
     if strace is None:
         pytest.skip("strace is not installed (Debian package 'strace'): cannot watch fsyncs")
-    with Home.init(home_dir, "Ash") as home:
-        home.accept(home.propose(Layer.CORE, "My name is Ash. I speak as myself.").id)
-        registry.add(home, "echo", "echo")
-        # A mouth nobody answers on loopback: the turn fails before a word is said.
-        closed = f"http://127.0.0.1:{_port()}/v1"
-        registry.add(home, "broken", "openai-http", options={"url": closed, "model": "m"})
-        home.remember("we planted basil by the fence")
-        home.sync_recall()
-    token = ensure_token(home_dir)
     trace = tmp_path / "trace.txt"
     errors = tmp_path / "stderr.txt"
     port = _port()
     with errors.open("wb") as err:
         server = _traced(strace, trace, home_dir, port, err)
-    url = f"http://127.0.0.1:{port}/v1/chat/completions"
     try:
         deadline = time.monotonic() + 90
         while True:
@@ -157,40 +154,7 @@ def test_a_proxy_turn_syncs_the_log_once_before_done(home_dir: Path, tmp_path: P
             except httpx.HTTPError:
                 assert time.monotonic() < deadline, "the server did not start"
                 time.sleep(0.1)
-        with httpx.Client(timeout=60) as client:
-            chat = [{"role": "user", "content": "do you remember the garden?"}]
-            first = _ask(client, url, token, chat)  # 0: loads the mouth and recall
-            time.sleep(0.3)
-            again = _ask(client, url, token, chat)  # 1: a swipe, an alternative reply
-            time.sleep(0.3)
-            assert again["provenance"]["alternative_to"] == [first["provenance"]["reply_record"]]
-            chat += [
-                {"role": "assistant", "content": again["said"]},
-                {"role": "user", "content": "and what did we plant?"},
-            ]
-            kept = _ask(client, url, token, chat)  # 2: the kept swipe journaled, then the turn
-            time.sleep(0.3)
-            chat += [
-                {"role": "assistant", "content": kept["said"]},
-                {"role": "user", "content": "tell me about the fence"},
-            ]
-            plain = _ask(client, url, token, chat)  # 3: a plain turn
-            time.sleep(0.3)
-            # 4: a swipe of that turn, then a new turn to a mouth that fails: the
-            # kept swipe is journaled, the turn is not.
-            again = _ask(client, url, token, chat)
-            time.sleep(0.3)
-            failing = [
-                *chat,
-                {"role": "assistant", "content": again["said"]},
-                {"role": "user", "content": "and the roses?"},
-            ]
-            body = {"model": "broken", "stream": True, "messages": failing}
-            with client.stream(
-                "POST", url, json=body, headers={"Authorization": f"Bearer {token}"}
-            ) as response:
-                response.read()
-            time.sleep(0.5)
+        yield f"http://127.0.0.1:{port}/v1/chat/completions", trace
     finally:
         children = Path(f"/proc/{server.pid}/task/{server.pid}/children")
         pids = children.read_text().split() if children.exists() else []
@@ -199,6 +163,57 @@ def test_a_proxy_turn_syncs_the_log_once_before_done(home_dir: Path, tmp_path: P
         if not pids:
             server.terminate()
         server.wait(timeout=60)
+
+
+def _home(home_dir: Path) -> str:
+    """A small home with the echo mouth; its token."""
+    with Home.init(home_dir, "Ash") as home:
+        home.accept(home.propose(Layer.CORE, "My name is Ash. I speak as myself.").id)
+        registry.add(home, "echo", "echo")
+        # A mouth nobody answers on loopback: a turn to it fails before a word is said.
+        closed = f"http://127.0.0.1:{_port()}/v1"
+        registry.add(home, "broken", "openai-http", options={"url": closed, "model": "m"})
+        home.remember("we planted basil by the fence")
+        home.sync_recall()
+    return ensure_token(home_dir)
+
+
+def test_a_proxy_turn_syncs_the_log_once_before_done(home_dir: Path, tmp_path: Path) -> None:
+    token = _home(home_dir)
+    with _served(home_dir, tmp_path) as (url, trace), httpx.Client(timeout=60) as client:
+        chat = [{"role": "user", "content": "do you remember the garden?"}]
+        first = _ask(client, url, token, chat)  # 0: loads the mouth and recall
+        time.sleep(0.3)
+        again = _ask(client, url, token, chat)  # 1: a swipe, an alternative reply
+        time.sleep(0.3)
+        assert again["provenance"]["alternative_to"] == [first["provenance"]["reply_record"]]
+        chat += [
+            {"role": "assistant", "content": again["said"]},
+            {"role": "user", "content": "and what did we plant?"},
+        ]
+        kept = _ask(client, url, token, chat)  # 2: the kept swipe journaled, then the turn
+        time.sleep(0.3)
+        chat += [
+            {"role": "assistant", "content": kept["said"]},
+            {"role": "user", "content": "tell me about the fence"},
+        ]
+        plain = _ask(client, url, token, chat)  # 3: a plain turn
+        time.sleep(0.3)
+        # 4: a swipe of that turn, then a new turn to a mouth that fails: the
+        # kept swipe is journaled, the turn is not.
+        again = _ask(client, url, token, chat)
+        time.sleep(0.3)
+        failing = [
+            *chat,
+            {"role": "assistant", "content": again["said"]},
+            {"role": "user", "content": "and the roses?"},
+        ]
+        body = {"model": "broken", "stream": True, "messages": failing}
+        with client.stream(
+            "POST", url, json=body, headers={"Authorization": f"Bearer {token}"}
+        ) as response:
+            response.read()
+        time.sleep(0.5)
     windows = _windows(trace.read_text(encoding="utf-8", errors="replace"))
     assert len(windows) == 6, len(windows)
     wal = str((home_dir / "home.db").resolve()) + "-wal"
@@ -229,3 +244,52 @@ def test_a_proxy_turn_syncs_the_log_once_before_done(home_dir: Path, tmp_path: P
         assert home.verify().ok
         kinds = [e.kind for e in home.store.events()]
     assert kinds.count("turn.kept") == 2, kinds
+
+
+def _gaps(trace: str) -> list[list[str]]:
+    """The syscalls after each request's [DONE] and before the next request (or the end)."""
+    gaps: list[list[str]] = []
+    current: list[str] | None = None
+    for line in trace.splitlines():
+        if "POST /v1/chat/completions" in line and "recvfrom" in line:
+            current = None
+        elif "sendto" in line and "[DONE]" in line:
+            current = []
+            gaps.append(current)
+        elif current is not None:
+            current.append(line)
+    return gaps
+
+
+def test_the_log_is_checkpointed_between_turns_not_in_one(home_dir: Path, tmp_path: Path) -> None:
+    """No turn pays for a checkpoint (the database's sync) on its way to [DONE].
+
+    A turn and its catch-up write ~100 pages of log here, so twenty turns cross
+    SQLite's 1,000-page checkpoint mark about twice: the checkpoints must fall
+    between requests (the catch-up thread's, every CHECKPOINT_PASSES passes).
+    """
+    token = _home(home_dir)
+    database = str((home_dir / "home.db").resolve())
+    turns = 2 + 3 * CHECKPOINT_PASSES
+    with _served(home_dir, tmp_path) as (url, trace), httpx.Client(timeout=60) as client:
+        chat: list[dict[str, str]] = []
+        for n in range(turns):
+            if len(chat) >= 30:
+                chat = []
+            chat.append({"role": "user", "content": f"line {n}: how is the basil by the fence?"})
+            answer = _ask(client, url, token, chat)
+            assert answer["provenance"]["journaled"], n
+            chat.append({"role": "assistant", "content": answer["said"]})
+            time.sleep(0.25)  # the catch-up (and its checkpoint) ends before the next request
+    text = trace.read_text(encoding="utf-8", errors="replace")
+    windows = _windows(text)
+    assert len(windows) == turns
+    for n, window in enumerate(windows[1:], start=1):
+        synced = [path for _, path in window.syncs()]
+        assert database not in synced, (n, synced)
+    checkpoints = sum(
+        1 for gap in _gaps(text) for line in gap if re.search(rf"sync\(\d+<{database}>", line)
+    )
+    assert checkpoints >= 2, checkpoints
+    with Home.open(home_dir) as home:
+        assert home.verify().ok

@@ -75,6 +75,15 @@ class HomeBase:
                 )
             return self._recall
 
+    def checkpoint_at(self, pages: int) -> None:
+        """Let this home's own commits (journal and recall) checkpoint the log at ``pages``.
+
+        0: never; whoever opened the home then runs :meth:`SQLiteStore.checkpoint`
+        itself, at a time of its choosing (the server: between turns).
+        """
+        self.store.auto_checkpoint(pages)
+        self.recall_index.auto_checkpoint(pages)
+
     def close_recall(self) -> None:
         """Close the recall index (it opens again when next needed), e.g. before a rekey."""
         with self._recall_lock:

@@ -81,6 +81,11 @@ class RecallDB:
         self.conn.close()
         self.projection.close()
 
+    def auto_checkpoint(self, pages: int) -> None:
+        """Let this connection's commits checkpoint the home's log at ``pages`` (0: never)."""
+        with driver_errors():
+            self.conn.execute(f"PRAGMA wal_autocheckpoint = {int(pages)}")
+
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
         """Hold the index lock: one writer of derived data at a time, across processes."""

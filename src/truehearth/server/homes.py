@@ -24,9 +24,24 @@ from truehearth.home import Home
 from truehearth.recall.catchup import INLINE, behind
 
 KEEP = 4
+"""Open homes kept idle at most (more concurrent requests open and close their own)."""
 LONG_STOP = 1.0
 """Seconds a stopping server waits for a catch-up pass of a backlog (see RecallCatchUp.stop)."""
-"""Open homes kept idle at most (more concurrent requests open and close their own)."""
+CHECKPOINT_PASSES = 8
+"""Catch-up passes between two checkpoints of the home's log, made between turns.
+
+SQLite checkpoints the write-ahead log inside whichever commit takes it past
+1,000 pages: it copies the log into the database and syncs both. A proxy turn
+writes ~50 pages of journal and its catch-up ~70 of recall, so about one turn in
+eight paid a checkpoint on its way to ``[DONE]`` (or waited for the catch-up
+that did). The server's own commits no longer checkpoint (see LENT_CHECKPOINT);
+the catch-up thread does it every few passes, after it has told a waiting turn
+it is done, so the copy and its syncs overlap the next turn's work instead of
+adding to it.
+"""
+LENT_CHECKPOINT = 8_000
+"""Log pages at which a lent home's own commit checkpoints after all: the backstop
+when the catch-up cannot keep up (many clients at once) or has failed."""
 
 
 class HomePool:
@@ -44,7 +59,13 @@ class HomePool:
         with self._lock:
             if self._idle:
                 return self._idle.pop()
-        return self._open()
+        home = self._open()
+        try:
+            home.checkpoint_at(LENT_CHECKPOINT)
+        except BaseException:
+            home.close()
+            raise
+        return home
 
     def give(self, home: Home, *, sound: bool = True) -> None:
         """Return a lent home; one that saw an error, or beyond the bound, is closed."""
@@ -86,6 +107,7 @@ class RecallCatchUp:
         self._long = False  # the pass under way has a backlog no turn waits for
         self._thread: threading.Thread | None = None
         self.passes = 0
+        self.checkpoints = 0
         self.failure: str | None = None
 
     def poke(self) -> None:
@@ -121,6 +143,7 @@ class RecallCatchUp:
 
     def _run(self) -> None:
         home: Home | None = None
+        since = 0  # passes since the last checkpoint
         try:
             while True:
                 with self._wake:
@@ -132,6 +155,7 @@ class RecallCatchUp:
                 try:
                     if home is None:
                         home = self._open()
+                        home.checkpoint_at(0)  # its own commits never: see below
                     lag = behind(home.recall_index)
                     if lag > INLINE:
                         with self._wake:
@@ -150,9 +174,26 @@ class RecallCatchUp:
                         self._busy = False
                         self._long = False
                         self._wake.notify_all()
+                since += 1
+                if home is not None and since >= CHECKPOINT_PASSES:
+                    since = 0
+                    self._checkpoint(home)
         finally:
             if home is not None:
                 home.close()
+
+    def _checkpoint(self, home: Home) -> None:
+        """Copy the log into the database now, between turns (CHECKPOINT_PASSES).
+
+        Passive: a turn that starts meanwhile reads and commits as usual. A
+        failure is left to the next checkpoint (or the backstop's), as SQLite
+        leaves a failed automatic one.
+        """
+        try:
+            home.store.checkpoint()
+            self.checkpoints += 1
+        except Exception as exc:
+            self.failure = str(exc)
 
     def stop(self, timeout: float = 30.0) -> None:
         """Finish the pass under way, then stop (the server is shutting down).

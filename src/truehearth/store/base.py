@@ -184,6 +184,14 @@ class Store(Protocol):
         """Make every append so far survive a power cut; ``True`` if one was not yet."""
         ...
 
+    def auto_checkpoint(self, pages: int) -> None:
+        """Checkpoint the log from this store's commits once it holds ``pages`` (0: never)."""
+        ...
+
+    def checkpoint(self) -> tuple[int, int]:
+        """A passive checkpoint now: (frames in the log, frames copied)."""
+        ...
+
     def append_stream(self, drafts: Iterable[Draft], at: str) -> Head | None:
         """Like :meth:`append` for a stream too large to hold: one transaction, returns the head."""
         ...

@@ -94,6 +94,26 @@ class SQLiteStore:
         self._unsynced = not synced
 
     @translate_errors
+    def auto_checkpoint(self, pages: int) -> None:
+        """Let this connection's commits checkpoint the log once it holds ``pages`` (0: never).
+
+        SQLite runs the checkpoint inside the commit that crosses the mark: it
+        copies the log into the database and syncs both, on the committer's time.
+        """
+        self._conn.execute(f"PRAGMA wal_autocheckpoint = {int(pages)}")
+
+    @translate_errors
+    def checkpoint(self) -> tuple[int, int]:
+        """Copy what the log holds into the database, without waiting for anyone.
+
+        A passive checkpoint: readers and a writer go on meanwhile; what a reader
+        still needs stays in the log for the next one. Returns (frames in the
+        log, frames copied); (-1, -1) if another checkpoint was under way.
+        """
+        row = self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        return int(row[1]), int(row[2])
+
+    @translate_errors
     def sync_log(self) -> bool:
         """Make every commit so far survive a power cut; ``True`` if one was not yet synced.
 
