@@ -175,6 +175,11 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--pause", type=float, default=0.3)
     parser.add_argument("--keep", type=Path, help="copy the raw trace here")
+    parser.add_argument(
+        "--calls",
+        default="fsync,fdatasync,recvfrom,sendto,write,writev,pwrite64",
+        help="the syscalls traced (fewer: less slowed; without pwrite64 no file writes)",
+    )
     args = parser.parse_args()
     strace = shutil.which("strace") or "/usr/bin/strace"
     root = Path(tempfile.mkdtemp(prefix="th-syncs-"))
@@ -182,11 +187,12 @@ def main() -> None:
     token = ensure_token(path)
     port = _free_port()
     trace = root / "trace.txt"
-    calls = "fsync,fdatasync,recvfrom,sendto,write,writev,pwrite64"
+    calls = args.calls
     server = subprocess.Popen(
         [
             strace,
             "-f",
+            "--seccomp-bpf",
             "-y",
             "-T",
             "-tt",
