@@ -175,3 +175,14 @@ def test_a_training_selection_that_cannot_match_is_said_as_such(
     line = _refused(cli, home, "export", "training", tmp_path / "t.jsonl", *args)
     assert said in line
     assert not (tmp_path / "t.jsonl").exists()
+
+
+@pytest.mark.parametrize("given", ["missing.gguf", "folder", "notes.txt"])
+def test_a_gguf_that_is_not_a_model_is_wrong_input(
+    cli: CliRunner, home: Home, tmp_path: Path, given: str
+) -> None:
+    """It exited 1, as a failure, where every other file given wrongly exits 2."""
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "notes.txt").write_text("not a model\n")
+    line = _refused(cli, home, "mouth", "add", "g", "--gguf", tmp_path / given)
+    assert line.startswith("error: --gguf: ")

@@ -145,7 +145,7 @@ def test_mouth_cli(home: Home, cli: Any, tmp_path: Path) -> None:
     assert standing.code == 0 and "now guest" in standing.out
     assert cli("mouth", "remove", "f", "--home", home.path).code == 0
     missing = cli("mouth", "add", "g", "--gguf", tmp_path / "nope.gguf", "--home", home.path)
-    assert missing.code == 1 and "no model file" in missing.err
+    assert missing.code == 2 and "no model file" in missing.err
     both = cli("mouth", "add", "g", "--echo", "--url", "http://127.0.0.1:1/v1", "--home", home.path)
     assert both.code == 2 and "choose one of" in both.err
     nourl = cli("mouth", "add", "g", "--url", "http://127.0.0.1:1/v1", "--home", home.path)

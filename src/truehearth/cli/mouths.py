@@ -17,6 +17,7 @@ from truehearth.core.vocabulary import DEFAULT_FENCE, FENCE_STYLES, Standing
 from truehearth.mouths import registry
 from truehearth.mouths.base import GenerationParams
 from truehearth.mouths.egress import PLAIN_HTTP_ON_LAN, Destination, EgressPolicy, destination
+from truehearth.mouths.errors import ModelFileError
 from truehearth.mouths.registry import MouthEntry
 
 mouth_app = typer.Typer(
@@ -128,6 +129,8 @@ def mouth_add(
     elif echo:
         backend, options = "echo", {}
     else:
+        if gguf is not None:
+            _given_gguf(gguf)
         gguf_path = str(gguf) if gguf else None
         backend, options = "llama.cpp", {"gguf": gguf_path, "n_ctx": n_ctx, "threads": threads}
     params = GenerationParams(max_tokens, temperature, top_p, seed)
@@ -160,6 +163,17 @@ def mouth_add(
         )
     if where is Destination.LAN and url and url.lower().startswith("http://"):
         err_console.print(f"[bold yellow]{escape(PLAIN_HTTP_ON_LAN)}[/]")
+
+
+def _given_gguf(path: Path) -> None:
+    """A --gguf that is missing or not a model is wrong input (exit 2); the same
+    error for a registered mouth whose file has gone since is a failure (exit 1)."""
+    from truehearth.mouths.llama import check_gguf
+
+    try:
+        check_gguf(path)
+    except ModelFileError as exc:
+        raise InvalidInput(f"--gguf: {exc}") from None
 
 
 @mouth_app.command("discover")
