@@ -186,3 +186,19 @@ def test_a_gguf_that_is_not_a_model_is_wrong_input(
     (tmp_path / "notes.txt").write_text("not a model\n")
     line = _refused(cli, home, "mouth", "add", "g", "--gguf", tmp_path / given)
     assert line.startswith("error: --gguf: ")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["mouth", "use", ""],
+        ["mouth", "remove", " "],
+        ["mouth", "enable", ""],
+        ["mouth", "standing", "", "guest", "--reason", "x"],
+        ["mouth", "fence", "", "xml", "--reason", "x"],
+    ],
+    ids=["use", "remove", "enable", "standing", "fence"],
+)
+def test_an_empty_mouth_name_is_said_as_empty(cli: CliRunner, home: Home, args: list[str]) -> None:
+    """It read "no mouth named '' in this home"."""
+    assert "the mouth's name is empty" in _refused(cli, home, *args)

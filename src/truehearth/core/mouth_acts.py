@@ -84,10 +84,17 @@ def add(
     return Draft("mouth.added", actor.value, payload, [Effect(MOUTH, name, entity)])
 
 
+def _missing(name: str) -> NotFound:
+    """No such mouth: an empty name is said as empty, not as ``no mouth named ''``."""
+    if not name.strip():
+        return NotFound("the mouth's name is empty; see `truehearth mouth list`")
+    return NotFound(f"no mouth named {name!r} in this home")
+
+
 def remove(existing: dict[str, Any] | None, name: str, *, actor: Voice, now: str) -> Draft:
     """Take a mouth out of use; the journal keeps everything it was."""
     if not is_active(existing) or existing is None:
-        raise NotFound(f"no mouth named {name!r} in this home")
+        raise _missing(name)
     gone = {**existing, "removed": True, "removed_at": now, "default": False}
     return Draft("mouth.removed", actor.value, {"name": name}, [Effect(MOUTH, name, gone)])
 
@@ -126,7 +133,7 @@ def enable(existing: dict[str, Any] | None, name: str, *, actor: Voice) -> Draft
     """The human lets a disarmed mouth speak again (still local-only and untested)."""
     check_human_act(actor, "enable a mouth")
     if not is_active(existing) or existing is None:
-        raise NotFound(f"no mouth named {name!r} in this home")
+        raise _missing(name)
     if not existing.get("disabled"):
         raise InvalidInput(f"mouth {name!r} is not disabled")
     value = {**existing, "disabled": False, "disabled_reason": None}
@@ -138,7 +145,7 @@ def use(
 ) -> Draft:
     """Make ``name`` the mouth that speaks when none is named."""
     if not is_active(target) or target is None:
-        raise NotFound(f"no mouth named {name!r} in this home")
+        raise _missing(name)
     if target.get("disabled"):
         raise InvalidInput(
             f"mouth {name!r} is disabled ({target.get('disabled_reason') or 'disarmed'}); "
@@ -164,7 +171,7 @@ def set_standing(
     """The human decides how far a mouth may speak as the companion."""
     check_human_act(actor, "change a mouth's standing")
     if not is_active(existing) or existing is None:
-        raise NotFound(f"no mouth named {name!r} in this home")
+        raise _missing(name)
     if standing not in STANDINGS:
         raise InvalidInput(f"unknown standing {standing!r}; choose one of: {', '.join(STANDINGS)}")
     why = clean_text(reason, "reason")
@@ -206,7 +213,7 @@ def set_fence(
     """
     check_human_act(actor, "change a mouth's data fence")
     if not is_active(existing) or existing is None:
-        raise NotFound(f"no mouth named {name!r} in this home")
+        raise _missing(name)
     chosen = check_fence(style)
     before = existing.get("fence")
     if before == chosen:
