@@ -20,6 +20,7 @@ import pytest
 from truehearth.core.errors import TruehearthError
 from truehearth.core.records import Layer
 from truehearth.exchange import bundle
+from truehearth.exchange.formats import import_path
 from truehearth.home import Home
 from truehearth.homedir import DB_NAME
 from truehearth.mouths import registry
@@ -29,6 +30,9 @@ from truehearth.turn import Conversation
 MARK = "TAMPERED-Qz7"
 SECURITY = Path(__file__).resolve().parents[2] / "docs" / "SECURITY.md"
 QUESTION = "do you remember the river and the herons?"
+CHATGPT = (
+    Path(__file__).resolve().parents[1] / "fixtures" / "exchange" / "chatgpt_conversations.json"
+)
 
 
 def _derived() -> set[str]:
@@ -61,6 +65,7 @@ def original(tmp_path_factory: pytest.TempPathFactory) -> Path:
             home.remember("My sister's name is Mira, she lives by the river.", verified=True)
             home.remember("Jonas is my best friend from school.")
             home.remember("Maybe the river walk was on Saturdays.")
+            import_path(home, CHATGPT, "chatgpt")  # fills the import index and its keys
             registry.add(home, "echo", "echo")
             Conversation(home, EchoMouth(), "echo").say(QUESTION)
             bundle.export_bundle(home, root / "signed.zip")
