@@ -171,6 +171,7 @@ def test_the_fit_reads_tuning_companions_only() -> None:
         "blind7",
         "blind10",
         "blind13",
+        "blind14",
     }
 
 
