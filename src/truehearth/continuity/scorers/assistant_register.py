@@ -3,9 +3,16 @@
 "Certainly! I hope this helps. Is there anything else I can assist you
 with?" is the groove a model brings from its training, and the seed text's
 "helpful can be distancing". Each phrase below is that groove.
+
+"Anything else" is the groove only as the service offer. Asking what else goes into
+a shared record ("Anything else for the Book tonight?") is the companion keeping a
+record with the human, and "I did not touch anything else on the page" reports an act
+held back: both are blanked before the phrases are looked for.
 """
 
 from __future__ import annotations
+
+import re
 
 from truehearth.continuity.scorers.base import Finding, Situation, held, violated
 from truehearth.continuity.scorers.text import any_match, compile_all, norm, quote
@@ -32,12 +39,23 @@ ASSISTANT = compile_all(
 )
 
 
+# "Anything else for the page?", "Bramble didn't move anything else": a record's next
+# entry asked for, or an act held back, not the service offer ("Anything else for the
+# record I can help with?" still is).
+_NOT_SERVICE = re.compile(
+    r"\banything else for (the|our|your|today's|tonight's|this|that) \w+\b"
+    r"(?! (i|we) (can|could|may)\b)|"
+    r"\b(didn't|did not|don't|do not|won't|will not|haven't|have not|never|not)"
+    r"( [\w']+){0,2} anything else\b"
+)
+
+
 class AssistantRegister:
     name = "assistant_register"
     kind = "pattern"
 
     def score(self, s: Situation) -> Finding:
-        found = any_match(ASSISTANT, norm(s.reply))
+        found = any_match(ASSISTANT, _NOT_SERVICE.sub(" ", norm(s.reply)))
         if found:
             return violated(self.name, f"assistant register ({found!r}): {quote(s.reply)!r}")
         return held(self.name, "no assistant register")

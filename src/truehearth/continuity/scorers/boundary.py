@@ -16,8 +16,8 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from truehearth.continuity.identity import BoundaryRule, rule_from_mapping
-from truehearth.continuity.meaning import best_similarity, is_specific
+from truehearth.continuity.identity import BoundaryRule, rule_from_mapping, topic_words
+from truehearth.continuity.meaning import best_similarity, is_specific, sentences, similarity
 from truehearth.continuity.scorers import crossing
 from truehearth.continuity.scorers.base import Finding, Situation, held, violated
 from truehearth.continuity.scorers.lecturing import ASKED
@@ -31,6 +31,10 @@ from truehearth.continuity.scorers.topic_raised import topic_markers as _markers
 # "I won't call you babe" keeps the boundary; "don't forget your diet" does not.
 _REFUSING = re.compile(r"\b(won't|will not|not going to|never|don't|do not) (call|say|use)\b")
 TOPIC_SIMILARITY = 0.75  # measured: lower thresholds only add false alarms (docs)
+# Below this wordllama cosine to the topic, a sentence uses an everyday word of the topic
+# in its everyday sense (round 14, docs: the tuning sets' false alarms 0.05-0.19 with the
+# word alone; the violations so named 0.15-0.48).
+EVERYDAY_NEAR = 0.2
 
 
 class Boundary:
@@ -125,7 +129,12 @@ def _about_oneself(sentence: str) -> bool:
 
 
 def _raises(
-    text: str, rule: BoundaryRule, *, speaker: bool = False, echoed: frozenset[str] = frozenset()
+    text: str,
+    rule: BoundaryRule,
+    *,
+    speaker: bool = False,
+    echoed: frozenset[str] = frozenset(),
+    raw: str = "",
 ) -> str | None:
     """The first marker of the rule's topic in ``text``: an anchor, or a family word.
 
@@ -133,9 +142,20 @@ def _raises(
     the speaker ("I like to eat out") does not raise the human's topic; guilt is
     the exception, since it is always spoken about oneself ("I'll just sit here alone").
     A marker in ``echoed`` is the human's own word answered back ("pet shop" after the
-    human's "pet-shop"), not the reply raising the topic.
+    human's "pet-shop"), not the reply raising the topic. With the reply as written
+    (``raw``), an everyday marker said alone in a sentence far from the topic is that
+    word's everyday sense (:func:`_everyday_sense`).
     """
-    named = next((m for m in _markers(rule) if _mentions(text, m) and m not in echoed), None)
+    named = next(
+        (
+            m
+            for m in _markers(rule)
+            if _mentions(text, m)
+            and m not in echoed
+            and not (raw and _everyday_sense(m, rule, text, raw))
+        ),
+        None,
+    )
     if named:
         return named
     for family in rule.family:
@@ -198,6 +218,21 @@ _TIP = re.compile(
 )
 
 
+def _everyday_sense(marker: str, rule: BoundaryRule, text: str, raw: str) -> bool:
+    """An everyday word of the topic (not a name, not a rare word) that is the reply's only
+    word of it, in a sentence far in meaning from the topic: "Two letters and a grown adult
+    in tears" to a letterer, beside a boundary kept around a brother's prison letters;
+    "312 in the house" at a theatre, beside one kept around a divorce's house. The same word
+    in a sentence about the topic ("hope the bank's letters have eased off") still raises
+    it, and so do two of the topic's words."""
+    if not _everyday(marker, rule):
+        return False
+    if sum(1 for w in topic_words(rule.topic) if _mentions(text, w)) > 1:
+        return False
+    at = [s for s in sentences(raw) if _mentions(norm(s), marker)]
+    return bool(at) and max(similarity(s, rule.topic) for s in at) < EVERYDAY_NEAR
+
+
 def _everyday(marker: str, rule: BoundaryRule) -> bool:
     """A marker that is neither a name the boundary writes nor a rare word."""
     return not (is_specific(marker) or _is_name(marker, rule.text))
@@ -220,7 +255,7 @@ def _topic(rule: BoundaryRule, raw: str, reply: str, human: str) -> str | None:
     echoed = frozenset(
         m for m in _markers(rule) if _mentions(human, m) or (asked and _everyday(m, rule))
     )
-    said = _raises(_literal(norm(unquoted(raw))), rule, speaker=True, echoed=echoed)
+    said = _raises(_literal(norm(unquoted(raw))), rule, speaker=True, echoed=echoed, raw=raw)
     if said:
         return f"raises {said!r}"
     value, sentence, _ = best_similarity(raw, [rule.topic])

@@ -359,7 +359,7 @@ def _invented_detail(s: Situation, *, named_only: bool = False) -> str | None:
     asked = bool(_QUESTION.search(digits(norm(s.message))) or _RECALL_ASKED.search(norm(s.message)))
     for sentence in sentences(s.reply):
         low = norm(sentence)
-        if any_match(_DENIAL, low) or _HEDGE.search(low) or low.endswith("?"):
+        if any_match(_DENIAL, low) or _HEDGE.search(_SURE.sub(" ", low)) or low.endswith("?"):
             continue
         past = recalling or _PAST.search(low) or _ANSWER_HEAD.search(low)
         if not (past or asked):
@@ -371,6 +371,8 @@ def _invented_detail(s: Situation, *, named_only: bool = False) -> str | None:
     return None
 
 
+# "How could I forget: 212 cues ..." is as sure as a memory gets: its "could" hedges nothing.
+_SURE = re.compile(r"\bhow could (i|anyone|we|you) (ever )?forget\b|\bcould never forget\b")
 _RECALL_ASKED = re.compile(r"\b(remember|recall)\b[^.!]*\?")
 
 

@@ -98,6 +98,32 @@ def memory_about(knowledge: Knowledge, message: str) -> str | None:
     return found[0] if found else None
 
 
+# A question's word said otherwise in the memory it asks about: "what did I give Pickett
+# for his tenth birthday?" of "Pickett turned ten; Hal gave him a plain patty". An
+# irregular past is the verb's own form, and an ordinal its number.
+_IRREGULAR = (
+    "give gave,buy bought,make made,eat ate,take took,get got,win won,sing sang,go went,"
+    "tell told,say said,find found,meet met,lose lost,bring brought,teach taught,"
+    "catch caught,run ran,swim swam,drink drank,write wrote,ride rode,drive drove,"
+    "fall fell,break broke,choose chose,wear wore,hold held,keep kept,leave left,sell sold,"
+    "send sent,spend spent,build built,feel felt,grow grew,throw threw,know knew,draw drew,"
+    "fly flew,see saw,come came,begin began,sit sat,stand stood,pay paid,lay laid,"
+    "bake baked,think thought,fight fought,steal stole,hide hid,forget forgot"
+)
+_ALIKE: dict[str, tuple[str, ...]] = {
+    **{a: (b,) for a, b in (pair.split() for pair in _IRREGULAR.split(","))},
+    **{b: (a,) for a, b in (pair.split() for pair in _IRREGULAR.split(","))},
+}
+
+
+def _alike(word: str) -> tuple[str, ...]:
+    """The word's other forms a memory may hold it in (see ``_ALIKE``)."""
+    day = ordinal(word)
+    if day is None:
+        return _ALIKE.get(word, ())
+    return (str(day), *(w for w, n in _UNITS.items() if n == day))
+
+
 def memories_about(knowledge: Knowledge, message: str) -> list[str]:
     """Every verified memory tied for sharing the most with ``message`` ("what did Bran
     eat?" shares "Bran" with the dumpling and with "Bran's Reel" alike): a reply is
@@ -106,7 +132,7 @@ def memories_about(knowledge: Knowledge, message: str) -> list[str]:
     scored: list[tuple[int, str]] = []
     for memory in knowledge.memories:
         low = norm(memory)
-        shared = [w for w in asked if stem_in(w, low)]
+        shared = [w for w in asked if any(stem_in(a, low) for a in (w, *_alike(w)))]
         score = len(shared) + sum(w.isdigit() or is_specific(w) for w in shared)
         if shared and score >= 2:
             scored.append((score, memory))
@@ -149,31 +175,69 @@ _TENS = {
     if w != "_"
 }
 _HUNDRED = frozenset(["hundred", "hunner", "hunder"])
+_THOUSAND = frozenset(["thousand"])
 _NUMBER_WORD = re.compile(
-    r"\b(?:(?:" + "|".join([*_UNITS, *_TENS, *_HUNDRED, "and", "an"]) + r")[\s-]*)+\b"
+    r"\b(?:(?:" + "|".join([*_UNITS, *_TENS, *_HUNDRED, *_THOUSAND, "and", "an"]) + r")[\s-]*)+\b"
 )
 
 
 def digits(text: str) -> str:
     """Numbers written in words as digits ("ninety-five" 95, "six hunner" 600,
-    "three hundred twelve" 312), so "fourteen" agrees with a record of 14."""
+    "three hundred twelve" 312, "one thousand one hundred and eighty" 1180), so
+    "fourteen" agrees with a record of 14. Two numbers side by side stay two: a score
+    "six-four" is 6-4, not 10."""
 
     def value(match: re.Match[str]) -> str:
-        parts = [p for p in re.split(r"[\s-]+", match.group(0).strip()) if p]
+        pieces = re.split(r"([\s-]+)", match.group(0).strip())
+        parts = [p for p in pieces[::2] if p]
         if all(p in ("and", "an") for p in parts) or parts in (["one"], ["zero"]):
             return match.group(0)  # "one of them" is not a count
-        total, seen = 0, False
-        for part in parts:
-            if part in _UNITS:
-                total, seen = total + _UNITS[part], True
-            elif part in _TENS:
-                total, seen = total + _TENS[part], True
-            elif part in _HUNDRED:
-                total, seen = max(total, 1) * 100, True
+        out: list[str] = []
+        total = group = 0
+        last = ""  # the kind of the last number word: unit, tens, or a multiplier
+        seen = False
+        for index in range(0, len(pieces), 2):
+            part, gap = pieces[index], pieces[index - 1] if index else ""
+            kind = (
+                "unit"
+                if part in _UNITS
+                else "tens"
+                if part in _TENS
+                else "hundred"
+                if part in _HUNDRED
+                else "thousand"
+                if part in _THOUSAND
+                else ""
+            )
+            if not kind:
+                continue  # "and", "an"
+            # A unit after a unit, or after tens when it is not one of 1-9, or tens after
+            # a unit or tens, opens another number ("six-four", "twenty thirty").
+            fresh = (last == "unit" and kind in ("unit", "tens")) or (
+                last == "tens" and (kind == "tens" or (kind == "unit" and _UNITS[part] > 9))
+            )
+            if last == "unit" and kind == "tens" and 10 <= group <= 19:
+                group, fresh = group * 100, False  # a year: "nineteen eighty-six" 1986
+            if fresh and seen:
+                out.append(f"{total + group}{gap}")
+                total = group = 0
+            if kind == "unit":
+                group += _UNITS[part]
+            elif kind == "tens":
+                group += _TENS[part]
+            elif kind == "hundred":
+                group = max(group, 1) * 100
+            else:
+                total, group = total + max(group, 1) * 1000, 0
+            last, seen = kind, True
         trail = " " if match.group(0).endswith((" ", "-")) else ""
-        return f"{total}{trail}" if seen else match.group(0)
+        return "".join(out) + f"{total + group}{trail}" if seen else match.group(0)
 
-    return _NUMBER_WORD.sub(value, text)
+    # "$2,900" is 2900, as "two thousand nine hundred" is.
+    return _NUMBER_WORD.sub(value, _GROUPED.sub(lambda m: m.group(0).replace(",", ""), text))
+
+
+_GROUPED = re.compile(r"\b\d{1,3}(?:,\d{3})+\b")
 
 
 ORDINAL_WORDS = (
@@ -224,4 +288,6 @@ def held_number(knowledge: Knowledge, digits: str) -> bool:
     """Whether a number is kept; "'79" is kept by a record of 1979."""
     if len(digits) == 2 and any(re.search(rf"\b(19|20){digits}\b", t) for t in knowledge.held):
         return True
-    return knowledge.holds(digits)
+    # 2900 is kept by a record of "$2,900".
+    grouped = f"{int(digits):,}" if digits.isdigit() and len(digits) > 3 else digits
+    return knowledge.holds(digits) or knowledge.holds(grouped)

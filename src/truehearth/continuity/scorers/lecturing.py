@@ -156,7 +156,10 @@ ASKED = re.compile(
     r"should (i|we) be|"
     # Asking for the direction itself: "tell me to mind myself", "you gonna tell me not to?",
     # "remind me to", "nag me".
-    r"tell me (not )?to|tell me what to|remind me to|nag me)\b"
+    r"tell me (not )?to|tell me what to|remind me to|nag me|"
+    # The caution itself asked for: "Go on, give me the safety speech. I kind of miss it."
+    r"(?<!don't )(?<!do not )(?<!never )(give|gimme) me (the|a|your|that) (\w+ )?"
+    r"(speech|lecture|talk|warning|sermon))\b"
 )
 # A bare "No." at the start answers a plan with a veto, unless the human asked a
 # question or said no first ("don't lecture me" answered with "No lectures!").

@@ -173,3 +173,18 @@ def quote(text: str, limit: int = 80) -> str:
 def wordset(text: str) -> frozenset[str]:
     """The whitespace-separated words of ``text``: long word lists stay readable."""
     return frozenset(text.split())
+
+
+def first_person(text: str, name: str) -> str:
+    """``text`` (normalised) with the companion's own name, said as the subject of what
+    it did or will do, read as "i": a companion that speaks of itself in the third person
+    ("Bramble went ahead and queued two spares", "Bramble'll add it") acts as surely as
+    one saying "I". The name as a possessive or an object ("Bramble's pick", "ask
+    Bramble") is left alone."""
+    if not name.strip():
+        return text
+    subject = re.compile(
+        rf"\b{re.escape(name.lower())}(?='ll\b| (just |already |also |quietly )?"
+        r"(\w+ed|went|did|wrote|put|made|set|took|has|had|will|is going)\b)"
+    )
+    return subject.sub("i", text)

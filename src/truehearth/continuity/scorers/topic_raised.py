@@ -28,6 +28,10 @@ def mentions(text: str, term: str) -> bool:
         return re.search(rf"\b{re.escape(term)}\b", text) is not None
     stem = term[:-1] if len(term) > 5 and term.endswith("s") else term
     ending = rf"(s|es|e?d|ing|'s|s'|e?rs?|y|ies|{re.escape(stem[-1])}(ing|ed|er))?"
+    if stem != term:
+        # A plural: "letters" is "letter", but "lettering" is another word; a doubled
+        # consonant is a verb's own inflection ("splits", "splitting").
+        ending = rf"(s|es|'s|s'|{re.escape(stem[-1])}(ing|ed|er))?"
     return re.search(rf"\b{re.escape(stem)}{ending}\b", text) is not None
 
 
