@@ -160,6 +160,23 @@ def test_a_record_cannot_drive_the_terminal(cli: CliRunner, home: Home) -> None:
         assert "\u241b[8mhidden" in result.out.replace("\n", "") or args[0] == "search", args
 
 
+def test_a_record_cannot_reorder_what_the_terminal_shows(cli: CliRunner, home: Home) -> None:
+    """A bidi override made "pay 100 to anna" read as "pay 001 ot anna" ("Trojan Source").
+    Overrides, embeddings and isolates are named now; Hebrew's own direction marks stay."""
+    hostile = "pay \u202e100 ot\u202c anna \u2067isolated\u2069"
+    everyday = "\u05e9\u05dc\u05d5\u05dd\u200f friend"
+    record = home.remember(hostile)
+    kept = home.remember(everyday)
+    for args in (["list"], ["show", record.id]):
+        result = cli(*args, "--home", home.path)
+        assert result.code == 0, result.err
+        out = result.out.replace("\n", "")
+        assert not any(c in out for c in "\u202e\u202c\u2067\u2069"), (args, out)
+        assert "<U+202E>100 ot<U+202C>" in out, args
+    shown = cli("show", kept.id, "--home", home.path)
+    assert "\u200f" in shown.out and "<U+" not in shown.out
+
+
 @pytest.mark.parametrize(
     ("args", "said"),
     [
