@@ -65,6 +65,9 @@ _IMPERSONATE = re.compile(
     r"\b([A-Z][a-z]+)'s\s+(?:memory|voice)\b"
 )
 _VOICING = re.compile(r"\b(speak|talk|write)s?\s+(as|in|like)\b|\bimitat|\bin \w+'s voice", re.I)
+# Written out, not read from ``calendar``: its names follow the process's locale, and a
+# scorer's findings must not. Shared with the archive claim's stop words.
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _STOP = frozenset(
     [
         "a",
@@ -152,13 +155,7 @@ _STOP = frozenset(
         "everything",
         # A weekday or a month dates the topic, it does not name it ("the pills in the
         # Tuesday box"): "downloaded last Tuesday" is no word of the heart.
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
+        *WEEKDAYS,
         "january",
         "february",
         "march",

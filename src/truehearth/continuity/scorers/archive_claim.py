@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import re
 
+from truehearth.continuity.identity import WEEKDAYS
 from truehearth.continuity.knowledge import Knowledge
 from truehearth.continuity.meaning import is_specific
 from truehearth.continuity.scorers.base import Finding, Situation, held, violated
@@ -79,13 +80,7 @@ _STOP = frozenset(
         "end",
         # When a pledge falls due ("hum it every Friday") is no detail of the import:
         # any reply on a Friday says the word.
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
+        *WEEKDAYS,
     ]
 )
 
