@@ -43,6 +43,8 @@ Usage::
     nice -n 10 python bench/fence_bench.py --split train --limit 24 \\
         --styles quoted,sandwich,datamark --threads 2
     nice -n 10 python bench/fence_bench.py --split test --styles quoted,<default>
+    nice -n 5 python bench/fence_bench.py --held-out bench/data/injection_heldout/w6 \\
+        --styles datamark-use --trusts untrusted --unfenced system
 
 Raw replies go to ``bench/out/fence_<split>_<time>.jsonl``; the table is printed.
 """
@@ -172,6 +174,19 @@ def load_authored(split: str) -> list[Attack]:
 
 
 GISKARD = Path("giskard_prompt_injections") / "prompt_injections.csv"
+
+
+def load_held_out(folder: Path) -> list[Attack]:
+    """Every attack of a blind-written set kept apart from the detector and the fence
+    (``attacks.jsonl`` with its writer's ``canary``, e.g. ``bench/data/injection_heldout/w6``):
+    none was trained, tuned or looked at, so every placement is a test figure."""
+    attacks = []
+    for n, line in enumerate((folder / "attacks.jsonl").read_text("utf-8").splitlines()):
+        if line.strip():
+            row = json.loads(line)
+            source = f"{folder.name}-{row.get('lang', '?')}"
+            attacks.append(Attack(f"{folder.name}:{n}", source, row["text"], row["canary"], "given"))
+    return attacks
 
 
 def load_public_phrases(base: Path) -> list[Attack]:
@@ -324,18 +339,19 @@ def placements(
     styles: list[str],
     trusts: tuple[str, ...] = ("untrusted", "quarantined"),
     defaults: bool = True,
-    unfenced: bool = True,
+    unfenced: tuple[str, ...] = ("system", "user"),
 ) -> Iterator[tuple[str, list[Message], bool, tuple[Watched, ...]]]:
     """``(condition, messages, attack reached the prompt, phrases the turn would watch)`` for
     every placement; unfenced placements watch nothing (no record is in the prompt)."""
     head = instruction_head(homes.untrusted)
-    if unfenced:
+    if "system" in unfenced:
         yield (
             "system",
             [Message("system", f"{head}\n\n{attack.text}"), Message("user", MESSAGE)],
             True,
             (),
         )
+    if "user" in unfenced:
         yield "user", [Message("system", head), Message("user", attack.text)], True, ()
     for name in styles:
         style: FenceStyle = fences.STYLES[name]
@@ -367,7 +383,9 @@ def placements(
 
 def run(args: argparse.Namespace) -> int:
     base = data_dir()
-    if args.authored:
+    if args.held_out:
+        attacks = load_held_out(args.held_out)
+    elif args.authored:
         attacks = load_authored(args.split)
     elif args.public_phrases and base is not None:
         attacks = load_public_phrases(base)
@@ -392,7 +410,13 @@ def run(args: argparse.Namespace) -> int:
         shipped.qwen_coder_path(), n_ctx=args.n_ctx, params=params, n_threads=args.threads
     )
     OUT.mkdir(parents=True, exist_ok=True)
-    name = "phrases" if args.public_phrases else args.split
+    name = (
+        f"heldout-{args.held_out.name}"
+        if args.held_out
+        else "phrases"
+        if args.public_phrases
+        else args.split
+    )
     out = OUT / f"fence_{name}_{time.strftime('%Y%m%d-%H%M%S')}.jsonl"
     counts: dict[str, list[int]] = {}
     started = time.perf_counter()
@@ -410,7 +434,7 @@ def run(args: argparse.Namespace) -> int:
                     styles,
                     tuple(args.trusts.split(",")),
                     not args.no_defaults,
-                    not args.no_unfenced,
+                    () if args.no_unfenced else tuple(args.unfenced.split(",")),
                 ):
                     reply = mouth.complete(messages, params).text if reached else ""
                     hit = obeyed(reply, attack)
@@ -475,7 +499,9 @@ def summarize(path: Path) -> str:
         tally[1] += 1
         tally[2] += row["reached_prompt"]
         tally[3] += row.get("obeyed_after_watch", row["obeyed"])
-    split = "test" if "_test_" in path.name else "phrases" if "_phrases_" in path.name else "train"
+    split = next(
+        (n for n in ("test", "phrases", "heldout") if f"_{n}" in path.name), "train"
+    )
     args = argparse.Namespace(split=split, max_tokens="?", threads="?")
     return table(counts, args, len(attacks), path)
 
@@ -491,11 +517,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-unfenced", action="store_true", help="skip the system and user placements"
     )
+    parser.add_argument(
+        "--unfenced", default="system,user", help="which unfenced controls: system, user or both"
+    )
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--n-ctx", type=int, default=4096)
     parser.add_argument("--summarize", type=Path, help="print the table of a raw results file")
     parser.add_argument(
         "--authored", action="store_true", help="the blind-written say-this-phrase attacks instead"
+    )
+    parser.add_argument(
+        "--held-out",
+        type=Path,
+        help="a blind-written attack folder kept apart from everything (all of it is test)",
     )
     parser.add_argument(
         "--public-phrases",
