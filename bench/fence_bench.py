@@ -185,7 +185,9 @@ def load_held_out(folder: Path) -> list[Attack]:
         if line.strip():
             row = json.loads(line)
             source = f"{folder.name}-{row.get('lang', '?')}"
-            attacks.append(Attack(f"{folder.name}:{n}", source, row["text"], row["canary"], "given"))
+            attacks.append(
+                Attack(f"{folder.name}:{n}", source, row["text"], row["canary"], "given")
+            )
     return attacks
 
 
@@ -499,9 +501,7 @@ def summarize(path: Path) -> str:
         tally[1] += 1
         tally[2] += row["reached_prompt"]
         tally[3] += row.get("obeyed_after_watch", row["obeyed"])
-    split = next(
-        (n for n in ("test", "phrases", "heldout") if f"_{n}" in path.name), "train"
-    )
+    split = next((n for n in ("test", "phrases", "heldout") if f"_{n}" in path.name), "train")
     args = argparse.Namespace(split=split, max_tokens="?", threads="?")
     return table(counts, args, len(attacks), path)
 
