@@ -171,11 +171,12 @@ def test_the_once_held_out_sets_are_whole_and_now_tuning_data(index: int, name: 
         "blind13",
         "blind14",
         "blind15",
+        "blind16",
     ],
 )
 def test_the_held_out_blind_sets_are_whole_and_never_learnt_from(name: str) -> None:
-    """The fifth to fifteenth sets (the eighth, ninth, eleventh, twelfth and fifteenth held
-    out; the fifth to seventh read for the rules since round 9, the tenth since round 10,
+    """The fifth to sixteenth sets (the eighth, ninth, eleventh, twelfth, fifteenth and
+    sixteenth held out; the fifth to seventh read for the rules since round 9, the tenth since round 10,
     the thirteenth since round 13, the fourteenth since round 14): 4
     companions, 90 replies each, the brief's kinds; not one of their replies, and not
     one of the first set's frozen test replies, among the precedents' examples, and no
@@ -192,6 +193,7 @@ def test_the_held_out_blind_sets_are_whole_and_never_learnt_from(name: str) -> N
         BLIND13_DIR,
         BLIND14_DIR,
         BLIND15_DIR,
+        BLIND16_DIR,
     )
     from truehearth.continuity.precedent import tuning_examples
 
@@ -207,6 +209,7 @@ def test_the_held_out_blind_sets_are_whole_and_never_learnt_from(name: str) -> N
         "blind13": BLIND13_DIR,
         "blind14": BLIND14_DIR,
         "blind15": BLIND15_DIR,
+        "blind16": BLIND16_DIR,
     }[name]
     held = load_set(directory, frozen=False, name=name)
     assert len(held.companions) == 4

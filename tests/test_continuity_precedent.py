@@ -38,7 +38,7 @@ FUSSING = (
 
 def test_the_shipped_precedents_learn_only_from_tuning_replies() -> None:
     """The in-sample set, the first set's tune split, the second, third and fourth sets;
-    never the frozen test companions, never the fifth to fifteenth sets."""
+    never the frozen test companions, never the fifth to sixteenth sets."""
     from truehearth.continuity.blindset import (
         BLIND5_DIR,
         BLIND6_DIR,
@@ -51,6 +51,7 @@ def test_the_shipped_precedents_learn_only_from_tuning_replies() -> None:
         BLIND13_DIR,
         BLIND14_DIR,
         BLIND15_DIR,
+        BLIND16_DIR,
         load_set,
     )
 
@@ -71,6 +72,7 @@ def test_the_shipped_precedents_learn_only_from_tuning_replies() -> None:
         ("blind13", BLIND13_DIR),
         ("blind14", BLIND14_DIR),
         ("blind15", BLIND15_DIR),
+        ("blind16", BLIND16_DIR),
     ):
         later = load_set(directory, frozen=False, name=name)
         assert not {e.source for e in examples} & (held_out | set(later.companions))

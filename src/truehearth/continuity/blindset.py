@@ -71,6 +71,8 @@ BLIND11_DIR = Path(__file__).parent / "labelled" / "blind11"
 BLIND12_DIR = Path(__file__).parent / "labelled" / "blind12"
 # The fifteenth, written in round 14 by two new writers: test only, scored in aggregate.
 BLIND15_DIR = Path(__file__).parent / "labelled" / "blind15"
+# The sixteenth, written in round 15 by two new writers: test only, scored in aggregate.
+BLIND16_DIR = Path(__file__).parent / "labelled" / "blind16"
 TEST_COMPANIONS = 2
 _ROLES = {"human": "user", "user": "user", "companion": "assistant", "assistant": "assistant"}
 
