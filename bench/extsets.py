@@ -16,8 +16,8 @@ looked at to fix a miss.
   with turn-level evidence, asked after the last session; seed 1 tune, seed 2 test.
 * ``blindchat`` (ours, ``bench/data/blindchat/``): long chats between two named
   people written for this project by writers who never saw the code; questions
-  name a person and tag evidence turns; ``recall-a`` tune, ``recall-e`` test
-  (``recall-b`` to ``recall-d`` retired).
+  name a person and tag evidence turns; ``recall-a`` tune, ``recall-f`` and
+  ``recall-g`` test (``recall-b`` to ``recall-e`` retired).
 """
 
 from __future__ import annotations
@@ -198,14 +198,17 @@ def convgen(
 
 BLINDCHAT = REPO / "bench" / "data" / "blindchat"
 # recall-b, recall-c and recall-d were the test parts of rounds 13, 13b and 14 (the word
-# list); each read once for a decision there, they are retired ("seen") and not loaded
-# unless asked for; recall-e, written in round 14 after that decision, is the test part.
+# list), and recall-e of round 14's second part (the answer step); each read for a decision
+# there, they are retired ("seen") and not loaded unless asked for. recall-f and recall-g,
+# written blind at round 15's start, are the test part.
 BLINDCHAT_SPLITS = (
     ("recall-a", "tune"),
     ("recall-b", "seen"),
     ("recall-c", "seen"),
     ("recall-d", "seen"),
-    ("recall-e", "test"),
+    ("recall-e", "seen"),
+    ("recall-f", "test"),
+    ("recall-g", "test"),
 )
 
 
