@@ -18,6 +18,10 @@ instructions, a Letta agent's persona block) is not proposed again when its
 item is known or an earlier import proposed the same text for the same layer,
 whatever the human decided (``report.proposals_known``).
 
+An item may name other places an earlier import may hold its text under
+(``Item.also``: a SillyTavern message whose kept swipe changed); saying what
+the home holds under one of them, it is known too. Those are only looked up.
+
 Items of formats without stable ids are written as they come; a file already
 imported byte for byte is still skipped whole, before any of this
 (:mod:`truehearth.exchange.pipeline`). The home is asked once per batch,
@@ -62,17 +66,20 @@ class Recognition:
 
     def sort(self, chunk: Sequence[Parsed]) -> Iterator[Sorted]:
         """The items of ``chunk`` to write, in order; known ones are counted and left out."""
-        cut: list[tuple[Parsed, list[str] | None, list[KeyPair]]] = []
+        cut: list[tuple[Parsed, list[str] | None, list[KeyPair], list[list[bytes]]]] = []
         for parsed in chunk:
             if isinstance(parsed, Item) and parsed.stable:
                 texts = pieces_of(parsed)
-                cut.append((parsed, texts, self._keys(parsed, texts)))
+                keys = self._keys(parsed.locator, texts)
+                also = [[name for name, _s in self._keys(a, texts)] for a in parsed.also]
+                cut.append((parsed, texts, keys, also))
             else:
-                cut.append((parsed, None, []))
-        names = [name for _p, _c, keys in cut for name, _said in keys]
+                cut.append((parsed, None, [], []))
+        names = [name for _p, _c, keys, _a in cut for name, _said in keys]
+        names += [name for _p, _c, _k, also in cut for alias in also for name in alias]
         self._written.clear()  # the home's answer holds what was written by now
         held = self._store.imported_texts(names) if names else {}
-        for parsed, pieces, keys in cut:
+        for parsed, pieces, keys, also in cut:
             if isinstance(parsed, Suggestion):
                 if parsed.stable and parsed.locator == self._known_locator:
                     continue  # proposed when its item first came in (counted with it)
@@ -81,7 +88,7 @@ class Recognition:
                     continue
                 yield parsed, None
                 continue
-            if keys and self._is_known(keys, held):
+            if keys and self._is_known(keys, also, held):
                 self._report.known += 1
                 self._known_locator = parsed.locator if isinstance(parsed, Item) else None
                 continue
@@ -125,14 +132,22 @@ class Recognition:
         self._proposed.add(key)
         return False
 
-    def _keys(self, item: Item, pieces: list[str]) -> list[KeyPair]:
-        locator = sanitize(item.locator)
+    def _keys(self, locator: str, pieces: list[str]) -> list[KeyPair]:
+        where = sanitize(locator)
         fmt = self._report.format
         if len(pieces) == 1:
-            return [(name_key(fmt, locator, None), said_key(pieces[0]))]
-        return [(name_key(fmt, locator, i), said_key(p)) for i, p in enumerate(pieces)]
+            return [(name_key(fmt, where, None), said_key(pieces[0]))]
+        return [(name_key(fmt, where, i), said_key(p)) for i, p in enumerate(pieces)]
 
-    def _is_known(self, keys: list[KeyPair], held: dict[bytes, set[bytes]]) -> bool:
+    def _is_known(
+        self, keys: list[KeyPair], also: list[list[bytes]], held: dict[bytes, set[bytes]]
+    ) -> bool:
+        """Whether every piece says what the home holds under its name or one of its
+        other names (the same piece of an alias: an alias is cut the same way)."""
         return all(
-            said in held.get(name, ()) or self._remembers(name + said) for name, said in keys
+            any(
+                said in held.get(where, ()) or self._remembers(where + said)
+                for where in (name, *(alias[part] for alias in also))
+            )
+            for part, (name, said) in enumerate(keys)
         )

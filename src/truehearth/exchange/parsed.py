@@ -30,6 +30,11 @@ class Item:
     """Whether ``locator`` names this message in every later export of the same chats
     (the format's own conversation and message ids): then a re-import recognises it
     (:mod:`truehearth.core.import_keys`) and skips it when it says the same."""
+    also: tuple[str, ...] = ()
+    """Other locators of the same format under which an earlier import may hold this
+    very text (a SillyTavern message whose kept swipe changed: the text the line said
+    is now one of its swipes, and the other way round). Only looked up, never written:
+    a stable item saying what the home holds under one of them is known, not new."""
 
 
 @dataclass(frozen=True, slots=True)

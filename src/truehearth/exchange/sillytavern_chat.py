@@ -19,8 +19,12 @@ rather than dated 1970. Those forms carry no time zone: they are read as UTC.
 
 A message has no id of its own; it is named by its chat and its line, which
 stay put while a chat only grows, so re-importing a chat that grew skips the
-lines the home holds (:mod:`truehearth.exchange.known`). A message edited since
-is kept beside the earlier text; after a message was deleted, every later line
+lines the home holds (:mod:`truehearth.exchange.known`). A swipe is named by its
+line and its number. The user flips swipes on the last reply, so the text a line
+shows in one export may be one of its swipes in the next: the line's text is
+also looked up under its shown swipe's name, and a swipe's under its line's, so
+a change of the kept swipe brings nothing in twice. A message edited since is
+kept beside the earlier text; after a message was deleted, every later line
 moves, and those lines are written again (as changed), never lost.
 """
 
@@ -109,15 +113,22 @@ def _message(value: dict[str, Any], chat_id: str, line: int, turn: int) -> Itera
         meta["name"] = name
     when = _when(value.get("send_date"))
     text = text_of(value.get("mes"))
-    yield Item(text, f"{chat_id}/{line}", chat_id, when, meta, stable=True)
+    here = f"{chat_id}/{line}"
     swipes = value.get("swipes")
-    if isinstance(swipes, list):
-        for index, swipe in enumerate(swipes):
-            swipe_text = text_of(swipe)
-            if swipe_text != text:
-                swipe_meta = {**meta, "swipe": index}
-                where = f"{chat_id}/{line}/swipe/{index}"
-                yield Item(swipe_text, where, chat_id, when, swipe_meta, stable=True)
+    swipes = swipes if isinstance(swipes, list) else []
+    kept = value.get("swipe_id")
+    shown = (
+        (f"{here}/swipe/{kept}",)
+        if isinstance(kept, int) and not isinstance(kept, bool) and 0 <= kept < len(swipes)
+        else ()
+    )
+    yield Item(text, here, chat_id, when, meta, stable=True, also=shown)
+    for index, swipe in enumerate(swipes):
+        swipe_text = text_of(swipe)
+        if swipe_text != text:
+            swipe_meta = {**meta, "swipe": index}
+            where = f"{here}/swipe/{index}"
+            yield Item(swipe_text, where, chat_id, when, swipe_meta, stable=True, also=(here,))
 
 
 _AT_FORM = re.compile(
