@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.conftest import CliRunner
 from tests.lock_holder import another_writer
 from truehearth.cli import root
-from truehearth.cli.commands import COMMANDS
+from truehearth.cli.commands import COMMANDS, NO_HOME
 from truehearth.home import Home
 
 # Every command, each given something wrong. {dir}: a folder; {junk}: a text file;
@@ -96,9 +97,6 @@ BAD: dict[str, list[str]] = {
     "plugins": ["plugins", "--bogus"],
 }
 
-# Commands that take no --home (they read only the file given).
-NO_HOME = {"verify-bundle", "plugins"}
-
 
 def _leaves() -> set[str]:
     """Every built-in command the human can run, subcommands spelled out."""
@@ -124,6 +122,50 @@ def _leaves() -> set[str]:
 
 def test_every_command_is_walked() -> None:
     assert _leaves() == set(BAD)
+
+
+def test_only_the_commands_that_say_why_take_no_home() -> None:
+    """Every command reads a home through --home, save those NO_HOME names with a reason."""
+    from typer._click.core import Context
+
+    group = root(with_plugins=False)
+    for name, _module, _about in COMMANDS:
+        group.load(name)
+    ctx = Context(group)
+    homeless = set()
+    for leaf in _leaves():
+        node: Any = group
+        for part in leaf.split():
+            node = node.get_command(ctx, part)
+        options = {o for p in node.params for o in getattr(p, "opts", ())}
+        if "--home" not in options:
+            homeless.add(leaf)
+    assert homeless == set(NO_HOME)
+
+
+@pytest.mark.parametrize("name", sorted(NO_HOME))
+def test_a_command_that_reads_no_home_refuses_home_in_one_line(
+    cli: CliRunner, tmp_path: Path, name: str
+) -> None:
+    elsewhere = tmp_path / "some-home"
+    args = {"verify-bundle": [name, str(tmp_path / "b.zip")], "plugins": [name]}[name]
+    for given in (["--home", str(elsewhere)], [f"--home={elsewhere}"]):
+        result = cli(*args, *given)
+        assert result.code == 2 and result.out == ""
+        line = _one_line(result.err)
+        assert f"`truehearth {name}` does not use a home (" in line and "drop --home" in line
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_home_before_the_command_says_where_it_goes(cli: CliRunner, tmp_path: Path) -> None:
+    result = cli("--home", tmp_path, "log")
+    assert result.code == 2
+    assert _one_line(result.err) == (
+        "error: --home goes after the command: truehearth COMMAND --home DIR"
+    )
+    result = cli("mouth", "--home", tmp_path, "list")
+    assert "truehearth mouth COMMAND --home DIR" in _one_line(result.err)
+    assert list(tmp_path.iterdir()) == []
 
 
 def _journal(home: Path) -> bytes:

@@ -129,7 +129,12 @@ def _click_error(exc: Exception) -> int | None:
     Returns the exit code, or ``None`` for an exception that is not click's.
     A group called without a command has already printed its help.
     """
-    from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+    from typer._click.exceptions import (
+        ClickException,
+        NoArgsIsHelpError,
+        NoSuchOption,
+        UsageError,
+    )
     from typer.exceptions import Abort
 
     if isinstance(exc, Abort):
@@ -141,11 +146,31 @@ def _click_error(exc: Exception) -> int | None:
         if message := exc.format_message():
             _error(_escape(message))
         return exc.exit_code
+    if isinstance(exc, NoSuchOption) and exc.option_name == "--home":
+        _error(f"[bold red]error:[/] {_escape(_home_misplaced(exc.ctx))}")
+        return exc.exit_code
     line = " ".join(exc.format_message().split()).rstrip(".")
     if isinstance(exc, UsageError) and exc.ctx is not None:
         line += f" (see `{exc.ctx.command_path} --help`)"
     _error(f"[bold red]error:[/] {_escape(line)}")
     return exc.exit_code
+
+
+def _home_misplaced(ctx: Any) -> str:
+    """What to say about a ``--home`` given where no home is read.
+
+    Every command that reads a home takes ``--home`` after its name; the few
+    that read none (:data:`truehearth.cli.commands.NO_HOME`) say why, so the
+    human knows nothing was read or written there.
+    """
+    from truehearth.cli.commands import NO_HOME
+
+    path = ctx.command_path if ctx is not None else "truehearth"
+    if ctx is None or hasattr(ctx.command, "list_commands"):  # a group: before its command
+        return f"--home goes after the command: {path} COMMAND --home DIR"
+    name = path.removeprefix("truehearth").strip()
+    why = NO_HOME.get(name, "it reads and writes no home")
+    return f"`{path}` does not use a home ({why}); drop --home"
 
 
 def _escape(text: str) -> str:

@@ -124,3 +124,10 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
 )
 
 NAMES = frozenset(name for name, _module, _about in COMMANDS)
+
+# The commands that read no home, and why: given ``--home`` (or a home before any
+# command) they say so in one line instead of click's "no such option".
+NO_HOME: dict[str, str] = {
+    "verify-bundle": "it checks the bundle file alone, against the key inside it or --key",
+    "plugins": "plugins are installed with truehearth, the same for every home",
+}
