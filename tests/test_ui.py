@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from tests.loopback import TEST_HOSTS
 from tests.ui_helpers import HOSTILE, UI, furnish
-from truehearth.core.records import Layer, ProposalStatus, Trust, Voice
+from truehearth.core.records import Layer, ProposalStatus, Source, Trust, Voice
 from truehearth.exchange import review
 from truehearth.exchange.formats import import_path
 from truehearth.home import Home
@@ -178,6 +178,41 @@ def test_hostile_text_is_escaped_everywhere(ui: UI, home: Home) -> None:
         assert "<script>alert" not in page and "<img src=x" not in page, path
     assert "&lt;script&gt;alert" in ui.get("/ui/memory?q=Hostile")
     assert HOSTILE not in ui.get("/ui/review")
+
+
+RLO, PDF, RLI, PDI, RLM = "\u202e", "\u202c", "\u2067", "\u2069", "\u200f"
+
+
+def test_bidi_controls_in_stored_text_are_named_not_obeyed(ui: UI, home: Home) -> None:
+    """An override in an archive cannot reorder the page; Hebrew's own marks stay."""
+    spoof = f"Boundary notes: she said {RLO}deyalp ton{PDF} and {RLI}kept{PDI} it."
+    rid = home.remember(spoof).id
+    home.remember(f"Shalom means peace: {RLM}שָׁלוֹם{RLM}, said twice.")
+    home.propose(
+        Layer.CORE,
+        f"Call me {RLO}hsA{PDF}.",
+        voice=Voice.COMPANION,
+        actor=Voice.COMPANION,
+        source=Source(via="mcp", mouth="echo"),
+    )
+    pages = [ui.get("/ui/memory?q=Boundary"), ui.get(f"/ui/records/{rid}"), ui.get("/ui")]
+    pages.append(ui.get("/ui/identity"))
+    for page in pages:
+        assert not any(c in page for c in (RLO, PDF, RLI, PDI))
+    assert "&lt;U+202E&gt;deyalp ton&lt;U+202C&gt; and &lt;U+2067&gt;kept&lt;U+2069&gt;" in pages[0]
+    assert "&lt;U+202E&gt;hsA&lt;U+202C&gt;" in pages[3]
+    assert f"{RLM}שָׁלוֹם{RLM}" in ui.get("/ui/memory?q=Shalom")  # direction marks stay
+    crafted = ui.get(f"/ui/memory?q=Boundary{RLO}")  # a link cannot slip one in either
+    assert RLO not in crafted and "Boundary&lt;U+202E&gt;" in crafted
+    assert home.record(rid).text == spoof  # shown named; stored as it came
+
+
+def test_the_propose_form_gives_back_what_was_typed_exactly(ui: UI, home: Home) -> None:
+    typed = f"Never call her by her {RLI}old name{PDI}."
+    before = _head(home)
+    refused = ui.post("/ui/propose", {"layer": "core", "text": typed, "topic": "names"})
+    assert refused.status_code == 400 and _head(home) == before
+    assert f">{typed}</textarea>" in refused.text  # sent again, it says the same
 
 
 # -- core, boundaries and consent --------------------------------------------------

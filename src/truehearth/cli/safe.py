@@ -17,9 +17,11 @@ import re
 
 from rich.markup import escape as _markup
 
+from truehearth.core import bidi
+
 # C0 controls but tab and newline, DEL, C1 controls (the 8-bit CSI, 0x9b, among them), and
 # the bidi embeddings, overrides and isolates.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_CONTROL = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{bidi.RANGES}]")
 
 
 def _shown(match: re.Match[str]) -> str:
@@ -29,7 +31,7 @@ def _shown(match: re.Match[str]) -> str:
     if code == 0x7F:
         return "\u2421"
     if code > 0xFF:
-        return f"<U+{code:04X}>"  # a bidi control, named so a reader sees it was there
+        return bidi.name_of(match.group())  # a bidi control, named so a reader sees it was there
     return f"\\x{code:02x}"
 
 

@@ -3,7 +3,12 @@
 Every page is rendered server-side from a Jinja2 template with autoescaping
 on, because most of what the UI shows (imported transcripts, mouth replies,
 proposals written by a companion) is text someone else wrote and must be
-treated as hostile. Library errors become a page with their one-line message
+treated as hostile. For the same reason every value a template shows has its
+bidi embeddings, overrides and isolates named (``<U+202E>``), not obeyed, as
+the command line shows them (:mod:`truehearth.core.bidi`): an archive cannot
+reorder what the page shows. Only what the human just typed, shown again in
+its own form field (``|verbatim``), keeps them, so sending it again sends the
+same text. Library errors become a page with their one-line message
 and the status the API would give; nothing is changed when they happen,
 because the library's writes are transactional.
 """
@@ -20,8 +25,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
+from truehearth.core import bidi
 from truehearth.core.errors import TruehearthError
 from truehearth.describe import provenance, short
 from truehearth.server.auth import SESSION_COOKIE, is_authorized, tokens_of
@@ -69,13 +75,38 @@ NOTICES = {
     "standing": "Standing changed by your decision.",
 }
 
+
+class Verbatim(str):
+    """Text the human typed, shown back in its form field exactly (``|verbatim``)."""
+
+    __slots__ = ()
+
+
+def _shown(value: Any) -> Any:
+    """Every ``{{ value }}`` on its way out: bidi controls named, before autoescaping.
+
+    Markup (HTML this package built, its text escaped inside) gets the name
+    already escaped, so no tag is opened.
+    """
+    if isinstance(value, Verbatim):
+        return value
+    if isinstance(value, Markup) or hasattr(value, "__html__"):
+        html = str(value.__html__())
+        return Markup(bidi.CONTROLS.sub(lambda m: str(escape(bidi.name_of(m.group()))), html))
+    if isinstance(value, str):
+        return bidi.named(value)
+    return value
+
+
 _env = Environment(
     loader=FileSystemLoader(TEMPLATES),
     autoescape=True,
     undefined=StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,
+    finalize=_shown,
 )
+_env.filters["verbatim"] = lambda value: Verbatim(value) if isinstance(value, str) else value
 
 
 class LoginRequired(Exception):
