@@ -16,8 +16,9 @@ looked at to fix a miss.
   with turn-level evidence, asked after the last session; seed 1 tune, seed 2 test.
 * ``blindchat`` (ours, ``bench/data/blindchat/``): long chats between two named
   people written for this project by writers who never saw the code; questions
-  name a person and tag evidence turns; ``recall-a`` tune, ``recall-f`` and
-  ``recall-g`` test (``recall-b`` to ``recall-e`` retired).
+  name a person and tag evidence turns; ``recall-a`` to ``recall-d`` tune (from
+  round 15; b to d were earlier test parts), ``recall-f`` and ``recall-g`` test,
+  ``recall-e`` retired (read twice as a test, never tuned on, not loaded).
 """
 
 from __future__ import annotations
@@ -197,34 +198,38 @@ def convgen(
 
 
 BLINDCHAT = REPO / "bench" / "data" / "blindchat"
-# recall-b, recall-c and recall-d were the test parts of rounds 13, 13b and 14 (the word
-# list), and recall-e of round 14's second part (the answer step); each read for a decision
-# there, they are retired ("seen") and not loaded unless asked for. recall-f and recall-g,
-# written blind at round 15's start, are the test part.
+# recall-b, recall-c and recall-d were the test parts of rounds 13, 13b and 14; each was
+# read for a decision there, and from round 15 they are tuning data beside recall-a (four
+# chats, 360 questions to tune on). recall-e was round 14's second test part, read twice
+# through the bench (aggregate only): retired, never loaded, and its text and misses are
+# not to be read. recall-f and recall-g, written blind in round 15, are the test part.
 BLINDCHAT_SPLITS = (
     ("recall-a", "tune"),
-    ("recall-b", "seen"),
-    ("recall-c", "seen"),
-    ("recall-d", "seen"),
-    ("recall-e", "seen"),
+    ("recall-b", "tune"),
+    ("recall-c", "tune"),
+    ("recall-d", "tune"),
+    ("recall-e", "retired"),
     ("recall-f", "test"),
     ("recall-g", "test"),
 )
+# The tuning chats before round 15 (recall-a alone): --blindchat-tune a keeps to it.
+BLINDCHAT_FIRST_TUNE = ("recall-a",)
 
 
-def blindchat(root: Path | None = None, *, seen: bool = False) -> list[User]:
+def blindchat(root: Path | None = None, *, only: tuple[str, ...] = ()) -> list[User]:
     """The blind-written chats (committed, so ``root`` is unused): one home per chat.
 
     The first speaker of ``conversation.json`` is the home's user, the other the
     companion (both are people; the importer keeps both names). Each question is
     asked on its own ``asked_on`` day, when the home holds the sessions dated
     before that day; evidence ids ``S<n>-T<m>`` are the m-th turn of the n-th session.
-    A retired test part (``seen``) is left out unless ``seen``; its split is "seen".
+    A retired part is never loaded; a part not yet written is skipped. ``only``: just
+    these folders (of the tune and test parts).
     """
     users = []
     for folder, split in BLINDCHAT_SPLITS:
-        if split == "seen" and not seen:
-            continue  # a test part already read for a decision: not a test any more
+        if split == "retired" or (only and folder not in only):
+            continue  # a test part read for decisions and not tuned on: left alone
         base = BLINDCHAT / folder
         if not (base / "questions.jsonl").is_file():
             continue  # a set not yet written

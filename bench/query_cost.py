@@ -38,11 +38,12 @@ ASKED = {"from": "convgen"}  # --asked: whose questions are timed
 
 def questions(size: int) -> list[str]:
     """The generated home's own questions, or (``--asked blindchat``) the blind chat's
-    tuning questions: everyday words the word list expands ("animal", "mother", "job")."""
+    first tuning chat's questions (recall-a, as timed in rounds 14 and 14b): everyday words
+    the word list expands ("animal", "mother", "job")."""
     if ASKED["from"] == "blindchat":
         from extsets import blindchat
 
-        return [q.text for u in blindchat() if u.split == "tune" for q in u.queries]
+        return [q.text for u in blindchat(only=("recall-a",)) for q in u.queries]
     conv = generate(max(1, size // 500), min(size, 500), seed=11, prefix="L")
     return [q.text for q in conv.questions]
 
