@@ -152,6 +152,53 @@ def truehearth_systems(which: str) -> dict[str, Retriever]:
             "truehearth default": HybridRetriever(),
             "without the word list (round 13b)": HybridRetriever(lexicon=False),
         }
+    if which == "r15":  # round 15: beside a hit on by default (short lines count half in spread)
+        from truehearth.recall.beside import Beside
+
+        return {
+            "truehearth default": HybridRetriever(),
+            "without beside (round 14b)": HybridRetriever(beside=False),
+            "beside, each line counts whole (round 13's)": HybridRetriever(
+                beside=Beside(line_counts=1.0)
+            ),
+            "beside, empty lines borrow too": HybridRetriever(beside=Beside(own_words=False)),
+            "beside, short lines not kept by spread": HybridRetriever(beside=Beside(keep=False)),
+            "beside lent by the top 5": HybridRetriever(beside=Beside(top=5)),
+            "beside as round 13": HybridRetriever(beside=Beside(line_counts=1.0, own_words=False)),
+        }
+    if which == "r15-grid":  # round 15: what a short line counts toward its session's share
+        from truehearth.recall.beside import Beside
+
+        return {
+            "truehearth default": HybridRetriever(),
+            "without beside (round 14b)": HybridRetriever(beside=False),
+            **{
+                f"beside, a line of <= {w} words counts {c:g}": HybridRetriever(
+                    beside=Beside(line_words=w, line_counts=c)
+                )
+                for w, c in ((8, 0.5), (12, 0.67), (20, 0.67), (12, 1.0))
+            },
+        }
+    if which == "r15-test":  # what ships, beside what it replaced: for the one test read
+        return {
+            "without beside (round 14b)": HybridRetriever(beside=False),
+            "truehearth default (round 15)": HybridRetriever(),
+        }
+    if which == "r15-old":  # round 15: the older options, on the four tuning chats
+        from truehearth.recall.beside import Beside
+
+        return {
+            "truehearth default": HybridRetriever(),
+            "+ beside": HybridRetriever(beside=True),
+            "+ beside, any length": HybridRetriever(beside=Beside(both_short=False)),
+            "per session 1": HybridRetriever(per_session=1),
+            "per session 3": HybridRetriever(per_session=3),
+            "no spread": HybridRetriever(per_session=0),
+            "speaker boost 0.15": HybridRetriever(fusion=Fusion(speaker_boost=0.15)),
+            "speaker boost 0": HybridRetriever(fusion=Fusion(speaker_boost=0.0)),
+            "when boost": HybridRetriever(when_boost=True),
+            "no rerank": HybridRetriever(rerank=False),
+        }
     if which == "r14b":  # round 14b: the answer after a lead's question (recall/answers.py)
         from truehearth.recall.answers import Answers
 
@@ -645,7 +692,7 @@ def main() -> None:
         default="current",
         help="comma-separated groups: current, default, tune, legacy, meaning, spread, columns, "
         "final, meaning-cost, newest, common, uncommon, beside, r13b, r13b-final, r13b-test, r14, "
-        "r14b, r14b-pair, r14b-test, none",
+        "r14b, r14b-pair, r14b-test, r15, r15-old, r15-test, none",
     )
     parser.add_argument(
         "--warm", action="store_true", help="ask each question twice; time the second asking"
@@ -664,6 +711,12 @@ def main() -> None:
         "--rerank-depth", type=int, default=0, help="override how many the re-ranker reads"
     )
     parser.add_argument("--no-baselines", action="store_true", help="skip the outside baselines")
+    parser.add_argument(
+        "--blindchat-tune",
+        default="all",
+        choices=("all", "a"),
+        help="blindchat's tuning chats: recall-a to recall-d (all) or recall-a alone (a)",
+    )
     parser.add_argument(
         "--texted-dates", action="store_true", help="read dates as texted (dates.TEXTED_DATES)"
     )
@@ -709,7 +762,10 @@ def main() -> None:
         systems.update({} if which == "none" else truehearth_systems(which))
     for name in args.sets.split(","):
         if name == "blindchat":  # committed: needs no ../shared/data
-            users = extsets.blindchat()
+            # the tuning chats: all four (round 15 on) or recall-a alone (as rounds 13-14)
+            tests = tuple(f for f, split in extsets.BLINDCHAT_SPLITS if split == "test")
+            first = extsets.BLINDCHAT_FIRST_TUNE + tests if args.blindchat_tune == "a" else ()
+            users = extsets.blindchat(only=first)
         elif name == "convgen":
             extra = tuple(int(x) for x in args.convgen_extra_tune.split(",") if x)
             users = extsets.convgen(

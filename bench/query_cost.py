@@ -60,13 +60,14 @@ def build(path: Path, size: int) -> None:
 def retriever_named(name: str) -> HybridRetriever:
     """``default``; ``round4`` (the same code with round 4's settings: no spread, question
     words in the dates column), a baseline that opens the same home; ``rerank`` (the
-    learnt re-ranker on); ``no-rerank``; ``beside`` (round 13's opt-in step beside a hit on);
+    learnt re-ranker on); ``no-rerank``; ``beside`` and ``no-beside`` (the step beside a hit,
+    opt-in in round 13, the default from round 15, on and off);
     ``lexicon`` and ``no-lexicon`` (round 14's word list on and off, whatever the default);
     ``answers`` and ``no-answers`` (round 14b's answer after a lead on and off)."""
     if name == "round4":
         return HybridRetriever(per_session=0, date_words=True, meaning=False)
-    if name == "beside":
-        return HybridRetriever(beside=True)
+    if name in ("beside", "no-beside"):
+        return HybridRetriever(beside=name == "beside")
     if name in ("lexicon", "no-lexicon"):
         return HybridRetriever(lexicon=name == "lexicon")
     if name in ("answers", "no-answers"):
@@ -200,6 +201,7 @@ def main() -> None:
             "no-rerank",
             "no-uncommon",
             "beside",
+            "no-beside",
             "lexicon",
             "no-lexicon",
         ),

@@ -1,5 +1,5 @@
-"""Beside a hit (opt-in): the short turn after or before a matched turn is lent a share of
-its place.
+"""Beside a hit (on by default from round 15): the short turn after or before a matched
+turn is lent a share of its place, and a short line counts half a turn in spread.
 
 In a chat of short turns the answer is often the line after the one the question's
 words match ("my sister had the baby!!" ... "girl. ava rose"). Real SQLite homes,
@@ -83,7 +83,9 @@ def test_the_short_answer_two_turns_after_the_hit_is_found(tmp_path: Path) -> No
         assert texts.index(answer.record.text) > texts.index(BABY[0][1])  # below its hit
         scores = [r.score for r in found]
         assert scores == sorted(scores, reverse=True)
-        off = HybridRetriever().retrieve(home, QUESTION, limit=20)  # the default: off
+        default = HybridRetriever().retrieve(home, QUESTION, limit=5)  # on by default
+        assert [r.record.text for r in default] == texts
+        off = HybridRetriever(beside=False).retrieve(home, QUESTION, limit=20)
         assert all("beside #" not in r.why for r in off)
 
 
@@ -98,3 +100,39 @@ def test_a_long_turn_is_not_lent_a_place(tmp_path: Path) -> None:
         lent = HybridRetriever(beside=Beside(short_words=0)).retrieve(home, QUESTION, limit=20)
         (long_turn,) = [r for r in lent if r.record.text == LONG[1]]
         assert "beside #" in long_turn.why
+
+
+FILLER = [NOISE[0], NOISE[2], NOISE[4]]
+KAYAK = [
+    ("Kieran", "took the kayak out on the lake today"),
+    *FILLER,
+    ("Kieran", "the kayak flipped in the middle of the lake lol"),
+    *FILLER,
+    ("Kieran", "kayak dried out by the lake now"),
+]
+BROTHER = [("Rosalind", "My brother sold his old kayak last spring, it never saw a lake.")]
+
+
+def test_short_lines_count_half_a_turn_toward_their_sessions_share(tmp_path: Path) -> None:
+    """Spread keeps two turns a session before the other sessions'; in a chat of short lines
+    one story takes more than two, so a line of at most 12 words counts half a turn. A
+    page-long turn still counts whole (RealMem's assistant turns)."""
+    home = home_of(tmp_path, [("2025-04-01", BROTHER), ("2025-05-20", KAYAK)])
+    question = "What happened with Kieran's kayak on the lake?"
+    with home:
+        half = [r.record.text for r in HybridRetriever().retrieve(home, question, limit=10)]
+        rule = Beside(line_counts=1.0)
+        whole = HybridRetriever(beside=rule).retrieve(home, question, limit=10)
+        third = KAYAK[4][1]  # the flipped kayak: the session's third best
+        assert half.index(third) < half.index(BROTHER[0][1])  # the story's third line stays
+        texts = [r.record.text for r in whole]
+        assert texts.index(third) > texts.index(BROTHER[0][1])  # counted whole: moved down
+        (moved,) = [r for r in whole if r.record.text == third]
+        assert "its session already had 2 turns above it" in moved.why
+
+
+def test_what_a_turn_counts_toward_spread() -> None:
+    rule = Beside()
+    assert rule.counts("ye. pay rise. start 1st november") == 0.5
+    assert rule.counts(LONG[1]) == 1.0
+    assert Beside(line_counts=1.0).counts("ok") == 1.0

@@ -121,7 +121,8 @@ def test_recall_reads_the_database_through_a_memory_map(tmp_path: Path) -> None:
 def test_the_replies_after_asking_hits_are_found_in_one_query(tmp_path: Path) -> None:
     """Every keyword hit that asks something looks up the turn after it: one query for
     all of them, and the answers found are the same as one lookup each. (The answer
-    after the first turns, recall/answers.py, makes one lookup of its own.)"""
+    after the first turns, recall/answers.py, and the step beside a hit, recall/beside.py,
+    make one lookup each of their own.)"""
     talk = [
         ("Caroline", "Is the vet open on Sunday? Biscuit limps again."),
         ("Melanie", "Only until noon."),
@@ -140,7 +141,7 @@ def test_the_replies_after_asking_hits_are_found_in_one_query(tmp_path: Path) ->
         finally:
             home.recall_index.conn.set_trace_callback(None)
         lookups = [s for s in statements if "recall_turns" in s]
-        assert len(lookups) == 2  # the replies' and the answer step's
+        assert len(lookups) == 3  # the replies', the beside step's and the answer step's
         replies = {h.record.text for h in found if "reply after" in h.why}
         assert replies == {"Only until noon.", "Yes, Sunday morning.", "The one by the river."}
 

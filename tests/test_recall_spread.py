@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.test_recall_talk import chat_home, texts
+from truehearth.recall.beside import Beside
 from truehearth.recall.hybrid import HybridRetriever
 from truehearth.recall.spread import spread
 
@@ -31,7 +32,8 @@ def test_a_crowding_session_makes_room_for_another(tmp_path: Path) -> None:
     with home:
         plain = HybridRetriever(meaning=False, per_session=0).retrieve(home, QUESTION, limit=3)
         assert all("brother" not in t for t in texts(plain))  # one session holds the top 3
-        spread = HybridRetriever(meaning=False).retrieve(home, QUESTION, limit=6)  # the default
+        # every turn counts whole (no step beside a hit, whose short lines count half)
+        spread = HybridRetriever(meaning=False, beside=False).retrieve(home, QUESTION, limit=6)
         top = texts(spread)
         assert any("brother" in t for t in top[:3])
         moved = [r for r in spread if "its session already had 2 turns above it" in r.why]
@@ -42,12 +44,13 @@ def test_a_crowding_session_makes_room_for_another(tmp_path: Path) -> None:
 
 
 def test_short_turns_right_beside_a_kept_one_stay_with_it(tmp_path: Path) -> None:
-    """In a chat of short turns the answer is often the next line: with the step beside a hit
-    on (opt-in), spread keeps a short turn within two places of a short turn it kept,
-    without counting it against the session."""
+    """In a chat of short turns the answer is often the next line: with the step beside a
+    hit on (the default from round 15), spread keeps a short turn within two places of a
+    short turn it kept, without counting it against the session."""
     home = chat_home(tmp_path, [("2023-04-02", OTHER), ("2023-04-20", KAYAK)])
     with home:
-        found = HybridRetriever(meaning=False, beside=True).retrieve(home, QUESTION, limit=6)
+        each_whole = Beside(line_counts=1.0)  # the keeping alone, not the half count
+        found = HybridRetriever(meaning=False, beside=each_whole).retrieve(home, QUESTION, limit=6)
         top = texts(found)
         assert all(line in top[:4] for _who, line in KAYAK)  # the passage stays together
         kept = [r for r in found if "kept beside turn" in r.why]
@@ -67,6 +70,9 @@ def test_spread_with_a_beside_rule_is_pure_and_keeps_the_order() -> None:
     assert spread(ranked, lambda t: t[0], 2, near) == [
         ("a", 1), ("a", 2), ("b", 1), ("a", 3), ("b", 2), ("a", 9),
     ]  # fmt: skip
+    # a short line counting half (here: turn numbers below 5): a's first three are kept
+    half = spread(ranked, lambda t: t[0], 2, counts=lambda t: 0.5 if t[1] < 5 else 1.0)
+    assert half == [("a", 1), ("a", 2), ("b", 1), ("a", 3), ("a", 9), ("b", 2)]
 
 
 def test_question_words_need_not_match_the_dates_column(tmp_path: Path) -> None:

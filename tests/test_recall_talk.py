@@ -176,10 +176,10 @@ def test_a_turn_is_found_through_its_neighbours(tmp_path: Path) -> None:
         # (Nor the answer after a hit, recall/answers.py, which would place it after the
         # question: the neighbours column alone is what this checks.)
         alone = HybridRetriever(
-            replies=False, neighbours=False, vectors=False, answers=False
+            replies=False, neighbours=False, vectors=False, answers=False, beside=False
         ).retrieve(home, "violin Melanie", limit=3)
         assert all("every morning" not in t for t in texts(alone))
-        # Without the neighbours column, the opt-in step beside a hit lends it a place.
+        # Without the neighbours column, the step beside a hit (recall/beside.py) lends it a place.
         beside = HybridRetriever(
             replies=False, neighbours=False, vectors=False, beside=True, answers=False
         ).retrieve(home, "violin Melanie", limit=3)

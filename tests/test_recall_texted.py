@@ -167,5 +167,5 @@ def test_a_named_speakers_empty_turns_are_not_lifted_for_being_theirs(tmp_path: 
         before = HybridRetriever(speaker_needs="", said_by_needs="").retrieve(
             home, "What did Melanie paint of the harbour?", limit=6
         )
-        assert [r.record.text for r in before[1:3]] == ["lol", "obvs"]  # as they were lifted
+        assert sorted(r.record.text for r in before[1:3]) == ["lol", "obvs"]  # as they were lifted
         assert "speaker match: said by Melanie" in before[1].why

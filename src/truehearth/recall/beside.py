@@ -12,10 +12,16 @@ turn stands on its own (the neighbours column holds only a neighbour's first
 words for the same reason), and on RealMem, whose assistant turns are pages long,
 lending to them cost session recall (docs/BENCHMARKS.md, round 13).
 
-Opt-in (``HybridRetriever(beside=True)``, :data:`~truehearth.recall.hybrid.BESIDE_BY_DEFAULT`):
-it lifted the blind chat's tuning part and left the other sets' tuning parts as
-they were, but did not carry to the held-out parts (turn recall@10 flat, session
-recall@10 lower: more of the top ten from one passage).
+Spread also counts a short line as half a turn of its session (:attr:`Beside.line_counts`):
+in a chat of short lines one story takes several of them, and two lines a session cut it
+off; and an empty line ("lol", "obvs") borrows nothing (:attr:`Beside.own_words`).
+
+On by default from round 15 (:data:`~truehearth.recall.hybrid.BESIDE_BY_DEFAULT`;
+``HybridRetriever(beside=False)`` turns it off). In round 13, chosen on one tuning chat, it
+did not carry to that round's test chat and stayed opt-in; with four tuning chats (360
+questions) it lifts every one of them (turn recall@10 0.584 -> 0.615; multi-hop 0.41 ->
+0.46, open-domain 0.24 -> 0.28) and leaves RealMem, MemoryBank and convgen's tuning parts
+as they were (docs/BENCHMARKS.md, round 15).
 """
 
 from __future__ import annotations
@@ -26,21 +32,35 @@ from typing import Protocol, TypeVar
 
 from truehearth.recall.db import RecallDB
 from truehearth.recall.glance import Glance
+from truehearth.recall.query import carries
 
 
 @dataclass(frozen=True, slots=True)
 class Beside:
     """How far a hit lends its place. Chosen on the blind chat's tuning part and checked
-    on the other sets' tuning parts (docs/BENCHMARKS.md, round 13)."""
+    on the other sets' tuning parts (docs/BENCHMARKS.md, rounds 13 and 15)."""
 
     top: int = 10  # the fused top that lend
     share: tuple[float, ...] = (0.2, 0.1)  # of a lender's fused score, 1 and 2 places away
     short_words: int = 30  # a turn of at most this many words is short (0: any turn)
     keep: bool = True  # spread keeps a short turn beside a short turn it kept
     both_short: bool = True  # ... and lending too needs both turns short
+    # Spread counts a turn of at most ``line_words`` words as ``line_counts`` of a turn of
+    # its session (1.0: every turn counts whole, as before round 15). In a chat of short
+    # lines one story takes several of them (an ask, a "WHAT", the answer, a detail),
+    # and two lines a session cut it off; a page-long turn still counts whole.
+    line_words: int = 12
+    line_counts: float = 0.5
+    # A turn borrows only if it has a word of its own (not "lol", "obvs", "WHAT"): an empty
+    # line beside a hit answers nothing (False: any short turn borrows, as in round 13).
+    own_words: bool = True
 
     def short(self, text: str) -> bool:
         return self.short_words <= 0 or len(text.split()) <= self.short_words
+
+    def counts(self, text: str) -> float:
+        """What a turn counts toward its session's share of the top (spread)."""
+        return self.line_counts if len(text.split()) <= self.line_words else 1.0
 
 
 class Lends(Protocol):
@@ -84,6 +104,8 @@ def lend(
         entry = pool.get(at.get(spot, ""))
         if entry is None or entry is hit or not rule.short(entry.seen.text):
             continue  # a long turn stands on its own
+        if rule.own_words and not carries(entry.seen.text, []):
+            continue  # "lol" beside a hit answers nothing
         entry.fused += amount
         step = spot[1] - (hit.seen.turn.turn if hit.seen.turn is not None else spot[1])
         side = "after" if step > 0 else "before"
@@ -113,3 +135,10 @@ def keeper(rule: Beside | None) -> Callable[[C, list[C]], bool] | None:
         return False
 
     return beside
+
+
+def counter(rule: Beside | None) -> Callable[[C], float] | None:
+    """Spread's count of a turn toward its session's share (None: each counts whole)."""
+    if rule is None or rule.line_counts >= 1.0:
+        return None
+    return lambda candidate: rule.counts(candidate.seen.text)

@@ -44,7 +44,7 @@ from truehearth.core.records import Layer, Trust
 from truehearth.recall.answers import Answers, follows, place_answers, replies_after
 from truehearth.recall.backlog import BacklogPass, Listed, backlog_list
 from truehearth.recall.base import Recalled
-from truehearth.recall.beside import Beside, keeper, lend
+from truehearth.recall.beside import Beside, counter, keeper, lend
 from truehearth.recall.dates import parse_day
 from truehearth.recall.db import RecallDB
 from truehearth.recall.glance import Glance
@@ -79,7 +79,7 @@ from truehearth.recall.query import check_query, without_stopwords
 from truehearth.recall.question_rows import QuestionRows, TalkSearch
 from truehearth.recall.rerank import DEPTH, Reranker, Shortlisted, shipped
 from truehearth.recall.settings import index_of
-from truehearth.recall.spread import spread
+from truehearth.recall.spread import passage, spread
 from truehearth.recall.talk import TalkIndex
 from truehearth.recall.vectors import COMMON, COMMON_SHARE
 from truehearth.store.connect import driver_errors
@@ -112,13 +112,12 @@ RERANK_DEPTH = DEPTH  # how many of the fused order it reads (the bench may try 
 # convgen paraphrased turn R@10 0.583 -> 0.643, RealMem R@10 0.658 both, MemoryBank
 # unchanged; in place of the plain list it cost RealMem 0.02-0.04.
 UNCOMMON = 1.0
-# Whether the short turns beside the fused top are lent a share of their place, and kept
-# beside them by spread (recall/beside.py), unless a retriever says otherwise. Off: chosen
-# on the blind chat's tuning part (turn R@10 0.550 -> 0.587) and flat elsewhere on tune, it
-# did not carry to the held-out parts (blind chat turn R@10 0.654 -> 0.655, session R@10
-# 0.911 -> 0.859; convgen turn 0.776 -> 0.763, session 0.921 -> 0.882; docs/BENCHMARKS.md,
-# round 13). Kept as an option for chats of short turns.
-BESIDE_BY_DEFAULT = False
+# Whether the short turns beside the fused top are lent a share of their place, kept beside
+# them by spread, and count half a turn there (recall/beside.py), unless a retriever says
+# otherwise. Off in round 13 (one tuning chat; flat on its test chat); on from round 15:
+# on the four tuning chats turn R@10 0.584 -> 0.614, multi-hop 0.41 -> 0.46, open-domain
+# 0.24 -> 0.28, the other sets' tuning parts flat (docs/BENCHMARKS.md, round 15).
+BESIDE_BY_DEFAULT = True
 # Spread counts a session's turns by passage of this many turns (0: the whole session).
 # Measured in round 13 and not adopted: it cost RealMem session recall.
 SPREAD_SPAN = 0
@@ -571,14 +570,16 @@ class HybridRetriever:
         if self.per_session <= 0:
             return ranked
         keep, follow = keeper(self.beside), follows(list(answered), self.answers)
-        spread_out = spread(ranked, _passage_of(self.spread_span), self.per_session, keep, follow)
+        count, span = counter(self.beside), self.spread_span
+        of = lambda c: passage(c.seen.turn, span)  # noqa: E731
+        spread_out = spread(ranked, of, self.per_session, keep, follow, count)
         first = {c.seen.id: place for place, c in enumerate(ranked)}
         for place, candidate in enumerate(spread_out):
             before = first[candidate.seen.id]
             if before < place:
                 candidate.reasons.append(
-                    f"moved from #{before + 1} to #{place + 1}: its session already "
-                    f"had {self.per_session} turns above it"
+                    f"moved from #{before + 1} to #{place + 1}: its session already had "
+                    f"{self.per_session} turns above it{' (short lines count less)' * bool(count)}"
                 )
         return spread_out
 
@@ -601,10 +602,9 @@ class HybridRetriever:
         out: list[Recalled] = []
         first = [(c.seen.id, score) for c, score in zip(ranked, placed, strict=False)]
         # Meaning's order can bring one session's turns back together: spread it again.
-        passage = _passage_of(self.spread_span)
-        blended = spread(
-            reorder(first, sims, stage), lambda m: passage(by_id[m.id]), self.per_session
-        )
+        span = self.spread_span
+        of = lambda m: passage(by_id[m.id].seen.turn, span)  # noqa: E731
+        blended = spread(reorder(first, sims, stage), of, self.per_session)
         for place, moved in enumerate(blended, 1):
             candidate = by_id[moved.id]
             if place > moved.after:
@@ -748,19 +748,6 @@ def sync_indexes(home: Home) -> int:
     from truehearth.recall.catchup import sync_indexes as catch_up
 
     return catch_up(home)
-
-
-def _passage_of(span: int) -> Callable[[_Candidate], str | None]:
-    """What spread counts a candidate's turns by: its session, or (``span`` > 0) the
-    passage of ``span`` turns of its session it falls in."""
-
-    def of(candidate: _Candidate) -> str | None:
-        turn = candidate.seen.turn
-        if turn is None:
-            return None
-        return f"{turn.session}#{turn.turn // span}" if span > 0 else turn.session
-
-    return of
 
 
 def _shortlisted(candidate: _Candidate, place: int, today: date) -> Shortlisted:
