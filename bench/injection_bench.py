@@ -18,8 +18,13 @@ detectors side by side, in one run:
 ``caught`` is the share of attacks flagged, ``false`` the share of ordinary
 texts flagged. The train split is shown only to expose over-fitting; the
 tune split chose the threshold; the test split was never looked at while
-building. ``--blind`` adds a set written by someone who never saw the code
-(``attacks.jsonl``, ``benign.jsonl``), scored as test only. The last line is
+building. A text its source says a person wrote to their own AI (a user's
+turn, a ``user_talk`` message) is read as the importer reads such a turn
+(``by_human``); every other text, attacks included, as text of unknown
+author. ``--as-human`` reads the attacks as human turns too: what the rules
+withdrawn there would cost if an attack came as a user's turn. ``--blind``
+adds a set written by someone who never saw the code (``attacks.jsonl``,
+``benign.jsonl``), scored as test only. The last line is
 the detector's cost per item on the ordinary-chat test texts, with the
 share of texts the second stage reads and what it adds.
 
@@ -36,6 +41,7 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from injection_data import USER_TALK, Example, load_all, load_blind
@@ -46,6 +52,9 @@ from truehearth.core.injection_model import LinearModel
 from truehearth.core.injection_normalize import normalize
 from truehearth.injection_classifier import load_model, model_from_bytes
 from truehearth.injection_meaning import E5Embedder, head_from_bytes, load_head
+
+Detector = Callable[[str, bool], bool]
+"""Whether a detector flags a text, given whether a person wrote it to their own AI."""
 
 CRUDE = re.compile(
     r"ignore|disregard|forget|instructions|system prompt|jailbreak|\bdan\b|pretend|"
@@ -59,52 +68,57 @@ def detectors(
     baseline: Path | None = None,
     head: MeaningHead | None = None,
     baseline_head: MeaningHead | None = None,
-) -> dict[str, Callable[[str], bool]]:
+) -> dict[str, Detector]:
     model = model_from_bytes(weights.read_bytes()) if weights else load_model()
-    found: dict[str, Callable[[str], bool]] = {}
+    found: dict[str, Detector] = {}
     if baseline:
         before = model_from_bytes(baseline.read_bytes())
-        found["baseline"] = lambda text: detect(text, before) is not None
+        found["baseline"] = lambda text, human: detect(text, before, by_human=human) is not None
     if baseline_head is not None:
         earlier = SecondStage(baseline_head, CachedEmbedder())
-        found["baseline head"] = lambda text: detect(text, model, earlier) is not None
+        found["baseline head"] = lambda text, human: (
+            detect(text, model, earlier, by_human=human) is not None
+        )
     if head is not None:
         second = SecondStage(head, CachedEmbedder())
-        found["shipped"] = lambda text: detect(text, model, second) is not None
+        found["shipped"] = lambda text, human: (
+            detect(text, model, second, by_human=human) is not None
+        )
     return found | {
-        "first": lambda text: detect(text, model) is not None,
-        "classifier": lambda text: model.score(normalize(text)) >= model.threshold,
-        "rules": lambda text: detect_rules(text) is not None,
-        "crude": lambda text: CRUDE.search(text) is not None,
+        "first": lambda text, human: detect(text, model, by_human=human) is not None,
+        "classifier": lambda text, _: model.score(normalize(text)) >= model.threshold,
+        "rules": lambda text, human: detect_rules(text, by_human=human) is not None,
+        "crude": lambda text, _: CRUDE.search(text) is not None,
     }
 
 
 def rates(
-    examples: list[Example], splits: set[str], found: dict[str, Callable[[str], bool]]
+    examples: list[Example], splits: set[str], found: dict[str, Detector]
 ) -> list[tuple[str, str, str, int, int, dict[str, float]]]:
     """Rows: source, kind, split, attacks, ordinary, {detector: rate}."""
-    groups: dict[tuple[str, str, str, int], list[str]] = defaultdict(list)
+    groups: dict[tuple[str, str, str, int], list[tuple[str, bool]]] = defaultdict(list)
     for example in examples:
         if example.split not in splits:
             continue
+        said = (example.text, example.human)
         if example.source == "blind":
             lang, _, style = example.kind.partition(" ")
             for kind in ("all", f"language {lang}", f"style {style}"):
-                groups[("blind", kind, "test", example.label)].append(example.text)
+                groups[("blind", kind, "test", example.label)].append(said)
             continue
         if example.source == "authored":
             lang = [*example.kind.split(), "?", "?"][1]
             key = (example.source, f"language {lang}", example.split, example.label)
-            groups[key].append(example.text)
+            groups[key].append(said)
         if example.source == USER_TALK:
             lang, _, what = example.kind.partition(" ")
             for sub in (f"language {lang}", f"kind {what}"):
-                groups[(example.source, sub, example.split, example.label)].append(example.text)
+                groups[(example.source, sub, example.split, example.label)].append(said)
         kind = example.kind if example.source == "bipia" else ""
-        groups[(example.source, kind, example.split, example.label)].append(example.text)
+        groups[(example.source, kind, example.split, example.label)].append(said)
     rows = []
     for (source, kind, split, label), texts in sorted(groups.items()):
-        shares = {name: sum(map(fn, texts)) / len(texts) for name, fn in found.items()}
+        shares = {name: sum(fn(*t) for t in texts) / len(texts) for name, fn in found.items()}
         rows.append(
             (source, kind, split, len(texts) if label else 0, 0 if label else len(texts), shares)
         )
@@ -133,12 +147,13 @@ def cost_per_item(texts: list[str], model: LinearModel, rounds: int = 3) -> tupl
     return best["shipped"], best["rules"]
 
 
-def zone_spans(texts: list[str], model: LinearModel, head: MeaningHead) -> list[str]:
-    """The focus spans the second stage will read for these texts (to fill the cache first)."""
+def zone_spans(texts: list[tuple[str, bool]], model: LinearModel, head: MeaningHead) -> list[str]:
+    """The focus spans the second stage will read for these texts, each with whether a person
+    wrote it to their own AI (to fill the cache first)."""
     spans = []
-    for text in texts:
+    for text, human in texts:
         plain = normalize(text)
-        if detect_rules(plain, normalized=True) is not None:
+        if detect_rules(plain, normalized=True, by_human=human) is not None:
             continue
         verdict = model.judge(plain)
         if head.in_band(verdict.score, model.threshold):
@@ -194,6 +209,9 @@ def main() -> None:
         "--workers", type=int, default=1, help="encoder processes filling the cache"
     )
     parser.add_argument("--source", action="append", help="only these sources (default: all)")
+    parser.add_argument(
+        "--as-human", action="store_true", help="read every attack as a person's own turn"
+    )
     args = parser.parse_args()
     examples = load_all()
     if not examples:
@@ -203,6 +221,8 @@ def main() -> None:
         examples += load_blind(args.blind)
     if args.source:
         examples = [e for e in examples if e.source in args.source]
+    if args.as_human:
+        examples = [replace(e, human=True) if e.label else e for e in examples]
     splits = set(args.split or ["train", "tune", "test"])
     head = earlier = None
     if not args.no_meaning:
@@ -210,7 +230,7 @@ def main() -> None:
         earlier = head_from_bytes(args.baseline_head.read_bytes()) if args.baseline_head else None
     if head is not None:
         model = model_from_bytes(args.weights.read_bytes()) if args.weights else load_model()
-        chosen = [e.text for e in examples if e.split in splits]
+        chosen = [(e.text, e.human) for e in examples if e.split in splits]
         spans = zone_spans(chosen, model, head)
         if earlier is not None:
             spans += zone_spans(chosen, model, earlier)

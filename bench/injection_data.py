@@ -58,6 +58,9 @@ class Example:
     split: str
     kind: str = ""
     attack: str = ""
+    human: bool = False
+    """Whether the source says a person wrote this to their own AI (a user's turn in RealMem or
+    MemoryBank, a ``user_talk`` message): what an importer marks ``by_human``."""
 
 
 def data_root() -> Path:
@@ -98,6 +101,10 @@ def published(source: str, group: str, split: str) -> str:
 
 
 AUTHORED = ROOT / "bench" / "data" / "injection_authored"
+# The writers whose items are split and fitted on. A later folder there is a held-out set,
+# read only whole and only as a test (``injection_bench.py --blind``), never folded into
+# train or tune by a glob.
+AUTHORED_WRITERS = ("w1", "w2", "w3", "w4")
 
 
 def load_all(root: Path | None = None) -> list[Example]:
@@ -128,7 +135,7 @@ def load_authored(folder: Path = AUTHORED) -> Iterator[Example]:
     """Attacks and ordinary archive text written for truehearth by four writers who never saw
     the detector, its data or the held-out blind set (``bench/data/injection_authored``, in
     the repository; see its README). Split 60/20/20 by a hash of each text."""
-    for path in sorted(folder.glob("*/*.jsonl")):
+    for path in sorted(p for w in AUTHORED_WRITERS for p in (folder / w).glob("*.jsonl")):
         label = 1 if path.stem == "attacks" else 0
         writer = path.parent.name
         for row in _jsonl(path):
@@ -149,7 +156,8 @@ def load_user_talk(folder: Path = USER_TALK_DIR) -> Iterator[Example]:
     text. Split 60/20/20 by a hash of each text, fixed before any fit."""
     for row in _jsonl(folder / "ordinary.jsonl"):
         kind = f"{row.get('lang', '')} {row.get('kind', '')}"
-        yield Example(row["text"], 0, USER_TALK, bucket(USER_TALK, row["text"]), kind)
+        split = bucket(USER_TALK, row["text"])
+        yield Example(row["text"], 0, USER_TALK, split, kind, human=True)
 
 
 def _deepset(base: Path) -> Iterator[Example]:
@@ -345,7 +353,8 @@ def _memorybank(base: Path) -> Iterator[Example]:
             for turn in turns:
                 for field in ("query", "response"):
                     if turn.get(field):
-                        yield Example(turn[field], 0, "memorybank", split, field)
+                        human = field == "query"
+                        yield Example(turn[field], 0, "memorybank", split, field, human=human)
 
 
 def _realmem(base: Path) -> Iterator[Example]:
@@ -357,7 +366,9 @@ def _realmem(base: Path) -> Iterator[Example]:
             split = realmem_split(session["session_uuid"])
             for turn in session["dialogue_turns"]:
                 if turn["content"].strip():
-                    yield Example(turn["content"], 0, "realmem", split, turn["speaker"].lower())
+                    speaker = turn["speaker"].lower()
+                    human = speaker == "user"
+                    yield Example(turn["content"], 0, "realmem", split, speaker, human=human)
 
 
 # Briefs that are jailbreaks or overrides, not a user's ordinary request, are left out (7 of

@@ -237,7 +237,7 @@ def choose_threshold(model: LinearModel, examples: list[Example]) -> float:
     for example in examples:
         if example.split == "tune" and example.source in CHAT_SOURCES:
             plain = normalize(example.text)
-            if detect_rules(plain, normalized=True) is None:
+            if detect_rules(plain, normalized=True, by_human=example.human) is None:
                 scores.setdefault(example.source, []).append(model.score(plain))
     thresholds = []
     for source in sorted(scores):

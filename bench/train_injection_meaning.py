@@ -97,7 +97,7 @@ def first_stage(examples: list[Example], model: LinearModel) -> list[Scored]:
     out = []
     for example in examples:
         plain = normalize(example.text)
-        ruled = detect_rules(plain, normalized=True) is not None
+        ruled = detect_rules(plain, normalized=True, by_human=example.human) is not None
         verdict = model.judge(plain)
         window = plain[verdict.start : verdict.end]
         low, high = focus(window, model)

@@ -50,10 +50,11 @@ def model_from_bytes(blob: bytes) -> LinearModel:
         )
 
 
-def detect(text: str) -> Finding | None:
+def detect(text: str, *, by_human: bool = False) -> Finding | None:
     """Rules, the shipped classifier and (with the ``meaning`` extra) the second stage
-    together: what importers call."""
-    return _detect(text, load_model(), load_second_stage())
+    together: what importers call. ``by_human``: the archive's own human wrote ``text``
+    to their companion (:func:`truehearth.core.injection.detect_rules` says what changes)."""
+    return _detect(text, load_model(), load_second_stage(), by_human=by_human)
 
 
 class Screening:
@@ -80,9 +81,9 @@ class Screening:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
 
-    def check(self, text: str) -> Callable[[], Finding | None]:
+    def check(self, text: str, *, by_human: bool = False) -> Callable[[], Finding | None]:
         """What :func:`detect` would answer for ``text``, possibly still being worked out."""
-        found = _screen(text, self._model, self._second)
+        found = _screen(text, self._model, self._second, by_human=by_human)
         if not isinstance(found, GreyZone):
             return lambda: found
         second = self._second

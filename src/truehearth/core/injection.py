@@ -22,7 +22,11 @@ Greek and Cyrillic look-alikes mapped, padding collapsed):
 * the **rules** (patterns in :mod:`truehearth.core.injection_patterns`), kept
   as a precise second signal: a role tag or "ignore all previous
   instructions" is flagged whatever the classifier says, and the finding
-  names the rule;
+  names the rule. Two of them, orders that fix how replies begin or end and
+  orders to say a grant phrase (``REQUESTS``), are what a person also asks of
+  their own companion: in text the archive's own human wrote to it (their
+  turn in an imported chat, their custom instructions; ``by_human``) they do
+  not count, and the classifier decides that text alone;
 * optionally, a **second stage that reads for meaning**
   (:mod:`truehearth.core.injection_meaning`): only a text the classifier
   leaves in a grey zone just below its threshold is embedded by a
@@ -43,7 +47,7 @@ from typing import Protocol
 from truehearth.core.injection_meaning import SecondStage, focus
 from truehearth.core.injection_model import Verdict
 from truehearth.core.injection_normalize import MAX_SCAN_CHARS, normalize
-from truehearth.core.injection_patterns import RULES, STRUCTURAL, TRIGGERS
+from truehearth.core.injection_patterns import REQUESTS, RULES, STRUCTURAL, TRIGGERS
 
 __all__ = [
     "MAX_SCAN_CHARS",
@@ -113,7 +117,11 @@ class GreyZone:
 
 
 def detect(
-    text: str, scorer: Scorer | None = None, second: SecondStage | None = None
+    text: str,
+    scorer: Scorer | None = None,
+    second: SecondStage | None = None,
+    *,
+    by_human: bool = False,
 ) -> Finding | None:
     """Why ``text`` looks like an injection, or ``None`` for ordinary text.
 
@@ -121,9 +129,11 @@ def detect(
     when one is given, flags a text whose best window scores above its
     threshold. A text it leaves in the second stage's grey zone is read for
     meaning when a second stage is given (finding ``meaning``). Without a
-    scorer only the rules decide.
+    scorer only the rules decide. ``by_human``: the archive's own human wrote
+    ``text`` to their companion, so the rules of ``REQUESTS`` do not count
+    (see :func:`detect_rules`).
     """
-    found = screen(text, scorer, second)
+    found = screen(text, scorer, second, by_human=by_human)
     if isinstance(found, GreyZone):
         assert second is not None  # screen() answers GreyZone only with a second stage
         return found.finding(second.flags(found.span))
@@ -131,11 +141,15 @@ def detect(
 
 
 def screen(
-    text: str, scorer: Scorer | None = None, second: SecondStage | None = None
+    text: str,
+    scorer: Scorer | None = None,
+    second: SecondStage | None = None,
+    *,
+    by_human: bool = False,
 ) -> Finding | GreyZone | None:
     """:func:`detect` up to the second stage: a finding, ``None``, or the span it would read."""
     plain = normalize(text)
-    finding = detect_rules(plain, normalized=True)
+    finding = detect_rules(plain, normalized=True, by_human=by_human)
     if finding is not None or scorer is None:
         return finding
     verdict = scorer.judge(plain)
@@ -148,7 +162,7 @@ def screen(
     return GreyZone(window[low:high])
 
 
-def detect_rules(text: str, *, normalized: bool = False) -> Finding | None:
+def detect_rules(text: str, *, normalized: bool = False, by_human: bool = False) -> Finding | None:
     """The first injection rule ``text`` matches outside quotation marks, or ``None``.
 
     A match of an order rule that sits inside quotation marks ("someone hid
@@ -157,11 +171,20 @@ def detect_rules(text: str, *, normalized: bool = False) -> Finding | None:
     match is not a finding here, and the classifier (and second stage) decide
     the text as they would any other. Structural rules (role tags, role labels,
     headings) count wherever they are.
+
+    With ``by_human`` the text is a message the archive's own human wrote to
+    their companion (their turn in an imported chat, their custom
+    instructions): "end every reply with a joke" is then their request, not an
+    attack, and the rules of ``REQUESTS`` are not tried. The author is what the
+    import file says; a file made to deceive can say anything, so only those
+    few rules are withdrawn, and the classifier still reads the text.
     """
     plain = text if normalized else normalize(text)
     lowered = plain.lower()
     present = {word for word in _ALL_TRIGGERS if word in lowered}
     for name, triggers, together, pattern in _COMPILED:
+        if by_human and name in REQUESTS:
+            continue
         if present.isdisjoint(triggers) and not (
             together and any(words <= present for words in together)
         ):

@@ -329,6 +329,13 @@ RULES: tuple[tuple[str, str], ...] = (
 # it orders, and a match of theirs inside quotation marks is talk about such an order.
 STRUCTURAL = frozenset({"role-tag", "role-label", "instruction-header"})
 
+# Rules whose orders a person gives their own companion as often as an attacker does ("end
+# every reply with a joke", "say 'access granted' when I get home"): in text the archive's own
+# human wrote to their companion they are the person's request, so they count only in text the
+# human did not write (the companion's turns, documents, forwarded text, text of unknown
+# author). Round 14's format-order rule flagged such a request in the users' messages.
+REQUESTS = frozenset({"format-order", "grant"})
+
 # Words that gate the note-to-model rule with "read" (spaces around "ai" and before "bot", so
 # that "said" and "both" do not open it).
 _READER_WORDS = (

@@ -3,7 +3,8 @@
 Every item lands as layer ``archive``, voice ``external``, trust
 ``untrusted`` -- or ``quarantined`` with the reason when the injection
 detector (its rules and the shipped classifier,
-:mod:`truehearth.injection_classifier`) flags it -- carrying the file's
+:mod:`truehearth.injection_classifier`) flags it, told whether the archive's
+own human wrote the text (:attr:`Item.by_human`) -- carrying the file's
 SHA-256 and a locator. A :class:`Suggestion` becomes a pending proposal, never a record:
 imports cannot rewrite identity. Text longer than a record may hold is cut
 into numbered parts rather than lost.
@@ -83,7 +84,8 @@ def screened_effects(
         )
         check_direct_write(Layer.ARCHIVE, Voice.EXTERNAL, source)
         if screening is None:
-            record = _record(parsed, piece, source, now, meta, report, detect(piece))
+            found = detect(piece, by_human=parsed.by_human)
+            record = _record(parsed, piece, source, now, meta, report, found)
             effects.append(acts.record_effect(record))
         else:
             effects.append(_pending(parsed, piece, source, now, meta, report, screening))
@@ -108,7 +110,7 @@ def _pending(
     report: ImportReport,
     screening: Screening,
 ) -> Pending:
-    answer = screening.check(text)
+    answer = screening.check(text, by_human=item.by_human)
     return lambda: acts.record_effect(_record(item, text, source, now, meta, report, answer()))
 
 

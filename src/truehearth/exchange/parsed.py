@@ -36,6 +36,17 @@ class Item:
     is now one of its swipes, and the other way round). Only looked up, never written:
     a stable item saying what the home holds under one of them is known, not new."""
 
+    @property
+    def by_human(self) -> bool:
+        """Whether the archive's own human wrote this text to their companion: their turn in
+        a chat (``speaker`` ``human``) or their custom instructions. The injection detector
+        reads an order such as "end every reply with a joke" there as their request
+        (:data:`truehearth.core.injection_patterns.REQUESTS`)."""
+        kind = self.meta.get("kind")
+        return kind == "custom_instructions" or (
+            kind == "turn" and self.meta.get("speaker") == "human"
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Suggestion:
