@@ -172,6 +172,7 @@ def test_the_fit_reads_tuning_companions_only() -> None:
         "blind10",
         "blind13",
         "blind14",
+        "blind15",
     }
 
 

@@ -60,7 +60,18 @@ BLIND13_DIR = Path(__file__).parent / "labelled" / "blind13"
 # The fourteenth, written in round 13: test only for that round (scored twice, in
 # aggregate); rules-tuning since round 14, when the fifteenth takes its place.
 BLIND14_DIR = Path(__file__).parent / "labelled" / "blind14"
-RULES_TUNE_DIRS = (BLIND5_DIR, BLIND6_DIR, BLIND7_DIR, BLIND10_DIR, BLIND13_DIR, BLIND14_DIR)
+# The fifteenth, written in round 14 by two new writers: test only for that round (scored
+# twice, in aggregate); rules-tuning since round 15, when the sixteenth takes its place.
+BLIND15_DIR = Path(__file__).parent / "labelled" / "blind15"
+RULES_TUNE_DIRS = (
+    BLIND5_DIR,
+    BLIND6_DIR,
+    BLIND7_DIR,
+    BLIND10_DIR,
+    BLIND13_DIR,
+    BLIND14_DIR,
+    BLIND15_DIR,
+)
 # The eighth, written in round 8: test only, scored in aggregate in rounds 9 and 10.
 BLIND8_DIR = Path(__file__).parent / "labelled" / "blind8"
 # The ninth, written in round 10: test only, the default held-out set.
@@ -69,8 +80,6 @@ BLIND9_DIR = Path(__file__).parent / "labelled" / "blind9"
 # READMEs for how the writers were split between them).
 BLIND11_DIR = Path(__file__).parent / "labelled" / "blind11"
 BLIND12_DIR = Path(__file__).parent / "labelled" / "blind12"
-# The fifteenth, written in round 14 by two new writers: test only, scored in aggregate.
-BLIND15_DIR = Path(__file__).parent / "labelled" / "blind15"
 # The sixteenth, written in round 15 by two new writers: test only, scored in aggregate.
 BLIND16_DIR = Path(__file__).parent / "labelled" / "blind16"
 TEST_COMPANIONS = 2
