@@ -26,6 +26,7 @@ as they were (docs/BENCHMARKS.md, round 15).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
@@ -104,13 +105,20 @@ def lend(
         entry = pool.get(at.get(spot, ""))
         if entry is None or entry is hit or not rule.short(entry.seen.text):
             continue  # a long turn stands on its own
-        if rule.own_words and not carries(entry.seen.text, []):
+        if rule.own_words and not _has_words(entry.seen.text):
             continue  # "lol" beside a hit answers nothing
         entry.fused += amount
         step = spot[1] - (hit.seen.turn.turn if hit.seen.turn is not None else spot[1])
         side = "after" if step > 0 else "before"
         turns = "turn" if abs(step) == 1 else "turns"
         entry.reasons.append(f"beside #{place} ({abs(step)} {turns} {side} it)")
+
+
+@functools.lru_cache(maxsize=4096)
+def _has_words(text: str) -> bool:
+    """Whether a line has a word of its own (remembered: the same lines come back question
+    after question, and a lender's neighbours are looked at once per lender)."""
+    return carries(text, [])
 
 
 def keeper(rule: Beside | None) -> Callable[[C, list[C]], bool] | None:
