@@ -28,7 +28,8 @@ every piece of news, and what follows is another subject). On the tuning parts
 convgen 0.793 -> 0.799, RealMem and MemoryBank unchanged; the blind chat's
 session recall@10 0.907 -> 0.885 (the answer takes a place another session held).
 The lending of a share of the fused score to every short turn beside a hit
-(:mod:`.beside`) is the wider, ungated form, which did not carry to a held-out part.
+(:mod:`.beside`, on by default from round 15) is the wider, ungated form; the two
+work together.
 """
 
 from __future__ import annotations

@@ -25,9 +25,10 @@ The lists:
 
 The fused score is then multiplied by trust (verified above untrusted;
 quarantined never, unless asked), a small recency factor, and a boost when the
-speaker or the date matches. The answer to a follow-up question asked at or just
-after one of the first turns is placed right after it (:mod:`truehearth.recall.answers`).
-Then, where the home has it on and the
+speaker or the date matches; short lines beside the fused top borrow a share of their
+place (:mod:`truehearth.recall.beside`). The answer to a follow-up question asked at or
+just after one of the first turns is placed right after it (:mod:`.answers`). Then, where
+the home has it on and the
 ``meaning`` extra is installed, a second stage re-reads the first few dozen for
 meaning and blends its order in (:mod:`truehearth.recall.meaning`). Every result
 says why it was chosen, including when the second stage moved it.
