@@ -142,8 +142,12 @@ def _load(path: Path) -> dict[str, Any]:
         if path.stat().st_size > MAX_PACK_BYTES:
             raise PackInvalid(f"{path.name}: larger than 16 MiB")
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError:
+    except FileNotFoundError:
         raise PackInvalid(f"no pack at {path}") from None
+    except IsADirectoryError:
+        raise PackInvalid(f"{path} is a directory; name the pack file") from None
+    except OSError as exc:
+        raise PackInvalid(f"cannot read the pack {path}: {exc.strerror or exc}") from None
     except (UnicodeDecodeError, yaml.YAMLError):
         raise PackInvalid(f"{path.name}: not readable YAML") from None
     if not isinstance(data, dict):
