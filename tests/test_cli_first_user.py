@@ -32,3 +32,13 @@ def test_a_folder_given_as_a_pack_is_named_a_folder(
         line = _one_error_line(result.err)
         assert result.code == 2 and "is a directory" in line and "no pack" not in line, line
     assert _journal(home.path) == before
+
+
+def test_a_fingerprint_with_a_huge_event_number_says_what_is_wrong(
+    cli: CliRunner, home: Home
+) -> None:
+    before = _journal(home.path)
+    result = cli("verify", "--expect", "9" * 23 + ":3f9ac-2b177-de0a1-b9c3d", "--home", home.path)
+    line = _one_error_line(result.err)
+    assert result.code == 2 and "below 2^62" in line, line
+    assert _journal(home.path) == before

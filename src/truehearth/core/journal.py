@@ -130,7 +130,9 @@ def parse_fingerprint(text: str) -> Expected:
         raise ValueError(f"a fingerprint looks like 1042:3f9ac-2b177-de0a1-b9c3d, not {text!r}")
     seq = int(seq_text.strip())
     if not 1 <= seq < 2**62:
-        raise ValueError(f"a fingerprint names an event from 1 up, not {seq_text.strip()}")
+        raise ValueError(
+            f"a fingerprint names an event numbered 1 or more and below 2^62, not {seq_text.strip()}"
+        )
     if rest.strip().lower().startswith("b2:"):
         rest = rest.strip()[3:]
     hexpart = "".join(c for c in rest.lower() if c not in " -_")
