@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import CliRunner
 from truehearth.home import Home
 
@@ -28,7 +30,9 @@ def test_a_folder_given_as_a_pack_is_named_a_folder(
     before = _journal(home.path)
     for args in (["packs", "verify", folder], ["audit", "x.jsonl", "--rules", folder]):
         (tmp_path / "x.jsonl").write_text('{"messages": [{"role": "user", "content": "hi"}]}\n')
-        result = cli(*[str(tmp_path / a) if a == "x.jsonl" else a for a in args], "--home", home.path)
+        result = cli(
+            *[str(tmp_path / a) if a == "x.jsonl" else a for a in args], "--home", home.path
+        )
         line = _one_error_line(result.err)
         assert result.code == 2 and "is a directory" in line and "no pack" not in line, line
     assert _journal(home.path) == before
@@ -42,3 +46,34 @@ def test_a_fingerprint_with_a_huge_event_number_says_what_is_wrong(
     line = _one_error_line(result.err)
     assert result.code == 2 and "below 2^62" in line, line
     assert _journal(home.path) == before
+
+
+EGRESS_ON_A_LOCAL_MOUTH = [
+    ["--echo", "--send", "core"],
+    ["--echo", "--allow-remote", "--send", "core"],
+    ["--url", "http://127.0.0.1:9/v1", "--model", "m", "--send", "core"],
+    ["--url", "http://localhost:9/v1", "--model", "m", "--allow-lan", "--send", "core"],
+]
+
+
+@pytest.mark.parametrize("flags", EGRESS_ON_A_LOCAL_MOUTH, ids=" ".join)
+def test_egress_flags_on_a_mouth_on_this_machine_are_refused(
+    cli: CliRunner, home: Home, flags: list[str]
+) -> None:
+    """Such a mouth is given every layer: `--send core` must not look like it kept the rest."""
+    before = _journal(home.path)
+    result = cli("mouth", "add", "near", *flags, "--home", home.path)
+    line = _one_error_line(result.err)
+    assert result.code == 2 and "only to a mouth off this machine" in line, line
+    assert _journal(home.path) == before
+
+
+@pytest.mark.parametrize(
+    ("flag", "value"), [("--max-tokens", "0"), ("--temperature", "nan"), ("--top-p", "1.5")]
+)
+def test_a_generation_value_out_of_range_is_named(
+    cli: CliRunner, home: Home, flag: str, value: str
+) -> None:
+    result = cli("mouth", "add", "e", "--echo", flag, value, "--home", home.path)
+    line = _one_error_line(result.err)
+    assert result.code == 2 and line.startswith(f"error: {flag} must be"), line

@@ -16,8 +16,13 @@ from truehearth.core.records import Voice
 from truehearth.core.vocabulary import DEFAULT_FENCE, FENCE_STYLES, Standing
 from truehearth.mouths import registry
 from truehearth.mouths.base import GenerationParams
-from truehearth.mouths.egress import PLAIN_HTTP_ON_LAN, Destination, EgressPolicy, destination
-from truehearth.mouths.errors import ModelFileError
+from truehearth.mouths.egress import (
+    PLAIN_HTTP_ON_LAN,
+    Destination,
+    EgressPolicy,
+    destination,
+)
+from truehearth.mouths.errors import EgressRefused, ModelFileError
 from truehearth.mouths.registry import MouthEntry
 
 mouth_app = typer.Typer(
@@ -114,8 +119,8 @@ def mouth_add(
             raise InvalidInput(f"{', '.join(stray)} {verb} with --url (the server to reach)")
     if sum(bool(x) for x in (gguf, url, echo)) > 1:
         raise InvalidInput("choose one of --gguf, --url or --echo")
-    if max_tokens < 1 or not 0 <= temperature <= 5 or not 0 < top_p <= 1:
-        raise InvalidInput("need max-tokens ≥ 1, temperature in [0, 5] and top-p in (0, 1]")
+    _check_params(max_tokens, temperature, top_p)
+    _egress_flags_apply(url, socket, allow_remote=allow_remote, allow_lan=allow_lan, send=send)
     options: dict[str, Any]
     if url:
         backend = "openai-http"
@@ -163,6 +168,50 @@ def mouth_add(
         )
     if where is Destination.LAN and url and url.lower().startswith("http://"):
         err_console.print(f"[bold yellow]{escape(PLAIN_HTTP_ON_LAN)}[/]")
+
+
+def _check_params(max_tokens: int, temperature: float, top_p: float) -> None:
+    """Name the one value out of range, so the user knows which to fix."""
+    if max_tokens < 1:
+        raise InvalidInput(f"--max-tokens must be 1 or more, not {max_tokens}")
+    if not 0 <= temperature <= 5:  # also refuses nan
+        raise InvalidInput(f"--temperature must be between 0 and 5, not {temperature}")
+    if not 0 < top_p <= 1:
+        raise InvalidInput(f"--top-p must be above 0 and at most 1, not {top_p}")
+
+
+def _egress_flags_apply(
+    url: str | None,
+    socket: str | None,
+    *,
+    allow_remote: bool,
+    allow_lan: bool,
+    send: list[str] | None,
+) -> None:
+    """Refuse egress flags on a mouth that stays on this machine.
+
+    Such a mouth is given every layer whatever ``--send`` says; accepting the flag
+    silently would let a user believe they had kept layers from it.
+    """
+    given = [
+        f
+        for f, v in (("--allow-remote", allow_remote), ("--allow-lan", allow_lan), ("--send", send))
+        if v
+    ]
+    if not given:
+        return
+    local = url is None or socket is not None
+    if not local:
+        try:
+            local = destination(url or "") is Destination.LOOPBACK
+        except EgressRefused:
+            return  # a malformed URL is refused with its own line further on
+    if local:
+        verb = "applies" if len(given) == 1 else "apply"
+        raise InvalidInput(
+            f"{', '.join(given)} {verb} only to a mouth off this machine; a mouth on this "
+            "machine is given every layer, and nothing it is given leaves the machine"
+        )
 
 
 def _given_gguf(path: Path) -> None:
