@@ -131,7 +131,8 @@ def parse_fingerprint(text: str) -> Expected:
     seq = int(seq_text.strip())
     if not 1 <= seq < 2**62:
         raise ValueError(
-            f"a fingerprint names an event numbered 1 or more and below 2^62, not {seq_text.strip()}"
+            "a fingerprint names an event numbered 1 or more and below 2^62, "
+            f"not {seq_text.strip()}"
         )
     if rest.strip().lower().startswith("b2:"):
         rest = rest.strip()[3:]
