@@ -103,3 +103,7 @@ def test_the_importer_keeps_a_persons_request_and_quarantines_the_same_order_els
     assert trust[("turn", "companion")] is Trust.QUARANTINED
     held = next(r for r in records if r.trust is Trust.QUARANTINED)
     assert held.reason is not None and "(format-order)" in held.reason
+    # The custom instructions are also proposed for core: without an injection warning.
+    proposals = home.proposals()
+    assert [p.text for p in proposals] == [REQUEST]
+    assert proposals[0].why is not None and "warning" not in proposals[0].why

@@ -229,7 +229,7 @@ def _custom_instructions(node: object, conv_id: str, seen: set[str]) -> Iterator
         )
         if field_name == "about_model_message":
             why = "ChatGPT custom instructions: " + what
-            yield Suggestion(Layer.CORE, text, locator, why, stable=True)
+            yield Suggestion(Layer.CORE, text, locator, why, stable=True, by_human=True)
 
 
 def described(content: object, metadata: object) -> str:

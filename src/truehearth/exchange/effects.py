@@ -147,7 +147,7 @@ def suggestion_text(item: Suggestion) -> str:
 
 def _suggestion_effect(item: Suggestion, base: Source, now: str, report: ImportReport) -> Effect:
     text = suggestion_text(item)
-    finding = detect(text)
+    finding = detect(text, by_human=item.by_human)
     why = item.why + (f"; warning: {finding.reason}" if finding else "")
     source = Source(via=base.via, import_sha256=base.import_sha256, locator=item.locator)
     draft = acts.propose(

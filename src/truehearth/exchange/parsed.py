@@ -61,6 +61,10 @@ class Suggestion:
     instructions, a Letta agent's persona block): then it is not proposed again when
     the item of the same locator just before it is already in the home, or when an
     earlier import already proposed the same text for the same layer."""
+    by_human: bool = False
+    """Whether the archive's own human wrote it to their companion (ChatGPT's custom
+    instructions): then a request in it ("end every reply with a joke") earns the proposal no
+    injection warning (:attr:`Item.by_human`)."""
 
 
 @dataclass(frozen=True, slots=True)
