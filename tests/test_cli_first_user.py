@@ -77,3 +77,31 @@ def test_a_generation_value_out_of_range_is_named(
     result = cli("mouth", "add", "e", "--echo", flag, value, "--home", home.path)
     line = _one_error_line(result.err)
     assert result.code == 2 and line.startswith(f"error: {flag} must be"), line
+
+
+def test_drift_and_recognize_name_a_mouth_that_does_not_exist(
+    tmp_path: Path, cli: CliRunner, home: Home
+) -> None:
+    before = _journal(home.path)
+    chart = tmp_path / "drift.svg"
+    for args in (
+        ["drift", "--mouth", "nosuch", "--svg", chart],
+        ["recognize", "--mouth", "nosuch"],
+    ):
+        result = cli(*args, "--home", home.path)
+        line = _one_error_line(result.err)
+        assert result.code == 2 and "no mouth named 'nosuch'" in line, line
+    assert not chart.exists()
+    assert _journal(home.path) == before
+    quiet = cli("drift", "--mouth", "faithful", "--home", home.path)  # shipped, never checked
+    assert quiet.code == 0 and "no checks yet" in quiet.out, quiet.err
+
+
+def test_a_pack_of_the_other_kind_is_named_in_plain_words(cli: CliRunner, home: Home) -> None:
+    from truehearth import packs
+
+    result = cli(
+        "check", "--mouth", "faithful", "--suite", packs.BUILTIN_RULES, "--home", home.path
+    )
+    line = _one_error_line(result.err)
+    assert result.code == 2 and "is an audit-rules pack, not a probe-suite pack" in line, line

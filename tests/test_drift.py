@@ -103,8 +103,8 @@ def test_cli_drift_draws_the_chart(cli: CliRunner, wren: Home, tmp_path: Path) -
     data = json.loads(cli("drift", "--home", wren.path, "--json", "--mouth", "echo").out)
     assert [c["mouth"] for c in data["checks"]] == ["echo"]
     assert data["alerts"] == []
-    empty = cli("drift", "--home", wren.path, "--mouth", "nobody")
-    assert "no checks yet" in empty.out
+    empty = cli("drift", "--home", wren.path, "--mouth", "nobody")  # a typo, not a mouth
+    assert empty.code == 2 and "no mouth named 'nobody'" in empty.err
 
 
 def test_the_next_chat_shows_the_alert_and_asks_for_a_new_check(wren: Home, cli: CliRunner) -> None:

@@ -108,7 +108,7 @@ def test_cli_recognize_reads_answers_from_stdin(
     ("args", "needle"),
     [
         (("--mouth", "faithful", "--verdict", "soulmate"), "--verdict must be one of"),
-        (("--mouth", "ghost"), "has no check yet"),
+        (("--mouth", "ghost"), "no mouth named 'ghost'"),
         (("--mouth", "faithful", "--per-source", "1"), "give your verdict with --verdict"),
         (
             ("--mouth", "faithful", "--per-source", "1", "--verdict", "home", "--answers", "-"),

@@ -246,7 +246,11 @@ def verify(path: Path, trusted: Collection[str] = (), *, require_trust: bool = T
     )
 
 
+def _a(word: str) -> str:
+    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
+
+
 def expect_kind(pack: Pack, kind: str) -> Pack:
     if pack.kind != kind:
-        raise PackInvalid(f"{pack.path.name} is a {pack.kind} pack, not {kind}")
+        raise PackInvalid(f"{pack.path.name} is {_a(pack.kind)} pack, not {_a(kind)} pack")
     return pack

@@ -67,6 +67,15 @@ def _mouth(home: Home, name: str) -> _Chosen:
     return _Chosen(registry.load(chosen), sendable, fences.style(chosen.fence), registered=True)
 
 
+def _named_mouth(home: Home, name: str) -> None:
+    """Refuse a name that is no mouth at all (a typo), before saying it has no checks.
+
+    A mouth removed since its checks still has them, so this runs only when none are found.
+    """
+    if name not in BUILTIN:
+        registry.entry(home, name)
+
+
 @app.command("check")
 def check_cmd(
     mouth: Annotated[str, typer.Option("--mouth", help="The mouth to check (a registered name).")],
@@ -219,6 +228,8 @@ def recognize_cmd(
     if verdict is not None and verdict not in VERDICTS:
         raise InvalidInput(f"--verdict must be one of: {', '.join(VERDICTS)}")
     with opened(home) as h:
+        if not checks(h, mouth):
+            _named_mouth(h, mouth)
         check_id, sources = blind.sources_for(h, mouth, against)
         items = blind.blind_items(sources, per_source=per_source, seed=seed)
         marks = _read_answers(answers, len(items)) if answers is not None else _ask(items)
@@ -314,6 +325,8 @@ def drift_cmd(
         existing_folder(svg.absolute().parent, svg.name)
     with opened(home) as h:
         history = checks(h, mouth)
+        if mouth is not None and not history:
+            _named_mouth(h, mouth)
         mouths = sorted({str(c["mouth"]) for c in history})
         alerts = [a for a in (drift_alert(h, m) for m in mouths) if a is not None]
         humans = blind.human_verdicts(h)
