@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import CliRunner
+from truehearth.core.records import Layer
 from truehearth.home import Home
+
+FIXTURES = Path(__file__).parent / "fixtures" / "exchange"
 
 
 def _journal(home: Path) -> bytes:
@@ -105,3 +110,35 @@ def test_a_pack_of_the_other_kind_is_named_in_plain_words(cli: CliRunner, home: 
     )
     line = _one_error_line(result.err)
     assert result.code == 2 and "is an audit-rules pack, not a probe-suite pack" in line, line
+
+
+def test_a_card_named_as_another_picture_kind_is_refused(
+    tmp_path: Path, cli: CliRunner, home: Home
+) -> None:
+    home.accept(home.propose(Layer.CORE, "I keep the lamp lit.").id)
+    before = _journal(home.path)
+    for name in ("ash.webp", "ash.gif", "ash"):
+        result = cli("export", "card", tmp_path / name, "--home", home.path)
+        line = _one_error_line(result.err)
+        assert result.code == 2 and "end the file name in .png or .json" in line, line
+        assert not (tmp_path / name).exists()
+    assert _journal(home.path) == before
+    assert cli("export", "card", tmp_path / "ash.JSON", "--home", home.path).code == 0
+
+
+def test_review_with_an_import_the_home_never_saw_is_wrong_input(
+    cli: CliRunner, home: Home
+) -> None:
+    assert cli("import", "st-chat", FIXTURES / "st_chat.jsonl", "--home", home.path).code == 0
+    before = _journal(home.path)
+    for args in (
+        ["review", "list", "--import", "ffff"],
+        ["review", "apply", "leave", "--import", "ffff", "--yes"],
+    ):
+        result = cli(*args, "--home", home.path)
+        line = _one_error_line(result.err)
+        assert result.code == 2 and "no import whose sha256 starts with 'ffff'" in line, line
+    assert _journal(home.path) == before
+    sha = hashlib.sha256((FIXTURES / "st_chat.jsonl").read_bytes()).hexdigest()
+    listed = cli("review", "list", "--import", sha[:8], "--json", "--home", home.path)
+    assert listed.code == 0 and json.loads(listed.out), listed.err

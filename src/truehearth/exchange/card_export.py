@@ -135,7 +135,7 @@ class Written:
 
 
 def write_card(home: Home, out: Path, *, avatar: Path | None = None) -> Written:
-    """Write the card to ``out``: PNG if the name ends in ``.png``, JSON otherwise.
+    """Write the card to ``out``: PNG if the name ends in ``.png``, JSON if in ``.json``.
 
     The picture of a PNG card is ``avatar`` (a PNG) when given; else the
     picture of the card the verified identity was accepted from, as imported;
@@ -143,6 +143,12 @@ def write_card(home: Home, out: Path, *, avatar: Path | None = None) -> Written:
     anything is written, so a bad one leaves no file behind.
     """
     out = new_file(out)
+    if out.suffix.lower() not in (".png", ".json"):
+        # A JSON card quietly written under `ash.webp` would look like a picture and be none.
+        raise InvalidInput(
+            "a card is written as PNG or JSON: end the file name in .png or .json, "
+            f"not {out.name!r}"
+        )
     as_png = out.suffix.lower() == ".png"
     if avatar is not None and not as_png:
         raise InvalidInput("an avatar needs a PNG card: name the output file *.png")

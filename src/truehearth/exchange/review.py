@@ -23,11 +23,11 @@ from enum import StrEnum
 from typing import Any
 
 from truehearth.core import acts
-from truehearth.core.errors import InvalidInput
+from truehearth.core.errors import InvalidInput, NotFound
 from truehearth.core.events import Draft, Effect, Event
 from truehearth.core.ids import new_id
 from truehearth.core.records import Layer, ProposalAction, Record, Source, Trust, Voice
-from truehearth.core.vocabulary import REVIEW
+from truehearth.core.vocabulary import IMPORT, REVIEW
 from truehearth.home import Home
 from truehearth.store.base import RecordQuery
 
@@ -54,6 +54,8 @@ class Filter:
 
 def pending(home: Home, flt: Filter = Filter(), limit: int | None = None) -> list[Record]:
     """Undecided archive items matching ``flt``, in the order they were written."""
+    if flt.import_sha256 is not None:
+        _known_import(home, flt.import_sha256)
     trust = Trust.QUARANTINED if flt.flagged else Trust.UNTRUSTED
     query = RecordQuery(layers=(Layer.ARCHIVE.value,), trusts=(trust.value,), limit=SCAN_LIMIT)
     decided = {str(value["record"]) for value in home.store.entities(REVIEW)}
@@ -66,6 +68,18 @@ def pending(home: Home, flt: Filter = Filter(), limit: int | None = None) -> lis
             found.append(record)
     found.sort(key=_reading_order)
     return found[:limit] if limit is not None else found
+
+
+def _known_import(home: Home, prefix: str) -> None:
+    """A mistyped ``--import`` is wrong input, not an empty list that looks like "all done"."""
+    given = prefix.strip()
+    if not given:
+        raise InvalidInput("--import is empty; give the start of an import's sha256")
+    if not home.store.find_ids(IMPORT, given, 1):
+        raise NotFound(
+            f"no import whose sha256 starts with {given!r} in this home "
+            "(`truehearth log` shows each import's sha256)"
+        )
 
 
 def _matches(record: Record, flt: Filter) -> bool:
