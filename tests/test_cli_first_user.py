@@ -142,3 +142,32 @@ def test_review_with_an_import_the_home_never_saw_is_wrong_input(
     sha = hashlib.sha256((FIXTURES / "st_chat.jsonl").read_bytes()).hexdigest()
     listed = cli("review", "list", "--import", sha[:8], "--json", "--home", home.path)
     assert listed.code == 0 and json.loads(listed.out), listed.err
+
+
+WRONG_FORMAT = [
+    ("chatgpt", "st_chat.jsonl", "st-chat"),
+    ("card", "agent.af", "letta"),
+    ("letta", "card_v2.json", "card"),
+    ("st-chat", "chatgpt_conversations.json", "chatgpt"),
+]
+
+
+@pytest.mark.parametrize(("named", "file", "right"), WRONG_FORMAT)
+def test_a_file_imported_as_the_wrong_format_names_the_right_command(
+    cli: CliRunner, home: Home, named: str, file: str, right: str
+) -> None:
+    before = _journal(home.path)
+    result = cli("import", named, FIXTURES / file, "--home", home.path)
+    line = _one_error_line(result.err)
+    assert result.code == 2 and f"try `truehearth import {right} " in line, line
+    assert _journal(home.path) == before
+
+
+def test_a_malformed_file_of_the_named_format_gets_no_hint(
+    tmp_path: Path, cli: CliRunner, home: Home
+) -> None:
+    cut = tmp_path / "conversations.json"
+    cut.write_bytes((FIXTURES / "chatgpt_conversations.json").read_bytes()[:400])
+    result = cli("import", "chatgpt", cut, "--home", home.path)
+    line = _one_error_line(result.err)
+    assert result.code == 2 and "malformed JSON" in line and "try `" not in line, line

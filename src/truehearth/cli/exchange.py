@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 from pathlib import Path
 from typing import Annotated
 
@@ -29,6 +30,7 @@ from truehearth.core.vocabulary import IMPORT
 from truehearth.describe import short
 from truehearth.exchange import bundle, card_export, letta_export, review
 from truehearth.exchange.formats import import_path
+from truehearth.exchange.guess import looks_like
 from truehearth.exchange.pipeline import file_sha256
 from truehearth.exchange.report import ImportReport
 from truehearth.exchange.seal import BundleInvalid
@@ -49,9 +51,35 @@ FileArg = Annotated[Path, typer.Argument(help="The file to import.", show_defaul
 
 
 def _import(fmt: str, path: Path, home: Path | None, json: bool) -> None:
-    with opened(home) as h, bars.bar("importing", as_bytes=True, quiet=json) as tick:
-        report = import_path(h, path, fmt, progress=tick)
+    try:
+        with opened(home) as h, bars.bar("importing", as_bytes=True, quiet=json) as tick:
+            report = import_path(h, path, fmt, progress=tick)
+    except InvalidInput as exc:
+        raise _with_hint(exc, fmt, path) from None
     _print_report(report, json)
+
+
+def _with_hint(exc: InvalidInput, fmt: str, path: Path) -> InvalidInput:
+    """The refusal, plus the command that would read the file when it looks like another format."""
+    other = looks_like(path)
+    if other is None or other == fmt:
+        return exc
+    hinted = InvalidInput(
+        f"{exc}; it looks like {FORMAT_NAMES.get(other, other)}: "
+        f"try `truehearth import {other} {shlex.quote(str(path))}`"
+    )
+    hinted.exit_code = exc.exit_code
+    return hinted
+
+
+FORMAT_NAMES = {
+    "chatgpt": "a ChatGPT export",
+    "claude": "a Claude.ai export",
+    "card": "a character card",
+    "lorebook": "a SillyTavern lorebook",
+    "st-chat": "a SillyTavern chat log",
+    "letta": "a Letta agent file",
+}
 
 
 def _print_report(report: ImportReport, json: bool) -> None:
