@@ -171,3 +171,12 @@ def test_a_malformed_file_of_the_named_format_gets_no_hint(
     result = cli("import", "chatgpt", cut, "--home", home.path)
     line = _one_error_line(result.err)
     assert result.code == 2 and "malformed JSON" in line and "try `" not in line, line
+
+
+def test_a_file_given_as_the_home_is_called_a_file(tmp_path: Path, cli: CliRunner) -> None:
+    not_a_home = tmp_path / "notes.txt"
+    not_a_home.write_text("hello\n")
+    result = cli("list", "--home", not_a_home)
+    line = _one_error_line(result.err)
+    assert result.code == 1 and "is a file, not a home" in line and "init" not in line, line
+    assert not_a_home.read_text() == "hello\n"

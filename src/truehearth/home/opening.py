@@ -163,6 +163,8 @@ class Opening(HomeBase):
         :func:`truehearth.encryption.resolve_key`).
         """
         path = path.expanduser().absolute()
+        if path.exists() and not path.is_dir():
+            raise NotAHome(f"{path} is a file, not a home; a home is a directory")
         if not path.is_dir():
             raise NotAHome(f"no home at {path}; create one with `truehearth init`")
         if not is_home(path):
