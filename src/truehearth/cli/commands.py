@@ -93,7 +93,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     (
         "export",
         "exchange training",
-        "Export the home as a signed bundle, a card or a Letta agent file.",
+        "Export the home as a signed bundle, a card, a Letta agent file or training examples.",
     ),
     (
         "audit",

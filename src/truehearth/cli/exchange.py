@@ -38,7 +38,8 @@ from truehearth.mouths import registry as mouth_registry
 
 import_app = typer.Typer(help="Import an archive or a bundle into a home.", no_args_is_help=True)
 export_app = typer.Typer(
-    help="Export the home as a signed bundle, a card or a Letta agent file.", no_args_is_help=True
+    help="Export the home as a signed bundle, a card, a Letta agent file or training examples.",
+    no_args_is_help=True,
 )
 review_app = typer.Typer(
     help="Walk through imported items and decide what each one is.", invoke_without_command=True
