@@ -180,3 +180,18 @@ def test_a_file_given_as_the_home_is_called_a_file(tmp_path: Path, cli: CliRunne
     line = _one_error_line(result.err)
     assert result.code == 1 and "is a file, not a home" in line and "init" not in line, line
     assert not_a_home.read_text() == "hello\n"
+
+
+def test_a_bundle_key_that_is_no_key_is_wrong_input(
+    tmp_path: Path, cli: CliRunner, home: Home
+) -> None:
+    home.remember("We met on a rainy Tuesday.")
+    out = tmp_path / "ash.thb"
+    assert cli("export", "bundle", out, "--home", home.path).code == 0
+    for args in (["verify-bundle", out], ["import", "bundle", out, "--home", tmp_path / "new"]):
+        result = cli(*args, "--key", "AAAA")
+        line = _one_error_line(result.err)
+        assert result.code == 2 and "--key 'AAAA' is not an Ed25519 public key" in line, line
+    assert not (tmp_path / "new").exists()
+    own = home.config.public_key
+    assert cli("verify-bundle", out, "--key", f" {own} ").code == 0

@@ -23,7 +23,7 @@ from truehearth.cli._app import (
 )
 from truehearth.cli._render import counted
 from truehearth.cli.safe import escape
-from truehearth.core.errors import InvalidInput
+from truehearth.core.errors import InvalidInput, TruehearthError
 from truehearth.core.journal import Head, fingerprint
 from truehearth.core.records import Record
 from truehearth.core.vocabulary import IMPORT
@@ -34,6 +34,7 @@ from truehearth.exchange.guess import looks_like
 from truehearth.exchange.pipeline import file_sha256
 from truehearth.exchange.report import ImportReport
 from truehearth.exchange.seal import BundleInvalid
+from truehearth.keys import load_public
 from truehearth.mouths import registry as mouth_registry
 
 import_app = typer.Typer(help="Import an archive or a bundle into a home.", no_args_is_help=True)
@@ -205,6 +206,7 @@ def import_bundle(
 ) -> None:
     """Restore a signed bundle into a new, empty home (the journal head stays the same)."""
     bundle.is_a_bundle(path)
+    key = _signer_key(key)
     target = home_path(home)
     with err_console.status(f"verifying and restoring {path.name} ..."):
         restored = bundle.restore_bundle(path, target, expected_key=key)
@@ -301,6 +303,7 @@ def verify_bundle(
 ) -> None:
     """Check a bundle's signature, file digests, hash chain and state; any change fails."""
     bundle.is_a_bundle(path)
+    key = _signer_key(key)
     with err_console.status(f"verifying {path.name} ..."):
         report = bundle.verify_bundle(path, expected_key=key)
     if json:
@@ -317,6 +320,19 @@ def verify_bundle(
         )
     if not report.ok:
         raise BundleInvalid(f"bundle does not verify: {report.problem}")
+
+
+def _signer_key(key: str | None) -> str | None:
+    """A --key that is no public key is a typo (exit 2), not a bundle signed by another key."""
+    if key is None:
+        return None
+    try:
+        load_public(key.strip())
+    except TruehearthError:
+        raise InvalidInput(
+            f"--key {key!r} is not an Ed25519 public key (base64 of 32 bytes)"
+        ) from None
+    return key.strip()
 
 
 # -- review ----------------------------------------------------------------------
