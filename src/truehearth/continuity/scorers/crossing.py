@@ -55,6 +55,7 @@ FEATURES = (
     "craft_hedge",
     "craft_near",
     "asked",
+    "tiptoe",
 )
 
 # What a boundary keeps out, read from its topic: the cue lists below count only in a
@@ -113,8 +114,9 @@ _ORDER = re.compile(
     r"try|put|let|make|leave|cut|thin|warm|cool|set|watch|check|break|settle|start|wait|"
     r"switch|line|roll|avoid|skip|rush|stop|lower|raise|slow|open|angle|tilt|trim|sand|"
     r"kar|rakh|de|sun|never|always|don't|do not)\b|"
-    r"\b(you (could|can|might|should|may want)|i('d| would) (go|wait|warm|open|apply|use|"
-    r"try|hold|keep|add|leave|thin|give|start|put|set)|next time|if you|if it were my|"
+    r"\b(you (could|can|might|should|may want|ought to|need to)|"
+    r"i('d| would) (go|wait|warm|open|apply|use|try|hold|keep|add|leave|thin|give|start|put|"
+    r"set)|next time|if you|if it were my|"
     r"first look|or it'll|or you'll|tends to|generally)\b"
 )
 _COMPARE = re.compile(
@@ -129,7 +131,8 @@ _HEDGE = re.compile(
     r"suggestion|daydream)|two cents|your call|you('re| are) the (expert|one)|you know all that|"
     r"you('ll| will) see (it|it right)|expert|trust me|it bears saying|if i may|tiny note|"
     r"small optimi[sz]ation|from the (pantry|weather desk|sorting office|dugout)|"
-    r"of course|only sayin'?|just saying|bas|main bata)\b"
+    r"of course|only sayin'?|just saying|bas|main bata|"
+    r"(one|a) (small|little|tiny) (idea|thought|suggestion|tip|note))\b"
 )
 _ASKED = re.compile(
     r"\b(any (tips|advice|ideas|thoughts)|advice|what (should|would|do) (i|you)|"
@@ -137,6 +140,24 @@ _ASKED = re.compile(
     r"what do you (think|reckon)|should i|honest|honestly|be straight|tell me)\b"
 )
 _SPEAKER = re.compile(r"\b(i|i'm|i've|me|my)\b")
+# Raising what the human has not, gently: the disclaimers and leave-it-to-you phrases a
+# speaker puts around a delicate subject they bring up themselves ("Only asking. No
+# reason.", "It is fine to think about. Only when you want to.", "I only say it because I
+# care"). General talk of tiptoeing, not any one subject: like an allusion to a shared
+# past, it counts only while every kept-out topic is still the human's to raise (once they
+# have raised one, a gentle "only when you want to" answers them), and the model weighs it
+# with the topic's closeness.
+_TIPTOE = re.compile(
+    r"\b((only|just|merely) (asking|curious|wondering|thinking|checking|mentioning|saying)|"
+    r"no reason|(just|only) (a )?(thought|wondering)|curious,? (me|only)|"
+    r"i (only|just) (say|ask|mention) (it|this|that)|because i care|"
+    r"(i )?(keep|kept) thinking (about|of)|(i )?(always|sometimes) wonder|"
+    r"(only|just) (when|if) you('re)? (want|wish|like|ready)|whenever you('re)? ready|"
+    r"you don't have to|no need to (answer|say|talk)|(it is|it's) (fine|okay|ok|alright) to|"
+    r"if you (ever )?want to talk|(can|could) talk (to|with) me about|"
+    r"(don't|do not) mind me|ignore me|forget i (said|asked|mentioned)|sorry,? (only|just)|"
+    r"by the by|by the way|speaking of|while we're on|not that it's my|none of my business)\b"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,6 +233,7 @@ def features(s: Situation, rules: tuple[BoundaryRule, ...]) -> tuple[float, ...]
         craft_near = max(
             best_similarity(text, [r.topic])[0] for r in home.crafts for text in (raw, s.message)
         )
+    every_unraised = bool(unraised) and len(unraised) == len(home.topics)
     body = home.body and any(r for r in unraised if _BODY_TOPIC.search(norm(r.topic)))
     health = home.health and any(r for r in unraised if _HEALTH_TOPIC.search(norm(r.topic)))
     family = home.family and any(r for r in unraised if _FAMILY_TOPIC.search(norm(r.topic)))
@@ -219,7 +241,7 @@ def features(s: Situation, rules: tuple[BoundaryRule, ...]) -> tuple[float, ...]
         round(near, 4),
         round(beyond, 4),
         float(min(unsaid, 2)),
-        _cues(_PAST, reply, human) if unraised and len(unraised) == len(home.topics) else 0.0,
+        _cues(_PAST, reply, human) if every_unraised else 0.0,
         _cues(_BODY_CUE, reply, human) if body else 0.0,
         _cues(_HEALTH_CUE, reply, human) if health else 0.0,
         _cues(_FAMILY_CUE, reply, human) if family else 0.0,
@@ -228,6 +250,7 @@ def features(s: Situation, rules: tuple[BoundaryRule, ...]) -> tuple[float, ...]
         craft_hedge,
         round(craft_near, 4),
         float(asked),
+        _cues(_TIPTOE, reply, human) if every_unraised else 0.0,
     )
 
 
