@@ -195,3 +195,28 @@ def test_a_bundle_key_that_is_no_key_is_wrong_input(
     assert not (tmp_path / "new").exists()
     own = home.config.public_key
     assert cli("verify-bundle", out, "--key", f" {own} ").code == 0
+
+
+def test_correcting_a_verified_memory_says_the_new_words_wait_for_confirmation(
+    cli: CliRunner, home: Home
+) -> None:
+    old = home.remember("We met on a rainy Tuesday.", verified=True)
+    result = cli("correct", old.id, "We met on a rainy Wednesday.", "--home", home.path)
+    assert result.code == 0, result.err
+    assert "(untrusted)" in result.out and "truehearth confirm" in result.err
+    quiet = cli("correct", result.out.split()[0], "We met on a rainy Thursday.",
+                "--verified", "--home", home.path)  # fmt: skip
+    assert quiet.code == 0 and "(verified)" in quiet.out and quiet.err == "", quiet.err
+
+
+def test_a_correction_that_changes_nothing_is_refused(cli: CliRunner, home: Home) -> None:
+    old = home.remember("We met on a rainy Tuesday.")
+    before = _journal(home.path)
+    result = cli("correct", old.id, "  We met on a rainy Tuesday. ", "--home", home.path)
+    line = _one_error_line(result.err)
+    assert result.code == 2 and "nothing to correct" in line, line
+    assert _journal(home.path) == before
+    confirmed = cli(
+        "correct", old.id, "We met on a rainy Tuesday.", "--verified", "--home", home.path
+    )
+    assert confirmed.code == 0, confirmed.err

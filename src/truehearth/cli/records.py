@@ -14,6 +14,7 @@ from truehearth.cli._app import (
     JsonOpt,
     app,
     console,
+    err_console,
     home_path,
     opened,
     print_json,
@@ -117,6 +118,7 @@ def correct(
 ) -> None:
     """Supersede a record with a corrected version; the old one stays in history."""
     with opened(home) as h:
+        old = h.record(record_id)
         new = h.correct(
             record_id,
             text,
@@ -125,7 +127,15 @@ def correct(
             valid_from=valid_from,
             source=Source(via="cli"),
         )
-    console.print(f"{new.id} supersedes {new.supersedes}")
+    console.print(f"{new.id} supersedes {new.supersedes} ({new.trust.value})")
+    if old.trust is Trust.VERIFIED and new.trust is not Trust.VERIFIED:
+        # The README's own example corrects a verified memory: say that the new words
+        # are not confirmed yet, rather than let a confirmed memory go quiet unnoticed.
+        err_console.print(
+            f"note: {old.id} was verified; the correction is {new.trust.value} until you "
+            f"confirm it: `truehearth confirm {new.id}` (or correct with --verified)",
+            soft_wrap=True,
+        )
 
 
 @app.command()

@@ -111,6 +111,7 @@ class Writing(HomeBase):
 
         def build(now: str) -> list[Draft]:
             old = self.record(rid)
+            _changes_something(old, text, verified=verified, valid_from=valid_from)
             return [
                 acts.correct(
                     old,
@@ -213,3 +214,20 @@ def _time_or_none(value: str | None, what: str) -> str | None:
     if parsed.tzinfo is None and "T" not in text and " " not in text:
         return parsed.date().isoformat()
     return parsed.isoformat()
+
+
+def _changes_something(old: Record, text: str, *, verified: bool, valid_from: str | None) -> None:
+    """Refuse a correction that would only copy the record: a new version for nothing.
+
+    The same words may still come again to confirm them (``verified``) or to say
+    since when they hold (``valid_from``).
+    """
+    if old.layer.is_identity or valid_from is not None:
+        return  # identity: the consent gate refuses it, and journals the attempt
+    if verified and old.trust is not Trust.VERIFIED:
+        return
+    if old.is_current and clean_text(text) == old.text:
+        raise InvalidInput(
+            f"the correction is word for word the text of {old.id}; nothing to correct "
+            "(to confirm it: `truehearth confirm`; to date it: --valid-from)"
+        )
