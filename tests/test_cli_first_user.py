@@ -220,3 +220,17 @@ def test_a_correction_that_changes_nothing_is_refused(cli: CliRunner, home: Home
         "correct", old.id, "We met on a rainy Tuesday.", "--verified", "--home", home.path
     )
     assert confirmed.code == 0, confirmed.err
+
+
+def test_leaving_out_a_session_the_home_does_not_have_is_wrong_input(
+    tmp_path: Path, cli: CliRunner, home: Home
+) -> None:
+    assert cli("import", "st-chat", FIXTURES / "st_chat.jsonl", "--home", home.path).code == 0
+    before = _journal(home.path)
+    out = tmp_path / "train.jsonl"
+    result = cli("export", "training", out, "--include-untrusted", "--exclude-session",
+                 "snope", "--home", home.path)  # fmt: skip
+    line = _one_error_line(result.err)
+    assert result.code == 2 and "no conversation 'snope'" in line, line
+    assert [p.name for p in tmp_path.iterdir()] == ["home"]  # no export, no manifest
+    assert _journal(home.path) == before

@@ -30,7 +30,7 @@ import orjson
 from cryptography.exceptions import InvalidSignature
 
 from truehearth.core.canonical import canonical_bytes, digest
-from truehearth.core.errors import InvalidInput, TruehearthError
+from truehearth.core.errors import InvalidInput, NotFound, TruehearthError
 from truehearth.core.events import Draft
 from truehearth.core.policy import check_human_act
 from truehearth.core.progress import Progress
@@ -264,6 +264,7 @@ def _segments(home: Home, selection: Selection) -> Iterator[_Segment]:
     """Conversations from the journaled turns, cut wherever a turn is not admitted."""
     query = RecordQuery(current_only=True, limit=SCAN_LIMIT)
     sessions: dict[str, list[Record]] = {}
+    seen: set[str] = set()
     for value in home.store.records(query):
         meta = value.get("meta")
         if not meta or meta.get("kind") != "turn" or meta.get("promoted_from"):
@@ -272,9 +273,18 @@ def _segments(home: Home, selection: Selection) -> Iterator[_Segment]:
             continue
         record = Record.from_json(value)
         key = _conversation(record)
+        if key is not None:
+            seen.add(key)
         if key is None or key in selection.exclude_sessions:
             continue
         sessions.setdefault(key, []).append(record)
+    unknown = sorted(selection.exclude_sessions - seen)
+    if unknown:
+        # A typo in --exclude-session would otherwise let that session's turns in.
+        raise NotFound(
+            f"no conversation {unknown[0]!r} in this home to leave out; "
+            "see `truehearth log` (an imported one is import:SHA256)"
+        )
     for key in sorted(sessions):
         turns = sorted(sessions[key], key=_turn_order)
         segment = _Segment()
