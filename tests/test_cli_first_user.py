@@ -234,3 +234,17 @@ def test_leaving_out_a_session_the_home_does_not_have_is_wrong_input(
     assert result.code == 2 and "no conversation 'snope'" in line, line
     assert [p.name for p in tmp_path.iterdir()] == ["home"]  # no export, no manifest
     assert _journal(home.path) == before
+
+
+def test_a_trusted_key_without_a_pack_to_trust_it_for_is_refused(
+    tmp_path: Path, cli: CliRunner, home: Home
+) -> None:
+    data = tmp_path / "train.jsonl"
+    data.write_text('{"messages": [{"role": "user", "content": "hi"}]}\n')
+    key = home.config.public_key
+    for args in (["audit", data], ["check", "--mouth", "faithful"]):
+        result = cli(*args, "--trust-key", key, "--home", home.path)
+        line = _one_error_line(result.err)
+        assert result.code == 2 and "--trust-key goes with" in line, line
+    assert not (tmp_path / "train.jsonl.audit").exists()
+    assert not (home.path / "checks").exists()

@@ -43,6 +43,8 @@ def audit_cmd(
         raise InvalidInput(f"--out {out} is a file; name a directory for audit.html/json")
     if out is not None and not out.exists():  # the folder named is made; the one holding it is not
         existing_folder(out.absolute().parent, out.name)
+    if trust_key and rules is None:
+        raise InvalidInput("--trust-key goes with --rules (a signed pack by that author)")
     chosen = auditing.builtin_rules()
     if rules is not None:
         trusted = pack_trust.trusted_at(home_path(home), trust_key or [])

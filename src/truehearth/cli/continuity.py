@@ -115,6 +115,8 @@ def check_cmd(
         raise InvalidInput("give either --suite (a signed pack) or --probes, not both")
     if judge_all and judge is None:
         raise InvalidInput("--judge-all needs a --judge to grade the replies")
+    if trust_key and suite is None:
+        raise InvalidInput("--trust-key goes with --suite (a signed pack by that author)")
     if set_standing is not None and set_standing not in STANDINGS:
         raise InvalidInput(f"--set-standing must be one of: {', '.join(STANDINGS)}")
     if out is not None and out.exists() and not out.is_dir():
