@@ -248,3 +248,27 @@ def test_a_trusted_key_without_a_pack_to_trust_it_for_is_refused(
         assert result.code == 2 and "--trust-key goes with" in line, line
     assert not (tmp_path / "train.jsonl.audit").exists()
     assert not (home.path / "checks").exists()
+
+
+def test_a_standing_cites_only_a_report_of_a_check_of_that_mouth(
+    cli: CliRunner, home: Home
+) -> None:
+    from truehearth.continuity.check import run_check
+    from truehearth.continuity.drift import checks
+    from truehearth.mouths import registry
+    from truehearth.mouths.doubles import EchoMouth
+
+    assert cli("mouth", "add", "e", "--echo", "--home", home.path).code == 0
+    run_check(home, EchoMouth(), "e")
+    digest = str(checks(home, "e")[-1]["report_digest"])
+    before = _journal(home.path)
+    for given in ("report.json", "b2:ffff", ""):
+        result = cli("mouth", "standing", "e", "guest", "--reason", "r", "--report", given,
+                     "--home", home.path)  # fmt: skip
+        line = _one_error_line(result.err)
+        assert result.code == 2 and "continuity-check report of e" in line, line
+    assert _journal(home.path) == before
+    cited = cli("mouth", "standing", "e", "guest", "--reason", "r", "--report", digest[:12],
+                "--home", home.path)  # fmt: skip
+    assert cited.code == 0, cited.err
+    assert registry.entry(home, "e").check_report == digest

@@ -14,6 +14,7 @@ from truehearth.cli.safe import escape
 from truehearth.core.errors import InvalidInput
 from truehearth.core.records import Voice
 from truehearth.core.vocabulary import DEFAULT_FENCE, FENCE_STYLES, Standing
+from truehearth.home import Home
 from truehearth.mouths import registry
 from truehearth.mouths.base import GenerationParams
 from truehearth.mouths.egress import (
@@ -406,8 +407,31 @@ def mouth_standing(
 ) -> None:
     """Decide a mouth's standing yourself (the continuity check only informs it)."""
     with opened(home) as h:
+        if report is not None:
+            report = _checked_report(h, name, report)
         entry = registry.set_mouth_standing(h, name, standing, Voice.HUMAN, reason, report)
     console.print(f"{escape(entry.name)} is now {entry.standing.value}.")
+
+
+def _checked_report(home: Home, name: str, given: str) -> str:
+    """The full digest of a journaled check of ``name`` that ``given`` starts.
+
+    A standing cites the report behind it; a digest no check of this mouth has
+    (a typo, a file path) would cite nothing while looking like evidence.
+    """
+    from truehearth.continuity.drift import checks
+
+    registry.entry(home, name)  # an unknown mouth is named as such first
+    wanted = given.strip().lower()
+    digests = {str(c["report_digest"]) for c in checks(home, name) if c.get("report_digest")}
+    found = sorted(d for d in digests if wanted and d.lower().startswith(wanted))
+    if len(found) != 1:
+        why = "several" if found else "no"
+        raise InvalidInput(
+            f"--report {given!r} matches {why} continuity-check report of {name}; "
+            "give the report digest (b2:...) that `truehearth check` printed"
+        )
+    return found[0]
 
 
 @mouth_app.command("fence")
