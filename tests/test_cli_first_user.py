@@ -272,3 +272,24 @@ def test_a_standing_cites_only_a_report_of_a_check_of_that_mouth(
                 "--home", home.path)  # fmt: skip
     assert cited.code == 0, cited.err
     assert registry.entry(home, "e").check_report == digest
+
+
+def test_a_mouth_on_a_human_proposal_is_refused(cli: CliRunner, home: Home) -> None:
+    before = _journal(home.path)
+    result = cli("propose", "core", "I keep the lamp lit.", "--mouth", "smollm2",
+                 "--home", home.path)  # fmt: skip
+    line = _one_error_line(result.err)
+    assert result.code == 2 and "goes with --voice companion" in line, line
+    assert _journal(home.path) == before
+    spoke = cli("propose", "core", "I keep the lamp lit.", "--voice", "companion", "--mouth",
+                "smollm2", "--home", home.path)  # fmt: skip
+    assert spoke.code == 0, spoke.err
+
+
+def test_a_rhythm_window_that_ends_when_it_starts_is_refused(cli: CliRunner, home: Home) -> None:
+    before = _journal(home.path)
+    result = cli("rhythm", "boundary", "set", "Rest now.", "--after-time", "22:00",
+                 "--until", "22:00", "--home", home.path)  # fmt: skip
+    line = _one_error_line(result.err)
+    assert result.code == 2 and "both 22:00" in line, line
+    assert _journal(home.path) == before

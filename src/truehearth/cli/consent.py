@@ -83,6 +83,10 @@ def propose(
     if action is ProposalAction.RETIRE and text:
         raise InvalidInput("a retirement takes no text; give only --retires ID")
     parsed_layer = parse_enum(Layer, layer, "layer")
+    parsed_voice = parse_enum(Voice, voice, "voice")
+    if mouth is not None and parsed_voice is not Voice.COMPANION:
+        # recorded with a human's proposal, it would claim a model spoke the words
+        raise InvalidInput("--mouth names the mouth that spoke: it goes with --voice companion")
     given = _structure(structure, topic, word, marker, unless_raised, ask_first)
     if given is not None and (
         parsed_layer is not Layer.BOUNDARY or action is ProposalAction.RETIRE
@@ -95,7 +99,7 @@ def propose(
             text,
             action=action,
             target=replaces or retires,
-            voice=parse_enum(Voice, voice, "voice"),
+            voice=parsed_voice,
             source=Source(via="cli", mouth=mouth),
             why=why,
             meta=meta,

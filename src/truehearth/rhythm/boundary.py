@@ -65,6 +65,12 @@ class Rule:
         for value, what in ((self.after_time, "--after-time"), (self.until_time, "--until")):
             if value is not None and not _CLOCK.match(value):
                 raise InvalidInput(f"{what} must be a time like 23:30, not {value!r}")
+        if self.after_time is not None and self.after_time == self.until_time:
+            # from 22:00 until 22:00 reads as never, or as always: neither is said plainly
+            raise InvalidInput(
+                f"--after-time and --until are both {self.until_time}; give a window that "
+                "starts and ends at different times"
+            )
 
     def to_json(self) -> dict[str, Any]:
         return {
