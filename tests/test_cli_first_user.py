@@ -274,12 +274,12 @@ def test_a_standing_cites_only_a_report_of_a_check_of_that_mouth(
     assert registry.entry(home, "e").check_report == digest
 
 
-def test_a_mouth_on_a_human_proposal_is_refused(cli: CliRunner, home: Home) -> None:
+def test_a_mouth_on_a_human_proposal_or_record_is_refused(cli: CliRunner, home: Home) -> None:
     before = _journal(home.path)
-    result = cli("propose", "core", "I keep the lamp lit.", "--mouth", "smollm2",
-                 "--home", home.path)  # fmt: skip
-    line = _one_error_line(result.err)
-    assert result.code == 2 and "goes with --voice companion" in line, line
+    for act in (["propose", "core"], ["remember"], ["remember", "--voice", "system"]):
+        result = cli(*act, "I keep the lamp lit.", "--mouth", "smollm2", "--home", home.path)
+        line = _one_error_line(result.err)
+        assert result.code == 2 and "goes with --voice companion" in line, line
     assert _journal(home.path) == before
     spoke = cli("propose", "core", "I keep the lamp lit.", "--voice", "companion", "--mouth",
                 "smollm2", "--home", home.path)  # fmt: skip

@@ -87,11 +87,15 @@ def remember(
     json: JsonOpt = False,
 ) -> None:
     """Add a record. Core and boundary are refused: use `propose`."""
+    spoke = parse_enum(Voice, voice, "voice")
+    if mouth is not None and spoke is not Voice.COMPANION:
+        # kept on a human's record, it would say a model spoke the words
+        raise InvalidInput("--mouth names the mouth that spoke: it goes with --voice companion")
     with opened(home) as h:
         record = h.remember(
             text,
             layer=parse_enum(Layer, layer, "layer"),
-            voice=parse_enum(Voice, voice, "voice"),
+            voice=spoke,
             source=Source(via="cli", mouth=mouth),
             verified=verified,
             valid_from=valid_from,
