@@ -698,6 +698,9 @@ def main() -> None:
         "--warm", action="store_true", help="ask each question twice; time the second asking"
     )
     parser.add_argument("--near-words", type=int, default=0, help="override talk.NEAR_WORDS")
+    parser.add_argument(
+        "--talk-window", type=int, default=0, help="override talk.WINDOW (1: before round 15b)"
+    )
     parser.add_argument("--skip", type=int, default=0, help="skip this many users per split")
     parser.add_argument("--dump", default="", help="append every question's scores here")
     parser.add_argument("--merge", default="", help="print the tables of these dumps, and stop")
@@ -752,6 +755,10 @@ def main() -> None:
         from truehearth.recall import talk
 
         talk.NEAR_WORDS = args.near_words
+    if args.talk_window:
+        from truehearth.recall import talk
+
+        talk.WINDOW = args.talk_window
     root = extsets.data_dir()
     print(
         f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}; "

@@ -110,7 +110,19 @@ M003_MEANING = Migration(
     ],
 )
 
-MIGRATIONS: tuple[Migration, ...] = (M001_INDEX, M002_TALK, M003_MEANING)
+M004_TALK_NEAR = Migration(
+    "m004_talk_near",
+    [
+        # The talk index's ``near`` column holds two turns each side from round 15b (one
+        # before): read the record feed again from its start, so every document is written
+        # anew (a feed trimmed past its start makes the next sync rebuild from the records
+        # instead). What it holds until then is searched as before; a large home catches up
+        # in the background like any index that is behind (recall/catchup.py).
+        "DELETE FROM recall_meta WHERE key = 'talk.feed'",
+    ],
+)
+
+MIGRATIONS: tuple[Migration, ...] = (M001_INDEX, M002_TALK, M003_MEANING, M004_TALK_NEAR)
 
 
 def migrate_recall(conn: sqlite3.Connection) -> list[str]:

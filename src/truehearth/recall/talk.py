@@ -7,7 +7,7 @@ each record is indexed in five FTS5 columns:
 
 * ``body``: its own text;
 * ``near``: the first content words of the turns within :data:`WINDOW` of it
-  in its session (a turn is re-indexed when a neighbour arrives);
+  in its session, two each side (a turn is re-indexed when a neighbour arrives);
 * ``speaker`` and ``listener``: who said it and to whom (the other voice of
   the session), by name when the import kept one;
 * ``dates``: its session day as words ("May 8 2023 Monday") and as compact
@@ -33,7 +33,11 @@ from truehearth.recall.db import RecallDB
 from truehearth.recall.indextext import TurnKey, record_date, turn_key
 from truehearth.recall.query import without_stopwords
 
-WINDOW = 1  # neighbouring turns each side written into a turn's ``near`` column
+# Neighbouring turns each side written into a turn's ``near`` column. 1 until round 15b;
+# 2 took the four blind tuning chats' turn R@10 from 0.615 to 0.633 (multi-hop 0.46 ->
+# 0.49, open-domain 0.28 -> 0.31; docs/BENCHMARKS.md). A home indexed with 1 re-reads its
+# records once (recall/migrations.py, m004).
+WINDOW = 2
 # ... and at most this many of each neighbour's content words: a short turn needs its
 # neighbours ("been playing it for a month"), a long one stands on its own and would
 # only be diluted by a whole page of someone else's words.
@@ -101,9 +105,9 @@ class TalkHit:
 class TalkIndex:
     """The FTS5 talk index of one home, kept in step with its records."""
 
-    def __init__(self, db: RecallDB, window: int = WINDOW) -> None:
+    def __init__(self, db: RecallDB, window: int | None = None) -> None:
         self.db = db
-        self.window = window
+        self.window = WINDOW if window is None else window  # read at use: a bench may set it
 
     def watermark(self) -> int:
         return self.db.meta_int(MARK)
