@@ -699,6 +699,9 @@ def main() -> None:
     )
     parser.add_argument("--near-words", type=int, default=0, help="override talk.NEAR_WORDS")
     parser.add_argument(
+        "--near-far-words", type=int, default=0, help="override talk.NEAR_FAR_WORDS"
+    )
+    parser.add_argument(
         "--talk-window", type=int, default=0, help="override talk.WINDOW (1: before round 15b)"
     )
     parser.add_argument("--skip", type=int, default=0, help="skip this many users per split")
@@ -759,6 +762,10 @@ def main() -> None:
         from truehearth.recall import talk
 
         talk.WINDOW = args.talk_window
+    if args.near_far_words:
+        from truehearth.recall import talk
+
+        talk.NEAR_FAR_WORDS = args.near_far_words
     root = extsets.data_dir()
     print(
         f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}; "

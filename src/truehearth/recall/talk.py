@@ -42,6 +42,9 @@ WINDOW = 2
 # neighbours ("been playing it for a month"), a long one stands on its own and would
 # only be diluted by a whole page of someone else's words.
 NEAR_WORDS = 24
+# ... of a neighbour two turns away. Fewer cost the gain of the second turn each side
+# (blind chat tune turn R@10: 8 words 0.617, 12 0.626, 24 0.633) and no query time.
+NEAR_FAR_WORDS = 24
 # bm25 column weights: body, near, speaker, listener, dates
 WEIGHTS = (1.0, 0.35, 0.3, 0.1, 0.6)
 BATCH = 4096
@@ -257,7 +260,8 @@ class TalkIndex:
                 other = around.get(TurnKey(key.session, key.turn + step))
                 if step == 0 or other is None:
                     continue
-                near.append(" ".join(without_stopwords(other[1].text).split()[:NEAR_WORDS]))
+                most = NEAR_WORDS if abs(step) == 1 else NEAR_FAR_WORDS
+                near.append(" ".join(without_stopwords(other[1].text).split()[:most]))
                 name = speaker_of(other[1])
                 if name != who and name not in listeners:
                     listeners.append(name)
