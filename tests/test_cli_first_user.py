@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import stat
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import CliRunner
+from truehearth import packs
 from truehearth.core.records import Layer
 from truehearth.home import Home
 
@@ -292,4 +295,31 @@ def test_a_rhythm_window_that_ends_when_it_starts_is_refused(cli: CliRunner, hom
                  "--until", "22:00", "--home", home.path)  # fmt: skip
     line = _one_error_line(result.err)
     assert result.code == 2 and "both 22:00" in line, line
+    assert _journal(home.path) == before
+
+
+def test_a_pipe_is_neither_read_forever_nor_replaced(
+    tmp_path: Path, cli: CliRunner, home: Home
+) -> None:
+    """A pipe has no end to read to and is no file to rename over (think of /dev/null)."""
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    home.accept(home.propose(Layer.CORE, "I keep the lamp lit.").id)
+    before = _journal(home.path)
+    reads = (
+        ["packs", "verify", pipe],
+        ["import", "text", pipe],
+        ["verify-bundle", pipe],
+        ["export", "card", tmp_path / "ash.png", "--avatar", pipe],
+    )
+    writes = (
+        ["drift", "--svg", pipe],
+        ["packs", "sign", packs.BUILTIN_RULES, pipe, "--author", "me"],
+    )
+    for args in (*reads, *writes):
+        result = cli(*args, *([] if args[0] == "verify-bundle" else ["--home", home.path]))
+        line = _one_error_line(result.err)
+        assert result.code == 2 and "is not a regular file" in line, (args, line)
+        assert stat.S_ISFIFO(pipe.lstat().st_mode)
+    assert not (tmp_path / "ash.png").exists()
     assert _journal(home.path) == before

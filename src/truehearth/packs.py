@@ -138,6 +138,9 @@ def read_unsigned(path: Path) -> dict[str, Any]:
 
 
 def _load(path: Path) -> dict[str, Any]:
+    if path.exists() and not path.is_dir() and not path.is_file():
+        # a device or a pipe has no size to check and may never end
+        raise PackInvalid(f"{path} is not a regular file; save the pack to a file first")
     try:
         if path.stat().st_size > MAX_PACK_BYTES:
             raise PackInvalid(f"{path.name}: larger than 16 MiB")

@@ -110,6 +110,7 @@ def write_atomically(
     redone (a power cut may then leave the old file, or an empty one); a kill
     still leaves the old file or the new one, whole.
     """
+    _replaceable(path)
     with _naming(path):
         fd, tmp = scratch(path.parent, kind, mode)
     try:
@@ -125,6 +126,20 @@ def write_atomically(
         raise
     if durable:
         sync_directory(path.parent)
+
+
+def _replaceable(path: Path) -> None:
+    """Refuse to rename a file over a device, a pipe or a socket.
+
+    ``os.replace`` would swap a regular file in for it: `--svg /dev/null`, run with the
+    rights to do so, would replace the system's /dev/null.
+    """
+    try:
+        kind = path.lstat().st_mode
+    except OSError:
+        return  # absent (or unreadable: the write itself will say so)
+    if not (stat.S_ISREG(kind) or stat.S_ISLNK(kind) or stat.S_ISDIR(kind)):
+        raise InvalidInput(f"{path} is not a regular file; name a file to write")
 
 
 @contextlib.contextmanager

@@ -233,6 +233,8 @@ def is_a_bundle(path: Path) -> None:
     """
     if path.is_dir():  # an empty path arrives as "."
         raise InvalidInput(f"{path} is a directory; name the bundle file")
+    if path.exists() and not path.is_file():
+        raise InvalidInput(f"{path} is not a regular file, so not a bundle")
     if not path.is_file():
         raise InvalidInput(f"no bundle at {path}")
     with path.open("rb") as head:
@@ -250,6 +252,8 @@ def is_a_bundle(path: Path) -> None:
 def _open(path: Path) -> zipfile.ZipFile:
     if path.is_dir():  # an empty path arrives as "."
         raise InvalidInput(f"{path} is a directory; name the bundle file")
+    if path.exists() and not path.is_file():
+        raise InvalidInput(f"{path} is not a regular file, so not a bundle")
     if not path.is_file():
         raise InvalidInput(f"no bundle at {path}")
     try:

@@ -203,6 +203,9 @@ def _imported_picture(home: Home) -> bytes | None:
 
 def _read_avatar(path: Path) -> bytes:
     path = path.expanduser()
+    if path.exists() and not path.is_dir() and not path.is_file():
+        # a device or a pipe has no size to check and may never end
+        raise InvalidInput(f"the avatar {path} is not a regular file; save the picture first")
     try:
         if path.stat().st_size > MAX_AVATAR_BYTES:
             raise InvalidInput(f"the avatar {path.name} is larger than 64 MiB")

@@ -28,6 +28,8 @@ _PNG = b"\x89PNG\r\n\x1a\n"
 
 def looks_like(path: Path) -> str | None:
     """The import format ``path`` looks like, or ``None`` when nothing stands out."""
+    if not path.is_file():
+        return None  # a pipe would block the read, a device might never end
     try:
         with path.open("rb") as fh:
             head = fh.read(HEAD_BYTES)

@@ -56,6 +56,8 @@ def check_file(path: Path, limits: Limits) -> int:
     """Refuse what is not a readable regular file or is too large; return its size."""
     if path.is_dir():  # an empty path arrives as "."
         raise InvalidInput(f"{path} is a directory; name the file to import")
+    if path.exists() and not path.is_file():  # a device, a pipe: it may never end
+        raise InvalidInput(f"{path} is not a regular file; save what to import to a file first")
     if not path.is_file():
         raise InvalidInput(f"no file at {path}")
     size = path.stat().st_size
