@@ -62,6 +62,22 @@ class CliResult:
 CliRunner = Callable[..., CliResult]
 
 
+def journal_bytes(home: Path) -> bytes:
+    """Every journaled event's body, in order: equal before and after a refused command
+    shows that it changed nothing."""
+    with Home.open(home) as h:
+        return b"".join(e.body for e in h.iter_events())
+
+
+def one_error_line(err: str) -> str:
+    """The whole of stderr is one line starting with ``error:``; returns it."""
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("error: "), err
+    assert "Traceback" not in err
+    return lines[0]
+
+
 @pytest.fixture
 def cli(capsys: pytest.CaptureFixture[str]) -> CliRunner:
     """Run the real CLI entry point in-process and capture what it prints."""

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.child_output import read_until
-from tests.conftest import CliRunner
+from tests.conftest import CliRunner, journal_bytes, one_error_line
 from tests.lock_holder import another_writer
 from tests.test_mouths_http import OpenAIServer, openai_server
 from truehearth.core import mouth_acts
@@ -30,19 +30,6 @@ from truehearth.store.connect import driver_errors
 from truehearth.turn import Conversation
 
 FIXTURES = Path(__file__).parent / "fixtures" / "exchange"
-
-
-def _journal(home: Path) -> bytes:
-    with Home.open(home) as h:
-        return b"".join(e.body for e in h.iter_events())
-
-
-def _one_error_line(err: str) -> str:
-    """The whole of stderr is one line starting with ``error:``; returns it."""
-    lines = err.splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith("error: "), err
-    return lines[0]
 
 
 USAGE = [
@@ -60,12 +47,12 @@ def test_a_usage_mistake_is_one_line(
     cli: CliRunner, home: Home, args: list[str], named: str
 ) -> None:
     """Unknown options, values out of range and missing options read like every other error."""
-    before = _journal(home.path)
+    before = journal_bytes(home.path)
     result = cli(*args, "--home", str(home.path))
     assert result.code == 2
-    assert named in _one_error_line(result.err)
+    assert named in one_error_line(result.err)
     assert "truehearth" in result.err and "--help" in result.err
-    assert _journal(home.path) == before
+    assert journal_bytes(home.path) == before
 
 
 def test_help_and_version_still_exit_zero(cli: CliRunner) -> None:
@@ -80,20 +67,20 @@ def test_an_import_says_only_what_it_must_on_stderr(cli: CliRunner, home: Home) 
     empty = home.path.parent / "empty.json"
     empty.write_bytes(b"")
     refused = cli("import", "chatgpt", empty, "--home", home.path)
-    assert refused.code == 2 and "is empty" in _one_error_line(refused.err)
+    assert refused.code == 2 and "is empty" in one_error_line(refused.err)
 
 
 def test_binary_junk_is_described_in_words(cli: CliRunner, home: Home) -> None:
     """The JSON parser's complaint is shown as text, not as a Python bytes literal."""
     junk = home.path.parent / "junk.json"
     junk.write_bytes(b"\xbf\xb8\x86\x9d\xce$,\x8f)\xc6\xe3b" * 50)
-    before = _journal(home.path)
+    before = journal_bytes(home.path)
     refused = cli("import", "chatgpt", junk, "--home", home.path)
     assert refused.code == 2
-    line = _one_error_line(refused.err)
+    line = one_error_line(refused.err)
     assert "b'" not in line and "\\n" not in line and "\\x" not in line, line
     assert "malformed JSON" in line
-    assert _journal(home.path) == before
+    assert journal_bytes(home.path) == before
 
 
 def test_a_report_path_that_cannot_be_written_is_one_line(
@@ -103,19 +90,19 @@ def test_a_report_path_that_cannot_be_written_is_one_line(
     a_file = tmp_path / "report.txt"
     a_file.write_text("mine")
     cli("mouth", "add", "e1", "--echo", "--home", home.path)
-    before = _journal(home.path)
+    before = journal_bytes(home.path)
     result = cli("check", "--mouth", "faithful", "--out", a_file, "--home", home.path)
     assert result.code != 0
-    assert str(a_file) in _one_error_line(result.err)
+    assert str(a_file) in one_error_line(result.err)
     assert a_file.read_text() == "mine"
-    assert _journal(home.path) == before
+    assert journal_bytes(home.path) == before
     drawn = cli("drift", "--svg", a_file / "drift.svg", "--home", home.path)
     assert drawn.code != 0
-    assert "drift.svg" in _one_error_line(drawn.err)
+    assert "drift.svg" in one_error_line(drawn.err)
     for folder in (tmp_path, Path("")):  # "" arrives as "."; renaming onto it said EBUSY
         drawn = cli("drift", "--svg", folder, "--home", home.path)
         assert drawn.code == 2
-        assert "is a directory; name the SVG file" in _one_error_line(drawn.err)
+        assert "is a directory; name the SVG file" in one_error_line(drawn.err)
 
 
 def test_a_read_only_database_is_named_as_such(tmp_path: Path) -> None:
@@ -163,19 +150,19 @@ def test_serve_on_a_port_in_use_is_one_line_and_claims_nothing(home: Home) -> No
         taken.close()
     assert done.returncode == 2, done
     assert "Serving" not in done.stdout
-    line = _one_error_line(done.stderr)
+    line = one_error_line(done.stderr)
     assert f"127.0.0.1:{port}" in line and "in use" in line
 
 
 def test_a_reply_length_that_leaves_no_room_is_refused_when_added(
     cli: CliRunner, home: Home
 ) -> None:
-    before = _journal(home.path)
+    before = journal_bytes(home.path)
     result = cli("mouth", "add", "e1", "--echo", "--max-tokens", "9000", "--home", home.path)
     assert result.code == 2
-    line = _one_error_line(result.err)
+    line = one_error_line(result.err)
     assert "--max-tokens" in line and "8192" in line
-    assert _journal(home.path) == before
+    assert journal_bytes(home.path) == before
     assert cli("mouth", "add", "e1", "--echo", "--max-tokens", "512", "--home", home.path).code == 0
 
 
@@ -214,13 +201,13 @@ def test_a_training_export_never_overwrites_a_file(
     home.confirm(conv.results[0].human.id)
     out = tmp_path / "notes.jsonl"
     out.write_text("my own notes\n")
-    before = _journal(home.path)
+    before = journal_bytes(home.path)
     result = cli("export", "training", out, "--home", home.path)
     assert result.code == 2
-    assert "already exists" in _one_error_line(result.err)
+    assert "already exists" in one_error_line(result.err)
     assert out.read_text() == "my own notes\n"
     assert not (tmp_path / "notes.jsonl.manifest.json").exists()
-    assert _journal(home.path) == before
+    assert journal_bytes(home.path) == before
 
 
 def test_an_export_with_only_the_reply_confirmed_says_what_is_missing(
@@ -229,7 +216,7 @@ def test_an_export_with_only_the_reply_confirmed_says_what_is_missing(
     _one_confirmed_reply(home)
     result = cli("export", "training", tmp_path / "t.jsonl", "--home", home.path)
     assert result.code == 2
-    line = _one_error_line(result.err)
+    line = one_error_line(result.err)
     assert "your own words" in line, line
 
 
@@ -238,22 +225,22 @@ def test_a_pack_needs_an_author_name(cli: CliRunner, home: Home, tmp_path: Path)
     out = tmp_path / "mine.pack.yaml"
     result = cli("packs", "sign", suite, out, "--author", " ", "--home", home.path)
     assert result.code == 2
-    assert "author" in _one_error_line(result.err)
+    assert "author" in one_error_line(result.err)
     assert not out.exists()
 
 
 def test_switching_rhythm_to_where_it_is_journals_nothing(cli: CliRunner, home: Home) -> None:
     assert cli("rhythm", "off", "--home", home.path).code == 0
-    before = _journal(home.path)
+    before = journal_bytes(home.path)
     again = cli("rhythm", "off", "--home", home.path)
     assert again.code == 0 and "nothing changed" in again.out
-    assert _journal(home.path) == before
+    assert journal_bytes(home.path) == before
     assert "already" not in cli("rhythm", "on", "--home", home.path).out
 
 
 def test_a_mistyped_trust_key_is_refused(cli: CliRunner, home: Home) -> None:
     suite = Path(__file__).parents[1] / "src/truehearth/builtin_packs/continuity-suite.pack.yaml"
-    before = _journal(home.path)
+    before = journal_bytes(home.path)
     checked = cli(
         "check",
         "--mouth",
@@ -266,10 +253,10 @@ def test_a_mistyped_trust_key_is_refused(cli: CliRunner, home: Home) -> None:
         home.path,
     )
     assert checked.code == 2
-    assert "--trust-key 'garbage'" in _one_error_line(checked.err)
+    assert "--trust-key 'garbage'" in one_error_line(checked.err)
     verified = cli("packs", "verify", suite, "--trust-key", "AAAA", "--home", home.path)
-    assert verified.code == 2 and "--trust-key" in _one_error_line(verified.err)
-    assert _journal(home.path) == before
+    assert verified.code == 2 and "--trust-key" in one_error_line(verified.err)
+    assert journal_bytes(home.path) == before
 
 
 def test_a_file_imported_in_the_wrong_format_says_so_when_tried_again(
@@ -291,15 +278,15 @@ def test_a_check_on_a_locked_home_is_refused_before_the_probes(cli: CliRunner, h
     and the refusal comes while the other writer still holds the home."""
     with openai_server() as server:
         registry.add(home, "local", "openai-http", options={"url": server.url, "model": "m"})
-        before = _journal(home.path)
+        before = journal_bytes(home.path)
         with another_writer(home.path / ".lock") as holder:
             result = cli("check", "--mouth", "local", "--home", home.path)
             assert holder.poll() is None, "refused while the lock was held, not after"
         assert server.requests == [], "no probe was put to the mouth"
     assert result.code != 0
-    assert f"locked by process {holder.pid}" in _one_error_line(result.err)
+    assert f"locked by process {holder.pid}" in one_error_line(result.err)
     assert not (home.path / "checks").exists()
-    assert _journal(home.path) == before
+    assert journal_bytes(home.path) == before
 
 
 def test_counts_of_one_read_as_one(cli: CliRunner, home: Home) -> None:
@@ -346,16 +333,16 @@ def test_say_on_a_locked_home_is_refused_before_the_mouth_speaks(
     """A reply generated and then lost to the lock costs the wait and the words: refuse first."""
     with openai_server() as server:
         registry.add(home, "local", "openai-http", options={"url": server.url, "model": "m"})
-        before = _journal(home.path)
+        before = journal_bytes(home.path)
         with another_writer(home.path / ".lock") as holder:
             for extra in ([], ["--json"]):
                 said = cli("say", "are you there?", *extra, "--home", home.path)
                 assert said.code != 0
-                line = _one_error_line(said.err)
+                line = one_error_line(said.err)
                 assert f"locked by process {holder.pid}" in line, line
                 assert said.out == "", "nothing was spoken"
         assert server.requests == [], "the mouth was never asked"
-        assert _journal(home.path) == before
+        assert journal_bytes(home.path) == before
         assert cli("say", "now?", "--home", home.path).code == 0
         assert len(_replies_asked(server)) == 1
 
@@ -370,7 +357,7 @@ def test_chat_on_a_locked_home_is_refused_up_front_and_before_each_turn(home: Ho
             "PYTHONUNBUFFERED": "1",
             "COLUMNS": "200",
         }
-        before = _journal(home.path)
+        before = journal_bytes(home.path)
         with another_writer(home.path / ".lock") as holder:
             refused = subprocess.run(
                 command,
@@ -382,9 +369,9 @@ def test_chat_on_a_locked_home_is_refused_up_front_and_before_each_turn(home: Ho
                 check=False,
             )
         assert refused.returncode != 0
-        assert f"locked by process {holder.pid}" in _one_error_line(refused.stderr)
+        assert f"locked by process {holder.pid}" in one_error_line(refused.stderr)
         assert "Talking with" not in refused.stdout
-        assert server.requests == [] and _journal(home.path) == before
+        assert server.requests == [] and journal_bytes(home.path) == before
 
         child = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
@@ -407,9 +394,9 @@ def test_chat_on_a_locked_home_is_refused_up_front_and_before_each_turn(home: Ho
             for stream in (child.stdin, child.stdout, child.stderr):
                 if stream is not None:
                     stream.close()
-        assert f"locked by process {holder.pid}" in _one_error_line(err)
+        assert f"locked by process {holder.pid}" in one_error_line(err)
         assert _replies_asked(server) == [], "the mouth was never asked"
-        assert _journal(home.path) == before
+        assert journal_bytes(home.path) == before
 
 
 HUGE_CORE = "I am steady. " * 9231  # 120,002 characters once stripped, 27,693 words
@@ -419,13 +406,13 @@ def test_a_core_that_can_never_fit_the_default_mouth_is_refused_when_proposed(
     cli: CliRunner, home: Home
 ) -> None:
     """No mouth yet: the embedded one a first turn would add (4,096 tokens, 256 for the reply)."""
-    before = _journal(home.path)
+    before = journal_bytes(home.path)
     result = cli("propose", "core", HUGE_CORE, "--home", home.path)
     assert result.code == 2
-    line = _one_error_line(result.err)
+    line = one_error_line(result.err)
     assert "120,002 characters" in line and "27,693 tokens" in line, line
     assert "3,840" in line and "smollm2" in line, line
-    assert _journal(home.path) == before
+    assert journal_bytes(home.path) == before
 
 
 def test_a_core_that_grows_past_the_default_mouth_is_refused_when_proposed(
@@ -435,12 +422,12 @@ def test_a_core_that_grows_past_the_default_mouth_is_refused_when_proposed(
     statement = "I keep the garden and the long letters. " * 150  # 1,200 words
     first = home.propose(Layer.CORE, statement)
     home.accept(first.id)
-    before = _journal(home.path)
+    before = journal_bytes(home.path)
     result = cli("propose", "core", statement, "--home", home.path)
     assert result.code == 2
-    line = _one_error_line(result.err)
+    line = one_error_line(result.err)
     assert "'small'" in line and "1,792" in line and "with it" in line, line
-    assert _journal(home.path) == before
+    assert journal_bytes(home.path) == before
 
 
 def test_a_core_that_no_longer_fits_is_refused_when_accepted(cli: CliRunner, home: Home) -> None:
@@ -449,11 +436,11 @@ def test_a_core_that_no_longer_fits_is_refused_when_accepted(cli: CliRunner, hom
     pid = home.propose(Layer.CORE, HUGE_CORE).id
     registry.add(home, "small", "echo", options={"context_window": 8192})
     assert cli("mouth", "use", "small", "--home", home.path).code == 0
-    before = _journal(home.path)
+    before = journal_bytes(home.path)
     result = cli("consent", "accept", pid, "--home", home.path)
     assert result.code == 2
-    assert "'small'" in _one_error_line(result.err)
-    assert _journal(home.path) == before
+    assert "'small'" in one_error_line(result.err)
+    assert journal_bytes(home.path) == before
     assert home.proposal(pid).status is ProposalStatus.PENDING
 
 
@@ -468,12 +455,12 @@ def test_a_home_whose_core_is_already_too_big_says_how_to_fix_it(
     registry.add(home, "small", "echo", options={"context_window": 8192})
     small, large = (home.store.get(MOUTH, name) for name in ("small", "large"))
     home.append_drafts([mouth_acts.use(small, "small", large, actor=Voice.HUMAN)])
-    before = _journal(home.path)
+    before = journal_bytes(home.path)
     said = cli("say", "hello", "--home", home.path)
     assert said.code != 0 and said.out == ""
-    line = _one_error_line(said.err)
+    line = one_error_line(said.err)
     assert f"--replaces {big}" in line and "--retires" in line, line
-    assert _journal(home.path) == before
+    assert journal_bytes(home.path) == before
     shorter = home.propose(
         Layer.CORE, "I am steady. " * 5000, action=ProposalAction.REPLACE, target=big
     )
@@ -498,13 +485,13 @@ def test_a_mouth_the_identity_can_never_fit_is_not_made_the_default(
     home.accept(home.propose(Layer.CORE, LONG_CORE).id)
     registry.add(home, "small", "echo", options={"context_window": 1024})  # not the default
     registry.add(home, "roomy", "echo", options={"context_window": 4096})
-    before = _journal(home.path)
+    before = journal_bytes(home.path)
     result = cli("mouth", "use", "small", "--home", home.path)
     assert result.code == 2
-    line = _one_error_line(result.err)
+    line = one_error_line(result.err)
     assert "'small'" in line and "1,024" in line and "768 for a prompt" in line, line
     assert "at least 1,2" in line and "never cut" in line, line
-    assert _journal(home.path) == before and _default(home) == "large"
+    assert journal_bytes(home.path) == before and _default(home) == "large"
     assert cli("mouth", "use", "roomy", "--home", home.path).code == 0
     assert _default(home) == "roomy"
 
@@ -515,30 +502,30 @@ def test_adding_a_mouth_that_becomes_the_default_is_refused_when_the_identity_ca
     """The first mouth added becomes the default, and a re-added default stays one."""
     home.accept(home.propose(Layer.CORE, LONG_CORE).id)  # fits the embedded mouth's 3,840
     small = ("--url", "http://127.0.0.1:9/v1", "--model", "m", "--context-window", "1024")
-    before = _journal(home.path)
+    before = journal_bytes(home.path)
     first = cli("mouth", "add", "local", *small, "--home", home.path)
     assert first.code == 2
-    line = _one_error_line(first.err)
+    line = one_error_line(first.err)
     assert "'local'" in line and "1,024" in line and "768 for a prompt" in line, line
-    assert _journal(home.path) == before and registry.mouths(home) == []
+    assert journal_bytes(home.path) == before and registry.mouths(home) == []
     roomy = ("--url", "http://127.0.0.1:9/v1", "--model", "m", "--context-window", "8192")
     assert cli("mouth", "add", "local", *roomy, "--home", home.path).code == 0
     assert cli("mouth", "add", "spare", *small, "--home", home.path).code == 0  # not the default
-    before = _journal(home.path)
+    before = journal_bytes(home.path)
     shrunk = cli("mouth", "add", "local", *small, "--replace", "--home", home.path)
-    assert shrunk.code == 2 and "'local'" in _one_error_line(shrunk.err)
-    assert _journal(home.path) == before
+    assert shrunk.code == 2 and "'local'" in one_error_line(shrunk.err)
+    assert journal_bytes(home.path) == before
     assert registry.entry(home).options["context_window"] == 8192
 
 
 @pytest.mark.parametrize("path", ["", "/", "."], ids=["empty", "root", "dot"])
 def test_verify_training_without_a_file_is_one_line(cli: CliRunner, home: Home, path: str) -> None:
     """An empty path arrives as ".", which has no name to find a manifest beside."""
-    before = _journal(home.path)
+    before = journal_bytes(home.path)
     result = cli("verify-training", path, "--home", home.path)
     assert result.code == 2
-    assert "no training export at" in _one_error_line(result.err)
-    assert _journal(home.path) == before
+    assert "no training export at" in one_error_line(result.err)
+    assert journal_bytes(home.path) == before
     report = training.verify_export(Path(path))
     assert not report.ok and report.problem is not None and "no export file" in report.problem
 
@@ -560,11 +547,11 @@ def test_a_server_mouth_without_its_url_is_refused_not_made_embedded(
     cli: CliRunner, home: Home, args: list[str], says: str
 ) -> None:
     """`--url "$URL"` with the variable unset once registered the embedded model instead."""
-    before = _journal(home.path)
+    before = journal_bytes(home.path)
     result = cli("mouth", "add", "desk", *args, "--home", home.path)
     assert result.code == 2
-    assert says in _one_error_line(result.err)
-    assert _journal(home.path) == before
+    assert says in one_error_line(result.err)
+    assert journal_bytes(home.path) == before
     assert registry.mouths(home) == []
 
 
@@ -596,12 +583,12 @@ def test_a_directory_or_an_empty_path_is_named_as_a_directory(
     work = tmp_path / "work"
     (work / "dir").mkdir(parents=True)
     monkeypatch.chdir(work)
-    before = _journal(home.path)
+    before = journal_bytes(home.path)
     where = [] if command == ["verify-bundle"] else ["--home", home.path]
     result = cli(*command, given, *where)
     assert result.code == 2
-    assert says in _one_error_line(result.err)
-    assert _journal(home.path) == before
+    assert says in one_error_line(result.err)
+    assert journal_bytes(home.path) == before
     assert [p.name for p in work.iterdir()] == ["dir"]
 
 

@@ -13,24 +13,19 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CliRunner
+from tests.conftest import CliRunner, journal_bytes
 from truehearth.home import Home
 
 HUGE = "99999999999999999999999"
 
 
-def _journal(home: Path) -> bytes:
-    with Home.open(home) as h:
-        return b"".join(e.body for e in h.iter_events())
-
-
 def _refused(cli: CliRunner, home: Home, *args: str | Path) -> str:
-    before = _journal(home.path)
+    before = journal_bytes(home.path)
     result = cli(*args, "--home", home.path)
     assert result.code == 2, (result.code, result.err)
     lines = result.err.splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: "), result.err
-    assert _journal(home.path) == before
+    assert journal_bytes(home.path) == before
     return lines[0]
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import CliRunner
+from tests.conftest import CliRunner, journal_bytes, one_error_line
 from tests.lock_holder import another_writer
 from truehearth.cli import root
 from truehearth.cli.commands import COMMANDS, NO_HOME
@@ -152,7 +152,7 @@ def test_a_command_that_reads_no_home_refuses_home_in_one_line(
     for given in (["--home", str(elsewhere)], [f"--home={elsewhere}"]):
         result = cli(*args, *given)
         assert result.code == 2 and result.out == ""
-        line = _one_line(result.err)
+        line = one_error_line(result.err)
         assert f"`truehearth {name}` does not use a home (" in line and "drop --home" in line
     assert list(tmp_path.iterdir()) == []
 
@@ -160,24 +160,12 @@ def test_a_command_that_reads_no_home_refuses_home_in_one_line(
 def test_home_before_the_command_says_where_it_goes(cli: CliRunner, tmp_path: Path) -> None:
     result = cli("--home", tmp_path, "log")
     assert result.code == 2
-    assert _one_line(result.err) == (
+    assert one_error_line(result.err) == (
         "error: --home goes after the command: truehearth COMMAND --home DIR"
     )
     result = cli("mouth", "--home", tmp_path, "list")
-    assert "truehearth mouth COMMAND --home DIR" in _one_line(result.err)
+    assert "truehearth mouth COMMAND --home DIR" in one_error_line(result.err)
     assert list(tmp_path.iterdir()) == []
-
-
-def _journal(home: Path) -> bytes:
-    with Home.open(home) as h:
-        return b"".join(e.body for e in h.iter_events())
-
-
-def _one_line(err: str) -> str:
-    lines = err.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), err
-    assert "Traceback" not in err
-    return lines[0]
 
 
 @pytest.mark.parametrize("name", sorted(BAD))
@@ -200,11 +188,11 @@ def test_bad_input_exits_2_in_one_line_and_changes_nothing(
     args = [a.format(**{k: str(v) for k, v in files.items()}) for a in BAD[name]]
     if name not in NO_HOME:
         args += ["--home", str(home.path)]
-    before = _journal(home.path)
+    before = journal_bytes(home.path)
     result = cli(*args)
     assert result.code == 2, (result.code, result.err)
-    _one_line(result.err)
-    assert _journal(home.path) == before
+    one_error_line(result.err)
+    assert journal_bytes(home.path) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         [home.path.name, "a-folder", "notes.txt", "cut.json", "other.zip"]
     )
@@ -216,20 +204,20 @@ def test_a_home_that_is_not_there_is_a_failure_not_bad_input(
 ) -> None:
     result = cli("log", "--home", tmp_path / "none")
     assert result.code == 1
-    assert "no home at" in _one_line(result.err)
+    assert "no home at" in one_error_line(result.err)
 
 
 def test_a_busy_home_is_a_failure(cli: CliRunner, home: Home) -> None:
     with another_writer(home.path / ".lock"):
         result = cli("remember", "the lock is held", "--home", home.path)
     assert result.code == 1
-    _one_line(result.err)
+    one_error_line(result.err)
 
 
 def test_a_refused_core_write_is_a_failure(cli: CliRunner, home: Home) -> None:
     result = cli("remember", "I am someone else.", "--layer", "core", "--home", home.path)
     assert result.code == 1
-    assert "propose" in _one_line(result.err)
+    assert "propose" in one_error_line(result.err)
 
 
 def test_a_bundle_that_does_not_verify_is_a_failure(
@@ -248,7 +236,7 @@ def test_a_bundle_that_does_not_verify_is_a_failure(
         dst.comment = src.comment
     result = cli("verify-bundle", altered)
     assert result.code == 1
-    assert "does not verify" in _one_line(result.err)
+    assert "does not verify" in one_error_line(result.err)
 
 
 def test_an_unreadable_file_is_bad_input(cli: CliRunner, home: Home, tmp_path: Path) -> None:
@@ -261,4 +249,4 @@ def test_an_unreadable_file_is_bad_input(cli: CliRunner, home: Home, tmp_path: P
     secret.chmod(0)
     result = cli("import", "chatgpt", secret, "--home", home.path)
     assert result.code == 2
-    _one_line(result.err)
+    one_error_line(result.err)

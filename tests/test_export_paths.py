@@ -13,18 +13,13 @@ from pathlib import Path
 import orjson
 import pytest
 
-from tests.conftest import CliRunner
+from tests.conftest import CliRunner, journal_bytes
 from truehearth.core.records import Layer
 from truehearth.home import Home
 from truehearth.mouths.doubles import EchoMouth
 from truehearth.turn import Conversation
 
 PACK = Path(__file__).resolve().parent.parent / "src/truehearth/builtin_packs/audit-rules.pack.yaml"
-
-
-def _journal(home: Path) -> bytes:
-    with Home.open(home) as h:
-        return b"".join(e.body for e in h.iter_events())
 
 
 def _ready(home: Home, tmp_path: Path) -> Path:
@@ -67,14 +62,14 @@ def test_a_missing_folder_is_named_and_not_made(
 ) -> None:
     data = _ready(home, tmp_path)
     missing = tmp_path / "no-such-folder"
-    before = _journal(home.path)
+    before = journal_bytes(home.path)
     result = cli(*_args(template, missing, data), "--home", home.path)
     assert result.code == 2, result.err
     lines = result.err.splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: "), result.err
     assert f"no folder {missing} to write {name} into" in lines[0]
     assert not missing.exists()
-    assert _journal(home.path) == before
+    assert journal_bytes(home.path) == before
 
 
 @pytest.mark.parametrize(
@@ -86,13 +81,13 @@ def test_a_file_where_the_folder_should_be_is_refused(
     data = _ready(home, tmp_path)
     blocker = tmp_path / "a-file"
     blocker.write_text("mine\n")
-    before = _journal(home.path)
+    before = journal_bytes(home.path)
     result = cli(*_args(template, blocker, data), "--home", home.path)
     assert result.code == 2, result.err
     lines = result.err.splitlines()
     assert len(lines) == 1 and f"{blocker} is not a folder" in lines[0], result.err
     assert blocker.read_text() == "mine\n"
-    assert _journal(home.path) == before
+    assert journal_bytes(home.path) == before
 
 
 @pytest.mark.parametrize("kind", ["bundle", "card", "letta", "training"])
