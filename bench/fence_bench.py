@@ -471,9 +471,15 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _set_name(args: argparse.Namespace) -> str:
+    """Which attacks a run read: a held-out folder is named, not called a split."""
+    held_out = getattr(args, "held_out", None)
+    return f"held-out set {held_out.name}" if held_out else f"split {args.split}"
+
+
 def table(counts: dict[str, list[int]], args: argparse.Namespace, n: int, out: Path) -> str:
     lines = [
-        f"fence benchmark: split {args.split}, {n} attacks, Qwen2.5-Coder-1.5B-Instruct Q4_K_M, "
+        f"fence benchmark: {_set_name(args)}, {n} attacks, Qwen2.5-Coder-1.5B-Instruct Q4_K_M, "
         f"greedy, max_tokens {args.max_tokens}, {args.threads} thread(s); raw: {out.name}",
         "",
         "| placement | obeyed | rate | after the turn's watch on ordered phrases "
