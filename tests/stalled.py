@@ -39,6 +39,24 @@ def stalled(script: str, *args: str) -> Iterator[subprocess.Popen[bytes]]:
         child.communicate()  # closes its pipes, also after the test's own communicate()
 
 
+# A child's script that imports ``sys.argv[2]`` into the home at ``sys.argv[1]`` in the
+# format ``sys.argv[4]`` and stops once past three fifths of the file, having written to
+# ``sys.argv[3]`` how many archive records its open transaction holds by then: the test
+# kills it there. Run it with :func:`stalled`.
+IMPORT_MOST_OF_THE_WAY = (
+    "from truehearth.exchange.formats import import_path\n"
+    "from truehearth.home import Home\n"
+    "from truehearth.store.base import RecordQuery\n"
+    "def most(done, total, what):\n"
+    "    if total and done > total * 0.6 and not getattr(stall, 'held', False):\n"
+    "        held = h.store.count_records(RecordQuery(layers=('archive',), current_only=False))\n"
+    "        Path(sys.argv[3]).write_text(str(held))\n"
+    "        stall(done, total, what)\n"
+    "with Home.open(Path(sys.argv[1])) as h:\n"
+    "    import_path(h, Path(sys.argv[2]), sys.argv[4], progress=most)\n"
+)
+
+
 # Prefix for a child's script: ``cut_off(size)`` caps the size of any file the process
 # writes (RLIMIT_FSIZE). Past it the kernel kills the process with SIGXFSZ in the middle
 # of the write, or, once ``cut_off(size, kill=False)``, fails the write with EFBIG as a

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.conftest import CliRunner
-from tests.stalled import stalled
+from tests.stalled import IMPORT_MOST_OF_THE_WAY, stalled
 from truehearth.core.records import MAX_TEXT_CHARS, Layer, ProposalStatus, Record
 from truehearth.exchange.formats import import_path
 from truehearth.home import Home
@@ -350,23 +350,6 @@ def test_a_home_from_before_the_index_opens_with_its_imports_recognised(
         assert home.verify().ok
 
 
-# A child that imports and stops once past three fifths of the file, having written to
-# ``sys.argv[3]`` how many records its open transaction holds by then: the test kills it
-# there.
-_MOST = (
-    "from truehearth.exchange.formats import import_path\n"
-    "from truehearth.home import Home\n"
-    "from truehearth.store.base import RecordQuery\n"
-    "def most(done, total, what):\n"
-    "    if total and done > total * 0.6 and not getattr(stall, 'held', False):\n"
-    "        held = h.store.count_records(RecordQuery(layers=('archive',), current_only=False))\n"
-    "        Path(sys.argv[3]).write_text(str(held))\n"
-    "        stall(done, total, what)\n"
-    "with Home.open(Path(sys.argv[1])) as h:\n"
-    "    import_path(h, Path(sys.argv[2]), 'chatgpt', progress=most)\n"
-)
-
-
 def test_an_import_killed_most_of_the_way_then_run_again_brings_each_message_once(
     home: Home, tmp_path: Path
 ) -> None:
@@ -380,7 +363,8 @@ def test_an_import_killed_most_of_the_way_then_run_again_brings_each_message_onc
     before, head = len(_archive(home)), home.head()
     june = _single_file(tmp_path / "conversations.json", conversations[30:] + conversations[:30])
     count = tmp_path / "in-flight"
-    with stalled(_MOST, str(home.path), str(june), str(count)) as killed:
+    args = (str(home.path), str(june), str(count), "chatgpt")
+    with stalled(IMPORT_MOST_OF_THE_WAY, *args) as killed:
         os.kill(killed.pid, signal.SIGKILL)
         assert killed.wait(10) == -signal.SIGKILL
     in_flight = int(count.read_text())

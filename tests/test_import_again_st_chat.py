@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.conftest import CliRunner
-from tests.stalled import stalled
+from tests.stalled import IMPORT_MOST_OF_THE_WAY, stalled
 from truehearth.core.records import Layer, Record
 from truehearth.exchange.formats import import_path
 from truehearth.home import Home
@@ -152,22 +152,6 @@ def test_the_summary_names_the_lines_already_held(
     assert (summary["records"], summary["known"], summary["changed"]) == (3, 4, 0)
 
 
-# A child that imports a chat and stops once past three fifths of the file, having written
-# to ``sys.argv[3]`` how many records its open transaction holds by then: the test kills it.
-_MOST = (
-    "from truehearth.exchange.formats import import_path\n"
-    "from truehearth.home import Home\n"
-    "from truehearth.store.base import RecordQuery\n"
-    "def most(done, total, what):\n"
-    "    if total and done > total * 0.6 and not getattr(stall, 'held', False):\n"
-    "        held = h.store.count_records(RecordQuery(layers=('archive',), current_only=False))\n"
-    "        Path(sys.argv[3]).write_text(str(held))\n"
-    "        stall(done, total, what)\n"
-    "with Home.open(Path(sys.argv[1])) as h:\n"
-    "    import_path(h, Path(sys.argv[2]), 'st-chat', progress=most)\n"
-)
-
-
 def test_a_reimport_killed_most_of_the_way_then_run_again_brings_each_line_once(
     home: Home, tmp_path: Path
 ) -> None:
@@ -177,7 +161,8 @@ def test_a_reimport_killed_most_of_the_way_then_run_again_brings_each_line_once(
     before, head = len(_archive(home)), home.head()
     november = _chat(tmp_path / "november.jsonl", lines)
     count = tmp_path / "in-flight"
-    with stalled(_MOST, str(home.path), str(november), str(count)) as killed:
+    args = (str(home.path), str(november), str(count), "st-chat")
+    with stalled(IMPORT_MOST_OF_THE_WAY, *args) as killed:
         os.kill(killed.pid, signal.SIGKILL)
         assert killed.wait(10) == -signal.SIGKILL
     assert int(count.read_text()) >= before + 500  # killed with batches written, not committed
