@@ -25,6 +25,7 @@ from tests.conftest import CliRunner
 from tests.stalled import IMPORT_MOST_OF_THE_WAY, stalled
 from truehearth.core.records import Layer, Record
 from truehearth.exchange.formats import import_path
+from truehearth.exchange.sillytavern_chat import LINES_DELETED_ABOVE
 from truehearth.home import Home
 
 HEADER = {
@@ -114,6 +115,34 @@ def test_flipping_the_last_reply_to_another_swipe_brings_nothing_twice(
     assert (again.records, again.known, again.changed) == (1, 7, 0)  # only line 5
     _locators, texts = _once_each(home)
     assert len(texts) == 8 and set(texts.values()) == {1}
+    assert home.verify().ok
+
+
+def test_messages_deleted_mid_chat_bring_no_later_line_twice(home: Home, tmp_path: Path) -> None:
+    """Two messages deleted in the middle, then the chat went on: only the new lines come in."""
+    lines = [_line(n) for n in range(1, 13)]
+    first = import_path(home, _chat(tmp_path / "a.jsonl", lines), "st-chat")
+    assert (first.records, first.known) == (18, 0)  # 12 lines, 6 swipes
+    kept = [x for n, x in enumerate(lines, start=1) if n not in (3, 6)]  # 2 of 18 records gone
+    grown = _chat(tmp_path / "b.jsonl", [*kept, _line(13), _line(14)])
+    later = import_path(home, grown, "st-chat")
+    assert (later.records, later.known) == (3, 15)  # 13, 14 and 14's swipe
+    assert later.changed == 3  # they sit where other lines were: "changed", written beside
+    _locators, texts = _once_each(home)
+    assert len(texts) == 21 and set(texts.values()) == {1}
+    assert home.verify().ok
+
+
+def test_more_deletions_than_looked_up_write_later_lines_again_never_lose_them(
+    home: Home, tmp_path: Path
+) -> None:
+    lines = [_line(n) for n in range(1, 21)]
+    import_path(home, _chat(tmp_path / "a.jsonl", lines), "st-chat")
+    before = len(_archive(home))
+    gone = LINES_DELETED_ABOVE + 1
+    report = import_path(home, _chat(tmp_path / "b.jsonl", lines[gone:]), "st-chat")
+    assert report.known == 0 and report.changed > 0  # every later line moved too far
+    assert len(_archive(home)) == before + report.records  # written again, beside; none lost
     assert home.verify().ok
 
 
