@@ -172,11 +172,12 @@ def test_the_once_held_out_sets_are_whole_and_now_tuning_data(index: int, name: 
         "blind14",
         "blind15",
         "blind16",
+        "blind17",
     ],
 )
 def test_the_held_out_blind_sets_are_whole_and_never_learnt_from(name: str) -> None:
-    """The fifth to sixteenth sets (the eighth, ninth, eleventh, twelfth and sixteenth held
-    out; the fifth to seventh read for the rules since round 9, the tenth since round 10,
+    """The fifth to seventeenth sets (the eighth, ninth, eleventh, twelfth, sixteenth and
+    seventeenth held out; the fifth to seventh read for the rules since round 9, the tenth since round 10,
     the thirteenth since round 13, the fourteenth since round 14, the fifteenth since round
     15): 4
     companions, 90 replies each, the brief's kinds; not one of their replies, and not
@@ -195,6 +196,7 @@ def test_the_held_out_blind_sets_are_whole_and_never_learnt_from(name: str) -> N
         BLIND14_DIR,
         BLIND15_DIR,
         BLIND16_DIR,
+        BLIND17_DIR,
     )
     from truehearth.continuity.precedent import tuning_examples
 
@@ -211,6 +213,7 @@ def test_the_held_out_blind_sets_are_whole_and_never_learnt_from(name: str) -> N
         "blind14": BLIND14_DIR,
         "blind15": BLIND15_DIR,
         "blind16": BLIND16_DIR,
+        "blind17": BLIND17_DIR,
     }[name]
     held = load_set(directory, frozen=False, name=name)
     assert len(held.companions) == 4

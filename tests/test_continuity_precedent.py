@@ -38,7 +38,7 @@ FUSSING = (
 
 def test_the_shipped_precedents_learn_only_from_tuning_replies() -> None:
     """The in-sample set, the first set's tune split, the second, third and fourth sets;
-    never the frozen test companions, never the fifth to sixteenth sets."""
+    never the frozen test companions, never the fifth to seventeenth sets."""
     from truehearth.continuity.blindset import (
         BLIND5_DIR,
         BLIND6_DIR,
@@ -52,6 +52,7 @@ def test_the_shipped_precedents_learn_only_from_tuning_replies() -> None:
         BLIND14_DIR,
         BLIND15_DIR,
         BLIND16_DIR,
+        BLIND17_DIR,
         load_set,
     )
 
@@ -73,6 +74,7 @@ def test_the_shipped_precedents_learn_only_from_tuning_replies() -> None:
         ("blind14", BLIND14_DIR),
         ("blind15", BLIND15_DIR),
         ("blind16", BLIND16_DIR),
+        ("blind17", BLIND17_DIR),
     ):
         later = load_set(directory, frozen=False, name=name)
         assert not {e.source for e in examples} & (held_out | set(later.companions))

@@ -82,6 +82,8 @@ BLIND11_DIR = Path(__file__).parent / "labelled" / "blind11"
 BLIND12_DIR = Path(__file__).parent / "labelled" / "blind12"
 # The sixteenth, written in round 15 by two new writers: test only, scored in aggregate.
 BLIND16_DIR = Path(__file__).parent / "labelled" / "blind16"
+# The seventeenth, written in round 16 by two new writers: test only, scored in aggregate.
+BLIND17_DIR = Path(__file__).parent / "labelled" / "blind17"
 TEST_COMPANIONS = 2
 _ROLES = {"human": "user", "user": "user", "companion": "assistant", "assistant": "assistant"}
 
