@@ -16,9 +16,10 @@ looked at to fix a miss.
   with turn-level evidence, asked after the last session; seed 1 tune, seed 2 test.
 * ``blindchat`` (ours, ``bench/data/blindchat/``): long chats between two named
   people written for this project by writers who never saw the code; questions
-  name a person and tag evidence turns; ``recall-a`` to ``recall-d`` tune (from
-  round 15; b to d were earlier test parts), ``recall-f`` and ``recall-g`` test,
-  ``recall-e`` retired (read twice as a test, never tuned on, not loaded).
+  name a person and tag evidence turns; ``recall-a`` to ``recall-d``, ``recall-f`` and
+  ``recall-g`` tune (all but ``recall-a`` were earlier test parts: b to d from round 15,
+  f and g from round 16), ``recall-h`` and ``recall-i`` test, ``recall-e`` retired (read
+  twice as a test, never tuned on, not loaded).
 """
 
 from __future__ import annotations
@@ -202,15 +203,19 @@ BLINDCHAT = REPO / "bench" / "data" / "blindchat"
 # read for a decision there, and from round 15 they are tuning data beside recall-a (four
 # chats, 360 questions to tune on). recall-e was round 14's second test part, read twice
 # through the bench (aggregate only): retired, never loaded, and its text and misses are
-# not to be read. recall-f and recall-g, written blind in round 15, are the test part.
+# not to be read. recall-f and recall-g, written blind in round 15, were that round's test
+# part (run three times, aggregate only) and are tuning data from round 16 (six chats, 540
+# questions). recall-h and recall-i, written blind in round 16, are the test part.
 BLINDCHAT_SPLITS = (
     ("recall-a", "tune"),
     ("recall-b", "tune"),
     ("recall-c", "tune"),
     ("recall-d", "tune"),
     ("recall-e", "retired"),
-    ("recall-f", "test"),
-    ("recall-g", "test"),
+    ("recall-f", "tune"),
+    ("recall-g", "tune"),
+    ("recall-h", "test"),
+    ("recall-i", "test"),
 )
 # The tuning chats before round 15 (recall-a alone): --blindchat-tune a keeps to it.
 BLINDCHAT_FIRST_TUNE = ("recall-a",)
