@@ -21,6 +21,9 @@ whatever the human decided (``report.proposals_known``).
 An item may name other places an earlier import may hold its text under
 (``Item.also``: a SillyTavern message whose kept swipe changed); saying what
 the home holds under one of them, it is known too. Those are only looked up.
+Places it may have moved from (``Item.moved``: a SillyTavern line after a
+deletion above it) are looked up in a second, smaller query, only for items
+whose own place holds another text, so a first import pays nothing for them.
 
 Items of formats without stable ids are written as they come; a file already
 imported byte for byte is still skipped whole, before any of this
@@ -67,11 +70,14 @@ class Recognition:
     def sort(self, chunk: Sequence[Parsed]) -> Iterator[Sorted]:
         """The items of ``chunk`` to write, in order; known ones are counted and left out."""
         cut: list[tuple[Parsed, list[str] | None, list[KeyPair], list[list[bytes]]]] = []
+        moved: dict[int, list[list[bytes]]] = {}
         for parsed in chunk:
             if isinstance(parsed, Item) and parsed.stable:
                 texts = pieces_of(parsed)
                 keys = self._keys(parsed.locator, texts)
                 also = [[name for name, _s in self._keys(a, texts)] for a in parsed.also]
+                if parsed.moved:
+                    moved[len(cut)] = [[n for n, _s in self._keys(m, texts)] for m in parsed.moved]
                 cut.append((parsed, texts, keys, also))
             else:
                 cut.append((parsed, None, [], []))
@@ -79,6 +85,7 @@ class Recognition:
         names += [name for _p, _c, _k, also in cut for alias in also for name in alias]
         self._written.clear()  # the home's answer holds what was written by now
         held = self._store.imported_texts(names) if names else {}
+        self._look_where_moved(cut, moved, held)
         for parsed, pieces, keys, also in cut:
             if isinstance(parsed, Suggestion):
                 if parsed.stable and parsed.locator == self._known_locator:
@@ -98,6 +105,32 @@ class Recognition:
             for name, said in keys:
                 self._open.update((name, name + said))
             yield parsed, pieces
+
+    def _look_where_moved(
+        self,
+        cut: list[tuple[Parsed, list[str] | None, list[KeyPair], list[list[bytes]]]],
+        moved: dict[int, list[list[bytes]]],
+        held: dict[bytes, set[bytes]],
+    ) -> None:
+        """A second, smaller lookup: the places an item may have moved from, asked only for
+        items not known whose own place (or an alias) holds another text; their places
+        join ``also`` (in place)."""
+
+        def taken(index: int) -> bool:
+            _parsed, _pieces, keys, also = cut[index]
+            places = [name for name, _s in keys] + [name for alias in also for name in alias]
+            return any(name in held or self._remembers(name) for name in places)
+
+        asking = [
+            index
+            for index in moved
+            if taken(index) and not self._is_known(cut[index][2], cut[index][3], held)
+        ]
+        names = [name for index in asking for place in moved[index] for name in place]
+        for name, said in (self._store.imported_texts(names) if names else {}).items():
+            held.setdefault(name, set()).update(said)
+        for index in asking:
+            cut[index][3].extend(moved[index])
 
     def checkpoint(self) -> None:
         """The batch the items let through so far go into is closed (to be written next)."""

@@ -35,6 +35,12 @@ class Item:
     very text (a SillyTavern message whose kept swipe changed: the text the line said
     is now one of its swipes, and the other way round). Only looked up, never written:
     a stable item saying what the home holds under one of them is known, not new."""
+    moved: tuple[str, ...] = ()
+    """Locators an earlier import may hold this text under if the messages before it
+    moved (a SillyTavern line after a message above it was deleted). Looked up like
+    :attr:`also`, but only when this item is not known and its own locator (or one of
+    :attr:`also`) holds another text: a first import, where nothing moved, pays nothing
+    for them."""
 
     @property
     def by_human(self) -> bool:

@@ -25,8 +25,8 @@ shows in one export may be one of its swipes in the next: the line's text is
 also looked up under its shown swipe's name, and a swipe's under its line's, so
 a change of the kept swipe brings nothing in twice. A message edited since is
 kept beside the earlier text. A message deleted in the middle of the chat moves
-every later line up: each line is also looked up under the
-:data:`LINES_DELETED_ABOVE` lines after its own, so up to that many deletions
+every later line up: a line whose place holds another text is also looked up under
+the :data:`LINES_DELETED_ABOVE` lines after its own, so up to that many deletions
 above it bring nothing in twice (more are written again, as changed, never lost).
 A line is only ever looked up further down, never further up, so a chat that only
 grew is read exactly as before.
@@ -52,9 +52,10 @@ MAX_LINE = 16 * 1024 * 1024
 LINES_DELETED_ABOVE = 8
 """How many deleted messages above a line the re-import still recognises it after.
 
-Each costs one more name looked up per line (batched, like the rest); SillyTavern's
-own "delete messages" works from the end, where nothing moves, so mid-chat
-deletions are one or a few at a time."""
+They are looked up (batched, like the rest) only for a line whose place holds another
+text, so a first import pays nothing for them; SillyTavern's own "delete messages"
+works from the end, where nothing moves, so mid-chat deletions are one or a few at a
+time."""
 
 
 def parse(stream: IO[bytes], limits: Limits) -> Iterator[Parsed]:
@@ -133,15 +134,23 @@ def _message(value: dict[str, Any], chat_id: str, line: int, turn: int) -> Itera
         else ()
     )
     moved = tuple(f"{chat_id}/{line + up}" for up in range(1, LINES_DELETED_ABOVE + 1))
-    yield Item(text, here, chat_id, when, meta, stable=True, also=shown + moved)
+    yield Item(text, here, chat_id, when, meta, stable=True, also=shown, moved=moved)
     for index, swipe in enumerate(swipes):
         swipe_text = text_of(swipe)
         if swipe_text != text:
             swipe_meta = {**meta, "swipe": index}
             where = f"{here}/swipe/{index}"
             swipe_moved = tuple(f"{name}/swipe/{index}" for name in moved)
-            also = (here, *swipe_moved)
-            yield Item(swipe_text, where, chat_id, when, swipe_meta, stable=True, also=also)
+            yield Item(
+                swipe_text,
+                where,
+                chat_id,
+                when,
+                swipe_meta,
+                stable=True,
+                also=(here,),
+                moved=swipe_moved,
+            )
 
 
 _AT_FORM = re.compile(
