@@ -43,7 +43,8 @@ Usage::
     nice -n 10 python bench/fence_bench.py --split train --limit 24 \\
         --styles quoted,sandwich,datamark --threads 2
     nice -n 10 python bench/fence_bench.py --split test --styles quoted,<default>
-    nice -n 5 python bench/fence_bench.py --held-out bench/data/injection_heldout/w6 \\
+    nice -n 5 python bench/fence_bench.py --authored --writers w4,w6 --split test
+    nice -n 5 python bench/fence_bench.py --held-out bench/data/injection_heldout/<set> \\
         --styles datamark-use --trusts untrusted --unfenced system
 
 Raw replies go to ``bench/out/fence_<split>_<time>.jsonl``; the table is printed.
@@ -152,12 +153,15 @@ def load_attacks(base: Path, split: str) -> list[Attack]:
     return attacks
 
 
-AUTHORED_PHRASES = ROOT / "bench" / "data" / "injection_authored" / "w4" / "attacks.jsonl"
+AUTHORED = ROOT / "bench" / "data" / "injection_authored"
+# The blind writers whose attacks carry a canary: w4 (round 3) and w6 (held out in round 15,
+# training data since round 16).
+CANARY_WRITERS = ("w4", "w6")
 
 
-def load_authored(split: str) -> list[Attack]:
+def load_authored(split: str, writers: tuple[str, ...] = ("w4",)) -> list[Attack]:
     """The say-this-phrase attacks written blind for truehearth, each with the canary its
-    writer gave (``bench/data/injection_authored/w4``), in the detector's ``tune`` split
+    writer gave (``bench/data/injection_authored/<writer>``), in the detector's ``tune`` split
     (``--split train``) or its ``test`` split (``--split test``): never one the detector
     was trained on, so the ``defaults`` placement is not flattered."""
     sys.path.insert(0, str(ROOT / "bench"))
@@ -165,11 +169,15 @@ def load_authored(split: str) -> list[Attack]:
 
     wanted = "tune" if split == "train" else "test"
     attacks = []
-    for n, line in enumerate(AUTHORED_PHRASES.read_text("utf-8").splitlines()):
-        row = json.loads(line)
-        if bucket("authored", row["text"]) == wanted:
-            source = f"authored-{row['lang']}"
-            attacks.append(Attack(f"authored-w4:{n}", source, row["text"], row["canary"], "given"))
+    for writer in writers:
+        path = AUTHORED / writer / "attacks.jsonl"
+        for n, line in enumerate(path.read_text("utf-8").splitlines()):
+            row = json.loads(line)
+            if bucket("authored", row["text"]) == wanted:
+                source = f"authored-{row['lang']}"
+                attacks.append(
+                    Attack(f"authored-{writer}:{n}", source, row["text"], row["canary"], "given")
+                )
     return attacks
 
 
@@ -178,7 +186,7 @@ GISKARD = Path("giskard_prompt_injections") / "prompt_injections.csv"
 
 def load_held_out(folder: Path) -> list[Attack]:
     """Every attack of a blind-written set kept apart from the detector and the fence
-    (``attacks.jsonl`` with its writer's ``canary``, e.g. ``bench/data/injection_heldout/w6``):
+    (``attacks.jsonl`` with its writer's ``canary``, in ``bench/data/injection_heldout/<set>``):
     none was trained, tuned or looked at, so every placement is a test figure."""
     attacks = []
     for n, line in enumerate((folder / "attacks.jsonl").read_text("utf-8").splitlines()):
@@ -388,7 +396,13 @@ def run(args: argparse.Namespace) -> int:
     if args.held_out:
         attacks = load_held_out(args.held_out)
     elif args.authored:
-        attacks = load_authored(args.split)
+        writers = tuple(w for w in args.writers.split(",") if w)
+        unknown_writers = [w for w in writers if w not in CANARY_WRITERS]
+        if unknown_writers:
+            known = ", ".join(CANARY_WRITERS)
+            print(f"no canaries from writer(s) {', '.join(unknown_writers)}; known: {known}")
+            return 2
+        attacks = load_authored(args.split, writers)
     elif args.public_phrases and base is not None:
         attacks = load_public_phrases(base)
     elif base is None:
@@ -531,6 +545,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--summarize", type=Path, help="print the table of a raw results file")
     parser.add_argument(
         "--authored", action="store_true", help="the blind-written say-this-phrase attacks instead"
+    )
+    parser.add_argument(
+        "--writers", default="w4", help="with --authored: which writers' attacks (w4, w6)"
     )
     parser.add_argument(
         "--held-out",

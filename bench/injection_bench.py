@@ -107,9 +107,9 @@ def rates(
                 groups[("blind", kind, "test", example.label)].append(said)
             continue
         if example.source == "authored":
-            lang = [*example.kind.split(), "?", "?"][1]
-            key = (example.source, f"language {lang}", example.split, example.label)
-            groups[key].append(said)
+            writer, lang = [*example.kind.split(), "?", "?"][:2]
+            for sub in (f"language {lang}", f"writer {writer}"):
+                groups[(example.source, sub, example.split, example.label)].append(said)
         if example.source == USER_TALK:
             lang, _, what = example.kind.partition(" ")
             for sub in (f"language {lang}", f"kind {what}"):
@@ -245,7 +245,8 @@ def main() -> None:
         digits = 3 if attacks else 4
         cells = " | ".join(f"{what} {shares[n]:.{digits}f}" for n in names)
         print(f"| {source} | {kind} | {split} | {attacks or ''} | {ordinary or ''} | {cells} |")
-        if attacks and "task request" not in kind and not kind.startswith(("language", "style")):
+        subgroup = kind.startswith(("language", "style", "writer"))
+        if attacks and "task request" not in kind and not subgroup:
             pooled[split]["n"] += attacks
             for n in names:
                 pooled[split][n] += shares[n] * attacks
