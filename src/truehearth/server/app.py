@@ -37,6 +37,7 @@ from truehearth.server.deps import (
 )
 from truehearth.server.gate import TurnGate
 from truehearth.server.homes import HomePool, RecallCatchUp
+from truehearth.server.invalid import faults
 from truehearth.server.pool import MouthPool
 from truehearth.server.settings import ServerSettings
 
@@ -174,16 +175,16 @@ def invalid_body(exc: RequestValidationError) -> dict[str, Any]:
     first = errors[0]
     if first.get("type") == "json_invalid":
         return error_body("the request body is not valid JSON", code="invalid_json")
-    where = ".".join(str(part) for part in first.get("loc", ()) if part != "body")
-    if not where:
+    found = faults(errors, skip=("body",))
+    if not found[0].where:
         return error_body(
             "the request body must be a JSON object (Content-Type: application/json)",
             code="invalid_json",
         )
-    what = str(first.get("msg", "invalid value"))
-    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-    code = "missing_required_parameter" if first.get("type") == "missing" else "invalid_value"
-    return error_body(f"{where}: {what}{more}", code=code, param=where)
+    fault = found[0]
+    more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+    code = "missing_required_parameter" if fault.missing else "invalid_value"
+    return error_body(f"{fault.where}: {fault.what}{more}", code=code, param=fault.where)
 
 
 # What Starlette says of a body it cannot decode (bytes that are not UTF-8).

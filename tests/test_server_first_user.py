@@ -1,0 +1,150 @@
+"""A first user's sweep of the local server, as real clients reach it.
+
+The OpenAI-compatible proxy driven with the official ``openai`` client and raw
+HTTP, the MCP server with the ``mcp`` SDK, and the web UI through its forms,
+each on a real loopback server over a real SQLite home with the echo mouth.
+Each test is one defect found in that sweep: bad input gets one clear line (in
+OpenAI's error shape on the proxy) and a 4xx, and the journal's head does not
+move.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import anyio
+import httpx
+import openai
+import pytest
+
+from tests.loopback import serving
+from truehearth.core.records import Layer
+from truehearth.home import Home
+from truehearth.keys import ensure_token
+from truehearth.mouths import registry
+from truehearth.server.app import create_app
+from truehearth.server.settings import ServerSettings
+
+SAID = [{"role": "user", "content": "Do you remember the river?"}]
+CORS_ORIGIN = "http://localhost:3000"
+
+
+@pytest.fixture
+def server(home: Home) -> Iterator[tuple[str, str]]:
+    home.accept(home.propose(Layer.CORE, "My name is Ash.").id)
+    registry.add(home, "echo", "echo")
+    token = ensure_token(home.path)
+    settings = ServerSettings(home=home.path, token=token, cors_origins=(CORS_ORIGIN,))
+    with serving(create_app(settings)) as url:
+        yield url, token
+
+
+def _seq(home: Home) -> int:
+    with Home.open(home.path) as h:
+        head = h.head()
+        return head.seq if head else 0
+
+
+def _client(server: tuple[str, str]) -> openai.OpenAI:
+    url, token = server
+    return openai.OpenAI(base_url=url + "/v1", api_key=token, max_retries=0)
+
+
+def _refusal(server: tuple[str, str], **asked: Any) -> dict[str, Any]:
+    """The proxy's 400 for ``asked``, as the openai client sees it, held to one line."""
+    with pytest.raises(openai.BadRequestError) as caught:
+        _client(server).chat.completions.create(**{"model": "echo", **asked})
+    body = caught.value.body
+    assert isinstance(body, dict), body
+    assert set(body) == {"message", "type", "code", "param"}, body
+    assert body["type"] == "invalid_request_error", body
+    assert "\n" not in body["message"], body
+    return body
+
+
+# -- the proxy -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "content",
+    [5, ["hi"], [{"type": "text", "text": 5}]],
+    ids=["a number", "a list of strings", "a part whose text is a number"],
+)
+def test_a_content_of_the_wrong_type_names_the_field_not_the_validator(
+    server: tuple[str, str], home: Home, content: Any
+) -> None:
+    """It said ``messages.0.content.function-after[_encodable(), str]: ...``, param alike."""
+    before = _seq(home)
+    body = _refusal(server, messages=[{"role": "user", "content": content}])
+    assert body["param"] is not None and body["param"].startswith("messages.0.content"), body
+    assert not re.search(r"function-after|\[|_encodable|list\[", body["param"]), body
+    assert not re.search(r"function-after|_encodable|ContentPart", body["message"]), body
+    assert "string" in body["message"] and "content parts" in body["message"], body
+    assert _seq(home) == before
+
+
+def test_a_lone_surrogate_is_named_without_pydantic_words(
+    server: tuple[str, str], home: Home
+) -> None:
+    url, token = server
+    before = _seq(home)
+    raw = b'{"model":"echo","messages":[{"role":"user","content":"a\\ud800b"}]}'
+    answer = httpx.post(
+        url + "/v1/chat/completions",
+        content=raw,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    assert answer.status_code == 400
+    error = answer.json()["error"]
+    assert error["param"] == "messages.0.content", error
+    assert error["message"] == (
+        "messages.0.content: text must be valid Unicode (it holds a lone surrogate)"
+    ), error
+    assert _seq(home) == before
+
+
+# -- MCP -------------------------------------------------------------------------------
+
+
+def _mcp_calls(
+    server: tuple[str, str], calls: list[tuple[str, dict[str, Any]]]
+) -> list[tuple[bool, str]]:
+    import httpx2
+    from mcp.client.session import ClientSession
+    from mcp.client.streamable_http import streamable_http_client
+
+    url, token = server
+
+    async def run() -> list[tuple[bool, str]]:
+        answers = []
+        async with (
+            httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}) as http,
+            streamable_http_client(url + "/mcp/", http_client=http) as (read, write),
+            ClientSession(read, write) as session,
+        ):
+            await session.initialize()
+            for name, args in calls:
+                result = await session.call_tool(name, args)
+                text = "".join(getattr(c, "text", "") for c in result.content)
+                answers.append((result.is_error, text))
+        return answers
+
+    return anyio.run(run)
+
+
+# -- the web UI ------------------------------------------------------------------------
+
+
+def _logged_in(server: tuple[str, str]) -> tuple[httpx.Client, str]:
+    url, token = server
+    client = httpx.Client(base_url=url, follow_redirects=False)
+    assert client.post("/ui/login", data={"token": token}).status_code == 303
+    page = client.get("/ui/identity").text
+    found = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert found
+    return client, found.group(1)
+
+
+# -- CORS ------------------------------------------------------------------------------
