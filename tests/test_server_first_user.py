@@ -105,6 +105,30 @@ def test_a_lone_surrogate_is_named_without_pydantic_words(
     assert _seq(home) == before
 
 
+@pytest.mark.parametrize(
+    ("asked", "param"),
+    [
+        ({"logprobs": True}, "logprobs"),
+        ({"top_logprobs": 3}, "top_logprobs"),
+        ({"tool_choice": "required"}, "tool_choice"),
+    ],
+    ids=["logprobs", "top_logprobs", "tool_choice"],
+)
+def test_what_the_proxy_cannot_give_is_refused_not_ignored(
+    server: tuple[str, str], home: Home, asked: dict[str, Any], param: str
+) -> None:
+    """A client that asks for log-probabilities or a forced tool call got a plain reply."""
+    before = _seq(home)
+    body = _refusal(server, messages=SAID, **asked)
+    assert body["code"] == "unsupported_parameter" and body["param"] == param, body
+    assert _seq(home) == before
+    # What asks for nothing still works: logprobs false, tool_choice "none".
+    reply = _client(server).chat.completions.create(
+        model="echo", messages=SAID, logprobs=False, tool_choice="none"
+    )
+    assert reply.choices[0].message.content
+
+
 # -- MCP -------------------------------------------------------------------------------
 
 

@@ -136,6 +136,10 @@ class ChatRequest(BaseModel):
     n: int | None = Field(default=None, ge=1, le=128)
     tools: list[Any] | None = None
     functions: list[Any] | None = None
+    tool_choice: Any = None
+    function_call: Any = None
+    logprobs: bool | None = None
+    top_logprobs: int | None = Field(default=None, ge=0, le=20)
     stream_options: StreamOptions | None = None
 
 
@@ -254,6 +258,12 @@ def _unsupported(body: ChatRequest) -> JSONResponse | None:
             "tools",
             "tools and functions are not supported by this proxy; send the chat only",
         )
+    elif body.logprobs or body.top_logprobs:
+        param = "logprobs" if body.logprobs else "top_logprobs"
+        why = f"{param} is not supported: the proxy's mouths give no token log-probabilities"
+    elif body.tool_choice not in (None, "none") or body.function_call not in (None, "none"):
+        param = "tool_choice" if body.tool_choice not in (None, "none") else "function_call"
+        why = f"{param} is not supported: this proxy calls no tools; send the chat only"
     else:
         return None
     content = error_body(why)
