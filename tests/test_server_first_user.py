@@ -129,6 +129,25 @@ def test_what_the_proxy_cannot_give_is_refused_not_ignored(
     assert reply.choices[0].message.content
 
 
+def test_an_image_alone_is_refused_as_an_image_not_as_an_empty_message(
+    server: tuple[str, str], home: Home
+) -> None:
+    """It said "the message is empty: type something to send" to someone who sent a picture."""
+    before = _seq(home)
+    picture = {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}}
+    body = _refusal(server, messages=[{"role": "user", "content": [picture]}])
+    assert body["code"] == "unsupported_parameter", body
+    assert "image_url" in body["message"] and "text" in body["message"], body
+    assert "empty" not in body["message"], body
+    # In a chat it was read as an empty send, and the companion spoke on, journaled.
+    said = _client(server).chat.completions.create(model="echo", messages=SAID)
+    chat = [*SAID, {"role": "assistant", "content": said.choices[0].message.content}]
+    before = _seq(home)
+    body = _refusal(server, messages=[*chat, {"role": "user", "content": [picture]}])
+    assert body["param"] == "messages.2.content", body
+    assert _seq(home) == before
+
+
 # -- MCP -------------------------------------------------------------------------------
 
 

@@ -264,11 +264,33 @@ def _unsupported(body: ChatRequest) -> JSONResponse | None:
     elif body.tool_choice not in (None, "none") or body.function_call not in (None, "none"):
         param = "tool_choice" if body.tool_choice not in (None, "none") else "function_call"
         why = f"{param} is not supported: this proxy calls no tools; send the chat only"
+    elif (only := _without_text(body)) is not None:
+        at, kinds = only
+        param = f"messages.{at}.content"
+        why = (
+            f"the message holds only {kinds} and no text: this proxy reads text only "
+            "(say in words what it shows)"
+        )
     else:
         return None
     content = error_body(why)
     content["error"].update(param=param, code="unsupported_parameter")
     return JSONResponse(status_code=400, content=content)
+
+
+def _without_text(body: ChatRequest) -> tuple[int, str] | None:
+    """The last message, when it is parts none of which is text (a picture, a sound).
+
+    Read as text it is empty, and an empty send asks the companion to speak on:
+    the human who sent a picture would get a reply to something else.
+    """
+    at = len(body.messages) - 1
+    content = body.messages[at].content
+    if not isinstance(content, list) or not content or body.messages[at].role != "user":
+        return None
+    if any(part.type == "text" for part in content):
+        return None
+    return at, ", ".join(dict.fromkeys(part.type for part in content))
 
 
 def _locate(home: Home, ask: Ask, header: str | None) -> Located:
