@@ -177,6 +177,30 @@ def _mcp_calls(
     return anyio.run(run)
 
 
+BAD_ARGUMENTS: list[tuple[str, dict[str, Any], str]] = [
+    ("search_memories", {}, "search_memories: 'query' is missing"),
+    ("search_memories", {"query": 5}, "search_memories: 'query' must be a string"),
+    ("search_memories", {"query": "river", "limit": "x"}, "'limit' must be an integer"),
+    ("add_reflection", {}, "add_reflection: 'text' is missing; 'model' is missing"),
+    ("add_reflection", {"text": 5, "model": "m1"}, "'text' must be a string"),
+    ("propose_core_change", {"text": "t", "model": "m1", "layer": "memory"}, "'layer' must be"),
+    ("propose_core_change", {"text": "t", "model": "m1", "structure": "x"}, "'structure' must"),
+]
+
+
+def test_mcp_arguments_missing_or_of_the_wrong_type_get_one_line(
+    server: tuple[str, str], home: Home
+) -> None:
+    """They got pydantic's multi-line dump, with its type codes and a link to its website."""
+    before = _seq(home)
+    answers = _mcp_calls(server, [(name, args) for name, args, _ in BAD_ARGUMENTS])
+    for (name, _, said), (is_error, text) in zip(BAD_ARGUMENTS, answers, strict=True):
+        assert is_error, (name, text)
+        assert "\n" not in text and "pydantic" not in text and "type=" not in text, text
+        assert said in text, text
+    assert _seq(home) == before
+
+
 # -- the web UI ------------------------------------------------------------------------
 
 

@@ -28,6 +28,22 @@ _KINDS = {
 }
 
 
+# Pydantic's wording by error type, for the MCP tools' one-line answers.
+_MUST_BE = {
+    "string_type": "a string",
+    "int_type": "an integer",
+    "int_parsing": "an integer",
+    "int_from_float": "an integer",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "dict_type": "an object",
+    "model_type": "an object",
+    "list_type": "a list",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Fault:
     """One field at fault: where (as the request spells it), what is wrong, whether missing."""
@@ -79,3 +95,25 @@ def faults(errors: Iterable[Mapping[str, Any]], *, skip: Sequence[str] = ()) -> 
         kinds = list(dict.fromkeys(kind(tag) for tag in tags))
         found.append(Fault(where, "must be " + " or ".join(kinds), False))
     return found
+
+
+def in_a_line(errors: Iterable[Mapping[str, Any]]) -> str:
+    """Every field at fault in one line, as an MCP tool's caller reads it.
+
+    ``'query' is missing; 'limit' must be an integer``: pydantic's own text runs
+    over several lines, with its error codes and a link to its website.
+    """
+    plain = []
+    for error in errors:
+        kind_of = _MUST_BE.get(str(error.get("type")))
+        plain.append({**error, "msg": f"must be {kind_of}"} if kind_of else dict(error))
+    return "; ".join(_said_of(fault) for fault in faults(plain))
+
+
+def _said_of(fault: Fault) -> str:
+    if fault.missing:
+        return f"'{fault.where}' is missing"
+    what = " ".join(fault.what.split())
+    if what.startswith("Input should be "):
+        what = "must be " + what.removeprefix("Input should be ")
+    return f"'{fault.where}' {what}" if what.startswith("must be") else f"'{fault.where}': {what}"

@@ -21,7 +21,7 @@ from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
-from pydantic import WithJsonSchema
+from pydantic import ValidationError, WithJsonSchema
 
 from truehearth import __version__
 from truehearth.core.boundary_shape import JSON_SCHEMA, STRUCTURE
@@ -30,6 +30,7 @@ from truehearth.core.names import check_model_name
 from truehearth.core.records import Layer, ProposalAction, Record, Source, Voice
 from truehearth.home import Home
 from truehearth.recall import default_retriever
+from truehearth.server.invalid import in_a_line
 
 OpenHome = Callable[[], Home]
 
@@ -87,11 +88,30 @@ def _acting(open_home: OpenHome) -> Iterator[Home]:
         raise ToolError(str(exc)) from exc
 
 
+class _Server(MCPServer):
+    """The SDK's server, with refused arguments said in one line.
+
+    The SDK answers a call whose arguments fail the tool's schema with pydantic's
+    own text: several lines, its error codes and a link to its website. The
+    calling model (and the person reading its log) gets one line naming each
+    field and what it must be, like every other refusal here.
+    """
+
+    async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as exc:
+            cause = exc.__cause__
+            if isinstance(cause, ValidationError):
+                raise ToolError(f"{name}: {in_a_line(cause.errors())}") from cause
+            raise
+
+
 def build(open_home: OpenHome) -> MCPServer:
     """An MCP server over the home that ``open_home()`` opens for each call."""
     # The SDK sets the process's root logger to this level with a rich handler, so its
     # default INFO printed a line for every request a mouth's HTTP client made (httpx).
-    server = MCPServer(
+    server = _Server(
         name="truehearth", instructions=INSTRUCTIONS, version=__version__, log_level="WARNING"
     )
 
