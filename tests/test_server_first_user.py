@@ -201,6 +201,18 @@ def test_mcp_arguments_missing_or_of_the_wrong_type_get_one_line(
     assert _seq(home) == before
 
 
+def test_an_empty_replaces_is_refused_not_read_as_an_addition(
+    server: tuple[str, str], home: Home
+) -> None:
+    """``replaces: ""`` was taken for no target: the client meant a change and got an addition."""
+    before = _seq(home)
+    ((is_error, text),) = _mcp_calls(
+        server, [("propose_core_change", {"text": "t", "model": "m1", "replaces": " "})]
+    )
+    assert is_error and "replaces" in text, text
+    assert _seq(home) == before
+
+
 # -- the web UI ------------------------------------------------------------------------
 
 

@@ -165,6 +165,12 @@ def build(open_home: OpenHome) -> MCPServer:
         the boundary (from its words when no structure is given). Nothing changes until
         the human accepts the proposal.
         """
+        if replaces is not None and not replaces.strip():
+            # An empty target would read as none: the caller meant a change, not an addition.
+            raise ToolError(
+                "propose_core_change: 'replaces' is empty; name the record to change "
+                "(read_core lists their ids), or leave it out to propose an addition"
+            )
         with _acting(open_home) as home:
             proposal = home.propose(
                 Layer(layer),
