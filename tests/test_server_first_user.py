@@ -213,6 +213,16 @@ def test_an_empty_replaces_is_refused_not_read_as_an_addition(
     assert _seq(home) == before
 
 
+@pytest.mark.parametrize("limit", [0, -5, 51, 10**20])
+def test_a_search_limit_out_of_range_is_refused_not_bent(
+    server: tuple[str, str], limit: int
+) -> None:
+    ((is_error, text),) = _mcp_calls(
+        server, [("search_memories", {"query": "river", "limit": limit})]
+    )
+    assert is_error and "'limit' must be 1 to 50" in text, text
+
+
 # -- the web UI ------------------------------------------------------------------------
 
 
