@@ -226,14 +226,33 @@ def test_a_search_limit_out_of_range_is_refused_not_bent(
 # -- the web UI ------------------------------------------------------------------------
 
 
-def _logged_in(server: tuple[str, str]) -> tuple[httpx.Client, str]:
+@pytest.fixture
+def browser(server: tuple[str, str]) -> Iterator[tuple[httpx.Client, str]]:
+    """A browser logged in to the web UI, and a CSRF token from one of its forms."""
     url, token = server
-    client = httpx.Client(base_url=url, follow_redirects=False)
-    assert client.post("/ui/login", data={"token": token}).status_code == 303
-    page = client.get("/ui/identity").text
-    found = re.search(r'name="csrf" value="([^"]+)"', page)
-    assert found
-    return client, found.group(1)
+    with httpx.Client(base_url=url, follow_redirects=False) as client:
+        assert client.post("/ui/login", data={"token": token}).status_code == 303
+        page = client.get("/ui/identity").text
+        found = re.search(r'name="csrf" value="([^"]+)"', page)
+        assert found
+        yield client, found.group(1)
+
+
+@pytest.mark.parametrize("text", [b"%FF%FE", b"%ED%A0%80"], ids=["latin-1", "a surrogate"])
+def test_a_form_that_is_not_utf8_is_refused_not_journaled_as_replacement_marks(
+    browser: tuple[httpx.Client, str], home: Home, text: bytes
+) -> None:
+    """Bytes that are not UTF-8 became U+FFFD and were proposed as core."""
+    client, token = browser
+    before = _seq(home)
+    answer = client.post(
+        "/ui/propose",
+        content=b"csrf=" + token.encode() + b"&layer=core&text=" + text,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert answer.status_code == 400
+    assert "UTF-8" in answer.text and "text/html" in answer.headers["content-type"]
+    assert _seq(home) == before
 
 
 # -- CORS ------------------------------------------------------------------------------

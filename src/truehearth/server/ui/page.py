@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote_to_bytes, urlsplit
 
 from fastapi import Depends, Form, Request
 from fastapi.exceptions import RequestValidationError
@@ -196,6 +196,26 @@ def _error_page(request: Request, status: int, title: str, message: str) -> HTML
     return render(request, "error.html", status=status, title=title, message=message)
 
 
+def _utf8_form(request: Request, body: bytes) -> bool:
+    """Whether every field of a posted form decodes as UTF-8.
+
+    Starlette decodes a form leniently: bytes that are not UTF-8 (``%FF``, an
+    encoded surrogate) become U+FFFD, so a proposal for the core would be
+    journaled as replacement marks nobody wrote. The body is read here first
+    (Starlette keeps it, so the form is parsed from the same bytes).
+    """
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind != "application/x-www-form-urlencoded":
+        return True
+    for field in body.split(b"&"):
+        for part in field.split(b"=", 1):
+            try:
+                unquote_to_bytes(part.replace(b"+", b" ")).decode("utf-8")
+            except UnicodeDecodeError:
+                return False
+    return True
+
+
 class UIRoute(APIRoute):
     """A route whose failures are HTML pages (or a redirect to log in), not JSON."""
 
@@ -203,6 +223,14 @@ class UIRoute(APIRoute):
         handler = super().get_route_handler()
 
         async def ui_handler(request: Request) -> Response:
+            if request.method == "POST" and not _utf8_form(request, await request.body()):
+                return _error_page(
+                    request,
+                    400,
+                    "That did not work",
+                    "the form's text is not UTF-8 (its bytes would be replaced by marks "
+                    "that mean nothing); send it from this home's page in a current browser",
+                )
             try:
                 return await handler(request)
             except LoginRequired:
