@@ -255,4 +255,16 @@ def test_a_form_that_is_not_utf8_is_refused_not_journaled_as_replacement_marks(
     assert _seq(home) == before
 
 
+def test_an_unknown_ui_page_is_a_page_not_the_api_s_json(
+    browser: tuple[httpx.Client, str],
+) -> None:
+    """``/ui/nope`` answered the OpenAI error shape, listing the API's endpoints."""
+    client, _ = browser
+    answer = client.get("/ui/nope")
+    assert answer.status_code == 404
+    assert answer.headers["content-type"].startswith("text/html")
+    assert "no such page" in answer.text and "/v1/chat/completions" not in answer.text
+    assert "Content-Security-Policy" in answer.headers
+
+
 # -- CORS ------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import anyio
 import orjson
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
@@ -303,7 +303,9 @@ def create_app(settings: ServerSettings) -> FastAPI:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code in (404, 405) and ui.owns(request.url.path):
+            return ui.refusal_page(request, exc.status_code)
         return JSONResponse(
             status_code=exc.status_code,
             content=http_error_body(request, exc.status_code, str(exc.detail)),
