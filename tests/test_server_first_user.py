@@ -27,7 +27,7 @@ from truehearth.mouths import registry
 from truehearth.server.app import create_app
 from truehearth.server.settings import ServerSettings
 
-SAID = [{"role": "user", "content": "Do you remember the river?"}]
+SAID: list[Any] = [{"role": "user", "content": "Do you remember the river?"}]
 CORS_ORIGIN = "http://localhost:3000"
 
 
@@ -141,7 +141,7 @@ def test_an_image_alone_is_refused_as_an_image_not_as_an_empty_message(
     assert "empty" not in body["message"], body
     # In a chat it was read as an empty send, and the companion spoke on, journaled.
     said = _client(server).chat.completions.create(model="echo", messages=SAID)
-    chat = [*SAID, {"role": "assistant", "content": said.choices[0].message.content}]
+    chat: list[Any] = [*SAID, {"role": "assistant", "content": said.choices[0].message.content}]
     before = _seq(home)
     body = _refusal(server, messages=[*chat, {"role": "user", "content": [picture]}])
     assert body["param"] == "messages.2.content", body
