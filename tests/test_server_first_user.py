@@ -268,3 +268,35 @@ def test_an_unknown_ui_page_is_a_page_not_the_api_s_json(
 
 
 # -- CORS ------------------------------------------------------------------------------
+
+
+def test_a_named_origin_may_reach_mcp_with_the_headers_the_sdk_sends(
+    server: tuple[str, str],
+) -> None:
+    """The preflight refused ``mcp-protocol-version`` and ``mcp-session-id``: 400."""
+    url, token = server
+    sent = "authorization, content-type, mcp-protocol-version, mcp-session-id, last-event-id"
+    preflight = httpx.options(
+        url + "/mcp/",
+        headers={
+            "Origin": CORS_ORIGIN,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": sent,
+        },
+    )
+    assert preflight.status_code == 200, preflight.text
+    assert preflight.headers["access-control-allow-origin"] == CORS_ORIGIN
+    other = httpx.options(
+        url + "/mcp/",
+        headers={
+            "Origin": "http://evil.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": sent,
+        },
+    )
+    assert "access-control-allow-origin" not in other.headers
+    # The session header a browser client must read back is exposed to it.
+    answer = httpx.post(url + "/mcp/", headers={"Origin": CORS_ORIGIN}, json={})
+    assert answer.status_code == 401  # the token is still required
+    assert "mcp-session-id" in answer.headers["access-control-expose-headers"].lower()
+    assert token

@@ -115,6 +115,9 @@ class BodyLimit:
                 raise
 
 
+# The headers the MCP SDK's streamable HTTP client sends (a browser asks before sending them).
+MCP_HEADERS = ("Mcp-Session-Id", "Mcp-Protocol-Version", "Last-Event-ID")
+
 # How much of a refused body is still read (and dropped) so the refusal arrives whole.
 DRAIN_BYTES = 4 * 1024 * 1024
 DRAIN_SECONDS = 2.0
@@ -337,8 +340,18 @@ def create_app(settings: ServerSettings) -> FastAPI:
             CORSMiddleware,
             allow_origins=list(settings.cors_origins),
             allow_methods=["GET", "POST", "OPTIONS"],
-            allow_headers=["Authorization", "Content-Type", openai_api.SESSION_HEADER],
-            expose_headers=[openai_api.SESSION_HEADER, "X-Truehearth-Ignored-System"],
+            # MCP's streamable HTTP clients send and read their own headers too.
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                openai_api.SESSION_HEADER,
+                *MCP_HEADERS,
+            ],
+            expose_headers=[
+                openai_api.SESSION_HEADER,
+                "X-Truehearth-Ignored-System",
+                "Mcp-Session-Id",
+            ],
             allow_credentials=False,
         )
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts))
