@@ -300,3 +300,30 @@ def test_a_named_origin_may_reach_mcp_with_the_headers_the_sdk_sends(
     assert answer.status_code == 401  # the token is still required
     assert "mcp-session-id" in answer.headers["access-control-expose-headers"].lower()
     assert token
+
+
+@pytest.mark.parametrize(
+    "session", ["chat\x01one", "s" * 101], ids=["a control character", "over 100 characters"]
+)
+def test_a_session_header_the_journal_cannot_keep_is_refused(
+    server: tuple[str, str], home: Home, session: str
+) -> None:
+    """A control character went into the journal as the session's id, and a long id was
+    cut to 100 characters, so two long ids alike there became one session."""
+    url, token = server
+    before = _seq(home)
+    answer = httpx.post(
+        url + "/v1/chat/completions",
+        json={"model": "echo", "messages": SAID},
+        headers={"Authorization": f"Bearer {token}", "X-Truehearth-Session": session},
+    )
+    assert answer.status_code == 400, answer.text
+    error = answer.json()["error"]
+    assert error["param"] == "X-Truehearth-Session" and "\n" not in error["message"], error
+    assert _seq(home) == before
+    fine = httpx.post(
+        url + "/v1/chat/completions",
+        json={"model": "echo", "messages": SAID},
+        headers={"Authorization": f"Bearer {token}", "X-Truehearth-Session": "st-chat-42"},
+    )
+    assert fine.status_code == 200 and fine.json()["truehearth"]["session"] == "st-chat-42"

@@ -278,6 +278,31 @@ def _unsupported(body: ChatRequest) -> JSONResponse | None:
     return JSONResponse(status_code=400, content=content)
 
 
+MAX_SESSION = 100
+_SESSION = re.compile(r"[\x20-\x7e]+")
+
+
+def _bad_session(header: str | None) -> JSONResponse | None:
+    """Refuse a session header the journal should not keep as an id.
+
+    It names the session in the journal, ``truehearth log`` and the web UI; it
+    was cut to its first 100 characters (two long ids alike there became one
+    session) and control characters went into the journal as they came.
+    """
+    given = (header or "").strip()
+    if not given:
+        return None
+    if len(given) > MAX_SESSION:
+        why = f"{SESSION_HEADER} is {len(given)} characters; the limit is {MAX_SESSION}"
+    elif not _SESSION.fullmatch(given):
+        why = f"{SESSION_HEADER} may hold printable ASCII only (letters, digits, - _ . : ...)"
+    else:
+        return None
+    content = error_body(why)
+    content["error"].update(param=SESSION_HEADER, code="invalid_value")
+    return JSONResponse(status_code=400, content=content)
+
+
 def _without_text(body: ChatRequest) -> tuple[int, str] | None:
     """The last message, when it is parts none of which is text (a picture, a sound).
 
@@ -552,10 +577,10 @@ async def chat_completions(
     loop waiting only for the decision, so the response can still be any error
     the decision raises.
     """
-    refused = _unsupported(body)
+    refused = _unsupported(body) or _bad_session(session_header)
     if refused is not None:
         return refused
-    header = session_header.strip()[:100] if session_header and session_header.strip() else None
+    header = session_header.strip() if session_header and session_header.strip() else None
     if body.stream:
         begun = await started(lambda: _begin_stream(request, body, header))
         headers, lease = begun.value
