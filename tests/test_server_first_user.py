@@ -327,3 +327,33 @@ def test_a_session_header_the_journal_cannot_keep_is_refused(
         headers={"Authorization": f"Bearer {token}", "X-Truehearth-Session": "st-chat-42"},
     )
     assert fine.status_code == 200 and fine.json()["truehearth"]["session"] == "st-chat-42"
+
+
+def test_a_new_chat_s_first_send_that_failed_is_journaled_when_the_next_arrives(
+    server: tuple[str, str], home: Home
+) -> None:
+    """A chat's first line, whose send failed (a mouth down, a server killed mid-reply),
+    stays in the frontend's chat; the next send journaled only itself, and the first
+    line was lost. A line after a reply shown is the chat's past, not a failed send."""
+    client = _client(server)
+    first = "My first line, whose send failed while the mouth was down."
+    client.chat.completions.create(
+        model="echo",
+        messages=[{"role": "user", "content": first}, {"role": "user", "content": "Hello?"}],
+    )
+    with Home.open(home.path) as h:
+        humans = [r for r in h.records(layers=(Layer.ARCHIVE,)) if r.voice.value == "human"]
+    said = {r.text: r for r in humans}
+    assert first in said, sorted(said)
+    assert said[first].meta["unanswered"] and said[first].meta["turn"] == 0
+    assert said["Hello?"].meta["turn"] == 1
+    assert said[first].source.session == said["Hello?"].source.session
+    elsewhere: list[Any] = [
+        {"role": "user", "content": "A line from a chat begun elsewhere."},
+        {"role": "assistant", "content": "A reply the home never gave."},
+        {"role": "user", "content": "Now here."},
+    ]
+    client.chat.completions.create(model="echo", messages=elsewhere)
+    with Home.open(home.path) as h:
+        texts = [r.text for r in h.records(layers=(Layer.ARCHIVE,))]
+    assert "A line from a chat begun elsewhere." not in texts

@@ -385,27 +385,7 @@ def _settle(home: Home, match: Match, said: list[Said], session: str) -> tuple[i
     follows: dict[str, Any] = match.link()
 
     def build(now: str) -> list[Draft]:
-        out = list(drafts)
-        for n, text in enumerate(missed):
-            out.append(
-                acts.remember(
-                    record_id=new_id("r"),
-                    layer=Layer.ARCHIVE,
-                    text=text,
-                    voice=Voice.HUMAN,
-                    actor=Voice.HUMAN,
-                    source=Source(via="proxy", session=session),
-                    now=now,
-                    meta={
-                        "kind": "turn",
-                        "turn": index + n,
-                        "speaker": "human",
-                        "unanswered": "shown by the frontend, never answered here",
-                        **(follows if n == 0 else {}),
-                    },
-                )
-            )
-        return out
+        return [*drafts, *_unanswered(missed, session, index, now, follows)]
 
     if drafts or missed:
         # Group commit: the turn's own commit follows (synced, before its reply's end),
@@ -413,6 +393,44 @@ def _settle(home: Home, match: Match, said: list[Said], session: str) -> tuple[i
         # journaling has the log synced when its home is given back (Lease.end).
         home.commit(build, synced=False)
     return index + len(missed), {} if missed else follows
+
+
+def _unanswered(
+    missed: list[str], session: str, index: int, now: str, follows: dict[str, Any] | None = None
+) -> list[Draft]:
+    """The human's lines the frontend shows and the home never journaled, as turns."""
+    return [
+        acts.remember(
+            record_id=new_id("r"),
+            layer=Layer.ARCHIVE,
+            text=text,
+            voice=Voice.HUMAN,
+            actor=Voice.HUMAN,
+            source=Source(via="proxy", session=session),
+            now=now,
+            meta={
+                "kind": "turn",
+                "turn": index + n,
+                "speaker": "human",
+                "unanswered": "shown by the frontend, never answered here",
+                **((follows or {}) if n == 0 else {}),
+            },
+        )
+        for n, text in enumerate(missed)
+    ]
+
+
+def _first_sends(said: list[Said]) -> list[str]:
+    """In a chat new to the home, the human's lines just before the last one, unanswered.
+
+    A first send that failed (the mouth was down, the server was killed mid-reply)
+    stays in the frontend's chat, and the next send comes after it: those lines
+    are the human's words the home never kept. Lines before the last reply shown
+    are the chat's past (a chat begun elsewhere), not sends that failed here.
+    """
+    last = len(said) - 1
+    start = max((i for i in range(last) if said[i].role == "assistant"), default=-1) + 1
+    return [s.text for s in said[start:last] if s.role == "user" and s.text.strip()]
 
 
 def _deleted(match: Match, session: str) -> list[Draft]:
@@ -497,6 +515,10 @@ def _turn(
     context = conversation.prepare(text)
     if match is not None:
         conversation.turns, conversation.human_meta = _settle(home, match, said, session)
+    elif missed := _first_sends(said):
+        index = located.next_turn
+        home.commit(lambda now: _unanswered(missed, session, index, now), synced=False)
+        conversation.turns = index + len(missed)
     else:
         conversation.turns = located.next_turn
     return conversation, conversation.stream(text, prepared=context), ask.ignored
