@@ -357,3 +357,29 @@ def test_a_new_chat_s_first_send_that_failed_is_journaled_when_the_next_arrives(
     with Home.open(home.path) as h:
         texts = [r.text for r in h.records(layers=(Layer.ARCHIVE,))]
     assert "A line from a chat begun elsewhere." not in texts
+
+
+@pytest.mark.parametrize(
+    "why", ["a\x00b", "w" * 200_001], ids=["a NUL byte", "over 200,000 characters"]
+)
+def test_a_proposal_s_why_is_held_as_text_is(server: tuple[str, str], home: Home, why: str) -> None:
+    """The tool's ``why`` (and the forms' reasons) went into the journal unchecked."""
+    before = _seq(home)
+    ((is_error, text),) = _mcp_calls(
+        server, [("propose_core_change", {"text": "t", "model": "m1", "why": why})]
+    )
+    assert is_error and "why" in text and "\n" not in text, text[:300]
+    assert _seq(home) == before
+
+
+def test_a_reason_typed_in_a_form_is_held_as_text_is(
+    browser: tuple[httpx.Client, str], home: Home
+) -> None:
+    client, token = browser
+    proposal = home.propose(Layer.CORE, "I keep a garden.")
+    before = _seq(home)
+    answer = client.post(
+        f"/ui/consent/{proposal.id}/reject", data={"csrf": token, "reason": "no\x00thanks"}
+    )
+    assert answer.status_code == 400 and "NUL" in answer.text
+    assert _seq(home) == before

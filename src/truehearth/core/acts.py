@@ -31,6 +31,7 @@ from truehearth.core.records import (
     Trust,
     Voice,
     check_period,
+    clean_note,
     clean_text,
 )
 from truehearth.core.vocabulary import PROPOSAL, RECORD
@@ -141,6 +142,7 @@ def correct(
     if not old.is_current:
         raise InvalidInput(f"record {old.id} is not current (forgotten or already superseded)")
     text = clean_text(text)
+    reason = clean_note(reason)
     check_direct_write(old.layer, voice, source)
     check_verified_on_write(actor, verified)
     new = Record(
@@ -173,6 +175,7 @@ def forget(record: Record, actor: Voice, reason: str | None) -> Draft:
         )
     if record.forgotten:
         raise InvalidInput(f"record {record.id} is already forgotten")
+    reason = clean_note(reason)
     hidden = record.evolve(forgotten=True, reason=reason or record.reason)
     payload = {"id": record.id, "reason": reason}
     return Draft("record.forgotten", actor.value, payload, [record_effect(hidden)])
@@ -227,7 +230,7 @@ def propose(
         source=source,
         created_at=now,
         target=target.id if target else None,
-        why=why,
+        why=clean_note(why, "why"),
         meta=meta,
     )
     payload = {"id": proposal_id, "layer": layer.value, "action": action.value}
@@ -292,6 +295,7 @@ def reject(proposal: Proposal, *, actor: Voice, now: str, reason: str | None) ->
     """The human declines an identity change; the proposal stays in history."""
     check_human_act(actor, "reject a proposal")
     _check_pending(proposal)
+    reason = clean_note(reason)
     decided = proposal.evolve(
         status=ProposalStatus.REJECTED, decided_at=now, decision_reason=reason
     )

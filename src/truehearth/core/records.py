@@ -335,3 +335,15 @@ def clean_text(text: str, what: str = "text") -> str:
     if len(stripped) > MAX_TEXT_CHARS:
         raise InvalidInput(f"{what} is longer than {MAX_TEXT_CHARS:,} characters")
     return stripped
+
+
+def clean_note(text: str | None, what: str = "reason") -> str | None:
+    """An optional note (a reason, a proposal's why): nothing, or text held as records are.
+
+    Notes are journaled beside the act and shown with it; unchecked, a NUL byte
+    or a hundred thousand characters went into the journal through a form or a
+    tool's argument. A note of only spaces is no note.
+    """
+    if text is None or (isinstance(text, str) and not text.strip()):
+        return None
+    return clean_text(text, what)
