@@ -48,8 +48,9 @@ from truehearth.home import Home
 from truehearth.keys import ensure_token
 from truehearth.server import openai_api
 from truehearth.server.app import create_app
+from truehearth.server.chat_request import ChatRequest
 from truehearth.server.homes import RecallCatchUp
-from truehearth.server.openai_api import ChatRequest, Lease, _sse, _turn
+from truehearth.server.openai_api import Lease, _sse, _turn
 from truehearth.server.settings import ServerSettings
 
 

@@ -26,7 +26,7 @@ from truehearth import __version__
 from truehearth.core.errors import HomeLocked, TruehearthError
 from truehearth.home import Home
 from truehearth.recall.catchup import INLINE, behind
-from truehearth.server import mcp, openai_api, ui
+from truehearth.server import chat_request, mcp, openai_api, ui
 from truehearth.server.auth import Sessions, TokenGate, TokenKeeper, require_token
 from truehearth.server.deps import (
     RETRY_AFTER_SECONDS,
@@ -344,11 +344,11 @@ def create_app(settings: ServerSettings) -> FastAPI:
             allow_headers=[
                 "Authorization",
                 "Content-Type",
-                openai_api.SESSION_HEADER,
+                chat_request.SESSION_HEADER,
                 *MCP_HEADERS,
             ],
             expose_headers=[
-                openai_api.SESSION_HEADER,
+                chat_request.SESSION_HEADER,
                 "X-Truehearth-Ignored-System",
                 "Mcp-Session-Id",
             ],

@@ -20,7 +20,7 @@ from typing import Annotated, Any, Literal
 import orjson
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import BaseModel
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
@@ -36,10 +36,16 @@ from truehearth.describe import short
 from truehearth.home import Home
 from truehearth.mouths import registry
 from truehearth.mouths.base import GenerationParams, Message
+from truehearth.server.chat_request import (
+    SESSION_HEADER,
+    ChatMessage,
+    ChatRequest,
+    bad_session,
+    unsupported,
+)
 from truehearth.server.deps import (
     MessagesRefused,
     catch_up_of,
-    error_body,
     gate_of,
     homes_of,
     library_error_body,
@@ -81,66 +87,9 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 
 router = APIRouter(prefix="/v1", tags=["openai"], responses=_ERRORS)
 
-SESSION_HEADER = "X-Truehearth-Session"
-
-
-def _encodable(value: str) -> str:
-    """Refuse text that cannot be stored as UTF-8 (a lone surrogate such as ``\\ud800``)."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError("text must be valid Unicode (it holds a lone surrogate)") from None
-    return value
-
-
-Text = Annotated[str, AfterValidator(_encodable)]
-MAX_SEED = 2**32 - 1  # llama.cpp and most servers take a 32-bit seed
 # SillyTavern's default "continue postfix": what it puts between a reply and the words a
 # nudged continue adds (seen live with SillyTavern 1.12.6, bench/st_live.py).
 NUDGED_CONTINUATION_JOIN = " "
-
-
-class ContentPart(BaseModel):
-    type: Text
-    text: Text | None = None
-
-
-class ChatMessage(BaseModel):
-    role: Literal["system", "developer", "user", "assistant", "tool"]
-    content: Text | list[ContentPart] | None = None
-    name: Text | None = None
-
-    def text(self) -> str:
-        if self.content is None:
-            return ""
-        if isinstance(self.content, str):
-            return self.content
-        return "".join(part.text or "" for part in self.content if part.type == "text")
-
-
-class StreamOptions(BaseModel):
-    include_usage: bool = False
-
-
-class ChatRequest(BaseModel):
-    model: Text = Field(max_length=200)
-    messages: list[ChatMessage] = Field(min_length=1, max_length=2000)
-    stream: bool = False
-    max_tokens: int | None = Field(default=None, ge=1, le=32_768)
-    max_completion_tokens: int | None = Field(default=None, ge=1, le=32_768)
-    temperature: float | None = Field(default=None, ge=0, le=2, allow_inf_nan=False)
-    top_p: float | None = Field(default=None, gt=0, le=1, allow_inf_nan=False)
-    seed: int | None = Field(default=None, ge=0, le=MAX_SEED)
-    stop: Text | list[Text] | None = None
-    user: Text | None = Field(default=None, max_length=200)
-    n: int | None = Field(default=None, ge=1, le=128)
-    tools: list[Any] | None = None
-    functions: list[Any] | None = None
-    tool_choice: Any = None
-    function_call: Any = None
-    logprobs: bool | None = None
-    top_logprobs: int | None = Field(default=None, ge=0, le=20)
-    stream_options: StreamOptions | None = None
 
 
 class ModelCard(BaseModel):
@@ -247,75 +196,6 @@ def _example(message: ChatMessage) -> bool:
     and could make a chat look like one it is not.
     """
     return (message.name or "").startswith("example_")
-
-
-def _unsupported(body: ChatRequest) -> JSONResponse | None:
-    """Say so, in OpenAI's shape, when the request wants what the proxy does not do."""
-    if body.n is not None and body.n > 1:
-        param, why = "n", "n > 1 is not supported: the home journals one reply per turn; use n=1"
-    elif body.tools or body.functions:
-        param, why = (
-            "tools",
-            "tools and functions are not supported by this proxy; send the chat only",
-        )
-    elif body.logprobs or body.top_logprobs:
-        param = "logprobs" if body.logprobs else "top_logprobs"
-        why = f"{param} is not supported: the proxy's mouths give no token log-probabilities"
-    elif body.tool_choice not in (None, "none") or body.function_call not in (None, "none"):
-        param = "tool_choice" if body.tool_choice not in (None, "none") else "function_call"
-        why = f"{param} is not supported: this proxy calls no tools; send the chat only"
-    elif (only := _without_text(body)) is not None:
-        at, kinds = only
-        param = f"messages.{at}.content"
-        why = (
-            f"the message holds only {kinds} and no text: this proxy reads text only "
-            "(say in words what it shows)"
-        )
-    else:
-        return None
-    content = error_body(why)
-    content["error"].update(param=param, code="unsupported_parameter")
-    return JSONResponse(status_code=400, content=content)
-
-
-MAX_SESSION = 100
-_SESSION = re.compile(r"[\x20-\x7e]+")
-
-
-def _bad_session(header: str | None) -> JSONResponse | None:
-    """Refuse a session header the journal should not keep as an id.
-
-    It names the session in the journal, ``truehearth log`` and the web UI; it
-    was cut to its first 100 characters (two long ids alike there became one
-    session) and control characters went into the journal as they came.
-    """
-    given = (header or "").strip()
-    if not given:
-        return None
-    if len(given) > MAX_SESSION:
-        why = f"{SESSION_HEADER} is {len(given)} characters; the limit is {MAX_SESSION}"
-    elif not _SESSION.fullmatch(given):
-        why = f"{SESSION_HEADER} may hold printable ASCII only (letters, digits, - _ . : ...)"
-    else:
-        return None
-    content = error_body(why)
-    content["error"].update(param=SESSION_HEADER, code="invalid_value")
-    return JSONResponse(status_code=400, content=content)
-
-
-def _without_text(body: ChatRequest) -> tuple[int, str] | None:
-    """The last message, when it is parts none of which is text (a picture, a sound).
-
-    Read as text it is empty, and an empty send asks the companion to speak on:
-    the human who sent a picture would get a reply to something else.
-    """
-    at = len(body.messages) - 1
-    content = body.messages[at].content
-    if not isinstance(content, list) or not content or body.messages[at].role != "user":
-        return None
-    if any(part.type == "text" for part in content):
-        return None
-    return at, ", ".join(dict.fromkeys(part.type for part in content))
 
 
 def _locate(home: Home, ask: Ask, header: str | None) -> Located:
@@ -599,7 +479,7 @@ async def chat_completions(
     loop waiting only for the decision, so the response can still be any error
     the decision raises.
     """
-    refused = _unsupported(body) or _bad_session(session_header)
+    refused = unsupported(body) or bad_session(session_header)
     if refused is not None:
         return refused
     header = session_header.strip() if session_header and session_header.strip() else None
