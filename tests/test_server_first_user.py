@@ -383,3 +383,21 @@ def test_a_reason_typed_in_a_form_is_held_as_text_is(
     )
     assert answer.status_code == 400 and "NUL" in answer.text
     assert _seq(home) == before
+
+
+def test_json_nested_too_deeply_is_said_so_not_called_invalid_utf8(
+    server: tuple[str, str], home: Home
+) -> None:
+    """Valid JSON nested past the parser's depth was refused as "not valid JSON in UTF-8"."""
+    url, token = server
+    before = _seq(home)
+    deep = b'{"model":"echo","messages":' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    answer = httpx.post(
+        url + "/v1/chat/completions",
+        content=deep,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    assert answer.status_code == 400
+    error = answer.json()["error"]
+    assert error["code"] == "invalid_json" and "nested too deeply" in error["message"], error
+    assert _seq(home) == before

@@ -194,7 +194,9 @@ def invalid_body(exc: RequestValidationError) -> dict[str, Any]:
 _UNPARSED = "There was an error parsing the body"
 
 
-def http_error_body(request: Request, status: int, detail: str) -> dict[str, Any]:
+def http_error_body(
+    request: Request, status: int, detail: str, cause: BaseException | None = None
+) -> dict[str, Any]:
     """An HTTP-level refusal (no token, no such path, wrong method) in OpenAI's shape,
     said so a person reading a frontend's error box knows what to change."""
     kind = error_type(status)
@@ -211,6 +213,8 @@ def http_error_body(request: Request, status: int, detail: str) -> dict[str, Any
         return error_body(message, kind, code="method_not_allowed")
     if status == 400 and detail == _UNPARSED:
         message = "the request body is not valid JSON in UTF-8"
+        if isinstance(cause, RecursionError):  # valid JSON, nested past the parser's depth
+            message = "the request body's JSON is nested too deeply"
         return error_body(message, kind, code="invalid_json")
     return error_body(detail, kind)
 
@@ -311,7 +315,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
             return ui.refusal_page(request, exc.status_code)
         return JSONResponse(
             status_code=exc.status_code,
-            content=http_error_body(request, exc.status_code, str(exc.detail)),
+            content=http_error_body(request, exc.status_code, str(exc.detail), exc.__cause__),
             headers=getattr(exc, "headers", None),
         )
 
