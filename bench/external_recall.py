@@ -199,6 +199,29 @@ def truehearth_systems(which: str) -> dict[str, Retriever]:
             "when boost": HybridRetriever(when_boost=True),
             "no rerank": HybridRetriever(rerank=False),
         }
+    if which in ("r16", "r16-meaning", "r16-fill"):  # round 16: meaning over the top, and fill
+
+        def meant(
+            depth: int, weight: float = 1.0, k: int = 20, blend: str = "list", context: int = 0
+        ) -> Retriever:
+            stage = SecondStage(depth=depth, weight=weight, k=k, blend=blend, context=context)
+            return HybridRetriever(meaning=stage, meaning_model=meaning_model())
+
+        fills = {f"fill {n}": HybridRetriever(fill=n) for n in (1, 2, 3)}
+        if which == "r16-fill":
+            return {"truehearth default": HybridRetriever(meaning=False), **fills}
+        meanings = {
+            "+ meaning, top 20 (opt-in as shipped)": meant(20),
+            "+ meaning, top 30": meant(30),
+            "+ meaning, top 30, weight 2": meant(30, 2.0),
+            "+ meaning, top 30, weight 0.5": meant(30, 0.5),
+            "+ meaning, top 50": meant(50),
+            "+ meaning, top 30, ranks blend w 1 k 20": meant(30, 1.0, 20, "ranks"),
+            "+ meaning, top 30, the turn before read with it": meant(30, context=1),
+            "+ meaning, top 30, two turns before": meant(30, context=2),
+        }
+        chosen = {"r16": {**fills, **meanings}, "r16-meaning": meanings, "r16-fill": fills}
+        return {"truehearth default": HybridRetriever(meaning=False), **chosen[which]}
     if which == "r14b":  # round 14b: the answer after a lead's question (recall/answers.py)
         from truehearth.recall.answers import Answers
 
@@ -692,7 +715,7 @@ def main() -> None:
         default="current",
         help="comma-separated groups: current, default, tune, legacy, meaning, spread, columns, "
         "final, meaning-cost, newest, common, uncommon, beside, r13b, r13b-final, r13b-test, r14, "
-        "r14b, r14b-pair, r14b-test, r15, r15-old, r15-test, none",
+        "r14b, r14b-pair, r14b-test, r15, r15-old, r15-test, r16, r16-meaning, r16-fill, none",
     )
     parser.add_argument(
         "--warm", action="store_true", help="ask each question twice; time the second asking"

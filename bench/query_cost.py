@@ -63,7 +63,17 @@ def retriever_named(name: str) -> HybridRetriever:
     learnt re-ranker on); ``no-rerank``; ``beside`` and ``no-beside`` (the step beside a hit,
     opt-in in round 13, the default from round 15, on and off);
     ``lexicon`` and ``no-lexicon`` (round 14's word list on and off, whatever the default);
-    ``answers`` and ``no-answers`` (round 14b's answer after a lead on and off)."""
+    ``answers`` and ``no-answers`` (round 14b's answer after a lead on and off);
+    ``meaning`` and ``meaning-20`` (the opt-in e5 second stage over the top 30 or 20, whatever
+    the home's setting); ``fill`` and ``no-fill`` (round 16's last place of the top ten from
+    another session, on and off)."""
+    if name.startswith("meaning"):
+        from truehearth.recall.meaning import SecondStage
+
+        depth = int(name.split("-")[1]) if "-" in name else 30
+        return HybridRetriever(meaning=SecondStage(depth=depth))
+    if name in ("fill", "no-fill"):
+        return HybridRetriever(fill=int(name == "fill"))
     if name == "round4":
         return HybridRetriever(per_session=0, date_words=True, meaning=False)
     if name in ("beside", "no-beside"):
@@ -180,6 +190,42 @@ def uncommon_agreement(index: VectorIndex, vector: np.ndarray) -> list[float]:
     return [sum(1 for h in got if scores[row_of[h.rid]] >= floor) / 50]
 
 
+def paired(path: Path, size: int, queries: int, rounds: int, names: list[str]) -> None:
+    """Each question asked of every named retriever in turn, the order alternated each
+    round, in one process: CPU ms p50 / p95 of each, and what each adds per question over
+    the first, paired. The first round is reported apart (a second stage's passages are
+    embedded there the first time a record reaches its shortlist); the later ones are
+    warm."""
+    asked = questions(size)
+    asked = (asked * (queries // len(asked) + 1))[:queries]
+    load = os.getloadavg()[0]
+    with Home.open(path) as home:
+        retrievers = [retriever_named(n) for n in names]
+        for warming in retrievers:  # models loaded, indexes synced: not a question's cost
+            warming.retrieve(home, "warm up")
+        cpu: dict[tuple[int, bool], list[float]] = {}
+        for r in range(rounds):
+            for q in asked:
+                order = list(range(len(names)))[:: 1 if r % 2 == 0 else -1]
+                for i in order:
+                    c0 = time.process_time()
+                    retrievers[i].retrieve(home, q)
+                    cpu.setdefault((i, r > 0), []).append((time.process_time() - c0) * 1000)
+    for warm in (False, True):
+        if (0, warm) not in cpu:
+            continue
+        label = "later rounds (warm)" if warm else "first round"
+        for i, name in enumerate(names):
+            p50, p95 = percentiles(cpu[(i, warm)])
+            line = f"{label}: {name}: CPU ms p50 {p50:.1f} / p95 {p95:.1f}"
+            if i:
+                added = [b - a for a, b in zip(cpu[(0, warm)], cpu[(i, warm)], strict=True)]
+                a50, a95 = percentiles(added)
+                line += f"; added over {names[0]} per question p50 {a50:.1f} / p95 {a95:.1f}"
+            print(f"{line} (n={len(cpu[(i, warm)])})")
+    print(f"load {load:.1f} -> {os.getloadavg()[0]:.1f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--home", type=Path, required=True)
@@ -204,8 +250,14 @@ def main() -> None:
             "no-beside",
             "lexicon",
             "no-lexicon",
+            "meaning",
+            "meaning-20",
+            "meaning-50",
+            "fill",
+            "no-fill",
         ),
     )
+    parser.add_argument("--pair", default="", help="retrievers asked in turn, e.g. default,meaning")
     parser.add_argument("--asked", default="convgen", choices=("convgen", "blindchat"))
     args = parser.parse_args()
     ASKED["from"] = args.asked
@@ -213,6 +265,8 @@ def main() -> None:
         build(args.home, args.build)
     elif args.agreement:
         agreement(args.home, args.size)
+    elif args.pair:
+        paired(args.home, args.size, args.queries, args.rounds, args.pair.split(","))
     elif args.assemble:
         assembly(args.home, args.size, args.queries, args.rounds, args.retriever)
     else:

@@ -23,15 +23,14 @@ The lists:
   large import, the question's words among the records it has not read yet
   (:mod:`truehearth.recall.backlog`).
 
-The fused score is then multiplied by trust (verified above untrusted;
-quarantined never, unless asked), a small recency factor, and a boost when the
-speaker or the date matches; short lines beside the fused top borrow a share of their
-place (:mod:`truehearth.recall.beside`). The answer to a follow-up question asked at or
-just after one of the first turns is placed right after it (:mod:`.answers`). Then, where
-the home has it on and the
-``meaning`` extra is installed, a second stage re-reads the first few dozen for
-meaning and blends its order in (:mod:`truehearth.recall.meaning`). Every result
-says why it was chosen, including when the second stage moved it.
+The fused score is then multiplied by trust (verified above untrusted; quarantined never,
+unless asked), a small recency factor, and a boost when the speaker or the date matches;
+short lines beside the fused top borrow a share of their place (:mod:`.beside`). The
+answer to a follow-up question asked at or just after one of the first turns is placed
+right after it (:mod:`.answers`). Where the home has it on and the ``meaning`` extra is
+installed, a second stage re-reads the first few dozen for meaning and blends its order in
+(:mod:`.meaning`); the top ten's last places may go to sessions not yet in it
+(:mod:`.diverse`). Every result says why it was chosen, including what moved it.
 """
 
 from __future__ import annotations
@@ -39,7 +38,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from truehearth.core.records import Layer, Trust
 from truehearth.recall.answers import Answers, follows, place_answers, replies_after
@@ -48,6 +47,7 @@ from truehearth.recall.base import Recalled
 from truehearth.recall.beside import Beside, counter, keeper, lend
 from truehearth.recall.dates import parse_day
 from truehearth.recall.db import RecallDB
+from truehearth.recall.diverse import Fill, fill
 from truehearth.recall.glance import Glance
 from truehearth.recall.graph import Edge, Graph
 from truehearth.recall.keyword_passes import (
@@ -72,6 +72,7 @@ from truehearth.recall.meaning import (
     SecondStage,
     chosen,
     cosines,
+    passages_of,
     reorder,
     shared_model,
     unavailable,
@@ -135,6 +136,8 @@ LEXICON = True
 # Whether the answer after a follow-up question at or just after one of the first turns is
 # placed right after that turn (recall/answers.py). Blind chat tune turn R@10 0.622 -> 0.675.
 ANSWERS_BY_DEFAULT = True
+# How many of the top ten's last places go to sessions not yet in it (recall/diverse.py).
+FILL_SLOTS = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +184,7 @@ class _Candidate:
 
 Observer = Callable[[list[Shortlisted], dict[str, float]], None]
 _Pair = tuple[_Candidate, _Candidate]  # a placed answer and the turn it answers
+T = TypeVar("T")
 
 
 class HybridRetriever:
@@ -219,6 +223,7 @@ class HybridRetriever:
         when_boost: bool | None = None,
         lexicon: bool | None = None,
         answers: Answers | bool | None = None,
+        fill: Fill | int | None = None,
     ) -> None:
         self.use_bm25 = bm25
         self.use_vectors = vectors
@@ -241,6 +246,7 @@ class HybridRetriever:
         if answers is None:
             answers = ANSWERS_BY_DEFAULT
         self.answers: Answers | None = Answers() if answers is True else answers or None
+        self.fill = fill if isinstance(fill, Fill) else Fill(FILL_SLOTS if fill is None else fill)
         self.fusion = fusion or Fusion()
         self.candidates = candidates
         self.sync = sync
@@ -515,6 +521,7 @@ class HybridRetriever:
         second = self._meaning(db)
         if second is not None and len(ranked) > 1:
             return self._second_stage(db, text, ranked, placed, *second, today, limit)
+        ranked = self._fill(ranked, lambda c: c)
         out: list[Recalled] = []
         for place, candidate in enumerate(ranked[:limit]):
             found = self._recalled(candidate, today, placed[place] if self.rerank else None)
@@ -584,6 +591,12 @@ class HybridRetriever:
                 )
         return spread_out
 
+    def _fill(self, ranked: list[T], of: Callable[[T], _Candidate]) -> list[T]:
+        """Give the top's last places to sessions not yet in it (recall/diverse.py)."""
+        session = lambda item: passage(of(item).seen.turn, self.spread_span)  # noqa: E731
+        note = lambda item, why: of(item).reasons.append(why)  # noqa: E731
+        return fill(ranked, session, self.fill, note)
+
     def _second_stage(
         self,
         db: RecallDB,
@@ -597,38 +610,38 @@ class HybridRetriever:
     ) -> list[Recalled]:
         """Re-read the first ``stage.depth`` for meaning and blend that order in."""
         shortlist = ranked[: stage.depth]
-        vectors = PassageCache(db, model).vectors({c.seen.id: c.seen.text for c in shortlist})
+        texts = passages_of(db, [c.seen for c in shortlist], stage.context)
+        vectors = PassageCache(db, model, stage.space).vectors(texts)
         sims = cosines(model.query(text), vectors)
         by_id = {c.seen.id: c for c in ranked}
-        out: list[Recalled] = []
         first = [(c.seen.id, score) for c, score in zip(ranked, placed, strict=False)]
         # Meaning's order can bring one session's turns back together: spread it again.
-        span = self.spread_span
-        of = lambda m: passage(by_id[m.id].seen.turn, span)  # noqa: E731
+        of = lambda m: passage(by_id[m.id].seen.turn, self.spread_span)  # noqa: E731
         blended = spread(reorder(first, sims, stage), of, self.per_session)
-        for place, moved in enumerate(blended, 1):
-            candidate = by_id[moved.id]
+        read = sorted(sims, key=lambda i: -sims[i])
+        for place, moved in enumerate(blended[: limit + self.fill.slots], 1):
+            reasons = by_id[moved.id].reasons
             if place > moved.after:
-                candidate.reasons.append(
+                reasons.append(
                     f"then moved to #{place}: its session already had "
                     f"{self.per_session} turns above it"
                 )
+            cos = f"e5 cos {moved.cosine:.2f}, meaning's #{read.index(moved.id) + 1}"
             if moved.after < moved.before:
-                candidate.reasons.append(
-                    f"meaning lifted it from #{moved.before} to #{moved.after} "
-                    f"(e5 cos {moved.cosine:.2f})"
-                )
+                reasons.append(f"meaning lifted it from #{moved.before} to #{moved.after} ({cos})")
             elif moved.after > moved.before:
-                candidate.reasons.append(
+                reasons.append(
                     f"meaning moved it down from #{moved.before} to #{moved.after}"
-                    + (f" (e5 cos {moved.cosine:.2f})" if moved.id in sims else "")
+                    + (f" ({cos})" if moved.id in sims else "")
                 )
-            found = self._recalled(candidate, today, moved.score)
+            elif moved.id in sims:
+                reasons.append(f"meaning kept it at #{moved.after} ({cos})")
+        out: list[Recalled] = []
+        for moved in self._fill(blended, lambda m: by_id[m.id])[:limit]:
+            found = self._recalled(by_id[moved.id], today, moved.score)
             if out and found.score > out[-1].score:  # spread moved it down: scores fall
                 found = replace(found, score=out[-1].score)
             out.append(found)
-            if len(out) >= limit:
-                break
         return out
 
     def _weigh(self, candidate: _Candidate, asked: Asked) -> None:

