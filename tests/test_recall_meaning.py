@@ -207,3 +207,47 @@ def test_without_the_extra_recall_is_as_before_and_says_so(home_dir: Path) -> No
     assert all("meaning" not in r["why"] for r in found)
     said = " ".join(as_table.split())
     assert "meaning second stage unavailable: the `meaning` extra is not installed" in said
+
+
+UKULELE = [
+    ("Melanie", "Is the new ukulele any good?"),
+    ("Caroline", "been playing it for a month now, my fingertips are sore"),
+    ("Melanie", "ha. worth it"),
+]
+BUS = [("Caroline", "the bus was late again"), ("Melanie", "typical")]
+INSTRUMENT = "What musical instrument did Caroline take up?"
+
+
+def test_the_turn_before_is_read_with_a_line_that_says_it(tmp_path: Path) -> None:
+    """ "been playing *it*": with the turn before read with it (round 16's ``context``),
+    e5 reads the line that answers much closer to the question, and first."""
+    from tests.test_recall_talk import chat_home
+    from truehearth.recall.glance import Glance
+    from truehearth.recall.hybrid import sync_indexes
+    from truehearth.recall.meaning import cosines, passages_of
+
+    with chat_home(tmp_path, [("2023-04-01", BUS), ("2023-04-20", UKULELE)]) as home:
+        sync_indexes(home)
+        seen = [g for r in home.records() if (g := Glance.of_record(r)).turn is not None]
+        answer = next(g for g in seen if g.text.startswith("been playing"))
+        model = shared_model()
+        question = model.query(INSTRUMENT)
+
+        def read(context: int) -> dict[str, float]:
+            texts = passages_of(home.recall_index, seen, context)
+            return cosines(question, dict(zip(texts, model.passages(list(texts.values())))))
+
+        with_context = passages_of(home.recall_index, [answer], 1)[answer.id]
+        assert with_context == (
+            "Melanie: Is the new ukulele any good?\n"
+            "Caroline: been playing it for a month now, my fingertips are sore"
+        )
+        alone, read_with = read(0), read(1)
+        assert read_with[answer.id] > alone[answer.id] + 0.03
+        assert max(read_with, key=lambda i: read_with[i]) == answer.id
+        # in a retrieval, every turn the stage read says what meaning made of it
+        stage = SecondStage(depth=30, context=1)
+        found = HybridRetriever(meaning=stage).retrieve(home, INSTRUMENT, limit=5)
+        assert all("meaning" in r.why and "meaning's #" in r.why for r in found)
+        line = next(r for r in found if r.record.id == answer.id)
+        assert "meaning's #1" in line.why
