@@ -52,7 +52,8 @@ def test_fill_is_pure_and_drops_nothing() -> None:
     assert fill([("a", 1), ("b", 1), ("a", 2)], lambda t: t[0], Fill(1, 2)) == [
         ("a", 1), ("b", 1), ("a", 2),
     ]  # fmt: skip
-    assert fill(ranked[:2] + [("a", 5)], lambda t: t[0], Fill(1, 2)) == ranked[:2] + [("a", 5)]
+    short = [*ranked[:2], ("a", 5)]
+    assert fill(short, lambda t: t[0], Fill(1, 2)) == short
     assert fill(ranked, lambda t: t[0], Fill(0)) == ranked
 
 

@@ -235,7 +235,8 @@ def test_the_turn_before_is_read_with_a_line_that_says_it(tmp_path: Path) -> Non
 
         def read(context: int) -> dict[str, float]:
             texts = passages_of(home.recall_index, seen, context)
-            return cosines(question, dict(zip(texts, model.passages(list(texts.values())))))
+            vectors = model.passages(list(texts.values()))
+            return cosines(question, dict(zip(texts, vectors, strict=True)))
 
         with_context = passages_of(home.recall_index, [answer], 1)[answer.id]
         assert with_context == (
