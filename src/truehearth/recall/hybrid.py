@@ -618,7 +618,7 @@ class HybridRetriever:
         # Meaning's order can bring one session's turns back together: spread it again.
         of = lambda m: passage(by_id[m.id].seen.turn, self.spread_span)  # noqa: E731
         blended = spread(reorder(first, sims, stage), of, self.per_session)
-        read = sorted(sims, key=lambda i: -sims[i])
+        read = {cid: n for n, cid in enumerate(sorted(sims, key=lambda i: -sims[i]), 1)}
         for place, moved in enumerate(blended[: limit + self.fill.slots], 1):
             reasons = by_id[moved.id].reasons
             if place > moved.after:
@@ -626,7 +626,7 @@ class HybridRetriever:
                     f"then moved to #{place}: its session already had "
                     f"{self.per_session} turns above it"
                 )
-            cos = f"e5 cos {moved.cosine:.2f}, meaning's #{read.index(moved.id) + 1}"
+            cos = f"e5 cos {moved.cosine:.2f}, meaning's #{read.get(moved.id)}"
             if moved.after < moved.before:
                 reasons.append(f"meaning lifted it from #{moved.before} to #{moved.after} ({cos})")
             elif moved.after > moved.before:
