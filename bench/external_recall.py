@@ -216,7 +216,6 @@ def truehearth_systems(which: str) -> dict[str, Retriever]:
             "+ meaning, top 30, weight 2": meant(30, 2.0),
             "+ meaning, top 30, weight 0.5": meant(30, 0.5),
             "+ meaning, top 50": meant(50),
-            "+ meaning, top 30, ranks blend w 1 k 20": meant(30, 1.0, 20, "ranks"),
             "+ meaning, top 30, the turn before read with it": meant(30, context=1),
             "+ meaning, top 30, two turns before": meant(30, context=2),
         }

@@ -520,7 +520,7 @@ class HybridRetriever:
             placed = [_final(c, today)[0] for c in ranked]
         second = self._meaning(db)
         if second is not None and len(ranked) > 1:
-            return self._second_stage(db, text, ranked, placed, *second, today, limit)
+            return self._second_stage(db, text, ranked, placed, answered, *second, today, limit)
         ranked = self._fill(ranked, lambda c: c)
         out: list[Recalled] = []
         for place, candidate in enumerate(ranked[:limit]):
@@ -603,6 +603,7 @@ class HybridRetriever:
         text: str,
         ranked: list[_Candidate],
         placed: list[float],
+        answered: Sequence[_Pair],
         stage: SecondStage,
         model: MeaningModel,
         today: date,
@@ -615,17 +616,13 @@ class HybridRetriever:
         sims = cosines(model.query(text), vectors)
         by_id = {c.seen.id: c for c in ranked}
         first = [(c.seen.id, score) for c, score in zip(ranked, placed, strict=False)]
-        # Meaning's order can bring one session's turns back together: spread it again.
-        of = lambda m: passage(by_id[m.id].seen.turn, self.spread_span)  # noqa: E731
-        blended = spread(reorder(first, sims, stage), of, self.per_session)
+        # Meaning's order can bring one session's turns back together: spread it again, by
+        # the same rules (before round 16 without beside's and the answers' keeping).
+        meant = {m.id: m for m in reorder(first, sims, stage)}
+        blended = [meant[c.seen.id] for c in self._spread([by_id[i] for i in meant], answered)]
         read = {cid: n for n, cid in enumerate(sorted(sims, key=lambda i: -sims[i]), 1)}
-        for place, moved in enumerate(blended[: limit + self.fill.slots], 1):
+        for moved in blended[: limit + self.fill.slots]:
             reasons = by_id[moved.id].reasons
-            if place > moved.after:
-                reasons.append(
-                    f"then moved to #{place}: its session already had "
-                    f"{self.per_session} turns above it"
-                )
             cos = f"e5 cos {moved.cosine:.2f}, meaning's #{read.get(moved.id)}"
             if moved.after < moved.before:
                 reasons.append(f"meaning lifted it from #{moved.before} to #{moved.after} ({cos})")
@@ -744,7 +741,7 @@ class HybridRetriever:
             score = blended  # the second stage's order: its score, so scores fall with rank
         seen = candidate.seen
         record = seen.record()
-        why = " + ".join(candidate.reasons)
+        why = " + ".join(dict.fromkeys(candidate.reasons))  # spread may say a thing twice
         when = "today" if age == 0 else f"{age} day{'s' if age != 1 else ''} old"
         said = ""
         if seen.turn is not None:
