@@ -205,11 +205,15 @@ def truehearth_systems(which: str) -> dict[str, Retriever]:
             depth: int, weight: float = 1.0, k: int = 20, blend: str = "list", context: int = 0
         ) -> Retriever:
             stage = SecondStage(depth=depth, weight=weight, k=k, blend=blend, context=context)
-            return HybridRetriever(meaning=stage, meaning_model=meaning_model())
+            return HybridRetriever(meaning=stage, meaning_model=meaning_model(), fill=0)
 
-        fills = {f"fill {n}": HybridRetriever(fill=n) for n in (1, 2, 3)}
+        fills = {
+            f"fill {n}{' (round 16 default)' * (n == 1)}": HybridRetriever(fill=n)
+            for n in (1, 2, 3)
+        }
+        before = {"round 15b (no fill)": HybridRetriever(meaning=False, fill=0)}
         if which == "r16-fill":
-            return {"truehearth default": HybridRetriever(meaning=False), **fills}
+            return {**before, **fills}
         meanings = {
             "+ meaning, top 20 (opt-in as shipped)": meant(20),
             "+ meaning, top 30": meant(30),
@@ -219,8 +223,8 @@ def truehearth_systems(which: str) -> dict[str, Retriever]:
             "+ meaning, top 30, the turn before read with it": meant(30, context=1),
             "+ meaning, top 30, two turns before": meant(30, context=2),
         }
-        chosen = {"r16": {**fills, **meanings}, "r16-meaning": meanings, "r16-fill": fills}
-        return {"truehearth default": HybridRetriever(meaning=False), **chosen[which]}
+        chosen = {"r16": {**fills, **meanings}, "r16-meaning": meanings}
+        return {**before, **chosen[which]}
     if which == "r14b":  # round 14b: the answer after a lead's question (recall/answers.py)
         from truehearth.recall.answers import Answers
 
