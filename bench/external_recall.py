@@ -199,6 +199,14 @@ def truehearth_systems(which: str) -> dict[str, Retriever]:
             "when boost": HybridRetriever(when_boost=True),
             "no rerank": HybridRetriever(rerank=False),
         }
+    if which == "r16-pick":  # round 16: what ships, beside round 15b, and the opt-in stage on
+        return {
+            "round 15b (no fill)": HybridRetriever(meaning=False, fill=0),
+            "truehearth default (round 16)": HybridRetriever(meaning=False),
+            "round 16 + meaning (opt-in, top 20)": HybridRetriever(
+                meaning=SecondStage(), meaning_model=meaning_model()
+            ),
+        }
     if which in ("r16", "r16-meaning", "r16-fill"):  # round 16: meaning over the top, and fill
 
         def meant(
@@ -718,7 +726,7 @@ def main() -> None:
         default="current",
         help="comma-separated groups: current, default, tune, legacy, meaning, spread, columns, "
         "final, meaning-cost, newest, common, uncommon, beside, r13b, r13b-final, r13b-test, r14, "
-        "r14b, r14b-pair, r14b-test, r15, r15-old, r15-test, r16, r16-meaning, r16-fill, none",
+        "r14b, r14b-pair, r14b-test, r15, r15-old, r15-test, r16, r16-meaning, r16-fill, r16-pick, none",
     )
     parser.add_argument(
         "--warm", action="store_true", help="ask each question twice; time the second asking"
