@@ -726,7 +726,8 @@ def main() -> None:
         default="current",
         help="comma-separated groups: current, default, tune, legacy, meaning, spread, columns, "
         "final, meaning-cost, newest, common, uncommon, beside, r13b, r13b-final, r13b-test, r14, "
-        "r14b, r14b-pair, r14b-test, r15, r15-old, r15-test, r16, r16-meaning, r16-fill, r16-pick, none",
+        "r14b, r14b-pair, r14b-test, r15, r15-old, r15-test, r16, r16-meaning, r16-fill, "
+        "r16-pick, none",
     )
     parser.add_argument(
         "--warm", action="store_true", help="ask each question twice; time the second asking"
