@@ -94,15 +94,19 @@ def test_rows_written_anew_elsewhere_are_named_afresh(tmp_path: Path) -> None:
         same_as_fresh(home, index, [LINES[0].format(i=0), LINES[2].format(i=2)])
 
 
-def test_the_vector_files_are_mapped_as_plain_arrays(tmp_path: Path) -> None:
-    """Mapped again after every turn's append: plain arrays over the file's bytes (no
-    np.memmap subclass), holding what the files hold, and a short file is refused."""
+@pytest.mark.parametrize("held", [True, False])
+def test_the_vector_files_are_read_as_plain_arrays(tmp_path: Path, held: bool) -> None:
+    """Held in memory (up to coarse_from rows) or mapped again after every turn's append
+    (above it): plain arrays (no np.memmap subclass), holding what the files hold, and
+    a short file is refused."""
     path = tmp_path / "home"
     with Home.init(path, "Ash") as home:
         index = _six_rows(home)
+        if not held:  # a space past coarse_from: mapped, with its short prefixes
+            index = VectorIndex(home.recall_index, index.embedder, coarse_from=0)
         mapped = index._matrix()
         assert type(mapped.matrix) is np.ndarray and type(mapped.rids) is np.ndarray
-        assert mapped.coarse is None  # below coarse_from: never read, never mapped
+        assert (mapped.coarse is None) is held  # below coarse_from: never read, never mapped
         on_disk = np.fromfile(index.path, np.float32).reshape(-1, index.embedder.dim)
         assert np.array_equal(mapped.matrix, on_disk)
         assert np.array_equal(mapped.rids, np.fromfile(index.rid_path, np.int64))
