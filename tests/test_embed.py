@@ -42,6 +42,20 @@ def test_wordllama_loads_shipped_files_and_means_something() -> None:
     )
 
 
+def test_wordllama_small_batches_are_tokenized_one_by_one_to_the_same_ids() -> None:
+    """A question, a turn's two lines: tokenized one by one (the batch call's thread pool
+    cost more CPU than the tokenizing); the ids and vectors are the batch call's."""
+    embedder = WordLlamaEmbedder()
+    texts = [f"Do you remember what we planted in the garden last spring? ({i})" for i in range(40)]
+    batched = [
+        list(e.ids) for e in embedder._tokenizer.encode_batch(texts, add_special_tokens=False)
+    ]
+    assert embedder.token_ids(texts[:2]) == batched[:2]  # one by one
+    assert embedder.token_ids(texts) == batched  # past ONE_BY_ONE: the batch call
+    whole = embedder.embed(texts)
+    assert np.array_equal(embedder.embed(texts[:2]), whole[:2])
+
+
 def test_wordllama_truncation_is_its_own_space() -> None:
     small = WordLlamaEmbedder(dim=64)
     assert small.id == "wordllama:l2_supercat:64" and small.embed(["hello there"]).shape == (1, 64)
