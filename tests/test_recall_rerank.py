@@ -7,6 +7,7 @@ each test says which signal it rewards and checks the order that follows.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,15 @@ import numpy as np
 from tests.test_recall_talk import chat_home, texts
 from truehearth.recall import hybrid
 from truehearth.recall.hybrid import HybridRetriever
-from truehearth.recall.rerank import FEATURES, Reranker, Shortlisted, features, from_arrays, shipped
+from truehearth.recall.rerank import (
+    FEATURES,
+    LISTS,
+    Reranker,
+    Shortlisted,
+    features,
+    from_arrays,
+    shipped,
+)
 
 
 def _only(feature: str, weight: float = 1.0, unseen: tuple[str, ...] = ()) -> Reranker:
@@ -42,6 +51,33 @@ def test_features_read_the_shortlist_as_a_whole() -> None:
     assert rows[2, col["age_log"]] == 1.0  # 365 days: log(366) / log(366)
     assert rows[1, col["lists"]] == 2
     assert rows[3, col["reply_inv"]] == 1.0 and rows[3, col["keyword_inv"]] == 0.0
+
+
+def test_features_are_each_cell_as_defined() -> None:
+    """The matrix is built row by row as lists: every cell is what its definition gives."""
+    items = [
+        Shortlisted("a", 1, 0.05, {"keyword": (1, 8.0), "dated": (2, 3.0)}, True, False, age=3),
+        Shortlisted("b", 2, 0.03, {"vector": (1, 0.7), "graph": (1, 0.0)}, False, True),
+        Shortlisted("c", 7, 0.01, {"said_by": (3, 1.5), "keyword": (9, 0.5)}, age=900),
+    ]
+    tops = {"keyword": 8.0, "vector": 0.7}
+    rows = features(items, tops)
+    assert rows.dtype == np.float64 and rows.shape == (3, len(FEATURES))
+    for r, item in enumerate(items):
+        want = {
+            "place_inv": 1.0 / item.place,
+            "place_log": math.log(item.place),
+            "relative": item.score / 0.05,
+            **{f"{k}_inv": 1.0 / item.lists[k][0] if k in item.lists else 0.0 for k in LISTS},
+            "keyword_rel": item.lists["keyword"][1] / 8.0 if "keyword" in item.lists else 0.0,
+            "vector_cos": item.lists["vector"][1] if "vector" in item.lists else 0.0,
+            "vector_gap": 0.7 - item.lists["vector"][1] if "vector" in item.lists else 0.0,
+            "lists": len(item.lists),
+            "speaker_match": float(item.speaker_match),
+            "date_match": float(item.date_match),
+            "age_log": math.log1p(item.age) / math.log(366.0),
+        }
+        assert rows[r].tolist() == [want[name] for name in FEATURES]
 
 
 def test_a_weights_file_for_other_features_is_never_used() -> None:

@@ -90,32 +90,33 @@ def features(items: Sequence[Shortlisted], tops: Mapping[str, float]) -> npt.NDA
 
     ``tops``: the raw score of each list's first hit (bm25, cosine).
     """
-    rows = np.zeros((len(items), len(FEATURES)), np.float64)
     if not items:
-        return rows
+        return np.zeros((0, len(FEATURES)), np.float64)
     top = max(items[0].score, 1e-12)
-    col = {name: i for i, name in enumerate(FEATURES)}
-    for r, item in enumerate(items):
-        row = rows[r]
-        row[col["place_inv"]] = 1.0 / item.place
-        row[col["place_log"]] = math.log(item.place)
-        row[col["relative"]] = item.score / top
-        for kind in LISTS:
-            found = item.lists.get(kind)
-            if found is not None:
-                row[col[f"{kind}_inv"]] = 1.0 / found[0]
-        keyword = item.lists.get("keyword")
-        if keyword is not None and tops.get("keyword", 0.0) > 0:
-            row[col["keyword_rel"]] = keyword[1] / tops["keyword"]
-        vector = item.lists.get("vector")
+    keyword_top = tops.get("keyword", 0.0)
+    year = math.log(366.0)
+    # Each row is built as a Python list and the matrix made once: the same float64
+    # values as writing each into a numpy row (30 rows of 16 a question), for less.
+    rows: list[list[float]] = []
+    for item in items:
+        lists = item.lists
+        row = [1.0 / item.place, math.log(item.place), item.score / top]
+        row += [1.0 / found[0] if (found := lists.get(kind)) is not None else 0.0 for kind in LISTS]
+        keyword = lists.get("keyword")
+        row.append(keyword[1] / tops["keyword"] if keyword is not None and keyword_top > 0 else 0.0)
+        vector = lists.get("vector")
         if vector is not None:
-            row[col["vector_cos"]] = vector[1]
-            row[col["vector_gap"]] = tops.get("vector", vector[1]) - vector[1]
-        row[col["lists"]] = len(item.lists)
-        row[col["speaker_match"]] = float(item.speaker_match)
-        row[col["date_match"]] = float(item.date_match)
-        row[col["age_log"]] = math.log1p(max(0, item.age)) / math.log(366.0)
-    return rows
+            row += [vector[1], tops.get("vector", vector[1]) - vector[1]]
+        else:
+            row += [0.0, 0.0]
+        row += [
+            len(lists),
+            float(item.speaker_match),
+            float(item.date_match),
+            math.log1p(max(0, item.age)) / year,
+        ]
+        rows.append(row)
+    return np.array(rows, np.float64)
 
 
 @dataclass(frozen=True, slots=True)
