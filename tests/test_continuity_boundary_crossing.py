@@ -173,6 +173,7 @@ def test_the_fit_reads_tuning_companions_only() -> None:
         "blind13",
         "blind14",
         "blind15",
+        "blind16",
     }
 
 

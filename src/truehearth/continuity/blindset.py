@@ -63,6 +63,9 @@ BLIND14_DIR = Path(__file__).parent / "labelled" / "blind14"
 # The fifteenth, written in round 14 by two new writers: test only for that round (scored
 # twice, in aggregate); rules-tuning since round 15, when the sixteenth takes its place.
 BLIND15_DIR = Path(__file__).parent / "labelled" / "blind15"
+# The sixteenth, written in round 15 by two new writers: test only for that round (scored
+# twice, in aggregate); rules-tuning since round 16.
+BLIND16_DIR = Path(__file__).parent / "labelled" / "blind16"
 RULES_TUNE_DIRS = (
     BLIND5_DIR,
     BLIND6_DIR,
@@ -71,6 +74,7 @@ RULES_TUNE_DIRS = (
     BLIND13_DIR,
     BLIND14_DIR,
     BLIND15_DIR,
+    BLIND16_DIR,
 )
 # The eighth, written in round 8: test only, scored in aggregate in rounds 9 and 10.
 BLIND8_DIR = Path(__file__).parent / "labelled" / "blind8"
@@ -80,8 +84,6 @@ BLIND9_DIR = Path(__file__).parent / "labelled" / "blind9"
 # READMEs for how the writers were split between them).
 BLIND11_DIR = Path(__file__).parent / "labelled" / "blind11"
 BLIND12_DIR = Path(__file__).parent / "labelled" / "blind12"
-# The sixteenth, written in round 15 by two new writers: test only, scored in aggregate.
-BLIND16_DIR = Path(__file__).parent / "labelled" / "blind16"
 # The seventeenth, written in round 16 by two new writers: test only, scored in aggregate.
 BLIND17_DIR = Path(__file__).parent / "labelled" / "blind17"
 TEST_COMPANIONS = 2
