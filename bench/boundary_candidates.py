@@ -1,0 +1,289 @@
+"""Candidate signs for the boundary-crossing reader, measured out of sample before any is
+adopted.
+
+    OMP_NUM_THREADS=1 PYTHONPATH=src:bench .venv/bin/python bench/boundary_candidates.py \
+        --rules-cache /tmp/crossing-rules.json [--by set] [--candidate NAME ...]
+
+Tuning data only (what ``fit_boundary_reader.py`` reads: the first set's tune split, the
+second to fourth sets and :data:`RULES_TUNE_DIRS`). For the shipped features, and for
+the shipped features with each candidate's values beside them, the reader is fitted and
+its threshold chosen with one group of replies left out, then scored on that group:
+``--by companion`` (each tuning companion in turn) or ``--by set`` (each whole set in
+turn: a writer and a brief never seen). The out-of-fold boundaries P / R, with the whole
+check, are printed beside the in-sample figure (fitted and thresholded on everything),
+so a candidate is adopted only where it raises out-of-fold recall without taking
+out-of-fold precision under 0.8.
+
+The candidates read the boundary's structure, not any reply's phrases:
+
+- ``structure``: closeness in meaning (the shipped wordllama embedder) of the reply's
+  sentences to each part of a kept-out topic's structure (the topic, each listed
+  example, each name and rare word), and how far beyond the human's own closeness;
+- ``drift``: a reply sentence that moves away from what the human said and toward a
+  kept-out topic (its closeness to the topic less its closeness to the message);
+- ``linked``: the names and rare words of the home's other records that stand beside a
+  kept-out topic's markers (a person, a place, an object of the same story), said by the
+  reply and not by the human;
+- ``anchors``: the topic's everyday words (not only its markers) said by the reply and
+  not by the human.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from fit_boundary_reader import (
+    FALSE_ALARM_COST,
+    THRESHOLDS,
+    Figures,
+    Real,
+    figures,
+    flags,
+    real_rows,
+)
+from fit_retelling import Matrix, fit, homes, tuning_companions
+from truehearth.continuity.identity import BoundaryRule, topic_words
+from truehearth.continuity.knowledge import Knowledge
+from truehearth.continuity.meaning import is_specific, sentences, similarity
+from truehearth.continuity.scorers import Situation
+from truehearth.continuity.scorers import crossing as cr
+from truehearth.continuity.scorers.markers import unquoted
+from truehearth.continuity.scorers.text import norm
+from truehearth.continuity.scorers.topic_raised import mentions
+
+Extra = Callable[[Situation, tuple[BoundaryRule, ...]], tuple[float, ...]]
+
+
+def _unraised(s: Situation, rules: tuple[BoundaryRule, ...]) -> list[BoundaryRule]:
+    human = norm(s.human_said)
+    return [r for r in cr.home_of(rules).topics if not cr._touched(human, r)]
+
+
+def _parts(rule: BoundaryRule) -> list[str]:
+    listed = re.findall(r"\(([^)]*)\)|\s-\s(.+?)(?:\s-\s|$)", rule.topic)
+    items = [p.strip() for m in listed for g in m if g for p in re.split(r",|;|\bor\b", g)]
+    terms = [t for t in (*rule.markers, *rule.anchors) if len(t) > 3 and is_specific(t)]
+    return list(dict.fromkeys([rule.topic, *(i for i in items if len(i) > 3), *terms]))
+
+
+def structure(s: Situation, rules: tuple[BoundaryRule, ...]) -> tuple[float, ...]:
+    near = beyond = 0.0
+    said = sentences(unquoted(s.reply)) or [s.reply]
+    theirs = sentences(s.human_said) if s.human_said else []
+    for rule in _unraised(s, rules):
+        for part in _parts(rule):
+            mine = max(similarity(x, part) for x in said)
+            human = max((similarity(x, part) for x in theirs), default=0.0)
+            near, beyond = max(near, mine), max(beyond, mine - human)
+    return round(near, 4), round(beyond, 4)
+
+
+def drift(s: Situation, rules: tuple[BoundaryRule, ...]) -> tuple[float, ...]:
+    best = 0.0
+    said = sentences(unquoted(s.reply)) or [s.reply]
+    for rule in _unraised(s, rules):
+        for x in said:
+            best = max(best, similarity(x, rule.topic) - similarity(x, s.message))
+    return (round(best, 4),)
+
+
+@cache
+def _linked(knowledge: Knowledge, rule: BoundaryRule) -> frozenset[str]:
+    own = {t.lower() for t in (*rule.markers, *rule.anchors)}
+    found: set[str] = set()
+    for text in (*knowledge.memories, *knowledge.archive, *knowledge.core):
+        low = norm(text)
+        if not any(mentions(low, m) for m in rule.markers if len(m) > 3):
+            continue
+        for word in re.findall(r"[A-Za-z][A-Za-z'-]{3,}", text):
+            w = word.lower().strip("'-")
+            if w not in own and is_specific(w):
+                found.add(w)
+    return frozenset(found)
+
+
+def linked(s: Situation, rules: tuple[BoundaryRule, ...]) -> tuple[float, ...]:
+    reply, human = norm(unquoted(s.reply)), norm(s.human_said)
+    count = 0
+    for rule in _unraised(s, rules):
+        count += sum(
+            1 for w in _linked(s.knowledge, rule) if mentions(reply, w) and not mentions(human, w)
+        )
+    return (float(min(count, 2)),)
+
+
+def anchors(s: Situation, rules: tuple[BoundaryRule, ...]) -> tuple[float, ...]:
+    reply, human = norm(unquoted(s.reply)), norm(s.human_said)
+    count = 0
+    for rule in _unraised(s, rules):
+        words = [w for w in topic_words(rule.topic) if len(w) > 3]
+        count += sum(1 for w in words if mentions(reply, w) and not mentions(human, w))
+    return (float(min(count, 3)),)
+
+
+CANDIDATES: dict[str, Extra] = {
+    "structure": structure,
+    "drift": drift,
+    "linked": linked,
+    "anchors": anchors,
+}
+
+
+def with_extra(
+    real: Sequence[Real], by_set: dict[str, dict[str, Knowledge]], names: Sequence[str]
+) -> list[Real]:
+    """Each row with the named candidates' values after the shipped features'."""
+    out = []
+    for r in real:
+        if r.values is None or not names:
+            out.append(r)
+            continue
+        k = by_set[r.set_name][r.companion]
+        s = Situation(r.item.message, r.item.reply, k, {}, r.item.history)
+        rules = k.identity().rules
+        extra: tuple[float, ...] = ()
+        for name in names:
+            extra += CANDIDATES[name](s, rules)
+        out.append(replace(r, values=r.values + extra))
+    return out
+
+
+class Table:
+    """The rows as arrays, so a fold's fit, threshold and flags are a few array sums."""
+
+    def __init__(self, real: Sequence[Real], keep: Sequence[int]) -> None:
+        width = len(next(r.values for r in real if r.values is not None) or ())
+        self.x = np.array(
+            [r.values if r.values is not None else (0.0,) * width for r in real], np.float64
+        )[:, list(keep)]
+        self.has = np.array([r.values is not None for r in real])
+        self.rules = np.array([r.rules for r in real])
+        self.positive = np.array([r.positive for r in real])
+        self.counts = np.array([r.counts for r in real])
+        bound = np.array([r.item.dimension == "boundaries" for r in real])
+        self.holding = np.array([not r.item.violation for r in real])
+        self.bound_holding = bound & self.holding
+        self.other_holding = ~bound & self.holding
+
+    def probability(self, fitted: tuple[Matrix, Matrix, Matrix, float]) -> Matrix:
+        mean, scale, weights, bias = (np.round(np.asarray(v, np.float64), 6) for v in fitted)
+        z = ((self.x - mean) / scale) @ weights + bias
+        p: Matrix = 1.0 / (1.0 + np.exp(-z))
+        return p
+
+    def flags(self, p: Matrix, threshold: float) -> NDArray[np.bool_]:
+        out: NDArray[np.bool_] = self.rules | (self.has & (p >= threshold))
+        return out
+
+    def figures(self, said: NDArray[np.bool_], mask: NDArray[np.bool_]) -> Figures:
+        tp = int((said & self.positive & mask).sum())
+        bfp = int((said & self.bound_holding & mask).sum())
+        ofp = int((said & self.other_holding & mask).sum())
+        fn = int((~said & self.positive & mask).sum())
+        return Figures(
+            tp / (tp + bfp) if tp + bfp else 0.0,
+            tp / (tp + fn) if tp + fn else 0.0,
+            ofp,
+            bfp + ofp,
+            fn,
+        )
+
+    def fit(self, mask: NDArray[np.bool_]) -> tuple[tuple[Matrix, Matrix, Matrix, float], float]:
+        """Fitted on ``mask``'s held replies, thresholded on ``mask`` as the shipped fit
+        does (``fit_boundary_reader.threshold_for``)."""
+        train = mask & self.has & self.counts & ~self.rules
+        fitted = fit(self.x[train], self.positive[train].astype(np.float64))
+        p = self.probability(fitted)
+        cost = {}
+        for t in THRESHOLDS:
+            f = self.figures(self.flags(p, t), mask)
+            cost[t] = FALSE_ALARM_COST * f.fp + f.fn
+        best = [t for t in THRESHOLDS if cost[t] == min(cost.values())]
+        return fitted, best[len(best) // 2]
+
+
+def out_of_fold(
+    real: Sequence[Real], table: Table, by: str
+) -> tuple[NDArray[np.bool_], list[float]]:
+    """Each group's flags from a model fitted and thresholded without it."""
+    groups = np.array([r.set_name if by == "set" else f"{r.set_name}/{r.companion}" for r in real])
+    said = np.zeros(len(real), bool)
+    chosen = []
+    for g in sorted(set(groups.tolist())):
+        mine = groups == g
+        fitted, threshold = table.fit(~mine)
+        chosen.append(threshold)
+        said[mine] = table.flags(table.probability(fitted), threshold)[mine]
+    return said, chosen
+
+
+def _cell(f: Figures) -> str:
+    return f"{f.bp:.2f} / {f.br:.2f} (FN {f.fn}, FP {f.fp}: {f.fp_other} other)"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rules-cache", type=Path, help="the check's verdicts, kept here")
+    parser.add_argument("--by", choices=("companion", "set"), default="companion")
+    parser.add_argument("--candidate", action="append", choices=sorted(CANDIDATES))
+    parser.add_argument("--drop", action="append", choices=cr.FEATURES, help="a shipped one out")
+    parser.add_argument("--per-set", action="store_true", help="out-of-fold figures per set")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    companions = tuning_companions()
+    knowledge = homes(companions)
+    by_set: dict[str, dict[str, Knowledge]] = {}
+    for key, k in knowledge.items():
+        set_name, companion = key.split("/", 1)
+        by_set.setdefault(set_name, {})[companion] = k
+    real = real_rows(by_set, args.rules_cache)
+    print(
+        f"{len(real)} tuning replies, {sum(r.positive for r in real)} boundary violations, "
+        f"{time.perf_counter() - started:.0f} s; folds by {args.by}"
+    )
+    print(f"rules alone: {_cell(figures(flags(real, None), real))}")
+    names = args.candidate or sorted(CANDIDATES)
+    trials: list[tuple[tuple[str, ...], tuple[str, ...]]] = [((), ())]
+    trials += [((n,), ()) for n in names]
+    if len(names) > 1:
+        trials.append((tuple(names), ()))
+    trials += [((), (d,)) for d in args.drop or ()]
+    everything = np.ones(len(real), bool)
+    print("\n| features | out of fold | in sample | thresholds |")
+    print("|---|---|---|---|")
+    for added, dropped in trials:
+        rows = with_extra(real, by_set, added)
+        width = len(cr.FEATURES) + len(rows[0].values or ()) - len(real[0].values or ())
+        names_all = (*cr.FEATURES, *(f"+{n}" for n in range(width - len(cr.FEATURES))))
+        keep = [n for n, f in enumerate(names_all) if f not in dropped]
+        table = Table(rows, keep)
+        said, chosen = out_of_fold(rows, table, args.by)
+        fitted, threshold = table.fit(everything)
+        inside = table.figures(table.flags(table.probability(fitted), threshold), everything)
+        label = "shipped" + "".join(f" + {t}" for t in added) + "".join(f" - {d}" for d in dropped)
+        print(
+            f"| {label} | {_cell(table.figures(said, everything))} | {_cell(inside)} | "
+            f"{min(chosen)}-{max(chosen)}; all {threshold} |"
+        )
+        if args.per_set:
+            for name in dict.fromkeys(r.set_name for r in rows):
+                mask = np.array([r.set_name == name for r in rows])
+                print(f"|   {name} | {_cell(table.figures(said, mask))} | | |")
+        if added:
+            extra = ", ".join(f"{w:+.2f}" for w in fitted[2][len(cr.FEATURES) :])
+            print(f"|   added weights | {extra} | | |")
+    print(f"\n{time.perf_counter() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
