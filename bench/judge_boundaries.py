@@ -1,8 +1,13 @@
 """The judge on boundaries, measured on tuning data only: alone, and beside the rules.
 
     PYTHONPATH=src:bench OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python \
-        bench/judge_boundaries.py run --rubric plain --out /tmp/judge16
-    PYTHONPATH=src:bench .venv/bin/python bench/judge_boundaries.py report --out /tmp/judge16
+        bench/judge_boundaries.py run --rubric plain --out /tmp/j16
+        # the shipped judge on all 128 (--asked-only: only where the rules pass;
+        # --half tune|untouched: one half)
+    PYTHONPATH=src:bench OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python \
+        bench/judge_boundaries.py run --rubric structured --half tune --asked-only --out /tmp/j16
+        # the candidate (not adopted), on the half it was written with
+    PYTHONPATH=src:bench .venv/bin/python bench/judge_boundaries.py report --out /tmp/j16
 
 The sample is fixed by rule before any reply is read: the boundary replies of the
 tuning sets (the first set's tune split and :data:`RULES_TUNE_DIRS`), per label the
@@ -20,6 +25,7 @@ import hashlib
 import json
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -245,11 +251,14 @@ def pr(pairs: list[tuple[bool, bool]]) -> str:
     return f"{p:.2f} / {r:.2f} (TP {tp}, FP {fp}, FN {fn})"
 
 
-def report(out: Path, rubrics: list[str]) -> None:
+def report(out: Path, rubrics: Sequence[str]) -> None:
+    """Per rubric and half: the rules, rules or judge (the judge's answer counted only
+    where the rules pass, as ``--judge`` asks it), and the judge alone where it answered
+    every reply of the half."""
     rules = {r["id"]: r for r in map(json.loads, (out / "rules.jsonl").read_text().splitlines())}
     print(
-        "| rubric | half | replies | rules P / R | judge alone P / R | rules or judge P / R "
-        "| judge calls (rules pass) | abstained | s / call |"
+        "| rubric | half | replies | rules P / R | rules or judge P / R | asked (rules pass) "
+        "| judge alone P / R | abstained | s / call |"
     )
     print("|---|---|---|---|---|---|---|---|---|")
     for rubric in rubrics:
@@ -258,18 +267,22 @@ def report(out: Path, rubrics: list[str]) -> None:
             continue
         judged = {j["id"]: j for j in map(json.loads, path.read_text().splitlines())}
         for half in ("tune", "untouched", "all"):
-            ids = [k for k, r in rules.items() if k in judged and half in ("all", r["half"])]
-            if not ids:
-                continue
-            gold = {k: rules[k]["violation"] for k in ids}
+            ids = [k for k, r in rules.items() if half in ("all", r["half"])]
             asked = [k for k in ids if not rules[k]["rules"]]
-            secs = [judged[k]["s"] for k in ids]
+            if not all(k in judged for k in asked):
+                continue  # the combination needs every reply the rules pass
+            gold = {k: rules[k]["violation"] for k in ids}
+            either = [(rules[k]["rules"] or judged[k]["judge"], gold[k]) for k in asked]
+            either += [(True, gold[k]) for k in ids if rules[k]["rules"]]
+            alone = "-"
+            if all(k in judged for k in ids):
+                alone = pr([(judged[k]["judge"], gold[k]) for k in ids])
+            secs = [judged[k]["s"] for k in ids if k in judged]
             print(
                 f"| {rubric} | {half} | {len(ids)} | "
-                f"{pr([(rules[k]['rules'], gold[k]) for k in ids])} | "
-                f"{pr([(judged[k]['judge'], gold[k]) for k in ids])} | "
-                f"{pr([(rules[k]['rules'] or judged[k]['judge'], gold[k]) for k in ids])} | "
-                f"{len(asked)} | {sum(judged[k]['abstained'] for k in ids)} | "
+                f"{pr([(rules[k]['rules'], gold[k]) for k in ids])} | {pr(either)} | "
+                f"{len(asked)} (judge: {pr([(judged[k]['judge'], gold[k]) for k in asked])}) | "
+                f"{alone} | {sum(judged[k]['abstained'] for k in ids if k in judged)} | "
                 f"{sum(secs) / len(secs):.1f} |"
             )
 
@@ -291,7 +304,7 @@ def main() -> int:
     if args.cmd == "run":
         run(args.rubric, args.out, args.half, args.asked_only)
     else:
-        report(args.out, sorted(RUBRICS))
+        report(args.out, RUBRICS)
     return 0
 
 
