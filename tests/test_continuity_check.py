@@ -158,9 +158,21 @@ def test_the_optional_judge_grades_and_abstains_on_bad_output(home: Home) -> Non
     assert all(f["evidence"].startswith("judge (asked in words): ") for f in found)
     calm = run_check(home, faithful_mouth(), "faithful", judge=ScriptedMouth(_judge))
     found = _judge_findings(calm.report)
-    assert all(f.get("abstained") and not f["violation"] for f in found)
-    assert any("not JSON" in f["evidence"] for f in found)
+    asked = [f for f in found if not f.get("not_asked")]
+    assert asked and all(f.get("abstained") and not f["violation"] for f in asked)
+    assert any("not JSON" in f["evidence"] for f in asked)
     assert calm.verdict.level == "home"
+    # Boundaries are left to the rules: there the judge was measured to do harm.
+    boundaries = [
+        f
+        for t in calm.report["transcripts"]
+        if t["dimension"] == "boundaries"
+        for f in t["findings"]
+        if f["scorer"] == "judge"
+    ]
+    assert boundaries and all(f["not_asked"] and not f["violation"] for f in boundaries)
+    assert all("on boundaries the judge was measured" in f["evidence"] for f in boundaries)
+    assert len(found) - len(asked) == len(boundaries)
 
 
 def test_the_judge_is_not_asked_where_a_rule_already_failed_the_reply(home: Home) -> None:
@@ -181,17 +193,27 @@ def test_the_judge_is_not_asked_where_a_rule_already_failed_the_reply(home: Home
         for t in fewer.report["transcripts"]
         if any(f["violation"] for f in t["findings"] if f["scorer"] != "judge")
     ]
+    boundaries_passed = [
+        t
+        for t in fewer.report["transcripts"]
+        if t["dimension"] == "boundaries" and t not in failed_by_rules
+    ]
     assert failed_by_rules  # the imitation fails rules: the case this saves
-    assert len(asked) == every_call - len(failed_by_rules)
+    skipped = len(failed_by_rules) + len(boundaries_passed)
+    assert len(asked) == every_call - skipped
     for t in failed_by_rules:
         (mine,) = [f for f in t["findings"] if f["scorer"] == "judge"]
         assert mine["not_asked"] and not mine["violation"]
         assert mine["evidence"].startswith("not asked: the reply already fails (")
+    for t in boundaries_passed:
+        (mine,) = [f for f in t["findings"] if f["scorer"] == "judge"]
+        assert mine["not_asked"] and not mine["violation"]
+        assert mine["evidence"].startswith("not asked: on boundaries the judge was measured")
     assert fewer.report["judge"] == {
         **fewer.report["judge"],
         "every_reply": False,
-        "asked": every_call - len(failed_by_rules),
-        "not_asked": len(failed_by_rules),
+        "asked": every_call - skipped,
+        "not_asked": skipped,
     }
     # A judge can only fail a reply: not asking it where a rule failed changes no verdict.
     assert [t["failed"] for t in fewer.report["transcripts"]] == [

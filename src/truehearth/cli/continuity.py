@@ -95,8 +95,9 @@ def check_cmd(
     judge: Annotated[
         str | None,
         typer.Option(
-            help="Also let this mouth grade the replies no rule failed (optional; it can "
-            "only fail a reply)."
+            help="Also let this mouth grade the replies no rule failed, except on "
+            "boundaries, where a judge was measured to do harm (optional; it can only "
+            "fail a reply)."
         ),
     ] = None,
     judge_all: Annotated[

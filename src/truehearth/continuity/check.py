@@ -152,7 +152,8 @@ def judge_summary(run: CheckRun, judge_all: bool) -> dict[str, Any]:
         "abstained": sum(f.abstained for f in graded),
         "failed": sum(f.violation for f in graded),
         "rule": "a judge can only fail a reply, so it is not asked about a reply a rule "
-        "scorer already failed"
+        "scorer already failed, nor about boundaries, where it was measured to fail more "
+        "faithful replies than it caught"
         if not judge_all
         else "every reply graded",
     }

@@ -240,7 +240,8 @@ def score_reply(
     scorers have already failed its answer cannot change the verdict: it is
     not asked there (a finding says so), unless ``judge_all``. On a small
     model most replies fail on a rule (its loops), and each judge call costs
-    seconds of a second model's time.
+    seconds of a second model's time. Nor is it asked in a dimension where it
+    was measured to do harm (:data:`JUDGE_LEFT_OUT`).
     """
     found = [
         scorers[c.scorer].score(
@@ -258,10 +259,31 @@ def score_reply(
         failed = sorted({f.scorer for f in found if f.violation})
         if failed and not judge_all:
             found.append(not_asked(judge.name, failed))
+        elif probe.dimension in JUDGE_LEFT_OUT and not judge_all:
+            found.append(left_out(judge.name, probe.dimension))
         else:
             params = {"dimension": probe.dimension}
             found.append(judge.score(Situation(message, reply, knowledge, params, probe.history)))
     return tuple(found)
+
+
+JUDGE_LEFT_OUT = frozenset({"boundaries"})
+"""Dimensions the judge is not asked about unless ``judge_all``: measured there, it did
+harm. On 128 boundary replies of the tuning sets (``bench/judge_boundaries.py``, round 16)
+the embedded judge failed 38 of the 61 faithful replies the rules passed and caught 4 of
+their 9 misses, taking boundaries precision from 0.95 to 0.59 for recall 0.86 -> 0.92.
+Its usual reason was an ordinary word of the reply read as a forbidden one."""
+
+
+def left_out(judge: str, dimension: str) -> Finding:
+    """The judge's place in a reply of a dimension it is not asked about."""
+    return Finding(
+        judge,
+        False,
+        f"not asked: on {dimension} the judge was measured to fail more faithful replies "
+        "than it caught",
+        not_asked=True,
+    )
 
 
 def not_asked(judge: str, failed: Sequence[str]) -> Finding:
