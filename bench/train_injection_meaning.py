@@ -15,6 +15,12 @@ normalized text; for an attack planted in a document, the span centred on the
 attack. Negatives are weighted towards the ordinary texts the first stage
 finds most suspicious, because only such texts ever reach the head.
 
+The vectors the fit reads come from a table in the repository
+(:mod:`fixed_vectors`, ``bench/data/injection_meaning_vectors.npz``), so the fit reads the
+same numbers on every machine and ``--check`` rebuilds the shipped head byte for byte
+anywhere; a span the table lacks is computed by the encoder, and writing the shipped head
+rewrites the table with exactly the spans read (``--check`` says how many were computed).
+
 The head's threshold is chosen over a grey zone whose floor is the lowest first-stage
 score that sends at most :data:`BAND_SHARE` of each chat source's tune texts to the
 encoder; the floor that ships is the one for :data:`READ_SHARE` (round 8: the narrower
@@ -24,7 +30,7 @@ lowest that adds at most :data:`SECOND_FALSE_FLAGS`
 of each chat source's tune texts as flags and keeps its tune false flags,
 first and second stage together, within :data:`TOTAL_FALSE_FLAGS` (0.4 %: a
 margin under the 0.5 % target, since test ran above tune in round 5).
-Vectors are cached (:mod:`meaning_cache`); the fit is deterministic.
+Fresh vectors are cached on disk (:mod:`meaning_cache`); the fit is deterministic.
 """
 
 from __future__ import annotations
@@ -40,8 +46,9 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from fixed_vectors import PATH as VECTORS
+from fixed_vectors import FixedVectors
 from injection_data import CHAT_SOURCES, ROOT, Example, load_all
-from meaning_cache import embed_all
 from npz_file import reproducible_npz
 from truehearth.core.injection import detect_rules
 from truehearth.core.injection_meaning import FOCUS, HEAD_VERSION, focus
@@ -265,6 +272,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="encoder processes (1 thread each)")
     parser.add_argument("--out", type=Path, default=OUT, help="default: the shipped file")
     parser.add_argument(
+        "--vectors",
+        type=Path,
+        default=VECTORS,
+        help="the fixed vectors read (and, with the shipped head, rewritten)",
+    )
+    parser.add_argument(
         "--chat-hardest", type=int, default=CHAT_HARDEST, help="chat train texts scored highest"
     )
     parser.add_argument(
@@ -289,17 +302,25 @@ def main() -> None:
     model = load_model()
     scored = first_stage(examples, model)
     spans, labels = training_rows(scored, random.Random(SEED), args.chat_hardest)
-    tune = band_rows(scored, "tune", model.threshold)
+    band_low = choose_band(scored, model.threshold, args.band_share)
+    # Only tune texts in the zone the threshold is chosen over are ever read by it or the report.
+    tune = [s for s in band_rows(scored, "tune", model.threshold) if s.score >= band_low]
     print(
         f"{len(spans):,} training spans ({sum(labels):,} attacks), {len(tune):,} tune in zone",
         file=sys.stderr,
     )
-    xt = embed_all([s.span for s in tune], args.workers)
-    x = embed_all(spans, args.workers)
+    fixed = FixedVectors.load(args.vectors)
+    xt = fixed.vectors([s.span for s in tune], args.workers)
+    x = fixed.vectors(spans, args.workers)
+    read = len({*spans, *(s.span for s in tune)})
+    print(
+        f"  vectors: {read - fixed.computed:,} from {args.vectors.name}, "
+        f"{fixed.computed:,} computed by this machine's encoder",
+        file=sys.stderr,
+    )
     if args.embed_only:
         return
     w, b = fit(x, np.asarray(labels, dtype=np.float64))
-    band_low = choose_band(scored, model.threshold, args.band_share)
     totals = {
         source: sum(1 for s in scored if s.example.split == "tune" and s.example.source == source)
         for source in CHAT_SOURCES
@@ -328,10 +349,16 @@ def main() -> None:
     if args.check:
         same = args.out.exists() and args.out.read_bytes() == blob
         print(f"{'identical' if same else 'DIFFERENT'}: sha256 {digest}")
+        if fixed.computed:
+            print(f"({fixed.computed:,} vectors were not in {args.vectors} and were computed here)")
         raise SystemExit(0 if same else 1)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(blob)
     print(f"wrote {args.out} ({len(blob):,} bytes, sha256 {digest})")
+    if args.out.resolve() == OUT.resolve():
+        table = fixed.serialise([*spans, *(s.span for s in tune)])
+        args.vectors.write_bytes(table)
+        print(f"wrote {args.vectors} ({len(table):,} bytes: the vectors this head was fitted on)")
 
 
 def report(
