@@ -253,9 +253,10 @@ def test_the_blind_written_test_split_in_the_repository() -> None:
     Portuguese and Dutch, written for truehearth by writers who never saw the detector
     (bench/data/injection_authored); its test split was never trained or tuned on. It
     ships with the repository, so this runs everywhere. Floors sit below the measured
-    figures in docs/BENCHMARKS.md (round 12, with users' role briefs and the addressee
-    features: caught 0.582, false flags 0.062, 10 of 162; round 8: 0.506 and 0.031, 5 of
-    162). The false-flag ceiling rose with round 12: a cost recorded there, not a target."""
+    figures in docs/BENCHMARKS.md (round 12's weights, with users' role briefs and the
+    addressee features: caught 0.582, false flags 0.062, 10 of 162; from round 16, with the
+    sixth writer's set in the splits, 0.582 and 0.051, 10 of 198; round 8: 0.506 and 0.031).
+    The false-flag ceiling rose with round 12: a cost recorded there, not a target."""
     held = [e for e in injection_data.load_authored() if e.split == "test"]
     attacks = [e.text for e in held if e.label == 1]
     ordinary = [e.text for e in held if e.label == 0]
