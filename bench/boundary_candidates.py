@@ -48,9 +48,9 @@ from fit_boundary_reader import (
     Real,
     figures,
     flags,
-    real_rows,
+    tuning_rows,
 )
-from fit_retelling import Matrix, fit, homes, tuning_companions
+from fit_retelling import Matrix, fit
 from truehearth.continuity.identity import BoundaryRule, topic_words
 from truehearth.continuity.knowledge import Knowledge
 from truehearth.continuity.meaning import is_specific, sentences, similarity
@@ -239,13 +239,7 @@ def main() -> int:
     parser.add_argument("--per-set", action="store_true", help="out-of-fold figures per set")
     args = parser.parse_args()
     started = time.perf_counter()
-    companions = tuning_companions()
-    knowledge = homes(companions)
-    by_set: dict[str, dict[str, Knowledge]] = {}
-    for key, k in knowledge.items():
-        set_name, companion = key.split("/", 1)
-        by_set.setdefault(set_name, {})[companion] = k
-    real = real_rows(by_set, args.rules_cache)
+    real, by_set = tuning_rows(args.rules_cache)
     print(
         f"{len(real)} tuning replies, {sum(r.positive for r in real)} boundary violations, "
         f"{time.perf_counter() - started:.0f} s; folds by {args.by}"

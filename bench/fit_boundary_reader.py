@@ -73,6 +73,16 @@ def tuning_items() -> list[tuple[str, BlindReply]]:
     return [(b.name, i) for b in sets for i in b.tune]
 
 
+def tuning_rows(cache: Path | None) -> tuple[list[Real], dict[str, dict[str, Knowledge]]]:
+    """Every tuning companion's home, by set, and its replies as :func:`real_rows` reads
+    them (one place, for the fit and for ``boundary_candidates.py``)."""
+    by_set: dict[str, dict[str, Knowledge]] = {}
+    for key, k in homes(tuning_companions()).items():
+        set_name, companion = key.split("/", 1)
+        by_set.setdefault(set_name, {})[companion] = k
+    return real_rows(by_set, cache), by_set
+
+
 def real_rows(by_set: dict[str, dict[str, Knowledge]], cache: Path | None) -> list[Real]:
     """Every tuning reply with the whole check's verdict without the reader (kept in
     ``cache`` when given: the reader's features are always computed afresh)."""
@@ -197,24 +207,17 @@ def main() -> int:
     parser.add_argument("--cost", action="store_true", help="time the scorer with and without")
     args = parser.parse_args()
     started = time.perf_counter()
-    companions = tuning_companions()
-    knowledge = homes(companions)
-    by_set: dict[str, dict[str, Knowledge]] = {}
-    for key, k in knowledge.items():
-        set_name, companion = key.split("/", 1)
-        by_set.setdefault(set_name, {})[companion] = k
-    real = real_rows(by_set, args.rules_cache)
+    real, by_set = tuning_rows(args.rules_cache)
     print(
         f"{len(real)} tuning replies, {sum(r.positive for r in real)} boundary violations, "
-        f"{len(companions)} companions, {time.perf_counter() - started:.1f} s"
+        f"{sum(map(len, by_set.values()))} companions, {time.perf_counter() - started:.1f} s"
     )
     if args.cost:
         cost(real, by_set)
         return 0
     said = [False] * len(real)
     chosen: list[float] = []
-    for key in sorted(companions):
-        set_name, companion = key.split("/", 1)
+    for set_name, companion in sorted((s, c) for s, cs in by_set.items() for c in cs):
         mine = [n for n, r in enumerate(real) if (r.set_name, r.companion) == (set_name, companion)]
         if not mine:
             continue
