@@ -17,9 +17,10 @@ looked at to fix a miss.
 * ``blindchat`` (ours, ``bench/data/blindchat/``): long chats between two named
   people written for this project by writers who never saw the code; questions
   name a person and tag evidence turns; ``recall-a`` to ``recall-d``, ``recall-f`` and
-  ``recall-g`` tune (all but ``recall-a`` were earlier test parts: b to d from round 15,
-  f and g from round 16), ``recall-h`` and ``recall-i`` test, ``recall-e`` retired (read
-  twice as a test, never tuned on, not loaded).
+  ``recall-g``, ``recall-h`` and ``recall-i`` tune (all but ``recall-a`` were earlier test
+  parts: b to d from round 15, f and g from round 16, h and i from round 17), ``recall-j``
+  and ``recall-k`` test, ``recall-e`` retired (read twice as a test, never tuned on, not
+  loaded).
 """
 
 from __future__ import annotations
@@ -205,7 +206,10 @@ BLINDCHAT = REPO / "bench" / "data" / "blindchat"
 # through the bench (aggregate only): retired, never loaded, and its text and misses are
 # not to be read. recall-f and recall-g, written blind in round 15, were that round's test
 # part (run three times, aggregate only) and are tuning data from round 16 (six chats, 540
-# questions). recall-h and recall-i, written blind in round 16, are the test part.
+# questions). recall-h and recall-i, written blind in round 16, were that round's test part
+# (read twice, aggregate only) and are tuning data from round 17 (eight chats, 720
+# questions). recall-j and recall-k, written blind for round 17, are the test part (a
+# folder not yet written is skipped).
 BLINDCHAT_SPLITS = (
     ("recall-a", "tune"),
     ("recall-b", "tune"),
@@ -214,8 +218,10 @@ BLINDCHAT_SPLITS = (
     ("recall-e", "retired"),
     ("recall-f", "tune"),
     ("recall-g", "tune"),
-    ("recall-h", "test"),
-    ("recall-i", "test"),
+    ("recall-h", "tune"),
+    ("recall-i", "tune"),
+    ("recall-j", "test"),
+    ("recall-k", "test"),
 )
 # The tuning chats before round 15 (recall-a alone): --blindchat-tune a keeps to it.
 BLINDCHAT_FIRST_TUNE = ("recall-a",)
