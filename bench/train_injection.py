@@ -64,11 +64,17 @@ SHARES = {
     # Users' own messages about instructions ("ignore my last message, wrong chat"), written
     # blind to the code (round 13, ``--user-talk-share``; 0 leaves them out).
     "user talk": 0.0,
+    # Ordinary lines of the writers in TOPIC_WRITERS, which talk about orders, rules, secrets
+    # and AI without ordering a model (``--topic-share``, round 17): 0 counts them with the
+    # other writers' ordinary lines, a share gives them a weight of their own.
+    "topic ordinary": 0.0,
 }
+TOPIC_WRITERS = ("t7",)
 BRIEF_WINDOWS = 4  # a brief's first windows only: a few run to 100,000 characters
 # The blind writers whose train split the shipped weights were fitted on (``--writers``): round
 # 16 refitted them with w6 as well and did not ship it (its grey zone cost more than the budget
-# in an import; docs/BENCHMARKS.md), so the default rebuilds the shipped file without w6.
+# in an import; docs/BENCHMARKS.md), so the default rebuilds the shipped file without w6 (or
+# w7 and t7, training data from round 17).
 WRITERS = ("w1", "w2", "w3", "w4")
 
 
@@ -135,6 +141,8 @@ def training_set(examples: list[Example], rng: random.Random) -> TrainingSet:
         elif example.source == "authored":
             # Few, but in the languages and styles the public sets lack: a share of their own.
             group = "authored" if example.label else "authored ordinary"
+            if group == "authored ordinary" and SHARES["topic ordinary"] > 0:
+                group = "topic ordinary" if example.kind.split()[0] in TOPIC_WRITERS else group
             for window in windows(plain):
                 out.add(window, example.label, group)
         elif example.label and example.attack:
@@ -276,6 +284,7 @@ def train(
     briefs_share: float | None = None,
     user_talk_share: float | None = None,
     writers: tuple[str, ...] = WRITERS,
+    topic_share: float | None = None,
 ) -> bytes:
     started = time.perf_counter()
     if mined_share is not None:
@@ -284,6 +293,8 @@ def train(
         SHARES["briefs"] = briefs_share
     if user_talk_share is not None:
         SHARES["user talk"] = user_talk_share
+    if topic_share is not None:
+        SHARES["topic ordinary"] = topic_share
     examples = [e for e in load_all() if e.source != "authored" or e.kind.split()[0] in writers]
     if not examples:
         raise SystemExit("no training data found: put the shared sets in ../shared/data")
@@ -341,6 +352,11 @@ def main() -> None:
         default=",".join(WRITERS),
         help="blind writers whose train split is fitted (default: the shipped file's)",
     )
+    parser.add_argument(
+        "--topic-share",
+        type=float,
+        help="ordinary lines about orders and AI (t7) with a weight of their own (default 0: none)",
+    )
     args = parser.parse_args()
     VERSION[0] = args.features
     writers = tuple(w for w in args.writers.split(",") if w)
@@ -351,6 +367,7 @@ def main() -> None:
         args.briefs_share,
         args.user_talk_share,
         writers,
+        args.topic_share,
     )
     digest = hashlib.sha256(blob).hexdigest()
     if args.check:

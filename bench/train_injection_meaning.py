@@ -89,6 +89,9 @@ SECOND_FALSE_FLAGS = 0.0015  # of each chat source's tune texts, at most, flagge
 TOTAL_FALSE_FLAGS = 0.004
 L2 = 1e-4
 STEPS = 2_000
+# The blind writers whose train split the shipped head was shown (``--writers``): w7 and t7
+# became training data in round 17, after this head was fitted, so the default rebuilds it.
+WRITERS = ("w1", "w2", "w3", "w4", "w6")
 
 
 @dataclass(frozen=True, slots=True)
@@ -325,11 +328,21 @@ def main() -> None:
         default=CAPS["user_talk ordinary"],
         help="users' messages about instructions shown",
     )
+    parser.add_argument(
+        "--writers",
+        default=",".join(WRITERS),
+        help="blind writers whose train and tune splits are read (default: the shipped head's)",
+    )
     args = parser.parse_args()
+    writers = tuple(w for w in args.writers.split(",") if w)
     CAPS["briefs ordinary"] = args.briefs
     CAPS["user_talk ordinary"] = args.user_talk
     started = time.perf_counter()
-    examples = [e for e in load_all() if e.split in ("train", "tune")]
+    examples = [
+        e
+        for e in load_all()
+        if e.split in ("train", "tune") and (e.source != "authored" or e.kind.split()[0] in writers)
+    ]
     if not examples:
         raise SystemExit("no training data found: put the shared sets in ../shared/data")
     model = load_model()
