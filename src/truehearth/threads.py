@@ -476,6 +476,7 @@ def _candidate(
             stale = (
                 asks_reply
                 and len(thread.turns) == 1
+                and bool(thread.turns[0].replies)  # a lone line never answered: its retry
                 and found.last_human_at == len(said) - 1
                 and _age(thread.last_at, now) > REGENERATE_WINDOW
             )

@@ -14,6 +14,12 @@ session id. If the stream is cut short (Ctrl-C, the consumer closing it, the
 server failing half-way), whatever was already said is journaled and marked
 ``interrupted``; if the mouth fails before saying anything, nothing is
 written at all.
+
+One exception to "both sides in one transaction": a caller may journal the
+human's line first (:meth:`Conversation.ask_first`), before the mouth speaks;
+the turn's end then journals the reply alone, as the same turn. The proxy does
+so for a chat new to the home, where nothing else would keep that line if the
+server died mid-reply.
 """
 
 from __future__ import annotations
@@ -117,6 +123,8 @@ class Conversation:
     human_meta: dict[str, Any] = field(default_factory=dict)
     # What the last reply had left out: phrases unconfirmed text ordered said, and whose.
     withheld: list[dict[str, str]] = field(default_factory=list)
+    # The next turn's human line, journaled before the mouth spoke (:meth:`ask_first`).
+    asked: Record | None = None
 
     @classmethod
     def open(
@@ -213,6 +221,39 @@ class Conversation:
         )
         self.home.check_records(context.record_ids())
         return context
+
+    def ask_first(self, text: str, before: Callable[[str], list[Draft]] | None = None) -> Record:
+        """Journal the human's line of the next turn now, before the mouth speaks.
+
+        Kept this way, the line survives a process killed mid-reply (nothing of
+        a turn is journaled until its reply ends); the turn's end journals the
+        reply alone, with this line's turn number. ``before`` adds drafts to the
+        same commit, ahead of the line. Unsynced: the reply's commit, or the
+        caller's :meth:`Home.sync_journal` when no reply comes, syncs the log.
+        """
+        human_id = new_id("r")
+        index = self.turns
+        meta: dict[str, Any] = {"kind": "turn", "turn": index, "speaker": "human"}
+        human_meta, self.human_meta = self.human_meta, {}
+
+        def build(now: str) -> list[Draft]:
+            return [
+                *(before(now) if before is not None else []),
+                acts.remember(
+                    record_id=human_id,
+                    layer=Layer.ARCHIVE,
+                    text=text,
+                    voice=Voice.HUMAN,
+                    actor=Voice.HUMAN,
+                    source=Source(via=self.via, session=self.session),
+                    now=now,
+                    meta={**meta, **human_meta},
+                ),
+            ]
+
+        self.home.commit(build, synced=False)
+        self.asked = self.home.record(human_id)
+        return self.asked
 
     def say(self, text: str) -> TurnResult:
         """One whole turn; returns once the reply is journaled."""
@@ -448,8 +489,9 @@ class Conversation:
     def _journal(
         self, text: str, said: str, context: Context, started: float, interrupted: str | None
     ) -> None:
-        index = self.turns
-        human_id = new_id("r")
+        asked, self.asked = self.asked, None  # the human's line, journaled already
+        index = int(asked.meta.get("turn", self.turns)) if asked else self.turns
+        human_id = asked.id if asked else new_id("r")
         reply_id = new_id("r") if said.strip() else None
         fingerprint = self.mouth.fingerprint.digest
         base_meta: dict[str, Any] = {"kind": "turn", "turn": index}
@@ -459,18 +501,20 @@ class Conversation:
             human_meta = {**human_meta, "reply_withheld": list(self.withheld)}
 
         def build(now: str) -> list[Draft]:
-            drafts = [
-                acts.remember(
-                    record_id=human_id,
-                    layer=Layer.ARCHIVE,
-                    text=text,
-                    voice=Voice.HUMAN,
-                    actor=Voice.HUMAN,
-                    source=Source(via=self.via, session=self.session),
-                    now=now,
-                    meta={**base_meta, "speaker": "human", **human_meta},
+            drafts: list[Draft] = []
+            if asked is None:
+                drafts.append(
+                    acts.remember(
+                        record_id=human_id,
+                        layer=Layer.ARCHIVE,
+                        text=text,
+                        voice=Voice.HUMAN,
+                        actor=Voice.HUMAN,
+                        source=Source(via=self.via, session=self.session),
+                        now=now,
+                        meta={**base_meta, "speaker": "human", **human_meta},
+                    )
                 )
-            ]
             if reply_id is not None:
                 source = Source(
                     via=self.via,
@@ -494,7 +538,8 @@ class Conversation:
                 drafts.append(nudged_draft(context.nudge, self.session))
             return drafts
 
-        self.home.commit(build)
+        if asked is None or reply_id is not None or context.nudge is not None:
+            self.home.commit(build)
         if self.started_at is None:
             self.started_at = self.home.record(human_id).recorded_at
         self.turns += 1

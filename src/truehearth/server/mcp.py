@@ -21,6 +21,7 @@ from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver.tools import Tool
 from pydantic import ValidationError, WithJsonSchema
 
 from truehearth import __version__
@@ -99,6 +100,7 @@ class _Server(MCPServer):
     """
 
     async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
+        _refuse_unknown(self._tool_manager.get_tool(name), name, arguments)
         try:
             return await super().call_tool(name, arguments, context)
         except ToolError as exc:
@@ -106,6 +108,23 @@ class _Server(MCPServer):
             if isinstance(cause, ValidationError):
                 raise ToolError(f"{name}: {in_a_line(cause.errors())}") from cause
             raise
+
+
+def _refuse_unknown(tool: Tool | None, name: str, arguments: dict[str, Any]) -> None:
+    """Refuse an argument the tool does not take (the SDK ignored it).
+
+    A caller that misspells ``replaces`` (``replace``) or sends ``layer`` to
+    ``add_reflection`` meant something the call would silently not do: a
+    proposed *change* journaled as an addition, a boundary as a reflection.
+    """
+    if tool is None or not arguments:
+        return
+    known = tool.parameters.get("properties", {})
+    unknown = [key for key in arguments if key not in known]
+    if unknown:
+        takes = ", ".join(f"'{key}'" for key in known) or "no arguments"
+        names = ", ".join(f"'{key}'" for key in unknown)
+        raise ToolError(f"{name}: unknown argument {names}; it takes {takes}")
 
 
 def build(open_home: OpenHome) -> MCPServer:

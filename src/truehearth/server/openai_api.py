@@ -41,6 +41,7 @@ from truehearth.server.chat_request import (
     ChatMessage,
     ChatRequest,
     bad_session,
+    ignored_parameters,
     unsupported,
 )
 from truehearth.server.deps import (
@@ -145,6 +146,7 @@ class Ask:
     intent: Literal["turn", "continue", "impersonate"]
     ignored: int
     aside: tuple[str, ...] = ()  # the system messages set aside, in order
+    parameters: tuple[str, ...] = ()  # the parameters set aside (no mouth here honours them)
 
 
 def _ask(body: ChatRequest) -> Ask:
@@ -184,7 +186,7 @@ def _ask(body: ChatRequest) -> Ask:
         raise MessagesRefused(
             "cannot continue: the chat has no message from you yet; send a message first"
         )
-    return Ask(said, intent, ignored, tuple(aside))
+    return Ask(said, intent, ignored, tuple(aside), tuple(ignored_parameters(body)))
 
 
 def _example(message: ChatMessage) -> bool:
@@ -395,12 +397,16 @@ def _turn(
     context = conversation.prepare(text)
     if match is not None:
         conversation.turns, conversation.human_meta = _settle(home, match, said, session)
-    elif missed := _first_sends(said):
-        index = located.next_turn
-        home.commit(lambda now: _unanswered(missed, session, index, now), synced=False)
-        conversation.turns = index + len(missed)
     else:
-        conversation.turns = located.next_turn
+        # A chat new to the home: its line is journaled before the mouth speaks (with
+        # any earlier sends that failed), so a server killed mid-reply does not lose
+        # it. The frontend may keep the partial reply; its next request then shows
+        # [line, partial reply, next line], which no later rule could tell from a
+        # chat begun elsewhere. Journaled first, the line makes it this session's.
+        index = located.next_turn
+        missed = _first_sends(said)
+        conversation.turns = index + len(missed)
+        conversation.ask_first(text, lambda now: _unanswered(missed, session, index, now))
     return conversation, conversation.stream(text, prepared=context), ask.ignored
 
 
@@ -424,13 +430,16 @@ def _frontend_note(ask: Ask, located: Located) -> dict[str, Any]:
         if match
         else [i for i, s in enumerate(said) if s.role == "assistant"]
     )
-    return {
+    note: dict[str, Any] = {
         "system_set_aside": ask.ignored,
         "system_preview": [short(t, PREVIEW_CHARS) for t in ask.aside[:PREVIEWS]],
         "frontend_text": len(positions),
         "frontend_preview": [short(said[i].text, PREVIEW_CHARS) for i in positions[:PREVIEWS]],
         "session_match": located.note(),
     }
+    if ask.parameters:
+        note["parameters_set_aside"] = list(ask.parameters)
+    return note
 
 
 def _usage(result: TurnResult | None, completion: int) -> dict[str, int]:
@@ -444,11 +453,19 @@ def _usage(result: TurnResult | None, completion: int) -> dict[str, int]:
 
 def _provenance(conversation: Conversation) -> dict[str, Any]:
     result = conversation.last
-    matched = conversation.reply_meta.get("frontend", {}).get("session_match")
+    frontend = conversation.reply_meta.get("frontend", {})
+    matched = frontend.get("session_match")
+    aside = {"parameters_set_aside": frontend.get("parameters_set_aside", [])}
     if result is None:  # a draft for the human, or a background task: nothing journaled
-        return {"session": conversation.session, "journaled": False, "session_match": matched}
+        return {
+            "session": conversation.session,
+            "journaled": False,
+            "session_match": matched,
+            **aside,
+        }
     reply = result.reply
     return {
+        **aside,
         "session": result.session,
         "turn": result.index,
         "journaled": True,
@@ -536,6 +553,8 @@ def _begin(
         lease.end(sound=False, journaled=conversation is not None and conversation.last is not None)
         raise
     headers = {"X-Truehearth-Ignored-System": str(ignored), SESSION_HEADER: conversation.session}
+    if aside := ignored_parameters(body):
+        headers["X-Truehearth-Ignored-Parameters"] = ",".join(aside)
     return lease, conversation, pieces, headers
 
 
