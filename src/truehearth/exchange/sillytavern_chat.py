@@ -8,9 +8,16 @@ archive items marked ``swipe``, like ChatGPT branches.
 
 The session is the chat. Modern headers say ``user_name: "unused"`` and
 carry a per-chat ``chat_metadata.integrity`` id, which names the session
-when present; otherwise the character and creation date do; a headerless
-file (CAI Tools exports) is named by its own first message, so two unrelated
-files never merge into one session. Group chats keep each speaker's name.
+when present; otherwise the character and creation date do. Character.AI
+chats exported by CAI Tools are dated at the export: its header's
+``create_date`` and every ``send_date`` are the moment the file was written
+(:func:`_stamped`), so neither names the chat nor dates a line; such a chat,
+and a headerless file, is named by the words of its first
+:data:`NAMED_BY` messages (its greeting and the human's first line), which
+stay put while the chat grows, so a later export is the same chat and two
+unrelated chats never merge. (A headerless chat was named by its first line's
+bytes before; an item is also looked up under that name, so a chat imported
+then is still recognised.) Group chats keep each speaker's name.
 
 SillyTavern has written ``send_date`` as epoch milliseconds and in its own
 human-readable forms ("June 19, 2023 2:20pm", "2023-05-08@13h56m00s"); each
@@ -38,6 +45,7 @@ import hashlib
 import io
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import IO, Any
 
@@ -58,9 +66,31 @@ works from the end, where nothing moves, so mid-chat deletions are one or a few 
 time."""
 
 
+NAMED_BY = 2
+"""Messages whose words name a chat that has no id of its own (a greeting and a first line).
+
+A character's greeting opens every chat with it, so it alone would merge them; the
+human's first line after it tells them apart. Only the last reply of a chat is ever
+swiped, so these stay put once the chat goes on."""
+STAMP_SPAN_MS = 2_000
+"""How close to the header's ``create_date`` the first messages' dates must be for the
+dates to be read as an export's stamp (CAI Tools writes all of them within milliseconds;
+no human answers a new chat's greeting that fast)."""
+
+
+@dataclass(slots=True)
+class _Chat:
+    """What names the chat's lines: its id, the name an earlier version gave, its dates."""
+
+    id: str = ""
+    legacy: str = ""  # a headerless chat's former name (its first line's bytes)
+    dated: bool = True  # False: the dates are an export's stamp, not the messages'
+
+
 def parse(stream: IO[bytes], limits: Limits) -> Iterator[Parsed]:
     header: dict[str, Any] | None = None
-    chat_id = ""
+    chat = _Chat()
+    waiting: list[tuple[int, dict[str, Any], bytes]] = []  # until the chat is named
     turn = 0
     for number, line in enumerate(_lines(stream), start=1):
         if not line.strip():
@@ -73,15 +103,26 @@ def parse(stream: IO[bytes], limits: Limits) -> Iterator[Parsed]:
                 header = {}
             else:
                 header = value
-                chat_id = _chat_id(value)
+                chat.id = "" if _maybe_stamped(value) else _chat_id(value)
                 continue
         if "mes" not in value:
             raise InvalidInput(f"line {number} has no 'mes'; not a SillyTavern chat message")
-        chat_id = chat_id or _headerless_id(line)
-        yield from _message(value, chat_id, number, turn)
-        turn += 1
+        if not chat.id:
+            waiting.append((number, value, line))
+            if len(waiting) < NAMED_BY:
+                continue
+            chat = _named_by_words(header, waiting)
+        for held_number, held, _bytes in waiting or [(number, value, line)]:
+            yield from _message(held, chat, held_number, turn)
+            turn += 1
+        waiting = []
     if header is None:
         raise InvalidInput("not a SillyTavern chat: no lines")
+    if waiting:
+        chat = _named_by_words(header, waiting)
+        for held_number, held, _bytes in waiting:
+            yield from _message(held, chat, held_number, turn)
+            turn += 1
 
 
 def _lines(stream: IO[bytes]) -> Iterator[bytes]:
@@ -114,7 +155,66 @@ def _headerless_id(first_message: bytes) -> str:
     return "st:chat:" + hashlib.sha256(first_message.strip()).hexdigest()[:12]
 
 
-def _message(value: dict[str, Any], chat_id: str, line: int, turn: int) -> Iterator[Item]:
+def _maybe_stamped(header: dict[str, Any]) -> bool:
+    """A header CAI Tools may have written: a bare numeric ``create_date``, no chat id."""
+    created = header.get("create_date")
+    return (
+        "chat_metadata" not in header
+        and isinstance(created, int | float)
+        and not isinstance(created, bool)
+        and created > 0
+    )
+
+
+def _stamped(header: dict[str, Any], first: list[dict[str, Any]]) -> bool:
+    """Whether the chat's dates are its export's: each of the first messages dated within
+    :data:`STAMP_SPAN_MS` of the header's ``create_date`` (CAI Tools' ``Date.now()``)."""
+    if not _maybe_stamped(header):
+        return False
+    created = float(header["create_date"])
+    dates = [m.get("send_date") for m in first]
+    return all(
+        isinstance(d, int | float) and not isinstance(d, bool) and 0 <= d - created <= STAMP_SPAN_MS
+        for d in dates
+    )
+
+
+def _named_by_words(
+    header: dict[str, Any], first: list[tuple[int, dict[str, Any], bytes]]
+) -> _Chat:
+    """A chat without an id of its own, named by its first messages' speakers and words."""
+    values = [value for _n, value, _b in first]
+    if header and not _stamped(header, values):
+        return _Chat(_chat_id(header))  # a numeric date that is the chat's own after all
+    name = text_of(header.get("character_name")) if header else ""
+    if name in ("", "unused"):
+        name = (
+            next((text_of(v.get("name")) for v in values if v.get("is_user") is not True), "")
+            or "chat"
+        )
+    said = "\n".join(f"{v.get('is_user') is True}:{text_of(v.get('mes'))}" for v in values)
+    digest = hashlib.sha256(f"{name}\n{said}".encode("utf-8", "replace")).hexdigest()[:12]
+    if header:
+        return _Chat(f"st:cai:{name[:40]}:{digest}", dated=False)
+    return _Chat(
+        f"st:chat:{digest}", legacy=_headerless_id(first[0][2]), dated=not _stamped_alike(values)
+    )
+
+
+def _stamped_alike(values: list[dict[str, Any]]) -> bool:
+    """Headerless, the first messages all dated within a moment of each other (an export's
+    stamp; no human answers a greeting that fast): their dates are not the messages'."""
+    dates = [v.get("send_date") for v in values]
+    numbers = [d for d in dates if isinstance(d, int | float) and not isinstance(d, bool)]
+    return (
+        len(values) > 1
+        and len(numbers) == len(dates)
+        and min(numbers) > 0
+        and max(numbers) - min(numbers) <= STAMP_SPAN_MS
+    )
+
+
+def _message(value: dict[str, Any], chat: _Chat, line: int, turn: int) -> Iterator[Item]:
     speaker = "human" if value.get("is_user") is True else "companion"
     if value.get("is_system") is True:
         speaker = "system"
@@ -122,9 +222,11 @@ def _message(value: dict[str, Any], chat_id: str, line: int, turn: int) -> Itera
     meta: dict[str, Any] = {"kind": "turn", "turn": turn, "speaker": speaker}
     if isinstance(name, str):
         meta["name"] = name
-    when = _when(value.get("send_date"))
+    chat_id = chat.id
+    when = _when(value.get("send_date")) if chat.dated else None
     text = text_of(value.get("mes"))
     here = f"{chat_id}/{line}"
+    before = f"{chat.legacy}/{line}" if chat.legacy else ""
     swipes = value.get("swipes")
     swipes = swipes if isinstance(swipes, list) else []
     kept = value.get("swipe_id")
@@ -134,13 +236,15 @@ def _message(value: dict[str, Any], chat_id: str, line: int, turn: int) -> Itera
         else ()
     )
     moved = tuple(f"{chat_id}/{line + up}" for up in range(1, LINES_DELETED_ABOVE + 1))
-    yield Item(text, here, chat_id, when, meta, stable=True, also=shown, moved=moved)
+    also = (*shown, before) if before else shown
+    yield Item(text, here, chat_id, when, meta, stable=True, also=also, moved=moved)
     for index, swipe in enumerate(swipes):
         swipe_text = text_of(swipe)
         if swipe_text != text:
             swipe_meta = {**meta, "swipe": index}
             where = f"{here}/swipe/{index}"
             swipe_moved = tuple(f"{name}/swipe/{index}" for name in moved)
+            swipe_also = (here, f"{before}/swipe/{index}") if before else (here,)
             yield Item(
                 swipe_text,
                 where,
@@ -148,7 +252,7 @@ def _message(value: dict[str, Any], chat_id: str, line: int, turn: int) -> Itera
                 when,
                 swipe_meta,
                 stable=True,
-                also=(here,),
+                also=swipe_also,
                 moved=swipe_moved,
             )
 
