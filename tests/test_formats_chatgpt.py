@@ -164,6 +164,32 @@ def test_messages_without_text_say_what_was_there(home: Home, tmp_path: Path) ->
     assert "conv-a/a0" not in found  # the hidden carrier itself is no message
 
 
+def test_a_picture_or_file_sent_with_words_is_said_on_the_record(
+    home: Home, tmp_path: Path
+) -> None:
+    """The words were kept and the picture and the attached file dropped without a word."""
+    picture = {"content_type": "image_asset_pointer", "width": 800, "height": 600}
+    asked = _node(
+        "m1",
+        None,
+        "user",
+        {"content_type": "multimodal_text", "parts": [picture, "What is growing here?"]},
+        ["m2"],
+        {"attachments": [{"name": "garden.jpg", "id": "file-1"}]},
+    )
+    answer = _node("m2", "m1", "assistant", _text("Mint, by the look of it."), [])
+    path = tmp_path / "conversations.json"
+    path.write_text(json.dumps([_conversation("conv-p", [asked, answer])]))
+    import_path(home, path, "chatgpt")
+    found = {r.source.locator: r for r in home.records(layers=[Layer.ARCHIVE], limit=10)}
+    said = found["conv-p/m1"]
+    assert said.text == "What is growing here?"
+    assert said.meta["attached"] == (
+        "[image 800×600, not kept in the export]\n[attached file: garden.jpg]"
+    )
+    assert "attached" not in found["conv-p/m2"].meta
+
+
 def test_a_zip_with_no_conversations_is_refused_in_one_line(
     home: Home, tmp_path: Path, cli: CliRunner
 ) -> None:

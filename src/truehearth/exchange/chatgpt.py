@@ -11,7 +11,8 @@ distinct text is kept once as an archive record (named by its field, so a
 later export's copy is recognised), and "how should ChatGPT respond" is also
 suggested as core, for the human to accept or not, as a card's description is.
 Messages without text (images, files, browsing results) are kept as records
-that say what was there, never dropped.
+that say what was there, never dropped; a message with words and a picture or
+a file says what was attached in its ``meta.attached``.
 
 The export is one JSON array of conversations, each a tree of messages (the
 ``mapping``), because a user can regenerate or edit a turn and so branch the
@@ -155,7 +156,10 @@ def _item(
         return None
     message: dict[str, Any] = node["message"]
     content = message.get("content")
-    text = message_text(content) or described(content, message.get("metadata"))
+    text = message_text(content)
+    beside = described(content, message.get("metadata"))
+    if not text.strip():
+        text, beside = beside, ""
     if not text.strip():
         return None
     author = message.get("author")
@@ -173,6 +177,10 @@ def _item(
     kind = content.get("content_type") if isinstance(content, dict) else None
     if isinstance(kind, str) and kind != "text":
         meta["content_type"] = kind[:40]
+    if beside:
+        # A picture or a file sent with words: said on the record, not in its text, so
+        # a message an earlier import holds is still known by its words.
+        meta["attached"] = beside
     return Item(
         text=text,
         locator=f"{conv_id}/{message_id}",
