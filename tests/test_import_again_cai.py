@@ -105,3 +105,20 @@ def test_a_headerless_chat_imported_before_is_still_recognised(home: Home, tmp_p
     report = import_path(home, _export(tmp_path / "b.jsonl", lines, stamp, False), "st-chat")
     assert (report.records, report.known) == (4, 5)
     assert all(r.valid_from is not None for r in _archive(home))
+
+
+def test_a_header_without_a_date_names_no_chat_by_itself(home: Home, tmp_path: Path) -> None:
+    """A header that names neither the chat nor its date (``{"user_name": ...}`` alone):
+    the chat is named by its first messages, as a headerless one is, never by nothing."""
+    lines = _messages(7, 0)
+    for line in lines:
+        line["send_date"] = "2024-02-26@10h00m00s"
+    head = [{"user_name": "You"}]
+    path = tmp_path / "a.jsonl"
+    path.write_text("\n".join(json.dumps(x) for x in [*head, *lines[:4]]), encoding="utf-8")
+    import_path(home, path, "st-chat")
+    path.write_text("\n".join(json.dumps(x) for x in [*head, *lines]), encoding="utf-8")
+    report = import_path(home, path, "st-chat")
+    assert (report.records, report.known) == (3, 4)
+    locators = {r.source.locator or "" for r in _archive(home)}
+    assert all(loc.startswith("st:chat:") for loc in locators), locators

@@ -184,8 +184,10 @@ def _named_by_words(
 ) -> _Chat:
     """A chat without an id of its own, named by its first messages' speakers and words."""
     values = [value for _n, value, _b in first]
-    if header and not _stamped(header, values):
-        return _Chat(_chat_id(header))  # a numeric date that is the chat's own after all
+    stamped = bool(header) and _stamped(header, values)
+    own = "" if stamped or not header else _chat_id(header)
+    if own:
+        return _Chat(own)  # a numeric date that is the chat's own after all
     name = text_of(header.get("character_name")) if header else ""
     if name in ("", "unused"):
         name = (
@@ -194,7 +196,7 @@ def _named_by_words(
         )
     said = "\n".join(f"{v.get('is_user') is True}:{text_of(v.get('mes'))}" for v in values)
     digest = hashlib.sha256(f"{name}\n{said}".encode("utf-8", "replace")).hexdigest()[:12]
-    if header:
+    if stamped:
         return _Chat(f"st:cai:{name[:40]}:{digest}", dated=False)
     return _Chat(
         f"st:chat:{digest}", legacy=_headerless_id(first[0][2]), dated=not _stamped_alike(values)
