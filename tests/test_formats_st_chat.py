@@ -115,3 +115,27 @@ def test_card_macros_read_as_names_in_proposals(home: Home, tmp_path: Path) -> N
     ]
     kept = [r.text for r in home.records(layers=[Layer.ARCHIVE], limit=50)]
     assert any("{{char}}" in text for text in kept)  # the archive keeps the card as written
+
+
+def test_a_line_the_human_hid_stays_the_human_s(home: Home, tmp_path: Path) -> None:
+    """SillyTavern's /hide sets ``is_system`` on a message (``hideChatMessageRange``): the
+    human's hidden line was kept as the system's words; a narrator line stays the system's."""
+    lines: list[dict[str, Any]] = [
+        {"user_name": "unused", "character_name": "unused", "chat_metadata": {"integrity": "h1"}},
+        {"name": "Noor", "is_user": True, "is_system": True, "mes": "Forget I said that."},
+        {"name": "Wren", "is_user": False, "mes": "Said what?"},
+        {
+            "name": "System",
+            "is_user": False,
+            "is_system": True,
+            "mes": "The rain stops.",
+            "extra": {"type": "narrator"},
+        },
+    ]
+    import_path(home, _write(tmp_path / "hid.jsonl", lines), "st-chat")
+    records = sorted(home.records(layers=[Layer.ARCHIVE]), key=lambda r: r.meta["turn"])
+    assert [(r.meta["speaker"], r.meta.get("hidden")) for r in records] == [
+        ("human", True),
+        ("companion", None),
+        ("system", None),
+    ]

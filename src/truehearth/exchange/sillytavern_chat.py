@@ -218,10 +218,15 @@ def _stamped_alike(values: list[dict[str, Any]]) -> bool:
 
 def _message(value: dict[str, Any], chat: _Chat, line: int, turn: int) -> Iterator[Item]:
     speaker = "human" if value.get("is_user") is True else "companion"
-    if value.get("is_system") is True:
+    hidden = value.get("is_system") is True and speaker == "human"
+    if value.get("is_system") is True and not hidden:
         speaker = "system"
     name = value.get("name")
     meta: dict[str, Any] = {"kind": "turn", "turn": turn, "speaker": speaker}
+    if hidden:
+        # SillyTavern's /hide marks a message ``is_system`` (kept out of prompts); the
+        # human's own line stays the human's words, not the system's.
+        meta["hidden"] = True
     if isinstance(name, str):
         meta["name"] = name
     chat_id = chat.id
