@@ -97,3 +97,29 @@ def test_messages_unwrapped_and_monologue_kept_apart(home: Home, tmp_path: Path)
     (thought,) = [r for r in records if r.meta.get("kind") == "inner-monologue"]
     assert thought.text == "She sounds tired; keep it short."
     assert thought.meta["turn"] == 1 and thought.meta["speaker"] == "companion"
+
+
+def test_a_reasoning_model_s_thinking_and_a_picture_are_kept(home: Home, tmp_path: Path) -> None:
+    """Newer files keep native reasoning as ``{"type": "reasoning", "reasoning": ...}``
+    content parts (Letta's ``MessageContentType``), and a picture as ``{"type": "image"}``:
+    both were dropped without a word."""
+    thinking = {"type": "reasoning", "reasoning": "Noor sent a photo; ask about it.",
+                "is_native": True, "signature": "sig"}  # fmt: skip
+    reply = _send("What a sky!")
+    reply["content"] = [thinking]
+    picture = {"type": "image", "source": {"type": "base64", "media_type": "image/png"}}
+    messages = [
+        {"role": "user", "id": "p1", "content": [picture, {"type": "text", "text": "Look!"}]},
+        reply,
+        {"role": "user", "id": "p2", "content": [picture]},
+    ]
+    path = tmp_path / "sky.af"
+    path.write_text(json.dumps({"agents": [_agent("agent-sky", "Sky", [], messages)]}))
+    import_path(home, path, "letta")
+    records = home.records(layers=[Layer.ARCHIVE], limit=100)
+    (thought,) = [r for r in records if r.meta.get("kind") == "inner-monologue"]
+    assert thought.text == "Noor sent a photo; ask about it."
+    turns = {r.source.locator: r for r in records if r.meta.get("kind") == "turn"}
+    assert turns["letta:agent-sky/p1"].text == "Look!"
+    assert turns["letta:agent-sky/p1"].meta["attached"] == "[image, not kept in the file]"
+    assert turns["letta:agent-sky/p2"].text == "[image, not kept in the file]"

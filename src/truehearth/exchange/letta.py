@@ -14,8 +14,10 @@ still somebody's memory, and a block two agents share is one block (its
 record names both). Assistant replies that Letta stored as a ``send_message``
 tool call are unwrapped to their text, and the inner monologue beside them is
 kept apart, as the companion's own thinking (``inner-monologue``), not as
-something it said. Old files wrap the human's words in JSON
-(``{"type": "user_message", "message": …}``); they are unwrapped, and
+something it said; so is a reasoning model's thinking, which newer files keep
+as ``reasoning`` content parts. A picture a message held is said in words.
+Old files wrap the human's words in JSON (``{"type": "user_message",
+"message": …}``); they are unwrapped, and
 heartbeats and system alerts are marked as the system's.
 
 An agent, its shared blocks and its messages carry their own ids, so a later
@@ -180,6 +182,11 @@ def message_items(
     said = [_sent(c) for c in _send_calls(message)]
     own = _own_text(message)
     items: list[Item] = []
+    thought = _reasoning(message)
+    if thought.strip():  # a reasoning model's own thinking, in a content part of its own
+        meta = {"kind": "inner-monologue", "turn": turn, "speaker": speaker}
+        where = f"{session}/{message_id}/reasoning"
+        items.append(Item(thought, where, session, valid_from, meta, stable=stable))
     if said and own.strip():  # old agents think aloud beside the send_message call
         meta = {"kind": "inner-monologue", "turn": turn, "speaker": speaker}
         where = f"{session}/{message_id}/monologue"
@@ -188,10 +195,37 @@ def message_items(
     text = "\n".join(part for part in [own, *said] if part)
     if speaker == "human":
         text, speaker = _unwrapped(text)
+    pictures = _pictures(message)
+    if not text.strip():
+        text, pictures = pictures, ""
     if text.strip():
         meta = {"kind": "turn", "turn": turn, "speaker": speaker}
+        if pictures:  # said on the record, not in its text: an earlier import still knows it
+            meta["attached"] = pictures
         items.append(Item(text, f"{session}/{message_id}", session, valid_from, meta, stable))
     return items
+
+
+REASONING_PARTS = {"reasoning": "reasoning", "summarized_reasoning": "summary"}
+
+
+def _reasoning(message: dict[str, Any]) -> str:
+    """A reasoning model's thinking, which Letta keeps as ``reasoning`` content parts."""
+    found: list[str] = []
+    for part in _dicts(message.get("content")):
+        field = REASONING_PARTS.get(str(part.get("type")))
+        value = part.get(field) if field else None
+        if isinstance(value, str):
+            found.append(value)
+        elif isinstance(value, list):  # a summary: a list of texts or of {"text": ...}
+            found += [text_of(v.get("text") if isinstance(v, dict) else v) for v in value]
+    return "\n".join(t for t in found if t)
+
+
+def _pictures(message: dict[str, Any]) -> str:
+    """What a message held besides text (a picture), in words: never a silent drop."""
+    kinds = [str(p.get("type")) for p in _dicts(message.get("content"))]
+    return "\n".join(f"[{kind}, not kept in the file]" for kind in kinds if kind == "image")
 
 
 def _unwrapped(text: str) -> tuple[str, str]:
