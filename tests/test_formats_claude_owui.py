@@ -15,6 +15,7 @@ from typing import Any
 
 from tests.conftest import CliRunner
 from truehearth.core.records import Layer, Trust
+from truehearth.exchange.formats import import_path
 from truehearth.home import Home
 
 
@@ -107,6 +108,24 @@ def test_open_webui_export_keeps_the_thread_and_the_regeneration(
     assert branch.text == "Barely." and branch.meta["turn"] == 1
     assert main[1].meta["model"] == "llama3.2:3b"
     assert main[0].valid_from == "2025-03-01T02:00:00+00:00"
+
+
+def test_open_webui_files_and_pictures_are_said_not_dropped(home: Home, tmp_path: Path) -> None:
+    """A picture sent alone (``content: ""``) was no record at all; a document sent with
+    words was dropped from the record without a word."""
+    picture = {"type": "image", "url": "data:image/png;base64,iVBORw0KGgo="}
+    document = {"type": "file", "name": "lease.pdf", "file": {"filename": "lease.pdf"}}
+    messages = [
+        {"id": "p1", "role": "user", "content": "", "files": [picture], "timestamp": 1740794400},
+        {"id": "p2", "role": "user", "content": "Read this?", "files": [document]},
+    ]
+    path = tmp_path / "files.json"
+    path.write_text(json.dumps([{"id": "chat-f", "chat": {"messages": messages}}]))
+    import_path(home, path, "open-webui")
+    found = {r.source.locator: r for r in home.records(layers=[Layer.ARCHIVE])}
+    assert found["owui:chat-f/p1"].text == "[image, not kept in the export]"
+    assert found["owui:chat-f/p2"].text == "Read this?"
+    assert found["owui:chat-f/p2"].meta["attached"] == "[attached file: lease.pdf]"
 
 
 def test_wrong_files_get_one_line_and_write_nothing(

@@ -5,7 +5,9 @@ the conversation twice: a flat ``messages`` list, and a ``history`` tree
 (``messages`` by id, each with ``parentId`` and ``childrenIds``, and the
 ``currentId`` the user last saw). As with ChatGPT, the thread from the root to
 ``currentId`` is the conversation; other branches (regenerations) are kept
-too, marked ``branch``. Timestamps are Unix seconds. Chats and messages carry
+too, marked ``branch``. Timestamps are Unix seconds. Files and pictures a
+message carried (``files``) are said in words: a message of only a picture is
+a record saying so, one with words says it in ``meta.attached``. Chats and messages carry
 their own ids, so a later export's older messages are recognised and skipped
 (:mod:`truehearth.exchange.known`).
 """
@@ -91,6 +93,9 @@ def _item(
     stable: bool,
 ) -> Item | None:
     text = text_of(message.get("content"))
+    files = _files(message.get("files"))
+    if not text.strip():
+        text, files = files, ""
     if not text.strip():
         return None
     role = message.get("role")
@@ -103,8 +108,27 @@ def _item(
         meta["model"] = model[:100]
     if branch:
         meta["branch"] = True
+    if files:  # said on the record, not in its text: an earlier import still knows it
+        meta["attached"] = files
     message_id = text_of(message.get("id"))
     when = epoch_to_iso(message.get("timestamp")) if message.get("timestamp") else None
     locator = f"{session}/{message_id or turn}"[:240]
     # Only the chat's and the message's own ids name it in a later export.
     return Item(text, locator, session, when, meta, stable=stable and bool(message_id))
+
+
+def _files(files: object) -> str:
+    """What the human attached (pictures, documents), in words: never a silent drop."""
+    said: list[str] = []
+    for found in files if isinstance(files, list) else []:
+        if not isinstance(found, dict):
+            continue
+        inner = found.get("file")
+        name = text_of(found.get("name")) or (
+            text_of(inner.get("filename")) if isinstance(inner, dict) else ""
+        )
+        if found.get("type") == "image":
+            said.append("[image, not kept in the export]")
+        else:
+            said.append(f"[attached file: {name[:200] or 'unnamed'}]")
+    return "\n".join(said)
