@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import signal
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +22,14 @@ import pytest
 
 from tests.test_mouths_http import openai_server
 from tests.test_server_kill import _port, _serve
+from truehearth import threads
 from truehearth.core.records import Layer
 from truehearth.home import Home
 from truehearth.keys import ensure_token
 from truehearth.mouths import registry
+from truehearth.mouths.doubles import EchoMouth
+from truehearth.threads import Said
+from truehearth.turn import Conversation
 
 LINE1 = "The first line of a chat whose reply was cut when the server died."
 LINE2 = "And this is what I said after the partial reply."
@@ -115,3 +120,21 @@ def test_a_first_line_whose_reply_was_killed_is_kept_once(home_dir: Path) -> Non
             if r.voice.value == "human"
         )
     assert turns == [(0, LINE1), (1, LINE2), (2, LINE3)]
+
+
+def test_a_lone_line_never_answered_sent_again_later_is_its_retry(home: Home) -> None:
+    """Past the regenerate window, a one-turn session asked again was a new chat; for a
+    line that never got a reply (its send failed) that journaled the line a second time."""
+    lost = Conversation(home, EchoMouth(), "echo", session="s-lost", via="proxy")
+    lost.ask_first("Are you there? The lights went out.")
+    answered = Conversation(home, EchoMouth(), "echo", session="s-answered", via="proxy")
+    answered.say("Good morning, a whole new day.")
+    later = (datetime.fromisoformat(home.now()) + timedelta(hours=2)).isoformat()
+    retry = threads.locate(
+        home, [Said("user", "Are you there? The lights went out.")], now=later, asks_reply=True
+    )
+    assert retry.match is not None and retry.match.thread.session == "s-lost"
+    again = threads.locate(
+        home, [Said("user", "Good morning, a whole new day.")], now=later, asks_reply=True
+    )
+    assert again.match is None  # an answered line, hours later: a new chat opening alike
