@@ -190,6 +190,30 @@ def test_a_picture_or_file_sent_with_words_is_said_on_the_record(
     assert "attached" not in found["conv-p/m2"].meta
 
 
+def test_a_reasoning_model_s_thoughts_are_kept_apart_not_dropped(
+    home: Home, tmp_path: Path
+) -> None:
+    """``content_type: "thoughts"`` (o-series, gpt-5 thinking) had no parts and no text:
+    dropped without a word. It is the model's thinking: kept as inner monologue."""
+    asked = _node("t1", None, "user", _text("Is the bakery open Sunday?"), ["t2"])
+    steps = [{"summary": "Checking the hours", "content": "Sunday hours were 6-14.",
+              "chunks": [], "finished": True}]  # fmt: skip
+    thinking = _node("t2", "t1", "assistant", {"content_type": "thoughts", "thoughts": steps},
+                     ["t3"])  # fmt: skip
+    recap_content = {"content_type": "reasoning_recap", "content": "Thought for 4s"}
+    recap = _node("t3", "t2", "assistant", recap_content, ["t4"])
+    answer = _node("t4", "t3", "assistant", _text("Yes, 6 to 14."), [])
+    path = tmp_path / "conversations.json"
+    path.write_text(json.dumps([_conversation("conv-t", [asked, thinking, recap, answer])]))
+    import_path(home, path, "chatgpt")
+    found = {r.source.locator: r for r in home.records(layers=[Layer.ARCHIVE], limit=10)}
+    kept = found["conv-t/t2"]
+    assert kept.text == "Checking the hours\nSunday hours were 6-14."
+    assert kept.meta["kind"] == "inner-monologue" and kept.meta["turn"] == 1
+    assert found["conv-t/t4"].meta["turn"] == 1  # the reply is the turn after the question
+    assert "conv-t/t3" not in found  # "Thought for 4s" says nothing the home keeps
+
+
 def test_a_zip_with_no_conversations_is_refused_in_one_line(
     home: Home, tmp_path: Path, cli: CliRunner
 ) -> None:

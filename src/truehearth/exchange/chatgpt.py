@@ -12,7 +12,9 @@ later export's copy is recognised), and "how should ChatGPT respond" is also
 suggested as core, for the human to accept or not, as a card's description is.
 Messages without text (images, files, browsing results) are kept as records
 that say what was there, never dropped; a message with words and a picture or
-a file says what was attached in its ``meta.attached``.
+a file says what was attached in its ``meta.attached``. A reasoning model's
+thinking (``thoughts``) is kept as the companion's ``inner-monologue``, apart
+from what it said, and takes no turn number.
 
 The export is one JSON array of conversations, each a tree of messages (the
 ``mapping``), because a user can regenerate or edit a turn and so branch the
@@ -98,7 +100,7 @@ def conversation_items(
         item = _item(mapping[node_id], node_id, conv_id, title, turn, branch=False, stable=stable)
         if item is not None:
             yield item
-            turn += 1
+            turn += item.meta["kind"] == "turn"  # a model's thinking is no turn of its own
         next_turn[node_id] = turn
     for node_id, node in mapping.items():
         if node_id in next_turn:
@@ -157,16 +159,18 @@ def _item(
     message: dict[str, Any] = node["message"]
     content = message.get("content")
     text = message_text(content)
+    thinking = thoughts(content)
     beside = described(content, message.get("metadata"))
     if not text.strip():
-        text, beside = beside, ""
+        text, beside = thinking or beside, ""
     if not text.strip():
         return None
     author = message.get("author")
     role = author.get("role") if isinstance(author, dict) else None
     speaker = SPEAKERS.get(role, str(role)) if isinstance(role, str) else "unknown"
     message_id = str(message.get("id") or node_id)
-    meta: dict[str, Any] = {"kind": "turn", "turn": turn, "speaker": speaker}
+    kind_of = "inner-monologue" if thinking and text == thinking else "turn"
+    meta: dict[str, Any] = {"kind": kind_of, "turn": turn, "speaker": speaker}
     if isinstance(title, str):
         meta["title"] = title
     if branch:
@@ -204,6 +208,20 @@ def message_text(content: object) -> str:
         return "\n".join(t for t in texts if isinstance(t, str))
     text = content.get("text")
     return text if isinstance(text, str) else ""
+
+
+def thoughts(content: object) -> str:
+    """A reasoning model's thinking (``content_type: "thoughts"``): each step's summary and
+    words. Kept apart from what it said, as the companion's own thinking, never dropped."""
+    if not isinstance(content, dict) or content.get("content_type") != "thoughts":
+        return ""
+    steps = content.get("thoughts")
+    said: list[str] = []
+    for step in steps if isinstance(steps, list) else []:
+        if isinstance(step, dict):
+            found = [step.get("summary"), step.get("content")]
+            said.append("\n".join(t for t in found if isinstance(t, str) and t.strip()))
+    return "\n\n".join(t for t in said if t)
 
 
 INSTRUCTION_FIELDS = {
