@@ -20,6 +20,7 @@ from typing import Any
 from truehearth.core.errors import HomeCorrupt
 from truehearth.core.records import Record
 from truehearth.recall.indextext import turn_key
+from truehearth.recall.kept_rows import KeptRows
 from truehearth.recall.keywords import CommonWords
 from truehearth.recall.migrations import migrate_recall
 from truehearth.store.base import ProjectionReader, ProjectionRow
@@ -72,6 +73,8 @@ class RecallDB:
         # Search structures kept open between queries (mapped vector files, inverted
         # lists), each checked against its files before it is reused; see VectorIndex.
         self.kept: dict[str, Any] = {}
+        # Projection rows kept between questions while the store leaves them be.
+        self.kept_rows = KeptRows(projection)
         self.trim_every = TRIM_EVERY
         # recall_meta values held for one block (see :meth:`held`): this connection's
         # change count when they were read, and the values (None: no such key).

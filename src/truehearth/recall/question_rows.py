@@ -3,7 +3,8 @@ talk index's hits filtered by the records' current flags.
 
 The keyword passes and the two vector lists of hybrid recall mostly return the same
 turns, and reading a row (its JSON with it) is most of what a hit costs, so the rows
-are shared between them for the one question, and never kept longer.
+are shared between them for the one question (and kept longer only while the store
+has not changed them: :mod:`truehearth.recall.kept_rows`).
 """
 
 from __future__ import annotations
@@ -22,12 +23,17 @@ class QuestionRows:
     The keyword passes and the two vector lists mostly return the same turns,
     and reading a row (its JSON with it) is most of what a hit costs; so a row
     read for one list is handed to the next from here. Rows are still read only
-    when a list gets to them. Kept for one question only: the next reads every
-    row again, so a correction or a forget is seen by the next question as before.
+    when a list gets to them. The question's rows are fixed when first asked for;
+    between questions they come from the connection's kept rows
+    (:mod:`truehearth.recall.kept_rows`), which drop every row the store changed
+    before the question starts, so a correction or a forget is seen by the next
+    question as before.
     """
 
     def __init__(self, db: RecallDB) -> None:
         self.db = db
+        self.kept = db.kept_rows
+        self.kept.refresh()  # before any row is read: what changed since the last question
         self.read: dict[int, ProjectionRow | None] = {}
         self._glances: dict[int, tuple[ProjectionRow, Glance]] = {}  # by the row object
 
@@ -55,7 +61,7 @@ class QuestionRows:
             if part:
                 missing = [rid for rid in part if rid not in self.read]
                 if missing:
-                    found = self.db.projection_rows(missing)
+                    found = self.kept.read(missing)
                     self.read.update((rid, found.get(rid)) for rid in missing)
                 yield from (self.read[rid] for rid in part)
 

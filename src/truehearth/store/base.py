@@ -131,6 +131,15 @@ class ProjectionReader(Protocol):
         """Drop feed entries up to ``upto`` (every index has read them); returns how many."""
         ...
 
+    def changes_head(self) -> int:
+        """The newest position in the log of rows changed in place or removed (0: none)."""
+        ...
+
+    def changes_since(self, seq: int) -> list[tuple[int, int]]:
+        """``(seq, rid)`` of record rows updated or deleted after ``seq``, oldest first
+        (a row inserted is the feed's, not this)."""
+        ...
+
     def rids_after(self, after: int, limit: int) -> list[int]:
         """Row ids of stored records (any flags) above ``after``, ascending."""
         ...

@@ -202,6 +202,27 @@ M007_IMPORT_INDEX = Migration(
     ],
 )
 
+M008_RECORD_CHANGES = Migration(
+    "m008_record_changes",
+    [
+        # Record rows changed in place or removed, in the order they changed: a
+        # reader that keeps rows between reads (recall's kept rows) drops exactly
+        # these. A trigger, not the journal's touches: a row edited by hand is
+        # read again too, as it was before rows were kept (the pre-turn checks
+        # then see what is stored). New rows are the feed's (record_feed).
+        """CREATE TABLE record_changes (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            rid INTEGER NOT NULL
+        )""",
+        """CREATE TRIGGER records_changes_au AFTER UPDATE ON records BEGIN
+            INSERT INTO record_changes (rid) SELECT old.rid UNION SELECT new.rid;
+        END""",
+        """CREATE TRIGGER records_changes_ad AFTER DELETE ON records BEGIN
+            INSERT INTO record_changes (rid) VALUES (old.rid);
+        END""",
+    ],
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     M001_JOURNAL,
     M002_RECORD_FEED,
@@ -210,6 +231,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     M005_TURN_INDEX,
     M006_TURN_INDEX_TAILS,
     M007_IMPORT_INDEX,
+    M008_RECORD_CHANGES,
 )
 
 # Names an older truehearth applied whose work has moved elsewhere: known, never run.

@@ -71,6 +71,20 @@ class SQLiteProjection:
         self._conn.execute("COMMIT")
         return int(dropped.rowcount)
 
+    # -- rows changed in place -------------------------------------------------
+
+    @translate_errors
+    def changes_head(self) -> int:
+        row = self._conn.execute("SELECT coalesce(max(seq), 0) FROM record_changes").fetchone()
+        return int(row[0])
+
+    @translate_errors
+    def changes_since(self, seq: int) -> list[tuple[int, int]]:
+        rows = self._conn.execute(
+            "SELECT seq, rid FROM record_changes WHERE seq > ? ORDER BY seq", (seq,)
+        )
+        return [(int(s), int(r)) for s, r in rows]
+
     # -- records --------------------------------------------------------------
 
     @translate_errors
