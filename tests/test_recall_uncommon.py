@@ -178,20 +178,31 @@ def test_a_question_reads_each_candidate_row_once(big: Home) -> None:
     retriever.retrieve(big, QUESTION, limit=10)  # indexes synced, glances kept
     statements: list[str] = []
     projection = big.recall_index.projection
+    big.recall_index.kept_rows.rows.clear()  # rows kept between questions: none here
     projection._conn.set_trace_callback(statements.append)  # type: ignore[attr-defined]
     try:
         found = retriever.retrieve(big, QUESTION, limit=10)
+        read = _rows_read(statements)
+        statements.clear()
+        again = retriever.retrieve(big, QUESTION, limit=10)
     finally:
         projection._conn.set_trace_callback(None)  # type: ignore[attr-defined]
     assert any("uncommon vector" in r.why for r in found)  # both lists ran
-    read = [
+    assert read
+    assert len(read) == len(set(read))
+    assert _rows_read(statements) == []  # the next question: kept, nothing changed them
+    assert [(r.record.id, r.score, r.why) for r in again] == [
+        (r.record.id, r.score, r.why) for r in found
+    ]
+
+
+def _rows_read(statements: list[str]) -> list[int]:
+    return [
         int(rid)
         for s in statements
         if s.startswith("SELECT rid, id, trust, current, value FROM records WHERE rid IN (")
         for rid in s.rsplit("(", 1)[1].rstrip(")").split(",")
     ]
-    assert read
-    assert len(read) == len(set(read))
 
 
 def test_the_catch_up_finds_the_estimate_without_mapping_the_vectors(tmp_path: Path) -> None:
