@@ -156,12 +156,15 @@ class RecallCatchUp:
                     if home is None:
                         home = self._open()
                         home.checkpoint_at(0)  # its own commits never: see below
-                    lag = behind(home.recall_index)
-                    if lag > INLINE:
-                        with self._wake:
-                            self._long = True
-                            self._wake.notify_all()
-                    home.sync_recall()
+                    # One block of recall's settings for the check and the pass: the
+                    # watermarks and counts behind() reads are the pass's first checks too.
+                    with home.recall_index.held():
+                        lag = behind(home.recall_index)
+                        if lag > INLINE:
+                            with self._wake:
+                                self._long = True
+                                self._wake.notify_all()
+                        home.sync_recall()
                     self.passes += 1
                     self.failure = None
                 except Exception as exc:  # the next retrieval syncs and reports it itself
