@@ -40,6 +40,7 @@ def serve(
         import uvicorn
 
         from truehearth.server.app import create_app
+        from truehearth.server.collector import tune
         from truehearth.server.listen import uvicorn_config
 
     warning = check_bind(host, allow_remote_bind)
@@ -60,9 +61,9 @@ def serve(
     console.print(f"  OpenAI-compatible API: {url}/v1  (Authorization: Bearer <token>)")
     console.print(f"  web UI: {url}/ui  (log in with the token)")
     console.print("  token: `truehearth token` prints it")
-    uvicorn.Server(uvicorn_config(create_app(settings), host=host, port=port)).run(
-        sockets=[listening]
-    )
+    server = uvicorn.Server(uvicorn_config(create_app(settings), host=host, port=port))
+    tune()  # a long-running process: see truehearth.server.collector
+    server.run(sockets=[listening])
 
 
 def _listen(host: str, port: int) -> socket.socket:
