@@ -74,7 +74,12 @@ CAPS = {
     "briefs ordinary": 0,
     # Users' messages about instructions (``--user-talk``, round 13).
     "user_talk ordinary": 150,
+    # The ordinary lines of TOPIC_WRITERS (t7: text that talks about orders, rules and AI) as a
+    # source of their own, up to this many (``--topic``, round 17); 0 leaves them among the
+    # authored ordinary lines, under that cap.
+    "topic ordinary": 0,
 }
+TOPIC_WRITERS = ("t7",)
 CHAT_HARDEST = 350  # chat train texts the first stage scores highest
 CHAT_RANDOM = 50
 BAND_FLOOR = -2.0  # no grey zone reaches lower than this (bounds what is embedded)
@@ -150,7 +155,15 @@ def training_rows(
             if not item.ruled:
                 chat.append(item)
             continue
-        by_source.setdefault(f"{example.source}:{example.label}", []).append(item)
+        source = example.source
+        if (
+            CAPS["topic ordinary"]
+            and source == "authored"
+            and not example.label
+            and example.kind.split()[0] in TOPIC_WRITERS
+        ):
+            source = "topic"
+        by_source.setdefault(f"{source}:{example.label}", []).append(item)
     for key in sorted(by_source):
         source = key.partition(":")[0]
         items = sorted(by_source[key], key=lambda s: _rank(s.span))
@@ -255,6 +268,26 @@ def choose_band(scored: list[Scored], threshold: float, share: float = BAND_SHAR
     return max(BAND_FLOOR, max(floors) + 1e-6)
 
 
+def choose_pooled_band(scored: list[Scored], threshold: float, share: float) -> float:
+    """The lowest floor sending at most ``share`` of all chat sources' tune texts together to
+    the head (round 17). :func:`choose_band`'s rule holds every source to the share, so below
+    0.5 % it leaves MemoryBank's 210 tune texts no room and closes the zone altogether; pooled,
+    a share under 0.5 % can narrow the zone step by step instead."""
+    scores = np.sort(
+        [
+            s.score
+            for s in scored
+            if s.example.split == "tune"
+            and s.example.source in CHAT_SOURCES
+            and not s.ruled
+            and s.score < threshold
+        ]
+    )
+    allowed = int(np.floor(share * scores.size))
+    floor = float(scores[scores.size - allowed - 1]) if allowed else threshold
+    return max(BAND_FLOOR, floor + 1e-6)
+
+
 def choose_threshold(
     tune: list[Scored],
     logits: NDArray[np.float64],
@@ -329,12 +362,24 @@ def main() -> None:
         help="users' messages about instructions shown",
     )
     parser.add_argument(
+        "--read-pooled",
+        type=float,
+        help="the shipped zone by a share of all chat tune texts pooled (default: per source)",
+    )
+    parser.add_argument(
         "--writers",
         default=",".join(WRITERS),
         help="blind writers whose train and tune splits are read (default: the shipped head's)",
     )
+    parser.add_argument(
+        "--topic",
+        type=int,
+        default=CAPS["topic ordinary"],
+        help="t7's ordinary lines as a source of their own, up to this many (0: with the others)",
+    )
     args = parser.parse_args()
     writers = tuple(w for w in args.writers.split(",") if w)
+    CAPS["topic ordinary"] = args.topic
     CAPS["briefs ordinary"] = args.briefs
     CAPS["user_talk ordinary"] = args.user_talk
     started = time.perf_counter()
@@ -383,7 +428,10 @@ def main() -> None:
     }
     logits = rows_dot(xt.astype(np.float64), w) + b
     threshold = choose_threshold(tune, logits, band_low, totals, first_flags)
-    band_low = max(band_low, choose_band(scored, model.threshold, READ_SHARE))
+    if args.read_pooled is None:
+        band_low = max(band_low, choose_band(scored, model.threshold, READ_SHARE))
+    else:
+        band_low = max(band_low, choose_pooled_band(scored, model.threshold, args.read_pooled))
     report(tune, logits, band_low, threshold, scored, model)
     blob = serialise(w, b, threshold, band_low)
     digest = hashlib.sha256(blob).hexdigest()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 import pytest
@@ -140,7 +141,8 @@ def test_the_two_stages_on_the_blind_written_test_split() -> None:
     alone; false flags 0.043 against 0.025): the second stage must keep most of its gain. The
     false-flag ceiling rose with round 12's weights (12 of 162, 0.074, against 7): a cost
     recorded there, not a target. Round 16 (the sixth writer's set in the splits): caught
-    0.688, false flags 0.056 (11 of 198)."""
+    0.688, false flags 0.056 (11 of 198). Round 17 (the seventh and eighth writers' sets in the
+    splits too): caught 0.675 (234 attacks), false flags 0.045 (13 of 289)."""
     from truehearth.injection_classifier import detect as shipped
 
     load_second_stage.cache_clear()
@@ -186,6 +188,28 @@ def test_the_heads_threshold_leaves_room_only_for_what_the_first_stage_did_not_s
     assert sum(logits >= roomy) == 1
     spent = trainer.choose_threshold(zone, logits, 1.0, totals, {"realmem": 4})
     assert sum(logits >= spent) == 0
+
+
+def test_a_pooled_share_narrows_the_zone_where_the_per_source_rule_closes_it() -> None:
+    """Under 0.5 %, the per-source rule leaves a small source (MemoryBank's 210 tune texts) no
+    room and closes the zone; the pooled rule counts every chat source's tune texts together,
+    so a smaller share moves the floor up a step at a time instead (round 17)."""
+    for needed in ("meaning_cache", "npz_file", "fixed_vectors"):  # what the trainer imports
+        bench_module(needed)
+    trainer = bench_module("train_injection_meaning")
+
+    def scored(source: str, scores: list[float]) -> list[Any]:
+        example = injection_data.Example("text", 0, source, "tune")
+        return [trainer.Scored(example, f"{source} {i}", s, False) for i, s in enumerate(scores)]
+
+    big = scored("realmem", [i / 1000 for i in range(1000)])  # 0.000 .. 0.999
+    small = scored("memorybank", [-1.0] * 210)
+    closed = trainer.choose_band(big + small, 1.5, 0.004)
+    assert closed > 1.5  # memorybank may send none: the floor is the threshold, nothing read
+    floor = trainer.choose_pooled_band(big + small, 1.5, 0.004)  # 4 of 1,210 texts
+    assert 0.995 < floor < 0.996
+    assert sum(1 for s in big + small if floor <= s.score < 1.5) == 4
+    assert trainer.choose_pooled_band(big + small, 1.5, 0.008) < floor
 
 
 def test_mined_windows_are_the_highest_scoring_chat_train_windows_not_yet_held() -> None:
