@@ -172,6 +172,17 @@ class ProjectionReader(Protocol):
         """Full-text search (BM25, lower is better), like :meth:`Store.search`, typed."""
         ...
 
+    def touched_since(
+        self, after: tuple[int, str], limit: int
+    ) -> list[tuple[int, str, int | None]]:
+        """``(event seq, entity id, record row id or None)`` of what the journal's events
+        changed after position ``after`` (an event's seq and an entity id), in that order.
+
+        The record feed sees only rows inserted; this also sees a record edited in place
+        (forgotten, superseded) or removed by a rollback (its row id is then None), so an
+        index that must not outlive a forget can follow it."""
+        ...
+
     def feed_matches(self, words: Sequence[str], since: int, limit: int) -> list[FeedMatch]:
         """Rows inserted after feed position ``since`` whose text has any of ``words``, best
         first, at most ``limit``: the store's own full-text index, written with the records,

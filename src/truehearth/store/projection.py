@@ -125,6 +125,17 @@ class SQLiteProjection:
         return found
 
     @translate_errors
+    def touched_since(
+        self, after: tuple[int, str], limit: int
+    ) -> list[tuple[int, str, int | None]]:
+        rows = self._conn.execute(
+            "SELECT t.seq, t.entity, r.rid FROM touches t LEFT JOIN records r ON r.id = t.entity "
+            "WHERE (t.seq, t.entity) > (?, ?) ORDER BY t.seq, t.entity LIMIT ?",
+            (after[0], after[1], limit),
+        )
+        return [(int(q), str(e), None if r is None else int(r)) for q, e, r in rows]
+
+    @translate_errors
     def approximate_count(self) -> int:
         row = self._conn.execute("SELECT coalesce(max(rid), 0) FROM records").fetchone()
         return int(row[0])
