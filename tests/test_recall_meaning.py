@@ -240,7 +240,7 @@ def test_the_turn_before_is_read_with_a_line_that_says_it(tmp_path: Path) -> Non
 
         with_context = passages_of(home.recall_index, [answer], 1)[answer.id]
         assert with_context == (
-            "Melanie: Is the new ukulele any good?\n"
+            "Melanie: Is the new ukulele any good?\x1f"
             "Caroline: been playing it for a month now, my fingertips are sore"
         )
         alone, read_with = read(0), read(1)

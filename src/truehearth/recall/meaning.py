@@ -42,6 +42,7 @@ PACKAGE = e5.PACKAGE
 PASSAGE_CHARS = 300  # a turn's opening: its cost grows with length, its topic is up front
 CONTEXT_CHARS = 120  # of each turn read before it, when the stage reads context
 QUERY_CHARS = 300
+PART = "\x1f"  # between the turns of a passage read with context (the model reads a newline)
 INSTALL_HINT = "pip install 'truehearth[meaning]'"
 
 
@@ -84,7 +85,8 @@ class SecondStage:
     @property
     def space(self) -> str:
         """What the cached passage vectors depend on beside the model (:class:`PassageCache`)."""
-        return f":ctx{self.context}" if self.context else ""
+        # "p": each part cut on its own (round 17); ":ctxN" vectors were cut as a whole.
+        return f":ctx{self.context}p" if self.context else ""
 
 
 # Whether a home runs the second stage unless it says otherwise (decided on the tuning
@@ -147,7 +149,18 @@ class E5Meaning:
     def passages(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         if not texts:
             return np.zeros((0, e5.DIM), np.float32)
-        return self._model.passage([t[: self._chars] for t in texts])
+        return self._model.passage([cut(t, self._chars) for t in texts])
+
+
+def cut(text: str, chars: int) -> str:
+    """A passage cut part by part: a turn read with the turns before it (one line each, the
+    turn last, :func:`passages_of`) keeps its own first ``chars`` characters and each turn
+    before it its first :data:`CONTEXT_CHARS`. Cut as a whole, a long turn before it took
+    the window and left little or nothing of the turn's own opening."""
+    if PART not in text:
+        return text[:chars]
+    *before, own = text.split(PART)
+    return "\n".join([*(line[:CONTEXT_CHARS] for line in before), own[:chars]])
 
 
 _shared: dict[str, MeaningModel] = {}
@@ -207,7 +220,8 @@ class PassageCache:
 
 def passages_of(db: RecallDB, shortlist: Sequence[Glance], context: int) -> dict[str, str]:
     """What the model reads of each candidate, by record id: its text, or (``context`` > 0)
-    the turns before it and then it, each as "speaker: line", cut to fit."""
+    the turns before it and then it, each as "speaker: line", parts joined by :data:`PART`
+    (the model cuts each on its own, :func:`cut`)."""
     if context <= 0:
         return {g.id: g.text for g in shortlist}
     places = [
@@ -227,10 +241,17 @@ def passages_of(db: RecallDB, shortlist: Sequence[Glance], context: int) -> dict
             for step in range(context, 0, -1):
                 seen = before.get(at.get((g.turn.session, g.turn.turn - step), ""))
                 if seen is not None:
-                    lines.append(f"{seen.speaker}: {seen.text[:CONTEXT_CHARS]}")
-        own = f"{g.speaker}: {g.text}" if g.speaker and lines else g.text
-        out[g.id] = "\n".join([*lines, own])
+                    lines.append(f"{seen.speaker}: {_one_line(seen.text)}")
+        if not lines:
+            out[g.id] = g.text
+            continue
+        own = f"{g.speaker}: {_one_line(g.text)}" if g.speaker else _one_line(g.text)
+        out[g.id] = PART.join([*lines, own])  # the model cuts each part (cut), one line each
     return out
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 @dataclass(frozen=True, slots=True)
