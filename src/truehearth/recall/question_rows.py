@@ -9,8 +9,9 @@ has not changed them: :mod:`truehearth.recall.kept_rows`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 
+from truehearth.core.records import Trust
 from truehearth.recall.db import RecallDB
 from truehearth.recall.glance import Glance
 from truehearth.recall.talk import TalkIndex
@@ -64,6 +65,32 @@ class QuestionRows:
                     found = self.kept.read(missing)
                     self.read.update((rid, found.get(rid)) for rid in missing)
                 yield from (self.read[rid] for rid in part)
+
+    def admitted(
+        self,
+        hits: Sequence[tuple[int, str, float]],
+        admit: Callable[[Glance], bool],
+        quarantined: bool,
+        limit: int,
+    ) -> list[tuple[int, Glance, float]]:
+        """``(rank, glance, score)`` of the ``(row id, record id, score)`` hits of a vector
+        list that recall may return, at most ``limit``: a row removed (rollback) or reused
+        by another record, not current, or quarantined (unless asked) is left out."""
+        out: list[tuple[int, Glance, float]] = []
+        for (_rid, record_id, score), row in zip(
+            hits, self([h[0] for h in hits], limit), strict=True
+        ):
+            if row is None or row.id != record_id:
+                continue  # the row was removed (rollback) or reused by another record
+            if not row.current or (row.trust == Trust.QUARANTINED.value and not quarantined):
+                continue  # cheap column checks before the record is read
+            seen = self.glance(row)
+            if not admit(seen):
+                continue
+            out.append((len(out) + 1, seen, score))
+            if len(out) >= limit:
+                break
+        return out
 
 
 class TalkSearch:
