@@ -52,7 +52,13 @@ def test_recall_tables_come_from_recall_migrations(home: Home) -> None:
         recall = {r[0] for r in conn.execute(f"SELECT name FROM {LEDGER}")}
     # The store's own steps only: none of recall's.
     assert store == {m.name for m in MIGRATIONS}
-    assert recall == {"m001_index", "m002_talk", "m003_meaning", "m004_talk_near"}
+    assert recall == {
+        "m001_index",
+        "m002_talk",
+        "m003_meaning",
+        "m004_talk_near",
+        "m005_meaning_list",
+    }
 
 
 def test_one_index_per_home_closed_with_it(home_dir: Path) -> None:

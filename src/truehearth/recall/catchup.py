@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING
 
 from truehearth.recall.db import RecallDB
 from truehearth.recall.graph import Graph
+from truehearth.recall.meaning import chosen, shared_model, unavailable
+from truehearth.recall.meaning_list import STEP_SECONDS, MeaningList
 from truehearth.recall.settings import index_of
 from truehearth.recall.talk import TalkIndex
 from truehearth.recall.vectors import COMMON, COMMON_SHARE, VectorIndex
@@ -62,7 +64,32 @@ def sync_indexes(home: Home) -> int:
         # on a question's path; kept in the index directory, where the request's own index
         # (another Home object, in the server) reads it in about 2 ms.
         index_of(home.recall_index).common(COMMON, COMMON_SHARE)
-        return done
+        return done + meaning_step(home.recall_index)
+
+
+def meaning_step(db: RecallDB, seconds: float | None = STEP_SECONDS) -> int:
+    """One slice of the meaning list's catch-up (recall/meaning_list.py), when the home has
+    meaning on and the extra is installed; returns the records it read or removed. Bounded
+    (about ``seconds``), so a pass between turns stays short; :func:`meaning_behind` says
+    whether another pass is due."""
+    listed = _meaning_list(db)
+    if listed is None:
+        return 0
+    caught = listed.catch_up(seconds)
+    return caught.embedded + caught.removed
+
+
+def meaning_behind(db: RecallDB) -> bool:
+    """Whether the home's meaning list has journal changes left to read (a few reads)."""
+    with driver_errors():
+        listed = _meaning_list(db)
+        return listed is not None and listed.behind()
+
+
+def _meaning_list(db: RecallDB) -> MeaningList | None:
+    if not chosen(db) or unavailable() is not None:
+        return None
+    return MeaningList(db, shared_model())
 
 
 def behind(db: RecallDB) -> int:

@@ -70,6 +70,7 @@ from truehearth.recall.meaning import (
     MeaningModel,
     PassageCache,
     SecondStage,
+    Vector,
     chosen,
     cosines,
     passages_of,
@@ -77,19 +78,18 @@ from truehearth.recall.meaning import (
     shared_model,
     unavailable,
 )
-from truehearth.recall.query import check_query, without_stopwords
+from truehearth.recall.meaning_list import MeaningList
+from truehearth.recall.query import check_query
 from truehearth.recall.question_rows import QuestionRows, TalkSearch
 from truehearth.recall.rerank import DEPTH, Reranker, Shortlisted, shipped
-from truehearth.recall.settings import index_of
 from truehearth.recall.spread import passage, spread
 from truehearth.recall.talk import TalkIndex
+from truehearth.recall.vector_lists import VectorLists
 from truehearth.recall.vectors import COMMON, COMMON_SHARE
 from truehearth.store.connect import driver_errors
 
 if TYPE_CHECKING:
     from truehearth.home import Home
-    from truehearth.recall.embedder_base import Vectors
-    from truehearth.recall.vectors import VectorHit, VectorIndex
 
 TRUST_WEIGHT = {Trust.VERIFIED: 1.0, Trust.UNTRUSTED: 0.8, Trust.QUARANTINED: 0.3}
 RECENCY_BOOST = 0.05  # at most +5% for a memory from today
@@ -157,6 +157,7 @@ class Fusion:
     related: tuple[float, int] = (1.0, 60)
     reply: tuple[float, int] = (1.0, 60)
     graph: tuple[float, int] = (2.0, 60)
+    meaning: tuple[float, int] = (1.0, 60)  # the meaning list (recall/meaning_list.py)
     speaker_boost: float = 0.3
     date_boost: float = 0.3
     # Score-aware: a keyword list whose first hit stands out (see keyword_passes.standout) is
@@ -189,7 +190,7 @@ _Pair = tuple[_Candidate, _Candidate]  # a placed answer and the turn it answers
 T = TypeVar("T")
 
 
-class HybridRetriever:
+class HybridRetriever(VectorLists):
     """The default :class:`~truehearth.recall.base.Retriever`. Each step can be switched off."""
 
     def __init__(
@@ -226,6 +227,7 @@ class HybridRetriever:
         lexicon: bool | None = None,
         answers: Answers | bool | None = None,
         fill: Fill | int | None = None,
+        meaning_list: bool | None = None,
     ) -> None:
         self.use_bm25 = bm25
         self.use_vectors = vectors
@@ -263,6 +265,10 @@ class HybridRetriever:
         self.meaning: SecondStage | None = SecondStage() if meaning is True else meaning or None
         self.ask_home = meaning is None
         self.meaning_model = meaning_model
+        # The meaning list over the whole home (recall/meaning_list.py); None: as the home is
+        # set (the same `truehearth meaning on|off` as the second stage).
+        self.meaning_list = meaning_list
+        self._asked: tuple[str, Vector] | None = None  # the last question's e5 vector
         self.per_session = per_session
         # Whether a question's own words also match the dates column: "may" or "week"
         # in a question then matches every turn of May or of any week. Off: the dated
@@ -321,13 +327,8 @@ class HybridRetriever:
 
     def _meaning(self, db: RecallDB) -> tuple[SecondStage, MeaningModel] | None:
         stage = self._stage(db)
-        if stage is None:
-            return None
-        if self.meaning_model is None:
-            if unavailable() is not None:
-                return None  # without the extra recall works as before; --explain says so
-            self.meaning_model = shared_model()
-        return stage, self.meaning_model
+        model = self._model() if stage is not None else None
+        return (stage, model) if stage is not None and model is not None else None
 
     def retrieve(
         self,
@@ -428,13 +429,12 @@ class HybridRetriever:
                     leads.append((rank, seen, f"{label} rank {rank}"))
         for rank, seen, raw, reason, weights in self._backlog(db, talk, asked, rows, admit):
             add(rank, seen, reason, weights, True, "keyword", raw)
-        if self.use_vectors:
-            for label, weights, found in self._vector_lists(
-                db, rows, text, admit, include_quarantined, syncing
-            ):
-                for rank, seen, score in found:
-                    reason = f"{label} rank {rank} (cos {score:.2f})"
-                    add(rank, seen, reason, weights, kind="vector", raw=score)
+        for label, weights, kind, found in self._meaning_lists(
+            db, rows, text, admit, include_quarantined, syncing
+        ):
+            for rank, seen, score in found:
+                why = f"{label} rank {rank} ({'e5 ' * (kind == 'meaning')}cos {score:.2f})"
+                add(rank, seen, why, weights, kind=kind, raw=score)
         for rank, edge in self._graph(db, text, syncing):
             seen = Glance.of_record(edge.record)
             add(rank, seen, f"graph: {edge.describe()}", self.fusion.graph, kind="graph")
@@ -445,6 +445,45 @@ class HybridRetriever:
         if self.beside is not None:
             lend(db, pool, admit, _Candidate, self.beside)
         return self._order(db, asked, list(pool.values()), tops, today, limit, admit)
+
+    def _question(self, model: MeaningModel, text: str) -> Vector:
+        """The question's e5 vector, made once for the list and the second stage (~20 ms)."""
+        if self._asked is None or self._asked[0] != model.name + "\0" + text:
+            self._asked = (model.name + "\0" + text, model.query(text))
+        return self._asked[1]
+
+    def _model(self) -> MeaningModel | None:
+        """The e5 model (None without the extra: recall works as before; --explain says so)."""
+        if self.meaning_model is None and unavailable() is None:
+            self.meaning_model = shared_model()
+        return self.meaning_model
+
+    def _meaning_lists(
+        self,
+        db: RecallDB,
+        rows: QuestionRows,
+        text: str,
+        admit: Callable[[Glance], bool],
+        quarantined: bool,
+        syncing: bool,
+    ) -> list[tuple[str, tuple[float, int], str, list[tuple[int, Glance, float]]]]:
+        """The lists ranked by meaning, each with its label, fusion weights and kind: static
+        vectors (when on) and the e5 meaning list (when the home has it: what its vectors
+        hold so far, it never waits for the catch-up; recall/meaning_list.py)."""
+        out = []
+        if self.use_vectors:
+            for label, weights, found in self._vector_lists(
+                db, rows, text, admit, quarantined, syncing
+            ):
+                out.append((label, weights, "vector", found))
+        on = chosen(db) if self.meaning_list is None else self.meaning_list
+        model = self._model() if on else None
+        listed = MeaningList(db, model) if model is not None else None
+        if model is not None and listed is not None and listed.ready():
+            hits = listed.search(self._question(model, text), self.candidates * 2)
+            meant = rows.admitted(hits, admit, quarantined, self.candidates)
+            out.append(("meaning list", self.fusion.meaning, "meaning", meant))
+        return out
 
     def _graph(self, db: RecallDB, text: str, syncing: bool) -> list[tuple[int, Edge]]:
         """The graph's facts whose relation the question names, ranked (none when off)."""
@@ -615,7 +654,7 @@ class HybridRetriever:
         shortlist = ranked[: stage.depth]
         texts = passages_of(db, [c.seen for c in shortlist], stage.context)
         vectors = PassageCache(db, model, stage.space).vectors(texts)
-        sims = cosines(model.query(text), vectors)
+        sims = cosines(self._question(model, text), vectors)
         by_id = {c.seen.id: c for c in ranked}
         first = [(c.seen.id, score) for c, score in zip(ranked, placed, strict=False)]
         # Meaning's order can bring one session's turns back together: spread it again, by
@@ -672,68 +711,6 @@ class HybridRetriever:
                 candidate.reasons.append(match)
 
     # -- the other lists ------------------------------------------------------------------
-
-    def _vector_lists(
-        self,
-        db: RecallDB,
-        rows: QuestionRows,
-        text: str,
-        admit: Callable[[Glance], bool],
-        quarantined: bool,
-        syncing: bool,
-    ) -> list[tuple[str, tuple[float, int], list[tuple[int, Glance, float]]]]:
-        """The vector list (plain cosine, or without the home's common talk when
-        :attr:`common` is set alone) and, when :attr:`uncommon` weighs it, the second,
-        uncommon one: each with its label and fusion weights."""
-        index = index_of(db)
-        if syncing:
-            index.sync()
-        query = index.embedder.embed([without_stopwords(text)])[0]
-        shifted = self._rank_by(index, query)
-        plain = ("vector", self.fusion.vector)
-        wanted = self.candidates * 2
-        if shifted is None or self.uncommon <= 0:
-            hits = index.search(query, wanted, shifted)
-            return [(*plain, self._vector_hits(rows, hits, admit, quarantined))]
-        second = ("uncommon vector", (self.uncommon, self.fusion.vector[1]))
-        both = index.search_two(query, shifted, wanted)  # one read of the vectors for both
-        return [
-            (*plain, self._vector_hits(rows, both[0], admit, quarantined)),
-            (*second, self._vector_hits(rows, both[1], admit, quarantined)),
-        ]
-
-    def _vector_hits(
-        self,
-        rows: QuestionRows,
-        hits: list[VectorHit],
-        admit: Callable[[Glance], bool],
-        quarantined: bool,
-    ) -> list[tuple[int, Glance, float]]:
-        out: list[tuple[int, Glance, float]] = []
-        for hit, row in zip(hits, rows([h.rid for h in hits], self.candidates), strict=True):
-            if row is None or row.id != hit.record_id:
-                continue  # the row was removed (rollback) or reused by another record
-            if not row.current or (row.trust == Trust.QUARANTINED.value and not quarantined):
-                continue  # cheap column checks before the record is read
-            seen = rows.glance(row)
-            if not admit(seen):
-                continue
-            out.append((len(out) + 1, seen, hit.score))
-            if len(out) >= self.candidates:
-                break
-        return out
-
-    def _rank_by(self, index: VectorIndex, query: Vectors) -> Vectors | None:
-        """The question's vector with what the home's talk has in common taken out: its
-        mean, and its :attr:`common` directions of most variance (None: plain cosine)."""
-        if not self.common:
-            return None
-        found = index.common(self.common, self.common_share)
-        if found is None:
-            return None
-        mean, directions = found
-        shifted = query - mean
-        return shifted - directions.T @ (directions @ shifted)
 
     def _recalled(
         self, candidate: _Candidate, today: date, blended: float | None = None

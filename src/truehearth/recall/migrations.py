@@ -122,7 +122,30 @@ M004_TALK_NEAR = Migration(
     ],
 )
 
-MIGRATIONS: tuple[Migration, ...] = (M001_INDEX, M002_TALK, M003_MEANING, M004_TALK_NEAR)
+M005_MEANING_LIST = Migration(
+    "m005_meaning_list",
+    [
+        # The meaning list (recall/meaning_list.py): an e5 vector for every current turn and
+        # memory of the home, written by the catch-up between turns and removed when its
+        # record is forgotten, superseded or rolled away. ``seq`` is the order rows were
+        # written in, so a process holding the list in memory reads only the new ones.
+        """CREATE TABLE IF NOT EXISTS recall_meaning_list (
+            record_id TEXT PRIMARY KEY,
+            rid INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            vec BLOB NOT NULL
+        )""",
+        "CREATE INDEX IF NOT EXISTS recall_meaning_list_by_seq ON recall_meaning_list (seq)",
+    ],
+)
+
+MIGRATIONS: tuple[Migration, ...] = (
+    M001_INDEX,
+    M002_TALK,
+    M003_MEANING,
+    M004_TALK_NEAR,
+    M005_MEANING_LIST,
+)
 
 
 def migrate_recall(conn: sqlite3.Connection) -> list[str]:

@@ -21,7 +21,7 @@ import threading
 from collections.abc import Callable
 
 from truehearth.home import Home
-from truehearth.recall.catchup import INLINE, behind
+from truehearth.recall.catchup import INLINE, behind, meaning_behind
 
 KEEP = 4
 """Open homes kept idle at most (more concurrent requests open and close their own)."""
@@ -152,6 +152,7 @@ class RecallCatchUp:
                         return
                     self._pending = False
                     self._busy = True
+                more = False
                 try:
                     if home is None:
                         home = self._open()
@@ -167,6 +168,9 @@ class RecallCatchUp:
                         home.sync_recall()
                     self.passes += 1
                     self.failure = None
+                    # The meaning list reads a bounded slice a pass: while it is behind
+                    # (an import), another pass follows at once, and no turn waits for it.
+                    more = meaning_behind(home.recall_index)
                 except Exception as exc:  # the next retrieval syncs and reports it itself
                     self.failure = str(exc)
                     if home is not None:
@@ -175,7 +179,8 @@ class RecallCatchUp:
                 finally:
                     with self._wake:
                         self._busy = False
-                        self._long = False
+                        self._long = more  # a turn never waits for the meaning list
+                        self._pending = self._pending or more
                         self._wake.notify_all()
                 since += 1
                 if home is not None and since >= CHECKPOINT_PASSES:

@@ -1,0 +1,178 @@
+"""The meaning list: e5 vectors of every turn and memory, on real SQLite homes, real e5.
+
+What it must do: let the first stage reach a memory that shares no word with the
+question (and say so in ``--explain``); be written by the catch-up between turns,
+only where the home has meaning on; stay in step with the journal, so a forget,
+an edit or a rollback removes a vector (no forgotten text survives in one) and a
+rollback that brings a record back brings its vector back; and answer while it
+is behind, without embedding a passage on the question's path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from tests.test_recall_meaning import MEMORIES, QUESTION, TAEKWONDO, filled
+from truehearth.home import Home
+from truehearth.recall.hybrid import HybridRetriever, sync_indexes
+from truehearth.recall.meaning import (
+    CONTEXT_CHARS,
+    PART,
+    E5Meaning,
+    Vector,
+    choose,
+    cut,
+    shared_model,
+    unavailable,
+)
+from truehearth.recall.meaning_list import MeaningList
+
+pytestmark = pytest.mark.skipif(unavailable() is not None, reason="needs the meaning extra")
+
+
+class Counting:
+    """The real e5 model, counting the passages it is asked to embed."""
+
+    def __init__(self) -> None:
+        self.inner = shared_model()
+        self.embedded = 0
+
+    @property
+    def name(self) -> str:
+        return self.inner.name
+
+    def query(self, text: str) -> Vector:
+        return self.inner.query(text)
+
+    def passages(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        self.embedded += len(texts)
+        return self.inner.passages(texts)
+
+
+def ids(home: Home) -> set[str]:
+    rows = home.recall_index.fetch("SELECT record_id FROM recall_meaning_list")
+    return {str(row[0]) for row in rows}
+
+
+def record_of(home: Home, text: str) -> str:
+    return next(r.id for r in home.records() if r.text == text)
+
+
+def test_the_list_finds_what_shares_no_word_and_explain_says_so(home: Home) -> None:
+    filled(home)
+    for i in range(60):
+        home.remember(f"Priya noted chore number {i} for the weekend list, arts and crafts.")
+    MeaningList(home.recall_index, shared_model()).catch_up(None)
+    assert len(ids(home)) == len(MEMORIES) + 60
+    # a first stage of short lists (five each): keywords and static vectors miss it
+    without = HybridRetriever(meaning=False, meaning_list=False, candidates=5)
+    assert TAEKWONDO not in [r.record.text for r in without.retrieve(home, QUESTION, limit=10)]
+    listed = HybridRetriever(meaning=False, meaning_list=True, candidates=5)
+    found = listed.retrieve(home, QUESTION, limit=10)
+    why = next(r.why for r in found if r.record.text == TAEKWONDO)
+    assert "meaning list rank " in why and "(e5 cos 0." in why
+
+
+def test_the_catch_up_writes_it_only_where_meaning_is_on(home: Home) -> None:
+    filled(home)
+    sync_indexes(home)
+    assert ids(home) == set()  # off by default: nothing embedded
+    choose(home.recall_index, True)
+    while sync_indexes(home):
+        pass
+    assert len(ids(home)) == len(MEMORIES)
+    # the home's setting turns the list on for a default retriever too
+    found = HybridRetriever().retrieve(home, QUESTION, limit=5)
+    assert any("meaning list rank" in r.why for r in found)
+
+
+def test_a_forget_or_an_edit_removes_the_vector(home: Home) -> None:
+    filled(home)
+    listed = MeaningList(home.recall_index, shared_model())
+    listed.catch_up(None)
+    rid = record_of(home, TAEKWONDO)
+    retriever = HybridRetriever(meaning=True, meaning_list=True)
+    retriever.retrieve(home, QUESTION, limit=5)  # the second stage keeps its vectors too
+    assert home.recall_index.fetch(
+        "SELECT count(*) FROM recall_meaning WHERE record_id = ?", [rid]
+    )[0][0]
+    home.forget(rid)
+    caught = listed.catch_up(None)
+    assert caught.removed == 1
+    assert rid not in ids(home)
+    assert not home.recall_index.fetch("SELECT 1 FROM recall_meaning WHERE record_id = ?", [rid])
+    assert TAEKWONDO not in [r.record.text for r in retriever.retrieve(home, QUESTION, limit=10)]
+    # an edit: the old text's vector goes, the new record's is read
+    old = record_of(home, MEMORIES[1])
+    new = home.correct(old, "Priya's pottery class meets on Thursdays.")
+    listed.catch_up(None)
+    assert old not in ids(home) and new.id in ids(home)
+
+
+def test_a_rollback_removes_and_brings_back_vectors(home: Home) -> None:
+    filled(home)
+    listed = MeaningList(home.recall_index, shared_model())
+    listed.catch_up(None)
+    before = home.head()
+    assert before is not None
+    rid = record_of(home, TAEKWONDO)
+    home.forget(rid)
+    added = home.remember("Priya started kickboxing at the community gym.")
+    listed.catch_up(None)
+    assert rid not in ids(home) and added.id in ids(home)
+    home.rollback(before.seq)  # the new memory leaves, the forgotten one is back
+    listed.catch_up(None)
+    assert added.id not in ids(home)
+    assert rid in ids(home)
+    assert len(ids(home)) == len(MEMORIES)
+
+
+def test_a_question_answers_while_the_list_is_behind_and_never_embeds(home: Home) -> None:
+    for i in range(40):
+        home.remember(f"Priya noted chore number {i} for the weekend list.")
+    filled(home)
+    model = Counting()
+    listed = MeaningList(home.recall_index, model)
+    first = listed.catch_up(0.0)  # one batch, then its budget is spent
+    assert 0 < first.embedded < 40 + len(MEMORIES) and first.behind
+    assert listed.behind()
+    spent = model.embedded
+    found = HybridRetriever(meaning=False, meaning_list=True, meaning_model=model).retrieve(
+        home, QUESTION, limit=5
+    )
+    assert found
+    assert model.embedded == spent  # the question read the list as it stands
+    listed.catch_up(None)
+    assert not listed.behind()
+    assert len(ids(home)) == 40 + len(MEMORIES)
+
+
+def test_the_list_survives_the_process_and_a_new_model_reads_it_again(home_dir: Path) -> None:
+    with Home.init(home_dir, "Ash") as home:
+        filled(home)
+        MeaningList(home.recall_index, shared_model()).catch_up(None)
+    with Home.open(home_dir) as home:
+        model = Counting()
+        again = MeaningList(home.recall_index, model)
+        assert again.catch_up(None).embedded == 0
+        assert len(ids(home)) == len(MEMORIES)
+        other = MeaningList(home.recall_index, model, context=0)  # another reading
+        assert other.catch_up(None).embedded == len(MEMORIES)
+
+
+def test_each_part_of_a_passage_is_cut_on_its_own() -> None:
+    before = "Melanie: " + "a long line before it " * 20
+    own = "Caroline: been playing it for a month now"
+    text = cut(before + PART + own, 300)
+    first, second = text.split("\n")
+    assert len(first) == CONTEXT_CHARS
+    assert second == own  # the turn's own opening is whole, however long the line before
+    assert cut("no context\nat all", 5) == "no co"
+    model = E5Meaning()
+    (a, b) = model.passages([before + PART + own, before[:CONTEXT_CHARS] + PART + own])
+    assert float(np.dot(a, b)) > 0.999
