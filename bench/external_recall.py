@@ -53,6 +53,7 @@ from truehearth.recall.base import Recalled, Retriever
 from truehearth.recall.embed_wordllama import WordLlamaEmbedder
 from truehearth.recall.hybrid import HybridRetriever, sync_indexes
 from truehearth.recall.meaning import SecondStage
+from truehearth.recall.meaning_list import MeaningList
 from truehearth.recall.settings import use_embedder
 
 KS = (1, 5, 10, 20)
@@ -72,6 +73,7 @@ OPTIONS: dict[str, object] = {
     "features": "",
     "baselines": True,
     "embedder": "",
+    "meaning_list": False,
     "static_table": str(Path.home() / ".cache" / "truehearth" / "static_e5" / "static_e5.npz"),
 }  # --warm: each question asked twice, the second timed
 TAP = "shortlist (re-ranker features)"
@@ -205,6 +207,38 @@ def truehearth_systems(which: str) -> dict[str, Retriever]:
             "truehearth default (round 16)": HybridRetriever(meaning=False),
             "round 16 + meaning (opt-in, top 20)": HybridRetriever(
                 meaning=SecondStage(), meaning_model=meaning_model()
+            ),
+        }
+    if which in ("r17", "r17-pick"):  # round 17: the meaning list over the whole home
+        model = meaning_model()
+        OPTIONS["meaning_list"] = True  # the catch-up writes the list before each question
+
+        def listed(weight: float = 1.0, stage: SecondStage | None = None) -> Retriever:
+            return HybridRetriever(
+                meaning=stage or False,
+                meaning_list=True,
+                meaning_model=model,
+                fusion=Fusion(meaning=(weight, 60)),
+            )
+
+        base = {"truehearth default (round 16)": HybridRetriever(meaning=False)}
+        if which == "r17-pick":
+            return {
+                **base,
+                "+ meaning list": listed(),
+                "+ meaning list + second stage (top 20)": listed(stage=SecondStage()),
+            }
+        return {
+            **base,
+            "round 16 + second stage (top 20)": HybridRetriever(
+                meaning=SecondStage(), meaning_model=model
+            ),
+            "+ meaning list": listed(),
+            "+ meaning list, weight 2": listed(2.0),
+            "+ meaning list, weight 0.5": listed(0.5),
+            "+ meaning list + second stage (top 20)": listed(stage=SecondStage()),
+            "+ meaning list + second stage (top 30, a turn before)": listed(
+                stage=SecondStage(depth=30, context=1)
             ),
         }
     if which in ("r16", "r16-meaning", "r16-fill"):  # round 16: meaning over the top, and fill
@@ -486,6 +520,14 @@ def run_user(
             def ask(q: Query) -> None:
                 clock.day = q.date
                 sync_indexes(home)  # indexing the last import is the import's cost, not a query's
+                if OPTIONS["meaning_list"]:  # what the catch-up writes between turns, all of it
+                    listed = MeaningList(home.recall_index, meaning_model())
+                    t0 = time.perf_counter()
+                    caught = listed.catch_up(None)
+                    if caught.embedded:
+                        spent = (time.perf_counter() - t0) * 1000
+                        extra["list ms per record"].append(spent / caught.embedded)
+                        extra["list records"].append(float(caught.embedded))
                 rankers: dict[str, Ranker] = (
                     dict(baselines.systems()) if OPTIONS["baselines"] else {}  # type: ignore[arg-type]
                 )
@@ -672,6 +714,13 @@ def run_set(name: str, users: list[User], split: str, systems: dict[str, Retriev
         ms = {n[3:]: statistics.median(v) for n, v in extra[s].items() if n.startswith("ms:")}
         print(f"{s}: median ms per question: " + ", ".join(f"{n} {v:.1f}" for n, v in ms.items()))
         cost_lines(s, extra[s], list(systems))
+        if extra[s]["list records"]:
+            per = extra[s]["list ms per record"]
+            print(
+                f"{s}: meaning list catch-up: {sum(extra[s]['list records']):.0f} records, "
+                f"ms per record p50 {statistics.median(per):.1f}, mean {statistics.mean(per):.1f} "
+                "(bench-kept vectors are read, not embedded: a second run is not a cost)"
+            )
         bounded = {n[8:]: sum(v) for n, v in extra[s].items() if n.startswith("bounded:")}
         print(
             f"{s}: questions of common words only whose word was read in its newest turns: "
