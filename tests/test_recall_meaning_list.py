@@ -32,7 +32,10 @@ from truehearth.recall.meaning import (
 )
 from truehearth.recall.meaning_list import MeaningList
 
-pytestmark = pytest.mark.skipif(unavailable() is not None, reason="needs the meaning extra")
+pytestmark = [
+    pytest.mark.slow,  # real e5 passages: about 45 s for the module here
+    pytest.mark.skipif(unavailable() is not None, reason="needs the meaning extra"),
+]
 
 
 class Counting:
@@ -176,3 +179,24 @@ def test_each_part_of_a_passage_is_cut_on_its_own() -> None:
     model = E5Meaning()
     (a, b) = model.passages([before + PART + own, before[:CONTEXT_CHARS] + PART + own])
     assert float(np.dot(a, b)) > 0.999
+
+
+def test_the_server_runs_passes_until_the_list_is_read(
+    home: Home, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from truehearth.recall import meaning_list
+    from truehearth.server.homes import RecallCatchUp
+
+    for i in range(40):
+        home.remember(f"Priya noted chore number {i} for the weekend list.")
+    choose(home.recall_index, True)
+    monkeypatch.setattr(meaning_list, "STEP_SECONDS", 0.0)  # one batch a pass
+    catch_up = RecallCatchUp(lambda: Home.open(home.path))
+    try:
+        catch_up.poke()  # one poke, as after one turn
+        assert catch_up.wait_idle(300)
+        assert catch_up.failure is None
+        assert catch_up.passes >= 3  # 40 records, 16 a pass: it went on by itself
+    finally:
+        catch_up.stop()
+    assert len(ids(home)) == 40

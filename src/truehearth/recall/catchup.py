@@ -20,10 +20,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from truehearth.recall import meaning_list
 from truehearth.recall.db import RecallDB
 from truehearth.recall.graph import Graph
 from truehearth.recall.meaning import chosen, shared_model, unavailable
-from truehearth.recall.meaning_list import STEP_SECONDS, MeaningList
+from truehearth.recall.meaning_list import MeaningList
 from truehearth.recall.settings import index_of
 from truehearth.recall.talk import TalkIndex
 from truehearth.recall.vectors import COMMON, COMMON_SHARE, VectorIndex
@@ -67,15 +68,16 @@ def sync_indexes(home: Home) -> int:
         return done + meaning_step(home.recall_index)
 
 
-def meaning_step(db: RecallDB, seconds: float | None = STEP_SECONDS) -> int:
+def meaning_step(db: RecallDB, seconds: float | None = -1.0) -> int:
     """One slice of the meaning list's catch-up (recall/meaning_list.py), when the home has
     meaning on and the extra is installed; returns the records it read or removed. Bounded
-    (about ``seconds``), so a pass between turns stays short; :func:`meaning_behind` says
+    (about ``seconds``; -1: :data:`~.meaning_list.STEP_SECONDS`, None: to the end), so a
+    pass between turns stays short; :func:`meaning_behind` says
     whether another pass is due."""
     listed = _meaning_list(db)
     if listed is None:
         return 0
-    caught = listed.catch_up(seconds)
+    caught = listed.catch_up(meaning_list.STEP_SECONDS if seconds == -1.0 else seconds)
     return caught.embedded + caught.removed
 
 
