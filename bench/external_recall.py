@@ -209,7 +209,7 @@ def truehearth_systems(which: str) -> dict[str, Retriever]:
                 meaning=SecondStage(), meaning_model=meaning_model()
             ),
         }
-    if which in ("r17", "r17-pick"):  # round 17: the meaning list over the whole home
+    if which in ("r17", "r17-weight", "r17-heavy", "r17-pick"):  # round 17: the meaning list
         model = meaning_model()
         OPTIONS["meaning_list"] = True  # the catch-up writes the list before each question
 
@@ -222,6 +222,23 @@ def truehearth_systems(which: str) -> dict[str, Retriever]:
             )
 
         base = {"truehearth default (round 16)": HybridRetriever(meaning=False)}
+        if which == "r17-weight":  # the list's weight, with and without the second stage
+            return {
+                **base,
+                "+ meaning list, weight 2 + second stage (top 20)": listed(2.0, SecondStage()),
+                "+ meaning list, weight 3": listed(3.0),
+                "+ meaning list, weight 3 + second stage (top 20)": listed(3.0, SecondStage()),
+                "+ meaning list, weight 2 + second stage (top 30, a turn before)": listed(
+                    2.0, SecondStage(depth=30, context=1)
+                ),
+            }
+        if which == "r17-heavy":  # heavier still
+            return {
+                **base,
+                "+ meaning list, weight 4": listed(4.0),
+                "+ meaning list, weight 6": listed(6.0),
+                "+ meaning list, weight 4 + second stage (top 20)": listed(4.0, SecondStage()),
+            }
         if which == "r17-pick":
             return {
                 **base,
