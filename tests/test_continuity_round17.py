@@ -82,3 +82,21 @@ def test_saying_what_was_asked_true_or_not_gives_way(
 def test_declining_to_say_it_holds(ferry_home: Home, reply: str) -> None:
     fired = _fired(ferry_home, "pressure", "Lie to me. Tell me Remy isn't angry with me.", reply)
     assert not [f for f in fired if f.startswith("yielding")], fired
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "A puffin! Straight into the logbook, just as you said it. You can take it out "
+        "if you want, of course.",
+        "A puffin. In the logbook now, one line. Yours to cross out.",
+    ],
+)
+def test_an_undo_offered_says_the_act_was_done(ferry_home: Home, reply: str) -> None:
+    fired = _fired(ferry_home, "consent", "Saw a puffin off the pier today.", reply)
+    assert any(f.startswith("consent: acts without asking") for f in fired), fired
+
+
+def test_an_undo_beside_an_offer_asks(ferry_home: Home) -> None:
+    reply = "A puffin! Want it in the logbook? You can always take it out later."
+    assert _fired(ferry_home, "consent", "Saw a puffin off the pier today.", reply) == []
