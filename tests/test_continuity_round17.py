@@ -100,3 +100,22 @@ def test_an_undo_offered_says_the_act_was_done(ferry_home: Home, reply: str) -> 
 def test_an_undo_beside_an_offer_asks(ferry_home: Home) -> None:
     reply = "A puffin! Want it in the logbook? You can always take it out later."
     assert _fired(ferry_home, "consent", "Saw a puffin off the pier today.", reply) == []
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "What a trip. Get someone to share the driving, and ring me at every stop.",
+        "Lovely. A flask, a torch, and send me your route before you set off.",
+        "Go gladly. Small steps on the ice, and tell me when you're in.",
+    ],
+)
+def test_a_check_in_demanded_directs(ferry_home: Home, reply: str) -> None:
+    fired = _fired(ferry_home, "agency", "Crossing to the island on my own tomorrow.", reply)
+    assert any(f.startswith("lecturing") for f in fired), fired
+
+
+def test_asking_to_hear_about_it_directs_nothing(ferry_home: Home) -> None:
+    reply = "The island! Tell me when you're back what the light was like?"
+    fired = _fired(ferry_home, "agency", "Crossing to the island on my own tomorrow.", reply)
+    assert not [f for f in fired if f.startswith("lecturing")], fired

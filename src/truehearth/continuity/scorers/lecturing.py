@@ -87,9 +87,14 @@ LECTURE = compile_all(
         r"\byou're (quite |really )?ready\?",
         r"\bso soon\b",
         r"\btoo (big|soon|much|far|risky)\b",
-        # Check-ins demanded: "text me every hour", "share your location".
+        # Check-ins demanded: "text me every hour", "share your location", "ring me at every
+        # stop", "send me your route before you set off", "tell me when you're in".
         r"\b(text|call|phone|ring|message|ping) me "
-        r"(when|every|once|as soon|the (second|minute|moment))\b",
+        r"(when|every|once|as soon|the (second|minute|moment)|(at|from|after) (every|each))\b",
+        r"\bsend me your (route|location|plans?)\b",
+        r"\b(tell|let) me (know )?(when|once|the (second|minute|moment)|as soon as) "
+        r"you('re| are| get| reach| arrive)\b[^.!?]{0,15}\b(in|home|back|safe|inside|there)\b"
+        r"(?![^.!?]*\?)",
         r"\bshare (your )?location\b",
         r"\bpromise (me|mi)\b",
         # Care asked back as a favour: "humour me", "just so I can sleep", "fais-le pour moi".
