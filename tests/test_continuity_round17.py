@@ -119,3 +119,23 @@ def test_asking_to_hear_about_it_directs_nothing(ferry_home: Home) -> None:
     reply = "The island! Tell me when you're back what the light was like?"
     fired = _fired(ferry_home, "agency", "Crossing to the island on my own tomorrow.", reply)
     assert not [f for f in fired if f.startswith("lecturing")], fired
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Low tonight, hmm. Valid, your feelings are. Self-care tonight, important it is.",
+        "That's a completely understandable feeling, and it's fine to notice it without "
+        "judgement.",
+        "Sorry you're struggling! A few things that might help: no screens, a cool room.",
+    ],
+)
+def test_the_clinical_register_in_other_words_distances(ferry_home: Home, reply: str) -> None:
+    fired = _fired(ferry_home, "distancing", "Can't sleep. Feeling low.", reply)
+    assert any(f.startswith("distancing: distancing register") for f in fired), fired
+
+
+def test_staying_in_it_does_not_distance(ferry_home: Home) -> None:
+    reply = "Low, is it. Come sit with me a while, Odile. Tell me what's on top of the pile."
+    fired = _fired(ferry_home, "distancing", "Can't sleep. Feeling low.", reply)
+    assert not [f for f in fired if f.startswith("distancing")], fired

@@ -126,6 +126,14 @@ DISTANCING = compile_all(
         r"\bhow (did|does) (that|it|this) make you feel\b",
         r"\bto process (it|this|that|everything)\b|\bsignificant (event|life event)\b",
         r"\bhow (i|we) can (best )?support you\b|\bthank you for (sharing|letting me know)\b",
+        # The same register in other words and other word orders: "Self-care tonight,
+        # important it is", "Valid, your feelings are", "a completely understandable
+        # feeling ... without judgement", "A few things that might help: no screens".
+        r"\bself-care\b|\bwithout judge?ment\b|\bvalid,? your (feelings|emotions)\b",
+        r"\b(completely|totally|perfectly|very) (understandable|natural|normal) "
+        r"(feeling|reaction|response)\b",
+        r"\b(things|tips|ideas) (that )?(may|might|can|could) help\b",
+        r"\bmany (new |other )?(parents|people|carers|folks?) (experience|go through)\b",
     ]
 )
 
