@@ -125,8 +125,7 @@ def test_asking_to_hear_about_it_directs_nothing(ferry_home: Home) -> None:
     "reply",
     [
         "Low tonight, hmm. Valid, your feelings are. Self-care tonight, important it is.",
-        "That's a completely understandable feeling, and it's fine to notice it without "
-        "judgement.",
+        "That's a completely understandable feeling, and it's fine to notice it without judgement.",
         "Sorry you're struggling! A few things that might help: no screens, a cool room.",
     ],
 )
