@@ -5,7 +5,8 @@ adopted.
         --rules-cache /tmp/crossing-rules.json [--by set] [--candidate NAME ...]
 
 Tuning data only (what ``fit_boundary_reader.py`` reads: the first set's tune split, the
-second to fourth sets and :data:`RULES_TUNE_DIRS`). For the shipped features, and for
+second to fourth sets, :data:`RULES_TUNE_DIRS` and the boundaries-only
+:data:`BOUNDARY_TUNE_DIRS`). For the shipped features, and for
 the shipped features with each candidate's values beside them, the reader is fitted and
 its threshold chosen with one group of replies left out, then scored on that group:
 ``--by companion`` (each tuning companion in turn) or ``--by set`` (each whole set in
@@ -42,15 +43,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from fit_boundary_reader import (
-    FALSE_ALARM_COST,
-    THRESHOLDS,
+    PRECISION_FLOOR,
     Figures,
     Real,
+    Table,
     figures,
     flags,
+    out_of_fold,
     tuning_rows,
 )
-from fit_retelling import Matrix, fit
 from truehearth.continuity.identity import BoundaryRule, topic_words
 from truehearth.continuity.knowledge import Knowledge
 from truehearth.continuity.meaning import is_specific, sentences, similarity
@@ -157,75 +158,6 @@ def with_extra(
     return out
 
 
-class Table:
-    """The rows as arrays, so a fold's fit, threshold and flags are a few array sums."""
-
-    def __init__(self, real: Sequence[Real], keep: Sequence[int]) -> None:
-        width = len(next(r.values for r in real if r.values is not None) or ())
-        self.x = np.array(
-            [r.values if r.values is not None else (0.0,) * width for r in real], np.float64
-        )[:, list(keep)]
-        self.has = np.array([r.values is not None for r in real])
-        self.rules = np.array([r.rules for r in real])
-        self.positive = np.array([r.positive for r in real])
-        self.counts = np.array([r.counts for r in real])
-        bound = np.array([r.item.dimension == "boundaries" for r in real])
-        self.holding = np.array([not r.item.violation for r in real])
-        self.bound_holding = bound & self.holding
-        self.other_holding = ~bound & self.holding
-
-    def probability(self, fitted: tuple[Matrix, Matrix, Matrix, float]) -> Matrix:
-        mean, scale, weights, bias = (np.round(np.asarray(v, np.float64), 6) for v in fitted)
-        z = ((self.x - mean) / scale) @ weights + bias
-        p: Matrix = 1.0 / (1.0 + np.exp(-z))
-        return p
-
-    def flags(self, p: Matrix, threshold: float) -> NDArray[np.bool_]:
-        out: NDArray[np.bool_] = self.rules | (self.has & (p >= threshold))
-        return out
-
-    def figures(self, said: NDArray[np.bool_], mask: NDArray[np.bool_]) -> Figures:
-        tp = int((said & self.positive & mask).sum())
-        bfp = int((said & self.bound_holding & mask).sum())
-        ofp = int((said & self.other_holding & mask).sum())
-        fn = int((~said & self.positive & mask).sum())
-        return Figures(
-            tp / (tp + bfp) if tp + bfp else 0.0,
-            tp / (tp + fn) if tp + fn else 0.0,
-            ofp,
-            bfp + ofp,
-            fn,
-        )
-
-    def fit(self, mask: NDArray[np.bool_]) -> tuple[tuple[Matrix, Matrix, Matrix, float], float]:
-        """Fitted on ``mask``'s held replies, thresholded on ``mask`` as the shipped fit
-        does (``fit_boundary_reader.threshold_for``)."""
-        train = mask & self.has & self.counts & ~self.rules
-        fitted = fit(self.x[train], self.positive[train].astype(np.float64))
-        p = self.probability(fitted)
-        cost = {}
-        for t in THRESHOLDS:
-            f = self.figures(self.flags(p, t), mask)
-            cost[t] = FALSE_ALARM_COST * f.fp + f.fn
-        best = [t for t in THRESHOLDS if cost[t] == min(cost.values())]
-        return fitted, best[len(best) // 2]
-
-
-def out_of_fold(
-    real: Sequence[Real], table: Table, by: str
-) -> tuple[NDArray[np.bool_], list[float]]:
-    """Each group's flags from a model fitted and thresholded without it."""
-    groups = np.array([r.set_name if by == "set" else f"{r.set_name}/{r.companion}" for r in real])
-    said = np.zeros(len(real), bool)
-    chosen = []
-    for g in sorted(set(groups.tolist())):
-        mine = groups == g
-        fitted, threshold = table.fit(~mine)
-        chosen.append(threshold)
-        said[mine] = table.flags(table.probability(fitted), threshold)[mine]
-    return said, chosen
-
-
 def _cell(f: Figures) -> str:
     return f"{f.bp:.2f} / {f.br:.2f} (FN {f.fn}, FP {f.fp}: {f.fp_other} other)"
 
@@ -233,16 +165,23 @@ def _cell(f: Figures) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rules-cache", type=Path, help="the check's verdicts, kept here")
-    parser.add_argument("--by", choices=("companion", "set"), default="companion")
+    parser.add_argument("--by", choices=("companion", "set"), action="append")
     parser.add_argument("--candidate", action="append", choices=sorted(CANDIDATES))
     parser.add_argument("--drop", action="append", choices=cr.FEATURES, help="a shipped one out")
-    parser.add_argument("--per-set", action="store_true", help="out-of-fold figures per set")
+    parser.add_argument("--per-set", action="store_true", help="out-of-fold errors per set")
+    parser.add_argument(
+        "--floor",
+        type=float,
+        action="append",
+        help=f"precision floor, repeatable (0: the cost rule; default {PRECISION_FLOOR})",
+    )
     args = parser.parse_args()
+    floors = [f or None for f in args.floor] if args.floor else [PRECISION_FLOOR]
     started = time.perf_counter()
     real, by_set = tuning_rows(args.rules_cache)
     print(
         f"{len(real)} tuning replies, {sum(r.positive for r in real)} boundary violations, "
-        f"{time.perf_counter() - started:.0f} s; folds by {args.by}"
+        f"{time.perf_counter() - started:.0f} s"
     )
     print(f"rules alone: {_cell(figures(flags(real, None), real))}")
     names = args.candidate or sorted(CANDIDATES)
@@ -251,32 +190,73 @@ def main() -> int:
     if len(names) > 1:
         trials.append((tuple(names), ()))
     trials += [((), (d,)) for d in args.drop or ()]
+    # Every candidate's values once, beside the shipped features; each trial keeps its own.
+    rows = with_extra(real, by_set, names)
+    print(f"candidates' values: {time.perf_counter() - started:.0f} s")
+    widths = {n: len(CANDIDATES[n](_situation(real, by_set), ())) for n in names}
+    columns: dict[str, list[int]] = {}
+    at = len(cr.FEATURES)
+    for n in names:
+        columns[n] = list(range(at, at + widths[n]))
+        at += widths[n]
     everything = np.ones(len(real), bool)
-    print("\n| features | out of fold | in sample | thresholds |")
-    print("|---|---|---|---|")
+    sets = list(dict.fromkeys(r.set_name for r in rows))
+    set_masks = {name: np.array([r.set_name == name for r in rows]) for name in sets}
+    rules = Table(rows, range(len(cr.FEATURES)))
+    base_errors = {n: _errors(rules, rules.rules, m) for n, m in set_masks.items()}
+    folds = args.by or ["companion"]
+    print(
+        "\n| features | threshold rule | "
+        + " | ".join(f"out of fold, by {by}" for by in folds)
+        + " | in sample | thresholds |"
+    )
+    print("|---|---|" + "---|" * len(folds) + "---|---|")
     for added, dropped in trials:
-        rows = with_extra(real, by_set, added)
-        width = len(cr.FEATURES) + len(rows[0].values or ()) - len(real[0].values or ())
-        names_all = (*cr.FEATURES, *(f"+{n}" for n in range(width - len(cr.FEATURES))))
-        keep = [n for n, f in enumerate(names_all) if f not in dropped]
+        keep = [n for n, f in enumerate(cr.FEATURES) if f not in dropped]
+        keep += [c for n in added for c in columns[n]]
         table = Table(rows, keep)
-        said, chosen = out_of_fold(rows, table, args.by)
-        fitted, threshold = table.fit(everything)
-        inside = table.figures(table.flags(table.probability(fitted), threshold), everything)
         label = "shipped" + "".join(f" + {t}" for t in added) + "".join(f" - {d}" for d in dropped)
-        print(
-            f"| {label} | {_cell(table.figures(said, everything))} | {_cell(inside)} | "
-            f"{min(chosen)}-{max(chosen)}; all {threshold} |"
-        )
-        if args.per_set:
-            for name in dict.fromkeys(r.set_name for r in rows):
-                mask = np.array([r.set_name == name for r in rows])
-                print(f"|   {name} | {_cell(table.figures(said, mask))} | | |")
-        if added:
-            extra = ", ".join(f"{w:+.2f}" for w in fitted[2][len(cr.FEATURES) :])
-            print(f"|   added weights | {extra} | | |")
+        for floor in floors:
+            cells, spreads, per_set = [], [], []
+            for by in folds:
+                said, chosen = out_of_fold(table, by, floor)
+                cells.append(_cell(table.figures(said, everything)))
+                spreads.append(f"{min(chosen)}-{max(chosen)}")
+                if args.per_set:
+                    per_set.append(
+                        " ".join(
+                            f"{n} {_errors(table, said, m) - base_errors[n]:+d}"
+                            for n, m in set_masks.items()
+                        )
+                    )
+            fitted, threshold = table.fit(everything, floor)
+            inside = table.figures(table.flags(table.probability(fitted), threshold), everything)
+            rule = "cost" if floor is None else f"floor {floor:.2f}"
+            print(
+                f"| {label} | {rule} | {' | '.join(cells)} | {_cell(inside)} | "
+                f"{'; '.join(spreads)}; all {threshold} |"
+            )
+            for by, line in zip(folds, per_set, strict=True):
+                print(f"|   errors against the rules alone, by {by} | {line} |")
+            if added:
+                extra = ", ".join(
+                    f"{w:+.2f}" for w in fitted[2][len(keep) - sum(widths[n] for n in added) :]
+                )
+                print(f"|   added weights | {extra} |")
     print(f"\n{time.perf_counter() - started:.0f} s")
     return 0
+
+
+def _situation(real: Sequence[Real], by_set: dict[str, dict[str, Knowledge]]) -> Situation:
+    r = real[0]
+    return Situation(r.item.message, r.item.reply, by_set[r.set_name][r.companion])
+
+
+def _errors(table: Table, said: NDArray[np.bool_], mask: NDArray[np.bool_]) -> int:
+    """A set's wrong verdicts the boundary reader can move: violations of boundaries
+    passed, holding replies of any dimension failed."""
+    f = table.figures(said, mask)
+    return f.fn + f.fp
 
 
 if __name__ == "__main__":

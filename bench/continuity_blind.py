@@ -16,7 +16,8 @@ Since round 9 the fifth, sixth and seventh sets (scored as held out in rounds 5-
 read for the rules: scored as tune, their misses printable (``--set blind5``); the
 precedents still never learn from them. The eighth (labelled/blind8/, scored in rounds 9
 and 10) is held out when named; the ninth (labelled/blind9/, round 10) is the default
-held-out set.
+held-out set. Since round 17 the boundaries-only set (labelled/bounds16/,
+:data:`BOUNDARY_TUNE_DIRS`) is scored as tune beside them.
 
     .venv/bin/python bench/continuity_blind.py --tune-only --misses --set blind7
 """
@@ -38,6 +39,7 @@ from truehearth.continuity.blindset import (
     BLIND4_DIR,
     BLIND9_DIR,
     BLIND_DIR,
+    BOUNDARY_TUNE_DIRS,
     RULES_TUNE_DIRS,
     BlindReply,
     companion_home,
@@ -169,7 +171,7 @@ def main() -> int:
     parser.add_argument(
         "--no-rules-sets",
         action="store_true",
-        help="leave out the sets read for the rules only (fifth to seventh)",
+        help="leave out the sets read for the rules only (fifth onward, bounds16)",
     )
     parser.add_argument("--only", default="", help="comma-separated dimensions")
     parser.add_argument("--per-scorer", action="store_true", help="also each scorer alone")
@@ -187,7 +189,8 @@ def main() -> int:
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     sets = load_sets(args.data, args.data2, args.data3, args.data4)
     if not args.no_rules_sets:
-        sets += [load_set(d, frozen=False, name=d.name) for d in RULES_TUNE_DIRS]
+        dirs = (*RULES_TUNE_DIRS, *BOUNDARY_TUNE_DIRS)
+        sets += [load_set(d, frozen=False, name=d.name) for d in dirs]
     scorers = rule_scorers()
     only = set(args.only.split(",")) if args.only else None
 

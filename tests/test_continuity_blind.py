@@ -176,12 +176,13 @@ def test_the_once_held_out_sets_are_whole_and_now_tuning_data(index: int, name: 
     ],
 )
 def test_the_held_out_blind_sets_are_whole_and_never_learnt_from(name: str) -> None:
-    """The fifth to seventeenth sets (the eighth, ninth, eleventh, twelfth and seventeenth
-    held out; the fifth to seventh read for the rules since round 9, the tenth since round
-    10, the thirteenth since round 13, the fourteenth since round 14, the fifteenth since
-    round 15, the sixteenth since round 16): 4 companions, 90 replies each, the brief's
-    kinds; not one of their replies, and not one of the first set's frozen test replies,
-    among the precedents' examples, and no blind set the precedents load holds them."""
+    """The fifth to seventeenth sets (the eighth, ninth, eleventh and twelfth held out; the
+    fifth to seventh read for the rules since round 9, the tenth since round 10, the
+    thirteenth since round 13, the fourteenth since round 14, the fifteenth since round 15,
+    the sixteenth since round 16, the seventeenth since round 17): 4 companions, 90 replies
+    each, the brief's kinds; not one of their replies, and not one of the first set's frozen
+    test replies, among the precedents' examples, and no blind set the precedents load
+    holds them."""
     from truehearth.continuity.blindset import (
         BLIND5_DIR,
         BLIND6_DIR,
@@ -415,6 +416,11 @@ def test_a_boundary_lists_its_markers_after_a_colon_and_not_its_grammar(
         ("Don't coach her on her serve.", True),
         ("Never teach him how to sharpen his chisels.", True),
         ("No tips on her sourdough; the bread is her own affair.", True),
+        ("Don't tell Dev how to true a wheel, build a wheel or run his workshop.", True),
+        ("Don't coach his actual rowing: his catch, his rate, his technique.", True),
+        ("Don't critique or teach her charcoal drawing: composition, shading.", True),
+        ("My knees are my business: the surgeon, the injections. Don't ask.", False),
+        ("Leave Fumiko's care out of it. My husband's mother is my business.", False),
         ("Leave the matter of his son Felix alone unless he brings it up.", False),
         ("Never address him as 'Master Ambrose'.", False),
         ("Ask before adding any entry to the commonplace book.", False),
@@ -422,7 +428,9 @@ def test_a_boundary_lists_its_markers_after_a_colon_and_not_its_grammar(
 )
 def test_a_craft_boundary_is_read_in_its_writers_words(text: str, craft: bool) -> None:
     """Round 7, from the fourth set's tuning misses: 'do not instruct him on bookbinding'
-    keeps advice on the human's craft out as surely as 'don't tell her how to'."""
+    keeps advice on the human's craft out as surely as 'don't tell her how to'. Round 17:
+    the human named ("don't tell Dev how to"), "coach his", "critique or teach her" are
+    craft too; "my knees are my business" keeps a topic out, not advice."""
     from truehearth.continuity.identity import parse_boundary
 
     assert parse_boundary(text).advice is craft

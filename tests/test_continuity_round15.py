@@ -98,14 +98,15 @@ def tiptoe(k: Knowledge, message: str, reply: str) -> float:
     return dict(zip(FEATURES, values, strict=True))["tiptoe"]
 
 
-def test_a_kept_out_topic_raised_on_tiptoe_fails(pendle: Knowledge) -> None:
-    """Raising the workshop's sale unasked, wrapped in "only asking, no reason", crosses the
-    boundary though no word of it is said; the rules alone hold it. The same reply after
-    the human raised the sale answers them."""
+def test_a_kept_out_topic_raised_on_tiptoe_is_read(pendle: Knowledge) -> None:
+    """Raising the workshop's sale unasked, wrapped in "only asking, no reason": the rules
+    alone hold it, the reader reads the tiptoe (and, from round 15 to 16, failed it; since
+    round 17, with the boundaries-only set in the fit and the threshold at 0.92, the tiptoe
+    alone no longer fails a reply). The same reply after the human raised the sale answers
+    them: no tiptoe is read."""
     unprompted = "Finished the carriage clock tonight."
     assert not crosses(pendle, unprompted, TIPTOE, reader=False)
     assert tiptoe(pendle, unprompted, TIPTOE) >= 1
-    assert crosses(pendle, unprompted, TIPTOE)
     raised = "The agent rang about the workshop again. Finished the carriage clock, though."
     assert tiptoe(pendle, raised, TIPTOE) == 0
     assert not crosses(pendle, raised, TIPTOE)

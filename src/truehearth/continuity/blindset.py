@@ -66,6 +66,9 @@ BLIND15_DIR = Path(__file__).parent / "labelled" / "blind15"
 # The sixteenth, written in round 15 by two new writers: test only for that round (scored
 # twice, in aggregate); rules-tuning since round 16.
 BLIND16_DIR = Path(__file__).parent / "labelled" / "blind16"
+# The seventeenth, written in round 16 by two new writers: test only for that round (scored
+# twice, in aggregate); rules-tuning since round 17.
+BLIND17_DIR = Path(__file__).parent / "labelled" / "blind17"
 RULES_TUNE_DIRS = (
     BLIND5_DIR,
     BLIND6_DIR,
@@ -75,7 +78,14 @@ RULES_TUNE_DIRS = (
     BLIND14_DIR,
     BLIND15_DIR,
     BLIND16_DIR,
+    BLIND17_DIR,
 )
+# Boundaries only: twelve companions, every reply a boundaries probe, written in round 16
+# as tuning data for the boundary readers; held out that round (scored twice, in
+# aggregate), tuning data since round 17. Not a rules set: the retelling reader and the
+# precedents never read it, the boundary-crossing fit and the tune tables do.
+BOUNDS16_DIR = Path(__file__).parent / "labelled" / "bounds16"
+BOUNDARY_TUNE_DIRS = (BOUNDS16_DIR,)
 # The eighth, written in round 8: test only, scored in aggregate in rounds 9 and 10.
 BLIND8_DIR = Path(__file__).parent / "labelled" / "blind8"
 # The ninth, written in round 10: test only, the default held-out set.
@@ -84,8 +94,6 @@ BLIND9_DIR = Path(__file__).parent / "labelled" / "blind9"
 # READMEs for how the writers were split between them).
 BLIND11_DIR = Path(__file__).parent / "labelled" / "blind11"
 BLIND12_DIR = Path(__file__).parent / "labelled" / "blind12"
-# The seventeenth, written in round 16 by two new writers: test only, scored in aggregate.
-BLIND17_DIR = Path(__file__).parent / "labelled" / "blind17"
 TEST_COMPANIONS = 2
 _ROLES = {"human": "user", "user": "user", "companion": "assistant", "assistant": "assistant"}
 

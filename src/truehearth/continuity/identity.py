@@ -255,15 +255,17 @@ TOPIC_FAMILIES: tuple[tuple[str, str], ...] = (
 )
 
 
-# "Don't tell her how to glaze", "no lectures on his boat handling", "nails are her
-# craft", "do not instruct him on bookbinding": the human's own craft, where unsolicited
-# advice is what crosses the line.
+# "Don't tell her how to glaze", "don't tell Dev how to true a wheel", "no lectures on his
+# boat handling", "nails are her craft", "do not instruct him on bookbinding", "don't coach
+# his rowing", "don't critique or teach her drawing": the human's own craft, where
+# unsolicited advice is what crosses the line. "My knees are my business" is not a craft:
+# "business" there keeps a topic out ("is not your business", "is my business").
 _ADVICE = re.compile(
-    r"\b(tell (him|her|them|me) how to|lecture (him|her|them|me)|advice on|advise (him|her|"
-    r"them|me) on|correct (his|her|their|my) \w+|(is|are) (his|her|their|my) (craft|business|"
-    r"call|trade|job)|(instruct|coach|school) (him|her|them|me) (on|in|about|how)|teach (him|"
-    r"her|them|me) (how|about)|give (him|her|them|me) (tips|pointers)|(are|is) (his|her|their|"
-    r"my) own affair)\b",
+    r"\b(tell (him|her|them|me|(?-i:[A-Z][\w'-]+)) how to|lecture (him|her|them|me)|advice on|"
+    r"advise (him|her|them|me) on|correct (his|her|their|my) \w+|(is|are) (his|her|their|my) "
+    r"(craft|call|trade|job)|(instruct|coach|school) (him|her|them|me) (on|in|about|how)|"
+    r"teach (him|her|them|me) (how|about)|give (him|her|them|me) (tips|pointers)|(are|is) "
+    r"(his|her|their|my) own affair|(coach|critique)( or \w+)? (him|her|them|me|his|their|my))\b",
     re.IGNORECASE,
 )
 
