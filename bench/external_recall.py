@@ -209,7 +209,7 @@ def truehearth_systems(which: str) -> dict[str, Retriever]:
                 meaning=SecondStage(), meaning_model=meaning_model()
             ),
         }
-    if which in ("r17", "r17-weight", "r17-heavy", "r17-pick"):  # round 17: the meaning list
+    if which.startswith("r17"):  # round 17: the meaning list over the whole home
         model = meaning_model()
         OPTIONS["meaning_list"] = True  # the catch-up writes the list before each question
 
@@ -238,6 +238,20 @@ def truehearth_systems(which: str) -> dict[str, Retriever]:
                 "+ meaning list, weight 4": listed(4.0),
                 "+ meaning list, weight 6": listed(6.0),
                 "+ meaning list, weight 4 + second stage (top 20)": listed(4.0, SecondStage()),
+            }
+        if which == "r17-heavier":
+            return {
+                **base,
+                "+ meaning list, weight 6 + second stage (top 20)": listed(6.0, SecondStage()),
+                "+ meaning list, weight 8 + second stage (top 20)": listed(8.0, SecondStage()),
+                "+ meaning list, weight 12": listed(12.0),
+            }
+        if which == "r17-heaviest":
+            return {
+                **base,
+                "+ meaning list, weight 12 + second stage (top 20)": listed(12.0, SecondStage()),
+                "+ meaning list, weight 16 + second stage (top 20)": listed(16.0, SecondStage()),
+                "+ meaning list, weight 24 + second stage (top 20)": listed(24.0, SecondStage()),
             }
         if which == "r17-pick":
             return {
