@@ -173,11 +173,12 @@ def test_the_once_held_out_sets_are_whole_and_now_tuning_data(index: int, name: 
         "blind15",
         "blind16",
         "blind17",
+        "blind18",
     ],
 )
 def test_the_held_out_blind_sets_are_whole_and_never_learnt_from(name: str) -> None:
-    """The fifth to seventeenth sets (the eighth, ninth, eleventh and twelfth held out; the
-    fifth to seventh read for the rules since round 9, the tenth since round 10, the
+    """The fifth to eighteenth sets (the eighth, ninth, eleventh, twelfth and eighteenth
+    held out; the fifth to seventh read for the rules since round 9, the tenth since round 10, the
     thirteenth since round 13, the fourteenth since round 14, the fifteenth since round 15,
     the sixteenth since round 16, the seventeenth since round 17): 4 companions, 90 replies
     each, the brief's kinds; not one of their replies, and not one of the first set's frozen
@@ -197,6 +198,7 @@ def test_the_held_out_blind_sets_are_whole_and_never_learnt_from(name: str) -> N
         BLIND15_DIR,
         BLIND16_DIR,
         BLIND17_DIR,
+        BLIND18_DIR,
     )
     from truehearth.continuity.precedent import tuning_examples
 
@@ -214,6 +216,7 @@ def test_the_held_out_blind_sets_are_whole_and_never_learnt_from(name: str) -> N
         "blind15": BLIND15_DIR,
         "blind16": BLIND16_DIR,
         "blind17": BLIND17_DIR,
+        "blind18": BLIND18_DIR,
     }[name]
     held = load_set(directory, frozen=False, name=name)
     assert len(held.companions) == 4

@@ -53,6 +53,7 @@ def test_the_shipped_precedents_learn_only_from_tuning_replies() -> None:
         BLIND15_DIR,
         BLIND16_DIR,
         BLIND17_DIR,
+        BLIND18_DIR,
         load_set,
     )
 
@@ -75,6 +76,7 @@ def test_the_shipped_precedents_learn_only_from_tuning_replies() -> None:
         ("blind15", BLIND15_DIR),
         ("blind16", BLIND16_DIR),
         ("blind17", BLIND17_DIR),
+        ("blind18", BLIND18_DIR),
     ):
         later = load_set(directory, frozen=False, name=name)
         assert not {e.source for e in examples} & (held_out | set(later.companions))

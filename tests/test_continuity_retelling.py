@@ -17,8 +17,10 @@ from truehearth.continuity.blindset import (
     BLIND9_DIR,
     BLIND11_DIR,
     BLIND12_DIR,
+    BLIND18_DIR,
     BLIND_DIR,
     BOUNDS16_DIR,
+    BOUNDS17_DIR,
     companion_home,
     load_set,
 )
@@ -115,9 +117,10 @@ def test_the_fit_rebuilds_the_shipped_weights_byte_for_byte() -> None:
 
 
 def test_the_pairs_come_from_tuning_homes_only() -> None:
-    """No memory of a held-out home (the first set's frozen test, the eighth, ninth and
-    eleventh and twelfth sets), and none of the boundaries-only set's (a tuning set of the
-    boundary readers alone), is ever retold in the generated pairs."""
+    """No memory of a held-out home (the first set's frozen test, the eighth, ninth,
+    eleventh, twelfth and eighteenth sets, the second boundaries-only set), and none of the
+    first boundaries-only set's (a tuning set of the boundary readers alone), is ever
+    retold in the generated pairs."""
     bench_module("npz_file")
     fit = bench_module("fit_retelling")
     homes = fit.tuning_companions()
@@ -125,7 +128,15 @@ def test_the_pairs_come_from_tuning_homes_only() -> None:
     first = load_set(BLIND_DIR, frozen=True, name="blind")
     assert not {f"blind/{k}" for k in first.held_out} & set(homes)
     held_memories = {m for k in first.held_out for m in first.companions[k].memory}
-    for directory in (BLIND8_DIR, BLIND9_DIR, BLIND11_DIR, BLIND12_DIR, BOUNDS16_DIR):
+    for directory in (
+        BLIND8_DIR,
+        BLIND9_DIR,
+        BLIND11_DIR,
+        BLIND12_DIR,
+        BLIND18_DIR,
+        BOUNDS16_DIR,
+        BOUNDS17_DIR,
+    ):
         held = load_set(directory, frozen=False)
         held_memories |= {m for c in held.companions.values() for m in c.memory}
     pairs = fit.generate(homes)

@@ -94,6 +94,11 @@ BLIND9_DIR = Path(__file__).parent / "labelled" / "blind9"
 # READMEs for how the writers were split between them).
 BLIND11_DIR = Path(__file__).parent / "labelled" / "blind11"
 BLIND12_DIR = Path(__file__).parent / "labelled" / "blind12"
+# The eighteenth, written in round 17 by two new writers: test only, scored in aggregate.
+BLIND18_DIR = Path(__file__).parent / "labelled" / "blind18"
+# The second boundaries-only set (twelve companions), written in round 17: test only,
+# scored in aggregate, in the first one's place while that one tunes the boundary readers.
+BOUNDS17_DIR = Path(__file__).parent / "labelled" / "bounds17"
 TEST_COMPANIONS = 2
 _ROLES = {"human": "user", "user": "user", "companion": "assistant", "assistant": "assistant"}
 
