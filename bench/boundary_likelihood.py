@@ -204,7 +204,23 @@ def auc(rows: Sequence[Scored]) -> float:
     return wins / (len(pos) * len(neg))
 
 
-def report(out: Path, models: Sequence[str]) -> None:
+def score_of(margins: Sequence[float], how: str) -> float:
+    """A reply's score from its margins: the highest (``max``, the rule fixed before the
+    runs), or how far the highest stands above the reply's median boundary (``lift``,
+    a second reading tried on the same cache: what the model says of every boundary
+    alike, a reply that merely sounds edgy, cancels out)."""
+    if not margins:
+        return -math.inf
+    top = max(margins)
+    if how == "max":
+        return top
+    ordered = sorted(margins)
+    mid = len(ordered) // 2
+    median = ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+    return top - median
+
+
+def report(out: Path, models: Sequence[str], how: str = "max") -> None:
     rows, _ = tuning()
     gold = {r.key: (r.group, r.item.violation) for r in rows}
     saved = json.loads((out / "rules.json").read_text())
@@ -230,7 +246,7 @@ def report(out: Path, models: Sequence[str]) -> None:
                 gold[k][0],
                 gold[k][1],
                 flagged[k],
-                max(got[k]["margins"], default=-math.inf) if k in got else -math.inf,
+                score_of(got[k]["margins"], how) if k in got else -math.inf,
             )
             for k in keys
         ]
@@ -244,6 +260,7 @@ def report(out: Path, models: Sequence[str]) -> None:
             oof += flags([s for s in scored if s.group == g], t)
         whole = threshold_for(scored)
         secs = [j["s"] for j in lines]
+        cpus = [j["cpu"] for j in lines if "cpu" in j]
         fin = [t for t in chosen if math.isfinite(t)]
         print(
             f"\n## {model}: {len(scored)} replies ({len(asked)} asked, rules pass), "
@@ -263,7 +280,8 @@ def report(out: Path, models: Sequence[str]) -> None:
         )
         print(
             f"- s per reply asked: mean {sum(secs) / len(secs):.2f}, "
-            f"max {max(secs):.2f} ({len(secs)} replies)"
+            f"max {max(secs):.2f} ({len(secs)} replies); CPU s mean "
+            f"{sum(cpus) / max(len(cpus), 1):.2f} ({len(cpus)} replies)"
         )
         for q in (0.5, 0.8, 0.9, 0.95):
             hold = sorted(s.score for s in asked if not s.gold)
@@ -286,6 +304,7 @@ def main() -> int:
     p = sub.add_parser("report")
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--model", choices=MODELS, action="append")
+    p.add_argument("--score", choices=("max", "lift"), default="max")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     if args.cmd == "rules":
@@ -293,7 +312,7 @@ def main() -> int:
     elif args.cmd == "run":
         run(args.model, args.out, args.limit)
     else:
-        report(args.out, args.model or MODELS)
+        report(args.out, args.model or MODELS, args.score)
     return 0
 
 
