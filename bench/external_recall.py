@@ -213,12 +213,12 @@ def truehearth_systems(which: str) -> dict[str, Retriever]:
         model = meaning_model()
         OPTIONS["meaning_list"] = True  # the catch-up writes the list before each question
 
-        def listed(weight: float = 1.0, stage: SecondStage | None = None) -> Retriever:
+        def listed(weight: float = 1.0, stage: SecondStage | None = None, k: int = 60) -> Retriever:
             return HybridRetriever(
                 meaning=stage or False,
                 meaning_list=True,
                 meaning_model=model,
-                fusion=Fusion(meaning=(weight, 60)),
+                fusion=Fusion(meaning=(weight, k)),
             )
 
         base = {"truehearth default (round 16)": HybridRetriever(meaning=False)}
@@ -245,6 +245,15 @@ def truehearth_systems(which: str) -> dict[str, Retriever]:
                 "+ meaning list, weight 6 + second stage (top 20)": listed(6.0, SecondStage()),
                 "+ meaning list, weight 8 + second stage (top 20)": listed(8.0, SecondStage()),
                 "+ meaning list, weight 12": listed(12.0),
+            }
+        if which == "r17-sharp":  # a sharper list (small k) against the heavy flat one
+            stage = SecondStage()
+            return {
+                **base,
+                "+ meaning list, weight 8 + second stage (top 20)": listed(8.0, stage),
+                "+ meaning list, weight 2, k 10 + second stage": listed(2.0, stage, 10),
+                "+ meaning list, weight 3, k 20 + second stage": listed(3.0, stage, 20),
+                "+ meaning list, weight 1, k 5 + second stage": listed(1.0, stage, 5),
             }
         if which == "r17-heaviest":
             return {

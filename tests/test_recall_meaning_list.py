@@ -200,3 +200,20 @@ def test_the_server_runs_passes_until_the_list_is_read(
     finally:
         catch_up.stop()
     assert len(ids(home)) == 40
+
+
+def test_a_clear_keyword_first_keeps_its_place_against_the_list(home: Home) -> None:
+    """Forty memories near the question's meaning must not outvote the one that holds its
+    rare word: with a clear keyword first the list counts as one list, and says so."""
+    rare = "The plumber left a receipt stamped Zarzuela Fixtures on the counter."
+    filled(home)
+    for i in range(40):
+        home.remember(f"Priya talked about her favourite music and theatre, evening number {i}.")
+    home.remember(rare)
+    MeaningList(home.recall_index, shared_model()).catch_up(None)
+    question = "What did Priya say about zarzuela music?"
+    # fusion itself (the learnt re-ranker, never fitted with this list, moves it to #4 here)
+    fused = HybridRetriever(meaning=False, meaning_list=True, rerank=False)
+    found = fused.retrieve(home, question, limit=10)
+    assert rare in [r.record.text for r in found][:2]
+    assert any("a keyword's clear first stands" in r.why for r in found)

@@ -276,6 +276,7 @@ class HybridRetriever(VectorLists):
         # set (the same `truehearth meaning on|off` as the second stage).
         self.meaning_list = meaning_list
         self._asked: tuple[str, Vector] | None = None  # the last question's e5 vector
+        self._clear = False  # whether this question's keyword passes had a clear first
         self.per_session = per_session
         # Whether a question's own words also match the dates column: "may" or "week"
         # in a question then matches every turn of May or of any week. Off: the dated
@@ -429,8 +430,7 @@ class HybridRetriever(VectorLists):
         since, newest = bound(talk, asked, passes)
         for label, match, given in passes:
             hits = search(match, since)
-            sure = self.fusion.sure_k if standout([s for _r, s in hits]) else 0
-            weights = (given[0], min(given[1], sure)) if sure else given
+            weights, sure = self._confident(given, [s for _r, s in hits])
             if label.startswith("said by") and self.said_by_needs:
                 hits = [(g, r) for g, r in hits if lifts(g.text, asked, self.said_by_needs)]
             for rank, (seen, raw) in enumerate(hits, 1):
@@ -457,6 +457,14 @@ class HybridRetriever(VectorLists):
         if self.beside is not None:
             lend(db, pool, admit, _Candidate, self.beside)
         return self._order(db, asked, list(pool.values()), tops, today, limit, admit)
+
+    def _confident(
+        self, given: tuple[float, int], scores: list[float]
+    ) -> tuple[tuple[float, int], int]:
+        """A keyword list's weights, sharp (and ``sure_k``, else 0) when its first stands out."""
+        sure = self.fusion.sure_k if standout(scores) else 0
+        self._clear = self._clear or bool(sure)
+        return ((given[0], min(given[1], sure)) if sure else given), sure
 
     def _question(self, model: MeaningModel, text: str) -> Vector:
         """The question's e5 vector, made once for the list and the second stage (~20 ms)."""
@@ -494,7 +502,10 @@ class HybridRetriever(VectorLists):
         if model is not None and listed is not None and listed.ready():
             hits = listed.search(self._question(model, text), self.candidates * 2)
             meant = rows.admitted(hits, admit, quarantined, self.candidates)
-            out.append(("meaning list", self.fusion.meaning, "meaning", meant))
+            (weight, k), label = self.fusion.meaning, "meaning list"
+            if self._clear:  # a keyword's clear first stands: the list counts as one list
+                label, weight = "meaning list (a keyword's clear first stands)", min(weight, 1.0)
+            out.append((label, (weight, k), "meaning", meant))
         return out
 
     def _graph(self, db: RecallDB, text: str, syncing: bool) -> list[tuple[int, Edge]]:
@@ -531,6 +542,7 @@ class HybridRetriever(VectorLists):
 
         self.behind = 0
         self.backlog = None
+        self._clear = False
         if not self.sync:
             return False
         lag = 0 if self.inline is None else behind(db)

@@ -110,7 +110,7 @@ def features(items: Sequence[Shortlisted], tops: Mapping[str, float]) -> npt.NDA
         else:
             row += [0.0, 0.0]
         row += [
-            len(lists),
+            len(lists) - ("meaning" in lists),  # lists it was fitted on (not the meaning list)
             float(item.speaker_match),
             float(item.date_match),
             math.log1p(max(0, item.age)) / year,
