@@ -255,6 +255,22 @@ def truehearth_systems(which: str) -> dict[str, Retriever]:
                 "+ meaning list, weight 3, k 20 + second stage": listed(3.0, stage, 20),
                 "+ meaning list, weight 1, k 5 + second stage": listed(1.0, stage, 5),
             }
+        if which in ("r17-final", "r17-clear"):  # as shipped under meaning on
+            shipped = listed(1.0, SecondStage(), 5)
+
+            def clear(weight: float, k: int) -> Retriever:
+                fusion = Fusion(meaning=(1.0, 5), meaning_clear=(weight, k))
+                return HybridRetriever(
+                    meaning=SecondStage(), meaning_list=True, meaning_model=model, fusion=fusion
+                )
+
+            if which == "r17-clear":
+                return {
+                    **base,
+                    "meaning on, clear first: list 1, k 20": clear(1.0, 20),
+                    "meaning on, clear first: list 0.5, k 5": clear(0.5, 5),
+                }
+            return {**base, "meaning on (list 1, k 5, + second stage)": shipped}
         if which == "r17-heaviest":
             return {
                 **base,

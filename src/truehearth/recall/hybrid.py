@@ -160,11 +160,10 @@ class Fusion:
     related: tuple[float, int] = (1.0, 60)
     reply: tuple[float, int] = (1.0, 60)
     graph: tuple[float, int] = (2.0, 60)
-    # The meaning list (recall/meaning_list.py), where the home has meaning on. Round 17, blind
-    # chats' tune, with the second stage: turn R@10 0.593 -> 0.614 (weight 1), 0.625 (3),
-    # 0.638 (6), 0.647 (8). Not above 8: its first place (8 / 61) then stays below a clear
-    # keyword first's (1 / (1 + sure_k)), so a strong keyword hit keeps its place.
-    meaning: tuple[float, int] = (8.0, 60)
+    # The meaning list (recall/meaning_list.py) under meaning on: sharp, but as the other lists
+    # when a keyword's first stands out (docs/BENCHMARKS.md, round 17).
+    meaning: tuple[float, int] = (1.0, 5)
+    meaning_clear: tuple[float, int] = (0.5, 5)
     speaker_boost: float = 0.3
     date_boost: float = 0.3
     # Score-aware: a keyword list whose first hit stands out (see keyword_passes.standout) is
@@ -502,10 +501,11 @@ class HybridRetriever(VectorLists):
         if model is not None and listed is not None and listed.ready():
             hits = listed.search(self._question(model, text), self.candidates * 2)
             meant = rows.admitted(hits, admit, quarantined, self.candidates)
-            (weight, k), label = self.fusion.meaning, "meaning list"
+            weights, label = self.fusion.meaning, "meaning list"
             if self._clear:  # a keyword's clear first stands: the list counts as one list
-                label, weight = "meaning list (a keyword's clear first stands)", min(weight, 1.0)
-            out.append((label, (weight, k), "meaning", meant))
+                weights = self.fusion.meaning_clear
+                label = "meaning list (a keyword's clear first stands)"
+            out.append((label, weights, "meaning", meant))
         return out
 
     def _graph(self, db: RecallDB, text: str, syncing: bool) -> list[tuple[int, Edge]]:

@@ -98,11 +98,11 @@ class SecondStage:
 # question once its passages are kept (37 ms p95 at 100k turns): past the default path's
 # 20 ms, so it stays a choice. Round 17: `meaning on` also searches the meaning list over the
 # whole home (recall/meaning_list.py); together, on the eight tuning chats, turn R@10 0.593 ->
-# 0.647 and session R@10 0.838 -> 0.877, for 26 ms (p50) / 37 ms (p95) of CPU a question:
+# 0.625 and session R@10 0.838 -> 0.865, for 26 ms (p50) / 36 ms (p95) of CPU a question:
 # still past the budget, still a choice.
 BY_DEFAULT = False
 ADVICE = (
-    "on external tuning chats it finds about 5 more answers in 100, for ~26 ms a question "
+    "on external tuning chats it finds about 3 more answers in 100, for ~26 ms a question "
     "and ~54 ms of CPU a turn between turns"
 )
 SETTING = "meaning"
