@@ -239,16 +239,7 @@ class Conversation:
         def build(now: str) -> list[Draft]:
             return [
                 *(before(now) if before is not None else []),
-                acts.remember(
-                    record_id=human_id,
-                    layer=Layer.ARCHIVE,
-                    text=text,
-                    voice=Voice.HUMAN,
-                    actor=Voice.HUMAN,
-                    source=Source(via=self.via, session=self.session),
-                    now=now,
-                    meta={**meta, **human_meta},
-                ),
+                self._human_draft(human_id, text, {**meta, **human_meta}, now),
             ]
 
         self.home.commit(build, synced=False)
@@ -406,6 +397,32 @@ class Conversation:
             mouth_fingerprint=self.mouth.fingerprint.digest,
         )
 
+    def _human_draft(self, record_id: str, text: str, meta: dict[str, Any], now: str) -> Draft:
+        """The human's line of a turn, as the archive keeps it."""
+        return acts.remember(
+            record_id=record_id,
+            layer=Layer.ARCHIVE,
+            text=text,
+            voice=Voice.HUMAN,
+            actor=Voice.HUMAN,
+            source=Source(via=self.via, session=self.session),
+            now=now,
+            meta=meta,
+        )
+
+    def _reply_draft(self, record_id: str, said: str, meta: dict[str, Any], now: str) -> Draft:
+        """The mouth's reply, kept in the companion's voice with the mouth's fingerprint."""
+        return acts.remember(
+            record_id=record_id,
+            layer=Layer.ARCHIVE,
+            text=said,
+            voice=Voice.COMPANION,
+            actor=Voice.COMPANION,
+            source=self._reply_source(),
+            now=now,
+            meta=meta,
+        )
+
     def _journal_reply(
         self,
         said: str,
@@ -423,18 +440,7 @@ class Conversation:
         meta = {**self._reply_meta(index, context, interrupted), **link}
 
         def build(now: str) -> list[Draft]:
-            return [
-                acts.remember(
-                    record_id=reply_id,
-                    layer=Layer.ARCHIVE,
-                    text=said,
-                    voice=Voice.COMPANION,
-                    actor=Voice.COMPANION,
-                    source=self._reply_source(),
-                    now=now,
-                    meta=meta,
-                )
-            ]
+            return [self._reply_draft(reply_id, said, meta, now)]
 
         self.home.commit(build)
         reply = self.home.record(reply_id)
@@ -493,7 +499,6 @@ class Conversation:
         index = int(asked.meta.get("turn", self.turns)) if asked else self.turns
         human_id = asked.id if asked else new_id("r")
         reply_id = new_id("r") if said.strip() else None
-        fingerprint = self.mouth.fingerprint.digest
         base_meta: dict[str, Any] = {"kind": "turn", "turn": index}
         reply_meta = self._reply_meta(index, context, interrupted)
         human_meta, self.human_meta = self.human_meta, {}
@@ -503,37 +508,10 @@ class Conversation:
         def build(now: str) -> list[Draft]:
             drafts: list[Draft] = []
             if asked is None:
-                drafts.append(
-                    acts.remember(
-                        record_id=human_id,
-                        layer=Layer.ARCHIVE,
-                        text=text,
-                        voice=Voice.HUMAN,
-                        actor=Voice.HUMAN,
-                        source=Source(via=self.via, session=self.session),
-                        now=now,
-                        meta={**base_meta, "speaker": "human", **human_meta},
-                    )
-                )
+                human = {**base_meta, "speaker": "human", **human_meta}
+                drafts.append(self._human_draft(human_id, text, human, now))
             if reply_id is not None:
-                source = Source(
-                    via=self.via,
-                    session=self.session,
-                    mouth=self.name,
-                    mouth_fingerprint=fingerprint,
-                )
-                drafts.append(
-                    acts.remember(
-                        record_id=reply_id,
-                        layer=Layer.ARCHIVE,
-                        text=said,
-                        voice=Voice.COMPANION,
-                        actor=Voice.COMPANION,
-                        source=source,
-                        now=now,
-                        meta=reply_meta,
-                    )
-                )
+                drafts.append(self._reply_draft(reply_id, said, reply_meta, now))
             if context.nudge is not None:
                 drafts.append(nudged_draft(context.nudge, self.session))
             return drafts
