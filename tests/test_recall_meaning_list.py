@@ -10,21 +10,18 @@ is behind, without embedding a passage on the question's path.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-import numpy.typing as npt
 import pytest
 
-from tests.test_recall_meaning import MEMORIES, QUESTION, TAEKWONDO, filled
+from tests.test_recall_meaning import MEMORIES, QUESTION, TAEKWONDO, Counting, filled
 from truehearth.home import Home
 from truehearth.recall.hybrid import HybridRetriever, sync_indexes
 from truehearth.recall.meaning import (
     CONTEXT_CHARS,
     PART,
     E5Meaning,
-    Vector,
     choose,
     cut,
     shared_model,
@@ -36,25 +33,6 @@ pytestmark = [
     pytest.mark.slow,  # real e5 passages: about 45 s for the module here
     pytest.mark.skipif(unavailable() is not None, reason="needs the meaning extra"),
 ]
-
-
-class Counting:
-    """The real e5 model, counting the passages it is asked to embed."""
-
-    def __init__(self) -> None:
-        self.inner = shared_model()
-        self.embedded = 0
-
-    @property
-    def name(self) -> str:
-        return self.inner.name
-
-    def query(self, text: str) -> Vector:
-        return self.inner.query(text)
-
-    def passages(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
-        self.embedded += len(texts)
-        return self.inner.passages(texts)
 
 
 def ids(home: Home) -> set[str]:
