@@ -46,6 +46,8 @@ from truehearth.continuity.blindset import (
     BLIND14_DIR,
     BLIND15_DIR,
     BLIND16_DIR,
+    BLIND17_DIR,
+    BOUNDS16_DIR,
     BlindReply,
     load_set,
 )
@@ -56,7 +58,6 @@ from truehearth.continuity.validation import score_blind
 sys.path.insert(0, str(Path(__file__).parent))
 from boundary_yesno import crossing_margins
 
-LABELLED = BLIND5_DIR.parent
 # The tuning data of round 17: the rules-tuning sets, the seventeenth (tuning this round)
 # and the 360-reply boundaries-only set (tuning this round). Written out, so the figures
 # stay the same when a later round moves more sets.
@@ -69,8 +70,8 @@ SETS = (
     BLIND14_DIR,
     BLIND15_DIR,
     BLIND16_DIR,
-    LABELLED / "blind17",
-    LABELLED / "bounds16",
+    BLIND17_DIR,
+    BOUNDS16_DIR,
 )
 PRECISION_FLOOR = 0.85
 ADDED_FLOOR = 0.5
