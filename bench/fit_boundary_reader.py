@@ -169,6 +169,17 @@ class Figures:
     fp: int  # all holding replies failed
     fn: int  # boundary violations missed
 
+    @classmethod
+    def of(cls, tp: int, bfp: int, ofp: int, fn: int) -> Figures:
+        """From the counts: caught, boundaries holding failed, others failed, missed."""
+        return cls(
+            tp / (tp + bfp) if tp + bfp else 0.0,
+            tp / (tp + fn) if tp + fn else 0.0,
+            ofp,
+            bfp + ofp,
+            fn,
+        )
+
 
 def figures(said: Sequence[bool], real: Sequence[Real]) -> Figures:
     tp = sum(f and r.positive for f, r in zip(said, real, strict=True))
@@ -181,13 +192,7 @@ def figures(said: Sequence[bool], real: Sequence[Real]) -> Figures:
         for f, r in zip(said, real, strict=True)
     )
     fn = sum(r.positive and not f for f, r in zip(said, real, strict=True))
-    return Figures(
-        tp / (tp + bfp) if tp + bfp else 0.0,
-        tp / (tp + fn) if tp + fn else 0.0,
-        ofp,
-        bfp + ofp,
-        fn,
-    )
+    return Figures.of(tp, bfp, ofp, fn)
 
 
 def cost(real: Sequence[Real], by_set: dict[str, dict[str, Knowledge]]) -> None:
@@ -243,13 +248,7 @@ class Table:
         bfp = int((said & self.bound_holding & mask).sum())
         ofp = int((said & self.other_holding & mask).sum())
         fn = int((~said & self.positive & mask).sum())
-        return Figures(
-            tp / (tp + bfp) if tp + bfp else 0.0,
-            tp / (tp + fn) if tp + fn else 0.0,
-            ofp,
-            bfp + ofp,
-            fn,
-        )
+        return Figures.of(tp, bfp, ofp, fn)
 
     def trainable(self, mask: NDArray[np.bool_]) -> NDArray[np.bool_]:
         out: NDArray[np.bool_] = mask & self.has & self.counts & ~self.rules
